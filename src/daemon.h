@@ -1,0 +1,26 @@
+/*
+ * daemon.h: one running gattd: the configuration, the exported objects, the BlueZ
+ * driver, and the signals that stop it. main() builds it, runs it, frees it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+
+typedef struct Daemon Daemon;
+
+/* Exit statuses beyond 0 (documented in README and gattd(8)). */
+enum {
+	DAEMON_EXIT_BAD_CONFIG = 1,
+	DAEMON_EXIT_USAGE = 2,
+	DAEMON_EXIT_SOCKET = 3,   /* the client socket could not be set up */
+};
+
+/* Takes ownership of config. */
+Daemon *daemon_new(GattdConfig *config);
+void daemon_free(Daemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Daemon, daemon_free)
+
+/* Run until SIGTERM/SIGINT and a clean unregistration. Returns the process exit status. */
+int daemon_run(Daemon *daemon);

@@ -1,0 +1,124 @@
+/*
+ * lifecycle.h: the BlueZ lifecycle state machine (pure: no I/O, no D-Bus).
+ *
+ * One enum of states and one transition function. The driver (bluez.c) feeds
+ * it what it observes on the bus and executes the actions it returns, in the
+ * order of the LcAction bits. Every rule about *when* gattd registers, advertises
+ * or retries lives here, so it is unit-tested without a bus.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+typedef enum {
+	LC_STATE_NO_BUS,            /* not connected to the bus; (re)connect pending */
+	LC_STATE_NO_BLUEZ,          /* connected; org.bluez has no owner */
+	LC_STATE_DISCOVERING,       /* GetManagedObjects on org.bluez in flight */
+	LC_STATE_DISCOVER_RETRY,    /* GetManagedObjects failed; waiting to retry */
+	LC_STATE_NO_ADAPTER,        /* BlueZ up, no adapter matching Adapter= with GattManager1 */
+	LC_STATE_REGISTERING,       /* RegisterApplication in flight */
+	LC_STATE_REGISTER_RETRY,    /* RegisterApplication failed; waiting to retry */
+	LC_STATE_REGISTERED,        /* application registered, not advertising (unpowered, disabled, or no LEAdvertisingManager1) */
+	LC_STATE_ADVERTISE_START,   /* RegisterAdvertisement in flight */
+	LC_STATE_ADVERTISE_RETRY,   /* RegisterAdvertisement failed or advertisement released; waiting to retry */
+	LC_STATE_ADVERTISING,       /* registered and advertising */
+	LC_STATE_STOPPING,          /* shutting down: unregistering */
+} LcState;
+
+typedef enum {
+	LC_EV_START,                /* daemon start */
+	LC_EV_BUS_CONNECTED,
+	LC_EV_BUS_LOST,             /* connection dropped, or a connect attempt failed */
+	LC_EV_BLUEZ_APPEARED,       /* org.bluez got an owner */
+	LC_EV_BLUEZ_VANISHED,       /* org.bluez lost its owner */
+	LC_EV_DISCOVERED,           /* GetManagedObjects done; .adapter says if one matched */
+	LC_EV_DISCOVER_FAILED,
+	LC_EV_ADAPTER_ADDED,        /* a matching adapter with GattManager1 appeared */
+	LC_EV_ADAPTER_REMOVED,      /* the selected adapter (or its GattManager1) went away */
+	LC_EV_POWERED_ON,
+	LC_EV_POWERED_OFF,
+	LC_EV_ADV_MANAGER_ADDED,    /* LEAdvertisingManager1 appeared on the selected adapter */
+	LC_EV_ADV_MANAGER_REMOVED,
+	LC_EV_REGISTER_OK,          /* RegisterApplication replied (or AlreadyExists) */
+	LC_EV_REGISTER_FAILED,
+	LC_EV_ADVERTISE_OK,
+	LC_EV_ADVERTISE_FAILED,
+	LC_EV_ADV_RELEASED,         /* BlueZ called Release on our advertisement */
+	LC_EV_RETRY_TIMER,          /* the timer from LC_ACT_SCHEDULE_RETRY fired */
+	LC_EV_SHUTDOWN,
+} LcEventType;
+
+typedef struct {
+	LcEventType type;
+	/* For LC_EV_DISCOVERED and LC_EV_ADAPTER_ADDED: what the adapter looks like. */
+	bool adapter;               /* LC_EV_DISCOVERED: a matching adapter exists */
+	bool powered;
+	bool adv_manager;
+} LcEvent;
+
+/* Actions, executed by the driver in this bit order. */
+typedef enum {
+	LC_ACT_CANCEL_RETRY     = 1 << 0,  /* stop the retry timer */
+	LC_ACT_CANCEL_PENDING   = 1 << 1,  /* drop the in-flight BlueZ call's reply */
+	LC_ACT_RESET_HANDLES    = 1 << 2,  /* forget the handles BlueZ assigned (a retry may need fresh ones) */
+	LC_ACT_CONNECT_BUS      = 1 << 3,
+	LC_ACT_DISCOVER         = 1 << 4,  /* GetManagedObjects on org.bluez "/" */
+	LC_ACT_REGISTER_APP     = 1 << 5,
+	LC_ACT_UNREGISTER_ADV   = 1 << 6,  /* fire and forget; errors are expected and ignored */
+	LC_ACT_REGISTER_ADV     = 1 << 7,
+	LC_ACT_UNREGISTER_APP   = 1 << 8,  /* only on shutdown */
+	LC_ACT_SCHEDULE_RETRY   = 1 << 9,  /* after LcOutput.retry_ms */
+	LC_ACT_NOTIFY_DOWN      = 1 << 10, /* services left the air; LcOutput.reason says why */
+	LC_ACT_NOTIFY_UP        = 1 << 11, /* services are on the air (registered + powered) */
+	LC_ACT_STOPPED          = 1 << 12, /* shutdown may complete once pending unregisters answered */
+} LcAction;
+
+typedef enum {
+	LC_REASON_NONE,
+	LC_REASON_ADAPTER_DOWN,
+	LC_REASON_ADAPTER_REMOVED,
+	LC_REASON_BLUEZ_GONE,
+	LC_REASON_BUS_LOST,
+	LC_REASON_SHUTDOWN,
+} LcReason;
+
+typedef struct {
+	LcState state;
+	/* Facts about the selected adapter, valid from DISCOVERED/ADAPTER_ADDED on. */
+	bool powered;
+	bool adv_manager;
+	/* BlueZ may still hold our advertisement registration: unregister before registering again. */
+	bool adv_maybe_held;
+	/* Consecutive failures of the current step, for backoff. */
+	unsigned attempts;
+	/* Configuration. */
+	bool adv_enabled;
+	unsigned retry_min_ms;
+	unsigned retry_max_ms;
+} Lifecycle;
+
+typedef struct {
+	LcState old_state;
+	LcState new_state;
+	unsigned actions;           /* LcAction bits */
+	unsigned retry_ms;          /* with LC_ACT_SCHEDULE_RETRY */
+	LcReason reason;            /* with LC_ACT_NOTIFY_DOWN */
+	bool ignored;               /* the event means nothing in this state */
+} LcOutput;
+
+void lifecycle_init(Lifecycle *lc, bool adv_enabled, unsigned retry_min_ms, unsigned retry_max_ms);
+/* Apply one event; the returned actions must be executed before the next event. */
+LcOutput lifecycle_handle(Lifecycle *lc, const LcEvent *event);
+
+/* Registered with BlueZ (advertising or not). */
+bool lifecycle_is_registered(const Lifecycle *lc);
+/* Registered and the adapter powered: centrals can reach the services. */
+bool lifecycle_is_on_air(const Lifecycle *lc);
+bool lifecycle_is_advertising(const Lifecycle *lc);
+
+/* Backoff delay for the n-th consecutive failure (0-based): min * 2^n, capped at max. */
+unsigned lifecycle_backoff_ms(unsigned retry_min_ms, unsigned retry_max_ms, unsigned attempt);
+
+const char *lifecycle_state_name(LcState state);
+const char *lifecycle_event_name(LcEventType type);
+const char *lifecycle_reason_name(LcReason reason); /* "adapter-down", ... as clients see them */

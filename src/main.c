@@ -1,0 +1,77 @@
+/* main.c: options, then build the daemon, run it, tear it down. */
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "gattd-build-config.h"
+#include "log.h"
+
+
+int main(int argc, char **argv)
+{
+	g_autofree char *config_dir = NULL;
+	g_autofree char *socket_path = NULL;
+	gboolean check_config = FALSE, verbose = FALSE, version = FALSE;
+	GOptionEntry entries[] = {
+		{ "config-dir", 'c', 0, G_OPTION_ARG_FILENAME, &config_dir,
+		  "Read gattd.conf and services.d/*.conf from DIR (default " GATTD_SYSCONFDIR ")", "DIR" },
+		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
+		  "Listen for local clients on PATH (overrides [Daemon] Socket=)", "PATH" },
+		{ "check-config", 't', 0, G_OPTION_ARG_NONE, &check_config,
+		  "Validate the configuration, print what would be served, and exit", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GattdConfig) config = NULL;
+	g_autoptr(Daemon) daemon = NULL;
+
+	setlocale(LC_ALL, "");
+	g_option_context_set_summary(context, "Serve GATT services declared in config files over BlueZ.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error)) {
+		fprintf(stderr, "gattd: %s (see --help)\n", error->message);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "gattd: unexpected argument '%s' (see --help)\n", argv[1]);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (version) {
+		printf("gattd " GATTD_VERSION "\n");
+		return 0;
+	}
+
+	log_setup(verbose);
+	if (!config_dir)
+		config_dir = g_strdup(GATTD_SYSCONFDIR);
+
+	config = config_load(config_dir, errors);
+	if (!config) {
+		for (unsigned i = 0; i < errors->len; i++)
+			fprintf(stderr, "gattd: %s/%s\n", config_dir, (const char *)errors->pdata[i]);
+		fprintf(stderr, "gattd: configuration in %s is invalid (%u problem%s)\n", config_dir, errors->len,
+		        errors->len == 1 ? "" : "s");
+		return DAEMON_EXIT_BAD_CONFIG;
+	}
+	if (check_config) {
+		g_autofree char *summary = config_summary(config);
+
+		fputs(summary, stdout);
+		printf("configuration in %s is valid\n", config_dir);
+		return 0;
+	}
+
+	if (socket_path) {
+		g_free(config->socket_path);
+		config->socket_path = g_steal_pointer(&socket_path);
+	}
+	daemon = daemon_new(g_steal_pointer(&config));
+	return daemon_run(daemon);
+}

@@ -1,0 +1,420 @@
+/* protocol.c: decoding requests and encoding replies/events of the local client protocol. */
+#include "protocol.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+static const char *const command_names[] = {
+	[PROTO_CMD_HELLO] = "hello",
+	[PROTO_CMD_STATUS] = "status",
+	[PROTO_CMD_LIST] = "list",
+	[PROTO_CMD_GET] = "get",
+	[PROTO_CMD_SET] = "set",
+	[PROTO_CMD_WATCH] = "watch",
+	[PROTO_CMD_UNWATCH] = "unwatch",
+	[PROTO_CMD_NEXT_WRITE] = "next-write",
+};
+
+/* Which fields each command takes besides "cmd" and "id". */
+typedef enum {
+	F_CHAR = 1 << 0,
+	F_VALUE = 1 << 1,
+	F_TYPED = 1 << 2,
+	F_NOTIFY = 1 << 3,
+	F_CHARS = 1 << 4,
+	F_TIMEOUT = 1 << 5,
+} ProtoField;
+
+static const unsigned command_fields[] = {
+	[PROTO_CMD_HELLO] = 0,
+	[PROTO_CMD_STATUS] = 0,
+	[PROTO_CMD_LIST] = 0,
+	[PROTO_CMD_GET] = F_CHAR,
+	[PROTO_CMD_SET] = F_CHAR | F_VALUE | F_TYPED | F_NOTIFY,
+	[PROTO_CMD_WATCH] = F_CHARS,
+	[PROTO_CMD_UNWATCH] = 0,
+	[PROTO_CMD_NEXT_WRITE] = F_CHAR | F_TIMEOUT,
+};
+
+static const struct {
+	const char *name;
+	ProtoField field;
+} field_names[] = {
+	{ "char", F_CHAR }, { "value", F_VALUE }, { "typed", F_TYPED },
+	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
+};
+
+const char *proto_command_name(ProtoCommand cmd)
+{
+	if ((size_t)cmd < G_N_ELEMENTS(command_names))
+		return command_names[cmd];
+	return "?";
+}
+
+void proto_request_free(ProtoRequest *req)
+{
+	if (!req)
+		return;
+	if (req->id)
+		json_node_unref(req->id);
+	if (req->typed)
+		json_node_unref(req->typed);
+	g_free(req->chr);
+	g_free(req->hex);
+	g_strfreev(req->chars);
+	g_free(req);
+}
+
+void proto_error_clear(ProtoError *err)
+{
+	g_clear_pointer(&err->message, g_free);
+	g_clear_pointer(&err->id, json_node_unref);
+	err->code = NULL;
+}
+
+static ProtoRequest *fail(ProtoError *err, const char *code, char *message)
+{
+	err->code = code;
+	g_free(err->message);
+	err->message = message;
+	return NULL;
+}
+
+static bool is_scalar(JsonNode *node)
+{
+	return JSON_NODE_HOLDS_VALUE(node) || JSON_NODE_HOLDS_NULL(node);
+}
+
+static bool get_string(JsonObject *obj, const char *name, char **ret, ProtoError *err)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+
+	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("field '%s' must be a string", name));
+		return false;
+	}
+	*ret = g_strdup(json_node_get_string(node));
+	return true;
+}
+
+static bool parse_fields(JsonObject *obj, ProtoRequest *req, ProtoError *err)
+{
+	unsigned allowed = command_fields[req->cmd];
+	g_autoptr(GList) members = json_object_get_members(obj);
+
+	for (GList *l = members; l; l = l->next) {
+		const char *name = l->data;
+		ProtoField field = 0;
+
+		if (strcmp(name, "cmd") == 0 || strcmp(name, "id") == 0)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++)
+			if (strcmp(field_names[i].name, name) == 0)
+				field = field_names[i].field;
+		if (!(field & allowed)) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("unknown field '%s' for command '%s'", name, proto_command_name(req->cmd)));
+			return false;
+		}
+	}
+
+	if (allowed & F_CHAR) {
+		if (!json_object_has_member(obj, "char")) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("command '%s' needs field 'char'", proto_command_name(req->cmd)));
+			return false;
+		}
+		if (!get_string(obj, "char", &req->chr, err))
+			return false;
+	}
+
+	if (json_object_has_member(obj, "value") && !get_string(obj, "value", &req->hex, err))
+		return false;
+	if (json_object_has_member(obj, "typed")) {
+		JsonNode *typed = json_object_get_member(obj, "typed");
+
+		if (!JSON_NODE_HOLDS_VALUE(typed)) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'typed' must be a number, string or boolean"));
+			return false;
+		}
+		req->typed = json_node_copy(typed);
+	}
+	if (req->cmd == PROTO_CMD_SET && !req->hex == !req->typed) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'set' needs exactly one of 'value' (hex) and 'typed'"));
+		return false;
+	}
+
+	if (json_object_has_member(obj, "notify")) {
+		JsonNode *node = json_object_get_member(obj, "notify");
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'notify' must be true or false"));
+			return false;
+		}
+		req->has_notify = true;
+		req->notify = json_node_get_boolean(node);
+	}
+
+	if (json_object_has_member(obj, "chars")) {
+		JsonNode *node = json_object_get_member(obj, "chars");
+		JsonArray *array;
+		unsigned n;
+
+		if (!JSON_NODE_HOLDS_ARRAY(node)) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'chars' must be an array of strings"));
+			return false;
+		}
+		array = json_node_get_array(node);
+		n = json_array_get_length(array);
+		if (n > PROTO_MAX_WATCH_CHARS) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("field 'chars' has %u entries, at most %d allowed", n, PROTO_MAX_WATCH_CHARS));
+			return false;
+		}
+		req->chars = g_new0(char *, n + 1);
+		for (unsigned i = 0; i < n; i++) {
+			JsonNode *elem = json_array_get_element(array, i);
+
+			if (!JSON_NODE_HOLDS_VALUE(elem) || json_node_get_value_type(elem) != G_TYPE_STRING) {
+				fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("field 'chars' entry %u is not a string", i));
+				return false;
+			}
+			req->chars[i] = g_strdup(json_node_get_string(elem));
+		}
+	}
+
+	req->timeout_ms = -1;
+	if (json_object_has_member(obj, "timeout_ms")) {
+		JsonNode *node = json_object_get_member(obj, "timeout_ms");
+		gint64 ms;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'timeout_ms' must be an integer"));
+			return false;
+		}
+		ms = json_node_get_int(node);
+		if (ms < 0 || ms > PROTO_MAX_TIMEOUT_MS) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("field 'timeout_ms' must be within 0..%d", PROTO_MAX_TIMEOUT_MS));
+			return false;
+		}
+		req->timeout_ms = ms;
+	}
+	return true;
+}
+
+ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ProtoRequest) req = NULL;
+	g_autofree char *cmd = NULL;
+	JsonNode *root, *id;
+	JsonObject *obj;
+	size_t i;
+
+	*err = (ProtoError){ 0 };
+	if (memchr(line, '\0', len))
+		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request contains a NUL byte"));
+	if (!g_utf8_validate(line, (gssize)len, NULL))
+		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request is not valid UTF-8"));
+
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
+		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("malformed JSON: %s", error->message));
+	root = json_parser_get_root(parser);
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("a request must be a JSON object"));
+	obj = json_node_get_object(root);
+
+	id = json_object_get_member(obj, "id");
+	if (id) {
+		if (!is_scalar(id))
+			return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'id' must be a string, number or null"));
+		err->id = json_node_copy(id);
+	}
+
+	if (!json_object_has_member(obj, "cmd"))
+		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("missing field 'cmd'"));
+	if (!get_string(obj, "cmd", &cmd, err))
+		return NULL;
+
+	req = g_new0(ProtoRequest, 1);
+	for (i = 0; i < G_N_ELEMENTS(command_names); i++)
+		if (strcmp(cmd, command_names[i]) == 0)
+			break;
+	if (i == G_N_ELEMENTS(command_names)) {
+		g_autofree char *shown = g_utf8_make_valid(cmd, MIN((gssize)strlen(cmd), 64));
+
+		return fail(err, PROTO_ERR_UNKNOWN_COMMAND, g_strdup_printf("unknown command '%s'", shown));
+	}
+	req->cmd = (ProtoCommand)i;
+	if (!parse_fields(obj, req, err))
+		return NULL;
+	req->id = id ? json_node_copy(id) : NULL;
+	return g_steal_pointer(&req);
+}
+
+/* ---- values ---- */
+
+static GBytes *decode_typed_number(ValueType type, JsonNode *node, char **ret_error)
+{
+	GType gtype = json_node_get_value_type(node);
+	g_autofree char *text = NULL;
+
+	if (gtype == G_TYPE_INT64)
+		text = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+	else if (gtype == G_TYPE_DOUBLE) {
+		char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+		if (type != VALUE_TYPE_F32 && type != VALUE_TYPE_F64) {
+			*ret_error = g_strdup_printf("%s needs an integer", value_type_name(type));
+			return NULL;
+		}
+		text = g_strdup(g_ascii_dtostr(buf, sizeof(buf), json_node_get_double(node)));
+	} else if (gtype == G_TYPE_BOOLEAN) {
+		if (type != VALUE_TYPE_BOOL) {
+			*ret_error = g_strdup_printf("%s does not take true/false", value_type_name(type));
+			return NULL;
+		}
+		text = g_strdup(json_node_get_boolean(node) ? "true" : "false");
+	} else if (gtype == G_TYPE_STRING) {
+		text = g_strdup(json_node_get_string(node));
+	} else {
+		*ret_error = g_strdup("unsupported JSON value");
+		return NULL;
+	}
+	return value_parse_typed(type, text, ret_error);
+}
+
+GBytes *proto_decode_value(const char *hex, JsonNode *typed, bool has_type, ValueType type, char **ret_error)
+{
+	if (hex)
+		return value_from_hex(hex, ret_error);
+	if (!typed) {
+		*ret_error = g_strdup("no value given");
+		return NULL;
+	}
+	if (!has_type || type == VALUE_TYPE_HEX) {
+		if (json_node_get_value_type(typed) == G_TYPE_STRING)
+			return value_from_hex(json_node_get_string(typed), ret_error);
+		*ret_error = g_strdup("this characteristic has no Type: give the value as hex");
+		return NULL;
+	}
+	if (type == VALUE_TYPE_UTF8 && json_node_get_value_type(typed) != G_TYPE_STRING) {
+		*ret_error = g_strdup("utf8 needs a string");
+		return NULL;
+	}
+	return decode_typed_number(type, typed, ret_error);
+}
+
+/* ---- encoding ---- */
+
+static JsonBuilder *reply_begin(JsonNode *id, bool ok)
+{
+	JsonBuilder *b = json_builder_new_immutable();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "id");
+	if (id)
+		json_builder_add_value(b, json_node_copy(id));
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "ok");
+	json_builder_add_boolean_value(b, ok);
+	return b;
+}
+
+JsonBuilder *proto_reply_begin(JsonNode *id)
+{
+	return reply_begin(id, true);
+}
+
+JsonBuilder *proto_event_begin(const char *name)
+{
+	JsonBuilder *b = json_builder_new_immutable();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "event");
+	json_builder_add_string_value(b, name);
+	return b;
+}
+
+char *proto_finish(JsonBuilder *builder)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	return g_strconcat(text, "\n", NULL);
+}
+
+char *proto_error_line(JsonNode *id, const char *code, const char *message)
+{
+	g_autoptr(JsonBuilder) b = reply_begin(id, false);
+
+	json_builder_set_member_name(b, "error");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "code");
+	json_builder_add_string_value(b, code);
+	json_builder_set_member_name(b, "message");
+	json_builder_add_string_value(b, message);
+	json_builder_end_object(b);
+	return proto_finish(b);
+}
+
+static void add_typed(JsonBuilder *b, ValueType type, const uint8_t *data, size_t len)
+{
+	g_autofree char *text = value_format(type, data, len);
+
+	if (!text)
+		return;
+	json_builder_set_member_name(b, "typed");
+	switch (type) {
+	case VALUE_TYPE_UTF8:
+		json_builder_add_string_value(b, text);
+		break;
+	case VALUE_TYPE_BOOL:
+		json_builder_add_boolean_value(b, data[0] != 0);
+		break;
+	case VALUE_TYPE_F32:
+	case VALUE_TYPE_F64: {
+		double d = g_ascii_strtod(text, NULL);
+
+		/* JSON has no NaN or infinity: give those as strings. */
+		if (isfinite(d))
+			json_builder_add_double_value(b, d);
+		else
+			json_builder_add_string_value(b, text);
+		break;
+	}
+	case VALUE_TYPE_U64: {
+		guint64 u = g_ascii_strtoull(text, NULL, 10);
+
+		/* Past what JSON parsers keep exactly: as a string. */
+		if (u > (guint64)G_MAXINT64)
+			json_builder_add_string_value(b, text);
+		else
+			json_builder_add_int_value(b, (gint64)u);
+		break;
+	}
+	default:
+		json_builder_add_int_value(b, g_ascii_strtoll(text, NULL, 10));
+		break;
+	}
+}
+
+void proto_add_value(JsonBuilder *b, bool has_type, ValueType type, const uint8_t *data, size_t len)
+{
+	g_autofree char *hex = value_to_hex(data, len);
+
+	json_builder_set_member_name(b, "value");
+	json_builder_add_string_value(b, hex);
+	if (has_type && type != VALUE_TYPE_HEX)
+		add_typed(b, type, data, len);
+}

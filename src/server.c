@@ -1,0 +1,1081 @@
+/* server.c: the local client socket, its clients and the commands they send. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "flags.h"
+#include "gattd-build-config.h"
+#include "log.h"
+#include "protocol.h"
+
+#if HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#define READ_CHUNK 65536
+/* Bytes read from one client per wakeup, so one busy client can't starve others. */
+#define READ_BUDGET (4 * READ_CHUNK)
+
+typedef struct Client Client;
+
+/* A Capture=N characteristic's queue and the clients waiting in next-write, oldest first. */
+typedef struct {
+	GattChar *chr;
+	CaptureQueue queue;
+	GQueue waiters;          /* Client* */
+} Capture;
+
+struct Client {
+	Server *server;
+	unsigned id;
+	int fd;
+	guint in_source;
+	guint out_source;
+	bool dead;
+	bool closing;            /* flush what is queued, then close */
+	pid_t pid;
+	uid_t uid;
+
+	GByteArray *in;
+	GQueue out;              /* GBytes* */
+	size_t out_bytes;
+	size_t out_offset;       /* bytes of the head already written */
+
+	bool watching;
+	GHashTable *watch_chars; /* ids; NULL = all */
+
+	Capture *waiting_on;     /* next-write in progress */
+	JsonNode *wait_id;
+	guint wait_timeout;
+};
+
+struct Server {
+	ServerOptions opts;
+	char *path;
+	char *group;
+	const GattdConfig *config;
+	GattApp *app;
+	Bluez *bluez;
+	int listen_fd;
+	bool created_path;       /* unlink the socket file at exit */
+	guint listen_source;
+	GList *clients;          /* Client* */
+	unsigned n_clients;
+	unsigned next_client_id;
+	GHashTable *captures;    /* char id -> Capture* */
+	bool shutting_down;
+};
+
+static void client_send(Client *client, char *line);
+static void client_close(Client *client, const char *why);
+
+/* ---- captures ---- */
+
+static void capture_free(Capture *cap)
+{
+	capture_queue_clear(&cap->queue);
+	g_queue_clear(&cap->waiters);
+	g_free(cap);
+}
+
+static Capture *capture_for(Server *server, GattChar *chr)
+{
+	return g_hash_table_lookup(server->captures, chr->cfg->id);
+}
+
+/* ---- replies ---- */
+
+static void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...)
+{
+	g_autofree char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	client_send(client, proto_error_line(id, code, message));
+}
+
+static void add_char_value(JsonBuilder *b, GattChar *chr)
+{
+	proto_add_value(b, chr->cfg->has_type, chr->cfg->type, chr->value->data, chr->value->len);
+}
+
+static void add_write(JsonBuilder *b, GattChar *chr, const CapturedWrite *w)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(w->value, &len);
+
+	json_builder_set_member_name(b, "char");
+	json_builder_add_string_value(b, chr->cfg->id);
+	/* Typed only when the write alone is a whole value of the type. */
+	proto_add_value(b, chr->cfg->has_type && w->offset == 0, chr->cfg->type, data, len);
+	json_builder_set_member_name(b, "offset");
+	json_builder_add_int_value(b, w->offset);
+	json_builder_set_member_name(b, "device");
+	if (w->device)
+		json_builder_add_string_value(b, w->device);
+	else
+		json_builder_add_null_value(b);
+}
+
+/* ---- next-write waiters ---- */
+
+static void waiter_clear(Client *client)
+{
+	if (client->waiting_on)
+		g_queue_remove(&client->waiting_on->waiters, client);
+	client->waiting_on = NULL;
+	g_clear_pointer(&client->wait_id, json_node_unref);
+	if (client->wait_timeout) {
+		g_source_remove(client->wait_timeout);
+		client->wait_timeout = 0;
+	}
+}
+
+static void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w)
+{
+	g_autoptr(JsonBuilder) b = proto_reply_begin(id);
+
+	add_write(b, cap->chr, w);
+	json_builder_set_member_name(b, "seq");
+	json_builder_add_int_value(b, (gint64)w->seq);
+	json_builder_set_member_name(b, "queued");
+	json_builder_add_int_value(b, capture_queue_length(&cap->queue));
+	client_send(client, proto_finish(b));
+}
+
+static void waiter_fail(Client *client, const char *code, const char *message)
+{
+	g_autoptr(JsonNode) id = client->wait_id ? json_node_ref(client->wait_id) : NULL;
+
+	waiter_clear(client);
+	client_send(client, proto_error_line(id, code, message));
+}
+
+static gboolean waiter_timed_out(gpointer data)
+{
+	Client *client = data;
+
+	client->wait_timeout = 0;
+	waiter_fail(client, PROTO_ERR_TIMEOUT, "no write arrived before timeout_ms");
+	return G_SOURCE_REMOVE;
+}
+
+/* Hand queued writes to waiting clients, oldest waiter first. */
+static void capture_serve_waiters(Capture *cap)
+{
+	while (cap->waiters.length > 0 && capture_queue_length(&cap->queue) > 0) {
+		Client *client = g_queue_peek_head(&cap->waiters);
+		g_autoptr(JsonNode) id = client->wait_id ? json_node_ref(client->wait_id) : NULL;
+		g_autoptr(CapturedWrite) w = capture_queue_pop(&cap->queue);
+
+		waiter_clear(client);
+		reply_next_write(client, id, cap, w);
+	}
+}
+
+/* ---- events ---- */
+
+static bool client_watches(Client *client, GattChar *chr)
+{
+	if (!client->watching || client->dead)
+		return false;
+	return !chr || !client->watch_chars || g_hash_table_contains(client->watch_chars, chr->cfg->id);
+}
+
+/* Send the event to every watcher interested in chr (NULL: every watcher). Takes the builder. */
+static void broadcast(Server *server, GattChar *chr, JsonBuilder *event)
+{
+	g_autoptr(JsonBuilder) b = event;
+	g_autofree char *line = proto_finish(b);
+	g_autoptr(GPtrArray) targets = g_ptr_array_new();
+
+	/* Sending may drop a client that fell behind: iterate over a snapshot. */
+	for (GList *l = server->clients; l; l = l->next)
+		if (client_watches(l->data, chr))
+			g_ptr_array_add(targets, l->data);
+	for (unsigned i = 0; i < targets->len; i++) {
+		Client *client = targets->pdata[i];
+
+		if (!client->dead)
+			client_send(client, g_strdup(line));
+	}
+}
+
+static JsonBuilder *char_event(const char *name, GattChar *chr)
+{
+	JsonBuilder *b = proto_event_begin(name);
+
+	json_builder_set_member_name(b, "char");
+	json_builder_add_string_value(b, chr->cfg->id);
+	return b;
+}
+
+void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+                     const char *device)
+{
+	Capture *cap = capture_for(server, chr);
+	CapturedWrite w = { .value = g_bytes_new(data, len), .offset = offset, .device = (char *)device };
+	JsonBuilder *b;
+
+	b = proto_event_begin("write");
+	add_write(b, chr, &w);
+	g_bytes_unref(w.value);
+	broadcast(server, chr, b);
+
+	if (!cap)
+		return;
+	if (capture_queue_push(&cap->queue, data, len, offset, device, g_get_real_time())) {
+		log_warning("%s: capture queue full (%u writes); dropped the oldest, %" G_GUINT64_FORMAT
+		            " dropped so far", chr->cfg->id, cap->queue.capacity, cap->queue.overflows);
+		b = char_event("capture-overflow", chr);
+		json_builder_set_member_name(b, "dropped");
+		json_builder_add_int_value(b, 1);
+		json_builder_set_member_name(b, "overflows");
+		json_builder_add_int_value(b, (gint64)cap->queue.overflows);
+		broadcast(server, chr, b);
+	}
+	capture_serve_waiters(cap);
+}
+
+void server_on_notifying_changed(Server *server, GattChar *chr)
+{
+	broadcast(server, chr, char_event(chr->notifying ? "subscribed" : "unsubscribed", chr));
+}
+
+void server_on_confirm(Server *server, GattChar *chr)
+{
+	broadcast(server, chr, char_event("confirm", chr));
+}
+
+static void fail_all_waiters(Server *server, const char *code, const char *message)
+{
+	GHashTableIter it;
+	Capture *cap;
+
+	g_hash_table_iter_init(&it, server->captures);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap))
+		while (cap->waiters.length > 0)
+			waiter_fail(g_queue_peek_head(&cap->waiters), code, message);
+}
+
+void server_on_down(Server *server, LcReason reason)
+{
+	g_autofree char *message = g_strdup_printf(
+		"services went off the air (%s) while waiting; ask again to wait for the next write",
+		lifecycle_reason_name(reason));
+	JsonBuilder *b = proto_event_begin("unregistered");
+
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(b, lifecycle_reason_name(reason));
+	broadcast(server, NULL, b);
+	fail_all_waiters(server, reason == LC_REASON_SHUTDOWN ? PROTO_ERR_SHUTTING_DOWN : PROTO_ERR_DISCONNECTED,
+	                 message);
+}
+
+void server_on_up(Server *server)
+{
+	JsonBuilder *b = proto_event_begin("registered");
+
+	json_builder_set_member_name(b, "adapter");
+	json_builder_add_string_value(b, bluez_get_adapter_name(server->bluez));
+	broadcast(server, NULL, b);
+}
+
+static void add_adapter(JsonBuilder *b, Bluez *bluez)
+{
+	const char *address = bluez_get_adapter_address(bluez);
+
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, bluez_get_adapter_name(bluez));
+	json_builder_set_member_name(b, "address");
+	if (address)
+		json_builder_add_string_value(b, address);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "powered");
+	json_builder_add_boolean_value(b, bluez_get_adapter_powered(bluez));
+}
+
+void server_on_adapter_changed(Server *server)
+{
+	JsonBuilder *b = proto_event_begin("adapter");
+
+	if (bluez_get_adapter_name(server->bluez)) {
+		add_adapter(b, server->bluez);
+	} else {
+		json_builder_set_member_name(b, "name");
+		json_builder_add_null_value(b);
+	}
+	broadcast(server, NULL, b);
+}
+
+void server_shutdown(Server *server)
+{
+	server->shutting_down = true;
+	fail_all_waiters(server, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
+}
+
+/* ---- commands ---- */
+
+static GattChar *find_char(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = gatt_app_find_char(client->server->app, req->chr);
+
+	if (!chr)
+		reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", req->chr);
+	return chr;
+}
+
+static void cmd_hello(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+
+	json_builder_set_member_name(b, "protocol");
+	json_builder_add_int_value(b, PROTOCOL_VERSION);
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, GATTD_VERSION);
+	json_builder_set_member_name(b, "daemon");
+	json_builder_add_string_value(b, "gattd");
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_status(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autofree char *description = bluez_describe(server->bluez);
+	unsigned watchers = 0;
+	guint64 captured = 0, overflows = 0;
+	GHashTableIter it;
+	Capture *cap;
+
+	for (GList *l = server->clients; l; l = l->next)
+		watchers += ((Client *)l->data)->watching;
+	g_hash_table_iter_init(&it, server->captures);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap)) {
+		captured += capture_queue_length(&cap->queue);
+		overflows += cap->queue.overflows;
+	}
+
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, lifecycle_state_name(bluez_get_state(server->bluez)));
+	json_builder_set_member_name(b, "description");
+	json_builder_add_string_value(b, description);
+	json_builder_set_member_name(b, "adapter");
+	if (bluez_get_adapter_name(server->bluez)) {
+		g_autofree char *path = g_strconcat("/org/bluez/", bluez_get_adapter_name(server->bluez), NULL);
+
+		json_builder_begin_object(b);
+		add_adapter(b, server->bluez);
+		json_builder_set_member_name(b, "path");
+		json_builder_add_string_value(b, path);
+		json_builder_end_object(b);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	json_builder_set_member_name(b, "registered");
+	json_builder_add_boolean_value(b, bluez_is_registered(server->bluez));
+	json_builder_set_member_name(b, "advertising");
+	json_builder_add_boolean_value(b, bluez_is_advertising(server->bluez));
+	json_builder_set_member_name(b, "on_air");
+	json_builder_add_boolean_value(b, bluez_is_on_air(server->bluez));
+	json_builder_set_member_name(b, "clients");
+	json_builder_add_int_value(b, server->n_clients);
+	json_builder_set_member_name(b, "watchers");
+	json_builder_add_int_value(b, watchers);
+	json_builder_set_member_name(b, "subscriptions");
+	json_builder_add_int_value(b, gatt_app_count_notifying(server->app));
+	json_builder_set_member_name(b, "captured");
+	json_builder_add_int_value(b, (gint64)captured);
+	json_builder_set_member_name(b, "overflows");
+	json_builder_add_int_value(b, (gint64)overflows);
+	client_send(client, proto_finish(b));
+}
+
+static void add_strv(JsonBuilder *b, const char *name, char **strv)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_array(b);
+	for (; strv && *strv; strv++)
+		json_builder_add_string_value(b, *strv);
+	json_builder_end_array(b);
+}
+
+static void cmd_list(Client *client, const ProtoRequest *req)
+{
+	GPtrArray *services = gatt_app_get_services(client->server->app);
+	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+
+	json_builder_set_member_name(b, "services");
+	json_builder_begin_array(b);
+	for (unsigned i = 0; i < services->len; i++) {
+		GattService *service = services->pdata[i];
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_string_value(b, service->cfg->id);
+		json_builder_set_member_name(b, "uuid");
+		json_builder_add_string_value(b, service->cfg->uuid);
+		json_builder_set_member_name(b, "primary");
+		json_builder_add_boolean_value(b, service->cfg->primary);
+		json_builder_set_member_name(b, "characteristics");
+		json_builder_begin_array(b);
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+
+			json_builder_begin_object(b);
+			json_builder_set_member_name(b, "id");
+			json_builder_add_string_value(b, chr->cfg->id);
+			json_builder_set_member_name(b, "uuid");
+			json_builder_add_string_value(b, chr->cfg->uuid);
+			add_strv(b, "flags", chr->cfg->flags);
+			json_builder_set_member_name(b, "type");
+			if (chr->cfg->has_type)
+				json_builder_add_string_value(b, value_type_name(chr->cfg->type));
+			else
+				json_builder_add_null_value(b);
+			json_builder_set_member_name(b, "max_length");
+			json_builder_add_int_value(b, chr->cfg->max_length);
+			json_builder_set_member_name(b, "capture");
+			json_builder_add_int_value(b, chr->cfg->capture);
+			json_builder_set_member_name(b, "notifying");
+			json_builder_add_boolean_value(b, chr->notifying);
+			add_char_value(b, chr);
+			json_builder_set_member_name(b, "descriptors");
+			json_builder_begin_array(b);
+			for (unsigned k = 0; k < chr->descs->len; k++) {
+				GattDesc *desc = chr->descs->pdata[k];
+
+				json_builder_begin_object(b);
+				json_builder_set_member_name(b, "id");
+				json_builder_add_string_value(b, desc->cfg->id);
+				json_builder_set_member_name(b, "uuid");
+				json_builder_add_string_value(b, desc->cfg->uuid);
+				add_strv(b, "flags", desc->cfg->flags);
+				proto_add_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+				json_builder_end_object(b);
+			}
+			json_builder_end_array(b);
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_get(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (!chr)
+		return;
+	b = proto_reply_begin(req->id);
+	json_builder_set_member_name(b, "char");
+	json_builder_add_string_value(b, chr->cfg->id);
+	add_char_value(b, chr);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_set(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(JsonBuilder) b = NULL;
+	g_autofree char *error = NULL;
+	const uint8_t *data;
+	gsize len = 0;
+	bool can_notify;
+	int r;
+
+	if (!chr)
+		return;
+	can_notify = chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE);
+	if (req->has_notify && req->notify && !can_notify) {
+		reply_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
+		            chr->cfg->id);
+		return;
+	}
+	bytes = proto_decode_value(req->hex, req->typed, chr->cfg->has_type, chr->cfg->type, &error);
+	if (!bytes) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, error);
+		return;
+	}
+	data = g_bytes_get_data(bytes, &len);
+	r = gatt_char_set_value(chr, data, len, can_notify && (!req->has_notify || req->notify));
+	if (r == -EMSGSIZE) {
+		size_t fixed = chr->cfg->has_type ? value_type_size(chr->cfg->type) : 0;
+
+		if (fixed)
+			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
+			            chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
+		else
+			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
+			            chr->cfg->id, (size_t)len, chr->cfg->max_length);
+		return;
+	}
+
+	b = proto_reply_begin(req->id);
+	json_builder_set_member_name(b, "char");
+	json_builder_add_string_value(b, chr->cfg->id);
+	add_char_value(b, chr);
+	json_builder_set_member_name(b, "notified");
+	json_builder_add_boolean_value(b, r > 0);
+	json_builder_set_member_name(b, "subscribed");
+	json_builder_add_boolean_value(b, chr->notifying);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_watch(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(GHashTable) chars = NULL;
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (req->chars) {
+		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		for (char **c = req->chars; *c; c++) {
+			if (!gatt_app_find_char(client->server->app, *c)) {
+				reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
+				return;
+			}
+			g_hash_table_add(chars, g_strdup(*c));
+		}
+	}
+	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
+	client->watch_chars = g_steal_pointer(&chars);
+	client->watching = true;
+
+	b = proto_reply_begin(req->id);
+	json_builder_set_member_name(b, "chars");
+	if (req->chars) {
+		json_builder_begin_array(b);
+		for (char **c = req->chars; *c; c++)
+			json_builder_add_string_value(b, *c);
+		json_builder_end_array(b);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_unwatch(Client *client, const ProtoRequest *req)
+{
+	client->watching = false;
+	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
+	client_send(client, proto_finish(proto_reply_begin(req->id)));
+}
+
+static void cmd_next_write(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	Capture *cap;
+
+	if (!chr)
+		return;
+	cap = capture_for(client->server, chr);
+	if (!cap) {
+		reply_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
+		return;
+	}
+	if (client->waiting_on) {
+		reply_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
+		            client->waiting_on->chr->cfg->id);
+		return;
+	}
+	if (capture_queue_length(&cap->queue) > 0) {
+		g_autoptr(CapturedWrite) w = capture_queue_pop(&cap->queue);
+
+		reply_next_write(client, req->id, cap, w);
+		return;
+	}
+	if (req->timeout_ms == 0) {
+		reply_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
+		return;
+	}
+	client->waiting_on = cap;
+	client->wait_id = req->id ? json_node_ref(req->id) : NULL;
+	if (req->timeout_ms > 0)
+		client->wait_timeout = g_timeout_add((guint)req->timeout_ms, waiter_timed_out, client);
+	g_queue_push_tail(&cap->waiters, client);
+}
+
+static void handle_line(Client *client, const char *line, size_t len)
+{
+	g_autoptr(ProtoRequest) req = NULL;
+	ProtoError err;
+
+	req = proto_parse_request(line, len, &err);
+	if (!req) {
+		log_debug("client %u: bad request: %s", client->id, err.message);
+		client_send(client, proto_error_line(err.id, err.code, err.message));
+		proto_error_clear(&err);
+		return;
+	}
+	if (client->server->shutting_down) {
+		reply_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
+		return;
+	}
+	switch (req->cmd) {
+	case PROTO_CMD_HELLO:
+		cmd_hello(client, req);
+		break;
+	case PROTO_CMD_STATUS:
+		cmd_status(client, req);
+		break;
+	case PROTO_CMD_LIST:
+		cmd_list(client, req);
+		break;
+	case PROTO_CMD_GET:
+		cmd_get(client, req);
+		break;
+	case PROTO_CMD_SET:
+		cmd_set(client, req);
+		break;
+	case PROTO_CMD_WATCH:
+		cmd_watch(client, req);
+		break;
+	case PROTO_CMD_UNWATCH:
+		cmd_unwatch(client, req);
+		break;
+	case PROTO_CMD_NEXT_WRITE:
+		cmd_next_write(client, req);
+		break;
+	}
+}
+
+/* ---- client I/O ---- */
+
+static gboolean client_free_idle(gpointer data)
+{
+	Client *client = data;
+
+	g_byte_array_unref(client->in);
+	g_queue_clear_full(&client->out, (GDestroyNotify)g_bytes_unref);
+	g_free(client);
+	return G_SOURCE_REMOVE;
+}
+
+/* Close now; the struct is freed from an idle callback, so callers up the stack stay safe. */
+static void client_close(Client *client, const char *why)
+{
+	Server *server = client->server;
+
+	if (client->dead)
+		return;
+	client->dead = true;
+	log_info("client %u (pid %d) disconnected: %s", client->id, (int)client->pid, why);
+	waiter_clear(client);
+	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
+	if (client->in_source)
+		g_source_remove(client->in_source);
+	if (client->out_source)
+		g_source_remove(client->out_source);
+	client->in_source = client->out_source = 0;
+	close(client->fd);
+	client->fd = -1;
+	server->clients = g_list_remove(server->clients, client);
+	server->n_clients--;
+	g_idle_add(client_free_idle, client);
+}
+
+static gboolean client_writable(gint fd, GIOCondition cond, gpointer data);
+
+/* Write what the socket takes now. Returns false if the client was closed. */
+static bool client_flush(Client *client)
+{
+	while (client->out.length > 0) {
+		GBytes *head = g_queue_peek_head(&client->out);
+		gsize len;
+		const char *data = g_bytes_get_data(head, &len);
+		ssize_t n = send(client->fd, data + client->out_offset, len - client->out_offset,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			client_close(client, g_strerror(errno));
+			return false;
+		}
+		client->out_offset += (size_t)n;
+		client->out_bytes -= (size_t)n;
+		if (client->out_offset == len) {
+			g_bytes_unref(g_queue_pop_head(&client->out));
+			client->out_offset = 0;
+		}
+	}
+
+	if (client->out.length > 0 && !client->out_source)
+		client->out_source = g_unix_fd_add(client->fd, G_IO_OUT, client_writable, client);
+	else if (client->out.length == 0 && client->out_source) {
+		g_source_remove(client->out_source);
+		client->out_source = 0;
+	}
+	if (client->out.length == 0 && client->closing) {
+		client_close(client, "closed after error");
+		return false;
+	}
+	return true;
+}
+
+static gboolean client_writable(gint fd, GIOCondition cond, gpointer data)
+{
+	Client *client = data;
+
+	client->out_source = 0;
+	client_flush(client);
+	/* client_flush re-adds the source if more remains. */
+	return G_SOURCE_REMOVE;
+}
+
+/* Queue a line (takes ownership) and write what we can. */
+static void client_send(Client *client, char *line)
+{
+	size_t len = strlen(line);
+
+	if (client->dead) {
+		g_free(line);
+		return;
+	}
+	g_queue_push_tail(&client->out, g_bytes_new_take(line, len));
+	client->out_bytes += len;
+	if (client->out_bytes > client->server->opts.max_queue) {
+		g_autofree char *why = g_strdup_printf("not reading: %zu bytes queued (limit %zu)", client->out_bytes,
+		                                       client->server->opts.max_queue);
+
+		log_warning("client %u (pid %d) %s; disconnecting it", client->id, (int)client->pid, why);
+		client_close(client, why);
+		return;
+	}
+	client_flush(client);
+}
+
+static void client_process_input(Client *client)
+{
+	size_t max_line = client->server->opts.max_line;
+	size_t start = 0;
+
+	while (!client->dead && !client->closing) {
+		const uint8_t *nl = memchr(client->in->data + start, '\n', client->in->len - start);
+		size_t len;
+
+		if (!nl)
+			break;
+		len = (size_t)(nl - (client->in->data + start));
+		if (len > max_line)
+			break;
+		handle_line(client, (const char *)client->in->data + start, len);
+		start += len + 1;
+	}
+	if (client->dead)
+		return;
+	g_byte_array_remove_range(client->in, 0, (guint)start);
+
+	if (!client->closing && client->in->len > max_line) {
+		log_warning("client %u (pid %d) sent a line over %zu bytes; closing it", client->id, (int)client->pid,
+		            max_line);
+		client->closing = true;
+		client_send(client, proto_error_line(NULL, PROTO_ERR_LINE_TOO_LONG,
+		                                     "request line exceeds MaxLineLength; closing the connection"));
+		if (!client->dead && client->in_source) {
+			g_source_remove(client->in_source);
+			client->in_source = 0;
+		}
+	}
+}
+
+static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	Client *client = data;
+	size_t budget = READ_BUDGET;
+
+	while (budget > 0) {
+		size_t old = client->in->len;
+		ssize_t n;
+
+		g_byte_array_set_size(client->in, (guint)(old + READ_CHUNK));
+		n = recv(fd, client->in->data + old, READ_CHUNK, MSG_DONTWAIT);
+		g_byte_array_set_size(client->in, (guint)(old + (n > 0 ? (size_t)n : 0)));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			client_close(client, n == 0 ? "end of stream" : g_strerror(errno));
+			return G_SOURCE_REMOVE;
+		}
+		budget -= MIN(budget, (size_t)n);
+		client_process_input(client);
+		if (client->dead || client->closing)
+			return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static gboolean server_accept(gint fd, GIOCondition cond, gpointer data)
+{
+	Server *server = data;
+
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+		socklen_t cred_len = sizeof(cred);
+		Client *client;
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warning("accepting a client on %s failed: %s, ignoring", server->path, g_strerror(errno));
+			break;
+		}
+		getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len);
+
+		if (server->n_clients >= server->opts.max_clients) {
+			g_autofree char *line = proto_error_line(NULL, PROTO_ERR_TOO_MANY_CLIENTS,
+			                                         "gattd serves at most MaxClients clients at once");
+
+			log_warning("refused client pid %d uid %u: %u clients already (MaxClients)", (int)cred.pid,
+			            (unsigned)cred.uid, server->n_clients);
+			if (send(cfd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				log_debug("could not tell the refused client why: %s", g_strerror(errno));
+			close(cfd);
+			continue;
+		}
+
+		client = g_new0(Client, 1);
+		client->server = server;
+		client->id = ++server->next_client_id;
+		client->fd = cfd;
+		client->pid = cred.pid;
+		client->uid = cred.uid;
+		client->in = g_byte_array_new();
+		g_queue_init(&client->out);
+		client->in_source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, client);
+		server->clients = g_list_prepend(server->clients, client);
+		server->n_clients++;
+		log_info("client %u connected: pid %d uid %u gid %u", client->id, (int)cred.pid, (unsigned)cred.uid,
+		         (unsigned)cred.gid);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- listening ---- */
+
+static int fail_errno(int err, char **ret_error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static int fail_errno(int err, char **ret_error, const char *fmt, ...)
+{
+	g_autofree char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	*ret_error = g_strdup_printf("%s: %s", what, g_strerror(err));
+	return -err;
+}
+
+/* A socket file already at path: refuse if someone listens there, else remove it. */
+static int clear_stale_socket(const char *path, char **ret_error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : fail_errno(errno, ret_error, "cannot inspect %s", path);
+	if (!S_ISSOCK(st.st_mode)) {
+		*ret_error = g_strdup_printf("%s exists and is not a socket; remove it or choose another Socket=", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno, ret_error, "socket");
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	close(fd);
+	if (r == 0) {
+		*ret_error = g_strdup_printf("another gattd is already listening on %s", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return fail_errno(errno, ret_error, "cannot remove stale socket %s", path);
+	log_info("removed stale socket %s", path);
+	return 0;
+}
+
+static int listen_on_path(Server *server, char **ret_error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	g_autofree char *dir = g_path_get_dirname(server->path);
+	int fd, r;
+
+	if (strlen(server->path) >= sizeof(addr.sun_path)) {
+		*ret_error = g_strdup_printf("socket path %s is longer than %zu bytes", server->path,
+		                             sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (g_mkdir_with_parents(dir, 0755) < 0)
+		return fail_errno(errno, ret_error, "cannot create %s", dir);
+	r = clear_stale_socket(server->path, ret_error);
+	if (r < 0)
+		return r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fail_errno(errno, ret_error, "socket");
+	g_strlcpy(addr.sun_path, server->path, sizeof(addr.sun_path));
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		r = fail_errno(errno, ret_error, "cannot bind %s", server->path);
+		close(fd);
+		return r;
+	}
+	server->created_path = true;
+	/* Permissions before listen(): nobody can connect in between. */
+	if (chmod(server->path, server->opts.mode) < 0) {
+		r = fail_errno(errno, ret_error, "cannot chmod %s", server->path);
+		close(fd);
+		return r;
+	}
+	if (server->group) {
+		struct group *gr = getgrnam(server->group);
+
+		if (!gr) {
+			*ret_error = g_strdup_printf("SocketGroup=%s: no such group", server->group);
+			close(fd);
+			return -ENOENT;
+		}
+		if (chown(server->path, (uid_t)-1, gr->gr_gid) < 0) {
+			r = fail_errno(errno, ret_error, "cannot give %s to group %s", server->path, server->group);
+			close(fd);
+			return r;
+		}
+	}
+	if (listen(fd, SOMAXCONN) < 0) {
+		r = fail_errno(errno, ret_error, "cannot listen on %s", server->path);
+		close(fd);
+		return r;
+	}
+	server->listen_fd = fd;
+	log_info("listening for clients on %s (mode %04o%s%s)", server->path, server->opts.mode,
+	         server->group ? ", group " : "", server->group ? server->group : "");
+	return 0;
+}
+
+int server_start(Server *server, char **ret_error)
+{
+	int r;
+
+#if HAVE_LIBSYSTEMD
+	int n = sd_listen_fds(1);
+
+	if (n < 0)
+		log_warning("socket activation: %s, ignoring", g_strerror(-n));
+	if (n > 1)
+		log_warning("socket activation passed %d sockets; using the first", n);
+	if (n >= 1) {
+		int fd = SD_LISTEN_FDS_START;
+
+		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+			*ret_error = g_strdup("socket activation passed something that is not a listening Unix stream socket");
+			return -EINVAL;
+		}
+		set_nonblocking(fd);
+		server->listen_fd = fd;
+		log_info("listening for clients on the socket passed by systemd");
+	}
+#endif
+	if (server->listen_fd < 0) {
+		r = listen_on_path(server, ret_error);
+		if (r < 0)
+			return r;
+	}
+	server->listen_source = g_unix_fd_add(server->listen_fd, G_IO_IN, server_accept, server);
+	return 0;
+}
+
+Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez)
+{
+	Server *server = g_new0(Server, 1);
+	GPtrArray *services = gatt_app_get_services(app);
+
+	server->opts = *options;
+	server->path = g_strdup(options->path);
+	server->group = g_strdup(options->group);
+	server->opts.path = server->path;
+	server->opts.group = server->group;
+	server->config = config;
+	server->app = app;
+	server->bluez = bluez;
+	server->listen_fd = -1;
+	server->captures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)capture_free);
+	for (unsigned i = 0; i < services->len; i++) {
+		GattService *service = services->pdata[i];
+
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+			Capture *cap;
+
+			if (!chr->cfg->capture)
+				continue;
+			cap = g_new0(Capture, 1);
+			cap->chr = chr;
+			capture_queue_init(&cap->queue, chr->cfg->capture);
+			g_queue_init(&cap->waiters);
+			g_hash_table_insert(server->captures, chr->cfg->id, cap);
+		}
+	}
+	return server;
+}
+
+void server_free(Server *server)
+{
+	if (!server)
+		return;
+	while (server->clients)
+		client_close(server->clients->data, "gattd is stopping");
+	/* Run the pending frees now: the main loop is over. */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	if (server->listen_source)
+		g_source_remove(server->listen_source);
+	if (server->listen_fd >= 0)
+		close(server->listen_fd);
+	if (server->created_path)
+		unlink(server->path);
+	g_hash_table_unref(server->captures);
+	g_free(server->path);
+	g_free(server->group);
+	g_free(server);
+}
+
+unsigned server_count_clients(Server *server)
+{
+	return server->n_clients;
+}

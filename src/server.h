@@ -1,0 +1,53 @@
+/*
+ * server.h: the local client socket: listening (or socket activation), client
+ * connections with their limits, the commands of docs/protocol.md, events to
+ * watchers, and the capture queues of Capture=N characteristics with the clients
+ * waiting on them in next-write.
+ *
+ * The capture queues and client watches belong to the server, which lives as long as
+ * the process: they outlast every re-registration with BlueZ.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bluez.h"
+#include "gatt-app.h"
+#include "lifecycle.h"
+
+typedef struct {
+	const char *path;       /* socket path */
+	unsigned mode;          /* permissions of the socket file */
+	const char *group;      /* group owning the socket file, NULL to leave as is */
+	unsigned max_clients;
+	size_t max_line;        /* longest request line accepted */
+	size_t max_queue;       /* bytes queued to one client before it is dropped */
+} ServerOptions;
+
+typedef struct Server Server;
+
+Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez);
+void server_free(Server *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
+
+/*
+ * Listen: on the socket systemd passed (socket activation) or on options->path.
+ * Returns 0, or -errno with *ret_error naming what failed.
+ */
+int server_start(Server *server, char **ret_error);
+
+/* What happened, from the daemon. */
+void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+                     const char *device);
+void server_on_notifying_changed(Server *server, GattChar *chr);
+void server_on_confirm(Server *server, GattChar *chr);
+void server_on_down(Server *server, LcReason reason);
+void server_on_up(Server *server);
+void server_on_adapter_changed(Server *server);
+/* gattd is stopping: answer waiters, refuse new requests. */
+void server_shutdown(Server *server);
+
+unsigned server_count_clients(Server *server);

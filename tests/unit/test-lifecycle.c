@@ -1,0 +1,444 @@
+/* test-lifecycle.c: the BlueZ lifecycle state machine's transitions, called directly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lifecycle.h"
+
+#define RETRY_MIN 100
+#define RETRY_MAX 1000
+
+static LcOutput feed(Lifecycle *lc, LcEventType type)
+{
+	LcEvent ev = { .type = type };
+
+	return lifecycle_handle(lc, &ev);
+}
+
+static LcOutput feed_adapter(Lifecycle *lc, LcEventType type, bool powered, bool adv_manager)
+{
+	LcEvent ev = { .type = type, .adapter = true, .powered = powered, .adv_manager = adv_manager };
+
+	return lifecycle_handle(lc, &ev);
+}
+
+/* Drive a fresh machine to the point where RegisterApplication is in flight. */
+static void drive_to_registering(Lifecycle *lc, bool adv_enabled, bool powered, bool adv_manager)
+{
+	lifecycle_init(lc, adv_enabled, RETRY_MIN, RETRY_MAX);
+	feed(lc, LC_EV_START);
+	feed(lc, LC_EV_BUS_CONNECTED);
+	feed(lc, LC_EV_BLUEZ_APPEARED);
+	feed_adapter(lc, LC_EV_DISCOVERED, powered, adv_manager);
+	assert_int_equal(lc->state, LC_STATE_REGISTERING);
+}
+
+static void drive_to_advertising(Lifecycle *lc)
+{
+	drive_to_registering(lc, true, true, true);
+	feed(lc, LC_EV_REGISTER_OK);
+	feed(lc, LC_EV_ADVERTISE_OK);
+	assert_int_equal(lc->state, LC_STATE_ADVERTISING);
+}
+
+static void test_start_connects_to_the_bus(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	out = feed(&lc, LC_EV_START);
+	assert_int_equal(out.new_state, LC_STATE_NO_BUS);
+	assert_true(out.actions & LC_ACT_CONNECT_BUS);
+}
+
+static void test_first_registration_then_advertising(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	out = feed(&lc, LC_EV_BUS_CONNECTED);
+	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	out = feed(&lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(out.new_state, LC_STATE_DISCOVERING);
+	assert_int_equal(out.actions, LC_ACT_DISCOVER);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+	assert_false(lifecycle_is_on_air(&lc));
+
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	/* Nothing held yet: no UnregisterAdvertisement before the first Register. */
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV | LC_ACT_NOTIFY_UP);
+	assert_true(lifecycle_is_on_air(&lc));
+
+	out = feed(&lc, LC_EV_ADVERTISE_OK);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISING);
+	assert_int_equal(out.actions, 0);
+	assert_true(lifecycle_is_advertising(&lc));
+}
+
+static void test_no_adapter_waits_then_registers_when_one_appears(void **state)
+{
+	Lifecycle lc;
+	LcEvent none = { .type = LC_EV_DISCOVERED, .adapter = false };
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = lifecycle_handle(&lc, &none);
+	assert_int_equal(out.new_state, LC_STATE_NO_ADAPTER);
+	assert_int_equal(out.actions, 0);
+
+	out = feed_adapter(&lc, LC_EV_ADAPTER_ADDED, false, false);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+}
+
+static void test_power_cycle_keeps_app_and_reregisters_advertisement(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	for (int cycle = 0; cycle < 3; cycle++) {
+		out = feed(&lc, LC_EV_POWERED_OFF);
+		assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+		assert_int_equal(out.actions, LC_ACT_NOTIFY_DOWN);
+		assert_int_equal(out.reason, LC_REASON_ADAPTER_DOWN);
+		assert_true(lifecycle_is_registered(&lc));
+
+		out = feed(&lc, LC_EV_POWERED_ON);
+		assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+		/* BlueZ still holds the registration the controller forgot: unregister, then register. */
+		assert_int_equal(out.actions, LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV | LC_ACT_NOTIFY_UP);
+		assert_false(out.actions & LC_ACT_REGISTER_APP);
+
+		out = feed(&lc, LC_EV_ADVERTISE_OK);
+		assert_int_equal(out.new_state, LC_STATE_ADVERTISING);
+	}
+}
+
+static void test_registration_while_unpowered_advertises_at_power_on(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, false, true);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	assert_int_equal(out.actions, 0);
+	assert_false(lifecycle_is_on_air(&lc));
+
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV | LC_ACT_NOTIFY_UP);
+}
+
+static void test_power_on_during_registration_is_remembered(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, false, true);
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_int_equal(out.actions, 0);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+}
+
+static void test_advertising_disabled_stays_registered(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, false, true, true);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	assert_int_equal(out.actions, LC_ACT_NOTIFY_UP);
+	out = feed(&lc, LC_EV_POWERED_OFF);
+	assert_int_equal(out.actions, LC_ACT_NOTIFY_DOWN);
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	assert_int_equal(out.actions, LC_ACT_NOTIFY_UP);
+}
+
+static void test_late_advertising_manager_starts_advertising(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, true, false);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	out = feed(&lc, LC_EV_ADV_MANAGER_ADDED);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV);
+}
+
+static void test_adapter_removal_forgets_registration_and_waits(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_ADAPTER_REMOVED);
+	assert_int_equal(out.new_state, LC_STATE_NO_ADAPTER);
+	assert_true(out.actions & LC_ACT_NOTIFY_DOWN);
+	assert_int_equal(out.reason, LC_REASON_ADAPTER_REMOVED);
+	assert_true(out.actions & LC_ACT_CANCEL_PENDING);
+	assert_false(lifecycle_is_registered(&lc));
+
+	out = feed_adapter(&lc, LC_EV_ADAPTER_ADDED, true, false);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	out = feed(&lc, LC_EV_ADV_MANAGER_ADDED);
+	/* The old adapter took our advertisement with it: no unregister first. */
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV);
+}
+
+static void test_bluez_restart_rediscovers_and_registers_again(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	assert_int_equal(out.reason, LC_REASON_BLUEZ_GONE);
+	assert_true(out.actions & LC_ACT_NOTIFY_DOWN);
+
+	out = feed(&lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(out.actions, LC_ACT_DISCOVER);
+	feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV | LC_ACT_NOTIFY_UP);
+}
+
+static void test_bus_loss_reconnects_with_growing_backoff(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_BUS_LOST);
+	assert_int_equal(out.new_state, LC_STATE_NO_BUS);
+	assert_int_equal(out.reason, LC_REASON_BUS_LOST);
+	assert_true(out.actions & LC_ACT_SCHEDULE_RETRY);
+	assert_int_equal(out.retry_ms, RETRY_MIN);
+
+	out = feed(&lc, LC_EV_RETRY_TIMER);
+	assert_int_equal(out.actions, LC_ACT_CONNECT_BUS);
+	out = feed(&lc, LC_EV_BUS_LOST); /* the connect attempt failed */
+	assert_int_equal(out.retry_ms, 2 * RETRY_MIN);
+	feed(&lc, LC_EV_RETRY_TIMER);
+	out = feed(&lc, LC_EV_BUS_CONNECTED);
+	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	assert_int_equal(lc.attempts, 0);
+}
+
+static void test_register_failures_retry_with_backoff_and_fresh_handles(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, true, true);
+	out = feed(&lc, LC_EV_REGISTER_FAILED);
+	assert_int_equal(out.new_state, LC_STATE_REGISTER_RETRY);
+	assert_int_equal(out.actions, LC_ACT_RESET_HANDLES | LC_ACT_SCHEDULE_RETRY);
+	assert_int_equal(out.retry_ms, RETRY_MIN);
+	out = feed(&lc, LC_EV_RETRY_TIMER);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+	out = feed(&lc, LC_EV_REGISTER_FAILED);
+	assert_int_equal(out.retry_ms, 2 * RETRY_MIN);
+	feed(&lc, LC_EV_RETRY_TIMER);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_int_equal(lc.attempts, 0);
+}
+
+static void test_backoff_doubles_and_is_capped(void **state)
+{
+	assert_int_equal(lifecycle_backoff_ms(100, 1000, 0), 100);
+	assert_int_equal(lifecycle_backoff_ms(100, 1000, 1), 200);
+	assert_int_equal(lifecycle_backoff_ms(100, 1000, 3), 800);
+	assert_int_equal(lifecycle_backoff_ms(100, 1000, 4), 1000);
+	assert_int_equal(lifecycle_backoff_ms(100, 1000, 1000), 1000);
+	assert_int_equal(lifecycle_backoff_ms(500, 30000, 40), 30000);
+	assert_int_equal(lifecycle_backoff_ms(3000000000u, 4000000000u, 5), 4000000000u);
+}
+
+static void test_advertise_failure_retries_unregistering_first(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, true, true);
+	feed(&lc, LC_EV_REGISTER_OK);
+	out = feed(&lc, LC_EV_ADVERTISE_FAILED);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_RETRY);
+	assert_int_equal(out.actions, LC_ACT_SCHEDULE_RETRY);
+	assert_true(lifecycle_is_on_air(&lc));
+	out = feed(&lc, LC_EV_RETRY_TIMER);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_int_equal(out.actions, LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV);
+}
+
+static void test_released_advertisement_is_registered_again_after_a_delay(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_ADV_RELEASED);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_RETRY);
+	assert_int_equal(out.actions, LC_ACT_SCHEDULE_RETRY);
+	out = feed(&lc, LC_EV_RETRY_TIMER);
+	/* Released means BlueZ no longer holds it. */
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV);
+}
+
+static void test_power_off_while_advertising_starts_drops_the_call(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, true, true);
+	feed(&lc, LC_EV_REGISTER_OK);
+	out = feed(&lc, LC_EV_POWERED_OFF);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	assert_true(out.actions & LC_ACT_CANCEL_PENDING);
+	/* The cancelled reply can't arrive, but a stale one must not count anyway. */
+	out = feed(&lc, LC_EV_ADVERTISE_OK);
+	assert_true(out.ignored);
+	assert_int_equal(lc.state, LC_STATE_REGISTERED);
+}
+
+static void test_late_register_reply_after_adapter_removal_is_ignored(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_registering(&lc, true, true, true);
+	feed(&lc, LC_EV_ADAPTER_REMOVED);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	assert_true(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(lc.state, LC_STATE_NO_ADAPTER);
+}
+
+static void test_bus_loss_is_handled_in_every_state(void **state)
+{
+	for (LcState s = LC_STATE_NO_BUS; s < LC_STATE_STOPPING; s++) {
+		Lifecycle lc;
+		LcOutput out;
+
+		lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+		lc.state = s;
+		lc.powered = true;
+		out = feed(&lc, LC_EV_BUS_LOST);
+		assert_int_equal(out.new_state, LC_STATE_NO_BUS);
+		assert_true(out.actions & LC_ACT_SCHEDULE_RETRY);
+		assert_true(out.actions & LC_ACT_CANCEL_PENDING);
+		assert_false(lc.adv_maybe_held);
+	}
+}
+
+static void test_shutdown_unregisters_advertisement_and_application(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_int_equal(out.new_state, LC_STATE_STOPPING);
+	assert_true(out.actions & LC_ACT_UNREGISTER_ADV);
+	assert_true(out.actions & LC_ACT_UNREGISTER_APP);
+	assert_false(out.actions & LC_ACT_STOPPED);
+	assert_int_equal(out.reason, LC_REASON_SHUTDOWN);
+	/* bluetoothd leaving meanwhile ends the wait. */
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_int_equal(out.actions, LC_ACT_STOPPED);
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_true(out.ignored);
+}
+
+static void test_shutdown_without_bluez_stops_at_once(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_int_equal(out.new_state, LC_STATE_STOPPING);
+	assert_true(out.actions & LC_ACT_STOPPED);
+	assert_false(out.actions & (LC_ACT_UNREGISTER_APP | LC_ACT_UNREGISTER_ADV));
+}
+
+static void test_discovery_failure_retries(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed(&lc, LC_EV_DISCOVER_FAILED);
+	assert_int_equal(out.new_state, LC_STATE_DISCOVER_RETRY);
+	assert_int_equal(out.retry_ms, RETRY_MIN);
+	out = feed(&lc, LC_EV_RETRY_TIMER);
+	assert_int_equal(out.new_state, LC_STATE_DISCOVERING);
+	assert_int_equal(out.actions, LC_ACT_DISCOVER);
+}
+
+static void test_names_cover_every_state_and_event(void **state)
+{
+	for (LcState s = LC_STATE_NO_BUS; s <= LC_STATE_STOPPING; s++)
+		assert_string_not_equal(lifecycle_state_name(s), "?");
+	for (LcEventType e = LC_EV_START; e <= LC_EV_SHUTDOWN; e++)
+		assert_string_not_equal(lifecycle_event_name(e), "?");
+	assert_string_equal(lifecycle_reason_name(LC_REASON_ADAPTER_DOWN), "adapter-down");
+	assert_string_equal(lifecycle_reason_name(LC_REASON_BLUEZ_GONE), "bluez-gone");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_connects_to_the_bus),
+		cmocka_unit_test(test_first_registration_then_advertising),
+		cmocka_unit_test(test_no_adapter_waits_then_registers_when_one_appears),
+		cmocka_unit_test(test_power_cycle_keeps_app_and_reregisters_advertisement),
+		cmocka_unit_test(test_registration_while_unpowered_advertises_at_power_on),
+		cmocka_unit_test(test_power_on_during_registration_is_remembered),
+		cmocka_unit_test(test_advertising_disabled_stays_registered),
+		cmocka_unit_test(test_late_advertising_manager_starts_advertising),
+		cmocka_unit_test(test_adapter_removal_forgets_registration_and_waits),
+		cmocka_unit_test(test_bluez_restart_rediscovers_and_registers_again),
+		cmocka_unit_test(test_bus_loss_reconnects_with_growing_backoff),
+		cmocka_unit_test(test_register_failures_retry_with_backoff_and_fresh_handles),
+		cmocka_unit_test(test_backoff_doubles_and_is_capped),
+		cmocka_unit_test(test_advertise_failure_retries_unregistering_first),
+		cmocka_unit_test(test_released_advertisement_is_registered_again_after_a_delay),
+		cmocka_unit_test(test_power_off_while_advertising_starts_drops_the_call),
+		cmocka_unit_test(test_late_register_reply_after_adapter_removal_is_ignored),
+		cmocka_unit_test(test_bus_loss_is_handled_in_every_state),
+		cmocka_unit_test(test_shutdown_unregisters_advertisement_and_application),
+		cmocka_unit_test(test_shutdown_without_bluez_stops_at_once),
+		cmocka_unit_test(test_discovery_failure_retries),
+		cmocka_unit_test(test_names_cover_every_state_and_event),
+	};
+
+	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
+}

@@ -1,0 +1,247 @@
+/* test-protocol.c: decoding requests (good and every kind of bad) and encoding replies and events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "protocol.h"
+
+static ProtoRequest *parse(const char *line)
+{
+	ProtoError err;
+	ProtoRequest *req = proto_parse_request(line, strlen(line), &err);
+
+	if (!req) {
+		print_error("unexpected error %s: %s\n", err.code, err.message);
+		proto_error_clear(&err);
+	}
+	assert_non_null(req);
+	return req;
+}
+
+/* Parse a bad line; check the code and that the message contains needle. */
+static void expect_error(const char *line, size_t len, const char *code, const char *needle)
+{
+	ProtoError err;
+	ProtoRequest *req = proto_parse_request(line, len, &err);
+
+	assert_null(req);
+	assert_string_equal(err.code, code);
+	if (!strstr(err.message, needle))
+		fail_msg("message '%s' lacks '%s'", err.message, needle);
+	proto_error_clear(&err);
+}
+
+#define EXPECT_ERROR(line, code, needle) expect_error(line, strlen(line), code, needle)
+
+static void test_every_command_parses(void **state)
+{
+	static const struct {
+		const char *line;
+		ProtoCommand cmd;
+	} cases[] = {
+		{ "{\"cmd\":\"hello\"}", PROTO_CMD_HELLO },
+		{ "{\"cmd\":\"status\"}", PROTO_CMD_STATUS },
+		{ "{\"cmd\":\"list\"}", PROTO_CMD_LIST },
+		{ "{\"cmd\":\"get\",\"char\":\"a/b\"}", PROTO_CMD_GET },
+		{ "{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"00\"}", PROTO_CMD_SET },
+		{ "{\"cmd\":\"watch\"}", PROTO_CMD_WATCH },
+		{ "{\"cmd\":\"unwatch\"}", PROTO_CMD_UNWATCH },
+		{ "{\"cmd\":\"next-write\",\"char\":\"a/b\"}", PROTO_CMD_NEXT_WRITE },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(ProtoRequest) req = parse(cases[i].line);
+
+		assert_int_equal(req->cmd, cases[i].cmd);
+		assert_string_equal(proto_command_name(req->cmd), proto_command_name(cases[i].cmd));
+	}
+}
+
+static void test_id_is_kept_for_the_reply(void **state)
+{
+	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"hello\",\"id\":\"abc\"}");
+	g_autoptr(ProtoRequest) num = parse("{\"cmd\":\"hello\",\"id\":17}");
+	g_autofree char *line = proto_finish(proto_reply_begin(req->id));
+	g_autofree char *line2 = proto_finish(proto_reply_begin(num->id));
+
+	assert_string_equal(line, "{\"id\":\"abc\",\"ok\":true}\n");
+	assert_string_equal(line2, "{\"id\":17,\"ok\":true}\n");
+}
+
+static void test_set_fields(void **state)
+{
+	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"set\",\"char\":\"battery/level\",\"typed\":42,\"notify\":false}");
+
+	assert_string_equal(req->chr, "battery/level");
+	assert_null(req->hex);
+	assert_non_null(req->typed);
+	assert_true(req->has_notify);
+	assert_false(req->notify);
+}
+
+static void test_watch_with_chars_and_next_write_timeout(void **state)
+{
+	g_autoptr(ProtoRequest) watch = parse("{\"cmd\":\"watch\",\"chars\":[\"a/b\",\"c/d\"]}");
+	g_autoptr(ProtoRequest) all = parse("{\"cmd\":\"watch\"}");
+	g_autoptr(ProtoRequest) wait = parse("{\"cmd\":\"next-write\",\"char\":\"a/b\",\"timeout_ms\":250}");
+	g_autoptr(ProtoRequest) forever = parse("{\"cmd\":\"next-write\",\"char\":\"a/b\"}");
+
+	assert_int_equal(g_strv_length(watch->chars), 2);
+	assert_string_equal(watch->chars[1], "c/d");
+	assert_null(all->chars);
+	assert_int_equal(wait->timeout_ms, 250);
+	assert_int_equal(forever->timeout_ms, -1);
+}
+
+static void test_malformed_input_is_named(void **state)
+{
+	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("{\"cmd\":", PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("[1,2]", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("{}", PROTO_ERR_BAD_REQUEST, "missing field 'cmd'");
+	EXPECT_ERROR("{\"cmd\":5}", PROTO_ERR_BAD_REQUEST, "'cmd' must be a string");
+	EXPECT_ERROR("{\"cmd\":\"fly\"}", PROTO_ERR_UNKNOWN_COMMAND, "unknown command 'fly'");
+	EXPECT_ERROR("{\"cmd\":\"get\"}", PROTO_ERR_BAD_REQUEST, "needs field 'char'");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":1}", PROTO_ERR_BAD_REQUEST, "'char' must be a string");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a/b\",\"chr\":1}", PROTO_ERR_BAD_REQUEST, "unknown field 'chr'");
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"char\":\"a/b\"}", PROTO_ERR_BAD_REQUEST, "unknown field 'char'");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\"}", PROTO_ERR_BAD_REQUEST, "exactly one of");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"00\",\"typed\":1}", PROTO_ERR_BAD_REQUEST,
+	             "exactly one of");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":7}", PROTO_ERR_BAD_REQUEST, "'value' must be a string");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":[1]}", PROTO_ERR_BAD_REQUEST, "'typed' must be");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"00\",\"notify\":\"yes\"}", PROTO_ERR_BAD_REQUEST,
+	             "'notify' must be true or false");
+	EXPECT_ERROR("{\"cmd\":\"watch\",\"chars\":\"a/b\"}", PROTO_ERR_BAD_REQUEST, "array of strings");
+	EXPECT_ERROR("{\"cmd\":\"watch\",\"chars\":[\"a/b\",3]}", PROTO_ERR_BAD_REQUEST, "entry 1 is not a string");
+	EXPECT_ERROR("{\"cmd\":\"next-write\",\"char\":\"a/b\",\"timeout_ms\":-1}", PROTO_ERR_BAD_REQUEST, "within");
+	EXPECT_ERROR("{\"cmd\":\"next-write\",\"char\":\"a/b\",\"timeout_ms\":1.5}", PROTO_ERR_BAD_REQUEST,
+	             "must be an integer");
+	EXPECT_ERROR("{\"cmd\":\"next-write\",\"char\":\"a/b\",\"timeout_ms\":99999999999}", PROTO_ERR_BAD_REQUEST,
+	             "within");
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":{\"a\":1}}", PROTO_ERR_BAD_REQUEST, "'id' must be");
+}
+
+static void test_invalid_utf8_and_nul_are_refused(void **state)
+{
+	expect_error("{\"cmd\":\"he\xffllo\"}", 15, PROTO_ERR_BAD_REQUEST, "UTF-8");
+	expect_error("{\"cmd\":\"hello\"}\0x", 17, PROTO_ERR_BAD_REQUEST, "NUL");
+}
+
+static void test_error_keeps_the_id_when_readable(void **state)
+{
+	ProtoError err;
+	const char *line = "{\"cmd\":\"fly\",\"id\":9}";
+	g_autofree char *reply = NULL;
+
+	assert_null(proto_parse_request(line, strlen(line), &err));
+	assert_non_null(err.id);
+	reply = proto_error_line(err.id, err.code, err.message);
+	assert_string_equal(reply, "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"unknown-command\","
+	                           "\"message\":\"unknown command 'fly'\"}}\n");
+	proto_error_clear(&err);
+}
+
+static void test_many_watch_chars_are_refused(void **state)
+{
+	g_autoptr(GString) line = g_string_new("{\"cmd\":\"watch\",\"chars\":[");
+
+	for (int i = 0; i <= PROTO_MAX_WATCH_CHARS; i++)
+		g_string_append_printf(line, "%s\"s/c%d\"", i ? "," : "", i);
+	g_string_append(line, "]}");
+	expect_error(line->str, line->len, PROTO_ERR_BAD_REQUEST, "at most");
+}
+
+static void test_values_encode_hex_and_typed(void **state)
+{
+	const uint8_t u16[] = { 0x2c, 0x01 };
+	const uint8_t text[] = { 'h', 'i' };
+	g_autoptr(JsonBuilder) b = proto_event_begin("write");
+	g_autoptr(JsonBuilder) t = proto_event_begin("write");
+	g_autoptr(JsonBuilder) h = proto_event_begin("write");
+	g_autofree char *l1 = NULL, *l2 = NULL, *l3 = NULL;
+
+	proto_add_value(b, true, VALUE_TYPE_U16, u16, sizeof(u16));
+	l1 = proto_finish(b);
+	assert_string_equal(l1, "{\"event\":\"write\",\"value\":\"2c01\",\"typed\":300}\n");
+	proto_add_value(t, true, VALUE_TYPE_UTF8, text, sizeof(text));
+	l2 = proto_finish(t);
+	assert_string_equal(l2, "{\"event\":\"write\",\"value\":\"6869\",\"typed\":\"hi\"}\n");
+	/* Bytes that don't fit the type: hex only. */
+	proto_add_value(h, true, VALUE_TYPE_U16, u16, 1);
+	l3 = proto_finish(h);
+	assert_string_equal(l3, "{\"event\":\"write\",\"value\":\"2c\"}\n");
+}
+
+static void test_decode_value_typed_and_hex(void **state)
+{
+	g_autoptr(ProtoRequest) n = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":300}");
+	g_autoptr(ProtoRequest) big = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":70000}");
+	g_autoptr(ProtoRequest) s = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":\"hi\"}");
+	g_autoptr(ProtoRequest) f = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":1.5}");
+	g_autoptr(ProtoRequest) bo = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":true}");
+	g_autoptr(GBytes) v1 = NULL, v2 = NULL, v3 = NULL, v4 = NULL, v5 = NULL;
+	g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
+	gsize len;
+	const uint8_t *d;
+
+	v1 = proto_decode_value(NULL, n->typed, true, VALUE_TYPE_U16, &e1);
+	assert_non_null(v1);
+	d = g_bytes_get_data(v1, &len);
+	assert_int_equal(len, 2);
+	assert_int_equal(d[0], 0x2c);
+	assert_int_equal(d[1], 0x01);
+
+	assert_null(proto_decode_value(NULL, big->typed, true, VALUE_TYPE_U16, &e2));
+	assert_non_null(strstr(e2, "range"));
+
+	v2 = proto_decode_value(NULL, s->typed, true, VALUE_TYPE_UTF8, &e3);
+	assert_non_null(v2);
+	assert_int_equal(g_bytes_get_size(v2), 2);
+
+	assert_null(proto_decode_value(NULL, f->typed, true, VALUE_TYPE_U8, &e4));
+	v3 = proto_decode_value(NULL, f->typed, true, VALUE_TYPE_F32, &e4);
+	assert_non_null(v3);
+	assert_int_equal(g_bytes_get_size(v3), 4);
+
+	v4 = proto_decode_value(NULL, bo->typed, true, VALUE_TYPE_BOOL, &e4);
+	assert_non_null(v4);
+	assert_int_equal(((const uint8_t *)g_bytes_get_data(v4, NULL))[0], 1);
+
+	v5 = proto_decode_value("0a0b", NULL, true, VALUE_TYPE_U16, &e4);
+	assert_int_equal(g_bytes_get_size(v5), 2);
+}
+
+static void test_decode_value_without_type_needs_hex(void **state)
+{
+	g_autoptr(ProtoRequest) n = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":3}");
+	g_autofree char *error = NULL, *error2 = NULL;
+
+	assert_null(proto_decode_value(NULL, n->typed, false, VALUE_TYPE_HEX, &error));
+	assert_non_null(strstr(error, "hex"));
+	assert_null(proto_decode_value("zz", NULL, false, VALUE_TYPE_HEX, &error2));
+	assert_non_null(error2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_command_parses),
+		cmocka_unit_test(test_id_is_kept_for_the_reply),
+		cmocka_unit_test(test_set_fields),
+		cmocka_unit_test(test_watch_with_chars_and_next_write_timeout),
+		cmocka_unit_test(test_malformed_input_is_named),
+		cmocka_unit_test(test_invalid_utf8_and_nul_are_refused),
+		cmocka_unit_test(test_error_keeps_the_id_when_readable),
+		cmocka_unit_test(test_many_watch_chars_are_refused),
+		cmocka_unit_test(test_values_encode_hex_and_typed),
+		cmocka_unit_test(test_decode_value_typed_and_hex),
+		cmocka_unit_test(test_decode_value_without_type_needs_hex),
+	};
+
+	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
+}
