@@ -1,0 +1,243 @@
+/*
+ * gattd/client.h: the C client library for gattd's local socket protocol.
+ *
+ * gattd serves GATT characteristics over BlueZ; local programs read and set their
+ * values, watch what centrals do and take the writes queued for Capture=
+ * characteristics over a Unix socket speaking newline-delimited JSON
+ * (docs/protocol.md). This library is that protocol's client side, in two layers:
+ *
+ *  - the raw layer (send / process / pop_message) for programs with their own main
+ *    loop: poll() gattd_client_get_fd() for POLLIN, call gattd_client_process(),
+ *    then pop the complete lines that arrived;
+ *  - blocking helpers (call, wait_event and the typed get/set/watch/next_write) for
+ *    small programs and scripts.
+ *
+ * Conventions:
+ *  - Functions returning int return 0 (or a count) on success and a negative errno
+ *    on failure. Out-parameters named ret_* are left untouched on failure, except
+ *    where a function says otherwise.
+ *  - Strings and buffers handed to the caller are malloc()ed; free them with free().
+ *  - A GattdClient is not thread-safe: use it from one thread at a time.
+ *  - The socket is non-blocking and close-on-exec; writes use MSG_NOSIGNAL, so a
+ *    closed connection never raises SIGPIPE. EINTR is retried internally.
+ *  - Timeouts are in milliseconds; -1 waits forever.
+ *
+ * Errors gattd answers with (the "code" of an error reply) map to errno values as
+ * follows; gattd_client_error_code() gives the code itself:
+ *
+ *   not-found         -ENOENT      no characteristic with that id
+ *   invalid-value     -EINVAL      the value does not decode or does not fit
+ *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
+ *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
+ *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate
+ *   not-capture       -ENOTTY      next-write on a characteristic without Capture=
+ *   busy              -EBUSY       this client already has a next-write waiting
+ *   timeout           -ETIMEDOUT   next-write's timeout passed
+ *   disconnected      -ENOTCONN    the adapter or BlueZ went away during next-write; ask again
+ *   too-many-clients  -EUSERS      gattd refused the connection (and closed it)
+ *   line-too-long     -EMSGSIZE    a request line was over gattd's limit (connection closed)
+ *   shutting-down     -ESHUTDOWN   gattd is stopping
+ *   anything else     -EPROTO
+ *
+ * The library's own failures use errno values too. Some coincide with the table
+ * (-ETIMEDOUT when a local timeout passes, -EMSGSIZE for an over-long received line):
+ * gattd_client_error_code() is NULL for those, non-NULL for gattd's answers.
+ *   -ECONNRESET  the connection is gone (end of stream, reset, broken pipe)
+ *   -EMSGSIZE    a received line exceeded GATTD_CLIENT_MAX_LINE_LENGTH
+ *   -EPROTO      gattd sent something that is not a JSON object, or a reply lacks
+ *                a field the typed helpers need
+ *   -ENOBUFS     an internal queue is full (see the limits below)
+ * After -ECONNRESET, -EMSGSIZE (local) or -EPROTO from the I/O functions the
+ * connection is unusable: every further I/O call returns the same error, though
+ * messages received before it can still be popped. Free the client and reconnect.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Used when neither the path argument nor $GATTD_SOCKET names a socket. */
+#define GATTD_CLIENT_DEFAULT_SOCKET "/run/gattd/gattd.sock"
+
+/*
+ * Limits on what the library buffers for one connection. Reading stops once the
+ * queue holds either many messages (the lines of the last read, at most 16 KiB,
+ * are still queued); gattd_client_process() then returns -ENOBUFS until the
+ * caller pops some.
+ */
+#define GATTD_CLIENT_MAX_LINE_LENGTH (16u * 1024 * 1024) /* one received line, newline excluded */
+#define GATTD_CLIENT_MAX_QUEUED_MESSAGES 65536u          /* received lines not yet taken */
+#define GATTD_CLIENT_MAX_QUEUED_BYTES (64u * 1024 * 1024)
+#define GATTD_CLIENT_MAX_OUTGOING_BYTES (16u * 1024 * 1024) /* requests not yet written */
+
+/* How long the typed helpers (get, set, watch) wait for their reply. */
+#define GATTD_CLIENT_CALL_TIMEOUT_MS 25000
+/* next-write: gattd accepts timeouts up to this; gattd answers "timeout" itself, the
+ * client gives up on its own only this much later (a hung gattd). */
+#define GATTD_CLIENT_NEXT_WRITE_MAX_TIMEOUT_MS 86400000
+#define GATTD_CLIENT_NEXT_WRITE_GRACE_MS 10000
+
+typedef struct GattdClient GattdClient;
+
+/* ---- connection ---- */
+
+/*
+ * The socket gattd_client_connect(NULL, ...) connects to: $GATTD_SOCKET if set and
+ * not empty (ignored in setuid programs), else GATTD_CLIENT_DEFAULT_SOCKET. For
+ * messages like "cannot connect to PATH".
+ */
+const char *gattd_client_default_socket(void);
+
+/*
+ * Connect to gattd's socket at path (NULL: gattd_client_default_socket()). Nothing
+ * is sent yet. Returns 0 and *ret, or -errno: -ENOENT (no socket; gattd not
+ * running?), -ECONNREFUSED (stale socket), -EACCES (not in SocketGroup=),
+ * -ENAMETOOLONG, -EAGAIN (gattd's listen backlog stayed full), -ENOMEM.
+ * A gattd that serves too many clients already accepts and then refuses: the first
+ * call then fails with -EUSERS.
+ */
+int gattd_client_connect(const char *path, GattdClient **ret);
+
+/* Close the connection and free everything, queued messages included. NULL is fine. */
+void gattd_client_free(GattdClient *c);
+
+/*
+ * The connected socket, for poll()/epoll in the caller's main loop: wait for POLLIN,
+ * then call gattd_client_process(). While gattd_client_has_pending_output() is
+ * true, also wait for POLLOUT and call gattd_client_flush(c, 0) (its -ETIMEDOUT then
+ * just means the socket took part of it). Do not read from or close the descriptor
+ * yourself. -EINVAL for NULL.
+ */
+int gattd_client_get_fd(GattdClient *c);
+
+/* ---- raw layer ---- */
+
+/*
+ * Queue one request and write as much as the socket takes without blocking.
+ * request_json must be a JSON object ({"cmd": "get", "char": "battery/level"});
+ * the library sets its "id" to a fresh unsigned integer (replacing any "id" given)
+ * and stores it in *ret_id (ret_id may be NULL) so the reply can be matched.
+ * Returns 0, -EINVAL (not a JSON object), -ENOBUFS (more than
+ * GATTD_CLIENT_MAX_OUTGOING_BYTES unwritten), or a connection error.
+ */
+int gattd_client_send(GattdClient *c, const char *request_json, uint64_t *ret_id);
+
+/* Whether queued request bytes still wait to be written (1) or not (0). */
+int gattd_client_has_pending_output(GattdClient *c);
+
+/*
+ * Write the queued requests, waiting up to timeout_ms (0: don't wait; -1: forever).
+ * Lines that arrive meanwhile are received and queued, so gattd never waits on us.
+ * Returns 0 when everything is written, -ETIMEDOUT, or a connection error.
+ */
+int gattd_client_flush(GattdClient *c, int timeout_ms);
+
+/*
+ * Read what the socket has (a bounded amount per call; poll again if more is
+ * there) and queue each complete line. Never blocks. Returns the number of lines
+ * queued by this call (0 is normal: a line may still be partial), -ECONNRESET when
+ * gattd closed the connection, -EMSGSIZE for a line over
+ * GATTD_CLIENT_MAX_LINE_LENGTH, -EPROTO for a line that is not a JSON object,
+ * -ENOBUFS when the queue is full (pop messages, then call again).
+ * Lines received before the end of the stream stay queued: pop them.
+ */
+int gattd_client_process(GattdClient *c);
+
+/*
+ * Take the oldest received line, reply or event, without its newline: a malloc()ed
+ * JSON object text the caller free()s. NULL when none is queued (or c is NULL).
+ * Replies carry the "id" gattd_client_send() returned; events have an "event" member.
+ */
+char *gattd_client_pop_message(GattdClient *c);
+
+/* ---- blocking helpers ---- */
+
+/*
+ * Send request_json (as gattd_client_send()) and wait up to timeout_ms for its reply.
+ * Other lines that arrive meanwhile stay queued, in order: events for
+ * gattd_client_wait_event(), everything for gattd_client_pop_message().
+ * Returns 0 if the reply says "ok": true; the mapped -errno of its error code if
+ * "ok": false (see the table above; gattd_client_error_code() and _message() tell
+ * which); -ETIMEDOUT if no reply came in time (a late reply is then discarded); or a
+ * connection error. *ret_reply_json (may be NULL) receives the reply line, malloc()ed,
+ * whenever a reply arrived, including error replies.
+ * A connection-level error line without an id (too-many-clients, line-too-long)
+ * counts as the reply.
+ */
+int gattd_client_call(GattdClient *c, const char *request_json, int timeout_ms, char **ret_reply_json);
+
+/*
+ * Wait up to timeout_ms for an event (after a watch) and return the oldest queued
+ * one in *ret_event_json (malloc()ed). Replies that arrive meanwhile stay queued.
+ * Returns 0, -ETIMEDOUT (0 timeout: none queued now), or a connection error.
+ */
+int gattd_client_wait_event(GattdClient *c, int timeout_ms, char **ret_event_json);
+
+/*
+ * The error of the last failed call (call, get, set, watch, next_write): gattd's
+ * code ("not-found", ...) and human-readable message, or NULL when the last call
+ * succeeded or failed locally (timeout, connection lost). Valid until the next call
+ * on c.
+ */
+const char *gattd_client_error_code(GattdClient *c);
+const char *gattd_client_error_message(GattdClient *c);
+
+/* The -errno for one of gattd's error codes (the table above); -EPROTO for unknown or NULL. */
+int gattd_client_errno_from_code(const char *code);
+
+/* ---- typed convenience (each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
+
+/*
+ * The current value of characteristic chr ("battery/level"). *ret_value is malloc()ed
+ * (never NULL on success, even for an empty value), *ret_len its length.
+ */
+int gattd_client_get(GattdClient *c, const char *chr, uint8_t **ret_value, size_t *ret_len);
+
+/*
+ * Store value as chr's value. notify: -1 gattd's default (notify subscribed centrals
+ * if chr has notify/indicate), 0 never, 1 always (-EOPNOTSUPP without
+ * notify/indicate). *ret_notified (may be NULL): whether a notification or
+ * indication was sent.
+ */
+int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size_t len, int notify,
+                     int *ret_notified);
+
+/*
+ * Receive events for the characteristics in chars (a NULL-terminated array of ids;
+ * NULL: all). Adapter and registration events always arrive. The watch lasts for the
+ * connection, across power cycles and bluetoothd restarts. Take events with
+ * gattd_client_wait_event() or, in a main loop, gattd_client_pop_message().
+ */
+int gattd_client_watch(GattdClient *c, const char *const *chars);
+
+/* One write a central made to a Capture= characteristic. */
+typedef struct {
+	uint8_t *value;    /* the bytes written (malloc()ed, never NULL once filled) */
+	size_t len;
+	uint16_t offset;   /* where in the attribute value the central wrote */
+	char *device;      /* BlueZ device object path, or NULL if unknown */
+	uint64_t seq;      /* 1, 2, 3 ... per characteristic; a gap means writes were dropped */
+	char *chr;         /* the characteristic id */
+	uint64_t queued;   /* writes still queued after this one */
+} GattdWrite;
+
+/* Free what a GattdWrite holds and zero it. NULL is fine. */
+void gattd_write_clear(GattdWrite *w);
+
+/*
+ * Take the oldest write queued for chr (a characteristic with Capture=), waiting up
+ * to timeout_ms (-1: forever; at most GATTD_CLIENT_NEXT_WRITE_MAX_TIMEOUT_MS) for
+ * one. gattd keeps the queue, so writes made while nobody waited are not lost. Returns 0 and fills *ret (clear it
+ * with gattd_write_clear()), -ETIMEDOUT, -ENOTCONN when the adapter or BlueZ went
+ * away meanwhile (just ask again), -ENOTTY without Capture=, -EBUSY if this
+ * connection already waits, -ENOENT, -EINVAL, or a connection error.
+ */
+int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, GattdWrite *ret);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,202 @@
+/*
+ * common.c: what every gattctl verb does the same way: parse its options, connect,
+ * make one call, and turn every failure into one message and one exit code.
+ */
+#include "gattctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gattctl_clear(Gattctl *ctl)
+{
+	g_clear_pointer(&ctl->client, gattd_client_free);
+	g_clear_pointer(&ctl->socket_path, g_free);
+}
+
+const char *gattctl_object_string(JsonObject *obj, const char *name)
+{
+	JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+
+	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+int gattctl_usage_error(const char *format, ...)
+{
+	g_autofree char *message = NULL;
+	va_list ap;
+
+	va_start(ap, format);
+	message = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	/* The program name is "gattctl VERB" while a verb runs. */
+	fprintf(stderr, "%s: %s (see %s --help)\n", g_get_prgname(), message, g_get_prgname());
+	return GATTCTL_EXIT_USAGE;
+}
+
+/* "-5", "-0.5", "-inf": a negative number given as a value, not an option. */
+static bool looks_like_negative_number(const char *arg)
+{
+	const char *rest = arg + 1;
+
+	return arg[0] == '-' && (g_ascii_isdigit(rest[0]) || rest[0] == '.' ||
+	                         g_ascii_strncasecmp(rest, "inf", 3) == 0 || g_ascii_strncasecmp(rest, "nan", 3) == 0);
+}
+
+int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, char ***argv)
+{
+	const GOptionEntry common_entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, "Print gattd's JSON lines as they are", NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new(spec->params);
+	g_autoptr(GError) error = NULL;
+	bool options_ended = false;
+	int kept = 1, positional;
+
+	g_option_context_set_summary(context, spec->summary);
+	g_option_context_set_description(context, GATTCTL_EXIT_HELP);
+	if (spec->entries)
+		g_option_context_add_main_entries(context, spec->entries, NULL);
+	g_option_context_add_main_entries(context, common_entries, NULL);
+	/* Unknown options are ours to judge: "-5" may be a VALUE. */
+	g_option_context_set_ignore_unknown_options(context, TRUE);
+	if (!g_option_context_parse(context, argc, argv, &error))
+		return gattctl_usage_error("%s", error->message);
+
+	for (int i = 1; i < *argc; i++) {
+		char *arg = (*argv)[i];
+
+		if (!options_ended && strcmp(arg, "--") == 0) {
+			options_ended = true;
+			continue;
+		}
+		if (!options_ended && arg[0] == '-' && arg[1] != '\0' &&
+		    !(spec->dash_values && looks_like_negative_number(arg)))
+			return gattctl_usage_error("unknown option %s", arg);
+		(*argv)[kept++] = arg;
+	}
+	*argc = kept;
+	(*argv)[kept] = NULL;
+
+	positional = kept - 1;
+	if (positional < spec->min_args || (spec->max_args >= 0 && positional > spec->max_args))
+		return gattctl_usage_error(positional < spec->min_args ? "missing argument: expected %s"
+		                                                       : "too many arguments: expected %s",
+		                           spec->params && *spec->params ? spec->params : "none");
+	return GATTCTL_EXIT_OK;
+}
+
+JsonObject *gattctl_request_new(const char *cmd, const char *chr)
+{
+	JsonObject *request = json_object_new();
+
+	json_object_set_string_member(request, "cmd", cmd);
+	if (chr)
+		json_object_set_string_member(request, "char", chr);
+	return request;
+}
+
+int gattctl_connect(Gattctl *ctl)
+{
+	const char *path = ctl->socket_path ? ctl->socket_path : gattd_client_default_socket();
+	const char *hint = "";
+	int r;
+
+	if (ctl->client)
+		return GATTCTL_EXIT_OK;
+	r = gattd_client_connect(path, &ctl->client);
+	if (r >= 0)
+		return GATTCTL_EXIT_OK;
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		hint = " (is gattd running?)";
+	else if (r == -EACCES)
+		hint = " (is this user in gattd's SocketGroup=?)";
+	fprintf(stderr, "gattctl: cannot connect to gattd at %s: %s%s\n", path, g_strerror(-r), hint);
+	return GATTCTL_EXIT_CONNECTION;
+}
+
+int gattctl_exit_for_errno(int r, const char *what)
+{
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "gattctl: %s: gattd did not answer in time\n", what);
+		return GATTCTL_EXIT_TIMEOUT;
+	}
+	if (r == -ECONNRESET)
+		fprintf(stderr, "gattctl: %s: connection to gattd lost\n", what);
+	else
+		fprintf(stderr, "gattctl: %s: %s\n", what, g_strerror(-r));
+	return GATTCTL_EXIT_CONNECTION;
+}
+
+static int exit_for_error_reply(GattdClient *client, const char *what)
+{
+	const char *code = gattd_client_error_code(client);
+	const char *message = gattd_client_error_message(client);
+	int r = gattd_client_errno_from_code(code);
+
+	if (!code)
+		code = "no error code";
+	fprintf(stderr, "gattctl: %s: %s (%s)\n", what, message ? message : "failed", code);
+	switch (r) {
+	case -ETIMEDOUT:
+		return GATTCTL_EXIT_TIMEOUT;
+	case -ENOTCONN:
+		return GATTCTL_EXIT_DISCONNECTED;
+	case -EUSERS:
+	case -ESHUTDOWN:
+		return GATTCTL_EXIT_CONNECTION;
+	default:
+		return GATTCTL_EXIT_ERROR;
+	}
+}
+
+static int call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, bool echo,
+                JsonObject **ret_reply)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_node_init_object(json_node_alloc(), request);
+	g_autoptr(JsonParser) parser = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *line = NULL; /* malloc()ed by the library; g_free() is free() */
+	JsonNode *reply;
+	int r;
+
+	r = gattctl_connect(ctl);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+
+	r = gattd_client_call(ctl->client, text, timeout_ms, &line);
+	if (!line)
+		return gattctl_exit_for_errno(r, what);
+	if (echo) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	if (r < 0)
+		return exit_for_error_reply(ctl->client, what);
+
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, line, -1, NULL) || !(reply = json_parser_get_root(parser)) ||
+	    !JSON_NODE_HOLDS_OBJECT(reply))
+		return gattctl_exit_for_errno(-EPROTO, what); /* the library checked; cannot happen */
+	if (ret_reply)
+		*ret_reply = json_object_ref(json_node_get_object(reply));
+	return GATTCTL_EXIT_OK;
+}
+
+int gattctl_call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply)
+{
+	return call(ctl, request, timeout_ms, what, ctl->json, ret_reply);
+}
+
+int gattctl_call_quiet(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply)
+{
+	return call(ctl, request, timeout_ms, what, false, ret_reply);
+}

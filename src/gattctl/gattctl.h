@@ -1,0 +1,131 @@
+/*
+ * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
+ * (status.c, list.c, get.c, set.c, watch.c, next-write.c); common.c holds option
+ * parsing, connecting and calling with error reporting; format.c renders gattd's
+ * JSON for people.
+ *
+ * Exit codes, the contract scripts rely on (also in --help and docs/gattctl.md):
+ *   0  success
+ *   1  gattd answered with an error (not-found, invalid-value, not-capture, busy, ...)
+ *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
+ *   3  cannot connect to gattd, or the connection was lost (also too-many-clients
+ *      and shutting-down: try again later)
+ *   4  timeout: next-write --timeout passed, or gattd did not answer in time
+ *   5  disconnected: the adapter or BlueZ went away while next-write waited; ask again
+ */
+#pragma once
+
+#include <gattd/client.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+
+typedef enum {
+	GATTCTL_EXIT_OK = 0,
+	GATTCTL_EXIT_ERROR = 1,
+	GATTCTL_EXIT_USAGE = 2,
+	GATTCTL_EXIT_CONNECTION = 3,
+	GATTCTL_EXIT_TIMEOUT = 4,
+	GATTCTL_EXIT_DISCONNECTED = 5,
+} GattctlExit;
+
+/* The exit code table as --help shows it. */
+#define GATTCTL_EXIT_HELP \
+	"Exit status:\n" \
+	"  0  success\n" \
+	"  1  gattd answered with an error\n" \
+	"  2  usage error\n" \
+	"  3  cannot connect to gattd, or the connection was lost\n" \
+	"  4  timeout\n" \
+	"  5  disconnected: the adapter or BlueZ went away during next-write; ask again\n"
+
+typedef struct {
+	char *socket_path;    /* --socket, or NULL for gattd_client_default_socket() */
+	gboolean json;        /* --json: print gattd's reply and event lines as they are */
+	GattdClient *client;  /* connected on first use */
+} Gattctl;
+
+void gattctl_clear(Gattctl *ctl);
+
+/* A verb gets its own arguments, argv[0] being its name, and returns an exit code. */
+typedef int (*GattctlVerb)(Gattctl *ctl, int argc, char **argv);
+
+int gattctl_status(Gattctl *ctl, int argc, char **argv);
+int gattctl_list(Gattctl *ctl, int argc, char **argv);
+int gattctl_get(Gattctl *ctl, int argc, char **argv);
+int gattctl_set(Gattctl *ctl, int argc, char **argv);
+int gattctl_watch(Gattctl *ctl, int argc, char **argv);
+int gattctl_next_write(Gattctl *ctl, int argc, char **argv);
+
+/* ---- common.c ---- */
+
+typedef struct {
+	const char *params;          /* "CHAR VALUE", for the usage line */
+	const char *summary;         /* one paragraph for --help */
+	const GOptionEntry *entries; /* the verb's own options, or NULL */
+	int min_args, max_args;      /* positional arguments; max -1: any number */
+	bool dash_values;            /* "-5" is a value, not an unknown option */
+} GattctlVerbSpec;
+
+/*
+ * Parse a verb's options (the verb's own plus --json) and check the number of
+ * positional arguments, which are left in (*argc, *argv) after argv[0]. "--" ends
+ * options. Returns GATTCTL_EXIT_OK or, having printed why, GATTCTL_EXIT_USAGE.
+ */
+int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, char ***argv);
+
+/* Report a usage error ("gattctl set: ...", pointing at --help); returns GATTCTL_EXIT_USAGE. */
+int gattctl_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* The string member name of obj, or NULL when absent or not a string. */
+const char *gattctl_object_string(JsonObject *obj, const char *name);
+
+/* {"cmd": cmd, "char": chr} (chr may be NULL). */
+JsonObject *gattctl_request_new(const char *cmd, const char *chr);
+
+/*
+ * Connect if not yet connected, send request, wait up to timeout_ms for the reply.
+ * With --json the reply line is printed as it is. Failures are reported on stderr
+ * naming what (e.g. "get battery/level") and turned into an exit code. On success
+ * *ret_reply (may be NULL) is the reply object.
+ */
+int gattctl_call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply);
+/* The same, never printing the reply: for lookups the user did not ask for. */
+int gattctl_call_quiet(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply);
+
+/* Connect if not yet connected. GATTCTL_EXIT_OK or, reported, GATTCTL_EXIT_CONNECTION. */
+int gattctl_connect(Gattctl *ctl);
+
+/* Report a failure of the library itself (not an error reply) and pick the exit code. */
+int gattctl_exit_for_errno(int r, const char *what);
+
+/* ---- format.c ---- */
+
+/* text in double quotes, with \n, \t, \", \\ and \xNN escapes; UTF-8 kept. */
+char *gattctl_quote(const char *text, size_t len);
+
+/* A scalar: strings as they are (quoted when plain would be ambiguous and quote_if_needed),
+ * numbers, true/false, null; arrays of scalars comma-joined; objects as compact JSON. */
+char *gattctl_format_node(JsonNode *node, bool quote_if_needed);
+
+/* The "typed" member of a reply as a script wants it: a string unquoted, a number as text. */
+char *gattctl_format_typed(JsonNode *typed);
+
+/* "value" and "typed" of obj: hex, then the typed value (strings quoted) or, for
+ * bytes that are printable UTF-8 text, that text quoted. */
+char *gattctl_format_value(JsonObject *obj);
+
+typedef enum {
+	GATTCTL_FIELDS_PLAIN = 0,
+	GATTCTL_FIELDS_BARE_BOOLS = 1 << 0, /* true as just the key, false and null left out */
+} GattctlFieldsFlags;
+
+/* "key=value key=value" for obj's members, in order, except those in skip (NULL-terminated). */
+char *gattctl_format_fields(JsonObject *obj, const char *const *skip, GattctlFieldsFlags flags);
+
+/*
+ * One line for a write, an event or a set reply: name, the characteristic, the
+ * value, then the other fields as key=value:
+ *   write console/rx 68690a "hi\n" offset=0 device=/org/bluez/hci0/dev_00_AA_01_02_00_02
+ */
+char *gattctl_format_line(const char *name, JsonObject *obj);

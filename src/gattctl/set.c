@@ -1,0 +1,212 @@
+/*
+ * set.c: `gattctl set CHAR VALUE`: store a value, notifying subscribed centrals.
+ *
+ * VALUE is read the way a person means it: "42" for a u8 characteristic, "hello"
+ * for a utf8 one, hex bytes for one without Type, or an explicit literal
+ * ("u16:300", "hex:0a0b", "utf8:text") whatever the Type. Parsing uses the
+ * daemon's own value codec, so a VALUE gattctl accepts is one gattd accepts, and a
+ * mistake is reported before anything reaches the air.
+ */
+#include "gattctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol.h"
+#include "value.h"
+
+/* "u16:300", "hex:0a", "utf8:x": a prefix naming a type selects it. */
+static bool has_type_prefix(const char *text)
+{
+	const char *colon = strchr(text, ':');
+	g_autofree char *name = colon ? g_strndup(text, (gsize)(colon - text)) : NULL;
+
+	return name && value_type_from_name(name, NULL);
+}
+
+static JsonArray *array_member(JsonObject *obj, const char *name)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+
+	return node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+/* The characteristic chr in a list reply, or NULL. */
+static JsonObject *find_characteristic(JsonObject *list_reply, const char *chr)
+{
+	JsonArray *services = array_member(list_reply, "services");
+
+	for (guint i = 0; services && i < json_array_get_length(services); i++) {
+		JsonNode *service = json_array_get_element(services, i);
+		JsonArray *chars = JSON_NODE_HOLDS_OBJECT(service)
+		                           ? array_member(json_node_get_object(service), "characteristics")
+		                           : NULL;
+
+		for (guint k = 0; chars && k < json_array_get_length(chars); k++) {
+			JsonNode *node = json_array_get_element(chars, k);
+
+			if (JSON_NODE_HOLDS_OBJECT(node) &&
+			    g_strcmp0(gattctl_object_string(json_node_get_object(node), "id"), chr) == 0)
+				return json_node_get_object(node);
+		}
+	}
+	return NULL;
+}
+
+/* The characteristic's Type, from a list request (the only reply that says it). */
+static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *ret_has_type, ValueType *ret_type)
+{
+	g_autoptr(JsonObject) request = gattctl_request_new("list", NULL);
+	g_autoptr(JsonObject) reply = NULL;
+	JsonObject *found;
+	const char *type;
+	int r;
+
+	r = gattctl_call_quiet(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	found = find_characteristic(reply, chr);
+	if (!found) {
+		fprintf(stderr, "gattctl: %s: no characteristic '%s' (see gattctl list)\n", what, chr);
+		return GATTCTL_EXIT_ERROR;
+	}
+	type = gattctl_object_string(found, "type");
+	*ret_has_type = type && value_type_from_name(type, ret_type);
+	return GATTCTL_EXIT_OK;
+}
+
+/*
+ * text parsed as type, as the JSON "typed" member: the daemon's own encoder
+ * (proto_add_value()) renders it, so gattctl sends exactly what gattd would
+ * send back for these bytes: a number, a boolean, or a string for utf8 and for
+ * what JSON numbers can't carry exactly (u64 above 2^63-1, NaN, infinities).
+ * NULL + *ret_error if text does not parse.
+ */
+static JsonNode *typed_node(ValueType type, const char *text, char **ret_error)
+{
+	g_autoptr(GBytes) bytes = value_parse_typed(type, text, ret_error);
+	g_autoptr(JsonBuilder) builder = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	const guint8 *data;
+	gsize len;
+
+	if (!bytes)
+		return NULL;
+	data = g_bytes_get_data(bytes, &len);
+	builder = json_builder_new();
+	json_builder_begin_object(builder);
+	proto_add_value(builder, true, type, data, len);
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	if (!json_object_has_member(json_node_get_object(root), "typed")) {
+		*ret_error = g_strdup_printf("'%s' has no %s form", text, value_type_name(type));
+		return NULL; /* cannot happen: the bytes came from parsing this type */
+	}
+	return json_object_dup_member(json_node_get_object(root), "typed");
+}
+
+/* A VALUE that does not parse: a usage error, but the message itself says what to fix. */
+static int value_error(const char *what, const char *error, const char *hint)
+{
+	fprintf(stderr, "gattctl: %s: %s%s\n", what, error, hint ? hint : "");
+	return GATTCTL_EXIT_USAGE;
+}
+
+/* Put VALUE into request as "value" (hex) or "typed", as the user meant it. */
+static int add_value(Gattctl *ctl, JsonObject *request, const char *chr, const char *text, bool as_hex,
+                     const char *what)
+{
+	g_autoptr(GBytes) bytes = NULL;
+	g_autofree char *error = NULL;
+	g_autofree char *hex = NULL;
+	ValueType type = VALUE_TYPE_HEX;
+	bool has_type = false;
+	const void *data;
+	gsize len;
+	int r;
+
+	if (as_hex) {
+		bytes = value_from_hex(text, &error);
+	} else if (has_type_prefix(text)) {
+		bytes = value_parse_literal(text, &error);
+	} else {
+		r = lookup_type(ctl, chr, what, &has_type, &type);
+		if (r != GATTCTL_EXIT_OK)
+			return r;
+		if (has_type && type != VALUE_TYPE_HEX) {
+			JsonNode *typed = typed_node(type, text, &error);
+
+			if (!typed) {
+				g_autofree char *hint = g_strdup_printf(" (%s has Type=%s)", chr, value_type_name(type));
+
+				return value_error(what, error, hint);
+			}
+			json_object_set_member(request, "typed", typed);
+			return GATTCTL_EXIT_OK;
+		}
+		bytes = value_from_hex(text, &error);
+		if (!bytes)
+			return value_error(what, error, " (no Type: give hex bytes, or a literal like utf8:TEXT)");
+	}
+	if (!bytes)
+		return value_error(what, error, NULL);
+
+	data = g_bytes_get_data(bytes, &len);
+	hex = value_to_hex(data, len);
+	json_object_set_string_member(request, "value", hex);
+	return GATTCTL_EXIT_OK;
+}
+
+int gattctl_set(Gattctl *ctl, int argc, char **argv)
+{
+	gboolean notify = FALSE, no_notify = FALSE, as_hex = FALSE;
+	const GOptionEntry entries[] = {
+		{ "notify", 0, 0, G_OPTION_ARG_NONE, &notify,
+		  "Notify or indicate subscribed centrals (an error if CHAR has neither flag)", NULL },
+		{ "no-notify", 0, 0, G_OPTION_ARG_NONE, &no_notify, "Store the value without notifying anyone", NULL },
+		{ "hex", 0, 0, G_OPTION_ARG_NONE, &as_hex, "VALUE is hex bytes (0a0b, 0a:0b), whatever CHAR's Type", NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	const GattctlVerbSpec spec = {
+		.params = "CHAR VALUE",
+		.summary = "Store VALUE as the value of characteristic CHAR. By default subscribed\n"
+		           "centrals are notified if CHAR has notify or indicate.\n"
+		           "\n"
+		           "VALUE is read as CHAR's Type (42, -5, 3.5, true, hello) or, without Type, as\n"
+		           "hex bytes. A TYPE: prefix selects the type explicitly: u8:42, u16:0x12c,\n"
+		           "i32:-5, f32:0.5, bool:true, utf8:hello, hex:0a0b (so utf8:u8:1 is the\n"
+		           "text \"u8:1\"). Use -- before a VALUE that starts with --.",
+		.entries = entries,
+		.min_args = 2,
+		.max_args = 2,
+		.dash_values = true,
+	};
+	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(JsonObject) reply = NULL;
+	g_autofree char *what = NULL;
+	g_autofree char *line = NULL;
+	const char *chr;
+	int r;
+
+	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	if (notify && no_notify)
+		return gattctl_usage_error("--notify and --no-notify contradict each other");
+	chr = argv[1];
+	what = g_strdup_printf("set %s", chr);
+
+	request = gattctl_request_new("set", chr);
+	r = add_value(ctl, request, chr, argv[2], as_hex, what);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	if (notify || no_notify)
+		json_object_set_boolean_member(request, "notify", notify);
+
+	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	if (r != GATTCTL_EXIT_OK || ctl->json)
+		return r;
+	line = gattctl_format_line("set", reply);
+	printf("%s\n", line);
+	return GATTCTL_EXIT_OK;
+}

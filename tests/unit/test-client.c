@@ -1,0 +1,881 @@
+/*
+ * test-client.c: libgattd-client against a scripted fake gattd.
+ *
+ * Each test starts a server thread on a Unix socket in a temporary directory. The
+ * thread runs a script: read request lines, write canned replies and events,
+ * byte by byte if need be. Scripts never assert (cmocka must only be used from
+ * the test's thread); they record a failure text and the requests they saw, and
+ * the test checks both after the thread ended.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gattd/client.h>
+
+typedef struct FakeServer FakeServer;
+typedef void (*ServerScript)(FakeServer *srv);
+
+struct FakeServer {
+	char *dir;
+	char *path;
+	int listen_fd;
+	int fd;              /* the accepted client */
+	GThread *thread;
+	ServerScript script;
+	GString *in;         /* received bytes not yet returned as lines */
+	GPtrArray *requests; /* JsonObject* of every request line read, in order */
+	char *failure;       /* set by the script when the client did something unexpected */
+};
+
+/* ---- the fake server (runs in its own thread) ---- */
+
+static void srv_fail(FakeServer *srv, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void srv_fail(FakeServer *srv, const char *format, ...)
+{
+	va_list ap;
+
+	if (srv->failure)
+		return;
+	va_start(ap, format);
+	srv->failure = g_strdup_vprintf(format, ap);
+	va_end(ap);
+}
+
+/* The next request as an object (also recorded), or NULL at end of stream. */
+static JsonObject *srv_read_request(FakeServer *srv)
+{
+	for (;;) {
+		char *nl = memchr(srv->in->str, '\n', srv->in->len);
+		char buf[4096];
+		ssize_t n;
+
+		if (nl) {
+			g_autofree char *line = g_strndup(srv->in->str, (gsize)(nl - srv->in->str));
+			g_autoptr(JsonParser) parser = json_parser_new();
+			JsonNode *root;
+
+			g_string_erase(srv->in, 0, nl - srv->in->str + 1);
+			if (!json_parser_load_from_data(parser, line, -1, NULL) || !(root = json_parser_get_root(parser)) ||
+			    !JSON_NODE_HOLDS_OBJECT(root)) {
+				srv_fail(srv, "request is not a JSON object: %s", line);
+				return NULL;
+			}
+			g_ptr_array_add(srv->requests, json_object_ref(json_node_get_object(root)));
+			return json_node_get_object(root);
+		}
+		n = recv(srv->fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		g_string_append_len(srv->in, buf, n);
+	}
+}
+
+static gint64 srv_id(FakeServer *srv, JsonObject *request)
+{
+	JsonNode *id = request ? json_object_get_member(request, "id") : NULL;
+
+	if (!id || !JSON_NODE_HOLDS_VALUE(id) || json_node_get_value_type(id) != G_TYPE_INT64) {
+		srv_fail(srv, "request without an integer id");
+		return -1;
+	}
+	return json_node_get_int(id);
+}
+
+static void srv_write_len(FakeServer *srv, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(srv->fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* the client went away; the test judges from its side */
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void srv_write(FakeServer *srv, const char *text)
+{
+	srv_write_len(srv, text, strlen(text));
+}
+
+static void srv_printf(FakeServer *srv, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void srv_printf(FakeServer *srv, const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list ap;
+
+	va_start(ap, format);
+	text = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	srv_write(srv, text);
+}
+
+/* {"id":ID,"ok":true<fields>}: fields is "" or starts with a comma. */
+static void srv_reply(FakeServer *srv, gint64 id, const char *fields)
+{
+	srv_printf(srv, "{\"id\":%" G_GINT64_FORMAT ",\"ok\":true%s}\n", id, fields);
+}
+
+static void srv_error(FakeServer *srv, gint64 id, const char *code, const char *message)
+{
+	srv_printf(srv, "{\"id\":%" G_GINT64_FORMAT ",\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
+	           id, code, message);
+}
+
+/* Keep the connection open until the client closes it. */
+static void srv_wait_for_close(FakeServer *srv)
+{
+	while (srv_read_request(srv))
+		;
+}
+
+static gpointer server_thread(gpointer data)
+{
+	FakeServer *srv = data;
+
+	srv->fd = accept(srv->listen_fd, NULL, NULL);
+	if (srv->fd < 0) {
+		srv_fail(srv, "accept: %s", g_strerror(errno));
+		return NULL;
+	}
+	srv->script(srv);
+	/* A script that returns ends the connection, as gattd closing it. */
+	close(srv->fd);
+	srv->fd = -1;
+	return NULL;
+}
+
+static FakeServer *server_start(ServerScript script)
+{
+	FakeServer *srv = g_new0(FakeServer, 1);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	srv->dir = g_dir_make_tmp("test-client-XXXXXX", NULL);
+	assert_non_null(srv->dir);
+	srv->path = g_build_filename(srv->dir, "gattd.sock", NULL);
+	assert_true(strlen(srv->path) < sizeof(addr.sun_path));
+	strcpy(addr.sun_path, srv->path);
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(srv->listen_fd >= 0);
+	assert_int_equal(bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(srv->listen_fd, 4), 0);
+	srv->fd = -1;
+	srv->script = script;
+	srv->in = g_string_new(NULL);
+	srv->requests = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	srv->thread = g_thread_new("fake-gattd", server_thread, srv);
+	return srv;
+}
+
+static GattdClient *server_connect(FakeServer *srv)
+{
+	GattdClient *c = NULL;
+
+	assert_int_equal(gattd_client_connect(srv->path, &c), 0);
+	assert_non_null(c);
+	return c;
+}
+
+/* Close the client (which ends any script waiting to read), wait for the server, check it. */
+static void server_finish(FakeServer *srv, GattdClient *c)
+{
+	gattd_client_free(c);
+	g_thread_join(g_steal_pointer(&srv->thread));
+	if (srv->failure)
+		fail_msg("fake gattd: %s", srv->failure);
+}
+
+static void server_free(FakeServer *srv)
+{
+	if (!srv)
+		return;
+	if (srv->thread)
+		g_thread_join(srv->thread);
+	close(srv->listen_fd);
+	g_unlink(srv->path);
+	g_rmdir(srv->dir);
+	g_free(srv->path);
+	g_free(srv->dir);
+	g_string_free(srv->in, TRUE);
+	g_ptr_array_unref(srv->requests);
+	g_free(srv->failure);
+	g_free(srv);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FakeServer, server_free)
+
+static JsonObject *recorded(FakeServer *srv, guint i)
+{
+	assert_true(i < srv->requests->len);
+	return g_ptr_array_index(srv->requests, i);
+}
+
+static JsonObject *parse(const char *text)
+{
+	static JsonParser *parser; /* the returned object lives until the next parse() */
+	JsonNode *root;
+
+	g_clear_object(&parser);
+	parser = json_parser_new();
+	assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+	root = json_parser_get_root(parser);
+	assert_true(JSON_NODE_HOLDS_OBJECT(root));
+	return json_node_get_object(root);
+}
+
+/* ---- replies are matched by id ---- */
+
+static void script_stray_reply_then_the_right_one(FakeServer *srv)
+{
+	gint64 id = srv_id(srv, srv_read_request(srv));
+
+	srv_reply(srv, id + 100, ",\"char\":\"stray\"");
+	srv_reply(srv, id, ",\"char\":\"battery/level\",\"value\":\"64\",\"typed\":100");
+	srv_wait_for_close(srv);
+}
+
+static void test_call_returns_the_reply_with_its_own_id(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_stray_reply_then_the_right_one);
+	GattdClient *c = server_connect(srv);
+	char *reply = NULL, *stray;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"get\",\"char\":\"battery/level\"}", 5000, &reply), 0);
+	assert_string_equal(json_object_get_string_member(parse(reply), "char"), "battery/level");
+	assert_null(gattd_client_error_code(c));
+	free(reply);
+
+	/* The reply to someone else's id stays for the raw layer. */
+	stray = gattd_client_pop_message(c);
+	assert_non_null(stray);
+	assert_string_equal(json_object_get_string_member(parse(stray), "char"), "stray");
+	free(stray);
+	assert_null(gattd_client_pop_message(c));
+	server_finish(srv, c);
+
+	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "get");
+}
+
+static void script_echo_two(FakeServer *srv)
+{
+	gint64 first = srv_id(srv, srv_read_request(srv));
+	gint64 second = srv_id(srv, srv_read_request(srv));
+
+	srv_reply(srv, first, "");
+	srv_reply(srv, second, "");
+	srv_wait_for_close(srv);
+}
+
+static void test_send_gives_each_request_a_fresh_id_replacing_the_callers(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_echo_two);
+	GattdClient *c = server_connect(srv);
+	uint64_t id1 = 0, id2 = 0;
+	char *lines[2] = { NULL, NULL };
+	int got = 0;
+
+	assert_int_equal(gattd_client_send(c, "{\"cmd\":\"hello\",\"id\":\"mine\"}", &id1), 0);
+	assert_int_equal(gattd_client_send(c, "{\"cmd\":\"status\"}", &id2), 0);
+	assert_true(id1 > 0);
+	assert_true(id2 > id1);
+	assert_int_equal(gattd_client_flush(c, 5000), 0);
+	assert_int_equal(gattd_client_has_pending_output(c), 0);
+
+	/* The caller's own main loop: poll the fd, process, pop. */
+	while (got < 2) {
+		struct pollfd pfd = { .fd = gattd_client_get_fd(c), .events = POLLIN };
+		char *line;
+
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		assert_true(gattd_client_process(c) >= 0);
+		while (got < 2 && (line = gattd_client_pop_message(c)))
+			lines[got++] = line;
+	}
+	assert_int_equal(json_object_get_int_member(parse(lines[0]), "id"), (gint64)id1);
+	assert_int_equal(json_object_get_int_member(parse(lines[1]), "id"), (gint64)id2);
+	free(lines[0]);
+	free(lines[1]);
+	server_finish(srv, c);
+
+	assert_int_equal(json_object_get_int_member(recorded(srv, 0), "id"), (gint64)id1);
+}
+
+static void test_send_refuses_what_is_not_a_json_object(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(srv_wait_for_close);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_send(c, "[1,2]", NULL), -EINVAL);
+	assert_int_equal(gattd_client_send(c, "{\"cmd\":", NULL), -EINVAL);
+	assert_int_equal(gattd_client_call(c, "\"get\"", 100, NULL), -EINVAL);
+	server_finish(srv, c);
+	assert_int_equal(srv->requests->len, 0);
+}
+
+/* ---- events ---- */
+
+static void script_events_before_reply(FakeServer *srv)
+{
+	gint64 id = srv_id(srv, srv_read_request(srv));
+
+	srv_write(srv, "{\"event\":\"write\",\"char\":\"console/rx\",\"value\":\"6869\",\"offset\":0,\"device\":null}\n"
+	               "{\"event\":\"unregistered\",\"reason\":\"adapter-down\"}\n");
+	srv_reply(srv, id, ",\"chars\":null");
+	srv_wait_for_close(srv);
+}
+
+static void test_events_arriving_before_a_reply_are_kept_for_wait_event(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_events_before_reply);
+	GattdClient *c = server_connect(srv);
+	char *reply = NULL, *event = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"watch\"}", 5000, &reply), 0);
+	assert_true(json_object_get_boolean_member(parse(reply), "ok"));
+	free(reply);
+
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(json_object_get_string_member(parse(event), "event"), "write");
+	free(event);
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(json_object_get_string_member(parse(event), "reason"), "adapter-down");
+	free(event);
+
+	event = NULL;
+	assert_int_equal(gattd_client_wait_event(c, 50, &event), -ETIMEDOUT);
+	assert_null(event);
+	server_finish(srv, c);
+}
+
+static void script_event_unasked(FakeServer *srv)
+{
+	srv_write(srv, "{\"event\":\"adapter\",\"name\":\"hci0\",\"address\":\"00:AA:01:02:00:01\",\"powered\":true}\n");
+	srv_wait_for_close(srv);
+}
+
+static void test_wait_event_with_zero_timeout_still_reads_the_socket(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_event_unasked);
+	GattdClient *c = server_connect(srv);
+	struct pollfd pfd = { .fd = gattd_client_get_fd(c), .events = POLLIN };
+	char *event = NULL;
+
+	/* The event sits in the socket, not yet read: a 0 timeout must still take it. */
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(json_object_get_string_member(parse(event), "name"), "hci0");
+	free(event);
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), -ETIMEDOUT);
+	server_finish(srv, c);
+}
+
+static void script_flood_then_reply(FakeServer *srv)
+{
+	gint64 id = srv_id(srv, srv_read_request(srv));
+	const char *event = "{\"event\":\"confirm\",\"char\":\"a/b\"}\n";
+	size_t len = strlen(event);
+	g_autoptr(GString) batch = g_string_new(NULL);
+
+	for (unsigned i = 0; i < 1024; i++)
+		g_string_append_len(batch, event, len);
+	/* One batch more than fits, so the reply is not in the read that fills the queue. */
+	for (unsigned i = 0; i < GATTD_CLIENT_MAX_QUEUED_MESSAGES / 1024 + 1; i++)
+		srv_write_len(srv, batch->str, batch->len);
+	srv_reply(srv, id, ",\"which\":\"after the flood\"");
+	srv_wait_for_close(srv);
+}
+
+static void test_full_queue_is_reported_instead_of_growing(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_flood_then_reply);
+	GattdClient *c = server_connect(srv);
+	unsigned events = 0;
+	char *line, *reply = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"watch\"}", 20000, NULL), -ENOBUFS);
+	assert_int_equal(gattd_client_process(c), -ENOBUFS);
+	/* Once the caller takes what is queued, reading resumes and the reply arrives. */
+	while (!reply) {
+		struct pollfd pfd = { .fd = gattd_client_get_fd(c), .events = POLLIN };
+
+		while ((line = gattd_client_pop_message(c))) {
+			if (strstr(line, "\"event\""))
+				events++;
+			else
+				reply = line;
+			if (line != reply)
+				free(line);
+		}
+		if (!reply) {
+			assert_int_equal(poll(&pfd, 1, 5000), 1);
+			assert_true(gattd_client_process(c) >= 0);
+		}
+	}
+	assert_int_equal(events, GATTD_CLIENT_MAX_QUEUED_MESSAGES + 1024);
+	assert_string_equal(json_object_get_string_member(parse(reply), "which"), "after the flood");
+	free(reply);
+	server_finish(srv, c);
+}
+
+/* ---- errors ---- */
+
+static const struct {
+	const char *code;
+	int error;
+} error_table[] = {
+	{ "not-found", -ENOENT },       { "invalid-value", -EINVAL },   { "bad-request", -EBADMSG },
+	{ "unknown-command", -ENOSYS }, { "not-supported", -EOPNOTSUPP }, { "not-capture", -ENOTTY },
+	{ "busy", -EBUSY },             { "timeout", -ETIMEDOUT },      { "disconnected", -ENOTCONN },
+	{ "too-many-clients", -EUSERS }, { "line-too-long", -EMSGSIZE }, { "shutting-down", -ESHUTDOWN },
+	{ "something-new", -EPROTO },
+};
+
+static void script_error_for_each_code(FakeServer *srv)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(error_table); i++) {
+		g_autofree char *message = g_strdup_printf("message for %s", error_table[i].code);
+		gint64 id = srv_id(srv, srv_read_request(srv));
+
+		srv_error(srv, id, error_table[i].code, message);
+	}
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_wait_for_close(srv);
+}
+
+static void test_error_codes_map_to_errno_with_code_and_message_kept(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_error_for_each_code);
+	GattdClient *c = server_connect(srv);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(error_table); i++) {
+		g_autofree char *message = g_strdup_printf("message for %s", error_table[i].code);
+		char *reply = NULL;
+
+		assert_int_equal(gattd_client_call(c, "{\"cmd\":\"get\",\"char\":\"x\"}", 5000, &reply), error_table[i].error);
+		assert_string_equal(gattd_client_error_code(c), error_table[i].code);
+		assert_string_equal(gattd_client_error_message(c), message);
+		/* The error reply itself is returned too. */
+		assert_non_null(reply);
+		assert_false(json_object_get_boolean_member(parse(reply), "ok"));
+		free(reply);
+	}
+	/* A later success clears the error. */
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"hello\"}", 5000, NULL), 0);
+	assert_null(gattd_client_error_code(c));
+	assert_null(gattd_client_error_message(c));
+	server_finish(srv, c);
+}
+
+static void test_each_error_code_has_its_own_errno(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(error_table); i++) {
+		assert_int_equal(gattd_client_errno_from_code(error_table[i].code), error_table[i].error);
+		for (size_t k = 0; k < i; k++)
+			assert_int_not_equal(error_table[i].error, error_table[k].error);
+	}
+	assert_int_equal(gattd_client_errno_from_code(NULL), -EPROTO);
+}
+
+static void script_refuse_as_too_many_clients(FakeServer *srv)
+{
+	srv_write(srv, "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"too-many-clients\","
+	               "\"message\":\"gattd serves at most MaxClients clients at once\"}}\n");
+}
+
+static void test_too_many_clients_line_answers_the_first_call(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_refuse_as_too_many_clients);
+	GattdClient *c = server_connect(srv);
+
+	struct pollfd pfd = { .fd = gattd_client_get_fd(c), .events = POLLIN };
+
+	/* gattd's refusal arrives before the request is even written. */
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, NULL), -EUSERS);
+	assert_string_equal(gattd_client_error_code(c), "too-many-clients");
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, NULL), -ECONNRESET);
+	assert_null(gattd_client_error_code(c));
+	server_finish(srv, c);
+}
+
+/* ---- framing ---- */
+
+#define SPLIT_REPLY_TAIL ",\"ok\":true,\"char\":\"dev/name\",\"value\":\"c3a9\",\"typed\":\"\xc3\xa9\"}\n"
+
+static void script_reply_in_pieces(FakeServer *srv)
+{
+	gint64 id = srv_id(srv, srv_read_request(srv));
+	g_autofree char *text = g_strdup_printf("{\"id\":%" G_GINT64_FORMAT SPLIT_REPLY_TAIL
+	                                        "{\"event\":\"subscribed\",\"char\":\"dev/name\"}\n", id);
+	const char *typed = strstr(text, "\xc3\xa9\"}");
+	/* Cut inside the id, inside the two-byte "é", and just before the newline. */
+	const char *cuts[] = { text + 3, typed + 1, typed + 3, text + strlen(text) - 5 };
+	const char *from = text;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
+		srv_write_len(srv, from, (size_t)(cuts[i] - from));
+		from = cuts[i];
+		g_usleep(20 * 1000);
+	}
+	srv_write(srv, from);
+	srv_wait_for_close(srv);
+}
+
+static void test_lines_split_across_reads_are_put_together(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_reply_in_pieces);
+	GattdClient *c = server_connect(srv);
+	char *reply = NULL, *event = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"get\",\"char\":\"dev/name\"}", 5000, &reply), 0);
+	assert_string_equal(json_object_get_string_member(parse(reply), "typed"), "\xc3\xa9");
+	assert_null(strchr(reply, '\n'));
+	free(reply);
+	assert_int_equal(gattd_client_wait_event(c, 5000, &event), 0);
+	assert_string_equal(json_object_get_string_member(parse(event), "event"), "subscribed");
+	free(event);
+	server_finish(srv, c);
+}
+
+/* A reply whose whole line is exactly pad + the JSON around it. */
+static void srv_write_padded_reply(FakeServer *srv, gint64 id, size_t line_len, bool newline)
+{
+	g_autofree char *head = g_strdup_printf("{\"id\":%" G_GINT64_FORMAT ",\"ok\":true,\"pad\":\"", id);
+	const char *tail = "\"}";
+	size_t pad = line_len - strlen(head) - strlen(tail);
+	size_t chunk = 1024 * 1024;
+	g_autofree char *as = g_malloc(chunk);
+
+	memset(as, 'a', chunk);
+	srv_write(srv, head);
+	for (size_t done = 0; done < pad; done += chunk)
+		srv_write_len(srv, as, MIN(chunk, pad - done));
+	srv_write(srv, tail);
+	if (newline)
+		srv_write(srv, "\n");
+}
+
+static void script_line_at_limit(FakeServer *srv)
+{
+	srv_write_padded_reply(srv, srv_id(srv, srv_read_request(srv)), GATTD_CLIENT_MAX_LINE_LENGTH, true);
+	srv_wait_for_close(srv);
+}
+
+static void test_line_at_the_limit_is_accepted(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_line_at_limit);
+	GattdClient *c = server_connect(srv);
+	char *reply = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 20000, &reply), 0);
+	assert_int_equal(strlen(reply), GATTD_CLIENT_MAX_LINE_LENGTH);
+	free(reply);
+	server_finish(srv, c);
+}
+
+static void script_line_over_limit(FakeServer *srv)
+{
+	/* No newline ever comes: the client must give up once the line is too long,
+	 * not buffer forever. Blocks once the client stops reading, until it closes. */
+	srv_write_padded_reply(srv, srv_id(srv, srv_read_request(srv)), 2 * GATTD_CLIENT_MAX_LINE_LENGTH, false);
+}
+
+static void test_line_over_the_limit_makes_the_connection_unusable(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_line_over_limit);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 20000, NULL), -EMSGSIZE);
+	/* Ours, not gattd's line-too-long. */
+	assert_null(gattd_client_error_code(c));
+	assert_int_equal(gattd_client_process(c), -EMSGSIZE);
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 1000, NULL), -EMSGSIZE);
+	server_finish(srv, c);
+}
+
+static void script_not_json(FakeServer *srv)
+{
+	srv_read_request(srv);
+	srv_write(srv, "HTTP/1.1 400 Bad Request\n");
+	srv_wait_for_close(srv);
+}
+
+static void test_a_line_that_is_not_json_is_a_protocol_error(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_not_json);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, NULL), -EPROTO);
+	server_finish(srv, c);
+}
+
+/* ---- end of stream and timeouts ---- */
+
+static void script_event_then_close(FakeServer *srv)
+{
+	srv_read_request(srv);
+	srv_write(srv, "{\"event\":\"unregistered\",\"reason\":\"shutdown\"}\n");
+}
+
+static void test_end_of_stream_is_connection_reset_after_what_arrived(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_event_then_close);
+	GattdClient *c = server_connect(srv);
+	char *event = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, NULL), -ECONNRESET);
+	assert_null(gattd_client_error_code(c));
+	/* What came before the end is still there. */
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(json_object_get_string_member(parse(event), "reason"), "shutdown");
+	free(event);
+	assert_int_equal(gattd_client_process(c), -ECONNRESET);
+	assert_int_equal(gattd_client_wait_event(c, 1000, &event), -ECONNRESET);
+	assert_int_equal(gattd_client_send(c, "{\"cmd\":\"status\"}", NULL), -ECONNRESET);
+	server_finish(srv, c);
+}
+
+static void script_answer_late(FakeServer *srv)
+{
+	gint64 first = srv_id(srv, srv_read_request(srv));
+	gint64 second = srv_id(srv, srv_read_request(srv));
+
+	srv_reply(srv, first, ",\"which\":\"late\"");
+	srv_reply(srv, second, ",\"which\":\"second\"");
+	srv_wait_for_close(srv);
+}
+
+static void test_reply_arriving_after_its_call_timed_out_is_dropped(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_answer_late);
+	GattdClient *c = server_connect(srv);
+	char *reply = NULL;
+
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 50, &reply), -ETIMEDOUT);
+	assert_null(reply);
+	assert_null(gattd_client_error_code(c));
+	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, &reply), 0);
+	assert_string_equal(json_object_get_string_member(parse(reply), "which"), "second");
+	free(reply);
+	assert_null(gattd_client_pop_message(c));
+	server_finish(srv, c);
+}
+
+/* ---- typed helpers ---- */
+
+static void script_get(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"char\":\"a/b\",\"value\":\"00ff10\"");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"char\":\"a/b\",\"value\":\"\"");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"char\":\"a/b\",\"value\":\"0g\"");
+	srv_wait_for_close(srv);
+}
+
+static void test_get_decodes_the_hex_value(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_get);
+	GattdClient *c = server_connect(srv);
+	uint8_t *value = NULL;
+	size_t len = 99;
+
+	assert_int_equal(gattd_client_get(c, "a/b", &value, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(value, ((const uint8_t[]){ 0x00, 0xff, 0x10 }), 3);
+	free(value);
+
+	value = NULL;
+	assert_int_equal(gattd_client_get(c, "a/b", &value, &len), 0);
+	assert_non_null(value);
+	assert_int_equal(len, 0);
+	free(value);
+
+	value = NULL;
+	assert_int_equal(gattd_client_get(c, "a/b", &value, &len), -EPROTO);
+	assert_null(value);
+	server_finish(srv, c);
+
+	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "get");
+	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "char"), "a/b");
+}
+
+static void script_set(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"char\":\"b/l\",\"value\":\"2a\",\"notified\":false,\"subscribed\":true");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"char\":\"b/l\",\"value\":\"2a\",\"notified\":true,\"subscribed\":true");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-supported", "b/x has neither notify nor indicate");
+	srv_wait_for_close(srv);
+}
+
+static void test_set_sends_hex_and_the_notify_choice(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_set);
+	GattdClient *c = server_connect(srv);
+	const uint8_t v = 0x2a;
+	int notified = -1;
+
+	assert_int_equal(gattd_client_set(c, "b/l", &v, 1, 0, &notified), 0);
+	assert_int_equal(notified, 0);
+	assert_int_equal(gattd_client_set(c, "b/l", &v, 1, -1, &notified), 0);
+	assert_int_equal(notified, 1);
+	assert_int_equal(gattd_client_set(c, "b/x", &v, 1, 1, &notified), -EOPNOTSUPP);
+	assert_int_equal(notified, 1); /* untouched on failure */
+	assert_int_equal(gattd_client_set(c, "b/x", &v, 1, 2, NULL), -EINVAL);
+	server_finish(srv, c);
+
+	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "value"), "2a");
+	assert_false(json_object_get_boolean_member(recorded(srv, 0), "notify"));
+	assert_false(json_object_has_member(recorded(srv, 1), "notify"));
+	assert_true(json_object_get_boolean_member(recorded(srv, 2), "notify"));
+	assert_int_equal(srv->requests->len, 3);
+}
+
+static void script_watch(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"chars\":[\"a/b\",\"c/d\"]");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"chars\":null");
+	srv_wait_for_close(srv);
+}
+
+static void test_watch_sends_the_chars_or_none_for_all(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_watch);
+	GattdClient *c = server_connect(srv);
+	const char *const chars[] = { "a/b", "c/d", NULL };
+	JsonArray *sent;
+
+	assert_int_equal(gattd_client_watch(c, chars), 0);
+	assert_int_equal(gattd_client_watch(c, NULL), 0);
+	server_finish(srv, c);
+
+	sent = json_object_get_array_member(recorded(srv, 0), "chars");
+	assert_int_equal(json_array_get_length(sent), 2);
+	assert_string_equal(json_array_get_string_element(sent, 1), "c/d");
+	assert_false(json_object_has_member(recorded(srv, 1), "chars"));
+}
+
+static void script_next_write(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"char\":\"console/rx\",\"value\":\"68690a\",\"offset\":3,"
+	          "\"device\":\"/org/bluez/hci0/dev_00_AA_01_02_00_02\",\"seq\":7,\"queued\":2");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"char\":\"console/rx\",\"value\":\"\",\"offset\":0,\"device\":null,\"seq\":8,\"queued\":0");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "disconnected", "adapter hci0 powered off");
+	/* A reply missing "seq" is not a write. */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"char\":\"console/rx\",\"value\":\"00\",\"offset\":0,\"device\":null,\"queued\":0");
+	srv_wait_for_close(srv);
+}
+
+static void test_next_write_parses_the_write_and_maps_disconnected(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_next_write);
+	GattdClient *c = server_connect(srv);
+	GattdWrite w = { 0 };
+
+	assert_int_equal(gattd_client_next_write(c, "console/rx", 5000, &w), 0);
+	assert_int_equal(w.len, 3);
+	assert_memory_equal(w.value, "hi\n", 3);
+	assert_int_equal(w.offset, 3);
+	assert_string_equal(w.device, "/org/bluez/hci0/dev_00_AA_01_02_00_02");
+	assert_int_equal(w.seq, 7);
+	assert_int_equal(w.queued, 2);
+	assert_string_equal(w.chr, "console/rx");
+	gattd_write_clear(&w);
+	assert_null(w.value);
+
+	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), 0);
+	assert_int_equal(w.len, 0);
+	assert_non_null(w.value);
+	assert_null(w.device);
+	assert_int_equal(w.seq, 8);
+	gattd_write_clear(&w);
+
+	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), -ENOTCONN);
+	assert_string_equal(gattd_client_error_message(c), "adapter hci0 powered off");
+	assert_null(w.value);
+	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), -EPROTO);
+	assert_null(w.chr);
+	assert_int_equal(gattd_client_next_write(c, "console/rx", -2, &w), -EINVAL);
+	gattd_write_clear(NULL);
+	server_finish(srv, c);
+
+	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "next-write");
+	assert_int_equal(json_object_get_int_member(recorded(srv, 0), "timeout_ms"), 5000);
+	assert_false(json_object_has_member(recorded(srv, 1), "timeout_ms"));
+}
+
+/* ---- connecting ---- */
+
+static void test_connect_uses_gattd_socket_from_the_environment(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(srv_wait_for_close);
+	GattdClient *c = NULL;
+
+	g_setenv("GATTD_SOCKET", srv->path, TRUE);
+	assert_string_equal(gattd_client_default_socket(), srv->path);
+	assert_int_equal(gattd_client_connect(NULL, &c), 0);
+	g_unsetenv("GATTD_SOCKET");
+	assert_string_equal(gattd_client_default_socket(), GATTD_CLIENT_DEFAULT_SOCKET);
+	server_finish(srv, c);
+}
+
+static void test_connect_to_a_missing_socket_fails_and_leaves_ret_alone(void **state)
+{
+	GattdClient *c = (GattdClient *)0x1;
+
+	assert_int_equal(gattd_client_connect("/nonexistent/gattd.sock", &c), -ENOENT);
+	assert_ptr_equal(c, (GattdClient *)0x1);
+	assert_int_equal(gattd_client_connect(NULL, NULL), -EINVAL);
+	gattd_client_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_call_returns_the_reply_with_its_own_id),
+		cmocka_unit_test(test_send_gives_each_request_a_fresh_id_replacing_the_callers),
+		cmocka_unit_test(test_send_refuses_what_is_not_a_json_object),
+		cmocka_unit_test(test_events_arriving_before_a_reply_are_kept_for_wait_event),
+		cmocka_unit_test(test_wait_event_with_zero_timeout_still_reads_the_socket),
+		cmocka_unit_test(test_full_queue_is_reported_instead_of_growing),
+		cmocka_unit_test(test_error_codes_map_to_errno_with_code_and_message_kept),
+		cmocka_unit_test(test_each_error_code_has_its_own_errno),
+		cmocka_unit_test(test_too_many_clients_line_answers_the_first_call),
+		cmocka_unit_test(test_lines_split_across_reads_are_put_together),
+		cmocka_unit_test(test_line_at_the_limit_is_accepted),
+		cmocka_unit_test(test_line_over_the_limit_makes_the_connection_unusable),
+		cmocka_unit_test(test_a_line_that_is_not_json_is_a_protocol_error),
+		cmocka_unit_test(test_end_of_stream_is_connection_reset_after_what_arrived),
+		cmocka_unit_test(test_reply_arriving_after_its_call_timed_out_is_dropped),
+		cmocka_unit_test(test_get_decodes_the_hex_value),
+		cmocka_unit_test(test_set_sends_hex_and_the_notify_choice),
+		cmocka_unit_test(test_watch_sends_the_chars_or_none_for_all),
+		cmocka_unit_test(test_next_write_parses_the_write_and_maps_disconnected),
+		cmocka_unit_test(test_connect_uses_gattd_socket_from_the_environment),
+		cmocka_unit_test(test_connect_to_a_missing_socket_fails_and_leaves_ret_alone),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
