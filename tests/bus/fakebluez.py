@@ -1,0 +1,1443 @@
+"""
+fakebluez.py: an in-process stand-in for bluetoothd (BlueZ 5.66) on a private bus.
+
+It owns org.bluez on a bus connection of its own, one connection per "bluetoothd
+instance", so a test can stop it (cleanly or as a crash) and start it again. It
+models the parts of bluetoothd that gattd depends on, as read in BlueZ's
+src/gatt-database.c, src/advertising.c, src/adapter.c and gdbus/client.c and as
+written down in shared/notes/bluez-behaviour.md:
+
+- the ObjectManager at "/" (GetManagedObjects, InterfacesAdded, InterfacesRemoved);
+- adapters /org/bluez/hciN with org.bluez.Adapter1 (properties, PropertiesChanged),
+  org.bluez.GattManager1 and org.bluez.LEAdvertisingManager1, the last one
+  appearing in a separate, later InterfacesAdded as it does in bluetoothd;
+- RegisterApplication: GetManagedObjects on the caller at exactly the given path,
+  the tree validated as bluetoothd does, handles allocated and written back with
+  Properties.Set("Handle") before the reply;
+- RegisterAdvertisement: GetManagedObjects and GetAll(LEAdvertisement1) on the
+  caller's path, properties parsed as bluetoothd does;
+- the controller's advertising ("on air") kept apart from bluetoothd's
+  registration: a power-off takes the advertisement off the air and keeps the
+  registration (what the real kernel + bluetoothd do);
+- adapter removal (Release to advertisements, applications freed silently),
+  re-adding under another hciN, bluetoothd stopping cleanly or crashing;
+- the central role: ReadValue/WriteValue/StartNotify/StopNotify/Confirm called
+  from the org.bluez connection with the options bluetoothd sends.
+
+Everything runs on the GLib default main context: the test drives it by
+iterating the context (harness.wait_until). Nothing here blocks except the few
+bus-daemon calls dbus-python makes synchronously (AddMatch, RequestName).
+
+Anything the fake sees gattd do that real bluetoothd would choke on, or that
+breaks the D-Bus contract (wrong reply signature, error to a Set of Handle, ...),
+is appended to FakeBluez.protocol_errors; the harness asserts it stays empty.
+"""
+
+import re
+import time
+
+import dbus
+import dbus.bus
+import dbus.lowlevel
+import dbus.mainloop.glib
+from gi.repository import GLib
+
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+
+BLUEZ_NAME = 'org.bluez'
+IFACE_OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager'
+IFACE_PROPERTIES = 'org.freedesktop.DBus.Properties'
+IFACE_INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable'
+IFACE_ADAPTER = 'org.bluez.Adapter1'
+IFACE_GATT_MANAGER = 'org.bluez.GattManager1'
+IFACE_ADV_MANAGER = 'org.bluez.LEAdvertisingManager1'
+IFACE_AGENT_MANAGER = 'org.bluez.AgentManager1'
+IFACE_PROFILE_MANAGER = 'org.bluez.ProfileManager1'
+IFACE_GATT_SERVICE = 'org.bluez.GattService1'
+IFACE_GATT_CHRC = 'org.bluez.GattCharacteristic1'
+IFACE_GATT_DESC = 'org.bluez.GattDescriptor1'
+IFACE_GATT_PROFILE = 'org.bluez.GattProfile1'
+IFACE_ADVERTISEMENT = 'org.bluez.LEAdvertisement1'
+
+ERROR_FAILED = 'org.bluez.Error.Failed'
+ERROR_ALREADY_EXISTS = 'org.bluez.Error.AlreadyExists'
+ERROR_DOES_NOT_EXIST = 'org.bluez.Error.DoesNotExist'
+ERROR_INVALID_ARGS = 'org.bluez.Error.InvalidArguments'
+ERROR_NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
+DBUS_ERROR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod'
+DBUS_ERROR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject'
+DBUS_ERROR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
+DBUS_ERROR_PROPERTY_READ_ONLY = 'org.freedesktop.DBus.Error.PropertyReadOnly'
+
+# bluetoothd's own GAP and GATT services occupy the first handles of every
+# adapter's database; applications are placed after them.
+FIRST_APP_HANDLE = 0x000a
+
+# Legacy advertising data budget (a 4.x controller, or any controller when the
+# kernel lacks extended advertising): what gattd's advertisement must fit.
+LEGACY_MAX_ADV_LEN = 31
+
+# src/gatt-database.c parse_chrc_flags / parse_desc_flags, verbatim spellings.
+CHRC_FLAGS = frozenset((
+    'broadcast', 'read', 'write-without-response', 'write', 'notify', 'indicate',
+    'authenticated-signed-writes', 'extended-properties', 'reliable-write',
+    'writable-auxiliaries', 'encrypt-read', 'encrypt-write',
+    'encrypt-authenticated-read', 'encrypt-authenticated-write', 'secure-read',
+    'secure-write', 'authorize', 'encrypt-notify', 'encrypt-authenticated-notify',
+    'secure-notify', 'encrypt-indicate', 'encrypt-authenticated-indicate',
+    'secure-indicate'))
+DESC_FLAGS = frozenset((
+    'read', 'write', 'encrypt-read', 'encrypt-write', 'encrypt-authenticated-read',
+    'encrypt-authenticated-write', 'secure-read', 'secure-write', 'authorize'))
+NOTIFY_FLAGS = frozenset(f for f in CHRC_FLAGS if f.endswith('notify') or f.endswith('indicate'))
+EXT_PROP_FLAGS = frozenset(('reliable-write', 'writable-auxiliaries'))
+
+BASE_UUID_SUFFIX = '-0000-1000-8000-00805f9b34fb'
+UUID_GAP = '00001800' + BASE_UUID_SUFFIX
+UUID_GATT = '00001801' + BASE_UUID_SUFFIX
+UUID_CCC = '00002902' + BASE_UUID_SUFFIX
+UUID_CEP = '00002900' + BASE_UUID_SUFFIX
+
+_UUID128_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+
+def uuid128(short):
+    """'180f' or 0x180f -> the 128-bit lower-case string on the Bluetooth base UUID."""
+    if isinstance(short, int):
+        return '%08x%s' % (short, BASE_UUID_SUFFIX)
+    return bt_string_to_uuid(short)
+
+
+def bt_string_to_uuid(text):
+    """Mirror of lib/uuid.c bt_string_to_uuid(): the normalised 128-bit form, or None."""
+    text = str(text)
+    if len(text) == 36 and text[8] == text[13] == text[18] == text[23] == '-':
+        if not _UUID128_RE.match(text):
+            return None
+        return text.lower()
+    if len(text) in (8, 10, 4, 6):
+        body = text[2:] if text[:2] in ('0x', '0X') else text
+        if not body or not re.match(r'^[0-9a-fA-F]+$', body):
+            return None
+        value = int(body, 16)
+        if len(text) in (4, 6) and value > 0xffff:
+            return None
+        return '%08x%s' % (value, BASE_UUID_SUFFIX)
+    return None
+
+
+def uuid_ad_size(normalized):
+    """Bytes one UUID takes in advertising data (16-, 32- or 128-bit form)."""
+    if normalized.endswith(BASE_UUID_SUFFIX):
+        value = int(normalized[:8], 16)
+        return 2 if value <= 0xffff else 4
+    return 16
+
+
+def dbus_signature_of(value):
+    """The D-Bus signature of a value as dbus-python unmarshalled it."""
+    if isinstance(value, dbus.Boolean):
+        return 'b'
+    if isinstance(value, dbus.Byte):
+        return 'y'
+    if isinstance(value, dbus.Int16):
+        return 'n'
+    if isinstance(value, dbus.UInt16):
+        return 'q'
+    if isinstance(value, dbus.Int32):
+        return 'i'
+    if isinstance(value, dbus.UInt32):
+        return 'u'
+    if isinstance(value, dbus.Int64):
+        return 'x'
+    if isinstance(value, dbus.UInt64):
+        return 't'
+    if isinstance(value, dbus.Double):
+        return 'd'
+    if isinstance(value, dbus.ObjectPath):
+        return 'o'
+    if isinstance(value, dbus.Signature):
+        return 'g'
+    if isinstance(value, dbus.String):
+        return 's'
+    if isinstance(value, dbus.ByteArray):
+        return 'ay'
+    if isinstance(value, dbus.Dictionary):
+        return 'a{%s}' % value.signature
+    if isinstance(value, dbus.Array):
+        return 'a' + value.signature
+    if isinstance(value, dbus.Struct):
+        return '(%s)' % ''.join(dbus_signature_of(v) for v in value)
+    return '?'
+
+
+def to_python(value):
+    """dbus-python values -> plain Python (bytes for 'ay') for records and assertions."""
+    if isinstance(value, dbus.ByteArray):
+        return bytes(value)
+    if isinstance(value, (dbus.Boolean,)):
+        return bool(value)
+    if isinstance(value, dbus.Dictionary):
+        return {to_python(k): to_python(v) for k, v in value.items()}
+    if isinstance(value, dbus.Array):
+        if value.signature == 'y':
+            return bytes(int(b) for b in value)
+        return [to_python(v) for v in value]
+    if isinstance(value, dbus.Struct):
+        return tuple(to_python(v) for v in value)
+    if isinstance(value, (dbus.Byte, dbus.Int16, dbus.UInt16, dbus.Int32, dbus.UInt32,
+                          dbus.Int64, dbus.UInt64)):
+        return int(value)
+    if isinstance(value, dbus.Double):
+        return float(value)
+    if isinstance(value, (dbus.ObjectPath, dbus.String, dbus.Signature)):
+        return str(value)
+    return value
+
+
+class DBusCallError(Exception):
+    """A D-Bus error reply to a call the fake made (central role)."""
+
+    def __init__(self, name, message=''):
+        super().__init__('%s: %s' % (name, message))
+        self.name = name
+        self.message = message
+
+
+class _Reject(Exception):
+    """Raised inside a method handler: becomes the error reply."""
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+class AppRegistration:
+    """One GATT application as bluetoothd holds it (struct gatt_app)."""
+
+    def __init__(self, serial, instance, owner, path, adapter):
+        self.serial = serial
+        self.instance = instance        # which bluetoothd start
+        self.owner = owner
+        self.path = path
+        self.adapter = adapter          # adapter name, e.g. 'hci0'
+        self.state = 'pending'          # pending -> registered | failed
+        self.ended = None               # unregistered | disconnected | adapter-removed | bluetoothd-stopped
+        self.failure = None             # error message when failed
+        self.tree = {}                  # path -> {iface: props (plain Python)}; validated GATT objects
+        self.handles = {}               # path -> handle bluetoothd placed it at
+        self.handle_writes = {}         # path -> handle written back with Properties.Set
+        self.msg = None                 # the pending RegisterApplication call
+        self.answer_already_exists = False
+
+    @property
+    def active(self):
+        return self.state == 'registered' and self.ended is None
+
+    def objects(self, iface):
+        return {p: ifaces[iface] for p, ifaces in self.tree.items() if iface in ifaces}
+
+    def __repr__(self):
+        return '<app #%d %s%s on %s %s%s>' % (self.serial, self.owner, self.path, self.adapter,
+                                              self.state, ' ended=' + self.ended if self.ended else '')
+
+
+class AdvRegistration:
+    """One advertisement as bluetoothd holds it (struct btd_adv_client) + the controller's view."""
+
+    def __init__(self, serial, instance, owner, path, adapter):
+        self.serial = serial
+        self.instance = instance
+        self.owner = owner
+        self.path = path
+        self.adapter = adapter
+        self.state = 'pending'          # pending -> registered | failed
+        self.ended = None
+        self.failure = None
+        self.props = {}                 # LEAdvertisement1 properties (plain Python)
+        self.on_air = False             # the controller is sending it
+        self.queued_while_off = False   # register_adv_while_off == 'accept': goes on air at power-on
+        self.msg = None
+
+    @property
+    def active(self):
+        return self.state == 'registered' and self.ended is None
+
+    def __repr__(self):
+        return '<adv #%d %s%s on %s %s%s%s>' % (self.serial, self.owner, self.path, self.adapter,
+                                                self.state, ' on-air' if self.on_air else '',
+                                                ' ended=' + self.ended if self.ended else '')
+
+
+class Adapter:
+    """A controller plus what bluetoothd exports for it."""
+
+    def __init__(self, name, address, powered=True, advertising_manager='now',
+                 max_advertisements=5, max_adv_len=LEGACY_MAX_ADV_LEN, discoverable=False):
+        self.name = name
+        self.address = address
+        self.powered = powered
+        # 'now': LEAdvertisingManager1 exported with the adapter (as seen in
+        # GetManagedObjects long after start); 'later': separate InterfacesAdded
+        # on the next main loop turn (as when bluetoothd adds the adapter);
+        # False: only when the test calls add_advertising_manager().
+        self.advertising_manager_mode = advertising_manager
+        self.has_advertising_manager = False
+        self.max_advertisements = max_advertisements
+        self.max_adv_len = max_adv_len
+        self.discoverable = discoverable
+        self.exported = False
+        self.next_handle = FIRST_APP_HANDLE
+        self.ranges = []                # (start, end) of application services in the database
+
+    @property
+    def path(self):
+        return '/org/bluez/' + self.name
+
+    def reset_database(self):
+        self.next_handle = FIRST_APP_HANDLE
+        self.ranges = []
+
+
+class FakeBluez:
+    def __init__(self, bus_address, trace=None):
+        self.bus_address = bus_address
+        self.conn = None
+        self.unique_name = None
+        self.instance = 0               # bumped at every start()
+        self.adapters = {}              # name -> Adapter, in creation order
+        self._trace_sink = trace
+        self.trace_lines = []
+        self.protocol_errors = []
+
+        # Records for assertions (cumulative across bluetoothd restarts).
+        self.apps = []                  # AppRegistration, every RegisterApplication that got past argument checks
+        self.adverts = []               # AdvRegistration, likewise
+        self.register_app_calls = []    # (sender, path, adapter, outcome)
+        self.unregister_app_calls = []
+        self.register_adv_calls = []
+        self.unregister_adv_calls = []
+        self.released = []              # (owner, path, 'sent'|'ok'|error name)
+        self.properties_changed = []    # (sender, path, iface, changed, invalidated) from applications
+        self.notifications = []         # (path, bytes): Value changes on subscribed characteristics
+        self.managed_objects_calls = 0  # GetManagedObjects on "/" answered
+        self.subscriptions = set()      # paths the central subscribed to (StartNotify sent)
+
+        # Fault injection for RegisterApplication / RegisterAdvertisement (see the
+        # fail_next_* etc. methods): a list consumed one entry per call: None
+        # (behave), 'fail', 'no-reply', ('delay', seconds) or 'already-exists'.
+        self.register_app_faults = []
+        self.register_adv_faults = []
+        # While powered off, RegisterAdvertisement fails (notes: "likely fails with
+        # org.bluez.Error.Failed"); 'accept' models a kernel that keeps the instance
+        # and starts it at the next power-on.
+        self.register_adv_while_off = 'fail'
+        self.experimental = False       # bluetoothd -E: MinInterval/MaxInterval/TxPower honoured
+
+        self._serial = 0
+        self._signal_matches = []
+        self._timeouts = set()
+        self._pending_calls = []
+
+    # ------------------------------------------------------------------ tracing
+
+    def trace(self, text):
+        line = '%.3f fakebluez[%d]: %s' % (time.monotonic(), self.instance, text)
+        self.trace_lines.append(line)
+        if self._trace_sink:
+            self._trace_sink(line)
+
+    def protocol_error(self, text):
+        self.trace('PROTOCOL ERROR: ' + text)
+        self.protocol_errors.append(text)
+
+    def _next_serial(self):
+        self._serial += 1
+        return self._serial
+
+    # ---------------------------------------------------------- fault injection
+
+    def fail_next_register_application(self, count=1):
+        """The next count RegisterApplication calls fail with org.bluez.Error.Failed."""
+        self.register_app_faults += ['fail'] * count
+
+    def never_answer_next_register_application(self):
+        """The next RegisterApplication is never answered (the caller's timeout fires)."""
+        self.register_app_faults.append('no-reply')
+
+    def delay_next_register_application(self, seconds):
+        """The next RegisterApplication is answered seconds after the tree was validated."""
+        self.register_app_faults.append(('delay', seconds))
+
+    def answer_next_register_application_already_exists(self):
+        """The next RegisterApplication registers the application (objects fetched,
+        validated, handles written back) but is answered AlreadyExists, as when an
+        earlier call from the same connection completed after its caller gave up."""
+        self.register_app_faults.append('already-exists')
+
+    def fail_next_register_advertisement(self, count=1):
+        self.register_adv_faults += ['fail'] * count
+
+    # ----------------------------------------------------------- configuration
+
+    def add_adapter(self, name='hci0', address='00:AA:01:00:00:00', powered=True,
+                    advertising_manager='now', **kwargs):
+        """Add a controller. While running, it appears the way bluetoothd adds one:
+        InterfacesAdded(Adapter1 + GattManager1), then LEAdvertisingManager1 in a
+        later, separate InterfacesAdded (advertising_manager='later', the default
+        while running) or only when add_advertising_manager() is called (False)."""
+        if name in self.adapters:
+            raise ValueError('adapter %s exists' % name)
+        if self.running and advertising_manager == 'now':
+            advertising_manager = 'later'
+        adapter = Adapter(name, address, powered=powered, advertising_manager=advertising_manager, **kwargs)
+        self.adapters[name] = adapter
+        if self.running:
+            self._export_adapter(adapter, announce=True)
+        return adapter
+
+    def adapter(self, name='hci0'):
+        return self.adapters[name]
+
+    @property
+    def running(self):
+        return self.conn is not None
+
+    # ----------------------------------------------------------------- start/stop
+
+    def start(self):
+        """bluetoothd starts: new connection, owns org.bluez, exports its adapters.
+        The databases are new and empty; advertising instances left in the
+        controllers are reset (advertising.c read_adv_features_callback)."""
+        assert not self.running
+        self.instance += 1
+        self.conn = dbus.bus.BusConnection(self.bus_address)
+        self.unique_name = self.conn.get_unique_name()
+        self.conn._register_object_path('/', self._on_message, fallback=True)
+        self._signal_matches = [
+            self.conn.add_signal_receiver(
+                self._on_name_owner_changed, signal_name='NameOwnerChanged',
+                dbus_interface='org.freedesktop.DBus', bus_name='org.freedesktop.DBus',
+                path='/org/freedesktop/DBus'),
+            self.conn.add_signal_receiver(
+                self._on_properties_changed, signal_name='PropertiesChanged',
+                dbus_interface=IFACE_PROPERTIES, sender_keyword='sender', path_keyword='path',
+                byte_arrays=True),
+        ]
+        for adapter in self.adapters.values():
+            adapter.reset_database()
+            adapter.exported = False
+            adapter.has_advertising_manager = False
+        # The adapters are exported before the name is taken so a GetManagedObjects
+        # sent on NameOwnerChanged sees them (deterministic for tests; bluetoothd
+        # itself may add them a little later, which add_adapter() models).
+        for adapter in self.adapters.values():
+            self._export_adapter(adapter, announce=False)
+        reply = self.conn.request_name(BLUEZ_NAME, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+        if reply != dbus.bus.REQUEST_NAME_REPLY_PRIMARY_OWNER:
+            raise RuntimeError('could not own org.bluez (%r)' % reply)
+        self.trace('started as %s with adapters %s' % (self.unique_name, list(self.adapters)))
+
+    def stop(self, clean=True):
+        """bluetoothd stops. clean: as on SIGTERM (adapters powered off, Release sent
+        to advertisements, then the connection closes). Otherwise a crash: the
+        connection just closes."""
+        assert self.running
+        self.trace('stopping (%s)' % ('clean' if clean else 'crash'))
+        powered = {name: a.powered for name, a in self.adapters.items()}
+        if clean:
+            # main.c SIGTERM -> adapter_shutdown(): power every adapter off,
+            # then adapter_cleanup() -> adapter_remove(): Release.
+            for adapter in self.adapters.values():
+                if adapter.exported and adapter.powered:
+                    self._set_powered(adapter, False)
+            for adv in self._active_adverts():
+                self._send_release(adv)
+        for adv in self._active_or_pending_adverts():
+            adv.ended = 'bluetoothd-stopped'
+            adv.on_air = False
+        for app in self._active_or_pending_apps():
+            app.ended = 'bluetoothd-stopped'
+        self.subscriptions.clear()
+        self._teardown_connection()
+        # bluetoothd powers the controllers on again when it next starts
+        # (persisted Powered / AutoEnable); the fake exports them as they were.
+        for name, was_powered in powered.items():
+            self.adapters[name].powered = was_powered
+        self.trace('stopped')
+
+    def _teardown_connection(self):
+        for source in list(self._timeouts):
+            GLib.source_remove(source)
+        self._timeouts.clear()
+        for call in self._pending_calls:
+            call.cancel()
+        self._pending_calls = []
+        for match in self._signal_matches:
+            match.remove()
+        self._signal_matches = []
+        conn, self.conn = self.conn, None
+        self.unique_name = None
+        try:
+            conn._unregister_object_path('/')
+        except Exception:       # pragma: no cover - best effort at shutdown
+            pass
+        conn.flush()
+        conn.close()
+        for adapter in self.adapters.values():
+            adapter.exported = False
+            adapter.has_advertising_manager = False
+
+    def shutdown(self):
+        """Harness cleanup: close the connection whatever the state."""
+        if self.running:
+            self._teardown_connection()
+
+    # ------------------------------------------------------------ adapter events
+
+    def set_powered(self, name, powered):
+        """Power the controller on or off (as btmgmt/rfkill/a D-Bus Set would)."""
+        self._set_powered(self.adapters[name], powered)
+
+    def _set_powered(self, adapter, powered):
+        if adapter.powered == powered:
+            return
+        if not adapter.exported:
+            adapter.powered = powered
+            return
+        self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
+                                      {'PowerState': dbus.String('off-enabling' if powered else 'on-disabling')})
+        adapter.powered = powered
+        if not powered:
+            # The kernel drops the advertising instances; bluetoothd keeps the
+            # registrations (notes, table row 1). Links drop, so bluetoothd calls
+            # StopNotify for the last subscriber of each characteristic.
+            for adv in self._active_adverts(adapter.name):
+                if adv.on_air:
+                    self.trace('%r off the air (power off)' % adv)
+                adv.on_air = False
+            for path in sorted(self.subscriptions):
+                app = self._app_for_object(path)
+                if app is not None and app.adapter == adapter.name:
+                    self.subscriptions.discard(path)
+                    self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StopNotify', '', [], wait=False)
+        if powered:
+            for adv in self._active_adverts(adapter.name):
+                if adv.queued_while_off:
+                    adv.queued_while_off = False
+                    adv.on_air = True
+        self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
+                                      {'Powered': dbus.Boolean(powered),
+                                       'PowerState': dbus.String('on' if powered else 'off')})
+        self.trace('%s powered %s' % (adapter.name, 'on' if powered else 'off'))
+
+    def add_advertising_manager(self, name='hci0'):
+        """LEAdvertisingManager1 appears on an adapter (bluetoothd registers it once
+        the kernel answered MGMT_OP_READ_ADV_FEATURES)."""
+        adapter = self.adapters[name]
+        assert adapter.exported and not adapter.has_advertising_manager
+        adapter.has_advertising_manager = True
+        self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}',
+                   dbus.ObjectPath(adapter.path), {IFACE_ADV_MANAGER: self._adv_manager_props(adapter)})
+        self.trace('%s: LEAdvertisingManager1 added' % name)
+
+    def remove_adapter(self, name):
+        """The controller goes away (unplugged, vhci closed). bluetoothd calls
+        Release on advertisements, frees applications silently and unexports the
+        adapter (src/adapter.c adapter_remove)."""
+        adapter = self.adapters.pop(name)
+        if adapter.exported:
+            for app in self._active_or_pending_apps(name):
+                app.ended = 'adapter-removed'
+                if app.state == 'pending':
+                    app.state = 'failed'
+            for adv in self._active_or_pending_adverts(name):
+                if adv.state == 'registered':
+                    self._send_release(adv)
+                adv.ended = 'adapter-removed'
+                adv.on_air = False
+            for path in list(self.subscriptions):
+                app = self._app_for_object(path)
+                if app is None or app.adapter == name:
+                    self.subscriptions.discard(path)
+            ifaces = [IFACE_GATT_MANAGER]
+            if adapter.has_advertising_manager:
+                ifaces.append(IFACE_ADV_MANAGER)
+            ifaces += [IFACE_ADAPTER, IFACE_PROPERTIES, IFACE_INTROSPECTABLE]
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas',
+                       dbus.ObjectPath(adapter.path), ifaces)
+        adapter.exported = False
+        self.trace('%s removed' % name)
+        return adapter
+
+    def _export_adapter(self, adapter, announce):
+        adapter.exported = True
+        adapter.has_advertising_manager = adapter.advertising_manager_mode == 'now'
+        if announce:
+            ifaces = self._adapter_interfaces(adapter)
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}',
+                       dbus.ObjectPath(adapter.path), ifaces)
+            self.trace('%s added (%s)' % (adapter.name, adapter.address))
+        if adapter.advertising_manager_mode == 'later':
+            def add_later():
+                self._timeouts.discard(source)
+                if adapter.exported and not adapter.has_advertising_manager:
+                    self.add_advertising_manager(adapter.name)
+                return False
+            source = GLib.timeout_add(5, add_later)
+            self._timeouts.add(source)
+
+    # ---------------------------------------------------------- queries for tests
+
+    def active_app(self, adapter=None, owner=None):
+        """The registered application (on adapter, if given), or None."""
+        apps = [a for a in self.apps if a.active and (adapter is None or a.adapter == adapter)
+                and (owner is None or a.owner == owner)]
+        return apps[-1] if apps else None
+
+    def active_advert(self, adapter=None, owner=None):
+        advs = [a for a in self.adverts if a.active and (adapter is None or a.adapter == adapter)
+                and (owner is None or a.owner == owner)]
+        return advs[-1] if advs else None
+
+    def on_air(self, adapter='hci0'):
+        """True when the controller is sending an advertisement."""
+        return any(a.on_air for a in self._active_adverts(adapter))
+
+    def gatt_tree(self, adapter='hci0'):
+        app = self.active_app(adapter)
+        return app.tree if app else None
+
+    # ------------------------------------------------------------- central role
+
+    def device_path(self, adapter='hci0', address='11:22:33:44:55:66'):
+        return '/org/bluez/%s/dev_%s' % (adapter, address.replace(':', '_'))
+
+    def _central_target(self, path):
+        app = self._app_for_object(path)
+        if app is None:
+            raise AssertionError('no registered application serves %s' % path)
+        iface = IFACE_GATT_DESC if IFACE_GATT_DESC in app.tree.get(path, {}) else IFACE_GATT_CHRC
+        return app, iface
+
+    def _gatt_options(self, app, offset, mtu, device, link):
+        # src/gatt-database.c append_options(): device, offset only when non-zero,
+        # link when known, mtu.
+        options = dbus.Dictionary(signature='sv')
+        options['device'] = dbus.ObjectPath(device or self.device_path(app.adapter))
+        if offset:
+            options['offset'] = dbus.UInt16(offset)
+        if link:
+            options['link'] = dbus.String(link)
+        options['mtu'] = dbus.UInt16(mtu)
+        return options
+
+    def read_value(self, path, offset=0, mtu=185, device=None, link='LE'):
+        """ReadValue as bluetoothd sends it for an ATT read; returns bytes or raises DBusCallError."""
+        app, iface = self._central_target(path)
+        reply = self._call_app(app.owner, path, iface, 'ReadValue', 'a{sv}',
+                               [self._gatt_options(app, offset, mtu, device, link)])
+        if reply.get_signature() != 'ay':
+            self.protocol_error('ReadValue on %s replied with signature %r, expected "ay"'
+                                % (path, reply.get_signature()))
+        args = reply.get_args_list(byte_arrays=True)
+        return bytes(args[0]) if args else b''
+
+    def write_value(self, path, value, offset=0, mtu=185, device=None, link='LE'):
+        """WriteValue as bluetoothd sends it; returns None or raises DBusCallError."""
+        app, iface = self._central_target(path)
+        reply = self._call_app(app.owner, path, iface, 'WriteValue', 'aya{sv}',
+                               [dbus.ByteArray(bytes(value)),
+                                self._gatt_options(app, offset, mtu, device, link)])
+        if reply.get_signature() != '':
+            self.protocol_error('WriteValue on %s replied with signature %r, expected none'
+                                % (path, reply.get_signature()))
+
+    def start_notify(self, path):
+        app, _ = self._central_target(path)
+        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StartNotify', '', [])
+        self.subscriptions.add(path)
+
+    def stop_notify(self, path):
+        app, _ = self._central_target(path)
+        self.subscriptions.discard(path)
+        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StopNotify', '', [])
+
+    def confirm(self, path):
+        app, _ = self._central_target(path)
+        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'Confirm', '', [])
+
+    def get_app_property(self, path, iface, name):
+        """Properties.Get on an application object, from org.bluez (as GDBusProxy would)."""
+        app = self._app_for_object(path) or self.active_app()
+        reply = self._call_app(app.owner, path, IFACE_PROPERTIES, 'Get', 'ss', [iface, name])
+        return to_python(reply.get_args_list(byte_arrays=True)[0])
+
+    def call_app(self, owner, path, iface, method, signature='', args=()):
+        """Any call from the org.bluez connection; returns the reply message."""
+        return self._call_app(owner, path, iface, method, signature, list(args))
+
+    def _call_app(self, owner, path, iface, method, signature, args, wait=True, timeout=10.0):
+        """Call gattd from the org.bluez connection. wait=False: fire and forget
+        (the reply is only checked for errors, as g_dbus_proxy_method_call does)."""
+        msg = dbus.lowlevel.MethodCallMessage(owner, path, iface, method)
+        if signature:
+            msg.append(signature=signature, *args)
+        result = {}
+
+        def on_reply(reply):
+            result['reply'] = reply
+
+        if not wait:
+            what = '%s.%s on %s' % (iface, method, path)
+
+            def on_late_reply(reply):
+                if isinstance(reply, dbus.lowlevel.ErrorMessage):
+                    self.trace('%s -> error %s' % (what, reply.get_error_name()))
+            self._pending_calls.append(self.conn.send_message_with_reply(msg, on_late_reply, timeout,
+                                                                          require_main_loop=True))
+            return None
+        call = self.conn.send_message_with_reply(msg, on_reply, timeout, require_main_loop=True)
+        context = GLib.MainContext.default()
+        deadline = time.monotonic() + timeout + 1
+        while 'reply' not in result:
+            if time.monotonic() > deadline:
+                call.cancel()
+                raise AssertionError('no reply to %s.%s on %s' % (iface, method, path))
+            context.iteration(True)
+        reply = result['reply']
+        if isinstance(reply, dbus.lowlevel.ErrorMessage):
+            args = reply.get_args_list()
+            raise DBusCallError(reply.get_error_name(), str(args[0]) if args else '')
+        return reply
+
+    # ------------------------------------------------------------ D-Bus plumbing
+
+    def _emit(self, iface, path, member, signature, *args):
+        if not self.running:
+            return
+        msg = dbus.lowlevel.SignalMessage(path, iface, member)
+        msg.append(signature=signature, *args)
+        self.conn.send_message(msg)
+
+    def _emit_properties_changed(self, path, iface, changed, invalidated=()):
+        self._emit(IFACE_PROPERTIES, path, 'PropertiesChanged', 'sa{sv}as',
+                   iface, dbus.Dictionary(changed, signature='sv'), dbus.Array(invalidated, signature='s'))
+
+    def _reply(self, msg, signature='', *args):
+        reply = dbus.lowlevel.MethodReturnMessage(msg)
+        if signature:
+            reply.append(signature=signature, *args)
+        self.conn.send_message(reply)
+
+    def _reply_error(self, msg, name, text):
+        self.conn.send_message(dbus.lowlevel.ErrorMessage(msg, name, text))
+
+    def _on_message(self, conn, msg):
+        if conn is not self.conn:
+            return
+        if msg.get_type() != dbus.lowlevel.MESSAGE_TYPE_METHOD_CALL:
+            return
+        path, iface, member = msg.get_path(), msg.get_interface(), msg.get_member()
+        try:
+            handler = self._find_handler(path, iface, member)
+            result = handler(msg, *msg.get_args_list(byte_arrays=True))
+            if result is not None:      # (signature, args...) for a direct reply
+                self._reply(msg, *result)
+        except _Reject as e:
+            self._reply_error(msg, e.name, e.message)
+        except TypeError as e:
+            self._reply_error(msg, DBUS_ERROR_INVALID_ARGS, 'Invalid arguments: %s' % e)
+        except Exception as e:      # a bug in the fake: make the test fail loudly
+            import traceback
+            self.protocol_error('fakebluez internal error handling %s.%s on %s: %s\n%s'
+                                % (iface, member, path, e, traceback.format_exc()))
+            self._reply_error(msg, 'org.freedesktop.DBus.Error.Failed', 'fakebluez internal error')
+
+    def _find_handler(self, path, iface, member):
+        objects = self._exported_objects()
+        if path not in objects and path not in ('/', '/org'):
+            raise _Reject(DBUS_ERROR_UNKNOWN_OBJECT, 'No such object %s' % path)
+        if iface == IFACE_INTROSPECTABLE and member == 'Introspect':
+            return lambda msg: ('s', self._introspect(path))
+        ifaces = objects.get(path, {})
+        if iface == IFACE_PROPERTIES and path in objects:
+            handler = {'Get': self._props_get, 'GetAll': self._props_get_all,
+                       'Set': self._props_set}.get(member)
+            if handler:
+                return handler
+        if path == '/' and iface == IFACE_OBJECT_MANAGER and member == 'GetManagedObjects':
+            return self._get_managed_objects
+        if iface in ifaces or iface is None:
+            handler = {
+                (IFACE_GATT_MANAGER, 'RegisterApplication'): self._register_application,
+                (IFACE_GATT_MANAGER, 'UnregisterApplication'): self._unregister_application,
+                (IFACE_ADV_MANAGER, 'RegisterAdvertisement'): self._register_advertisement,
+                (IFACE_ADV_MANAGER, 'UnregisterAdvertisement'): self._unregister_advertisement,
+            }.get((iface, member))
+            if handler:
+                return handler
+        raise _Reject(DBUS_ERROR_UNKNOWN_METHOD,
+                      'Method "%s" with signature on interface "%s" doesn\'t exist' % (member, iface))
+
+    def _adapter_props(self, adapter):
+        return dbus.Dictionary({
+            'Address': dbus.String(adapter.address),
+            'AddressType': dbus.String('public'),
+            'Name': dbus.String('fakebluez'),
+            'Alias': dbus.String('fakebluez'),
+            'Class': dbus.UInt32(0),
+            'Powered': dbus.Boolean(adapter.powered),
+            'PowerState': dbus.String('on' if adapter.powered else 'off'),
+            'Discoverable': dbus.Boolean(adapter.discoverable),
+            'DiscoverableTimeout': dbus.UInt32(180),
+            'Pairable': dbus.Boolean(False),
+            'PairableTimeout': dbus.UInt32(0),
+            'Discovering': dbus.Boolean(False),
+            'UUIDs': dbus.Array([uuid128(0x1800), uuid128(0x1801)], signature='s'),
+            'Modalias': dbus.String('usb:v1D6Bp0246d0542'),
+            'Roles': dbus.Array(['central', 'peripheral'], signature='s'),
+        }, signature='sv')
+
+    def _adv_manager_props(self, adapter):
+        active = len(self._active_or_pending_adverts(adapter.name))
+        return dbus.Dictionary({
+            'ActiveInstances': dbus.Byte(active),
+            'SupportedInstances': dbus.Byte(max(0, adapter.max_advertisements - active)),
+            'SupportedIncludes': dbus.Array(['tx-power', 'appearance', 'local-name'], signature='s'),
+        }, signature='sv')
+
+    def _adapter_interfaces(self, adapter):
+        ifaces = {
+            IFACE_INTROSPECTABLE: dbus.Dictionary({}, signature='sv'),
+            IFACE_ADAPTER: self._adapter_props(adapter),
+            IFACE_PROPERTIES: dbus.Dictionary({}, signature='sv'),
+            IFACE_GATT_MANAGER: dbus.Dictionary({}, signature='sv'),
+        }
+        if adapter.has_advertising_manager:
+            ifaces[IFACE_ADV_MANAGER] = self._adv_manager_props(adapter)
+        return ifaces
+
+    def _exported_objects(self):
+        objects = {
+            '/org/bluez': {
+                IFACE_INTROSPECTABLE: dbus.Dictionary({}, signature='sv'),
+                IFACE_AGENT_MANAGER: dbus.Dictionary({}, signature='sv'),
+                IFACE_PROFILE_MANAGER: dbus.Dictionary({}, signature='sv'),
+            },
+        }
+        for adapter in self.adapters.values():
+            if adapter.exported:
+                objects[adapter.path] = self._adapter_interfaces(adapter)
+        return objects
+
+    def _introspect(self, path):
+        objects = self._exported_objects()
+        ifaces = objects.get(path, {})
+        if path == '/':
+            ifaces = {IFACE_OBJECT_MANAGER: {}, IFACE_INTROSPECTABLE: {}}
+        children = set()
+        prefix = path.rstrip('/') + '/'
+        for p in objects:
+            if p.startswith(prefix):
+                children.add(p[len(prefix):].split('/')[0])
+        xml = ['<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"',
+               ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">', '<node>']
+        for iface in sorted(ifaces):
+            xml.append('  <interface name="%s"/>' % iface)
+        for child in sorted(children):
+            xml.append('  <node name="%s"/>' % child)
+        xml.append('</node>')
+        return '\n'.join(xml)
+
+    def _get_managed_objects(self, msg):
+        self.managed_objects_calls += 1
+        objects = dbus.Dictionary({dbus.ObjectPath(p): dbus.Dictionary(i, signature='sa{sv}')
+                                   for p, i in self._exported_objects().items()}, signature='oa{sa{sv}}')
+        return ('a{oa{sa{sv}}}', objects)
+
+    def _object_props(self, path, iface):
+        ifaces = self._exported_objects().get(path, {})
+        if iface not in ifaces:
+            raise _Reject(DBUS_ERROR_INVALID_ARGS, 'No such interface \'%s\'' % iface)
+        return ifaces[iface]
+
+    def _props_get(self, msg, iface, name):
+        props = self._object_props(msg.get_path(), iface)
+        if name not in props:
+            raise _Reject(DBUS_ERROR_INVALID_ARGS, 'No such property \'%s\'' % name)
+        return ('v', props[name])
+
+    def _props_get_all(self, msg, iface):
+        return ('a{sv}', self._object_props(msg.get_path(), iface))
+
+    def _props_set(self, msg, iface, name, value):
+        path = msg.get_path()
+        props = self._object_props(path, iface)
+        if name not in props:
+            raise _Reject(DBUS_ERROR_INVALID_ARGS, 'No such property \'%s\'' % name)
+        if iface == IFACE_ADAPTER and name == 'Powered':
+            if not isinstance(value, dbus.Boolean):
+                raise _Reject(DBUS_ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+            adapter = next(a for a in self.adapters.values() if a.path == path)
+            self.trace('%s sets %s Powered=%s' % (msg.get_sender(), adapter.name, bool(value)))
+            self._set_powered(adapter, bool(value))
+            return ('',)
+        raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)
+
+    # ------------------------------------------------------------ registrations
+
+    def _adapter_at(self, path):
+        for adapter in self.adapters.values():
+            if adapter.path == path and adapter.exported:
+                return adapter
+        raise _Reject(DBUS_ERROR_UNKNOWN_OBJECT, 'No such object %s' % path)
+
+    def _active_or_pending_apps(self, adapter=None):
+        return [a for a in self.apps if a.ended is None and a.state in ('pending', 'registered')
+                and (adapter is None or a.adapter == adapter)]
+
+    def _active_adverts(self, adapter=None):
+        return [a for a in self.adverts if a.active and (adapter is None or a.adapter == adapter)]
+
+    def _active_or_pending_adverts(self, adapter=None):
+        return [a for a in self.adverts if a.ended is None and a.state in ('pending', 'registered')
+                and (adapter is None or a.adapter == adapter)]
+
+    def _app_for_object(self, path):
+        for app in reversed(self.apps):
+            if app.active and path in app.tree:
+                return app
+        return None
+
+    def _take_fault(self, faults):
+        return faults.pop(0) if faults else None
+
+    def _register_application(self, msg, *args):
+        sender = msg.get_sender()
+        adapter = self._adapter_at(msg.get_path())
+        if len(args) < 1 or not isinstance(args[0], dbus.ObjectPath):
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        path = str(args[0])
+        self.trace('RegisterApplication(%s) from %s on %s' % (path, sender, adapter.name))
+        if any(a.owner == sender and a.path == path for a in self._active_or_pending_apps(adapter.name)):
+            self.register_app_calls.append((sender, path, adapter.name, 'AlreadyExists'))
+            raise _Reject(ERROR_ALREADY_EXISTS, 'Already Exists')
+        if len(args) < 2 or not isinstance(args[1], dbus.Dictionary):
+            self.register_app_calls.append((sender, path, adapter.name, 'InvalidArguments'))
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        fault = self._take_fault(self.register_app_faults)
+        if fault == 'fail':
+            self.register_app_calls.append((sender, path, adapter.name, 'Failed (injected)'))
+            raise _Reject(ERROR_FAILED, 'Failed to register application')
+        app = AppRegistration(self._next_serial(), self.instance, sender, path, adapter.name)
+        app.msg = msg
+        app.answer_already_exists = fault == 'already-exists'
+        self.apps.append(app)
+        self.register_app_calls.append((sender, path, adapter.name,
+                                        'AlreadyExists (injected)' if app.answer_already_exists else 'accepted'))
+        if fault == 'no-reply':
+            self.trace('%r: never replying (injected)' % app)
+            return None
+        delay = fault[1] if isinstance(fault, tuple) and fault[0] == 'delay' else 0
+        # gdbus/client.c: the GDBusClient asks for the objects at exactly that path.
+        self._call_async(sender, path, IFACE_OBJECT_MANAGER, 'GetManagedObjects', '', [],
+                         lambda reply: self._app_objects_received(app, reply, delay))
+        return None
+
+    def _call_async(self, dest, path, iface, method, signature, args, on_reply, timeout=25.0):
+        msg = dbus.lowlevel.MethodCallMessage(dest, path, iface, method)
+        if signature:
+            msg.append(signature=signature, *args)
+        connection = self.conn
+
+        def handler(reply):
+            if self.conn is connection:
+                on_reply(reply)
+        self._pending_calls.append(self.conn.send_message_with_reply(msg, handler, timeout,
+                                                                      require_main_loop=True))
+
+    def _finish_app(self, app, error=None):
+        if app.ended is not None or app.msg is None or not self.running:
+            return
+        msg, app.msg = app.msg, None
+        if error:
+            app.state = 'failed'
+            app.failure = error
+            self.trace('%r rejected: %s' % (app, error))
+            self._reply_error(msg, ERROR_FAILED, error)
+        else:
+            app.state = 'registered'
+            self.trace('%r registered' % app)
+            if app.answer_already_exists:
+                self._reply_error(msg, ERROR_ALREADY_EXISTS, 'Already Exists')
+            else:
+                self._reply(msg)
+
+    def _app_objects_received(self, app, reply, delay):
+        if app.ended is not None:
+            return
+        if isinstance(reply, dbus.lowlevel.ErrorMessage):
+            self.trace('GetManagedObjects on %s failed: %s' % (app.path, reply.get_error_name()))
+            objects = {}
+        elif reply.get_signature() != 'a{oa{sa{sv}}}':
+            self.protocol_error('GetManagedObjects on %s replied with signature %r'
+                                % (app.path, reply.get_signature()))
+            objects = {}
+        else:
+            objects = reply.get_args_list(byte_arrays=True)[0]
+        error, writes = self._validate_app(app, objects)
+        if error is None:
+            # database_add_*: write_handle() sends Set("Handle") without waiting,
+            # then the reply goes out; the application gets the Sets first.
+            for path, iface, handle in writes:
+                self._write_handle(app, path, iface, handle)
+        if delay:
+            def later():
+                self._timeouts.discard(source)
+                self._finish_app(app, error)
+                return False
+            source = GLib.timeout_add(int(delay * 1000), later)
+            self._timeouts.add(source)
+        else:
+            self._finish_app(app, error)
+
+    def _write_handle(self, app, path, iface, handle):
+        app.handle_writes[path] = handle
+
+        def on_reply(reply):
+            if isinstance(reply, dbus.lowlevel.ErrorMessage):
+                self.protocol_error('Set(%s, "Handle", 0x%04x) on %s refused: %s %s'
+                                    % (iface, handle, path, reply.get_error_name(),
+                                       reply.get_args_list()))
+        self._call_async(app.owner, path, IFACE_PROPERTIES, 'Set', 'ssv',
+                         [iface, 'Handle', dbus.UInt16(handle)], on_reply)
+
+    def _validate_app(self, app, objects):
+        """src/gatt-database.c client_ready_cb + database_add_app. Returns
+        (error message or None, [(path, iface, handle) to write back])."""
+        if not objects:
+            return 'No object received', []
+        adapter = self.adapters.get(app.adapter)
+        services, chrcs, descs = {}, {}, {}
+        order = []
+        for path, ifaces in objects.items():
+            path = str(path)
+            for iface, props in ifaces.items():
+                if iface in (IFACE_GATT_SERVICE, IFACE_GATT_CHRC, IFACE_GATT_DESC, IFACE_GATT_PROFILE):
+                    order.append((path, str(iface), props))
+        # register_service, then register_characteristic, then register_descriptor.
+        for path, iface, props in order:
+            if iface == IFACE_GATT_SERVICE:
+                if not path.startswith('/') or path in services:
+                    return 'No valid service object found', []
+                services[path] = {'props': props, 'chrcs': [], 'attr_cnt': 1}
+        for path, iface, props in order:
+            if iface != IFACE_GATT_CHRC:
+                continue
+            service_path = props.get('Service')
+            if not isinstance(service_path, dbus.ObjectPath) or str(service_path) not in services:
+                return 'No valid service object found', []
+            flags = props.get('Flags')
+            if not isinstance(flags, dbus.Array) or flags.signature != 's' or len(flags) == 0 \
+                    or any(str(f) not in CHRC_FLAGS for f in flags):
+                return 'No valid service object found', []
+            flags = [str(f) for f in flags]
+            service = services[str(service_path)]
+            service['attr_cnt'] += 2
+            if NOTIFY_FLAGS.intersection(flags):
+                service['attr_cnt'] += 1
+            if EXT_PROP_FLAGS.intersection(flags):
+                service['attr_cnt'] += 1
+            chrcs[path] = {'props': props, 'flags': flags, 'service': str(service_path), 'descs': []}
+            service['chrcs'].append(path)
+        for path, iface, props in order:
+            if iface != IFACE_GATT_DESC:
+                continue
+            chrc_path = props.get('Characteristic')
+            if not isinstance(chrc_path, dbus.ObjectPath) or str(chrc_path) not in chrcs:
+                return 'No valid service object found', []
+            flags = props.get('Flags')
+            if not isinstance(flags, dbus.Array) or flags.signature != 's' or len(flags) == 0 \
+                    or any(str(f) not in DESC_FLAGS for f in flags):
+                return 'No valid service object found', []
+            chrc = chrcs[str(chrc_path)]
+            services[chrc['service']]['attr_cnt'] += 1
+            descs[path] = {'props': props, 'flags': [str(f) for f in flags], 'chrc': str(chrc_path)}
+            chrc['descs'].append(path)
+        if not services:
+            return 'No valid service object found', []
+
+        tree, handles, writes = {}, {}, []
+        for spath, service in services.items():
+            props = service['props']
+            uuid = self._parse_uuid(props.get('UUID'))
+            if uuid is None or uuid in (UUID_GAP, UUID_GATT):
+                return 'Failed to create entry in database', []
+            primary = props.get('Primary')
+            if not isinstance(primary, dbus.Boolean):
+                return 'Failed to create entry in database', []
+            includes = props.get('Includes', dbus.Array([], signature='o'))
+            if not isinstance(includes, dbus.Array) or includes.signature != 'o':
+                return 'Failed to create entry in database', []
+            service['attr_cnt'] += len(includes)
+            handle = props.get('Handle', dbus.UInt16(0))
+            if not isinstance(handle, dbus.UInt16):
+                return 'Failed to create entry in database', []
+            start = self._place_service(adapter, int(handle), service['attr_cnt'])
+            if start is None:
+                return 'Failed to create entry in database', []
+            if int(handle) == 0 and 'Handle' in props:
+                writes.append((spath, IFACE_GATT_SERVICE, start))
+            handles[spath] = start
+            tree[spath] = {IFACE_GATT_SERVICE: dict(to_python(props), UUID=uuid)}
+            next_handle = start + 1 + len(includes)
+            for cpath in service['chrcs']:
+                chrc = chrcs[cpath]
+                cprops = chrc['props']
+                value_handle = cprops.get('Handle', dbus.UInt16(0))
+                if not isinstance(value_handle, dbus.UInt16):
+                    return 'Failed to create entry in database', []
+                cuuid = self._parse_uuid(cprops.get('UUID'))
+                if cuuid is None:
+                    return 'Failed to create entry in database', []
+                if int(value_handle):
+                    next_handle = int(value_handle) - 1
+                assigned = next_handle + 1
+                next_handle += 2
+                if NOTIFY_FLAGS.intersection(chrc['flags']):
+                    next_handle += 1            # the CCC bluetoothd adds
+                if EXT_PROP_FLAGS.intersection(chrc['flags']):
+                    next_handle += 1            # the CEP bluetoothd adds
+                if int(value_handle) == 0 and 'Handle' in cprops:
+                    writes.append((cpath, IFACE_GATT_CHRC, assigned))
+                handles[cpath] = assigned
+                tree[cpath] = {IFACE_GATT_CHRC: dict(to_python(cprops), UUID=cuuid)}
+                for dpath in chrc['descs']:
+                    dprops = descs[dpath]['props']
+                    dhandle = dprops.get('Handle', dbus.UInt16(0))
+                    if not isinstance(dhandle, dbus.UInt16):
+                        return 'Failed to create entry in database', []
+                    duuid = self._parse_uuid(dprops.get('UUID'))
+                    if duuid is None:
+                        return 'Failed to create entry in database', []
+                    if duuid in (UUID_CCC, UUID_CEP):
+                        # Real bluetoothd inserts it as a second 0x2902/0x2900
+                        # next to the one it made itself: a broken database for
+                        # peers. The fake refuses it so tests catch it.
+                        self.protocol_error('%s exports descriptor %s, which bluetoothd creates itself'
+                                            % (dpath, duuid[4:8]))
+                        return 'Failed to create entry in database', []
+                    if int(dhandle):
+                        next_handle = int(dhandle)
+                    assigned = next_handle
+                    next_handle += 1
+                    if int(dhandle) == 0 and 'Handle' in dprops:
+                        writes.append((dpath, IFACE_GATT_DESC, assigned))
+                    handles[dpath] = assigned
+                    tree[dpath] = {IFACE_GATT_DESC: dict(to_python(dprops), UUID=duuid)}
+        app.tree = tree
+        app.handles = handles
+        return None, writes
+
+    def _parse_uuid(self, value):
+        if not isinstance(value, dbus.String) or isinstance(value, dbus.ObjectPath):
+            return None
+        return bt_string_to_uuid(value)
+
+    def _place_service(self, adapter, handle, count):
+        if adapter is None:
+            return None
+        start = handle or adapter.next_handle
+        end = start + count - 1
+        if end > 0xffff:
+            return None
+        for (s, e) in adapter.ranges:
+            if start <= e and s <= end:
+                return None
+        adapter.ranges.append((start, end))
+        adapter.next_handle = max(adapter.next_handle, end + 1)
+        return start
+
+    def _unregister_application(self, msg, *args):
+        sender = msg.get_sender()
+        adapter = self._adapter_at(msg.get_path())
+        if len(args) < 1 or not isinstance(args[0], dbus.ObjectPath):
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        path = str(args[0])
+        self.trace('UnregisterApplication(%s) from %s on %s' % (path, sender, adapter.name))
+        for app in self._active_or_pending_apps(adapter.name):
+            if app.owner == sender and app.path == path:
+                self.unregister_app_calls.append((sender, path, adapter.name, 'ok'))
+                if app.state == 'pending' and app.msg is not None:
+                    # app_free() on a pending registration answers it.
+                    self._reply_error(app.msg, ERROR_FAILED, 'Failed to register application')
+                    app.msg = None
+                    app.state = 'failed'
+                app.ended = 'unregistered'
+                return ('',)
+        self.unregister_app_calls.append((sender, path, adapter.name, 'DoesNotExist'))
+        raise _Reject(ERROR_DOES_NOT_EXIST, 'Does Not Exist')
+
+    def _register_advertisement(self, msg, *args):
+        sender = msg.get_sender()
+        adapter = self._adapter_at(msg.get_path())
+        if len(args) < 1 or not isinstance(args[0], dbus.ObjectPath):
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        path = str(args[0])
+        self.trace('RegisterAdvertisement(%s) from %s on %s' % (path, sender, adapter.name))
+        if any(a.owner == sender and a.path == path for a in self._active_or_pending_adverts(adapter.name)):
+            self.register_adv_calls.append((sender, path, adapter.name, 'AlreadyExists'))
+            raise _Reject(ERROR_ALREADY_EXISTS, 'Already Exists')
+        if len(args) < 2 or not isinstance(args[1], dbus.Dictionary):
+            self.register_adv_calls.append((sender, path, adapter.name, 'InvalidArguments'))
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        if len(self._active_or_pending_adverts(adapter.name)) >= adapter.max_advertisements:
+            self.register_adv_calls.append((sender, path, adapter.name, 'NotPermitted'))
+            raise _Reject(ERROR_NOT_PERMITTED, 'Maximum advertisements reached')
+        fault = self._take_fault(self.register_adv_faults)
+        if fault == 'fail':
+            self.register_adv_calls.append((sender, path, adapter.name, 'Failed (injected)'))
+            raise _Reject(ERROR_FAILED, 'Failed to register advertisement')
+        adv = AdvRegistration(self._next_serial(), self.instance, sender, path, adapter.name)
+        adv.msg = msg
+        self.adverts.append(adv)
+        self.register_adv_calls.append((sender, path, adapter.name, 'accepted'))
+        if fault == 'no-reply':
+            return None
+        delay = fault[1] if isinstance(fault, tuple) and fault[0] == 'delay' else 0
+
+        # gdbus/client.c: GetManagedObjects at the path (an error is fine), then
+        # GetAll of the proxy's interface; advertising.c parses that.
+        def on_objects(_reply):
+            self._call_async(sender, path, IFACE_PROPERTIES, 'GetAll', 's', [IFACE_ADVERTISEMENT],
+                             lambda reply: self._adv_props_received(adv, reply, delay))
+        self._call_async(sender, path, IFACE_OBJECT_MANAGER, 'GetManagedObjects', '', [], on_objects)
+        return None
+
+    def _adv_props_received(self, adv, reply, delay):
+        if adv.ended is not None:
+            return
+        if isinstance(reply, dbus.lowlevel.ErrorMessage):
+            # No proxy ever appears: bluetoothd would leave the call pending
+            # until the caller goes away. Treat it as a protocol error.
+            self.protocol_error('GetAll(LEAdvertisement1) on %s failed: %s'
+                                % (adv.path, reply.get_error_name()))
+            return
+        if reply.get_signature() != 'a{sv}':
+            self.protocol_error('GetAll(LEAdvertisement1) on %s replied with signature %r'
+                                % (adv.path, reply.get_signature()))
+            return
+        props = reply.get_args_list(byte_arrays=True)[0]
+        error = self._validate_advertisement(adv, props)
+        adv.props = to_python(props)
+        adapter = self.adapters.get(adv.adapter)
+        if error is None and (adapter is None or not adapter.powered) and self.register_adv_while_off == 'fail':
+            error = 'Failed to register advertisement'
+
+        def finish():
+            if adv.ended is not None or adv.msg is None or not self.running:
+                return
+            msg, adv.msg = adv.msg, None
+            if error:
+                adv.state = 'failed'
+                adv.failure = error
+                self.trace('%r rejected: %s' % (adv, error))
+                self._reply_error(msg, ERROR_FAILED, error)
+                return
+            adv.state = 'registered'
+            adv.on_air = bool(adapter and adapter.powered)
+            adv.queued_while_off = not adv.on_air
+            self.trace('%r registered' % adv)
+            self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
+                k: v for k, v in self._adv_manager_props(adapter).items()
+                if k in ('ActiveInstances', 'SupportedInstances')})
+            self._reply(msg)
+
+        if delay:
+            def later():
+                self._timeouts.discard(source)
+                finish()
+                return False
+            source = GLib.timeout_add(int(delay * 1000), later)
+            self._timeouts.add(source)
+        else:
+            finish()
+
+    def _validate_advertisement(self, adv, props):
+        """src/advertising.c parse_advertisement() and the data length check of
+        refresh_*_adv(). Returns an error message or None."""
+        failed = 'Failed to parse advertisement.'
+
+        def typed(name, sig):
+            value = props.get(name)
+            if value is None:
+                return None
+            if dbus_signature_of(value) != sig:
+                raise _Reject(ERROR_FAILED, '%s has signature %s, expected %s'
+                              % (name, dbus_signature_of(value), sig))
+            return value
+        try:
+            ad_type = typed('Type', 's')
+            if ad_type is not None and str(ad_type) not in ('broadcast', 'peripheral'):
+                return failed + ' (Type %r)' % str(ad_type)
+            length = 0
+            for name in ('ServiceUUIDs', 'SolicitUUIDs'):
+                uuids = typed(name, 'as') or []
+                sizes = {}
+                for u in uuids:
+                    normalized = bt_string_to_uuid(u)
+                    if normalized is None:
+                        return failed + ' (%s: %r)' % (name, str(u))
+                    size = uuid_ad_size(normalized)
+                    sizes[size] = sizes.get(size, 0) + 1
+                length += sum(2 + size * n for size, n in sizes.items())
+            manufacturer = props.get('ManufacturerData')
+            if manufacturer is not None:
+                if dbus_signature_of(manufacturer) != 'a{qv}':
+                    return failed + ' (ManufacturerData signature)'
+                for data in manufacturer.values():
+                    if dbus_signature_of(data) != 'ay':
+                        return failed + ' (ManufacturerData value signature)'
+                    length += 4 + len(data)
+            service_data = props.get('ServiceData')
+            if service_data is not None:
+                if dbus_signature_of(service_data) != 'a{sv}':
+                    return failed + ' (ServiceData signature)'
+                for uuid, data in service_data.items():
+                    normalized = bt_string_to_uuid(uuid)
+                    if normalized is None or dbus_signature_of(data) != 'ay':
+                        return failed + ' (ServiceData entry)'
+                    length += 2 + uuid_ad_size(normalized) + len(data)
+            includes = [str(i) for i in (typed('Includes', 'as') or [])]
+            local_name = typed('LocalName', 's')
+            if local_name is not None and 'local-name' in includes:
+                return failed + ' (LocalName with Includes local-name)'
+            appearance = typed('Appearance', 'q')
+            if appearance is not None and 'appearance' in includes:
+                return failed + ' (Appearance with Includes appearance)'
+            if (appearance is not None and int(appearance) != 0xffff) or 'appearance' in includes:
+                length += 4
+            if 'tx-power' in includes:
+                length += 3
+            typed('Duration', 'q')
+            typed('Timeout', 'q')
+            data = props.get('Data')
+            if data is not None:
+                if dbus_signature_of(data) != 'a{yv}':
+                    return failed + ' (Data signature)'
+                length += sum(2 + len(v) for v in data.values())
+            discoverable = typed('Discoverable', 'b')
+            discoverable_timeout = typed('DiscoverableTimeout', 'q')
+            secondary = typed('SecondaryChannel', 's')
+            if secondary is not None and str(secondary) not in ('1M', '2M', 'Coded'):
+                return failed + ' (SecondaryChannel %r)' % str(secondary)
+            if self.experimental:
+                min_interval = typed('MinInterval', 'u')
+                max_interval = typed('MaxInterval', 'u')
+                if min_interval is not None and not 0x20 <= int(min_interval) / 0.625 <= 0xffffff:
+                    return failed + ' (MinInterval)'
+                if max_interval is not None and not 0x20 <= int(max_interval) / 0.625 <= 0xffffff:
+                    return failed + ' (MaxInterval)'
+                if min_interval is not None and max_interval is not None and min_interval > max_interval:
+                    return failed + ' (MinInterval > MaxInterval)'
+                tx_power = typed('TxPower', 'n')
+                if tx_power is not None and not -127 <= int(tx_power) <= 20:
+                    return failed + ' (TxPower)'
+            is_broadcast = ad_type is None or str(ad_type) == 'broadcast'
+            if discoverable is not None:
+                if is_broadcast:
+                    return failed + ' (broadcast cannot set flags)'
+                length += 3
+            elif not is_broadcast and self.adapters.get(adv.adapter) is not None \
+                    and self.adapters[adv.adapter].discoverable:
+                length += 3
+            timeout = props.get('Timeout')
+            if timeout is not None and discoverable_timeout is not None and int(timeout) \
+                    and int(timeout) < int(discoverable_timeout):
+                return failed + ' (DiscoverableTimeout > Timeout)'
+        except _Reject as e:
+            return failed + ' (%s)' % e.message
+        adapter = self.adapters.get(adv.adapter)
+        max_len = adapter.max_adv_len if adapter else LEGACY_MAX_ADV_LEN
+        if length > max_len:
+            return 'Failed to parse advertisement. (advertising data %d bytes > %d)' % (length, max_len)
+        return None
+
+    def _unregister_advertisement(self, msg, *args):
+        sender = msg.get_sender()
+        adapter = self._adapter_at(msg.get_path())
+        if len(args) < 1 or not isinstance(args[0], dbus.ObjectPath):
+            raise _Reject(ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        path = str(args[0])
+        self.trace('UnregisterAdvertisement(%s) from %s on %s' % (path, sender, adapter.name))
+        for adv in self._active_or_pending_adverts(adapter.name):
+            if adv.owner == sender and adv.path == path:
+                self.unregister_adv_calls.append((sender, path, adapter.name, 'ok'))
+                if adv.state == 'pending' and adv.msg is not None:
+                    self._reply_error(adv.msg, ERROR_FAILED, 'Failed to complete registration')
+                    adv.msg = None
+                    adv.state = 'failed'
+                adv.ended = 'unregistered'
+                adv.on_air = False
+                self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
+                    k: v for k, v in self._adv_manager_props(adapter).items()
+                    if k in ('ActiveInstances', 'SupportedInstances')})
+                return ('',)
+        self.unregister_adv_calls.append((sender, path, adapter.name, 'DoesNotExist'))
+        raise _Reject(ERROR_DOES_NOT_EXIST, 'Does Not Exist')
+
+    def _send_release(self, adv):
+        """advertising.c client_release(): Release, reply not waited for."""
+        record = [adv.owner, adv.path, 'sent']
+        self.released.append(record)
+        self.trace('Release -> %s%s' % (adv.owner, adv.path))
+
+        def on_reply(reply):
+            if isinstance(reply, dbus.lowlevel.ErrorMessage):
+                record[2] = reply.get_error_name()
+                self.protocol_error('Release on %s answered %s' % (adv.path, reply.get_error_name()))
+            else:
+                record[2] = 'ok'
+        self._call_async(adv.owner, adv.path, IFACE_ADVERTISEMENT, 'Release', '', [], on_reply)
+
+    # ------------------------------------------------------------------ signals
+
+    def _on_name_owner_changed(self, name, old, new):
+        if not name.startswith(':') or new:
+            return
+        # A client left the bus: bluetoothd's GDBusClient disconnect watches
+        # free its applications and advertisements (without Release).
+        for app in self._active_or_pending_apps():
+            if app.owner == name:
+                app.ended = 'disconnected'
+                if app.state == 'pending':
+                    app.state = 'failed'
+                    app.msg = None
+                self.trace('%r freed: owner left the bus' % app)
+        for adv in self._active_or_pending_adverts():
+            if adv.owner == name:
+                adv.ended = 'disconnected'
+                adv.on_air = False
+                if adv.state == 'pending':
+                    adv.state = 'failed'
+                    adv.msg = None
+                self.trace('%r freed: owner left the bus' % adv)
+
+    def _on_properties_changed(self, iface, changed, invalidated, sender=None, path=None):
+        owners = {a.owner for a in self.apps if a.active}
+        if sender not in owners:
+            return
+        self.properties_changed.append((sender, str(path), str(iface), to_python(changed),
+                                        [str(i) for i in invalidated]))
+        if iface == IFACE_GATT_CHRC and str(path) in self.subscriptions:
+            if 'Value' in changed:
+                self.notifications.append((str(path), to_python(changed['Value'])))
+            elif 'Value' in invalidated:
+                self.notifications.append((str(path), b''))
+
+    def notifying_changes(self, path):
+        """The Notifying values gattd signalled for path, in order."""
+        return [c['Notifying'] for (_, p, i, c, _) in self.properties_changed
+                if p == path and i == IFACE_GATT_CHRC and 'Notifying' in c]

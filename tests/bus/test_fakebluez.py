@@ -1,0 +1,239 @@
+"""The fake bluetoothd itself: it must accept and refuse what BlueZ 5.66 does, or the
+gattd tests prove nothing. A minimal GATT application exported from this process
+plays gattd's part here."""
+
+import unittest
+
+import dbus
+import dbus.bus
+import dbus.lowlevel
+
+import fakebluez
+from harness import GattdTestCase, uuid128
+
+SERVICE = 'org.bluez.GattService1'
+CHRC = 'org.bluez.GattCharacteristic1'
+DESC = 'org.bluez.GattDescriptor1'
+ADV = 'org.bluez.LEAdvertisement1'
+
+
+class MiniApp:
+    """Objects under /app (ObjectManager at /app) and an advertisement at /adv, on a
+    connection of its own, answering whoever calls (no access control)."""
+
+    def __init__(self, test):
+        self.test = test
+        self.conn = dbus.bus.BusConnection(test.bus_address)
+        test.addCleanup(self.conn.close)
+        self.objects = {}
+        self.advertisement = {'Type': dbus.String('peripheral'),
+                              'ServiceUUIDs': dbus.Array(['180f'], signature='s')}
+        self.released = 0
+        self.conn._register_object_path('/', self.on_message, fallback=True)
+
+    @property
+    def name(self):
+        return self.conn.get_unique_name()
+
+    def add_service(self, path, uuid='180f', primary=True, handle=0):
+        self.objects[path] = {SERVICE: {'UUID': dbus.String(uuid), 'Primary': dbus.Boolean(primary),
+                                        'Handle': dbus.UInt16(handle)}}
+
+    def add_characteristic(self, path, service, uuid='2a19', flags=('read',), handle=0):
+        self.objects[path] = {CHRC: {'Service': dbus.ObjectPath(service), 'UUID': dbus.String(uuid),
+                                     'Flags': dbus.Array(flags, signature='s'),
+                                     'Handle': dbus.UInt16(handle)}}
+
+    def add_descriptor(self, path, characteristic, uuid='2901', flags=('read',)):
+        self.objects[path] = {DESC: {'Characteristic': dbus.ObjectPath(characteristic),
+                                     'UUID': dbus.String(uuid), 'Flags': dbus.Array(flags, signature='s'),
+                                     'Handle': dbus.UInt16(0)}}
+
+    def standard(self):
+        self.add_service('/app/s')
+        self.add_characteristic('/app/s/c', '/app/s', flags=('read', 'notify'))
+        self.add_descriptor('/app/s/c/d', '/app/s/c')
+        return self
+
+    def reply(self, msg, signature='', *args):
+        reply = dbus.lowlevel.MethodReturnMessage(msg)
+        if signature:
+            reply.append(signature=signature, *args)
+        self.conn.send_message(reply)
+
+    def on_message(self, conn, msg):
+        if msg.get_type() != dbus.lowlevel.MESSAGE_TYPE_METHOD_CALL:
+            return                  # signals reach object path handlers too
+        path, member = msg.get_path(), msg.get_member()
+        args = msg.get_args_list()
+        if member == 'GetManagedObjects' and path == '/app':
+            return self.reply(msg, 'a{oa{sa{sv}}}', self.objects)
+        if member == 'GetAll' and path == '/adv':
+            return self.reply(msg, 'a{sv}', self.advertisement)
+        if member == 'Release' and path == '/adv':
+            self.released += 1
+            return self.reply(msg)
+        if member == 'Set' and path in self.objects:
+            self.objects[path][str(args[0])][str(args[1])] = args[2]
+            return self.reply(msg)
+        conn.send_message(dbus.lowlevel.ErrorMessage(msg, 'org.freedesktop.DBus.Error.UnknownMethod', member))
+
+    def call(self, adapter, iface, method, path):
+        """Call bluetoothd asynchronously (it calls back into us meanwhile);
+        returns None or the D-Bus error name."""
+        result = {}
+        self.conn.call_async('org.bluez', '/org/bluez/' + adapter, iface, method, 'oa{sv}'
+                             if method.startswith('Register') else 'o',
+                             (dbus.ObjectPath(path), {}) if method.startswith('Register')
+                             else (dbus.ObjectPath(path),),
+                             lambda *a: result.setdefault('ok', None),
+                             lambda e: result.setdefault('error', e.get_dbus_name()))
+        self.test.wait_until(lambda: result, '%s to be answered' % method)
+        return result.get('error')
+
+    def register(self, adapter='hci0'):
+        return self.call(adapter, 'org.bluez.GattManager1', 'RegisterApplication', '/app')
+
+    def register_advertisement(self, adapter='hci0'):
+        return self.call(adapter, 'org.bluez.LEAdvertisingManager1', 'RegisterAdvertisement', '/adv')
+
+
+class FakeApplicationRegistrationTest(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.fake.start()
+        self.app = MiniApp(self)
+
+    def expect_protocol_error(self, fragment):
+        self.assertEqual(len(self.fake.protocol_errors), 1, self.fake.protocol_errors)
+        self.assertIn(fragment, self.fake.protocol_errors[0])
+        self.fake.protocol_errors.clear()
+
+    def test_fake_accepts_a_valid_application_and_records_its_tree(self):
+        self.assertIsNone(self.app.standard().register())
+        registration = self.fake.active_app('hci0')
+        self.assertEqual(sorted(registration.tree), ['/app/s', '/app/s/c', '/app/s/c/d'])
+        self.assertEqual(registration.tree['/app/s'][SERVICE]['UUID'], uuid128(0x180f))
+
+    def test_fake_writes_handles_back_before_replying(self):
+        self.app.standard().register()
+        # Service decl, chrc decl + value, CCC, then the descriptor.
+        start = fakebluez.FIRST_APP_HANDLE
+        self.assertEqual({p: int(o[next(iter(o))]['Handle']) for p, o in self.app.objects.items()},
+                         {'/app/s': start, '/app/s/c': start + 2, '/app/s/c/d': start + 4})
+
+    def test_fake_keeps_handles_the_application_chose(self):
+        self.app.add_service('/app/s', handle=0x0100)
+        self.app.add_characteristic('/app/s/c', '/app/s', handle=0x0102)
+        self.assertIsNone(self.app.register())
+        self.assertEqual(self.fake.active_app().handles, {'/app/s': 0x0100, '/app/s/c': 0x0102})
+        self.assertEqual(self.fake.active_app().handle_writes, {})
+
+    def test_fake_answers_already_exists_to_the_same_sender_and_path(self):
+        self.app.standard().register()
+        self.assertEqual(self.app.register(), 'org.bluez.Error.AlreadyExists')
+
+    def test_fake_rejects_unknown_characteristic_flag(self):
+        self.app.standard()
+        self.app.add_characteristic('/app/s/x', '/app/s', flags=('read', 'reed'))
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+        self.assertIsNone(self.fake.active_app())
+
+    def test_fake_rejects_empty_flags(self):
+        self.app.standard()
+        self.app.add_characteristic('/app/s/x', '/app/s', flags=())
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+
+    def test_fake_rejects_characteristic_flag_on_a_descriptor(self):
+        self.app.standard()
+        self.app.add_descriptor('/app/s/c/x', '/app/s/c', flags=('notify',))
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+
+    def test_fake_rejects_gap_and_gatt_service_uuids(self):
+        for uuid in ('1800', '00001801-0000-1000-8000-00805f9b34fb'):
+            self.app.objects.clear()
+            self.app.add_service('/app/s', uuid=uuid)
+            self.assertEqual(self.app.register(), 'org.bluez.Error.Failed', uuid)
+
+    def test_fake_rejects_characteristic_of_an_unknown_service(self):
+        self.app.standard()
+        self.app.add_characteristic('/app/t/c', '/app/t')
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+
+    def test_fake_rejects_an_application_without_services(self):
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+
+    def test_fake_refuses_a_cccd_the_application_exports_itself(self):
+        self.app.standard()
+        self.app.add_descriptor('/app/s/c/ccc', '/app/s/c', uuid='2902', flags=('read', 'write'))
+        self.assertEqual(self.app.register(), 'org.bluez.Error.Failed')
+        self.expect_protocol_error('2902')
+
+    def test_fake_frees_the_application_when_its_owner_leaves_the_bus(self):
+        self.app.standard().register()
+        registration = self.fake.active_app()
+        self.app.conn.close()
+        self.wait_until(lambda: registration.ended == 'disconnected', 'the application to be freed')
+
+    def test_fake_forgets_applications_when_the_adapter_goes(self):
+        self.app.standard().register()
+        registration = self.fake.active_app()
+        self.fake.remove_adapter('hci0')
+        self.assertEqual(registration.ended, 'adapter-removed')
+
+
+class FakeAdvertisementTest(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.fake.start()
+        self.app = MiniApp(self)
+
+    def test_fake_puts_a_registered_advertisement_on_the_air(self):
+        self.assertIsNone(self.app.register_advertisement())
+        self.assertTrue(self.fake.on_air('hci0'))
+        self.assertEqual(self.fake.active_advert().props['ServiceUUIDs'], ['180f'])
+
+    def test_fake_power_off_takes_it_off_the_air_but_keeps_the_registration(self):
+        self.app.register_advertisement()
+        advert = self.fake.active_advert()
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.assertFalse(self.fake.on_air('hci0'))
+        self.assertIs(self.fake.active_advert(), advert)
+        self.assertEqual(self.app.register_advertisement(), 'org.bluez.Error.AlreadyExists')
+
+    def test_fake_refuses_registration_while_powered_off(self):
+        self.fake.set_powered('hci0', False)
+        self.assertEqual(self.app.register_advertisement(), 'org.bluez.Error.Failed')
+        self.assertIsNone(self.fake.active_advert())
+
+    def test_fake_refuses_a_second_advertisement_beyond_supported_instances(self):
+        self.fake.adapter('hci0').max_advertisements = 1
+        self.app.register_advertisement()
+        other = MiniApp(self)
+        self.assertEqual(other.register_advertisement(), 'org.bluez.Error.NotPermitted')
+
+    def test_fake_refuses_advertising_data_longer_than_31_bytes(self):
+        self.app.advertisement['ServiceUUIDs'] = dbus.Array(
+            ['6e400001-b5a3-f393-e0a9-e50e24dcca9e', '6e400002-b5a3-f393-e0a9-e50e24dcca9e'], signature='s')
+        self.assertEqual(self.app.register_advertisement(), 'org.bluez.Error.Failed')
+
+    def test_fake_refuses_local_name_together_with_include_local_name(self):
+        self.app.advertisement['LocalName'] = dbus.String('x')
+        self.app.advertisement['Includes'] = dbus.Array(['local-name'], signature='s')
+        self.assertEqual(self.app.register_advertisement(), 'org.bluez.Error.Failed')
+
+    def test_fake_unregister_of_unknown_advertisement_is_does_not_exist(self):
+        self.assertEqual(self.app.call('hci0', 'org.bluez.LEAdvertisingManager1', 'UnregisterAdvertisement',
+                                       '/adv'), 'org.bluez.Error.DoesNotExist')
+
+    def test_fake_releases_the_advertisement_when_the_adapter_goes(self):
+        self.app.register_advertisement()
+        self.fake.remove_adapter('hci0')
+        self.wait_until(lambda: self.app.released == 1, 'Release')
+
+
+if __name__ == '__main__':
+    unittest.main()
