@@ -382,6 +382,18 @@ static void unregister_adv(Bluez *bluez)
 		dbus_connection_send(bluez->conn, msg, NULL);
 }
 
+/* A changed tree replaces the old registration; the Register that follows is ordered after it. */
+static void unregister_app(Bluez *bluez)
+{
+	const char *adapter = bluez->registered_on ? bluez->registered_on : bluez->selected->path;
+	g_autoptr(DBusMessage) msg = path_call(adapter, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT,
+	                                       false);
+
+	dbus_message_set_no_reply(msg, TRUE);
+	if (bluez->conn)
+		dbus_connection_send(bluez->conn, msg, NULL);
+}
+
 /* ---- shutdown ---- */
 
 static void finish_stopping(Bluez *bluez)
@@ -771,18 +783,22 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		connect_bus(bluez);
 	if (a & LC_ACT_DISCOVER)
 		start_discovery(bluez);
-	if (a & LC_ACT_REGISTER_APP)
-		register_app(bluez);
 	if (a & LC_ACT_UNREGISTER_ADV) {
 		if (bluez->lc.state == LC_STATE_STOPPING)
 			unregister_on_shutdown(bluez, ADV_MANAGER_IFACE, "UnregisterAdvertisement", ADVERTISEMENT_PATH);
 		else
 			unregister_adv(bluez);
 	}
+	if (a & LC_ACT_UNREGISTER_APP) {
+		if (bluez->lc.state == LC_STATE_STOPPING)
+			unregister_on_shutdown(bluez, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT);
+		else
+			unregister_app(bluez);
+	}
+	if (a & LC_ACT_REGISTER_APP)
+		register_app(bluez);
 	if (a & LC_ACT_REGISTER_ADV)
 		register_adv(bluez);
-	if (a & LC_ACT_UNREGISTER_APP)
-		unregister_on_shutdown(bluez, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT);
 	if (a & LC_ACT_SCHEDULE_RETRY) {
 		if (bluez->retry_id)
 			g_source_remove(bluez->retry_id);
@@ -883,6 +899,21 @@ void bluez_shutdown(Bluez *bluez)
 	emit_simple(bluez, LC_EV_SHUTDOWN);
 }
 
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv)
+{
+	bluez->config = config;
+	bluez->app = app;
+	bluez->lc.retry_min_ms = config->retry_min_ms;
+	bluez->lc.retry_max_ms = config->retry_max_ms;
+	if (!same_tree)
+		emit_simple(bluez, LC_EV_APP_CHANGED);
+	if (!same_adv) {
+		LcEvent ev = { .type = LC_EV_ADV_CHANGED, .adv_enabled = config->advertising.enabled };
+
+		handle_event(bluez, &ev);
+	}
+}
+
 void bluez_advertisement_released(Bluez *bluez)
 {
 	emit_simple(bluez, LC_EV_ADV_RELEASED);
@@ -906,6 +937,11 @@ bool bluez_is_on_air(Bluez *bluez)
 bool bluez_is_advertising(Bluez *bluez)
 {
 	return lifecycle_is_advertising(&bluez->lc);
+}
+
+bool bluez_is_settled(Bluez *bluez)
+{
+	return lifecycle_is_settled(&bluez->lc);
 }
 
 const char *bluez_get_adapter_name(Bluez *bluez)

@@ -41,6 +41,13 @@ void bluez_start(Bluez *bluez);
 /* Unregister from BlueZ, then report stopped. */
 void bluez_shutdown(Bluez *bluez);
 
+/*
+ * A reload replaced the configuration and the GATT application (the old ones are
+ * freed after this returns). same_tree: BlueZ's view of the tree is unchanged;
+ * same_adv: the advertisement is unchanged. Re-registers what changed.
+ */
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv);
+
 /* The advertisement told us BlueZ released it. */
 void bluez_advertisement_released(Bluez *bluez);
 
@@ -48,6 +55,8 @@ LcState bluez_get_state(Bluez *bluez);
 bool bluez_is_registered(Bluez *bluez);
 bool bluez_is_on_air(Bluez *bluez);
 bool bluez_is_advertising(Bluez *bluez);
+/* Not in the middle of a step of its own (see lifecycle_is_settled). */
+bool bluez_is_settled(Bluez *bluez);
 /* The selected adapter's name/address/powered (NULL/false when none). */
 const char *bluez_get_adapter_name(Bluez *bluez);
 const char *bluez_get_adapter_address(Bluez *bluez);

@@ -54,7 +54,7 @@ static const char *const advertising_keys[] = {
 };
 static const char *const service_keys[] = { "UUID", "Primary", "Advertise", NULL };
 static const char *const characteristic_keys[] = {
-	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", NULL,
+	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist", NULL,
 };
 static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", NULL };
 static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
@@ -666,6 +666,8 @@ static void load_characteristic(Loader *l, const Section *s, const char *id)
 		else
 			c->capture = capture;
 	}
+
+	get_bool(s, "Persist", &c->persist);
 
 	if (get_string(s, "Description", &c->description) && c->description) {
 		size_t len = strlen(c->description);

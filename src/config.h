@@ -47,6 +47,7 @@ typedef struct {
 	GBytes *value;       /* initial value, never NULL (may be empty) */
 	unsigned max_length; /* MaxLength=, default GATTD_MAX_VALUE_LEN, 1..512 */
 	unsigned capture;    /* Capture=, 0 = off */
+	bool persist;        /* Persist=, keep the last value across restarts */
 	char *description;   /* Description= or NULL; becomes a read-only 0x2901 descriptor */
 	GPtrArray *descriptors; /* CfgDescriptor*, in file order; the one Description=
 	                           generates ("<id>/description", 0x2901, read) comes first */
@@ -129,6 +130,18 @@ const CfgDescriptor *config_find_descriptor(const GattdConfig *config, const cha
 /* Counts for summaries. */
 void config_count(const GattdConfig *config, unsigned *ret_services,
                   unsigned *ret_characteristics, unsigned *ret_descriptors);
+
+/*
+ * What a reload changes (config-compare.c). Same tree: the same services,
+ * characteristics and descriptors with the same ids, UUIDs, flags and order, so
+ * BlueZ's view is unchanged and no re-registration is needed.
+ */
+bool config_same_tree(const GattdConfig *a, const GattdConfig *b);
+/* Same advertisement: [Advertising] and the advertised service UUIDs. */
+bool config_same_advertising(const GattdConfig *a, const GattdConfig *b);
+/* Same definition in every key: a current value may be carried over. */
+bool config_characteristic_equal(const CfgCharacteristic *a, const CfgCharacteristic *b);
+bool config_descriptor_equal(const CfgDescriptor *a, const CfgDescriptor *b);
 
 /* Human-readable summary of what would be served (for --check-config). */
 char *config_summary(const GattdConfig *config);

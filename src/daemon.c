@@ -1,6 +1,7 @@
 /* daemon.c: wires configuration, objects, the BlueZ driver and the client socket, and runs the loop. */
 #include "daemon.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
 
@@ -11,6 +12,7 @@
 #include "gattd-build-config.h"
 #include "log.h"
 #include "server.h"
+#include "service-manager.h"
 
 #define EXPORT_ROOT "/org/gattd"
 
@@ -21,6 +23,9 @@ struct Daemon {
 	Advertisement *adv;
 	Bluez *bluez;
 	Server *server;
+	ServiceManager *sm;
+	unsigned generation;     /* configuration generation: 1 at start, +1 per applied reload */
+	char *socket_override;   /* --socket */
 	GMainLoop *loop;
 	guint sigterm_id, sigint_id, sighup_id;
 	bool stopping;
@@ -66,6 +71,20 @@ static void on_adv_released(void *user_data)
 
 /* ---- from the BlueZ driver ---- */
 
+/* READY=1 once settled (after registration when BlueZ is there); STATUS= always. */
+static void update_service_status(Daemon *daemon)
+{
+	g_autofree char *status = bluez_describe(daemon->bluez);
+
+	if (daemon->stopping)
+		return;
+	if (!service_manager_is_ready(daemon->sm) && bluez_is_settled(daemon->bluez))
+		service_manager_ready(daemon->sm, status);
+	else
+		service_manager_status(daemon->sm, status);
+}
+
+
 static void on_down(Bluez *bluez, LcReason reason, void *user_data)
 {
 	Daemon *daemon = user_data;
@@ -85,22 +104,122 @@ static void on_adapter_changed(Bluez *bluez, void *user_data)
 	Daemon *daemon = user_data;
 
 	server_on_adapter_changed(daemon->server);
+	update_service_status(daemon);
+}
+
+static void on_state_changed(Bluez *bluez, void *user_data)
+{
+	update_service_status(user_data);
 }
 
 static void on_stopped(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
 
-	log_info("unregistered; exiting");
+	log_info("stopped; exiting");
+	service_manager_stopping(daemon->sm);
 	g_main_loop_quit(daemon->loop);
 }
 
 static const BluezListener bluez_listener = {
+	.state_changed = on_state_changed,
 	.down = on_down,
 	.up = on_up,
 	.adapter_changed = on_adapter_changed,
 	.stopped = on_stopped,
 };
+
+/* ---- reload ---- */
+
+static void apply_socket_override(Daemon *daemon, GattdConfig *config)
+{
+	if (!daemon->socket_override)
+		return;
+	g_free(config->socket_path);
+	config->socket_path = g_strdup(daemon->socket_override);
+}
+
+/* Settings that only a restart applies: keep the running ones, say so. */
+static void keep_restart_only_settings(const GattdConfig *old, GattdConfig *new)
+{
+	if (g_strcmp0(old->socket_path, new->socket_path) != 0 || old->socket_mode != new->socket_mode ||
+	    g_strcmp0(old->socket_group, new->socket_group) != 0)
+		log_notice("reload: Socket, SocketMode and SocketGroup changes take effect at the next start");
+	g_free(new->socket_path);
+	new->socket_path = g_strdup(old->socket_path);
+	new->socket_mode = old->socket_mode;
+	g_free(new->socket_group);
+	new->socket_group = g_strdup(old->socket_group);
+
+	if (old->adapter_match != new->adapter_match || g_strcmp0(old->adapter, new->adapter) != 0)
+		log_notice("reload: an Adapter= change takes effect at the next start");
+	new->adapter_match = old->adapter_match;
+	g_free(new->adapter);
+	new->adapter = g_strdup(old->adapter);
+}
+
+/*
+ * Re-read the configuration. An invalid one is refused and the running one stays.
+ * A valid one replaces the objects: unchanged characteristics keep their current
+ * values, and BlueZ sees the tree again only if it changed. Returns the generation.
+ */
+static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_error)
+{
+	Daemon *daemon = user_data;
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	GattdConfig *old_config = daemon->config, *config;
+	GattApp *old_app = daemon->app;
+	bool same_tree, same_adv;
+
+	service_manager_reloading(daemon->sm);
+	config = config_load(old_config->config_dir, errors);
+	if (!config) {
+		g_autoptr(GString) text = g_string_new(NULL);
+
+		for (unsigned i = 0; i < errors->len; i++) {
+			log_error("reload: %s/%s", old_config->config_dir, (const char *)errors->pdata[i]);
+			g_string_append_printf(text, "%s%s/%s", i ? "; " : "", old_config->config_dir,
+			                       (const char *)errors->pdata[i]);
+		}
+		log_error("reload refused: the configuration in %s is invalid (%u problem%s); still serving generation %u",
+		          old_config->config_dir, errors->len, errors->len == 1 ? "" : "s", daemon->generation);
+		g_autofree char *status = bluez_describe(daemon->bluez);
+		service_manager_reloaded(daemon->sm, status);
+		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);
+		return -EINVAL;
+	}
+	apply_socket_override(daemon, config);
+	keep_restart_only_settings(old_config, config);
+	same_tree = config_same_tree(old_config, config);
+	same_adv = config_same_advertising(old_config, config);
+
+	daemon->app = gatt_app_new(config);
+	gatt_app_adopt(daemon->app, old_app, same_tree);
+	gatt_app_set_listener(old_app, NULL, NULL);
+	gatt_app_free(old_app);
+	gatt_app_export(daemon->app, daemon->exporter);
+	gatt_app_set_listener(daemon->app, &app_listener, daemon);
+
+	advertisement_free(daemon->adv);
+	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
+
+	daemon->config = config;
+	daemon->generation++;
+	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv);
+	server_reload(daemon->server, config, daemon->app, daemon->generation);
+	config_free(old_config);
+
+	log_notice("reloaded the configuration (generation %u): %s%s", daemon->generation,
+	           same_tree ? "same services" : "services changed, registering again",
+	           same_adv ? "" : ", advertisement changed");
+	{
+		g_autofree char *status = bluez_describe(daemon->bluez);
+
+		service_manager_reloaded(daemon->sm, status);
+	}
+	*ret_reregistered = !same_tree;
+	return (int)daemon->generation;
+}
 
 /* ---- signals ---- */
 
@@ -122,14 +241,26 @@ static gboolean on_stop_signal(gpointer data)
 
 static gboolean on_sighup(gpointer data)
 {
-	log_notice("SIGHUP: this version cannot reload its configuration; restart gattd to apply changes, ignoring");
+	Daemon *daemon = data;
+	g_autofree char *error = NULL;
+	bool reregistered;
+
+	if (daemon->stopping)
+		return G_SOURCE_CONTINUE;
+	log_info("SIGHUP: reloading the configuration");
+	/* Problems were logged one by one; the old configuration keeps running. */
+	daemon_reload(daemon, &reregistered, &error);
 	return G_SOURCE_CONTINUE;
 }
 
-Daemon *daemon_new(GattdConfig *config)
+Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 {
 	Daemon *daemon = g_new0(Daemon, 1);
-	ServerOptions server_options = {
+	ServerOptions server_options;
+
+	daemon->socket_override = g_strdup(socket_override);
+	apply_socket_override(daemon, config);
+	server_options = (ServerOptions){
 		.path = config->socket_path,
 		.mode = config->socket_mode,
 		.group = config->socket_group,
@@ -139,13 +270,17 @@ Daemon *daemon_new(GattdConfig *config)
 	};
 
 	daemon->config = config;
+	daemon->generation = 1;
 	daemon->loop = g_main_loop_new(NULL, FALSE);
+	daemon->sm = service_manager_new();
 	daemon->exporter = dbus_exporter_new(EXPORT_ROOT);
-	daemon->app = gatt_app_new(config, daemon->exporter);
+	daemon->app = gatt_app_new(config);
+	gatt_app_export(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, &bluez_listener, daemon);
 	daemon->server = server_new(&server_options, config, daemon->app, daemon->bluez);
 	gatt_app_set_listener(daemon->app, &app_listener, daemon);
+	server_set_reload_handler(daemon->server, daemon_reload, daemon);
 	return daemon;
 }
 
@@ -166,6 +301,8 @@ void daemon_free(Daemon *daemon)
 	gatt_app_free(daemon->app);
 	dbus_exporter_free(daemon->exporter);
 	config_free(daemon->config);
+	service_manager_free(daemon->sm);
+	g_free(daemon->socket_override);
 	g_main_loop_unref(daemon->loop);
 	g_free(daemon);
 }
@@ -186,6 +323,7 @@ int daemon_run(Daemon *daemon)
 	config_count(daemon->config, &services, &chars, &descs);
 	log_info("gattd " GATTD_VERSION " serving %u services, %u characteristics, %u descriptors from %s", services,
 	         chars, descs, daemon->config->config_dir);
+	service_manager_start_watchdog(daemon->sm);
 	bluez_start(daemon->bluez);
 	g_main_loop_run(daemon->loop);
 	return 0;

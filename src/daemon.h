@@ -17,8 +17,11 @@ enum {
 	DAEMON_EXIT_SOCKET = 3,   /* the client socket could not be set up */
 };
 
-/* Takes ownership of config. */
-Daemon *daemon_new(GattdConfig *config);
+/*
+ * Takes ownership of config. socket_override (--socket) replaces [Daemon] Socket=
+ * in this and every reloaded configuration; NULL for none.
+ */
+Daemon *daemon_new(GattdConfig *config, const char *socket_override);
 void daemon_free(Daemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Daemon, daemon_free)
 

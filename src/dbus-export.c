@@ -528,7 +528,7 @@ void dbus_exporter_emit_properties_changed(DbusExporter *exporter, const char *p
 	const ExportedIface *e;
 	DBusMessageIter iter, dict, entry, invalidated;
 
-	if (!exporter->conn)
+	if (!exporter || !exporter->conn)
 		return;
 	obj = g_hash_table_lookup(exporter->objects, path);
 	if (!obj || !(e = find_iface(obj, iface_name)))

@@ -546,16 +546,13 @@ static void export_or_die(DbusExporter *exporter, const char *path, const DbusIn
 		g_error("cannot export %s at %s: %s", iface->name, path, g_strerror(-r));
 }
 
-GattApp *gatt_app_new(const GattdConfig *config, DbusExporter *exporter)
+GattApp *gatt_app_new(const GattdConfig *config)
 {
 	GattApp *app = g_new0(GattApp, 1);
 
 	app->config = config;
-	app->exporter = exporter;
 	app->services = g_ptr_array_new_with_free_func((GDestroyNotify)service_free);
 	app->chars_by_id = g_hash_table_new(g_str_hash, g_str_equal);
-
-	dbus_exporter_add_object_manager(exporter, GATT_APP_ROOT);
 
 	for (unsigned i = 0; i < config->services->len; i++) {
 		const CfgService *cs = config->services->pdata[i];
@@ -566,7 +563,6 @@ GattApp *gatt_app_new(const GattdConfig *config, DbusExporter *exporter)
 		service->path = path_for_id(cs->id);
 		service->chars = g_ptr_array_new_with_free_func((GDestroyNotify)char_free);
 		g_ptr_array_add(app->services, service);
-		export_or_die(exporter, service->path, &service_interface, service);
 
 		for (unsigned j = 0; j < cs->characteristics->len; j++) {
 			const CfgCharacteristic *cc = cs->characteristics->pdata[j];
@@ -580,7 +576,6 @@ GattApp *gatt_app_new(const GattdConfig *config, DbusExporter *exporter)
 			chr->descs = g_ptr_array_new_with_free_func((GDestroyNotify)desc_free);
 			g_ptr_array_add(service->chars, chr);
 			g_hash_table_insert(app->chars_by_id, cc->id, chr);
-			export_or_die(exporter, chr->path, &char_interface, chr);
 
 			for (unsigned k = 0; k < cc->descriptors->len; k++) {
 				const CfgDescriptor *cd = cc->descriptors->pdata[k];
@@ -592,18 +587,90 @@ GattApp *gatt_app_new(const GattdConfig *config, DbusExporter *exporter)
 				desc->value = byte_array_from_bytes(cd->value);
 				desc->perms = flags_permissions((const char *const *)cd->flags);
 				g_ptr_array_add(chr->descs, desc);
-				export_or_die(exporter, desc->path, &desc_interface, desc);
 			}
 		}
 	}
 	return app;
 }
 
+void gatt_app_export(GattApp *app, DbusExporter *exporter)
+{
+	g_assert(!app->exporter);
+	app->exporter = exporter;
+	dbus_exporter_add_object_manager(exporter, GATT_APP_ROOT);
+	for (unsigned i = 0; i < app->services->len; i++) {
+		GattService *service = app->services->pdata[i];
+
+		export_or_die(exporter, service->path, &service_interface, service);
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+
+			export_or_die(exporter, chr->path, &char_interface, chr);
+			for (unsigned k = 0; k < chr->descs->len; k++) {
+				GattDesc *desc = chr->descs->pdata[k];
+
+				export_or_die(exporter, desc->path, &desc_interface, desc);
+			}
+		}
+	}
+}
+
+static void copy_value(GByteArray *to, const GByteArray *from)
+{
+	g_byte_array_set_size(to, 0);
+	g_byte_array_append(to, from->data, from->len);
+}
+
+static GattDesc *find_desc(GattChar *chr, const char *id)
+{
+	for (unsigned k = 0; chr && k < chr->descs->len; k++) {
+		GattDesc *desc = chr->descs->pdata[k];
+
+		if (strcmp(desc->cfg->id, id) == 0)
+			return desc;
+	}
+	return NULL;
+}
+
+void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree)
+{
+	for (unsigned i = 0; i < app->services->len; i++) {
+		GattService *service = app->services->pdata[i];
+
+		if (same_tree)
+			service->handle = ((GattService *)old->services->pdata[i])->handle;
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+			GattChar *was = gatt_app_find_char(old, chr->cfg->id);
+
+			if (!was)
+				continue;
+			if (config_characteristic_equal(chr->cfg, was->cfg))
+				copy_value(chr->value, was->value);
+			if (same_tree) {
+				chr->handle = was->handle;
+				chr->notifying = was->notifying;
+			}
+			for (unsigned k = 0; k < chr->descs->len; k++) {
+				GattDesc *desc = chr->descs->pdata[k];
+				GattDesc *dwas = find_desc(was, desc->cfg->id);
+
+				if (!dwas)
+					continue;
+				if (config_descriptor_equal(desc->cfg, dwas->cfg))
+					copy_value(desc->value, dwas->value);
+				if (same_tree)
+					desc->handle = dwas->handle;
+			}
+		}
+	}
+}
+
 void gatt_app_free(GattApp *app)
 {
 	if (!app)
 		return;
-	for (unsigned i = 0; i < app->services->len; i++) {
+	for (unsigned i = 0; app->exporter && i < app->services->len; i++) {
 		GattService *service = app->services->pdata[i];
 
 		for (unsigned j = 0; j < service->chars->len; j++) {
@@ -615,7 +682,8 @@ void gatt_app_free(GattApp *app)
 		}
 		dbus_exporter_remove(app->exporter, service->path);
 	}
-	dbus_exporter_remove(app->exporter, GATT_APP_ROOT);
+	if (app->exporter)
+		dbus_exporter_remove(app->exporter, GATT_APP_ROOT);
 	g_hash_table_unref(app->chars_by_id);
 	g_ptr_array_unref(app->services);
 	g_free(app);

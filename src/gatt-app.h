@@ -59,8 +59,17 @@ typedef struct {
 	void (*confirm)(GattChar *chr, void *user_data);
 } GattAppListener;
 
-/* Build the tree from config (which must outlive the app) and add it to exporter. */
-GattApp *gatt_app_new(const GattdConfig *config, DbusExporter *exporter);
+/* Build the tree from config (which must outlive the app); nothing is exported yet. */
+GattApp *gatt_app_new(const GattdConfig *config);
+/* Export the tree on exporter (once). */
+void gatt_app_export(GattApp *app, DbusExporter *exporter);
+/*
+ * After a reload, take over what old (still exported, about to be freed) knew:
+ * the current value of every characteristic and descriptor whose definition is
+ * unchanged and, when the tree BlueZ sees is unchanged (same_tree), the handles
+ * BlueZ assigned and which characteristics centrals subscribed to.
+ */
+void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree);
 void gatt_app_free(GattApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattApp, gatt_app_free)
 

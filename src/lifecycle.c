@@ -56,6 +56,27 @@ bool lifecycle_is_advertising(const Lifecycle *lc)
 	return lc->state == LC_STATE_ADVERTISING;
 }
 
+bool lifecycle_is_settled(const Lifecycle *lc)
+{
+	switch (lc->state) {
+	case LC_STATE_NO_BLUEZ:
+	case LC_STATE_DISCOVER_RETRY:
+	case LC_STATE_NO_ADAPTER:
+	case LC_STATE_REGISTER_RETRY:
+	case LC_STATE_REGISTERED:
+	case LC_STATE_ADVERTISE_RETRY:
+	case LC_STATE_ADVERTISING:
+		return true;
+	case LC_STATE_NO_BUS:
+	case LC_STATE_DISCOVERING:
+	case LC_STATE_REGISTERING:
+	case LC_STATE_ADVERTISE_START:
+	case LC_STATE_STOPPING:
+		break;
+	}
+	return false;
+}
+
 static bool wants_advertising(const Lifecycle *lc)
 {
 	return lc->adv_enabled && lc->powered && lc->adv_manager;
@@ -134,6 +155,8 @@ static LcReason reason_for(LcEventType type)
 		return LC_REASON_BUS_LOST;
 	case LC_EV_SHUTDOWN:
 		return LC_REASON_SHUTDOWN;
+	case LC_EV_APP_CHANGED:
+		return LC_REASON_RELOAD;
 	default:
 		return LC_REASON_NONE;
 	}
@@ -333,6 +356,35 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 			return false;
 		}
 
+	case LC_EV_APP_CHANGED:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		/* BlueZ reads the tree only at registration: drop the old one, register the new. */
+		out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY | LC_ACT_RESET_HANDLES |
+		                LC_ACT_UNREGISTER_APP | LC_ACT_REGISTER_APP;
+		lc->attempts = 0;
+		lc->state = LC_STATE_REGISTERING;
+		return true;
+
+	case LC_EV_ADV_CHANGED:
+		lc->adv_enabled = ev->adv_enabled;
+		if (!state_is_registered(s))
+			return true;
+		if (s == LC_STATE_ADVERTISE_START)
+			out->actions |= LC_ACT_CANCEL_PENDING;
+		if (s == LC_STATE_ADVERTISE_RETRY)
+			out->actions |= LC_ACT_CANCEL_RETRY;
+		lc->attempts = 0;
+		if (wants_advertising(lc)) {
+			start_advertising(lc, out);
+		} else {
+			if (lc->adv_maybe_held)
+				out->actions |= LC_ACT_UNREGISTER_ADV;
+			lc->adv_maybe_held = false;
+			lc->state = LC_STATE_REGISTERED;
+		}
+		return true;
+
 	case LC_EV_SHUTDOWN:
 		handle_shutdown(lc, out);
 		return true;
@@ -405,6 +457,8 @@ const char *lifecycle_event_name(LcEventType type)
 		[LC_EV_ADVERTISE_FAILED] = "advertise-failed",
 		[LC_EV_ADV_RELEASED] = "adv-released",
 		[LC_EV_RETRY_TIMER] = "retry-timer",
+		[LC_EV_APP_CHANGED] = "app-changed",
+		[LC_EV_ADV_CHANGED] = "adv-changed",
 		[LC_EV_SHUTDOWN] = "shutdown",
 	};
 
@@ -426,6 +480,8 @@ const char *lifecycle_reason_name(LcReason reason)
 		return "bus-lost";
 	case LC_REASON_SHUTDOWN:
 		return "shutdown";
+	case LC_REASON_RELOAD:
+		return "reload";
 	case LC_REASON_NONE:
 		break;
 	}

@@ -45,6 +45,8 @@ typedef enum {
 	LC_EV_ADVERTISE_FAILED,
 	LC_EV_ADV_RELEASED,         /* BlueZ called Release on our advertisement */
 	LC_EV_RETRY_TIMER,          /* the timer from LC_ACT_SCHEDULE_RETRY fired */
+	LC_EV_APP_CHANGED,          /* a reload changed the GATT tree: register it afresh */
+	LC_EV_ADV_CHANGED,          /* a reload changed the advertisement; .adv_enabled is the new setting */
 	LC_EV_SHUTDOWN,
 } LcEventType;
 
@@ -54,6 +56,8 @@ typedef struct {
 	bool adapter;               /* LC_EV_DISCOVERED: a matching adapter exists */
 	bool powered;
 	bool adv_manager;
+	/* For LC_EV_ADV_CHANGED. */
+	bool adv_enabled;
 } LcEvent;
 
 /* Actions, executed by the driver in this bit order. */
@@ -63,10 +67,10 @@ typedef enum {
 	LC_ACT_RESET_HANDLES    = 1 << 2,  /* forget the handles BlueZ assigned (a retry may need fresh ones) */
 	LC_ACT_CONNECT_BUS      = 1 << 3,
 	LC_ACT_DISCOVER         = 1 << 4,  /* GetManagedObjects on org.bluez "/" */
-	LC_ACT_REGISTER_APP     = 1 << 5,
-	LC_ACT_UNREGISTER_ADV   = 1 << 6,  /* fire and forget; errors are expected and ignored */
-	LC_ACT_REGISTER_ADV     = 1 << 7,
-	LC_ACT_UNREGISTER_APP   = 1 << 8,  /* only on shutdown */
+	LC_ACT_UNREGISTER_ADV   = 1 << 5,  /* fire and forget (waited for on shutdown); errors are ignored */
+	LC_ACT_UNREGISTER_APP   = 1 << 6,  /* before registering a changed tree, or on shutdown (waited for) */
+	LC_ACT_REGISTER_APP     = 1 << 7,
+	LC_ACT_REGISTER_ADV     = 1 << 8,
 	LC_ACT_SCHEDULE_RETRY   = 1 << 9,  /* after LcOutput.retry_ms */
 	LC_ACT_NOTIFY_DOWN      = 1 << 10, /* services left the air; LcOutput.reason says why */
 	LC_ACT_NOTIFY_UP        = 1 << 11, /* services are on the air (registered + powered) */
@@ -80,6 +84,7 @@ typedef enum {
 	LC_REASON_BLUEZ_GONE,
 	LC_REASON_BUS_LOST,
 	LC_REASON_SHUTDOWN,
+	LC_REASON_RELOAD,
 } LcReason;
 
 typedef struct {
@@ -115,6 +120,13 @@ bool lifecycle_is_registered(const Lifecycle *lc);
 /* Registered and the adapter powered: centrals can reach the services. */
 bool lifecycle_is_on_air(const Lifecycle *lc);
 bool lifecycle_is_advertising(const Lifecycle *lc);
+
+/*
+ * Settled: not in the middle of a step gattd takes by itself (connecting,
+ * discovering, registering, starting to advertise). Readiness waits for this, so it
+ * comes after registration when BlueZ is there, and promptly when gattd has to wait.
+ */
+bool lifecycle_is_settled(const Lifecycle *lc);
 
 /* Backoff delay for the n-th consecutive failure (0-based): min * 2^n, capped at max. */
 unsigned lifecycle_backoff_ms(unsigned retry_min_ms, unsigned retry_max_ms, unsigned attempt);

@@ -68,10 +68,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (socket_path) {
-		g_free(config->socket_path);
-		config->socket_path = g_steal_pointer(&socket_path);
-	}
-	daemon = daemon_new(g_steal_pointer(&config));
+	daemon = daemon_new(g_steal_pointer(&config), socket_path);
 	return daemon_run(daemon);
 }

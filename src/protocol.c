@@ -14,6 +14,7 @@ static const char *const command_names[] = {
 	[PROTO_CMD_WATCH] = "watch",
 	[PROTO_CMD_UNWATCH] = "unwatch",
 	[PROTO_CMD_NEXT_WRITE] = "next-write",
+	[PROTO_CMD_RELOAD] = "reload",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -35,6 +36,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_WATCH] = F_CHARS,
 	[PROTO_CMD_UNWATCH] = 0,
 	[PROTO_CMD_NEXT_WRITE] = F_CHAR | F_TIMEOUT,
+	[PROTO_CMD_RELOAD] = 0,
 };
 
 static const struct {

@@ -2,7 +2,7 @@
  * protocol.h: the local client protocol, newline-delimited JSON (pure: no I/O).
  *
  * Requests are decoded and validated here into a ProtoRequest; replies and events
- * are encoded here. docs/protocol.md is the reference for clients.
+ * are encoded here. README.md, "Local client protocol" is the reference for clients.
  */
 #pragma once
 
@@ -31,6 +31,7 @@
 #define PROTO_ERR_LINE_TOO_LONG "line-too-long"
 #define PROTO_ERR_TOO_MANY_CLIENTS "too-many-clients"
 #define PROTO_ERR_SHUTTING_DOWN "shutting-down"
+#define PROTO_ERR_INVALID_CONFIG "invalid-config"   /* reload refused; the old configuration stays */
 
 typedef enum {
 	PROTO_CMD_HELLO,
@@ -41,6 +42,7 @@ typedef enum {
 	PROTO_CMD_WATCH,
 	PROTO_CMD_UNWATCH,
 	PROTO_CMD_NEXT_WRITE,
+	PROTO_CMD_RELOAD,
 } ProtoCommand;
 
 typedef struct {

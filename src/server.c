@@ -74,6 +74,9 @@ struct Server {
 	unsigned next_client_id;
 	GHashTable *captures;    /* char id -> Capture* */
 	bool shutting_down;
+	unsigned generation;     /* configuration generation, 1 at start */
+	ServerReloadFunc reload;
+	void *reload_data;
 };
 
 static void client_send(Client *client, char *line);
@@ -403,6 +406,8 @@ static void cmd_status(Client *client, const ProtoRequest *req)
 	json_builder_add_int_value(b, (gint64)captured);
 	json_builder_set_member_name(b, "overflows");
 	json_builder_add_int_value(b, (gint64)overflows);
+	json_builder_set_member_name(b, "generation");
+	json_builder_add_int_value(b, server->generation);
 	client_send(client, proto_finish(b));
 }
 
@@ -615,6 +620,34 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 	g_queue_push_tail(&cap->waiters, client);
 }
 
+static void cmd_reload(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JsonBuilder) b = NULL;
+	g_autofree char *error = NULL;
+	bool reregistered = false;
+	int generation;
+
+	if (!server->reload) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "reloading is not available");
+		return;
+	}
+	log_info("client %u (pid %d) asked for a reload", client->id, (int)client->pid);
+	generation = server->reload(server->reload_data, &reregistered, &error);
+	if (client->dead)
+		return;
+	if (generation < 0) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error);
+		return;
+	}
+	b = proto_reply_begin(req->id);
+	json_builder_set_member_name(b, "generation");
+	json_builder_add_int_value(b, generation);
+	json_builder_set_member_name(b, "reregistered");
+	json_builder_add_boolean_value(b, reregistered);
+	client_send(client, proto_finish(b));
+}
+
 static void handle_line(Client *client, const char *line, size_t len)
 {
 	g_autoptr(ProtoRequest) req = NULL;
@@ -655,6 +688,9 @@ static void handle_line(Client *client, const char *line, size_t len)
 		break;
 	case PROTO_CMD_NEXT_WRITE:
 		cmd_next_write(client, req);
+		break;
+	case PROTO_CMD_RELOAD:
+		cmd_reload(client, req);
 		break;
 	}
 }
@@ -1020,10 +1056,76 @@ int server_start(Server *server, char **ret_error)
 	return 0;
 }
 
+/* The capture queues for app, reusing those of old (by id) so queued writes survive a reload. */
+static GHashTable *build_captures(GattApp *app, GHashTable *old)
+{
+	GHashTable *captures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)capture_free);
+	GPtrArray *services = gatt_app_get_services(app);
+
+	for (unsigned i = 0; i < services->len; i++) {
+		GattService *service = services->pdata[i];
+
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+			Capture *cap = NULL;
+
+			if (!chr->cfg->capture)
+				continue;
+			if (old && g_hash_table_steal_extended(old, chr->cfg->id, NULL, (gpointer *)&cap)) {
+				cap->queue.capacity = chr->cfg->capture;
+				while (capture_queue_length(&cap->queue) > cap->queue.capacity) {
+					captured_write_free(capture_queue_pop(&cap->queue));
+					cap->queue.overflows++;
+				}
+			} else {
+				cap = g_new0(Capture, 1);
+				capture_queue_init(&cap->queue, chr->cfg->capture);
+				g_queue_init(&cap->waiters);
+			}
+			cap->chr = chr;
+			g_hash_table_insert(captures, chr->cfg->id, cap);
+		}
+	}
+	return captures;
+}
+
+void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user_data)
+{
+	server->reload = func;
+	server->reload_data = user_data;
+}
+
+void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation)
+{
+	g_autoptr(GHashTable) old = server->captures;
+	GHashTableIter it;
+	Capture *cap;
+	JsonBuilder *b;
+
+	server->config = config;
+	server->app = app;
+	server->generation = generation;
+	server->opts.max_clients = config->max_clients;
+	server->opts.max_line = config->max_line_length;
+	server->opts.max_queue = config->max_client_queue;
+	server->captures = build_captures(app, old);
+
+	/* What is left in old belongs to characteristics that no longer capture. */
+	g_hash_table_iter_init(&it, old);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap))
+		while (cap->waiters.length > 0)
+			waiter_fail(g_queue_peek_head(&cap->waiters), PROTO_ERR_NOT_FOUND,
+			            "the characteristic no longer has a Capture= queue after a reload");
+
+	b = proto_event_begin("reloaded");
+	json_builder_set_member_name(b, "generation");
+	json_builder_add_int_value(b, generation);
+	broadcast(server, NULL, b);
+}
+
 Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez)
 {
 	Server *server = g_new0(Server, 1);
-	GPtrArray *services = gatt_app_get_services(app);
 
 	server->opts = *options;
 	server->path = g_strdup(options->path);
@@ -1034,23 +1136,8 @@ Server *server_new(const ServerOptions *options, const GattdConfig *config, Gatt
 	server->app = app;
 	server->bluez = bluez;
 	server->listen_fd = -1;
-	server->captures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)capture_free);
-	for (unsigned i = 0; i < services->len; i++) {
-		GattService *service = services->pdata[i];
-
-		for (unsigned j = 0; j < service->chars->len; j++) {
-			GattChar *chr = service->chars->pdata[j];
-			Capture *cap;
-
-			if (!chr->cfg->capture)
-				continue;
-			cap = g_new0(Capture, 1);
-			cap->chr = chr;
-			capture_queue_init(&cap->queue, chr->cfg->capture);
-			g_queue_init(&cap->waiters);
-			g_hash_table_insert(server->captures, chr->cfg->id, cap);
-		}
-	}
+	server->generation = 1;
+	server->captures = build_captures(app, NULL);
 	return server;
 }
 

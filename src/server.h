@@ -1,6 +1,6 @@
 /*
  * server.h: the local client socket: listening (or socket activation), client
- * connections with their limits, the commands of docs/protocol.md, events to
+ * connections with their limits, the commands of README.md, "Local client protocol", events to
  * watchers, and the capture queues of Capture=N characteristics with the clients
  * waiting on them in next-write.
  *
@@ -29,6 +29,12 @@ typedef struct {
 
 typedef struct Server Server;
 
+/*
+ * Reload the configuration for a client's `reload` command. Returns the new
+ * generation, or -errno with *ret_error naming every problem.
+ */
+typedef int (*ServerReloadFunc)(void *user_data, bool *ret_reregistered, char **ret_error);
+
 Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez);
 void server_free(Server *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
@@ -38,6 +44,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
  * Returns 0, or -errno with *ret_error naming what failed.
  */
 int server_start(Server *server, char **ret_error);
+
+void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user_data);
+/*
+ * A reload swapped configuration and application: follow them (capture queues of
+ * characteristics that still capture are kept; waiters on removed ones are told).
+ */
+void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation);
 
 /* What happened, from the daemon. */
 void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,

@@ -4,7 +4,7 @@
  * gattd serves GATT characteristics over BlueZ; local programs read and set their
  * values, watch what centrals do and take the writes queued for Capture=
  * characteristics over a Unix socket speaking newline-delimited JSON
- * (docs/protocol.md). This library is that protocol's client side, in two layers:
+ * (README.md, "Local client protocol"). This library is that protocol's client side, in two layers:
  *
  *  - the raw layer (send / process / pop_message) for programs with their own main
  *    loop: poll() gattd_client_get_fd() for POLLIN, call gattd_client_process(),
@@ -37,6 +37,7 @@
  *   too-many-clients  -EUSERS      gattd refused the connection (and closed it)
  *   line-too-long     -EMSGSIZE    a request line was over gattd's limit (connection closed)
  *   shutting-down     -ESHUTDOWN   gattd is stopping
+ *   invalid-config    -EINVAL      reload refused: the configuration is invalid (old one kept)
  *   anything else     -EPROTO
  *
  * The library's own failures use errno values too. Some coincide with the table

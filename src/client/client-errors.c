@@ -27,6 +27,7 @@ static const struct {
 	{ "too-many-clients", EUSERS },
 	{ "line-too-long", EMSGSIZE },
 	{ "shutting-down", ESHUTDOWN },
+	{ "invalid-config", EINVAL },
 };
 
 int gattd_client_errno_from_code(const char *code)

@@ -1,10 +1,10 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
- * (status.c, list.c, get.c, set.c, watch.c, next-write.c); common.c holds option
+ * (status.c, list.c, get.c, set.c, watch.c, next-write.c, reload.c); common.c holds option
  * parsing, connecting and calling with error reporting; format.c renders gattd's
  * JSON for people.
  *
- * Exit codes, the contract scripts rely on (also in --help and docs/gattctl.md):
+ * Exit codes, the contract scripts rely on (also in --help and README.md):
  *   0  success
  *   1  gattd answered with an error (not-found, invalid-value, not-capture, busy, ...)
  *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
@@ -56,6 +56,7 @@ int gattctl_get(Gattctl *ctl, int argc, char **argv);
 int gattctl_set(Gattctl *ctl, int argc, char **argv);
 int gattctl_watch(Gattctl *ctl, int argc, char **argv);
 int gattctl_next_write(Gattctl *ctl, int argc, char **argv);
+int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 
 /* ---- common.c ---- */
 

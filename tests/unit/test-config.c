@@ -927,7 +927,7 @@ static void test_unknown_keys_are_refused(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nDescription[de]=x\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Description[de]: ",
-	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture)");
+	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist)");
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\n"
 	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nType=u8\n");

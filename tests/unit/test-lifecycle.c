@@ -403,6 +403,78 @@ static void test_discovery_failure_retries(void **state)
 	assert_int_equal(out.actions, LC_ACT_DISCOVER);
 }
 
+static void test_changed_tree_is_registered_afresh(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_APP_CHANGED);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_true(out.actions & LC_ACT_UNREGISTER_APP);
+	assert_true(out.actions & LC_ACT_REGISTER_APP);
+	assert_true(out.actions & LC_ACT_RESET_HANDLES);
+	assert_true(out.actions & LC_ACT_NOTIFY_DOWN);
+	assert_int_equal(out.reason, LC_REASON_RELOAD);
+	out = feed(&lc, LC_EV_REGISTER_OK);
+	/* The advertisement BlueZ still holds is replaced too. */
+	assert_int_equal(out.actions, LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV | LC_ACT_NOTIFY_UP);
+}
+
+static void test_changed_tree_while_waiting_for_an_adapter_needs_nothing(void **state)
+{
+	Lifecycle lc;
+	LcEvent none = { .type = LC_EV_DISCOVERED, .adapter = false };
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	lifecycle_handle(&lc, &none);
+	out = feed(&lc, LC_EV_APP_CHANGED);
+	assert_true(out.ignored);
+	assert_int_equal(lc.state, LC_STATE_NO_ADAPTER);
+}
+
+static void test_changed_advertisement_is_replaced_or_withdrawn(void **state)
+{
+	Lifecycle lc;
+	LcEvent on = { .type = LC_EV_ADV_CHANGED, .adv_enabled = true };
+	LcEvent off = { .type = LC_EV_ADV_CHANGED, .adv_enabled = false };
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	out = lifecycle_handle(&lc, &on);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_int_equal(out.actions, LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV);
+	feed(&lc, LC_EV_ADVERTISE_OK);
+
+	out = lifecycle_handle(&lc, &off);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERED);
+	assert_int_equal(out.actions, LC_ACT_UNREGISTER_ADV);
+	assert_true(lifecycle_is_on_air(&lc));
+
+	out = lifecycle_handle(&lc, &on);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_ADV);
+}
+
+static void test_settled_states_are_the_waiting_and_registered_ones(void **state)
+{
+	Lifecycle lc;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	assert_false(lifecycle_is_settled(&lc));
+	drive_to_registering(&lc, true, true, true);
+	assert_false(lifecycle_is_settled(&lc));
+	feed(&lc, LC_EV_REGISTER_OK);
+	assert_false(lifecycle_is_settled(&lc)); /* advertising starts */
+	feed(&lc, LC_EV_ADVERTISE_OK);
+	assert_true(lifecycle_is_settled(&lc));
+	feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_true(lifecycle_is_settled(&lc)); /* waiting for bluetoothd */
+}
+
 static void test_names_cover_every_state_and_event(void **state)
 {
 	for (LcState s = LC_STATE_NO_BUS; s <= LC_STATE_STOPPING; s++)
@@ -437,6 +509,10 @@ int main(void)
 		cmocka_unit_test(test_shutdown_unregisters_advertisement_and_application),
 		cmocka_unit_test(test_shutdown_without_bluez_stops_at_once),
 		cmocka_unit_test(test_discovery_failure_retries),
+		cmocka_unit_test(test_changed_tree_is_registered_afresh),
+		cmocka_unit_test(test_changed_tree_while_waiting_for_an_adapter_needs_nothing),
+		cmocka_unit_test(test_changed_advertisement_is_replaced_or_withdrawn),
+		cmocka_unit_test(test_settled_states_are_the_waiting_and_registered_ones),
 		cmocka_unit_test(test_names_cover_every_state_and_event),
 	};
 

@@ -1,0 +1,31 @@
+/* reload.c: `gattctl reload`: ask gattd to re-read its configuration. */
+#include "gattctl.h"
+
+#include <stdio.h>
+
+int gattctl_reload(Gattctl *ctl, int argc, char **argv)
+{
+	static const GattctlVerbSpec spec = {
+		.params = "",
+		.summary = "Ask gattd to re-read its configuration (as SIGHUP does). An invalid\n"
+		           "configuration is refused with every problem listed and gattd keeps\n"
+		           "serving the old one (exit 1). Unchanged characteristics keep their values.",
+	};
+	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(JsonObject) reply = NULL;
+	int r;
+
+	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	request = gattctl_request_new("reload", NULL);
+	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "reload", &reply);
+	if (r != GATTCTL_EXIT_OK || ctl->json)
+		return r;
+	printf("reloaded: configuration generation %" G_GINT64_FORMAT "%s\n",
+	       json_object_get_int_member_with_default(reply, "generation", 0),
+	       json_object_get_boolean_member_with_default(reply, "reregistered", FALSE)
+	               ? ", services registered again with BlueZ"
+	               : "");
+	return GATTCTL_EXIT_OK;
+}
