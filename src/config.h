@@ -18,6 +18,8 @@
 #define GATTD_MAX_VALUE_LEN 512
 /* Where local clients connect unless [Daemon] Socket= or --socket says otherwise. */
 #define GATTD_DEFAULT_SOCKET "/run/gattd/gattd.sock"
+/* Where Persist=true values live unless systemd's $STATE_DIRECTORY says otherwise. */
+#define GATTD_DEFAULT_STATE_DIR "/var/lib/gattd"
 /* Upper bound for Capture=. */
 #define GATTD_MAX_CAPTURE 65536
 

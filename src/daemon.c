@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "advertisement.h"
 #include "bluez.h"
@@ -11,6 +13,7 @@
 #include "gatt-app.h"
 #include "gattd-build-config.h"
 #include "log.h"
+#include "persist.h"
 #include "server.h"
 #include "service-manager.h"
 
@@ -26,6 +29,7 @@ struct Daemon {
 	ServiceManager *sm;
 	unsigned generation;     /* configuration generation: 1 at start, +1 per applied reload */
 	char *socket_override;   /* --socket */
+	PersistStore *persist;   /* NULL when no characteristic has Persist=true, or the state dir is unusable */
 	GMainLoop *loop;
 	guint sigterm_id, sigint_id, sighup_id;
 	bool stopping;
@@ -55,7 +59,22 @@ static void on_confirm(GattChar *chr, void *user_data)
 	server_on_confirm(daemon->server, chr);
 }
 
+static void on_value_changed(GattChar *chr, void *user_data)
+{
+	Daemon *daemon = user_data;
+	int r;
+
+	if (!chr->cfg->persist || !daemon->persist)
+		return;
+	r = persist_store_save(daemon->persist, chr->cfg->id, chr->cfg->uuid, value_type_name(chr->cfg->type),
+	                       chr->value->data, chr->value->len);
+	if (r < 0)
+		log_warning("%s: cannot save its value in %s: %s; it will not survive a restart", chr->cfg->id,
+		            persist_store_get_path(daemon->persist), g_strerror(-r));
+}
+
 static const GattAppListener app_listener = {
+	.value_changed = on_value_changed,
 	.write = on_central_write,
 	.notifying_changed = on_notifying_changed,
 	.confirm = on_confirm,
@@ -67,6 +86,83 @@ static void on_adv_released(void *user_data)
 
 	if (daemon->bluez)
 		bluez_advertisement_released(daemon->bluez);
+}
+
+/* ---- persistence ---- */
+
+static bool any_persist(const GattdConfig *config)
+{
+	for (unsigned i = 0; i < config->services->len; i++) {
+		const CfgService *service = config->services->pdata[i];
+
+		for (unsigned j = 0; j < service->characteristics->len; j++)
+			if (((const CfgCharacteristic *)service->characteristics->pdata[j])->persist)
+				return true;
+	}
+	return false;
+}
+
+/* systemd's StateDirectory= sets $STATE_DIRECTORY (a ':'-separated list; the first is ours). */
+static char *state_directory(void)
+{
+	const char *env = getenv("STATE_DIRECTORY");
+
+	if (env && *env)
+		return g_strndup(env, strcspn(env, ":"));
+	return g_strdup(GATTD_DEFAULT_STATE_DIR);
+}
+
+static void open_persist_store(Daemon *daemon)
+{
+	g_autofree char *dir = NULL;
+	g_autofree char *error = NULL;
+
+	if (daemon->persist || !any_persist(daemon->config))
+		return;
+	dir = state_directory();
+	daemon->persist = persist_store_open(dir, &error);
+	if (!daemon->persist)
+		log_warning("cannot keep Persist=true values: %s; serving configured values", error);
+}
+
+/* Put the stored values of Persist=true characteristics in place of their Value=. */
+static void restore_persisted_values(Daemon *daemon)
+{
+	GPtrArray *services = gatt_app_get_services(daemon->app);
+
+	if (!daemon->persist)
+		return;
+	for (unsigned i = 0; i < services->len; i++) {
+		GattService *service = services->pdata[i];
+
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+			g_autoptr(GBytes) value = NULL;
+			g_autofree char *error = NULL;
+			const uint8_t *data;
+			gsize len;
+			int r;
+
+			if (!chr->cfg->persist)
+				continue;
+			r = persist_store_load(daemon->persist, chr->cfg->id, chr->cfg->uuid,
+			                       value_type_name(chr->cfg->type), &value, &error);
+			if (r == -ENOENT)
+				continue;
+			if (r < 0) {
+				log_warning("%s: stored value ignored: %s", chr->cfg->id, error);
+				continue;
+			}
+			data = g_bytes_get_data(value, &len);
+			if (gatt_char_restore_value(chr, data, len) < 0) {
+				log_warning("%s: stored value of %zu bytes no longer fits (MaxLength %u%s), ignored",
+				            chr->cfg->id, (size_t)len, chr->cfg->max_length,
+				            chr->cfg->has_type ? " or its Type's size" : "");
+				continue;
+			}
+			log_info("%s: restored its last value (%zu bytes)", chr->cfg->id, (size_t)len);
+		}
+	}
 }
 
 /* ---- from the BlueZ driver ---- */
@@ -199,6 +295,7 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 	gatt_app_free(old_app);
 	gatt_app_export(daemon->app, daemon->exporter);
 	gatt_app_set_listener(daemon->app, &app_listener, daemon);
+	open_persist_store(daemon);
 
 	advertisement_free(daemon->adv);
 	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
@@ -275,6 +372,8 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->sm = service_manager_new();
 	daemon->exporter = dbus_exporter_new(EXPORT_ROOT);
 	daemon->app = gatt_app_new(config);
+	open_persist_store(daemon);
+	restore_persisted_values(daemon);
 	gatt_app_export(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, &bluez_listener, daemon);
@@ -302,6 +401,7 @@ void daemon_free(Daemon *daemon)
 	dbus_exporter_free(daemon->exporter);
 	config_free(daemon->config);
 	service_manager_free(daemon->sm);
+	persist_store_free(daemon->persist);
 	g_free(daemon->socket_override);
 	g_main_loop_unref(daemon->loop);
 	g_free(daemon);

@@ -262,6 +262,8 @@ static DBusMessage *char_write_value(DBusMessage *msg, void *object)
 	if (stored) {
 		log_debug("%s written by %s: %d bytes at offset %u", chr->cfg->id,
 		          opts.device ? opts.device : "?", len, opts.offset);
+		if (app->listener && app->listener->value_changed)
+			app->listener->value_changed(chr, app->listener_data);
 		if (app->listener && app->listener->write)
 			app->listener->write(chr, data, (size_t)len, opts.offset, opts.device, app->listener_data);
 	}
@@ -743,17 +745,29 @@ void gatt_app_reset_notifying(GattApp *app)
 		set_notifying(chr, false);
 }
 
-int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool notify)
+int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len)
 {
-	static const char *const changed[] = { "Value", NULL };
 	size_t fixed = char_fixed_size(chr);
 
 	if (len > chr->cfg->max_length || (fixed && len != fixed))
 		return -EMSGSIZE;
 	g_byte_array_set_size(chr->value, 0);
 	g_byte_array_append(chr->value, data, (guint)len);
+	return 0;
+}
+
+int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool notify)
+{
+	static const char *const changed[] = { "Value", NULL };
+	GattApp *app = chr->service->app;
+	int r = gatt_char_restore_value(chr, data, len);
+
+	if (r < 0)
+		return r;
+	if (app->listener && app->listener->value_changed)
+		app->listener->value_changed(chr, app->listener_data);
 	if (!notify || !chr->notifying)
 		return 0;
-	dbus_exporter_emit_properties_changed(chr->service->app->exporter, chr->path, GATT_CHAR_IFACE, changed);
+	dbus_exporter_emit_properties_changed(app->exporter, chr->path, GATT_CHAR_IFACE, changed);
 	return 1;
 }

@@ -57,6 +57,8 @@ typedef struct {
 	              const char *device, void *user_data);
 	void (*notifying_changed)(GattChar *chr, void *user_data);
 	void (*confirm)(GattChar *chr, void *user_data);
+	/* chr->value changed, by a central's write or a local set (not by a reload's carry-over). */
+	void (*value_changed)(GattChar *chr, void *user_data);
 } GattAppListener;
 
 /* Build the tree from config (which must outlive the app); nothing is exported yet. */
@@ -83,6 +85,12 @@ unsigned gatt_app_count_notifying(GattApp *app);
 void gatt_app_reset_handles(GattApp *app);
 /* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying. */
 void gatt_app_reset_notifying(GattApp *app);
+
+/*
+ * Set the value without notifying anyone or reporting a change (restoring a persisted
+ * value at start). Same length rules as gatt_char_set_value.
+ */
+int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len);
 
 /*
  * Store a new value (from a local client). Returns -EMSGSIZE if longer than MaxLength

@@ -11,6 +11,7 @@
  * longer parses as a value.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
