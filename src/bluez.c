@@ -243,9 +243,11 @@ static void discover_reply(DBusPendingCall *call, void *data)
 	if (!reply)
 		return;
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR || !dbus_message_has_args(reply, "a{oa{sa{sv}}}")) {
-		log_warning("GetManagedObjects on " BLUEZ_SERVICE " failed: %s %s", dbus_message_get_error_name(reply)
-		            ? dbus_message_get_error_name(reply) : "unexpected reply signature",
-		            dbus_message_get_error_name(reply) ? error_text(reply) : dbus_message_get_signature(reply));
+		log_warning("GetManagedObjects on " BLUEZ_SERVICE " failed: %s %s; retrying in %u ms",
+		            dbus_message_get_error_name(reply) ? dbus_message_get_error_name(reply)
+		                                               : "unexpected reply signature",
+		            dbus_message_get_error_name(reply) ? error_text(reply) : dbus_message_get_signature(reply),
+		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
 		emit_simple(bluez, LC_EV_DISCOVER_FAILED);
 		return;
 	}
@@ -287,6 +289,30 @@ static void start_discovery(Bluez *bluez)
 	bluez->pending = call_async(bluez, msg, discover_reply);
 }
 
+/* A call on an adapter's manager taking our object path (and an empty options dict). */
+static DBusMessage *path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
+                              bool with_options)
+{
+	DBusMessage *msg = dbus_message_new_method_call(BLUEZ_SERVICE, adapter_path, iface, method);
+	DBusMessageIter iter, opts;
+
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
+	if (with_options) {
+		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
+		dbus_message_iter_close_container(&iter, &opts);
+	}
+	return msg;
+}
+
+/* What a failed registration step logs before the state machine schedules its retry. */
+static void log_call_failed(Bluez *bluez, const char *method, DBusMessage *reply)
+{
+	log_warning("%s on %s failed: %s: %s; retrying in %u ms", method, adapter_info_name(bluez->selected),
+	            dbus_message_get_error_name(reply), error_text(reply),
+	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+}
+
 /* ---- RegisterApplication ---- */
 
 static void register_app_reply(DBusPendingCall *call, void *data)
@@ -306,23 +332,15 @@ static void register_app_reply(DBusPendingCall *call, void *data)
 		emit_simple(bluez, LC_EV_REGISTER_OK);
 		return;
 	}
-	log_warning("RegisterApplication on %s failed: %s: %s; retrying in %u ms",
-	            adapter_info_name(bluez->selected), error, error_text(reply),
-	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+	log_call_failed(bluez, "RegisterApplication", reply);
 	emit_simple(bluez, LC_EV_REGISTER_FAILED);
 }
 
 static void register_app(Bluez *bluez)
 {
-	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, bluez->selected->path,
-	                                                          GATT_MANAGER_IFACE, "RegisterApplication");
-	const char *path = GATT_APP_ROOT;
-	DBusMessageIter iter, opts;
+	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
+	                                       GATT_APP_ROOT, true);
 
-	dbus_message_iter_init_append(msg, &iter);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
-	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
-	dbus_message_iter_close_container(&iter, &opts);
 	bluez->pending = call_async(bluez, msg, register_app_reply);
 }
 
@@ -342,25 +360,8 @@ static void register_adv_reply(DBusPendingCall *call, void *data)
 		emit_simple(bluez, LC_EV_ADVERTISE_OK);
 		return;
 	}
-	log_warning("RegisterAdvertisement on %s failed: %s: %s; retrying in %u ms",
-	            adapter_info_name(bluez->selected), error, error_text(reply),
-	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+	log_call_failed(bluez, "RegisterAdvertisement", reply);
 	emit_simple(bluez, LC_EV_ADVERTISE_FAILED);
-}
-
-static DBusMessage *path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
-                              bool with_options)
-{
-	DBusMessage *msg = dbus_message_new_method_call(BLUEZ_SERVICE, adapter_path, iface, method);
-	DBusMessageIter iter, opts;
-
-	dbus_message_iter_init_append(msg, &iter);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
-	if (with_options) {
-		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
-		dbus_message_iter_close_container(&iter, &opts);
-	}
-	return msg;
 }
 
 static void register_adv(Bluez *bluez)

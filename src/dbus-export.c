@@ -19,7 +19,6 @@ typedef struct {
 	char *path;
 	GArray *ifaces;          /* ExportedIface */
 	bool object_manager;
-	unsigned order;          /* insertion order, for GetManagedObjects */
 } ExportedObject;
 
 struct DbusExporter {
@@ -85,7 +84,6 @@ static ExportedObject *lookup_or_create(DbusExporter *exporter, const char *path
 	obj = g_new0(ExportedObject, 1);
 	obj->path = g_strdup(path);
 	obj->ifaces = g_array_new(FALSE, FALSE, sizeof(ExportedIface));
-	obj->order = exporter->ordered->len;
 	g_hash_table_insert(exporter->objects, obj->path, obj);
 	g_ptr_array_add(exporter->ordered, obj);
 	return obj;
@@ -113,8 +111,6 @@ void dbus_exporter_remove(DbusExporter *exporter, const char *path)
 	if (!obj)
 		return;
 	g_ptr_array_remove(exporter->ordered, obj);
-	for (unsigned i = 0; i < exporter->ordered->len; i++)
-		((ExportedObject *)exporter->ordered->pdata[i])->order = i;
 	g_hash_table_remove(exporter->objects, path);
 }
 
@@ -185,6 +181,28 @@ static void append_properties_dict(DBusMessageIter *iter, const ExportedIface *e
 	dbus_message_iter_close_container(iter, &dict);
 }
 
+/* The property iface_name.prop_name at obj, or NULL with *ret_error set to the error reply. */
+static const DbusProperty *lookup_property(ExportedObject *obj, DBusMessage *msg, const char *iface_name,
+                                           const char *prop_name, const ExportedIface **ret_iface,
+                                           DBusMessage **ret_error)
+{
+	const ExportedIface *e = find_iface(obj, iface_name);
+	const DbusProperty *p;
+
+	if (!e) {
+		*ret_error = dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE, "no interface %s at %s",
+		                                           iface_name, obj->path);
+		return NULL;
+	}
+	p = find_property(e->iface, prop_name);
+	if (!p || !property_exists(p, e->object)) {
+		*ret_error = dbus_error_reply(msg, -ENOENT, "no property %s on %s", prop_name, iface_name);
+		return NULL;
+	}
+	*ret_iface = e;
+	return p;
+}
+
 static DBusMessage *properties_get(ExportedObject *obj, DBusMessage *msg)
 {
 	const char *iface_name, *prop_name;
@@ -196,13 +214,9 @@ static DBusMessage *properties_get(ExportedObject *obj, DBusMessage *msg)
 	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface_name, DBUS_TYPE_STRING, &prop_name,
 	                           DBUS_TYPE_INVALID) || !dbus_message_has_args(msg, "ss"))
 		return dbus_error_reply(msg, -EINVAL, "expected arguments (ss)");
-	e = find_iface(obj, iface_name);
-	if (!e)
-		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE,
-		                                     "no interface %s at %s", iface_name, obj->path);
-	p = find_property(e->iface, prop_name);
-	if (!p || !property_exists(p, e->object))
-		return dbus_error_reply(msg, -ENOENT, "no property %s on %s", prop_name, iface_name);
+	p = lookup_property(obj, msg, iface_name, prop_name, &e, &reply);
+	if (!p)
+		return reply;
 
 	reply = dbus_message_new_method_return(msg);
 	dbus_message_iter_init_append(reply, &iter);
@@ -235,6 +249,7 @@ static DBusMessage *properties_set(ExportedObject *obj, DBusMessage *msg)
 	const char *iface_name, *prop_name;
 	const ExportedIface *e;
 	const DbusProperty *p;
+	DBusMessage *error;
 	DBusMessageIter iter, variant;
 	int r;
 
@@ -247,13 +262,9 @@ static DBusMessage *properties_set(ExportedObject *obj, DBusMessage *msg)
 	dbus_message_iter_next(&iter);
 	dbus_message_iter_recurse(&iter, &variant);
 
-	e = find_iface(obj, iface_name);
-	if (!e)
-		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE,
-		                                     "no interface %s at %s", iface_name, obj->path);
-	p = find_property(e->iface, prop_name);
-	if (!p || !property_exists(p, e->object))
-		return dbus_error_reply(msg, -ENOENT, "no property %s on %s", prop_name, iface_name);
+	p = lookup_property(obj, msg, iface_name, prop_name, &e, &error);
+	if (!p)
+		return error;
 	if (!p->set)
 		return dbus_error_reply(msg, -EROFS, "property %s is read-only", prop_name);
 	if (strcmp(dbus_message_iter_get_signature(&variant), p->sig) != 0)
