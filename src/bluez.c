@@ -478,8 +478,12 @@ static gboolean bus_lost_idle(gpointer data)
 {
 	Bluez *bluez = data;
 
+	bool had_adapter = bluez->selected != NULL;
+
 	bluez->bus_lost_id = 0;
 	drop_connection(bluez);
+	if (had_adapter)
+		notify_adapter_changed(bluez);
 	emit_simple(bluez, LC_EV_BUS_LOST);
 	return G_SOURCE_REMOVE;
 }
@@ -652,11 +656,15 @@ static void set_owner(Bluez *bluez, const char *owner)
 	if (g_strcmp0(owner, bluez->owner) == 0)
 		return;
 	if (bluez->owner) {
+		bool had_adapter = bluez->selected != NULL;
+
 		log_notice("bluetoothd (%s) left the bus; waiting for it to return", bluez->owner);
 		g_clear_pointer(&bluez->owner, g_free);
 		g_hash_table_remove_all(bluez->adapters);
 		bluez->selected = NULL;
 		g_clear_pointer(&bluez->registered_on, g_free);
+		if (had_adapter)
+			notify_adapter_changed(bluez);
 		emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
 	}
 	if (owner) {

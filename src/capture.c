@@ -48,6 +48,11 @@ bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16
 	return dropped;
 }
 
+void capture_queue_unpop(CaptureQueue *q, CapturedWrite *w)
+{
+	g_queue_push_head(&q->writes, w);
+}
+
 CapturedWrite *capture_queue_pop(CaptureQueue *q)
 {
 	return g_queue_pop_head(&q->writes);

@@ -148,6 +148,11 @@ static void waiter_clear(Client *client)
 	}
 }
 
+/*
+ * Hand w (taken from cap's queue) to client. If the client is gone by the time the
+ * reply is sent (it closed, or fell too far behind), the write goes back to the
+ * head of the queue for the next taker: a write is only consumed once delivered.
+ */
 static void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w)
 {
 	g_autoptr(JsonBuilder) b = proto_reply_begin(id);
@@ -158,6 +163,13 @@ static void reply_next_write(Client *client, JsonNode *id, Capture *cap, Capture
 	json_builder_set_member_name(b, "queued");
 	json_builder_add_int_value(b, capture_queue_length(&cap->queue));
 	client_send(client, proto_finish(b));
+	if (client->dead) {
+		log_info("%s: write %" G_GUINT64_FORMAT " goes back to the queue: its taker disconnected",
+		         cap->chr->cfg->id, w->seq);
+		capture_queue_unpop(&cap->queue, w);
+		return;
+	}
+	captured_write_free(w);
 }
 
 static void waiter_fail(Client *client, const char *code, const char *message)
@@ -183,10 +195,9 @@ static void capture_serve_waiters(Capture *cap)
 	while (cap->waiters.length > 0 && capture_queue_length(&cap->queue) > 0) {
 		Client *client = g_queue_peek_head(&cap->waiters);
 		g_autoptr(JsonNode) id = client->wait_id ? json_node_ref(client->wait_id) : NULL;
-		g_autoptr(CapturedWrite) w = capture_queue_pop(&cap->queue);
 
 		waiter_clear(client);
-		reply_next_write(client, id, cap, w);
+		reply_next_write(client, id, cap, capture_queue_pop(&cap->queue));
 	}
 }
 
@@ -298,12 +309,17 @@ void server_on_up(Server *server)
 	broadcast(server, NULL, b);
 }
 
+/* name, address, powered: null/false when there is no adapter (removed, BlueZ gone). */
 static void add_adapter(JsonBuilder *b, Bluez *bluez)
 {
+	const char *name = bluez_get_adapter_name(bluez);
 	const char *address = bluez_get_adapter_address(bluez);
 
 	json_builder_set_member_name(b, "name");
-	json_builder_add_string_value(b, bluez_get_adapter_name(bluez));
+	if (name)
+		json_builder_add_string_value(b, name);
+	else
+		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "address");
 	if (address)
 		json_builder_add_string_value(b, address);
@@ -317,12 +333,7 @@ void server_on_adapter_changed(Server *server)
 {
 	JsonBuilder *b = proto_event_begin("adapter");
 
-	if (bluez_get_adapter_name(server->bluez)) {
-		add_adapter(b, server->bluez);
-	} else {
-		json_builder_set_member_name(b, "name");
-		json_builder_add_null_value(b);
-	}
+	add_adapter(b, server->bluez);
 	broadcast(server, NULL, b);
 }
 
@@ -604,9 +615,7 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 		return;
 	}
 	if (capture_queue_length(&cap->queue) > 0) {
-		g_autoptr(CapturedWrite) w = capture_queue_pop(&cap->queue);
-
-		reply_next_write(client, req->id, cap, w);
+		reply_next_write(client, req->id, cap, capture_queue_pop(&cap->queue));
 		return;
 	}
 	if (req->timeout_ms == 0) {

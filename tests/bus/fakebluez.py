@@ -204,6 +204,26 @@ class DBusCallError(Exception):
         self.message = message
 
 
+class PendingWrite:
+    """A WriteValue the central sent without waiting (FakeBluez.begin_write_value)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.call = None
+        self.reply = None
+
+    @property
+    def done(self):
+        return self.reply is not None
+
+    def check(self):
+        """Raise DBusCallError if gattd refused the write."""
+        assert self.done, 'WriteValue on %s not answered yet' % self.path
+        if isinstance(self.reply, dbus.lowlevel.ErrorMessage):
+            args = self.reply.get_args_list()
+            raise DBusCallError(self.reply.get_error_name(), str(args[0]) if args else '')
+
+
 class _Reject(Exception):
     """Raised inside a method handler: becomes the error reply."""
 
@@ -467,7 +487,23 @@ class FakeBluez:
             self.adapters[name].powered = was_powered
         self.trace('stopped')
 
-    def _teardown_connection(self):
+    def bus_lost(self):
+        """The bus daemon went away under bluetoothd (the harness killed it):
+        bluetoothd's connection is gone, and with it every registration (the new
+        bus daemon knows none of them). Real bluetoothd exits when its bus
+        connection drops and systemd starts it again: call start() once a new bus
+        is up at bus_address. The controllers keep their power state."""
+        assert self.running
+        self.trace('bus lost')
+        for adv in self._active_or_pending_adverts():
+            adv.ended = 'bus-lost'
+            adv.on_air = False
+        for app in self._active_or_pending_apps():
+            app.ended = 'bus-lost'
+        self.subscriptions.clear()
+        self._teardown_connection(connected=False)
+
+    def _teardown_connection(self, connected=True):
         for source in list(self._timeouts):
             GLib.source_remove(source)
         self._timeouts.clear()
@@ -475,7 +511,11 @@ class FakeBluez:
             call.cancel()
         self._pending_calls = []
         for match in self._signal_matches:
-            match.remove()
+            try:
+                match.remove()
+            except dbus.exceptions.DBusException:
+                if connected:
+                    raise
         self._signal_matches = []
         conn, self.conn = self.conn, None
         self.unique_name = None
@@ -483,7 +523,8 @@ class FakeBluez:
             conn._unregister_object_path('/')
         except Exception:       # pragma: no cover - best effort at shutdown
             pass
-        conn.flush()
+        if connected:
+            conn.flush()
         conn.close()
         for adapter in self.adapters.values():
             adapter.exported = False
@@ -653,6 +694,44 @@ class FakeBluez:
         if reply.get_signature() != '':
             self.protocol_error('WriteValue on %s replied with signature %r, expected none'
                                 % (path, reply.get_signature()))
+
+    def begin_write_value(self, path, value, offset=0, mtu=185, device=None, link='LE'):
+        """WriteValue sent without waiting for the reply (several centrals, or one
+        that pipelines write commands). Returns a PendingWrite; iterate the main
+        context until .done, then .check() raises DBusCallError for an error reply."""
+        app, iface = self._central_target(path)
+        msg = dbus.lowlevel.MethodCallMessage(app.owner, path, iface, 'WriteValue')
+        msg.append(dbus.ByteArray(bytes(value)), self._gatt_options(app, offset, mtu, device, link),
+                   signature='aya{sv}')
+        pending = PendingWrite(path)
+
+        def on_reply(reply):
+            pending.reply = reply
+            if not isinstance(reply, dbus.lowlevel.ErrorMessage) and reply.get_signature() != '':
+                self.protocol_error('WriteValue on %s replied with signature %r, expected none'
+                                    % (path, reply.get_signature()))
+        pending.call = self.conn.send_message_with_reply(msg, on_reply, 10.0, require_main_loop=True)
+        return pending
+
+    def write_values(self, path, values, window=32, **options):
+        """WriteValue for each of values, in order, with up to window calls in flight
+        (a flood of writes without a round trip each; dbus-daemon limits the replies
+        one connection may await, so not all at once). Raises DBusCallError for the
+        first error reply."""
+        values = list(values)
+        context = GLib.MainContext.default()
+        deadline = time.monotonic() + 10 + len(values) / 100
+        in_flight = []
+        for i, value in enumerate(values):
+            in_flight.append(self.begin_write_value(path, value, **options))
+            last = i == len(values) - 1
+            while in_flight and (len(in_flight) >= window or last):
+                if time.monotonic() > deadline:
+                    raise AssertionError('no reply to WriteValue on %s' % path)
+                context.iteration(True)
+                for pending in [p for p in in_flight if p.done]:
+                    in_flight.remove(pending)
+                    pending.check()
 
     def start_notify(self, path):
         app, _ = self._central_target(path)

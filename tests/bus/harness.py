@@ -16,6 +16,7 @@ Child processes die with the test process (PR_SET_PDEATHSIG), so nothing is
 left behind even when the runner is killed.
 """
 
+import contextlib
 import ctypes
 import os
 import shlex
@@ -133,6 +134,12 @@ def _child_dies_with(parent_pid):
     return preexec
 
 
+def _process_state(pid):
+    """The state letter in /proc/PID/stat (R, S, T, ...)."""
+    with open('/proc/%d/stat' % pid) as f:
+        return f.read().rsplit(')', 1)[1].split()[0]
+
+
 def gattd_binary():
     path = os.environ.get('GATTD')
     if not path:
@@ -173,9 +180,10 @@ class GattdTestCase(unittest.TestCase):
         self.gattd_log_path = os.path.join(self.tmpdir, 'gattd.log')
         self.socket_path = os.path.join(self.tmpdir, 'gattd.sock')
         self.expect_gattd_running = False
+        self.bus_daemon = None
         self.bus_address = self._start_bus()
         self.bus = dbus.bus.BusConnection(self.bus_address)
-        self.addCleanup(self.bus.close)
+        self.addCleanup(lambda: self.bus.close())
         self.fake = fakebluez.FakeBluez(self.bus_address)
         self.addCleanup(self.fake.shutdown)
         self.fake.add_adapter('hci0', HCI0_ADDRESS)
@@ -223,22 +231,47 @@ class GattdTestCase(unittest.TestCase):
     # -------------------------------------------------------------- processes
 
     def _start_bus(self):
+        """Start a dbus-daemon listening at TMPDIR/bus (a stale socket file there
+        is replaced). Returns its address without the guid, as the system bus
+        address is known to clients, so the same address reaches a restarted bus."""
         socket_path = os.path.join(self.tmpdir, 'bus')
         config = os.path.join(self.tmpdir, 'bus.conf')
         with open(config, 'w') as f:
             f.write(BUS_CONFIG.format(socket=socket_path))
-        with open(os.path.join(self.tmpdir, 'dbus-daemon.log'), 'w') as log:
+        with open(os.path.join(self.tmpdir, 'dbus-daemon.log'), 'a') as log:
             daemon = subprocess.Popen(
                 ['dbus-daemon', '--config-file=' + config, '--nofork', '--print-address=1'],
                 stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                 preexec_fn=_child_dies_with(os.getpid()))
         self.addCleanup(self._stop_process, daemon)
+        self.bus_daemon = daemon
         address = daemon.stdout.readline().decode().strip()
         daemon.stdout.close()
         if not address:
             raise RuntimeError('dbus-daemon did not start: %s' % open(
                 os.path.join(self.tmpdir, 'dbus-daemon.log')).read())
-        return address
+        return ','.join(part for part in address.split(',') if not part.startswith('guid='))
+
+    def restart_bus(self):
+        """The system bus daemon dies and a new one starts at the same address."""
+        self.kill_bus()
+        self.start_bus_again()
+
+    def kill_bus(self):
+        """The system bus daemon dies (SIGKILL: no goodbye to anyone); bluetoothd
+        (the fake) loses its connection too."""
+        self._stop_process(self.bus_daemon)
+        self.fake.bus_lost()
+
+    def start_bus_again(self):
+        """A new bus daemon at the same address; bluetoothd (the fake) comes back
+        on it, as systemd would restart it. gattd is on its own."""
+        old_bus = self.bus
+        address = self._start_bus()
+        assert address == self.bus_address, (address, self.bus_address)
+        self.bus = dbus.bus.BusConnection(self.bus_address)
+        old_bus.close()
+        self.fake.start()
 
     @staticmethod
     def _stop_process(process):
@@ -258,23 +291,35 @@ class GattdTestCase(unittest.TestCase):
         directory = tempfile.mkdtemp(prefix='config-', dir=self.tmpdir)
         return write_config_dir(directory, daemon_keys, advertising_keys, services)
 
-    def start_gattd(self, config_dir=None, start_bluez=True, **config):
-        """Start bluetoothd (the fake) unless told not to, then gattd."""
-        if start_bluez and not self.fake.running:
-            self.fake.start()
-        if config_dir is None:
-            config_dir = self.config_dir(**config)
+    def gattd_env(self):
+        """The environment gattd runs in: the private bus as the system bus."""
         env = dict(os.environ)
         for key in ('DBUS_SESSION_BUS_ADDRESS', 'DBUS_STARTER_ADDRESS', 'DBUS_STARTER_BUS_TYPE',
                     'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'LISTEN_FDS', 'LISTEN_PID'):
             env.pop(key, None)
         env['DBUS_SYSTEM_BUS_ADDRESS'] = self.bus_address
         env.setdefault('G_DEBUG', 'fatal-criticals')
+        return env
+
+    def start_gattd(self, config_dir=None, start_bluez=True, args=(), listen_fd=None, **config):
+        """Start bluetoothd (the fake) unless told not to, then gattd (with extra
+        command line args, if given). listen_fd: a listening socket passed the way
+        systemd socket activation passes it (fd 3, LISTEN_FDS=1, LISTEN_PID)."""
+        if start_bluez and not self.fake.running:
+            self.fake.start()
+        if config_dir is None:
+            config_dir = self.config_dir(**config)
+        command = gattd_command('--config-dir', config_dir, '--verbose', *args)
+        pass_fds = ()
+        if listen_fd is not None:
+            # LISTEN_PID must be gattd's pid: sh sets it to its own, then execs.
+            command = ['sh', '-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@" 3<&%d %d<&-' % (listen_fd, listen_fd),
+                       'sh'] + command
+            pass_fds = (listen_fd,)
         with open(self.gattd_log_path, 'a') as log:
             self.gattd = subprocess.Popen(
-                gattd_command('--config-dir', config_dir, '--verbose'),
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                preexec_fn=_child_dies_with(os.getpid()))
+                command, env=self.gattd_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=pass_fds, preexec_fn=_child_dies_with(os.getpid()))
         self.addCleanup(self._stop_process, self.gattd)
         self.expect_gattd_running = True
         return self.gattd
@@ -304,11 +349,25 @@ class GattdTestCase(unittest.TestCase):
                          [(r.path, r.adapter, 'unregistered') for r in active],
                          'what gattd left registered at exit (expected everything unregistered)')
 
+    @contextlib.contextmanager
+    def gattd_frozen(self):
+        """gattd stopped (SIGSTOP) for the block, then continued: what the test does
+        meanwhile is all pending when gattd next looks, as when things happen at
+        once on a busy system. Use asynchronous calls inside (the fake's
+        begin_write_value), nothing that waits for gattd."""
+        self.gattd.send_signal(signal.SIGSTOP)
+        try:
+            self.wait_until(lambda: _process_state(self.gattd.pid) == 'T', 'gattd to stop (SIGSTOP)')
+            yield
+        finally:
+            self.gattd.send_signal(signal.SIGCONT)
+
     # ------------------------------------------------------------------ waits
 
     def wait_until(self, condition, what, timeout=None):
         """Iterate the main loop until condition() is true; fail after timeout
-        seconds, or as soon as gattd exits while it should be running."""
+        seconds, or as soon as gattd exits while it should be running. what
+        describes the wait (a callable: computed when the wait fails)."""
         timeout = WAIT_TIMEOUT if timeout is None else timeout
         context = GLib.MainContext.default()
         deadline = time.monotonic() + timeout
@@ -319,9 +378,10 @@ class GattdTestCase(unittest.TestCase):
                     return
                 if self.expect_gattd_running and self.gattd is not None and self.gattd.poll() is not None:
                     self.fail('gattd exited (status %s) while waiting for %s'
-                              % (self.gattd.returncode, what))
+                              % (self.gattd.returncode, what() if callable(what) else what))
                 if time.monotonic() > deadline:
-                    self.fail('timed out after %.0f s waiting for %s' % (timeout, what))
+                    self.fail('timed out after %.0f s waiting for %s'
+                              % (timeout, what() if callable(what) else what))
                 context.iteration(True)
         finally:
             GLib.source_remove(tick)

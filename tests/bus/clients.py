@@ -1,0 +1,401 @@
+"""
+clients.py: the test's side of gattd's local socket (README.md, "Local client protocol").
+
+Everything here reads on the GLib main context, like the fake bluetoothd, so a
+test waits for replies, events and program output with the harness's waits
+while the fake keeps answering gattd:
+
+- LocalClient: one protocol connection; replies matched by id, events kept in
+  order. With read=False it does not read at all (a client that stopped reading)
+  until start_reading().
+- SyncProxy: a socket that client programs (gattctl, client-example) connect to
+  instead of gattd's. It forwards each connection to gattd line by line, records
+  the lines, and sync() tells when gattd has handled everything the program sent
+  so far: a hello on the same connection, whose reply the program never sees.
+  gattd answers a connection's requests in order, and a waiting next-write does
+  not hold up the requests after it, so that reply means the program's requests
+  are in effect (a next-write is waiting, a watch is in force).
+- ClientProgram: a client program run as a child process, its stdout and stderr
+  collected line by line.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+
+from gi.repository import GLib
+
+import harness
+
+
+class ConnectionClosed(AssertionError):
+    pass
+
+
+def _io_watch(fd, callback):
+    return GLib.io_add_watch(fd, GLib.PRIORITY_DEFAULT, GLib.IO_IN | GLib.IO_HUP | GLib.IO_ERR,
+                             lambda *_: callback())
+
+
+def _send_all(sock, data):
+    """Write all of data to a non-blocking socket. The peer reads on its own (it
+    is another process); one that stopped reading fails the test, not hangs it."""
+    sock.settimeout(harness.WAIT_TIMEOUT)
+    try:
+        sock.sendall(data)
+    finally:
+        sock.setblocking(False)
+
+
+class LocalClient:
+    """One connection to gattd's socket (path: the test's gattd by default)."""
+
+    def __init__(self, test, path=None, read=True):
+        self.test = test
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        test.addCleanup(self.close)
+        self.sock.connect(path or test.socket_path)
+        self.sock.setblocking(False)
+        self.buffer = b''
+        self.lines = []             # every line received, parsed, in order
+        self.events = []            # the event lines among them
+        self.replies = {}           # id -> reply, for ids this client chose
+        self.eof = False
+        self.error = None           # OSError that ended the connection, if any
+        self._event_cursor = 0
+        self._next_id = 0
+        self._watch = None
+        if read:
+            self.start_reading()
+
+    def start_reading(self):
+        if self._watch is None and not self.eof:
+            self._watch = _io_watch(self.sock.fileno(), self._on_readable)
+
+    def stop_reading(self):
+        """Leave what gattd sends in the socket (a client that stopped reading)."""
+        if self._watch is not None:
+            GLib.source_remove(self._watch)
+            self._watch = None
+
+    def close(self):
+        self.stop_reading()
+        self.sock.close()
+
+    def _on_readable(self):
+        while not self.eof:
+            try:
+                chunk = self.sock.recv(65536)
+            except BlockingIOError:
+                return True
+            except OSError as e:        # ECONNRESET: gattd closed with our requests unread
+                self.error, chunk = e, b''
+            if not chunk:
+                self.eof = True
+                break
+            self.buffer += chunk
+            while b'\n' in self.buffer:
+                line, self.buffer = self.buffer.split(b'\n', 1)
+                self._on_line(json.loads(line))
+        self._watch = None
+        return False
+
+    def _on_line(self, message):
+        self.lines.append(message)
+        if 'event' in message:
+            self.events.append(message)
+        elif type(message.get('id')) is int:        # not bool: ids this client chose
+            self.replies[message['id']] = message
+
+    # -------------------------------------------------------------- requests
+
+    def send_line(self, data):
+        """Send raw bytes (a request line, a part of one, garbage)."""
+        _send_all(self.sock, data)
+
+    def send(self, cmd, **fields):
+        """Send a request with a fresh id; returns the id."""
+        self._next_id += 1
+        request = dict(cmd=cmd, id=self._next_id)
+        request.update(fields)
+        self.send_line(json.dumps(request).encode() + b'\n')
+        return self._next_id
+
+    def wait_reply(self, request_id):
+        self.test.wait_until(lambda: request_id in self.replies or self.eof,
+                             'the reply to request %s' % request_id)
+        if request_id not in self.replies:
+            raise ConnectionClosed('gattd closed the connection before replying to request %s; '
+                                   'it sent %r' % (request_id, self.lines))
+        return self.replies[request_id]
+
+    def request(self, cmd, **fields):
+        """Send a request and wait for its reply, whatever it says."""
+        return self.wait_reply(self.send(cmd, **fields))
+
+    def ok(self, cmd, **fields):
+        """A request that must succeed; returns the reply."""
+        reply = self.request(cmd, **fields)
+        self.test.assertIs(reply.get('ok'), True, '%s %r failed: %r' % (cmd, fields, reply))
+        return reply
+
+    def error_reply(self, code, cmd, **fields):
+        """A request that must fail with code; returns the reply's error object."""
+        return self.expect_error(self.request(cmd, **fields), code)
+
+    def expect_error(self, reply, code):
+        self.test.assertIs(reply.get('ok'), False, 'expected error %s, got %r' % (code, reply))
+        self.test.assertEqual(reply['error']['code'], code, reply)
+        self.test.assertIsInstance(reply['error']['message'], str)
+        self.test.assertNotEqual(reply['error']['message'], '')
+        return reply['error']
+
+    def sync(self):
+        """A round trip: gattd has handled everything sent on this connection
+        before, and every line it sent before the reply has arrived."""
+        self.ok('hello')
+
+    # ---------------------------------------------------------------- events
+
+    def watch(self, chars=None):
+        return self.ok('watch', chars=chars) if chars is not None else self.ok('watch')
+
+    def wait_event(self, event, **fields):
+        """The next event (after the last one waited for) named event whose fields
+        include fields; events in between are skipped."""
+        found = []
+
+        def condition():
+            for i in range(self._event_cursor, len(self.events)):
+                e = self.events[i]
+                if e['event'] == event and all(e.get(k) == v for k, v in fields.items()):
+                    self._event_cursor = i + 1
+                    found.append(e)
+                    return True
+            return self.eof
+        self.test.wait_until(condition, lambda: 'event %s %r (events after the last one waited for: %r)'
+                             % (event, fields, self.events[self._event_cursor:]))
+        if not found:
+            raise ConnectionClosed('gattd closed the connection; events after the last one waited '
+                                   'for: %r' % self.events[self._event_cursor:])
+        return found[0]
+
+    def events_named(self, *names):
+        return [e for e in self.events if e['event'] in names]
+
+    def wait_closed(self):
+        self.start_reading()
+        self.test.wait_until(lambda: self.eof, 'gattd to close the connection')
+
+
+class ProxiedConnection:
+    """One client program's connection, forwarded to gattd."""
+
+    def __init__(self, proxy, down):
+        self.proxy = proxy
+        self.test = proxy.test
+        self.down = down
+        self.down.setblocking(False)
+        self.up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.up.connect(proxy.target)
+        self.up.setblocking(False)
+        self.sent = []              # lines the program sent (parsed)
+        self.received = []          # lines gattd sent to the program (parsed)
+        self.closed = False
+        self._sync_replies = set()
+        self._syncs = 0
+        self._down_buffer = b''
+        self._up_buffer = b''
+        self._watches = [_io_watch(down.fileno(), self._on_down), _io_watch(self.up.fileno(), self._on_up)]
+
+    def _read(self, sock):
+        data = b''
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return data, False
+            except OSError:
+                return data, True
+            if not chunk:
+                return data, True
+            data += chunk
+
+    def _on_down(self):
+        data, eof = self._read(self.down)
+        self._down_buffer += data
+        while b'\n' in self._down_buffer:
+            line, self._down_buffer = self._down_buffer.split(b'\n', 1)
+            self.sent.append(json.loads(line))
+            _send_all(self.up, line + b'\n')
+        if eof:
+            self.close()
+        return not eof
+
+    def _on_up(self):
+        data, eof = self._read(self.up)
+        self._up_buffer += data
+        while b'\n' in self._up_buffer:
+            line, self._up_buffer = self._up_buffer.split(b'\n', 1)
+            message = json.loads(line)
+            if message.get('id') in self._sync_replies:
+                self._sync_replies.discard(message['id'])
+                continue
+            self.received.append(message)
+            try:
+                _send_all(self.down, line + b'\n')
+            except OSError:
+                pass                # the program is gone; its EOF will follow
+        if eof:
+            self.close()
+        return not eof
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        for watch in self._watches:
+            GLib.source_remove(watch)
+        self._watches = []
+        self.down.close()
+        self.up.close()
+
+    def sync(self):
+        """Wait until gattd has handled every line the program sent so far."""
+        self._syncs += 1
+        token = 'proxy-sync-%d' % self._syncs
+        self._sync_replies.add(token)
+        _send_all(self.up, json.dumps({'cmd': 'hello', 'id': token}).encode() + b'\n')
+        self.test.wait_until(lambda: token not in self._sync_replies or self.closed,
+                             'gattd to handle what the program sent')
+
+    def wait_request(self, cmd, count=1):
+        """Wait until the program sent its count-th request cmd, and gattd handled it."""
+        self.test.wait_until(lambda: len([r for r in self.sent if r.get('cmd') == cmd]) >= count or self.closed,
+                             'the program to send %s (#%d)' % (cmd, count))
+        self.test.assertFalse(self.closed, 'the program closed the connection')
+        self.sync()
+
+
+class SyncProxy:
+    """A socket at path whose connections are forwarded to gattd (see the file header)."""
+
+    def __init__(self, test, path, target=None):
+        self.test = test
+        self.path = path
+        self.target = target or test.socket_path
+        self.connections = []
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(16)
+        self.listener.setblocking(False)
+        self._watch = _io_watch(self.listener.fileno(), self._on_accept)
+        test.addCleanup(self.close)
+
+    def _on_accept(self):
+        while True:
+            try:
+                down, _ = self.listener.accept()
+            except BlockingIOError:
+                return True
+            self.connections.append(ProxiedConnection(self, down))
+
+    def close(self):
+        GLib.source_remove(self._watch)
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+    def wait_connection(self, index=0):
+        """The index-th connection made through the proxy."""
+        self.test.wait_until(lambda: len(self.connections) > index,
+                             'a client program to connect (connection %d)' % index)
+        return self.connections[index]
+
+
+class ClientProgram:
+    """A client program as a child process, output collected line by line."""
+
+    def __init__(self, test, argv, env=None):
+        self.test = test
+        self.argv = list(argv)
+        self.stdout_lines = []
+        self.stderr_text = ''
+        self._partial = {1: b'', 2: b''}
+        self.process = subprocess.Popen(
+            self.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, preexec_fn=harness._child_dies_with(os.getpid()))
+        os.set_blocking(self.process.stdout.fileno(), False)
+        os.set_blocking(self.process.stderr.fileno(), False)
+        self._open = {1: self.process.stdout, 2: self.process.stderr}
+        self._watches = {n: _io_watch(f.fileno(), lambda n=n: self._on_output(n)) for n, f in self._open.items()}
+        test.addCleanup(self._cleanup)
+
+    def _on_output(self, n):
+        pipe = self._open.get(n)
+        if pipe is None:
+            return False
+        while True:
+            try:
+                chunk = os.read(pipe.fileno(), 65536)
+            except BlockingIOError:
+                return True
+            if not chunk:
+                break
+            if n == 1:
+                data = self._partial[1] + chunk
+                *lines, self._partial[1] = data.split(b'\n')
+                self.stdout_lines += [line.decode('utf-8', 'backslashreplace') for line in lines]
+            else:
+                self.stderr_text += chunk.decode('utf-8', 'backslashreplace')
+        if n == 1 and self._partial[1]:
+            self.stdout_lines.append(self._partial[1].decode('utf-8', 'backslashreplace'))
+            self._partial[1] = b''
+        pipe.close()
+        del self._open[n]
+        del self._watches[n]
+        return False
+
+    def _cleanup(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for n in list(self._open):
+            GLib.source_remove(self._watches.pop(n))
+            self._open.pop(n).close()
+
+    def describe(self):
+        return '%s\nstdout:\n%s\nstderr:\n%s' % (' '.join(self.argv), '\n'.join(self.stdout_lines),
+                                                  self.stderr_text)
+
+    def wait_line(self, pattern):
+        """Wait until a stdout line fully matches the regular expression; returns it."""
+        regex = re.compile(pattern)
+
+        def matching():
+            return [line for line in self.stdout_lines if regex.fullmatch(line)]
+        self.test.wait_until(lambda: matching() or not self._open,
+                             lambda: 'a line matching %r from %s' % (pattern, self.describe()))
+        self.test.assertTrue(matching(), 'no line matching %r from %s' % (pattern, self.describe()))
+        return matching()[0]
+
+    def wait_lines(self, count):
+        """Wait until stdout has at least count lines; returns them all."""
+        self.test.wait_until(lambda: len(self.stdout_lines) >= count or not self._open,
+                             lambda: '%d lines from %s' % (count, self.describe()))
+        self.test.assertGreaterEqual(len(self.stdout_lines), count, self.describe())
+        return self.stdout_lines
+
+    def wait_exit(self):
+        """Wait for the program to exit with all its output read; returns the status."""
+        self.test.wait_until(lambda: self.process.poll() is not None and not self._open,
+                             lambda: '%s to exit' % self.describe())
+        return self.process.returncode
+
+    def terminate(self):
+        """SIGTERM; returns the exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.wait_exit()

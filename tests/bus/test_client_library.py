@@ -1,0 +1,110 @@
+"""libgattd-client end to end: client-example.c ($CLIENT_EXAMPLE), a program as a
+user would write it, watching and taking writes across power cycles and
+bluetoothd restarts."""
+
+import os
+import unittest
+
+from clients import ClientProgram, SyncProxy
+from harness import COMMAND, GattdTestCase
+
+
+def client_example_binary():
+    path = os.environ.get('CLIENT_EXAMPLE')
+    if not path:
+        raise unittest.SkipTest('CLIENT_EXAMPLE is not set (meson sets it to the built tests/bus/client-example)')
+    return path
+
+
+class ClientLibraryTest(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.binary = client_example_binary()
+        self.start_registered()
+        self.device = self.fake.device_path('hci0')
+
+    def start_example(self, *args, proxy=True):
+        """The example connected through a SyncProxy (or straight to gattd, via
+        $GATTD_SOCKET); returns (program, its connection or None)."""
+        env = dict(os.environ)
+        if proxy:
+            sync_proxy = SyncProxy(self, os.path.join(self.tmpdir, 'proxy.sock'))
+            env['GATTD_SOCKET'] = sync_proxy.path
+        else:
+            env['GATTD_SOCKET'] = self.socket_path
+        program = ClientProgram(self, [self.binary] + list(args), env=env)
+        return program, sync_proxy.wait_connection() if proxy else None
+
+    def write_line(self, value_hex):
+        return 'write battery/command %s offset=0 device=%s' % (value_hex, self.device)
+
+    def test_c_client_watch_prints_every_write_across_a_power_cycle_and_a_bluetoothd_restart(self):
+        program, connection = self.start_example('watch')
+        connection.wait_request('watch')
+        self.fake.write_value(COMMAND, b'one')
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air()
+        self.fake.write_value(COMMAND, b'two')
+        self.fake.stop(clean=True)
+        self.fake.start()
+        self.wait_app_registered()
+        self.fake.write_value(COMMAND, b'three')
+        program.wait_line(self.write_line(b'three'.hex()))
+        self.assertIsNone(program.process.poll(), 'the example keeps watching')
+        self.assertEqual(program.terminate(), 0, program.describe())
+        self.assertEqual([line for line in program.stdout_lines if not line.startswith('adapter')], [
+            'watching',
+            self.write_line(b'one'.hex()),
+            'off the air: adapter-down',
+            'on the air on hci0',
+            self.write_line(b'two'.hex()),
+            'off the air: adapter-down',        # bluetoothd powers the adapter off as it stops
+            'on the air on hci0',
+            self.write_line(b'three'.hex()),
+        ])
+
+    def test_c_client_take_gets_every_write_in_order_across_a_power_cycle(self):
+        self.fake.write_values(COMMAND, [b'a', b'b'])
+        program, connection = self.start_example('take', 'battery/command', '4')
+        connection.wait_request('next-write', count=3)      # took the two queued, waits for the third
+        self.fake.set_powered('hci0', False)
+        program.wait_line('interrupted: .*adapter-down.*; asking again')
+        connection.wait_request('next-write', count=4)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air()
+        self.fake.write_values(COMMAND, [b'c', b'd'])
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual([line for line in program.stdout_lines if not line.startswith('interrupted')], [
+            'battery/command seq=1 61 offset=0 queued=1',
+            'battery/command seq=2 62 offset=0 queued=0',
+            'battery/command seq=3 63 offset=0 queued=0',
+            'battery/command seq=4 64 offset=0 queued=0',
+        ])
+
+    def test_c_client_take_waiting_across_a_bluetoothd_restart_gets_the_next_write(self):
+        program, connection = self.start_example('take', 'battery/command', '1')
+        connection.wait_request('next-write')
+        self.fake.stop(clean=False)
+        program.wait_line('interrupted: .*bluez-gone.*; asking again')
+        self.fake.start()
+        self.wait_app_registered()
+        self.fake.write_value(COMMAND, b'back')
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual(program.stdout_lines[-1], 'battery/command seq=1 %s offset=0 queued=0' % b'back'.hex())
+
+    def test_c_client_connects_to_gattd_socket_from_the_environment(self):
+        self.fake.write_value(COMMAND, b'q')
+        program, _ = self.start_example('take', 'battery/command', '1', proxy=False)
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual(program.stdout_lines, ['battery/command seq=1 71 offset=0 queued=0'])
+
+    def test_c_client_take_on_characteristic_without_capture_reports_gattd_error(self):
+        program, _ = self.start_example('take', 'settings/label', '1', proxy=False)
+        self.assertEqual(program.wait_exit(), 1)
+        self.assertIn('next-write: settings/label has no Capture= queue (not-capture)', program.stderr_text)
+
+
+if __name__ == '__main__':
+    unittest.main()

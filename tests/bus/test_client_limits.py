@@ -1,0 +1,328 @@
+"""The local socket against bad input and too much of it: errors that name the
+problem and keep the connection, MaxLineLength, MaxClients, and the socket file
+itself (stale, taken by another gattd, mode, group, --socket)."""
+
+import grp
+import json
+import os
+import socket
+import stat
+import subprocess
+import unittest
+
+from clients import LocalClient
+from harness import EXIT_TIMEOUT, GattdTestCase, gattd_command
+
+EXIT_SOCKET = 3         # gattd's exit status when the client socket cannot be set up
+
+
+class BadRequestTest(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered()
+        self.client = LocalClient(self)
+
+    def raw_error(self, line, code):
+        """Send one raw line; the reply must be error code. Returns (reply, error)."""
+        before = len(self.client.lines)
+        self.client.send_line(line + b'\n')
+        self.wait_until(lambda: len(self.client.lines) > before or self.client.eof, 'a reply to %r' % line)
+        self.assertFalse(self.client.eof, 'gattd closed the connection after %r' % line)
+        reply = self.client.lines[before]
+        return reply, self.client.expect_error(reply, code)
+
+    def assert_still_usable(self):
+        self.assertEqual(self.client.ok('hello')['daemon'], 'gattd')
+
+    def test_malformed_json_is_bad_request_and_the_connection_stays_usable(self):
+        reply, error = self.raw_error(b'{"cmd": "hello"', 'bad-request')
+        self.assertIsNone(reply['id'])
+        self.assertIn('JSON', error['message'])
+        self.assert_still_usable()
+
+    def test_request_that_is_not_an_object_is_bad_request(self):
+        for line in (b'[1, 2]', b'"hello"', b'42', b'null'):
+            _, error = self.raw_error(line, 'bad-request')
+            self.assertIn('object', error['message'])
+        self.assert_still_usable()
+
+    def test_empty_line_is_bad_request(self):
+        self.raw_error(b'', 'bad-request')
+        self.assert_still_usable()
+
+    def test_request_with_nul_byte_or_invalid_utf8_is_bad_request(self):
+        _, error = self.raw_error(b'{"cmd": "hello\x00"}', 'bad-request')
+        self.assertIn('NUL', error['message'])
+        _, error = self.raw_error(b'{"cmd": "hello\xff"}', 'bad-request')
+        self.assertIn('UTF-8', error['message'])
+        self.assert_still_usable()
+
+    def test_missing_cmd_is_bad_request_echoing_the_id(self):
+        reply, error = self.raw_error(b'{"id": "abc"}', 'bad-request')
+        self.assertEqual(reply['id'], 'abc')
+        self.assertIn("'cmd'", error['message'])
+        self.assert_still_usable()
+
+    def test_unknown_command_is_unknown_command_naming_it(self):
+        reply, error = self.raw_error(b'{"cmd": "frobnicate", "id": 7}', 'unknown-command')
+        self.assertEqual(reply['id'], 7)
+        self.assertIn('frobnicate', error['message'])
+        self.assert_still_usable()
+
+    def test_id_of_every_scalar_type_is_echoed(self):
+        for request_id in ('text', 12, 1.5, None, True):
+            self.client.send_line(b'{"cmd": "hello", "id": %s}\n' % json.dumps(request_id).encode())
+            self.wait_until(lambda: self.client.lines and self.client.lines[-1].get('id') == request_id
+                            and 'protocol' in self.client.lines[-1], 'the reply to id %r' % (request_id,))
+
+    def test_id_that_is_an_object_is_bad_request(self):
+        reply, error = self.raw_error(b'{"cmd": "hello", "id": {"a": 1}}', 'bad-request')
+        self.assertIn("'id'", error['message'])
+        self.assert_still_usable()
+
+    def test_missing_char_is_bad_request_naming_the_field(self):
+        for cmd in ('get', 'set', 'next-write'):
+            error = self.client.error_reply('bad-request', cmd)
+            self.assertIn("'char'", error['message'])
+        self.assert_still_usable()
+
+    def test_wrong_typed_fields_are_bad_request_naming_the_field(self):
+        cases = [
+            ('get', {'char': 5}, "'char'"),
+            ('set', {'char': 'battery/level', 'value': 7}, "'value'"),
+            ('set', {'char': 'battery/level', 'typed': [1]}, "'typed'"),
+            ('set', {'char': 'battery/level', 'value': '07', 'notify': 'yes'}, "'notify'"),
+            ('watch', {'chars': 'battery/level'}, "'chars'"),
+            ('watch', {'chars': ['battery/level', 3]}, "'chars'"),
+            ('next-write', {'char': 'battery/command', 'timeout_ms': 'soon'}, "'timeout_ms'"),
+            ('next-write', {'char': 'battery/command', 'timeout_ms': 1.5}, "'timeout_ms'"),
+            ('next-write', {'char': 'battery/command', 'timeout_ms': -1}, "'timeout_ms'"),
+            ('next-write', {'char': 'battery/command', 'timeout_ms': 86400001}, "'timeout_ms'"),
+        ]
+        for cmd, fields, name in cases:
+            error = self.client.error_reply('bad-request', cmd, **fields)
+            self.assertIn(name, error['message'], (cmd, fields))
+        self.assert_still_usable()
+
+    def test_unknown_field_is_bad_request_naming_it(self):
+        error = self.client.error_reply('bad-request', 'get', char='battery/level', chr='typo')
+        self.assertIn("'chr'", error['message'])
+        error = self.client.error_reply('bad-request', 'status', char='battery/level')
+        self.assertIn("'char'", error['message'])
+        self.assert_still_usable()
+
+    def test_set_needs_exactly_one_of_value_and_typed(self):
+        for fields in ({}, {'value': '07', 'typed': 7}):
+            error = self.client.error_reply('bad-request', 'set', char='battery/level', **fields)
+            self.assertIn("'typed'", error['message'])
+        self.assert_still_usable()
+
+    def test_unknown_characteristic_is_not_found_naming_it(self):
+        for cmd, fields in (('get', {'char': 'battery/levl'}),
+                            ('set', {'char': 'battery/levl', 'value': '01'}),
+                            ('next-write', {'char': 'battery/levl'}),
+                            ('watch', {'chars': ['battery/level', 'battery/levl']})):
+            error = self.client.error_reply('not-found', cmd, **fields)
+            self.assertIn('battery/levl', error['message'])
+        self.client.sync()
+        self.assertEqual(self.client.ok('status')['watchers'], 0, 'a failed watch watches nothing')
+
+    def test_descriptor_id_is_not_a_characteristic(self):
+        self.client.error_reply('not-found', 'get', char='battery/level/valid_range')
+
+    def test_value_longer_than_max_length_is_invalid_value_and_keeps_the_value(self):
+        error = self.client.error_reply('invalid-value', 'set', char='settings/label', value='41' * 21)
+        self.assertIn('MaxLength 20', error['message'])
+        self.assertEqual(self.client.ok('get', char='settings/label')['value'], b'gattd'.hex())
+        self.client.ok('set', char='settings/label', value='41' * 20)
+
+    def test_values_that_do_not_decode_or_fit_are_invalid_value(self):
+        cases = [
+            ({'char': 'battery/level', 'typed': 300}, 'battery/level'),
+            ({'char': 'battery/level', 'typed': -1}, 'battery/level'),
+            ({'char': 'battery/level', 'typed': 'many'}, 'battery/level'),
+            ({'char': 'battery/level', 'typed': True}, 'battery/level'),
+            ({'char': 'battery/level', 'value': 'zz'}, 'battery/level'),
+            ({'char': 'battery/level', 'value': '0'}, 'battery/level'),
+            ({'char': 'battery/level', 'value': '0102'}, 'battery/level'),
+            ({'char': 'settings/threshold', 'value': '01'}, 'u16'),
+            ({'char': 'settings/label', 'typed': 5}, 'Type'),
+        ]
+        for fields, named in cases:
+            error = self.client.error_reply('invalid-value', 'set', **fields)
+            self.assertIn(named, error['message'], fields)
+        self.assertEqual(self.client.ok('get', char='battery/level')['typed'], 100)
+        self.assertEqual(self.client.ok('get', char='settings/threshold')['typed'], 300)
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        self.client.send_line(b''.join(b'{"cmd": "get", "char": "battery/level", "id": %d}\n' % i
+                                       for i in range(1, 51)))
+        self.wait_until(lambda: len(self.client.lines) >= 50, '50 replies')
+        self.assertEqual([line['id'] for line in self.client.lines], list(range(1, 51)))
+
+
+class LineLengthTest(GattdTestCase):
+    MAX_LINE = 1024             # the smallest MaxLineLength gattd accepts
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered(daemon={'MaxLineLength': str(self.MAX_LINE)})
+        self.client = LocalClient(self)
+
+    def hello_line(self, length):
+        """A valid hello request of exactly length bytes (newline excluded)."""
+        head, tail = b'{"cmd": "hello", "id": 99', b'}'
+        return head + b' ' * (length - len(head) - len(tail)) + tail
+
+    def assert_line_too_long_then_closed(self):
+        self.client.wait_closed()
+        self.assertEqual(len(self.client.lines), 1, self.client.lines)
+        reply = self.client.lines[0]
+        self.assertIsNone(reply['id'])
+        self.client.expect_error(reply, 'line-too-long')
+
+    def test_request_line_of_exactly_max_line_length_is_answered(self):
+        line = self.hello_line(self.MAX_LINE)
+        self.client.send_line(line + b'\n')
+        self.assertEqual(self.client.wait_reply(99)['ok'], True)
+
+    def test_request_line_over_max_line_length_gets_line_too_long_then_close(self):
+        self.client.send_line(self.hello_line(self.MAX_LINE + 1) + b'\n')
+        self.assert_line_too_long_then_closed()
+        self.assertEqual(LocalClient(self).ok('status')['clients'], 1, 'gattd serves other clients')
+
+    def test_unterminated_line_over_max_line_length_is_refused_without_waiting_for_its_end(self):
+        self.client.send_line(b'{"cmd": "hello", "pad": "' + b'x' * self.MAX_LINE)
+        self.assert_line_too_long_then_closed()
+
+    def test_requests_before_an_over_long_line_are_answered_first(self):
+        self.client.send_line(b'{"cmd": "get", "char": "battery/level", "id": 1}\n'
+                              + self.hello_line(self.MAX_LINE * 4) + b'\n')
+        self.client.wait_closed()
+        self.assertEqual([line['id'] for line in self.client.lines], [1, None])
+        self.assertEqual(self.client.lines[1]['error']['code'], 'line-too-long')
+
+
+class MaxClientsTest(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered(daemon={'MaxClients': '2'})
+
+    def test_client_beyond_max_clients_gets_one_too_many_clients_line_then_close(self):
+        first, second = LocalClient(self), LocalClient(self)
+        first.sync()
+        second.sync()
+        refused = LocalClient(self)
+        refused.wait_closed()
+        self.assertEqual(len(refused.lines), 1, refused.lines)
+        self.assertIsNone(refused.lines[0]['id'])
+        refused.expect_error(refused.lines[0], 'too-many-clients')
+        self.assertEqual(second.ok('status')['clients'], 2)
+
+    def test_client_slot_freed_by_a_leaving_client_is_given_to_the_next(self):
+        first, second = LocalClient(self), LocalClient(self)
+        first.sync()
+        second.sync()
+        first.close()
+        self.wait_until(lambda: second.ok('status')['clients'] == 1, 'gattd to notice the client left')
+        self.assertEqual(LocalClient(self).ok('hello')['daemon'], 'gattd')
+
+
+class SocketFileTest(GattdTestCase):
+
+    def run_second_gattd(self, config_dir):
+        """Another gattd on the same config: it must refuse to start."""
+        return subprocess.run(gattd_command('--config-dir', config_dir), env=self.gattd_env(),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=EXIT_TIMEOUT)
+
+    def gattd_log(self):
+        with open(self.gattd_log_path, errors='replace') as f:
+            return f.read()
+
+    def test_stale_socket_file_is_replaced_at_start(self):
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(self.socket_path)
+        stale.close()                       # the file stays, nobody listens
+        self.start_registered()
+        self.assertEqual(LocalClient(self).ok('hello')['daemon'], 'gattd')
+        self.assertIn('removed stale socket %s' % self.socket_path, self.gattd_log())
+
+    def test_second_gattd_on_a_live_socket_exits_3_and_leaves_the_first_serving(self):
+        config_dir = self.config_dir()
+        self.start_gattd(config_dir)
+        self.wait_app_registered()
+        client = LocalClient(self)
+        client.sync()
+        result = self.run_second_gattd(config_dir)
+        self.assertEqual(result.returncode, EXIT_SOCKET, result.stderr)
+        self.assertIn('another gattd is already listening on %s' % self.socket_path, result.stderr)
+        self.assertIs(client.ok('status')['registered'], True)
+        self.assertEqual(LocalClient(self).ok('hello')['daemon'], 'gattd', 'the socket file is still there')
+
+    def test_file_that_is_not_a_socket_is_left_alone_and_gattd_exits_3(self):
+        with open(self.socket_path, 'w') as f:
+            f.write('precious')
+        self.start_gattd()
+        self.wait_until(lambda: self.gattd.poll() is not None, 'gattd to exit', timeout=EXIT_TIMEOUT)
+        self.expect_gattd_running = False
+        self.assertEqual(self.gattd.returncode, EXIT_SOCKET)
+        self.assertIn('%s exists and is not a socket' % self.socket_path, self.gattd_log())
+        with open(self.socket_path) as f:
+            self.assertEqual(f.read(), 'precious')
+
+    def test_socket_mode_defaults_to_0660(self):
+        self.start_registered()
+        self.assertEqual(stat.S_IMODE(os.stat(self.socket_path).st_mode), 0o660)
+
+    def test_socket_mode_comes_from_socket_mode(self):
+        self.start_registered(daemon={'SocketMode': '0600'})
+        self.assertEqual(stat.S_IMODE(os.stat(self.socket_path).st_mode), 0o600)
+
+    def test_socket_group_comes_from_socket_group(self):
+        group = grp.getgrgid(os.getegid()).gr_name
+        self.start_registered(daemon={'SocketGroup': group})
+        self.assertEqual(os.stat(self.socket_path).st_gid, os.getegid())
+
+    def test_socket_group_that_does_not_exist_makes_gattd_exit_3(self):
+        self.start_gattd(daemon={'SocketGroup': 'no-such-group-gattd'})
+        self.wait_until(lambda: self.gattd.poll() is not None, 'gattd to exit', timeout=EXIT_TIMEOUT)
+        self.expect_gattd_running = False
+        self.assertEqual(self.gattd.returncode, EXIT_SOCKET)
+        self.assertIn('no-such-group-gattd', self.gattd_log())
+
+    def test_socket_option_overrides_the_configured_socket(self):
+        other = os.path.join(self.tmpdir, 'other.sock')
+        self.start_registered(args=['--socket', other])
+        self.assertEqual(LocalClient(self, path=other).ok('hello')['daemon'], 'gattd')
+        self.assertFalse(os.path.exists(self.socket_path))
+
+    def test_socket_passed_by_systemd_is_used_instead_of_creating_one(self):
+        if os.environ.get('GATTD_SOCKET_ACTIVATION') != '1':
+            self.skipTest('gattd built without libsystemd (GATTD_SOCKET_ACTIVATION is not 1)')
+        path = os.path.join(self.tmpdir, 'activated.sock')
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(listener.close)
+        listener.bind(path)
+        listener.listen(8)
+        self.start_registered(listen_fd=listener.fileno())
+        self.assertEqual(LocalClient(self, path=path).ok('hello')['daemon'], 'gattd')
+        self.assertFalse(os.path.exists(self.socket_path), 'no socket of its own')
+        self.stop_gattd()
+        self.assertTrue(os.path.exists(path), "systemd's socket file is systemd's to remove")
+
+    def test_client_credentials_are_logged_on_connect(self):
+        self.start_registered()
+        LocalClient(self).sync()
+        self.assertIn('client 1 connected: pid %d uid %d gid %d' % (os.getpid(), os.geteuid(), os.getegid()),
+                      self.gattd_log())
+
+    def test_socket_file_is_removed_at_exit(self):
+        self.start_registered()
+        self.stop_gattd()
+        self.assertFalse(os.path.exists(self.socket_path))
+
+
+if __name__ == '__main__':
+    unittest.main()

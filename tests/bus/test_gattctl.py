@@ -1,0 +1,244 @@
+"""gattctl end to end ($GATTCTL against the test's gattd, the fake as central):
+watch across power cycles and bluetoothd restarts, get/set with typed values,
+next-write and its exit statuses, --json."""
+
+import json
+import os
+import re
+import unittest
+
+from clients import ClientProgram, LocalClient, SyncProxy
+from harness import COMMAND, HCI0_ADDRESS, LABEL, LEVEL, GattdTestCase
+
+EXIT_ERROR, EXIT_USAGE, EXIT_CONNECTION, EXIT_TIMEOUT, EXIT_DISCONNECTED = 1, 2, 3, 4, 5
+
+
+def gattctl_binary():
+    path = os.environ.get('GATTCTL')
+    if not path:
+        raise unittest.SkipTest('GATTCTL is not set (meson sets it to the built gattctl)')
+    return path
+
+
+class GattctlTestCase(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.binary = gattctl_binary()
+        self.start_registered()
+        self.device = self.fake.device_path('hci0')
+
+    def start_gattctl(self, *args, socket_path=None):
+        env = {k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'}
+        env['LC_ALL'] = 'C.UTF-8'
+        return ClientProgram(self, [self.binary, '--socket', socket_path or self.socket_path] + list(args),
+                             env=env)
+
+    def gattctl(self, *args):
+        """Run gattctl to its end; returns (exit status, stdout lines, stderr)."""
+        program = self.start_gattctl(*args)
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def start_gattctl_via_proxy(self, *args):
+        """gattctl connected through a SyncProxy; returns (program, its connection)."""
+        proxy = SyncProxy(self, os.path.join(self.tmpdir, 'proxy.sock'))
+        program = self.start_gattctl(*args, socket_path=proxy.path)
+        return program, proxy.wait_connection()
+
+
+class GattctlWatchTest(GattctlTestCase):
+
+    def test_gattctl_watch_prints_every_write_across_a_power_cycle_and_a_bluetoothd_restart(self):
+        program, connection = self.start_gattctl_via_proxy('watch')
+        connection.wait_request('watch')
+        write = 'write battery/command %s offset=0 device=' + self.device
+        self.fake.write_value(COMMAND, b'hi\n')
+        program.wait_line(re.escape(write % '68690a "hi\\n"'))
+
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air()
+        self.fake.write_value(COMMAND, b'again')
+        program.wait_line(re.escape(write % '616761696e "again"'))
+
+        self.fake.stop(clean=False)
+        self.fake.start()
+        self.wait_app_registered()
+        self.fake.write_value(COMMAND, b'\x00\x1b[2J')
+        program.wait_line(re.escape(write % '001b5b324a'))       # not text: hex only
+        self.assertIsNone(program.process.poll(), 'gattctl watch keeps running')
+
+        adapter = 'adapter name=hci0 address=%s powered=%%s' % HCI0_ADDRESS
+        self.assertEqual(program.stdout_lines, [
+            write % '68690a "hi\\n"',
+            adapter % 'false',
+            'unregistered reason=adapter-down',
+            adapter % 'true',
+            'registered adapter=hci0',
+            write % '616761696e "again"',
+            'adapter name=null address=null powered=false',
+            'unregistered reason=bluez-gone',
+            adapter % 'true',
+            'registered adapter=hci0',
+            write % '001b5b324a',
+        ])
+        self.assertEqual(program.terminate(), 0, program.describe())
+
+    def test_gattctl_watch_of_some_chars_prints_only_their_writes(self):
+        program, connection = self.start_gattctl_via_proxy('watch', 'settings/threshold')
+        connection.wait_request('watch')
+        self.fake.write_value(COMMAND, b'not shown')
+        self.fake.write_value('/org/gattd/app/settings/threshold', (4660).to_bytes(2, 'little'))
+        program.wait_line('write settings/threshold 3412 4660 offset=0 device=.*')
+        self.assertEqual(len(program.stdout_lines), 1, program.describe())
+
+    def test_gattctl_watch_exits_3_when_gattd_stops(self):
+        program, connection = self.start_gattctl_via_proxy('watch')
+        connection.wait_request('watch')
+        self.stop_gattd()
+        self.assertEqual(program.wait_exit(), EXIT_CONNECTION, program.describe())
+        self.assertIn('unregistered reason=shutdown', program.stdout_lines)
+
+    def test_gattctl_json_watch_prints_the_reply_then_every_event_line_as_received(self):
+        program, connection = self.start_gattctl_via_proxy('--json', 'watch')
+        connection.wait_request('watch')
+        self.fake.write_value(LABEL, b'x')
+        self.fake.start_notify(LEVEL)
+        program.wait_lines(3)
+        self.assertEqual([json.loads(line) for line in program.stdout_lines], connection.received)
+        self.assertEqual([m.get('event') for m in connection.received], [None, 'write', 'subscribed'])
+
+
+class GattctlValueTest(GattctlTestCase):
+
+    def test_gattctl_get_prints_the_typed_value_or_hex(self):
+        self.assertEqual(self.gattctl('get', 'battery/level'), (0, ['100'], ''))
+        self.assertEqual(self.gattctl('get', 'settings/threshold'), (0, ['300'], ''))
+        self.assertEqual(self.gattctl('get', 'settings/label'), (0, [b'gattd'.hex()], ''))
+
+    def test_gattctl_get_prints_what_the_central_wrote(self):
+        self.fake.write_value(LABEL, b'central')
+        self.assertEqual(self.gattctl('get', 'settings/label'), (0, [b'central'.hex()], ''))
+
+    def test_gattctl_set_of_a_typed_value_notifies_the_subscribed_central(self):
+        self.fake.start_notify(LEVEL)
+        self.assertEqual(self.gattctl('set', 'battery/level', '42'),
+                         (0, ['set battery/level 2a 42 notified=true subscribed=true'], ''))
+        self.wait_until(lambda: self.fake.notifications, 'the notification to reach bluetoothd')
+        self.assertEqual(self.fake.notifications, [(LEVEL, b'\x2a')])
+
+    def test_gattctl_set_reads_value_as_the_characteristic_type_prefix_or_hex(self):
+        self.assertEqual(self.gattctl('set', 'settings/threshold', '0x1234', '--no-notify'),
+                         (0, ['set settings/threshold 3412 4660 notified=false subscribed=false'], ''))
+        self.assertEqual(self.gattctl('set', 'settings/label', 'utf8:hello world')[1],
+                         ['set settings/label 68656c6c6f20776f726c64 "hello world" notified=false subscribed=false'])
+        self.assertEqual(self.fake.read_value(LABEL), b'hello world')
+        self.assertEqual(self.gattctl('set', 'settings/label', '0a:0b')[0], 0)
+        self.assertEqual(self.fake.read_value(LABEL), b'\x0a\x0b')
+        self.assertEqual(self.gattctl('set', 'battery/level', '--hex', '07')[0], 0)
+        self.assertEqual(self.fake.read_value(LEVEL), b'\x07')
+
+    def test_gattctl_set_of_an_out_of_range_value_exits_2_and_changes_nothing(self):
+        status, out, err = self.gattctl('set', 'battery/level', '300')
+        self.assertEqual((status, out), (EXIT_USAGE, []), err)
+        self.assertIn('out of range', err)
+        self.assertEqual(self.fake.read_value(LEVEL), bytes([100]))
+
+    def test_gattctl_set_notify_on_characteristic_without_notify_exits_1(self):
+        status, out, err = self.gattctl('set', 'settings/label', '41', '--notify')
+        self.assertEqual(status, EXIT_ERROR, err)
+        self.assertIn('(not-supported)', err)
+
+    def test_gattctl_get_of_unknown_characteristic_exits_1_naming_gattd_error(self):
+        status, out, err = self.gattctl('get', 'battery/levl')
+        self.assertEqual((status, out), (EXIT_ERROR, []))
+        self.assertEqual(err, "gattctl: get battery/levl: no characteristic 'battery/levl' (not-found)\n")
+
+    def test_gattctl_json_get_prints_the_reply_line_as_received(self):
+        for args in (('--json', 'get', 'battery/level'), ('get', 'battery/level', '--json')):
+            status, out, err = self.gattctl(*args)
+            self.assertEqual((status, len(out)), (0, 1), err)
+            reply = json.loads(out[0])
+            self.assertEqual(reply, {'id': reply['id'], 'ok': True, 'char': 'battery/level', 'value': '64',
+                                     'typed': 100})
+
+    def test_gattctl_status_and_list_describe_gattd(self):
+        status, out, err = self.gattctl('status')
+        self.assertEqual(status, 0, err)
+        fields = dict(re.split(r':\s+', line, maxsplit=1) for line in out)
+        self.assertEqual((fields['state'], fields['registered'], fields['on_air']), ('ADVERTISING', 'yes', 'yes'))
+        status, out, err = self.gattctl('list')
+        self.assertEqual(status, 0, err)
+        self.assertTrue(any('battery/level' in line and 'type=u8' in line for line in out), out)
+
+    def test_gattctl_cannot_connect_exits_3(self):
+        program = self.start_gattctl('status', socket_path=os.path.join(self.tmpdir, 'nothing-here'))
+        self.assertEqual(program.wait_exit(), EXIT_CONNECTION)
+        self.assertIn('cannot connect to gattd at %s' % os.path.join(self.tmpdir, 'nothing-here'),
+                      program.stderr_text)
+
+
+class GattctlNextWriteTest(GattctlTestCase):
+
+    def test_gattctl_next_write_prints_a_queued_write(self):
+        self.fake.write_value(COMMAND, b'hi\n')
+        self.assertEqual(self.gattctl('next-write', 'battery/command'), (0, [
+            'write battery/command 68690a "hi\\n" offset=0 device=%s seq=1 queued=0' % self.device], ''))
+
+    def test_gattctl_next_write_waits_for_the_next_write(self):
+        program, connection = self.start_gattctl_via_proxy('next-write', 'battery/command')
+        connection.wait_request('next-write')
+        self.assertIsNone(program.process.poll())
+        self.fake.write_value(COMMAND, b'late')
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual(program.stdout_lines, [
+            'write battery/command 6c617465 "late" offset=0 device=%s seq=1 queued=0' % self.device])
+
+    def test_gattctl_next_write_timeout_exits_4(self):
+        status, out, err = self.gattctl('next-write', 'battery/command', '--timeout', '20')
+        self.assertEqual((status, out), (EXIT_TIMEOUT, []), err)
+        self.assertIn('(timeout)', err)
+
+    def test_gattctl_next_write_exits_5_when_the_adapter_powers_off_while_waiting(self):
+        program, connection = self.start_gattctl_via_proxy('next-write', 'battery/command')
+        connection.wait_request('next-write')
+        self.fake.set_powered('hci0', False)
+        self.assertEqual(program.wait_exit(), EXIT_DISCONNECTED, program.describe())
+        self.assertIn('(disconnected)', program.stderr_text)
+        self.assertIn('adapter-down', program.stderr_text)
+
+    def test_gattctl_next_write_exits_5_when_bluetoothd_goes_away_while_waiting(self):
+        program, connection = self.start_gattctl_via_proxy('next-write', 'battery/command', '--timeout', '60000')
+        connection.wait_request('next-write')
+        self.fake.stop(clean=False)
+        self.assertEqual(program.wait_exit(), EXIT_DISCONNECTED, program.describe())
+
+    def test_gattctl_next_write_on_characteristic_without_capture_exits_1(self):
+        status, out, err = self.gattctl('next-write', 'settings/label')
+        self.assertEqual(status, EXIT_ERROR, err)
+        self.assertIn('(not-capture)', err)
+
+    def test_gattctl_json_next_write_prints_the_reply_line(self):
+        self.fake.write_value(COMMAND, b'x')
+        status, out, err = self.gattctl('--json', 'next-write', 'battery/command')
+        self.assertEqual((status, len(out)), (0, 1), err)
+        reply = json.loads(out[0])
+        self.assertEqual({k: reply[k] for k in ('ok', 'char', 'value', 'seq', 'queued', 'device')},
+                         {'ok': True, 'char': 'battery/command', 'value': '78', 'seq': 1, 'queued': 0,
+                          'device': self.device})
+
+    def test_loop_of_gattctl_next_write_sees_every_write_in_order(self):
+        self.fake.write_values(COMMAND, [b'%d' % i for i in range(5)])
+        client = LocalClient(self)
+        seen = []
+        for _ in range(5):
+            status, out, err = self.gattctl('--json', 'next-write', 'battery/command', '--timeout', '0')
+            self.assertEqual(status, 0, err)
+            seen.append(json.loads(out[0])['value'])
+        self.assertEqual(seen, [(b'%d' % i).hex() for i in range(5)])
+        self.assertEqual(client.ok('status')['captured'], 0)
+
+
+if __name__ == '__main__':
+    unittest.main()
