@@ -80,6 +80,23 @@ static void test_write_keeps_its_bytes_and_offset(void **state)
 	capture_queue_clear(&q);
 }
 
+static void test_undelivered_write_goes_back_to_the_head_with_its_seq(void **state)
+{
+	CaptureQueue q;
+	CapturedWrite *w;
+
+	capture_queue_init(&q, 4);
+	push_byte(&q, 1, false);
+	push_byte(&q, 2, false);
+	w = capture_queue_pop(&q);
+	assert_int_equal(w->seq, 1);
+	capture_queue_unpop(&q, w);
+	assert_int_equal(capture_queue_length(&q), 2);
+	assert_int_equal(pop_byte(&q, 1), 1);
+	assert_int_equal(pop_byte(&q, 2), 2);
+	capture_queue_clear(&q);
+}
+
 static void test_zero_capacity_captures_nothing(void **state)
 {
 	CaptureQueue q;
@@ -97,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_writes_come_out_in_order),
 		cmocka_unit_test(test_overflow_drops_the_oldest_and_counts_it),
 		cmocka_unit_test(test_write_keeps_its_bytes_and_offset),
+		cmocka_unit_test(test_undelivered_write_goes_back_to_the_head_with_its_seq),
 		cmocka_unit_test(test_zero_capacity_captures_nothing),
 	};
 
