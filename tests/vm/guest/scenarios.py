@@ -1,0 +1,324 @@
+"""scenarios.py: gattd's real-stack scenarios, run in sequence in one VM.
+
+Started by init.sh inside the VM (run-vm builds it). Brings up the system bus,
+btvirt, bluetoothd and gattd with the shipped example config, then checks over
+the air, with the central on the other virtual controller:
+  1. discovery and reads of the configured values
+  2. writes reach a watching client and `next-write`
+  3. `set` notifies a subscribed central
+  4. three power cycles of the peripheral's controller
+  5. bluetoothd stopped (SIGTERM), then killed (SIGKILL), started again each time
+  6. the controller removed and added back (btvirt restarted)
+After 4, 5 and 6 the central connects again with nobody acting, reads the last
+values set, and its writes reach `next-write`; a `next-write` waiting meanwhile
+ends with `disconnected`.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bus_log  # noqa: E402
+from central import AttError, CentralError, short_uuid  # noqa: E402
+from runner import Runner  # noqa: E402
+from stack import StackError  # noqa: E402
+from testbed import Testbed  # noqa: E402
+
+# How long gattd may take to be connectable again after a disturbance ends.
+RECONNECT_DEADLINE_S = 30.0
+ATT_PROPERTIES = {'read', 'write', 'write-without-response', 'notify', 'indicate'}
+
+
+class World:
+    """The testbed plus the two local clients that live through every scenario."""
+
+    def __init__(self, testbed):
+        self.tb = testbed
+        self.watcher = None  # sent `watch` once, at the start; must keep working
+        self.waiter = None   # does the `next-write`s
+        self.expected = {}   # char id -> bytes the central must read
+
+
+def scenario_discover_and_read(r, w):
+    tb = w.tb
+    try:
+        tb.central.connect(5)
+        tb.disconnect()
+        r.check(False, 'before gattd runs, the central cannot connect (nothing advertises)')
+    except CentralError as e:
+        r.check(True, f'before gattd runs, the central cannot connect ({e})')
+
+    tb.stack.start_gattd()
+    status = tb.stack.wait_on_air(30)
+    r.say('gattd', f'state {status["state"]}: {status["description"]}')
+    r.check(status['adapter'] and status['adapter']['address'] == tb.stack.peripheral,
+            f'gattd serves on the configured adapter {tb.stack.peripheral} '
+            f'(not the first one BlueZ lists)')
+    w.watcher = tb.stack.client('watcher')
+    w.watcher.ok('watch')
+    w.waiter = tb.stack.client('waiter')
+    tb.load_config(w.watcher)
+
+    took = tb.connect(RECONNECT_DEADLINE_S)
+    r.check(True, f'the central connected in {took:.1f} s (MTU {tb.central.mtu})')
+    r.say('central', 'services: ' + ', '.join(short_uuid(s.uuid) for s in tb.services))
+    if tb.extra_services:
+        r.say('central', 'of which bluetoothd\'s own: ' + ', '.join(
+            f'{short_uuid(s.uuid)} (' + ','.join(short_uuid(c.uuid) for c in s.characteristics) + ')'
+            for s in tb.extra_services))
+    for service in w.tb.config:
+        ids = [c['id'] for c in service['characteristics']]
+        found = all(i in tb.chars for i in ids)
+        r.check(found, f'service {service["id"]} ({short_uuid(service["uuid"])}) is discovered with '
+                       f'its {len(ids)} characteristics')
+    for service in tb.config:
+        for char in service['characteristics']:
+            remote = tb.chars.get(char['id'])
+            if not remote:
+                continue
+            want = sorted(set(char['flags']) & ATT_PROPERTIES)
+            r.check(sorted(remote.flags) == want,
+                    f'{char["id"]} has properties {"/".join(sorted(remote.flags))} (configured {"/".join(want)})')
+            if 'notify' in char['flags'] or 'indicate' in char['flags']:
+                r.check('00002902-0000-1000-8000-00805f9b34fb' in remote.descriptors,
+                        f'{char["id"]} has a CCCD (0x2902) made by BlueZ')
+            if 'read' in char['flags']:
+                value = tb.read(char['id'])
+                shown = f' ("{value.decode(errors="replace")}")' if char.get('type') == 'utf8' else ''
+                r.say('central', f'read {char["id"]} = {value.hex() or "(empty)"}{shown}')
+                r.check(value.hex() == char['value'], f'{char["id"]} reads the configured value {char["value"]}')
+                w.expected[char['id']] = value
+            for desc in char['descriptors']:
+                if desc['id'] in tb.descriptors and 'read' in desc['flags']:
+                    value = tb.read_descriptor(desc['id'])
+                    r.check(value.hex() == desc['value'],
+                            f'descriptor {desc["id"]} reads "{value.decode(errors="replace")}"')
+
+
+def scenario_writes(r, w):
+    tb = w.tb
+    Testbed.drain_captures(w.waiter, 'console/rx')
+    for value, with_response in ((b'hello\n', True), (b'ping\n', False)):
+        kind = 'Write Request' if with_response else 'Write Command (without response)'
+        tb.write('console/rx', value, with_response)
+        r.say('central', f'wrote {value!r} to console/rx with a {kind}')
+        event = w.watcher.wait_event(lambda e: e['event'] == 'write' and e['char'] == 'console/rx', 10)
+        r.check(event is not None and event['value'] == value.hex(),
+                f'the watching client got the write event: {event}')
+        if event:
+            want_device = 'dev_' + tb.stack.central.replace(':', '_')
+            r.check(event['device'].endswith(want_device) and event['offset'] == 0,
+                    f'the event names the central\'s device ({want_device}) and offset 0')
+        reply = w.waiter.request('next-write', char='console/rx', timeout_ms=10000, timeout=15)
+        r.check(reply.get('ok') and reply['value'] == value.hex(),
+                f'next-write returned it: value {reply.get("value")} seq {reply.get("seq")}')
+    try:
+        tb.write('battery/level', b'\x01')
+        r.check(False, 'a write to read-only battery/level is refused over the air')
+    except AttError as e:
+        r.check(e.code == 0x03, f'a write to read-only battery/level is refused over the air ({e})')
+    stray = w.watcher.wait_event(lambda e: e['event'] == 'write' and e['char'] == 'battery/level', 1)
+    r.check(stray is None, 'and no write event is reported for it')
+
+
+def scenario_notify(r, w):
+    tb = w.tb
+    tb.subscribe('battery/level')
+    event = w.watcher.wait_event(lambda e: e['event'] == 'subscribed' and e['char'] == 'battery/level', 10)
+    r.check(event is not None, 'the watching client saw `subscribed` for battery/level')
+    reply = w.waiter.ok('set', char='battery/level', typed=42, notify=True)
+    r.say('client', f'set battery/level 42 --notify: notified={reply["notified"]} subscribed={reply["subscribed"]}')
+    r.check(reply['notified'] and reply['subscribed'], 'gattd says it notified a subscribed central')
+    value = tb.wait_notification('battery/level', 10)
+    r.say('central', f'notification battery/level = {value.hex() if value is not None else "(none)"}')
+    r.check(value == b'\x2a', 'the central received the notification 2a (42)')
+
+    reply = w.waiter.ok('set', char='battery/level', typed=41, notify=False)
+    r.check(not reply['notified'], 'set with "notify": false does not notify (gattd says)')
+    value = tb.wait_notification('battery/level', 2)
+    r.check(value is None, 'and the central receives nothing within 2 s')
+    value = tb.read('battery/level')
+    r.check(value == b'\x29', f'the central reads the new value 29 (41): {value.hex()}')
+    w.expected['battery/level'] = b'\x29'
+
+    tb.subscribe('console/tx')
+    text = 'hello, central'
+    w.watcher.wait_event(lambda e: e['event'] == 'subscribed' and e['char'] == 'console/tx', 10)
+    reply = w.waiter.ok('set', char='console/tx', typed=text)
+    value = tb.wait_notification('console/tx', 10)
+    r.say('central', f'notification console/tx = {value!r}')
+    r.check(value == text.encode(), f'console/tx notified "{text}" (notified={reply["notified"]})')
+    w.expected['console/tx'] = text.encode()
+
+
+def shown(value):
+    """A value as a person reads it: the number of one byte, else text when it is text."""
+    if len(value) == 1:
+        return f'{value[0]} (0x{value.hex()})'
+    if value and all(32 <= b < 127 for b in value):
+        return repr(value.decode())
+    return value.hex()
+
+
+def come_back(r, w, what, restore, unregistered_reasons, set_while_down=None):
+    """The shared part of scenarios 4-6: with a next-write waiting, take the stack
+    down by `what`, bring it back with restore(), and check that the central can
+    connect, reads the latest values and writes reach next-write again."""
+    tb = w.tb
+    Testbed.drain_captures(w.waiter, 'console/rx')
+    w.watcher.drain(0.2)
+    w.watcher.events.clear()  # only what this disturbance causes counts below
+    first_event = len(w.watcher.history)
+    pending = w.waiter.send('next-write', char='console/rx')
+    before = {i: c.value_handle for i, c in tb.chars.items()}
+    what()
+    reply = w.waiter.reply(pending, timeout=15)
+    code = reply.get('error', {}).get('code')
+    r.check(not reply.get('ok') and code == 'disconnected',
+            f'the waiting next-write ended with `{code}`: {reply.get("error", {}).get("message")}')
+    event = w.watcher.wait_event(lambda e: e['event'] == 'unregistered', 10)
+    r.check(event is not None and event.get('reason') in unregistered_reasons,
+            f'the watching client saw `unregistered` ({event.get("reason") if event else "none"}; '
+            f'expected {" or ".join(unregistered_reasons)})')
+    lost = tb.wait_link_lost(10)
+    r.say('central', 'link dropped' if lost else 'link still up after 10 s: closing it')
+    tb.disconnect()
+    if set_while_down:
+        char_id, typed, raw = set_while_down
+        w.waiter.ok('set', char=char_id, typed=typed)
+        w.expected[char_id] = raw
+        r.say('client', f'set {char_id} {typed!r} while the services are off the air')
+
+    restore()
+    start = time.monotonic()
+    try:
+        tb.connect(RECONNECT_DEADLINE_S)
+    except CentralError as e:
+        status = tb.stack.gattd_status()
+        r.say('gattd', f'status: {status}')
+        r.require(False, f'the central connects again within {RECONNECT_DEADLINE_S:.0f} s ({e})')
+    r.check(True, f'the central connected again {time.monotonic() - start:.1f} s after the stack came back, '
+                  f'nobody acting')
+    if tb.last_connect_note:
+        r.say('central', tb.last_connect_note)
+    after = {i: c.value_handle for i, c in tb.chars.items()}
+    r.say('central', 'handles unchanged' if after == before else f'handles changed: {before} -> {after}')
+    for char_id, want in sorted(w.expected.items()):
+        value = tb.read(char_id)
+        r.check(value == want, f'reads {char_id} = {shown(value)} (last set: {shown(want)})')
+    event = w.watcher.wait_event(lambda e: e['event'] == 'registered', 10)
+    r.check(event is not None, f'the watching client saw `registered` again ({event})')
+    r.say('client', 'events meanwhile: ' + ', '.join(
+        e['event'] + '(' + ','.join(str(v) for k, v in e.items() if k != 'event') + ')'
+        for e in w.watcher.history[first_event:]))
+    note = f'back after {unregistered_reasons[0]}\n'.encode()
+    tb.write('console/rx', note)
+    reply = w.waiter.request('next-write', char='console/rx', timeout_ms=10000, timeout=15)
+    r.check(reply.get('ok') and reply['value'] == note.hex(),
+            f'a write after the return reaches next-write (seq {reply.get("seq")})')
+
+
+def scenario_power_cycles(r, w):
+    tb = w.tb
+    for cycle in (1, 2, 3):
+        level = 40 - cycle
+        w.waiter.ok('set', char='battery/level', typed=level)
+        w.expected['battery/level'] = bytes([level])
+        r.say('client', f'power cycle {cycle}/3: set battery/level {level} before power-off')
+        tx = f'cycle {cycle} text'
+        come_back(r, w,
+                  lambda: tb.stack.power(tb.stack.peripheral, False),
+                  lambda: tb.stack.power(tb.stack.peripheral, True),
+                  ['adapter-down'],
+                  set_while_down=('console/tx', tx, tx.encode()) if cycle == 2 else None)
+
+
+def scenario_bluetoothd_restart(r, w):
+    tb = w.tb
+    # A clean stop powers the adapters down and removes them before bluetoothd
+    # leaves the bus, so gattd may first say adapter-down; a crash says nothing first.
+    for level, how, stop, reasons in (
+            (77, 'stopped cleanly (SIGTERM)', tb.stack.stop_bluetoothd, ['adapter-down', 'adapter-removed', 'bluez-gone']),
+            (78, 'killed (SIGKILL)', tb.stack.kill_bluetoothd, ['bluez-gone'])):
+        w.waiter.ok('set', char='battery/level', typed=level)
+        w.expected['battery/level'] = bytes([level])
+        r.say('stack', f'bluetoothd {how}, then started again; battery/level set to {level} before')
+        come_back(r, w, stop, tb.stack.start_bluetoothd, reasons)
+        r.check(tb.stack.alive('gattd'), 'gattd is still running')
+
+
+def scenario_controller_replug(r, w):
+    tb = w.tb
+    w.waiter.ok('set', char='battery/level', typed=55)
+    w.expected['battery/level'] = bytes([55])
+
+    def replug():
+        tb.stack.start_btvirt()
+        r.say('stack', 'btvirt started again: ' + ', '.join(
+            f'hci{i} {a}' for a, (i, _) in sorted(tb.stack.controllers().items())))
+
+    # The kernel powers a controller down before it removes it, and bluetoothd
+    # says so (Powered=false) before InterfacesRemoved: either reason is right.
+    come_back(r, w, tb.stack.stop_btvirt, replug, ['adapter-removed', 'adapter-down'])
+    r.check(tb.stack.alive('gattd'), 'gattd is still running')
+
+
+def needs_gattd(func):
+    """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
+    def run(r, w):
+        r.require(w.watcher is not None, 'gattd came up in scenario 1 (it did not, so this cannot run)')
+        func(r, w)
+    return run
+
+
+SCENARIOS = [
+    ('the central discovers the configured services and reads their values', scenario_discover_and_read),
+    ('central writes reach `watch` and `next-write`', scenario_writes),
+    ('`set` notifies the subscribed central', scenario_notify),
+    ('three power cycles of the peripheral\'s controller', scenario_power_cycles),
+    ('bluetoothd stopped, then killed, and started again each time', scenario_bluetoothd_restart),
+    ('the controller removed and added back (btvirt restarted)', scenario_controller_replug),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--gattd', required=True)
+    parser.add_argument('--source-root', required=True)
+    parser.add_argument('--results', required=True)
+    parser.add_argument('--only', action='append', default=[])
+    args = parser.parse_args()
+
+    tb = Testbed(args.results, args.gattd, args.source_root)
+    runner = Runner(args.results, tb.stack.log_sizes)
+    world = World(tb)
+    start = time.monotonic()
+    try:
+        tb.start_lower_stack()
+    except (StackError, OSError) as e:
+        print(f'vm: FAIL: the stack below gattd did not come up: {e}', flush=True)
+        return runner.finish(len(SCENARIOS))
+    print(f'vm: stack up in {time.monotonic() - start:.1f} s: gattd on {tb.stack.peripheral}, '
+          f'central on {tb.stack.central}', flush=True)
+    chosen = [(i + 1, title, func) for i, (title, func) in enumerate(SCENARIOS)
+              if not args.only or any(o in title or o == str(i + 1) for o in args.only)]
+    for number, title, func in chosen:
+        runner.run(number, len(SCENARIOS), title, needs_gattd(func) if number > 1 else func, world)
+        if not tb.stack.alive('gattd') and number > 1:
+            print(f'vm: gattd is not running any more (exit status {tb.stack.procs["gattd"].returncode})',
+                  flush=True)
+    code = tb.stack.stop_gattd()
+    print(f'vm: gattd stopped on SIGTERM with exit status {code}' if code is not None
+          else 'vm: gattd was not running at the end', flush=True)
+    tb.stack.stop()
+    # The gattd <-> bluetoothd conversation, for comparing with the fake BlueZ.
+    with open(os.path.join(args.results, 'dbus-monitor.log'), errors='replace') as src, \
+            open(os.path.join(args.results, 'bluez-calls.txt'), 'w') as out:
+        bus_log.condense(src, out)
+    return runner.finish(len(chosen))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

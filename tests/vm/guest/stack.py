@@ -1,0 +1,243 @@
+"""stack.py: the Bluetooth stack inside the test VM, and gattd on top of it.
+
+Starts and stops each piece the scenarios need to disturb: the system bus,
+btvirt (the virtual controllers, hci_vhci), bluetoothd, gattd. Every process
+logs into the results directory (shared with the host), one file each; a
+restarted process appends to its file after a marker line.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+from gattd_client import GattdClient, GattdClientError
+
+BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
+SOCKET = '/run/gattd/gattd.sock'
+CONFIG_DIR = '/tmp/gattd-config'
+
+
+class StackError(Exception):
+    pass
+
+
+def wait_for(what, predicate, timeout, interval=0.25):
+    """Poll predicate() until it returns something true; raise StackError at timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise StackError(f'timed out after {timeout:.0f} s waiting for {what}')
+        time.sleep(interval)
+
+
+class Stack:
+    def __init__(self, results, gattd, source_root):
+        self.results, self.gattd, self.source_root = results, gattd, source_root
+        self.procs = {}
+        self.peripheral = None  # the controller gattd serves on: address
+        self.central = None     # the controller the central uses: address
+
+    # Logs.
+    def log_path(self, name):
+        return os.path.join(self.results, name + '.log')
+
+    def _log_file(self, name, note):
+        f = open(self.log_path(name), 'a')
+        f.write(f'==== {time.strftime("%H:%M:%S")} {note} ====\n')
+        f.flush()
+        return f
+
+    def log_sizes(self):
+        sizes = {}
+        for entry in os.listdir(self.results):
+            if entry.endswith('.log') and entry != 'dbus-monitor.log':
+                sizes[entry] = os.path.getsize(os.path.join(self.results, entry))
+        return sizes
+
+    def _spawn(self, name, argv, note=None):
+        log = self._log_file(name, note or 'started: ' + ' '.join(argv))
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def _stop(self, name, sig=signal.SIGTERM, timeout=10):
+        proc = self.procs.pop(name, None)
+        if not proc or proc.poll() is not None:
+            return None
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def alive(self, name):
+        proc = self.procs.get(name)
+        return proc is not None and proc.poll() is None
+
+    # The base system.
+    def start_bus(self):
+        for module in ('hci_vhci',):
+            subprocess.run(['modprobe', module], check=True)
+        # Every HCI packet and management command of every controller, decoded.
+        # Not a .log: too long to print when a scenario fails; read it in the results.
+        btmon_out = open(os.path.join(self.results, 'btmon.txt'), 'a')
+        self.procs['btmon'] = subprocess.Popen(['btmon'], stdout=btmon_out, stderr=subprocess.STDOUT)
+        btmon_out.close()
+        os.makedirs('/run/dbus', exist_ok=True)
+        self._spawn('dbus-daemon', ['dbus-daemon', '--system', '--nofork', '--nopidfile'])
+        wait_for('the system bus', lambda: os.path.exists('/run/dbus/system_bus_socket'), 20)
+        # Every message on the bus, for comparing bluetoothd's calls with the fake BlueZ.
+        monitor = open(os.path.join(self.results, 'dbus-monitor.log'), 'a')
+        self.procs['dbus-monitor'] = subprocess.Popen(['dbus-monitor', '--system'], stdout=monitor,
+                                                      stderr=subprocess.STDOUT)
+        monitor.close()
+
+    # Controllers.
+    def controllers(self):
+        """{address: (index, powered)} as the kernel's management interface reports them."""
+        out = subprocess.run(['btmgmt', 'info'], capture_output=True, text=True, timeout=20).stdout
+        found = {}
+        index = None
+        for line in out.splitlines():
+            m = re.match(r'^hci(\d+):', line)
+            if m:
+                index = int(m.group(1))
+                continue
+            m = re.match(r'^\s+addr ([0-9A-F:]{17})', line)
+            if m and index is not None:
+                found[m.group(1)] = [index, False]
+            m = re.match(r'^\s+current settings: (.*)', line)
+            if m and index is not None:
+                for address, entry in found.items():
+                    if entry[0] == index:
+                        entry[1] = 'powered' in m.group(1).split()
+        return {address: tuple(entry) for address, entry in found.items()}
+
+    def index_of(self, address):
+        entry = self.controllers().get(address)
+        return entry[0] if entry else None
+
+    def start_btvirt(self):
+        """Two virtual LE controllers that hear each other (btvirt's first one fails its
+        reset and goes away); the lower index serves gattd, the other is the central."""
+        self._spawn('btvirt', ['btvirt', '-l3'])
+        found = wait_for('two virtual controllers', lambda: len(self.controllers()) >= 2 and self.controllers(), 30)
+        ordered = sorted(found, key=lambda address: found[address][0])
+        if self.peripheral is None:
+            self.peripheral, self.central = ordered[0], ordered[1]
+        return found
+
+    def stop_btvirt(self):
+        self._stop('btvirt')
+        wait_for('the virtual controllers to go', lambda: not self.controllers(), 30)
+
+    def power(self, address, on):
+        index = self.index_of(address)
+        if index is None:
+            raise StackError(f'no controller with address {address}')
+        state = 'on' if on else 'off'
+        p = subprocess.run(['btmgmt', '--index', str(index), 'power', state], capture_output=True, text=True,
+                           timeout=20)
+        with open(self.log_path('btmgmt'), 'a') as log:
+            log.write(f'$ btmgmt --index {index} power {state}\n{p.stdout}{p.stderr}')
+        if 'failed' in p.stdout + p.stderr:
+            raise StackError(f'btmgmt power {state} on hci{index} failed: {p.stdout.strip()} {p.stderr.strip()}')
+        wait_for(f'hci{index} powered {state}',
+                 lambda: self.controllers().get(address, (None, None))[1] == on, 20)
+
+    def drop_link(self, local, peer):
+        """Take down the LE link between two controllers (HCI Disconnect via mgmt)."""
+        index = self.index_of(local)
+        if index is None:
+            return
+        p = subprocess.run(['btmgmt', '--index', str(index), 'disconnect', '-t', '1', peer],
+                           capture_output=True, text=True, timeout=20)
+        with open(self.log_path('btmgmt'), 'a') as log:
+            log.write(f'$ btmgmt --index {index} disconnect -t 1 {peer}\n{p.stdout}{p.stderr}')
+
+    # bluetoothd.
+    def bluez_on_bus(self):
+        p = subprocess.run(['dbus-send', '--system', '--print-reply', '--dest=org.freedesktop.DBus',
+                            '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.bluez'],
+                           capture_output=True, text=True, timeout=20)
+        return 'boolean true' in p.stdout
+
+    def start_bluetoothd(self):
+        # -E: experimental interfaces, as on a developer's machine; -d: debug log.
+        self._spawn('bluetoothd', [BLUETOOTHD, '-n', '-E', '-d'])
+        wait_for('bluetoothd on the bus', self.bluez_on_bus, 30)
+
+    def stop_bluetoothd(self):
+        """SIGTERM: a clean shutdown (bluetoothd releases what it can)."""
+        self._stop('bluetoothd', signal.SIGTERM)
+        wait_for('org.bluez to leave the bus', lambda: not self.bluez_on_bus(), 20)
+
+    def kill_bluetoothd(self):
+        """SIGKILL: a crash, no clean shutdown, no Release calls."""
+        self._stop('bluetoothd', signal.SIGKILL)
+        wait_for('org.bluez to leave the bus', lambda: not self.bluez_on_bus(), 20)
+
+    # gattd.
+    def write_config(self):
+        """The shipped example config, pinned to the peripheral controller by address."""
+        shutil.rmtree(CONFIG_DIR, ignore_errors=True)
+        shutil.copytree(os.path.join(self.source_root, 'conf'), CONFIG_DIR)
+        path = os.path.join(CONFIG_DIR, 'gattd.conf')
+        with open(path) as f:
+            text = f.read()
+        text, count = re.subn(r'(?m)^Adapter=.*$', f'Adapter={self.peripheral}', text)
+        if count != 1:
+            raise StackError(f'conf/gattd.conf has {count} Adapter= lines; expected one')
+        with open(path, 'w') as f:
+            f.write(text)
+
+    def start_gattd(self):
+        self.write_config()
+        os.makedirs(os.path.dirname(SOCKET), exist_ok=True)
+        # --verbose: its debug lines are what a failed scenario's log shows.
+        argv = [self.gattd, '--config-dir', CONFIG_DIR, '--socket', SOCKET, '--verbose']
+        self._spawn('gattd', argv)
+        wait_for('gattd\'s socket', lambda: os.path.exists(SOCKET) or not self.alive('gattd'), 20)
+        if not self.alive('gattd'):
+            raise StackError(f'gattd exited with status {self.procs["gattd"].returncode} at start')
+
+    def stop_gattd(self):
+        return self._stop('gattd')
+
+    def client(self, name='client'):
+        return GattdClient(SOCKET, name)
+
+    def gattd_status(self):
+        try:
+            c = self.client('status')
+            try:
+                return c.ok('status', timeout=5)
+            finally:
+                c.close()
+        except (OSError, GattdClientError):
+            return None
+
+    def wait_on_air(self, timeout):
+        """Until gattd says its services are registered and advertised."""
+        def on_air():
+            status = self.gattd_status()
+            return status if status and status.get('on_air') and status.get('advertising') else None
+        return wait_for('gattd to report its services on the air', on_air, timeout, 0.5)
+
+    # All of it.
+    def start(self):
+        self.start_bus()
+        self.start_btvirt()
+        self.start_bluetoothd()
+        self.start_gattd()
+
+    def stop(self):
+        for name in ('gattd', 'bluetoothd', 'btvirt', 'dbus-monitor', 'dbus-daemon', 'btmon'):
+            self._stop(name)
