@@ -466,12 +466,16 @@ static void query_owner_reply(DBusPendingCall *call, void *data)
 
 	dbus_pending_call_unref(bluez->owner_query);
 	bluez->owner_query = NULL;
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+	/* A NameOwnerChanged that arrived first already told us. */
+	if (bluez->owner)
+		return;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
 		log_notice(BLUEZ_SERVICE " is not on the bus; waiting for bluetoothd");
+		emit_simple(bluez, LC_EV_BLUEZ_ABSENT);
 		return;
 	}
-	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID) && !bluez->owner)
-		set_owner(bluez, owner);
+	set_owner(bluez, owner);
 }
 
 static gboolean bus_lost_idle(gpointer data)
@@ -574,8 +578,8 @@ static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
 		bluez->selected = NULL;
 		g_free(bluez->registered_on);
 		bluez->registered_on = NULL;
-		notify_adapter_changed(bluez);
 		emit_simple(bluez, LC_EV_ADAPTER_REMOVED);
+		notify_adapter_changed(bluez);
 	} else if (info == bluez->selected && lost_adv) {
 		emit_simple(bluez, LC_EV_ADV_MANAGER_REMOVED);
 	}
@@ -970,11 +974,14 @@ bool bluez_get_adapter_powered(Bluez *bluez)
 
 char *bluez_describe(Bluez *bluez)
 {
-	const char *name = bluez_get_adapter_name(bluez);
+	/* Never NULL in a format: between an adapter's removal and its event there is none. */
+	const char *name = bluez_get_adapter_name(bluez) ? bluez_get_adapter_name(bluez) : "no adapter";
 
 	switch (bluez->lc.state) {
 	case LC_STATE_NO_BUS:
 		return g_strdup("waiting for the system bus");
+	case LC_STATE_LOOKING_FOR_BLUEZ:
+		return g_strdup("looking for bluetoothd");
 	case LC_STATE_NO_BLUEZ:
 		return g_strdup("waiting for bluetoothd");
 	case LC_STATE_DISCOVERING:

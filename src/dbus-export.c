@@ -244,6 +244,15 @@ static DBusMessage *properties_get_all(ExportedObject *obj, DBusMessage *msg)
 	return reply;
 }
 
+static bool variant_has_signature(DBusMessageIter *variant, const char *sig)
+{
+	char *actual = dbus_message_iter_get_signature(variant);
+	bool same = actual && strcmp(actual, sig) == 0;
+
+	dbus_free(actual);
+	return same;
+}
+
 static DBusMessage *properties_set(ExportedObject *obj, DBusMessage *msg)
 {
 	const char *iface_name, *prop_name;
@@ -267,7 +276,7 @@ static DBusMessage *properties_set(ExportedObject *obj, DBusMessage *msg)
 		return error;
 	if (!p->set)
 		return dbus_error_reply(msg, -EROFS, "property %s is read-only", prop_name);
-	if (strcmp(dbus_message_iter_get_signature(&variant), p->sig) != 0)
+	if (!variant_has_signature(&variant, p->sig))
 		return dbus_error_reply(msg, -EINVAL, "property %s has type %s", prop_name, p->sig);
 	r = p->set(&variant, e->object);
 	if (r < 0)

@@ -68,6 +68,7 @@ bool lifecycle_is_settled(const Lifecycle *lc)
 	case LC_STATE_ADVERTISING:
 		return true;
 	case LC_STATE_NO_BUS:
+	case LC_STATE_LOOKING_FOR_BLUEZ:
 	case LC_STATE_DISCOVERING:
 	case LC_STATE_REGISTERING:
 	case LC_STATE_ADVERTISE_START:
@@ -203,7 +204,7 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 			return false;
 		out->actions |= LC_ACT_CANCEL_RETRY;
 		lc->attempts = 0;
-		lc->state = LC_STATE_NO_BLUEZ;
+		lc->state = LC_STATE_LOOKING_FOR_BLUEZ;
 		return true;
 
 	case LC_EV_BUS_LOST: {
@@ -216,7 +217,7 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 	}
 
 	case LC_EV_BLUEZ_APPEARED:
-		if (s != LC_STATE_NO_BLUEZ)
+		if (s != LC_STATE_NO_BLUEZ && s != LC_STATE_LOOKING_FOR_BLUEZ)
 			return false;
 		lc->attempts = 0;
 		lc->state = LC_STATE_DISCOVERING;
@@ -227,6 +228,12 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		if (s == LC_STATE_NO_BUS || s == LC_STATE_NO_BLUEZ)
 			return false;
 		forget_bluez_side(lc, out, LC_STATE_NO_BLUEZ);
+		return true;
+
+	case LC_EV_BLUEZ_ABSENT:
+		if (s != LC_STATE_LOOKING_FOR_BLUEZ)
+			return false;
+		lc->state = LC_STATE_NO_BLUEZ;
 		return true;
 
 	case LC_EV_DISCOVERED:
@@ -417,6 +424,7 @@ const char *lifecycle_state_name(LcState state)
 {
 	static const char *const names[] = {
 		[LC_STATE_NO_BUS] = "NO_BUS",
+		[LC_STATE_LOOKING_FOR_BLUEZ] = "LOOKING_FOR_BLUEZ",
 		[LC_STATE_NO_BLUEZ] = "NO_BLUEZ",
 		[LC_STATE_DISCOVERING] = "DISCOVERING",
 		[LC_STATE_DISCOVER_RETRY] = "DISCOVER_RETRY",
@@ -443,6 +451,7 @@ const char *lifecycle_event_name(LcEventType type)
 		[LC_EV_BUS_LOST] = "bus-lost",
 		[LC_EV_BLUEZ_APPEARED] = "bluez-appeared",
 		[LC_EV_BLUEZ_VANISHED] = "bluez-vanished",
+		[LC_EV_BLUEZ_ABSENT] = "bluez-absent",
 		[LC_EV_DISCOVERED] = "discovered",
 		[LC_EV_DISCOVER_FAILED] = "discover-failed",
 		[LC_EV_ADAPTER_ADDED] = "adapter-added",

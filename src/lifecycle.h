@@ -12,6 +12,7 @@
 
 typedef enum {
 	LC_STATE_NO_BUS,            /* not connected to the bus; (re)connect pending */
+	LC_STATE_LOOKING_FOR_BLUEZ, /* connected; asking the bus who owns org.bluez */
 	LC_STATE_NO_BLUEZ,          /* connected; org.bluez has no owner */
 	LC_STATE_DISCOVERING,       /* GetManagedObjects on org.bluez in flight */
 	LC_STATE_DISCOVER_RETRY,    /* GetManagedObjects failed; waiting to retry */
@@ -31,6 +32,7 @@ typedef enum {
 	LC_EV_BUS_LOST,             /* connection dropped, or a connect attempt failed */
 	LC_EV_BLUEZ_APPEARED,       /* org.bluez got an owner */
 	LC_EV_BLUEZ_VANISHED,       /* org.bluez lost its owner */
+	LC_EV_BLUEZ_ABSENT,         /* the bus says org.bluez has no owner (answer to our question) */
 	LC_EV_DISCOVERED,           /* GetManagedObjects done; .adapter says if one matched */
 	LC_EV_DISCOVER_FAILED,
 	LC_EV_ADAPTER_ADDED,        /* a matching adapter with GattManager1 appeared */

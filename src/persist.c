@@ -11,10 +11,10 @@
  * longer parses as a value.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h> /* renameat() */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -255,6 +255,8 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 	if (!parse_fields(obj, req, err))
 		return NULL;
 	req->id = id ? json_node_copy(id) : NULL;
+	/* err->id is only for error replies. */
+	proto_error_clear(err);
 	return g_steal_pointer(&req);
 }
 

@@ -12,6 +12,7 @@
 
 struct ServiceManager {
 	bool ready;
+	bool watchdog_wanted;   /* start pinging once READY=1 is out */
 	guint watchdog_id;
 	char *last_status;
 };
@@ -49,12 +50,16 @@ void service_manager_free(ServiceManager *sm)
 	g_free(sm);
 }
 
-void service_manager_start_watchdog(ServiceManager *sm)
+/* systemd counts the watchdog from READY=1 on: ping from then. */
+static void watchdog_begin(ServiceManager *sm)
 {
 #if HAVE_LIBSYSTEMD
 	uint64_t usec = 0;
-	int r = sd_watchdog_enabled(0, &usec);
+	int r;
 
+	if (!sm->watchdog_wanted || sm->watchdog_id)
+		return;
+	r = sd_watchdog_enabled(0, &usec);
 	if (r < 0)
 		log_warning("cannot read the watchdog settings: %s, ignoring", g_strerror(-r));
 	if (r <= 0 || usec == 0)
@@ -62,10 +67,16 @@ void service_manager_start_watchdog(ServiceManager *sm)
 	/* Half the interval, as sd_watchdog_enabled(3) advises; at least 1 ms. */
 	sm->watchdog_id = g_timeout_add(MAX(usec / 2000, 1), watchdog_ping, sm);
 	log_info("watchdog: pinging systemd every %" G_GUINT64_FORMAT " ms", MAX(usec / 2000, 1));
-	notify("WATCHDOG=1");
 #else
 	(void)sm;
 #endif
+}
+
+void service_manager_start_watchdog(ServiceManager *sm)
+{
+	sm->watchdog_wanted = true;
+	if (sm->ready)
+		watchdog_begin(sm);
 }
 
 void service_manager_status(ServiceManager *sm, const char *status)
@@ -93,6 +104,7 @@ void service_manager_ready(ServiceManager *sm, const char *status)
 	sm->last_status = g_strdup(status);
 	line = g_strconcat("READY=1\nSTATUS=", status, NULL);
 	notify(line);
+	watchdog_begin(sm);
 }
 
 bool service_manager_is_ready(ServiceManager *sm)

@@ -55,9 +55,10 @@ class LocalClient:
 
     def __init__(self, test, path=None, read=True):
         self.test = test
+        self._watch = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         test.addCleanup(self.close)
-        self.sock.connect(path or test.socket_path)
+        self.sock.connect(path or test.socket_path)     # on failure the cleanup closes it
         self.sock.setblocking(False)
         self.buffer = b''
         self.lines = []             # every line received, parsed, in order
@@ -67,7 +68,6 @@ class LocalClient:
         self.error = None           # OSError that ended the connection, if any
         self._event_cursor = 0
         self._next_id = 0
-        self._watch = None
         if read:
             self.start_reading()
 
@@ -123,6 +123,19 @@ class LocalClient:
         request.update(fields)
         self.send_line(json.dumps(request).encode() + b'\n')
         return self._next_id
+
+    def send_many(self, cmd, fields_list):
+        """Send one request per fields dict, fresh ids, all in one write (a client
+        that pipelines a burst); returns the ids."""
+        ids, lines = [], []
+        for fields in fields_list:
+            self._next_id += 1
+            request = dict(cmd=cmd, id=self._next_id)
+            request.update(fields)
+            ids.append(self._next_id)
+            lines.append(json.dumps(request).encode() + b'\n')
+        self.send_line(b''.join(lines))
+        return ids
 
     def wait_reply(self, request_id):
         self.test.wait_until(lambda: request_id in self.replies or self.eof,

@@ -22,6 +22,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -179,6 +180,8 @@ class GattdTestCase(unittest.TestCase):
         self.gattd = None
         self.gattd_log_path = os.path.join(self.tmpdir, 'gattd.log')
         self.socket_path = os.path.join(self.tmpdir, 'gattd.sock')
+        # $STATE_DIRECTORY of every gattd the test starts (Persist=true values).
+        self.state_dir = os.path.join(self.tmpdir, 'state')
         self.expect_gattd_running = False
         self.bus_daemon = None
         self.bus_address = self._start_bus()
@@ -292,33 +295,43 @@ class GattdTestCase(unittest.TestCase):
         return write_config_dir(directory, daemon_keys, advertising_keys, services)
 
     def gattd_env(self):
-        """The environment gattd runs in: the private bus as the system bus."""
+        """The environment gattd runs in: the private bus as the system bus, the
+        test's own state directory, and nothing of a service manager (the runner
+        itself may run under systemd)."""
         env = dict(os.environ)
         for key in ('DBUS_SESSION_BUS_ADDRESS', 'DBUS_STARTER_ADDRESS', 'DBUS_STARTER_BUS_TYPE',
-                    'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'LISTEN_FDS', 'LISTEN_PID'):
+                    'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID',
+                    'LISTEN_FDNAMES', 'JOURNAL_STREAM'):
             env.pop(key, None)
         env['DBUS_SYSTEM_BUS_ADDRESS'] = self.bus_address
+        env['STATE_DIRECTORY'] = self.state_dir
         env.setdefault('G_DEBUG', 'fatal-criticals')
         return env
 
-    def start_gattd(self, config_dir=None, start_bluez=True, args=(), listen_fd=None, **config):
+    def start_gattd(self, config_dir=None, start_bluez=True, args=(), listen_fd=None, env=None,
+                    launcher=(), **config):
         """Start bluetoothd (the fake) unless told not to, then gattd (with extra
         command line args, if given). listen_fd: a listening socket passed the way
-        systemd socket activation passes it (fd 3, LISTEN_FDS=1, LISTEN_PID)."""
+        systemd socket activation passes it (fd 3, LISTEN_FDS=1, LISTEN_PID).
+        env: variables added to gattd_env(). launcher: a command that execs gattd
+        in its own process (e.g. systemd-socket-activate ...), so that self.gattd
+        is gattd once it runs."""
         if start_bluez and not self.fake.running:
             self.fake.start()
         if config_dir is None:
             config_dir = self.config_dir(**config)
-        command = gattd_command('--config-dir', config_dir, '--verbose', *args)
+        command = list(launcher) + gattd_command('--config-dir', config_dir, '--verbose', *args)
         pass_fds = ()
         if listen_fd is not None:
             # LISTEN_PID must be gattd's pid: sh sets it to its own, then execs.
             command = ['sh', '-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@" 3<&%d %d<&-' % (listen_fd, listen_fd),
                        'sh'] + command
             pass_fds = (listen_fd,)
+        process_env = self.gattd_env()
+        process_env.update(env or {})
         with open(self.gattd_log_path, 'a') as log:
             self.gattd = subprocess.Popen(
-                command, env=self.gattd_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                command, env=process_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 pass_fds=pass_fds, preexec_fn=_child_dies_with(os.getpid()))
         self.addCleanup(self._stop_process, self.gattd)
         self.expect_gattd_running = True
@@ -348,6 +361,20 @@ class GattdTestCase(unittest.TestCase):
         self.assertEqual([(r.path, r.adapter, r.ended) for r in active],
                          [(r.path, r.adapter, 'unregistered') for r in active],
                          'what gattd left registered at exit (expected everything unregistered)')
+
+    def kill_gattd(self):
+        """SIGKILL (a crash, or the OOM killer): gattd says goodbye to nobody.
+        Returns once bluetoothd (the fake) has freed what gattd had registered."""
+        self.expect_gattd_running = False
+        self.gattd.kill()
+        self.gattd.wait()
+        self.wait_until(lambda: self.fake.active_app() is None and self.fake.active_advert() is None,
+                        'bluetoothd to notice that gattd is gone')
+
+    def gattd_log(self):
+        """Everything every gattd of this test logged so far."""
+        with open(self.gattd_log_path, errors='replace') as f:
+            return f.read()
 
     @contextlib.contextmanager
     def gattd_frozen(self):
@@ -397,6 +424,22 @@ class GattdTestCase(unittest.TestCase):
                         'the advertisement to be on the air on %s' % adapter)
         self.sync_with_gattd()
         return self.fake.active_advert(adapter)
+
+    def socket_accepts(self, path=None):
+        """Whether a client can connect to path (gattd's socket by default) now:
+        the socket file appears at bind(), connections succeed only after listen()."""
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(path or self.socket_path)
+            return True
+        except (FileNotFoundError, ConnectionRefusedError):
+            return False
+        finally:
+            probe.close()
+
+    def wait_listening(self, path=None):
+        """Wait until a client can connect to path (gattd's socket by default)."""
+        self.wait_until(lambda: self.socket_accepts(path), 'a listening socket at %s' % (path or self.socket_path))
 
     def gattd_bus_name(self):
         """gattd's unique name on the bus, or None while it is not connected."""

@@ -32,10 +32,6 @@ class SlowClientTest(GattdTestCase):
     def clients_connected(self):
         return self.fast.ok('status')['clients']
 
-    def gattd_log(self):
-        with open(self.gattd_log_path, errors='replace') as f:
-            return f.read()
-
     def test_client_that_stops_reading_events_is_disconnected_while_another_gets_every_event(self):
         slow = LocalClient(self)
         slow.watch()
@@ -131,8 +127,7 @@ class VanishingClientTest(GattdTestCase):
         self.assertEqual(self.other.ok('next-write', char='battery/command', timeout_ms=5000)['value'],
                          b'not lost'.hex())
 
-    # gattd bug: cmd_next_write() pops the write before sending the reply; when the
-    # send fails (EPIPE: the client is gone) the write is dropped with the client.
+    # The reply to next-write fails (EPIPE: the client is gone): the write goes back.
     def test_queued_write_taken_by_a_client_that_already_vanished_stays_queued(self):
         self.fake.write_value(COMMAND, b'keep me')
         gone = LocalClient(self, read=False)

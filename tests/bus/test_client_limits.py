@@ -237,10 +237,6 @@ class SocketFileTest(GattdTestCase):
         return subprocess.run(gattd_command('--config-dir', config_dir), env=self.gattd_env(),
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=EXIT_TIMEOUT)
 
-    def gattd_log(self):
-        with open(self.gattd_log_path, errors='replace') as f:
-            return f.read()
-
     def test_stale_socket_file_is_replaced_at_start(self):
         stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         stale.bind(self.socket_path)

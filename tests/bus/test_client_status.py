@@ -1,6 +1,5 @@
 """hello, status and list over the socket: what gattd reports matches the lifecycle and the config."""
 
-import os
 import unittest
 
 from clients import LocalClient
@@ -58,7 +57,7 @@ class StatusTest(GattdTestCase):
 
     def test_status_before_bluetoothd_ever_appeared(self):
         self.start_gattd(start_bluez=False)
-        self.wait_until(lambda: os.path.exists(self.socket_path), 'gattd to listen')
+        self.wait_listening()
         client = LocalClient(self)
         # NO_BUS until gattd's Hello is answered, then NO_BLUEZ.
         self.wait_until(lambda: client.ok('status')['state'] == 'NO_BLUEZ', 'gattd to wait for bluetoothd')

@@ -62,7 +62,7 @@ static void test_first_registration_then_advertising(void **state)
 	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
 	feed(&lc, LC_EV_START);
 	out = feed(&lc, LC_EV_BUS_CONNECTED);
-	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	assert_int_equal(out.new_state, LC_STATE_LOOKING_FOR_BLUEZ);
 	out = feed(&lc, LC_EV_BLUEZ_APPEARED);
 	assert_int_equal(out.new_state, LC_STATE_DISCOVERING);
 	assert_int_equal(out.actions, LC_ACT_DISCOVER);
@@ -242,7 +242,7 @@ static void test_bus_loss_reconnects_with_growing_backoff(void **state)
 	assert_int_equal(out.retry_ms, 2 * RETRY_MIN);
 	feed(&lc, LC_EV_RETRY_TIMER);
 	out = feed(&lc, LC_EV_BUS_CONNECTED);
-	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	assert_int_equal(out.new_state, LC_STATE_LOOKING_FOR_BLUEZ);
 	assert_int_equal(lc.attempts, 0);
 }
 
@@ -475,6 +475,27 @@ static void test_settled_states_are_the_waiting_and_registered_ones(void **state
 	assert_true(lifecycle_is_settled(&lc)); /* waiting for bluetoothd */
 }
 
+static void test_absent_bluez_is_waited_for_and_settles(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	feed(&lc, LC_EV_START);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	/* Not settled until the bus answered who owns org.bluez: readiness must wait. */
+	assert_false(lifecycle_is_settled(&lc));
+	out = feed(&lc, LC_EV_BLUEZ_ABSENT);
+	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	assert_int_equal(out.actions, 0);
+	assert_true(lifecycle_is_settled(&lc));
+	out = feed(&lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(out.actions, LC_ACT_DISCOVER);
+	/* A late answer changes nothing. */
+	out = feed(&lc, LC_EV_BLUEZ_ABSENT);
+	assert_true(out.ignored);
+}
+
 static void test_names_cover_every_state_and_event(void **state)
 {
 	for (LcState s = LC_STATE_NO_BUS; s <= LC_STATE_STOPPING; s++)
@@ -513,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_changed_tree_while_waiting_for_an_adapter_needs_nothing),
 		cmocka_unit_test(test_changed_advertisement_is_replaced_or_withdrawn),
 		cmocka_unit_test(test_settled_states_are_the_waiting_and_registered_ones),
+		cmocka_unit_test(test_absent_bluez_is_waited_for_and_settles),
 		cmocka_unit_test(test_names_cover_every_state_and_event),
 	};
 
