@@ -29,11 +29,13 @@ static void notify(const char *text)
 #endif
 }
 
+#if HAVE_LIBSYSTEMD
 static gboolean watchdog_ping(gpointer data)
 {
 	notify("WATCHDOG=1");
 	return G_SOURCE_CONTINUE;
 }
+#endif
 
 ServiceManager *service_manager_new(void)
 {
