@@ -9,8 +9,11 @@ written down in shared/notes/bluez-behaviour.md:
 
 - the ObjectManager at "/" (GetManagedObjects, InterfacesAdded, InterfacesRemoved);
 - adapters /org/bluez/hciN with org.bluez.Adapter1 (properties, PropertiesChanged),
-  org.bluez.GattManager1 and org.bluez.LEAdvertisingManager1, the last one
-  appearing in a separate, later InterfacesAdded as it does in bluetoothd;
+  org.bluez.GattManager1 and org.bluez.LEAdvertisingManager1 (in one
+  InterfacesAdded by default, as the VM tier saw; optionally the last one later),
+  and the other interfaces Debian's bluetoothd exports there;
+- power changes, adapter removal and clean stops in the order the VM tier
+  (tests/vm, real bluetoothd 5.66) recorded in results/bluez-calls.txt;
 - RegisterApplication: GetManagedObjects on the caller at exactly the given path,
   the tree validated as bluetoothd does, handles allocated and written back with
   Properties.Set("Handle") before the reply;
@@ -22,7 +25,9 @@ written down in shared/notes/bluez-behaviour.md:
 - adapter removal (Release to advertisements, applications freed silently),
   re-adding under another hciN, bluetoothd stopping cleanly or crashing;
 - the central role: ReadValue/WriteValue/StartNotify/StopNotify/Confirm called
-  from the org.bluez connection with the options bluetoothd sends.
+  from the org.bluez connection with the options bluetoothd sends ("no reply
+  expected" for StartNotify/StopNotify and for WriteValue to a characteristic with
+  write-without-response).
 
 Everything runs on the GLib default main context: the test drives it by
 iterating the context (harness.wait_until). Nothing here blocks except the few
@@ -58,6 +63,16 @@ IFACE_GATT_CHRC = 'org.bluez.GattCharacteristic1'
 IFACE_GATT_DESC = 'org.bluez.GattDescriptor1'
 IFACE_GATT_PROFILE = 'org.bluez.GattProfile1'
 IFACE_ADVERTISEMENT = 'org.bluez.LEAdvertisement1'
+IFACE_DEVICE = 'org.bluez.Device1'
+IFACE_PEER = 'org.freedesktop.DBus.Peer'
+# The other interfaces bluetoothd 5.66 exports on an adapter (Debian 12's
+# plugins, as the VM tier saw them); gattd uses none of them, but they share
+# InterfacesAdded/InterfacesRemoved signals with the ones it does use.
+IFACE_NETWORK_SERVER = 'org.bluez.NetworkServer1'
+IFACE_SIM_ACCESS = 'org.bluez.SimAccess1'
+IFACE_MEDIA = 'org.bluez.Media1'
+IFACE_BATTERY_PROVIDER_MANAGER = 'org.bluez.BatteryProviderManager1'
+IFACE_ADV_MONITOR_MANAGER = 'org.bluez.AdvertisementMonitorManager1'
 
 ERROR_FAILED = 'org.bluez.Error.Failed'
 ERROR_ALREADY_EXISTS = 'org.bluez.Error.AlreadyExists'
@@ -205,10 +220,14 @@ class DBusCallError(Exception):
 
 
 class PendingWrite:
-    """A WriteValue the central sent without waiting (FakeBluez.begin_write_value)."""
+    """A WriteValue the central sent without waiting (FakeBluez.begin_write_value).
+    For a characteristic with write-without-response bluetoothd expects no reply:
+    then reply is the reply to a Peer.Ping sent right after (done means gattd has
+    handled the write) and check() can never see an error."""
 
-    def __init__(self, path):
+    def __init__(self, path, no_reply=False):
         self.path = path
+        self.no_reply = no_reply
         self.call = None
         self.reply = None
 
@@ -307,6 +326,11 @@ class Adapter:
         self.max_advertisements = max_advertisements
         self.max_adv_len = max_adv_len
         self.discoverable = discoverable
+        # bluetoothd's PowerState, kept apart from Powered: a power-off the kernel
+        # did on its own (btmgmt) leaves it at "on" (VM tier, bluez-calls.txt).
+        self.power_state = 'on' if powered else 'off'
+        self.devices = []               # device paths exported under the adapter (the central's)
+        self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
         self.next_handle = FIRST_APP_HANDLE
         self.ranges = []                # (start, end) of application services in the database
@@ -343,6 +367,15 @@ class FakeBluez:
         self.notifications = []         # (path, bytes): Value changes on subscribed characteristics
         self.managed_objects_calls = 0  # GetManagedObjects on "/" answered
         self.subscriptions = set()      # paths the central subscribed to (StartNotify sent)
+        # Every call the fake made to a client, in order: (member, path, reply_expected).
+        # member is 'Iface.Method' with the interface's last component, e.g.
+        # 'GattCharacteristic1.WriteValue', 'Properties.Set'.
+        self.calls = []
+        # Everything the fake sent, in order: ('signal', 'InterfacesAdded', object path,
+        # interface names) / ('signal', 'PropertiesChanged', path, {name: value}) /
+        # ('call', 'Iface.Method', path, reply_expected).
+        self.sent = []
+        self.tx_power_sets = []         # [path, 'sent' | 'ok' | error name]: Set("TxPower") on advertisements
 
         # Fault injection for RegisterApplication / RegisterAdvertisement (see the
         # fail_next_* etc. methods): a list consumed one entry per call: None
@@ -403,14 +436,15 @@ class FakeBluez:
 
     def add_adapter(self, name='hci0', address='00:AA:01:00:00:00', powered=True,
                     advertising_manager='now', **kwargs):
-        """Add a controller. While running, it appears the way bluetoothd adds one:
-        InterfacesAdded(Adapter1 + GattManager1), then LEAdvertisingManager1 in a
-        later, separate InterfacesAdded (advertising_manager='later', the default
-        while running) or only when add_advertising_manager() is called (False)."""
+        """Add a controller. While running, it appears the way the VM tier saw
+        bluetoothd 5.66 add one (replug, btvirt restarted): Adapter1, GattManager1
+        and LEAdvertisingManager1 in ONE InterfacesAdded (advertising_manager='now',
+        the default). 'later': LEAdvertisingManager1 in a separate, later
+        InterfacesAdded (the real stack does that too at times, for a controller
+        that comes up powered off); False: only when add_advertising_manager() is
+        called."""
         if name in self.adapters:
             raise ValueError('adapter %s exists' % name)
-        if self.running and advertising_manager == 'now':
-            advertising_manager = 'later'
         adapter = Adapter(name, address, powered=powered, advertising_manager=advertising_manager, **kwargs)
         self.adapters[name] = adapter
         if self.running:
@@ -449,6 +483,9 @@ class FakeBluez:
             adapter.reset_database()
             adapter.exported = False
             adapter.has_advertising_manager = False
+            adapter.has_media = True
+            adapter.devices = []
+            adapter.power_state = 'on' if adapter.powered else 'off'
         # The adapters are exported before the name is taken so a GetManagedObjects
         # sent on NameOwnerChanged sees them (deterministic for tests; bluetoothd
         # itself may add them a little later, which add_adapter() models).
@@ -460,20 +497,42 @@ class FakeBluez:
         self.trace('started as %s with adapters %s' % (self.unique_name, list(self.adapters)))
 
     def stop(self, clean=True):
-        """bluetoothd stops. clean: as on SIGTERM (adapters powered off, Release sent
-        to advertisements, then the connection closes). Otherwise a crash: the
-        connection just closes."""
+        """bluetoothd stops. clean: as on SIGTERM, in the order the VM tier saw
+        (bluez-calls.txt): PowerState "on-disabling" on every powered adapter,
+        then per adapter StopNotify and {PowerState "off", Powered false,
+        Discovering false, Class 0}; Media1 removed from each adapter; then each
+        adapter removed as remove_adapter() does (devices, the partial removals,
+        Release of advertisements); then the connection closes and the name
+        leaves the bus. Otherwise a crash: the connection just closes, no
+        Release."""
         assert self.running
         self.trace('stopping (%s)' % ('clean' if clean else 'crash'))
         powered = {name: a.powered for name, a in self.adapters.items()}
         if clean:
             # main.c SIGTERM -> adapter_shutdown(): power every adapter off,
-            # then adapter_cleanup() -> adapter_remove(): Release.
-            for adapter in self.adapters.values():
-                if adapter.exported and adapter.powered:
-                    self._set_powered(adapter, False)
-            for adv in self._active_adverts():
-                self._send_release(adv)
+            # then adapter_cleanup() -> adapter_remove().
+            exported = [a for a in self.adapters.values() if a.exported]
+            for adapter in exported:
+                if adapter.powered:
+                    adapter.power_state = 'on-disabling'
+                    self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
+                                                  {'PowerState': dbus.String('on-disabling')})
+            for adapter in exported:
+                if adapter.powered:
+                    self._power_off(adapter, {'PowerState': dbus.String('off'),
+                                              'Powered': dbus.Boolean(False),
+                                              'Discovering': dbus.Boolean(False),
+                                              'Class': dbus.UInt32(0)})
+                    adapter.power_state = 'off'
+            for adapter in exported:
+                if adapter.has_media:
+                    adapter.has_media = False
+                    self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas',
+                               dbus.ObjectPath(adapter.path), [IFACE_MEDIA])
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath('/org/bluez'),
+                       [IFACE_INTROSPECTABLE, IFACE_AGENT_MANAGER, IFACE_PROFILE_MANAGER])
+            for adapter in exported:
+                self._unexport_adapter(adapter, 'bluetoothd-stopped')
         for adv in self._active_or_pending_adverts():
             adv.ended = 'bluetoothd-stopped'
             adv.on_air = False
@@ -529,6 +588,7 @@ class FakeBluez:
         for adapter in self.adapters.values():
             adapter.exported = False
             adapter.has_advertising_manager = False
+            adapter.devices = []
 
     def shutdown(self):
         """Harness cleanup: close the connection whatever the state."""
@@ -537,41 +597,73 @@ class FakeBluez:
 
     # ------------------------------------------------------------ adapter events
 
-    def set_powered(self, name, powered):
-        """Power the controller on or off (as btmgmt/rfkill/a D-Bus Set would)."""
-        self._set_powered(self.adapters[name], powered)
+    def set_powered(self, name, powered, via='mgmt'):
+        """Power the controller on or off. via='mgmt': the kernel does it (btmgmt,
+        rfkill), as the VM tier did; bluetoothd only reports it. via='dbus': through
+        bluetoothd (Properties.Set Powered), with the PowerState transitions."""
+        self._set_powered(self.adapters[name], powered, via)
 
-    def _set_powered(self, adapter, powered):
+    def _set_powered(self, adapter, powered, via='mgmt'):
+        """What the VM tier saw (bluez-calls.txt, bluetoothd 5.66):
+        - btmgmt power off: StopNotify for every subscribed characteristic (links
+          drop, unbonded peers), then ONE PropertiesChanged {Class 0, Powered false,
+          Discovering false, PowerState "on"} (PowerState is not updated);
+        - btmgmt power on: PropertiesChanged {Powered true};
+        - through bluetoothd: {PowerState "on-disabling"} first, then StopNotify,
+          then {PowerState "off", Powered false, Discovering false, Class 0};
+          at power-on {PowerState "off-enabling"}, then {PowerState "on", Powered true}."""
         if adapter.powered == powered:
             return
         if not adapter.exported:
             adapter.powered = powered
+            adapter.power_state = 'on' if powered else 'off'
             return
-        self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
-                                      {'PowerState': dbus.String('off-enabling' if powered else 'on-disabling')})
-        adapter.powered = powered
+        if via == 'dbus':
+            adapter.power_state = 'off-enabling' if powered else 'on-disabling'
+            self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
+                                          {'PowerState': dbus.String(adapter.power_state)})
         if not powered:
-            # The kernel drops the advertising instances; bluetoothd keeps the
-            # registrations (notes, table row 1). Links drop, so bluetoothd calls
-            # StopNotify for the last subscriber of each characteristic.
-            for adv in self._active_adverts(adapter.name):
-                if adv.on_air:
-                    self.trace('%r off the air (power off)' % adv)
-                adv.on_air = False
-            for path in sorted(self.subscriptions):
-                app = self._app_for_object(path)
-                if app is not None and app.adapter == adapter.name:
-                    self.subscriptions.discard(path)
-                    self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StopNotify', '', [], wait=False)
-        if powered:
+            if via == 'dbus':
+                changed = {'PowerState': dbus.String('off')}
+                adapter.power_state = 'off'
+            else:
+                changed = {'Class': dbus.UInt32(0)}
+            changed.update({'Powered': dbus.Boolean(False), 'Discovering': dbus.Boolean(False)})
+            if via == 'dbus':
+                changed['Class'] = dbus.UInt32(0)
+            else:
+                changed['PowerState'] = dbus.String(adapter.power_state)
+            self._power_off(adapter, changed)
+        else:
+            adapter.powered = True
             for adv in self._active_adverts(adapter.name):
                 if adv.queued_while_off:
                     adv.queued_while_off = False
                     adv.on_air = True
-        self._emit_properties_changed(adapter.path, IFACE_ADAPTER,
-                                      {'Powered': dbus.Boolean(powered),
-                                       'PowerState': dbus.String('on' if powered else 'off')})
-        self.trace('%s powered %s' % (adapter.name, 'on' if powered else 'off'))
+            changed = {}
+            if via == 'dbus' or adapter.power_state != 'on':
+                adapter.power_state = 'on'
+                changed['PowerState'] = dbus.String('on')
+            changed['Powered'] = dbus.Boolean(True)
+            self._emit_properties_changed(adapter.path, IFACE_ADAPTER, changed)
+        self.trace('%s powered %s (%s)' % (adapter.name, 'on' if powered else 'off', via))
+
+    def _power_off(self, adapter, changed):
+        """The controller is off: advertising stops, links drop (StopNotify first,
+        no reply expected), then the PropertiesChanged carrying Powered false."""
+        # The kernel drops the advertising instances; bluetoothd keeps the
+        # registrations (notes, table row 1).
+        for adv in self._active_adverts(adapter.name):
+            if adv.on_air:
+                self.trace('%r off the air (power off)' % adv)
+            adv.on_air = False
+        for path in sorted(self.subscriptions):
+            app = self._app_for_object(path)
+            if app is not None and app.adapter == adapter.name:
+                self.subscriptions.discard(path)
+                self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'StopNotify')
+        adapter.powered = False
+        self._emit_properties_changed(adapter.path, IFACE_ADAPTER, changed)
 
     def add_advertising_manager(self, name='hci0'):
         """LEAdvertisingManager1 appears on an adapter (bluetoothd registers it once
@@ -584,36 +676,77 @@ class FakeBluez:
         self.trace('%s: LEAdvertisingManager1 added' % name)
 
     def remove_adapter(self, name):
-        """The controller goes away (unplugged, vhci closed). bluetoothd calls
-        Release on advertisements, frees applications silently and unexports the
-        adapter (src/adapter.c adapter_remove)."""
+        """The controller goes away (unplugged, btvirt stopped), in the order the
+        VM tier saw (bluez-calls.txt): PropertiesChanged {Class 0, Powered false,
+        Discovering false, PowerState "on"} (when it was powered; no StopNotify was
+        seen), the device objects removed, then for an adapter holding
+        registrations a partial InterfacesRemoved [GattManager1, NetworkServer1,
+        SimAccess1, Media1] (applications freed silently), InterfacesRemoved
+        [LEAdvertisingManager1], Release to each advertisement (the reply isn't
+        waited for), and InterfacesRemoved of Adapter1 and the rest. An adapter
+        with no registrations goes in one InterfacesRemoved."""
         adapter = self.adapters.pop(name)
         if adapter.exported:
-            for app in self._active_or_pending_apps(name):
-                app.ended = 'adapter-removed'
-                if app.state == 'pending':
-                    app.state = 'failed'
-            for adv in self._active_or_pending_adverts(name):
-                if adv.state == 'registered':
-                    self._send_release(adv)
-                adv.ended = 'adapter-removed'
-                adv.on_air = False
-            for path in list(self.subscriptions):
-                app = self._app_for_object(path)
-                if app is None or app.adapter == name:
-                    self.subscriptions.discard(path)
-            ifaces = [IFACE_GATT_MANAGER]
-            if adapter.has_advertising_manager:
-                ifaces.append(IFACE_ADV_MANAGER)
-            ifaces += [IFACE_ADAPTER, IFACE_PROPERTIES, IFACE_INTROSPECTABLE]
-            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas',
-                       dbus.ObjectPath(adapter.path), ifaces)
+            if adapter.powered:
+                for adv in self._active_adverts(name):
+                    adv.on_air = False
+                adapter.powered = False
+                self._emit_properties_changed(adapter.path, IFACE_ADAPTER, {
+                    'Class': dbus.UInt32(0), 'Powered': dbus.Boolean(False),
+                    'Discovering': dbus.Boolean(False), 'PowerState': dbus.String(adapter.power_state)})
+            self._unexport_adapter(adapter, 'adapter-removed')
         adapter.exported = False
         self.trace('%s removed' % name)
         return adapter
 
+    def _unexport_adapter(self, adapter, reason):
+        """src/adapter.c adapter_remove() as the VM tier saw it."""
+        name = adapter.name
+        for path in adapter.devices:
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(path),
+                       [IFACE_PROPERTIES, IFACE_INTROSPECTABLE, IFACE_DEVICE])
+        adapter.devices = []
+        apps = self._active_or_pending_apps(name)
+        adverts = self._active_or_pending_adverts(name)
+        for path in list(self.subscriptions):
+            app = self._app_for_object(path)
+            if app is None or app.adapter == name:
+                self.subscriptions.discard(path)
+        others = [IFACE_NETWORK_SERVER, IFACE_SIM_ACCESS] + ([IFACE_MEDIA] if adapter.has_media else [])
+        last = [IFACE_PROPERTIES, IFACE_INTROSPECTABLE, IFACE_ADAPTER,
+                IFACE_BATTERY_PROVIDER_MANAGER, IFACE_ADV_MONITOR_MANAGER]
+        adv_manager = [IFACE_ADV_MANAGER] if adapter.has_advertising_manager else []
+        for app in apps:
+            app.ended = reason
+            if app.state == 'pending':
+                app.state = 'failed'
+                app.msg = None
+        if not apps and not adverts:
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(adapter.path),
+                       last[:3] + adv_manager + [IFACE_GATT_MANAGER] + others + last[3:])
+        else:
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(adapter.path),
+                       [IFACE_GATT_MANAGER] + others)
+            if adv_manager:
+                self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas',
+                           dbus.ObjectPath(adapter.path), adv_manager)
+            for adv in adverts:
+                if adv.state == 'registered':
+                    self._send_release(adv)
+                adv.ended = reason
+                adv.on_air = False
+                if adv.state == 'pending':
+                    adv.state = 'failed'
+                    adv.msg = None
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(adapter.path), last)
+        adapter.has_media = False
+        adapter.has_advertising_manager = False
+        adapter.exported = False
+
     def _export_adapter(self, adapter, announce):
         adapter.exported = True
+        adapter.has_media = True
+        adapter.devices = []
         adapter.has_advertising_manager = adapter.advertising_manager_mode == 'now'
         if announce:
             ifaces = self._adapter_interfaces(adapter)
@@ -678,19 +811,50 @@ class FakeBluez:
         """ReadValue as bluetoothd sends it for an ATT read; returns bytes or raises DBusCallError."""
         app, iface = self._central_target(path)
         reply = self._call_app(app.owner, path, iface, 'ReadValue', 'a{sv}',
-                               [self._gatt_options(app, offset, mtu, device, link)])
+                               [self._gatt_options(app, offset, mtu, self._central_device(app, device), link)])
         if reply.get_signature() != 'ay':
             self.protocol_error('ReadValue on %s replied with signature %r, expected "ay"'
                                 % (path, reply.get_signature()))
         args = reply.get_args_list(byte_arrays=True)
         return bytes(args[0]) if args else b''
 
+    def _write_expects_reply(self, app, path):
+        """src/gatt-database.c: a characteristic with write-without-response has no
+        reply function for WriteValue (write requests included), so every
+        WriteValue to it goes out with "no reply expected" (VM tier)."""
+        chrc = app.tree.get(path, {}).get(IFACE_GATT_CHRC)
+        return not (chrc and 'write-without-response' in chrc.get('Flags', ()))
+
+    def _central_device(self, app, device):
+        """The central's device object: exported (InterfacesAdded Device1) when it
+        first talks to the application, as bluetoothd does at connection."""
+        path = str(device or self.device_path(app.adapter))
+        adapter = self.adapters.get(app.adapter)
+        if adapter is not None and adapter.exported and path not in adapter.devices \
+                and path.startswith(adapter.path + '/dev_'):
+            adapter.devices.append(path)
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}', dbus.ObjectPath(path),
+                       self._device_interfaces(adapter, path))
+        return path
+
+    def _sync_with(self, owner):
+        """Peer.Ping round trip: gattd has handled everything sent before."""
+        self._call_app(owner, '/', IFACE_PEER, 'Ping', '', [])
+
     def write_value(self, path, value, offset=0, mtu=185, device=None, link='LE'):
-        """WriteValue as bluetoothd sends it; returns None or raises DBusCallError."""
+        """WriteValue as bluetoothd sends it; returns None or raises DBusCallError.
+        To a characteristic with write-without-response it expects no reply (the
+        flag is set): the fake then waits for a Peer.Ping round trip instead, and
+        an error gattd would have answered is never seen (check state instead)."""
         app, iface = self._central_target(path)
+        options = self._gatt_options(app, offset, mtu, self._central_device(app, device), link)
+        if not self._write_expects_reply(app, path):
+            self._send_no_reply(app.owner, path, iface, 'WriteValue', 'aya{sv}',
+                                [dbus.ByteArray(bytes(value)), options])
+            self._sync_with(app.owner)
+            return
         reply = self._call_app(app.owner, path, iface, 'WriteValue', 'aya{sv}',
-                               [dbus.ByteArray(bytes(value)),
-                                self._gatt_options(app, offset, mtu, device, link)])
+                               [dbus.ByteArray(bytes(value)), options])
         if reply.get_signature() != '':
             self.protocol_error('WriteValue on %s replied with signature %r, expected none'
                                 % (path, reply.get_signature()))
@@ -698,16 +862,25 @@ class FakeBluez:
     def begin_write_value(self, path, value, offset=0, mtu=185, device=None, link='LE'):
         """WriteValue sent without waiting for the reply (several centrals, or one
         that pipelines write commands). Returns a PendingWrite; iterate the main
-        context until .done, then .check() raises DBusCallError for an error reply."""
+        context until .done, then .check() raises DBusCallError for an error reply
+        (never for write-without-response characteristics: see PendingWrite)."""
         app, iface = self._central_target(path)
-        msg = dbus.lowlevel.MethodCallMessage(app.owner, path, iface, 'WriteValue')
-        msg.append(dbus.ByteArray(bytes(value)), self._gatt_options(app, offset, mtu, device, link),
-                   signature='aya{sv}')
-        pending = PendingWrite(path)
+        options = self._gatt_options(app, offset, mtu, self._central_device(app, device), link)
+        no_reply = not self._write_expects_reply(app, path)
+        pending = PendingWrite(path, no_reply=no_reply)
+        if no_reply:
+            self._send_no_reply(app.owner, path, iface, 'WriteValue', 'aya{sv}',
+                                [dbus.ByteArray(bytes(value)), options])
+            msg = dbus.lowlevel.MethodCallMessage(app.owner, '/', IFACE_PEER, 'Ping')
+        else:
+            msg = dbus.lowlevel.MethodCallMessage(app.owner, path, iface, 'WriteValue')
+            msg.append(dbus.ByteArray(bytes(value)), options, signature='aya{sv}')
+            self._record_call(iface, 'WriteValue', path, True)
 
         def on_reply(reply):
             pending.reply = reply
-            if not isinstance(reply, dbus.lowlevel.ErrorMessage) and reply.get_signature() != '':
+            if not no_reply and not isinstance(reply, dbus.lowlevel.ErrorMessage) \
+                    and reply.get_signature() != '':
                 self.protocol_error('WriteValue on %s replied with signature %r, expected none'
                                     % (path, reply.get_signature()))
         pending.call = self.conn.send_message_with_reply(msg, on_reply, 10.0, require_main_loop=True)
@@ -734,14 +907,21 @@ class FakeBluez:
                     pending.check()
 
     def start_notify(self, path):
+        """StartNotify as bluetoothd sends it when a peer writes the CCC: "no reply
+        expected" (VM tier), so an error is never seen; returns once gattd has
+        handled it (Peer.Ping round trip)."""
         app, _ = self._central_target(path)
-        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StartNotify', '', [])
+        self._central_device(app, None)
+        self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'StartNotify')
         self.subscriptions.add(path)
+        self._sync_with(app.owner)
 
     def stop_notify(self, path):
+        """StopNotify, "no reply expected" like StartNotify."""
         app, _ = self._central_target(path)
         self.subscriptions.discard(path)
-        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'StopNotify', '', [])
+        self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'StopNotify')
+        self._sync_with(app.owner)
 
     def confirm(self, path):
         app, _ = self._central_target(path)
@@ -763,6 +943,7 @@ class FakeBluez:
         msg = dbus.lowlevel.MethodCallMessage(owner, path, iface, method)
         if signature:
             msg.append(signature=signature, *args)
+        self._record_call(iface, method, path, True)
         result = {}
 
         def on_reply(reply):
@@ -798,6 +979,10 @@ class FakeBluez:
             return
         msg = dbus.lowlevel.SignalMessage(path, iface, member)
         msg.append(signature=signature, *args)
+        if member in ('InterfacesAdded', 'InterfacesRemoved'):
+            self.sent.append(('signal', member, str(args[0]), sorted(str(i) for i in args[1])))
+        elif member == 'PropertiesChanged':
+            self.sent.append(('signal', member, str(path), to_python(dbus.Dictionary(args[1], signature='sv'))))
         self.conn.send_message(msg)
 
     def _emit_properties_changed(self, path, iface, changed, invalidated=()):
@@ -868,7 +1053,7 @@ class FakeBluez:
             'Alias': dbus.String('fakebluez'),
             'Class': dbus.UInt32(0),
             'Powered': dbus.Boolean(adapter.powered),
-            'PowerState': dbus.String('on' if adapter.powered else 'off'),
+            'PowerState': dbus.String(adapter.power_state),
             'Discoverable': dbus.Boolean(adapter.discoverable),
             'DiscoverableTimeout': dbus.UInt32(180),
             'Pairable': dbus.Boolean(False),
@@ -893,10 +1078,33 @@ class FakeBluez:
             IFACE_ADAPTER: self._adapter_props(adapter),
             IFACE_PROPERTIES: dbus.Dictionary({}, signature='sv'),
             IFACE_GATT_MANAGER: dbus.Dictionary({}, signature='sv'),
+            IFACE_NETWORK_SERVER: dbus.Dictionary({}, signature='sv'),
+            IFACE_SIM_ACCESS: dbus.Dictionary({}, signature='sv'),
+            IFACE_BATTERY_PROVIDER_MANAGER: dbus.Dictionary({}, signature='sv'),
+            IFACE_ADV_MONITOR_MANAGER: dbus.Dictionary({
+                'SupportedMonitorTypes': dbus.Array(['or_patterns'], signature='s'),
+                'SupportedFeatures': dbus.Array([], signature='s')}, signature='sv'),
         }
+        if adapter.has_media:
+            ifaces[IFACE_MEDIA] = dbus.Dictionary({}, signature='sv')
         if adapter.has_advertising_manager:
             ifaces[IFACE_ADV_MANAGER] = self._adv_manager_props(adapter)
         return ifaces
+
+    def _device_interfaces(self, adapter, path):
+        address = path.rsplit('/', 1)[1][4:].replace('_', ':')
+        return {
+            IFACE_INTROSPECTABLE: dbus.Dictionary({}, signature='sv'),
+            IFACE_DEVICE: dbus.Dictionary({
+                'Address': dbus.String(address), 'AddressType': dbus.String('public'),
+                'Alias': dbus.String(address.replace(':', '-')), 'Paired': dbus.Boolean(False),
+                'Bonded': dbus.Boolean(False), 'Trusted': dbus.Boolean(False),
+                'Blocked': dbus.Boolean(False), 'LegacyPairing': dbus.Boolean(False),
+                'Connected': dbus.Boolean(True), 'UUIDs': dbus.Array([], signature='s'),
+                'Adapter': dbus.ObjectPath(adapter.path), 'ServicesResolved': dbus.Boolean(False)},
+                signature='sv'),
+            IFACE_PROPERTIES: dbus.Dictionary({}, signature='sv'),
+        }
 
     def _exported_objects(self):
         objects = {
@@ -909,6 +1117,8 @@ class FakeBluez:
         for adapter in self.adapters.values():
             if adapter.exported:
                 objects[adapter.path] = self._adapter_interfaces(adapter)
+                for path in adapter.devices:
+                    objects[path] = self._device_interfaces(adapter, path)
         return objects
 
     def _introspect(self, path):
@@ -961,7 +1171,7 @@ class FakeBluez:
                 raise _Reject(DBUS_ERROR_INVALID_ARGS, 'Invalid arguments in method call')
             adapter = next(a for a in self.adapters.values() if a.path == path)
             self.trace('%s sets %s Powered=%s' % (msg.get_sender(), adapter.name, bool(value)))
-            self._set_powered(adapter, bool(value))
+            self._set_powered(adapter, bool(value), via='dbus')
             return ('',)
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)
 
@@ -1025,10 +1235,29 @@ class FakeBluez:
                          lambda reply: self._app_objects_received(app, reply, delay))
         return None
 
+    def _record_call(self, iface, method, path, reply_expected):
+        self.calls.append(('%s.%s' % (iface.rsplit('.', 1)[-1], method), str(path), reply_expected))
+        self.sent.append(('call',) + self.calls[-1])
+
+    def calls_named(self, member):
+        """The (path, reply_expected) of each call the fake made of member ('Iface.Method')."""
+        return [(p, r) for (m, p, r) in self.calls if m == member]
+
+    def _send_no_reply(self, dest, path, iface, method, signature='', args=()):
+        """A call with the "no reply expected" flag, as g_dbus_proxy_method_call
+        sends it when bluetoothd passes no reply function."""
+        msg = dbus.lowlevel.MethodCallMessage(dest, path, iface, method)
+        if signature:
+            msg.append(signature=signature, *args)
+        msg.set_no_reply(True)
+        self._record_call(iface, method, path, False)
+        self.conn.send_message(msg)
+
     def _call_async(self, dest, path, iface, method, signature, args, on_reply, timeout=25.0):
         msg = dbus.lowlevel.MethodCallMessage(dest, path, iface, method)
         if signature:
             msg.append(signature=signature, *args)
+        self._record_call(iface, method, path, True)
         connection = self.conn
 
         def handler(reply):
@@ -1329,6 +1558,8 @@ class FakeBluez:
             adv.on_air = bool(adapter and adapter.powered)
             adv.queued_while_off = not adv.on_air
             self.trace('%r registered' % adv)
+            if 'tx-power' in (adv.props.get('Includes') or []):
+                self._set_tx_power(adv)
             self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
                 k: v for k, v in self._adv_manager_props(adapter).items()
                 if k in ('ActiveInstances', 'SupportedInstances')})
@@ -1343,6 +1574,20 @@ class FakeBluez:
             self._timeouts.add(source)
         else:
             finish()
+
+    def _set_tx_power(self, adv):
+        """advertising.c add_client_complete(): with "tx-power" in Includes, the
+        TX power the kernel chose is written back with Properties.Set("TxPower",
+        int16) on the advertisement, not waited for; an error (gattd answers
+        UnknownProperty) is ignored and the registration stands (VM tier)."""
+        record = [adv.path, 'sent']
+        self.tx_power_sets.append(record)
+
+        def on_reply(reply):
+            record[1] = reply.get_error_name() if isinstance(reply, dbus.lowlevel.ErrorMessage) else 'ok'
+            self.trace('Set(TxPower) on %s -> %s' % (adv.path, record[1]))
+        self._call_async(adv.owner, adv.path, IFACE_PROPERTIES, 'Set', 'ssv',
+                         [IFACE_ADVERTISEMENT, 'TxPower', dbus.Int16(0)], on_reply)
 
     def _validate_advertisement(self, adv, props):
         """src/advertising.c parse_advertisement() and the data length check of

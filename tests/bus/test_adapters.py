@@ -103,6 +103,16 @@ class AdvertisingManagerTest(GattdTestCase):
         self.fake.add_advertising_manager('hci0')
         self.wait_on_air('hci0')
 
+    # The real stack sometimes announces LEAdvertisingManager1 in a later
+    # InterfacesAdded than Adapter1 and GattManager1 (VM tier, a controller
+    # coming up powered off); the fake's default is one signal.
+    def test_adapter_returning_with_a_late_advertising_manager_is_advertised(self):
+        self.start_registered()
+        self.fake.remove_adapter('hci0')
+        self.fake.add_adapter('hci0', HCI0_ADDRESS, advertising_manager='later')
+        self.wait_app_registered('hci0')
+        self.wait_on_air('hci0')
+
 
 if __name__ == '__main__':
     unittest.main()

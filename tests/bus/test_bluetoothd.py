@@ -41,6 +41,29 @@ class BluetoothdRestartTest(GattdTestCase):
         second = self.wait_app_registered('hci0')
         self.assertEqual(second.handles, first.handles)
 
+    # VM tier: bluetoothd sets Handle only where the exported one is 0, so gattd
+    # must export the handles it was given, across power cycles and restarts.
+    def test_handles_bluetoothd_sees_are_unchanged_after_a_power_cycle_and_a_restart(self):
+        first = self.start_registered()
+        self.assertTrue(first.handle_writes)
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air('hci0')
+        self.assertIs(self.fake.active_app('hci0'), first, 'the registration outlives the power cycle')
+        for path, handle in first.handles.items():
+            iface = next(iter(first.tree[path]))
+            self.assertEqual(self.fake.get_app_property(path, iface, 'Handle'), handle, path)
+        sets = len(self.fake.calls_named('Properties.Set'))
+        for clean in (True, False):
+            self.fake.stop(clean=clean)
+            self.fake.start()
+            again = self.wait_app_registered('hci0')
+            self.wait_on_air('hci0')
+            self.assertEqual(again.handles, first.handles)
+            self.assertEqual(again.handle_writes, {})
+        self.assertEqual([c for c in self.fake.calls_named('Properties.Set')[sets:] if c[0] != ADVERTISEMENT_PATH],
+                         [], 'no Set(Handle) after the first registration')
+
     def test_gattd_exits_cleanly_while_bluetoothd_is_gone(self):
         self.start_registered()
         self.fake.stop(clean=False)

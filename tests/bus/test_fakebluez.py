@@ -235,5 +235,155 @@ class FakeAdvertisementTest(GattdTestCase):
         self.wait_until(lambda: self.app.released == 1, 'Release')
 
 
+ADAPTER_REST = ['org.bluez.Adapter1', 'org.bluez.AdvertisementMonitorManager1', 'org.bluez.BatteryProviderManager1',
+                'org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Properties']
+GATT_AND_OTHERS = ['org.bluez.GattManager1', 'org.bluez.Media1', 'org.bluez.NetworkServer1', 'org.bluez.SimAccess1']
+
+
+class FakeMatchesTheVmTierTest(GattdTestCase):
+    """What the VM tier (tests/vm, real bluetoothd 5.66 on btvirt) saw on the bus,
+    results/bluez-calls.txt: the fake must send the same."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake.start()
+        self.app = MiniApp(self)
+        self.app.add_service('/app/s')
+        self.app.add_characteristic('/app/s/n', '/app/s', flags=('read', 'notify'))
+        self.app.add_characteristic('/app/s/w', '/app/s', uuid='2a3d', flags=('write',))
+        self.app.add_characteristic('/app/s/c', '/app/s', uuid='2a3e', flags=('write', 'write-without-response'))
+
+    def registered(self):
+        self.assertIsNone(self.app.register())
+        self.assertIsNone(self.app.register_advertisement())
+        self.fake.sent.clear()
+
+    def sent_since(self, mark=0):
+        return [e for e in self.fake.sent[mark:] if e[1] != 'Peer.Ping']
+
+    def test_fake_sends_writes_to_a_write_without_response_characteristic_and_notify_calls_expecting_no_reply(self):
+        self.registered()
+        self.fake.write_value('/app/s/c', b'x')         # MiniApp would answer an error: never seen
+        with self.assertRaises(fakebluez.DBusCallError):
+            self.fake.write_value('/app/s/w', b'x')
+        self.fake.start_notify('/app/s/n')
+        self.fake.stop_notify('/app/s/n')
+        self.assertEqual([(e[1], e[2], e[3]) for e in self.sent_since() if e[0] == 'call'], [
+            ('GattCharacteristic1.WriteValue', '/app/s/c', False),
+            ('GattCharacteristic1.WriteValue', '/app/s/w', True),
+            ('GattCharacteristic1.StartNotify', '/app/s/n', False),
+            ('GattCharacteristic1.StopNotify', '/app/s/n', False)])
+        pending = self.fake.begin_write_value('/app/s/c', b'y')
+        self.wait_until(lambda: pending.done, 'the write to be handled')
+        pending.check()
+
+    def test_fake_register_advertisement_sets_tx_power_when_included_and_ignores_the_error(self):
+        self.app.advertisement['Includes'] = dbus.Array(['tx-power'], signature='s')
+        self.assertIsNone(self.app.register_advertisement())    # MiniApp refuses the Set
+        self.assertEqual([(e[1], e[3]) for e in self.fake.sent if e[0] == 'call' and e[2] == '/adv'],
+                         [('ObjectManager.GetManagedObjects', True), ('Properties.GetAll', True),
+                          ('Properties.Set', True)])
+        self.wait_until(lambda: self.fake.tx_power_sets[0][1] != 'sent', 'the Set to be answered')
+        self.assertEqual(self.fake.tx_power_sets, [['/adv', 'org.freedesktop.DBus.Error.UnknownMethod']])
+        self.assertTrue(self.fake.on_air('hci0'))
+        other = MiniApp(self)           # no tx-power: no Set
+        self.assertIsNone(other.register_advertisement())
+        self.assertEqual(len(self.fake.calls_named('Properties.Set')), 1)
+
+    def test_fake_btmgmt_power_off_stops_notify_then_sends_one_signal_with_stale_power_state(self):
+        self.registered()
+        self.fake.start_notify('/app/s/n')
+        mark = len(self.fake.sent)
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.assertEqual(self.sent_since(mark), [
+            ('call', 'GattCharacteristic1.StopNotify', '/app/s/n', False),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0',
+             {'Class': 0, 'Powered': False, 'Discovering': False, 'PowerState': 'on'}),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0', {'Powered': True})])
+
+    def test_fake_power_off_through_bluetoothd_goes_through_power_state_transitions(self):
+        self.registered()
+        self.fake.start_notify('/app/s/n')
+        mark = len(self.fake.sent)
+        self.fake.set_powered('hci0', False, via='dbus')
+        self.fake.set_powered('hci0', True, via='dbus')
+        self.assertEqual(self.sent_since(mark), [
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0', {'PowerState': 'on-disabling'}),
+            ('call', 'GattCharacteristic1.StopNotify', '/app/s/n', False),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0',
+             {'PowerState': 'off', 'Powered': False, 'Discovering': False, 'Class': 0}),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0', {'PowerState': 'off-enabling'}),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0', {'PowerState': 'on', 'Powered': True})])
+
+    def test_fake_removes_an_adapter_powered_off_first_then_devices_then_partial_removals_and_release(self):
+        self.registered()
+        self.fake.write_value('/app/s/c', b'x')         # the central's device object appears
+        device = self.fake.device_path('hci0')
+        mark = len(self.fake.sent)
+        self.fake.remove_adapter('hci0')
+        self.assertEqual(self.sent_since(mark), [
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0',
+             {'Class': 0, 'Powered': False, 'Discovering': False, 'PowerState': 'on'}),
+            ('signal', 'InterfacesRemoved', device,
+             ['org.bluez.Device1', 'org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Properties']),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', GATT_AND_OTHERS),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', ['org.bluez.LEAdvertisingManager1']),
+            ('call', 'LEAdvertisement1.Release', '/adv', True),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', ADAPTER_REST)])
+        self.wait_until(lambda: self.app.released == 1, 'Release')
+
+    def test_fake_removes_an_adapter_without_registrations_in_one_signal(self):
+        mark = len(self.fake.sent)
+        self.fake.remove_adapter('hci0')
+        removed = [e for e in self.sent_since(mark) if e[1] == 'InterfacesRemoved']
+        self.assertEqual(removed, [('signal', 'InterfacesRemoved', '/org/bluez/hci0', sorted(
+            ADAPTER_REST + GATT_AND_OTHERS + ['org.bluez.LEAdvertisingManager1']))])
+
+    def test_fake_clean_stop_powers_off_removes_in_pieces_releases_then_leaves_the_bus(self):
+        self.registered()
+        self.fake.start_notify('/app/s/n')
+        mark = len(self.fake.sent)
+        self.fake.stop(clean=True)
+        self.assertEqual(self.sent_since(mark), [
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0', {'PowerState': 'on-disabling'}),
+            ('call', 'GattCharacteristic1.StopNotify', '/app/s/n', False),
+            ('signal', 'PropertiesChanged', '/org/bluez/hci0',
+             {'PowerState': 'off', 'Powered': False, 'Discovering': False, 'Class': 0}),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', ['org.bluez.Media1']),
+            ('signal', 'InterfacesRemoved', '/org/bluez', ['org.bluez.AgentManager1', 'org.bluez.ProfileManager1',
+                                                           'org.freedesktop.DBus.Introspectable']),
+            ('signal', 'InterfacesRemoved', self.fake.device_path('hci0'),
+             ['org.bluez.Device1', 'org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Properties']),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', [g for g in GATT_AND_OTHERS if g != 'org.bluez.Media1']),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', ['org.bluez.LEAdvertisingManager1']),
+            ('call', 'LEAdvertisement1.Release', '/adv', True),
+            ('signal', 'InterfacesRemoved', '/org/bluez/hci0', ADAPTER_REST)])
+        self.assertFalse(self.bus.name_has_owner('org.bluez'))
+        self.wait_until(lambda: self.app.released == 1, 'Release')
+
+    def test_fake_crash_only_leaves_the_bus(self):
+        self.registered()
+        self.fake.stop(clean=False)
+        self.assertEqual(self.sent_since(), [])
+        self.assertFalse(self.bus.name_has_owner('org.bluez'))
+        self.assertEqual(self.fake.released, [])
+
+    def test_fake_adds_an_adapter_with_both_managers_in_one_signal_unless_told_later(self):
+        self.fake.remove_adapter('hci0')
+        mark = len(self.fake.sent)
+        self.fake.add_adapter('hci0', powered=True)
+        added = [e for e in self.fake.sent[mark:] if e[1] == 'InterfacesAdded']
+        self.assertEqual(len(added), 1)
+        self.assertTrue({'org.bluez.Adapter1', 'org.bluez.GattManager1', 'org.bluez.LEAdvertisingManager1',
+                         'org.bluez.NetworkServer1', 'org.bluez.SimAccess1', 'org.bluez.Media1'} <= set(added[0][3]))
+        mark = len(self.fake.sent)
+        self.fake.add_adapter('hci1', '00:AA:01:00:00:09', advertising_manager='later')
+        self.wait_until(lambda: self.fake.adapter('hci1').has_advertising_manager, 'the late manager')
+        added = [e[3] for e in self.fake.sent[mark:] if e[1] == 'InterfacesAdded']
+        self.assertNotIn('org.bluez.LEAdvertisingManager1', added[0])
+        self.assertEqual(added[1:], [['org.bluez.LEAdvertisingManager1']])
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -129,5 +129,26 @@ class FirstRegistrationTest(GattdTestCase):
         self.assertEqual(self.fake.register_adv_calls, [])
 
 
+class TxPowerTest(GattdTestCase):
+    # VM tier: with "tx-power" in Includes, bluetoothd writes the chosen TX power
+    # back with Properties.Set("TxPower") on the advertisement; gattd refuses it
+    # and bluetoothd ignores the refusal.
+
+    def test_tx_power_set_by_bluetoothd_is_refused_and_the_advertisement_stays_on_air(self):
+        self.start_registered(advertising={'Includes': 'tx-power'})
+        self.wait_until(lambda: self.fake.tx_power_sets and self.fake.tx_power_sets[0][1] != 'sent',
+                        'gattd to answer Set(TxPower)')
+        self.assertEqual(self.fake.tx_power_sets,
+                         [[ADVERTISEMENT_PATH, 'org.freedesktop.DBus.Error.UnknownProperty']])
+        self.assertIn('tx-power', self.fake.active_advert().props['Includes'])
+        self.sync_with_gattd()
+        self.assertTrue(self.fake.on_air('hci0'))
+        self.assertEqual(len(self.fake.register_adv_calls), 1, 'registered once, not retried')
+
+    def test_no_tx_power_set_without_tx_power_in_includes(self):
+        self.start_registered()
+        self.assertEqual(self.fake.tx_power_sets, [])
+
+
 if __name__ == '__main__':
     unittest.main()
