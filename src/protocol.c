@@ -206,6 +206,55 @@ static bool parse_fields(JsonObject *obj, ProtoRequest *req, ProtoError *err)
 	return true;
 }
 
+/*
+ * json-glib wraps integer literals beyond 64 bits silently (2^63 reads back as
+ * -2^63): find such a literal in the raw text first, outside strings, so it is
+ * refused instead of misread. Returns its text (for the message) or NULL.
+ */
+static char *find_oversized_integer(const char *line, size_t len)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = line[i];
+		size_t start = i, end;
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			continue;
+		}
+		if (c != '-' && !g_ascii_isdigit(c))
+			continue;
+		end = start + (c == '-');
+		while (end < len && g_ascii_isdigit(line[end]))
+			end++;
+		i = end - 1;
+		/* A fraction or exponent makes it a double: those don't wrap. */
+		if (end < len && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
+			while (i + 1 < len && (g_ascii_isalnum(line[i + 1]) || line[i + 1] == '.' || line[i + 1] == '-' ||
+			                       line[i + 1] == '+'))
+				i++;
+			continue;
+		}
+		if (end - start > 18) {
+			g_autofree char *token = g_strndup(line + start, end - start);
+
+			errno = 0;
+			g_ascii_strtoll(token, NULL, 10);
+			if (errno == ERANGE)
+				return g_steal_pointer(&token);
+		}
+	}
+	return NULL;
+}
+
 ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 {
 	g_autoptr(JsonParser) parser = NULL;
@@ -222,6 +271,14 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 	if (!g_utf8_validate(line, (gssize)len, NULL))
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request is not valid UTF-8"));
 
+	{
+		g_autofree char *big = find_oversized_integer(line, len);
+
+		if (big)
+			return fail(err, PROTO_ERR_BAD_REQUEST,
+			            g_strdup_printf("integer %.40s%s is outside the 64-bit range; send it as a string", big,
+			                            strlen(big) > 40 ? "..." : ""));
+	}
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("malformed JSON: %s", error->message));

@@ -146,6 +146,19 @@ static void test_error_keeps_the_id_when_readable(void **state)
 	proto_error_clear(&err);
 }
 
+static void test_integers_beyond_64_bits_are_refused_not_wrapped(void **state)
+{
+	g_autoptr(ProtoRequest) max = parse("{\"cmd\":\"hello\",\"id\":9223372036854775807}");
+	g_autoptr(ProtoRequest) text = parse("{\"cmd\":\"hello\",\"id\":\"99999999999999999999999\"}");
+	g_autoptr(ProtoRequest) dbl = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":1.5e300}");
+
+	assert_int_equal(json_node_get_int(max->id), G_MAXINT64);
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":9223372036854775808}", PROTO_ERR_BAD_REQUEST, "64-bit range");
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":-9223372036854775809}", PROTO_ERR_BAD_REQUEST, "64-bit range");
+	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":18446744073709551616}", PROTO_ERR_BAD_REQUEST,
+	             "64-bit range");
+}
+
 static void test_many_watch_chars_are_refused(void **state)
 {
 	g_autoptr(GString) line = g_string_new("{\"cmd\":\"watch\",\"chars\":[");
@@ -237,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_input_is_named),
 		cmocka_unit_test(test_invalid_utf8_and_nul_are_refused),
 		cmocka_unit_test(test_error_keeps_the_id_when_readable),
+		cmocka_unit_test(test_integers_beyond_64_bits_are_refused_not_wrapped),
 		cmocka_unit_test(test_many_watch_chars_are_refused),
 		cmocka_unit_test(test_values_encode_hex_and_typed),
 		cmocka_unit_test(test_decode_value_typed_and_hex),
