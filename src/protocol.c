@@ -206,52 +206,117 @@ static bool parse_fields(JsonObject *obj, ProtoRequest *req, ProtoError *err)
 	return true;
 }
 
-/*
- * json-glib wraps integer literals beyond 64 bits silently (2^63 reads back as
- * -2^63): find such a literal in the raw text first, outside strings, so it is
- * refused instead of misread. Returns its text (for the message) or NULL.
- */
-static char *find_oversized_integer(const char *line, size_t len)
+/* The code point of a \\uXXXX escape at p, or -1 if there is none. */
+static int unicode_escape(const char *p, size_t len)
 {
-	bool in_string = false;
+	int u = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	if (len < 6 || p[0] != '\\' || p[1] != 'u')
+		return -1;
+	for (int k = 2; k < 6; k++) {
+		if (!g_ascii_isxdigit(p[k]))
+			return -1;
+		u = u << 4 | g_ascii_xdigit_value(p[k]);
+	}
+	return u;
+}
+
+/*
+ * Skip a string starting at line[*i] (the opening quote); leave *i on the closing
+ * quote. False for escapes json-glib 1.6 mishandles: octal ones (invalid UTF-8),
+ * malformed \\u, and surrogates that are not a high-low pair (leaked or turned
+ * into invalid UTF-8). Pairs stay accepted: encoders send emoji that way.
+ */
+static bool skip_string(const char *line, size_t len, size_t *i)
+{
+	for ((*i)++; *i < len && line[*i] != '"'; (*i)++) {
+		int u;
+
+		if (line[*i] != '\\')
+			continue;
+		if (*i + 1 >= len || !strchr("\"\\/bfnrtu", line[*i + 1]))
+			return false;
+		if (line[*i + 1] == 'u') {
+			u = unicode_escape(line + *i, len - *i);
+			if (u < 0 || (u >= 0xdc00 && u <= 0xdfff))
+				return false;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				int low = unicode_escape(line + *i + 6, len - *i - 6);
+
+				if (low < 0xdc00 || low > 0xdfff)
+					return false;
+				*i += 6;
+			}
+			*i += 4;
+		}
+		(*i)++;
+	}
+	return *i < len;
+}
+
+/*
+ * An integer literal at line[*i]: false if it lies outside the 64-bit range, which
+ * json-glib would silently wrap (2^63 reads back as -2^63). Leaves *i on its last
+ * character. Fractions and exponents make a double, which does not wrap.
+ */
+static bool integer_fits(const char *line, size_t len, size_t *i)
+{
+	size_t start = *i, end = start + (line[start] == '-');
+
+	while (end < len && g_ascii_isdigit(line[end]))
+		end++;
+	*i = end - 1;
+	if (end < len && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
+		while (*i + 1 < len && (g_ascii_isalnum(line[*i + 1]) || strchr(".+-", line[*i + 1])))
+			(*i)++;
+		return true;
+	}
+	if (end - start > 18) {
+		g_autofree char *token = g_strndup(line + start, end - start);
+
+		errno = 0;
+		g_ascii_strtoll(token, NULL, 10);
+		return errno != ERANGE;
+	}
+	return true;
+}
+
+/*
+ * What json-glib 1.6 gets wrong, checked on the raw line first: a line must hold
+ * exactly one object (json-glib reads every value, keeps the first and leaks the
+ * rest), strings must use only JSON escapes, integers must fit 64 bits. NULL if
+ * fine, else the message for the error reply.
+ */
+static char *check_raw_request(const char *line, size_t len)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	while (i < len && g_ascii_isspace(line[i]))
+		i++;
+	if (i == len || line[i] != '{')
+		return g_strdup("a request must be a JSON object");
+	for (; i < len; i++) {
 		char c = line[i];
-		size_t start = i, end;
 
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-			continue;
-		}
 		if (c == '"') {
-			in_string = true;
-			continue;
-		}
-		if (c != '-' && !g_ascii_isdigit(c))
-			continue;
-		end = start + (c == '-');
-		while (end < len && g_ascii_isdigit(line[end]))
-			end++;
-		i = end - 1;
-		/* A fraction or exponent makes it a double: those don't wrap. */
-		if (end < len && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
-			while (i + 1 < len && (g_ascii_isalnum(line[i + 1]) || line[i + 1] == '.' || line[i + 1] == '-' ||
-			                       line[i + 1] == '+'))
-				i++;
-			continue;
-		}
-		if (end - start > 18) {
-			g_autofree char *token = g_strndup(line + start, end - start);
+			if (!skip_string(line, len, &i))
+				return g_strdup("malformed JSON: bad string (unterminated, or an escape JSON does not allow)");
+		} else if (c == '-' || g_ascii_isdigit(c)) {
+			size_t start = i;
 
-			errno = 0;
-			g_ascii_strtoll(token, NULL, 10);
-			if (errno == ERANGE)
-				return g_steal_pointer(&token);
+			if (!integer_fits(line, len, &i))
+				return g_strdup_printf("integer %.40s%s is outside the 64-bit range; send it as a string",
+				                       line + start, i - start >= 40 ? "..." : "");
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			break;
 		}
 	}
+	for (i++; i < len; i++)
+		if (!g_ascii_isspace(line[i]))
+			return g_strdup("a request must be one JSON object per line");
 	return NULL;
 }
 
@@ -272,12 +337,10 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request is not valid UTF-8"));
 
 	{
-		g_autofree char *big = find_oversized_integer(line, len);
+		char *problem = check_raw_request(line, len);
 
-		if (big)
-			return fail(err, PROTO_ERR_BAD_REQUEST,
-			            g_strdup_printf("integer %.40s%s is outside the 64-bit range; send it as a string", big,
-			                            strlen(big) > 40 ? "..." : ""));
+		if (problem)
+			return fail(err, PROTO_ERR_BAD_REQUEST, problem);
 	}
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
@@ -424,7 +487,12 @@ char *proto_error_line(JsonNode *id, const char *code, const char *message)
 	json_builder_set_member_name(b, "code");
 	json_builder_add_string_value(b, code);
 	json_builder_set_member_name(b, "message");
-	json_builder_add_string_value(b, message);
+	{
+		/* Messages may quote what a client sent. */
+		g_autofree char *valid = g_utf8_make_valid(message, -1);
+
+		json_builder_add_string_value(b, valid);
+	}
 	json_builder_end_object(b);
 	return proto_finish(b);
 }
@@ -446,9 +514,12 @@ static void add_typed(JsonBuilder *b, ValueType type, const uint8_t *data, size_
 	case VALUE_TYPE_F32:
 	case VALUE_TYPE_F64: {
 		double d = g_ascii_strtod(text, NULL);
+		char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-		/* JSON has no NaN or infinity: give those as strings. */
-		if (isfinite(d))
+		/* json-glib 1.6 writes 1e17 as "1e+17.0", which is not JSON: give such as strings. */
+		g_ascii_formatd(buf, sizeof(buf), "%.17g", d);
+		/* JSON has no NaN or infinity: give those as strings too. */
+		if (isfinite(d) && !(strchr(buf, 'e') && !strchr(buf, '.')))
 			json_builder_add_double_value(b, d);
 		else
 			json_builder_add_string_value(b, text);

@@ -592,9 +592,11 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 
 static void cmd_unwatch(Client *client, const ProtoRequest *req)
 {
+	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+
 	client->watching = false;
 	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
-	client_send(client, proto_finish(proto_reply_begin(req->id)));
+	client_send(client, proto_finish(b));
 }
 
 static void cmd_next_write(Client *client, const ProtoRequest *req)

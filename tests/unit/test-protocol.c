@@ -64,11 +64,31 @@ static void test_id_is_kept_for_the_reply(void **state)
 {
 	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"hello\",\"id\":\"abc\"}");
 	g_autoptr(ProtoRequest) num = parse("{\"cmd\":\"hello\",\"id\":17}");
-	g_autofree char *line = proto_finish(proto_reply_begin(req->id));
-	g_autofree char *line2 = proto_finish(proto_reply_begin(num->id));
+	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autoptr(JsonBuilder) b2 = proto_reply_begin(num->id);
+	g_autofree char *line = proto_finish(b);
+	g_autofree char *line2 = proto_finish(b2);
 
 	assert_string_equal(line, "{\"id\":\"abc\",\"ok\":true}\n");
 	assert_string_equal(line2, "{\"id\":17,\"ok\":true}\n");
+}
+
+static void test_surrogate_pairs_are_accepted(void **state)
+{
+	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"get\",\"char\":\"\\ud83d\\ude00\"}");
+
+	assert_string_equal(req->chr, "\xf0\x9f\x98\x80");
+}
+
+static void test_doubles_json_glib_would_misprint_are_sent_as_strings(void **state)
+{
+	double d = 1e17;
+	g_autoptr(JsonBuilder) b = proto_event_begin("write");
+	g_autofree char *line = NULL;
+
+	proto_add_value(b, true, VALUE_TYPE_F64, (const uint8_t *)&d, sizeof(d));
+	line = proto_finish(b);
+	assert_non_null(strstr(line, "\"typed\":\"1e+17\""));
 }
 
 static void test_set_fields(void **state)
@@ -100,6 +120,12 @@ static void test_malformed_input_is_named(void **state)
 {
 	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "JSON object");
 	EXPECT_ERROR("{\"cmd\":", PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("{\"cmd\":\"status\"}{\"cmd\":\"hello\"}", PROTO_ERR_BAD_REQUEST, "one JSON object per line");
+	EXPECT_ERROR("\"x\"{\"cmd\":\"watch\"}", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"x/\\777\"}", PROTO_ERR_BAD_REQUEST, "bad string");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a\\ud800b\"}", PROTO_ERR_BAD_REQUEST, "bad string");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\ud800\\ud800\"}", PROTO_ERR_BAD_REQUEST, "bad string");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\u12\"}", PROTO_ERR_BAD_REQUEST, "bad string");
 	EXPECT_ERROR("[1,2]", PROTO_ERR_BAD_REQUEST, "JSON object");
 	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "JSON object");
 	EXPECT_ERROR("{}", PROTO_ERR_BAD_REQUEST, "missing field 'cmd'");
@@ -245,6 +271,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_command_parses),
 		cmocka_unit_test(test_id_is_kept_for_the_reply),
+		cmocka_unit_test(test_surrogate_pairs_are_accepted),
+		cmocka_unit_test(test_doubles_json_glib_would_misprint_are_sent_as_strings),
 		cmocka_unit_test(test_set_fields),
 		cmocka_unit_test(test_watch_with_chars_and_next_write_timeout),
 		cmocka_unit_test(test_malformed_input_is_named),

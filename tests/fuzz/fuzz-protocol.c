@@ -1,0 +1,219 @@
+/*
+ * fuzz-protocol.c: the local client protocol decoder (protocol.c), the bytes a
+ * local client sends gattd.
+ *
+ * The input is one request line without its newline, handed over exactly as
+ * server.c does (pointer and length, no NUL terminator). Checks, besides the
+ * sanitizers:
+ * - proto_parse_request() gives a request or an error code and message, and
+ *   a request only for a line that is one JSON object (blanks around it aside),
+ *   whose strings are UTF-8 (the line is; JSON escapes keep it so);
+ * - every reply line gattd would send back, error or not, is one line of JSON
+ *   and UTF-8 (the protocol's framing);
+ * - for a request that carries a value, proto_decode_value() for every Type
+ *   (and for none) gives bytes or a message; decoded bytes put into a reply
+ *   by proto_add_value() come back as the same bytes when a client sends that
+ *   reply's "typed" (or "value") in a set request: what `get` shows, `set`
+ *   takes (NaN payloads aside).
+ */
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "fuzz.h"
+#include "protocol.h"
+#include "value.h"
+
+#define N_TYPES (VALUE_TYPE_F64 + 1)
+
+/* line is one JSON object, newline-terminated, with no other newline. */
+static JsonObject *parse_reply_line(const char *line, JsonParser *parser)
+{
+	size_t len = strlen(line);
+	JsonNode *root;
+
+	FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
+	FUZZ_CHECK(memchr(line, '\n', len - 1) == NULL);
+	FUZZ_CHECK(json_parser_load_from_data(parser, line, (gssize)len - 1, NULL));
+	root = json_parser_get_root(parser);
+	FUZZ_CHECK(root && JSON_NODE_HOLDS_OBJECT(root));
+	return json_node_get_object(root);
+}
+
+static void check_error_reply(const ProtoError *err)
+{
+	g_autofree char *line = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	FUZZ_CHECK(err->code && err->message);
+	line = proto_error_line(err->id, err->code, err->message);
+	(void)parse_reply_line(line, parser);
+}
+
+static bool is_json_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Whether line is one JSON object and blanks, judged by structure alone
+ * (strings with their escapes, bracket depth): what the protocol calls a request.
+ */
+static bool is_one_object(const char *line, size_t len)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	while (i < len && is_json_blank(line[i]))
+		i++;
+	if (i == len || line[i] != '{')
+		return false;
+	for (; i < len; i++) {
+		char c = line[i];
+
+		if (c == '"') {
+			for (i++; i < len && line[i] != '"'; i++)
+				if (line[i] == '\\')
+					i++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			break;
+		}
+	}
+	for (i++; i < len; i++)
+		if (!is_json_blank(line[i]))
+			return false;
+	return true;
+}
+
+static bool is_utf8(const char *text)
+{
+	return !text || g_utf8_validate(text, -1, NULL);
+}
+
+static void check_request_strings(const ProtoRequest *req)
+{
+	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex));
+	for (char **c = req->chars; c && *c; c++)
+		FUZZ_CHECK(is_utf8(*c));
+	if (req->id && json_node_get_value_type(req->id) == G_TYPE_STRING)
+		FUZZ_CHECK(is_utf8(json_node_get_string(req->id)));
+	if (req->typed && json_node_get_value_type(req->typed) == G_TYPE_STRING)
+		FUZZ_CHECK(is_utf8(json_node_get_string(req->typed)));
+}
+
+static bool is_nan(ValueType type, GBytes *bytes)
+{
+	g_autofree char *text = value_format(type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+
+	return (type == VALUE_TYPE_F32 || type == VALUE_TYPE_F64) && text && strcmp(text, "nan") == 0;
+}
+
+/* A set request carrying member (a node of a reply) as its field, decoded again. */
+static GBytes *decode_as_set_request(const char *field, JsonNode *member, bool has_type, ValueType type)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *error = NULL;
+	g_autoptr(ProtoRequest) req = NULL;
+	ProtoError err = { 0 };
+	GBytes *bytes;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "cmd");
+	json_builder_add_string_value(b, "set");
+	json_builder_set_member_name(b, "char");
+	json_builder_add_string_value(b, "s/c");
+	json_builder_set_member_name(b, field);
+	json_builder_add_value(b, json_node_copy(member));
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	line = json_generator_to_data(gen, NULL);
+
+	req = proto_parse_request(line, strlen(line), &err);
+	FUZZ_CHECK(req && !err.code);
+	bytes = proto_decode_value(req->hex, req->typed, has_type, type, &error);
+	if (!bytes)
+		fprintf(stderr, "%s reply %s does not decode again as %s: %s\n", field, line,
+		        has_type ? value_type_name(type) : "no Type", error);
+	FUZZ_CHECK(bytes);
+	return bytes;
+}
+
+/* What a get reply shows for these bytes, sent back in a set, is these bytes. */
+static void check_reply_round_trip(JsonNode *id, bool has_type, ValueType type, GBytes *bytes)
+{
+	g_autoptr(JsonBuilder) b = proto_reply_begin(id);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *line = NULL;
+	JsonObject *reply;
+	JsonNode *value, *typed;
+
+	proto_add_value(b, has_type, type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	line = proto_finish(b);
+	reply = parse_reply_line(line, parser);
+
+	value = json_object_get_member(reply, "value");
+	FUZZ_CHECK(value);
+	{
+		g_autoptr(GBytes) back = decode_as_set_request("value", value, has_type, type);
+		FUZZ_CHECK(g_bytes_equal(bytes, back));
+	}
+	typed = json_object_get_member(reply, "typed");
+	/* Present exactly when there is a Type other than hex and the bytes fit it. */
+	if (typed) {
+		g_autoptr(GBytes) back = decode_as_set_request("typed", typed, has_type, type);
+		FUZZ_CHECK(has_type && type != VALUE_TYPE_HEX);
+		FUZZ_CHECK(g_bytes_equal(bytes, back) || (is_nan(type, bytes) && is_nan(type, back)));
+	}
+}
+
+static void check_decode(const ProtoRequest *req, bool has_type, ValueType type)
+{
+	g_autofree char *error = NULL;
+	g_autoptr(GBytes) bytes = proto_decode_value(req->hex, req->typed, has_type, type, &error);
+	size_t type_size = has_type ? value_type_size(type) : 0;
+
+	FUZZ_CHECK(!bytes != !error);
+	if (!bytes)
+		return;
+	/* Typed input of a fixed-size Type is exactly that size; hex may be anything. */
+	if (!req->hex && type_size > 0)
+		FUZZ_CHECK(g_bytes_get_size(bytes) == type_size);
+	check_reply_round_trip(req->id, has_type, type, bytes);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ProtoError err = { 0 };
+	g_autoptr(ProtoRequest) req = proto_parse_request((const char *)data, size, &err);
+
+	if (!req) {
+		check_error_reply(&err);
+		proto_error_clear(&err);
+		return 0;
+	}
+	FUZZ_CHECK(!err.code && !err.message && !err.id);
+	FUZZ_CHECK(is_one_object((const char *)data, size));
+	check_request_strings(req);
+	FUZZ_CHECK(strcmp(proto_command_name(req->cmd), "?") != 0);
+	{
+		g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+		g_autoptr(JsonParser) parser = json_parser_new();
+		g_autofree char *line = proto_finish(b);
+
+		(void)parse_reply_line(line, parser);
+	}
+	if (req->hex || req->typed) {
+		check_decode(req, false, VALUE_TYPE_HEX);
+		for (int t = 0; t < N_TYPES; t++)
+			check_decode(req, true, (ValueType)t);
+	}
+	return 0;
+}
