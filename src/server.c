@@ -1,4 +1,8 @@
-/* server.c: the local client socket, its clients and the commands they send. */
+/*
+ * server.c: the local client socket: listening, client connections and their
+ * limits, capture queues and their waiters, events to watchers. The requests
+ * themselves are in server-commands.c.
+ */
 #include "server.h"
 
 #include <errno.h>
@@ -17,6 +21,7 @@
 #include "gattd-build-config.h"
 #include "log.h"
 #include "protocol.h"
+#include "server-private.h"
 
 #if HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -26,61 +31,6 @@
 /* Bytes read from one client per wakeup, so one busy client can't starve others. */
 #define READ_BUDGET (4 * READ_CHUNK)
 
-typedef struct Client Client;
-
-/* A Capture=N characteristic's queue and the clients waiting in next-write, oldest first. */
-typedef struct {
-	GattChar *chr;
-	CaptureQueue queue;
-	GQueue waiters;          /* Client* */
-} Capture;
-
-struct Client {
-	Server *server;
-	unsigned id;
-	int fd;
-	guint in_source;
-	guint out_source;
-	bool dead;
-	bool closing;            /* flush what is queued, then close */
-	pid_t pid;
-	uid_t uid;
-
-	GByteArray *in;
-	GQueue out;              /* GBytes* */
-	size_t out_bytes;
-	size_t out_offset;       /* bytes of the head already written */
-
-	bool watching;
-	GHashTable *watch_chars; /* ids; NULL = all */
-
-	Capture *waiting_on;     /* next-write in progress */
-	JsonNode *wait_id;
-	guint wait_timeout;
-};
-
-struct Server {
-	ServerOptions opts;
-	char *path;
-	char *group;
-	const GattdConfig *config;
-	GattApp *app;
-	Bluez *bluez;
-	int listen_fd;
-	bool created_path;       /* unlink the socket file at exit */
-	guint listen_source;
-	GList *clients;          /* Client* */
-	unsigned n_clients;
-	unsigned next_client_id;
-	GHashTable *captures;    /* char id -> Capture* */
-	bool shutting_down;
-	unsigned generation;     /* configuration generation, 1 at start */
-	ServerReloadFunc reload;
-	void *reload_data;
-};
-
-static void client_send(Client *client, char *line);
-static void client_close(Client *client, const char *why);
 
 /* ---- captures ---- */
 
@@ -91,16 +41,14 @@ static void capture_free(Capture *cap)
 	g_free(cap);
 }
 
-static Capture *capture_for(Server *server, GattChar *chr)
+Capture *capture_for(Server *server, GattChar *chr)
 {
 	return g_hash_table_lookup(server->captures, chr->cfg->id);
 }
 
 /* ---- replies ---- */
 
-static void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-static void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...)
+void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...)
 {
 	g_autofree char *message = NULL;
 	va_list ap;
@@ -111,7 +59,7 @@ static void reply_error(Client *client, JsonNode *id, const char *code, const ch
 	client_send(client, proto_error_line(id, code, message));
 }
 
-static void add_char_value(JsonBuilder *b, GattChar *chr)
+void add_char_value(JsonBuilder *b, GattChar *chr)
 {
 	proto_add_value(b, chr->cfg->has_type, chr->cfg->type, chr->value->data, chr->value->len);
 }
@@ -153,7 +101,7 @@ static void waiter_clear(Client *client)
  * reply is sent (it closed, or fell too far behind), the write goes back to the
  * head of the queue for the next taker: a write is only consumed once delivered.
  */
-static void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w)
+void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w)
 {
 	g_autoptr(JsonBuilder) b = proto_reply_begin(id);
 
@@ -180,7 +128,7 @@ static void waiter_fail(Client *client, const char *code, const char *message)
 	client_send(client, proto_error_line(id, code, message));
 }
 
-static gboolean waiter_timed_out(gpointer data)
+gboolean waiter_timed_out(gpointer data)
 {
 	Client *client = data;
 
@@ -310,7 +258,7 @@ void server_on_up(Server *server)
 }
 
 /* name, address, powered: null/false when there is no adapter (removed, BlueZ gone). */
-static void add_adapter(JsonBuilder *b, Bluez *bluez)
+void add_adapter(JsonBuilder *b, Bluez *bluez)
 {
 	const char *name = bluez_get_adapter_name(bluez);
 	const char *address = bluez_get_adapter_address(bluez);
@@ -341,369 +289,6 @@ void server_shutdown(Server *server)
 {
 	server->shutting_down = true;
 	fail_all_waiters(server, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
-}
-
-/* ---- commands ---- */
-
-static GattChar *find_char(Client *client, const ProtoRequest *req)
-{
-	GattChar *chr = gatt_app_find_char(client->server->app, req->chr);
-
-	if (!chr)
-		reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", req->chr);
-	return chr;
-}
-
-static void cmd_hello(Client *client, const ProtoRequest *req)
-{
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
-
-	json_builder_set_member_name(b, "protocol");
-	json_builder_add_int_value(b, PROTOCOL_VERSION);
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, GATTD_VERSION);
-	json_builder_set_member_name(b, "daemon");
-	json_builder_add_string_value(b, "gattd");
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_status(Client *client, const ProtoRequest *req)
-{
-	Server *server = client->server;
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
-	g_autofree char *description = bluez_describe(server->bluez);
-	unsigned watchers = 0;
-	guint64 captured = 0, overflows = 0;
-	GHashTableIter it;
-	Capture *cap;
-
-	for (GList *l = server->clients; l; l = l->next)
-		watchers += ((Client *)l->data)->watching;
-	g_hash_table_iter_init(&it, server->captures);
-	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap)) {
-		captured += capture_queue_length(&cap->queue);
-		overflows += cap->queue.overflows;
-	}
-
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, lifecycle_state_name(bluez_get_state(server->bluez)));
-	json_builder_set_member_name(b, "description");
-	json_builder_add_string_value(b, description);
-	json_builder_set_member_name(b, "adapter");
-	if (bluez_get_adapter_name(server->bluez)) {
-		g_autofree char *path = g_strconcat("/org/bluez/", bluez_get_adapter_name(server->bluez), NULL);
-
-		json_builder_begin_object(b);
-		add_adapter(b, server->bluez);
-		json_builder_set_member_name(b, "path");
-		json_builder_add_string_value(b, path);
-		json_builder_end_object(b);
-	} else {
-		json_builder_add_null_value(b);
-	}
-	json_builder_set_member_name(b, "registered");
-	json_builder_add_boolean_value(b, bluez_is_registered(server->bluez));
-	json_builder_set_member_name(b, "advertising");
-	json_builder_add_boolean_value(b, bluez_is_advertising(server->bluez));
-	json_builder_set_member_name(b, "on_air");
-	json_builder_add_boolean_value(b, bluez_is_on_air(server->bluez));
-	json_builder_set_member_name(b, "clients");
-	json_builder_add_int_value(b, server->n_clients);
-	json_builder_set_member_name(b, "watchers");
-	json_builder_add_int_value(b, watchers);
-	json_builder_set_member_name(b, "subscriptions");
-	json_builder_add_int_value(b, gatt_app_count_notifying(server->app));
-	json_builder_set_member_name(b, "captured");
-	json_builder_add_int_value(b, (gint64)captured);
-	json_builder_set_member_name(b, "overflows");
-	json_builder_add_int_value(b, (gint64)overflows);
-	json_builder_set_member_name(b, "generation");
-	json_builder_add_int_value(b, server->generation);
-	client_send(client, proto_finish(b));
-}
-
-static void add_strv(JsonBuilder *b, const char *name, char **strv)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
-	for (; strv && *strv; strv++)
-		json_builder_add_string_value(b, *strv);
-	json_builder_end_array(b);
-}
-
-static void cmd_list(Client *client, const ProtoRequest *req)
-{
-	GPtrArray *services = gatt_app_get_services(client->server->app);
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
-
-	json_builder_set_member_name(b, "services");
-	json_builder_begin_array(b);
-	for (unsigned i = 0; i < services->len; i++) {
-		GattService *service = services->pdata[i];
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "id");
-		json_builder_add_string_value(b, service->cfg->id);
-		json_builder_set_member_name(b, "uuid");
-		json_builder_add_string_value(b, service->cfg->uuid);
-		json_builder_set_member_name(b, "primary");
-		json_builder_add_boolean_value(b, service->cfg->primary);
-		json_builder_set_member_name(b, "characteristics");
-		json_builder_begin_array(b);
-		for (unsigned j = 0; j < service->chars->len; j++) {
-			GattChar *chr = service->chars->pdata[j];
-
-			json_builder_begin_object(b);
-			json_builder_set_member_name(b, "id");
-			json_builder_add_string_value(b, chr->cfg->id);
-			json_builder_set_member_name(b, "uuid");
-			json_builder_add_string_value(b, chr->cfg->uuid);
-			add_strv(b, "flags", chr->cfg->flags);
-			json_builder_set_member_name(b, "type");
-			if (chr->cfg->has_type)
-				json_builder_add_string_value(b, value_type_name(chr->cfg->type));
-			else
-				json_builder_add_null_value(b);
-			json_builder_set_member_name(b, "max_length");
-			json_builder_add_int_value(b, chr->cfg->max_length);
-			json_builder_set_member_name(b, "capture");
-			json_builder_add_int_value(b, chr->cfg->capture);
-			json_builder_set_member_name(b, "notifying");
-			json_builder_add_boolean_value(b, chr->notifying);
-			add_char_value(b, chr);
-			json_builder_set_member_name(b, "descriptors");
-			json_builder_begin_array(b);
-			for (unsigned k = 0; k < chr->descs->len; k++) {
-				GattDesc *desc = chr->descs->pdata[k];
-
-				json_builder_begin_object(b);
-				json_builder_set_member_name(b, "id");
-				json_builder_add_string_value(b, desc->cfg->id);
-				json_builder_set_member_name(b, "uuid");
-				json_builder_add_string_value(b, desc->cfg->uuid);
-				add_strv(b, "flags", desc->cfg->flags);
-				proto_add_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
-				json_builder_end_object(b);
-			}
-			json_builder_end_array(b);
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_get(Client *client, const ProtoRequest *req)
-{
-	GattChar *chr = find_char(client, req);
-	g_autoptr(JsonBuilder) b = NULL;
-
-	if (!chr)
-		return;
-	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "char");
-	json_builder_add_string_value(b, chr->cfg->id);
-	add_char_value(b, chr);
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_set(Client *client, const ProtoRequest *req)
-{
-	GattChar *chr = find_char(client, req);
-	g_autoptr(GBytes) bytes = NULL;
-	g_autoptr(JsonBuilder) b = NULL;
-	g_autofree char *error = NULL;
-	const uint8_t *data;
-	gsize len = 0;
-	bool can_notify;
-	int r;
-
-	if (!chr)
-		return;
-	can_notify = chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE);
-	if (req->has_notify && req->notify && !can_notify) {
-		reply_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
-		            chr->cfg->id);
-		return;
-	}
-	bytes = proto_decode_value(req->hex, req->typed, chr->cfg->has_type, chr->cfg->type, &error);
-	if (!bytes) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, error);
-		return;
-	}
-	data = g_bytes_get_data(bytes, &len);
-	r = gatt_char_set_value(chr, data, len, can_notify && (!req->has_notify || req->notify));
-	if (r == -EMSGSIZE) {
-		size_t fixed = chr->cfg->has_type ? value_type_size(chr->cfg->type) : 0;
-
-		if (fixed)
-			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
-			            chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
-		else
-			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
-			            chr->cfg->id, (size_t)len, chr->cfg->max_length);
-		return;
-	}
-
-	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "char");
-	json_builder_add_string_value(b, chr->cfg->id);
-	add_char_value(b, chr);
-	json_builder_set_member_name(b, "notified");
-	json_builder_add_boolean_value(b, r > 0);
-	json_builder_set_member_name(b, "subscribed");
-	json_builder_add_boolean_value(b, chr->notifying);
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_watch(Client *client, const ProtoRequest *req)
-{
-	g_autoptr(GHashTable) chars = NULL;
-	g_autoptr(JsonBuilder) b = NULL;
-
-	if (req->chars) {
-		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		for (char **c = req->chars; *c; c++) {
-			if (!gatt_app_find_char(client->server->app, *c)) {
-				reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
-				return;
-			}
-			g_hash_table_add(chars, g_strdup(*c));
-		}
-	}
-	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
-	client->watch_chars = g_steal_pointer(&chars);
-	client->watching = true;
-
-	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "chars");
-	if (req->chars) {
-		json_builder_begin_array(b);
-		for (char **c = req->chars; *c; c++)
-			json_builder_add_string_value(b, *c);
-		json_builder_end_array(b);
-	} else {
-		json_builder_add_null_value(b);
-	}
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_unwatch(Client *client, const ProtoRequest *req)
-{
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
-
-	client->watching = false;
-	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
-	client_send(client, proto_finish(b));
-}
-
-static void cmd_next_write(Client *client, const ProtoRequest *req)
-{
-	GattChar *chr = find_char(client, req);
-	Capture *cap;
-
-	if (!chr)
-		return;
-	cap = capture_for(client->server, chr);
-	if (!cap) {
-		reply_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
-		return;
-	}
-	if (client->waiting_on) {
-		reply_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
-		            client->waiting_on->chr->cfg->id);
-		return;
-	}
-	if (capture_queue_length(&cap->queue) > 0) {
-		reply_next_write(client, req->id, cap, capture_queue_pop(&cap->queue));
-		return;
-	}
-	if (req->timeout_ms == 0) {
-		reply_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
-		return;
-	}
-	client->waiting_on = cap;
-	client->wait_id = req->id ? json_node_ref(req->id) : NULL;
-	if (req->timeout_ms > 0)
-		client->wait_timeout = g_timeout_add((guint)req->timeout_ms, waiter_timed_out, client);
-	g_queue_push_tail(&cap->waiters, client);
-}
-
-static void cmd_reload(Client *client, const ProtoRequest *req)
-{
-	Server *server = client->server;
-	g_autoptr(JsonBuilder) b = NULL;
-	g_autofree char *error = NULL;
-	bool reregistered = false;
-	int generation;
-
-	if (!server->reload) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "reloading is not available");
-		return;
-	}
-	log_info("client %u (pid %d) asked for a reload", client->id, (int)client->pid);
-	generation = server->reload(server->reload_data, &reregistered, &error);
-	if (client->dead)
-		return;
-	if (generation < 0) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error);
-		return;
-	}
-	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "generation");
-	json_builder_add_int_value(b, generation);
-	json_builder_set_member_name(b, "reregistered");
-	json_builder_add_boolean_value(b, reregistered);
-	client_send(client, proto_finish(b));
-}
-
-static void handle_line(Client *client, const char *line, size_t len)
-{
-	g_autoptr(ProtoRequest) req = NULL;
-	ProtoError err;
-
-	req = proto_parse_request(line, len, &err);
-	if (!req) {
-		log_debug("client %u: bad request: %s", client->id, err.message);
-		client_send(client, proto_error_line(err.id, err.code, err.message));
-		proto_error_clear(&err);
-		return;
-	}
-	if (client->server->shutting_down) {
-		reply_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
-		return;
-	}
-	switch (req->cmd) {
-	case PROTO_CMD_HELLO:
-		cmd_hello(client, req);
-		break;
-	case PROTO_CMD_STATUS:
-		cmd_status(client, req);
-		break;
-	case PROTO_CMD_LIST:
-		cmd_list(client, req);
-		break;
-	case PROTO_CMD_GET:
-		cmd_get(client, req);
-		break;
-	case PROTO_CMD_SET:
-		cmd_set(client, req);
-		break;
-	case PROTO_CMD_WATCH:
-		cmd_watch(client, req);
-		break;
-	case PROTO_CMD_UNWATCH:
-		cmd_unwatch(client, req);
-		break;
-	case PROTO_CMD_NEXT_WRITE:
-		cmd_next_write(client, req);
-		break;
-	case PROTO_CMD_RELOAD:
-		cmd_reload(client, req);
-		break;
-	}
 }
 
 /* ---- client I/O ---- */
@@ -793,7 +378,7 @@ static gboolean client_writable(gint fd, GIOCondition cond, gpointer data)
 }
 
 /* Queue a line (takes ownership) and write what we can. */
-static void client_send(Client *client, char *line)
+void client_send(Client *client, char *line)
 {
 	size_t len = strlen(line);
 
@@ -828,7 +413,7 @@ static void client_process_input(Client *client)
 		len = (size_t)(nl - (client->in->data + start));
 		if (len > max_line)
 			break;
-		handle_line(client, (const char *)client->in->data + start, len);
+		server_handle_line(client, (const char *)client->in->data + start, len);
 		start += len + 1;
 	}
 	if (client->dead)

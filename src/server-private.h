@@ -1,0 +1,86 @@
+/*
+ * server-private.h: what server.c (socket, clients, captures, events) and
+ * server-commands.c (the requests of the local client protocol) share.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "bluez.h"
+#include "capture.h"
+#include "gatt-app.h"
+#include "protocol.h"
+#include "server.h"
+
+typedef struct Client Client;
+
+/* A Capture=N characteristic's queue and the clients waiting in next-write, oldest first. */
+typedef struct {
+	GattChar *chr;
+	CaptureQueue queue;
+	GQueue waiters;          /* Client* */
+} Capture;
+
+struct Client {
+	Server *server;
+	unsigned id;
+	int fd;
+	guint in_source;
+	guint out_source;
+	bool dead;
+	bool closing;            /* flush what is queued, then close */
+	pid_t pid;
+	uid_t uid;
+
+	GByteArray *in;
+	GQueue out;              /* GBytes* */
+	size_t out_bytes;
+	size_t out_offset;       /* bytes of the head already written */
+
+	bool watching;
+	GHashTable *watch_chars; /* ids; NULL = all */
+
+	Capture *waiting_on;     /* next-write in progress */
+	JsonNode *wait_id;
+	guint wait_timeout;
+};
+
+struct Server {
+	ServerOptions opts;
+	char *path;
+	char *group;
+	const GattdConfig *config;
+	GattApp *app;
+	Bluez *bluez;
+	int listen_fd;
+	bool created_path;       /* unlink the socket file at exit */
+	guint listen_source;
+	GList *clients;          /* Client* */
+	unsigned n_clients;
+	unsigned next_client_id;
+	GHashTable *captures;    /* char id -> Capture* */
+	bool shutting_down;
+	unsigned generation;     /* configuration generation, 1 at start */
+	ServerReloadFunc reload;
+	void *reload_data;
+};
+
+/* Queue a line (takes ownership) and write what the socket takes now. */
+void client_send(Client *client, char *line);
+/* An error reply line with a printf message. */
+void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* "value" (and "typed") of a characteristic's current value. */
+void add_char_value(JsonBuilder *b, GattChar *chr);
+/* name, address, powered of the selected adapter (null/false when none). */
+void add_adapter(JsonBuilder *b, Bluez *bluez);
+/* The capture queue of a Capture=N characteristic, or NULL. */
+Capture *capture_for(Server *server, GattChar *chr);
+/* Hand a write taken from cap's queue to client (back to the queue if undeliverable). */
+void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w);
+/* A next-write waiter's timeout_ms passed. */
+gboolean waiter_timed_out(gpointer data);
+/* One request line from client (server-commands.c). */
+void server_handle_line(Client *client, const char *line, size_t len);
