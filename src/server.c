@@ -177,6 +177,14 @@ static void broadcast(Server *server, GattChar *chr, JsonBuilder *event)
 	}
 }
 
+static bool any_watcher(Server *server, GattChar *chr)
+{
+	for (GList *l = server->clients; l; l = l->next)
+		if (client_watches(l->data, chr))
+			return true;
+	return false;
+}
+
 static JsonBuilder *char_event(const char *name, GattChar *chr)
 {
 	JsonBuilder *b = proto_event_begin(name);
@@ -190,13 +198,17 @@ void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t 
                      const char *device)
 {
 	Capture *cap = capture_for(server, chr);
-	CapturedWrite w = { .value = g_bytes_new(data, len), .offset = offset, .device = (char *)device };
 	JsonBuilder *b;
 
-	b = proto_event_begin("write");
-	add_write(b, chr, &w);
-	g_bytes_unref(w.value);
-	broadcast(server, chr, b);
+	/* Most writes have no watcher: don't build an event nobody gets. */
+	if (any_watcher(server, chr)) {
+		CapturedWrite w = { .value = g_bytes_new(data, len), .offset = offset, .device = (char *)device };
+
+		b = proto_event_begin("write");
+		add_write(b, chr, &w);
+		g_bytes_unref(w.value);
+		broadcast(server, chr, b);
+	}
 
 	if (!cap)
 		return;
