@@ -302,8 +302,10 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 
 	daemon->config = config;
 	daemon->generation++;
-	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv);
+	/* Server first: re-registering reports events about the new application. */
 	server_reload(daemon->server, config, daemon->app, daemon->generation);
+	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv);
+	server_announce_reload(daemon->server);
 	config_free(old_config);
 
 	log_notice("reloaded the configuration (generation %u): %s%s", daemon->generation,

@@ -708,7 +708,6 @@ void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsi
 	g_autoptr(GHashTable) old = server->captures;
 	GHashTableIter it;
 	Capture *cap;
-	JsonBuilder *b;
 
 	server->config = config;
 	server->app = app;
@@ -724,10 +723,14 @@ void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsi
 		while (cap->waiters.length > 0)
 			waiter_fail(g_queue_peek_head(&cap->waiters), PROTO_ERR_NOT_FOUND,
 			            "the characteristic no longer has a Capture= queue after a reload");
+}
 
-	b = proto_event_begin("reloaded");
+void server_announce_reload(Server *server)
+{
+	JsonBuilder *b = proto_event_begin("reloaded");
+
 	json_builder_set_member_name(b, "generation");
-	json_builder_add_int_value(b, generation);
+	json_builder_add_int_value(b, server->generation);
 	broadcast(server, NULL, b);
 }
 

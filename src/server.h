@@ -49,8 +49,11 @@ void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user
 /*
  * A reload swapped configuration and application: follow them (capture queues of
  * characteristics that still capture are kept; waiters on removed ones are told).
+ * Call before anything can report events about the new application.
  */
 void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation);
+/* Tell watchers the reload is applied (the `reloaded` event). */
+void server_announce_reload(Server *server);
 
 /* What happened, from the daemon. */
 void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
