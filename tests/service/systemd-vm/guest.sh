@@ -103,7 +103,8 @@ check "gattd.service stopped" sh -c '! systemctl -q is-active gattd.service'
 check "gattd.socket still listening" active gattd.socket
 check "the socket file survived the stop (RuntimeDirectoryPreserve=)" [ -S /run/gattd/gattd.sock ]
 check "a client of the idle socket starts gattd and is served" gattctl status
-check "gattd.service active again" active gattd.service
+# Activated by the client: active once READY=1 comes (after registration).
+check "gattd.service active again" wait_for 30 active gattd.service
 
 step "systemctl reload"
 wait_for 60 on_air
