@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "test-util.h"
 #include "config.h"
 
 #define SERVICE_S "[Service s]\nUUID=180F\n"
@@ -29,24 +30,6 @@ typedef struct {
 	GPtrArray *errors;
 	GattdConfig *config;
 } Fixture;
-
-static void remove_tree(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (dir) {
-		while ((name = g_dir_read_name(dir))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-			remove_tree(child);
-		}
-		g_dir_close(dir);
-		g_rmdir(path);
-	} else {
-		g_chmod(path, 0600);
-		g_unlink(path);
-	}
-}
 
 static int setup(void **state)
 {
@@ -66,7 +49,7 @@ static int teardown(void **state)
 {
 	Fixture *f = *state;
 
-	remove_tree(f->dir);
+	test_remove_tree(f->dir);
 	g_free(f->dir);
 	g_ptr_array_unref(f->errors);
 	config_free(f->config);

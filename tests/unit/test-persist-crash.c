@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "test-util.h"
 #include "persist.h"
 
 #define ID "console/state"
@@ -96,24 +97,6 @@ static void kill_child_and_reap(pid_t pid)
 		fail_msg("the saving child stopped by itself (status %d): a save failed", status);
 }
 
-static void remove_tree(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (dir) {
-		while ((name = g_dir_read_name(dir))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			remove_tree(child);
-		}
-		g_dir_close(dir);
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
-
 static void test_kill_during_save_burst_leaves_a_value_that_was_written(void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp("gattd-test-persist-crash-XXXXXX", NULL);
@@ -164,7 +147,7 @@ static void test_kill_during_save_burst_leaves_a_value_that_was_written(void **s
 	}
 	print_message("%u rounds ended on a value the killed child wrote, %u on the one before it\n", took_new,
 	              kept_old);
-	remove_tree(dir);
+	test_remove_tree(dir);
 }
 
 int main(void)

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "test-util.h"
 #include "persist.h"
 
 #define ID "battery/level"
@@ -32,24 +33,6 @@ typedef struct {
 	char *values; /* dir/values */
 	PersistStore *store;
 } Fixture;
-
-static void remove_tree(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (dir) {
-		while ((name = g_dir_read_name(dir))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			remove_tree(child);
-		}
-		g_dir_close(dir);
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
 
 static int setup(void **state)
 {
@@ -72,7 +55,7 @@ static int teardown(void **state)
 
 	persist_store_free(f->store);
 	g_chmod(f->values, 0700);
-	remove_tree(f->dir);
+	test_remove_tree(f->dir);
 	g_free(f->values);
 	g_free(f->dir);
 	g_free(f);
