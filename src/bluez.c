@@ -169,6 +169,21 @@ static void notify_adapter_changed(Bluez *bluez)
 		bluez->listener->adapter_changed(bluez, bluez->user_data);
 }
 
+/*
+ * Forget everything learned from bluetoothd (it left, or the bus did). Returns
+ * whether an adapter was selected, so callers can report it gone.
+ */
+static bool forget_bluez(Bluez *bluez)
+{
+	bool had_adapter = bluez->selected != NULL;
+
+	g_clear_pointer(&bluez->owner, g_free);
+	g_hash_table_remove_all(bluez->adapters);
+	bluez->selected = NULL;
+	g_clear_pointer(&bluez->registered_on, g_free);
+	return had_adapter;
+}
+
 /* ---- retry timer and pending calls ---- */
 
 static gboolean retry_fired(gpointer data)
@@ -456,7 +471,7 @@ static void unregister_on_shutdown(Bluez *bluez, const char *iface, const char *
 /* ---- the bus connection ---- */
 
 static void set_owner(Bluez *bluez, const char *owner);
-static void drop_connection(Bluez *bluez);
+static bool drop_connection(Bluez *bluez);
 
 static void query_owner_reply(DBusPendingCall *call, void *data)
 {
@@ -482,11 +497,8 @@ static gboolean bus_lost_idle(gpointer data)
 {
 	Bluez *bluez = data;
 
-	bool had_adapter = bluez->selected != NULL;
-
 	bluez->bus_lost_id = 0;
-	drop_connection(bluez);
-	if (had_adapter)
+	if (drop_connection(bluez))
 		notify_adapter_changed(bluez);
 	emit_simple(bluez, LC_EV_BUS_LOST);
 	return G_SOURCE_REMOVE;
@@ -660,14 +672,8 @@ static void set_owner(Bluez *bluez, const char *owner)
 	if (g_strcmp0(owner, bluez->owner) == 0)
 		return;
 	if (bluez->owner) {
-		bool had_adapter = bluez->selected != NULL;
-
 		log_notice("bluetoothd (%s) left the bus; waiting for it to return", bluez->owner);
-		g_clear_pointer(&bluez->owner, g_free);
-		g_hash_table_remove_all(bluez->adapters);
-		bluez->selected = NULL;
-		g_clear_pointer(&bluez->registered_on, g_free);
-		if (had_adapter)
+		if (forget_bluez(bluez))
 			notify_adapter_changed(bluez);
 		emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
 	}
@@ -748,12 +754,13 @@ static void connect_bus(Bluez *bluez)
 	}
 }
 
-static void drop_connection(Bluez *bluez)
+/* Returns whether an adapter was selected (see forget_bluez). */
+static bool drop_connection(Bluez *bluez)
 {
 	DBusConnection *conn = bluez->conn;
 
 	if (!conn)
-		return;
+		return false;
 	cancel_pending(&bluez->hello);
 	cancel_pending(&bluez->owner_query);
 	cancel_pending(&bluez->pending);
@@ -763,10 +770,7 @@ static void drop_connection(Bluez *bluez)
 	dbus_connection_close(conn);
 	dbus_connection_unref(conn);
 	bluez->conn = NULL;
-	g_clear_pointer(&bluez->owner, g_free);
-	g_hash_table_remove_all(bluez->adapters);
-	bluez->selected = NULL;
-	g_clear_pointer(&bluez->registered_on, g_free);
+	return forget_bluez(bluez);
 }
 
 /* ---- the access check for exported objects ---- */

@@ -254,6 +254,14 @@ static void keep_restart_only_settings(const GattdConfig *old, GattdConfig *new)
 	new->adapter = g_strdup(old->adapter);
 }
 
+/* READY=1 again after RELOADING=1, whether the reload was applied or refused. */
+static void report_reloaded(Daemon *daemon)
+{
+	g_autofree char *status = bluez_describe(daemon->bluez);
+
+	service_manager_reloaded(daemon->sm, status);
+}
+
 /*
  * Re-read the configuration. An invalid one is refused and the running one stays.
  * A valid one replaces the objects: unchanged characteristics keep their current
@@ -279,8 +287,7 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 		}
 		log_error("reload refused: the configuration in %s is invalid (%u problem%s); still serving generation %u",
 		          old_config->config_dir, errors->len, errors->len == 1 ? "" : "s", daemon->generation);
-		g_autofree char *status = bluez_describe(daemon->bluez);
-		service_manager_reloaded(daemon->sm, status);
+		report_reloaded(daemon);
 		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);
 		return -EINVAL;
 	}
@@ -311,11 +318,7 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 	log_notice("reloaded the configuration (generation %u): %s%s", daemon->generation,
 	           same_tree ? "same services" : "services changed, registering again",
 	           same_adv ? "" : ", advertisement changed");
-	{
-		g_autofree char *status = bluez_describe(daemon->bluez);
-
-		service_manager_reloaded(daemon->sm, status);
-	}
+	report_reloaded(daemon);
 	*ret_reregistered = !same_tree;
 	return (int)daemon->generation;
 }

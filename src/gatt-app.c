@@ -288,7 +288,7 @@ static DBusMessage *char_start_notify(DBusMessage *msg, void *object)
 {
 	GattChar *chr = object;
 
-	if (!(chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE)))
+	if (!gatt_char_can_notify(chr))
 		return dbus_error_reply(msg, -EOPNOTSUPP, "%s has neither notify nor indicate", chr->cfg->id);
 	set_notifying(chr, true);
 	return dbus_message_new_method_return(msg);
@@ -298,7 +298,7 @@ static DBusMessage *char_stop_notify(DBusMessage *msg, void *object)
 {
 	GattChar *chr = object;
 
-	if (!(chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE)))
+	if (!gatt_char_can_notify(chr))
 		return dbus_error_reply(msg, -EOPNOTSUPP, "%s has neither notify nor indicate", chr->cfg->id);
 	set_notifying(chr, false);
 	return dbus_message_new_method_return(msg);
@@ -361,7 +361,7 @@ static void char_get_notifying(DBusMessageIter *iter, void *object)
 
 static bool char_can_notify(void *object)
 {
-	return ((GattChar *)object)->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE);
+	return gatt_char_can_notify(object);
 }
 
 static void char_get_handle(DBusMessageIter *iter, void *object)
@@ -743,6 +743,11 @@ void gatt_app_reset_notifying(GattApp *app)
 	g_hash_table_iter_init(&it, app->chars_by_id);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&chr))
 		set_notifying(chr, false);
+}
+
+bool gatt_char_can_notify(const GattChar *chr)
+{
+	return chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE);
 }
 
 int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len)

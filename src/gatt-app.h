@@ -86,6 +86,9 @@ void gatt_app_reset_handles(GattApp *app);
 /* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying. */
 void gatt_app_reset_notifying(GattApp *app);
 
+/* The characteristic has notify or indicate (in any of their encrypt-/secure- forms). */
+bool gatt_char_can_notify(const GattChar *chr);
+
 /*
  * Set the value without notifying anyone or reporting a change (restoring a persisted
  * value at start). Same length rules as gatt_char_set_value.

@@ -1,7 +1,6 @@
 /* server-commands.c: the requests of the local client protocol (README, "Local client protocol"). */
 #include <errno.h>
 
-#include "flags.h"
 #include "gattd-build-config.h"
 #include "log.h"
 #include "server-private.h"
@@ -183,7 +182,7 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 
 	if (!chr)
 		return;
-	can_notify = chr->perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE);
+	can_notify = gatt_char_can_notify(chr);
 	if (req->has_notify && req->notify && !can_notify) {
 		reply_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
 		            chr->cfg->id);
