@@ -87,6 +87,7 @@ static int parse_options(DBusMessageIter *iter, GattOptions *ret, char **ret_err
 				dbus_message_iter_get_basic(&variant, &b);
 				opts.prepare_authorize = b;
 			}
+			break;
 		}
 		/* Unknown options are ignored: newer BlueZ versions add some. */
 		dbus_message_iter_next(&dict);
