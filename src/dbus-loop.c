@@ -1,6 +1,8 @@
 /* dbus-loop.c: libdbus-1 watches, timeouts and dispatch on the GLib main loop. */
 #include "dbus-loop.h"
 
+#include "fd-source.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <glib-unix.h>
@@ -55,24 +57,6 @@ static gboolean watch_ready(gint fd, GIOCondition cond, gpointer data)
 	dispatch_all(conn);
 	dbus_connection_unref(conn);
 	return G_SOURCE_CONTINUE;
-}
-
-/*
- * Like g_unix_fd_add, but recursion allowed: GLib otherwise blocks and unblocks a
- * source around every dispatch, two eventfd writes per D-Bus message (profiled in
- * tests/bench). Nothing here runs a nested main loop.
- */
-static guint fd_source_add(int fd, GIOCondition cond, GUnixFDSourceFunc func, gpointer data,
-                           GDestroyNotify destroy)
-{
-	GSource *source = g_unix_fd_source_new(fd, cond);
-	guint id;
-
-	g_source_set_callback(source, G_SOURCE_FUNC(func), data, destroy);
-	g_source_set_can_recurse(source, TRUE);
-	id = g_source_attach(source, NULL);
-	g_source_unref(source);
-	return id;
 }
 
 static void watch_stop(DBusWatch *watch)

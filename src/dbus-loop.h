@@ -1,9 +1,10 @@
 /*
  * dbus-loop.h: runs a libdbus-1 connection on the GLib main loop.
  *
- * Watches become fd sources, timeouts become timeout sources, and dispatching
- * happens from an idle callback whenever libdbus says data remains, the way
- * BlueZ's gdbus/mainloop.c does it.
+ * Watches become fd sources, timeouts become timeout sources. What a watch
+ * reads is dispatched right after, in the same callback; messages queued
+ * otherwise (a pending call's timeout) are dispatched from an idle callback, the
+ * way BlueZ's gdbus/mainloop.c does it for all.
  */
 #pragma once
 

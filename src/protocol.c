@@ -1,6 +1,8 @@
 /* protocol.c: decoding requests and encoding replies/events of the local client protocol. */
 #include "protocol.h"
 
+#include "json-flat.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -320,13 +322,43 @@ static char *check_raw_request(const char *line, size_t len)
 	return NULL;
 }
 
-ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
+/*
+ * The line as JSON: most requests take the flat fast path; anything else goes to
+ * json-glib, after the raw checks for what json-glib 1.6 gets wrong.
+ */
+static JsonNode *parse_json(const char *line, size_t len, ProtoError *err)
 {
 	g_autoptr(JsonParser) parser = NULL;
 	g_autoptr(GError) error = NULL;
+	JsonNode *root = json_flat_parse(line, len);
+	char *problem;
+
+	if (root)
+		return root;
+	problem = check_raw_request(line, len);
+	if (problem) {
+		fail(err, PROTO_ERR_BAD_REQUEST, problem);
+		return NULL;
+	}
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, line, (gssize)len, &error)) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("malformed JSON: %s", error->message));
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("a request must be a JSON object"));
+		return NULL;
+	}
+	return json_node_ref(root);
+}
+
+ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
+{
 	g_autoptr(ProtoRequest) req = NULL;
+	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *cmd = NULL;
-	JsonNode *root, *id;
+	JsonNode *id;
 	JsonObject *obj;
 	size_t i;
 
@@ -335,19 +367,9 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request contains a NUL byte"));
 	if (!g_utf8_validate(line, (gssize)len, NULL))
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request is not valid UTF-8"));
-
-	{
-		char *problem = check_raw_request(line, len);
-
-		if (problem)
-			return fail(err, PROTO_ERR_BAD_REQUEST, problem);
-	}
-	parser = json_parser_new_immutable();
-	if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
-		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("malformed JSON: %s", error->message));
-	root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("a request must be a JSON object"));
+	root = parse_json(line, len, err);
+	if (!root)
+		return NULL;
 	obj = json_node_get_object(root);
 
 	id = json_object_get_member(obj, "id");
@@ -435,108 +457,193 @@ GBytes *proto_decode_value(const char *hex, JsonNode *typed, bool has_type, Valu
 
 /* ---- encoding ---- */
 
-static JsonBuilder *reply_begin(JsonNode *id, bool ok)
+static JsonWriter *reply_begin(JsonNode *id, bool ok)
 {
-	JsonBuilder *b = json_builder_new_immutable();
+	JsonWriter *w = json_writer_new();
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "id");
-	if (id)
-		json_builder_add_value(b, json_node_copy(id));
-	else
-		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "ok");
-	json_builder_add_boolean_value(b, ok);
-	return b;
+	json_writer_begin_object(w);
+	json_writer_member(w, "id");
+	json_writer_node(w, id);
+	json_writer_member(w, "ok");
+	json_writer_bool(w, ok);
+	return w;
 }
 
-JsonBuilder *proto_reply_begin(JsonNode *id)
+JsonWriter *proto_reply_begin(JsonNode *id)
 {
 	return reply_begin(id, true);
 }
 
-JsonBuilder *proto_event_begin(const char *name)
+JsonWriter *proto_event_begin(const char *name)
 {
-	JsonBuilder *b = json_builder_new_immutable();
+	JsonWriter *w = json_writer_new();
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "event");
-	json_builder_add_string_value(b, name);
-	return b;
+	json_writer_begin_object(w);
+	json_writer_member(w, "event");
+	json_writer_string(w, name);
+	return w;
 }
 
-char *proto_finish(JsonBuilder *builder)
+char *proto_finish(JsonWriter *w)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *text = NULL;
-
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
-	return g_strconcat(text, "\n", NULL);
+	json_writer_end_object(w);
+	return json_writer_finish(w);
 }
 
 char *proto_error_line(JsonNode *id, const char *code, const char *message)
 {
-	g_autoptr(JsonBuilder) b = reply_begin(id, false);
+	g_autoptr(JsonWriter) w = reply_begin(id, false);
 
-	json_builder_set_member_name(b, "error");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "code");
-	json_builder_add_string_value(b, code);
-	json_builder_set_member_name(b, "message");
-	{
-		/* Messages may quote what a client sent. */
-		g_autofree char *valid = g_utf8_make_valid(message, -1);
-
-		json_builder_add_string_value(b, valid);
-	}
-	json_builder_end_object(b);
-	return proto_finish(b);
+	json_writer_member(w, "error");
+	json_writer_begin_object(w);
+	json_writer_member(w, "code");
+	json_writer_string(w, code);
+	json_writer_member(w, "message");
+	/* Messages may quote what a client sent: the writer replaces invalid UTF-8. */
+	json_writer_string(w, message);
+	json_writer_end_object(w);
+	return proto_finish(w);
 }
 
-static void add_typed(JsonBuilder *b, ValueType type, const uint8_t *data, size_t len)
-{
-	g_autofree char *text = value_format(type, data, len);
+/*
+ * How "typed" shows bytes of a Type, decided once for both encoders: gattd's
+ * replies (JsonWriter) and gattctl's set requests (JsonBuilder), so that gattctl
+ * sends exactly what gattd shows.
+ */
+typedef enum {
+	TYPED_NONE,     /* the bytes do not fit the type: no "typed" */
+	TYPED_STRING,   /* text */
+	TYPED_BOOL,
+	TYPED_INT,
+	TYPED_DOUBLE,
+} TypedKind;
 
-	if (!text)
-		return;
-	json_builder_set_member_name(b, "typed");
+typedef struct {
+	TypedKind kind;
+	char *text;     /* value_format()'s text, for every kind but TYPED_NONE */
+	bool b;
+	gint64 i;
+	double d;
+} TypedForm;
+
+static void typed_form_clear(TypedForm *form)
+{
+	g_clear_pointer(&form->text, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TypedForm, typed_form_clear)
+
+/*
+ * A float as a JSON number, unless JSON or its parsers cannot carry it: NaN and
+ * infinities are not JSON. Neither are numbers json-glib 1.6's generator writes
+ * as "1e+17.0" (an exponent and no point in "%.17g"): gattd's writer gets them
+ * right, but clients on json-glib (gattctl, libgattd-client) re-encode "typed"
+ * with that generator when they send it back in a set, so these stay strings.
+ */
+static bool double_is_json_safe(double d)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	if (!isfinite(d))
+		return false;
+	g_ascii_formatd(buf, sizeof(buf), "%.17g", d);
+	return !(strchr(buf, 'e') && !strchr(buf, '.'));
+}
+
+static TypedForm typed_form(ValueType type, const uint8_t *data, size_t len)
+{
+	TypedForm form = { .kind = TYPED_NONE, .text = value_format(type, data, len) };
+
+	if (!form.text)
+		return form;
 	switch (type) {
 	case VALUE_TYPE_UTF8:
-		json_builder_add_string_value(b, text);
+		form.kind = TYPED_STRING;
 		break;
 	case VALUE_TYPE_BOOL:
-		json_builder_add_boolean_value(b, data[0] != 0);
+		form.kind = TYPED_BOOL;
+		form.b = data[0] != 0;
 		break;
 	case VALUE_TYPE_F32:
-	case VALUE_TYPE_F64: {
-		double d = g_ascii_strtod(text, NULL);
-		char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-		/* json-glib 1.6 writes 1e17 as "1e+17.0", which is not JSON: give such as strings. */
-		g_ascii_formatd(buf, sizeof(buf), "%.17g", d);
-		/* JSON has no NaN or infinity: give those as strings too. */
-		if (isfinite(d) && !(strchr(buf, 'e') && !strchr(buf, '.')))
-			json_builder_add_double_value(b, d);
-		else
-			json_builder_add_string_value(b, text);
+	case VALUE_TYPE_F64:
+		form.d = g_ascii_strtod(form.text, NULL);
+		form.kind = double_is_json_safe(form.d) ? TYPED_DOUBLE : TYPED_STRING;
 		break;
-	}
 	case VALUE_TYPE_U64: {
-		guint64 u = g_ascii_strtoull(text, NULL, 10);
+		guint64 u = g_ascii_strtoull(form.text, NULL, 10);
 
 		/* Past what JSON parsers keep exactly: as a string. */
-		if (u > (guint64)G_MAXINT64)
-			json_builder_add_string_value(b, text);
-		else
-			json_builder_add_int_value(b, (gint64)u);
+		if (u > (guint64)G_MAXINT64) {
+			form.kind = TYPED_STRING;
+		} else {
+			form.kind = TYPED_INT;
+			form.i = (gint64)u;
+		}
 		break;
 	}
 	default:
-		json_builder_add_int_value(b, g_ascii_strtoll(text, NULL, 10));
+		form.kind = TYPED_INT;
+		form.i = g_ascii_strtoll(form.text, NULL, 10);
+		break;
+	}
+	return form;
+}
+
+static void write_typed(JsonWriter *w, ValueType type, const uint8_t *data, size_t len)
+{
+	g_auto(TypedForm) form = typed_form(type, data, len);
+
+	if (form.kind == TYPED_NONE)
+		return;
+	json_writer_member(w, "typed");
+	switch (form.kind) {
+	case TYPED_NONE:
+		break;
+	case TYPED_STRING:
+		json_writer_string(w, form.text);
+		break;
+	case TYPED_BOOL:
+		json_writer_bool(w, form.b);
+		break;
+	case TYPED_INT:
+		json_writer_int(w, form.i);
+		break;
+	case TYPED_DOUBLE:
+		json_writer_double(w, form.d);
+		break;
+	}
+}
+
+void proto_write_value(JsonWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len)
+{
+	g_autofree char *hex = value_to_hex(data, len);
+
+	json_writer_member(w, "value");
+	json_writer_string(w, hex);
+	if (has_type && type != VALUE_TYPE_HEX)
+		write_typed(w, type, data, len);
+}
+
+static void build_typed(JsonBuilder *b, ValueType type, const uint8_t *data, size_t len)
+{
+	g_auto(TypedForm) form = typed_form(type, data, len);
+
+	if (form.kind == TYPED_NONE)
+		return;
+	json_builder_set_member_name(b, "typed");
+	switch (form.kind) {
+	case TYPED_NONE:
+		break;
+	case TYPED_STRING:
+		json_builder_add_string_value(b, form.text);
+		break;
+	case TYPED_BOOL:
+		json_builder_add_boolean_value(b, form.b);
+		break;
+	case TYPED_INT:
+		json_builder_add_int_value(b, form.i);
+		break;
+	case TYPED_DOUBLE:
+		json_builder_add_double_value(b, form.d);
 		break;
 	}
 }
@@ -548,5 +655,5 @@ void proto_add_value(JsonBuilder *b, bool has_type, ValueType type, const uint8_
 	json_builder_set_member_name(b, "value");
 	json_builder_add_string_value(b, hex);
 	if (has_type && type != VALUE_TYPE_HEX)
-		add_typed(b, type, data, len);
+		build_typed(b, type, data, len);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json-writer.h"
 #include "value.h"
 
 #define PROTOCOL_VERSION 1
@@ -80,14 +81,23 @@ GBytes *proto_decode_value(const char *hex, JsonNode *typed, bool has_type, Valu
 
 /* ---- encoding ---- */
 
-/* Start a success reply: {"id":..,"ok":true ... (the builder is inside the object). */
-JsonBuilder *proto_reply_begin(JsonNode *id);
+/* Start a success reply: {"id":..,"ok":true ... (the writer is inside the object). */
+JsonWriter *proto_reply_begin(JsonNode *id);
 /* Start an event: {"event":"name" ... */
-JsonBuilder *proto_event_begin(const char *name);
-/* Close the object and render one line, newline included. Consumes the builder's content. */
-char *proto_finish(JsonBuilder *builder);
+JsonWriter *proto_event_begin(const char *name);
+/* Close the object and return the line, newline included. The writer is spent: free it. */
+char *proto_finish(JsonWriter *w);
 /* A whole error reply line. */
 char *proto_error_line(JsonNode *id, const char *code, const char *message);
 
-/* Add "value": hex and, when has_type and the bytes fit the type, "typed": ... */
+/*
+ * Add "value": hex and, when has_type and the bytes fit the type, "typed": a
+ * number, a boolean, or a string (utf8; u64 above 2^63-1; non-finite floats and
+ * those json-glib's generator misprints, see protocol.c).
+ */
+void proto_write_value(JsonWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len);
+/*
+ * The same members into a JsonBuilder, for gattctl, which sends "typed" exactly
+ * as gattd shows it.
+ */
 void proto_add_value(JsonBuilder *b, bool has_type, ValueType type, const uint8_t *data, size_t len);

@@ -16,21 +16,21 @@ static GattChar *find_char(Client *client, const ProtoRequest *req)
 
 static void cmd_hello(Client *client, const ProtoRequest *req)
 {
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
 
-	json_builder_set_member_name(b, "protocol");
-	json_builder_add_int_value(b, PROTOCOL_VERSION);
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, GATTD_VERSION);
-	json_builder_set_member_name(b, "daemon");
-	json_builder_add_string_value(b, "gattd");
+	json_writer_member(b, "protocol");
+	json_writer_int(b, PROTOCOL_VERSION);
+	json_writer_member(b, "version");
+	json_writer_string(b, GATTD_VERSION);
+	json_writer_member(b, "daemon");
+	json_writer_string(b, "gattd");
 	client_send(client, proto_finish(b));
 }
 
 static void cmd_status(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
 	g_autofree char *description = bluez_describe(server->bluez);
 	unsigned watchers = 0;
 	guint64 captured = 0, overflows = 0;
@@ -45,126 +45,126 @@ static void cmd_status(Client *client, const ProtoRequest *req)
 		overflows += cap->queue.overflows;
 	}
 
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, lifecycle_state_name(bluez_get_state(server->bluez)));
-	json_builder_set_member_name(b, "description");
-	json_builder_add_string_value(b, description);
-	json_builder_set_member_name(b, "adapter");
+	json_writer_member(b, "state");
+	json_writer_string(b, lifecycle_state_name(bluez_get_state(server->bluez)));
+	json_writer_member(b, "description");
+	json_writer_string(b, description);
+	json_writer_member(b, "adapter");
 	if (bluez_get_adapter_name(server->bluez)) {
 		g_autofree char *path = g_strconcat("/org/bluez/", bluez_get_adapter_name(server->bluez), NULL);
 
-		json_builder_begin_object(b);
+		json_writer_begin_object(b);
 		add_adapter(b, server->bluez);
-		json_builder_set_member_name(b, "path");
-		json_builder_add_string_value(b, path);
-		json_builder_end_object(b);
+		json_writer_member(b, "path");
+		json_writer_string(b, path);
+		json_writer_end_object(b);
 	} else {
-		json_builder_add_null_value(b);
+		json_writer_null(b);
 	}
-	json_builder_set_member_name(b, "registered");
-	json_builder_add_boolean_value(b, bluez_is_registered(server->bluez));
-	json_builder_set_member_name(b, "advertising");
-	json_builder_add_boolean_value(b, bluez_is_advertising(server->bluez));
-	json_builder_set_member_name(b, "on_air");
-	json_builder_add_boolean_value(b, bluez_is_on_air(server->bluez));
-	json_builder_set_member_name(b, "clients");
-	json_builder_add_int_value(b, server->n_clients);
-	json_builder_set_member_name(b, "watchers");
-	json_builder_add_int_value(b, watchers);
-	json_builder_set_member_name(b, "subscriptions");
-	json_builder_add_int_value(b, gatt_app_count_notifying(server->app));
-	json_builder_set_member_name(b, "captured");
-	json_builder_add_int_value(b, (gint64)captured);
-	json_builder_set_member_name(b, "overflows");
-	json_builder_add_int_value(b, (gint64)overflows);
-	json_builder_set_member_name(b, "generation");
-	json_builder_add_int_value(b, server->generation);
+	json_writer_member(b, "registered");
+	json_writer_bool(b, bluez_is_registered(server->bluez));
+	json_writer_member(b, "advertising");
+	json_writer_bool(b, bluez_is_advertising(server->bluez));
+	json_writer_member(b, "on_air");
+	json_writer_bool(b, bluez_is_on_air(server->bluez));
+	json_writer_member(b, "clients");
+	json_writer_int(b, server->n_clients);
+	json_writer_member(b, "watchers");
+	json_writer_int(b, watchers);
+	json_writer_member(b, "subscriptions");
+	json_writer_int(b, gatt_app_count_notifying(server->app));
+	json_writer_member(b, "captured");
+	json_writer_int(b, (gint64)captured);
+	json_writer_member(b, "overflows");
+	json_writer_int(b, (gint64)overflows);
+	json_writer_member(b, "generation");
+	json_writer_int(b, server->generation);
 	client_send(client, proto_finish(b));
 }
 
-static void add_strv(JsonBuilder *b, const char *name, char **strv)
+static void add_strv(JsonWriter *b, const char *name, char **strv)
 {
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
+	json_writer_member(b, name);
+	json_writer_begin_array(b);
 	for (; strv && *strv; strv++)
-		json_builder_add_string_value(b, *strv);
-	json_builder_end_array(b);
+		json_writer_string(b, *strv);
+	json_writer_end_array(b);
 }
 
 static void cmd_list(Client *client, const ProtoRequest *req)
 {
 	GPtrArray *services = gatt_app_get_services(client->server->app);
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
 
-	json_builder_set_member_name(b, "services");
-	json_builder_begin_array(b);
+	json_writer_member(b, "services");
+	json_writer_begin_array(b);
 	for (unsigned i = 0; i < services->len; i++) {
 		GattService *service = services->pdata[i];
 
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "id");
-		json_builder_add_string_value(b, service->cfg->id);
-		json_builder_set_member_name(b, "uuid");
-		json_builder_add_string_value(b, service->cfg->uuid);
-		json_builder_set_member_name(b, "primary");
-		json_builder_add_boolean_value(b, service->cfg->primary);
-		json_builder_set_member_name(b, "characteristics");
-		json_builder_begin_array(b);
+		json_writer_begin_object(b);
+		json_writer_member(b, "id");
+		json_writer_string(b, service->cfg->id);
+		json_writer_member(b, "uuid");
+		json_writer_string(b, service->cfg->uuid);
+		json_writer_member(b, "primary");
+		json_writer_bool(b, service->cfg->primary);
+		json_writer_member(b, "characteristics");
+		json_writer_begin_array(b);
 		for (unsigned j = 0; j < service->chars->len; j++) {
 			GattChar *chr = service->chars->pdata[j];
 
-			json_builder_begin_object(b);
-			json_builder_set_member_name(b, "id");
-			json_builder_add_string_value(b, chr->cfg->id);
-			json_builder_set_member_name(b, "uuid");
-			json_builder_add_string_value(b, chr->cfg->uuid);
+			json_writer_begin_object(b);
+			json_writer_member(b, "id");
+			json_writer_string(b, chr->cfg->id);
+			json_writer_member(b, "uuid");
+			json_writer_string(b, chr->cfg->uuid);
 			add_strv(b, "flags", chr->cfg->flags);
-			json_builder_set_member_name(b, "type");
+			json_writer_member(b, "type");
 			if (chr->cfg->has_type)
-				json_builder_add_string_value(b, value_type_name(chr->cfg->type));
+				json_writer_string(b, value_type_name(chr->cfg->type));
 			else
-				json_builder_add_null_value(b);
-			json_builder_set_member_name(b, "max_length");
-			json_builder_add_int_value(b, chr->cfg->max_length);
-			json_builder_set_member_name(b, "capture");
-			json_builder_add_int_value(b, chr->cfg->capture);
-			json_builder_set_member_name(b, "notifying");
-			json_builder_add_boolean_value(b, chr->notifying);
+				json_writer_null(b);
+			json_writer_member(b, "max_length");
+			json_writer_int(b, chr->cfg->max_length);
+			json_writer_member(b, "capture");
+			json_writer_int(b, chr->cfg->capture);
+			json_writer_member(b, "notifying");
+			json_writer_bool(b, chr->notifying);
 			add_char_value(b, chr);
-			json_builder_set_member_name(b, "descriptors");
-			json_builder_begin_array(b);
+			json_writer_member(b, "descriptors");
+			json_writer_begin_array(b);
 			for (unsigned k = 0; k < chr->descs->len; k++) {
 				GattDesc *desc = chr->descs->pdata[k];
 
-				json_builder_begin_object(b);
-				json_builder_set_member_name(b, "id");
-				json_builder_add_string_value(b, desc->cfg->id);
-				json_builder_set_member_name(b, "uuid");
-				json_builder_add_string_value(b, desc->cfg->uuid);
+				json_writer_begin_object(b);
+				json_writer_member(b, "id");
+				json_writer_string(b, desc->cfg->id);
+				json_writer_member(b, "uuid");
+				json_writer_string(b, desc->cfg->uuid);
 				add_strv(b, "flags", desc->cfg->flags);
-				proto_add_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
-				json_builder_end_object(b);
+				proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+				json_writer_end_object(b);
 			}
-			json_builder_end_array(b);
-			json_builder_end_object(b);
+			json_writer_end_array(b);
+			json_writer_end_object(b);
 		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
+		json_writer_end_array(b);
+		json_writer_end_object(b);
 	}
-	json_builder_end_array(b);
+	json_writer_end_array(b);
 	client_send(client, proto_finish(b));
 }
 
 static void cmd_get(Client *client, const ProtoRequest *req)
 {
 	GattChar *chr = find_char(client, req);
-	g_autoptr(JsonBuilder) b = NULL;
+	g_autoptr(JsonWriter) b = NULL;
 
 	if (!chr)
 		return;
 	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "char");
-	json_builder_add_string_value(b, chr->cfg->id);
+	json_writer_member(b, "char");
+	json_writer_string(b, chr->cfg->id);
 	add_char_value(b, chr);
 	client_send(client, proto_finish(b));
 }
@@ -173,7 +173,7 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 {
 	GattChar *chr = find_char(client, req);
 	g_autoptr(GBytes) bytes = NULL;
-	g_autoptr(JsonBuilder) b = NULL;
+	g_autoptr(JsonWriter) b = NULL;
 	g_autofree char *error = NULL;
 	const uint8_t *data;
 	gsize len = 0;
@@ -208,20 +208,20 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 	}
 
 	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "char");
-	json_builder_add_string_value(b, chr->cfg->id);
+	json_writer_member(b, "char");
+	json_writer_string(b, chr->cfg->id);
 	add_char_value(b, chr);
-	json_builder_set_member_name(b, "notified");
-	json_builder_add_boolean_value(b, r > 0);
-	json_builder_set_member_name(b, "subscribed");
-	json_builder_add_boolean_value(b, chr->notifying);
+	json_writer_member(b, "notified");
+	json_writer_bool(b, r > 0);
+	json_writer_member(b, "subscribed");
+	json_writer_bool(b, chr->notifying);
 	client_send(client, proto_finish(b));
 }
 
 static void cmd_watch(Client *client, const ProtoRequest *req)
 {
 	g_autoptr(GHashTable) chars = NULL;
-	g_autoptr(JsonBuilder) b = NULL;
+	g_autoptr(JsonWriter) b = NULL;
 
 	if (req->chars) {
 		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -238,21 +238,21 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 	client->watching = true;
 
 	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "chars");
+	json_writer_member(b, "chars");
 	if (req->chars) {
-		json_builder_begin_array(b);
+		json_writer_begin_array(b);
 		for (char **c = req->chars; *c; c++)
-			json_builder_add_string_value(b, *c);
-		json_builder_end_array(b);
+			json_writer_string(b, *c);
+		json_writer_end_array(b);
 	} else {
-		json_builder_add_null_value(b);
+		json_writer_null(b);
 	}
 	client_send(client, proto_finish(b));
 }
 
 static void cmd_unwatch(Client *client, const ProtoRequest *req)
 {
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
 
 	client->watching = false;
 	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
@@ -294,7 +294,7 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 static void cmd_reload(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
-	g_autoptr(JsonBuilder) b = NULL;
+	g_autoptr(JsonWriter) b = NULL;
 	g_autofree char *error = NULL;
 	bool reregistered = false;
 	int generation;
@@ -312,10 +312,10 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 		return;
 	}
 	b = proto_reply_begin(req->id);
-	json_builder_set_member_name(b, "generation");
-	json_builder_add_int_value(b, generation);
-	json_builder_set_member_name(b, "reregistered");
-	json_builder_add_boolean_value(b, reregistered);
+	json_writer_member(b, "generation");
+	json_writer_int(b, generation);
+	json_writer_member(b, "reregistered");
+	json_writer_bool(b, reregistered);
 	client_send(client, proto_finish(b));
 }
 

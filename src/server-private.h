@@ -37,6 +37,7 @@ struct Client {
 
 	GByteArray *in;
 	GQueue out;              /* GBytes* */
+	bool corked;             /* reading its requests: replies go out in one send afterwards */
 	size_t out_bytes;
 	size_t out_offset;       /* bytes of the head already written */
 
@@ -73,9 +74,9 @@ void client_send(Client *client, char *line);
 /* An error reply line with a printf message. */
 void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* "value" (and "typed") of a characteristic's current value. */
-void add_char_value(JsonBuilder *b, GattChar *chr);
+void add_char_value(JsonWriter *b, GattChar *chr);
 /* name, address, powered of the selected adapter (null/false when none). */
-void add_adapter(JsonBuilder *b, Bluez *bluez);
+void add_adapter(JsonWriter *b, Bluez *bluez);
 /* The capture queue of a Capture=N characteristic, or NULL. */
 Capture *capture_for(Server *server, GattChar *chr);
 /* Hand a write taken from cap's queue to client (back to the queue if undeliverable). */

@@ -161,6 +161,15 @@ class BadRequestTest(GattdTestCase):
         self.wait_until(lambda: len(self.client.lines) >= 50, '50 replies')
         self.assertEqual([line['id'] for line in self.client.lines], list(range(1, 51)))
 
+    def test_requests_sent_before_the_client_shuts_its_side_are_answered(self):
+        # `printf ... | socat - UNIX-CONNECT:...`: the requests and the end of the
+        # stream arrive together; the replies still go out before gattd closes.
+        self.client.send_line(b''.join(b'{"cmd": "get", "char": "battery/level", "id": %d}\n' % i
+                                       for i in range(1, 11)))
+        self.client.sock.shutdown(socket.SHUT_WR)
+        self.wait_until(lambda: self.client.eof, 'gattd to close the connection')
+        self.assertEqual([line['id'] for line in self.client.lines], list(range(1, 11)))
+
 
 class LineLengthTest(GattdTestCase):
     MAX_LINE = 1024             # the smallest MaxLineLength gattd accepts

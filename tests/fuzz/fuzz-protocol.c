@@ -9,12 +9,13 @@
  *   a request only for a line that is one JSON object (blanks around it aside),
  *   whose strings are UTF-8 (the line is; JSON escapes keep it so);
  * - every reply line gattd would send back, error or not, is one line of JSON
- *   and UTF-8 (the protocol's framing);
+ *   and UTF-8 (the protocol's framing), and echoes the request's id;
  * - for a request that carries a value, proto_decode_value() for every Type
  *   (and for none) gives bytes or a message; decoded bytes put into a reply
- *   by proto_add_value() come back as the same bytes when a client sends that
+ *   by proto_write_value() come back as the same bytes when a client sends that
  *   reply's "typed" (or "value") in a set request: what `get` shows, `set`
- *   takes (NaN payloads aside).
+ *   takes (NaN payloads aside); gattctl's encoder (proto_add_value()) gives
+ *   the same "value" and "typed".
  */
 #include <math.h>
 #include <string.h>
@@ -94,6 +95,11 @@ static bool is_utf8(const char *text)
 	return !text || g_utf8_validate(text, -1, NULL);
 }
 
+static bool is_non_finite(JsonNode *node)
+{
+	return json_node_get_value_type(node) == G_TYPE_DOUBLE && !isfinite(json_node_get_double(node));
+}
+
 static void check_request_strings(const ProtoRequest *req)
 {
 	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex));
@@ -146,18 +152,42 @@ static GBytes *decode_as_set_request(const char *field, JsonNode *member, bool h
 	return bytes;
 }
 
+/*
+ * gattctl's encoder (proto_add_value(), a JsonBuilder) gives "typed" as gattd's
+ * replies (proto_write_value()) show it: reply holds what the writer wrote.
+ */
+static void check_builder_agrees(JsonObject *reply, bool has_type, ValueType type, GBytes *bytes)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *built;
+	JsonNode *typed;
+
+	json_builder_begin_object(b);
+	proto_add_value(b, has_type, type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	built = json_node_get_object(root);
+	typed = json_object_get_member(built, "typed");
+	FUZZ_CHECK(json_node_equal(json_object_get_member(built, "value"), json_object_get_member(reply, "value")));
+	FUZZ_CHECK(!typed == !json_object_get_member(reply, "typed"));
+	if (typed)
+		FUZZ_CHECK(json_node_equal(typed, json_object_get_member(reply, "typed")));
+}
+
 /* What a get reply shows for these bytes, sent back in a set, is these bytes. */
 static void check_reply_round_trip(JsonNode *id, bool has_type, ValueType type, GBytes *bytes)
 {
-	g_autoptr(JsonBuilder) b = proto_reply_begin(id);
+	g_autoptr(JsonWriter) w = proto_reply_begin(id);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *line = NULL;
 	JsonObject *reply;
 	JsonNode *value, *typed;
 
-	proto_add_value(b, has_type, type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
-	line = proto_finish(b);
+	proto_write_value(w, has_type, type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	line = proto_finish(w);
 	reply = parse_reply_line(line, parser);
+	check_builder_agrees(reply, has_type, type, bytes);
 
 	value = json_object_get_member(reply, "value");
 	FUZZ_CHECK(value);
@@ -204,11 +234,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_request_strings(req);
 	FUZZ_CHECK(strcmp(proto_command_name(req->cmd), "?") != 0);
 	{
-		g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
+		g_autoptr(JsonWriter) w = proto_reply_begin(req->id);
 		g_autoptr(JsonParser) parser = json_parser_new();
-		g_autofree char *line = proto_finish(b);
+		g_autofree char *line = proto_finish(w);
+		JsonObject *reply = parse_reply_line(line, parser);
 
-		(void)parse_reply_line(line, parser);
+		/* The id comes back as the request gave it; JSON has no 1e400 (infinity) to give back. */
+		FUZZ_CHECK(json_object_has_member(reply, "id"));
+		if (req->id && !is_non_finite(req->id))
+			FUZZ_CHECK(json_node_equal(req->id, json_object_get_member(reply, "id")));
+		else
+			FUZZ_CHECK(JSON_NODE_HOLDS_NULL(json_object_get_member(reply, "id")));
 	}
 	if (req->hex || req->typed) {
 		check_decode(req, false, VALUE_TYPE_HEX);

@@ -64,8 +64,8 @@ static void test_id_is_kept_for_the_reply(void **state)
 {
 	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"hello\",\"id\":\"abc\"}");
 	g_autoptr(ProtoRequest) num = parse("{\"cmd\":\"hello\",\"id\":17}");
-	g_autoptr(JsonBuilder) b = proto_reply_begin(req->id);
-	g_autoptr(JsonBuilder) b2 = proto_reply_begin(num->id);
+	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
+	g_autoptr(JsonWriter) b2 = proto_reply_begin(num->id);
 	g_autofree char *line = proto_finish(b);
 	g_autofree char *line2 = proto_finish(b2);
 
@@ -83,10 +83,10 @@ static void test_surrogate_pairs_are_accepted(void **state)
 static void test_doubles_json_glib_would_misprint_are_sent_as_strings(void **state)
 {
 	double d = 1e17;
-	g_autoptr(JsonBuilder) b = proto_event_begin("write");
+	g_autoptr(JsonWriter) b = proto_event_begin("write");
 	g_autofree char *line = NULL;
 
-	proto_add_value(b, true, VALUE_TYPE_F64, (const uint8_t *)&d, sizeof(d));
+	proto_write_value(b, true, VALUE_TYPE_F64, (const uint8_t *)&d, sizeof(d));
 	line = proto_finish(b);
 	assert_non_null(strstr(line, "\"typed\":\"1e+17\""));
 }
@@ -199,19 +199,19 @@ static void test_values_encode_hex_and_typed(void **state)
 {
 	const uint8_t u16[] = { 0x2c, 0x01 };
 	const uint8_t text[] = { 'h', 'i' };
-	g_autoptr(JsonBuilder) b = proto_event_begin("write");
-	g_autoptr(JsonBuilder) t = proto_event_begin("write");
-	g_autoptr(JsonBuilder) h = proto_event_begin("write");
+	g_autoptr(JsonWriter) b = proto_event_begin("write");
+	g_autoptr(JsonWriter) t = proto_event_begin("write");
+	g_autoptr(JsonWriter) h = proto_event_begin("write");
 	g_autofree char *l1 = NULL, *l2 = NULL, *l3 = NULL;
 
-	proto_add_value(b, true, VALUE_TYPE_U16, u16, sizeof(u16));
+	proto_write_value(b, true, VALUE_TYPE_U16, u16, sizeof(u16));
 	l1 = proto_finish(b);
 	assert_string_equal(l1, "{\"event\":\"write\",\"value\":\"2c01\",\"typed\":300}\n");
-	proto_add_value(t, true, VALUE_TYPE_UTF8, text, sizeof(text));
+	proto_write_value(t, true, VALUE_TYPE_UTF8, text, sizeof(text));
 	l2 = proto_finish(t);
 	assert_string_equal(l2, "{\"event\":\"write\",\"value\":\"6869\",\"typed\":\"hi\"}\n");
 	/* Bytes that don't fit the type: hex only. */
-	proto_add_value(h, true, VALUE_TYPE_U16, u16, 1);
+	proto_write_value(h, true, VALUE_TYPE_U16, u16, 1);
 	l3 = proto_finish(h);
 	assert_string_equal(l3, "{\"event\":\"write\",\"value\":\"2c\"}\n");
 }
