@@ -1,7 +1,6 @@
 /* main.c: options, then build the daemon, run it, tear it down. */
 #include <glib.h>
 #include <locale.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -69,8 +68,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	/* Parsing a large configuration peaks well above what stays live: give it back. */
-	malloc_trim(0);
 	daemon = daemon_new(g_steal_pointer(&config), socket_path);
 	return daemon_run(daemon);
 }
