@@ -182,10 +182,15 @@ static bool read_object(Scan *s, JsonObject *obj)
 	if (take(s, '}'))
 		return true;
 	do {
-		/* json-glib refuses empty names; a repeated name would need its rule for duplicates. */
-		if (!read_string(s, s->name) || s->name->len == 0 || json_object_has_member(obj, s->name->str))
+		guint size = json_object_get_size(obj);
+
+		/* json-glib refuses empty names. */
+		if (!read_string(s, s->name) || s->name->len == 0)
 			return false;
 		if (!take(s, ':') || !read_member_value(s, obj))
+			return false;
+		/* A repeated name replaced a member: that needs json-glib's rule for duplicates. */
+		if (json_object_get_size(obj) == size)
 			return false;
 	} while (take(s, ','));
 	return take(s, '}');
@@ -197,14 +202,11 @@ JsonNode *json_flat_parse(const char *line, size_t len)
 	g_autoptr(GString) text = g_string_sized_new(64);
 	g_autoptr(JsonObject) obj = json_object_new();
 	Scan s = { .p = line, .end = line + len, .name = name, .text = text };
-	JsonNode *root;
 
 	if (!read_object(&s, obj))
 		return NULL;
 	skip_blanks(&s);
 	if (s.p != s.end)
 		return NULL;
-	root = json_node_init_object(json_node_alloc(), obj);
-	json_node_seal(root);
-	return root;
+	return json_node_init_object(json_node_alloc(), obj);
 }

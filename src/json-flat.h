@@ -20,5 +20,5 @@
 #include <json-glib/json-glib.h>
 #include <stddef.h>
 
-/* A sealed object node for line (UTF-8, no NUL), or NULL when declined. */
+/* An object node for line (UTF-8, no NUL), or NULL when declined. */
 JsonNode *json_flat_parse(const char *line, size_t len);

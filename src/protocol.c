@@ -105,17 +105,22 @@ static bool get_string(JsonObject *obj, const char *name, char **ret, ProtoError
 static bool parse_fields(JsonObject *obj, ProtoRequest *req, ProtoError *err)
 {
 	unsigned allowed = command_fields[req->cmd];
-	g_autoptr(GList) members = json_object_get_members(obj);
+	JsonObjectIter iter;
+	const char *name;
 
-	for (GList *l = members; l; l = l->next) {
-		const char *name = l->data;
+	/* In the line's order, so that the first unknown field is the one named. */
+	json_object_iter_init_ordered(&iter, obj);
+	while (json_object_iter_next_ordered(&iter, &name, NULL)) {
 		ProtoField field = 0;
 
 		if (strcmp(name, "cmd") == 0 || strcmp(name, "id") == 0)
 			continue;
-		for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++)
-			if (strcmp(field_names[i].name, name) == 0)
+		for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++) {
+			if (strcmp(field_names[i].name, name) == 0) {
 				field = field_names[i].field;
+				break;
+			}
+		}
 		if (!(field & allowed)) {
 			fail(err, PROTO_ERR_BAD_REQUEST,
 			     g_strdup_printf("unknown field '%s' for command '%s'", name, proto_command_name(req->cmd)));

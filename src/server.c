@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@
 #define READ_CHUNK 65536
 /* Bytes read from one client per wakeup, so one busy client can't starve others. */
 #define READ_BUDGET (4 * READ_CHUNK)
+/* Lines handed to one sendmsg (well under IOV_MAX). */
+#define SEND_IOV_MAX 64
 
 
 /* ---- captures ---- */
@@ -350,12 +353,21 @@ static gboolean client_writable(gint fd, GIOCondition cond, gpointer data);
 static bool client_flush(Client *client)
 {
 	while (client->out.length > 0) {
-		GBytes *head = g_queue_peek_head(&client->out);
-		gsize len;
-		const char *data = g_bytes_get_data(head, &len);
-		ssize_t n = send(client->fd, data + client->out_offset, len - client->out_offset,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		struct iovec iov[SEND_IOV_MAX];
+		struct msghdr msg = { .msg_iov = iov };
+		ssize_t n;
 
+		/* Queued lines in one sendmsg: corked replies, events that piled up. */
+		for (GList *l = client->out.head; l && msg.msg_iovlen < SEND_IOV_MAX; l = l->next) {
+			gsize len;
+			const char *data = g_bytes_get_data(l->data, &len);
+			size_t skip = l == client->out.head ? client->out_offset : 0;
+
+			iov[msg.msg_iovlen].iov_base = (char *)data + skip;
+			iov[msg.msg_iovlen].iov_len = len - skip;
+			msg.msg_iovlen++;
+		}
+		n = sendmsg(client->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -364,9 +376,16 @@ static bool client_flush(Client *client)
 			client_close(client, g_strerror(errno));
 			return false;
 		}
-		client->out_offset += (size_t)n;
 		client->out_bytes -= (size_t)n;
-		if (client->out_offset == len) {
+		while (n > 0) {
+			gsize len = g_bytes_get_size(g_queue_peek_head(&client->out));
+			size_t left = len - client->out_offset;
+
+			if ((size_t)n < left) {
+				client->out_offset += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)left;
 			g_bytes_unref(g_queue_pop_head(&client->out));
 			client->out_offset = 0;
 		}
@@ -492,6 +511,9 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 			keep = G_SOURCE_REMOVE;
 			break;
 		}
+		/* A short read emptied the socket: another recv would only say EAGAIN. */
+		if ((size_t)n < READ_CHUNK)
+			break;
 	}
 	client->corked = false;
 	client_flush(client);

@@ -390,34 +390,41 @@ char *value_to_hex(const guint8 *data, size_t len)
 	return out;
 }
 
+/* The error for hex at offset: problem is e.g. "a non-hex character". */
+static GBytes *bad_hex(char **ret_error, const char *hex, const char *problem, size_t offset, const char *hint)
+{
+	g_autofree char *shown = value_text_for_message(hex, QUOTE_MAX);
+
+	return fail(ret_error, "hex value '%s' has %s at offset %zu%s", shown, problem, offset, hint);
+}
+
 GBytes *value_from_hex(const char *hex, char **ret_error)
 {
-	g_autoptr(GByteArray) bytes = g_byte_array_new();
-	g_autofree char *shown = value_text_for_message(hex, QUOTE_MAX);
+	g_autoptr(GByteArray) bytes = g_byte_array_sized_new((guint)(strlen(hex) / 2));
 	size_t i = 0;
 
 	while (hex[i]) {
 		int hi = hex_digit_value(hex[i]);
 		int lo;
+		guint8 byte;
 
 		if (is_hex_separator(hex[i]))
-			return fail(ret_error, "hex value '%s' has a misplaced separator at offset %zu", shown, i);
+			return bad_hex(ret_error, hex, "a misplaced separator", i, "");
 		if (hi < 0)
-			return fail(ret_error, "hex value '%s' has a non-hex character at offset %zu", shown, i);
+			return bad_hex(ret_error, hex, "a non-hex character", i, "");
 		if (hex[i + 1] == '\0' || is_hex_separator(hex[i + 1]))
-			return fail(ret_error, "hex value '%s' has an incomplete byte at offset %zu (two digits per byte)",
-			            shown, i);
+			return bad_hex(ret_error, hex, "an incomplete byte", i, " (two digits per byte)");
 		lo = hex_digit_value(hex[i + 1]);
 		if (lo < 0)
-			return fail(ret_error, "hex value '%s' has a non-hex character at offset %zu", shown, i + 1);
-		g_byte_array_append(bytes, (const guint8[]) { (guint8) (hi << 4 | lo) }, 1);
+			return bad_hex(ret_error, hex, "a non-hex character", i + 1, "");
+		byte = (guint8)(hi << 4 | lo);
+		g_byte_array_append(bytes, &byte, 1);
 		i += 2;
 
 		/* One separator between bytes, never at either end. */
 		if (is_hex_separator(hex[i])) {
 			if (hex[i + 1] == '\0' || is_hex_separator(hex[i + 1]))
-				return fail(ret_error, "hex value '%s' has a misplaced separator at offset %zu",
-				            shown, hex[i + 1] == '\0' ? i : i + 1);
+				return bad_hex(ret_error, hex, "a misplaced separator", hex[i + 1] == '\0' ? i : i + 1, "");
 			i++;
 		}
 	}

@@ -27,7 +27,6 @@ static void test_typical_request(void **state)
 	size_t i = 0;
 
 	assert_non_null(root);
-	assert_true(json_node_is_immutable(root));
 	obj = json_node_get_object(root);
 	assert_string_equal(json_object_get_string_member(obj, "cmd"), "set");
 	assert_string_equal(json_object_get_string_member(obj, "char"), "battery/level");
