@@ -627,38 +627,3 @@ void proto_write_value(JsonWriter *w, bool has_type, ValueType type, const uint8
 	if (has_type && type != VALUE_TYPE_HEX)
 		write_typed(w, type, data, len);
 }
-
-static void build_typed(JsonBuilder *b, ValueType type, const uint8_t *data, size_t len)
-{
-	g_auto(TypedForm) form = typed_form(type, data, len);
-
-	if (form.kind == TYPED_NONE)
-		return;
-	json_builder_set_member_name(b, "typed");
-	switch (form.kind) {
-	case TYPED_NONE:
-		break;
-	case TYPED_STRING:
-		json_builder_add_string_value(b, form.text);
-		break;
-	case TYPED_BOOL:
-		json_builder_add_boolean_value(b, form.b);
-		break;
-	case TYPED_INT:
-		json_builder_add_int_value(b, form.i);
-		break;
-	case TYPED_DOUBLE:
-		json_builder_add_double_value(b, form.d);
-		break;
-	}
-}
-
-void proto_add_value(JsonBuilder *b, bool has_type, ValueType type, const uint8_t *data, size_t len)
-{
-	g_autofree char *hex = value_to_hex(data, len);
-
-	json_builder_set_member_name(b, "value");
-	json_builder_add_string_value(b, hex);
-	if (has_type && type != VALUE_TYPE_HEX)
-		build_typed(b, type, data, len);
-}

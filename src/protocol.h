@@ -96,8 +96,3 @@ char *proto_error_line(JsonNode *id, const char *code, const char *message);
  * those json-glib's generator misprints, see protocol.c).
  */
 void proto_write_value(JsonWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len);
-/*
- * The same members into a JsonBuilder, for gattctl, which sends "typed" exactly
- * as gattd shows it.
- */
-void proto_add_value(JsonBuilder *b, bool has_type, ValueType type, const uint8_t *data, size_t len);

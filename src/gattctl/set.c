@@ -76,33 +76,42 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 }
 
 /*
- * text parsed as type, as the JSON "typed" member: the daemon's own encoder
- * (proto_add_value()) renders it, so gattctl sends exactly what gattd would
- * send back for these bytes: a number, a boolean, or a string for utf8 and for
- * what JSON numbers can't carry exactly (u64 above 2^63-1, NaN, infinities).
- * NULL + *ret_error if text does not parse.
+ * text parsed as type, as the JSON "typed" member: gattd's own reply encoder
+ * (proto_write_value()) writes it and json-glib reads it back, so gattctl sends
+ * exactly what gattd would send back for these bytes: a number, a boolean, or a
+ * string for utf8 and for what JSON numbers can't carry exactly (u64 above
+ * 2^63-1, NaN, infinities). NULL + *ret_error if text does not parse.
  */
 static JsonNode *typed_node(ValueType type, const char *text, char **ret_error)
 {
 	g_autoptr(GBytes) bytes = value_parse_typed(type, text, ret_error);
-	g_autoptr(JsonBuilder) builder = NULL;
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonWriter) writer = NULL;
+	g_autoptr(JsonParser) parser = NULL;
+	g_autofree char *line = NULL;
+	JsonObject *obj;
 	const guint8 *data;
 	gsize len;
 
 	if (!bytes)
 		return NULL;
 	data = g_bytes_get_data(bytes, &len);
-	builder = json_builder_new();
-	json_builder_begin_object(builder);
-	proto_add_value(builder, true, type, data, len);
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	if (!json_object_has_member(json_node_get_object(root), "typed")) {
-		*ret_error = g_strdup_printf("'%s' has no %s form", text, value_type_name(type));
-		return NULL; /* cannot happen: the bytes came from parsing this type */
+	writer = json_writer_new();
+	json_writer_begin_object(writer);
+	proto_write_value(writer, true, type, data, len);
+	json_writer_end_object(writer);
+	line = json_writer_finish(writer);
+	parser = json_parser_new();
+	/* Neither can fail: the writer's lines are JSON, and the bytes came from parsing this type. */
+	if (!json_parser_load_from_data(parser, line, -1, NULL)) {
+		*ret_error = g_strdup_printf("gattd's encoder wrote a line json-glib cannot read: %s", line);
+		return NULL;
 	}
-	return json_object_dup_member(json_node_get_object(root), "typed");
+	obj = json_node_get_object(json_parser_get_root(parser));
+	if (!json_object_has_member(obj, "typed")) {
+		*ret_error = g_strdup_printf("'%s' has no %s form", text, value_type_name(type));
+		return NULL;
+	}
+	return json_object_dup_member(obj, "typed");
 }
 
 /* A VALUE that does not parse: a usage error, but the message itself says what to fix. */
