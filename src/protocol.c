@@ -294,7 +294,7 @@ static bool integer_fits(const char *line, size_t len, size_t *i)
  * rest), strings must use only JSON escapes, integers must fit 64 bits. NULL if
  * fine, else the message for the error reply.
  */
-static char *check_raw_request(const char *line, size_t len)
+char *proto_check_raw_request(const char *line, size_t len)
 {
 	size_t i = 0;
 	int depth = 0;
@@ -340,7 +340,7 @@ static JsonNode *parse_json(const char *line, size_t len, ProtoError *err)
 
 	if (root)
 		return root;
-	problem = check_raw_request(line, len);
+	problem = proto_check_raw_request(line, len);
 	if (problem) {
 		fail(err, PROTO_ERR_BAD_REQUEST, problem);
 		return NULL;

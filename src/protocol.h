@@ -68,6 +68,14 @@ void proto_request_free(ProtoRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProtoRequest, proto_request_free)
 void proto_error_clear(ProtoError *err);
 
+/*
+ * The checks a line goes through before json-glib reads it (what json-glib 1.6
+ * gets wrong: one object per line, JSON escapes only, integers within 64 bits).
+ * NULL if fine, else the message. Exposed for tests/fuzz: the flat fast path
+ * (json-flat.c), which comes first, must never take a line this refuses.
+ */
+char *proto_check_raw_request(const char *line, size_t len);
+
 /* Decode one line (without its newline). NULL + *err filled on failure. */
 ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err);
 

@@ -31,7 +31,8 @@ struct Client {
 	guint in_source;
 	guint out_source;
 	bool dead;
-	bool closing;            /* flush what is queued, then close */
+	bool closing;            /* not reading any more: flush what is queued, then close */
+	const char *closing_why; /* static text for the log, with closing */
 	pid_t pid;
 	uid_t uid;
 

@@ -398,7 +398,7 @@ static bool client_flush(Client *client)
 		client->out_source = 0;
 	}
 	if (client->out.length == 0 && client->closing) {
-		client_close(client, "closed after error");
+		client_close(client, client->closing_why);
 		return false;
 	}
 	return true;
@@ -437,6 +437,17 @@ void client_send(Client *client, char *line)
 	}
 }
 
+/* Read no more from client; client_flush() closes it once everything queued is sent. */
+static void client_close_when_flushed(Client *client, const char *why)
+{
+	client->closing = true;
+	client->closing_why = why;
+	if (client->in_source) {
+		g_source_remove(client->in_source);
+		client->in_source = 0;
+	}
+}
+
 static void client_process_input(Client *client)
 {
 	size_t max_line = client->server->opts.max_line;
@@ -461,13 +472,10 @@ static void client_process_input(Client *client)
 	if (!client->closing && client->in->len > max_line) {
 		log_warning("client %u (pid %d) sent a line over %zu bytes; closing it", client->id, (int)client->pid,
 		            max_line);
-		client->closing = true;
 		client_send(client, proto_error_line(NULL, PROTO_ERR_LINE_TOO_LONG,
 		                                     "request line exceeds MaxLineLength; closing the connection"));
-		if (!client->dead && client->in_source) {
-			g_source_remove(client->in_source);
-			client->in_source = 0;
-		}
+		if (!client->dead)
+			client_close_when_flushed(client, "sent a line over MaxLineLength");
 	}
 }
 
@@ -494,14 +502,15 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n <= 0) {
-			const char *why = n == 0 ? "end of stream" : g_strerror(errno);
-
-			/* Replies to what came before the end still go out, as far as the socket takes them. */
-			client->corked = false;
-			if (client_flush(client))
-				client_close(client, why);
+		if (n < 0) {
+			client_close(client, g_strerror(errno));
 			return G_SOURCE_REMOVE;
+		}
+		if (n == 0) {
+			/* The client shut its side only: the replies to what it sent still go out, all of them. */
+			client_close_when_flushed(client, "end of stream");
+			keep = G_SOURCE_REMOVE;
+			break;
 		}
 		budget -= MIN(budget, (size_t)n);
 		client_process_input(client);

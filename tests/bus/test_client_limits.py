@@ -8,6 +8,7 @@ import os
 import socket
 import stat
 import subprocess
+import time
 import unittest
 
 from clients import LocalClient
@@ -169,6 +170,65 @@ class BadRequestTest(GattdTestCase):
         self.client.sock.shutdown(socket.SHUT_WR)
         self.wait_until(lambda: self.client.eof, 'gattd to close the connection')
         self.assertEqual([line['id'] for line in self.client.lines], list(range(1, 11)))
+
+
+class PipelinedRepliesTest(GattdTestCase):
+    """Replies gattd holds back while it reads a client's requests (it sends them together)
+    and replies the socket cannot take at once: all of them arrive, whole and in order."""
+
+    READ_CHUNK = 65536          # what gattd asks of recv() at a time (server.c)
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered()
+
+    def pause(self, seconds):
+        """Let gattd run while this client reads nothing."""
+        end = time.monotonic() + seconds
+        self.wait_until(lambda: time.monotonic() > end, 'a pause of %.1f s' % seconds)
+
+    def list_requests(self, n):
+        return b''.join(b'{"cmd":"list","id":%d}\n' % i for i in range(1, n + 1))    # ~1.5 KiB replies
+
+    def test_reader_that_resumes_gets_every_reply_whole_and_in_order(self):
+        # ~450 KiB of replies against a small receive buffer: gattd's sends stop partway
+        # through a line, and carry on with the rest when the client reads again.
+        client = LocalClient(self, read=False)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.send_line(self.list_requests(300))
+        self.pause(1.0)
+        client.start_reading()
+        self.wait_until(lambda: len(client.lines) >= 300 or client.eof, '300 replies')
+        self.assertEqual([line['id'] for line in client.lines], list(range(1, 301)))
+
+    def test_client_that_shuts_its_side_gets_every_reply_though_they_exceed_the_socket(self):
+        # printf '...' | socat - UNIX-CONNECT:...: the end of the stream comes with the
+        # requests, and the replies are more than the socket holds: gattd stops reading
+        # and closes only once the last reply is out.
+        client = LocalClient(self, read=False)
+        client.send_line(self.list_requests(300))
+        client.sock.shutdown(socket.SHUT_WR)
+        self.pause(1.0)
+        client.start_reading()
+        self.wait_until(lambda: client.eof, 'gattd to close the connection')
+        self.assertEqual([line['id'] for line in client.lines], list(range(1, 301)))
+        self.assertIn('disconnected: end of stream', self.gattd_log())
+
+    def test_end_of_stream_in_the_same_wakeup_as_a_full_read_still_gets_the_replies(self):
+        # Exactly one full read of requests, then the end of the stream, all there before
+        # gattd looks: gattd reads both in one go while its replies are still held back.
+        client = LocalClient(self)
+        lines = []
+        for i in range(1, 65):
+            head = b'{"cmd":"hello","id":%d' % i
+            lines.append(head + b' ' * (1024 - len(head) - 2) + b'}\n')
+        data = b''.join(lines)
+        self.assertEqual(len(data), self.READ_CHUNK)
+        with self.gattd_frozen():
+            client.send_line(data)
+            client.sock.shutdown(socket.SHUT_WR)
+        self.wait_until(lambda: client.eof, 'gattd to close the connection')
+        self.assertEqual([line['id'] for line in client.lines], list(range(1, 65)))
 
 
 class LineLengthTest(GattdTestCase):
