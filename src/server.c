@@ -812,15 +812,16 @@ void server_free(Server *server)
 {
 	if (!server)
 		return;
+	/* First, so that the iterations below cannot accept a new client. */
+	if (server->listen_source)
+		g_source_remove(server->listen_source);
+	if (server->listen_fd >= 0)
+		close(server->listen_fd);
 	while (server->clients)
 		client_close(server->clients->data, "gattd is stopping");
 	/* Run the pending frees now: the main loop is over. */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
-	if (server->listen_source)
-		g_source_remove(server->listen_source);
-	if (server->listen_fd >= 0)
-		close(server->listen_fd);
 	if (server->created_path)
 		unlink(server->path);
 	g_hash_table_unref(server->captures);
