@@ -511,33 +511,6 @@ char *proto_error_line(JsonNode *id, const char *code, const char *message)
 }
 
 /*
- * How "typed" shows bytes of a Type, decided once for both encoders: gattd's
- * replies (JsonWriter) and gattctl's set requests (JsonBuilder), so that gattctl
- * sends exactly what gattd shows.
- */
-typedef enum {
-	TYPED_NONE,     /* the bytes do not fit the type: no "typed" */
-	TYPED_STRING,   /* text */
-	TYPED_BOOL,
-	TYPED_INT,
-	TYPED_DOUBLE,
-} TypedKind;
-
-typedef struct {
-	TypedKind kind;
-	char *text;     /* value_format()'s text, for every kind but TYPED_NONE */
-	bool b;
-	gint64 i;
-	double d;
-} TypedForm;
-
-static void typed_form_clear(TypedForm *form)
-{
-	g_clear_pointer(&form->text, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TypedForm, typed_form_clear)
-
-/*
  * A float as a JSON number, unless JSON or its parsers cannot carry it: NaN and
  * infinities are not JSON. Neither are numbers json-glib 1.6's generator writes
  * as "1e+17.0" (an exponent and no point in "%.17g"): gattd's writer gets them
@@ -554,66 +527,43 @@ static bool double_is_json_safe(double d)
 	return !(strchr(buf, 'e') && !strchr(buf, '.'));
 }
 
-static TypedForm typed_form(ValueType type, const uint8_t *data, size_t len)
+/* "typed": the bytes as their Type's JSON value; nothing when they do not fit the type. */
+static void write_typed(JsonWriter *w, ValueType type, const uint8_t *data, size_t len)
 {
-	TypedForm form = { .kind = TYPED_NONE, .text = value_format(type, data, len) };
+	g_autofree char *text = value_format(type, data, len);
 
-	if (!form.text)
-		return form;
+	if (!text)
+		return;
+	json_writer_member(w, "typed");
 	switch (type) {
 	case VALUE_TYPE_UTF8:
-		form.kind = TYPED_STRING;
+		json_writer_string(w, text);
 		break;
 	case VALUE_TYPE_BOOL:
-		form.kind = TYPED_BOOL;
-		form.b = data[0] != 0;
+		json_writer_bool(w, data[0] != 0);
 		break;
 	case VALUE_TYPE_F32:
-	case VALUE_TYPE_F64:
-		form.d = g_ascii_strtod(form.text, NULL);
-		form.kind = double_is_json_safe(form.d) ? TYPED_DOUBLE : TYPED_STRING;
+	case VALUE_TYPE_F64: {
+		double d = g_ascii_strtod(text, NULL);
+
+		if (double_is_json_safe(d))
+			json_writer_double(w, d);
+		else
+			json_writer_string(w, text);
 		break;
+	}
 	case VALUE_TYPE_U64: {
-		guint64 u = g_ascii_strtoull(form.text, NULL, 10);
+		guint64 u = g_ascii_strtoull(text, NULL, 10);
 
 		/* Past what JSON parsers keep exactly: as a string. */
-		if (u > (guint64)G_MAXINT64) {
-			form.kind = TYPED_STRING;
-		} else {
-			form.kind = TYPED_INT;
-			form.i = (gint64)u;
-		}
+		if (u > (guint64)G_MAXINT64)
+			json_writer_string(w, text);
+		else
+			json_writer_int(w, (gint64)u);
 		break;
 	}
 	default:
-		form.kind = TYPED_INT;
-		form.i = g_ascii_strtoll(form.text, NULL, 10);
-		break;
-	}
-	return form;
-}
-
-static void write_typed(JsonWriter *w, ValueType type, const uint8_t *data, size_t len)
-{
-	g_auto(TypedForm) form = typed_form(type, data, len);
-
-	if (form.kind == TYPED_NONE)
-		return;
-	json_writer_member(w, "typed");
-	switch (form.kind) {
-	case TYPED_NONE:
-		break;
-	case TYPED_STRING:
-		json_writer_string(w, form.text);
-		break;
-	case TYPED_BOOL:
-		json_writer_bool(w, form.b);
-		break;
-	case TYPED_INT:
-		json_writer_int(w, form.i);
-		break;
-	case TYPED_DOUBLE:
-		json_writer_double(w, form.d);
+		json_writer_int(w, g_ascii_strtoll(text, NULL, 10));
 		break;
 	}
 }
