@@ -24,12 +24,19 @@ static LcOutput feed_adapter(Lifecycle *lc, LcEventType type, bool powered, bool
 	return lifecycle_handle(lc, &ev);
 }
 
-/* Drive a fresh machine to the point where RegisterApplication is in flight. */
-static void drive_to_registering(Lifecycle *lc, bool adv_enabled, bool powered, bool adv_manager)
+/* A fresh machine, started and connected to the bus: looking for bluetoothd. */
+static void drive_to_looking_for_bluez(Lifecycle *lc, bool adv_enabled)
 {
 	lifecycle_init(lc, adv_enabled, RETRY_MIN, RETRY_MAX);
 	feed(lc, LC_EV_START);
 	feed(lc, LC_EV_BUS_CONNECTED);
+	assert_int_equal(lc->state, LC_STATE_LOOKING_FOR_BLUEZ);
+}
+
+/* Drive a fresh machine to the point where RegisterApplication is in flight. */
+static void drive_to_registering(Lifecycle *lc, bool adv_enabled, bool powered, bool adv_manager)
+{
+	drive_to_looking_for_bluez(lc, adv_enabled);
 	feed(lc, LC_EV_BLUEZ_APPEARED);
 	feed_adapter(lc, LC_EV_DISCOVERED, powered, adv_manager);
 	assert_int_equal(lc->state, LC_STATE_REGISTERING);
@@ -89,9 +96,7 @@ static void test_no_adapter_waits_then_registers_when_one_appears(void **state)
 	LcEvent none = { .type = LC_EV_DISCOVERED, .adapter = false };
 	LcOutput out;
 
-	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
-	feed(&lc, LC_EV_START);
-	feed(&lc, LC_EV_BUS_CONNECTED);
+	drive_to_looking_for_bluez(&lc, true);
 	feed(&lc, LC_EV_BLUEZ_APPEARED);
 	out = lifecycle_handle(&lc, &none);
 	assert_int_equal(out.new_state, LC_STATE_NO_ADAPTER);
@@ -377,9 +382,7 @@ static void test_shutdown_without_bluez_stops_at_once(void **state)
 	Lifecycle lc;
 	LcOutput out;
 
-	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
-	feed(&lc, LC_EV_START);
-	feed(&lc, LC_EV_BUS_CONNECTED);
+	drive_to_looking_for_bluez(&lc, true);
 	out = feed(&lc, LC_EV_SHUTDOWN);
 	assert_int_equal(out.new_state, LC_STATE_STOPPING);
 	assert_true(out.actions & LC_ACT_STOPPED);
@@ -391,9 +394,7 @@ static void test_discovery_failure_retries(void **state)
 	Lifecycle lc;
 	LcOutput out;
 
-	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
-	feed(&lc, LC_EV_START);
-	feed(&lc, LC_EV_BUS_CONNECTED);
+	drive_to_looking_for_bluez(&lc, true);
 	feed(&lc, LC_EV_BLUEZ_APPEARED);
 	out = feed(&lc, LC_EV_DISCOVER_FAILED);
 	assert_int_equal(out.new_state, LC_STATE_DISCOVER_RETRY);
@@ -427,9 +428,7 @@ static void test_changed_tree_while_waiting_for_an_adapter_needs_nothing(void **
 	LcEvent none = { .type = LC_EV_DISCOVERED, .adapter = false };
 	LcOutput out;
 
-	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
-	feed(&lc, LC_EV_START);
-	feed(&lc, LC_EV_BUS_CONNECTED);
+	drive_to_looking_for_bluez(&lc, true);
 	feed(&lc, LC_EV_BLUEZ_APPEARED);
 	lifecycle_handle(&lc, &none);
 	out = feed(&lc, LC_EV_APP_CHANGED);
@@ -480,9 +479,7 @@ static void test_absent_bluez_is_waited_for_and_settles(void **state)
 	Lifecycle lc;
 	LcOutput out;
 
-	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
-	feed(&lc, LC_EV_START);
-	feed(&lc, LC_EV_BUS_CONNECTED);
+	drive_to_looking_for_bluez(&lc, true);
 	/* Not settled until the bus answered who owns org.bluez: readiness must wait. */
 	assert_false(lifecycle_is_settled(&lc));
 	out = feed(&lc, LC_EV_BLUEZ_ABSENT);
