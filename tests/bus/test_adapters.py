@@ -47,8 +47,10 @@ class AdapterRemovalTest(GattdTestCase):
                         'gattd to answer Release on its advertisement')
         self.assertEqual(self.fake.released[0][1], ADVERTISEMENT_PATH)
 
-    def test_adapter_auto_registers_again_when_adapter_returns_as_hci1(self):
-        self.start_registered(on='hci0', adapter='auto')
+    def check_follows_the_adapter_back_as_hci1(self, adapter):
+        """With Adapter=adapter, hci0 goes away and comes back as hci1 (same address):
+        gattd registers there again, the value it held kept."""
+        self.start_registered(on='hci0', adapter=adapter)
         self.fake.write_value(LABEL, b'kept')
         self.remove_hci0_and_check_release()
         self.fake.add_adapter('hci1', HCI0_ADDRESS)
@@ -56,14 +58,11 @@ class AdapterRemovalTest(GattdTestCase):
         self.wait_on_air('hci1')
         self.assertEqual(self.fake.read_value(LABEL), b'kept')
 
+    def test_adapter_auto_registers_again_when_adapter_returns_as_hci1(self):
+        self.check_follows_the_adapter_back_as_hci1('auto')
+
     def test_adapter_address_follows_the_adapter_to_a_new_name(self):
-        self.start_registered(on='hci0', adapter=HCI0_ADDRESS)
-        self.fake.write_value(LABEL, b'kept')
-        self.remove_hci0_and_check_release()
-        self.fake.add_adapter('hci1', HCI0_ADDRESS)
-        self.wait_app_registered('hci1')
-        self.wait_on_air('hci1')
-        self.assertEqual(self.fake.read_value(LABEL), b'kept')
+        self.check_follows_the_adapter_back_as_hci1(HCI0_ADDRESS)
 
     def test_adapter_address_ignores_an_adapter_with_another_address(self):
         self.start_registered(on='hci0', adapter=HCI0_ADDRESS)
