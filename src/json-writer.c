@@ -271,34 +271,27 @@ void json_writer_bool(JsonWriter *w, bool b)
 		append_literal(w->buf, "false");
 }
 
-void json_writer_node(JsonWriter *w, JsonNode *scalar)
+void json_writer_node(JsonWriter *w, const json_t *scalar)
 {
-	if (!scalar || JSON_NODE_HOLDS_NULL(scalar)) {
+	switch (scalar ? json_typeof(scalar) : JSON_NULL) {
+	case JSON_STRING:
+		json_writer_string(w, json_string_value(scalar));
+		break;
+	case JSON_INTEGER:
+		json_writer_int(w, json_integer_value(scalar));
+		break;
+	case JSON_REAL:
+		json_writer_double(w, json_real_value(scalar));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		json_writer_bool(w, json_is_true(scalar));
+		break;
+	case JSON_NULL:
 		json_writer_null(w);
-		return;
-	}
-	if (!JSON_NODE_HOLDS_VALUE(scalar)) {
-		g_critical("json_writer_node: a %s node is not a scalar, writing null", json_node_type_name(scalar));
-		json_writer_null(w);
-		return;
-	}
-	switch (json_node_get_value_type(scalar)) {
-	case G_TYPE_STRING:
-		json_writer_string(w, json_node_get_string(scalar));
-		break;
-	case G_TYPE_INT64:
-		json_writer_int(w, json_node_get_int(scalar));
-		break;
-	case G_TYPE_DOUBLE:
-		json_writer_double(w, json_node_get_double(scalar));
-		break;
-	case G_TYPE_BOOLEAN:
-		json_writer_bool(w, json_node_get_boolean(scalar));
 		break;
 	default:
-		/* json-glib's parser makes none other; a hand-built node might. */
-		g_critical("json_writer_node: a value of type %s is not JSON, writing null",
-		           g_type_name(json_node_get_value_type(scalar)));
+		g_critical("json_writer_node: an object or array is not a scalar, writing null");
 		json_writer_null(w);
 		break;
 	}

@@ -2,10 +2,10 @@
  * json-writer.h: writing one line of JSON (a reply or an event of the local
  * client protocol) straight into a string, the way it goes out (pure: no I/O).
  *
- * It replaces json-glib's JsonBuilder + JsonGenerator for gattd's own output:
- * those build a tree of GObjects for every line and then render it, which cost
- * about 20k instructions per reply (tests/bench/RESULTS.md, "set + notify").
- * The calls mirror JsonBuilder's, in the order the text is written:
+ * Building a tree for every line and then rendering it (json-glib's JsonBuilder
+ * and JsonGenerator did, jansson's json_dumps() does) costs more than the rest
+ * of a reply (tests/bench/RESULTS.md, "set + notify"), so gattd writes its lines
+ * directly, in the order the text goes out:
  *
  *   g_autoptr(JsonWriter) w = json_writer_new();
  *   json_writer_begin_object(w);
@@ -14,9 +14,7 @@
  *   json_writer_end_object(w);
  *   line = json_writer_finish(w);      -> {"char":"battery/level"}\n
  *
- * Commas and colons are placed by the writer. Output is compact and byte for
- * byte what json-glib's generator wrote, except where that was not JSON (a raw
- * 0x1f in a string, doubles such as 1e+17.0 or inf.0):
+ * Commas and colons are placed by the writer. Output is compact JSON:
  * - strings: '"', '\\', every control character below 0x20 and DEL are
  *   escaped (\b \f \n \r \t, else \u00xx); everything else, non-ASCII
  *   included, is copied as it is.
@@ -40,7 +38,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 #include <stdbool.h>
 
 /* Containers open at once; gattd's deepest line (list: a descriptor's flags) uses 8. */
@@ -61,18 +59,18 @@ void json_writer_end_array(JsonWriter *w);
 /* The name of the next member of the current object; its value comes next. */
 void json_writer_member(JsonWriter *w, const char *name);
 
-/* UTF-8 (see above); NULL writes null, as JsonBuilder did. */
+/* UTF-8 (see above); NULL writes null. */
 void json_writer_string(JsonWriter *w, const char *s);
 void json_writer_int(JsonWriter *w, gint64 i);
 void json_writer_double(JsonWriter *w, double d);
 void json_writer_bool(JsonWriter *w, bool b);
 void json_writer_null(JsonWriter *w);
 /*
- * A scalar node as it was read (a request's "id"): string, integer, double,
- * boolean or null. NULL writes null. Objects and arrays are not scalars: a
- * critical, and null.
+ * A scalar as it was read (a request's "id", json-read.h): string, integer,
+ * real, boolean or null. NULL writes null. Objects and arrays are not scalars:
+ * a critical, and null.
  */
-void json_writer_node(JsonWriter *w, JsonNode *scalar);
+void json_writer_node(JsonWriter *w, const json_t *scalar);
 
 /*
  * The line written, with its "\n", for g_free() (client_send() takes it). Every

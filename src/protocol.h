@@ -7,10 +7,10 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json-read.h"
 #include "json-writer.h"
 #include "value.h"
 
@@ -48,10 +48,10 @@ typedef enum {
 
 typedef struct {
 	ProtoCommand cmd;
-	JsonNode *id;        /* echoed in the reply; NULL when absent */
+	json_t *id;          /* echoed in the reply; NULL when absent */
 	char *chr;           /* get, set, next-write */
 	char *hex;           /* set: "value" (hex), or NULL */
-	JsonNode *typed;     /* set: "typed" (number, string or bool), or NULL */
+	json_t *typed;       /* set: "typed" (number, string or bool), or NULL */
 	bool has_notify;
 	bool notify;         /* set */
 	char **chars;        /* watch: NULL = all characteristics */
@@ -61,7 +61,7 @@ typedef struct {
 typedef struct {
 	const char *code;    /* PROTO_ERR_* */
 	char *message;
-	JsonNode *id;        /* the request's id if it could be read, else NULL */
+	json_t *id;          /* the request's id if it could be read, else NULL */
 } ProtoError;
 
 void proto_request_free(ProtoRequest *req);
@@ -69,14 +69,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProtoRequest, proto_request_free)
 void proto_error_clear(ProtoError *err);
 
 /*
- * The checks a line goes through before json-glib reads it (what json-glib 1.6
- * gets wrong: one object per line, JSON escapes only, integers within 64 bits).
- * NULL if fine, else the message. Exposed for tests/fuzz: the flat fast path
- * (json-flat.c), which comes first, must never take a line this refuses.
+ * Decode one line (without its newline): strict RFC 8259 JSON (json-read.h), one
+ * object, the command's fields with their types. NULL + *err filled on failure.
  */
-char *proto_check_raw_request(const char *line, size_t len);
-
-/* Decode one line (without its newline). NULL + *err filled on failure. */
 ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err);
 
 const char *proto_command_name(ProtoCommand cmd);
@@ -85,22 +80,21 @@ const char *proto_command_name(ProtoCommand cmd);
  * Decode the bytes a client gives for a characteristic of the given type: either
  * hex (the "value" field) or typed JSON (the "typed" field). NULL + *ret_error on failure.
  */
-GBytes *proto_decode_value(const char *hex, JsonNode *typed, bool has_type, ValueType type, char **ret_error);
+GBytes *proto_decode_value(const char *hex, const json_t *typed, bool has_type, ValueType type, char **ret_error);
 
 /* ---- encoding ---- */
 
 /* Start a success reply: {"id":..,"ok":true ... (the writer is inside the object). */
-JsonWriter *proto_reply_begin(JsonNode *id);
+JsonWriter *proto_reply_begin(const json_t *id);
 /* Start an event: {"event":"name" ... */
 JsonWriter *proto_event_begin(const char *name);
 /* Close the object and return the line, newline included. The writer is spent: free it. */
 char *proto_finish(JsonWriter *w);
 /* A whole error reply line. */
-char *proto_error_line(JsonNode *id, const char *code, const char *message);
+char *proto_error_line(const json_t *id, const char *code, const char *message);
 
 /*
  * Add "value": hex and, when has_type and the bytes fit the type, "typed": a
- * number, a boolean, or a string (utf8; u64 above 2^63-1; non-finite floats and
- * those json-glib's generator misprints, see protocol.c).
+ * number, a boolean, or a string (utf8; u64 above 2^63-1; NaN and infinities).
  */
 void proto_write_value(JsonWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len);

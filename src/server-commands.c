@@ -285,7 +285,7 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 		return;
 	}
 	client->waiting_on = cap;
-	client->wait_id = req->id ? json_node_ref(req->id) : NULL;
+	client->wait_id = json_incref(req->id);
 	if (req->timeout_ms > 0)
 		client->wait_timeout = g_timeout_add((guint)req->timeout_ms, waiter_timed_out, client);
 	g_queue_push_tail(&cap->waiters, client);

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -46,7 +46,7 @@ struct Client {
 	GHashTable *watch_chars; /* ids; NULL = all */
 
 	Capture *waiting_on;     /* next-write in progress */
-	JsonNode *wait_id;
+	json_t *wait_id;
 	guint wait_timeout;
 };
 
@@ -73,7 +73,7 @@ struct Server {
 /* Queue a line (takes ownership) and write what the socket takes now. */
 void client_send(Client *client, char *line);
 /* An error reply line with a printf message. */
-void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* "value" (and "typed") of a characteristic's current value. */
 void add_char_value(JsonWriter *b, GattChar *chr);
 /* name, address, powered of the selected adapter (null/false when none). */
@@ -81,7 +81,7 @@ void add_adapter(JsonWriter *b, Bluez *bluez);
 /* The capture queue of a Capture=N characteristic, or NULL. */
 Capture *capture_for(Server *server, GattChar *chr);
 /* Hand a write taken from cap's queue to client (back to the queue if undeliverable). */
-void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w);
+void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWrite *w);
 /* A next-write waiter's timeout_ms passed. */
 gboolean waiter_timed_out(gpointer data);
 /* One request line from client (server-commands.c). */

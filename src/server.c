@@ -52,7 +52,7 @@ Capture *capture_for(Server *server, GattChar *chr)
 
 /* ---- replies ---- */
 
-void reply_error(Client *client, JsonNode *id, const char *code, const char *fmt, ...)
+void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
 {
 	g_autofree char *message = NULL;
 	va_list ap;
@@ -95,7 +95,7 @@ static void waiter_clear(Client *client)
 	if (client->waiting_on)
 		g_queue_remove(&client->waiting_on->waiters, client);
 	client->waiting_on = NULL;
-	g_clear_pointer(&client->wait_id, json_node_unref);
+	g_clear_pointer(&client->wait_id, json_decref);
 	if (client->wait_timeout) {
 		g_source_remove(client->wait_timeout);
 		client->wait_timeout = 0;
@@ -107,7 +107,7 @@ static void waiter_clear(Client *client)
  * reply is sent (it closed, or fell too far behind), the write goes back to the
  * head of the queue for the next taker: a write is only consumed once delivered.
  */
-void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite *w)
+void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWrite *w)
 {
 	g_autoptr(JsonWriter) b = proto_reply_begin(id);
 
@@ -131,7 +131,7 @@ void reply_next_write(Client *client, JsonNode *id, Capture *cap, CapturedWrite 
 
 static void waiter_fail(Client *client, const char *code, const char *message)
 {
-	g_autoptr(JsonNode) id = client->wait_id ? json_node_ref(client->wait_id) : NULL;
+	g_autoptr(json_t) id = json_incref(client->wait_id);
 
 	waiter_clear(client);
 	client_send(client, proto_error_line(id, code, message));
@@ -151,7 +151,7 @@ static void capture_serve_waiters(Capture *cap)
 {
 	while (cap->waiters.length > 0 && capture_queue_length(&cap->queue) > 0) {
 		Client *client = g_queue_peek_head(&cap->waiters);
-		g_autoptr(JsonNode) id = client->wait_id ? json_node_ref(client->wait_id) : NULL;
+		g_autoptr(json_t) id = json_incref(client->wait_id);
 
 		waiter_clear(client);
 		reply_next_write(client, id, cap, capture_queue_pop(&cap->queue));

@@ -7,7 +7,7 @@
 #include <gattd/client.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "json-read.h"
 #include <stdbool.h>
 
 #include "line-reader.h"
@@ -52,10 +52,6 @@ struct GattdClient {
 int client_message_new(char *line, size_t len, ClientMessage **ret);
 void client_message_free(ClientMessage *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClientMessage, client_message_free)
-/* Parse a JSON object text; NULL if it is not one. */
-JsonNode *client_parse_object(const char *text, size_t len);
-/* The string member name of obj, or NULL if absent or not a string. */
-const char *client_object_string(JsonObject *obj, const char *name);
 
 /* client.c */
 /*
@@ -64,4 +60,4 @@ const char *client_object_string(JsonObject *obj, const char *name);
  * recorded for gattd_client_error_code()); in both cases *ret_line and *ret_reply
  * (each may be NULL) receive the reply. Other failures leave them untouched.
  */
-int client_call_object(GattdClient *c, JsonObject *request, int timeout_ms, char **ret_line, JsonNode **ret_reply);
+int client_call_object(GattdClient *c, json_t *request, int timeout_ms, char **ret_line, json_t **ret_reply);

@@ -13,50 +13,52 @@
 
 #include "value.h"
 
-static JsonObject *request_new(const char *cmd, const char *chr)
+/* {"cmd": cmd, "char": chr}, chr may be NULL; NULL when chr is not valid UTF-8 (or no memory). */
+static json_t *request_new(const char *cmd, const char *chr)
 {
-	JsonObject *request = json_object_new();
+	g_autoptr(json_t) request = json_object();
 
-	json_object_set_string_member(request, "cmd", cmd);
-	if (chr)
-		json_object_set_string_member(request, "char", chr);
-	return request;
+	if (!request || json_object_set_new(request, "cmd", json_string(cmd)) < 0)
+		return NULL;
+	if (chr && json_object_set_new(request, "char", json_string(chr)) < 0)
+		return NULL;
+	return g_steal_pointer(&request);
 }
 
 /* ---- reply fields; a missing or mistyped one is a protocol error ---- */
 
-static int reply_uint(JsonObject *reply, const char *name, uint64_t max, uint64_t *ret)
+static int reply_uint(json_t *reply, const char *name, uint64_t max, uint64_t *ret)
 {
-	JsonNode *node = json_object_get_member(reply, name);
-	gint64 v;
+	json_t *node = json_object_get(reply, name);
+	json_int_t v;
 
-	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+	if (!json_is_integer(node))
 		return -EPROTO;
-	v = json_node_get_int(node);
+	v = json_integer_value(node);
 	if (v < 0 || (uint64_t)v > max)
 		return -EPROTO;
 	*ret = (uint64_t)v;
 	return 0;
 }
 
-static int reply_bool(JsonObject *reply, const char *name, int *ret)
+static int reply_bool(json_t *reply, const char *name, int *ret)
 {
-	JsonNode *node = json_object_get_member(reply, name);
+	json_t *node = json_object_get(reply, name);
 
-	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+	if (!json_is_boolean(node))
 		return -EPROTO;
-	*ret = json_node_get_boolean(node) ? 1 : 0;
+	*ret = json_is_true(node) ? 1 : 0;
 	return 0;
 }
 
 /* A string member as a malloc()ed copy; null gives NULL when nullable. */
-static int reply_string(JsonObject *reply, const char *name, bool nullable, char **ret)
+static int reply_string(json_t *reply, const char *name, bool nullable, char **ret)
 {
-	JsonNode *node = json_object_get_member(reply, name);
-	const char *s = client_object_string(reply, name);
+	json_t *node = json_object_get(reply, name);
+	const char *s = json_string_value(node);
 
 	if (!s) {
-		if (nullable && node && JSON_NODE_HOLDS_NULL(node)) {
+		if (nullable && json_is_null(node)) {
 			*ret = NULL;
 			return 0;
 		}
@@ -67,9 +69,9 @@ static int reply_string(JsonObject *reply, const char *name, bool nullable, char
 }
 
 /* The hex "value" member as malloc()ed bytes, never NULL. */
-static int reply_value(JsonObject *reply, uint8_t **ret_value, size_t *ret_len)
+static int reply_value(json_t *reply, uint8_t **ret_value, size_t *ret_len)
 {
-	const char *hex = client_object_string(reply, "value");
+	const char *hex = json_read_string(reply, "value");
 	g_autoptr(GBytes) bytes = NULL;
 	const void *data;
 	uint8_t *copy;
@@ -95,24 +97,26 @@ static int reply_value(JsonObject *reply, uint8_t **ret_value, size_t *ret_len)
 
 int gattd_client_get(GattdClient *c, const char *chr, uint8_t **ret_value, size_t *ret_len)
 {
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonNode) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	int r;
 
 	if (!c || !chr || !ret_value || !ret_len)
 		return -EINVAL;
 	request = request_new("get", chr);
+	if (!request)
+		return -EINVAL;
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	return reply_value(json_node_get_object(reply), ret_value, ret_len);
+	return reply_value(reply, ret_value, ret_len);
 }
 
 int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size_t len, int notify,
                      int *ret_notified)
 {
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonNode) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	g_autofree char *hex = NULL;
 	int notified, r;
 
@@ -120,13 +124,14 @@ int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size
 		return -EINVAL;
 	hex = value_to_hex(value, len);
 	request = request_new("set", chr);
-	json_object_set_string_member(request, "value", hex);
-	if (notify >= 0)
-		json_object_set_boolean_member(request, "notify", notify);
+	if (!request || json_object_set_new(request, "value", json_string(hex)) < 0)
+		return -EINVAL;
+	if (notify >= 0 && json_object_set_new(request, "notify", json_boolean(notify)) < 0)
+		return -ENOMEM;
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	r = reply_bool(json_node_get_object(reply), "notified", &notified);
+	r = reply_bool(reply, "notified", &notified);
 	if (r < 0)
 		return r;
 	if (ret_notified)
@@ -136,17 +141,24 @@ int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size
 
 int gattd_client_watch(GattdClient *c, const char *const *chars)
 {
-	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(json_t) request = NULL;
 
 	if (!c)
 		return -EINVAL;
 	request = request_new("watch", NULL);
+	if (!request)
+		return -ENOMEM;
 	if (chars) {
-		JsonArray *array = json_array_new();
+		json_t *array = json_array();
 
+		/* json_string() refuses what is not UTF-8: such a name is the caller's error. */
 		for (size_t i = 0; chars[i]; i++)
-			json_array_add_string_element(array, chars[i]);
-		json_object_set_array_member(request, "chars", array);
+			if (json_array_append_new(array, json_string(chars[i])) < 0) {
+				json_decref(array);
+				return -EINVAL;
+			}
+		if (json_object_set_new(request, "chars", array) < 0)
+			return -ENOMEM;
 	}
 	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
 }
@@ -161,7 +173,7 @@ void gattd_write_clear(GattdWrite *w)
 	*w = (GattdWrite){ 0 };
 }
 
-static int parse_write(JsonObject *reply, GattdWrite *w)
+static int parse_write(json_t *reply, GattdWrite *w)
 {
 	uint64_t offset;
 	int r;
@@ -179,22 +191,24 @@ static int parse_write(JsonObject *reply, GattdWrite *w)
 
 int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, GattdWrite *ret)
 {
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonNode) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	GattdWrite w = { 0 };
 	int wait_ms, r;
 
 	if (!c || !chr || !ret || timeout_ms < -1 || timeout_ms > GATTD_CLIENT_NEXT_WRITE_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	request = request_new("next-write", chr);
-	if (timeout_ms >= 0)
-		json_object_set_int_member(request, "timeout_ms", timeout_ms);
+	if (!request)
+		return -EINVAL;
+	if (timeout_ms >= 0 && json_object_set_new(request, "timeout_ms", json_integer(timeout_ms)) < 0)
+		return -ENOMEM;
 	wait_ms = timeout_ms < 0 ? -1 : timeout_ms + GATTD_CLIENT_NEXT_WRITE_GRACE_MS;
 
 	r = client_call_object(c, request, wait_ms, NULL, &reply);
 	if (r < 0)
 		return r;
-	r = parse_write(json_node_get_object(reply), &w);
+	r = parse_write(reply, &w);
 	if (r < 0) {
 		gattd_write_clear(&w);
 		return r;

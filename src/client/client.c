@@ -308,21 +308,24 @@ static int client_write_some(GattdClient *c)
 }
 
 /* Give request the next id and append it to the outgoing buffer (nothing written yet). */
-static int client_queue_request(GattdClient *c, JsonObject *request, uint64_t *ret_id)
+static int client_queue_request(GattdClient *c, json_t *request, uint64_t *ret_id)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = json_node_alloc();
 	g_autofree char *text = NULL;
 	uint64_t id;
-	gsize len;
+	char *dumped;
+	size_t len;
 
 	if (c->broken)
 		return c->broken;
 	id = c->last_id + 1;
-	json_object_set_int_member(request, "id", (gint64)id);
-	json_node_init_object(root, request);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, &len);
+	if (json_object_set_new(request, "id", json_integer((json_int_t)id)) < 0)
+		return -ENOMEM;
+	dumped = json_dumps(request, JSON_COMPACT);
+	if (!dumped)
+		return -ENOMEM;
+	text = g_strdup(dumped);
+	free(dumped);
+	len = strlen(text);
 
 	if (c->out->len - c->out_start + len + 1 > GATTD_CLIENT_MAX_OUTGOING_BYTES)
 		return -ENOBUFS;
@@ -333,23 +336,15 @@ static int client_queue_request(GattdClient *c, JsonObject *request, uint64_t *r
 	return 0;
 }
 
-/* A mutable object (the library sets its "id"), or NULL if text is not a JSON object. */
-static JsonObject *parse_request(const char *text)
+/* The caller's request as an object the library can give an "id", or NULL if text is not a JSON object. */
+static json_t *parse_request(const char *text)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonNode *root;
-
-	if (!text || !json_parser_load_from_data(parser, text, -1, NULL))
-		return NULL;
-	root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-		return NULL;
-	return json_object_ref(json_node_get_object(root));
+	return text ? json_read_object(text, strlen(text), NULL) : NULL;
 }
 
 int gattd_client_send(GattdClient *c, const char *request_json, uint64_t *ret_id)
 {
-	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(json_t) request = NULL;
 	uint64_t id;
 	int r;
 
@@ -472,23 +467,21 @@ static bool match_reply(const ClientMessage *m, const void *data)
 	return !m->ok;
 }
 
-static int client_record_error(GattdClient *c, JsonObject *reply)
+static int client_record_error(GattdClient *c, json_t *reply)
 {
-	JsonNode *node = json_object_get_member(reply, "error");
-	JsonObject *error;
+	json_t *error = json_object_get(reply, "error");
 
-	if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+	if (!json_is_object(error))
 		return -EPROTO;
-	error = json_node_get_object(node);
-	c->error_code = g_strdup(client_object_string(error, "code"));
-	c->error_message = g_strdup(client_object_string(error, "message"));
+	c->error_code = g_strdup(json_read_string(error, "code"));
+	c->error_message = g_strdup(json_read_string(error, "message"));
 	return gattd_client_errno_from_code(c->error_code);
 }
 
-int client_call_object(GattdClient *c, JsonObject *request, int timeout_ms, char **ret_line, JsonNode **ret_reply)
+int client_call_object(GattdClient *c, json_t *request, int timeout_ms, char **ret_line, json_t **ret_reply)
 {
 	g_autoptr(ClientMessage) m = NULL;
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(json_t) root = NULL;
 	int64_t deadline = deadline_after(timeout_ms);
 	CallMatch want = { 0 };
 	int r;
@@ -510,10 +503,10 @@ int client_call_object(GattdClient *c, JsonObject *request, int timeout_ms, char
 		return r;
 	}
 
-	root = client_parse_object(m->line, m->len);
+	root = json_read_object(m->line, m->len, NULL);
 	if (!root)
 		return -EPROTO; /* parsed on arrival already; cannot happen */
-	r = m->ok ? 0 : client_record_error(c, json_node_get_object(root));
+	r = m->ok ? 0 : client_record_error(c, root);
 	if (ret_line)
 		*ret_line = g_steal_pointer(&m->line);
 	if (ret_reply)
@@ -523,7 +516,7 @@ int client_call_object(GattdClient *c, JsonObject *request, int timeout_ms, char
 
 int gattd_client_call(GattdClient *c, const char *request_json, int timeout_ms, char **ret_reply_json)
 {
-	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(json_t) request = NULL;
 
 	if (!c)
 		return -EINVAL;

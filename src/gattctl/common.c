@@ -16,13 +16,11 @@ void gattctl_clear(Gattctl *ctl)
 	g_clear_pointer(&ctl->socket_path, g_free);
 }
 
-const char *gattctl_object_string(JsonObject *obj, const char *name)
+json_t *gattctl_json_string(const char *text)
 {
-	JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+	g_autofree char *valid = g_utf8_make_valid(text, -1);
 
-	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
+	return json_string(valid);
 }
 
 int gattctl_usage_error(const char *format, ...)
@@ -91,13 +89,13 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 	return GATTCTL_EXIT_OK;
 }
 
-JsonObject *gattctl_request_new(const char *cmd, const char *chr)
+json_t *gattctl_request_new(const char *cmd, const char *chr)
 {
-	JsonObject *request = json_object_new();
+	json_t *request = json_object();
 
-	json_object_set_string_member(request, "cmd", cmd);
+	json_object_set_new(request, "cmd", json_string(cmd));
 	if (chr)
-		json_object_set_string_member(request, "char", chr);
+		json_object_set_new(request, "char", gattctl_json_string(chr));
 	return request;
 }
 
@@ -122,14 +120,16 @@ int gattctl_connect(Gattctl *ctl)
 
 int gattctl_exit_for_errno(int r, const char *what)
 {
+	g_autofree char *shown_what = gattctl_escape(what, strlen(what));
+
 	if (r == -ETIMEDOUT) {
-		fprintf(stderr, "gattctl: %s: gattd did not answer in time\n", what);
+		fprintf(stderr, "gattctl: %s: gattd did not answer in time\n", shown_what);
 		return GATTCTL_EXIT_TIMEOUT;
 	}
 	if (r == -ECONNRESET)
-		fprintf(stderr, "gattctl: %s: connection to gattd lost\n", what);
+		fprintf(stderr, "gattctl: %s: connection to gattd lost\n", shown_what);
 	else
-		fprintf(stderr, "gattctl: %s: %s\n", what, g_strerror(-r));
+		fprintf(stderr, "gattctl: %s: %s\n", shown_what, g_strerror(-r));
 	return GATTCTL_EXIT_CONNECTION;
 }
 
@@ -139,9 +139,12 @@ static int exit_for_error_reply(GattdClient *client, const char *what)
 	const char *message = gattd_client_error_message(client);
 	int r = gattd_client_errno_from_code(code);
 
-	if (!code)
-		code = "no error code";
-	fprintf(stderr, "gattctl: %s: %s (%s)\n", what, message ? message : "failed", code);
+	/* gattd's words may quote what a central or a client sent: escaped, like everything shown. */
+	g_autofree char *shown_message = message ? gattctl_escape(message, strlen(message)) : g_strdup("failed");
+	g_autofree char *shown_code = code ? gattctl_escape(code, strlen(code)) : g_strdup("no error code");
+	g_autofree char *shown_what = gattctl_escape(what, strlen(what));
+
+	fprintf(stderr, "gattctl: %s: %s (%s)\n", shown_what, shown_message, shown_code);
 	switch (r) {
 	case -ETIMEDOUT:
 		return GATTCTL_EXIT_TIMEOUT;
@@ -155,22 +158,17 @@ static int exit_for_error_reply(GattdClient *client, const char *what)
 	}
 }
 
-static int call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, bool echo,
-                JsonObject **ret_reply)
+static int call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, bool echo, json_t **ret_reply)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = json_node_init_object(json_node_alloc(), request);
-	g_autoptr(JsonParser) parser = NULL;
 	g_autofree char *text = NULL;
 	g_autofree char *line = NULL; /* malloc()ed by the library; g_free() is free() */
-	JsonNode *reply;
+	json_t *reply;
 	int r;
 
 	r = gattctl_connect(ctl);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
+	text = json_read_dump(request);
 
 	r = gattd_client_call(ctl->client, text, timeout_ms, &line);
 	if (!line)
@@ -182,21 +180,22 @@ static int call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *w
 	if (r < 0)
 		return exit_for_error_reply(ctl->client, what);
 
-	parser = json_parser_new_immutable();
-	if (!json_parser_load_from_data(parser, line, -1, NULL) || !(reply = json_parser_get_root(parser)) ||
-	    !JSON_NODE_HOLDS_OBJECT(reply))
+	reply = json_read_object(line, strlen(line), NULL);
+	if (!reply)
 		return gattctl_exit_for_errno(-EPROTO, what); /* the library checked; cannot happen */
 	if (ret_reply)
-		*ret_reply = json_object_ref(json_node_get_object(reply));
+		*ret_reply = reply;
+	else
+		json_decref(reply);
 	return GATTCTL_EXIT_OK;
 }
 
-int gattctl_call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply)
+int gattctl_call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply)
 {
 	return call(ctl, request, timeout_ms, what, ctl->json, ret_reply);
 }
 
-int gattctl_call_quiet(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply)
+int gattctl_call_quiet(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply)
 {
 	return call(ctl, request, timeout_ms, what, false, ret_reply);
 }

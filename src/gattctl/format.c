@@ -12,16 +12,44 @@
 
 #include "value.h"
 
-char *gattctl_quote(const char *text, size_t len)
+/* The length of the printable character at p (before end), or 0 for a control, unprintable or invalid one. */
+static size_t printable_char(const char *p, const char *end)
 {
-	GString *s = g_string_sized_new(len + 2);
+	guchar c = (guchar)*p;
+	gunichar u;
+
+	if (c < 0x80)
+		return c >= 0x20 && c != 0x7f ? 1 : 0;
+	u = g_utf8_get_char_validated(p, end - p);
+	if (u == (gunichar)-1 || u == (gunichar)-2 || !g_unichar_isprint(u))
+		return 0;
+	return (size_t)(g_utf8_next_char(p) - p);
+}
+
+bool gattctl_is_printable(const char *text, size_t len)
+{
+	const char *end = text + len;
+
+	if (len == 0)
+		return false;
+	for (const char *p = text; p < end;) {
+		size_t n = printable_char(p, end);
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+static void append_escaped(GString *s, const char *text, size_t len)
+{
 	const char *end = text + len;
 	const char *p = text;
 
-	g_string_append_c(s, '"');
 	while (p < end) {
 		guchar c = (guchar)*p;
-		gunichar u;
+		size_t n;
 
 		switch (c) {
 		case '\n': g_string_append(s, "\\n"); p++; continue;
@@ -31,33 +59,41 @@ char *gattctl_quote(const char *text, size_t len)
 		case '\\': g_string_append(s, "\\\\"); p++; continue;
 		default: break;
 		}
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				g_string_append_printf(s, "\\x%02x", c);
-			else
-				g_string_append_c(s, (char)c);
-			p++;
-			continue;
-		}
-		u = g_utf8_get_char_validated(p, end - p);
-		if (u == (gunichar)-1 || u == (gunichar)-2 || !g_unichar_isprint(u)) {
+		n = printable_char(p, end);
+		if (n == 0) {
 			g_string_append_printf(s, "\\x%02x", c);
 			p++;
 			continue;
 		}
-		g_string_append_len(s, p, g_utf8_next_char(p) - p);
-		p = g_utf8_next_char(p);
+		g_string_append_len(s, p, (gssize)n);
+		p += n;
 	}
+}
+
+char *gattctl_escape(const char *text, size_t len)
+{
+	GString *s = g_string_sized_new(len);
+
+	append_escaped(s, text, len);
+	return g_string_free(s, FALSE);
+}
+
+char *gattctl_quote(const char *text, size_t len)
+{
+	GString *s = g_string_sized_new(len + 2);
+
+	g_string_append_c(s, '"');
+	append_escaped(s, text, len);
 	g_string_append_c(s, '"');
 	return g_string_free(s, FALSE);
 }
 
 static bool needs_quotes(const char *s)
 {
-	if (*s == '\0')
+	if (!gattctl_is_printable(s, strlen(s)))
 		return true;
 	for (const guchar *p = (const guchar *)s; *p; p++)
-		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == ',' || *p == 0x7f)
+		if (*p == ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == ',')
 			return true;
 	return false;
 }
@@ -75,49 +111,45 @@ static char *format_double(double d)
 	return value_format(VALUE_TYPE_F64, le, sizeof(le));
 }
 
-static char *format_scalar(JsonNode *node, bool quote_if_needed)
+static char *format_scalar(const json_t *node, bool quote_if_needed)
 {
-	GType type;
-
-	if (JSON_NODE_HOLDS_NULL(node))
+	switch (json_typeof(node)) {
+	case JSON_NULL:
 		return g_strdup("null");
-	type = json_node_get_value_type(node);
-	if (type == G_TYPE_STRING) {
-		const char *s = json_node_get_string(node);
+	case JSON_STRING: {
+		const char *s = json_string_value(node);
+		size_t len = json_string_length(node);
 
-		if (quote_if_needed && needs_quotes(s))
-			return gattctl_quote(s, strlen(s));
+		/* Plain only when nothing in it can act on a terminal. */
+		if ((quote_if_needed && needs_quotes(s)) || (len > 0 && !gattctl_is_printable(s, len)))
+			return gattctl_quote(s, len);
 		return g_strdup(s);
 	}
-	if (type == G_TYPE_INT64)
-		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
-	if (type == G_TYPE_DOUBLE)
-		return format_double(json_node_get_double(node));
-	if (type == G_TYPE_BOOLEAN)
-		return g_strdup(json_node_get_boolean(node) ? "true" : "false");
-	return g_strdup("?");
+	case JSON_INTEGER:
+		return g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(node));
+	case JSON_REAL:
+		return format_double(json_real_value(node));
+	case JSON_TRUE:
+		return g_strdup("true");
+	case JSON_FALSE:
+		return g_strdup("false");
+	default:
+		return json_read_dump(node);
+	}
 }
 
-static char *format_compact_json(JsonNode *node)
+char *gattctl_format_node(const json_t *node, bool quote_if_needed)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-
-	json_generator_set_root(gen, node);
-	return json_generator_to_data(gen, NULL);
-}
-
-char *gattctl_format_node(JsonNode *node, bool quote_if_needed)
-{
-	if (JSON_NODE_HOLDS_ARRAY(node)) {
-		JsonArray *array = json_node_get_array(node);
+	if (json_is_array(node)) {
 		g_autoptr(GString) s = g_string_new(NULL);
+		size_t i;
+		json_t *elem;
 
-		for (guint i = 0; i < json_array_get_length(array); i++) {
-			JsonNode *elem = json_array_get_element(array, i);
+		json_array_foreach(node, i, elem) {
 			g_autofree char *text = NULL;
 
-			if (!JSON_NODE_HOLDS_VALUE(elem) && !JSON_NODE_HOLDS_NULL(elem))
-				return format_compact_json(node);
+			if (json_is_array(elem) || json_is_object(elem))
+				return json_read_dump(node);
 			text = format_scalar(elem, quote_if_needed);
 			if (i > 0)
 				g_string_append_c(s, ',');
@@ -125,12 +157,10 @@ char *gattctl_format_node(JsonNode *node, bool quote_if_needed)
 		}
 		return g_string_free(g_steal_pointer(&s), FALSE);
 	}
-	if (JSON_NODE_HOLDS_OBJECT(node))
-		return format_compact_json(node);
 	return format_scalar(node, quote_if_needed);
 }
 
-char *gattctl_format_typed(JsonNode *typed)
+char *gattctl_format_typed(const json_t *typed)
 {
 	return gattctl_format_node(typed, false);
 }
@@ -152,11 +182,11 @@ static bool is_printable_text(const guint8 *data, size_t len)
 	return true;
 }
 
-char *gattctl_format_value(JsonObject *obj)
+char *gattctl_format_value(const json_t *obj)
 {
-	JsonNode *value = json_object_get_member(obj, "value");
-	JsonNode *typed = json_object_get_member(obj, "typed");
-	const char *hex = gattctl_object_string(obj, "value");
+	json_t *value = json_object_get(obj, "value");
+	json_t *typed = json_object_get(obj, "typed");
+	const char *hex = json_string_value(value);
 	g_autoptr(GBytes) bytes = NULL;
 
 	if (!value)
@@ -164,18 +194,17 @@ char *gattctl_format_value(JsonObject *obj)
 	if (!hex)
 		return gattctl_format_node(value, true);
 	bytes = value_from_hex(hex, NULL);
+	if (!bytes)
+		return gattctl_quote(hex, strlen(hex)); /* not hex: not gattd's, shown escaped */
 	if (*hex == '\0')
 		hex = "(empty)";
 	if (typed) {
 		g_autofree char *text = NULL;
 
-		if (JSON_NODE_HOLDS_VALUE(typed) && json_node_get_value_type(typed) == G_TYPE_STRING) {
-			const char *s = json_node_get_string(typed);
-
-			text = gattctl_quote(s, strlen(s));
-		} else {
+		if (json_is_string(typed))
+			text = gattctl_quote(json_string_value(typed), json_string_length(typed));
+		else
 			text = gattctl_format_node(typed, true);
-		}
 		return g_strdup_printf("%s %s", hex, text);
 	}
 
@@ -200,43 +229,49 @@ static bool skipped(const char *name, const char *const *skip)
 	return false;
 }
 
-char *gattctl_format_fields(JsonObject *obj, const char *const *skip, GattctlFieldsFlags flags)
+char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlFieldsFlags flags)
 {
-	g_autoptr(GList) members = json_object_get_members(obj);
 	g_autoptr(GString) s = g_string_new(NULL);
+	const char *name;
+	json_t *node;
 
-	for (GList *l = members; l; l = l->next) {
-		const char *name = l->data;
-		JsonNode *node = json_object_get_member(obj, name);
+	json_object_foreach((json_t *)obj, name, node) {
+		g_autofree char *shown_name = NULL;
 		g_autofree char *text = NULL;
 
 		if (skipped(name, skip))
 			continue;
+		shown_name = gattctl_escape(name, strlen(name));
 		if (flags & GATTCTL_FIELDS_BARE_BOOLS) {
-			if (JSON_NODE_HOLDS_NULL(node))
+			if (json_is_null(node))
 				continue;
-			if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_BOOLEAN) {
-				if (json_node_get_boolean(node))
-					g_string_append_printf(s, "%s%s", s->len ? " " : "", name);
+			if (json_is_boolean(node)) {
+				if (json_is_true(node))
+					g_string_append_printf(s, "%s%s", s->len ? " " : "", shown_name);
 				continue;
 			}
 		}
 		text = gattctl_format_node(node, true);
-		g_string_append_printf(s, "%s%s=%s", s->len ? " " : "", name, text);
+		g_string_append_printf(s, "%s%s=%s", s->len ? " " : "", shown_name, text);
 	}
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-char *gattctl_format_line(const char *name, JsonObject *obj)
+char *gattctl_format_line(const char *name, const json_t *obj)
 {
 	static const char *const shown_first[] = { "event", "id", "ok", "char", "value", "typed", NULL };
-	g_autoptr(GString) s = g_string_new(name);
-	const char *chr = gattctl_object_string(obj, "char");
+	g_autoptr(GString) s = NULL;
+	const char *chr = json_read_string(obj, "char");
 	g_autofree char *fields = gattctl_format_fields(obj, shown_first, GATTCTL_FIELDS_PLAIN);
+	g_autofree char *shown_name = gattctl_escape(name, strlen(name));
 
-	if (chr)
-		g_string_append_printf(s, " %s", chr);
-	if (json_object_has_member(obj, "value")) {
+	s = g_string_new(shown_name);
+	if (chr) {
+		g_autofree char *shown = gattctl_escape(chr, strlen(chr));
+
+		g_string_append_printf(s, " %s", shown);
+	}
+	if (json_object_get(obj, "value")) {
 		g_autofree char *value = gattctl_format_value(obj);
 
 		g_string_append_printf(s, " %s", value);

@@ -17,7 +17,7 @@
 
 #include <gattd/client.h>
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "json-read.h"
 #include <stdbool.h>
 
 typedef enum {
@@ -78,11 +78,11 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 /* Report a usage error ("gattctl set: ...", pointing at --help); returns GATTCTL_EXIT_USAGE. */
 int gattctl_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
-/* The string member name of obj, or NULL when absent or not a string. */
-const char *gattctl_object_string(JsonObject *obj, const char *name);
+/* A JSON string of text as the user typed it: bytes that are not UTF-8 become U+FFFD. */
+json_t *gattctl_json_string(const char *text);
 
 /* {"cmd": cmd, "char": chr} (chr may be NULL). */
-JsonObject *gattctl_request_new(const char *cmd, const char *chr);
+json_t *gattctl_request_new(const char *cmd, const char *chr);
 
 /*
  * Connect if not yet connected, send request, wait up to timeout_ms for the reply.
@@ -90,9 +90,9 @@ JsonObject *gattctl_request_new(const char *cmd, const char *chr);
  * naming what (e.g. "get battery/level") and turned into an exit code. On success
  * *ret_reply (may be NULL) is the reply object.
  */
-int gattctl_call(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply);
+int gattctl_call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply);
 /* The same, never printing the reply: for lookups the user did not ask for. */
-int gattctl_call_quiet(Gattctl *ctl, JsonObject *request, int timeout_ms, const char *what, JsonObject **ret_reply);
+int gattctl_call_quiet(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply);
 
 /* Connect if not yet connected. GATTCTL_EXIT_OK or, reported, GATTCTL_EXIT_CONNECTION. */
 int gattctl_connect(Gattctl *ctl);
@@ -102,19 +102,30 @@ int gattctl_exit_for_errno(int r, const char *what);
 
 /* ---- format.c ---- */
 
-/* text in double quotes, with \n, \t, \", \\ and \xNN escapes; UTF-8 kept. */
+/*
+ * text with \n, \r, \t, \", \\ escaped and \xNN for every other byte that is a
+ * control character (C0, DEL, C1), not printable, or not UTF-8; printable UTF-8
+ * kept. Whatever text holds, the result cannot move the cursor, repaint the
+ * terminal or start a new line.
+ */
+char *gattctl_escape(const char *text, size_t len);
+/* The same, in double quotes. */
 char *gattctl_quote(const char *text, size_t len);
+/* True when text is non-empty printable UTF-8 with no control characters (so it is safe to print as it is). */
+bool gattctl_is_printable(const char *text, size_t len);
 
-/* A scalar: strings as they are (quoted when plain would be ambiguous and quote_if_needed),
- * numbers, true/false, null; arrays of scalars comma-joined; objects as compact JSON. */
-char *gattctl_format_node(JsonNode *node, bool quote_if_needed);
+/* A scalar: strings as they are (quoted when plain would be ambiguous and quote_if_needed,
+ * and always when they hold anything but printable text), numbers, true/false, null;
+ * arrays of scalars comma-joined; objects as compact ASCII JSON. */
+char *gattctl_format_node(const json_t *node, bool quote_if_needed);
 
-/* The "typed" member of a reply as a script wants it: a string unquoted, a number as text. */
-char *gattctl_format_typed(JsonNode *typed);
+/* The "typed" member of a reply as a script wants it: a printable string unquoted (any
+ * other quoted and escaped), a number as text. */
+char *gattctl_format_typed(const json_t *typed);
 
 /* "value" and "typed" of obj: hex, then the typed value (strings quoted) or, for
  * bytes that are printable UTF-8 text, that text quoted. */
-char *gattctl_format_value(JsonObject *obj);
+char *gattctl_format_value(const json_t *obj);
 
 typedef enum {
 	GATTCTL_FIELDS_PLAIN = 0,
@@ -122,11 +133,11 @@ typedef enum {
 } GattctlFieldsFlags;
 
 /* "key=value key=value" for obj's members, in order, except those in skip (NULL-terminated). */
-char *gattctl_format_fields(JsonObject *obj, const char *const *skip, GattctlFieldsFlags flags);
+char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlFieldsFlags flags);
 
 /*
  * One line for a write, an event or a set reply: name, the characteristic, the
  * value, then the other fields as key=value:
  *   write console/rx 68690a "hi\n" offset=0 device=/org/bluez/hci0/dev_00_AA_01_02_00_02
  */
-char *gattctl_format_line(const char *name, JsonObject *obj);
+char *gattctl_format_line(const char *name, const json_t *obj);

@@ -12,11 +12,11 @@ int gattctl_get(Gattctl *ctl, int argc, char **argv)
 		.min_args = 1,
 		.max_args = 1,
 	};
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	g_autofree char *what = NULL;
 	g_autofree char *text = NULL;
-	JsonNode *typed;
+	json_t *typed;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
@@ -28,12 +28,13 @@ int gattctl_get(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 
-	/* Unquoted, so $(gattctl get dev/name) is the text itself. */
-	typed = json_object_get_member(reply, "typed");
+	/* Unquoted, so $(gattctl get dev/name) is the text itself, unless it holds
+	 * what a terminal would act on: then quoted and escaped, as watch shows it. */
+	typed = json_object_get(reply, "typed");
 	if (typed)
 		text = gattctl_format_typed(typed);
 	else
-		text = g_strdup(gattctl_object_string(reply, "value"));
+		text = gattctl_format_node(json_object_get(reply, "value"), true);
 	printf("%s\n", text ? text : "");
 	return GATTCTL_EXIT_OK;
 }

@@ -12,42 +12,43 @@ static const TreeGlyphs utf8_glyphs = { "├─ ", "└─ ", "│  ", "   " };
 static const TreeGlyphs ascii_glyphs = { "|- ", "`- ", "|  ", "   " };
 
 /* One node: its id, then its other members as fields; children printed below. */
-static void print_node(JsonObject *obj, const char *children_member, const char *prefix, const char *branch)
+static void print_node(const json_t *obj, const char *children_member, const char *prefix, const char *branch)
 {
 	const char *const skip[] = { "id", children_member, NULL };
 	g_autofree char *fields = gattctl_format_fields(obj, skip, GATTCTL_FIELDS_BARE_BOOLS);
-	const char *id = gattctl_object_string(obj, "id");
+	const char *id = json_read_string(obj, "id");
+	g_autofree char *shown_id = id ? gattctl_escape(id, strlen(id)) : g_strdup("?");
 
-	printf("%s%s%s%s%s\n", prefix, branch, id ? id : "?", *fields ? "  " : "", fields);
+	printf("%s%s%s%s%s\n", prefix, branch, shown_id, *fields ? "  " : "", fields);
 }
 
-static JsonArray *children(JsonObject *obj, const char *member)
+static json_t *children(const json_t *obj, const char *member)
 {
-	JsonNode *node = member ? json_object_get_member(obj, member) : NULL;
+	json_t *node = member ? json_object_get(obj, member) : NULL;
 
-	return node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+	return json_is_array(node) ? node : NULL;
 }
 
 /*
  * levels[0] is the member holding the children of nodes ("characteristics" for
  * services), levels[1] theirs, and so on. Top-level nodes hang from no branch.
  */
-static void print_tree(JsonArray *nodes, const char *const *levels, const char *prefix, bool top,
+static void print_tree(const json_t *nodes, const char *const *levels, const char *prefix, bool top,
                        const TreeGlyphs *g)
 {
-	guint n = json_array_get_length(nodes);
+	size_t n = json_array_size(nodes);
 
-	for (guint i = 0; i < n; i++) {
-		JsonNode *node = json_array_get_element(nodes, i);
+	for (size_t i = 0; i < n; i++) {
+		json_t *node = json_array_get(nodes, i);
 		bool last = i + 1 == n;
 		const char *branch = top ? "" : last ? g->last_branch : g->branch;
 		g_autofree char *child_prefix = NULL;
-		JsonArray *kids;
+		json_t *kids;
 
-		if (!JSON_NODE_HOLDS_OBJECT(node))
+		if (!json_is_object(node))
 			continue;
-		print_node(json_node_get_object(node), levels[0], prefix, branch);
-		kids = children(json_node_get_object(node), levels[0]);
+		print_node(node, levels[0], prefix, branch);
+		kids = children(node, levels[0]);
 		if (!kids)
 			continue;
 		child_prefix = g_strconcat(prefix, top ? "" : last ? g->space : g->pipe, NULL);
@@ -63,9 +64,9 @@ int gattctl_list(Gattctl *ctl, int argc, char **argv)
 		           "MaxLength, Capture, whether it notifies, and its current value.",
 	};
 	static const char *const levels[] = { "characteristics", "descriptors", NULL };
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
-	JsonArray *services;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
+	json_t *services;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
@@ -77,7 +78,7 @@ int gattctl_list(Gattctl *ctl, int argc, char **argv)
 		return r;
 
 	services = children(reply, "services");
-	if (!services || json_array_get_length(services) == 0) {
+	if (!services || json_array_size(services) == 0) {
 		printf("(no services)\n");
 		return GATTCTL_EXIT_OK;
 	}

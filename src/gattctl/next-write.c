@@ -23,8 +23,8 @@ int gattctl_next_write(Gattctl *ctl, int argc, char **argv)
 		.min_args = 1,
 		.max_args = 1,
 	};
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	g_autofree char *what = NULL;
 	g_autofree char *line = NULL;
 	uint64_t timeout_ms = 0;
@@ -39,7 +39,7 @@ int gattctl_next_write(Gattctl *ctl, int argc, char **argv)
 
 	request = gattctl_request_new("next-write", argv[1]);
 	if (timeout_text)
-		json_object_set_int_member(request, "timeout_ms", (gint64)timeout_ms);
+		json_object_set_new(request, "timeout_ms", json_integer((json_int_t)timeout_ms));
 	what = g_strdup_printf("next-write %s", argv[1]);
 	/* gattd answers by itself when the timeout passes; the grace is for a hung gattd. */
 	r = gattctl_call(ctl, request, timeout_text ? (int)timeout_ms + GATTD_CLIENT_NEXT_WRITE_GRACE_MS : -1, what,

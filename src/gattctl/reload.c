@@ -11,8 +11,8 @@ int gattctl_reload(Gattctl *ctl, int argc, char **argv)
 		           "configuration is refused with every problem listed and gattd keeps\n"
 		           "serving the old one (exit 1). Unchanged characteristics keep their values.",
 	};
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
@@ -22,9 +22,9 @@ int gattctl_reload(Gattctl *ctl, int argc, char **argv)
 	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "reload", &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
-	printf("reloaded: configuration generation %" G_GINT64_FORMAT "%s\n",
-	       json_object_get_int_member_with_default(reply, "generation", 0),
-	       json_object_get_boolean_member_with_default(reply, "reregistered", FALSE)
+	printf("reloaded: configuration generation %" JSON_INTEGER_FORMAT "%s\n",
+	       json_integer_value(json_object_get(reply, "generation")),
+	       json_is_true(json_object_get(reply, "reregistered"))
 	               ? ", services registered again with BlueZ"
 	               : "");
 	return GATTCTL_EXIT_OK;

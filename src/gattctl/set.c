@@ -24,30 +24,17 @@ static bool has_type_prefix(const char *text)
 	return name && value_type_from_name(name, NULL);
 }
 
-static JsonArray *array_member(JsonObject *obj, const char *name)
-{
-	JsonNode *node = json_object_get_member(obj, name);
-
-	return node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-}
-
 /* The characteristic chr in a list reply, or NULL. */
-static JsonObject *find_characteristic(JsonObject *list_reply, const char *chr)
+static json_t *find_characteristic(const json_t *list_reply, const char *chr)
 {
-	JsonArray *services = array_member(list_reply, "services");
+	json_t *services = json_object_get(list_reply, "services");
+	json_t *service, *node;
+	size_t i, k;
 
-	for (guint i = 0; services && i < json_array_get_length(services); i++) {
-		JsonNode *service = json_array_get_element(services, i);
-		JsonArray *chars = JSON_NODE_HOLDS_OBJECT(service)
-		                           ? array_member(json_node_get_object(service), "characteristics")
-		                           : NULL;
-
-		for (guint k = 0; chars && k < json_array_get_length(chars); k++) {
-			JsonNode *node = json_array_get_element(chars, k);
-
-			if (JSON_NODE_HOLDS_OBJECT(node) &&
-			    g_strcmp0(gattctl_object_string(json_node_get_object(node), "id"), chr) == 0)
-				return json_node_get_object(node);
+	json_array_foreach(services, i, service) {
+		json_array_foreach(json_object_get(service, "characteristics"), k, node) {
+			if (g_strcmp0(json_read_string(node, "id"), chr) == 0)
+				return node;
 		}
 	}
 	return NULL;
@@ -56,9 +43,9 @@ static JsonObject *find_characteristic(JsonObject *list_reply, const char *chr)
 /* The characteristic's Type, from a list request (the only reply that says it). */
 static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *ret_has_type, ValueType *ret_type)
 {
-	g_autoptr(JsonObject) request = gattctl_request_new("list", NULL);
-	g_autoptr(JsonObject) reply = NULL;
-	JsonObject *found;
+	g_autoptr(json_t) request = gattctl_request_new("list", NULL);
+	g_autoptr(json_t) reply = NULL;
+	json_t *found;
 	const char *type;
 	int r;
 
@@ -70,25 +57,25 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 		fprintf(stderr, "gattctl: %s: no characteristic '%s' (see gattctl list)\n", what, chr);
 		return GATTCTL_EXIT_ERROR;
 	}
-	type = gattctl_object_string(found, "type");
+	type = json_read_string(found, "type");
 	*ret_has_type = type && value_type_from_name(type, ret_type);
 	return GATTCTL_EXIT_OK;
 }
 
 /*
  * text parsed as type, as the JSON "typed" member: gattd's own reply encoder
- * (proto_write_value()) writes it and json-glib reads it back, so gattctl sends
+ * (proto_write_value()) writes it and json-read.h reads it back, so gattctl sends
  * exactly what gattd would send back for these bytes: a number, a boolean, or a
  * string for utf8 and for what JSON numbers can't carry exactly (u64 above
  * 2^63-1, NaN, infinities). NULL + *ret_error if text does not parse.
  */
-static JsonNode *typed_node(ValueType type, const char *text, char **ret_error)
+static json_t *typed_node(ValueType type, const char *text, char **ret_error)
 {
 	g_autoptr(GBytes) bytes = value_parse_typed(type, text, ret_error);
 	g_autoptr(JsonWriter) writer = NULL;
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) obj = NULL;
 	g_autofree char *line = NULL;
-	JsonObject *obj;
+	g_autofree char *problem = NULL;
 	const guint8 *data;
 	gsize len;
 
@@ -100,18 +87,17 @@ static JsonNode *typed_node(ValueType type, const char *text, char **ret_error)
 	proto_write_value(writer, true, type, data, len);
 	json_writer_end_object(writer);
 	line = json_writer_finish(writer);
-	parser = json_parser_new();
 	/* Neither can fail: the writer's lines are JSON, and the bytes came from parsing this type. */
-	if (!json_parser_load_from_data(parser, line, -1, NULL)) {
-		*ret_error = g_strdup_printf("gattd's encoder wrote a line json-glib cannot read: %s", line);
+	obj = json_read_object(line, strlen(line), &problem);
+	if (!obj) {
+		*ret_error = g_strdup_printf("gattd's encoder wrote a line gattctl cannot read (%s): %s", problem, line);
 		return NULL;
 	}
-	obj = json_node_get_object(json_parser_get_root(parser));
-	if (!json_object_has_member(obj, "typed")) {
+	if (!json_object_get(obj, "typed")) {
 		*ret_error = g_strdup_printf("'%s' has no %s form", text, value_type_name(type));
 		return NULL;
 	}
-	return json_object_dup_member(obj, "typed");
+	return json_incref(json_object_get(obj, "typed"));
 }
 
 /* A VALUE that does not parse: a usage error, but the message itself says what to fix. */
@@ -122,7 +108,7 @@ static int value_error(const char *what, const char *error, const char *hint)
 }
 
 /* Put VALUE into request as "value" (hex) or "typed", as the user meant it. */
-static int add_value(Gattctl *ctl, JsonObject *request, const char *chr, const char *text, bool as_hex,
+static int add_value(Gattctl *ctl, json_t *request, const char *chr, const char *text, bool as_hex,
                      const char *what)
 {
 	g_autoptr(GBytes) bytes = NULL;
@@ -143,14 +129,14 @@ static int add_value(Gattctl *ctl, JsonObject *request, const char *chr, const c
 		if (r != GATTCTL_EXIT_OK)
 			return r;
 		if (has_type && type != VALUE_TYPE_HEX) {
-			JsonNode *typed = typed_node(type, text, &error);
+			json_t *typed = typed_node(type, text, &error);
 
 			if (!typed) {
 				g_autofree char *hint = g_strdup_printf(" (%s has Type=%s)", chr, value_type_name(type));
 
 				return value_error(what, error, hint);
 			}
-			json_object_set_member(request, "typed", typed);
+			json_object_set_new(request, "typed", typed);
 			return GATTCTL_EXIT_OK;
 		}
 		bytes = value_from_hex(text, &error);
@@ -162,7 +148,7 @@ static int add_value(Gattctl *ctl, JsonObject *request, const char *chr, const c
 
 	data = g_bytes_get_data(bytes, &len);
 	hex = value_to_hex(data, len);
-	json_object_set_string_member(request, "value", hex);
+	json_object_set_new(request, "value", json_string(hex));
 	return GATTCTL_EXIT_OK;
 }
 
@@ -190,8 +176,8 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 		.max_args = 2,
 		.dash_values = true,
 	};
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
 	g_autofree char *what = NULL;
 	g_autofree char *line = NULL;
 	const char *chr;
@@ -210,7 +196,7 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	if (notify || no_notify)
-		json_object_set_boolean_member(request, "notify", notify);
+		json_object_set_new(request, "notify", json_boolean(notify));
 
 	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)

@@ -5,16 +5,16 @@
 #include <string.h>
 
 /* Status reads better with yes/no and "none" than with JSON's true/false/null/[]. */
-static char *status_value(JsonNode *node)
+static char *status_value(const json_t *node)
 {
-	if (JSON_NODE_HOLDS_NULL(node))
+	if (json_is_null(node))
 		return g_strdup("none");
-	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_BOOLEAN)
-		return g_strdup(json_node_get_boolean(node) ? "yes" : "no");
-	if (JSON_NODE_HOLDS_ARRAY(node) && json_array_get_length(json_node_get_array(node)) == 0)
+	if (json_is_boolean(node))
+		return g_strdup(json_is_true(node) ? "yes" : "no");
+	if (json_is_array(node) && json_array_size(node) == 0)
 		return g_strdup("none");
-	if (JSON_NODE_HOLDS_OBJECT(node))
-		return gattctl_format_fields(json_node_get_object(node), NULL, GATTCTL_FIELDS_PLAIN);
+	if (json_is_object(node))
+		return gattctl_format_fields(node, NULL, GATTCTL_FIELDS_PLAIN);
 	return gattctl_format_node(node, false);
 }
 
@@ -26,9 +26,10 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 		           "clients, watchers, subscribed characteristics and captured writes.",
 	};
 	static const char *const not_shown[] = { "id", "ok", NULL };
-	g_autoptr(JsonObject) request = NULL;
-	g_autoptr(JsonObject) reply = NULL;
-	g_autoptr(GList) members = NULL;
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
+	const char *name;
+	json_t *node;
 	size_t width = 0;
 	int r;
 
@@ -40,18 +41,18 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 
-	members = json_object_get_members(reply);
-	for (GList *l = members; l; l = l->next)
-		if (!g_strv_contains(not_shown, l->data))
-			width = MAX(width, strlen(l->data));
-	for (GList *l = members; l; l = l->next) {
-		const char *name = l->data;
+	json_object_foreach(reply, name, node)
+		if (!g_strv_contains(not_shown, name))
+			width = MAX(width, strlen(name));
+	json_object_foreach(reply, name, node) {
+		g_autofree char *shown_name = NULL;
 		g_autofree char *value = NULL;
 
 		if (g_strv_contains(not_shown, name))
 			continue;
-		value = status_value(json_object_get_member(reply, name));
-		printf("%s:%*s %s\n", name, (int)(width - strlen(name)), "", value);
+		shown_name = gattctl_escape(name, strlen(name));
+		value = status_value(node);
+		printf("%s:%*s %s\n", shown_name, (int)(width - MIN(width, strlen(name))), "", value);
 	}
 	return GATTCTL_EXIT_OK;
 }

@@ -20,23 +20,21 @@
 
 static void print_message(Gattctl *ctl, const char *line)
 {
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) root = NULL;
 	g_autofree char *text = NULL;
-	JsonNode *root;
 	const char *event;
 
 	if (ctl->json) {
 		printf("%s\n", line);
 		return;
 	}
-	parser = json_parser_new_immutable();
-	if (!json_parser_load_from_data(parser, line, -1, NULL) || !(root = json_parser_get_root(parser)) ||
-	    !JSON_NODE_HOLDS_OBJECT(root))
+	root = json_read_object(line, strlen(line), NULL);
+	if (!root)
 		return;
-	event = gattctl_object_string(json_node_get_object(root), "event");
+	event = json_read_string(root, "event");
 	if (!event)
 		return; /* a reply; watch sends nothing after its first request */
-	text = gattctl_format_line(event, json_node_get_object(root));
+	text = gattctl_format_line(event, root);
 	printf("%s\n", text);
 }
 
@@ -95,7 +93,7 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv)
 		.min_args = 0,
 		.max_args = -1,
 	};
-	g_autoptr(JsonObject) request = NULL;
+	g_autoptr(json_t) request = NULL;
 	sigset_t mask;
 	int signal_fd, r;
 
@@ -113,11 +111,11 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv)
 
 	request = gattctl_request_new("watch", NULL);
 	if (argc > 1) {
-		JsonArray *chars = json_array_sized_new((guint)(argc - 1));
+		json_t *chars = json_array();
 
 		for (int i = 1; i < argc; i++)
-			json_array_add_string_element(chars, argv[i]);
-		json_object_set_array_member(request, "chars", chars);
+			json_array_append_new(chars, gattctl_json_string(argv[i]));
+		json_object_set_new(request, "chars", chars);
 	}
 	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "watch", NULL);
 	if (r == GATTCTL_EXIT_OK)

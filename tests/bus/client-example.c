@@ -15,8 +15,11 @@
  * "watch" shows the raw layer in a poll() loop of the program's own (the way to
  * combine gattd with other file descriptors); "take" uses the blocking helpers.
  *
+ * Events are JSON objects, one a line; jansson picks their fields here (any JSON
+ * library would do: the client library hands over the lines as text).
+ *
  * Build outside gattd's tree:
- *   cc client-example.c $(pkg-config --cflags --libs gattd-client json-glib-1.0)
+ *   cc client-example.c $(pkg-config --cflags --libs gattd-client jansson)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,7 +30,7 @@
 #include <string.h>
 
 #include <gattd/client.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 static volatile sig_atomic_t stop_requested;
 
@@ -49,42 +52,36 @@ static int fail(GattdClient *client, const char *what, int r)
 }
 
 /* A string member of an event, or "" (absent, null or not a string). */
-static const char *member_string(JsonObject *obj, const char *name)
+static const char *member_string(json_t *obj, const char *name)
 {
-	JsonNode *node = json_object_get_member(obj, name);
+	const char *s = json_string_value(json_object_get(obj, name));
 
-	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-		return "";
-	return json_node_get_string(node);
+	return s ? s : "";
 }
 
 static void print_event(const char *line)
 {
-	JsonParser *parser = json_parser_new();
-	JsonNode *root;
-	JsonObject *event;
+	json_t *event = json_loads(line, 0, NULL);
 	const char *name;
 
-	if (!json_parser_load_from_data(parser, line, -1, NULL) || !(root = json_parser_get_root(parser)) ||
-	    !JSON_NODE_HOLDS_OBJECT(root)) {
-		g_object_unref(parser);
+	if (!json_is_object(event)) {
+		json_decref(event);
 		return;
 	}
-	event = json_node_get_object(root);
 	name = member_string(event, "event");
 	if (strcmp(name, "write") == 0)
 		/* "value" is hex; "typed" would hold the value as a number or text if the characteristic had a Type. */
-		printf("write %s %s offset=%" PRId64 " device=%s\n", member_string(event, "char"),
-		       member_string(event, "value"), json_object_get_int_member(event, "offset"),
+		printf("write %s %s offset=%" JSON_INTEGER_FORMAT " device=%s\n", member_string(event, "char"),
+		       member_string(event, "value"), json_integer_value(json_object_get(event, "offset")),
 		       member_string(event, "device"));
 	else if (strcmp(name, "unregistered") == 0)
 		printf("off the air: %s\n", member_string(event, "reason"));
 	else if (strcmp(name, "registered") == 0)
 		printf("on the air on %s\n", member_string(event, "adapter"));
 	else if (*name) /* subscribed, adapter, capture-overflow, ... */
-		printf("%s%s%s\n", name, json_object_has_member(event, "char") ? " " : "", member_string(event, "char"));
+		printf("%s%s%s\n", name, json_object_get(event, "char") ? " " : "", member_string(event, "char"));
 	fflush(stdout);
-	g_object_unref(parser);
+	json_decref(event);
 }
 
 static void print_queued_events(GattdClient *client)

@@ -231,6 +231,62 @@ class PipelinedRepliesTest(GattdTestCase):
         self.assertEqual([line['id'] for line in client.lines], list(range(1, 65)))
 
 
+class StrictJsonTest(GattdTestCase):
+    """Issue 11, defects 1 and 11: requests are RFC 8259 JSON or bad-request, whatever
+    their depth, and nothing is guessed at (json-glib's parser recursed once per
+    level, and read single quotes, hex, NUL-cut strings and duplicate keys)."""
+    MAX_LINE = 4 * 1024 * 1024
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered(daemon={'MaxLineLength': str(self.MAX_LINE)})
+        self.client = LocalClient(self)
+
+    def raw_error(self, line, code='bad-request'):
+        before = len(self.client.lines)
+        self.client.send_line(line + b'\n')
+        self.wait_until(lambda: len(self.client.lines) > before or self.client.eof, 'a reply to %r' % line[:80])
+        self.assertFalse(self.client.eof, 'gattd closed the connection after %r' % line[:80])
+        return self.client.expect_error(self.client.lines[before], code)
+
+    def test_deeply_nested_json_is_bad_request_and_gattd_keeps_serving(self):
+        for depth in (100, 80000, 700000):
+            for opener in (b'[', b'{"a":'):
+                error = self.raw_error(b'{"cmd":"hello","id":' + opener * depth)
+                self.assertIn('nested deeper', error['message'])
+        self.assertEqual(self.client.ok('hello')['daemon'], 'gattd')
+        self.assertIsNone(self.gattd.poll(), 'gattd died')
+
+    def test_what_is_not_rfc8259_json_is_bad_request(self):
+        lines = [
+            b"{'cmd':'hello'}",
+            b'{"cmd":"hello","id":0x10}',
+            b'{"cmd":"hello","id":01}',
+            b'{"cmd":"hello","id":.5}',
+            b'{"cmd":"hello","id":NaN}',
+            b'{"cmd":"get","char":"battery/\tlevel"}',
+            b'{"cmd":"get","char":"battery/\x1blevel"}',
+            b'{"cmd":"hello",}',
+            b'{cmd:"hello"}',
+        ]
+        for line in lines:
+            error = self.raw_error(line)
+            self.assertIn('malformed JSON', error['message'], line)
+        self.assertEqual(self.client.ok('hello')['daemon'], 'gattd')
+
+    def test_nul_inside_a_string_is_refused_not_cut(self):
+        error = self.raw_error(b'{"cmd":"get","char":"battery/level\\u0000garbage","id":3}')
+        self.assertIn('\\u0000', error['message'])
+        self.assertIsNone(self.client.lines[-1]['id'], 'a refused line has no id to echo')
+
+    def test_a_member_name_twice_is_refused(self):
+        for line in (b'{"cmd":"get","char":"battery/level","char":"x/y"}',
+                     b'{"cmd":"set","cmd":"get","char":"battery/level"}'):
+            error = self.raw_error(line)
+            self.assertIn('appears twice', error['message'])
+        self.assertEqual(self.client.ok('hello')['daemon'], 'gattd')
+
+
 class LineLengthTest(GattdTestCase):
     MAX_LINE = 1024             # the smallest MaxLineLength gattd accepts
 

@@ -5,10 +5,12 @@ next-write and its exit statuses, --json."""
 import json
 import os
 import re
+import socket
+import threading
 import unittest
 
 from clients import ClientProgram, LocalClient, SyncProxy
-from harness import COMMAND, HCI0_ADDRESS, LABEL, LEVEL, GattdTestCase
+from harness import APP_PATH, COMMAND, DEFAULT_SERVICES, HCI0_ADDRESS, LABEL, LEVEL, GattdTestCase
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CONNECTION, EXIT_TIMEOUT, EXIT_DISCONNECTED = 1, 2, 3, 4, 5
 
@@ -242,3 +244,117 @@ class GattctlNextWriteTest(GattctlTestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+NAME_CONF = """\
+[Service device]
+UUID=6E400010-B5A3-F393-E0A9-E50E24DCCA9E
+
+[Characteristic device/name]
+UUID=6e400011-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read;write
+Type=utf8
+MaxLength=64
+Value=utf8:gadget
+"""
+NAME = APP_PATH + '/device/name'
+# What a hostile central or server would send a terminal: OSC title, clear screen, BEL,
+# the C1 CSI (U+009B), a line break.
+TERMINAL_CONTROL = '\x1b]0;pwned\x07\x1b[2J\u009b1mhi\n'
+
+
+def assert_no_terminal_control(test, text):
+    for c in ('\x1b', '\x07', '\u009b', '\r'):
+        test.assertNotIn(c, text)
+
+
+class GattctlTerminalTest(GattctlTestCase):
+    """Issue 11, defect 12: what a central or a server says never reaches the terminal raw."""
+
+    def setUp(self):
+        GattdTestCase.setUp(self)
+        self.binary = gattctl_binary()
+        self.start_registered(services=dict(DEFAULT_SERVICES, **{'device.conf': NAME_CONF}))
+
+    def test_gattctl_get_prints_printable_text_bare_and_anything_else_escaped(self):
+        self.assertEqual(self.gattctl('get', 'device/name'), (0, ['gadget'], ''))
+        self.fake.write_value(NAME, 'caf\u00e9 \u2603'.encode())
+        self.assertEqual(self.gattctl('get', 'device/name'), (0, ['caf\u00e9 \u2603'], ''))
+        self.fake.write_value(NAME, TERMINAL_CONTROL.encode())
+        status, out, err = self.gattctl('get', 'device/name')
+        self.assertEqual((status, err), (0, ''))
+        self.assertEqual(out, ['"\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b1mhi\\n"'])
+
+    def test_gattctl_escapes_gattd_error_messages(self):
+        status, out, err = self.gattctl('get', 'device/' + TERMINAL_CONTROL)
+        self.assertEqual((status, out), (EXIT_ERROR, []))
+        self.assertIn('(not-found)', err)
+        self.assertTrue(err.endswith('\n') and err.count('\n') == 1, repr(err))
+        assert_no_terminal_control(self, err[:-1])
+
+
+class HostileServer:
+    """A socket that answers every request line with the given line, as a server that is not gattd might."""
+
+    def __init__(self, test, path, answer):
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(4)
+        self.answer = answer
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        test.addCleanup(self.listener.close)
+
+    def _serve(self):
+        try:
+            connection, _ = self.listener.accept()
+        except OSError:
+            return
+        with connection:
+            data = b''
+            while b'\n' not in data:
+                chunk = connection.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            request_id = json.loads(data.split(b'\n')[0])['id']
+            try:
+                connection.sendall(self.answer(request_id))
+                connection.shutdown(socket.SHUT_WR)
+                while connection.recv(4096):
+                    pass
+            except OSError:
+                pass
+
+
+class GattctlHostileServerTest(GattdTestCase):
+    """gattctl against a socket that is not gattd: a reply nested 200,000 deep, error text with terminal controls."""
+
+    def setUp(self):
+        super().setUp()
+        self.binary = gattctl_binary()
+
+    def run_against(self, answer, *args):
+        path = os.path.join(self.tmpdir, 'hostile.sock')
+        HostileServer(self, path, answer)
+        program = ClientProgram(self, [self.binary, '--socket', path] + list(args),
+                                env=dict(os.environ, LC_ALL='C.UTF-8'))
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def test_deeply_nested_reply_is_a_protocol_error_not_a_crash(self):
+        deep = lambda request_id: b'{"id":%d,"ok":true,"x":' % request_id + b'[' * 200000 + b'\n'
+        status, out, err = self.run_against(deep, 'status')
+        self.assertEqual((status, out), (EXIT_CONNECTION, []), err)
+        self.assertIn('gattctl: status:', err)
+
+    def test_server_error_text_is_escaped(self):
+        def answer(request_id):
+            return json.dumps({'id': request_id, 'ok': False,
+                               'error': {'code': 'odd' + TERMINAL_CONTROL, 'message': 'bad' + TERMINAL_CONTROL}}
+                              ).encode() + b'\n'
+        status, out, err = self.run_against(answer, 'status')
+        self.assertEqual((status, out), (EXIT_ERROR, []), err)
+        self.assertIn('bad\\x1b]0;pwned', err)
+        assert_no_terminal_control(self, err[:-1])
+        self.assertEqual(err.count('\n'), 1, repr(err))

@@ -1,13 +1,13 @@
 /*
  * fuzz-json-writer.c: the JSON line writer (json-writer.c), which writes every
- * reply and event gattd sends, read back by json-glib's JsonParser.
+ * reply and event gattd sends, read back by the strict reader (json-read.h).
  *
  * The input is any bytes. Written into one line:
  *   {"s":TEXT,"raw":RAW,"name":{TEXT:true},"i":I,"d":D}
  * TEXT is the input made valid UTF-8 (g_utf8_make_valid()), RAW the input up to
  * its first NUL as it is (maybe not UTF-8), I and D its first 8 bytes as an
  * integer and a double (when there are 8). Checks, besides the sanitizers:
- * - the line is one line of UTF-8 and JSON that json-glib reads;
+ * - the line is one line of UTF-8 and RFC 8259 JSON that json_read_object() reads;
  * - TEXT comes back the same as a string and as a member name;
  * - RAW comes back as g_utf8_make_valid() makes it: the writer never writes
  *   invalid UTF-8, whatever it is given;
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "json-read.h"
 
 #include "fuzz.h"
 #include "json-writer.h"
@@ -47,30 +47,29 @@ static char *write_line(const char *text, const char *raw, const gint64 *i, cons
 	return json_writer_finish(w);
 }
 
-static bool string_member_is(JsonObject *obj, const char *name, const char *expected)
+static bool string_member_is(const json_t *obj, const char *name, const char *expected)
 {
-	JsonNode *node = json_object_get_member(obj, name);
+	const char *s = json_read_string(obj, name);
 
-	return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING &&
-	       strcmp(json_node_get_string(node), expected) == 0;
+	return s && strcmp(s, expected) == 0;
 }
 
-static void check_numbers(JsonObject *obj, gint64 i, double d)
+static void check_numbers(const json_t *obj, gint64 i, double d)
 {
-	JsonNode *node = json_object_get_member(obj, "i");
+	json_t *node = json_object_get(obj, "i");
 
-	FUZZ_CHECK(node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64);
-	FUZZ_CHECK(json_node_get_int(node) == i);
+	FUZZ_CHECK(json_is_integer(node));
+	FUZZ_CHECK(json_integer_value(node) == i);
 
-	node = json_object_get_member(obj, "d");
+	node = json_object_get(obj, "d");
 	FUZZ_CHECK(node);
 	if (!isfinite(d)) {
-		FUZZ_CHECK(JSON_NODE_HOLDS_NULL(node));
+		FUZZ_CHECK(json_is_null(node));
 	} else {
 		double back;
 
-		FUZZ_CHECK(JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_DOUBLE);
-		back = json_node_get_double(node);
+		FUZZ_CHECK(json_is_real(node));
+		back = json_real_value(node);
 		if (memcmp(&back, &d, sizeof(d)) != 0)
 			fprintf(stderr, "%.17g read back as %.17g\n", d, back);
 		FUZZ_CHECK(memcmp(&back, &d, sizeof(d)) == 0);
@@ -82,15 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autofree char *text = g_utf8_make_valid((const char *)data, (gssize)size);
 	g_autofree char *raw = g_strndup((const char *)data, size);
 	g_autofree char *raw_valid = g_utf8_make_valid(raw, -1);
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(json_t) obj = NULL;
+	g_autofree char *error = NULL;
 	g_autofree char *line = NULL;
 	gint64 i = 0;
 	double d = 0;
 	bool numbers = size >= 8;
-	bool readable;
 	size_t len;
-	JsonNode *root, *name;
-	JsonObject *obj;
+	json_t *name;
 
 	if (numbers) {
 		memcpy(&i, data, sizeof(i));
@@ -102,20 +100,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
 	FUZZ_CHECK(memchr(line, '\n', len - 1) == NULL);
 	FUZZ_CHECK(g_utf8_validate(line, (gssize)len, NULL));
-	readable = json_parser_load_from_data(parser, line, (gssize)len - 1, NULL);
-	if (!readable)
-		fprintf(stderr, "json-glib cannot read %s", line);
-	FUZZ_CHECK(readable);
-	root = json_parser_get_root(parser);
-	FUZZ_CHECK(root && JSON_NODE_HOLDS_OBJECT(root));
-	obj = json_node_get_object(root);
+	obj = json_read_object(line, len - 1, &error);
+	if (!obj)
+		fprintf(stderr, "the reader refuses %s: %s\n", line, error);
+	FUZZ_CHECK(obj);
 
 	FUZZ_CHECK(string_member_is(obj, "s", text));
 	FUZZ_CHECK(string_member_is(obj, "raw", raw_valid));
-	name = json_object_get_member(obj, "name");
-	FUZZ_CHECK(name && JSON_NODE_HOLDS_OBJECT(name));
-	FUZZ_CHECK(json_object_get_size(json_node_get_object(name)) == 1);
-	FUZZ_CHECK(json_object_has_member(json_node_get_object(name), text));
+	name = json_object_get(obj, "name");
+	FUZZ_CHECK(json_is_object(name));
+	FUZZ_CHECK(json_object_size(name) == 1);
+	FUZZ_CHECK(json_object_get(name, text));
 	if (numbers)
 		check_numbers(obj, i, d);
 	return 0;

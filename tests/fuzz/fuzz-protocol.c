@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "json-read.h"
 
 #include "fuzz.h"
 #include "protocol.h"
@@ -29,27 +29,26 @@
 #define N_TYPES (VALUE_TYPE_F64 + 1)
 
 /* line is one JSON object, newline-terminated, with no other newline. */
-static JsonObject *parse_reply_line(const char *line, JsonParser *parser)
+static json_t *parse_reply_line(const char *line)
 {
 	size_t len = strlen(line);
-	JsonNode *root;
+	json_t *root;
 
 	FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
 	FUZZ_CHECK(memchr(line, '\n', len - 1) == NULL);
-	FUZZ_CHECK(json_parser_load_from_data(parser, line, (gssize)len - 1, NULL));
-	root = json_parser_get_root(parser);
-	FUZZ_CHECK(root && JSON_NODE_HOLDS_OBJECT(root));
-	return json_node_get_object(root);
+	root = json_read_object(line, len - 1, NULL);
+	FUZZ_CHECK(root);
+	return root;
 }
 
 static void check_error_reply(const ProtoError *err)
 {
 	g_autofree char *line = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(json_t) reply = NULL;
 
 	FUZZ_CHECK(err->code && err->message);
 	line = proto_error_line(err->id, err->code, err->message);
-	(void)parse_reply_line(line, parser);
+	reply = parse_reply_line(line);
 }
 
 static bool is_json_blank(char c)
@@ -94,9 +93,9 @@ static bool is_utf8(const char *text)
 	return !text || g_utf8_validate(text, -1, NULL);
 }
 
-static bool is_non_finite(JsonNode *node)
+static bool is_non_finite(const json_t *node)
 {
-	return json_node_get_value_type(node) == G_TYPE_DOUBLE && !isfinite(json_node_get_double(node));
+	return json_is_real(node) && !isfinite(json_real_value(node));
 }
 
 static void check_request_strings(const ProtoRequest *req)
@@ -104,10 +103,10 @@ static void check_request_strings(const ProtoRequest *req)
 	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex));
 	for (char **c = req->chars; c && *c; c++)
 		FUZZ_CHECK(is_utf8(*c));
-	if (req->id && json_node_get_value_type(req->id) == G_TYPE_STRING)
-		FUZZ_CHECK(is_utf8(json_node_get_string(req->id)));
-	if (req->typed && json_node_get_value_type(req->typed) == G_TYPE_STRING)
-		FUZZ_CHECK(is_utf8(json_node_get_string(req->typed)));
+	if (json_is_string(req->id))
+		FUZZ_CHECK(is_utf8(json_string_value(req->id)));
+	if (json_is_string(req->typed))
+		FUZZ_CHECK(is_utf8(json_string_value(req->typed)));
 }
 
 static bool is_nan(ValueType type, GBytes *bytes)
@@ -118,28 +117,20 @@ static bool is_nan(ValueType type, GBytes *bytes)
 }
 
 /* A set request carrying member (a node of a reply) as its field, decoded again. */
-static GBytes *decode_as_set_request(const char *field, JsonNode *member, bool has_type, ValueType type)
+static GBytes *decode_as_set_request(const char *field, json_t *member, bool has_type, ValueType type)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(json_t) root = json_object();
 	g_autofree char *line = NULL;
 	g_autofree char *error = NULL;
 	g_autoptr(ProtoRequest) req = NULL;
 	ProtoError err = { 0 };
 	GBytes *bytes;
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "cmd");
-	json_builder_add_string_value(b, "set");
-	json_builder_set_member_name(b, "char");
-	json_builder_add_string_value(b, "s/c");
-	json_builder_set_member_name(b, field);
-	json_builder_add_value(b, json_node_copy(member));
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	line = json_generator_to_data(gen, NULL);
+	/* As a client on jansson would send it back. */
+	json_object_set_new(root, "cmd", json_string("set"));
+	json_object_set_new(root, "char", json_string("s/c"));
+	json_object_set(root, field, member);
+	line = json_read_dump(root);
 
 	req = proto_parse_request(line, strlen(line), &err);
 	FUZZ_CHECK(req && !err.code);
@@ -152,25 +143,24 @@ static GBytes *decode_as_set_request(const char *field, JsonNode *member, bool h
 }
 
 /* What a get reply shows for these bytes, sent back in a set, is these bytes. */
-static void check_reply_round_trip(JsonNode *id, bool has_type, ValueType type, GBytes *bytes)
+static void check_reply_round_trip(const json_t *id, bool has_type, ValueType type, GBytes *bytes)
 {
 	g_autoptr(JsonWriter) w = proto_reply_begin(id);
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(json_t) reply = NULL;
 	g_autofree char *line = NULL;
-	JsonObject *reply;
-	JsonNode *value, *typed;
+	json_t *value, *typed;
 
 	proto_write_value(w, has_type, type, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
 	line = proto_finish(w);
-	reply = parse_reply_line(line, parser);
+	reply = parse_reply_line(line);
 
-	value = json_object_get_member(reply, "value");
+	value = json_object_get(reply, "value");
 	FUZZ_CHECK(value);
 	{
 		g_autoptr(GBytes) back = decode_as_set_request("value", value, has_type, type);
 		FUZZ_CHECK(g_bytes_equal(bytes, back));
 	}
-	typed = json_object_get_member(reply, "typed");
+	typed = json_object_get(reply, "typed");
 	/* Present exactly when there is a Type other than hex and the bytes fit it. */
 	if (typed) {
 		g_autoptr(GBytes) back = decode_as_set_request("typed", typed, has_type, type);
@@ -210,16 +200,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strcmp(proto_command_name(req->cmd), "?") != 0);
 	{
 		g_autoptr(JsonWriter) w = proto_reply_begin(req->id);
-		g_autoptr(JsonParser) parser = json_parser_new();
 		g_autofree char *line = proto_finish(w);
-		JsonObject *reply = parse_reply_line(line, parser);
+		g_autoptr(json_t) reply = parse_reply_line(line);
 
-		/* The id comes back as the request gave it; JSON has no 1e400 (infinity) to give back. */
-		FUZZ_CHECK(json_object_has_member(reply, "id"));
+		/* The id comes back as the request gave it; JSON has no infinity to give back. */
+		FUZZ_CHECK(json_object_get(reply, "id"));
 		if (req->id && !is_non_finite(req->id))
-			FUZZ_CHECK(json_node_equal(req->id, json_object_get_member(reply, "id")));
+			FUZZ_CHECK(json_equal(req->id, json_object_get(reply, "id")));
 		else
-			FUZZ_CHECK(JSON_NODE_HOLDS_NULL(json_object_get_member(reply, "id")));
+			FUZZ_CHECK(json_is_null(json_object_get(reply, "id")));
 	}
 	if (req->hex || req->typed) {
 		check_decode(req, false, VALUE_TYPE_HEX);

@@ -16,9 +16,10 @@
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include <gattd/client.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 
 typedef struct FakeServer FakeServer;
 typedef void (*ServerScript)(FakeServer *srv);
@@ -38,7 +41,7 @@ struct FakeServer {
 	GThread *thread;
 	ServerScript script;
 	GString *in;         /* received bytes not yet returned as lines */
-	GPtrArray *requests; /* JsonObject* of every request line read, in order */
+	GPtrArray *requests; /* json_t* (an object) of every request line read, in order */
 	char *failure;       /* set by the script when the client did something unexpected */
 };
 
@@ -57,8 +60,24 @@ static void srv_fail(FakeServer *srv, const char *format, ...)
 	va_end(ap);
 }
 
+/*
+ * text[0..len) as a JSON object, read as strictly as gattd reads requests
+ * (json-read.h: RFC 8259, UTF-8 checked, a member name twice refused), or NULL.
+ */
+static json_t *read_object(const char *text, size_t len, json_error_t *error)
+{
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, error);
+
+	if (root && !json_is_object(root)) {
+		json_decref(root);
+		snprintf(error->text, sizeof(error->text), "not an object");
+		return NULL;
+	}
+	return root;
+}
+
 /* The next request as an object (also recorded), or NULL at end of stream. */
-static JsonObject *srv_read_request(FakeServer *srv)
+static json_t *srv_read_request(FakeServer *srv)
 {
 	for (;;) {
 		char *nl = memchr(srv->in->str, '\n', srv->in->len);
@@ -66,18 +85,20 @@ static JsonObject *srv_read_request(FakeServer *srv)
 		ssize_t n;
 
 		if (nl) {
-			g_autofree char *line = g_strndup(srv->in->str, (gsize)(nl - srv->in->str));
-			g_autoptr(JsonParser) parser = json_parser_new();
-			JsonNode *root;
+			size_t len = (size_t)(nl - srv->in->str);
+			g_autofree char *line = g_strndup(srv->in->str, len);
+			json_error_t error;
+			json_t *request;
 
-			g_string_erase(srv->in, 0, nl - srv->in->str + 1);
-			if (!json_parser_load_from_data(parser, line, -1, NULL) || !(root = json_parser_get_root(parser)) ||
-			    !JSON_NODE_HOLDS_OBJECT(root)) {
-				srv_fail(srv, "request is not a JSON object: %s", line);
+			g_string_erase(srv->in, 0, (gssize)len + 1);
+			/* The whole line: a NUL byte in it must not pass for its end. */
+			request = read_object(line, len, &error);
+			if (!request) {
+				srv_fail(srv, "request is not a JSON object (%s): %s", error.text, line);
 				return NULL;
 			}
-			g_ptr_array_add(srv->requests, json_object_ref(json_node_get_object(root)));
-			return json_node_get_object(root);
+			g_ptr_array_add(srv->requests, request);
+			return request;
 		}
 		n = recv(srv->fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)
@@ -88,15 +109,15 @@ static JsonObject *srv_read_request(FakeServer *srv)
 	}
 }
 
-static gint64 srv_id(FakeServer *srv, JsonObject *request)
+static gint64 srv_id(FakeServer *srv, json_t *request)
 {
-	JsonNode *id = request ? json_object_get_member(request, "id") : NULL;
+	json_t *id = json_object_get(request, "id");
 
-	if (!id || !JSON_NODE_HOLDS_VALUE(id) || json_node_get_value_type(id) != G_TYPE_INT64) {
+	if (!json_is_integer(id)) {
 		srv_fail(srv, "request without an integer id");
 		return -1;
 	}
-	return json_node_get_int(id);
+	return json_integer_value(id);
 }
 
 static void srv_write_len(FakeServer *srv, const char *data, size_t len)
@@ -183,7 +204,7 @@ static FakeServer *server_start(ServerScript script)
 	srv->fd = -1;
 	srv->script = script;
 	srv->in = g_string_new(NULL);
-	srv->requests = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	srv->requests = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
 	srv->thread = g_thread_new("fake-gattd", server_thread, srv);
 	return srv;
 }
@@ -225,23 +246,56 @@ static void server_free(FakeServer *srv)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FakeServer, server_free)
 
-static JsonObject *recorded(FakeServer *srv, guint i)
+static json_t *recorded(FakeServer *srv, guint i)
 {
 	assert_true(i < srv->requests->len);
 	return g_ptr_array_index(srv->requests, i);
 }
 
-static JsonObject *parse(const char *text)
+/* A line the library handed over, as an object; it lives until the next parse(). */
+static json_t *parse(const char *text)
 {
-	static JsonParser *parser; /* the returned object lives until the next parse() */
-	JsonNode *root;
+	static json_t *root;
+	json_error_t error;
 
-	g_clear_object(&parser);
-	parser = json_parser_new();
-	assert_true(json_parser_load_from_data(parser, text, -1, NULL));
-	root = json_parser_get_root(parser);
-	assert_true(JSON_NODE_HOLDS_OBJECT(root));
-	return json_node_get_object(root);
+	g_clear_pointer(&root, json_decref);
+	root = read_object(text, strlen(text), &error);
+	if (!root)
+		fail_msg("not a JSON object (%s): %s", error.text, text);
+	return root;
+}
+
+/* Members that must be there with their type: a missing or mistyped one fails the test. */
+static const char *string_member(json_t *obj, const char *name)
+{
+	json_t *member = json_object_get(obj, name);
+
+	if (!json_is_string(member))
+		fail_msg("\"%s\" is %s, not a string", name, member ? "of another type" : "missing");
+	return json_string_value(member);
+}
+
+static gint64 int_member(json_t *obj, const char *name)
+{
+	json_t *member = json_object_get(obj, name);
+
+	if (!json_is_integer(member))
+		fail_msg("\"%s\" is %s, not an integer", name, member ? "of another type" : "missing");
+	return json_integer_value(member);
+}
+
+static bool bool_member(json_t *obj, const char *name)
+{
+	json_t *member = json_object_get(obj, name);
+
+	if (!json_is_boolean(member))
+		fail_msg("\"%s\" is %s, not a boolean", name, member ? "of another type" : "missing");
+	return json_is_true(member);
+}
+
+static bool has_member(json_t *obj, const char *name)
+{
+	return json_object_get(obj, name) != NULL;
 }
 
 /* ---- replies are matched by id ---- */
@@ -262,19 +316,19 @@ static void test_call_returns_the_reply_with_its_own_id(void **state)
 	char *reply = NULL, *stray;
 
 	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"get\",\"char\":\"battery/level\"}", 5000, &reply), 0);
-	assert_string_equal(json_object_get_string_member(parse(reply), "char"), "battery/level");
+	assert_string_equal(string_member(parse(reply), "char"), "battery/level");
 	assert_null(gattd_client_error_code(c));
 	free(reply);
 
 	/* The reply to someone else's id stays for the raw layer. */
 	stray = gattd_client_pop_message(c);
 	assert_non_null(stray);
-	assert_string_equal(json_object_get_string_member(parse(stray), "char"), "stray");
+	assert_string_equal(string_member(parse(stray), "char"), "stray");
 	free(stray);
 	assert_null(gattd_client_pop_message(c));
 	server_finish(srv, c);
 
-	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "get");
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "get");
 }
 
 static void script_echo_two(FakeServer *srv)
@@ -312,13 +366,13 @@ static void test_send_gives_each_request_a_fresh_id_replacing_the_callers(void *
 		while (got < 2 && (line = gattd_client_pop_message(c)))
 			lines[got++] = line;
 	}
-	assert_int_equal(json_object_get_int_member(parse(lines[0]), "id"), (gint64)id1);
-	assert_int_equal(json_object_get_int_member(parse(lines[1]), "id"), (gint64)id2);
+	assert_int_equal(int_member(parse(lines[0]), "id"), (gint64)id1);
+	assert_int_equal(int_member(parse(lines[1]), "id"), (gint64)id2);
 	free(lines[0]);
 	free(lines[1]);
 	server_finish(srv, c);
 
-	assert_int_equal(json_object_get_int_member(recorded(srv, 0), "id"), (gint64)id1);
+	assert_int_equal(int_member(recorded(srv, 0), "id"), (gint64)id1);
 }
 
 static void test_send_refuses_what_is_not_a_json_object(void **state)
@@ -352,14 +406,14 @@ static void test_events_arriving_before_a_reply_are_kept_for_wait_event(void **s
 	char *reply = NULL, *event = NULL;
 
 	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"watch\"}", 5000, &reply), 0);
-	assert_true(json_object_get_boolean_member(parse(reply), "ok"));
+	assert_true(bool_member(parse(reply), "ok"));
 	free(reply);
 
 	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
-	assert_string_equal(json_object_get_string_member(parse(event), "event"), "write");
+	assert_string_equal(string_member(parse(event), "event"), "write");
 	free(event);
 	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
-	assert_string_equal(json_object_get_string_member(parse(event), "reason"), "adapter-down");
+	assert_string_equal(string_member(parse(event), "reason"), "adapter-down");
 	free(event);
 
 	event = NULL;
@@ -384,7 +438,7 @@ static void test_wait_event_with_zero_timeout_still_reads_the_socket(void **stat
 	/* The event sits in the socket, not yet read: a 0 timeout must still take it. */
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
 	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
-	assert_string_equal(json_object_get_string_member(parse(event), "name"), "hci0");
+	assert_string_equal(string_member(parse(event), "name"), "hci0");
 	free(event);
 	assert_int_equal(gattd_client_wait_event(c, 0, &event), -ETIMEDOUT);
 	server_finish(srv, c);
@@ -433,7 +487,7 @@ static void test_full_queue_is_reported_instead_of_growing(void **state)
 		}
 	}
 	assert_int_equal(events, GATTD_CLIENT_MAX_QUEUED_MESSAGES + 1024);
-	assert_string_equal(json_object_get_string_member(parse(reply), "which"), "after the flood");
+	assert_string_equal(string_member(parse(reply), "which"), "after the flood");
 	free(reply);
 	server_finish(srv, c);
 }
@@ -477,7 +531,7 @@ static void test_error_codes_map_to_errno_with_code_and_message_kept(void **stat
 		assert_string_equal(gattd_client_error_message(c), message);
 		/* The error reply itself is returned too. */
 		assert_non_null(reply);
-		assert_false(json_object_get_boolean_member(parse(reply), "ok"));
+		assert_false(bool_member(parse(reply), "ok"));
 		free(reply);
 	}
 	/* A later success clears the error. */
@@ -549,11 +603,11 @@ static void test_lines_split_across_reads_are_put_together(void **state)
 	char *reply = NULL, *event = NULL;
 
 	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"get\",\"char\":\"dev/name\"}", 5000, &reply), 0);
-	assert_string_equal(json_object_get_string_member(parse(reply), "typed"), "\xc3\xa9");
+	assert_string_equal(string_member(parse(reply), "typed"), "\xc3\xa9");
 	assert_null(strchr(reply, '\n'));
 	free(reply);
 	assert_int_equal(gattd_client_wait_event(c, 5000, &event), 0);
-	assert_string_equal(json_object_get_string_member(parse(event), "event"), "subscribed");
+	assert_string_equal(string_member(parse(event), "event"), "subscribed");
 	free(event);
 	server_finish(srv, c);
 }
@@ -648,7 +702,7 @@ static void test_end_of_stream_is_connection_reset_after_what_arrived(void **sta
 	assert_null(gattd_client_error_code(c));
 	/* What came before the end is still there. */
 	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
-	assert_string_equal(json_object_get_string_member(parse(event), "reason"), "shutdown");
+	assert_string_equal(string_member(parse(event), "reason"), "shutdown");
 	free(event);
 	assert_int_equal(gattd_client_process(c), -ECONNRESET);
 	assert_int_equal(gattd_client_wait_event(c, 1000, &event), -ECONNRESET);
@@ -676,7 +730,7 @@ static void test_reply_arriving_after_its_call_timed_out_is_dropped(void **state
 	assert_null(reply);
 	assert_null(gattd_client_error_code(c));
 	assert_int_equal(gattd_client_call(c, "{\"cmd\":\"status\"}", 5000, &reply), 0);
-	assert_string_equal(json_object_get_string_member(parse(reply), "which"), "second");
+	assert_string_equal(string_member(parse(reply), "which"), "second");
 	free(reply);
 	assert_null(gattd_client_pop_message(c));
 	server_finish(srv, c);
@@ -715,8 +769,8 @@ static void test_get_decodes_the_hex_value(void **state)
 	assert_null(value);
 	server_finish(srv, c);
 
-	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "get");
-	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "char"), "a/b");
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "get");
+	assert_string_equal(string_member(recorded(srv, 0), "char"), "a/b");
 }
 
 static void script_set(FakeServer *srv)
@@ -743,10 +797,10 @@ static void test_set_sends_hex_and_the_notify_choice(void **state)
 	assert_int_equal(gattd_client_set(c, "b/x", &v, 1, 2, NULL), -EINVAL);
 	server_finish(srv, c);
 
-	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "value"), "2a");
-	assert_false(json_object_get_boolean_member(recorded(srv, 0), "notify"));
-	assert_false(json_object_has_member(recorded(srv, 1), "notify"));
-	assert_true(json_object_get_boolean_member(recorded(srv, 2), "notify"));
+	assert_string_equal(string_member(recorded(srv, 0), "value"), "2a");
+	assert_false(bool_member(recorded(srv, 0), "notify"));
+	assert_false(has_member(recorded(srv, 1), "notify"));
+	assert_true(bool_member(recorded(srv, 2), "notify"));
 	assert_int_equal(srv->requests->len, 3);
 }
 
@@ -762,16 +816,20 @@ static void test_watch_sends_the_chars_or_none_for_all(void **state)
 	g_autoptr(FakeServer) srv = server_start(script_watch);
 	GattdClient *c = server_connect(srv);
 	const char *const chars[] = { "a/b", "c/d", NULL };
-	JsonArray *sent;
+	json_t *sent;
 
 	assert_int_equal(gattd_client_watch(c, chars), 0);
 	assert_int_equal(gattd_client_watch(c, NULL), 0);
 	server_finish(srv, c);
 
-	sent = json_object_get_array_member(recorded(srv, 0), "chars");
-	assert_int_equal(json_array_get_length(sent), 2);
-	assert_string_equal(json_array_get_string_element(sent, 1), "c/d");
-	assert_false(json_object_has_member(recorded(srv, 1), "chars"));
+	sent = json_object_get(recorded(srv, 0), "chars");
+	assert_true(json_is_array(sent));
+	assert_int_equal(json_array_size(sent), 2);
+	assert_true(json_is_string(json_array_get(sent, 0)));
+	assert_string_equal(json_string_value(json_array_get(sent, 0)), "a/b");
+	assert_true(json_is_string(json_array_get(sent, 1)));
+	assert_string_equal(json_string_value(json_array_get(sent, 1)), "c/d");
+	assert_false(has_member(recorded(srv, 1), "chars"));
 }
 
 static void script_next_write(FakeServer *srv)
@@ -821,9 +879,9 @@ static void test_next_write_parses_the_write_and_maps_disconnected(void **state)
 	gattd_write_clear(NULL);
 	server_finish(srv, c);
 
-	assert_string_equal(json_object_get_string_member(recorded(srv, 0), "cmd"), "next-write");
-	assert_int_equal(json_object_get_int_member(recorded(srv, 0), "timeout_ms"), 5000);
-	assert_false(json_object_has_member(recorded(srv, 1), "timeout_ms"));
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "next-write");
+	assert_int_equal(int_member(recorded(srv, 0), "timeout_ms"), 5000);
+	assert_false(has_member(recorded(srv, 1), "timeout_ms"));
 }
 
 /* ---- connecting ---- */

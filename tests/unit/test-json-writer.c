@@ -1,8 +1,10 @@
 /*
- * test-json-writer.c: the JSON line writer (json-writer.c). json-glib's
- * JsonParser is the oracle: every line written must read back, with
- * json_node_equal(), as the value meant, and with the same JSON types (an
- * integer stays an integer, a float a float).
+ * test-json-writer.c: the JSON line writer (json-writer.c). jansson is the
+ * oracle, in its strict mode (json_loadb() with JSON_REJECT_DUPLICATES): every
+ * line written must read back as the value meant, with the same JSON types (an
+ * integer stays an integer, a real a real), the very same doubles, and object
+ * members in the order they were written. A line holding an object must also
+ * pass json_read_object() (json-read.h), the reader of gattd's clients.
  */
 #include <float.h>
 #include <math.h>
@@ -14,77 +16,93 @@
 
 #include <cmocka.h>
 
+#include "json-read.h"
 #include "json-writer.h"
 
 /*
- * Same JSON types all the way down, and the very same doubles: json_node_equal()
- * takes 2 and 2.0, and 0.0 and -0.0, as equal.
+ * Same JSON types all the way down, the very same doubles, and object members
+ * in the same order: json_equal() takes 0.0 and -0.0 as equal and ignores the
+ * order of members.
  */
-static bool identical(JsonNode *a, JsonNode *b)
+static bool identical(const json_t *a, const json_t *b)
 {
-	if (json_node_get_node_type(a) != json_node_get_node_type(b))
+	if (json_typeof(a) != json_typeof(b))
 		return false;
-	if (JSON_NODE_HOLDS_VALUE(a)) {
-		double x, y;
+	switch (json_typeof(a)) {
+	case JSON_REAL: {
+		double x = json_real_value(a), y = json_real_value(b);
 
-		if (json_node_get_value_type(a) != json_node_get_value_type(b))
-			return false;
-		if (json_node_get_value_type(a) != G_TYPE_DOUBLE)
-			return true;
-		x = json_node_get_double(a);
-		y = json_node_get_double(b);
 		return memcmp(&x, &y, sizeof(x)) == 0;
 	}
-	if (JSON_NODE_HOLDS_ARRAY(a)) {
-		JsonArray *x = json_node_get_array(a), *y = json_node_get_array(b);
-
-		if (json_array_get_length(x) != json_array_get_length(y))
+	case JSON_INTEGER:
+		return json_integer_value(a) == json_integer_value(b);
+	case JSON_STRING:
+		return json_string_length(a) == json_string_length(b) &&
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+	case JSON_ARRAY:
+		if (json_array_size(a) != json_array_size(b))
 			return false;
-		for (guint i = 0; i < json_array_get_length(x); i++)
-			if (!identical(json_array_get_element(x, i), json_array_get_element(y, i)))
+		for (size_t i = 0; i < json_array_size(a); i++)
+			if (!identical(json_array_get(a, i), json_array_get(b, i)))
 				return false;
-	}
-	if (JSON_NODE_HOLDS_OBJECT(a)) {
-		JsonObject *x = json_node_get_object(a), *y = json_node_get_object(b);
-		g_autoptr(GList) names = json_object_get_members(x);
+		return true;
+	case JSON_OBJECT: {
+		/* jansson keeps members in the order they were added or read. */
+		void *x = json_object_iter((json_t *)a), *y = json_object_iter((json_t *)b);
 
-		for (GList *l = names; l; l = l->next) {
-			JsonNode *other = json_object_get_member(y, l->data);
-
-			if (!other || !identical(json_object_get_member(x, l->data), other))
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		for (; x && y; x = json_object_iter_next((json_t *)a, x), y = json_object_iter_next((json_t *)b, y))
+			if (strcmp(json_object_iter_key(x), json_object_iter_key(y)) != 0 ||
+			    !identical(json_object_iter_value(x), json_object_iter_value(y)))
 				return false;
-		}
+		return !x && !y;
 	}
-	return true;
+	default: /* true, false, null */
+		return true;
+	}
 }
 
-/* line: one line of UTF-8 JSON, newline-terminated, that json-glib reads back as expected. */
-static void assert_reads_back(const char *line, JsonNode *expected)
+/* What a reference value looks like, for failure messages. */
+static char *dump(const json_t *value)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
+	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+	char *copy = g_strdup(text ? text : "(nothing)");
+
+	free(text);
+	return copy;
+}
+
+/* line: one line of UTF-8 JSON, newline-terminated, that jansson reads back as expected. */
+static void assert_reads_back(const char *line, const json_t *expected)
+{
+	g_autoptr(json_t) root = NULL;
+	json_error_t error;
 	size_t len = strlen(line);
-	JsonNode *root;
 
 	assert_true(len > 0 && line[len - 1] == '\n');
 	assert_null(memchr(line, '\n', len - 1));
 	assert_true(g_utf8_validate(line, (gssize)len, NULL));
-	if (!json_parser_load_from_data(parser, line, (gssize)len - 1, &error))
-		fail_msg("json-glib cannot read %s: %s", line, error->message);
-	root = json_parser_get_root(parser);
-	assert_non_null(root);
-	if (!json_node_equal(root, expected) || !identical(root, expected)) {
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		g_autofree char *want = NULL;
+	root = json_loadb(line, len - 1, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
+	if (!root)
+		fail_msg("jansson cannot read %s: %s at byte %d", line, error.text, error.position);
+	if (!json_equal(root, expected) || !identical(root, expected)) {
+		g_autofree char *want = dump(expected);
 
-		json_generator_set_root(gen, expected);
-		want = json_generator_to_data(gen, NULL);
 		fail_msg("%s reads back as something else than %s", line, want);
+	}
+	if (json_is_object(expected)) {
+		g_autofree char *why = NULL;
+		g_autoptr(json_t) object = json_read_object(line, len - 1, &why);
+
+		if (!object)
+			fail_msg("json_read_object() refuses %s: %s", line, why);
+		assert_true(identical(object, expected));
 	}
 }
 
 /* Finish w: the line is text and a newline (unless text is NULL), and reads back as expected. */
-static void finish_checked(JsonWriter *w, const char *text, JsonNode *expected)
+static void finish_checked(JsonWriter *w, const char *text, const json_t *expected)
 {
 	g_autofree char *line = json_writer_finish(w);
 
@@ -97,34 +115,28 @@ static void finish_checked(JsonWriter *w, const char *text, JsonNode *expected)
 	assert_reads_back(line, expected);
 }
 
-static JsonNode *string_node(const char *s)
+/* Reference values are built by jansson: it must have made them. */
+static json_t *made(json_t *value)
 {
-	return json_node_init_string(json_node_alloc(), s);
+	assert_non_null(value);
+	return value;
 }
 
-static JsonNode *int_node(gint64 i)
+static json_t *parse_value(const char *json)
 {
-	return json_node_init_int(json_node_alloc(), i);
+	json_error_t error;
+	json_t *value = json_loads(json, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
+
+	if (!value)
+		fail_msg("jansson cannot read the reference %s: %s", json, error.text);
+	return value;
 }
 
-static JsonNode *double_node(double d)
-{
-	return json_node_init_double(json_node_alloc(), d);
-}
-
-static JsonNode *parse_node(const char *json)
-{
-	g_autoptr(JsonParser) parser = json_parser_new();
-
-	assert_true(json_parser_load_from_data(parser, json, -1, NULL));
-	return json_node_copy(json_parser_get_root(parser));
-}
-
-/* s written as a top-level string: the exact text, and what json-glib reads back. */
+/* s written as a top-level string: the exact text, and what jansson reads back. */
 static void check_string(const char *s, const char *text, const char *reads_as)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = string_node(reads_as);
+	g_autoptr(json_t) expected = made(json_string(reads_as));
 
 	json_writer_string(w, s);
 	finish_checked(w, text, expected);
@@ -133,7 +145,7 @@ static void check_string(const char *s, const char *text, const char *reads_as)
 static void test_nesting_and_commas(void **state)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = parse_node(
+	g_autoptr(json_t) expected = parse_value(
 		"{\"a\":[1,[],{},[true,null],\"x\"],\"b\":{\"c\":\"d\",\"e\":{\"f\":[[[]]]}},\"g\":[],\"h\":false}");
 
 	json_writer_begin_object(w);
@@ -180,8 +192,8 @@ static void test_empty_object_and_array(void **state)
 {
 	g_autoptr(JsonWriter) o = json_writer_new();
 	g_autoptr(JsonWriter) a = json_writer_new();
-	g_autoptr(JsonNode) empty_object = parse_node("{}");
-	g_autoptr(JsonNode) empty_array = parse_node("[]");
+	g_autoptr(json_t) empty_object = parse_value("{}");
+	g_autoptr(json_t) empty_array = parse_value("[]");
 
 	json_writer_begin_object(o);
 	json_writer_end_object(o);
@@ -207,7 +219,7 @@ static void test_every_control_character_is_escaped(void **state)
 		default: g_string_append_printf(text, "\\u%04x", (unsigned)c); break;
 		}
 	}
-	/* DEL: allowed raw in JSON, escaped as json-glib did. */
+	/* DEL: allowed raw in JSON, escaped all the same (json-writer.h). */
 	g_string_append_c(input, 0x7f);
 	g_string_append(text, "\\u007f\"");
 	check_string(input->str, text->str, input->str);
@@ -243,7 +255,7 @@ static void test_invalid_utf8_is_replaced_not_written(void **state)
 static void test_member_names_are_escaped(void **state)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = parse_node("{\"a\\\"b\\n\":1,\"\\u00e9\":2}");
+	g_autoptr(json_t) expected = parse_value("{\"a\\\"b\\n\":1,\"\\u00e9\":2}");
 
 	json_writer_begin_object(w);
 	json_writer_member(w, "a\"b\n");
@@ -257,7 +269,7 @@ static void test_member_names_are_escaped(void **state)
 static void test_null_string_writes_null(void **state)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = parse_node("{\"device\":null}");
+	g_autoptr(json_t) expected = parse_value("{\"device\":null}");
 
 	json_writer_begin_object(w);
 	json_writer_member(w, "device");
@@ -269,7 +281,7 @@ static void test_null_string_writes_null(void **state)
 static void check_int(gint64 i, const char *text)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = int_node(i);
+	g_autoptr(json_t) expected = made(json_integer(i));
 
 	json_writer_int(w, i);
 	finish_checked(w, text, expected);
@@ -290,7 +302,7 @@ static void test_integers_to_the_64_bit_limits(void **state)
 static void check_double(double d, const char *text)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = double_node(d);
+	g_autoptr(json_t) expected = made(json_real(d));
 
 	json_writer_double(w, d);
 	finish_checked(w, text, expected);
@@ -299,20 +311,58 @@ static void check_double(double d, const char *text)
 static void test_doubles_round_trip_exactly(void **state)
 {
 	check_double(0.1, "0.10000000000000001");
-	/* json-glib 1.6 wrote "1e+17.0", which is not JSON. */
-	check_double(1e17, "1e+17");
 	check_double(-0.0, "-0.0");
 	check_double(0.0, "0.0");
-	/* Whole numbers keep a ".0", so that clients read a float, as json-glib wrote them. */
+	/* Whole numbers get a ".0", so that clients read a float (a JSON real), not an integer. */
 	check_double(2.0, "2.0");
+	check_double(-3.0, "-3.0");
+	check_double(1e16, "10000000000000000.0");
+	/*
+	 * ...and only those "%.17g" writes without '.' or exponent: one with an
+	 * exponent is a real already, and "1e+17.0" would not be JSON.
+	 */
+	check_double(1e17, "1e+17");
+	check_double(-1e17, "-1e+17");
+	check_double(1e21, "1e+21");
+	check_double(123456789012345678.0, "1.2345678901234568e+17");
 	check_double(-1.5, "-1.5");
 	check_double(5e-324, "4.9406564584124654e-324");
 	check_double(DBL_MAX, "1.7976931348623157e+308");
 	check_double(-DBL_MAX, "-1.7976931348623157e+308");
-	check_double(DBL_MIN, NULL);
+	check_double(DBL_MIN, "2.2250738585072014e-308");
 	check_double(1e-5, "1.0000000000000001e-05");
-	check_double(123456789012345678.0, NULL);
-	check_double(1.0 / 3.0, NULL);
+	check_double(1.0 / 3.0, "0.33333333333333331");
+}
+
+/* Every written double reads back as a real with the same bits: "%.17g" is exact. */
+static void test_doubles_of_every_magnitude_read_back_as_the_same_real(void **state)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(20261125);
+	double d;
+
+	/* Whole numbers and powers of two, up to the largest; powers of ten, to the smallest. */
+	for (d = 1.0; isfinite(d); d *= 2.0) {
+		check_double(d, NULL);
+		check_double(-d, NULL);
+		check_double(d - 1.0, NULL);
+		check_double(d + 1.0, NULL);
+	}
+	for (d = 1.0; d > 0.0; d /= 2.0)
+		check_double(d, NULL);
+	for (int e = -323; e <= 308; e++) {
+		g_autofree char *text = g_strdup_printf("1e%d", e);
+
+		check_double(g_ascii_strtod(text, NULL), NULL);
+		check_double(-g_ascii_strtod(text, NULL), NULL);
+	}
+	/* Random bit patterns: every exponent, subnormals included. */
+	for (int i = 0; i < 20000; i++) {
+		guint64 bits = (guint64)g_rand_int(rand) << 32 | g_rand_int(rand);
+
+		memcpy(&d, &bits, sizeof(d));
+		if (isfinite(d))
+			check_double(d, NULL);
+	}
 }
 
 static void test_non_finite_doubles_are_written_as_null(void **state)
@@ -321,19 +371,25 @@ static void test_non_finite_doubles_are_written_as_null(void **state)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
 		g_autoptr(JsonWriter) w = json_writer_new();
-		g_autoptr(JsonNode) expected = json_node_init_null(json_node_alloc());
+		g_autoptr(json_t) expected = json_null();
 
 		json_writer_double(w, values[i]);
 		finish_checked(w, "null", expected);
 	}
 }
 
-/* An id as a request carries it, echoed with json_writer_node(). */
+/* An id as a request carries it (read by json_read_object(), as gattd does), echoed with json_writer_node(). */
 static void check_id(const char *request, const char *text)
 {
-	g_autoptr(JsonNode) root = parse_node(request);
-	JsonNode *id = json_object_get_member(json_node_get_object(root), "id");
+	g_autofree char *why = NULL;
+	g_autoptr(json_t) root = json_read_object(request, strlen(request), &why);
+	json_t *id;
 	g_autoptr(JsonWriter) w = json_writer_new();
+
+	if (!root)
+		fail_msg("json_read_object() refuses %s: %s", request, why);
+	id = json_object_get(root, "id");
+	assert_non_null(id);
 
 	json_writer_begin_object(w);
 	json_writer_member(w, "id");
@@ -351,8 +407,11 @@ static void test_ids_of_every_scalar_type_are_echoed(void **state)
 	check_id("{\"id\":9223372036854775807}", "{\"id\":9223372036854775807}");
 	check_id("{\"id\":2.5}", "{\"id\":2.5}");
 	check_id("{\"id\":3.0}", "{\"id\":3.0}");
+	check_id("{\"id\":1.5E3}", "{\"id\":1500.0}");
 	check_id("{\"id\":1e17}", "{\"id\":1e+17}");
 	check_id("{\"id\":-0.0}", "{\"id\":-0.0}");
+	/* An integer stays one: -0 is the integer 0. */
+	check_id("{\"id\":-0}", "{\"id\":0}");
 	check_id("{\"id\":true}", "{\"id\":true}");
 	check_id("{\"id\":false}", "{\"id\":false}");
 	check_id("{\"id\":null}", "{\"id\":null}");
@@ -361,7 +420,7 @@ static void test_ids_of_every_scalar_type_are_echoed(void **state)
 static void test_absent_id_is_null(void **state)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = parse_node("{\"id\":null,\"ok\":true}");
+	g_autoptr(json_t) expected = parse_value("{\"id\":null,\"ok\":true}");
 
 	json_writer_begin_object(w);
 	json_writer_member(w, "id");
@@ -372,28 +431,31 @@ static void test_absent_id_is_null(void **state)
 	finish_checked(w, "{\"id\":null,\"ok\":true}", expected);
 }
 
-/* Writes node (any JSON value) with the writer, as gattd's call sites do. */
-static void write_tree(JsonWriter *w, JsonNode *node)
+/* Writes value (any JSON value) with the writer, as gattd's call sites do, members in their order. */
+static void write_tree(JsonWriter *w, const json_t *value)
 {
-	if (JSON_NODE_HOLDS_OBJECT(node)) {
-		JsonObject *obj = json_node_get_object(node);
-		g_autoptr(GList) names = json_object_get_members(obj);
+	const char *name;
+	json_t *member;
+	size_t i;
 
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
 		json_writer_begin_object(w);
-		for (GList *l = names; l; l = l->next) {
-			json_writer_member(w, l->data);
-			write_tree(w, json_object_get_member(obj, l->data));
+		json_object_foreach ((json_t *)value, name, member) {
+			json_writer_member(w, name);
+			write_tree(w, member);
 		}
 		json_writer_end_object(w);
-	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
-		JsonArray *array = json_node_get_array(node);
-
+		break;
+	case JSON_ARRAY:
 		json_writer_begin_array(w);
-		for (guint i = 0; i < json_array_get_length(array); i++)
-			write_tree(w, json_array_get_element(array, i));
+		for (i = 0; i < json_array_size(value); i++)
+			write_tree(w, json_array_get(value, i));
 		json_writer_end_array(w);
-	} else {
-		json_writer_node(w, node);
+		break;
+	default:
+		json_writer_node(w, value);
+		break;
 	}
 }
 
@@ -419,53 +481,45 @@ static double random_double(GRand *rand)
 	return isfinite(d) ? d : g_rand_double_range(rand, -1e6, 1e6);
 }
 
-static void build_random(JsonBuilder *b, GRand *rand, int depth)
+static json_t *build_random(GRand *rand, int depth)
 {
 	int kind = g_rand_int_range(rand, 0, depth < 4 ? 8 : 6);
+	json_t *value;
 	int n;
 
 	switch (kind) {
 	case 0: {
 		g_autofree char *s = random_string(rand);
 
-		json_builder_add_string_value(b, s);
-		break;
+		return made(json_string(s));
 	}
 	case 1:
-		json_builder_add_int_value(b, (gint64)((guint64)g_rand_int(rand) << 32 | g_rand_int(rand)));
-		break;
+		return made(json_integer((json_int_t)((guint64)g_rand_int(rand) << 32 | g_rand_int(rand))));
 	case 2:
-		json_builder_add_double_value(b, random_double(rand));
-		break;
+		return made(json_real(random_double(rand)));
 	case 3:
-		json_builder_add_boolean_value(b, g_rand_boolean(rand));
-		break;
+		return json_boolean(g_rand_boolean(rand));
 	case 4:
-		json_builder_add_null_value(b);
-		break;
+		return json_null();
 	case 5:
-		json_builder_add_int_value(b, g_rand_int_range(rand, -1000, 1000));
-		break;
+		return made(json_integer(g_rand_int_range(rand, -1000, 1000)));
 	case 6:
-		json_builder_begin_array(b);
+		value = made(json_array());
 		n = g_rand_int_range(rand, 0, 5);
 		for (int i = 0; i < n; i++)
-			build_random(b, rand, depth + 1);
-		json_builder_end_array(b);
-		break;
+			assert_int_equal(json_array_append_new(value, build_random(rand, depth + 1)), 0);
+		return value;
 	default:
-		json_builder_begin_object(b);
+		value = made(json_object());
 		n = g_rand_int_range(rand, 0, 5);
 		for (int i = 0; i < n; i++) {
-			/* Unique names: json-glib keeps one member per name. */
+			/* Unique names: a jansson object holds one member per name, and the oracle refuses a name twice. */
 			g_autofree char *s = random_string(rand);
 			g_autofree char *name = g_strdup_printf("%d%s", i, s);
 
-			json_builder_set_member_name(b, name);
-			build_random(b, rand, depth + 1);
+			assert_int_equal(json_object_set_new(value, name, build_random(rand, depth + 1)), 0);
 		}
-		json_builder_end_object(b);
-		break;
+		return value;
 	}
 }
 
@@ -474,15 +528,11 @@ static void test_random_trees_read_back_equal(void **state)
 	g_autoptr(GRand) rand = g_rand_new_with_seed(20240611);
 
 	for (int round = 0; round < 2000; round++) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autoptr(JsonNode) tree = NULL;
+		g_autoptr(json_t) tree = made(json_array());
 		g_autoptr(JsonWriter) w = json_writer_new();
 		g_autofree char *line = NULL;
 
-		json_builder_begin_array(b);
-		build_random(b, rand, 0);
-		json_builder_end_array(b);
-		tree = json_builder_get_root(b);
+		assert_int_equal(json_array_append_new(tree, build_random(rand, 0)), 0);
 		write_tree(w, tree);
 		line = json_writer_finish(w);
 		assert_reads_back(line, tree);
@@ -513,7 +563,7 @@ static void count_criticals(const char *domain, GLogLevelFlags level, const char
 static void test_calls_out_of_order_are_refused_not_written(void **state)
 {
 	g_autoptr(JsonWriter) w = json_writer_new();
-	g_autoptr(JsonNode) expected = parse_node("{\"a\":[1]}");
+	g_autoptr(json_t) expected = parse_value("{\"a\":[1]}");
 	GLogFunc old = g_log_set_default_handler(count_criticals, NULL);
 
 	criticals = 0;
@@ -534,6 +584,26 @@ static void test_calls_out_of_order_are_refused_not_written(void **state)
 	finish_checked(w, "{\"a\":[1]}", expected);
 }
 
+static void test_node_that_is_not_a_scalar_is_refused_and_written_as_null(void **state)
+{
+	g_autoptr(JsonWriter) w = json_writer_new();
+	g_autoptr(json_t) object = parse_value("{\"a\":1}");
+	g_autoptr(json_t) array = parse_value("[1]");
+	g_autoptr(json_t) expected = parse_value("{\"object\":null,\"array\":null}");
+	GLogFunc old = g_log_set_default_handler(count_criticals, NULL);
+
+	criticals = 0;
+	json_writer_begin_object(w);
+	json_writer_member(w, "object");
+	json_writer_node(w, object);
+	json_writer_member(w, "array");
+	json_writer_node(w, array);
+	json_writer_end_object(w);
+	g_log_set_default_handler(old, NULL);
+	assert_int_equal(criticals, 2);
+	finish_checked(w, "{\"object\":null,\"array\":null}", expected);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,12 +617,14 @@ int main(void)
 		cmocka_unit_test(test_null_string_writes_null),
 		cmocka_unit_test(test_integers_to_the_64_bit_limits),
 		cmocka_unit_test(test_doubles_round_trip_exactly),
+		cmocka_unit_test(test_doubles_of_every_magnitude_read_back_as_the_same_real),
 		cmocka_unit_test(test_non_finite_doubles_are_written_as_null),
 		cmocka_unit_test(test_ids_of_every_scalar_type_are_echoed),
 		cmocka_unit_test(test_absent_id_is_null),
 		cmocka_unit_test(test_random_trees_read_back_equal),
 		cmocka_unit_test(test_finish_gives_one_line_and_spends_the_writer),
 		cmocka_unit_test(test_calls_out_of_order_are_refused_not_written),
+		cmocka_unit_test(test_node_that_is_not_a_scalar_is_refused_and_written_as_null),
 	};
 
 	return cmocka_run_group_tests_name("json-writer", tests, NULL, NULL);

@@ -80,15 +80,20 @@ static void test_surrogate_pairs_are_accepted(void **state)
 	assert_string_equal(req->chr, "\xf0\x9f\x98\x80");
 }
 
-static void test_doubles_json_glib_would_misprint_are_sent_as_strings(void **state)
+static void test_large_doubles_are_numbers_that_read_back(void **state)
 {
 	double d = 1e17;
 	g_autoptr(JsonWriter) b = proto_event_begin("write");
 	g_autofree char *line = NULL;
+	g_autoptr(json_t) back = NULL;
 
 	proto_write_value(b, true, VALUE_TYPE_F64, (const uint8_t *)&d, sizeof(d));
 	line = proto_finish(b);
-	assert_non_null(strstr(line, "\"typed\":\"1e+17\""));
+	assert_non_null(strstr(line, "\"typed\":1e+17"));
+	back = json_read_object(line, strlen(line), NULL);
+	assert_non_null(back);
+	assert_true(json_is_real(json_object_get(back, "typed")));
+	assert_true(json_real_value(json_object_get(back, "typed")) == d);
 }
 
 static void test_set_fields(void **state)
@@ -118,16 +123,16 @@ static void test_watch_with_chars_and_next_write_timeout(void **state)
 
 static void test_malformed_input_is_named(void **state)
 {
-	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
 	EXPECT_ERROR("{\"cmd\":", PROTO_ERR_BAD_REQUEST, "malformed JSON");
-	EXPECT_ERROR("{\"cmd\":\"status\"}{\"cmd\":\"hello\"}", PROTO_ERR_BAD_REQUEST, "one JSON object per line");
-	EXPECT_ERROR("\"x\"{\"cmd\":\"watch\"}", PROTO_ERR_BAD_REQUEST, "JSON object");
-	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"x/\\777\"}", PROTO_ERR_BAD_REQUEST, "bad string");
-	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a\\ud800b\"}", PROTO_ERR_BAD_REQUEST, "bad string");
-	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\ud800\\ud800\"}", PROTO_ERR_BAD_REQUEST, "bad string");
-	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\u12\"}", PROTO_ERR_BAD_REQUEST, "bad string");
+	EXPECT_ERROR("{\"cmd\":\"status\"}{\"cmd\":\"hello\"}", PROTO_ERR_BAD_REQUEST, "one object per line");
+	EXPECT_ERROR("\"x\"{\"cmd\":\"watch\"}", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"x/\\777\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a\\ud800b\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\ud800\\ud800\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\u12\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("[1,2]", PROTO_ERR_BAD_REQUEST, "JSON object");
-	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "JSON object");
+	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
 	EXPECT_ERROR("{}", PROTO_ERR_BAD_REQUEST, "missing field 'cmd'");
 	EXPECT_ERROR("{\"cmd\":5}", PROTO_ERR_BAD_REQUEST, "'cmd' must be a string");
 	EXPECT_ERROR("{\"cmd\":\"fly\"}", PROTO_ERR_UNKNOWN_COMMAND, "unknown command 'fly'");
@@ -178,11 +183,77 @@ static void test_integers_beyond_64_bits_are_refused_not_wrapped(void **state)
 	g_autoptr(ProtoRequest) text = parse("{\"cmd\":\"hello\",\"id\":\"99999999999999999999999\"}");
 	g_autoptr(ProtoRequest) dbl = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":1.5e300}");
 
-	assert_int_equal(json_node_get_int(max->id), G_MAXINT64);
-	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":9223372036854775808}", PROTO_ERR_BAD_REQUEST, "64-bit range");
-	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":-9223372036854775809}", PROTO_ERR_BAD_REQUEST, "64-bit range");
+	assert_int_equal(json_integer_value(max->id), G_MAXINT64);
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":9223372036854775808}", PROTO_ERR_BAD_REQUEST, "fit 64 bits");
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"id\":-9223372036854775809}", PROTO_ERR_BAD_REQUEST, "fit 64 bits");
 	EXPECT_ERROR("{\"cmd\":\"set\",\"char\":\"a/b\",\"typed\":18446744073709551616}", PROTO_ERR_BAD_REQUEST,
-	             "64-bit range");
+	             "fit 64 bits");
+}
+
+/* Issue 11, defect 11: what RFC 8259 does not allow is refused, not guessed at. */
+static void test_only_rfc8259_json_is_accepted(void **state)
+{
+	static const char *const not_json[] = {
+		"{'cmd':'hello'}",
+		"{\"cmd\":\"hello\",\"id\":0x10}",
+		"{\"cmd\":\"hello\",\"id\":01}",
+		"{\"cmd\":\"hello\",\"id\":.5}",
+		"{\"cmd\":\"hello\",\"id\":5.}",
+		"{\"cmd\":\"hello\",\"id\":+5}",
+		"{\"cmd\":\"hello\",\"id\":NaN}",
+		"{\"cmd\":\"hello\",\"id\":Infinity}",
+		"{\"cmd\":\"get\",\"char\":\"a\tb\"}",      /* a raw tab in a string */
+		"{\"cmd\":\"get\",\"char\":\"a\x01" "b\"}", /* a raw control character */
+		"{\"cmd\":\"hello\",}",
+		"{\"cmd\":\"watch\",\"chars\":[\"a/b\",]}",
+		"{cmd:\"hello\"}",
+		"{\"cmd\":\"hello\" /* comment */}",
+		"{\"cmd\":\"hello\",\"id\":tru}",
+		"{\"cmd\":\"hello\",\"id\":\"\\x41\"}",
+		"{\"cmd\":\"hello\"\v}",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(not_json); i++)
+		EXPECT_ERROR(not_json[i], PROTO_ERR_BAD_REQUEST, "malformed JSON");
+	EXPECT_ERROR("{\"cmd\":\"hello\"} // comment", PROTO_ERR_BAD_REQUEST, "one object per line");
+}
+
+static void test_nul_in_a_string_is_refused_not_cut(void **state)
+{
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"acc/fixed\\u0000garbage\"}", PROTO_ERR_BAD_REQUEST, "\\u0000");
+	EXPECT_ERROR("{\"cmd\":\"hel\\u0000lo\"}", PROTO_ERR_BAD_REQUEST, "NUL");
+}
+
+static void test_a_member_name_twice_is_refused(void **state)
+{
+	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a/b\",\"char\":\"c/d\"}", PROTO_ERR_BAD_REQUEST, "appears twice");
+	EXPECT_ERROR("{\"cmd\":\"hello\",\"cmd\":\"status\"}", PROTO_ERR_BAD_REQUEST, "appears twice");
+	EXPECT_ERROR("{\"id\":1,\"cmd\":\"hello\",\"id\":2}", PROTO_ERR_BAD_REQUEST, "appears twice");
+}
+
+/* Issue 11, defect 1: json-glib recursed once per level and ran out of stack. */
+static void test_deep_nesting_is_refused_without_recursing(void **state)
+{
+	static const size_t depths[] = { JSON_READ_MAX_DEPTH + 1, 80000, 4000000 };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(depths); k++) {
+		g_autoptr(GString) line = g_string_new("{\"cmd\":\"hello\",\"id\":");
+
+		for (size_t i = 0; i < depths[k]; i++)
+			g_string_append_c(line, k == 1 ? '{' : '[');
+		expect_error(line->str, line->len, PROTO_ERR_BAD_REQUEST, "nested deeper");
+	}
+	/* Brackets inside strings are text, not nesting. */
+	{
+		g_autoptr(GString) line = g_string_new("{\"cmd\":\"get\",\"char\":\"");
+		g_autoptr(ProtoRequest) req = NULL;
+
+		for (size_t i = 0; i < 10000; i++)
+			g_string_append(line, "[\\\"{");
+		g_string_append(line, "\"}");
+		req = parse(line->str);
+		assert_int_equal(strlen(req->chr), 3 * 10000);
+	}
 }
 
 static void test_many_watch_chars_are_refused(void **state)
@@ -272,7 +343,11 @@ int main(void)
 		cmocka_unit_test(test_every_command_parses),
 		cmocka_unit_test(test_id_is_kept_for_the_reply),
 		cmocka_unit_test(test_surrogate_pairs_are_accepted),
-		cmocka_unit_test(test_doubles_json_glib_would_misprint_are_sent_as_strings),
+		cmocka_unit_test(test_large_doubles_are_numbers_that_read_back),
+		cmocka_unit_test(test_only_rfc8259_json_is_accepted),
+		cmocka_unit_test(test_nul_in_a_string_is_refused_not_cut),
+		cmocka_unit_test(test_a_member_name_twice_is_refused),
+		cmocka_unit_test(test_deep_nesting_is_refused_without_recursing),
 		cmocka_unit_test(test_set_fields),
 		cmocka_unit_test(test_watch_with_chars_and_next_write_timeout),
 		cmocka_unit_test(test_malformed_input_is_named),

@@ -1,0 +1,100 @@
+/* json-read.c: strict JSON reading with jansson (see json-read.h). */
+#include "json-read.h"
+
+#include <string.h>
+
+unsigned json_read_depth(const char *text, size_t len, unsigned limit)
+{
+	unsigned depth = 0, deepest = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > deepest && (deepest = depth) > limit)
+				break;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
+/* jansson's words for the cases a client is most likely to meet, in gattd's. */
+static char *describe(const json_error_t *error)
+{
+	switch (json_error_code(error)) {
+	case json_error_null_character:
+		return g_strdup_printf("a string holds \\u0000 (NUL) near byte %d; gattd accepts none", error->position);
+	case json_error_duplicate_key:
+		return g_strdup_printf("a member name appears twice in one object (near byte %d)", error->position);
+	case json_error_numeric_overflow:
+		return g_strdup_printf("number out of range near byte %d: integers must fit 64 bits (send larger ones as strings)",
+		                       error->position);
+	case json_error_stack_overflow:
+		return g_strdup_printf("JSON nested deeper than %d levels", JSON_READ_MAX_DEPTH);
+	case json_error_end_of_input_expected:
+		return g_strdup_printf("text after the JSON object near byte %d (one object per line)", error->position);
+	case json_error_invalid_utf8:
+		return g_strdup_printf("not valid UTF-8 near byte %d", error->position);
+	default:
+		/* jansson quotes the token it stopped at: the writer of the reply escapes it. */
+		return g_strdup_printf("malformed JSON near byte %d: %s", error->position, error->text);
+	}
+}
+
+json_t *json_read_object(const char *text, size_t len, char **ret_error)
+{
+	json_error_t error;
+	json_t *root;
+	size_t i = 0;
+
+	/* Whatever follows, text that does not start with '{' is no object: say so. */
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	if (i == len || text[i] != '{') {
+		if (ret_error)
+			*ret_error = g_strdup("not a JSON object");
+		return NULL;
+	}
+	if (json_read_depth(text, len, JSON_READ_MAX_DEPTH) > JSON_READ_MAX_DEPTH) {
+		if (ret_error)
+			*ret_error = g_strdup_printf("JSON nested deeper than %d levels", JSON_READ_MAX_DEPTH);
+		return NULL;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+	if (!root) {
+		if (ret_error)
+			*ret_error = describe(&error);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		if (ret_error)
+			*ret_error = g_strdup("not a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+const char *json_read_string(const json_t *obj, const char *name)
+{
+	return json_string_value(json_object_get(obj, name));
+}
+
+char *json_read_dump(const json_t *value)
+{
+	char *text = json_dumps(value, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	char *copy = g_strdup(text ? text : "null");
+
+	free(text);
+	return copy;
+}
