@@ -3,6 +3,33 @@
 
 #include <string.h>
 
+/* How many times c occurs in text, counting no further than limit + 1 (memchr is vectorised). */
+static size_t count_byte(const char *text, size_t len, char c, size_t limit)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while (n <= limit && (p = memchr(p, c, (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * Whether text may nest deeper than limit: only if it holds more than limit
+ * brackets that open ('[' or '{', strings included). Most lines hold a few, so
+ * this answers no in two memchr() passes; the exact count walks the strings.
+ */
+static bool may_nest_deeper(const char *text, size_t len, unsigned limit)
+{
+	size_t braces = count_byte(text, len, '{', limit);
+
+	if (braces + count_byte(text, len, '[', limit) <= limit)
+		return false;
+	return json_read_depth(text, len, limit) > limit;
+}
+
 unsigned json_read_depth(const char *text, size_t len, unsigned limit)
 {
 	unsigned depth = 0, deepest = 0;
@@ -62,10 +89,10 @@ json_t *json_read_object(const char *text, size_t len, char **ret_error)
 		i++;
 	if (i == len || text[i] != '{') {
 		if (ret_error)
-			*ret_error = g_strdup("not a JSON object");
+			*ret_error = g_strdup("not a JSON object (a line holds one object)");
 		return NULL;
 	}
-	if (json_read_depth(text, len, JSON_READ_MAX_DEPTH) > JSON_READ_MAX_DEPTH) {
+	if (may_nest_deeper(text, len, JSON_READ_MAX_DEPTH)) {
 		if (ret_error)
 			*ret_error = g_strdup_printf("JSON nested deeper than %d levels", JSON_READ_MAX_DEPTH);
 		return NULL;
@@ -79,7 +106,7 @@ json_t *json_read_object(const char *text, size_t len, char **ret_error)
 	if (!json_is_object(root)) {
 		json_decref(root);
 		if (ret_error)
-			*ret_error = g_strdup("not a JSON object");
+			*ret_error = g_strdup("not a JSON object (a line holds one object)");
 		return NULL;
 	}
 	return root;

@@ -59,9 +59,8 @@ void proto_request_free(ProtoRequest *req)
 		return;
 	json_decref(req->id);
 	json_decref(req->typed);
-	g_free(req->chr);
-	g_free(req->hex);
-	g_strfreev(req->chars);
+	g_free(req->chars);
+	json_decref(req->root);
 	g_free(req);
 }
 
@@ -85,44 +84,80 @@ static bool is_scalar(const json_t *node)
 	return !json_is_object(node) && !json_is_array(node);
 }
 
-static bool get_string(json_t *obj, const char *name, char **ret, ProtoError *err)
+/* The members of a request, found in one walk over the object (what jansson's lookups would repeat). */
+typedef struct {
+	json_t *id, *cmd;
+	json_t *fields[G_N_ELEMENTS(field_names)]; /* by index in field_names */
+	size_t positions[G_N_ELEMENTS(field_names)];
+	const char *unknown;                        /* the first name that is no field at all */
+	size_t unknown_position;
+} Members;
+
+static void collect_members(json_t *obj, Members *m)
 {
-	const char *s = json_read_string(obj, name);
+	const char *name;
+	json_t *value;
+	size_t position = 0;
+
+	*m = (Members){ .unknown_position = SIZE_MAX };
+	json_object_foreach(obj, name, value) {
+		size_t i;
+
+		position++;
+		if (strcmp(name, "cmd") == 0) {
+			m->cmd = value;
+			continue;
+		}
+		if (strcmp(name, "id") == 0) {
+			m->id = value;
+			continue;
+		}
+		for (i = 0; i < G_N_ELEMENTS(field_names); i++)
+			if (strcmp(field_names[i].name, name) == 0)
+				break;
+		if (i < G_N_ELEMENTS(field_names)) {
+			m->fields[i] = value;
+			m->positions[i] = position;
+		} else if (!m->unknown) {
+			m->unknown = name;
+			m->unknown_position = position;
+		}
+	}
+}
+
+static json_t *member(const Members *m, ProtoField field)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++)
+		if (field_names[i].field == field)
+			return m->fields[i];
+	return NULL;
+}
+
+/* The first member, in the line's order, that the command does not take; NULL if none. */
+static const char *first_unknown_field(const Members *m, unsigned allowed)
+{
+	const char *name = m->unknown;
+	size_t position = m->unknown_position;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++) {
+		if (m->fields[i] && !(field_names[i].field & allowed) && m->positions[i] < position) {
+			name = field_names[i].name;
+			position = m->positions[i];
+		}
+	}
+	return name;
+}
+
+/* The string node holds, borrowed: it lives as long as the request's root. */
+static bool get_string(json_t *node, const char *name, const char **ret, ProtoError *err)
+{
+	const char *s = json_string_value(node);
 
 	if (!s) {
 		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("field '%s' must be a string", name));
 		return false;
 	}
-	*ret = g_strdup(s);
-	return true;
-}
-
-/* Every member is one the command takes, checked in the line's order so that the first unknown one is named. */
-static bool check_field_names(json_t *obj, ProtoRequest *req, ProtoError *err)
-{
-	unsigned allowed = command_fields[req->cmd];
-	const char *name;
-	json_t *value;
-
-	json_object_foreach(obj, name, value) {
-		ProtoField field = 0;
-
-		if (strcmp(name, "cmd") == 0 || strcmp(name, "id") == 0)
-			continue;
-		for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++) {
-			if (strcmp(field_names[i].name, name) == 0) {
-				field = field_names[i].field;
-				break;
-			}
-		}
-		if (!(field & allowed)) {
-			g_autofree char *shown = g_utf8_make_valid(name, MIN((gssize)strlen(name), 64));
-
-			fail(err, PROTO_ERR_BAD_REQUEST,
-			     g_strdup_printf("unknown field '%s' for command '%s'", shown, proto_command_name(req->cmd)));
-			return false;
-		}
-	}
+	*ret = s;
 	return true;
 }
 
@@ -140,7 +175,7 @@ static bool parse_chars(json_t *array, ProtoRequest *req, ProtoError *err)
 		     g_strdup_printf("field 'chars' has %zu entries, at most %d allowed", n, PROTO_MAX_WATCH_CHARS));
 		return false;
 	}
-	req->chars = g_new0(char *, n + 1);
+	req->chars = g_new0(const char *, n + 1);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(array, i));
 
@@ -148,32 +183,38 @@ static bool parse_chars(json_t *array, ProtoRequest *req, ProtoError *err)
 			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup_printf("field 'chars' entry %zu is not a string", i));
 			return false;
 		}
-		req->chars[i] = g_strdup(s);
+		req->chars[i] = s;
 	}
 	return true;
 }
 
-static bool parse_fields(json_t *obj, ProtoRequest *req, ProtoError *err)
+static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 {
 	unsigned allowed = command_fields[req->cmd];
+	const char *unknown = first_unknown_field(m, allowed);
 	json_t *node;
 
-	if (!check_field_names(obj, req, err))
+	if (unknown) {
+		g_autofree char *shown = g_utf8_make_valid(unknown, MIN((gssize)strlen(unknown), 64));
+
+		fail(err, PROTO_ERR_BAD_REQUEST,
+		     g_strdup_printf("unknown field '%s' for command '%s'", shown, proto_command_name(req->cmd)));
 		return false;
+	}
 
 	if (allowed & F_CHAR) {
-		if (!json_object_get(obj, "char")) {
+		if (!(node = member(m, F_CHAR))) {
 			fail(err, PROTO_ERR_BAD_REQUEST,
 			     g_strdup_printf("command '%s' needs field 'char'", proto_command_name(req->cmd)));
 			return false;
 		}
-		if (!get_string(obj, "char", &req->chr, err))
+		if (!get_string(node, "char", &req->chr, err))
 			return false;
 	}
 
-	if (json_object_get(obj, "value") && !get_string(obj, "value", &req->hex, err))
+	if ((node = member(m, F_VALUE)) && !get_string(node, "value", &req->hex, err))
 		return false;
-	if ((node = json_object_get(obj, "typed"))) {
+	if ((node = member(m, F_TYPED))) {
 		if (!json_is_string(node) && !json_is_number(node) && !json_is_boolean(node)) {
 			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'typed' must be a number, string or boolean"));
 			return false;
@@ -185,7 +226,7 @@ static bool parse_fields(json_t *obj, ProtoRequest *req, ProtoError *err)
 		return false;
 	}
 
-	if ((node = json_object_get(obj, "notify"))) {
+	if ((node = member(m, F_NOTIFY))) {
 		if (!json_is_boolean(node)) {
 			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'notify' must be true or false"));
 			return false;
@@ -194,11 +235,11 @@ static bool parse_fields(json_t *obj, ProtoRequest *req, ProtoError *err)
 		req->notify = json_is_true(node);
 	}
 
-	if ((node = json_object_get(obj, "chars")) && !parse_chars(node, req, err))
+	if ((node = member(m, F_CHARS)) && !parse_chars(node, req, err))
 		return false;
 
 	req->timeout_ms = -1;
-	if ((node = json_object_get(obj, "timeout_ms"))) {
+	if ((node = member(m, F_TIMEOUT))) {
 		json_int_t ms;
 
 		if (!json_is_integer(node)) {
@@ -220,33 +261,29 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 {
 	g_autoptr(ProtoRequest) req = NULL;
 	g_autoptr(json_t) obj = NULL;
-	g_autofree char *cmd = NULL;
 	g_autofree char *problem = NULL;
-	json_t *id;
+	const char *cmd;
+	Members m;
 	size_t i;
 
 	*err = (ProtoError){ 0 };
 	if (memchr(line, '\0', len))
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request contains a NUL byte"));
-	if (!g_utf8_validate(line, (gssize)len, NULL))
-		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request is not valid UTF-8"));
+	/* UTF-8 is checked by the reader, which names the byte. */
 	obj = json_read_object(line, len, &problem);
-	if (!obj) {
-		if (g_str_equal(problem, "not a JSON object"))
-			return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("a request must be a JSON object"));
+	if (!obj)
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_steal_pointer(&problem));
-	}
+	collect_members(obj, &m);
 
-	id = json_object_get(obj, "id");
-	if (id) {
-		if (!is_scalar(id))
+	if (m.id) {
+		if (!is_scalar(m.id))
 			return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'id' must be a string, number or null"));
-		err->id = json_incref(id);
+		err->id = json_incref(m.id);
 	}
 
-	if (!json_object_get(obj, "cmd"))
+	if (!m.cmd)
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("missing field 'cmd'"));
-	if (!get_string(obj, "cmd", &cmd, err))
+	if (!get_string(m.cmd, "cmd", &cmd, err))
 		return NULL;
 
 	req = g_new0(ProtoRequest, 1);
@@ -259,9 +296,10 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 		return fail(err, PROTO_ERR_UNKNOWN_COMMAND, g_strdup_printf("unknown command '%s'", shown));
 	}
 	req->cmd = (ProtoCommand)i;
-	if (!parse_fields(obj, req, err))
+	req->root = json_incref(obj);
+	if (!parse_fields(&m, req, err))
 		return NULL;
-	req->id = id ? json_incref(id) : NULL;
+	req->id = json_incref(m.id);
 	/* err->id is only for error replies. */
 	proto_error_clear(err);
 	return g_steal_pointer(&req);

@@ -48,13 +48,14 @@ typedef enum {
 
 typedef struct {
 	ProtoCommand cmd;
+	json_t *root;        /* the request as read: the strings below are its own */
 	json_t *id;          /* echoed in the reply; NULL when absent */
-	char *chr;           /* get, set, next-write */
-	char *hex;           /* set: "value" (hex), or NULL */
+	const char *chr;     /* get, set, next-write */
+	const char *hex;     /* set: "value" (hex), or NULL */
 	json_t *typed;       /* set: "typed" (number, string or bool), or NULL */
 	bool has_notify;
 	bool notify;         /* set */
-	char **chars;        /* watch: NULL = all characteristics */
+	const char **chars;  /* watch: NULL-terminated, NULL = all characteristics */
 	int64_t timeout_ms;  /* next-write: -1 = wait forever */
 } ProtoRequest;
 

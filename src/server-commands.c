@@ -225,7 +225,7 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 
 	if (req->chars) {
 		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		for (char **c = req->chars; *c; c++) {
+		for (const char **c = req->chars; *c; c++) {
 			if (!gatt_app_find_char(client->server->app, *c)) {
 				reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
 				return;
@@ -241,7 +241,7 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 	json_writer_member(b, "chars");
 	if (req->chars) {
 		json_writer_begin_array(b);
-		for (char **c = req->chars; *c; c++)
+		for (const char **c = req->chars; *c; c++)
 			json_writer_string(b, *c);
 		json_writer_end_array(b);
 	} else {

@@ -33,7 +33,7 @@ int gattctl_get(Gattctl *ctl, int argc, char **argv)
 	typed = json_object_get(reply, "typed");
 	if (typed)
 		text = gattctl_format_typed(typed);
-	else
+	else if (json_object_get(reply, "value"))
 		text = gattctl_format_node(json_object_get(reply, "value"), true);
 	printf("%s\n", text ? text : "");
 	return GATTCTL_EXIT_OK;

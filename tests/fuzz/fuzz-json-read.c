@@ -81,7 +81,7 @@ static bool string(Rec *r, GString *out)
 			continue;
 		case 'b': case 'f': case 'n': case 'r': case 't':
 			if (out)
-				g_string_append_c(out, 'x'); /* the exact byte matters to no check */
+				g_string_append_c(out, "\b\f\n\r\t"[strchr("bfnrt", *r->p) - "bfnrt"]);
 			r->p++;
 			continue;
 		case 'u': {

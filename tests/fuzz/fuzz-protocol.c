@@ -101,7 +101,7 @@ static bool is_non_finite(const json_t *node)
 static void check_request_strings(const ProtoRequest *req)
 {
 	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex));
-	for (char **c = req->chars; c && *c; c++)
+	for (const char **c = req->chars; c && *c; c++)
 		FUZZ_CHECK(is_utf8(*c));
 	if (json_is_string(req->id))
 		FUZZ_CHECK(is_utf8(json_string_value(req->id)));

@@ -114,7 +114,7 @@ static void test_watch_with_chars_and_next_write_timeout(void **state)
 	g_autoptr(ProtoRequest) wait = parse("{\"cmd\":\"next-write\",\"char\":\"a/b\",\"timeout_ms\":250}");
 	g_autoptr(ProtoRequest) forever = parse("{\"cmd\":\"next-write\",\"char\":\"a/b\"}");
 
-	assert_int_equal(g_strv_length(watch->chars), 2);
+	assert_int_equal(g_strv_length((char **)watch->chars), 2);
 	assert_string_equal(watch->chars[1], "c/d");
 	assert_null(all->chars);
 	assert_int_equal(wait->timeout_ms, 250);
@@ -123,16 +123,16 @@ static void test_watch_with_chars_and_next_write_timeout(void **state)
 
 static void test_malformed_input_is_named(void **state)
 {
-	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
+	EXPECT_ERROR("", PROTO_ERR_BAD_REQUEST, "not a JSON object");
 	EXPECT_ERROR("{\"cmd\":", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("{\"cmd\":\"status\"}{\"cmd\":\"hello\"}", PROTO_ERR_BAD_REQUEST, "one object per line");
-	EXPECT_ERROR("\"x\"{\"cmd\":\"watch\"}", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
+	EXPECT_ERROR("\"x\"{\"cmd\":\"watch\"}", PROTO_ERR_BAD_REQUEST, "not a JSON object");
 	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"x/\\777\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"a\\ud800b\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\ud800\\ud800\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("{\"cmd\":\"get\",\"char\":\"\\u12\"}", PROTO_ERR_BAD_REQUEST, "malformed JSON");
 	EXPECT_ERROR("[1,2]", PROTO_ERR_BAD_REQUEST, "JSON object");
-	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "a request must be a JSON object");
+	EXPECT_ERROR("\"hello\"", PROTO_ERR_BAD_REQUEST, "not a JSON object");
 	EXPECT_ERROR("{}", PROTO_ERR_BAD_REQUEST, "missing field 'cmd'");
 	EXPECT_ERROR("{\"cmd\":5}", PROTO_ERR_BAD_REQUEST, "'cmd' must be a string");
 	EXPECT_ERROR("{\"cmd\":\"fly\"}", PROTO_ERR_UNKNOWN_COMMAND, "unknown command 'fly'");
