@@ -92,6 +92,14 @@ json_t *json_read_object(const char *text, size_t len, char **ret_error)
 			*ret_error = g_strdup("not a JSON object (a line holds one object)");
 		return NULL;
 	}
+	/* jansson 2.14 lets a raw NUL pass between tokens ({"a":1<NUL>}): no JSON text holds one. */
+	const char *nul = memchr(text, '\0', len);
+
+	if (nul) {
+		if (ret_error)
+			*ret_error = g_strdup_printf("a NUL byte at byte %td; JSON text holds none", nul - text);
+		return NULL;
+	}
 	if (may_nest_deeper(text, len, JSON_READ_MAX_DEPTH)) {
 		if (ret_error)
 			*ret_error = g_strdup_printf("JSON nested deeper than %d levels", JSON_READ_MAX_DEPTH);

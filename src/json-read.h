@@ -3,7 +3,8 @@
  *
  * jansson underneath, in its strictest mode: RFC 8259 only (no single quotes, hex,
  * leading zeros, bare fractions, raw control characters in strings, comments or
- * trailing data), UTF-8 checked, a member name twice refused, \u0000 refused,
+ * trailing data), UTF-8 checked, a raw NUL byte refused anywhere (jansson 2.14
+ * itself lets one pass between tokens), a member name twice refused, \u0000 refused,
  * integers beyond 64 bits refused rather than wrapped, and nesting bounded
  * (JSON_READ_MAX_DEPTH) before the parser recurses, so that no line can exhaust
  * the stack of the daemon or of a client thread.

@@ -267,9 +267,7 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 	size_t i;
 
 	*err = (ProtoError){ 0 };
-	if (memchr(line, '\0', len))
-		return fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("request contains a NUL byte"));
-	/* UTF-8 is checked by the reader, which names the byte. */
+	/* NUL bytes and UTF-8 are checked by the reader, which names the byte. */
 	obj = json_read_object(line, len, &problem);
 	if (!obj)
 		return fail(err, PROTO_ERR_BAD_REQUEST, g_steal_pointer(&problem));
