@@ -276,8 +276,8 @@ class SocketAttackTest(SoakTestCase):
         self.assert_served()
 
     def test_id_too_large_for_a_64_bit_integer_is_refused_or_echoed_as_sent(self):
-        """An id beyond int64 must not come back as another number (json-glib
-        wraps such literals): gattd refuses it with bad-request."""
+        """An id beyond int64 must not come back as another number (a lenient
+        reader wraps such literals): gattd refuses it with bad-request."""
         client = LocalClient(self)
         answers = []
         for literal in (b'9223372036854775808', b'18446744073709551616', b'9' * 5000):
