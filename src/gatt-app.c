@@ -6,14 +6,12 @@
 
 #include "dbus-util.h"
 #include "flags.h"
+#include "gatt-options.h"
 #include "log.h"
 
 #define GATT_SERVICE_IFACE "org.bluez.GattService1"
 #define GATT_CHAR_IFACE "org.bluez.GattCharacteristic1"
 #define GATT_DESC_IFACE "org.bluez.GattDescriptor1"
-
-/* Limit on the options dictionary a caller may send with ReadValue/WriteValue. */
-#define MAX_OPTIONS 32
 
 struct GattApp {
 	const GattdConfig *config;
@@ -24,91 +22,19 @@ struct GattApp {
 	void *listener_data;
 };
 
-/* ---- options of ReadValue / WriteValue ---- */
-
-typedef struct {
-	uint16_t offset;
-	uint16_t mtu;
-	const char *device;        /* borrowed from the message; NULL if not given */
-	const char *link;
-	const char *type;
-	bool prepare_authorize;
-} GattOptions;
-
-static int parse_options(DBusMessageIter *iter, GattOptions *ret, char **ret_error)
-{
-	static const struct {
-		const char *key;
-		int type;
-	} known[] = {
-		{ "offset", DBUS_TYPE_UINT16 }, { "mtu", DBUS_TYPE_UINT16 },    { "device", DBUS_TYPE_OBJECT_PATH },
-		{ "link", DBUS_TYPE_STRING },   { "type", DBUS_TYPE_STRING }, { "prepare-authorize", DBUS_TYPE_BOOLEAN },
-	};
-	GattOptions opts = { 0 };
-	DBusMessageIter dict;
-	unsigned count = 0;
-
-	dbus_message_iter_recurse(iter, &dict);
-	while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
-		DBusMessageIter entry, variant;
-		const char *key;
-		int vtype;
-
-		if (++count > MAX_OPTIONS) {
-			*ret_error = g_strdup_printf("more than %d options", MAX_OPTIONS);
-			return -EINVAL;
-		}
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &key);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &variant);
-		vtype = dbus_message_iter_get_arg_type(&variant);
-
-		for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
-			dbus_bool_t b;
-
-			if (strcmp(key, known[i].key) != 0)
-				continue;
-			if (vtype != known[i].type) {
-				*ret_error = g_strdup_printf("option '%s' must have type '%c'", key, known[i].type);
-				return -EINVAL;
-			}
-			if (i == 0)
-				dbus_message_iter_get_basic(&variant, &opts.offset);
-			else if (i == 1)
-				dbus_message_iter_get_basic(&variant, &opts.mtu);
-			else if (i == 2)
-				dbus_message_iter_get_basic(&variant, &opts.device);
-			else if (i == 3)
-				dbus_message_iter_get_basic(&variant, &opts.link);
-			else if (i == 4)
-				dbus_message_iter_get_basic(&variant, &opts.type);
-			else {
-				dbus_message_iter_get_basic(&variant, &b);
-				opts.prepare_authorize = b;
-			}
-			break;
-		}
-		/* Unknown options are ignored: newer BlueZ versions add some. */
-		dbus_message_iter_next(&dict);
-	}
-	*ret = opts;
-	return 0;
-}
-
 /* ---- value access shared by characteristics and descriptors ---- */
 
 static DBusMessage *read_value(DBusMessage *msg, const char *id, const GByteArray *value, unsigned perms)
 {
 	g_autofree char *error = NULL;
 	DBusMessageIter iter;
-	GattOptions opts;
+	GattOptions opts = { 0 };
 	DBusMessage *reply;
 	size_t len;
 	int r;
 
 	dbus_message_iter_init(msg, &iter);
-	r = parse_options(&iter, &opts, &error);
+	r = gatt_options_parse(&iter, &opts, &error);
 	if (r < 0)
 		return dbus_error_reply(msg, r, "%s: ReadValue: %s", id, error);
 	if (!(perms & GATT_PERM_READ))
@@ -132,6 +58,7 @@ static int write_value(DBusMessage *msg, const char *id, GByteArray *value, unsi
                        unsigned max_length, size_t fixed_size, GattOptions *ret_opts,
                        const uint8_t **ret_data, int *ret_len, bool *ret_stored, char **ret_error)
 {
+	g_autofree char *options_error = NULL;
 	DBusMessageIter iter;
 	const uint8_t *data;
 	int len, r;
@@ -140,13 +67,15 @@ static int write_value(DBusMessage *msg, const char *id, GByteArray *value, unsi
 	dbus_message_iter_init(msg, &iter);
 	r = dbus_read_bytes(&iter, G_MAXINT, &data, &len);
 	if (r < 0) {
-		*ret_error = g_strdup("WriteValue: expected a byte array");
+		*ret_error = g_strdup_printf("%s: WriteValue: expected a byte array", id);
 		return r;
 	}
 	dbus_message_iter_next(&iter);
-	r = parse_options(&iter, ret_opts, ret_error);
-	if (r < 0)
+	r = gatt_options_parse(&iter, ret_opts, &options_error);
+	if (r < 0) {
+		*ret_error = g_strdup_printf("%s: WriteValue: %s", id, options_error);
 		return r;
+	}
 	if (!(perms & GATT_PERM_WRITE)) {
 		*ret_error = g_strdup_printf("%s is not writable", id);
 		return -EPERM;
@@ -250,7 +179,7 @@ static DBusMessage *char_write_value(DBusMessage *msg, void *object)
 	GattApp *app = chr->service->app;
 	g_autofree char *error = NULL;
 	const uint8_t *data = NULL;
-	GattOptions opts;
+	GattOptions opts = { 0 };
 	bool stored = false;
 	int len = 0, r;
 
@@ -415,7 +344,7 @@ static DBusMessage *desc_write_value(DBusMessage *msg, void *object)
 	GattDesc *desc = object;
 	g_autofree char *error = NULL;
 	const uint8_t *data = NULL;
-	GattOptions opts;
+	GattOptions opts = { 0 };
 	bool stored = false;
 	int len = 0, r;
 

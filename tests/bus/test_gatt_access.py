@@ -14,7 +14,9 @@ NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
 INVALID_OFFSET = 'org.bluez.Error.InvalidOffset'
 INVALID_VALUE_LENGTH = 'org.bluez.Error.InvalidValueLength'
 ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
+INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 CHRC = 'org.bluez.GattCharacteristic1'
+DESC = 'org.bluez.GattDescriptor1'
 
 
 class ReadTest(GattdTestCase):
@@ -122,6 +124,62 @@ class WriteTest(GattdTestCase):
                                    'mtu': dbus.UInt16(185)}, signature='sv')
         self.assertDBusError(INVALID_VALUE_LENGTH, self.fake.call_app, self.fake.active_app().owner, COMMAND,
                              CHRC, 'WriteValue', 'aya{sv}', (dbus.ByteArray(bytes(21)), options))
+
+
+class OptionsTest(GattdTestCase):
+    """Options bluetoothd never sends: a known option of another type than BlueZ
+    gives it, or more than 32 options, is refused with InvalidArgs naming the
+    problem, on characteristics and descriptors alike; nothing changes and gattd
+    goes on serving (under valgrind: nothing uninitialised is logged)."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered()
+        self.owner = self.fake.active_app().owner
+
+    def options(self, **extra):
+        """device and mtu as bluetoothd sends them, replaced or extended by extra."""
+        options = dbus.Dictionary({'device': dbus.ObjectPath(self.fake.device_path()), 'mtu': dbus.UInt16(185)},
+                                  signature='sv')
+        options.update(extra)
+        return options
+
+    def read(self, path, iface, options):
+        return self.fake.call_app(self.owner, path, iface, 'ReadValue', 'a{sv}', (options,))
+
+    def write(self, path, iface, value, options):
+        return self.fake.call_app(self.owner, path, iface, 'WriteValue', 'aya{sv}', (dbus.ByteArray(value), options))
+
+    def assert_refused_everywhere(self, options, message):
+        for path, iface in ((LABEL, CHRC), (LEVEL_VALID_RANGE, DESC)):
+            for call, args in ((self.read, ()), (self.write, (b'new',))):
+                error = self.assertDBusError(INVALID_ARGS, call, path, iface, *args, options)
+                self.assertIn(message, error.message, '%s on %s' % (call.__name__, path))
+
+    def assert_still_serving(self):
+        self.assertEqual(self.fake.read_value(LABEL), b'gattd', 'nothing was written')
+        self.assertEqual(self.fake.read_value(LEVEL_VALID_RANGE), bytes([0x00, 0x64]))
+        self.fake.write_value(LABEL, b'after')
+        self.assertEqual(self.fake.read_value(LABEL), b'after')
+
+    def test_known_option_of_another_type_is_invalid_args_naming_it_and_gattd_keeps_serving(self):
+        self.assert_refused_everywhere(self.options(device=dbus.String(self.fake.device_path())),
+                                       "option 'device' must be an object path (o), not a string (s)")
+        self.assert_refused_everywhere(self.options(offset=dbus.Int32(0)),
+                                       "option 'offset' must be a uint16 (q), not an int32 (i)")
+        self.assert_refused_everywhere(self.options(mtu=dbus.UInt32(185)), "option 'mtu' must be a uint16 (q)")
+        self.assert_refused_everywhere(self.options(**{'prepare-authorize': dbus.String('yes')}),
+                                       "option 'prepare-authorize' must be a boolean (b)")
+        self.assert_still_serving()
+
+    def test_more_than_32_options_are_invalid_args_and_32_are_accepted(self):
+        many = self.options(**{'x-%d' % i: dbus.UInt16(i) for i in range(31)})
+        self.assertEqual(len(many), 33)
+        self.assert_refused_everywhere(many, 'more than 32 options')
+        self.assert_still_serving()
+        del many['x-30']
+        self.write(LABEL, CHRC, b'32 options', many)
+        self.assertEqual(self.read(LABEL, CHRC, many).get_args_list(byte_arrays=True)[0], b'32 options')
 
 
 class AccessControlTest(GattdTestCase):
