@@ -115,12 +115,12 @@ static char *state_directory(void)
 	return g_strdup(GATTD_DEFAULT_STATE_DIR);
 }
 
-static void open_persist_store(Daemon *daemon)
+static void open_persist_store(Daemon *daemon, const GattdConfig *config)
 {
 	g_autofree char *dir = NULL;
 	g_autofree char *error = NULL;
 
-	if (daemon->persist || !any_persist(daemon->config))
+	if (daemon->persist || !any_persist(config))
 		return;
 	dir = state_directory();
 	daemon->persist = persist_store_open(dir, &error);
@@ -128,8 +128,39 @@ static void open_persist_store(Daemon *daemon)
 		log_warning("cannot keep Persist=true values: %s; serving configured values", error);
 }
 
-/* Put the stored values of Persist=true characteristics in place of their Value=. */
-static void restore_persisted_values(Daemon *daemon)
+/* The stored value in place of Value=, if it still fits (persist_store_load_for() has the rule). */
+static void restore_persisted_value(Daemon *daemon, GattChar *chr)
+{
+	g_autoptr(GBytes) value = NULL;
+	g_autofree char *reason = NULL;
+	const uint8_t *data;
+	gsize len;
+	int r;
+
+	r = persist_store_load_for(daemon->persist, chr->cfg, &value, &reason);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		log_warning("%s: stored value ignored: %s; serving Value=", chr->cfg->id, reason);
+		return;
+	}
+	data = g_bytes_get_data(value, &len);
+	r = gatt_char_restore_value(chr, data, len);
+	if (r < 0) {
+		log_warning("%s: stored value of %zu bytes ignored: %s; serving Value=", chr->cfg->id, (size_t)len,
+		            g_strerror(-r));
+		return;
+	}
+	log_info("%s: restored its last value (%zu bytes)", chr->cfg->id, (size_t)len);
+}
+
+/*
+ * Put the stored values of Persist=true characteristics in place of their Value=: at
+ * start (previous NULL) all of them, after a reload those whose definition changed
+ * (gatt_app_adopt() kept the current value of the others), so that a reload and a
+ * restart serve the same value.
+ */
+static void restore_persisted_values(Daemon *daemon, const GattdConfig *previous)
 {
 	GPtrArray *services = gatt_app_get_services(daemon->app);
 
@@ -140,30 +171,11 @@ static void restore_persisted_values(Daemon *daemon)
 
 		for (unsigned j = 0; j < service->chars->len; j++) {
 			GattChar *chr = service->chars->pdata[j];
-			g_autoptr(GBytes) value = NULL;
-			g_autofree char *error = NULL;
-			const uint8_t *data;
-			gsize len;
-			int r;
+			const CfgCharacteristic *was = previous ? config_find_characteristic(previous, chr->cfg->id) : NULL;
 
-			if (!chr->cfg->persist)
+			if (!chr->cfg->persist || (was && config_characteristic_equal(chr->cfg, was)))
 				continue;
-			r = persist_store_load(daemon->persist, chr->cfg->id, chr->cfg->uuid,
-			                       value_type_name(chr->cfg->type), &value, &error);
-			if (r == -ENOENT)
-				continue;
-			if (r < 0) {
-				log_warning("%s: stored value ignored: %s", chr->cfg->id, error);
-				continue;
-			}
-			data = g_bytes_get_data(value, &len);
-			if (gatt_char_restore_value(chr, data, len) < 0) {
-				log_warning("%s: stored value of %zu bytes no longer fits (MaxLength %u%s), ignored",
-				            chr->cfg->id, (size_t)len, chr->cfg->max_length,
-				            chr->cfg->has_type ? " or its Type's size" : "");
-				continue;
-			}
-			log_info("%s: restored its last value (%zu bytes)", chr->cfg->id, (size_t)len);
+			restore_persisted_value(daemon, chr);
 		}
 	}
 }
@@ -318,11 +330,12 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
+	open_persist_store(daemon, config);
+	restore_persisted_values(daemon, old_config);
 	gatt_app_set_listener(old_app, NULL, NULL);
 	gatt_app_free(old_app);
 	gatt_app_export(daemon->app, daemon->exporter);
 	gatt_app_set_listener(daemon->app, &app_listener, daemon);
-	open_persist_store(daemon);
 
 	advertisement_free(daemon->adv);
 	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
@@ -399,8 +412,8 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->sm = service_manager_new();
 	daemon->exporter = dbus_exporter_new(EXPORT_ROOT);
 	daemon->app = gatt_app_new(config);
-	open_persist_store(daemon);
-	restore_persisted_values(daemon);
+	open_persist_store(daemon, config);
+	restore_persisted_values(daemon, NULL);
 	gatt_app_export(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, &bluez_listener, daemon);

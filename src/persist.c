@@ -363,3 +363,37 @@ int persist_store_load(PersistStore *store, const char *id, const char *uuid, co
 		r = parse_value(file, where, ret_value, ret_error);
 	return r;
 }
+
+/* ---- the rule for serving a stored value ---- */
+
+static int check_fits(const CfgCharacteristic *c, size_t len, const char *where, char **ret_reason)
+{
+	size_t fixed = c->has_type ? value_type_size(c->type) : 0;
+
+	if (len > c->max_length)
+		return fail(ret_reason, "%s: %zu bytes, more than MaxLength=%u", where, len, c->max_length);
+	if (fixed && len != fixed)
+		return fail(ret_reason, "%s: %zu bytes, where Type=%s takes %zu", where, len, value_type_name(c->type),
+		            fixed);
+	return 0;
+}
+
+int persist_store_load_for(PersistStore *store, const CfgCharacteristic *c, GBytes **ret_value, char **ret_reason)
+{
+	g_autoptr(GBytes) value = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *where = NULL;
+	int r;
+
+	r = persist_store_load(store, c->id, c->uuid, value_type_name(c->type), &value, ret_reason);
+	if (r < 0)
+		return r;
+	/* persist_store_load() accepted the id, so it has a file name. */
+	name = file_name_for_id(c->id);
+	where = g_strdup_printf("%s/%s", store->path, name);
+	r = check_fits(c, g_bytes_get_size(value), where, ret_reason);
+	if (r < 0)
+		return r;
+	*ret_value = g_steal_pointer(&value);
+	return 0;
+}

@@ -7,14 +7,16 @@
  * DIR/values/SERVICE.CHAR and records the characteristic's id, UUID and Type
  * name next to the value, so a value saved for another characteristic, or
  * before the configuration changed the characteristic's UUID or Type, is
- * refused at load instead of being served. Whether the value still fits the
- * characteristic (MaxLength, the Type's size) is the caller's check.
+ * refused at load instead of being served. persist_store_load_for() adds the
+ * rest of the rule gattd serves stored values by.
  */
 #pragma once
 
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "config.h"
 
 /* Longest file persist_store_load() reads; a 512-byte value takes about 1.2 KiB. */
 #define PERSIST_MAX_FILE_SIZE 4096
@@ -49,3 +51,14 @@ int persist_store_save(PersistStore *store, const char *id, const char *uuid, co
  */
 int persist_store_load(PersistStore *store, const char *id, const char *uuid, const char *type_name,
                        GBytes **ret_value, char **ret_error);
+
+/*
+ * The one rule for whether a Persist=true characteristic serves its stored value,
+ * at start and after a reload that changed its definition alike: the value stored
+ * for c's id is served if it was recorded for c's UUID and Type and still fits c
+ * (at most MaxLength bytes, exactly the Type's size for fixed-size types). Every
+ * other change (Value=, Description=, Flags=, descriptors, a larger MaxLength)
+ * keeps it. 0 and *ret_value; -ENOENT if none is stored; -EINVAL and *ret_reason
+ * (naming the file and what does not fit) otherwise, and then Value= is served.
+ */
+int persist_store_load_for(PersistStore *store, const CfgCharacteristic *c, GBytes **ret_value, char **ret_reason);

@@ -3,9 +3,11 @@ written by a central) survives a restart, also a kill -9 in the middle of a burs
 of changes (never torn: one of the values written). A stored value that is
 damaged or no longer fits the characteristic (another UUID, Type, or too long),
 or a state directory that cannot be used, costs a warning and the stored value:
-Value= is served, and gattd runs."""
+Value= is served, and gattd runs. A reload that changes a characteristic serves
+what a restart would."""
 
 import os
+import re
 import struct
 import unittest
 
@@ -151,6 +153,71 @@ class RestoreTest(PersistTestCase):
         self.assertEqual(os.listdir(self.values_dir) if os.path.isdir(self.values_dir) else [], [])
         client = self.restart()
         self.assertEqual(client.ok('get', char='battery/level')['typed'], 100)
+
+
+class ReloadTest(PersistTestCase):
+    """A reload serves the value a restart would: the stored value as long as it
+    still fits the changed characteristic (same id, UUID and Type, within
+    MaxLength), else Value= with a warning naming it, on both paths."""
+
+    def reload(self, client, reregistered):
+        app = self.fake.active_app('hci0')
+        self.assertIs(client.ok('reload')['reregistered'], reregistered)
+        if reregistered:
+            self.wait_until(lambda: self.fake.active_app('hci0') not in (None, app),
+                            'the changed tree to be registered again')
+        self.sync_with_gattd()
+
+    def served(self, client, char_id, path):
+        """The value local clients and the central see, which must agree."""
+        value = bytes.fromhex(client.ok('get', char=char_id)['value'])
+        self.assertEqual(self.fake.read_value(path), value)
+        return value
+
+    def assert_reload_and_restart_serve(self, client, char_id, path, expected, reregistered):
+        self.reload(client, reregistered)
+        after_reload = self.served(client, char_id, path)
+        client = self.restart()
+        after_restart = self.served(client, char_id, path)
+        self.assertEqual(after_reload, after_restart, 'reload and restart serve the same value')
+        self.assertEqual(after_restart, expected)
+
+    def test_description_added_by_a_reload_keeps_the_stored_value_as_a_restart_does(self):
+        client = self.start()
+        client.ok('set', char='settings/label', value=b'kept'.hex())
+        self.edit_settings('Value=utf8:gattd\n', 'Value=utf8:gattd\nDescription=Label\n')
+        self.assert_reload_and_restart_serve(client, 'settings/label', LABEL, b'kept', reregistered=True)
+        self.assertEqual(self.fake.read_value(LABEL + '/description'), b'Label')
+        self.assertNotRegex(self.gattd_log(), 'ignored')
+
+    def test_changed_value_keeps_the_stored_value_at_a_reload_as_at_a_restart(self):
+        client = self.start()
+        self.fake.write_value(THRESHOLD, struct.pack('<H', 500))
+        self.edit_settings('Value=u16:300', 'Value=u16:600')
+        self.assert_reload_and_restart_serve(client, 'settings/threshold', THRESHOLD, struct.pack('<H', 500),
+                                             reregistered=False)
+
+    def test_stored_value_longer_than_a_reloaded_max_length_gives_value_with_a_warning_as_a_restart_does(self):
+        client = self.start()
+        client.ok('set', char='settings/label', value=b'twelve bytes'.hex())
+        self.edit_settings('MaxLength=20', 'MaxLength=5')
+        self.reload(client, reregistered=False)
+        self.assert_warned_and_ignored('settings/label')
+        self.assertEqual(self.served(client, 'settings/label', LABEL), b'gattd')
+        warnings = len(re.findall(r'warning: [^\n]*settings/label[^\n]*ignored', self.gattd_log()))
+        client = self.restart()
+        self.assertEqual(self.served(client, 'settings/label', LABEL), b'gattd')
+        self.assertEqual(len(re.findall(r'warning: [^\n]*settings/label[^\n]*ignored', self.gattd_log())),
+                         warnings + 1, 'the restart warns as the reload did')
+
+    def test_persist_turned_on_by_a_reload_stores_the_next_change_for_the_restart(self):
+        self.edit_settings('Persist=true\n', '')
+        client = self.start()
+        self.edit_settings('MaxLength=20\n', 'MaxLength=20\nPersist=true\n')
+        self.reload(client, reregistered=False)
+        client.ok('set', char='settings/label', value=b'stored'.hex())
+        client = self.restart()
+        self.assertEqual(self.served(client, 'settings/label', LABEL), b'stored')
 
 
 class CrashTest(PersistTestCase):

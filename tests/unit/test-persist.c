@@ -519,6 +519,111 @@ static void test_unwritable_directory_is_reported(void **state)
 	assert_non_null(strstr(error, f->values));
 }
 
+/* ---- the rule for serving a stored value (persist_store_load_for) ---- */
+
+/* The characteristic ID as a reload or restart may find it defined; only what the rule reads is set. */
+static CfgCharacteristic definition(const char *uuid, bool has_type, ValueType type, unsigned max_length)
+{
+	CfgCharacteristic c = { .id = (char *)ID, .has_type = has_type, .type = type, .max_length = max_length,
+		                .persist = true };
+
+	g_strlcpy(c.uuid, uuid, sizeof(c.uuid));
+	return c;
+}
+
+static void assert_served(Fixture *f, const CfgCharacteristic *c, const void *data, size_t len)
+{
+	g_autoptr(GBytes) value = NULL;
+	g_autofree char *reason = NULL;
+	gsize got_len;
+	const void *got;
+
+	assert_int_equal(persist_store_load_for(f->store, c, &value, &reason), 0);
+	assert_null(reason);
+	got = g_bytes_get_data(value, &got_len);
+	assert_int_equal(got_len, len);
+	assert_memory_equal(got, data, len);
+}
+
+static void assert_not_served(Fixture *f, const CfgCharacteristic *c, const char *part)
+{
+	GBytes *value = NULL;
+	g_autofree char *reason = NULL;
+
+	assert_int_equal(persist_store_load_for(f->store, c, &value, &reason), -EINVAL);
+	assert_null(value);
+	if (!reason || !strstr(reason, FILE_NAME) || !strstr(reason, part))
+		fail_msg("reason '%s' should name " FILE_NAME " and contain '%s'", reason, part);
+}
+
+static void test_stored_value_is_served_while_it_fits_whatever_else_changed(void **state)
+{
+	Fixture *f = *state;
+	const uint8_t text[] = "twelve bytes";
+	CfgCharacteristic c = definition(UUID, false, VALUE_TYPE_HEX, 20);
+
+	save_ok(f, "hex", text, 12);
+	/* Value=, Description=, Flags= and descriptors are not part of the rule. */
+	c.value = g_bytes_new_static("other", 5);
+	c.description = (char *)"Label";
+	assert_served(f, &c, text, 12);
+	g_bytes_unref(c.value);
+	c.max_length = 12;
+	assert_served(f, &c, text, 12);
+	c.max_length = 512;
+	assert_served(f, &c, text, 12);
+}
+
+static void test_stored_value_longer_than_max_length_is_not_served(void **state)
+{
+	Fixture *f = *state;
+	const uint8_t text[] = "twelve bytes";
+	CfgCharacteristic c = definition(UUID, false, VALUE_TYPE_HEX, 11);
+
+	save_ok(f, "hex", text, 12);
+	assert_not_served(f, &c, "12 bytes, more than MaxLength=11");
+}
+
+static void test_stored_value_of_another_uuid_or_type_is_not_served(void **state)
+{
+	Fixture *f = *state;
+	const uint8_t value[] = { 0x2c, 0x01 };
+	CfgCharacteristic c = definition(UUID, true, VALUE_TYPE_U16, 2);
+	CfgCharacteristic other_uuid = definition(OTHER_UUID, true, VALUE_TYPE_U16, 2);
+	CfgCharacteristic other_type = definition(UUID, true, VALUE_TYPE_I16, 2);
+	CfgCharacteristic untyped = definition(UUID, false, VALUE_TYPE_HEX, 2);
+
+	save_ok(f, "u16", value, sizeof(value));
+	assert_served(f, &c, value, sizeof(value));
+	assert_not_served(f, &other_uuid, OTHER_UUID);
+	assert_not_served(f, &other_type, "i16");
+	assert_not_served(f, &untyped, "hex");
+}
+
+static void test_stored_value_not_of_the_type_size_is_not_served(void **state)
+{
+	Fixture *f = *state;
+	const uint8_t value[] = { 1, 2, 3 };
+	CfgCharacteristic c = definition(UUID, true, VALUE_TYPE_U16, 2);
+
+	/* Only a file not written by gattd's own checks holds this. */
+	save_ok(f, "u16", value, sizeof(value));
+	c.max_length = 512;
+	assert_not_served(f, &c, "3 bytes, where Type=u16 takes 2");
+}
+
+static void test_nothing_stored_is_enoent_for_the_rule_too(void **state)
+{
+	Fixture *f = *state;
+	CfgCharacteristic c = definition(UUID, true, VALUE_TYPE_U8, 1);
+	GBytes *value = NULL;
+	char *reason = NULL;
+
+	assert_int_equal(persist_store_load_for(f->store, &c, &value, &reason), -ENOENT);
+	assert_null(value);
+	assert_null(reason);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -549,6 +654,11 @@ int main(void)
 		T(test_store_opens_in_a_new_directory_with_mode_0700),
 		T(test_directory_through_a_file_is_reported),
 		T(test_unwritable_directory_is_reported),
+		T(test_stored_value_is_served_while_it_fits_whatever_else_changed),
+		T(test_stored_value_longer_than_max_length_is_not_served),
+		T(test_stored_value_of_another_uuid_or_type_is_not_served),
+		T(test_stored_value_not_of_the_type_size_is_not_served),
+		T(test_nothing_stored_is_enoent_for_the_rule_too),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
