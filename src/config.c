@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "flags.h"
 
 /* A config file is a few kilobytes; anything this large is a mistake. */
@@ -182,7 +183,13 @@ typedef struct {
 	GKeyFile *keyfile;
 } Section;
 
-/* "FILE: [GROUP] KEY: problem"; group and key are left out when NULL. */
+/*
+ * "FILE: [GROUP] KEY: problem"; group and key are left out when NULL. FILE is
+ * escaped already (load_services_dir()) and GKeyFile refuses control characters in
+ * group names; a key name may hold any, and so may the values and GKeyFile's own
+ * messages (which quote lines) a problem quotes as written: those are escaped here,
+ * so that no message carries a control character to a log or a terminal.
+ */
 static void report(const Section *s, const char *key, const char *format, ...) G_GNUC_PRINTF(3, 4);
 
 static void report(const Section *s, const char *key, const char *format, ...)
@@ -194,11 +201,19 @@ static void report(const Section *s, const char *key, const char *format, ...)
 	va_start(ap, format);
 	problem = g_strdup_vprintf(format, ap);
 	va_end(ap);
+	if (escape_text_has_control(problem)) {
+		g_autofree char *raw = g_steal_pointer(&problem);
+
+		problem = escape_text(raw);
+	}
 
 	if (s->group)
 		g_string_append_printf(msg, ": [%s]", s->group);
-	if (key)
-		g_string_append_printf(msg, " %s", key);
+	if (key) {
+		g_autofree char *shown_key = escape_text(key);
+
+		g_string_append_printf(msg, " %s", shown_key);
+	}
 	g_string_append_printf(msg, ": %s", problem);
 	g_ptr_array_add(s->errors, g_string_free(msg, FALSE));
 }
@@ -1235,7 +1250,8 @@ static bool load_services_dir(Loader *l, const char *dir)
 	for (guint i = 0; i < names->len; i++) {
 		const char *file_name = g_ptr_array_index(names, i);
 		g_autofree char *path = g_build_filename(dir_path, file_name, NULL);
-		g_autofree char *display_name = g_filename_display_name(file_name);
+		/* Names are shown escaped wherever they appear: origins, duplicates, every problem. */
+		g_autofree char *display_name = escape_text(file_name);
 		g_autofree char *file = g_strconcat(SERVICES_DIR "/", display_name, NULL);
 		g_autoptr(GKeyFile) keyfile = load_key_file(l->errors, path, file, false);
 		g_auto(GStrv) groups = NULL;
@@ -1488,6 +1504,8 @@ static char *summary_value(ValueType type, GBytes *value)
 
 static void summary_adapter(GString *out, const GattdConfig *config)
 {
+	g_autofree char *socket_path = escape_text(config->socket_path);
+
 	switch (config->adapter_match) {
 	case ADAPTER_MATCH_AUTO:
 		g_string_append(out, "Adapter: auto (the first adapter that offers GATT)\n");
@@ -1501,7 +1519,7 @@ static void summary_adapter(GString *out, const GattdConfig *config)
 	}
 	g_string_append_printf(out, "BlueZ retries: after %u ms, backing off to %u ms\n", config->retry_min_ms,
 	                       config->retry_max_ms);
-	g_string_append_printf(out, "Client socket: %s (mode %04o%s%s), at most %u clients\n", config->socket_path,
+	g_string_append_printf(out, "Client socket: %s (mode %04o%s%s), at most %u clients\n", socket_path,
 	                       config->socket_mode, config->socket_group ? ", group " : "",
 	                       config->socket_group ? config->socket_group : "", config->max_clients);
 }
@@ -1596,10 +1614,11 @@ static void summary_characteristic(GString *out, const CfgCharacteristic *c)
 
 char *config_summary(const GattdConfig *config)
 {
+	g_autofree char *dir = escape_text(config->config_dir);
 	GString *out = g_string_new(NULL);
 	unsigned n_services, n_characteristics, n_descriptors;
 
-	g_string_append_printf(out, "Configuration: %s\n", config->config_dir);
+	g_string_append_printf(out, "Configuration: %s\n", dir);
 	summary_adapter(out, config);
 	summary_advertising(out, config);
 

@@ -118,7 +118,8 @@ typedef struct {
  * (lexical order; other names ignored). On any problem returns NULL and appends one
  * message per problem to errors (a GPtrArray of char*, g_free), each naming
  * file, group and key: "services.d/battery.conf: [Characteristic battery/level] Flags: unknown flag 'reed'".
- * File names in messages are relative to dir.
+ * File names in messages are relative to dir; every message is one line, file
+ * names and quoted text with control characters escaped (escape.h).
  */
 GattdConfig *config_load(const char *dir, GPtrArray *errors);
 void config_free(GattdConfig *config);

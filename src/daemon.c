@@ -13,6 +13,7 @@
 #include "advertisement.h"
 #include "bluez.h"
 #include "dbus-export.h"
+#include "escape.h"
 #include "gatt-app.h"
 #include "gattd-build-config.h"
 #include "log.h"
@@ -309,15 +310,16 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 	service_manager_reloading(daemon->sm);
 	config = config_load(old_config->config_dir, errors);
 	if (!config) {
+		g_autofree char *shown_dir = escape_text(old_config->config_dir);
 		g_autoptr(GString) text = g_string_new(NULL);
 
+		/* Problems name files relative to the directory, as at start. */
 		for (unsigned i = 0; i < errors->len; i++) {
-			log_error("reload: %s/%s", old_config->config_dir, (const char *)errors->pdata[i]);
-			g_string_append_printf(text, "%s%s/%s", i ? "; " : "", old_config->config_dir,
-			                       (const char *)errors->pdata[i]);
+			log_error("reload: %s", (const char *)errors->pdata[i]);
+			g_string_append_printf(text, "%s%s", i ? "; " : "", (const char *)errors->pdata[i]);
 		}
 		log_error("reload refused: the configuration in %s is invalid (%u problem%s); still serving generation %u",
-		          old_config->config_dir, errors->len, errors->len == 1 ? "" : "s", daemon->generation);
+		          shown_dir, errors->len, errors->len == 1 ? "" : "s", daemon->generation);
 		release_freed_heap();
 		report_reloaded(daemon);
 		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);
@@ -452,6 +454,7 @@ void daemon_free(Daemon *daemon)
 int daemon_run(Daemon *daemon)
 {
 	g_autofree char *error = NULL;
+	g_autofree char *shown_dir = escape_text(daemon->config->config_dir);
 	unsigned services, chars, descs;
 
 	if (server_start(daemon->server, &error) < 0) {
@@ -464,7 +467,7 @@ int daemon_run(Daemon *daemon)
 
 	config_count(daemon->config, &services, &chars, &descs);
 	log_info("gattd " GATTD_VERSION " serving %u services, %u characteristics, %u descriptors from %s", services,
-	         chars, descs, daemon->config->config_dir);
+	         chars, descs, shown_dir);
 	service_manager_start_watchdog(daemon->sm);
 	bluez_start(daemon->bluez);
 	g_main_loop_run(daemon->loop);

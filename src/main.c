@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "gattd-build-config.h"
 #include "log.h"
 
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 {
 	g_autofree char *config_dir = NULL;
 	g_autofree char *socket_path = NULL;
+	g_autofree char *shown_dir = NULL;
 	gboolean check_config = FALSE, verbose = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config-dir", 'c', 0, G_OPTION_ARG_FILENAME, &config_dir,
@@ -52,11 +54,13 @@ int main(int argc, char **argv)
 	if (!config_dir)
 		config_dir = g_strdup(GATTD_SYSCONFDIR);
 
+	shown_dir = escape_text(config_dir);
 	config = config_load(config_dir, errors);
 	if (!config) {
+		/* Problems name files relative to the directory, which the last line names. */
 		for (unsigned i = 0; i < errors->len; i++)
-			fprintf(stderr, "gattd: %s/%s\n", config_dir, (const char *)errors->pdata[i]);
-		fprintf(stderr, "gattd: configuration in %s is invalid (%u problem%s)\n", config_dir, errors->len,
+			fprintf(stderr, "gattd: %s\n", (const char *)errors->pdata[i]);
+		fprintf(stderr, "gattd: configuration in %s is invalid (%u problem%s)\n", shown_dir, errors->len,
 		        errors->len == 1 ? "" : "s");
 		return DAEMON_EXIT_BAD_CONFIG;
 	}
@@ -64,7 +68,7 @@ int main(int argc, char **argv)
 		g_autofree char *summary = config_summary(config);
 
 		fputs(summary, stdout);
-		printf("configuration in %s is valid\n", config_dir);
+		printf("configuration in %s is valid\n", shown_dir);
 		return 0;
 	}
 

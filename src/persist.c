@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "persist.h"
 #include "value.h"
 
@@ -33,7 +34,7 @@
 #define ID_PART_MAX 64
 
 struct PersistStore {
-	char *path; /* DIR/values */
+	char *path; /* DIR/values, escaped for messages (escape.h): only dir_fd is used to reach files */
 	int dir_fd;
 };
 
@@ -86,27 +87,29 @@ static bool is_field_word(const char *text)
 PersistStore *persist_store_open(const char *dir, char **ret_error)
 {
 	g_autofree char *path = g_build_filename(dir, VALUES_SUBDIR, NULL);
+	/* $STATE_DIRECTORY may hold anything: messages show it escaped. */
+	g_autofree char *shown = escape_text(path);
 	PersistStore *store;
 	int fd;
 
 	if (g_mkdir_with_parents(path, 0700) < 0) {
-		*ret_error = g_strdup_printf("cannot create %s: %s", path, g_strerror(errno));
+		*ret_error = g_strdup_printf("cannot create %s: %s", shown, g_strerror(errno));
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		*ret_error = g_strdup_printf("cannot open %s: %s", path, g_strerror(errno));
+		*ret_error = g_strdup_printf("cannot open %s: %s", shown, g_strerror(errno));
 		return NULL;
 	}
 	/* Find out now, not at the first change of a value. */
 	if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
-		*ret_error = g_strdup_printf("cannot write to %s: %s", path, g_strerror(errno));
+		*ret_error = g_strdup_printf("cannot write to %s: %s", shown, g_strerror(errno));
 		close(fd);
 		return NULL;
 	}
 
 	store = g_new0(PersistStore, 1);
-	store->path = g_steal_pointer(&path);
+	store->path = g_steal_pointer(&shown);
 	store->dir_fd = fd;
 	return store;
 }

@@ -28,7 +28,7 @@ PersistStore *persist_store_open(const char *dir, char **ret_error);
 void persist_store_free(PersistStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PersistStore, persist_store_free)
 
-/* The directory holding the value files (DIR/values), for messages. */
+/* The directory holding the value files (DIR/values), for messages: escaped (escape.h). */
 const char *persist_store_get_path(const PersistStore *store);
 
 /*

@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "escape.h"
+
 typedef struct {
 	const char *name;
 	size_t size; /* 0 = variable */
@@ -86,30 +88,7 @@ char *value_type_names_joined(const char *separator)
  */
 char *value_text_for_message(const char *text, size_t max_chars)
 {
-	bool utf8 = g_utf8_validate(text, -1, NULL);
-	GString *s = g_string_new(NULL);
-	size_t chars = 0;
-
-	for (const char *p = text; *p; chars++) {
-		guchar c = (guchar) *p;
-
-		if (chars == max_chars) {
-			g_string_append(s, "...");
-			break;
-		}
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-			g_string_append_printf(s, "\\x%02x", c);
-			p++;
-		} else if (c >= 0x80) {
-			const char *next = g_utf8_next_char(p);
-			g_string_append_len(s, p, next - p);
-			p = next;
-		} else {
-			g_string_append_c(s, (char) c);
-			p++;
-		}
-	}
-	return g_string_free(s, FALSE);
+	return escape_text_cut(text, max_chars);
 }
 
 static GBytes *fail(char **ret_error, const char *format, ...) G_GNUC_PRINTF(2, 3);

@@ -53,8 +53,8 @@ char *value_format(ValueType type, const guint8 *data, size_t len);
 char *value_format_literal(ValueType type, const guint8 *data, size_t len);
 
 /*
- * text as it may appear in a message or summary: control characters (and, if
- * text is not UTF-8, every byte >= 0x80) written as \xNN, cut after max_chars
+ * text as it may appear in a message or summary: escape_text_cut() (escape.h),
+ * control characters and bytes that are not UTF-8 escaped, cut after max_chars
  * characters with "...". Never NULL.
  */
 char *value_text_for_message(const char *text, size_t max_chars);

@@ -1,6 +1,7 @@
 """gattd --check-config: validates a config dir without touching the bus."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -59,6 +60,20 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn('[Characteristic battery/level] Flags', result.stderr)
         self.assertIn('[Characteristic battery/command] Flags', result.stderr)
+
+    def test_check_config_shows_a_file_named_with_newline_and_esc_escaped_and_relative_to_the_config_dir(self):
+        broken = BATTERY_CONF.replace('Flags=read;notify', 'Flags=reed;notify')
+        result = self.check_config({'bat\ntery\x1b[31m.conf': broken,
+                                    'settings.conf': DEFAULT_SERVICES['settings.conf']})
+        self.assertEqual(result.returncode, 1, result.stderr)
+        lines = result.stderr.splitlines()
+        self.assertNotIn('\x1b', result.stderr, 'no terminal escape reaches the output')
+        self.assertTrue(all(line.startswith('gattd: ') for line in lines), 'one line per message:\n' + result.stderr)
+        self.assertRegex(lines[0], r'^gattd: services\.d/bat\\ntery\\x1b\[31m\.conf: '
+                                   r'\[Characteristic battery/level\] Flags: unknown flag \'reed\'')
+        self.assertNotIn(self.tmpdir, lines[0], 'the file is named relative to the config dir')
+        self.assertRegex(lines[-1], r'^gattd: configuration in %s/\S+ is invalid \(1 problem\)$'
+                         % re.escape(self.tmpdir))
 
 
 if __name__ == '__main__':

@@ -237,6 +237,21 @@ class InvalidReloadTest(ReloadTestCase):
         self.assertIn('reed', error['message'])
         self.assert_old_configuration_running()
 
+    def test_refused_reload_names_files_relative_and_escaped_to_the_client_and_in_the_log(self):
+        self.write_config_file('services.d/bro\x1b[31mken\n.conf',
+                               BROKEN_CONF.replace('settings/broken', 'settings/other'))
+        message = self.client.error_reply('invalid-config', 'reload')['message']
+        self.assertIn('services.d/broken.conf: [Characteristic settings/broken] Flags', message)
+        self.assertIn('services.d/bro\\x1b[31mken\\n.conf: [Characteristic settings/other] Flags', message)
+        self.assertNotIn(self.config, message, 'files are named relative to the config dir')
+        self.assertNotRegex(message, '[\x00-\x1f]')
+        self.wait_until(lambda: 'reload refused' in self.gattd_log(), 'gattd to log the refused reload')
+        log = self.gattd_log()
+        self.assertIn('reload: services.d/bro\\x1b[31mken\\n.conf: [Characteristic settings/other] Flags', log)
+        self.assertNotIn('\x1b', log)
+        self.assertNotIn('reload: ' + self.config, log)
+        self.assert_old_configuration_running()
+
     def test_every_problem_of_an_invalid_configuration_is_listed(self):
         self.edit_config_file('services.d/settings.conf', 'Type=u16', 'Type=u17')
         error = self.client.error_reply('invalid-config', 'reload')

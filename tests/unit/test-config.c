@@ -755,16 +755,55 @@ static void test_unreadable_files_are_refused(void **state)
 	}
 }
 
-static void test_non_utf8_file_name_is_shown_readably(void **state)
+/* No message holds a control character or invalid UTF-8, nor the config dir's own path. */
+static void assert_messages_clean(Fixture *f)
+{
+	for (guint i = 0; i < f->errors->len; i++) {
+		const char *e = g_ptr_array_index(f->errors, i);
+
+		assert_true(g_utf8_validate(e, -1, NULL));
+		for (const char *p = e; *p; p++)
+			if ((guchar)*p < 0x20 || *p == 0x7f)
+				fail_msg("control character 0x%02x in '%s'", (guchar)*p, e);
+		if (strstr(e, f->dir))
+			fail_msg("'%s' names the config dir, not a path relative to it", e);
+	}
+}
+
+static void test_non_utf8_file_name_is_shown_with_the_bytes_escaped(void **state)
 {
 	Fixture *f = *state;
-	const char *e;
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_file(f, "services.d/b\xff.conf", "[Service t]\nUUID=bad\n");
-	assert_only_problem(f, "services.d/b\xef\xbf\xbd.conf: [Service t] UUID: ", "'bad' is not a UUID");
-	e = g_ptr_array_index(f->errors, 0);
-	assert_true(g_utf8_validate(e, -1, NULL));
+	assert_only_problem(f, "services.d/b\\xff.conf: [Service t] UUID: ", "'bad' is not a UUID");
+	assert_messages_clean(f);
+}
+
+static void test_file_name_with_newline_and_esc_is_shown_escaped_in_every_message(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a\n\x1b[31m.conf", "[Service s]\nUUID=bad\n");
+	write_file(f, "services.d/b.conf", SERVICE_S);
+	assert_problem(f, "services.d/a\\n\\x1b[31m.conf: [Service s] UUID: ", "'bad' is not a UUID");
+	assert_problem(f, "services.d/b.conf: [Service s]: ",
+	               "duplicate id 's', already defined in services.d/a\\n\\x1b[31m.conf");
+	assert_messages_clean(f);
+}
+
+static void test_control_characters_in_keys_values_and_quoted_lines_are_escaped(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", "[Service s]\nUUID=\x1b[2J\nKe\x1by\x07=1\n");
+	write_file(f, "services.d/b.conf", "[Service t]\nUUID=180F\nline \x1b[31m\n");
+	write_file(f, "services.d/c.conf", "[Service u]\nUUID=180F\n[Service v\x1b]\n");
+	assert_problem(f, "services.d/a.conf: [Service s] UUID: ", "'\\x1b[2J' is not a UUID");
+	assert_problem(f, "services.d/a.conf: [Service s] Ke\\x1by\\x07: ", "unknown key");
+	assert_problem(f, "services.d/b.conf: ", "line \\x1b[31m");
+	assert_problem(f, "services.d/c.conf: ", "Service v\\x1b");
+	assert_messages_clean(f);
 }
 
 static void test_non_utf8_content_is_refused(void **state)
@@ -1545,7 +1584,9 @@ int main(void)
 		T(test_no_services_is_refused),
 		T(test_huge_file_is_refused),
 		T(test_unreadable_files_are_refused),
-		T(test_non_utf8_file_name_is_shown_readably),
+		T(test_non_utf8_file_name_is_shown_with_the_bytes_escaped),
+		T(test_file_name_with_newline_and_esc_is_shown_escaped_in_every_message),
+		T(test_control_characters_in_keys_values_and_quoted_lines_are_escaped),
 		T(test_non_utf8_content_is_refused),
 		T(test_unknown_group_is_refused),
 		T(test_daemon_groups_are_refused_in_services_d),

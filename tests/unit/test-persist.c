@@ -519,6 +519,32 @@ static void test_unwritable_directory_is_reported(void **state)
 	assert_non_null(strstr(error, f->values));
 }
 
+static void test_state_directory_with_control_characters_is_shown_escaped(void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *dir = g_build_filename(f->dir, "st\nate\x1b[31m", NULL);
+	g_autofree char *file = g_build_filename(f->dir, "fi\nle\x1b[31m", NULL);
+	g_autofree char *blocked = g_build_filename(file, "state", NULL);
+	g_autofree char *expected = g_strdup_printf("%s/st\\nate\\x1b[31m/values", f->dir);
+	g_autofree char *error = NULL;
+	g_autofree char *reason = NULL;
+	g_autoptr(PersistStore) store = persist_store_open(dir, &error);
+	const uint8_t one = 1;
+	GBytes *value = NULL;
+
+	assert_non_null(store);
+	assert_string_equal(persist_store_get_path(store), expected);
+	assert_int_equal(persist_store_save(store, ID, UUID, "u8", &one, 1), 0);
+	assert_int_equal(persist_store_load(store, ID, OTHER_UUID, "u8", &value, &reason), -EINVAL);
+	assert_true(g_str_has_prefix(reason, expected));
+
+	assert_true(g_file_set_contents(file, "", 0, NULL));
+	assert_null(persist_store_open(blocked, &error));
+	assert_non_null(strstr(error, "fi\\nle\\x1b[31m/state"));
+	assert_null(strchr(error, '\n'));
+	assert_null(strchr(error, '\x1b'));
+}
+
 /* ---- the rule for serving a stored value (persist_store_load_for) ---- */
 
 /* The characteristic ID as a reload or restart may find it defined; only what the rule reads is set. */
@@ -654,6 +680,7 @@ int main(void)
 		T(test_store_opens_in_a_new_directory_with_mode_0700),
 		T(test_directory_through_a_file_is_reported),
 		T(test_unwritable_directory_is_reported),
+		T(test_state_directory_with_control_characters_is_shown_escaped),
 		T(test_stored_value_is_served_while_it_fits_whatever_else_changed),
 		T(test_stored_value_longer_than_max_length_is_not_served),
 		T(test_stored_value_of_another_uuid_or_type_is_not_served),

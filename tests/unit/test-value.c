@@ -423,7 +423,7 @@ static void test_from_hex_matches_hex_literal(void **state)
 
 static void test_messages_escape_control_characters(void **state)
 {
-	assert_literal_error("u8:1\n2", "u8 value '1\\x0a2' is not a decimal or 0x-hex integer");
+	assert_literal_error("u8:1\n2", "u8 value '1\\n2' is not a decimal or 0x-hex integer");
 	assert_literal_error("u8:\xff", "u8 value '\\xff' is not a decimal or 0x-hex integer");
 	assert_literal_error("u8:\xc3\xa9", "u8 value '\xc3\xa9' is not a decimal or 0x-hex integer");
 }
