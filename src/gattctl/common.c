@@ -4,6 +4,8 @@
  */
 #include "gattctl.h"
 
+#include "escape.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,7 +122,7 @@ int gattctl_connect(Gattctl *ctl)
 
 int gattctl_exit_for_errno(int r, const char *what)
 {
-	g_autofree char *shown_what = gattctl_escape(what, strlen(what));
+	g_autofree char *shown_what = escape_text(what);
 
 	if (r == -ETIMEDOUT) {
 		fprintf(stderr, "gattctl: %s: gattd did not answer in time\n", shown_what);
@@ -140,9 +142,9 @@ static int exit_for_error_reply(GattdClient *client, const char *what)
 	int r = gattd_client_errno_from_code(code);
 
 	/* gattd's words may quote what a central or a client sent: escaped, like everything shown. */
-	g_autofree char *shown_message = message ? gattctl_escape(message, strlen(message)) : g_strdup("failed");
-	g_autofree char *shown_code = code ? gattctl_escape(code, strlen(code)) : g_strdup("no error code");
-	g_autofree char *shown_what = gattctl_escape(what, strlen(what));
+	g_autofree char *shown_message = message ? escape_text(message) : g_strdup("failed");
+	g_autofree char *shown_code = code ? escape_text(code) : g_strdup("no error code");
+	g_autofree char *shown_what = escape_text(what);
 
 	fprintf(stderr, "gattctl: %s: %s (%s)\n", shown_what, shown_message, shown_code);
 	switch (r) {

@@ -10,87 +10,22 @@
 
 #include <string.h>
 
+#include "escape.h"
 #include "value.h"
-
-/* The length of the printable character at p (before end), or 0 for a control, unprintable or invalid one. */
-static size_t printable_char(const char *p, const char *end)
-{
-	guchar c = (guchar)*p;
-	gunichar u;
-
-	if (c < 0x80)
-		return c >= 0x20 && c != 0x7f ? 1 : 0;
-	u = g_utf8_get_char_validated(p, end - p);
-	if (u == (gunichar)-1 || u == (gunichar)-2 || !g_unichar_isprint(u))
-		return 0;
-	return (size_t)(g_utf8_next_char(p) - p);
-}
-
-bool gattctl_is_printable(const char *text, size_t len)
-{
-	const char *end = text + len;
-
-	if (len == 0)
-		return false;
-	for (const char *p = text; p < end;) {
-		size_t n = printable_char(p, end);
-
-		if (n == 0)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
-static void append_escaped(GString *s, const char *text, size_t len)
-{
-	const char *end = text + len;
-	const char *p = text;
-
-	while (p < end) {
-		guchar c = (guchar)*p;
-		size_t n;
-
-		switch (c) {
-		case '\n': g_string_append(s, "\\n"); p++; continue;
-		case '\r': g_string_append(s, "\\r"); p++; continue;
-		case '\t': g_string_append(s, "\\t"); p++; continue;
-		case '"': g_string_append(s, "\\\""); p++; continue;
-		case '\\': g_string_append(s, "\\\\"); p++; continue;
-		default: break;
-		}
-		n = printable_char(p, end);
-		if (n == 0) {
-			g_string_append_printf(s, "\\x%02x", c);
-			p++;
-			continue;
-		}
-		g_string_append_len(s, p, (gssize)n);
-		p += n;
-	}
-}
-
-char *gattctl_escape(const char *text, size_t len)
-{
-	GString *s = g_string_sized_new(len);
-
-	append_escaped(s, text, len);
-	return g_string_free(s, FALSE);
-}
 
 char *gattctl_quote(const char *text, size_t len)
 {
 	GString *s = g_string_sized_new(len + 2);
 
 	g_string_append_c(s, '"');
-	append_escaped(s, text, len);
+	escape_append(s, text, len, true);
 	g_string_append_c(s, '"');
 	return g_string_free(s, FALSE);
 }
 
 static bool needs_quotes(const char *s)
 {
-	if (!gattctl_is_printable(s, strlen(s)))
+	if (!escape_is_plain(s, strlen(s)))
 		return true;
 	for (const guchar *p = (const guchar *)s; *p; p++)
 		if (*p == ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == ',')
@@ -121,7 +56,7 @@ static char *format_scalar(const json_t *node, bool quote_if_needed)
 		size_t len = json_string_length(node);
 
 		/* Plain only when nothing in it can act on a terminal. */
-		if ((quote_if_needed && needs_quotes(s)) || (len > 0 && !gattctl_is_printable(s, len)))
+		if ((quote_if_needed && needs_quotes(s)) || (len > 0 && !escape_is_plain(s, len)))
 			return gattctl_quote(s, len);
 		return g_strdup(s);
 	}
@@ -241,7 +176,7 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 
 		if (skipped(name, skip))
 			continue;
-		shown_name = gattctl_escape(name, strlen(name));
+		shown_name = escape_text(name);
 		if (flags & GATTCTL_FIELDS_BARE_BOOLS) {
 			if (json_is_null(node))
 				continue;
@@ -263,11 +198,11 @@ char *gattctl_format_line(const char *name, const json_t *obj)
 	g_autoptr(GString) s = NULL;
 	const char *chr = json_read_string(obj, "char");
 	g_autofree char *fields = gattctl_format_fields(obj, shown_first, GATTCTL_FIELDS_PLAIN);
-	g_autofree char *shown_name = gattctl_escape(name, strlen(name));
+	g_autofree char *shown_name = escape_text(name);
 
 	s = g_string_new(shown_name);
 	if (chr) {
-		g_autofree char *shown = gattctl_escape(chr, strlen(chr));
+		g_autofree char *shown = escape_text(chr);
 
 		g_string_append_printf(s, " %s", shown);
 	}

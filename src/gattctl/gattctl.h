@@ -103,16 +103,13 @@ int gattctl_exit_for_errno(int r, const char *what);
 /* ---- format.c ---- */
 
 /*
- * text with \n, \r, \t, \", \\ escaped and \xNN for every other byte that is a
- * control character (C0, DEL, C1), not printable, or not UTF-8; printable UTF-8
- * kept. Whatever text holds, the result cannot move the cursor, repaint the
- * terminal or start a new line.
+ * len bytes of text in double quotes, escaped by escape_append() (src/escape.h:
+ * \n, \t, \", \\ and \xNN for control, unprintable and non-UTF-8 bytes):
+ * whatever text holds, the result cannot move the cursor, repaint the terminal
+ * or start a new line. Everything gattctl prints that it did not write itself
+ * goes through this or escape_text().
  */
-char *gattctl_escape(const char *text, size_t len);
-/* The same, in double quotes. */
 char *gattctl_quote(const char *text, size_t len);
-/* True when text is non-empty printable UTF-8 with no control characters (so it is safe to print as it is). */
-bool gattctl_is_printable(const char *text, size_t len);
 
 /* A scalar: strings as they are (quoted when plain would be ambiguous and quote_if_needed,
  * and always when they hold anything but printable text), numbers, true/false, null;

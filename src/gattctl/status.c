@@ -1,6 +1,8 @@
 /* status.c: `gattctl status`: gattd's state as aligned "key: value" lines. */
 #include "gattctl.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +52,7 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 
 		if (g_strv_contains(not_shown, name))
 			continue;
-		shown_name = gattctl_escape(name, strlen(name));
+		shown_name = escape_text(name);
 		value = status_value(node);
 		printf("%s:%*s %s\n", shown_name, (int)(width - MIN(width, strlen(name))), "", value);
 	}

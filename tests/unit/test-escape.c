@@ -109,6 +109,36 @@ static void test_has_control_tells_what_escaping_would_change_but_backslashes(vo
 	assert_true(escape_text_has_control("\xff"));
 }
 
+static void test_format_characters_are_escaped_too(void **state)
+{
+	/* U+202E (right-to-left override) would reorder what follows on screen. */
+	assert_escaped("a\xe2\x80\xae" "b", "a\\xe2\\x80\\xae" "b");
+	assert_escaped("\xe2\x98\x83", "\xe2\x98\x83");
+}
+
+static void test_append_takes_a_length_and_quotes_on_request(void **state)
+{
+	g_autoptr(GString) plain = g_string_new(NULL);
+	g_autoptr(GString) quoted = g_string_new(NULL);
+
+	escape_append(plain, "a\"b\0c\x1b", 6, false);
+	escape_append(quoted, "a\"b\0c\x1b", 6, true);
+	assert_string_equal(plain->str, "a\"b\\x00c\\x1b");
+	assert_string_equal(quoted->str, "a\\\"b\\x00c\\x1b");
+}
+
+static void test_is_plain_is_what_append_leaves_alone(void **state)
+{
+	static const char *const plain[] = { "gadget", "caf\xc3\xa9 \xe2\x98\x83", "a\"b" };
+	static const char *const not_plain[] = { "", "a\nb", "a\\b", "\xc2\x9b" "1m", "\xff", "a\xe2\x80\xae" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
+		assert_true(escape_is_plain(plain[i], strlen(plain[i])));
+	for (size_t i = 0; i < G_N_ELEMENTS(not_plain); i++)
+		assert_false(escape_is_plain(not_plain[i], strlen(not_plain[i])));
+	assert_false(escape_is_plain("ab\0", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +151,9 @@ int main(void)
 		cmocka_unit_test(test_cut_counts_characters_and_marks_the_cut),
 		cmocka_unit_test(test_every_byte_value_comes_out_clean),
 		cmocka_unit_test(test_has_control_tells_what_escaping_would_change_but_backslashes),
+		cmocka_unit_test(test_format_characters_are_escaped_too),
+		cmocka_unit_test(test_append_takes_a_length_and_quotes_on_request),
+		cmocka_unit_test(test_is_plain_is_what_append_leaves_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
