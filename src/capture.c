@@ -50,7 +50,14 @@ bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16
 
 void capture_queue_unpop(CaptureQueue *q, CapturedWrite *w)
 {
-	g_queue_push_head(&q->writes, w);
+	GList *l = q->writes.head;
+
+	while (l && ((CapturedWrite *)l->data)->seq < w->seq)
+		l = l->next;
+	if (l)
+		g_queue_insert_before(&q->writes, l, w);
+	else
+		g_queue_push_tail(&q->writes, w);
 }
 
 CapturedWrite *capture_queue_pop(CaptureQueue *q)

@@ -41,9 +41,11 @@ void capture_queue_clear(CaptureQueue *q);
 bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16_t offset,
                         const char *device, int64_t time_us);
 /*
- * Put a write taken with capture_queue_pop back at the head, keeping its seq
- * (its reply could not be delivered). Beyond capacity the write is still kept:
- * it was already counted in, and dropping it now would lose it silently.
+ * Put a write taken with capture_queue_pop back, keeping its seq (its reply could
+ * not be delivered): at the head, or, when other taken writes went back before it,
+ * in its place among them by seq, so the queue stays in order. Beyond capacity the
+ * write is still kept: it was already counted in, and dropping it now would lose it
+ * silently.
  */
 void capture_queue_unpop(CaptureQueue *q, CapturedWrite *w);
 /* Take the oldest write (caller frees), or NULL when empty. */

@@ -24,6 +24,18 @@ typedef struct {
 	GQueue waiters;          /* Client* */
 } Capture;
 
+/*
+ * One line queued for a client. A next-write reply carries the write it hands over:
+ * the write is consumed once the whole line has gone to the kernel, and goes back to
+ * its capture queue if the client is closed before that.
+ */
+typedef struct {
+	char *data;
+	size_t len;
+	CapturedWrite *write;    /* a next-write reply's write, or NULL */
+	char *write_char;        /* the id of the characteristic it was captured for */
+} OutLine;
+
 struct Client {
 	Server *server;
 	unsigned id;
@@ -37,7 +49,7 @@ struct Client {
 	uid_t uid;
 
 	GByteArray *in;
-	GQueue out;              /* GBytes* */
+	GQueue out;              /* OutLine* */
 	bool corked;             /* reading its requests: replies go out in one send afterwards */
 	size_t out_bytes;
 	size_t out_offset;       /* bytes of the head already written */
@@ -80,7 +92,7 @@ void add_char_value(JsonWriter *b, GattChar *chr);
 void add_adapter(JsonWriter *b, Bluez *bluez);
 /* The capture queue of a Capture=N characteristic, or NULL. */
 Capture *capture_for(Server *server, GattChar *chr);
-/* Hand a write taken from cap's queue to client (back to the queue if undeliverable). */
+/* Hand a write taken from cap's queue to client: it is consumed once the reply is sent. */
 void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWrite *w);
 /* A next-write waiter's timeout_ms passed. */
 gboolean waiter_timed_out(gpointer data);

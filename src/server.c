@@ -50,6 +50,29 @@ Capture *capture_for(Server *server, GattChar *chr)
 	return g_hash_table_lookup(server->captures, chr->cfg->id);
 }
 
+/*
+ * A write taken for a client that never got it (closed before its reply was sent)
+ * goes back to the queue of char_id, in its place by seq: the head, unless others
+ * went back first. Returns that capture, or NULL when the characteristic no longer
+ * captures (a reload removed its Capture=): then the write is gone, and logged.
+ */
+static Capture *capture_give_back(Client *taker, const char *char_id, CapturedWrite *w)
+{
+	Capture *cap = g_hash_table_lookup(taker->server->captures, char_id);
+
+	if (!cap) {
+		log_warning("%s: write %" G_GUINT64_FORMAT " is lost: client %u (pid %d) took it but was closed "
+		            "before getting it, and a reload removed the characteristic's Capture= queue",
+		            char_id, w->seq, taker->id, (int)taker->pid);
+		captured_write_free(w);
+		return NULL;
+	}
+	log_info("%s: write %" G_GUINT64_FORMAT " goes back to the front of the queue: client %u (pid %d) "
+	         "took it but was closed before getting it", char_id, w->seq, taker->id, (int)taker->pid);
+	capture_queue_unpop(&cap->queue, w);
+	return cap;
+}
+
 /* ---- replies ---- */
 
 void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
@@ -88,7 +111,7 @@ static void add_write(JsonWriter *b, GattChar *chr, const CapturedWrite *w)
 
 /* ---- next-write waiters ---- */
 
-static bool client_flush(Client *client);
+static void client_send_write(Client *client, char *line, Capture *cap, CapturedWrite *w);
 
 static void waiter_clear(Client *client)
 {
@@ -103,9 +126,10 @@ static void waiter_clear(Client *client)
 }
 
 /*
- * Hand w (taken from cap's queue) to client. If the client is gone by the time the
- * reply is sent (it closed, or fell too far behind), the write goes back to the
- * head of the queue for the next taker: a write is only consumed once delivered.
+ * Hand w (taken from cap's queue) to client. The reply carries the write until the
+ * kernel has taken all of its bytes: only then is the write consumed. If the client is
+ * closed before (it left, or was dropped for not reading), the write goes back to the
+ * front of the queue for the next taker.
  */
 void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWrite *w)
 {
@@ -116,17 +140,7 @@ void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWr
 	json_writer_int(b, (gint64)w->seq);
 	json_writer_member(b, "queued");
 	json_writer_int(b, capture_queue_length(&cap->queue));
-	client_send(client, proto_finish(b));
-	/* Out at once even while its requests are read: only a failed send tells of a vanished taker. */
-	if (!client->dead && client->corked)
-		client_flush(client);
-	if (client->dead) {
-		log_info("%s: write %" G_GUINT64_FORMAT " goes back to the queue: its taker disconnected",
-		         cap->chr->cfg->id, w->seq);
-		capture_queue_unpop(&cap->queue, w);
-		return;
-	}
-	captured_write_free(w);
+	client_send_write(client, proto_finish(b), cap, w);
 }
 
 static void waiter_fail(Client *client, const char *code, const char *message)
@@ -314,12 +328,64 @@ void server_shutdown(Server *server)
 
 /* ---- client I/O ---- */
 
+static OutLine *out_line_new(char *line)
+{
+	OutLine *ol = g_new0(OutLine, 1);
+
+	ol->data = line;
+	ol->len = strlen(line);
+	return ol;
+}
+
+static void out_line_free(OutLine *ol)
+{
+	captured_write_free(ol->write);
+	g_free(ol->write_char);
+	g_free(ol->data);
+	g_free(ol);
+}
+
+/* The kernel took all of ol: a write it carries is delivered, so consumed. */
+static void out_line_sent(Client *client, OutLine *ol)
+{
+	if (ol->write)
+		log_debug("client %u: write %" G_GUINT64_FORMAT " of %s delivered", client->id, ol->write->seq,
+		          ol->write_char);
+	out_line_free(ol);
+}
+
+/*
+ * client is closed with lines still queued: the writes its next-write replies carry
+ * go back to their capture queues, in order, and waiting clients get them.
+ */
+static void client_give_back_writes(Client *client)
+{
+	g_autoptr(GPtrArray) caps = g_ptr_array_new();
+
+	/* From the newest: each goes in front of those given back after it. */
+	for (GList *l = client->out.tail; l; l = l->prev) {
+		OutLine *ol = l->data;
+		Capture *cap;
+
+		if (!ol->write)
+			continue;
+		cap = capture_give_back(client, ol->write_char, g_steal_pointer(&ol->write));
+		if (cap && !g_ptr_array_find(caps, cap, NULL))
+			g_ptr_array_add(caps, cap);
+	}
+	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
+	client->out_bytes = 0;
+	client->out_offset = 0;
+	for (unsigned i = 0; i < caps->len; i++)
+		capture_serve_waiters(caps->pdata[i]);
+}
+
 static gboolean client_free_idle(gpointer data)
 {
 	Client *client = data;
 
 	g_byte_array_unref(client->in);
-	g_queue_clear_full(&client->out, (GDestroyNotify)g_bytes_unref);
+	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
 	g_free(client);
 	return G_SOURCE_REMOVE;
 }
@@ -345,6 +411,7 @@ static void client_close(Client *client, const char *why)
 	server->clients = g_list_remove(server->clients, client);
 	server->n_clients--;
 	g_idle_add(client_free_idle, client);
+	client_give_back_writes(client);
 }
 
 static gboolean client_writable(gint fd, GIOCondition cond, gpointer data);
@@ -359,12 +426,11 @@ static bool client_flush(Client *client)
 
 		/* Queued lines in one sendmsg: corked replies, events that piled up. */
 		for (GList *l = client->out.head; l && msg.msg_iovlen < SEND_IOV_MAX; l = l->next) {
-			gsize len;
-			const char *data = g_bytes_get_data(l->data, &len);
+			OutLine *ol = l->data;
 			size_t skip = l == client->out.head ? client->out_offset : 0;
 
-			iov[msg.msg_iovlen].iov_base = (char *)data + skip;
-			iov[msg.msg_iovlen].iov_len = len - skip;
+			iov[msg.msg_iovlen].iov_base = ol->data + skip;
+			iov[msg.msg_iovlen].iov_len = ol->len - skip;
 			msg.msg_iovlen++;
 		}
 		n = sendmsg(client->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -378,15 +444,15 @@ static bool client_flush(Client *client)
 		}
 		client->out_bytes -= (size_t)n;
 		while (n > 0) {
-			gsize len = g_bytes_get_size(g_queue_peek_head(&client->out));
-			size_t left = len - client->out_offset;
+			OutLine *ol = g_queue_peek_head(&client->out);
+			size_t left = ol->len - client->out_offset;
 
 			if ((size_t)n < left) {
 				client->out_offset += (size_t)n;
 				break;
 			}
 			n -= (ssize_t)left;
-			g_bytes_unref(g_queue_pop_head(&client->out));
+			out_line_sent(client, g_queue_pop_head(&client->out));
 			client->out_offset = 0;
 		}
 	}
@@ -414,17 +480,11 @@ static gboolean client_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Queue a line (takes ownership) and write what we can. */
-void client_send(Client *client, char *line)
+/* Queue ol and write what we can. */
+static void client_queue_line(Client *client, OutLine *ol)
 {
-	size_t len = strlen(line);
-
-	if (client->dead) {
-		g_free(line);
-		return;
-	}
-	g_queue_push_tail(&client->out, g_bytes_new_take(line, len));
-	client->out_bytes += len;
+	g_queue_push_tail(&client->out, ol);
+	client->out_bytes += ol->len;
 	/* Corked lines wait for one send, unless they pile up: then the socket takes what it can now. */
 	if ((!client->corked || client->out_bytes > client->server->opts.max_queue) && !client_flush(client))
 		return;
@@ -435,6 +495,33 @@ void client_send(Client *client, char *line)
 		log_warning("client %u (pid %d) %s; disconnecting it", client->id, (int)client->pid, why);
 		client_close(client, why);
 	}
+}
+
+/* Queue a line (takes ownership) and write what we can. */
+void client_send(Client *client, char *line)
+{
+	if (client->dead) {
+		g_free(line);
+		return;
+	}
+	client_queue_line(client, out_line_new(line));
+}
+
+/* Queue a next-write reply carrying w, taken from cap's queue (takes both). */
+static void client_send_write(Client *client, char *line, Capture *cap, CapturedWrite *w)
+{
+	OutLine *ol;
+
+	if (client->dead) {
+		g_free(line);
+		if (capture_give_back(client, cap->chr->cfg->id, w))
+			capture_serve_waiters(cap);
+		return;
+	}
+	ol = out_line_new(line);
+	ol->write = w;
+	ol->write_char = g_strdup(cap->chr->cfg->id);
+	client_queue_line(client, ol);
 }
 
 /* Read no more from client; client_flush() closes it once everything queued is sent. */

@@ -1,8 +1,10 @@
 """One local client cannot hurt the others: a client that stops reading is cut
 off past MaxClientQueue while the rest get every event; a client that vanishes
-mid-request leaves its write to the next waiter or the queue."""
+mid-request, or is dropped before its next-write reply left gattd, leaves its
+write to the next waiter or the queue."""
 
 import os
+import socket
 import unittest
 
 from clients import LocalClient
@@ -70,6 +72,49 @@ class SlowClientTest(GattdTestCase):
         self.assertLess(len(slow.lines), 1000)
         self.assertIn('not reading', self.gattd_log())
         self.assertEqual(self.clients_connected(), 1)
+
+
+class DroppedTakerTest(GattdTestCase):
+    """A write handed to a next-write reply is consumed only once the reply has left
+    gattd's queue for the kernel: a taker dropped before that gives it back."""
+
+    def test_write_taken_by_a_client_dropped_for_not_reading_goes_back_to_the_front_of_the_queue(self):
+        # gattd's side of a connection holds what the kernel's default send buffer
+        # allows; this process's sockets get the same default. Twice that in events
+        # fills it for sure, and MaxClientQueue is well above, so the taker is
+        # dropped only after its next-write reply got stuck behind those events.
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sndbuf = probe.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        probe.close()
+        max_queue = max(4 * sndbuf, MAX_CLIENT_QUEUE)
+        self.start_registered(daemon={'MaxClientQueue': str(max_queue)},
+                              services=dict(DEFAULT_SERVICES, **{'flood.conf': FLOOD_CONF}))
+        other = LocalClient(self)
+        taker = LocalClient(self)
+        taker.watch(['flood/data'])
+        request = taker.send('next-write', char='battery/command')
+        taker.sync()
+        taker.stop_reading()
+
+        # Write events of over 1 KiB each (512 bytes in hex): more than the socket holds.
+        self.fake.write_values(FLOOD, [os.urandom(512) for _ in range(2 * sndbuf // 1024)])
+        # The first goes into the taker's reply, queued behind those events; the others are queued.
+        self.fake.write_values(COMMAND, [b'first', b'second', b'third'])
+        self.assertEqual(other.ok('status')['captured'], 2)
+        written = 0
+        while other.ok('status')['clients'] == 2:
+            self.assertLess(written, 8 * max_queue // 1024, 'gattd never disconnected the taker')
+            self.fake.write_values(FLOOD, [os.urandom(512) for _ in range(50)])
+            written += 50
+        self.assertRegex(self.gattd_log(), r'client \d+ \(pid %d\) not reading' % os.getpid())
+        taker.wait_closed()
+        self.assertNotIn(request, taker.replies, 'the taker got its next-write reply before it was dropped')
+
+        # The write it never got is first again, then the ones queued after it.
+        taken = [other.request('next-write', char='battery/command', timeout_ms=0) for _ in range(3)]
+        self.assertEqual([(bytes.fromhex(r['value']), r['seq']) if r['ok'] else r['error']['code'] for r in taken],
+                         [(b'first', 1), (b'second', 2), (b'third', 3)])
+        self.assertEqual(other.ok('status')['captured'], 0)
 
 
 class VanishingClientTest(GattdTestCase):

@@ -97,6 +97,45 @@ static void test_undelivered_write_goes_back_to_the_head_with_its_seq(void **sta
 	capture_queue_clear(&q);
 }
 
+static void test_writes_given_back_in_any_order_are_queued_in_seq_order(void **state)
+{
+	CaptureQueue q;
+	CapturedWrite *first, *second;
+
+	capture_queue_init(&q, 4);
+	push_byte(&q, 1, false);
+	push_byte(&q, 2, false);
+	push_byte(&q, 3, false);
+	first = capture_queue_pop(&q);
+	second = capture_queue_pop(&q);
+	/* Two takers: the one of the first write is closed first, then the one of the second. */
+	capture_queue_unpop(&q, first);
+	capture_queue_unpop(&q, second);
+	assert_int_equal(pop_byte(&q, 1), 1);
+	assert_int_equal(pop_byte(&q, 2), 2);
+	assert_int_equal(pop_byte(&q, 3), 3);
+	capture_queue_clear(&q);
+}
+
+static void test_write_given_back_to_a_full_queue_is_kept_ahead_of_it(void **state)
+{
+	CaptureQueue q;
+	CapturedWrite *w;
+
+	capture_queue_init(&q, 2);
+	push_byte(&q, 1, false);
+	w = capture_queue_pop(&q);
+	push_byte(&q, 2, false);
+	push_byte(&q, 3, false);
+	capture_queue_unpop(&q, w);
+	assert_int_equal(capture_queue_length(&q), 3);
+	assert_int_equal(q.overflows, 0);
+	assert_int_equal(pop_byte(&q, 1), 1);
+	assert_int_equal(pop_byte(&q, 2), 2);
+	assert_int_equal(pop_byte(&q, 3), 3);
+	capture_queue_clear(&q);
+}
+
 static void test_zero_capacity_captures_nothing(void **state)
 {
 	CaptureQueue q;
@@ -115,6 +154,8 @@ int main(void)
 		cmocka_unit_test(test_overflow_drops_the_oldest_and_counts_it),
 		cmocka_unit_test(test_write_keeps_its_bytes_and_offset),
 		cmocka_unit_test(test_undelivered_write_goes_back_to_the_head_with_its_seq),
+		cmocka_unit_test(test_writes_given_back_in_any_order_are_queued_in_seq_order),
+		cmocka_unit_test(test_write_given_back_to_a_full_queue_is_kept_ahead_of_it),
 		cmocka_unit_test(test_zero_capacity_captures_nothing),
 	};
 
