@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
 	char *data;
 	size_t len;
+	bool event;              /* an event, not a reply: counts against MaxClientQueue */
 	CapturedWrite *write;    /* a next-write reply's write, or NULL */
 	char *write_char;        /* the id of the characteristic it was captured for */
 } OutLine;
@@ -51,8 +52,11 @@ struct Client {
 	GByteArray *in;
 	GQueue out;              /* OutLine* */
 	bool corked;             /* reading its requests: replies go out in one send afterwards */
-	size_t out_bytes;
+	size_t out_bytes;        /* queued, not yet written */
+	size_t out_event_bytes;  /* of which events (whole lines): over MaxClientQueue, not reading */
 	size_t out_offset;       /* bytes of the head already written */
+	bool held;               /* over MaxClientQueue: its requests are not read until it takes more */
+	guint resume_source;     /* idle: read its requests again */
 
 	bool watching;
 	GHashTable *watch_chars; /* ids; NULL = all */

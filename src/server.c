@@ -112,6 +112,7 @@ static void add_write(JsonWriter *b, GattChar *chr, const CapturedWrite *w)
 /* ---- next-write waiters ---- */
 
 static void client_send_write(Client *client, char *line, Capture *cap, CapturedWrite *w);
+static void client_send_event(Client *client, char *line);
 
 static void waiter_clear(Client *client)
 {
@@ -196,7 +197,7 @@ static void broadcast(Server *server, GattChar *chr, JsonWriter *event)
 		Client *client = targets->pdata[i];
 
 		if (!client->dead)
-			client_send(client, g_strdup(line));
+			client_send_event(client, g_strdup(line));
 	}
 }
 
@@ -348,6 +349,8 @@ static void out_line_free(OutLine *ol)
 /* The kernel took all of ol: a write it carries is delivered, so consumed. */
 static void out_line_sent(Client *client, OutLine *ol)
 {
+	if (ol->event)
+		client->out_event_bytes -= ol->len;
 	if (ol->write)
 		log_debug("client %u: write %" G_GUINT64_FORMAT " of %s delivered", client->id, ol->write->seq,
 		          ol->write_char);
@@ -375,6 +378,7 @@ static void client_give_back_writes(Client *client)
 	}
 	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
 	client->out_bytes = 0;
+	client->out_event_bytes = 0;
 	client->out_offset = 0;
 	for (unsigned i = 0; i < caps->len; i++)
 		capture_serve_waiters(caps->pdata[i]);
@@ -405,7 +409,9 @@ static void client_close(Client *client, const char *why)
 		g_source_remove(client->in_source);
 	if (client->out_source)
 		g_source_remove(client->out_source);
-	client->in_source = client->out_source = 0;
+	if (client->resume_source)
+		g_source_remove(client->resume_source);
+	client->in_source = client->out_source = client->resume_source = 0;
 	close(client->fd);
 	client->fd = -1;
 	server->clients = g_list_remove(server->clients, client);
@@ -415,6 +421,13 @@ static void client_close(Client *client, const char *why)
 }
 
 static gboolean client_writable(gint fd, GIOCondition cond, gpointer data);
+static gboolean client_resume(gpointer data);
+
+/* More than MaxClientQueue bytes (replies and events) wait for client. */
+static bool client_over_queue(Client *client)
+{
+	return client->out_bytes > client->server->opts.max_queue;
+}
 
 /* Write what the socket takes now. Returns false if the client was closed. */
 static bool client_flush(Client *client)
@@ -467,6 +480,9 @@ static bool client_flush(Client *client)
 		client_close(client, client->closing_why);
 		return false;
 	}
+	/* Not from here: this may run while its requests are being handled. */
+	if (client->held && !client_over_queue(client) && !client->resume_source)
+		client->resume_source = g_idle_add(client_resume, client);
 	return true;
 }
 
@@ -480,24 +496,47 @@ static gboolean client_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Queue ol and write what we can. */
-static void client_queue_line(Client *client, OutLine *ol)
+/* Queue ol and write what we can. Returns false if the client was closed. */
+static bool client_queue_line(Client *client, OutLine *ol)
 {
 	g_queue_push_tail(&client->out, ol);
 	client->out_bytes += ol->len;
+	if (ol->event)
+		client->out_event_bytes += ol->len;
 	/* Corked lines wait for one send, unless they pile up: then the socket takes what it can now. */
-	if ((!client->corked || client->out_bytes > client->server->opts.max_queue) && !client_flush(client))
+	if (!client->corked || client_over_queue(client))
+		return client_flush(client);
+	return true;
+}
+
+/*
+ * Queue an event line (takes ownership). Events are what a client did not ask for one
+ * by one: one that lets more than MaxClientQueue bytes of them pile up (beyond what the
+ * socket holds) has stopped reading, and is disconnected. Replies never count here.
+ */
+static void client_send_event(Client *client, char *line)
+{
+	OutLine *ol;
+
+	if (client->dead) {
+		g_free(line);
 		return;
-	if (client->out_bytes > client->server->opts.max_queue) {
-		g_autofree char *why = g_strdup_printf("not reading: %zu bytes queued (limit %zu)", client->out_bytes,
-		                                       client->server->opts.max_queue);
+	}
+	ol = out_line_new(line);
+	ol->event = true;
+	if (!client_queue_line(client, ol))
+		return;
+	if (client->out_event_bytes > client->server->opts.max_queue) {
+		g_autofree char *why = g_strdup_printf("not reading: %zu bytes queued (limit %zu) in events it did "
+		                                       "not take, %zu bytes in all", client->out_event_bytes,
+		                                       client->server->opts.max_queue, client->out_bytes);
 
 		log_warning("client %u (pid %d) %s; disconnecting it", client->id, (int)client->pid, why);
 		client_close(client, why);
 	}
 }
 
-/* Queue a line (takes ownership) and write what we can. */
+/* Queue a reply line (takes ownership) and write what we can. Replies are queued whole. */
 void client_send(Client *client, char *line)
 {
 	if (client->dead) {
@@ -535,15 +574,37 @@ static void client_close_when_flushed(Client *client, const char *why)
 	}
 }
 
+/*
+ * More than MaxClientQueue bytes wait for client: read none of its requests until it
+ * has taken enough (client_flush schedules client_resume). So the replies queued for a
+ * client that sends requests without reading them stay bounded, and it is not dropped.
+ */
+static void client_hold(Client *client)
+{
+	client->held = true;
+	if (client->in_source) {
+		g_source_remove(client->in_source);
+		client->in_source = 0;
+	}
+	log_debug("client %u (pid %d): %zu bytes queued, over MaxClientQueue (%zu); reading no more of its "
+	          "requests until it takes them", client->id, (int)client->pid, client->out_bytes,
+	          client->server->opts.max_queue);
+}
+
 static void client_process_input(Client *client)
 {
 	size_t max_line = client->server->opts.max_line;
 	size_t start = 0;
 
 	while (!client->dead && !client->closing) {
-		const uint8_t *nl = memchr(client->in->data + start, '\n', client->in->len - start);
+		const uint8_t *nl;
 		size_t len;
 
+		if (client_over_queue(client)) {
+			client_hold(client);
+			break;
+		}
+		nl = memchr(client->in->data + start, '\n', client->in->len - start);
 		if (!nl)
 			break;
 		len = (size_t)(nl - (client->in->data + start));
@@ -556,7 +617,7 @@ static void client_process_input(Client *client)
 		return;
 	g_byte_array_remove_range(client->in, 0, (guint)start);
 
-	if (!client->closing && client->in->len > max_line) {
+	if (!client->held && !client->closing && client->in->len > max_line) {
 		log_warning("client %u (pid %d) sent a line over %zu bytes; closing it", client->id, (int)client->pid,
 		            max_line);
 		client_send(client, proto_error_line(NULL, PROTO_ERR_LINE_TOO_LONG,
@@ -603,7 +664,7 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 		client_process_input(client);
 		if (client->dead)
 			return G_SOURCE_REMOVE;
-		if (client->closing) {
+		if (client->closing || client->held) {
 			keep = G_SOURCE_REMOVE;
 			break;
 		}
@@ -614,6 +675,28 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 	client->corked = false;
 	client_flush(client);
 	return keep;
+}
+
+/* client took enough of what was queued for it: handle the requests held back, read on. */
+static gboolean client_resume(gpointer data)
+{
+	Client *client = data;
+
+	client->resume_source = 0;
+	/* Events came meanwhile: client_flush() calls again once they are taken. */
+	if (client_over_queue(client))
+		return G_SOURCE_REMOVE;
+	log_debug("client %u (pid %d) took its replies; reading its requests again", client->id, (int)client->pid);
+	client->held = false;
+	client->corked = true;
+	client_process_input(client);
+	client->corked = false;
+	if (client->dead)
+		return G_SOURCE_REMOVE;
+	if (!client->held && !client->closing && !client->in_source)
+		client->in_source = fd_source_add(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, client, NULL);
+	client_flush(client);
+	return G_SOURCE_REMOVE;
 }
 
 static void set_nonblocking(int fd)

@@ -24,7 +24,7 @@ typedef struct {
 	const char *group;      /* group owning the socket file, NULL to leave as is */
 	unsigned max_clients;
 	size_t max_line;        /* longest request line accepted */
-	size_t max_queue;       /* bytes queued to one client before it is dropped */
+	size_t max_queue;       /* queued to a client: over it, its requests wait; over it in events, dropped */
 } ServerOptions;
 
 typedef struct Server Server;

@@ -1,9 +1,11 @@
-"""One local client cannot hurt the others: a client that stops reading is cut
-off past MaxClientQueue while the rest get every event; a client that vanishes
-mid-request, or is dropped before its next-write reply left gattd, leaves its
-write to the next waiter or the queue."""
+"""One local client cannot hurt the others: a client that stops reading events is
+cut off past MaxClientQueue while the rest get every event, and one that does not
+read its replies is held back (its requests wait) until it does; a client that
+vanishes mid-request, or is dropped before its next-write reply left gattd, leaves
+its write to the next waiter or the queue."""
 
 import os
+import re
 import socket
 import unittest
 
@@ -61,17 +63,54 @@ class SlowClientTest(GattdTestCase):
         self.fast.wait_event('write', value=b'after'.hex())
         self.assertEqual(LocalClient(self).ok('status')['clients'], 2)
 
-    def test_client_that_sends_requests_without_reading_replies_is_disconnected(self):
+    def wait_held_back(self):
+        """Until gattd reads no more requests from a client that does not read its
+        replies (or, wrongly, disconnects it)."""
+        self.wait_until(lambda: re.search(r'reading no more of its requests|not reading', self.gattd_log()),
+                        'gattd to hold back the requests of a client that does not read its replies')
+        if 'not reading' in self.gattd_log():
+            self.fail('gattd disconnected a client for not reading its replies instead of holding back its requests')
+
+    def test_client_that_sends_requests_without_reading_replies_is_held_back_then_gets_every_reply(self):
         slow = LocalClient(self, read=False)
-        slow.send_line(b'{"cmd":"list"}\n' * 1000)      # replies of ~1.5 KiB each, unread
+        requests = b''.join(b'{"cmd":"hello","id":%d}\n' % i for i in range(1, 40001))
+        sent = 0
+
+        def send_what_the_socket_takes():
+            nonlocal sent
+            try:
+                while sent < len(requests):
+                    sent += slow.sock.send(requests[sent:sent + 65536])
+            except BlockingIOError:
+                pass
+            return sent == len(requests)
+        send_what_the_socket_takes()
+        self.wait_held_back()
         self.fast.watch()
         self.fake.write_value(COMMAND, b'meanwhile')
         self.fast.wait_event('write', value=b'meanwhile'.hex())
+        self.assertEqual(self.clients_connected(), 2)
+        # Once it reads, gattd reads on: every request is answered, in order.
+        slow.start_reading()
+        self.wait_until(send_what_the_socket_takes, 'gattd to read the rest of the requests')
+        slow.sock.shutdown(socket.SHUT_WR)
         slow.wait_closed()
-        self.assertGreater(len(slow.lines), 0)
-        self.assertLess(len(slow.lines), 1000)
-        self.assertIn('not reading', self.gattd_log())
-        self.assertEqual(self.clients_connected(), 1)
+        self.assertEqual([line.get('id') for line in slow.lines], list(range(1, 40001)))
+
+    def test_client_held_back_for_unread_replies_is_disconnected_once_events_pile_up(self):
+        slow = LocalClient(self, read=False)
+        slow.send('watch', chars=['flood/data'])
+        slow.send_line(b'{"cmd":"list"}\n' * 1000)      # replies of ~1.5 KiB each, unread
+        self.wait_held_back()
+        writes = 0
+        while self.clients_connected() == 2:
+            self.assertLess(writes, 4000, 'gattd never disconnected a client that does not read')
+            self.fake.write_values(FLOOD, [os.urandom(512) for _ in range(50)])
+            writes += 50
+        self.assertRegex(self.gattd_log(), r'client \d+ \(pid %d\) not reading: \d+ bytes queued \(limit %d\)'
+                         % (os.getpid(), MAX_CLIENT_QUEUE))
+        slow.wait_closed()
+        self.assertLess(len([line for line in slow.lines if 'services' in line]), 1000)
 
 
 class DroppedTakerTest(GattdTestCase):
