@@ -43,8 +43,9 @@ struct Client {
 	int fd;
 	guint in_source;
 	guint out_source;
+	guint hup_source;        /* while closing: the client closed its end entirely */
 	bool dead;
-	bool closing;            /* not reading any more: flush what is queued, then close */
+	bool closing;            /* not reading any more: answer what it asked, then close */
 	const char *closing_why; /* static text for the log, with closing */
 	pid_t pid;
 	uid_t uid;

@@ -411,7 +411,9 @@ static void client_close(Client *client, const char *why)
 		g_source_remove(client->out_source);
 	if (client->resume_source)
 		g_source_remove(client->resume_source);
-	client->in_source = client->out_source = client->resume_source = 0;
+	if (client->hup_source)
+		g_source_remove(client->hup_source);
+	client->in_source = client->out_source = client->resume_source = client->hup_source = 0;
 	close(client->fd);
 	client->fd = -1;
 	server->clients = g_list_remove(server->clients, client);
@@ -427,6 +429,12 @@ static gboolean client_resume(gpointer data);
 static bool client_over_queue(Client *client)
 {
 	return client->out_bytes > client->server->opts.max_queue;
+}
+
+/* Every request of client is answered: nothing queued, no next-write waiting. */
+static bool client_answered(Client *client)
+{
+	return client->out.length == 0 && !client->waiting_on;
 }
 
 /* Write what the socket takes now. Returns false if the client was closed. */
@@ -476,7 +484,7 @@ static bool client_flush(Client *client)
 		g_source_remove(client->out_source);
 		client->out_source = 0;
 	}
-	if (client->out.length == 0 && client->closing) {
+	if (client->closing && client_answered(client)) {
 		client_close(client, client->closing_why);
 		return false;
 	}
@@ -563,7 +571,21 @@ static void client_send_write(Client *client, char *line, Capture *cap, Captured
 	client_queue_line(client, ol);
 }
 
-/* Read no more from client; client_flush() closes it once everything queued is sent. */
+/* A closing client closed its end entirely: what it is still owed cannot reach it. */
+static gboolean client_hung_up(gint fd, GIOCondition cond, gpointer data)
+{
+	Client *client = data;
+
+	client->hup_source = 0;
+	client_close(client, client->waiting_on ? "closed the connection while waiting in next-write"
+	                                        : "closed the connection before its replies were sent");
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Read no more from client. client_flush() closes it once every request is answered:
+ * what is queued sent, and a waiting next-write's reply (the write, or its error) too.
+ */
 static void client_close_when_flushed(Client *client, const char *why)
 {
 	client->closing = true;
@@ -572,6 +594,17 @@ static void client_close_when_flushed(Client *client, const char *why)
 		g_source_remove(client->in_source);
 		client->in_source = 0;
 	}
+	/* Only POLLHUP (both directions shut) wakes this, not the end of stream it sent. */
+	client->hup_source = fd_source_add(client->fd, G_IO_HUP | G_IO_ERR, client_hung_up, client, NULL);
+}
+
+/* client shut its side (printf ... | socat - UNIX-CONNECT:...): answer it all, then close. */
+static void client_end_of_stream(Client *client)
+{
+	if (client->waiting_on)
+		log_info("client %u (pid %d) shut its side while waiting in next-write on %s; closing once that "
+		         "is answered", client->id, (int)client->pid, client->waiting_on->chr->cfg->id);
+	client_close_when_flushed(client, "end of stream");
 }
 
 /*
@@ -656,7 +689,7 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 		}
 		if (n == 0) {
 			/* The client shut its side only: the replies to what it sent still go out, all of them. */
-			client_close_when_flushed(client, "end of stream");
+			client_end_of_stream(client);
 			keep = G_SOURCE_REMOVE;
 			break;
 		}

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from clients import ClientProgram, LocalClient
-from harness import EXIT_TIMEOUT, GattdTestCase, gattd_command
+from harness import COMMAND, EXIT_TIMEOUT, GattdTestCase, gattd_command
 
 EXIT_SOCKET = 3         # gattd's exit status when the client socket cannot be set up
 
@@ -391,6 +391,18 @@ class LineLengthTest(GattdTestCase):
     def test_unterminated_line_over_max_line_length_is_refused_without_waiting_for_its_end(self):
         self.client.send_line(b'{"cmd": "hello", "pad": "' + b'x' * self.MAX_LINE)
         self.assert_line_too_long_then_closed()
+
+    def test_over_long_line_while_waiting_in_next_write_gets_that_reply_then_the_close(self):
+        request = self.client.send('next-write', char='battery/command')
+        self.client.sync()
+        self.client.send_line(self.hello_line(self.MAX_LINE + 1) + b'\n')
+        self.wait_until(lambda: any(line.get('ok') is False for line in self.client.lines) or self.client.eof,
+                        'the line-too-long error')
+        self.fake.write_value(COMMAND, b'still answered')
+        self.assertEqual(self.client.wait_reply(request)['value'], b'still answered'.hex())
+        self.client.wait_closed()
+        self.assertEqual([line['error']['code'] for line in self.client.lines if line.get('ok') is False],
+                         ['line-too-long'])
 
     def test_requests_before_an_over_long_line_are_answered_first(self):
         self.client.send_line(b'{"cmd": "get", "char": "battery/level", "id": 1}\n'

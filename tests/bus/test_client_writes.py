@@ -1,5 +1,7 @@
-"""A central's writes reaching local clients: write events to watchers, next-write, capture overflow."""
+"""A central's writes reaching local clients: write events to watchers, next-write (also
+for a client that shut its side), capture overflow."""
 
+import socket
 import unittest
 
 from clients import LocalClient
@@ -208,6 +210,65 @@ class CaptureOverflowTest(GattdTestCase):
         self.client.wait_event('write', char='settings/label')
         self.assertEqual(self.client.events_named('capture-overflow'), [])
         self.assertEqual(self.client.ok('status')['overflows'], 1)
+
+
+class HalfClosedNextWriteTest(GattdTestCase):
+    """A client that shuts its writing side after next-write (as
+    `printf '{"cmd":"next-write",...}\\n' | socat - UNIX-CONNECT:...` does) still gets
+    that request's reply, whatever it is, and only then does gattd close the connection."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_registered()
+        self.other = LocalClient(self)
+
+    def shut_while_waiting(self, **fields):
+        """A client sends next-write on battery/command (with fields) and hello, then
+        shuts its side; returns it once gattd has read the end of the stream."""
+        client = LocalClient(self)
+        self.waiting = client.send('next-write', char='battery/command', **fields)
+        self.hello = client.send('hello')
+        client.sock.shutdown(socket.SHUT_WR)
+        self.wait_until(lambda: client.eof or 'shut its side while waiting in next-write' in self.gattd_log(),
+                        'gattd to read the end of the stream')
+        self.assertEqual(client.wait_reply(self.hello)['daemon'], 'gattd')
+        return client
+
+    def assert_answered_then_closed(self, client):
+        """The next-write reply arrives, after the hello's, then the end of the stream."""
+        reply = client.wait_reply(self.waiting)
+        client.wait_closed()
+        self.assertEqual([line.get('id') for line in client.lines], [self.hello, self.waiting])
+        return reply
+
+    def test_next_write_of_a_client_that_shut_its_side_gets_the_next_write_then_the_close(self):
+        client = self.shut_while_waiting()
+        self.fake.write_value(COMMAND, b'late')
+        reply = self.assert_answered_then_closed(client)
+        self.assertEqual((reply['ok'], reply['value']), (True, b'late'.hex()))
+        self.assertEqual(self.other.ok('status')['captured'], 0)
+
+    def test_next_write_with_timeout_of_a_client_that_shut_its_side_gets_timeout_then_the_close(self):
+        client = self.shut_while_waiting(timeout_ms=200)
+        client.expect_error(self.assert_answered_then_closed(client), 'timeout')
+
+    def test_next_write_of_a_client_that_shut_its_side_gets_disconnected_at_power_off_then_the_close(self):
+        client = self.shut_while_waiting()
+        self.fake.set_powered('hci0', False)
+        client.expect_error(self.assert_answered_then_closed(client), 'disconnected')
+
+    def test_next_write_of_a_client_that_shut_its_side_gets_shutting_down_when_gattd_stops(self):
+        client = self.shut_while_waiting()
+        self.stop_gattd()
+        client.expect_error(self.assert_answered_then_closed(client), 'shutting-down')
+
+    def test_client_that_shut_its_side_then_left_while_waiting_is_closed_and_the_write_stays_queued(self):
+        client = self.shut_while_waiting()
+        client.close()
+        self.wait_until(lambda: self.other.ok('status')['clients'] == 1, 'gattd to notice that the client left')
+        self.assertIn('disconnected: closed the connection while waiting in next-write', self.gattd_log())
+        self.fake.write_value(COMMAND, b'kept')
+        self.assertEqual(self.other.ok('next-write', char='battery/command', timeout_ms=0)['value'], b'kept'.hex())
 
 
 if __name__ == '__main__':
