@@ -302,6 +302,8 @@ class StrictJsonTest(GattdTestCase):
             error = self.raw_error(line)
             self.assertIn('appears twice', error['message'])
         self.assertEqual(self.client.ok('hello')['daemon'], 'gattd')
+
+
 class LargeReplyTest(GattdTestCase):
     """A reply is queued whole, however large: issue 11 saw `list` of 10,000
     characteristics (1.7 MB, over the default MaxClientQueue of 1 MiB) cut off. Here
