@@ -362,6 +362,14 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 
 /* ---- signals ---- */
 
+void daemon_signals_init(void)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGPIPE, &ignore, NULL);
+}
+
 static gboolean on_stop_signal(gpointer data)
 {
 	Daemon *daemon = data;

@@ -18,6 +18,12 @@ enum {
 };
 
 /*
+ * Call first in main(). SIGPIPE is ignored: a reader of stderr or a client that
+ * went away is an EPIPE for the writer to handle, never the end of gattd.
+ */
+void daemon_signals_init(void);
+
+/*
  * Takes ownership of config. socket_override (--socket) replaces [Daemon] Socket=
  * in this and every reloaded configuration; NULL for none.
  */

@@ -1,11 +1,16 @@
 /* log.c: operator-facing logging to stderr (journal priorities under systemd). */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static bool log_verbose;
 static bool log_journal_prefix;
+/* stderr's reader went away (EPIPE): nobody can read what gattd says any more. */
+static bool log_lost;
 
 static const char *level_word(LogLevel level)
 {
@@ -46,12 +51,37 @@ bool log_is_verbose(void)
 	return log_verbose;
 }
 
+/*
+ * Write one whole line to stderr, in one write() when the reader keeps up (a pipe
+ * takes up to PIPE_BUF bytes at once, so lines never interleave with another
+ * writer's). Never retries a failure other than EINTR: a reader that is gone
+ * (EPIPE, with SIGPIPE ignored) ends logging for good, and a non-blocking stderr
+ * that is full loses the rest of the line rather than having gattd spin on it.
+ */
+static void log_write_line(const char *line, size_t len)
+{
+	while (len > 0 && !log_lost) {
+		ssize_t n = write(STDERR_FILENO, line, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE)
+			log_lost = true;
+		if (n <= 0)
+			return;
+		line += n;
+		len -= (size_t)n;
+	}
+}
+
 void log_msg(LogLevel level, const char *fmt, ...)
 {
 	g_autofree char *text = NULL;
+	g_autofree char *line = NULL;
+	int saved_errno = errno;
 	va_list ap;
 
-	if (level == LOG_LEVEL_DEBUG && !log_verbose)
+	if (log_lost || (level == LOG_LEVEL_DEBUG && !log_verbose))
 		return;
 
 	va_start(ap, fmt);
@@ -59,8 +89,10 @@ void log_msg(LogLevel level, const char *fmt, ...)
 	va_end(ap);
 
 	if (log_journal_prefix)
-		fprintf(stderr, "<%d>%s\n", (int)level, text);
+		line = g_strdup_printf("<%d>%s\n", (int)level, text);
 	else
-		fprintf(stderr, "gattd: %s%s\n", level_word(level), text);
-	fflush(stderr);
+		line = g_strdup_printf("gattd: %s%s\n", level_word(level), text);
+	log_write_line(line, strlen(line));
+	/* Callers may still look at errno after logging a failure. */
+	errno = saved_errno;
 }

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 	g_autoptr(GattdConfig) config = NULL;
 	g_autoptr(Daemon) daemon = NULL;
 
+	daemon_signals_init();
 	setlocale(LC_ALL, "");
 	g_option_context_set_summary(context, "Serve GATT services declared in config files over BlueZ.");
 	g_option_context_add_main_entries(context, entries, NULL);

@@ -309,13 +309,16 @@ class GattdTestCase(unittest.TestCase):
         return env
 
     def start_gattd(self, config_dir=None, start_bluez=True, args=(), listen_fd=None, env=None,
-                    launcher=(), **config):
+                    launcher=(), stderr=None, preexec=None, **config):
         """Start bluetoothd (the fake) unless told not to, then gattd (with extra
         command line args, if given). listen_fd: a listening socket passed the way
         systemd socket activation passes it (fd 3, LISTEN_FDS=1, LISTEN_PID).
         env: variables added to gattd_env(). launcher: a command that execs gattd
         in its own process (e.g. systemd-socket-activate ...), so that self.gattd
-        is gattd once it runs."""
+        is gattd once it runs. stderr: a file descriptor for gattd's stderr instead
+        of the log file (the test then writes what it reads there to
+        gattd_log_path itself). preexec: run in the child before exec (e.g. to
+        set resource limits)."""
         if start_bluez and not self.fake.running:
             self.fake.start()
         if config_dir is None:
@@ -329,10 +332,18 @@ class GattdTestCase(unittest.TestCase):
             pass_fds = (listen_fd,)
         process_env = self.gattd_env()
         process_env.update(env or {})
+        dies_with_us = _child_dies_with(os.getpid())
+
+        def child_setup():
+            dies_with_us()
+            if preexec is not None:
+                preexec()
+
         with open(self.gattd_log_path, 'a') as log:
             self.gattd = subprocess.Popen(
-                command, env=process_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                pass_fds=pass_fds, preexec_fn=_child_dies_with(os.getpid()))
+                command, env=process_env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=log if stderr is None else stderr,
+                pass_fds=pass_fds, preexec_fn=child_setup)
         self.addCleanup(self._stop_process, self.gattd)
         self.expect_gattd_running = True
         return self.gattd
