@@ -6,6 +6,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,12 +363,66 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 
 /* ---- signals ---- */
 
+/* The signals gattd acts on, and what it does, for the log. */
+static const struct {
+	int signo;
+	const char *name;
+	const char *action;
+} handled_signals[] = {
+	{ SIGTERM, "SIGTERM", "stopping" },
+	{ SIGINT, "SIGINT", "stopping" },
+	{ SIGHUP, "SIGHUP", "reloading the configuration" },
+};
+
+static void handled_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+		sigaddset(set, handled_signals[i].signo);
+}
+
+static void set_disposition(int signo, void (*handler)(int))
+{
+	struct sigaction action = { .sa_handler = handler };
+
+	sigemptyset(&action.sa_mask);
+	sigaction(signo, &action, NULL);
+}
+
 void daemon_signals_init(void)
 {
-	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigset_t handled;
 
-	sigemptyset(&ignore.sa_mask);
-	sigaction(SIGPIPE, &ignore, NULL);
+	set_disposition(SIGPIPE, SIG_IGN);
+	handled_signal_set(&handled);
+	pthread_sigmask(SIG_BLOCK, &handled, NULL);
+}
+
+void daemon_signals_default(void)
+{
+	sigset_t handled;
+
+	set_disposition(SIGPIPE, SIG_DFL);
+	handled_signal_set(&handled);
+	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
+}
+
+/*
+ * The handlers are in place: let in the signals held since main() began (and any a
+ * parent left blocked). One that arrived meanwhile is acted on in the main loop's
+ * first iteration, as if it had arrived then.
+ */
+static void release_held_signals(void)
+{
+	sigset_t handled, pending;
+
+	handled_signal_set(&handled);
+	if (sigpending(&pending) == 0)
+		for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+			if (sigismember(&pending, handled_signals[i].signo))
+				log_notice("%s arrived during start-up; %s now that gattd runs", handled_signals[i].name,
+				           handled_signals[i].action);
+	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
 }
 
 static gboolean on_stop_signal(gpointer data)
@@ -472,6 +527,7 @@ int daemon_run(Daemon *daemon)
 	daemon->sigterm_id = g_unix_signal_add(SIGTERM, on_stop_signal, daemon);
 	daemon->sigint_id = g_unix_signal_add(SIGINT, on_stop_signal, daemon);
 	daemon->sighup_id = g_unix_signal_add(SIGHUP, on_sighup, daemon);
+	release_held_signals();
 
 	config_count(daemon->config, &services, &chars, &descs);
 	log_info("gattd " GATTD_VERSION " serving %u services, %u characteristics, %u descriptors from %s", services,

@@ -46,6 +46,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gattd: unexpected argument '%s' (see --help)\n", argv[1]);
 		return DAEMON_EXIT_USAGE;
 	}
+	if (version || check_config)
+		daemon_signals_default();
 	if (version) {
 		printf("gattd " GATTD_VERSION "\n");
 		return 0;

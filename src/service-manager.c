@@ -114,15 +114,29 @@ bool service_manager_is_ready(ServiceManager *sm)
 	return sm->ready;
 }
 
+/*
+ * A reload before READY=1 (a SIGHUP during start-up, a client's reload while gattd
+ * settles): systemd still waits for the start, so no RELOADING=1, and READY=1 only
+ * once settled; the status alone follows the reload.
+ */
 void service_manager_reloading(ServiceManager *sm)
 {
+	if (!sm->ready) {
+		service_manager_status(sm, "reloading the configuration");
+		return;
+	}
 	notify("RELOADING=1\nSTATUS=reloading the configuration");
 }
 
 void service_manager_reloaded(ServiceManager *sm, const char *status)
 {
-	g_autofree char *line = g_strconcat("READY=1\nSTATUS=", status, NULL);
+	g_autofree char *line = NULL;
 
+	if (!sm->ready) {
+		service_manager_status(sm, status);
+		return;
+	}
+	line = g_strconcat("READY=1\nSTATUS=", status, NULL);
 	g_free(sm->last_status);
 	sm->last_status = g_strdup(status);
 	notify(line);

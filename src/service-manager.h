@@ -19,7 +19,8 @@ void service_manager_start_watchdog(ServiceManager *sm);
 void service_manager_ready(ServiceManager *sm, const char *status);
 bool service_manager_is_ready(ServiceManager *sm);
 void service_manager_status(ServiceManager *sm, const char *status);
+/* RELOADING=1; before READY=1 (a reload while starting) only the status. */
 void service_manager_reloading(ServiceManager *sm);
-/* After a reload: READY=1 again with the new status. */
+/* After a reload: READY=1 again with the new status; before the first READY=1 only the status. */
 void service_manager_reloaded(ServiceManager *sm, const char *status);
 void service_manager_stopping(ServiceManager *sm);

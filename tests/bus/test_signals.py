@@ -1,17 +1,32 @@
 """gattd and the signals it gets: a log reader that goes away (SIGPIPE) is not
-the end of gattd.
+the end of gattd; SIGHUP, SIGTERM and SIGINT that arrive while gattd starts are
+held and acted on once it runs.
 
 gattd's stderr is a pipe here, the test holding its reading end (StderrPipe);
 what the test reads goes to the test's gattd log as usual."""
 
 import os
 import platform
+import signal
 import unittest
 
 from gi.repository import GLib
 
 from clients import LocalClient
-from harness import GattdTestCase
+from harness import APP_PATH, GattdTestCase
+from servicemanager import NotifySocket
+from test_service_manager import needs_libsystemd
+
+EXTRA = APP_PATH + '/extra'
+EXTRA_CONF = """\
+[Service extra]
+UUID=6e400010-b5a3-f393-e0a9-e50e24dcca9e
+
+[Characteristic extra/data]
+UUID=6e400011-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read
+Value=utf8:new
+"""
 
 # write(2) in /proc/PID/syscall, for kernels whose /proc/PID/wchan says nothing.
 _WRITE_SYSCALL = {'x86_64': 1, 'aarch64': 64, 'riscv64': 64}.get(platform.machine())
@@ -131,6 +146,71 @@ class LostLogReaderTest(GattdTestCase):
         self.assertEqual(client.ok('status')['state'], 'ADVERTISING')
         self.assertEqual(LocalClient(self).ok('get', char='battery/level')['typed'], 100)
         self.stop_gattd()
+
+
+class SignalsDuringStartUpTest(GattdTestCase):
+    """gattd's start-up (configuration, objects, socket) is held on its first log
+    line here: its stderr is a full pipe, and the test reads only after sending
+    the signal. So the signal provably arrives inside start-up, before gattd's
+    main loop runs, however fast or slow the machine. (A signal sent at once
+    after spawning may arrive before main(), while the dynamic loader runs, and
+    kill any program: that is not what is tested.)"""
+
+    def start_held(self, config_dir=None, env=None):
+        """Start gattd; return its StderrPipe once gattd is blocked writing its first log line."""
+        pipe = StderrPipe(self, full=True)
+        self.start_gattd(config_dir, stderr=pipe.write_fd, env=env)
+        pipe.gattd_started()
+        self.wait_until(lambda: blocked_writing_to_a_pipe(self.gattd.pid),
+                        'gattd to block on its first log line (stderr is a full pipe)')
+        return pipe
+
+    def test_sighup_during_start_up_reloads_the_configuration_once_running(self):
+        config = self.config_dir()
+        pipe = self.start_held(config)
+        # The configuration changes while gattd starts, and gattd is told so.
+        with open(os.path.join(config, 'services.d', 'extra.conf'), 'w') as f:
+            f.write(EXTRA_CONF)
+        self.gattd.send_signal(signal.SIGHUP)
+        pipe.start_reading()
+        self.wait_until(lambda: 'SIGHUP arrived during start-up; reloading the configuration' in self.gattd_log(),
+                        'gattd to log that a SIGHUP came during start-up')
+        self.wait_listening()
+        client = LocalClient(self)
+        self.wait_until(lambda: client.ok('status')['generation'] == 2, 'the reload asked for during start-up')
+        self.assertIn('extra', [service['id'] for service in client.ok('list')['services']])
+        self.wait_until(lambda: self.fake.active_app('hci0') is not None and EXTRA in self.fake.active_app('hci0').tree,
+                        'the application with the extra service to be registered')
+        self.wait_on_air()
+        self.stop_gattd()
+
+    def test_sigterm_or_sigint_during_start_up_stops_gattd_with_status_0_once_running(self):
+        for signo in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal=signo.name):
+                pipe = self.start_held()
+                self.gattd.send_signal(signo)
+                self.expect_gattd_running = False
+                pipe.start_reading()
+                self.wait_until(lambda: self.gattd.poll() is not None, 'gattd to exit after %s' % signo.name)
+                self.assertEqual(self.gattd.returncode, 0, 'exit status after %s during start-up' % signo.name)
+                self.assertIn('%s arrived during start-up; stopping now' % signo.name, self.gattd_log())
+                self.wait_until(lambda: self.fake.active_app() is None and self.fake.active_advert() is None,
+                                'nothing of gattd left registered with bluetoothd')
+                pipe.close()
+
+    def test_sighup_during_start_up_sends_ready_only_once_registered_and_no_reloading_before(self):
+        needs_libsystemd(self)
+        notify = NotifySocket(self, snapshot=lambda message: self.fake.on_air('hci0'))
+        pipe = self.start_held(env=notify.env)
+        self.gattd.send_signal(signal.SIGHUP)
+        pipe.start_reading()
+        ready = notify.wait('READY', '1')
+        self.assertIs(ready.snapshot, True, 'on the air when READY=1 came')
+        self.assertEqual(notify.with_field('RELOADING'), [], 'RELOADING=1 before READY=1')
+        self.assertEqual(LocalClient(self).ok('status')['generation'], 2)
+        self.stop_gattd()
+        notify.read_pending()
+        self.assertEqual(len(notify.with_field('READY')), 1, notify.messages)
 
 
 if __name__ == '__main__':
