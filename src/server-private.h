@@ -77,6 +77,9 @@ struct Server {
 	int listen_fd;
 	bool created_path;       /* unlink the socket file at exit */
 	guint listen_source;
+	guint accept_retry_id;   /* accepting paused (accept() failed): when to try again */
+	unsigned accept_retry_ms;  /* the next pause, doubling up to ACCEPT_RETRY_MAX_MS */
+	bool accept_failing;     /* accept() failed since the backlog was last empty (logged once) */
 	GList *clients;          /* Client* */
 	unsigned n_clients;
 	unsigned next_client_id;

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -34,6 +35,9 @@
 #define READ_BUDGET (4 * READ_CHUNK)
 /* Lines handed to one sendmsg (well under IOV_MAX). */
 #define SEND_IOV_MAX 64
+/* Accepting paused after accept() failed (out of descriptors, memory): first and longest pause. */
+#define ACCEPT_RETRY_MIN_MS 100
+#define ACCEPT_RETRY_MAX_MS 1000
 
 
 /* ---- captures ---- */
@@ -384,6 +388,8 @@ static void client_give_back_writes(Client *client)
 		capture_serve_waiters(caps->pdata[i]);
 }
 
+static void accept_resume(Server *server);
+
 static gboolean client_free_idle(gpointer data)
 {
 	Client *client = data;
@@ -420,6 +426,7 @@ static void client_close(Client *client, const char *why)
 	server->n_clients--;
 	g_idle_add(client_free_idle, client);
 	client_give_back_writes(client);
+	accept_resume(server);
 }
 
 static gboolean client_writable(gint fd, GIOCondition cond, gpointer data);
@@ -740,6 +747,92 @@ static void set_nonblocking(int fd)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/* ---- accepting ---- */
+
+static gboolean server_accept(gint fd, GIOCondition cond, gpointer data);
+
+static void accept_watch(Server *server)
+{
+	if (!server->listen_source && server->listen_fd >= 0)
+		server->listen_source = fd_source_add(server->listen_fd, G_IO_IN, server_accept, server, NULL);
+}
+
+static gboolean accept_retry(gpointer data)
+{
+	Server *server = data;
+
+	server->accept_retry_id = 0;
+	accept_watch(server);
+	return G_SOURCE_REMOVE;
+}
+
+/* A client left: its descriptor is free, so a paused accept may succeed now. */
+static void accept_resume(Server *server)
+{
+	if (!server->accept_retry_id)
+		return;
+	g_source_remove(server->accept_retry_id);
+	server->accept_retry_id = 0;
+	accept_watch(server);
+}
+
+/* What an operator can do about accept() failing with err ("" when nothing specific). */
+static char *accept_failure_hint(int err)
+{
+	struct rlimit nofile;
+
+	switch (err) {
+	case EMFILE:
+		if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
+			return g_strdup_printf("; gattd uses all %llu descriptors it may open: raise its limit "
+			                       "(LimitNOFILE=, ulimit -n) or lower MaxClients=",
+			                       (unsigned long long)nofile.rlim_cur);
+		return g_strdup("; raise gattd's open file limit (LimitNOFILE=, ulimit -n) or lower MaxClients=");
+	case ENFILE:
+		return g_strdup("; the system's open file table is full (fs.file-max)");
+	case ENOBUFS:
+	case ENOMEM:
+		return g_strdup("; the system is short of memory");
+	default:
+		return g_strdup("");
+	}
+}
+
+/*
+ * accept() failed with err (out of descriptors or memory, say): the listening
+ * socket stays readable while the cause lasts, so watching it would spin. Stop
+ * watching until a client leaves (accept_resume) or a retry timer fires, its delay
+ * doubling from ACCEPT_RETRY_MIN_MS to ACCEPT_RETRY_MAX_MS. Logged once until the
+ * backlog has been served (server_accept logs the recovery). The caller returns
+ * G_SOURCE_REMOVE.
+ */
+static void accept_pause(Server *server, int err)
+{
+	if (!server->accept_failing) {
+		g_autofree char *hint = accept_failure_hint(err);
+
+		server->accept_failing = true;
+		log_warning("cannot accept clients on %s: %s (%u connected)%s. New clients wait until one leaves "
+		            "(tried again at least every %u ms)", server->path, g_strerror(err), server->n_clients, hint,
+		            ACCEPT_RETRY_MAX_MS);
+	}
+	server->listen_source = 0;
+	if (!server->accept_retry_id) {
+		server->accept_retry_ms = CLAMP(server->accept_retry_ms, ACCEPT_RETRY_MIN_MS, ACCEPT_RETRY_MAX_MS);
+		server->accept_retry_id = g_timeout_add(server->accept_retry_ms, accept_retry, server);
+		server->accept_retry_ms = MIN(server->accept_retry_ms * 2, ACCEPT_RETRY_MAX_MS);
+	}
+}
+
+/* Every client waiting has been taken: a failure episode, if any, is over. */
+static void accept_backlog_served(Server *server)
+{
+	if (!server->accept_failing)
+		return;
+	server->accept_failing = false;
+	log_notice("accepting clients on %s again (%u connected)", server->path, server->n_clients);
+}
+
 static gboolean server_accept(gint fd, GIOCondition cond, gpointer data)
 {
 	Server *server = data;
@@ -753,10 +846,15 @@ static gboolean server_accept(gint fd, GIOCondition cond, gpointer data)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warning("accepting a client on %s failed: %s, ignoring", server->path, g_strerror(errno));
-			break;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				accept_backlog_served(server);
+				break;
+			}
+			accept_pause(server, errno);
+			return G_SOURCE_REMOVE;
 		}
+		/* Descriptors were freed: the next pause, if any, starts short again. */
+		server->accept_retry_ms = ACCEPT_RETRY_MIN_MS;
 		getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len);
 
 		if (server->n_clients >= server->opts.max_clients) {
@@ -919,7 +1017,7 @@ int server_start(Server *server, char **ret_error)
 		if (r < 0)
 			return r;
 	}
-	server->listen_source = fd_source_add(server->listen_fd, G_IO_IN, server_accept, server, NULL);
+	accept_watch(server);
 	return 0;
 }
 
@@ -1018,8 +1116,12 @@ void server_free(Server *server)
 	/* First, so that the iterations below cannot accept a new client. */
 	if (server->listen_source)
 		g_source_remove(server->listen_source);
+	if (server->accept_retry_id)
+		g_source_remove(server->accept_retry_id);
+	server->listen_source = server->accept_retry_id = 0;
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
+	server->listen_fd = -1;
 	while (server->clients)
 		client_close(server->clients->data, "gattd is stopping");
 	/* Run the pending frees now: the main loop is over. */

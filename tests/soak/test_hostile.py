@@ -3,8 +3,10 @@ sends nonsense; socket clients that flood, stall and babble; configuration
 directories full of traps. gattd refuses, limits and reports, never crashes, and
 keeps serving everyone else."""
 
+import errno
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -322,6 +324,67 @@ class SocketAttackTest(SoakTestCase):
         client.close()
         self.assert_served()
         self.wait_fds_back()
+
+
+class DescriptorExhaustionTest(SoakTestCase):
+    """Clients keep connecting after gattd has used every descriptor it may open
+    (a low RLIMIT_NOFILE): gattd says so once, keeps serving the clients it has
+    (no busy loop on the listening socket), and takes the waiting clients as
+    descriptors free up."""
+
+    NOFILE = 40         # gattd needs about 8 of its own: room for some 30 clients
+    KNOCKING = 10       # clients left waiting in the listening socket's backlog
+
+    def setUp(self):
+        super().setUp()
+        nofile = self.NOFILE
+        self.start_registered(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
+        self.wait_listening()
+
+    def open_fds(self):
+        return process_figures(self.gattd.pid)[1]
+
+    def accept_failures(self):
+        """Lines of gattd's log about accept() failing for lack of descriptors."""
+        return [line for line in self.gattd_log().splitlines() if os.strerror(errno.EMFILE) in line]
+
+    def test_out_of_descriptors_is_logged_once_while_clients_knock_and_a_leaving_client_lets_one_in(self):
+        served = LocalClient(self)
+        accepted = []
+        # Connect until gattd has no descriptor left: each of these is accepted
+        # (answered) while gattd still has a free one.
+        while self.open_fds() < self.NOFILE:
+            client = LocalClient(self)
+            client.ok('hello')
+            accepted.append(client)
+        self.assertEqual(served.ok('status')['clients'], len(accepted) + 1)
+        knocking = [LocalClient(self) for _ in range(self.KNOCKING)]
+        for client in knocking:
+            client.send('hello')
+        self.wait_until(lambda: self.accept_failures(), 'gattd to log that it cannot accept clients')
+        # gattd goes on serving the clients it has, through many turns of its main
+        # loop, while the knocking ones wait: one line about it, however many turns.
+        for _ in range(200):
+            served.ok('status')
+        self.assertEqual(len(self.accept_failures()), 1, '\n'.join(self.accept_failures()[:5]))
+        self.assertEqual([client.replies for client in knocking], [{}] * self.KNOCKING,
+                         'replies to clients gattd had no descriptor for')
+        # A client leaves: its descriptor goes to the first one waiting.
+        accepted.pop().close()
+        knocking[0].wait_reply(1)
+        for _ in range(200):
+            served.ok('status')
+        self.assertEqual([bool(client.replies) for client in knocking], [True] + [False] * (self.KNOCKING - 1))
+        # Enough leave for all that wait: every one is served, and gattd says it accepts again.
+        for client in accepted[:self.KNOCKING]:
+            client.close()
+        for client in knocking:
+            client.wait_reply(1)
+        self.wait_until(lambda: 'accepting clients on %s again' % self.socket_path in self.gattd_log(),
+                        'gattd to log that it accepts clients again')
+        self.assertEqual(len(self.accept_failures()), 1, '\n'.join(self.accept_failures()[:5]))
+        self.assertEqual(LocalClient(self).ok('hello')['daemon'], 'gattd')
+        self.assertTrue(self.converged())
 
 
 class ConfigDirectoryTrapTest(GattdTestCase):
