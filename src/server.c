@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -35,6 +36,8 @@
 #define READ_BUDGET (4 * READ_CHUNK)
 /* Lines handed to one sendmsg (well under IOV_MAX). */
 #define SEND_IOV_MAX 64
+/* How long the stale-socket probe waits for a connection in progress. */
+#define PROBE_TIMEOUT_MS 1000
 /* Accepting paused after accept() failed (out of descriptors, memory): first and longest pause. */
 #define ACCEPT_RETRY_MIN_MS 100
 #define ACCEPT_RETRY_MAX_MS 1000
@@ -902,12 +905,43 @@ static int fail_errno(int err, char **ret_error, const char *fmt, ...)
 	return -err;
 }
 
-/* A socket file already at path: refuse if someone listens there, else remove it. */
-static int clear_stale_socket(const char *path, char **ret_error)
+/*
+ * Connect to the socket at path without ever blocking (a listener that does not
+ * accept and whose backlog is full would hold a blocking connect() forever).
+ * Returns 0 when connected, else -errno telling what is there: -EAGAIN is
+ * Linux's answer for a full backlog; -ETIMEDOUT when a connection in progress
+ * (EINPROGRESS, elsewhere) got no answer within PROBE_TIMEOUT_MS.
+ */
+static int probe_socket(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	pfd.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (pfd.fd < 0)
+		return -errno;
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	if (connect(pfd.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		err = errno;
+	if (err == EINPROGRESS || err == EINTR) {
+		if (poll(&pfd, 1, PROBE_TIMEOUT_MS) != 1 || getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = ETIMEDOUT;
+	}
+	close(pfd.fd);
+	return -err;
+}
+
+/*
+ * A socket file already at path: remove it if nobody listens there (connection
+ * refused), else refuse with what was seen. When the probe cannot tell, the socket
+ * counts as live: replacing one that is would cut off whoever serves it.
+ */
+static int clear_stale_socket(const char *path, char **ret_error)
+{
 	struct stat st;
-	int fd, r;
+	int r;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : fail_errno(errno, ret_error, "cannot inspect %s", path);
@@ -915,14 +949,26 @@ static int clear_stale_socket(const char *path, char **ret_error)
 		*ret_error = g_strdup_printf("%s exists and is not a socket; remove it or choose another Socket=", path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail_errno(errno, ret_error, "socket");
-	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-	r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
-	close(fd);
-	if (r == 0) {
+	r = probe_socket(path);
+	switch (r) {
+	case -ECONNREFUSED:
+	case -ENOENT:
+		break;
+	case 0:
 		*ret_error = g_strdup_printf("another gattd is already listening on %s", path);
+		return -EADDRINUSE;
+	case -EAGAIN:
+		*ret_error = g_strdup_printf("something listens on %s but does not accept connections (its backlog is "
+		                             "full): a hung gattd or another program; stop it or choose another Socket=",
+		                             path);
+		return -EADDRINUSE;
+	case -ETIMEDOUT:
+		*ret_error = g_strdup_printf("a connection to %s got no answer within %d ms; taking it for a live socket: "
+		                             "stop what listens there or choose another Socket=", path, PROBE_TIMEOUT_MS);
+		return -EADDRINUSE;
+	default:
+		*ret_error = g_strdup_printf("cannot tell whether something listens on %s (connecting: %s); leaving it "
+		                             "alone: remove it or choose another Socket=", path, g_strerror(-r));
 		return -EADDRINUSE;
 	}
 	if (unlink(path) < 0 && errno != ENOENT)

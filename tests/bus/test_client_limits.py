@@ -467,6 +467,31 @@ class SocketFileTest(GattdTestCase):
         self.assertIs(client.ok('status')['registered'], True)
         self.assertEqual(LocalClient(self).ok('hello')['daemon'], 'gattd', 'the socket file is still there')
 
+    def test_listener_that_never_accepts_with_a_full_backlog_makes_gattd_exit_3_naming_it(self):
+        # A program (or a hung gattd) listens on the path but never accepts, and
+        # its backlog is full: a blocking connect() to it would never return.
+        squatter = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(squatter.close)
+        squatter.bind(self.socket_path)
+        squatter.listen(0)
+        for _ in range(64):
+            waiting = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(waiting.close)
+            waiting.setblocking(False)
+            try:
+                waiting.connect(self.socket_path)
+            except BlockingIOError:
+                break                       # full: the next one would have to wait
+        else:
+            self.fail('the backlog of a listen(0) socket took 64 connections')
+        self.start_gattd()
+        self.wait_until(lambda: self.gattd.poll() is not None, 'gattd to exit')
+        self.expect_gattd_running = False
+        self.assertEqual(self.gattd.returncode, EXIT_SOCKET)
+        self.assertIn('something listens on %s but does not accept connections (its backlog is full)'
+                      % self.socket_path, self.gattd_log())
+        self.assertTrue(stat.S_ISSOCK(os.stat(self.socket_path).st_mode), "the other program's socket is left alone")
+
     def test_file_that_is_not_a_socket_is_left_alone_and_gattd_exits_3(self):
         with open(self.socket_path, 'w') as f:
             f.write('precious')
