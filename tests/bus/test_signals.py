@@ -13,20 +13,11 @@ import unittest
 from gi.repository import GLib
 
 from clients import LocalClient
-from harness import APP_PATH, GattdTestCase
+from harness import GattdTestCase
 from servicemanager import NotifySocket
+from test_reload import EXTRA, EXTRA_CONF
 from test_service_manager import needs_libsystemd
 
-EXTRA = APP_PATH + '/extra'
-EXTRA_CONF = """\
-[Service extra]
-UUID=6e400010-b5a3-f393-e0a9-e50e24dcca9e
-
-[Characteristic extra/data]
-UUID=6e400011-b5a3-f393-e0a9-e50e24dcca9e
-Flags=read
-Value=utf8:new
-"""
 
 # write(2) in /proc/PID/syscall, for kernels whose /proc/PID/wchan says nothing.
 _WRITE_SYSCALL = {'x86_64': 1, 'aarch64': 64, 'riscv64': 64}.get(platform.machine())
