@@ -64,18 +64,23 @@ static void on_confirm(GattChar *chr, void *user_data)
 	server_on_confirm(daemon->server, chr);
 }
 
-static void on_value_changed(GattChar *chr, void *user_data)
+/* Store what chr serves now (Persist=true). */
+static void save_persisted_value(Daemon *daemon, GattChar *chr)
 {
-	Daemon *daemon = user_data;
-	int r;
+	int r = persist_store_save(daemon->persist, chr->cfg->id, chr->cfg->uuid, value_type_name(chr->cfg->type),
+	                           chr->value->data, chr->value->len);
 
-	if (!chr->cfg->persist || !daemon->persist)
-		return;
-	r = persist_store_save(daemon->persist, chr->cfg->id, chr->cfg->uuid, value_type_name(chr->cfg->type),
-	                       chr->value->data, chr->value->len);
 	if (r < 0)
 		log_warning("%s: cannot save its value in %s: %s; it will not survive a restart", chr->cfg->id,
 		            persist_store_get_path(daemon->persist), g_strerror(-r));
+}
+
+static void on_value_changed(GattChar *chr, void *user_data)
+{
+	Daemon *daemon = user_data;
+
+	if (chr->cfg->persist && daemon->persist)
+		save_persisted_value(daemon, chr);
 }
 
 static const GattAppListener app_listener = {
@@ -157,10 +162,26 @@ static void restore_persisted_value(Daemon *daemon, GattChar *chr)
 }
 
 /*
- * Put the stored values of Persist=true characteristics in place of their Value=: at
- * start (previous NULL) all of them, after a reload those whose definition changed
- * (gatt_app_adopt() kept the current value of the others), so that a reload and a
- * restart serve the same value.
+ * Persist=false: what is stored for chr is forgotten, so that no old value comes back
+ * when Persist is turned on again later (at a reload or a restart).
+ */
+static void forget_persisted_value(Daemon *daemon, GattChar *chr)
+{
+	int r = persist_store_forget(daemon->persist, chr->cfg->id);
+
+	if (r < 0)
+		log_warning("%s: cannot remove its stored value from %s: %s", chr->cfg->id,
+		            persist_store_get_path(daemon->persist), g_strerror(-r));
+}
+
+/*
+ * After start (previous NULL) or a reload, bring the store and the served values in
+ * line with the configuration:
+ * - Persist=true, new or changed definition: the stored value in place of Value=
+ *   (gatt_app_adopt() kept the current value of unchanged ones), so that a reload and
+ *   a restart serve the same value;
+ * - Persist=false: the stored value, if any, is removed, so that turning Persist on
+ *   again later cannot bring back a value older than what was served meanwhile.
  */
 static void restore_persisted_values(Daemon *daemon, const GattdConfig *previous)
 {
@@ -175,9 +196,10 @@ static void restore_persisted_values(Daemon *daemon, const GattdConfig *previous
 			GattChar *chr = service->chars->pdata[j];
 			const CfgCharacteristic *was = previous ? config_find_characteristic(previous, chr->cfg->id) : NULL;
 
-			if (!chr->cfg->persist || (was && config_characteristic_equal(chr->cfg, was)))
-				continue;
-			restore_persisted_value(daemon, chr);
+			if (!chr->cfg->persist)
+				forget_persisted_value(daemon, chr);
+			else if (!was || !config_characteristic_equal(chr->cfg, was))
+				restore_persisted_value(daemon, chr);
 		}
 	}
 }

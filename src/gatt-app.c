@@ -186,7 +186,7 @@ static DBusMessage *char_write_value(DBusMessage *msg, void *object)
 	r = write_value(msg, chr->cfg->id, chr->value, chr->perms, chr->cfg->max_length, char_fixed_size(chr),
 	                &opts, &data, &len, &stored, &error);
 	if (r < 0) {
-		log_info("write to %s from %s refused: %s", chr->cfg->id, opts.device ? opts.device : "?", error);
+		log_info("write from %s refused: %s", opts.device ? opts.device : "?", error);
 		return dbus_error_reply(msg, r, "%s", error);
 	}
 	if (stored) {
@@ -351,7 +351,7 @@ static DBusMessage *desc_write_value(DBusMessage *msg, void *object)
 	r = write_value(msg, desc->cfg->id, desc->value, desc->perms, desc->cfg->max_length, 0, &opts, &data,
 	                &len, &stored, &error);
 	if (r < 0) {
-		log_info("write to %s from %s refused: %s", desc->cfg->id, opts.device ? opts.device : "?", error);
+		log_info("write from %s refused: %s", opts.device ? opts.device : "?", error);
 		return dbus_error_reply(msg, r, "%s", error);
 	}
 	if (stored)

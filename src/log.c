@@ -11,6 +11,8 @@ static bool log_verbose;
 static bool log_journal_prefix;
 /* stderr's reader went away (EPIPE): nobody can read what gattd says any more. */
 static bool log_lost;
+/* A line was cut short (a full non-blocking stderr): the next one starts on a line of its own. */
+static bool log_cut;
 
 static const char *level_word(LogLevel level)
 {
@@ -60,6 +62,12 @@ bool log_is_verbose(void)
  */
 static void log_write_line(const char *line, size_t len)
 {
+	if (log_cut) {
+		log_cut = false;
+		log_write_line("\n", 1);
+		if (log_cut)
+			return;
+	}
 	while (len > 0 && !log_lost) {
 		ssize_t n = write(STDERR_FILENO, line, len);
 
@@ -67,8 +75,10 @@ static void log_write_line(const char *line, size_t len)
 			continue;
 		if (n < 0 && errno == EPIPE)
 			log_lost = true;
-		if (n <= 0)
+		if (n <= 0) {
+			log_cut = true;
 			return;
+		}
 		line += n;
 		len -= (size_t)n;
 	}

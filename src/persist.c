@@ -211,6 +211,19 @@ int persist_store_save(PersistStore *store, const char *id, const char *uuid, co
 	return 0;
 }
 
+int persist_store_forget(PersistStore *store, const char *id)
+{
+	g_autofree char *name = file_name_for_id(id);
+
+	if (!name)
+		return -EINVAL;
+	if (unlinkat(store->dir_fd, name, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fsync(store->dir_fd) < 0)
+		return -errno;
+	return 0;
+}
+
 /* ---- load ---- */
 
 static int fail(char **ret_error, const char *format, ...) G_GNUC_PRINTF(2, 3);

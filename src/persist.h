@@ -42,6 +42,12 @@ int persist_store_save(PersistStore *store, const char *id, const char *uuid, co
                        const uint8_t *data, size_t len);
 
 /*
+ * Remove the value stored for id, if any (durably): 0, or -EINVAL for an id that is
+ * not SERVICE/CHAR, or the -errno of unlink or fsync.
+ */
+int persist_store_forget(PersistStore *store, const char *id);
+
+/*
  * 0 and *ret_value if a value is stored for id and was recorded for this uuid
  * (case-insensitive) and type_name; -ENOENT if none is stored; -EINVAL and
  * *ret_error (the reason, naming the file) if the file cannot be read, is

@@ -74,8 +74,10 @@ static Capture *capture_give_back(Client *taker, const char *char_id, CapturedWr
 		captured_write_free(w);
 		return NULL;
 	}
-	log_info("%s: write %" G_GUINT64_FORMAT " goes back to the front of the queue: client %u (pid %d) "
-	         "took it but was closed before getting it", char_id, w->seq, taker->id, (int)taker->pid);
+	/* At shutdown every queue is about to go: nothing to tell. */
+	if (!taker->server->shutting_down)
+		log_info("%s: write %" G_GUINT64_FORMAT " goes back to the front of the queue: client %u (pid %d) "
+		         "took it but was closed before getting it", char_id, w->seq, taker->id, (int)taker->pid);
 	capture_queue_unpop(&cap->queue, w);
 	return cap;
 }
@@ -698,6 +700,11 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 			return G_SOURCE_REMOVE;
 		}
 		if (n == 0) {
+			/* POLLHUP too: both directions are shut, nothing pending can reach it any more. */
+			if ((cond & G_IO_HUP) && (client->waiting_on || client->out.length > 0)) {
+				client_hung_up(fd, cond, client);
+				return G_SOURCE_REMOVE;
+			}
 			/* The client shut its side only: the replies to what it sent still go out, all of them. */
 			client_end_of_stream(client);
 			keep = G_SOURCE_REMOVE;
@@ -833,6 +840,7 @@ static void accept_backlog_served(Server *server)
 	if (!server->accept_failing)
 		return;
 	server->accept_failing = false;
+	server->accept_retry_ms = ACCEPT_RETRY_MIN_MS;
 	log_notice("accepting clients on %s again (%u connected)", server->path, server->n_clients);
 }
 

@@ -219,6 +219,21 @@ class ReloadTest(PersistTestCase):
         client = self.restart()
         self.assertEqual(self.served(client, 'settings/label', LABEL), b'stored')
 
+    def test_persist_turned_off_then_on_by_reloads_never_brings_back_an_old_value(self):
+        client = self.start()
+        client.ok('set', char='settings/label', value=b'old'.hex())
+        self.edit_settings('Value=utf8:gattd\nPersist=true\n', 'Value=utf8:gattd\n')
+        self.reload(client, reregistered=False)
+        self.assertNotIn('settings.label', self.stored_files(), 'Persist=false forgets the stored value')
+        client.ok('set', char='settings/label', value=b'live'.hex())
+        # Turning Persist on changes the definition: with nothing stored, Value= is
+        # served, at the reload as at a restart; "old" never comes back.
+        self.edit_settings('Value=utf8:gattd\n', 'Value=utf8:gattd\nPersist=true\n')
+        self.reload(client, reregistered=False)
+        self.assertEqual(self.served(client, 'settings/label', LABEL), b'gattd')
+        client = self.restart()
+        self.assertEqual(self.served(client, 'settings/label', LABEL), b'gattd')
+
 
 class CrashTest(PersistTestCase):
     """kill -9 while changes are being stored: the restored value is one of those
