@@ -45,7 +45,8 @@
  * gattd_client_error_code() is NULL for those, non-NULL for gattd's answers.
  *   -ECONNRESET  the connection is gone (end of stream, reset, broken pipe)
  *   -EMSGSIZE    a received line exceeded GATTD_CLIENT_MAX_LINE_LENGTH
- *   -EPROTO      gattd sent something that is not a JSON object, or a reply lacks
+ *   -EPROTO      gattd sent something that is not a JSON object (read strictly, as
+ *                above: a line nested deeper than 64 is one), or a reply lacks
  *                a field the typed helpers need
  *   -ENOBUFS     an internal queue is full (see the limits below)
  * After -ECONNRESET, -EMSGSIZE (local) or -EPROTO from the I/O functions the
@@ -119,10 +120,12 @@ int gattd_client_get_fd(GattdClient *c);
 
 /*
  * Queue one request and write as much as the socket takes without blocking.
- * request_json must be a JSON object ({"cmd": "get", "char": "battery/level"});
+ * request_json must be one JSON object ({"cmd": "get", "char": "battery/level"}),
+ * read as strictly as gattd reads requests (RFC 8259 only, no member name twice, no
+ * \u0000, integers within 64 bits, nesting at most 64 deep; README, "Framing");
  * the library sets its "id" to a fresh unsigned integer (replacing any "id" given)
  * and stores it in *ret_id (ret_id may be NULL) so the reply can be matched.
- * Returns 0, -EINVAL (not a JSON object), -ENOBUFS (more than
+ * Returns 0, -EINVAL (not such an object), -ENOBUFS (more than
  * GATTD_CLIENT_MAX_OUTGOING_BYTES unwritten), or a connection error.
  */
 int gattd_client_send(GattdClient *c, const char *request_json, uint64_t *ret_id);
