@@ -100,7 +100,7 @@ static void append_escape(GString *buf, guchar c)
 
 static bool needs_escape(guchar c)
 {
-	/* DEL needs none in JSON, but json-glib escaped it, and it keeps lines readable where clients log them. */
+	/* DEL needs no escape in JSON; escaped, it keeps lines readable where clients log them. */
 	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
 }
 
