@@ -1401,6 +1401,24 @@ const CfgService *config_find_service(const GattdConfig *config, const char *id)
 	return NULL;
 }
 
+int config_characteristic_value_fits(const CfgCharacteristic *c, size_t len, char **ret_reason)
+{
+	size_t fixed = c->has_type ? value_type_size(c->type) : 0;
+
+	if (len > c->max_length) {
+		if (ret_reason)
+			*ret_reason = g_strdup_printf("%zu bytes, more than MaxLength=%u", len, c->max_length);
+		return -EMSGSIZE;
+	}
+	if (fixed && len != fixed) {
+		if (ret_reason)
+			*ret_reason = g_strdup_printf("%zu bytes, where Type=%s takes %zu", len,
+			                              value_type_name(c->type), fixed);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
 const CfgCharacteristic *config_find_characteristic(const GattdConfig *config, const char *id)
 {
 	g_autofree char *service_id = NULL;
@@ -1496,7 +1514,7 @@ static char *summary_value(ValueType type, GBytes *value)
 	if (type != VALUE_TYPE_HEX)
 		text = value_format(type, data, len);
 	if (text) {
-		g_autofree char *shown = value_text_for_message(text, SUMMARY_TEXT_MAX);
+		g_autofree char *shown = escape_text_cut(text, SUMMARY_TEXT_MAX);
 		return g_strdup_printf("%s:%s (hex %s)", value_type_name(type), shown, hex);
 	}
 	return g_strdup_printf("hex:%s", hex);

@@ -130,6 +130,13 @@ const CfgService *config_find_service(const GattdConfig *config, const char *id)
 const CfgCharacteristic *config_find_characteristic(const GattdConfig *config, const char *id);
 const CfgDescriptor *config_find_descriptor(const GattdConfig *config, const char *id);
 
+/*
+ * Whether len bytes may be c's value: at most MaxLength, and exactly the Type's size
+ * for fixed-size types. 0, or -EMSGSIZE with *ret_reason (may be NULL) saying why,
+ * e.g. "12 bytes, more than MaxLength=5".
+ */
+int config_characteristic_value_fits(const CfgCharacteristic *c, size_t len, char **ret_reason);
+
 /* Counts for summaries. */
 void config_count(const GattdConfig *config, unsigned *ret_services,
                   unsigned *ret_characteristics, unsigned *ret_descriptors);

@@ -682,10 +682,10 @@ bool gatt_char_can_notify(const GattChar *chr)
 
 int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len)
 {
-	size_t fixed = char_fixed_size(chr);
+	int r = config_characteristic_value_fits(chr->cfg, len, NULL);
 
-	if (len > chr->cfg->max_length || (fixed && len != fixed))
-		return -EMSGSIZE;
+	if (r < 0)
+		return r;
 	g_byte_array_set_size(chr->value, 0);
 	g_byte_array_append(chr->value, data, (guint)len);
 	return 0;

@@ -319,7 +319,7 @@ static int check_field(GKeyFile *file, const char *key, const char *expected, bo
 
 	if (ignore_case ? g_ascii_strcasecmp(recorded, expected) == 0 : strcmp(recorded, expected) == 0)
 		return 0;
-	shown = value_text_for_message(recorded, 64);
+	shown = escape_text_cut(recorded, 64);
 	return fail(ret_error, "%s: recorded for %s %s, not %s", where, key, shown, expected);
 }
 
@@ -332,7 +332,7 @@ static int parse_value(GKeyFile *file, const char *where, GBytes **ret_value, ch
 	uint64_t length;
 
 	if (value_parse_uint(length_text, PERSIST_MAX_FILE_SIZE, &length) < 0) {
-		g_autofree char *shown = value_text_for_message(length_text, 32);
+		g_autofree char *shown = escape_text_cut(length_text, 32);
 
 		return fail(ret_error, "%s: Length=%s is not a byte count", where, shown);
 	}
@@ -382,34 +382,21 @@ int persist_store_load(PersistStore *store, const char *id, const char *uuid, co
 
 /* ---- the rule for serving a stored value ---- */
 
-static int check_fits(const CfgCharacteristic *c, size_t len, const char *where, char **ret_reason)
-{
-	size_t fixed = c->has_type ? value_type_size(c->type) : 0;
-
-	if (len > c->max_length)
-		return fail(ret_reason, "%s: %zu bytes, more than MaxLength=%u", where, len, c->max_length);
-	if (fixed && len != fixed)
-		return fail(ret_reason, "%s: %zu bytes, where Type=%s takes %zu", where, len, value_type_name(c->type),
-		            fixed);
-	return 0;
-}
-
 int persist_store_load_for(PersistStore *store, const CfgCharacteristic *c, GBytes **ret_value, char **ret_reason)
 {
 	g_autoptr(GBytes) value = NULL;
 	g_autofree char *name = NULL;
-	g_autofree char *where = NULL;
+	g_autofree char *why = NULL;
 	int r;
 
 	r = persist_store_load(store, c->id, c->uuid, value_type_name(c->type), &value, ret_reason);
 	if (r < 0)
 		return r;
-	/* persist_store_load() accepted the id, so it has a file name. */
-	name = file_name_for_id(c->id);
-	where = g_strdup_printf("%s/%s", store->path, name);
-	r = check_fits(c, g_bytes_get_size(value), where, ret_reason);
-	if (r < 0)
-		return r;
+	if (config_characteristic_value_fits(c, g_bytes_get_size(value), &why) < 0) {
+		/* persist_store_load() accepted the id, so it has a file name. */
+		name = file_name_for_id(c->id);
+		return fail(ret_reason, "%s/%s: %s", store->path, name, why);
+	}
 	*ret_value = g_steal_pointer(&value);
 	return 0;
 }

@@ -1556,6 +1556,22 @@ static void test_tx_power_range(void **state)
 	assert_only_problem(f, "gattd.conf: [Advertising] TxPower: ", "'20dBm' is not a decimal or 0x-hex integer");
 }
 
+/* The rule a stored or set value must meet, one function for persist.c and gatt-app.c. */
+static void test_value_fits_max_length_and_the_type_size(void **state)
+{
+	CfgCharacteristic text = { .id = "s/t", .max_length = 5 };
+	CfgCharacteristic u16 = { .id = "s/n", .max_length = 2, .has_type = true, .type = VALUE_TYPE_U16 };
+	g_autofree char *too_long = NULL, *wrong_size = NULL;
+
+	assert_int_equal(config_characteristic_value_fits(&text, 0, NULL), 0);
+	assert_int_equal(config_characteristic_value_fits(&text, 5, NULL), 0);
+	assert_int_equal(config_characteristic_value_fits(&text, 6, &too_long), -EMSGSIZE);
+	assert_string_equal(too_long, "6 bytes, more than MaxLength=5");
+	assert_int_equal(config_characteristic_value_fits(&u16, 2, NULL), 0);
+	assert_int_equal(config_characteristic_value_fits(&u16, 1, &wrong_size), -EMSGSIZE);
+	assert_string_equal(wrong_size, "1 bytes, where Type=u16 takes 2");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1576,6 +1592,7 @@ int main(void)
 		T(test_summary_shows_what_would_be_served),
 		T(test_summary_says_when_advertising_is_off),
 		cmocka_unit_test(test_example_configuration_loads),
+		cmocka_unit_test(test_value_fits_max_length_and_the_type_size),
 		T(test_errors_array_is_optional),
 		T(test_syntax_error_names_file_and_line),
 		T(test_problems_in_all_files_are_collected),
