@@ -127,9 +127,8 @@ const char *json_read_string(const json_t *obj, const char *name)
 
 char *json_read_dump(const json_t *value)
 {
+	/* malloc()ed by jansson: g_free() is free() (GLib >= 2.46). */
 	char *text = json_dumps(value, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
-	char *copy = g_strdup(text ? text : "null");
 
-	free(text);
-	return copy;
+	return text ? text : g_strdup("null");
 }

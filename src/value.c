@@ -15,6 +15,7 @@
 
 #include "escape.h"
 
+
 typedef struct {
 	const char *name;
 	size_t size; /* 0 = variable */
@@ -79,16 +80,6 @@ char *value_type_names_joined(const char *separator)
 		g_string_append(s, type_table[i].name);
 	}
 	return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-/*
- * Control characters are escaped because the text may come from a peer
- * process (and may not even be UTF-8); long text is cut short because a
- * message must not grow with its input.
- */
-char *value_text_for_message(const char *text, size_t max_chars)
-{
-	return escape_text_cut(text, max_chars);
 }
 
 static GBytes *fail(char **ret_error, const char *format, ...) G_GNUC_PRINTF(2, 3);
@@ -221,7 +212,7 @@ static GBytes *parse_integer_value(ValueType type, const char *text, char **ret_
 {
 	size_t size = value_type_size(type);
 	const char *name = value_type_name(type);
-	g_autofree char *shown = value_text_for_message(text, QUOTE_MAX);
+	g_autofree char *shown = escape_text_cut(text, QUOTE_MAX);
 	guint8 buf[8];
 	int r;
 
@@ -271,7 +262,7 @@ static char *format_integer(ValueType type, const guint8 *data, size_t size)
 static GBytes *parse_float_value(ValueType type, const char *text, char **ret_error)
 {
 	const char *name = value_type_name(type);
-	g_autofree char *shown = value_text_for_message(text, QUOTE_MAX);
+	g_autofree char *shown = escape_text_cut(text, QUOTE_MAX);
 	char *end = NULL;
 	double d;
 
@@ -372,7 +363,7 @@ char *value_to_hex(const guint8 *data, size_t len)
 /* The error for hex at offset: problem is e.g. "a non-hex character". */
 static GBytes *bad_hex(char **ret_error, const char *hex, const char *problem, size_t offset, const char *hint)
 {
-	g_autofree char *shown = value_text_for_message(hex, QUOTE_MAX);
+	g_autofree char *shown = escape_text_cut(hex, QUOTE_MAX);
 
 	return fail(ret_error, "hex value '%s' has %s at offset %zu%s", shown, problem, offset, hint);
 }
@@ -432,7 +423,7 @@ GBytes *value_parse_typed(ValueType type, const char *text, char **ret_error)
 		if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
 			return g_bytes_new((const guint8[]) { 0 }, 1);
 		{
-			g_autofree char *shown = value_text_for_message(text, QUOTE_MAX);
+			g_autofree char *shown = escape_text_cut(text, QUOTE_MAX);
 			return fail(ret_error, "bool value '%s' is not true, false, 1 or 0", shown);
 		}
 	case VALUE_TYPE_U8:
@@ -461,12 +452,12 @@ GBytes *value_parse_literal(const char *literal, char **ret_error)
 		return fail(ret_error, "value missing");
 	colon = strchr(literal, ':');
 	if (!colon) {
-		g_autofree char *shown = value_text_for_message(literal, QUOTE_MAX);
+		g_autofree char *shown = escape_text_cut(literal, QUOTE_MAX);
 		return fail(ret_error, "literal '%s' has no TYPE: prefix (e.g. u8:1, hex:0a0b, utf8:text)", shown);
 	}
 	type_name = g_strndup(literal, (gsize) (colon - literal));
 	if (!value_type_from_name(type_name, &type)) {
-		g_autofree char *shown = value_text_for_message(type_name, QUOTE_MAX);
+		g_autofree char *shown = escape_text_cut(type_name, QUOTE_MAX);
 		g_autofree char *valid = value_type_names_joined(", ");
 		return fail(ret_error, "unknown value type '%s' (valid: %s)", shown, valid);
 	}

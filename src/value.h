@@ -52,12 +52,6 @@ char *value_format(ValueType type, const guint8 *data, size_t len);
 /* "TYPE:TEXT" for bytes of type, e.g. "u16:300"; NULL where value_format() is NULL. */
 char *value_format_literal(ValueType type, const guint8 *data, size_t len);
 
-/*
- * text as it may appear in a message or summary: escape_text_cut() (escape.h),
- * control characters and bytes that are not UTF-8 escaped, cut after max_chars
- * characters with "...". Never NULL.
- */
-char *value_text_for_message(const char *text, size_t max_chars);
 
 /* All type names in ValueType order joined by separator ("hex, utf8, bool, ..."), for messages. */
 char *value_type_names_joined(const char *separator);

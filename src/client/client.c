@@ -310,9 +310,8 @@ static int client_write_some(GattdClient *c)
 /* Give request the next id and append it to the outgoing buffer (nothing written yet). */
 static int client_queue_request(GattdClient *c, json_t *request, uint64_t *ret_id)
 {
-	g_autofree char *text = NULL;
+	g_autofree char *text = NULL; /* malloc()ed by jansson; g_free() is free() */
 	uint64_t id;
-	char *dumped;
 	size_t len;
 
 	if (c->broken)
@@ -320,11 +319,9 @@ static int client_queue_request(GattdClient *c, json_t *request, uint64_t *ret_i
 	id = c->last_id + 1;
 	if (json_object_set_new(request, "id", json_integer((json_int_t)id)) < 0)
 		return -ENOMEM;
-	dumped = json_dumps(request, JSON_COMPACT);
-	if (!dumped)
+	text = json_dumps(request, JSON_COMPACT);
+	if (!text)
 		return -ENOMEM;
-	text = g_strdup(dumped);
-	free(dumped);
 	len = strlen(text);
 
 	if (c->out->len - c->out_start + len + 1 > GATTD_CLIENT_MAX_OUTGOING_BYTES)

@@ -123,6 +123,8 @@ char *gattctl_format_value(const json_t *obj)
 	json_t *typed = json_object_get(obj, "typed");
 	const char *hex = json_string_value(value);
 	g_autoptr(GBytes) bytes = NULL;
+	const guint8 *data;
+	gsize len;
 
 	if (!value)
 		return g_strdup("");
@@ -143,15 +145,11 @@ char *gattctl_format_value(const json_t *obj)
 		return g_strdup_printf("%s %s", hex, text);
 	}
 
-	if (bytes) {
-		gsize len;
-		const guint8 *data = g_bytes_get_data(bytes, &len);
+	data = g_bytes_get_data(bytes, &len);
+	if (is_printable_text(data, len)) {
+		g_autofree char *text = gattctl_quote((const char *)data, len);
 
-		if (is_printable_text(data, len)) {
-			g_autofree char *text = gattctl_quote((const char *)data, len);
-
-			return g_strdup_printf("%s %s", hex, text);
-		}
+		return g_strdup_printf("%s %s", hex, text);
 	}
 	return g_strdup(hex);
 }

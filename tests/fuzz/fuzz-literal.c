@@ -10,8 +10,8 @@
  *   value.c says), and formatting those gives the same text;
  * - bytes -> text -> bytes: the input's bytes formatted as each type, where
  *   they fit it, parse back to the same bytes;
- * - value_text_for_message() is UTF-8 without control characters, whatever
- *   the text;
+ * - escape_text_cut(), which messages quoting a value use, is UTF-8 without
+ *   control characters, whatever the text;
  * - a UUID that normalises is 36 lower-case characters, normalises to itself
  *   again, and its display form normalises back to it.
  */
@@ -22,6 +22,7 @@
 
 #include "fuzz.h"
 #include "uuid.h"
+#include "escape.h"
 #include "value.h"
 
 #define N_TYPES (VALUE_TYPE_F64 + 1)
@@ -134,7 +135,7 @@ static void check_message_text(const char *text)
 	static const size_t max_chars[] = { 0, 1, 40, G_MAXSIZE };
 
 	for (size_t i = 0; i < G_N_ELEMENTS(max_chars); i++) {
-		g_autofree char *shown = value_text_for_message(text, max_chars[i]);
+		g_autofree char *shown = escape_text_cut(text, max_chars[i]);
 
 		FUZZ_CHECK(g_utf8_validate(shown, -1, NULL));
 		for (const char *p = shown; *p; p++)
