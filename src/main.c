@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "daemon.h"
-#include "escape.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "shared/escape.h"
 #include "gattd-build-config.h"
-#include "log.h"
+#include "shared/log.h"
 
 
 int main(int argc, char **argv)

@@ -19,7 +19,7 @@ void client_message_free(ClientMessage *m)
 int client_message_new(char *line, size_t len, ClientMessage **ret)
 {
 	g_autofree char *owned = line;
-	g_autoptr(json_t) obj = json_read_object(line, len, NULL);
+	g_autoptr(json_t) obj = jread_object(line, len, NULL);
 	ClientMessage *m;
 	json_t *node;
 

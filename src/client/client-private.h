@@ -7,7 +7,7 @@
 #include <gattd/client.h>
 
 #include <glib.h>
-#include "json-read.h"
+#include "shared/jread.h"
 #include <stdbool.h>
 
 #include "line-reader.h"

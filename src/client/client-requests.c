@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "value.h"
+#include "shared/value.h"
 
 /* {"cmd": cmd, "char": chr}, chr may be NULL; NULL when chr is not valid UTF-8 (or no memory). */
 static json_t *request_new(const char *cmd, const char *chr)
@@ -71,7 +71,7 @@ static int reply_string(json_t *reply, const char *name, bool nullable, char **r
 /* The hex "value" member as malloc()ed bytes, never NULL. */
 static int reply_value(json_t *reply, uint8_t **ret_value, size_t *ret_len)
 {
-	const char *hex = json_read_string(reply, "value");
+	const char *hex = jread_string(reply, "value");
 	g_autoptr(GBytes) bytes = NULL;
 	const void *data;
 	uint8_t *copy;

@@ -336,7 +336,7 @@ static int client_queue_request(GattdClient *c, json_t *request, uint64_t *ret_i
 /* The caller's request as an object the library can give an "id", or NULL if text is not a JSON object. */
 static json_t *parse_request(const char *text)
 {
-	return text ? json_read_object(text, strlen(text), NULL) : NULL;
+	return text ? jread_object(text, strlen(text), NULL) : NULL;
 }
 
 int gattd_client_send(GattdClient *c, const char *request_json, uint64_t *ret_id)
@@ -470,8 +470,8 @@ static int client_record_error(GattdClient *c, json_t *reply)
 
 	if (!json_is_object(error))
 		return -EPROTO;
-	c->error_code = g_strdup(json_read_string(error, "code"));
-	c->error_message = g_strdup(json_read_string(error, "message"));
+	c->error_code = g_strdup(jread_string(error, "code"));
+	c->error_message = g_strdup(jread_string(error, "message"));
 	return gattd_client_errno_from_code(c->error_code);
 }
 
@@ -500,7 +500,7 @@ int client_call_object(GattdClient *c, json_t *request, int timeout_ms, char **r
 		return r;
 	}
 
-	root = json_read_object(m->line, m->len, NULL);
+	root = jread_object(m->line, m->len, NULL);
 	if (!root)
 		return -EPROTO; /* parsed on arrival already; cannot happen */
 	r = m->ok ? 0 : client_record_error(c, root);

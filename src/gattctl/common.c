@@ -4,7 +4,7 @@
  */
 #include "gattctl.h"
 
-#include "escape.h"
+#include "shared/escape.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -170,7 +170,7 @@ static int call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what,
 	r = gattctl_connect(ctl);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
-	text = json_read_dump(request);
+	text = jread_dump(request);
 
 	r = gattd_client_call(ctl->client, text, timeout_ms, &line);
 	if (!line)
@@ -182,7 +182,7 @@ static int call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what,
 	if (r < 0)
 		return exit_for_error_reply(ctl->client, what);
 
-	reply = json_read_object(line, strlen(line), NULL);
+	reply = jread_object(line, strlen(line), NULL);
 	if (!reply)
 		return gattctl_exit_for_errno(-EPROTO, what); /* the library checked; cannot happen */
 	if (ret_reply)

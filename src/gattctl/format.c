@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-#include "escape.h"
-#include "value.h"
+#include "shared/escape.h"
+#include "shared/value.h"
 
 char *gattctl_quote(const char *text, size_t len)
 {
@@ -69,7 +69,7 @@ static char *format_scalar(const json_t *node, bool quote_if_needed)
 	case JSON_FALSE:
 		return g_strdup("false");
 	default:
-		return json_read_dump(node);
+		return jread_dump(node);
 	}
 }
 
@@ -84,7 +84,7 @@ char *gattctl_format_node(const json_t *node, bool quote_if_needed)
 			g_autofree char *text = NULL;
 
 			if (json_is_array(elem) || json_is_object(elem))
-				return json_read_dump(node);
+				return jread_dump(node);
 			text = format_scalar(elem, quote_if_needed);
 			if (i > 0)
 				g_string_append_c(s, ',');
@@ -194,7 +194,7 @@ char *gattctl_format_line(const char *name, const json_t *obj)
 {
 	static const char *const shown_first[] = { "event", "id", "ok", "char", "value", "typed", NULL };
 	g_autoptr(GString) s = NULL;
-	const char *chr = json_read_string(obj, "char");
+	const char *chr = jread_string(obj, "char");
 	g_autofree char *fields = gattctl_format_fields(obj, shown_first, GATTCTL_FIELDS_PLAIN);
 	g_autofree char *shown_name = escape_text(name);
 

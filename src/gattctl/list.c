@@ -1,7 +1,7 @@
 /* list.c: `gattctl list`: services, their characteristics and descriptors as a tree. */
 #include "gattctl.h"
 
-#include "escape.h"
+#include "shared/escape.h"
 
 #include <stdio.h>
 
@@ -18,7 +18,7 @@ static void print_node(const json_t *obj, const char *children_member, const cha
 {
 	const char *const skip[] = { "id", children_member, NULL };
 	g_autofree char *fields = gattctl_format_fields(obj, skip, GATTCTL_FIELDS_BARE_BOOLS);
-	const char *id = json_read_string(obj, "id");
+	const char *id = jread_string(obj, "id");
 	g_autofree char *shown_id = id ? escape_text(id) : g_strdup("?");
 
 	printf("%s%s%s%s%s\n", prefix, branch, shown_id, *fields ? "  " : "", fields);

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "value.h"
+#include "shared/value.h"
 
 int gattctl_next_write(Gattctl *ctl, int argc, char **argv)
 {

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
-#include "value.h"
+#include "socket/protocol.h"
+#include "shared/value.h"
 
 /* "u16:300", "hex:0a", "utf8:x": a prefix naming a type selects it. */
 static bool has_type_prefix(const char *text)
@@ -33,7 +33,7 @@ static json_t *find_characteristic(const json_t *list_reply, const char *chr)
 
 	json_array_foreach(services, i, service) {
 		json_array_foreach(json_object_get(service, "characteristics"), k, node) {
-			if (g_strcmp0(json_read_string(node, "id"), chr) == 0)
+			if (g_strcmp0(jread_string(node, "id"), chr) == 0)
 				return node;
 		}
 	}
@@ -57,14 +57,14 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 		fprintf(stderr, "gattctl: %s: no characteristic '%s' (see gattctl list)\n", what, chr);
 		return GATTCTL_EXIT_ERROR;
 	}
-	type = json_read_string(found, "type");
+	type = jread_string(found, "type");
 	*ret_has_type = type && value_type_from_name(type, ret_type);
 	return GATTCTL_EXIT_OK;
 }
 
 /*
  * text parsed as type, as the JSON "typed" member: gattd's own reply encoder
- * (proto_write_value()) writes it and json-read.h reads it back, so gattctl sends
+ * (proto_write_value()) writes it and shared/jread.h reads it back, so gattctl sends
  * exactly what gattd would send back for these bytes: a number, a boolean, or a
  * string for utf8 and for what JSON numbers can't carry exactly (u64 above
  * 2^63-1, NaN, infinities). NULL + *ret_error if text does not parse.
@@ -72,7 +72,7 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 static json_t *typed_node(ValueType type, const char *text, char **ret_error)
 {
 	g_autoptr(GBytes) bytes = value_parse_typed(type, text, ret_error);
-	g_autoptr(JsonWriter) writer = NULL;
+	g_autoptr(JWriter) writer = NULL;
 	g_autoptr(json_t) obj = NULL;
 	g_autofree char *line = NULL;
 	g_autofree char *problem = NULL;
@@ -82,13 +82,13 @@ static json_t *typed_node(ValueType type, const char *text, char **ret_error)
 	if (!bytes)
 		return NULL;
 	data = g_bytes_get_data(bytes, &len);
-	writer = json_writer_new();
-	json_writer_begin_object(writer);
+	writer = jwrite_new();
+	jwrite_begin_object(writer);
 	proto_write_value(writer, true, type, data, len);
-	json_writer_end_object(writer);
-	line = json_writer_finish(writer);
+	jwrite_end_object(writer);
+	line = jwrite_finish(writer);
 	/* Neither can fail: the writer's lines are JSON, and the bytes came from parsing this type. */
-	obj = json_read_object(line, strlen(line), &problem);
+	obj = jread_object(line, strlen(line), &problem);
 	if (!obj) {
 		*ret_error = g_strdup_printf("gattd's encoder wrote a line gattctl cannot read (%s): %s", problem, line);
 		return NULL;

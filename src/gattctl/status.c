@@ -1,7 +1,7 @@
 /* status.c: `gattctl status`: gattd's state as aligned "key: value" lines. */
 #include "gattctl.h"
 
-#include "escape.h"
+#include "shared/escape.h"
 
 #include <stdio.h>
 #include <string.h>

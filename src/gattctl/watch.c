@@ -28,10 +28,10 @@ static void print_message(Gattctl *ctl, const char *line)
 		printf("%s\n", line);
 		return;
 	}
-	root = json_read_object(line, strlen(line), NULL);
+	root = jread_object(line, strlen(line), NULL);
 	if (!root)
 		return;
-	event = json_read_string(root, "event");
+	event = jread_string(root, "event");
 	if (!event)
 		return; /* a reply; watch sends nothing after its first request */
 	text = gattctl_format_line(event, root);

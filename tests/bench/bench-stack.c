@@ -35,7 +35,7 @@
 /* A request as gattd's local clients send them (README: the line protocol). */
 #define REQUEST_LINE "{\"cmd\":\"get\",\"char\":\"battery/level\",\"id\":1}"
 
-/* ---- libdbus on the GLib main loop: watches only (the least gattd's dbus-loop.c does) ---- */
+/* ---- libdbus on the GLib main loop: watches only (the least gattd's dbus/loop.c does) ---- */
 
 static DBusConnection *conn;
 
@@ -135,7 +135,7 @@ static void connect_bus(const char *address)
 
 /*
  * gattd serves no request before the RSS at start is read, and calls jansson only for
- * requests (src/json-read.c, src/protocol.c): at start nothing of jansson is certain to
+ * requests (shared/jread.c, src/socket/protocol.c): at start nothing of jansson is certain to
  * run but its loading. One string value, made and freed, uses it the least there is, as
  * the json-glib node did before. Parsing REQUEST_LINE here, or making an object (the first
  * one seeds jansson's hash function from /dev/urandom), would count work that gattd at

@@ -25,7 +25,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz.h"
 
 #define SEPARATOR "--- "

@@ -1,15 +1,15 @@
 /*
- * fuzz-json-read.c: the strict reader (json-read.c, jansson underneath) against
+ * fuzz-json-read.c: the strict reader (shared/jread.c, jansson underneath) against
  * an independent recognizer of RFC 8259 written here from the grammar.
  *
  * The recognizer says what gattd's reader must do with every input: accept it
  * exactly when it is one RFC 8259 JSON text (UTF-8, blanks around) whose value
- * is an object, nested at most JSON_READ_MAX_DEPTH deep, with no member name
+ * is an object, nested at most JREAD_MAX_DEPTH deep, with no member name
  * twice in one object (compared after unescaping), no \u0000, no lone
  * surrogate escape, every integer within 64 bits and every other number finite
  * as a double. A reader that accepts more is lenient (what json-glib was); one
  * that accepts less refuses clients' valid requests. Both abort.
- * For what it accepts: its tree written back (json_read_dump) reads again as
+ * For what it accepts: its tree written back (jread_dump) reads again as
  * an equal tree, and every string in it is UTF-8 without NUL.
  */
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <glib.h>
 
 #include "fuzz.h"
-#include "json-read.h"
+#include "shared/jread.h"
 
 typedef struct {
 	const char *p, *end;
@@ -235,7 +235,7 @@ static bool value(Rec *r)
 	case '{':
 	case '[':
 		/* Deeper than allowed: refused, so no need to recurse further. */
-		if (++r->depth > JSON_READ_MAX_DEPTH)
+		if (++r->depth > JREAD_MAX_DEPTH)
 			return false;
 		ok = *r->p == '{' ? object(r) : array(r);
 		r->depth--;
@@ -297,11 +297,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
 	g_autofree char *error = NULL;
-	g_autoptr(json_t) obj = json_read_object(text, size, &error);
+	g_autoptr(json_t) obj = jread_object(text, size, &error);
 	bool expected = should_accept(text, size);
 
 	if (!obj != !expected)
-		fprintf(stderr, "json_read_object %s what RFC 8259 and gattd's rules %s (%s)\n",
+		fprintf(stderr, "jread_object %s what RFC 8259 and gattd's rules %s (%s)\n",
 		        obj ? "accepted" : "refused", expected ? "accept" : "refuse", error ? error : "no error");
 	FUZZ_CHECK(!obj == !expected);
 	if (!obj) {
@@ -310,8 +310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_strings(obj);
 	{
-		g_autofree char *again_text = json_read_dump(obj);
-		g_autoptr(json_t) again = json_read_object(again_text, strlen(again_text), NULL);
+		g_autofree char *again_text = jread_dump(obj);
+		g_autoptr(json_t) again = jread_object(again_text, strlen(again_text), NULL);
 
 		FUZZ_CHECK(again && json_equal(obj, again));
 	}

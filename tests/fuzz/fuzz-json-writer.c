@@ -1,13 +1,13 @@
 /*
- * fuzz-json-writer.c: the JSON line writer (json-writer.c), which writes every
- * reply and event gattd sends, read back by the strict reader (json-read.h).
+ * fuzz-json-writer.c: the JSON line writer (shared/jwrite.c), which writes every
+ * reply and event gattd sends, read back by the strict reader (shared/jread.h).
  *
  * The input is any bytes. Written into one line:
  *   {"s":TEXT,"raw":RAW,"name":{TEXT:true},"i":I,"d":D}
  * TEXT is the input made valid UTF-8 (g_utf8_make_valid()), RAW the input up to
  * its first NUL as it is (maybe not UTF-8), I and D its first 8 bytes as an
  * integer and a double (when there are 8). Checks, besides the sanitizers:
- * - the line is one line of UTF-8 and RFC 8259 JSON that json_read_object() reads;
+ * - the line is one line of UTF-8 and RFC 8259 JSON that jread_object() reads;
  * - TEXT comes back the same as a string and as a member name;
  * - RAW comes back as g_utf8_make_valid() makes it: the writer never writes
  *   invalid UTF-8, whatever it is given;
@@ -18,38 +18,38 @@
 #include <string.h>
 
 #include <glib.h>
-#include "json-read.h"
+#include "shared/jread.h"
 
 #include "fuzz.h"
-#include "json-writer.h"
+#include "shared/jwrite.h"
 
 static char *write_line(const char *text, const char *raw, const gint64 *i, const double *d)
 {
-	g_autoptr(JsonWriter) w = json_writer_new();
+	g_autoptr(JWriter) w = jwrite_new();
 
-	json_writer_begin_object(w);
-	json_writer_member(w, "s");
-	json_writer_string(w, text);
-	json_writer_member(w, "raw");
-	json_writer_string(w, raw);
-	json_writer_member(w, "name");
-	json_writer_begin_object(w);
-	json_writer_member(w, text);
-	json_writer_bool(w, true);
-	json_writer_end_object(w);
+	jwrite_begin_object(w);
+	jwrite_member(w, "s");
+	jwrite_string(w, text);
+	jwrite_member(w, "raw");
+	jwrite_string(w, raw);
+	jwrite_member(w, "name");
+	jwrite_begin_object(w);
+	jwrite_member(w, text);
+	jwrite_bool(w, true);
+	jwrite_end_object(w);
 	if (i) {
-		json_writer_member(w, "i");
-		json_writer_int(w, *i);
-		json_writer_member(w, "d");
-		json_writer_double(w, *d);
+		jwrite_member(w, "i");
+		jwrite_int(w, *i);
+		jwrite_member(w, "d");
+		jwrite_double(w, *d);
 	}
-	json_writer_end_object(w);
-	return json_writer_finish(w);
+	jwrite_end_object(w);
+	return jwrite_finish(w);
 }
 
 static bool string_member_is(const json_t *obj, const char *name, const char *expected)
 {
-	const char *s = json_read_string(obj, name);
+	const char *s = jread_string(obj, name);
 
 	return s && strcmp(s, expected) == 0;
 }
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
 	FUZZ_CHECK(memchr(line, '\n', len - 1) == NULL);
 	FUZZ_CHECK(g_utf8_validate(line, (gssize)len, NULL));
-	obj = json_read_object(line, len - 1, &error);
+	obj = jread_object(line, len - 1, &error);
 	if (!obj)
 		fprintf(stderr, "the reader refuses %s: %s\n", line, error);
 	FUZZ_CHECK(obj);

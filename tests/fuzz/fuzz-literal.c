@@ -21,9 +21,9 @@
 #include <glib.h>
 
 #include "fuzz.h"
-#include "uuid.h"
-#include "escape.h"
-#include "value.h"
+#include "shared/uuid.h"
+#include "shared/escape.h"
+#include "shared/value.h"
 
 #define N_TYPES (VALUE_TYPE_F64 + 1)
 

@@ -17,7 +17,7 @@
 #include <glib.h>
 
 #include "fuzz.h"
-#include "persist.h"
+#include "config/persist.h"
 
 #define ID "battery/level"
 #define FILE_NAME "battery.level"

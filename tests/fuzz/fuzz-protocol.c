@@ -20,11 +20,11 @@
 #include <string.h>
 
 #include <glib.h>
-#include "json-read.h"
+#include "shared/jread.h"
 
 #include "fuzz.h"
-#include "protocol.h"
-#include "value.h"
+#include "socket/protocol.h"
+#include "shared/value.h"
 
 #define N_TYPES (VALUE_TYPE_F64 + 1)
 
@@ -36,7 +36,7 @@ static json_t *parse_reply_line(const char *line)
 
 	FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
 	FUZZ_CHECK(memchr(line, '\n', len - 1) == NULL);
-	root = json_read_object(line, len - 1, NULL);
+	root = jread_object(line, len - 1, NULL);
 	FUZZ_CHECK(root);
 	return root;
 }
@@ -130,7 +130,7 @@ static GBytes *decode_as_set_request(const char *field, json_t *member, bool has
 	json_object_set_new(root, "cmd", json_string("set"));
 	json_object_set_new(root, "char", json_string("s/c"));
 	json_object_set(root, field, member);
-	line = json_read_dump(root);
+	line = jread_dump(root);
 
 	req = proto_parse_request(line, strlen(line), &err);
 	FUZZ_CHECK(req && !err.code);
@@ -145,7 +145,7 @@ static GBytes *decode_as_set_request(const char *field, json_t *member, bool has
 /* What a get reply shows for these bytes, sent back in a set, is these bytes. */
 static void check_reply_round_trip(const json_t *id, bool has_type, ValueType type, GBytes *bytes)
 {
-	g_autoptr(JsonWriter) w = proto_reply_begin(id);
+	g_autoptr(JWriter) w = proto_reply_begin(id);
 	g_autoptr(json_t) reply = NULL;
 	g_autofree char *line = NULL;
 	json_t *value, *typed;
@@ -199,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_request_strings(req);
 	FUZZ_CHECK(strcmp(proto_command_name(req->cmd), "?") != 0);
 	{
-		g_autoptr(JsonWriter) w = proto_reply_begin(req->id);
+		g_autoptr(JWriter) w = proto_reply_begin(req->id);
 		g_autofree char *line = proto_finish(w);
 		g_autoptr(json_t) reply = parse_reply_line(line);
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "adapter.h"
+#include "bluez/adapter.h"
 
 static AdapterInfo *add(GHashTable *table, const char *path, const char *address, bool gatt)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "capture.h"
+#include "socket/capture.h"
 
 static void push_byte(CaptureQueue *q, uint8_t b, bool expect_drop)
 {

@@ -62,7 +62,7 @@ static void srv_fail(FakeServer *srv, const char *format, ...)
 
 /*
  * text[0..len) as a JSON object, read as strictly as gattd reads requests
- * (json-read.h: RFC 8259, UTF-8 checked, a member name twice refused), or NULL.
+ * (shared/jread.h: RFC 8259, UTF-8 checked, a member name twice refused), or NULL.
  */
 static json_t *read_object(const char *text, size_t len, json_error_t *error)
 {

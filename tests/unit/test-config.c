@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "test-util.h"
-#include "config.h"
+#include "config/config.h"
 
 #define SERVICE_S "[Service s]\nUUID=180F\n"
 #define UUID_BASE(x) "0000" x "-0000-1000-8000-00805f9b34fb"
@@ -1556,7 +1556,7 @@ static void test_tx_power_range(void **state)
 	assert_only_problem(f, "gattd.conf: [Advertising] TxPower: ", "'20dBm' is not a decimal or 0x-hex integer");
 }
 
-/* The rule a stored or set value must meet, one function for persist.c and gatt-app.c. */
+/* The rule a stored or set value must meet, one function for persist.c and gatt/app.c. */
 static void test_value_fits_max_length_and_the_type_size(void **state)
 {
 	CfgCharacteristic text = { .id = "s/t", .max_length = 5 };

@@ -1,9 +1,9 @@
 /*
- * test-dbus-loop.c: dbus-loop.c running both ends of a peer-to-peer D-Bus link.
+ * test-dbus-loop.c: dbus/loop.c running both ends of a peer-to-peer D-Bus link.
  *
  * Each test listens with a DBusServer on a socket in a fresh temporary
  * directory (no dbus-daemon) and connects a client to it; the client and the
- * server's end of the link are attached with dbus_loop_attach() to the default
+ * server's end of the link are attached with bus_loop_attach() to the default
  * GLib main context. Only the listening socket is the test's own (server_watch_*).
  *
  * Every wait runs the main context until a condition holds or DEADLINE_MS
@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "dbus-loop.h"
+#include "dbus/loop.h"
 #include "test-util.h"
 
 #define TEST_PATH "/org/gattd/Test"
@@ -160,7 +160,7 @@ static void server_accepted(DBusServer *server, DBusConnection *conn, void *data
 
 	assert_null(f->server_conn);
 	f->server_conn = dbus_connection_ref(conn);
-	assert_int_equal(dbus_loop_attach(conn), 0);
+	assert_int_equal(bus_loop_attach(conn), 0);
 	assert_true(dbus_connection_add_filter(conn, server_filter, f, NULL));
 }
 
@@ -185,7 +185,7 @@ static void drop_client(Fixture *f)
 
 	f->client = NULL;
 	dbus_connection_remove_filter(conn, client_filter, f);
-	dbus_loop_detach(conn);
+	bus_loop_detach(conn);
 	dbus_connection_close(conn);
 	dbus_connection_unref(conn);
 }
@@ -349,7 +349,7 @@ static void connect_client(Fixture *f)
 	assert_false(dbus_error_is_set(&error));
 	assert_non_null(f->client);
 	assert_true(dbus_connection_set_data(f->client, finalize_slot, f, client_finalized));
-	assert_int_equal(dbus_loop_attach(f->client), 0);
+	assert_int_equal(bus_loop_attach(f->client), 0);
 	assert_true(dbus_connection_add_filter(f->client, client_filter, f, NULL));
 }
 
@@ -371,7 +371,7 @@ static void drop_server_conn(Fixture *f)
 	if (!f->server_conn)
 		return;
 	dbus_connection_remove_filter(f->server_conn, server_filter, f);
-	dbus_loop_detach(f->server_conn);
+	bus_loop_detach(f->server_conn);
 	dbus_connection_close(f->server_conn);
 	dbus_connection_unref(f->server_conn);
 	f->server_conn = NULL;
@@ -590,9 +590,9 @@ static void test_detach_attach(void **state)
 	Fixture *f = *state;
 
 	round_trip(f, "before");
-	dbus_loop_detach(f->client);
+	bus_loop_detach(f->client);
 	/* Twice is harmless. */
-	dbus_loop_detach(f->client);
+	bus_loop_detach(f->client);
 
 	emit(f->server_conn, "Early", 0);
 	dbus_connection_flush(f->server_conn);
@@ -601,7 +601,7 @@ static void test_detach_attach(void **state)
 	/* Queued while detached: the flush reported it to no one, so attaching has to look. */
 	read_queued(f);
 
-	assert_int_equal(dbus_loop_attach(f->client), 0);
+	assert_int_equal(bus_loop_attach(f->client), 0);
 	run_until(f, got_one_signal);
 	assert_string_equal(g_ptr_array_index(f->signals, 0), "Early");
 	round_trip(f, "after");
@@ -616,9 +616,9 @@ static void test_detach_attach_timeout(void **state)
 	Fixture *f = *state;
 
 	call(f, "Ignore", "x", 300, &f->timeout_reply, reply_ready, &f->timeout_reply);
-	dbus_loop_detach(f->client);
+	bus_loop_detach(f->client);
 	run_for(100);
-	assert_int_equal(dbus_loop_attach(f->client), 0);
+	assert_int_equal(bus_loop_attach(f->client), 0);
 
 	run_until(f, got_timeout_reply);
 	assert_string_equal(dbus_message_get_error_name(f->timeout_reply.msg), DBUS_ERROR_NO_REPLY);

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "escape.h"
+#include "shared/escape.h"
 
 static void assert_escaped(const char *text, const char *expected)
 {

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "flags.h"
+#include "config/flags.h"
 
 static const char *const all_characteristic_flags[] = {
 	"broadcast", "read", "write-without-response", "write", "notify", "indicate",

@@ -1,5 +1,5 @@
 /*
- * test-gatt-options.c: the ReadValue/WriteValue options parser (gatt-options.c).
+ * test-gatt-options.c: the ReadValue/WriteValue options parser (gatt/options.c).
  *
  * Each test builds a method call message as bluetoothd would send it (no bus
  * needed) and parses its a{sv}. The result is poisoned beforehand, so a parser
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "gatt-options.h"
+#include "gatt/options.h"
 
 #define DEVICE "/org/bluez/hci0/dev_11_22_33_44_55_66"
 

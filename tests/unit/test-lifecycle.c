@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "lifecycle.h"
+#include "bluez/lifecycle.h"
 
 #define RETRY_MIN 100
 #define RETRY_MAX 1000

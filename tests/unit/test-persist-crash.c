@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "test-util.h"
-#include "persist.h"
+#include "config/persist.h"
 
 #define ID "console/state"
 #define UUID "6e400005-b5a3-f393-e0a9-e50e24dcca9e"

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "test-util.h"
-#include "persist.h"
+#include "config/persist.h"
 
 #define ID "battery/level"
 #define FILE_NAME "battery.level"

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "socket/protocol.h"
 
 static ProtoRequest *parse(const char *line)
 {
@@ -64,8 +64,8 @@ static void test_id_is_kept_for_the_reply(void **state)
 {
 	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"hello\",\"id\":\"abc\"}");
 	g_autoptr(ProtoRequest) num = parse("{\"cmd\":\"hello\",\"id\":17}");
-	g_autoptr(JsonWriter) b = proto_reply_begin(req->id);
-	g_autoptr(JsonWriter) b2 = proto_reply_begin(num->id);
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+	g_autoptr(JWriter) b2 = proto_reply_begin(num->id);
 	g_autofree char *line = proto_finish(b);
 	g_autofree char *line2 = proto_finish(b2);
 
@@ -83,14 +83,14 @@ static void test_surrogate_pairs_are_accepted(void **state)
 static void test_large_doubles_are_numbers_that_read_back(void **state)
 {
 	double d = 1e17;
-	g_autoptr(JsonWriter) b = proto_event_begin("write");
+	g_autoptr(JWriter) b = proto_event_begin("write");
 	g_autofree char *line = NULL;
 	g_autoptr(json_t) back = NULL;
 
 	proto_write_value(b, true, VALUE_TYPE_F64, (const uint8_t *)&d, sizeof(d));
 	line = proto_finish(b);
 	assert_non_null(strstr(line, "\"typed\":1e+17"));
-	back = json_read_object(line, strlen(line), NULL);
+	back = jread_object(line, strlen(line), NULL);
 	assert_non_null(back);
 	assert_true(json_is_real(json_object_get(back, "typed")));
 	assert_true(json_real_value(json_object_get(back, "typed")) == d);
@@ -234,7 +234,7 @@ static void test_a_member_name_twice_is_refused(void **state)
 /* Issue 11, defect 1: json-glib recursed once per level and ran out of stack. */
 static void test_deep_nesting_is_refused_without_recursing(void **state)
 {
-	static const size_t depths[] = { JSON_READ_MAX_DEPTH + 1, 80000, 4000000 };
+	static const size_t depths[] = { JREAD_MAX_DEPTH + 1, 80000, 4000000 };
 
 	for (size_t k = 0; k < G_N_ELEMENTS(depths); k++) {
 		g_autoptr(GString) line = g_string_new("{\"cmd\":\"hello\",\"id\":");
@@ -270,9 +270,9 @@ static void test_values_encode_hex_and_typed(void **state)
 {
 	const uint8_t u16[] = { 0x2c, 0x01 };
 	const uint8_t text[] = { 'h', 'i' };
-	g_autoptr(JsonWriter) b = proto_event_begin("write");
-	g_autoptr(JsonWriter) t = proto_event_begin("write");
-	g_autoptr(JsonWriter) h = proto_event_begin("write");
+	g_autoptr(JWriter) b = proto_event_begin("write");
+	g_autoptr(JWriter) t = proto_event_begin("write");
+	g_autoptr(JWriter) h = proto_event_begin("write");
 	g_autofree char *l1 = NULL, *l2 = NULL, *l3 = NULL;
 
 	proto_write_value(b, true, VALUE_TYPE_U16, u16, sizeof(u16));

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "uuid.h"
+#include "shared/uuid.h"
 
 static void assert_normalizes(const char *text, const char *expected)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "value.h"
+#include "shared/value.h"
 
 #define BYTES(...) ((const guint8[]) { __VA_ARGS__ }), sizeof((const guint8[]) { __VA_ARGS__ })
 

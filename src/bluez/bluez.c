@@ -1,0 +1,1014 @@
+/* bluez.c: the bus connection, BlueZ tracking and execution of lifecycle actions. */
+#include "bluez/bluez.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bluez/adapter.h"
+#include "dbus/loop.h"
+#include "dbus/message.h"
+#include "shared/log.h"
+
+#define DBUS_SERVICE_DBUS_NAME "org.freedesktop.DBus"
+#define OBJECT_MANAGER_IFACE "org.freedesktop.DBus.ObjectManager"
+#define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
+#define ADAPTER_IFACE "org.bluez.Adapter1"
+#define GATT_MANAGER_IFACE "org.bluez.GattManager1"
+#define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
+
+/* How long shutdown waits for BlueZ to acknowledge the unregistrations. */
+#define SHUTDOWN_TIMEOUT_MS 3000
+/* Limits on what org.bluez sends us (it is trusted, but bugs happen). */
+#define MAX_ADAPTERS 64
+/* libdbus does not export its default; this is the standard system bus socket. */
+#define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+
+static const char *const bluez_matches[] = {
+	"type='signal',sender='" DBUS_SERVICE_DBUS_NAME "',interface='" DBUS_SERVICE_DBUS_NAME
+	"',member='NameOwnerChanged',arg0='" BLUEZ_SERVICE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" OBJECT_MANAGER_IFACE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" PROPERTIES_IFACE
+	"',member='PropertiesChanged',arg0='" ADAPTER_IFACE "'",
+};
+
+struct Bluez {
+	const GattdConfig *config;
+	BusExporter *exporter;
+	GattApp *app;
+	const BluezListener *listener;
+	void *user_data;
+
+	Lifecycle lc;
+	DBusConnection *conn;
+	DBusPendingCall *hello;       /* Hello to the bus daemon in flight */
+	DBusPendingCall *owner_query; /* GetNameOwner(org.bluez) in flight */
+	DBusPendingCall *pending;     /* the lifecycle's one in-flight BlueZ call */
+	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
+	guint retry_id;
+	guint bus_lost_id;
+	guint shutdown_timeout_id;
+
+	char *owner;                  /* unique name of org.bluez's owner, or NULL */
+	GHashTable *adapters;         /* path -> AdapterInfo* */
+	AdapterInfo *selected;        /* borrowed from adapters, or NULL */
+	char *registered_on;          /* adapter path the app was registered on, for shutdown */
+	bool stop_reported;
+};
+
+static void handle_event(Bluez *bluez, const LcEvent *ev);
+
+static void emit_simple(Bluez *bluez, LcEventType type)
+{
+	LcEvent ev = { .type = type };
+
+	handle_event(bluez, &ev);
+}
+
+/* ---- the adapter table ---- */
+
+static AdapterInfo *adapter_get(Bluez *bluez, const char *path, bool create)
+{
+	AdapterInfo *info = g_hash_table_lookup(bluez->adapters, path);
+
+	if (!info && create && g_hash_table_size(bluez->adapters) < MAX_ADAPTERS) {
+		info = adapter_info_new(path);
+		g_hash_table_insert(bluez->adapters, info->path, info);
+	}
+	return info;
+}
+
+static void adapter_apply_properties(AdapterInfo *info, DBusMessageIter *props)
+{
+	DBusMessageIter dict;
+
+	dbus_message_iter_recurse(props, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
+		DBusMessageIter entry, variant;
+		const char *name;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &name);
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &variant);
+
+		if (strcmp(name, "Powered") == 0 && dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_BOOLEAN) {
+			dbus_bool_t b;
+
+			dbus_message_iter_get_basic(&variant, &b);
+			info->powered = b;
+		} else if (strcmp(name, "Address") == 0 &&
+		           dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_STRING) {
+			const char *address;
+
+			dbus_message_iter_get_basic(&variant, &address);
+			g_free(info->address);
+			info->address = g_ascii_strup(address, -1);
+		}
+	}
+}
+
+/* Apply an a{sa{sv}} of interfaces (GetManagedObjects entry or InterfacesAdded) to path. */
+static void adapter_apply_interfaces(Bluez *bluez, const char *path, DBusMessageIter *ifaces)
+{
+	DBusMessageIter dict;
+	AdapterInfo *info;
+
+	if (!g_str_has_prefix(path, "/org/bluez/") || strchr(path + strlen("/org/bluez/"), '/'))
+		return; /* devices and other objects below adapters */
+
+	dbus_message_iter_recurse(ifaces, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
+		DBusMessageIter entry;
+		const char *iface;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &iface);
+		dbus_message_iter_next(&entry);
+
+		if (strcmp(iface, ADAPTER_IFACE) != 0 && strcmp(iface, GATT_MANAGER_IFACE) != 0 &&
+		    strcmp(iface, ADV_MANAGER_IFACE) != 0)
+			continue;
+		info = adapter_get(bluez, path, true);
+		if (!info) {
+			log_warning("more than %d adapters; ignoring %s", MAX_ADAPTERS, path);
+			return;
+		}
+		if (strcmp(iface, ADAPTER_IFACE) == 0) {
+			info->adapter1 = true;
+			adapter_apply_properties(info, &entry);
+		} else if (strcmp(iface, GATT_MANAGER_IFACE) == 0) {
+			info->gatt_manager = true;
+		} else {
+			info->adv_manager = true;
+		}
+	}
+}
+
+static AdapterInfo *select_adapter(Bluez *bluez)
+{
+	bluez->selected = adapter_select(bluez->adapters, bluez->config->adapter_match, bluez->config->adapter);
+	return bluez->selected;
+}
+
+static const char *wanted_adapter(const Bluez *bluez)
+{
+	switch (bluez->config->adapter_match) {
+	case ADAPTER_MATCH_NAME:
+	case ADAPTER_MATCH_ADDRESS:
+		return bluez->config->adapter;
+	case ADAPTER_MATCH_AUTO:
+		break;
+	}
+	return "any adapter with GattManager1";
+}
+
+static void notify_adapter_changed(Bluez *bluez)
+{
+	if (bluez->listener && bluez->listener->adapter_changed)
+		bluez->listener->adapter_changed(bluez, bluez->user_data);
+}
+
+/*
+ * Forget everything learned from bluetoothd (it left, or the bus did). Returns
+ * whether an adapter was selected, so callers can report it gone.
+ */
+static bool forget_bluez(Bluez *bluez)
+{
+	bool had_adapter = bluez->selected != NULL;
+
+	g_clear_pointer(&bluez->owner, g_free);
+	g_hash_table_remove_all(bluez->adapters);
+	bluez->selected = NULL;
+	g_clear_pointer(&bluez->registered_on, g_free);
+	return had_adapter;
+}
+
+/* ---- retry timer and pending calls ---- */
+
+static gboolean retry_fired(gpointer data)
+{
+	Bluez *bluez = data;
+
+	bluez->retry_id = 0;
+	emit_simple(bluez, LC_EV_RETRY_TIMER);
+	return G_SOURCE_REMOVE;
+}
+
+static void cancel_pending(DBusPendingCall **call)
+{
+	if (!*call)
+		return;
+	dbus_pending_call_cancel(*call);
+	dbus_pending_call_unref(*call);
+	*call = NULL;
+}
+
+/*
+ * Send msg with a reply callback. Returns the pending call (owned by the caller) or
+ * NULL if the connection is gone, in which case the bus-lost handling takes over.
+ */
+static DBusPendingCall *call_async(Bluez *bluez, DBusMessage *msg, DBusPendingCallNotifyFunction func)
+{
+	DBusPendingCall *call = NULL;
+
+	if (!bluez->conn || !dbus_connection_send_with_reply(bluez->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) ||
+	    !call)
+		return NULL;
+	if (!dbus_pending_call_set_notify(call, func, bluez, NULL)) {
+		dbus_pending_call_cancel(call);
+		dbus_pending_call_unref(call);
+		return NULL;
+	}
+	return call;
+}
+
+/* Take the reply of the lifecycle's pending call; NULL if it was not ours. */
+static DBusMessage *steal_reply(Bluez *bluez, DBusPendingCall *call)
+{
+	DBusMessage *reply;
+
+	if (call != bluez->pending)
+		return NULL;
+	reply = dbus_pending_call_steal_reply(call);
+	dbus_pending_call_unref(bluez->pending);
+	bluez->pending = NULL;
+	return reply;
+}
+
+static const char *error_text(DBusMessage *reply)
+{
+	const char *text = NULL;
+
+	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID) || !text)
+		text = "";
+	return text;
+}
+
+/* ---- GetManagedObjects ---- */
+
+static void discover_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
+	DBusMessageIter iter, objects;
+	LcEvent ev = { .type = LC_EV_DISCOVERED };
+	AdapterInfo *info;
+
+	if (!reply)
+		return;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR || !dbus_message_has_signature(reply, "a{oa{sa{sv}}}")) {
+		log_warning("GetManagedObjects on " BLUEZ_SERVICE " failed: %s %s; retrying in %u ms",
+		            dbus_message_get_error_name(reply) ? dbus_message_get_error_name(reply)
+		                                               : "unexpected reply signature",
+		            dbus_message_get_error_name(reply) ? error_text(reply) : dbus_message_get_signature(reply),
+		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+		emit_simple(bluez, LC_EV_DISCOVER_FAILED);
+		return;
+	}
+
+	g_hash_table_remove_all(bluez->adapters);
+	bluez->selected = NULL;
+	dbus_message_iter_init(reply, &iter);
+	dbus_message_iter_recurse(&iter, &objects);
+	for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
+		DBusMessageIter entry;
+		const char *path;
+
+		dbus_message_iter_recurse(&objects, &entry);
+		dbus_message_iter_get_basic(&entry, &path);
+		dbus_message_iter_next(&entry);
+		adapter_apply_interfaces(bluez, path, &entry);
+	}
+
+	info = select_adapter(bluez);
+	if (info) {
+		ev.adapter = true;
+		ev.powered = info->powered;
+		ev.adv_manager = info->adv_manager;
+		log_info("using adapter %s (%s), %s", adapter_info_name(info), info->address ? info->address : "?",
+		         info->powered ? "powered" : "not powered");
+		notify_adapter_changed(bluez);
+	} else {
+		log_notice("BlueZ has no adapter matching %s (%u adapters seen); waiting for one",
+		           wanted_adapter(bluez), g_hash_table_size(bluez->adapters));
+	}
+	handle_event(bluez, &ev);
+}
+
+static void start_discovery(Bluez *bluez)
+{
+	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, "/", OBJECT_MANAGER_IFACE,
+	                                                          "GetManagedObjects");
+
+	bluez->pending = call_async(bluez, msg, discover_reply);
+}
+
+/* A call on an adapter's manager taking our object path (and an empty options dict). */
+static DBusMessage *path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
+                              bool with_options)
+{
+	DBusMessage *msg = dbus_message_new_method_call(BLUEZ_SERVICE, adapter_path, iface, method);
+	DBusMessageIter iter, opts;
+
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
+	if (with_options) {
+		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
+		dbus_message_iter_close_container(&iter, &opts);
+	}
+	return msg;
+}
+
+/* What a failed registration step logs before the state machine schedules its retry. */
+static void log_call_failed(Bluez *bluez, const char *method, DBusMessage *reply)
+{
+	log_warning("%s on %s failed: %s: %s; retrying in %u ms", method, adapter_info_name(bluez->selected),
+	            dbus_message_get_error_name(reply), error_text(reply),
+	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+}
+
+/* ---- RegisterApplication ---- */
+
+static void register_app_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
+	const char *error;
+
+	if (!reply)
+		return;
+	error = dbus_message_get_error_name(reply);
+	if (!error || strcmp(error, BLUEZ_ERROR_PREFIX "AlreadyExists") == 0) {
+		log_info("application %s registered on %s%s", GATT_APP_ROOT, adapter_info_name(bluez->selected),
+		         error ? " (already registered)" : "");
+		g_free(bluez->registered_on);
+		bluez->registered_on = g_strdup(bluez->selected->path);
+		emit_simple(bluez, LC_EV_REGISTER_OK);
+		return;
+	}
+	log_call_failed(bluez, "RegisterApplication", reply);
+	emit_simple(bluez, LC_EV_REGISTER_FAILED);
+}
+
+static void register_app(Bluez *bluez)
+{
+	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
+	                                       GATT_APP_ROOT, true);
+
+	bluez->pending = call_async(bluez, msg, register_app_reply);
+}
+
+/* ---- advertisement ---- */
+
+static void register_adv_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
+	const char *error;
+
+	if (!reply)
+		return;
+	error = dbus_message_get_error_name(reply);
+	if (!error) {
+		log_info("advertising on %s", adapter_info_name(bluez->selected));
+		emit_simple(bluez, LC_EV_ADVERTISE_OK);
+		return;
+	}
+	log_call_failed(bluez, "RegisterAdvertisement", reply);
+	emit_simple(bluez, LC_EV_ADVERTISE_FAILED);
+}
+
+static void register_adv(Bluez *bluez)
+{
+	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
+	                                       ADVERTISEMENT_PATH, true);
+
+	bluez->pending = call_async(bluez, msg, register_adv_reply);
+}
+
+/* Fire and forget: BlueZ may or may not still hold it; either way the next Register is clean. */
+static void unregister_adv(Bluez *bluez)
+{
+	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
+	                                       ADVERTISEMENT_PATH, false);
+
+	dbus_message_set_no_reply(msg, TRUE);
+	if (bluez->conn)
+		dbus_connection_send(bluez->conn, msg, NULL);
+}
+
+/* A changed tree replaces the old registration; the Register that follows is ordered after it. */
+static void unregister_app(Bluez *bluez)
+{
+	const char *adapter = bluez->registered_on ? bluez->registered_on : bluez->selected->path;
+	g_autoptr(DBusMessage) msg = path_call(adapter, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT,
+	                                       false);
+
+	dbus_message_set_no_reply(msg, TRUE);
+	if (bluez->conn)
+		dbus_connection_send(bluez->conn, msg, NULL);
+}
+
+/* ---- shutdown ---- */
+
+static void finish_stopping(Bluez *bluez)
+{
+	if (bluez->stop_reported)
+		return;
+	bluez->stop_reported = true;
+	if (bluez->shutdown_timeout_id) {
+		g_source_remove(bluez->shutdown_timeout_id);
+		bluez->shutdown_timeout_id = 0;
+	}
+	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
+		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
+	g_ptr_array_set_size(bluez->stopping_calls, 0);
+	if (bluez->conn)
+		dbus_connection_flush(bluez->conn);
+	if (bluez->listener && bluez->listener->stopped)
+		bluez->listener->stopped(bluez, bluez->user_data);
+}
+
+static void stopping_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR)
+		log_info("unregistering: %s: %s, ignoring", dbus_message_get_error_name(reply), error_text(reply));
+	g_ptr_array_remove(bluez->stopping_calls, call);
+	if (bluez->stopping_calls->len == 0)
+		finish_stopping(bluez);
+}
+
+static gboolean shutdown_timed_out(gpointer data)
+{
+	Bluez *bluez = data;
+
+	bluez->shutdown_timeout_id = 0;
+	log_warning("BlueZ did not acknowledge unregistration within %d ms; exiting anyway", SHUTDOWN_TIMEOUT_MS);
+	finish_stopping(bluez);
+	return G_SOURCE_REMOVE;
+}
+
+static void unregister_on_shutdown(Bluez *bluez, const char *iface, const char *method, const char *path)
+{
+	const char *adapter = bluez->registered_on ? bluez->registered_on
+	                      : bluez->selected    ? bluez->selected->path
+	                                           : NULL;
+	g_autoptr(DBusMessage) msg = NULL;
+	DBusPendingCall *call;
+
+	if (!adapter)
+		return;
+	msg = path_call(adapter, iface, method, path, false);
+	call = call_async(bluez, msg, stopping_reply);
+	if (call)
+		g_ptr_array_add(bluez->stopping_calls, call);
+}
+
+/* ---- the bus connection ---- */
+
+static void set_owner(Bluez *bluez, const char *owner);
+static bool drop_connection(Bluez *bluez);
+
+static void query_owner_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	const char *owner = NULL;
+
+	dbus_pending_call_unref(bluez->owner_query);
+	bluez->owner_query = NULL;
+	/* A NameOwnerChanged that arrived first already told us. */
+	if (bluez->owner)
+		return;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
+		log_notice(BLUEZ_SERVICE " is not on the bus; waiting for bluetoothd");
+		emit_simple(bluez, LC_EV_BLUEZ_ABSENT);
+		return;
+	}
+	set_owner(bluez, owner);
+}
+
+static gboolean bus_lost_idle(gpointer data)
+{
+	Bluez *bluez = data;
+
+	bluez->bus_lost_id = 0;
+	if (drop_connection(bluez))
+		notify_adapter_changed(bluez);
+	emit_simple(bluez, LC_EV_BUS_LOST);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_name_owner_changed(Bluez *bluez, DBusMessage *msg)
+{
+	const char *name, *old_owner, *new_owner;
+
+	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+	                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) ||
+	    strcmp(name, BLUEZ_SERVICE) != 0)
+		return;
+	set_owner(bluez, new_owner[0] ? new_owner : NULL);
+}
+
+static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
+{
+	DBusMessageIter iter;
+	const char *path;
+	AdapterInfo *info;
+	bool had_adv;
+
+	if (!dbus_message_has_signature(msg, "oa{sa{sv}}"))
+		return;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &path);
+	dbus_message_iter_next(&iter);
+
+	info = adapter_get(bluez, path, false);
+	had_adv = info && info->adv_manager;
+	adapter_apply_interfaces(bluez, path, &iter);
+	info = adapter_get(bluez, path, false);
+	if (!info)
+		return;
+
+	if (!bluez->selected) {
+		if (bluez->lc.state == LC_STATE_NO_ADAPTER && select_adapter(bluez)) {
+			LcEvent ev = { .type = LC_EV_ADAPTER_ADDED, .powered = bluez->selected->powered,
+				       .adv_manager = bluez->selected->adv_manager };
+
+			log_info("adapter %s (%s) appeared, %s", adapter_info_name(bluez->selected),
+			         bluez->selected->address ? bluez->selected->address : "?",
+			         bluez->selected->powered ? "powered" : "not powered");
+			notify_adapter_changed(bluez);
+			handle_event(bluez, &ev);
+		}
+		return;
+	}
+	if (info == bluez->selected && !had_adv && info->adv_manager)
+		emit_simple(bluez, LC_EV_ADV_MANAGER_ADDED);
+}
+
+static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
+{
+	DBusMessageIter iter, array;
+	const char *path;
+	AdapterInfo *info;
+	bool lost_adapter = false, lost_adv = false;
+
+	if (!dbus_message_has_signature(msg, "oas"))
+		return;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &path);
+	info = adapter_get(bluez, path, false);
+	if (!info)
+		return;
+	dbus_message_iter_next(&iter);
+	dbus_message_iter_recurse(&iter, &array);
+	for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING; dbus_message_iter_next(&array)) {
+		const char *iface;
+
+		dbus_message_iter_get_basic(&array, &iface);
+		if (strcmp(iface, ADAPTER_IFACE) == 0) {
+			info->adapter1 = false;
+			lost_adapter = true;
+		} else if (strcmp(iface, GATT_MANAGER_IFACE) == 0) {
+			info->gatt_manager = false;
+			lost_adapter = true;
+		} else if (strcmp(iface, ADV_MANAGER_IFACE) == 0 && info->adv_manager) {
+			info->adv_manager = false;
+			lost_adv = true;
+		}
+	}
+
+	if (info == bluez->selected && lost_adapter) {
+		log_notice("adapter %s (%s) removed; waiting for it to return", adapter_info_name(info),
+		           info->address ? info->address : "?");
+		bluez->selected = NULL;
+		g_free(bluez->registered_on);
+		bluez->registered_on = NULL;
+		emit_simple(bluez, LC_EV_ADAPTER_REMOVED);
+		notify_adapter_changed(bluez);
+	} else if (info == bluez->selected && lost_adv) {
+		emit_simple(bluez, LC_EV_ADV_MANAGER_REMOVED);
+	}
+	if (!info->adapter1 && !info->gatt_manager && !info->adv_manager)
+		g_hash_table_remove(bluez->adapters, path);
+
+	/* In auto mode another adapter may take over at once. */
+	if (!bluez->selected && bluez->lc.state == LC_STATE_NO_ADAPTER && select_adapter(bluez)) {
+		LcEvent ev = { .type = LC_EV_ADAPTER_ADDED, .powered = bluez->selected->powered,
+			       .adv_manager = bluez->selected->adv_manager };
+
+		log_info("switching to adapter %s", adapter_info_name(bluez->selected));
+		notify_adapter_changed(bluez);
+		handle_event(bluez, &ev);
+	}
+}
+
+static void on_adapter_properties_changed(Bluez *bluez, DBusMessage *msg)
+{
+	DBusMessageIter iter;
+	AdapterInfo *info = adapter_get(bluez, dbus_message_get_path(msg), false);
+	bool was_powered;
+
+	if (!info || !dbus_message_has_signature(msg, "sa{sv}as"))
+		return;
+	was_powered = info->powered;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_next(&iter);
+	adapter_apply_properties(info, &iter);
+
+	if (info != bluez->selected || was_powered == info->powered)
+		return;
+	log_info("adapter %s powered %s", adapter_info_name(info), info->powered ? "on" : "off");
+	notify_adapter_changed(bluez);
+	emit_simple(bluez, info->powered ? LC_EV_POWERED_ON : LC_EV_POWERED_OFF);
+}
+
+static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	Bluez *bluez = data;
+	const char *sender = dbus_message_get_sender(msg);
+
+	if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
+		if (!bluez->bus_lost_id)
+			bluez->bus_lost_id = g_idle_add(bus_lost_idle, bluez);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+	if (dbus_message_is_signal(msg, DBUS_SERVICE_DBUS_NAME, "NameOwnerChanged")) {
+		if (g_strcmp0(sender, DBUS_SERVICE_DBUS_NAME) == 0)
+			on_name_owner_changed(bluez, msg);
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	}
+
+	/* Everything else must come from the current owner of org.bluez. */
+	if (!bluez->owner || g_strcmp0(sender, bluez->owner) != 0)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+	if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesAdded"))
+		on_interfaces_added(bluez, msg);
+	else if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesRemoved"))
+		on_interfaces_removed(bluez, msg);
+	else if (dbus_message_is_signal(msg, PROPERTIES_IFACE, "PropertiesChanged") &&
+	         dbus_message_has_signature(msg, "sa{sv}as")) {
+		const char *iface = NULL;
+
+		dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
+		if (g_strcmp0(iface, ADAPTER_IFACE) == 0)
+			on_adapter_properties_changed(bluez, msg);
+	}
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+static void set_owner(Bluez *bluez, const char *owner)
+{
+	if (g_strcmp0(owner, bluez->owner) == 0)
+		return;
+	if (bluez->owner) {
+		log_notice("bluetoothd (%s) left the bus; waiting for it to return", bluez->owner);
+		if (forget_bluez(bluez))
+			notify_adapter_changed(bluez);
+		emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
+	}
+	if (owner) {
+		bluez->owner = g_strdup(owner);
+		log_info("bluetoothd is on the bus as %s", owner);
+		emit_simple(bluez, LC_EV_BLUEZ_APPEARED);
+	}
+}
+
+static void hello_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	g_autoptr(DBusMessage) query = NULL;
+	const char *unique = NULL;
+	const char *bluez_name = BLUEZ_SERVICE;
+
+	dbus_pending_call_unref(bluez->hello);
+	bluez->hello = NULL;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &unique, DBUS_TYPE_INVALID)) {
+		log_warning("the bus refused Hello: %s", dbus_message_get_error_name(reply));
+		if (!bluez->bus_lost_id)
+			bluez->bus_lost_id = g_idle_add(bus_lost_idle, bluez);
+		return;
+	}
+	dbus_bus_set_unique_name(bluez->conn, unique);
+	log_info("connected to the system bus as %s", unique);
+
+	/* Matches first, then the owner query: no NameOwnerChanged can slip between. */
+	for (size_t i = 0; i < G_N_ELEMENTS(bluez_matches); i++)
+		dbus_bus_add_match(bluez->conn, bluez_matches[i], NULL);
+	if (bus_exporter_attach(bluez->exporter, bluez->conn) < 0)
+		g_error("out of memory");
+
+	emit_simple(bluez, LC_EV_BUS_CONNECTED);
+
+	query = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus",
+	                                     DBUS_SERVICE_DBUS_NAME, "GetNameOwner");
+	dbus_message_append_args(query, DBUS_TYPE_STRING, &bluez_name, DBUS_TYPE_INVALID);
+	bluez->owner_query = call_async(bluez, query, query_owner_reply);
+}
+
+static const char *system_bus_address(void)
+{
+	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+	return address && *address ? address : SYSTEM_BUS_DEFAULT_ADDRESS;
+}
+
+static void connect_bus(Bluez *bluez)
+{
+	g_autoptr(DBusMessage) hello = NULL;
+	DBusError error = DBUS_ERROR_INIT;
+	DBusConnection *conn;
+
+	conn = dbus_connection_open_private(system_bus_address(), &error);
+	if (!conn) {
+		log_warning("cannot connect to the system bus at %s: %s; retrying in %u ms", system_bus_address(),
+		            error.message,
+		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+		dbus_error_free(&error);
+		emit_simple(bluez, LC_EV_BUS_LOST);
+		return;
+	}
+	dbus_connection_set_exit_on_disconnect(conn, FALSE);
+	if (bus_loop_attach(conn) < 0 || !dbus_connection_add_filter(conn, bus_filter, bluez, NULL))
+		g_error("out of memory");
+	bluez->conn = conn;
+
+	hello = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus", DBUS_SERVICE_DBUS_NAME,
+	                                     "Hello");
+	bluez->hello = call_async(bluez, hello, hello_reply);
+	if (!bluez->hello) {
+		drop_connection(bluez);
+		emit_simple(bluez, LC_EV_BUS_LOST);
+	}
+}
+
+/* Returns whether an adapter was selected (see forget_bluez). */
+static bool drop_connection(Bluez *bluez)
+{
+	DBusConnection *conn = bluez->conn;
+
+	if (!conn)
+		return false;
+	cancel_pending(&bluez->hello);
+	cancel_pending(&bluez->owner_query);
+	cancel_pending(&bluez->pending);
+	bus_exporter_detach(bluez->exporter);
+	dbus_connection_remove_filter(conn, bus_filter, bluez);
+	bus_loop_detach(conn);
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+	bluez->conn = NULL;
+	return forget_bluez(bluez);
+}
+
+/* ---- the access check for exported objects ---- */
+
+static bool sender_is_bluez(const char *sender, void *data)
+{
+	Bluez *bluez = data;
+
+	return sender && bluez->owner && strcmp(sender, bluez->owner) == 0;
+}
+
+/* ---- executing the state machine ---- */
+
+static void execute(Bluez *bluez, const LcOutput *out)
+{
+	unsigned a = out->actions;
+
+	if (a & LC_ACT_CANCEL_RETRY && bluez->retry_id) {
+		g_source_remove(bluez->retry_id);
+		bluez->retry_id = 0;
+	}
+	if (a & LC_ACT_CANCEL_PENDING)
+		cancel_pending(&bluez->pending);
+	if (a & LC_ACT_RESET_HANDLES)
+		gatt_app_reset_handles(bluez->app);
+	if (a & LC_ACT_CONNECT_BUS)
+		connect_bus(bluez);
+	if (a & LC_ACT_DISCOVER)
+		start_discovery(bluez);
+	if (a & LC_ACT_UNREGISTER_ADV) {
+		if (bluez->lc.state == LC_STATE_STOPPING)
+			unregister_on_shutdown(bluez, ADV_MANAGER_IFACE, "UnregisterAdvertisement", ADVERTISEMENT_PATH);
+		else
+			unregister_adv(bluez);
+	}
+	if (a & LC_ACT_UNREGISTER_APP) {
+		if (bluez->lc.state == LC_STATE_STOPPING)
+			unregister_on_shutdown(bluez, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT);
+		else
+			unregister_app(bluez);
+	}
+	if (a & LC_ACT_REGISTER_APP)
+		register_app(bluez);
+	if (a & LC_ACT_REGISTER_ADV)
+		register_adv(bluez);
+	if (a & LC_ACT_SCHEDULE_RETRY) {
+		if (bluez->retry_id)
+			g_source_remove(bluez->retry_id);
+		bluez->retry_id = g_timeout_add(out->retry_ms, retry_fired, bluez);
+	}
+	if (a & LC_ACT_NOTIFY_DOWN) {
+		log_notice("services are off the air: %s", lifecycle_reason_name(out->reason));
+		gatt_app_reset_notifying(bluez->app);
+		if (bluez->listener && bluez->listener->down)
+			bluez->listener->down(bluez, out->reason, bluez->user_data);
+	}
+	if (a & LC_ACT_NOTIFY_UP) {
+		log_notice("services are on the air on %s", bluez_get_adapter_name(bluez));
+		if (bluez->listener && bluez->listener->up)
+			bluez->listener->up(bluez, bluez->user_data);
+	}
+	if (a & (LC_ACT_UNREGISTER_APP | LC_ACT_UNREGISTER_ADV) && bluez->lc.state == LC_STATE_STOPPING) {
+		if (bluez->stopping_calls->len == 0)
+			finish_stopping(bluez);
+		else
+			bluez->shutdown_timeout_id = g_timeout_add(SHUTDOWN_TIMEOUT_MS, shutdown_timed_out, bluez);
+	}
+	if (a & LC_ACT_STOPPED)
+		finish_stopping(bluez);
+}
+
+/*
+ * A pending call failing synchronously (no connection) means the bus is gone; the
+ * Disconnected signal will follow and drive the state machine.
+ */
+static void handle_event(Bluez *bluez, const LcEvent *ev)
+{
+	LcOutput out = lifecycle_handle(&bluez->lc, ev);
+
+	if (out.ignored) {
+		log_debug("lifecycle: %s ignored in %s", lifecycle_event_name(ev->type),
+		          lifecycle_state_name(out.old_state));
+		return;
+	}
+	if (out.old_state != out.new_state) {
+		g_autofree char *desc = bluez_describe(bluez);
+
+		log_info("lifecycle: %s -> %s (%s; %s)", lifecycle_state_name(out.old_state),
+		         lifecycle_state_name(out.new_state), lifecycle_event_name(ev->type), desc);
+	}
+	execute(bluez, &out);
+	if (out.old_state != out.new_state && bluez->listener && bluez->listener->state_changed)
+		bluez->listener->state_changed(bluez, bluez->user_data);
+}
+
+/* ---- public ---- */
+
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
+                 const BluezListener *listener, void *user_data)
+{
+	Bluez *bluez = g_new0(Bluez, 1);
+
+	bluez->config = config;
+	bluez->exporter = exporter;
+	bluez->app = app;
+	bluez->listener = listener;
+	bluez->user_data = user_data;
+	bluez->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)adapter_info_free);
+	bluez->stopping_calls = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_pending_call_unref);
+	lifecycle_init(&bluez->lc, config->advertising.enabled, config->retry_min_ms, config->retry_max_ms);
+	bus_exporter_set_access(exporter, sender_is_bluez, bluez);
+	return bluez;
+}
+
+void bluez_free(Bluez *bluez)
+{
+	if (!bluez)
+		return;
+	if (bluez->retry_id)
+		g_source_remove(bluez->retry_id);
+	if (bluez->bus_lost_id)
+		g_source_remove(bluez->bus_lost_id);
+	if (bluez->shutdown_timeout_id)
+		g_source_remove(bluez->shutdown_timeout_id);
+	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
+		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
+	g_ptr_array_unref(bluez->stopping_calls);
+	drop_connection(bluez);
+	bus_exporter_set_access(bluez->exporter, NULL, NULL);
+	g_hash_table_unref(bluez->adapters);
+	g_free(bluez->owner);
+	g_free(bluez->registered_on);
+	g_free(bluez);
+}
+
+void bluez_start(Bluez *bluez)
+{
+	emit_simple(bluez, LC_EV_START);
+}
+
+void bluez_shutdown(Bluez *bluez)
+{
+	emit_simple(bluez, LC_EV_SHUTDOWN);
+}
+
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv)
+{
+	bluez->config = config;
+	bluez->app = app;
+	bluez->lc.retry_min_ms = config->retry_min_ms;
+	bluez->lc.retry_max_ms = config->retry_max_ms;
+	if (!same_tree)
+		emit_simple(bluez, LC_EV_APP_CHANGED);
+	if (!same_adv) {
+		LcEvent ev = { .type = LC_EV_ADV_CHANGED, .adv_enabled = config->advertising.enabled };
+
+		handle_event(bluez, &ev);
+	}
+}
+
+void bluez_advertisement_released(Bluez *bluez)
+{
+	emit_simple(bluez, LC_EV_ADV_RELEASED);
+}
+
+LcState bluez_get_state(Bluez *bluez)
+{
+	return bluez->lc.state;
+}
+
+bool bluez_is_registered(Bluez *bluez)
+{
+	return lifecycle_is_registered(&bluez->lc);
+}
+
+bool bluez_is_on_air(Bluez *bluez)
+{
+	return lifecycle_is_on_air(&bluez->lc);
+}
+
+bool bluez_is_advertising(Bluez *bluez)
+{
+	return lifecycle_is_advertising(&bluez->lc);
+}
+
+bool bluez_is_settled(Bluez *bluez)
+{
+	return lifecycle_is_settled(&bluez->lc);
+}
+
+const char *bluez_get_adapter_name(Bluez *bluez)
+{
+	return bluez->selected ? adapter_info_name(bluez->selected) : NULL;
+}
+
+const char *bluez_get_adapter_address(Bluez *bluez)
+{
+	return bluez->selected ? bluez->selected->address : NULL;
+}
+
+bool bluez_get_adapter_powered(Bluez *bluez)
+{
+	return bluez->selected && bluez->selected->powered;
+}
+
+char *bluez_describe(Bluez *bluez)
+{
+	/* Never NULL in a format: between an adapter's removal and its event there is none. */
+	const char *name = bluez_get_adapter_name(bluez) ? bluez_get_adapter_name(bluez) : "no adapter";
+
+	switch (bluez->lc.state) {
+	case LC_STATE_NO_BUS:
+		return g_strdup("waiting for the system bus");
+	case LC_STATE_LOOKING_FOR_BLUEZ:
+		return g_strdup("looking for bluetoothd");
+	case LC_STATE_NO_BLUEZ:
+		return g_strdup("waiting for bluetoothd");
+	case LC_STATE_DISCOVERING:
+	case LC_STATE_DISCOVER_RETRY:
+		return g_strdup("looking for adapters");
+	case LC_STATE_NO_ADAPTER:
+		return g_strdup_printf("waiting for adapter %s", wanted_adapter(bluez));
+	case LC_STATE_REGISTERING:
+		return g_strdup_printf("registering on %s", name);
+	case LC_STATE_REGISTER_RETRY:
+		return g_strdup_printf("registration on %s failed, retrying", name);
+	case LC_STATE_REGISTERED:
+		if (!bluez->lc.powered)
+			return g_strdup_printf("registered on %s, adapter powered off", name);
+		return g_strdup_printf("registered on %s, not advertising", name);
+	case LC_STATE_ADVERTISE_START:
+		return g_strdup_printf("registered on %s, starting advertising", name);
+	case LC_STATE_ADVERTISE_RETRY:
+		return g_strdup_printf("registered on %s, advertising failed, retrying", name);
+	case LC_STATE_ADVERTISING:
+		return g_strdup_printf("registered on %s, advertising", name);
+	case LC_STATE_STOPPING:
+		return g_strdup("stopping");
+	}
+	return g_strdup("?");
+}

@@ -1,0 +1,65 @@
+/*
+ * bluez.h: gattd's side of the relationship with BlueZ.
+ *
+ * Owns the bus connection, tracks org.bluez's owner, its adapters and their Powered
+ * property, and executes what the lifecycle state machine (lifecycle.c) decides:
+ * every call to BlueZ is a pending call with a callback; nothing blocks the loop.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "gatt/advertisement.h"
+#include "config/config.h"
+#include "dbus/exporter.h"
+#include "gatt/app.h"
+#include "bluez/lifecycle.h"
+
+typedef struct Bluez Bluez;
+
+typedef struct {
+	/* After every state change (for status reporting). */
+	void (*state_changed)(Bluez *bluez, void *user_data);
+	/* Services left the air (reason as clients see it: "adapter-down", ...). */
+	void (*down)(Bluez *bluez, LcReason reason, void *user_data);
+	/* Services are on the air again. */
+	void (*up)(Bluez *bluez, void *user_data);
+	/* The selected adapter changed, appeared, vanished or changed Powered. */
+	void (*adapter_changed)(Bluez *bluez, void *user_data);
+	/* Shutdown finished: unregistered (or nothing left to unregister from). */
+	void (*stopped)(Bluez *bluez, void *user_data);
+} BluezListener;
+
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
+                 const BluezListener *listener, void *user_data);
+void bluez_free(Bluez *bluez);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bluez, bluez_free)
+
+/* Begin: connect to the bus and follow BlueZ from there. */
+void bluez_start(Bluez *bluez);
+/* Unregister from BlueZ, then report stopped. */
+void bluez_shutdown(Bluez *bluez);
+
+/*
+ * A reload replaced the configuration and the GATT application (the old ones are
+ * freed after this returns). same_tree: BlueZ's view of the tree is unchanged;
+ * same_adv: the advertisement is unchanged. Re-registers what changed.
+ */
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv);
+
+/* The advertisement told us BlueZ released it. */
+void bluez_advertisement_released(Bluez *bluez);
+
+LcState bluez_get_state(Bluez *bluez);
+bool bluez_is_registered(Bluez *bluez);
+bool bluez_is_on_air(Bluez *bluez);
+bool bluez_is_advertising(Bluez *bluez);
+/* Not in the middle of a step of its own (see lifecycle_is_settled). */
+bool bluez_is_settled(Bluez *bluez);
+/* The selected adapter's name/address/powered (NULL/false when none). */
+const char *bluez_get_adapter_name(Bluez *bluez);
+const char *bluez_get_adapter_address(Bluez *bluez);
+bool bluez_get_adapter_powered(Bluez *bluez);
+/* One line for operators: "registered on hci1, advertising", "waiting for an adapter", ... */
+char *bluez_describe(Bluez *bluez);

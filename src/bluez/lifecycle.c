@@ -1,0 +1,498 @@
+/*
+ * lifecycle.c: the BlueZ lifecycle state machine.
+ *
+ * Why the rules are what they are (see shared/notes/bluez-behaviour.md):
+ * - BlueZ keeps a GATT application registered across adapter power cycles, but the
+ *   controller forgets the advertisement at power-off while bluetoothd keeps its
+ *   registration: on power-on we unregister and register the advertisement again.
+ * - Adapter removal, bluetoothd leaving the bus and our own bus connection dropping all
+ *   free the registration on BlueZ's side: we start over from the matching step.
+ * - Every failed call is retried with bounded exponential backoff; the handles BlueZ
+ *   wrote back are forgotten on a failed registration, since a clash of requested
+ *   handles is one way for it to fail.
+ */
+#include "bluez/lifecycle.h"
+
+#include <stddef.h>
+
+void lifecycle_init(Lifecycle *lc, bool adv_enabled, unsigned retry_min_ms, unsigned retry_max_ms)
+{
+	*lc = (Lifecycle){
+		.state = LC_STATE_NO_BUS,
+		.adv_enabled = adv_enabled,
+		.retry_min_ms = retry_min_ms ? retry_min_ms : 1,
+		.retry_max_ms = retry_max_ms < retry_min_ms ? retry_min_ms : retry_max_ms,
+	};
+}
+
+unsigned lifecycle_backoff_ms(unsigned retry_min_ms, unsigned retry_max_ms, unsigned attempt)
+{
+	unsigned delay = retry_min_ms;
+
+	for (unsigned i = 0; i < attempt && delay < retry_max_ms; i++)
+		delay = delay > retry_max_ms / 2 ? retry_max_ms : delay * 2;
+
+	return delay < retry_max_ms ? delay : retry_max_ms;
+}
+
+static bool state_is_registered(LcState state)
+{
+	return state == LC_STATE_REGISTERED || state == LC_STATE_ADVERTISE_START ||
+	       state == LC_STATE_ADVERTISE_RETRY || state == LC_STATE_ADVERTISING;
+}
+
+bool lifecycle_is_registered(const Lifecycle *lc)
+{
+	return state_is_registered(lc->state);
+}
+
+bool lifecycle_is_on_air(const Lifecycle *lc)
+{
+	return state_is_registered(lc->state) && lc->powered;
+}
+
+bool lifecycle_is_advertising(const Lifecycle *lc)
+{
+	return lc->state == LC_STATE_ADVERTISING;
+}
+
+bool lifecycle_is_settled(const Lifecycle *lc)
+{
+	switch (lc->state) {
+	case LC_STATE_NO_BLUEZ:
+	case LC_STATE_DISCOVER_RETRY:
+	case LC_STATE_NO_ADAPTER:
+	case LC_STATE_REGISTER_RETRY:
+	case LC_STATE_REGISTERED:
+	case LC_STATE_ADVERTISE_RETRY:
+	case LC_STATE_ADVERTISING:
+		return true;
+	case LC_STATE_NO_BUS:
+	case LC_STATE_LOOKING_FOR_BLUEZ:
+	case LC_STATE_DISCOVERING:
+	case LC_STATE_REGISTERING:
+	case LC_STATE_ADVERTISE_START:
+	case LC_STATE_STOPPING:
+		break;
+	}
+	return false;
+}
+
+static bool wants_advertising(const Lifecycle *lc)
+{
+	return lc->adv_enabled && lc->powered && lc->adv_manager;
+}
+
+static void schedule_retry(Lifecycle *lc, LcOutput *out, LcState wait_state)
+{
+	lc->state = wait_state;
+	out->actions |= LC_ACT_SCHEDULE_RETRY;
+	out->retry_ms = lifecycle_backoff_ms(lc->retry_min_ms, lc->retry_max_ms, lc->attempts);
+	lc->attempts++;
+}
+
+static void start_advertising(Lifecycle *lc, LcOutput *out)
+{
+	if (lc->adv_maybe_held)
+		out->actions |= LC_ACT_UNREGISTER_ADV;
+	out->actions |= LC_ACT_REGISTER_ADV;
+	lc->adv_maybe_held = true;
+	lc->state = LC_STATE_ADVERTISE_START;
+}
+
+/* The application is registered: advertise if we can, else rest in REGISTERED. */
+static void settle_registered(Lifecycle *lc, LcOutput *out)
+{
+	lc->attempts = 0;
+	if (wants_advertising(lc))
+		start_advertising(lc, out);
+	else
+		lc->state = LC_STATE_REGISTERED;
+}
+
+static void start_registering(Lifecycle *lc, LcOutput *out, const LcEvent *ev)
+{
+	lc->powered = ev->powered;
+	lc->adv_manager = ev->adv_manager;
+	lc->attempts = 0;
+	lc->state = LC_STATE_REGISTERING;
+	out->actions |= LC_ACT_REGISTER_APP;
+}
+
+/* BlueZ's side of everything is gone (bus, daemon or adapter): forget what it held. */
+static void forget_bluez_side(Lifecycle *lc, LcOutput *out, LcState new_state)
+{
+	out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY;
+	lc->powered = false;
+	lc->adv_manager = false;
+	lc->adv_maybe_held = false;
+	lc->attempts = 0;
+	lc->state = new_state;
+}
+
+/* Leave any advertising state for REGISTERED (power-off, manager gone). */
+static void stop_advertising(Lifecycle *lc, LcOutput *out)
+{
+	if (lc->state == LC_STATE_ADVERTISE_START)
+		out->actions |= LC_ACT_CANCEL_PENDING;
+	if (lc->state == LC_STATE_ADVERTISE_RETRY)
+		out->actions |= LC_ACT_CANCEL_RETRY;
+	if (state_is_registered(lc->state)) {
+		lc->state = LC_STATE_REGISTERED;
+		lc->attempts = 0;
+	}
+}
+
+static LcReason reason_for(LcEventType type)
+{
+	switch (type) {
+	case LC_EV_POWERED_OFF:
+		return LC_REASON_ADAPTER_DOWN;
+	case LC_EV_ADAPTER_REMOVED:
+		return LC_REASON_ADAPTER_REMOVED;
+	case LC_EV_BLUEZ_VANISHED:
+		return LC_REASON_BLUEZ_GONE;
+	case LC_EV_BUS_LOST:
+		return LC_REASON_BUS_LOST;
+	case LC_EV_SHUTDOWN:
+		return LC_REASON_SHUTDOWN;
+	case LC_EV_APP_CHANGED:
+		return LC_REASON_RELOAD;
+	default:
+		return LC_REASON_NONE;
+	}
+}
+
+static void handle_shutdown(Lifecycle *lc, LcOutput *out)
+{
+	bool registered = lc->state == LC_STATE_REGISTERING || state_is_registered(lc->state);
+
+	out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY;
+	if (registered && lc->adv_maybe_held)
+		out->actions |= LC_ACT_UNREGISTER_ADV;
+	if (registered)
+		out->actions |= LC_ACT_UNREGISTER_APP;
+	else
+		out->actions |= LC_ACT_STOPPED;
+	lc->adv_maybe_held = false;
+	lc->state = LC_STATE_STOPPING;
+}
+
+/* Returns false when the event means nothing in the current state. */
+static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
+{
+	LcState s = lc->state;
+
+	if (s == LC_STATE_STOPPING) {
+		/* Nothing more to unregister from once the peer is gone. */
+		if (ev->type == LC_EV_BUS_LOST || ev->type == LC_EV_BLUEZ_VANISHED) {
+			out->actions |= LC_ACT_STOPPED;
+			return true;
+		}
+		return false;
+	}
+
+	switch (ev->type) {
+	case LC_EV_START:
+		if (s != LC_STATE_NO_BUS)
+			return false;
+		out->actions |= LC_ACT_CONNECT_BUS;
+		return true;
+
+	case LC_EV_BUS_CONNECTED:
+		if (s != LC_STATE_NO_BUS)
+			return false;
+		out->actions |= LC_ACT_CANCEL_RETRY;
+		lc->attempts = 0;
+		lc->state = LC_STATE_LOOKING_FOR_BLUEZ;
+		return true;
+
+	case LC_EV_BUS_LOST: {
+		unsigned attempts = s == LC_STATE_NO_BUS ? lc->attempts : 0;
+
+		forget_bluez_side(lc, out, LC_STATE_NO_BUS);
+		lc->attempts = attempts;
+		schedule_retry(lc, out, LC_STATE_NO_BUS);
+		return true;
+	}
+
+	case LC_EV_BLUEZ_APPEARED:
+		if (s != LC_STATE_NO_BLUEZ && s != LC_STATE_LOOKING_FOR_BLUEZ)
+			return false;
+		lc->attempts = 0;
+		lc->state = LC_STATE_DISCOVERING;
+		out->actions |= LC_ACT_DISCOVER;
+		return true;
+
+	case LC_EV_BLUEZ_VANISHED:
+		if (s == LC_STATE_NO_BUS || s == LC_STATE_NO_BLUEZ)
+			return false;
+		forget_bluez_side(lc, out, LC_STATE_NO_BLUEZ);
+		return true;
+
+	case LC_EV_BLUEZ_ABSENT:
+		if (s != LC_STATE_LOOKING_FOR_BLUEZ)
+			return false;
+		lc->state = LC_STATE_NO_BLUEZ;
+		return true;
+
+	case LC_EV_DISCOVERED:
+		if (s != LC_STATE_DISCOVERING)
+			return false;
+		if (ev->adapter) {
+			start_registering(lc, out, ev);
+		} else {
+			lc->attempts = 0;
+			lc->state = LC_STATE_NO_ADAPTER;
+		}
+		return true;
+
+	case LC_EV_DISCOVER_FAILED:
+		if (s != LC_STATE_DISCOVERING)
+			return false;
+		schedule_retry(lc, out, LC_STATE_DISCOVER_RETRY);
+		return true;
+
+	case LC_EV_ADAPTER_ADDED:
+		if (s != LC_STATE_NO_ADAPTER)
+			return false;
+		start_registering(lc, out, ev);
+		return true;
+
+	case LC_EV_ADAPTER_REMOVED:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		forget_bluez_side(lc, out, LC_STATE_NO_ADAPTER);
+		return true;
+
+	case LC_EV_POWERED_ON:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		if (lc->powered)
+			return false;
+		lc->powered = true;
+		if (s == LC_STATE_REGISTERED && wants_advertising(lc))
+			start_advertising(lc, out);
+		return true;
+
+	case LC_EV_POWERED_OFF:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		if (!lc->powered)
+			return false;
+		lc->powered = false;
+		stop_advertising(lc, out);
+		return true;
+
+	case LC_EV_ADV_MANAGER_ADDED:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		if (lc->adv_manager)
+			return false;
+		lc->adv_manager = true;
+		if (s == LC_STATE_REGISTERED && wants_advertising(lc))
+			start_advertising(lc, out);
+		return true;
+
+	case LC_EV_ADV_MANAGER_REMOVED:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		if (!lc->adv_manager)
+			return false;
+		lc->adv_manager = false;
+		lc->adv_maybe_held = false;
+		stop_advertising(lc, out);
+		return true;
+
+	case LC_EV_REGISTER_OK:
+		if (s != LC_STATE_REGISTERING)
+			return false;
+		settle_registered(lc, out);
+		return true;
+
+	case LC_EV_REGISTER_FAILED:
+		if (s != LC_STATE_REGISTERING)
+			return false;
+		out->actions |= LC_ACT_RESET_HANDLES;
+		schedule_retry(lc, out, LC_STATE_REGISTER_RETRY);
+		return true;
+
+	case LC_EV_ADVERTISE_OK:
+		if (s != LC_STATE_ADVERTISE_START)
+			return false;
+		lc->attempts = 0;
+		lc->state = LC_STATE_ADVERTISING;
+		return true;
+
+	case LC_EV_ADVERTISE_FAILED:
+		if (s != LC_STATE_ADVERTISE_START)
+			return false;
+		schedule_retry(lc, out, LC_STATE_ADVERTISE_RETRY);
+		return true;
+
+	case LC_EV_ADV_RELEASED:
+		lc->adv_maybe_held = false;
+		if (s != LC_STATE_ADVERTISING && s != LC_STATE_ADVERTISE_START)
+			return true;
+		if (s == LC_STATE_ADVERTISE_START)
+			out->actions |= LC_ACT_CANCEL_PENDING;
+		/* Not straight back: a release often precedes the adapter's removal. */
+		schedule_retry(lc, out, LC_STATE_ADVERTISE_RETRY);
+		return true;
+
+	case LC_EV_RETRY_TIMER:
+		switch (s) {
+		case LC_STATE_NO_BUS:
+			out->actions |= LC_ACT_CONNECT_BUS;
+			return true;
+		case LC_STATE_DISCOVER_RETRY:
+			lc->state = LC_STATE_DISCOVERING;
+			out->actions |= LC_ACT_DISCOVER;
+			return true;
+		case LC_STATE_REGISTER_RETRY:
+			lc->state = LC_STATE_REGISTERING;
+			out->actions |= LC_ACT_REGISTER_APP;
+			return true;
+		case LC_STATE_ADVERTISE_RETRY:
+			if (wants_advertising(lc))
+				start_advertising(lc, out);
+			else
+				lc->state = LC_STATE_REGISTERED;
+			return true;
+		default:
+			return false;
+		}
+
+	case LC_EV_APP_CHANGED:
+		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+			return false;
+		/* BlueZ reads the tree only at registration: drop the old one, register the new. */
+		out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY | LC_ACT_RESET_HANDLES |
+		                LC_ACT_UNREGISTER_APP | LC_ACT_REGISTER_APP;
+		lc->attempts = 0;
+		lc->state = LC_STATE_REGISTERING;
+		return true;
+
+	case LC_EV_ADV_CHANGED:
+		lc->adv_enabled = ev->adv_enabled;
+		if (!state_is_registered(s))
+			return true;
+		if (s == LC_STATE_ADVERTISE_START)
+			out->actions |= LC_ACT_CANCEL_PENDING;
+		if (s == LC_STATE_ADVERTISE_RETRY)
+			out->actions |= LC_ACT_CANCEL_RETRY;
+		lc->attempts = 0;
+		if (wants_advertising(lc)) {
+			start_advertising(lc, out);
+		} else {
+			if (lc->adv_maybe_held)
+				out->actions |= LC_ACT_UNREGISTER_ADV;
+			lc->adv_maybe_held = false;
+			lc->state = LC_STATE_REGISTERED;
+		}
+		return true;
+
+	case LC_EV_SHUTDOWN:
+		handle_shutdown(lc, out);
+		return true;
+	}
+
+	return false;
+}
+
+LcOutput lifecycle_handle(Lifecycle *lc, const LcEvent *event)
+{
+	LcOutput out = { .old_state = lc->state };
+	bool was_on_air = lifecycle_is_on_air(lc);
+	bool on_air;
+
+	out.ignored = !dispatch(lc, event, &out);
+	out.new_state = lc->state;
+
+	on_air = lifecycle_is_on_air(lc);
+	if (was_on_air && !on_air) {
+		out.actions |= LC_ACT_NOTIFY_DOWN;
+		out.reason = reason_for(event->type);
+	} else if (!was_on_air && on_air) {
+		out.actions |= LC_ACT_NOTIFY_UP;
+	}
+
+	return out;
+}
+
+const char *lifecycle_state_name(LcState state)
+{
+	static const char *const names[] = {
+		[LC_STATE_NO_BUS] = "NO_BUS",
+		[LC_STATE_LOOKING_FOR_BLUEZ] = "LOOKING_FOR_BLUEZ",
+		[LC_STATE_NO_BLUEZ] = "NO_BLUEZ",
+		[LC_STATE_DISCOVERING] = "DISCOVERING",
+		[LC_STATE_DISCOVER_RETRY] = "DISCOVER_RETRY",
+		[LC_STATE_NO_ADAPTER] = "NO_ADAPTER",
+		[LC_STATE_REGISTERING] = "REGISTERING",
+		[LC_STATE_REGISTER_RETRY] = "REGISTER_RETRY",
+		[LC_STATE_REGISTERED] = "REGISTERED",
+		[LC_STATE_ADVERTISE_START] = "ADVERTISE_START",
+		[LC_STATE_ADVERTISE_RETRY] = "ADVERTISE_RETRY",
+		[LC_STATE_ADVERTISING] = "ADVERTISING",
+		[LC_STATE_STOPPING] = "STOPPING",
+	};
+
+	if ((size_t)state >= sizeof(names) / sizeof(names[0]) || !names[state])
+		return "?";
+	return names[state];
+}
+
+const char *lifecycle_event_name(LcEventType type)
+{
+	static const char *const names[] = {
+		[LC_EV_START] = "start",
+		[LC_EV_BUS_CONNECTED] = "bus-connected",
+		[LC_EV_BUS_LOST] = "bus-lost",
+		[LC_EV_BLUEZ_APPEARED] = "bluez-appeared",
+		[LC_EV_BLUEZ_VANISHED] = "bluez-vanished",
+		[LC_EV_BLUEZ_ABSENT] = "bluez-absent",
+		[LC_EV_DISCOVERED] = "discovered",
+		[LC_EV_DISCOVER_FAILED] = "discover-failed",
+		[LC_EV_ADAPTER_ADDED] = "adapter-added",
+		[LC_EV_ADAPTER_REMOVED] = "adapter-removed",
+		[LC_EV_POWERED_ON] = "powered-on",
+		[LC_EV_POWERED_OFF] = "powered-off",
+		[LC_EV_ADV_MANAGER_ADDED] = "adv-manager-added",
+		[LC_EV_ADV_MANAGER_REMOVED] = "adv-manager-removed",
+		[LC_EV_REGISTER_OK] = "register-ok",
+		[LC_EV_REGISTER_FAILED] = "register-failed",
+		[LC_EV_ADVERTISE_OK] = "advertise-ok",
+		[LC_EV_ADVERTISE_FAILED] = "advertise-failed",
+		[LC_EV_ADV_RELEASED] = "adv-released",
+		[LC_EV_RETRY_TIMER] = "retry-timer",
+		[LC_EV_APP_CHANGED] = "app-changed",
+		[LC_EV_ADV_CHANGED] = "adv-changed",
+		[LC_EV_SHUTDOWN] = "shutdown",
+	};
+
+	if ((size_t)type >= sizeof(names) / sizeof(names[0]) || !names[type])
+		return "?";
+	return names[type];
+}
+
+const char *lifecycle_reason_name(LcReason reason)
+{
+	switch (reason) {
+	case LC_REASON_ADAPTER_DOWN:
+		return "adapter-down";
+	case LC_REASON_ADAPTER_REMOVED:
+		return "adapter-removed";
+	case LC_REASON_BLUEZ_GONE:
+		return "bluez-gone";
+	case LC_REASON_BUS_LOST:
+		return "bus-lost";
+	case LC_REASON_SHUTDOWN:
+		return "shutdown";
+	case LC_REASON_RELOAD:
+		return "reload";
+	case LC_REASON_NONE:
+		break;
+	}
+	return "none";
+}

@@ -1,0 +1,125 @@
+/*
+ * config/compare.c: what a reload changes, by comparing two loaded configurations.
+ * Pure: the daemon decides from these whether BlueZ must see the tree again and
+ * which current values survive.
+ */
+#include "config/config.h"
+
+#include <string.h>
+
+static bool strv_equal(char **a, char **b)
+{
+	if (!a || !b)
+		return a == b;
+	return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
+static bool bytes_equal(GBytes *a, GBytes *b)
+{
+	if (!a || !b)
+		return a == b;
+	return g_bytes_equal(a, b);
+}
+
+static bool same_attribute(const char *id_a, const char *uuid_a, char **flags_a, const char *id_b,
+                           const char *uuid_b, char **flags_b)
+{
+	return strcmp(id_a, id_b) == 0 && strcmp(uuid_a, uuid_b) == 0 && strv_equal(flags_a, flags_b);
+}
+
+static bool same_characteristic_shape(const CfgCharacteristic *a, const CfgCharacteristic *b)
+{
+	if (!same_attribute(a->id, a->uuid, a->flags, b->id, b->uuid, b->flags) ||
+	    a->descriptors->len != b->descriptors->len)
+		return false;
+	for (unsigned i = 0; i < a->descriptors->len; i++) {
+		const CfgDescriptor *da = a->descriptors->pdata[i], *db = b->descriptors->pdata[i];
+
+		if (!same_attribute(da->id, da->uuid, da->flags, db->id, db->uuid, db->flags))
+			return false;
+	}
+	return true;
+}
+
+bool config_same_tree(const GattdConfig *a, const GattdConfig *b)
+{
+	if (a->services->len != b->services->len)
+		return false;
+	for (unsigned i = 0; i < a->services->len; i++) {
+		const CfgService *sa = a->services->pdata[i], *sb = b->services->pdata[i];
+
+		if (strcmp(sa->id, sb->id) != 0 || strcmp(sa->uuid, sb->uuid) != 0 || sa->primary != sb->primary ||
+		    sa->characteristics->len != sb->characteristics->len)
+			return false;
+		for (unsigned j = 0; j < sa->characteristics->len; j++)
+			if (!same_characteristic_shape(sa->characteristics->pdata[j], sb->characteristics->pdata[j]))
+				return false;
+	}
+	return true;
+}
+
+static bool same_advertised_uuids(const GattdConfig *a, const GattdConfig *b)
+{
+	unsigned ia = 0, ib = 0;
+
+	for (;;) {
+		const CfgService *sa = NULL, *sb = NULL;
+
+		while (ia < a->services->len && !(sa = a->services->pdata[ia++])->advertise)
+			sa = NULL;
+		while (ib < b->services->len && !(sb = b->services->pdata[ib++])->advertise)
+			sb = NULL;
+		if (!sa || !sb)
+			return !sa && !sb;
+		if (strcmp(sa->uuid, sb->uuid) != 0)
+			return false;
+	}
+}
+
+static bool data_lists_equal(GPtrArray *a, GPtrArray *b, bool manufacturer)
+{
+	if (a->len != b->len)
+		return false;
+	for (unsigned i = 0; i < a->len; i++) {
+		if (manufacturer) {
+			const CfgManufacturerData *ma = a->pdata[i], *mb = b->pdata[i];
+
+			if (ma->company_id != mb->company_id || !bytes_equal(ma->data, mb->data))
+				return false;
+		} else {
+			const CfgServiceData *sa = a->pdata[i], *sb = b->pdata[i];
+
+			if (strcmp(sa->uuid, sb->uuid) != 0 || !bytes_equal(sa->data, sb->data))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool config_same_advertising(const GattdConfig *a, const GattdConfig *b)
+{
+	const CfgAdvertising *x = &a->advertising, *y = &b->advertising;
+
+	return x->enabled == y->enabled && g_strcmp0(x->type, y->type) == 0 &&
+	       g_strcmp0(x->local_name, y->local_name) == 0 && x->has_appearance == y->has_appearance &&
+	       x->appearance == y->appearance && x->discoverable == y->discoverable &&
+	       x->discoverable_timeout == y->discoverable_timeout && strv_equal(x->includes, y->includes) &&
+	       data_lists_equal(x->manufacturer_data, y->manufacturer_data, true) &&
+	       data_lists_equal(x->service_data, y->service_data, false) &&
+	       strv_equal(x->solicit_uuids, y->solicit_uuids) && x->min_interval_ms == y->min_interval_ms &&
+	       x->max_interval_ms == y->max_interval_ms && x->has_tx_power == y->has_tx_power &&
+	       x->tx_power == y->tx_power && same_advertised_uuids(a, b);
+}
+
+bool config_descriptor_equal(const CfgDescriptor *a, const CfgDescriptor *b)
+{
+	return same_attribute(a->id, a->uuid, a->flags, b->id, b->uuid, b->flags) && bytes_equal(a->value, b->value) &&
+	       a->max_length == b->max_length;
+}
+
+bool config_characteristic_equal(const CfgCharacteristic *a, const CfgCharacteristic *b)
+{
+	return same_characteristic_shape(a, b) && a->has_type == b->has_type && a->type == b->type &&
+	       bytes_equal(a->value, b->value) && a->max_length == b->max_length && a->capture == b->capture &&
+	       a->persist == b->persist && g_strcmp0(a->description, b->description) == 0;
+}

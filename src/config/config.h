@@ -1,0 +1,157 @@
+/*
+ * config.h: the gattd configuration model and its loader.
+ *
+ * Loading is pure (files in, model or error list out): no D-Bus, so the unit
+ * tests call it directly. Everything is validated here, before the daemon touches
+ * the bus; the rest of gattd may trust a GattdConfig.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shared/uuid.h"
+#include "shared/value.h"
+
+/* ATT caps attribute values at 512 bytes. */
+#define GATTD_MAX_VALUE_LEN 512
+/* Where local clients connect unless [Daemon] Socket= or --socket says otherwise. */
+#define GATTD_DEFAULT_SOCKET "/run/gattd/gattd.sock"
+/* Where Persist=true values live unless systemd's $STATE_DIRECTORY says otherwise. */
+#define GATTD_DEFAULT_STATE_DIR "/var/lib/gattd"
+/* Upper bound for Capture=. */
+#define GATTD_MAX_CAPTURE 65536
+
+typedef enum {
+	ADAPTER_MATCH_AUTO,    /* first adapter (by path) with GattManager1 */
+	ADAPTER_MATCH_NAME,    /* "hci1" */
+	ADAPTER_MATCH_ADDRESS, /* "00:AA:01:01:00:01", upper case */
+} AdapterMatch;
+
+typedef struct {
+	char *id;            /* "battery/level/valid_range" */
+	char *name;          /* "valid_range" */
+	char uuid[UUID_STR_LEN + 1];
+	char **flags;        /* NULL-terminated, each valid for a descriptor */
+	GBytes *value;       /* initial value, never NULL (may be empty) */
+	unsigned max_length; /* MaxLength=, default GATTD_MAX_VALUE_LEN */
+	char *origin;        /* "services.d/battery.conf [Descriptor battery/level/valid_range]" for messages */
+} CfgDescriptor;
+
+typedef struct {
+	char *id;            /* "battery/level" */
+	char *name;          /* "level" */
+	char uuid[UUID_STR_LEN + 1];
+	char **flags;        /* NULL-terminated, non-empty, each valid for a characteristic */
+	bool has_type;       /* Type= given */
+	ValueType type;      /* VALUE_TYPE_HEX when !has_type */
+	GBytes *value;       /* initial value, never NULL (may be empty) */
+	unsigned max_length; /* MaxLength=, default GATTD_MAX_VALUE_LEN, 1..512 */
+	unsigned capture;    /* Capture=, 0 = off */
+	bool persist;        /* Persist=, keep the last value across restarts */
+	char *description;   /* Description= or NULL; becomes a read-only 0x2901 descriptor */
+	GPtrArray *descriptors; /* CfgDescriptor*, in file order; the one Description=
+	                           generates ("<id>/description", 0x2901, read) comes first */
+	char *origin;
+} CfgCharacteristic;
+
+typedef struct {
+	char *id;            /* "battery" */
+	char uuid[UUID_STR_LEN + 1];
+	bool primary;        /* default true */
+	bool advertise;      /* put UUID in the advertisement, default false */
+	GPtrArray *characteristics; /* CfgCharacteristic*, in file order */
+	char *origin;
+} CfgService;
+
+typedef struct {
+	uint16_t company_id;
+	GBytes *data;
+} CfgManufacturerData;
+
+typedef struct {
+	char uuid[UUID_STR_LEN + 1];
+	GBytes *data;
+} CfgServiceData;
+
+typedef struct {
+	bool enabled;            /* default true */
+	char *type;              /* "peripheral" (default) or "broadcast" */
+	char *local_name;        /* NULL = none */
+	bool has_appearance;
+	uint16_t appearance;
+	bool discoverable;       /* default true */
+	unsigned discoverable_timeout; /* seconds, 0 = none */
+	char **includes;         /* "tx-power", "appearance", "local-name"; NULL-terminated, may be empty */
+	GPtrArray *manufacturer_data; /* CfgManufacturerData* */
+	GPtrArray *service_data;      /* CfgServiceData* */
+	char **solicit_uuids;         /* normalised; NULL-terminated, may be empty */
+	unsigned min_interval_ms;     /* 0 = BlueZ default */
+	unsigned max_interval_ms;     /* 0 = BlueZ default */
+	bool has_tx_power;
+	int16_t tx_power;             /* dBm, -127..20 */
+} CfgAdvertising;
+
+typedef struct {
+	char *config_dir;
+
+	AdapterMatch adapter_match;
+	char *adapter;           /* hciN or address for NAME/ADDRESS, NULL for AUTO */
+	unsigned retry_min_ms;   /* [Daemon] RetryMinMs, default 500 */
+	unsigned retry_max_ms;   /* [Daemon] RetryMaxMs, default 30000 */
+
+	char *socket_path;       /* [Daemon] Socket, default GATTD_DEFAULT_SOCKET */
+	unsigned socket_mode;    /* [Daemon] SocketMode (octal), default 0660 */
+	char *socket_group;      /* [Daemon] SocketGroup, NULL = leave the group alone */
+	unsigned max_clients;    /* [Daemon] MaxClients, default 64 (1..4096) */
+	unsigned max_line_length;  /* [Daemon] MaxLineLength bytes, default 65536 (1024..16777216) */
+	unsigned max_client_queue; /* [Daemon] MaxClientQueue bytes, default 1048576 (65536..268435456) */
+
+	CfgAdvertising advertising;
+
+	GPtrArray *services;     /* CfgService*, in load order (files lexical, groups in file order) */
+} GattdConfig;
+
+/*
+ * Load DIR/gattd.conf (optional: defaults when absent) and DIR/services.d/ *.conf
+ * (lexical order; other names ignored). On any problem returns NULL and appends one
+ * message per problem to errors (a GPtrArray of char*, g_free), each naming
+ * file, group and key: "services.d/battery.conf: [Characteristic battery/level] Flags: unknown flag 'reed'".
+ * File names in messages are relative to dir; every message is one line, file
+ * names and quoted text with control characters escaped (escape.h).
+ */
+GattdConfig *config_load(const char *dir, GPtrArray *errors);
+void config_free(GattdConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattdConfig, config_free)
+
+/* Lookups by id; NULL when absent. */
+const CfgService *config_find_service(const GattdConfig *config, const char *id);
+const CfgCharacteristic *config_find_characteristic(const GattdConfig *config, const char *id);
+const CfgDescriptor *config_find_descriptor(const GattdConfig *config, const char *id);
+
+/*
+ * Whether len bytes may be c's value: at most MaxLength, and exactly the Type's size
+ * for fixed-size types. 0, or -EMSGSIZE with *ret_reason (may be NULL) saying why,
+ * e.g. "12 bytes, more than MaxLength=5".
+ */
+int config_characteristic_value_fits(const CfgCharacteristic *c, size_t len, char **ret_reason);
+
+/* Counts for summaries. */
+void config_count(const GattdConfig *config, unsigned *ret_services,
+                  unsigned *ret_characteristics, unsigned *ret_descriptors);
+
+/*
+ * What a reload changes (config/compare.c). Same tree: the same services,
+ * characteristics and descriptors with the same ids, UUIDs, flags and order, so
+ * BlueZ's view is unchanged and no re-registration is needed.
+ */
+bool config_same_tree(const GattdConfig *a, const GattdConfig *b);
+/* Same advertisement: [Advertising] and the advertised service UUIDs. */
+bool config_same_advertising(const GattdConfig *a, const GattdConfig *b);
+/* Same definition in every key: a current value may be carried over. */
+bool config_characteristic_equal(const CfgCharacteristic *a, const CfgCharacteristic *b);
+bool config_descriptor_equal(const CfgDescriptor *a, const CfgDescriptor *b);
+
+/* Human-readable summary of what would be served (for --check-config). */
+char *config_summary(const GattdConfig *config);

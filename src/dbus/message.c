@@ -1,0 +1,127 @@
+/* dbus/message.c: libdbus-1 helpers and the errno -> D-Bus error name mapping. */
+#include "dbus/message.h"
+
+#include <errno.h>
+#include <stdarg.h>
+
+const char *bus_error_name_from_errno(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return BLUEZ_ERROR_PREFIX "NotPermitted";
+	case -ENXIO:
+		return BLUEZ_ERROR_PREFIX "InvalidOffset";
+	case -EMSGSIZE:
+		return BLUEZ_ERROR_PREFIX "InvalidValueLength";
+	case -EOPNOTSUPP:
+		return BLUEZ_ERROR_PREFIX "NotSupported";
+	case -EINPROGRESS:
+		return BLUEZ_ERROR_PREFIX "InProgress";
+	case -EACCES:
+		return DBUS_ERROR_ACCESS_DENIED;
+	case -EINVAL:
+		return DBUS_ERROR_INVALID_ARGS;
+	case -EROFS:
+		return DBUS_ERROR_PROPERTY_READ_ONLY;
+	case -ENOENT:
+		return DBUS_ERROR_UNKNOWN_PROPERTY;
+	case -ENOSYS:
+		return DBUS_ERROR_UNKNOWN_METHOD;
+	case -ENOMEM:
+		return DBUS_ERROR_NO_MEMORY;
+	default:
+		return BLUEZ_ERROR_PREFIX "Failed";
+	}
+}
+
+DBusMessage *bus_error_reply(DBusMessage *msg, int err, const char *fmt, ...)
+{
+	g_autofree char *text = NULL;
+	DBusMessage *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+
+	/* Message text must be valid UTF-8 or libdbus refuses it. */
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_free(text);
+		text = g_strdup("invalid request");
+	}
+	reply = dbus_message_new_error(msg, bus_error_name_from_errno(err), text);
+	if (!reply)
+		g_error("out of memory");
+	return reply;
+}
+
+void bus_append_variant_basic(DBusMessageIter *iter, int type, const void *value)
+{
+	char sig[2] = { (char)type, '\0' };
+	DBusMessageIter variant;
+
+	dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, sig, &variant);
+	dbus_message_iter_append_basic(&variant, type, value);
+	dbus_message_iter_close_container(iter, &variant);
+}
+
+void bus_append_bytes(DBusMessageIter *iter, const uint8_t *data, size_t len)
+{
+	DBusMessageIter array;
+
+	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE_AS_STRING, &array);
+	if (len > 0)
+		dbus_message_iter_append_fixed_array(&array, DBUS_TYPE_BYTE, &data, (int)len);
+	dbus_message_iter_close_container(iter, &array);
+}
+
+void bus_append_variant_bytes(DBusMessageIter *iter, const uint8_t *data, size_t len)
+{
+	DBusMessageIter variant;
+
+	dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, "ay", &variant);
+	bus_append_bytes(&variant, data, len);
+	dbus_message_iter_close_container(iter, &variant);
+}
+
+void bus_append_variant_strv(DBusMessageIter *iter, int elem_type, const char *const *strv)
+{
+	char sig[3] = { DBUS_TYPE_ARRAY, (char)elem_type, '\0' };
+	char elem_sig[2] = { (char)elem_type, '\0' };
+	DBusMessageIter variant, array;
+
+	dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, sig, &variant);
+	dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, elem_sig, &array);
+	for (; strv && *strv; strv++)
+		dbus_message_iter_append_basic(&array, elem_type, strv);
+	dbus_message_iter_close_container(&variant, &array);
+	dbus_message_iter_close_container(iter, &variant);
+}
+
+void bus_dict_append_basic(DBusMessageIter *dict, const char *key, int type, const void *value)
+{
+	DBusMessageIter entry;
+
+	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	bus_append_variant_basic(&entry, type, value);
+	dbus_message_iter_close_container(dict, &entry);
+}
+
+int bus_read_bytes(DBusMessageIter *iter, size_t max_len, const uint8_t **ret_data, int *ret_len)
+{
+	DBusMessageIter array;
+	const uint8_t *data = NULL;
+	int len = 0;
+
+	if (dbus_message_iter_get_arg_type(iter) != DBUS_TYPE_ARRAY ||
+	    dbus_message_iter_get_element_type(iter) != DBUS_TYPE_BYTE)
+		return -EINVAL;
+	dbus_message_iter_recurse(iter, &array);
+	dbus_message_iter_get_fixed_array(&array, &data, &len);
+	if ((size_t)len > max_len)
+		return -EMSGSIZE;
+	*ret_data = data;
+	*ret_len = len;
+	return 0;
+}

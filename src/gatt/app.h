@@ -1,0 +1,103 @@
+/*
+ * gatt/app.h: the one persistent GATT application.
+ *
+ * Built once from the configuration, these objects and their values live as long as
+ * the process: every registration with BlueZ, however many, serves the same objects
+ * and the same current values. Implements org.bluez.GattService1,
+ * GattCharacteristic1 and GattDescriptor1 as bluetoothd expects them.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "dbus/exporter.h"
+
+#define GATT_APP_ROOT "/org/gattd/app"
+
+typedef struct GattApp GattApp;
+typedef struct GattService GattService;
+typedef struct GattChar GattChar;
+typedef struct GattDesc GattDesc;
+
+struct GattDesc {
+	const CfgDescriptor *cfg;
+	GattChar *chr;
+	char *path;
+	GByteArray *value;
+	unsigned perms;          /* GattPerm bits */
+	uint16_t handle;         /* as written back by BlueZ; 0 = let BlueZ choose */
+};
+
+struct GattChar {
+	const CfgCharacteristic *cfg;
+	GattService *service;
+	char *path;
+	GByteArray *value;
+	unsigned perms;
+	bool notifying;          /* BlueZ called StartNotify (some central subscribed) */
+	uint16_t handle;
+	GPtrArray *descs;        /* GattDesc* */
+};
+
+struct GattService {
+	const CfgService *cfg;
+	GattApp *app;
+	char *path;
+	uint16_t handle;
+	GPtrArray *chars;        /* GattChar* */
+};
+
+/* What the rest of gattd hears about from centrals. All optional. */
+typedef struct {
+	/* A central's write was accepted and stored (the full new value is chr->value). */
+	void (*write)(GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+	              const char *device, void *user_data);
+	void (*notifying_changed)(GattChar *chr, void *user_data);
+	void (*confirm)(GattChar *chr, void *user_data);
+	/* chr->value changed, by a central's write or a local set (not by a reload's carry-over). */
+	void (*value_changed)(GattChar *chr, void *user_data);
+} GattAppListener;
+
+/* Build the tree from config (which must outlive the app); nothing is exported yet. */
+GattApp *gatt_app_new(const GattdConfig *config);
+/* Export the tree on exporter (once). */
+void gatt_app_export(GattApp *app, BusExporter *exporter);
+/*
+ * After a reload, take over what old (still exported, about to be freed) knew:
+ * the current value of every characteristic and descriptor whose definition is
+ * unchanged and, when the tree BlueZ sees is unchanged (same_tree), the handles
+ * BlueZ assigned and which characteristics centrals subscribed to.
+ */
+void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree);
+void gatt_app_free(GattApp *app);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattApp, gatt_app_free)
+
+void gatt_app_set_listener(GattApp *app, const GattAppListener *listener, void *user_data);
+
+GPtrArray *gatt_app_get_services(GattApp *app);  /* GattService*, borrowed */
+GattChar *gatt_app_find_char(GattApp *app, const char *id);
+unsigned gatt_app_count_notifying(GattApp *app);
+
+/* Forget the handles BlueZ wrote back so the next registration lets it choose afresh. */
+void gatt_app_reset_handles(GattApp *app);
+/* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying. */
+void gatt_app_reset_notifying(GattApp *app);
+
+/* The characteristic has notify or indicate (in any of their encrypt-/secure- forms). */
+bool gatt_char_can_notify(const GattChar *chr);
+
+/*
+ * Set the value without notifying anyone or reporting a change (restoring a persisted
+ * value at start). Same length rules as gatt_char_set_value.
+ */
+int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len);
+
+/*
+ * Store a new value (from a local client). Returns -EMSGSIZE if longer than MaxLength
+ * or not of the characteristic's fixed Type size. With notify, subscribed centrals
+ * are notified (PropertiesChanged(Value)); returns 1 if a notification was sent, else 0.
+ */
+int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool notify);

@@ -1,0 +1,367 @@
+/* socket/commands.c: the requests of the local client protocol (README, "Local client protocol"). */
+#include <errno.h>
+
+#include "gattd-build-config.h"
+#include "shared/log.h"
+#include "socket/server-private.h"
+
+static GattChar *find_char(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = gatt_app_find_char(client->server->app, req->chr);
+
+	if (!chr)
+		reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", req->chr);
+	return chr;
+}
+
+static void cmd_hello(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+
+	jwrite_member(b, "protocol");
+	jwrite_int(b, PROTOCOL_VERSION);
+	jwrite_member(b, "version");
+	jwrite_string(b, GATTD_VERSION);
+	jwrite_member(b, "daemon");
+	jwrite_string(b, "gattd");
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_status(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+	g_autofree char *description = bluez_describe(server->bluez);
+	unsigned watchers = 0;
+	guint64 captured = 0, overflows = 0;
+	GHashTableIter it;
+	Capture *cap;
+
+	for (GList *l = server->clients; l; l = l->next)
+		watchers += ((Client *)l->data)->watching;
+	g_hash_table_iter_init(&it, server->captures);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap)) {
+		captured += capture_queue_length(&cap->queue);
+		overflows += cap->queue.overflows;
+	}
+
+	jwrite_member(b, "state");
+	jwrite_string(b, lifecycle_state_name(bluez_get_state(server->bluez)));
+	jwrite_member(b, "description");
+	jwrite_string(b, description);
+	jwrite_member(b, "adapter");
+	if (bluez_get_adapter_name(server->bluez)) {
+		g_autofree char *path = g_strconcat("/org/bluez/", bluez_get_adapter_name(server->bluez), NULL);
+
+		jwrite_begin_object(b);
+		add_adapter(b, server->bluez);
+		jwrite_member(b, "path");
+		jwrite_string(b, path);
+		jwrite_end_object(b);
+	} else {
+		jwrite_null(b);
+	}
+	jwrite_member(b, "registered");
+	jwrite_bool(b, bluez_is_registered(server->bluez));
+	jwrite_member(b, "advertising");
+	jwrite_bool(b, bluez_is_advertising(server->bluez));
+	jwrite_member(b, "on_air");
+	jwrite_bool(b, bluez_is_on_air(server->bluez));
+	jwrite_member(b, "clients");
+	jwrite_int(b, server->n_clients);
+	jwrite_member(b, "watchers");
+	jwrite_int(b, watchers);
+	jwrite_member(b, "subscriptions");
+	jwrite_int(b, gatt_app_count_notifying(server->app));
+	jwrite_member(b, "captured");
+	jwrite_int(b, (gint64)captured);
+	jwrite_member(b, "overflows");
+	jwrite_int(b, (gint64)overflows);
+	jwrite_member(b, "generation");
+	jwrite_int(b, server->generation);
+	client_send(client, proto_finish(b));
+}
+
+static void add_strv(JWriter *b, const char *name, char **strv)
+{
+	jwrite_member(b, name);
+	jwrite_begin_array(b);
+	for (; strv && *strv; strv++)
+		jwrite_string(b, *strv);
+	jwrite_end_array(b);
+}
+
+static void cmd_list(Client *client, const ProtoRequest *req)
+{
+	GPtrArray *services = gatt_app_get_services(client->server->app);
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+
+	jwrite_member(b, "services");
+	jwrite_begin_array(b);
+	for (unsigned i = 0; i < services->len; i++) {
+		GattService *service = services->pdata[i];
+
+		jwrite_begin_object(b);
+		jwrite_member(b, "id");
+		jwrite_string(b, service->cfg->id);
+		jwrite_member(b, "uuid");
+		jwrite_string(b, service->cfg->uuid);
+		jwrite_member(b, "primary");
+		jwrite_bool(b, service->cfg->primary);
+		jwrite_member(b, "characteristics");
+		jwrite_begin_array(b);
+		for (unsigned j = 0; j < service->chars->len; j++) {
+			GattChar *chr = service->chars->pdata[j];
+
+			jwrite_begin_object(b);
+			jwrite_member(b, "id");
+			jwrite_string(b, chr->cfg->id);
+			jwrite_member(b, "uuid");
+			jwrite_string(b, chr->cfg->uuid);
+			add_strv(b, "flags", chr->cfg->flags);
+			jwrite_member(b, "type");
+			if (chr->cfg->has_type)
+				jwrite_string(b, value_type_name(chr->cfg->type));
+			else
+				jwrite_null(b);
+			jwrite_member(b, "max_length");
+			jwrite_int(b, chr->cfg->max_length);
+			jwrite_member(b, "capture");
+			jwrite_int(b, chr->cfg->capture);
+			jwrite_member(b, "notifying");
+			jwrite_bool(b, chr->notifying);
+			add_char_value(b, chr);
+			jwrite_member(b, "descriptors");
+			jwrite_begin_array(b);
+			for (unsigned k = 0; k < chr->descs->len; k++) {
+				GattDesc *desc = chr->descs->pdata[k];
+
+				jwrite_begin_object(b);
+				jwrite_member(b, "id");
+				jwrite_string(b, desc->cfg->id);
+				jwrite_member(b, "uuid");
+				jwrite_string(b, desc->cfg->uuid);
+				add_strv(b, "flags", desc->cfg->flags);
+				proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+				jwrite_end_object(b);
+			}
+			jwrite_end_array(b);
+			jwrite_end_object(b);
+		}
+		jwrite_end_array(b);
+		jwrite_end_object(b);
+	}
+	jwrite_end_array(b);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_get(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	g_autoptr(JWriter) b = NULL;
+
+	if (!chr)
+		return;
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "char");
+	jwrite_string(b, chr->cfg->id);
+	add_char_value(b, chr);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_set(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(JWriter) b = NULL;
+	g_autofree char *error = NULL;
+	const uint8_t *data;
+	gsize len = 0;
+	bool can_notify;
+	int r;
+
+	if (!chr)
+		return;
+	can_notify = gatt_char_can_notify(chr);
+	if (req->has_notify && req->notify && !can_notify) {
+		reply_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
+		            chr->cfg->id);
+		return;
+	}
+	bytes = proto_decode_value(req->hex, req->typed, chr->cfg->has_type, chr->cfg->type, &error);
+	if (!bytes) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, error);
+		return;
+	}
+	data = g_bytes_get_data(bytes, &len);
+	r = gatt_char_set_value(chr, data, len, can_notify && (!req->has_notify || req->notify));
+	if (r == -EMSGSIZE) {
+		size_t fixed = chr->cfg->has_type ? value_type_size(chr->cfg->type) : 0;
+
+		if (fixed)
+			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
+			            chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
+		else
+			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
+			            chr->cfg->id, (size_t)len, chr->cfg->max_length);
+		return;
+	}
+
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "char");
+	jwrite_string(b, chr->cfg->id);
+	add_char_value(b, chr);
+	jwrite_member(b, "notified");
+	jwrite_bool(b, r > 0);
+	jwrite_member(b, "subscribed");
+	jwrite_bool(b, chr->notifying);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_watch(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(GHashTable) chars = NULL;
+	g_autoptr(JWriter) b = NULL;
+
+	if (req->chars) {
+		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		for (const char **c = req->chars; *c; c++) {
+			if (!gatt_app_find_char(client->server->app, *c)) {
+				reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
+				return;
+			}
+			g_hash_table_add(chars, g_strdup(*c));
+		}
+	}
+	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
+	client->watch_chars = g_steal_pointer(&chars);
+	client->watching = true;
+
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "chars");
+	if (req->chars) {
+		jwrite_begin_array(b);
+		for (const char **c = req->chars; *c; c++)
+			jwrite_string(b, *c);
+		jwrite_end_array(b);
+	} else {
+		jwrite_null(b);
+	}
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_unwatch(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+
+	client->watching = false;
+	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
+	client_send(client, proto_finish(b));
+}
+
+static void cmd_next_write(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = find_char(client, req);
+	Capture *cap;
+
+	if (!chr)
+		return;
+	cap = capture_for(client->server, chr);
+	if (!cap) {
+		reply_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
+		return;
+	}
+	if (client->waiting_on) {
+		reply_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
+		            client->waiting_on->chr->cfg->id);
+		return;
+	}
+	if (capture_queue_length(&cap->queue) > 0) {
+		reply_next_write(client, req->id, cap, capture_queue_pop(&cap->queue));
+		return;
+	}
+	if (req->timeout_ms == 0) {
+		reply_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
+		return;
+	}
+	client->waiting_on = cap;
+	client->wait_id = json_incref(req->id);
+	if (req->timeout_ms > 0)
+		client->wait_timeout = g_timeout_add((guint)req->timeout_ms, waiter_timed_out, client);
+	g_queue_push_tail(&cap->waiters, client);
+}
+
+static void cmd_reload(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JWriter) b = NULL;
+	g_autofree char *error = NULL;
+	bool reregistered = false;
+	int generation;
+
+	if (!server->reload) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "reloading is not available");
+		return;
+	}
+	log_info("client %u (pid %d) asked for a reload", client->id, (int)client->pid);
+	generation = server->reload(server->reload_data, &reregistered, &error);
+	if (client->dead)
+		return;
+	if (generation < 0) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error);
+		return;
+	}
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "generation");
+	jwrite_int(b, generation);
+	jwrite_member(b, "reregistered");
+	jwrite_bool(b, reregistered);
+	client_send(client, proto_finish(b));
+}
+
+void server_handle_line(Client *client, const char *line, size_t len)
+{
+	g_autoptr(ProtoRequest) req = NULL;
+	ProtoError err;
+
+	req = proto_parse_request(line, len, &err);
+	if (!req) {
+		log_debug("client %u: bad request: %s", client->id, err.message);
+		client_send(client, proto_error_line(err.id, err.code, err.message));
+		proto_error_clear(&err);
+		return;
+	}
+	if (client->server->shutting_down) {
+		reply_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
+		return;
+	}
+	switch (req->cmd) {
+	case PROTO_CMD_HELLO:
+		cmd_hello(client, req);
+		break;
+	case PROTO_CMD_STATUS:
+		cmd_status(client, req);
+		break;
+	case PROTO_CMD_LIST:
+		cmd_list(client, req);
+		break;
+	case PROTO_CMD_GET:
+		cmd_get(client, req);
+		break;
+	case PROTO_CMD_SET:
+		cmd_set(client, req);
+		break;
+	case PROTO_CMD_WATCH:
+		cmd_watch(client, req);
+		break;
+	case PROTO_CMD_UNWATCH:
+		cmd_unwatch(client, req);
+		break;
+	case PROTO_CMD_NEXT_WRITE:
+		cmd_next_write(client, req);
+		break;
+	case PROTO_CMD_RELOAD:
+		cmd_reload(client, req);
+		break;
+	}
+}

@@ -1,0 +1,101 @@
+/*
+ * protocol.h: the local client protocol, newline-delimited JSON (pure: no I/O).
+ *
+ * Requests are decoded and validated here into a ProtoRequest; replies and events
+ * are encoded here. README.md, "Local client protocol" is the reference for clients.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shared/jread.h"
+#include "shared/jwrite.h"
+#include "shared/value.h"
+
+#define PROTOCOL_VERSION 1
+/* Limits on what a request may carry. */
+#define PROTO_MAX_WATCH_CHARS 1024
+#define PROTO_MAX_TIMEOUT_MS (24 * 3600 * 1000)
+
+/* Error codes clients see (the "code" of an error reply). */
+#define PROTO_ERR_BAD_REQUEST "bad-request"       /* malformed JSON, missing or wrong-typed field */
+#define PROTO_ERR_UNKNOWN_COMMAND "unknown-command"
+#define PROTO_ERR_NOT_FOUND "not-found"           /* no such characteristic */
+#define PROTO_ERR_INVALID_VALUE "invalid-value"   /* value does not decode or does not fit */
+#define PROTO_ERR_NOT_CAPTURE "not-capture"       /* next-write on a characteristic without Capture= */
+#define PROTO_ERR_BUSY "busy"                     /* this client already waits in next-write */
+#define PROTO_ERR_NOT_SUPPORTED "not-supported"   /* set notify:true on a characteristic without notify/indicate */
+#define PROTO_ERR_TIMEOUT "timeout"
+#define PROTO_ERR_DISCONNECTED "disconnected"     /* the adapter or BlueZ went away while waiting */
+#define PROTO_ERR_LINE_TOO_LONG "line-too-long"
+#define PROTO_ERR_TOO_MANY_CLIENTS "too-many-clients"
+#define PROTO_ERR_SHUTTING_DOWN "shutting-down"
+#define PROTO_ERR_INVALID_CONFIG "invalid-config"   /* reload refused; the old configuration stays */
+
+typedef enum {
+	PROTO_CMD_HELLO,
+	PROTO_CMD_STATUS,
+	PROTO_CMD_LIST,
+	PROTO_CMD_GET,
+	PROTO_CMD_SET,
+	PROTO_CMD_WATCH,
+	PROTO_CMD_UNWATCH,
+	PROTO_CMD_NEXT_WRITE,
+	PROTO_CMD_RELOAD,
+} ProtoCommand;
+
+typedef struct {
+	ProtoCommand cmd;
+	json_t *root;        /* the request as read: the strings below are its own */
+	json_t *id;          /* echoed in the reply; NULL when absent */
+	const char *chr;     /* get, set, next-write */
+	const char *hex;     /* set: "value" (hex), or NULL */
+	json_t *typed;       /* set: "typed" (number, string or bool), or NULL */
+	bool has_notify;
+	bool notify;         /* set */
+	const char **chars;  /* watch: NULL-terminated, NULL = all characteristics */
+	int64_t timeout_ms;  /* next-write: -1 = wait forever */
+} ProtoRequest;
+
+typedef struct {
+	const char *code;    /* PROTO_ERR_* */
+	char *message;
+	json_t *id;          /* the request's id if it could be read, else NULL */
+} ProtoError;
+
+void proto_request_free(ProtoRequest *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProtoRequest, proto_request_free)
+void proto_error_clear(ProtoError *err);
+
+/*
+ * Decode one line (without its newline): strict RFC 8259 JSON (shared/jread.h), one
+ * object, the command's fields with their types. NULL + *err filled on failure.
+ */
+ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err);
+
+const char *proto_command_name(ProtoCommand cmd);
+
+/*
+ * Decode the bytes a client gives for a characteristic of the given type: either
+ * hex (the "value" field) or typed JSON (the "typed" field). NULL + *ret_error on failure.
+ */
+GBytes *proto_decode_value(const char *hex, const json_t *typed, bool has_type, ValueType type, char **ret_error);
+
+/* ---- encoding ---- */
+
+/* Start a success reply: {"id":..,"ok":true ... (the writer is inside the object). */
+JWriter *proto_reply_begin(const json_t *id);
+/* Start an event: {"event":"name" ... */
+JWriter *proto_event_begin(const char *name);
+/* Close the object and return the line, newline included. The writer is spent: free it. */
+char *proto_finish(JWriter *w);
+/* A whole error reply line. */
+char *proto_error_line(const json_t *id, const char *code, const char *message);
+
+/*
+ * Add "value": hex and, when has_type and the bytes fit the type, "typed": a
+ * number, a boolean, or a string (utf8; u64 above 2^63-1; NaN and infinities).
+ */
+void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len);

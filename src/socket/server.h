@@ -1,0 +1,69 @@
+/*
+ * server.h: the local client socket: listening (or socket activation), client
+ * connections with their limits, the commands of README.md, "Local client protocol", events to
+ * watchers, and the capture queues of Capture=N characteristics with the clients
+ * waiting on them in next-write.
+ *
+ * The capture queues and client watches belong to the server, which lives as long as
+ * the process: they outlast every re-registration with BlueZ.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bluez/bluez.h"
+#include "gatt/app.h"
+#include "bluez/lifecycle.h"
+
+typedef struct {
+	const char *path;       /* socket path */
+	unsigned mode;          /* permissions of the socket file */
+	const char *group;      /* group owning the socket file, NULL to leave as is */
+	unsigned max_clients;
+	size_t max_line;        /* longest request line accepted */
+	size_t max_queue;       /* queued to a client: over it, its requests wait; over it in events, dropped */
+} ServerOptions;
+
+typedef struct Server Server;
+
+/*
+ * Reload the configuration for a client's `reload` command. Returns the new
+ * generation, or -errno with *ret_error naming every problem.
+ */
+typedef int (*ServerReloadFunc)(void *user_data, bool *ret_reregistered, char **ret_error);
+
+Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez);
+void server_free(Server *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
+
+/*
+ * Listen: on the socket systemd passed (socket activation) or on options->path.
+ * Returns 0, or -errno with *ret_error naming what failed.
+ */
+int server_start(Server *server, char **ret_error);
+
+void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user_data);
+/*
+ * A reload swapped configuration and application: follow them (capture queues of
+ * characteristics that still capture are kept; waiters on removed ones are told).
+ * Call before anything can report events about the new application.
+ */
+void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation);
+/* Tell watchers the reload is applied (the `reloaded` event). */
+void server_announce_reload(Server *server);
+
+/* What happened, from the daemon. */
+void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+                     const char *device);
+void server_on_notifying_changed(Server *server, GattChar *chr);
+void server_on_confirm(Server *server, GattChar *chr);
+void server_on_down(Server *server, LcReason reason);
+void server_on_up(Server *server);
+void server_on_adapter_changed(Server *server);
+/* gattd is stopping: answer waiters, refuse new requests. */
+void server_shutdown(Server *server);
+
+unsigned server_count_clients(Server *server);
