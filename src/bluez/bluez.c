@@ -8,6 +8,7 @@
 #include "bluez/adapter.h"
 #include "dbus/loop.h"
 #include "dbus/message.h"
+#include "shared/listeners.h"
 #include "shared/log.h"
 
 #define DBUS_SERVICE_DBUS_NAME "org.freedesktop.DBus"
@@ -36,8 +37,7 @@ struct Bluez {
 	const GattdConfig *config;
 	BusExporter *exporter;
 	GattApp *app;
-	const BluezListener *listener;
-	void *user_data;
+	ListenerList listeners;       /* BluezListener */
 
 	Lifecycle lc;
 	DBusConnection *conn;
@@ -165,8 +165,7 @@ static const char *wanted_adapter(const Bluez *bluez)
 
 static void notify_adapter_changed(Bluez *bluez)
 {
-	if (bluez->listener && bluez->listener->adapter_changed)
-		bluez->listener->adapter_changed(bluez, bluez->user_data);
+	LISTENERS_REPORT(&bluez->listeners, BluezListener, adapter_changed, bluez);
 }
 
 /*
@@ -426,8 +425,7 @@ static void finish_stopping(Bluez *bluez)
 	g_ptr_array_set_size(bluez->stopping_calls, 0);
 	if (bluez->conn)
 		dbus_connection_flush(bluez->conn);
-	if (bluez->listener && bluez->listener->stopped)
-		bluez->listener->stopped(bluez, bluez->user_data);
+	LISTENERS_REPORT(&bluez->listeners, BluezListener, stopped, bluez);
 }
 
 static void stopping_reply(DBusPendingCall *call, void *data)
@@ -824,13 +822,11 @@ static void execute(Bluez *bluez, const LcOutput *out)
 	if (a & LC_ACT_NOTIFY_DOWN) {
 		log_notice("services are off the air: %s", lifecycle_reason_name(out->reason));
 		gatt_app_reset_notifying(bluez->app);
-		if (bluez->listener && bluez->listener->down)
-			bluez->listener->down(bluez, out->reason, bluez->user_data);
+		LISTENERS_REPORT(&bluez->listeners, BluezListener, down, bluez, out->reason);
 	}
 	if (a & LC_ACT_NOTIFY_UP) {
 		log_notice("services are on the air on %s", bluez_get_adapter_name(bluez));
-		if (bluez->listener && bluez->listener->up)
-			bluez->listener->up(bluez, bluez->user_data);
+		LISTENERS_REPORT(&bluez->listeners, BluezListener, up, bluez);
 	}
 	if (a & (LC_ACT_UNREGISTER_APP | LC_ACT_UNREGISTER_ADV) && bluez->lc.state == LC_STATE_STOPPING) {
 		if (bluez->stopping_calls->len == 0)
@@ -862,22 +858,20 @@ static void handle_event(Bluez *bluez, const LcEvent *ev)
 		         lifecycle_state_name(out.new_state), lifecycle_event_name(ev->type), desc);
 	}
 	execute(bluez, &out);
-	if (out.old_state != out.new_state && bluez->listener && bluez->listener->state_changed)
-		bluez->listener->state_changed(bluez, bluez->user_data);
+	if (out.old_state != out.new_state)
+		LISTENERS_REPORT(&bluez->listeners, BluezListener, state_changed, bluez);
 }
 
 /* ---- public ---- */
 
-Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
-                 const BluezListener *listener, void *user_data)
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 {
 	Bluez *bluez = g_new0(Bluez, 1);
 
 	bluez->config = config;
 	bluez->exporter = exporter;
 	bluez->app = app;
-	bluez->listener = listener;
-	bluez->user_data = user_data;
+	listener_list_init(&bluez->listeners);
 	bluez->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)adapter_info_free);
 	bluez->stopping_calls = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_pending_call_unref);
 	lifecycle_init(&bluez->lc, config->advertising.enabled, config->retry_min_ms, config->retry_max_ms);
@@ -903,7 +897,18 @@ void bluez_free(Bluez *bluez)
 	g_hash_table_unref(bluez->adapters);
 	g_free(bluez->owner);
 	g_free(bluez->registered_on);
+	listener_list_clear(&bluez->listeners);
 	g_free(bluez);
+}
+
+unsigned bluez_add_listener(Bluez *bluez, const BluezListener *listener, void *user_data)
+{
+	return listener_list_add(&bluez->listeners, listener, user_data);
+}
+
+void bluez_remove_listener(Bluez *bluez, unsigned id)
+{
+	listener_list_remove(&bluez->listeners, id);
 }
 
 void bluez_start(Bluez *bluez)

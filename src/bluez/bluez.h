@@ -31,10 +31,13 @@ typedef struct {
 	void (*stopped)(Bluez *bluez, void *user_data);
 } BluezListener;
 
-Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
-                 const BluezListener *listener, void *user_data);
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app);
 void bluez_free(Bluez *bluez);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bluez, bluez_free)
+
+/* Add a listener (shared/listeners.h); returns its id for bluez_remove_listener(). */
+unsigned bluez_add_listener(Bluez *bluez, const BluezListener *listener, void *user_data);
+void bluez_remove_listener(Bluez *bluez, unsigned id);
 
 /* Begin: connect to the bus and follow BlueZ from there. */
 void bluez_start(Bluez *bluez);

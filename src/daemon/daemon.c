@@ -28,6 +28,7 @@ struct Daemon {
 	GattdConfig *config;
 	BusExporter *exporter;
 	GattApp *app;
+	unsigned app_listener_id;  /* on app: removed first when freeing, as the server goes before the app */
 	Advertisement *adv;
 	Bluez *bluez;
 	Server *server;
@@ -90,13 +91,17 @@ static const GattAppListener app_listener = {
 	.confirm = on_confirm,
 };
 
-static void on_adv_released(void *user_data)
+static void on_adv_released(Advertisement *adv, void *user_data)
 {
 	Daemon *daemon = user_data;
 
 	if (daemon->bluez)
 		bluez_advertisement_released(daemon->bluez);
 }
+
+static const AdvertisementListener adv_listener = {
+	.released = on_adv_released,
+};
 
 /* ---- persistence ---- */
 
@@ -185,22 +190,18 @@ static void forget_persisted_value(Daemon *daemon, GattChar *chr)
  */
 static void restore_persisted_values(Daemon *daemon, const GattdConfig *previous)
 {
-	GPtrArray *services = gatt_app_get_services(daemon->app);
+	GPtrArray *chars = gatt_app_get_chars(daemon->app);
 
 	if (!daemon->persist)
 		return;
-	for (unsigned i = 0; i < services->len; i++) {
-		GattService *service = services->pdata[i];
+	for (unsigned i = 0; i < chars->len; i++) {
+		GattChar *chr = chars->pdata[i];
+		const CfgCharacteristic *was = previous ? config_find_characteristic(previous, chr->cfg->id) : NULL;
 
-		for (unsigned j = 0; j < service->chars->len; j++) {
-			GattChar *chr = service->chars->pdata[j];
-			const CfgCharacteristic *was = previous ? config_find_characteristic(previous, chr->cfg->id) : NULL;
-
-			if (!chr->cfg->persist)
-				forget_persisted_value(daemon, chr);
-			else if (!was || !config_characteristic_equal(chr->cfg, was))
-				restore_persisted_value(daemon, chr);
-		}
+		if (!chr->cfg->persist)
+			forget_persisted_value(daemon, chr);
+		else if (!was || !config_characteristic_equal(chr->cfg, was))
+			restore_persisted_value(daemon, chr);
 	}
 }
 
@@ -322,9 +323,8 @@ static void report_reloaded(Daemon *daemon)
  * A valid one replaces the objects: unchanged characteristics keep their current
  * values, and BlueZ sees the tree again only if it changed. Returns the generation.
  */
-static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_error)
+static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_error)
 {
-	Daemon *daemon = user_data;
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	GattdConfig *old_config = daemon->config, *config;
 	GattApp *old_app = daemon->app;
@@ -357,13 +357,13 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 	gatt_app_adopt(daemon->app, old_app, same_tree);
 	open_persist_store(daemon, config);
 	restore_persisted_values(daemon, old_config);
-	gatt_app_set_listener(old_app, NULL, NULL);
 	gatt_app_free(old_app);
 	gatt_app_export(daemon->app, daemon->exporter);
-	gatt_app_set_listener(daemon->app, &app_listener, daemon);
+	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 
 	advertisement_free(daemon->adv);
-	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
+	daemon->adv = advertisement_new(config, daemon->exporter);
+	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 
 	daemon->config = config;
 	daemon->generation++;
@@ -382,6 +382,15 @@ static int daemon_reload(void *user_data, bool *ret_reregistered, char **ret_err
 	*ret_reregistered = !same_tree;
 	return (int)daemon->generation;
 }
+
+static int on_reload_request(Server *server, bool *ret_reregistered, char **ret_error, void *user_data)
+{
+	return daemon_reload(user_data, ret_reregistered, ret_error);
+}
+
+static const ServerListener server_listener = {
+	.reload = on_reload_request,
+};
 
 /* ---- signals ---- */
 
@@ -502,11 +511,13 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	open_persist_store(daemon, config);
 	restore_persisted_values(daemon, NULL);
 	gatt_app_export(daemon->app, daemon->exporter);
-	daemon->adv = advertisement_new(config, daemon->exporter, on_adv_released, daemon);
-	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, &bluez_listener, daemon);
+	daemon->adv = advertisement_new(config, daemon->exporter);
+	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
+	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app);
+	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
 	daemon->server = server_new(&server_options, config, daemon->app, daemon->bluez);
-	gatt_app_set_listener(daemon->app, &app_listener, daemon);
-	server_set_reload_handler(daemon->server, daemon_reload, daemon);
+	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
+	server_add_listener(daemon->server, &server_listener, daemon);
 	/* After building: the objects first reuse the holes main()'s config_load() left. */
 	release_freed_heap();
 	return daemon;
@@ -522,7 +533,7 @@ void daemon_free(Daemon *daemon)
 		g_source_remove(daemon->sigint_id);
 	if (daemon->sighup_id)
 		g_source_remove(daemon->sighup_id);
-	gatt_app_set_listener(daemon->app, NULL, NULL);
+	gatt_app_remove_listener(daemon->app, daemon->app_listener_id);
 	server_free(daemon->server);
 	bluez_free(daemon->bluez);
 	advertisement_free(daemon->adv);

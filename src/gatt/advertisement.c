@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dbus/message.h"
+#include "shared/listeners.h"
 #include "shared/log.h"
 
 #define ADVERTISEMENT_IFACE "org.bluez.LEAdvertisement1"
@@ -13,8 +14,7 @@ struct Advertisement {
 	const CfgAdvertising *cfg;
 	BusExporter *exporter;
 	GPtrArray *service_uuids;   /* const char*, borrowed from the config; NULL-terminated */
-	AdvertisementReleasedFunc released;
-	void *user_data;
+	ListenerList listeners;     /* AdvertisementListener */
 };
 
 static void get_type(DBusMessageIter *iter, void *object)
@@ -220,8 +220,7 @@ static DBusMessage *adv_release(DBusMessage *msg, void *object)
 	Advertisement *adv = object;
 
 	log_info("BlueZ released the advertisement");
-	if (adv->released)
-		adv->released(adv->user_data);
+	LISTENERS_REPORT(&adv->listeners, AdvertisementListener, released, adv);
 	return dbus_message_new_method_return(msg);
 }
 
@@ -253,16 +252,14 @@ static const BusInterface adv_interface = {
 	.properties = adv_properties,
 };
 
-Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter,
-                                 AdvertisementReleasedFunc released, void *user_data)
+Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter)
 {
 	Advertisement *adv = g_new0(Advertisement, 1);
 
 	adv->config = config;
 	adv->cfg = &config->advertising;
 	adv->exporter = exporter;
-	adv->released = released;
-	adv->user_data = user_data;
+	listener_list_init(&adv->listeners);
 	adv->service_uuids = g_ptr_array_new();
 	for (unsigned i = 0; i < config->services->len; i++) {
 		const CfgService *service = config->services->pdata[i];
@@ -283,5 +280,16 @@ void advertisement_free(Advertisement *adv)
 		return;
 	bus_exporter_remove(adv->exporter, ADVERTISEMENT_PATH);
 	g_ptr_array_unref(adv->service_uuids);
+	listener_list_clear(&adv->listeners);
 	g_free(adv);
+}
+
+unsigned advertisement_add_listener(Advertisement *adv, const AdvertisementListener *listener, void *user_data)
+{
+	return listener_list_add(&adv->listeners, listener, user_data);
+}
+
+void advertisement_remove_listener(Advertisement *adv, unsigned id)
+{
+	listener_list_remove(&adv->listeners, id);
 }

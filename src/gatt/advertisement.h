@@ -14,10 +14,15 @@
 
 typedef struct Advertisement Advertisement;
 
-/* Called when BlueZ releases the advertisement (adapter removed, bluetoothd stopping). */
-typedef void (*AdvertisementReleasedFunc)(void *user_data);
+typedef struct {
+	/* BlueZ released the advertisement (adapter removed, bluetoothd stopping). */
+	void (*released)(Advertisement *adv, void *user_data);
+} AdvertisementListener;
 
-Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter,
-                                 AdvertisementReleasedFunc released, void *user_data);
+Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter);
 void advertisement_free(Advertisement *adv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Advertisement, advertisement_free)
+
+/* Add a listener (shared/listeners.h); returns its id for advertisement_remove_listener(). */
+unsigned advertisement_add_listener(Advertisement *adv, const AdvertisementListener *listener, void *user_data);
+void advertisement_remove_listener(Advertisement *adv, unsigned id);

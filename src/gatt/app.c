@@ -7,6 +7,7 @@
 #include "dbus/message.h"
 #include "config/flags.h"
 #include "gatt/options.h"
+#include "shared/listeners.h"
 #include "shared/log.h"
 
 #define GATT_SERVICE_IFACE "org.bluez.GattService1"
@@ -17,9 +18,9 @@ struct GattApp {
 	const GattdConfig *config;
 	BusExporter *exporter;
 	GPtrArray *services;       /* GattService* */
+	GPtrArray *chars;          /* GattChar*, borrowed from services: every one, in tree order */
 	GHashTable *chars_by_id;   /* id -> GattChar* */
-	const GattAppListener *listener;
-	void *listener_data;
+	ListenerList listeners;    /* GattAppListener */
 };
 
 /* ---- value access shared by characteristics and descriptors ---- */
@@ -192,10 +193,8 @@ static DBusMessage *char_write_value(DBusMessage *msg, void *object)
 	if (stored) {
 		log_debug("%s written by %s: %d bytes at offset %u", chr->cfg->id,
 		          opts.device ? opts.device : "?", len, opts.offset);
-		if (app->listener && app->listener->value_changed)
-			app->listener->value_changed(chr, app->listener_data);
-		if (app->listener && app->listener->write)
-			app->listener->write(chr, data, (size_t)len, opts.offset, opts.device, app->listener_data);
+		LISTENERS_REPORT(&app->listeners, GattAppListener, value_changed, chr);
+		LISTENERS_REPORT(&app->listeners, GattAppListener, write, chr, data, (size_t)len, opts.offset, opts.device);
 	}
 	return dbus_message_new_method_return(msg);
 }
@@ -210,8 +209,7 @@ static void set_notifying(GattChar *chr, bool notifying)
 	chr->notifying = notifying;
 	log_info("%s: centrals %s", chr->cfg->id, notifying ? "subscribed" : "unsubscribed");
 	bus_exporter_emit_properties_changed(app->exporter, chr->path, GATT_CHAR_IFACE, changed);
-	if (app->listener && app->listener->notifying_changed)
-		app->listener->notifying_changed(chr, app->listener_data);
+	LISTENERS_REPORT(&app->listeners, GattAppListener, notifying_changed, chr);
 }
 
 static DBusMessage *char_start_notify(DBusMessage *msg, void *object)
@@ -241,8 +239,7 @@ static DBusMessage *char_confirm(DBusMessage *msg, void *object)
 
 	if (!(chr->perms & GATT_PERM_INDICATE))
 		return bus_error_reply(msg, -EOPNOTSUPP, "%s does not indicate", chr->cfg->id);
-	if (app->listener && app->listener->confirm)
-		app->listener->confirm(chr, app->listener_data);
+	LISTENERS_REPORT(&app->listeners, GattAppListener, confirm, chr);
 	return dbus_message_new_method_return(msg);
 }
 
@@ -484,7 +481,9 @@ GattApp *gatt_app_new(const GattdConfig *config)
 
 	app->config = config;
 	app->services = g_ptr_array_new_with_free_func((GDestroyNotify)service_free);
+	app->chars = g_ptr_array_new();
 	app->chars_by_id = g_hash_table_new(g_str_hash, g_str_equal);
+	listener_list_init(&app->listeners);
 
 	for (unsigned i = 0; i < config->services->len; i++) {
 		const CfgService *cs = config->services->pdata[i];
@@ -507,6 +506,7 @@ GattApp *gatt_app_new(const GattdConfig *config)
 			chr->perms = flags_permissions((const char *const *)cc->flags);
 			chr->descs = g_ptr_array_new_with_free_func((GDestroyNotify)desc_free);
 			g_ptr_array_add(service->chars, chr);
+			g_ptr_array_add(app->chars, chr);
 			g_hash_table_insert(app->chars_by_id, cc->id, chr);
 
 			for (unsigned k = 0; k < cc->descriptors->len; k++) {
@@ -617,19 +617,30 @@ void gatt_app_free(GattApp *app)
 	if (app->exporter)
 		bus_exporter_remove(app->exporter, GATT_APP_ROOT);
 	g_hash_table_unref(app->chars_by_id);
+	g_ptr_array_unref(app->chars);
 	g_ptr_array_unref(app->services);
+	listener_list_clear(&app->listeners);
 	g_free(app);
 }
 
-void gatt_app_set_listener(GattApp *app, const GattAppListener *listener, void *user_data)
+unsigned gatt_app_add_listener(GattApp *app, const GattAppListener *listener, void *user_data)
 {
-	app->listener = listener;
-	app->listener_data = user_data;
+	return listener_list_add(&app->listeners, listener, user_data);
+}
+
+void gatt_app_remove_listener(GattApp *app, unsigned id)
+{
+	listener_list_remove(&app->listeners, id);
 }
 
 GPtrArray *gatt_app_get_services(GattApp *app)
 {
 	return app->services;
+}
+
+GPtrArray *gatt_app_get_chars(GattApp *app)
+{
+	return app->chars;
 }
 
 GattChar *gatt_app_find_char(GattApp *app, const char *id)
@@ -639,13 +650,10 @@ GattChar *gatt_app_find_char(GattApp *app, const char *id)
 
 unsigned gatt_app_count_notifying(GattApp *app)
 {
-	GHashTableIter it;
-	GattChar *chr;
 	unsigned n = 0;
 
-	g_hash_table_iter_init(&it, app->chars_by_id);
-	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&chr))
-		n += chr->notifying;
+	for (unsigned i = 0; i < app->chars->len; i++)
+		n += ((GattChar *)app->chars->pdata[i])->notifying;
 	return n;
 }
 
@@ -667,12 +675,8 @@ void gatt_app_reset_handles(GattApp *app)
 
 void gatt_app_reset_notifying(GattApp *app)
 {
-	GHashTableIter it;
-	GattChar *chr;
-
-	g_hash_table_iter_init(&it, app->chars_by_id);
-	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&chr))
-		set_notifying(chr, false);
+	for (unsigned i = 0; i < app->chars->len; i++)
+		set_notifying(app->chars->pdata[i], false);
 }
 
 bool gatt_char_can_notify(const GattChar *chr)
@@ -699,8 +703,7 @@ int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool not
 
 	if (r < 0)
 		return r;
-	if (app->listener && app->listener->value_changed)
-		app->listener->value_changed(chr, app->listener_data);
+	LISTENERS_REPORT(&app->listeners, GattAppListener, value_changed, chr);
 	if (!notify || !chr->notifying)
 		return 0;
 	bus_exporter_emit_properties_changed(app->exporter, chr->path, GATT_CHAR_IFACE, changed);

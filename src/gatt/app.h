@@ -75,9 +75,13 @@ void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree);
 void gatt_app_free(GattApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattApp, gatt_app_free)
 
-void gatt_app_set_listener(GattApp *app, const GattAppListener *listener, void *user_data);
+/* Add a listener (shared/listeners.h); returns its id for gatt_app_remove_listener(). */
+unsigned gatt_app_add_listener(GattApp *app, const GattAppListener *listener, void *user_data);
+void gatt_app_remove_listener(GattApp *app, unsigned id);
 
 GPtrArray *gatt_app_get_services(GattApp *app);  /* GattService*, borrowed */
+/* Every characteristic of every service, in tree order (GattChar*, borrowed): the one walk over them. */
+GPtrArray *gatt_app_get_chars(GattApp *app);
 GattChar *gatt_app_find_char(GattApp *app, const char *id);
 unsigned gatt_app_count_notifying(GattApp *app);
 

@@ -297,18 +297,15 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 	g_autoptr(JWriter) b = NULL;
 	g_autofree char *error = NULL;
 	bool reregistered = false;
-	int generation;
+	int generation = -ENOTSUP;
 
-	if (!server->reload) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "reloading is not available");
-		return;
-	}
 	log_info("client %u (pid %d) asked for a reload", client->id, (int)client->pid);
-	generation = server->reload(server->reload_data, &reregistered, &error);
+	LISTENERS_ASK(&server->listeners, ServerListener, reload, generation, server, &reregistered, &error);
 	if (client->dead)
 		return;
 	if (generation < 0) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error);
+		/* No listener answered: nobody to reload (a server without a daemon). */
+		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error ? error : "reloading is not available");
 		return;
 	}
 	b = proto_reply_begin(req->id);

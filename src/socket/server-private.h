@@ -14,6 +14,7 @@
 #include "gatt/app.h"
 #include "socket/protocol.h"
 #include "socket/server.h"
+#include "shared/listeners.h"
 
 typedef struct Client Client;
 
@@ -86,8 +87,7 @@ struct Server {
 	GHashTable *captures;    /* char id -> Capture* */
 	bool shutting_down;
 	unsigned generation;     /* configuration generation, 1 at start */
-	ServerReloadFunc reload;
-	void *reload_data;
+	ListenerList listeners;  /* ServerListener */
 };
 
 /* Queue a line (takes ownership) and write what the socket takes now. */

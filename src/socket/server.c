@@ -1079,39 +1079,39 @@ int server_start(Server *server, char **ret_error)
 static GHashTable *build_captures(GattApp *app, GHashTable *old)
 {
 	GHashTable *captures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)capture_free);
-	GPtrArray *services = gatt_app_get_services(app);
+	GPtrArray *chars = gatt_app_get_chars(app);
 
-	for (unsigned i = 0; i < services->len; i++) {
-		GattService *service = services->pdata[i];
+	for (unsigned i = 0; i < chars->len; i++) {
+		GattChar *chr = chars->pdata[i];
+		Capture *cap = NULL;
 
-		for (unsigned j = 0; j < service->chars->len; j++) {
-			GattChar *chr = service->chars->pdata[j];
-			Capture *cap = NULL;
-
-			if (!chr->cfg->capture)
-				continue;
-			if (old && g_hash_table_steal_extended(old, chr->cfg->id, NULL, (gpointer *)&cap)) {
-				cap->queue.capacity = chr->cfg->capture;
-				while (capture_queue_length(&cap->queue) > cap->queue.capacity) {
-					captured_write_free(capture_queue_pop(&cap->queue));
-					cap->queue.overflows++;
-				}
-			} else {
-				cap = g_new0(Capture, 1);
-				capture_queue_init(&cap->queue, chr->cfg->capture);
-				g_queue_init(&cap->waiters);
+		if (!chr->cfg->capture)
+			continue;
+		if (old && g_hash_table_steal_extended(old, chr->cfg->id, NULL, (gpointer *)&cap)) {
+			cap->queue.capacity = chr->cfg->capture;
+			while (capture_queue_length(&cap->queue) > cap->queue.capacity) {
+				captured_write_free(capture_queue_pop(&cap->queue));
+				cap->queue.overflows++;
 			}
-			cap->chr = chr;
-			g_hash_table_insert(captures, chr->cfg->id, cap);
+		} else {
+			cap = g_new0(Capture, 1);
+			capture_queue_init(&cap->queue, chr->cfg->capture);
+			g_queue_init(&cap->waiters);
 		}
+		cap->chr = chr;
+		g_hash_table_insert(captures, chr->cfg->id, cap);
 	}
 	return captures;
 }
 
-void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user_data)
+unsigned server_add_listener(Server *server, const ServerListener *listener, void *user_data)
 {
-	server->reload = func;
-	server->reload_data = user_data;
+	return listener_list_add(&server->listeners, listener, user_data);
+}
+
+void server_remove_listener(Server *server, unsigned id)
+{
+	listener_list_remove(&server->listeners, id);
 }
 
 void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation)
@@ -1160,6 +1160,7 @@ Server *server_new(const ServerOptions *options, const GattdConfig *config, Gatt
 	server->listen_fd = -1;
 	server->generation = 1;
 	server->captures = build_captures(app, NULL);
+	listener_list_init(&server->listeners);
 	return server;
 }
 
@@ -1186,6 +1187,7 @@ void server_free(Server *server)
 	g_hash_table_unref(server->captures);
 	g_free(server->path);
 	g_free(server->group);
+	listener_list_clear(&server->listeners);
 	g_free(server);
 }
 

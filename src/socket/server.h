@@ -29,11 +29,14 @@ typedef struct {
 
 typedef struct Server Server;
 
-/*
- * Reload the configuration for a client's `reload` command. Returns the new
- * generation, or -errno with *ret_error naming every problem.
- */
-typedef int (*ServerReloadFunc)(void *user_data, bool *ret_reregistered, char **ret_error);
+typedef struct {
+	/*
+	 * A client's `reload` command: reload the configuration. Returns the new
+	 * generation, or -errno with *ret_error naming every problem. The first
+	 * listener with reload answers; with none, reloading is not available.
+	 */
+	int (*reload)(Server *server, bool *ret_reregistered, char **ret_error, void *user_data);
+} ServerListener;
 
 Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez);
 void server_free(Server *server);
@@ -45,7 +48,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
  */
 int server_start(Server *server, char **ret_error);
 
-void server_set_reload_handler(Server *server, ServerReloadFunc func, void *user_data);
+/* Add a listener (shared/listeners.h); returns its id for server_remove_listener(). */
+unsigned server_add_listener(Server *server, const ServerListener *listener, void *user_data);
+void server_remove_listener(Server *server, unsigned id);
 /*
  * A reload swapped configuration and application: follow them (capture queues of
  * characteristics that still capture are kept; waiters on removed ones are told).
