@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "daemon/daemon.h"
+#include "daemon/signals.h"
 #include "shared/escape.h"
 #include "gattd-build-config.h"
 #include "shared/log.h"
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
 	g_autoptr(GattdConfig) config = NULL;
 	g_autoptr(Daemon) daemon = NULL;
 
-	daemon_signals_init();
+	signals_hold();
 	setlocale(LC_ALL, "");
 	g_option_context_set_summary(context, "Serve GATT services declared in config files over BlueZ.");
 	g_option_context_add_main_entries(context, entries, NULL);
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 		return DAEMON_EXIT_USAGE;
 	}
 	if (version || check_config)
-		daemon_signals_default();
+		signals_default();
 	if (version) {
 		printf("gattd " GATTD_VERSION "\n");
 		return 0;

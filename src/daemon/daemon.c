@@ -6,21 +6,20 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "gatt/advertisement.h"
 #include "bluez/bluez.h"
+#include "daemon/persistence.h"
+#include "daemon/reload.h"
+#include "daemon/service-manager.h"
+#include "daemon/signals.h"
 #include "dbus/exporter.h"
-#include "shared/escape.h"
+#include "gatt/advertisement.h"
 #include "gatt/app.h"
 #include "gattd-build-config.h"
+#include "shared/escape.h"
 #include "shared/log.h"
-#include "config/persist.h"
 #include "socket/server.h"
-#include "daemon/service-manager.h"
 
 #define EXPORT_ROOT "/org/gattd"
 
@@ -35,7 +34,7 @@ struct Daemon {
 	ServiceManager *sm;
 	unsigned generation;     /* configuration generation: 1 at start, +1 per applied reload */
 	char *socket_override;   /* --socket */
-	PersistStore *persist;   /* NULL when no characteristic has Persist=true, or the state dir is unusable */
+	Persistence *persistence;
 	GMainLoop *loop;
 	guint sigterm_id, sigint_id, sighup_id;
 	bool stopping;
@@ -65,23 +64,11 @@ static void on_confirm(GattChar *chr, void *user_data)
 	server_on_confirm(daemon->server, chr);
 }
 
-/* Store what chr serves now (Persist=true). */
-static void save_persisted_value(Daemon *daemon, GattChar *chr)
-{
-	int r = persist_store_save(daemon->persist, chr->cfg->id, chr->cfg->uuid, value_type_name(chr->cfg->type),
-	                           chr->value->data, chr->value->len);
-
-	if (r < 0)
-		log_warning("%s: cannot save its value in %s: %s; it will not survive a restart", chr->cfg->id,
-		            persist_store_get_path(daemon->persist), g_strerror(-r));
-}
-
 static void on_value_changed(GattChar *chr, void *user_data)
 {
 	Daemon *daemon = user_data;
 
-	if (chr->cfg->persist && daemon->persist)
-		save_persisted_value(daemon, chr);
+	persistence_value_changed(daemon->persistence, chr);
 }
 
 static const GattAppListener app_listener = {
@@ -103,116 +90,13 @@ static const AdvertisementListener adv_listener = {
 	.released = on_adv_released,
 };
 
-/* ---- persistence ---- */
-
-static bool any_persist(const GattdConfig *config)
-{
-	for (unsigned i = 0; i < config->services->len; i++) {
-		const CfgService *service = config->services->pdata[i];
-
-		for (unsigned j = 0; j < service->characteristics->len; j++)
-			if (((const CfgCharacteristic *)service->characteristics->pdata[j])->persist)
-				return true;
-	}
-	return false;
-}
-
-/* systemd's StateDirectory= sets $STATE_DIRECTORY (a ':'-separated list; the first is ours). */
-static char *state_directory(void)
-{
-	const char *env = getenv("STATE_DIRECTORY");
-
-	if (env && *env)
-		return g_strndup(env, strcspn(env, ":"));
-	return g_strdup(GATTD_DEFAULT_STATE_DIR);
-}
-
-static void open_persist_store(Daemon *daemon, const GattdConfig *config)
-{
-	g_autofree char *dir = NULL;
-	g_autofree char *error = NULL;
-
-	if (daemon->persist || !any_persist(config))
-		return;
-	dir = state_directory();
-	daemon->persist = persist_store_open(dir, &error);
-	if (!daemon->persist)
-		log_warning("cannot keep Persist=true values: %s; serving configured values", error);
-}
-
-/* The stored value in place of Value=, if it still fits (persist_store_load_for() has the rule). */
-static void restore_persisted_value(Daemon *daemon, GattChar *chr)
-{
-	g_autoptr(GBytes) value = NULL;
-	g_autofree char *reason = NULL;
-	const uint8_t *data;
-	gsize len;
-	int r;
-
-	r = persist_store_load_for(daemon->persist, chr->cfg, &value, &reason);
-	if (r == -ENOENT)
-		return;
-	if (r < 0) {
-		log_warning("%s: stored value ignored: %s; serving Value=", chr->cfg->id, reason);
-		return;
-	}
-	data = g_bytes_get_data(value, &len);
-	r = gatt_char_restore_value(chr, data, len);
-	if (r < 0) {
-		log_warning("%s: stored value of %zu bytes ignored: %s; serving Value=", chr->cfg->id, (size_t)len,
-		            g_strerror(-r));
-		return;
-	}
-	log_info("%s: restored its last value (%zu bytes)", chr->cfg->id, (size_t)len);
-}
-
-/*
- * Persist=false: what is stored for chr is forgotten, so that no old value comes back
- * when Persist is turned on again later (at a reload or a restart).
- */
-static void forget_persisted_value(Daemon *daemon, GattChar *chr)
-{
-	int r = persist_store_forget(daemon->persist, chr->cfg->id);
-
-	if (r < 0)
-		log_warning("%s: cannot remove its stored value from %s: %s", chr->cfg->id,
-		            persist_store_get_path(daemon->persist), g_strerror(-r));
-}
-
-/*
- * After start (previous NULL) or a reload, bring the store and the served values in
- * line with the configuration:
- * - Persist=true, new or changed definition: the stored value in place of Value=
- *   (gatt_app_adopt() kept the current value of unchanged ones), so that a reload and
- *   a restart serve the same value;
- * - Persist=false: the stored value, if any, is removed, so that turning Persist on
- *   again later cannot bring back a value older than what was served meanwhile.
- */
-static void restore_persisted_values(Daemon *daemon, const GattdConfig *previous)
-{
-	GPtrArray *chars = gatt_app_get_chars(daemon->app);
-
-	if (!daemon->persist)
-		return;
-	for (unsigned i = 0; i < chars->len; i++) {
-		GattChar *chr = chars->pdata[i];
-		const CfgCharacteristic *was = previous ? config_find_characteristic(previous, chr->cfg->id) : NULL;
-
-		if (!chr->cfg->persist)
-			forget_persisted_value(daemon, chr);
-		else if (!was || !config_characteristic_equal(chr->cfg, was))
-			restore_persisted_value(daemon, chr);
-	}
-}
-
 /* ---- memory ---- */
 
 /*
  * Parsing the configuration peaks the heap well above what stays live (GKeyFile's
- * per-group tables: 15.3 MB for 10,000 characteristics, 8.8 MB live afterwards, massif in
- * tests/bench/RESULTS.md), and glibc keeps freed pages in its arena for later. Hand the
- * whole free pages back once a load is over: at start and after each reload, applied or
- * refused. Both are rare; with 10,000 characteristics a trim takes 0.1-2.5 ms.
+ * per-group tables; massif figures in tests/bench/RESULTS.md), and glibc keeps freed
+ * pages in its arena for later. Hand the whole free pages back once a load is over:
+ * at start and after each reload, applied or refused. Both are rare.
  */
 static void release_freed_heap(void)
 {
@@ -283,33 +167,6 @@ static const BluezListener bluez_listener = {
 
 /* ---- reload ---- */
 
-static void apply_socket_override(Daemon *daemon, GattdConfig *config)
-{
-	if (!daemon->socket_override)
-		return;
-	g_free(config->socket_path);
-	config->socket_path = g_strdup(daemon->socket_override);
-}
-
-/* Settings that only a restart applies: keep the running ones, say so. */
-static void keep_restart_only_settings(const GattdConfig *old, GattdConfig *new)
-{
-	if (g_strcmp0(old->socket_path, new->socket_path) != 0 || old->socket_mode != new->socket_mode ||
-	    g_strcmp0(old->socket_group, new->socket_group) != 0)
-		log_notice("reload: Socket, SocketMode and SocketGroup changes take effect at the next start");
-	g_free(new->socket_path);
-	new->socket_path = g_strdup(old->socket_path);
-	new->socket_mode = old->socket_mode;
-	g_free(new->socket_group);
-	new->socket_group = g_strdup(old->socket_group);
-
-	if (old->adapter_match != new->adapter_match || g_strcmp0(old->adapter, new->adapter) != 0)
-		log_notice("reload: an Adapter= change takes effect at the next start");
-	new->adapter_match = old->adapter_match;
-	g_free(new->adapter);
-	new->adapter = g_strdup(old->adapter);
-}
-
 /* READY=1 again after RELOADING=1, whether the reload was applied or refused. */
 static void report_reloaded(Daemon *daemon)
 {
@@ -325,38 +182,28 @@ static void report_reloaded(Daemon *daemon)
  */
 static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_error)
 {
-	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	GattdConfig *old_config = daemon->config, *config;
 	GattApp *old_app = daemon->app;
+	unsigned problems = 0;
 	bool same_tree, same_adv;
 
 	service_manager_reloading(daemon->sm);
-	config = config_load(old_config->config_dir, errors);
+	config = reload_read_config(old_config, daemon->socket_override, ret_error, &problems);
 	if (!config) {
 		g_autofree char *shown_dir = escape_text(old_config->config_dir);
-		g_autoptr(GString) text = g_string_new(NULL);
 
-		/* Problems name files relative to the directory, as at start. */
-		for (unsigned i = 0; i < errors->len; i++) {
-			log_error("reload: %s", (const char *)errors->pdata[i]);
-			g_string_append_printf(text, "%s%s", i ? "; " : "", (const char *)errors->pdata[i]);
-		}
 		log_error("reload refused: the configuration in %s is invalid (%u problem%s); still serving generation %u",
-		          shown_dir, errors->len, errors->len == 1 ? "" : "s", daemon->generation);
+		          shown_dir, problems, problems == 1 ? "" : "s", daemon->generation);
 		release_freed_heap();
 		report_reloaded(daemon);
-		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);
 		return -EINVAL;
 	}
-	apply_socket_override(daemon, config);
-	keep_restart_only_settings(old_config, config);
 	same_tree = config_same_tree(old_config, config);
 	same_adv = config_same_advertising(old_config, config);
 
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
-	open_persist_store(daemon, config);
-	restore_persisted_values(daemon, old_config);
+	persistence_apply(daemon->persistence, config, daemon->app, old_config);
 	gatt_app_free(old_app);
 	gatt_app_export(daemon->app, daemon->exporter);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
@@ -394,68 +241,6 @@ static const ServerListener server_listener = {
 
 /* ---- signals ---- */
 
-/* The signals gattd acts on, and what it does, for the log. */
-static const struct {
-	int signo;
-	const char *name;
-	const char *action;
-} handled_signals[] = {
-	{ SIGTERM, "SIGTERM", "stopping" },
-	{ SIGINT, "SIGINT", "stopping" },
-	{ SIGHUP, "SIGHUP", "reloading the configuration" },
-};
-
-static void handled_signal_set(sigset_t *set)
-{
-	sigemptyset(set);
-	for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
-		sigaddset(set, handled_signals[i].signo);
-}
-
-static void set_disposition(int signo, void (*handler)(int))
-{
-	struct sigaction action = { .sa_handler = handler };
-
-	sigemptyset(&action.sa_mask);
-	sigaction(signo, &action, NULL);
-}
-
-void daemon_signals_init(void)
-{
-	sigset_t handled;
-
-	set_disposition(SIGPIPE, SIG_IGN);
-	handled_signal_set(&handled);
-	pthread_sigmask(SIG_BLOCK, &handled, NULL);
-}
-
-void daemon_signals_default(void)
-{
-	sigset_t handled;
-
-	set_disposition(SIGPIPE, SIG_DFL);
-	handled_signal_set(&handled);
-	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
-}
-
-/*
- * The handlers are in place: let in the signals held since main() began (and any a
- * parent left blocked). One that arrived meanwhile is acted on in the main loop's
- * first iteration, as if it had arrived then.
- */
-static void release_held_signals(void)
-{
-	sigset_t handled, pending;
-
-	handled_signal_set(&handled);
-	if (sigpending(&pending) == 0)
-		for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
-			if (sigismember(&pending, handled_signals[i].signo))
-				log_notice("%s arrived during start-up; %s now that gattd runs", handled_signals[i].name,
-				           handled_signals[i].action);
-	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
-}
-
 static gboolean on_stop_signal(gpointer data)
 {
 	Daemon *daemon = data;
@@ -492,7 +277,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	ServerOptions server_options;
 
 	daemon->socket_override = g_strdup(socket_override);
-	apply_socket_override(daemon, config);
+	reload_apply_socket_override(config, socket_override);
 	server_options = (ServerOptions){
 		.path = config->socket_path,
 		.mode = config->socket_mode,
@@ -508,8 +293,8 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->sm = service_manager_new();
 	daemon->exporter = bus_exporter_new(EXPORT_ROOT);
 	daemon->app = gatt_app_new(config);
-	open_persist_store(daemon, config);
-	restore_persisted_values(daemon, NULL);
+	daemon->persistence = persistence_new();
+	persistence_apply(daemon->persistence, config, daemon->app, NULL);
 	gatt_app_export(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
@@ -541,7 +326,7 @@ void daemon_free(Daemon *daemon)
 	bus_exporter_free(daemon->exporter);
 	config_free(daemon->config);
 	service_manager_free(daemon->sm);
-	persist_store_free(daemon->persist);
+	persistence_free(daemon->persistence);
 	g_free(daemon->socket_override);
 	g_main_loop_unref(daemon->loop);
 	g_free(daemon);
@@ -560,7 +345,7 @@ int daemon_run(Daemon *daemon)
 	daemon->sigterm_id = g_unix_signal_add(SIGTERM, on_stop_signal, daemon);
 	daemon->sigint_id = g_unix_signal_add(SIGINT, on_stop_signal, daemon);
 	daemon->sighup_id = g_unix_signal_add(SIGHUP, on_sighup, daemon);
-	release_held_signals();
+	signals_release_held();
 
 	config_count(daemon->config, &services, &chars, &descs);
 	log_info("gattd " GATTD_VERSION " serving %u services, %u characteristics, %u descriptors from %s", services,

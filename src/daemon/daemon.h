@@ -18,17 +18,6 @@ enum {
 };
 
 /*
- * Call first in main(). SIGPIPE is ignored: a reader of stderr or a client that
- * went away is an EPIPE for the writer to handle, never the end of gattd.
- * SIGTERM, SIGINT and SIGHUP are blocked: one that arrives while gattd starts
- * (loads the configuration, sets up its socket) waits, and daemon_run() acts on
- * it once the main loop runs: a stop then stops, a SIGHUP then reloads.
- */
-void daemon_signals_init(void);
-/* Not a daemon after all (--check-config, --version): the default dispositions, nothing blocked. */
-void daemon_signals_default(void);
-
-/*
  * Takes ownership of config. socket_override (--socket) replaces [Daemon] Socket=
  * in this and every reloaded configuration; NULL for none.
  */
@@ -38,6 +27,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Daemon, daemon_free)
 
 /*
  * Run until SIGTERM/SIGINT and a clean unregistration. Returns the process exit status.
- * Installs the signal handlers, then lets the signals daemon_signals_init() blocked in.
+ * Installs the signal handlers, then lets the signals signals_hold() held in.
  */
 int daemon_run(Daemon *daemon);
