@@ -12,19 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shared/value.h"
+
 /* Everything after the first group of a UUID on the Bluetooth base UUID. */
 #define BASE_UUID_SUFFIX "-0000-1000-8000-00805f9b34fb"
-
-static int hex_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Parse exactly n hex digits (n <= 8) with nothing after them. */
 static bool parse_hex_exact(const char *text, size_t n, uint32_t *ret)
@@ -34,7 +25,7 @@ static bool parse_hex_exact(const char *text, size_t n, uint32_t *ret)
 	if (strlen(text) != n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int d = hex_digit_value(text[i]);
+		int d = value_hex_digit(text[i]);
 		if (d < 0)
 			return false;
 		v = (v << 4) | (uint32_t) d;
@@ -50,7 +41,7 @@ static bool is_dashed_uuid128(const char *text)
 		return false;
 	for (size_t i = 0; i < UUID_STR_LEN; i++) {
 		bool dash_here = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash_here ? text[i] != '-' : hex_digit_value(text[i]) < 0)
+		if (dash_here ? text[i] != '-' : value_hex_digit(text[i]) < 0)
 			return false;
 	}
 	return true;

@@ -98,7 +98,7 @@ static GBytes *fail(char **ret_error, const char *format, ...)
 
 /* ---- integers ---- */
 
-static int hex_digit_value(char c)
+int value_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -120,6 +120,8 @@ static int parse_integer(const char *text, bool *ret_negative, uint64_t *ret_mag
 	uint64_t v = 0;
 	const char *p = text;
 
+	if (!p)
+		return -EINVAL;
 	if (*p == '-') {
 		negative = true;
 		p++;
@@ -131,7 +133,7 @@ static int parse_integer(const char *text, bool *ret_negative, uint64_t *ret_mag
 	if (*p == '\0')
 		return -EINVAL;
 	for (; *p; p++) {
-		int d = hex_digit_value(*p);
+		int d = value_hex_digit(*p);
 		if (d < 0 || (unsigned) d >= base)
 			return -EINVAL;
 		if (v > (UINT64_MAX - (uint64_t) d) / base)
@@ -147,11 +149,8 @@ int value_parse_uint(const char *text, uint64_t max, uint64_t *ret)
 {
 	bool negative;
 	uint64_t v;
-	int r;
+	int r = parse_integer(text, &negative, &v);
 
-	if (!text)
-		return -EINVAL;
-	r = parse_integer(text, &negative, &v);
 	if (r < 0)
 		return r;
 	if ((negative && v != 0) || v > max)
@@ -165,11 +164,8 @@ int value_parse_int(const char *text, int64_t min, int64_t max, int64_t *ret)
 	bool negative;
 	uint64_t v;
 	int64_t s;
-	int r;
+	int r = parse_integer(text, &negative, &v);
 
-	if (!text)
-		return -EINVAL;
-	r = parse_integer(text, &negative, &v);
 	if (r < 0)
 		return r;
 	if (!negative) {
@@ -375,7 +371,7 @@ GBytes *value_from_hex(const char *hex, char **ret_error)
 	size_t i = 0, n = 0;
 
 	while (hex[i]) {
-		int hi = hex_digit_value(hex[i]);
+		int hi = value_hex_digit(hex[i]);
 		int lo;
 		guint8 byte;
 
@@ -385,7 +381,7 @@ GBytes *value_from_hex(const char *hex, char **ret_error)
 			return bad_hex(ret_error, hex, "a non-hex character", i, "");
 		if (hex[i + 1] == '\0' || is_hex_separator(hex[i + 1]))
 			return bad_hex(ret_error, hex, "an incomplete byte", i, " (two digits per byte)");
-		lo = hex_digit_value(hex[i + 1]);
+		lo = value_hex_digit(hex[i + 1]);
 		if (lo < 0)
 			return bad_hex(ret_error, hex, "a non-hex character", i + 1, "");
 		byte = (guint8)(hi << 4 | lo);

@@ -21,6 +21,9 @@ typedef enum {
 	VALUE_TYPE_F64,
 } ValueType;
 
+/* 0..15 for a hex digit of either case, -1 for any other character (also used by uuid.c). */
+int value_hex_digit(char c);
+
 /* "u8" -> VALUE_TYPE_U8 etc. Returns false for unknown names. */
 bool value_type_from_name(const char *name, ValueType *ret_type);
 const char *value_type_name(ValueType type);

@@ -411,6 +411,20 @@ static void test_to_hex_is_lower_case_without_separators(void **state)
 	assert_string_equal(empty, "");
 }
 
+static void test_hex_digit_takes_both_cases_and_nothing_else(void **state)
+{
+	const char *digits = "0123456789abcdef";
+
+	(void) state;
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(value_hex_digit(digits[i]), i);
+		assert_int_equal(value_hex_digit(g_ascii_toupper(digits[i])), i);
+	}
+	for (int c = -128; c < 128; c++)
+		if (!g_ascii_isxdigit((char) c))
+			assert_int_equal(value_hex_digit((char) c), -1);
+}
+
 static void test_from_hex_matches_hex_literal(void **state)
 {
 	g_autofree char *error = NULL;
@@ -471,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_format_refuses_bytes_that_do_not_fit_the_type),
 		cmocka_unit_test(test_format_gives_decimal_for_integers),
 		cmocka_unit_test(test_to_hex_is_lower_case_without_separators),
+		cmocka_unit_test(test_hex_digit_takes_both_cases_and_nothing_else),
 		cmocka_unit_test(test_from_hex_matches_hex_literal),
 		cmocka_unit_test(test_messages_escape_control_characters),
 		cmocka_unit_test(test_messages_do_not_grow_with_input),
