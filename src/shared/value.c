@@ -199,6 +199,11 @@ static uint64_t get_le(const guint8 *data, size_t size)
 	return v;
 }
 
+static bool type_is_integer(ValueType type)
+{
+	return type >= VALUE_TYPE_U8 && type <= VALUE_TYPE_I64;
+}
+
 static bool type_is_signed(ValueType type)
 {
 	return type >= VALUE_TYPE_I8 && type <= VALUE_TYPE_I64;
@@ -422,18 +427,13 @@ GBytes *value_parse_typed(ValueType type, const char *text, char **ret_error)
 			g_autofree char *shown = escape_text_cut(text, QUOTE_MAX);
 			return fail(ret_error, "bool value '%s' is not true, false, 1 or 0", shown);
 		}
-	case VALUE_TYPE_U8:
-	case VALUE_TYPE_U16:
-	case VALUE_TYPE_U32:
-	case VALUE_TYPE_U64:
-	case VALUE_TYPE_I8:
-	case VALUE_TYPE_I16:
-	case VALUE_TYPE_I32:
-	case VALUE_TYPE_I64:
-		return parse_integer_value(type, text, ret_error);
 	case VALUE_TYPE_F32:
 	case VALUE_TYPE_F64:
 		return parse_float_value(type, text, ret_error);
+	default:
+		if (type_is_integer(type))
+			return parse_integer_value(type, text, ret_error);
+		break;
 	}
 	return fail(ret_error, "invalid value type %d", (int) type);
 }
@@ -483,18 +483,11 @@ char *value_format(ValueType type, const guint8 *data, size_t len)
 		if (data[0] > 1)
 			return NULL;
 		return g_strdup(data[0] ? "true" : "false");
-	case VALUE_TYPE_U8:
-	case VALUE_TYPE_U16:
-	case VALUE_TYPE_U32:
-	case VALUE_TYPE_U64:
-	case VALUE_TYPE_I8:
-	case VALUE_TYPE_I16:
-	case VALUE_TYPE_I32:
-	case VALUE_TYPE_I64:
-		return format_integer(type, data, len);
 	case VALUE_TYPE_F32:
 	case VALUE_TYPE_F64:
 		return format_float(type, data);
+	default: /* an integer type: type_is_valid() above */
+		return format_integer(type, data, len);
 	}
 	return NULL;
 }
