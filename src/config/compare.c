@@ -1,9 +1,9 @@
 /*
- * config/compare.c: what a reload changes, by comparing two loaded configurations.
- * Pure: the daemon decides from these whether BlueZ must see the tree again and
- * which current values survive.
+ * compare.c: what a reload changes, by comparing two loaded configurations
+ * (compare.h). Pure: the daemon decides from these whether BlueZ must see the
+ * tree again and which current values survive.
  */
-#include "config/config.h"
+#include "config/compare.h"
 
 #include <string.h>
 
@@ -51,10 +51,11 @@ bool config_same_tree(const GattdConfig *a, const GattdConfig *b)
 		if (strcmp(sa->id, sb->id) != 0 || strcmp(sa->uuid, sb->uuid) != 0 || sa->primary != sb->primary ||
 		    sa->characteristics->len != sb->characteristics->len)
 			return false;
-		for (unsigned j = 0; j < sa->characteristics->len; j++)
-			if (!same_characteristic_shape(sa->characteristics->pdata[j], sb->characteristics->pdata[j]))
-				return false;
 	}
+	/* As many characteristics in each service: the flat lists pair them up. */
+	for (unsigned i = 0; i < a->characteristics->len; i++)
+		if (!same_characteristic_shape(a->characteristics->pdata[i], b->characteristics->pdata[i]))
+			return false;
 	return true;
 }
 

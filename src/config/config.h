@@ -4,6 +4,12 @@
  * Loading is pure (files in, model or error list out): no D-Bus, so the unit
  * tests call it directly. Everything is validated here, before the daemon touches
  * the bus; the rest of gattd may trust a GattdConfig.
+ *
+ * src/config/: config.c (the model, config_load(), queries) hands the loading to
+ * files.c, section.c, load-daemon.c, load-advertising.c and load-services.c
+ * (loader.h, section.h, ids.h); summary.c prints --check-config's summary,
+ * compare.c (compare.h) says what a reload changes, persist.c keeps Persist=
+ * values, flags.c knows BlueZ's flag names.
  */
 #pragma once
 
@@ -22,6 +28,8 @@
 #define GATTD_DEFAULT_STATE_DIR "/var/lib/gattd"
 /* Upper bound for Capture=. */
 #define GATTD_MAX_CAPTURE 65536
+/* The User Description descriptor (0x2901) that Description= generates. */
+#define CONFIG_UUID_USER_DESCRIPTION "00002901-0000-1000-8000-00805f9b34fb"
 
 typedef enum {
 	ADAPTER_MATCH_AUTO,    /* first adapter (by path) with GattManager1 */
@@ -111,6 +119,9 @@ typedef struct {
 	CfgAdvertising advertising;
 
 	GPtrArray *services;     /* CfgService*, in load order (files lexical, groups in file order) */
+	/* Every CfgCharacteristic* of services, borrowed: in service order, then file order. */
+	GPtrArray *characteristics;
+	GHashTable *characteristic_index; /* id -> CfgCharacteristic*, borrowed */
 } GattdConfig;
 
 /*
@@ -141,17 +152,5 @@ int config_characteristic_value_fits(const CfgCharacteristic *c, size_t len, cha
 void config_count(const GattdConfig *config, unsigned *ret_services,
                   unsigned *ret_characteristics, unsigned *ret_descriptors);
 
-/*
- * What a reload changes (config/compare.c). Same tree: the same services,
- * characteristics and descriptors with the same ids, UUIDs, flags and order, so
- * BlueZ's view is unchanged and no re-registration is needed.
- */
-bool config_same_tree(const GattdConfig *a, const GattdConfig *b);
-/* Same advertisement: [Advertising] and the advertised service UUIDs. */
-bool config_same_advertising(const GattdConfig *a, const GattdConfig *b);
-/* Same definition in every key: a current value may be carried over. */
-bool config_characteristic_equal(const CfgCharacteristic *a, const CfgCharacteristic *b);
-bool config_descriptor_equal(const CfgDescriptor *a, const CfgDescriptor *b);
-
-/* Human-readable summary of what would be served (for --check-config). */
+/* Human-readable summary of what would be served (for --check-config; summary.c). */
 char *config_summary(const GattdConfig *config);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "shared/escape.h"
+#include "config/ids.h"
 #include "config/persist.h"
 #include "shared/value.h"
 
@@ -30,8 +31,6 @@
 #define KEY_TYPE "Type"
 #define KEY_LENGTH "Length"
 #define KEY_HEX "Hex"
-/* Same limit as the configuration's id parts. */
-#define ID_PART_MAX 64
 
 struct PersistStore {
 	char *path; /* DIR/values, escaped for messages (escape.h): only dir_fd is used to reach files */
@@ -44,17 +43,6 @@ static const char *const known_keys[] = {
 
 /* ---- names ---- */
 
-static bool id_part_is_valid(const char *part, size_t len)
-{
-	if (len == 0 || len > ID_PART_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (!g_ascii_isalnum(part[i]) && part[i] != '_')
-			return false;
-	}
-	return true;
-}
-
 /*
  * "battery/level" -> "battery.level". Only SERVICE/CHAR ids are accepted, so a
  * file name has exactly one '.' and can never be another id's "ID.tmp" (nor
@@ -62,10 +50,7 @@ static bool id_part_is_valid(const char *part, size_t len)
  */
 static char *file_name_for_id(const char *id)
 {
-	const char *slash = id ? strchr(id, '/') : NULL;
-
-	if (!slash || !id_part_is_valid(id, (size_t)(slash - id)) ||
-	    !id_part_is_valid(slash + 1, strlen(slash + 1)))
+	if (!id || !config_id_is_valid(id, 2))
 		return NULL;
 	return g_strdelimit(g_strdup(id), "/", '.');
 }

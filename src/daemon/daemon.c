@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "bluez/bluez.h"
+#include "config/compare.h"
 #include "daemon/persistence.h"
 #include "daemon/reload.h"
 #include "daemon/service-manager.h"

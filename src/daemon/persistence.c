@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/compare.h"
 #include "config/persist.h"
 #include "gattd-build-config.h"
 #include "shared/log.h"
@@ -28,13 +29,9 @@ void persistence_free(Persistence *p)
 
 static bool any_persist(const GattdConfig *config)
 {
-	for (unsigned i = 0; i < config->services->len; i++) {
-		const CfgService *service = config->services->pdata[i];
-
-		for (unsigned j = 0; j < service->characteristics->len; j++)
-			if (((const CfgCharacteristic *)service->characteristics->pdata[j])->persist)
-				return true;
-	}
+	for (unsigned i = 0; i < config->characteristics->len; i++)
+		if (((const CfgCharacteristic *)config->characteristics->pdata[i])->persist)
+			return true;
 	return false;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dbus/message.h"
+#include "config/compare.h"
 #include "config/flags.h"
 #include "gatt/options.h"
 #include "shared/listeners.h"

@@ -26,6 +26,7 @@
 #include <glib.h>
 
 #include "config/config.h"
+#include "config/compare.h"
 #include "fuzz.h"
 
 #define SEPARATOR "--- "

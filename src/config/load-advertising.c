@@ -1,0 +1,187 @@
+/*
+ * load-advertising.c: the [Advertising] group of gattd.conf (loader.h): what
+ * the advertisement carries (name, appearance, included fields, manufacturer
+ * and service data, solicited UUIDs), its type, interval and power, each
+ * checked against what fits in an advertisement and what BlueZ accepts.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config/loader.h"
+
+/* Local name bytes that fit in the advertising payload next to flags and UUIDs. */
+#define LOCAL_NAME_MAX 29
+#define INTERVAL_MS_MIN 20
+#define INTERVAL_MS_MAX 10485
+#define TX_POWER_MIN (-127)
+#define TX_POWER_MAX 20
+
+static const char *const advertising_keys[] = {
+	"Enabled", "Type", "LocalName", "Appearance", "Discoverable", "DiscoverableTimeout",
+	"Includes", "ManufacturerData", "ServiceData", "SolicitUUIDs", "MinIntervalMs",
+	"MaxIntervalMs", "TxPower", NULL,
+};
+static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
+static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
+
+/* ManufacturerData= or ServiceData= item: the text before its first ':' and the data after it. */
+typedef void (*DataItemAdd)(CfgAdvertising *adv, const ConfigSection *s, const char *head, GBytes **data);
+
+/*
+ * A list of "COMPANY:LITERAL" or "UUID:LITERAL" items, each split at the first
+ * ':' (a literal has its own) and handed to add, which takes *data if it keeps it.
+ */
+static void load_data_list(CfgAdvertising *adv, const ConfigSection *s, const char *key, const char *example,
+                           DataItemAdd add)
+{
+	g_auto(GStrv) items = NULL;
+
+	if (!config_section_get_list(s, key, false, &items) || !items)
+		return;
+	for (size_t i = 0; items[i]; i++) {
+		const char *colon = strchr(items[i], ':');
+		g_autofree char *error = NULL;
+		g_autofree char *head = NULL;
+		g_autoptr(GBytes) data = NULL;
+
+		if (!colon) {
+			config_section_report(s, key, "'%s' is not %s", items[i], example);
+			continue;
+		}
+		data = value_parse_literal(colon + 1, &error);
+		if (!data) {
+			config_section_report(s, key, "'%s': %s", items[i], error);
+			continue;
+		}
+		head = g_strndup(items[i], (gsize) (colon - items[i]));
+		add(adv, s, head, &data);
+	}
+}
+
+static void add_manufacturer_data(CfgAdvertising *adv, const ConfigSection *s, const char *company, GBytes **data)
+{
+	CfgManufacturerData *m;
+	uint64_t id;
+	int r = value_parse_uint(company, 0xffff, &id);
+
+	if (r < 0) {
+		config_section_report(s, "ManufacturerData", "company id '%s' is not %s", company,
+		                      r == -ERANGE ? "in range 0..0xFFFF" : "a decimal or 0x-hex integer");
+		return;
+	}
+	for (guint j = 0; j < adv->manufacturer_data->len; j++) {
+		const CfgManufacturerData *other = g_ptr_array_index(adv->manufacturer_data, j);
+
+		if (other->company_id == id) {
+			config_section_report(s, "ManufacturerData", "company id 0x%04X given more than once",
+			                      (unsigned) id);
+			return;
+		}
+	}
+	m = g_new0(CfgManufacturerData, 1);
+	m->company_id = (uint16_t) id;
+	m->data = g_steal_pointer(data);
+	g_ptr_array_add(adv->manufacturer_data, m);
+}
+
+static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const char *uuid_text, GBytes **data)
+{
+	char uuid[UUID_STR_LEN + 1];
+	CfgServiceData *sd;
+
+	if (!config_section_parse_uuid(s, "ServiceData", uuid_text, uuid))
+		return;
+	for (guint j = 0; j < adv->service_data->len; j++) {
+		const CfgServiceData *other = g_ptr_array_index(adv->service_data, j);
+
+		if (strcmp(other->uuid, uuid) == 0) {
+			config_section_report(s, "ServiceData", "UUID %s given more than once", uuid_text);
+			return;
+		}
+	}
+	sd = g_new0(CfgServiceData, 1);
+	memcpy(sd->uuid, uuid, sizeof(sd->uuid));
+	sd->data = g_steal_pointer(data);
+	g_ptr_array_add(adv->service_data, sd);
+}
+
+void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
+{
+	CfgAdvertising *adv = &config->advertising;
+	g_autofree char *type = config_section_get_raw(s, "Type");
+	g_autofree char *local_name = NULL;
+	g_auto(GStrv) solicit = NULL;
+	g_autoptr(GStrvBuilder) solicit_kept = g_strv_builder_new();
+	unsigned appearance = 0, min_interval = 0, max_interval = 0;
+	bool min_given = false, max_given = false, min_ok, max_ok;
+	int64_t tx_power = 0;
+
+	config_section_check_keys(s, advertising_keys);
+	config_section_get_bool(s, "Enabled", &adv->enabled);
+
+	if (type && !g_strv_contains(advertising_types, type)) {
+		config_section_report(s, "Type", "'%s' is not peripheral or broadcast%s", type,
+		                      config_section_comment_hint(type));
+	} else if (type) {
+		g_free(adv->type);
+		adv->type = g_steal_pointer(&type);
+	}
+
+	if (config_section_get_string(s, "LocalName", &local_name) && local_name) {
+		if (local_name[0] == '\0')
+			config_section_report(s, "LocalName", "empty; leave LocalName out to advertise no name");
+		else if (strlen(local_name) > LOCAL_NAME_MAX)
+			config_section_report(s, "LocalName", "'%s' is %zu bytes; at most %d fit in an advertisement",
+			                      local_name,
+			                      strlen(local_name), LOCAL_NAME_MAX);
+		else
+			adv->local_name = g_steal_pointer(&local_name);
+	}
+
+	if (config_section_get_uint(s, "Appearance", 0, 0xffff, &appearance,
+	                            &adv->has_appearance) && adv->has_appearance)
+		adv->appearance = (uint16_t) appearance;
+	else
+		adv->has_appearance = false;
+
+	config_section_get_bool(s, "Discoverable", &adv->discoverable);
+	config_section_get_uint(s, "DiscoverableTimeout", 0, 0xffff, &adv->discoverable_timeout, NULL);
+
+	g_strfreev(adv->includes);
+	adv->includes = config_section_get_name_set(s, "Includes", advertising_includes);
+
+	load_data_list(adv, s, "ManufacturerData", "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)", add_manufacturer_data);
+	load_data_list(adv, s, "ServiceData", "UUID:LITERAL (e.g. 180F:u8:100)", add_service_data);
+
+	if (config_section_get_list(s, "SolicitUUIDs", true, &solicit) && solicit) {
+		for (size_t i = 0; solicit[i]; i++) {
+			char uuid[UUID_STR_LEN + 1];
+			if (config_section_parse_uuid(s, "SolicitUUIDs", solicit[i], uuid))
+				g_strv_builder_add(solicit_kept, uuid);
+		}
+	}
+	g_strfreev(adv->solicit_uuids);
+	adv->solicit_uuids = g_strv_builder_end(solicit_kept);
+
+	/* Both or neither: BlueZ has no sensible partner for a lone bound. */
+	min_ok = config_section_get_uint(s, "MinIntervalMs", INTERVAL_MS_MIN, INTERVAL_MS_MAX, &min_interval,
+	                                 &min_given);
+	max_ok = config_section_get_uint(s, "MaxIntervalMs", INTERVAL_MS_MIN, INTERVAL_MS_MAX, &max_interval,
+	                                 &max_given);
+	if (min_given && !max_given)
+		config_section_report(s, "MaxIntervalMs", "missing; MinIntervalMs and MaxIntervalMs go together");
+	else if (max_given && !min_given)
+		config_section_report(s, "MinIntervalMs", "missing; MinIntervalMs and MaxIntervalMs go together");
+	else if (min_ok && max_ok && max_interval < min_interval)
+		config_section_report(s, "MaxIntervalMs", "%u is below MinIntervalMs (%u)", max_interval, min_interval);
+	else if (min_ok && max_ok) {
+		adv->min_interval_ms = min_interval;
+		adv->max_interval_ms = max_interval;
+	}
+
+	if (config_section_get_int(s, "TxPower", TX_POWER_MIN, TX_POWER_MAX, &tx_power, &adv->has_tx_power) &&
+	    adv->has_tx_power)
+		adv->tx_power = (int16_t) tx_power;
+	else
+		adv->has_tx_power = false;
+}

@@ -1,0 +1,417 @@
+/*
+ * load-services.c: services.d/ *.conf, the GATT tree (loader.h).
+ *
+ * Every rule of [Service], [Characteristic] and [Descriptor] groups lives
+ * here: the id grammar per group (ids.h), duplicate ids across files, the
+ * services BlueZ provides itself and the descriptors it creates, Capture=
+ * without a way to write, Description= and its generated 0x2901 descriptor,
+ * and whether the whole tree fits in the ATT handle space.
+ *
+ * Loading runs in two passes: the first reads every file and group in load
+ * order, the second attaches characteristics to services and descriptors to
+ * characteristics, so a characteristic may sit in a different (even earlier)
+ * file than its service.
+ */
+#include <string.h>
+
+#include "config/flags.h"
+#include "config/ids.h"
+#include "config/loader.h"
+#include "shared/escape.h"
+
+/* ATT handles are 16-bit and 0 is invalid; the database must stay below this. */
+#define ATT_HANDLE_LIMIT 65535
+/* The id part of the descriptor that Description= generates. */
+#define DESCRIPTION_NAME "description"
+
+static const char *const service_keys[] = { "UUID", "Primary", "Advertise", NULL };
+static const char *const characteristic_keys[] = {
+	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist", NULL,
+};
+static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", NULL };
+
+/* A characteristic or descriptor read in pass 1, waiting for its parent. */
+typedef struct {
+	char *file;
+	char *group;
+	const char *id; /* the object's */
+	void *object; /* owned until attached, then NULL */
+	GDestroyNotify free_object;
+} Pending;
+
+static void pending_free(Pending *p)
+{
+	if (!p)
+		return;
+	g_free(p->file);
+	g_free(p->group);
+	if (p->object)
+		p->free_object(p->object);
+	g_free(p);
+}
+
+typedef struct {
+	GPtrArray *errors;
+	GattdConfig *config;
+	GHashTable *id_files;        /* id -> file that defined it (for duplicates) */
+	GHashTable *services;        /* id -> CfgService* (owned by config) */
+	GHashTable *characteristics; /* id -> CfgCharacteristic* (owned by pending or service) */
+	GPtrArray *pending_characteristics; /* Pending*, load order */
+	GPtrArray *pending_descriptors;     /* Pending*, load order */
+	unsigned n_services_defined;
+	bool file_failed;            /* a services.d file could not be read or parsed */
+} Loader;
+
+static void pending_add(GPtrArray *list, const ConfigSection *s, const char *id, void *object,
+                        GDestroyNotify free_object)
+{
+	Pending *p = g_new0(Pending, 1);
+
+	p->file = g_strdup(s->file);
+	p->group = g_strdup(s->group);
+	p->id = id;
+	p->object = object;
+	p->free_object = free_object;
+	g_ptr_array_add(list, p);
+}
+
+static char *origin_for(const ConfigSection *s)
+{
+	return g_strdup_printf("%s [%s]", s->file, s->group);
+}
+
+/* ---- pass 1: services.d groups ---- */
+
+static void load_service(Loader *l, const ConfigSection *s, const char *id)
+{
+	g_autoptr(CfgService) service = g_new0(CfgService, 1);
+
+	config_section_check_keys(s, service_keys);
+	service->id = g_strdup(id);
+	service->primary = true;
+	service->characteristics = g_ptr_array_new_with_free_func((GDestroyNotify) config_characteristic_free);
+	service->origin = origin_for(s);
+
+	if (config_section_get_required_uuid(s, service->uuid)) {
+		uint32_t short_uuid = 0;
+
+		if (uuid_get_short(service->uuid, &short_uuid) && (short_uuid == 0x1800 || short_uuid == 0x1801))
+			config_section_report(s, "UUID", "0x%04X is the %s service, which BlueZ provides itself",
+			                      short_uuid, short_uuid == 0x1800 ? "Generic Access (GAP)"
+			                                                       : "Generic Attribute (GATT)");
+	}
+	config_section_get_bool(s, "Primary", &service->primary);
+	config_section_get_bool(s, "Advertise", &service->advertise);
+
+	l->n_services_defined++;
+	g_hash_table_insert(l->services, service->id, service);
+	g_ptr_array_add(l->config->services, g_steal_pointer(&service));
+}
+
+static CfgDescriptor *description_descriptor_new(const CfgCharacteristic *c)
+{
+	CfgDescriptor *d = g_new0(CfgDescriptor, 1);
+	const char *read_only[] = { "read", NULL };
+
+	d->id = g_strdup_printf("%s/%s", c->id, DESCRIPTION_NAME);
+	d->name = g_strdup(DESCRIPTION_NAME);
+	memcpy(d->uuid, CONFIG_UUID_USER_DESCRIPTION, sizeof(d->uuid));
+	d->flags = g_strdupv((char **) read_only);
+	d->value = g_bytes_new(c->description, strlen(c->description));
+	d->max_length = GATTD_MAX_VALUE_LEN;
+	d->origin = g_strdup_printf("%s Description", c->origin);
+	return d;
+}
+
+static void load_characteristic(Loader *l, const ConfigSection *s, const char *id)
+{
+	g_autoptr(CfgCharacteristic) c = g_new0(CfgCharacteristic, 1);
+	ConfigValueSettings settings;
+	bool capture_given = false;
+	unsigned capture = 0;
+
+	config_section_check_keys(s, characteristic_keys);
+	c->id = g_strdup(id);
+	c->name = config_id_last_part(id);
+	c->descriptors = g_ptr_array_new_with_free_func((GDestroyNotify) config_descriptor_free);
+	c->origin = origin_for(s);
+
+	config_section_get_required_uuid(s, c->uuid);
+	config_section_get_flags(s, false, &c->flags);
+
+	config_section_get_value_settings(s, true, &settings);
+	c->has_type = settings.has_type;
+	c->type = settings.type;
+	c->value = settings.value;
+	c->max_length = settings.max_length;
+
+	if (config_section_get_uint(s, "Capture", 1, GATTD_MAX_CAPTURE, &capture, &capture_given) && capture_given) {
+		/* Without a write flag the queue could never fill; say so rather than ignore it. */
+		if (c->flags && !(flags_permissions((const char *const *) c->flags) & GATT_PERM_WRITE))
+			config_section_report(s, "Capture",
+			                      "needs a write flag in Flags= (write, write-without-response, "
+			                      "reliable-write, authenticated-signed-writes "
+			                      "or an encrypt-/secure- write)");
+		else
+			c->capture = capture;
+	}
+
+	config_section_get_bool(s, "Persist", &c->persist);
+
+	if (config_section_get_string(s, "Description", &c->description) && c->description) {
+		size_t len = strlen(c->description);
+
+		if (len > GATTD_MAX_VALUE_LEN)
+			config_section_report(s, "Description", "%zu bytes, longer than the %d an attribute holds", len,
+			                      GATTD_MAX_VALUE_LEN);
+		else
+			g_ptr_array_add(c->descriptors, description_descriptor_new(c));
+	}
+
+	g_hash_table_insert(l->characteristics, c->id, c);
+	pending_add(l->pending_characteristics, s, c->id, c, (GDestroyNotify) config_characteristic_free);
+	c = NULL; /* the pending list owns it */
+}
+
+static void load_descriptor(Loader *l, const ConfigSection *s, const char *id)
+{
+	g_autoptr(CfgDescriptor) d = g_new0(CfgDescriptor, 1);
+	ConfigValueSettings settings;
+
+	config_section_check_keys(s, descriptor_keys);
+	d->id = g_strdup(id);
+	d->name = config_id_last_part(id);
+	d->origin = origin_for(s);
+
+	if (config_section_get_required_uuid(s, d->uuid)) {
+		uint32_t short_uuid = 0;
+
+		if (!uuid_get_short(d->uuid, &short_uuid))
+			short_uuid = 0;
+		if (short_uuid == 0x2902)
+			config_section_report(s, "UUID",
+			                      "0x2902 (Client Characteristic Configuration) is created by BlueZ "
+			                      "for characteristics with notify or indicate");
+		else if (short_uuid == 0x2900)
+			config_section_report(s, "UUID",
+			                      "0x2900 (Characteristic Extended Properties) is created by BlueZ "
+			                      "for characteristics with reliable-write or writable-auxiliaries");
+	}
+	config_section_get_flags(s, true, &d->flags);
+
+	config_section_get_value_settings(s, false, &settings);
+	d->value = settings.value;
+	d->max_length = settings.max_length;
+
+	pending_add(l->pending_descriptors, s, d->id, d, (GDestroyNotify) config_descriptor_free);
+	d = NULL; /* the pending list owns it */
+}
+
+typedef enum {
+	GROUP_SERVICE,
+	GROUP_CHARACTERISTIC,
+	GROUP_DESCRIPTOR,
+} GroupKind;
+
+static const struct {
+	const char *prefix;
+	unsigned n_parts;
+	const char *expected;
+} group_kinds[] = {
+	[GROUP_SERVICE] = { "Service ", 1, "SERVICE" },
+	[GROUP_CHARACTERISTIC] = { "Characteristic ", 2, "SERVICE/CHARACTERISTIC" },
+	[GROUP_DESCRIPTOR] = { "Descriptor ", 3, "SERVICE/CHARACTERISTIC/DESCRIPTOR" },
+};
+
+static void load_services_group(Loader *l, const ConfigSection *s)
+{
+	const char *group = s->group;
+	const char *id = NULL;
+	GroupKind kind = GROUP_SERVICE;
+	const char *first_file;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(group_kinds); i++) {
+		if (g_str_has_prefix(group, group_kinds[i].prefix)) {
+			kind = (GroupKind) i;
+			id = group + strlen(group_kinds[i].prefix);
+			break;
+		}
+	}
+	if (!id) {
+		if (strcmp(group, "Daemon") == 0 || strcmp(group, "Advertising") == 0)
+			config_section_report(s, NULL,
+			                      "belongs in " CONFIG_DAEMON_FILE ", not in " CONFIG_SERVICES_DIR "/");
+		else
+			config_section_report(s, NULL,
+			                      "unknown group (expected [Service ID], [Characteristic ID] or "
+			                      "[Descriptor ID])");
+		return;
+	}
+	if (!config_id_is_valid(id, group_kinds[kind].n_parts)) {
+		config_section_report(s, NULL,
+		                      "invalid id '%s': expected %s, each part 1-%d characters of A-Z, a-z, 0-9 and _",
+		                      id, group_kinds[kind].expected, CONFIG_ID_PART_MAX);
+		return;
+	}
+	first_file = g_hash_table_lookup(l->id_files, id);
+	if (first_file) {
+		config_section_report(s, NULL, "duplicate id '%s', already defined in %s", id, first_file);
+		return;
+	}
+	g_hash_table_insert(l->id_files, g_strdup(id), g_strdup(s->file));
+
+	switch (kind) {
+	case GROUP_SERVICE:
+		load_service(l, s, id);
+		break;
+	case GROUP_CHARACTERISTIC:
+		load_characteristic(l, s, id);
+		break;
+	case GROUP_DESCRIPTOR:
+		load_descriptor(l, s, id);
+		break;
+	}
+}
+
+/* Pass 1 over DIR/services.d; returns false if the directory itself could not be read (reported). */
+static bool load_services_dir(Loader *l, const char *dir)
+{
+	g_autofree char *dir_path = g_build_filename(dir, CONFIG_SERVICES_DIR, NULL);
+	g_autoptr(GPtrArray) names = config_files_list_services(l->errors, dir);
+
+	if (!names)
+		return false;
+	for (guint i = 0; i < names->len; i++) {
+		const char *file_name = g_ptr_array_index(names, i);
+		g_autofree char *path = g_build_filename(dir_path, file_name, NULL);
+		/* Names are shown escaped wherever they appear: origins, duplicates, every problem. */
+		g_autofree char *display_name = escape_text(file_name);
+		g_autofree char *file = g_strconcat(CONFIG_SERVICES_DIR "/", display_name, NULL);
+		g_autoptr(GKeyFile) keyfile = config_files_load_key_file(l->errors, path, file, false);
+		g_auto(GStrv) groups = NULL;
+
+		if (!keyfile) {
+			l->file_failed = true;
+			continue;
+		}
+		groups = g_key_file_get_groups(keyfile, NULL);
+		for (size_t j = 0; groups[j]; j++) {
+			const ConfigSection s = {
+				.errors = l->errors, .file = file, .group = groups[j], .keyfile = keyfile,
+			};
+			load_services_group(l, &s);
+		}
+	}
+	return true;
+}
+
+/* ---- pass 2 ---- */
+
+/*
+ * The parent of a pending characteristic or descriptor, found in parents by
+ * the id its own id names, or NULL after reporting that no [GROUP ID] defines it.
+ */
+static void *pending_parent(const Loader *l, const Pending *p, GHashTable *parents, const char *kind,
+                            const char *group)
+{
+	g_autofree char *parent_id = config_id_parent(p->id);
+	void *parent = g_hash_table_lookup(parents, parent_id);
+	const ConfigSection s = { .errors = l->errors, .file = p->file, .group = p->group };
+
+	if (!parent)
+		config_section_report(&s, NULL, "%s '%s' is not defined (no [%s %s] in " CONFIG_SERVICES_DIR "/*.conf)",
+		                      kind, parent_id, group, parent_id);
+	return parent;
+}
+
+static void attach_characteristics(Loader *l)
+{
+	for (guint i = 0; i < l->pending_characteristics->len; i++) {
+		Pending *p = g_ptr_array_index(l->pending_characteristics, i);
+		CfgService *service = pending_parent(l, p, l->services, "service", "Service");
+
+		if (service)
+			g_ptr_array_add(service->characteristics, g_steal_pointer(&p->object));
+	}
+}
+
+static void attach_descriptors(Loader *l)
+{
+	for (guint i = 0; i < l->pending_descriptors->len; i++) {
+		Pending *p = g_ptr_array_index(l->pending_descriptors, i);
+		CfgDescriptor *d = p->object;
+		CfgCharacteristic *c = pending_parent(l, p, l->characteristics, "characteristic", "Characteristic");
+		const ConfigSection s = { .errors = l->errors, .file = p->file, .group = p->group };
+
+		if (!c)
+			continue;
+		if (c->description && strcmp(d->uuid, CONFIG_UUID_USER_DESCRIPTION) == 0) {
+			config_section_report(&s, "UUID",
+			                      "0x2901 (User Description) clashes with Description= in %s; "
+			                      "use one of them",
+			                      c->origin);
+			continue;
+		}
+		if (c->description && strcmp(d->name, DESCRIPTION_NAME) == 0) {
+			config_section_report(&s, NULL,
+			                      "id '%s' is already used by the descriptor that Description= in %s "
+			                      "generates",
+			                      d->id, c->origin);
+			continue;
+		}
+		g_ptr_array_add(c->descriptors, g_steal_pointer(&p->object));
+	}
+}
+
+static unsigned characteristic_handles(const CfgCharacteristic *c)
+{
+	const char *const *flags = (const char *const *) c->flags;
+	unsigned handles = 2 + c->descriptors->len; /* declaration + value */
+
+	if (flags_permissions(flags) & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE))
+		handles++; /* CCCD */
+	if (flags && (g_strv_contains(flags, "reliable-write") || g_strv_contains(flags, "writable-auxiliaries")))
+		handles++; /* extended properties */
+	return handles;
+}
+
+void config_services_check_handles(const GattdConfig *config, GPtrArray *errors)
+{
+	const ConfigSection s = { .errors = errors, .file = CONFIG_SERVICES_DIR "/*.conf" };
+	uint64_t handles = config->services->len; /* a declaration each */
+
+	for (guint i = 0; i < config->characteristics->len; i++)
+		handles += characteristic_handles(g_ptr_array_index(config->characteristics, i));
+	if (handles >= ATT_HANDLE_LIMIT)
+		config_section_report(&s, NULL,
+		                      "the services need %" G_GUINT64_FORMAT " ATT handles, more than the %d available",
+		                      handles, ATT_HANDLE_LIMIT - 1);
+}
+
+void config_services_load(GattdConfig *config, const char *dir, GPtrArray *errors)
+{
+	Loader l = {
+		.errors = errors,
+		.config = config,
+		.id_files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+		.services = g_hash_table_new(g_str_hash, g_str_equal),
+		.characteristics = g_hash_table_new(g_str_hash, g_str_equal),
+		.pending_characteristics = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free),
+		.pending_descriptors = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free),
+	};
+
+	/* After a file failed to load, "no services" would only repeat that problem. */
+	if (load_services_dir(&l, dir) && l.n_services_defined == 0 && !l.file_failed) {
+		const ConfigSection s = { .errors = errors, .file = CONFIG_SERVICES_DIR "/*.conf" };
+		config_section_report(&s, NULL, "no services defined");
+	}
+	attach_characteristics(&l);
+	attach_descriptors(&l);
+
+	/* Descriptors first: they may belong to characteristics still pending. */
+	g_ptr_array_unref(l.pending_descriptors);
+	g_ptr_array_unref(l.pending_characteristics);
+	g_hash_table_unref(l.characteristics);
+	g_hash_table_unref(l.services);
+	g_hash_table_unref(l.id_files);
+}
