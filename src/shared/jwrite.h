@@ -19,7 +19,7 @@
  *   escaped (\b \f \n \r \t, else \u00xx); everything else, non-ASCII
  *   included, is copied as it is.
  * - strings are meant to be UTF-8, and nearly all gattd writes are by
- *   construction: configuration files are validated as a whole (config.c),
+ *   construction: configuration files are validated as a whole (config/files.c),
  *   utf8 values are only formatted when valid (value_format()), request strings
  *   come from a line validated before parsing, D-Bus strings and object paths
  *   are validated by libdbus. Error messages are not: they may quote a cut

@@ -1,7 +1,7 @@
 /*
  * log.h: operator-facing logging.
  *
- * Lines go to stderr. Under systemd (JOURNAL_STREAM set, or --log-prefix) each line
+ * Lines go to stderr. Under systemd (JOURNAL_STREAM set) each line
  * carries an sd-daemon "<N>" priority prefix so the journal keeps priorities;
  * on a terminal it carries a short level word instead.
  */
