@@ -19,16 +19,22 @@
 
 /* ---- model ---- */
 
+/* What a descriptor and a characteristic both own. */
+static void attribute_fields_free(char *id, char *name, char **flags, GBytes *value, char *origin)
+{
+	g_free(id);
+	g_free(name);
+	g_strfreev(flags);
+	if (value)
+		g_bytes_unref(value);
+	g_free(origin);
+}
+
 void config_descriptor_free(CfgDescriptor *d)
 {
 	if (!d)
 		return;
-	g_free(d->id);
-	g_free(d->name);
-	g_strfreev(d->flags);
-	if (d->value)
-		g_bytes_unref(d->value);
-	g_free(d->origin);
+	attribute_fields_free(d->id, d->name, d->flags, d->value, d->origin);
 	g_free(d);
 }
 
@@ -36,15 +42,10 @@ void config_characteristic_free(CfgCharacteristic *c)
 {
 	if (!c)
 		return;
-	g_free(c->id);
-	g_free(c->name);
-	g_strfreev(c->flags);
-	if (c->value)
-		g_bytes_unref(c->value);
+	attribute_fields_free(c->id, c->name, c->flags, c->value, c->origin);
 	g_free(c->description);
 	if (c->descriptors)
 		g_ptr_array_unref(c->descriptors);
-	g_free(c->origin);
 	g_free(c);
 }
 
