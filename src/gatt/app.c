@@ -7,6 +7,7 @@
 #include "dbus/message.h"
 #include "config/compare.h"
 #include "config/flags.h"
+#include "gatt/access.h"
 #include "gatt/options.h"
 #include "shared/listeners.h"
 #include "shared/log.h"
@@ -26,45 +27,36 @@ struct GattApp {
 
 /* ---- value access shared by characteristics and descriptors ---- */
 
-static DBusMessage *read_value(DBusMessage *msg, const char *id, const GByteArray *value, unsigned perms)
+static DBusMessage *read_value(DBusMessage *msg, const GattAccess *access)
 {
 	g_autofree char *error = NULL;
 	DBusMessageIter iter;
 	GattOptions opts = { 0 };
 	DBusMessage *reply;
-	size_t len;
 	int r;
 
 	dbus_message_iter_init(msg, &iter);
 	r = gatt_options_parse(&iter, &opts, &error);
 	if (r < 0)
-		return bus_error_reply(msg, r, "%s: ReadValue: %s", id, error);
-	if (!(perms & GATT_PERM_READ))
-		return bus_error_reply(msg, -EPERM, "%s is not readable", id);
-	if (opts.offset > value->len)
-		return bus_error_reply(msg, -ENXIO, "%s: offset %u is beyond the value's %u bytes", id,
-		                        opts.offset, value->len);
+		return bus_error_reply(msg, r, "%s: ReadValue: %s", access->id, error);
+	r = gatt_access_read(access, opts.offset, &error);
+	if (r < 0)
+		return bus_error_reply(msg, r, "%s", error);
 
-	len = MIN(value->len - opts.offset, GATTD_MAX_VALUE_LEN);
 	reply = dbus_message_new_method_return(msg);
 	dbus_message_iter_init_append(reply, &iter);
-	bus_append_bytes(&iter, value->data + opts.offset, len);
+	bus_append_bytes(&iter, access->value->data + opts.offset, (size_t)r);
 	return reply;
 }
 
-/*
- * Validate a write against flags, offset and length; on success store it unless it is
- * only a prepare-authorize probe. Returns 0 with *ret_stored set, or -errno with *ret_error.
- */
-static int write_value(DBusMessage *msg, const char *id, GByteArray *value, unsigned perms,
-                       unsigned max_length, size_t fixed_size, GattOptions *ret_opts,
-                       const uint8_t **ret_data, int *ret_len, bool *ret_stored, char **ret_error)
+/* WriteValue's arguments, the bytes and the options. Returns 0 or -EINVAL with *ret_error. */
+static int parse_write(DBusMessage *msg, const char *id, GattWriteRequest *req, GattOptions *opts,
+                       char **ret_error)
 {
 	g_autofree char *options_error = NULL;
 	DBusMessageIter iter;
 	const uint8_t *data;
 	int len, r;
-	size_t end;
 
 	dbus_message_iter_init(msg, &iter);
 	r = bus_read_bytes(&iter, G_MAXINT, &data, &len);
@@ -73,39 +65,30 @@ static int write_value(DBusMessage *msg, const char *id, GByteArray *value, unsi
 		return r;
 	}
 	dbus_message_iter_next(&iter);
-	r = gatt_options_parse(&iter, ret_opts, &options_error);
+	r = gatt_options_parse(&iter, opts, &options_error);
 	if (r < 0) {
 		*ret_error = g_strdup_printf("%s: WriteValue: %s", id, options_error);
 		return r;
 	}
-	if (!(perms & GATT_PERM_WRITE)) {
-		*ret_error = g_strdup_printf("%s is not writable", id);
-		return -EPERM;
-	}
-	if (ret_opts->offset > value->len) {
-		*ret_error = g_strdup_printf("%s: offset %u is beyond the value's %u bytes", id, ret_opts->offset,
-		                             value->len);
-		return -ENXIO;
-	}
-	end = (size_t)ret_opts->offset + (size_t)len;
-	if (end > max_length) {
-		*ret_error = g_strdup_printf("%s: %zu bytes exceed MaxLength %u", id, end, max_length);
-		return -EMSGSIZE;
-	}
-	if (fixed_size && end != fixed_size) {
-		*ret_error = g_strdup_printf("%s: value must be exactly %zu bytes, got %zu", id, fixed_size, end);
-		return -EMSGSIZE;
-	}
-
-	*ret_data = data;
-	*ret_len = len;
-	*ret_stored = !ret_opts->prepare_authorize;
-	if (*ret_stored) {
-		/* A write at an offset continues a long write: keep what precedes it, drop the rest. */
-		g_byte_array_set_size(value, ret_opts->offset);
-		g_byte_array_append(value, data, (guint)len);
-	}
+	*req = (GattWriteRequest){
+		.data = data, .len = (size_t)len, .offset = opts->offset, .prepare_authorize = opts->prepare_authorize,
+	};
 	return 0;
+}
+
+/*
+ * Parse a write and check it against the rules of access (gatt/access.c); on success it
+ * is stored unless it is only a prepare-authorize probe. Returns 1 when stored, 0 when
+ * not, or -errno with *ret_error.
+ */
+static int write_value(DBusMessage *msg, const GattAccess *access, GattWriteRequest *req, GattOptions *opts,
+                       char **ret_error)
+{
+	int r = parse_write(msg, access->id, req, opts, ret_error);
+
+	if (r < 0)
+		return r;
+	return gatt_access_write(access, req, ret_error);
 }
 
 static size_t char_fixed_size(const GattChar *chr)
@@ -168,34 +151,38 @@ static const BusInterface service_interface = {
 
 /* ---- GattCharacteristic1 ---- */
 
+static GattAccess char_access(GattChar *chr)
+{
+	return (GattAccess){ chr->cfg->id, chr->value, chr->perms, chr->cfg->max_length, char_fixed_size(chr) };
+}
+
 static DBusMessage *char_read_value(DBusMessage *msg, void *object)
 {
-	GattChar *chr = object;
+	GattAccess access = char_access(object);
 
-	return read_value(msg, chr->cfg->id, chr->value, chr->perms);
+	return read_value(msg, &access);
 }
 
 static DBusMessage *char_write_value(DBusMessage *msg, void *object)
 {
 	GattChar *chr = object;
 	GattApp *app = chr->service->app;
+	GattAccess access = char_access(chr);
 	g_autofree char *error = NULL;
-	const uint8_t *data = NULL;
+	GattWriteRequest req = { 0 };
 	GattOptions opts = { 0 };
-	bool stored = false;
-	int len = 0, r;
+	int r;
 
-	r = write_value(msg, chr->cfg->id, chr->value, chr->perms, chr->cfg->max_length, char_fixed_size(chr),
-	                &opts, &data, &len, &stored, &error);
+	r = write_value(msg, &access, &req, &opts, &error);
 	if (r < 0) {
 		log_info("write from %s refused: %s", opts.device ? opts.device : "?", error);
 		return bus_error_reply(msg, r, "%s", error);
 	}
-	if (stored) {
-		log_debug("%s written by %s: %d bytes at offset %u", chr->cfg->id,
-		          opts.device ? opts.device : "?", len, opts.offset);
+	if (r > 0) {
+		log_debug("%s written by %s: %zu bytes at offset %u", chr->cfg->id,
+		          opts.device ? opts.device : "?", req.len, opts.offset);
 		LISTENERS_REPORT(&app->listeners, GattAppListener, value_changed, chr);
-		LISTENERS_REPORT(&app->listeners, GattAppListener, write, chr, data, (size_t)len, opts.offset, opts.device);
+		LISTENERS_REPORT(&app->listeners, GattAppListener, write, chr, req.data, req.len, opts.offset, opts.device);
 	}
 	return dbus_message_new_method_return(msg);
 }
@@ -330,31 +317,35 @@ static const BusInterface char_interface = {
 
 /* ---- GattDescriptor1 ---- */
 
+static GattAccess desc_access(GattDesc *desc)
+{
+	return (GattAccess){ desc->cfg->id, desc->value, desc->perms, desc->cfg->max_length, 0 };
+}
+
 static DBusMessage *desc_read_value(DBusMessage *msg, void *object)
 {
-	GattDesc *desc = object;
+	GattAccess access = desc_access(object);
 
-	return read_value(msg, desc->cfg->id, desc->value, desc->perms);
+	return read_value(msg, &access);
 }
 
 static DBusMessage *desc_write_value(DBusMessage *msg, void *object)
 {
 	GattDesc *desc = object;
+	GattAccess access = desc_access(desc);
 	g_autofree char *error = NULL;
-	const uint8_t *data = NULL;
+	GattWriteRequest req = { 0 };
 	GattOptions opts = { 0 };
-	bool stored = false;
-	int len = 0, r;
+	int r;
 
-	r = write_value(msg, desc->cfg->id, desc->value, desc->perms, desc->cfg->max_length, 0, &opts, &data,
-	                &len, &stored, &error);
+	r = write_value(msg, &access, &req, &opts, &error);
 	if (r < 0) {
 		log_info("write from %s refused: %s", opts.device ? opts.device : "?", error);
 		return bus_error_reply(msg, r, "%s", error);
 	}
-	if (stored)
-		log_debug("%s written by %s: %d bytes at offset %u", desc->cfg->id,
-		          opts.device ? opts.device : "?", len, opts.offset);
+	if (r > 0)
+		log_debug("%s written by %s: %zu bytes at offset %u", desc->cfg->id,
+		          opts.device ? opts.device : "?", req.len, opts.offset);
 	return dbus_message_new_method_return(msg);
 }
 
