@@ -1,4 +1,7 @@
-/* advertisement.c: the org.bluez.LEAdvertisement1 object. */
+/*
+ * gatt/advertisement.c: the org.bluez.LEAdvertisement1 object (gatt/advertisement.h):
+ * its properties, read from [Advertising] and the advertised services, and Release.
+ */
 #include "gatt/advertisement.h"
 
 #include <string.h>
@@ -51,11 +54,14 @@ static void get_solicit_uuids(DBusMessageIter *iter, void *object)
 	append_string_array(iter, (const char *const *)((Advertisement *)object)->cfg->solicit_uuids);
 }
 
+static bool strv_nonempty(char **strv)
+{
+	return strv && strv[0];
+}
+
 static bool has_solicit_uuids(void *object)
 {
-	char **uuids = ((Advertisement *)object)->cfg->solicit_uuids;
-
-	return uuids && uuids[0];
+	return strv_nonempty(((Advertisement *)object)->cfg->solicit_uuids);
 }
 
 static void get_includes(DBusMessageIter *iter, void *object)
@@ -65,62 +71,64 @@ static void get_includes(DBusMessageIter *iter, void *object)
 
 static bool has_includes(void *object)
 {
-	char **includes = ((Advertisement *)object)->cfg->includes;
+	return strv_nonempty(((Advertisement *)object)->cfg->includes);
+}
 
-	return includes && includes[0];
+/* Append one {key: <ay>} entry of ManufacturerData or ServiceData to dict. */
+static void append_data_entry(DBusMessageIter *dict, int key_type, const void *key, GBytes *data)
+{
+	DBusMessageIter entry;
+	gsize len = 0;
+	const guint8 *bytes = g_bytes_get_data(data, &len);
+
+	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, key_type, key);
+	bus_append_variant_bytes(&entry, bytes, len);
+	dbus_message_iter_close_container(dict, &entry);
 }
 
 static void get_manufacturer_data(DBusMessageIter *iter, void *object)
 {
 	GPtrArray *list = ((Advertisement *)object)->cfg->manufacturer_data;
-	DBusMessageIter dict, entry;
+	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{qv}", &dict);
 	for (unsigned i = 0; list && i < list->len; i++) {
 		const CfgManufacturerData *md = list->pdata[i];
-		gsize len = 0;
-		const guint8 *data = g_bytes_get_data(md->data, &len);
 
-		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_UINT16, &md->company_id);
-		bus_append_variant_bytes(&entry, data, len);
-		dbus_message_iter_close_container(&dict, &entry);
+		append_data_entry(&dict, DBUS_TYPE_UINT16, &md->company_id, md->data);
 	}
 	dbus_message_iter_close_container(iter, &dict);
 }
 
+static bool list_nonempty(const GPtrArray *list)
+{
+	return list && list->len > 0;
+}
+
 static bool has_manufacturer_data(void *object)
 {
-	GPtrArray *list = ((Advertisement *)object)->cfg->manufacturer_data;
-
-	return list && list->len > 0;
+	return list_nonempty(((Advertisement *)object)->cfg->manufacturer_data);
 }
 
 static void get_service_data(DBusMessageIter *iter, void *object)
 {
 	GPtrArray *list = ((Advertisement *)object)->cfg->service_data;
-	DBusMessageIter dict, entry;
+	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
 	for (unsigned i = 0; list && i < list->len; i++) {
 		const CfgServiceData *sd = list->pdata[i];
 		const char *uuid = sd->uuid;
-		gsize len = 0;
-		const guint8 *data = g_bytes_get_data(sd->data, &len);
 
-		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &uuid);
-		bus_append_variant_bytes(&entry, data, len);
-		dbus_message_iter_close_container(&dict, &entry);
+		append_data_entry(&dict, DBUS_TYPE_STRING, &uuid, sd->data);
 	}
 	dbus_message_iter_close_container(iter, &dict);
 }
 
 static bool has_service_data(void *object)
 {
-	GPtrArray *list = ((Advertisement *)object)->cfg->service_data;
-
-	return list && list->len > 0;
+	return list_nonempty(((Advertisement *)object)->cfg->service_data);
 }
 
 static void get_local_name(DBusMessageIter *iter, void *object)

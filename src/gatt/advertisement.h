@@ -1,5 +1,5 @@
 /*
- * advertisement.h: gattd's one org.bluez.LEAdvertisement1 object, built from
+ * gatt/advertisement.h: gattd's one org.bluez.LEAdvertisement1 object, built from
  * [Advertising] and the services marked Advertise=true. Like the GATT objects it
  * lives as long as the process and is registered again after every power-on.
  */

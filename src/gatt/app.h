@@ -3,8 +3,9 @@
  *
  * Built once from the configuration, these objects and their values live as long as
  * the process: every registration with BlueZ, however many, serves the same objects
- * and the same current values. Implements org.bluez.GattService1,
- * GattCharacteristic1 and GattDescriptor1 as bluetoothd expects them.
+ * and the same current values. gatt/app.c owns the model; gatt/objects.c serves it
+ * as org.bluez.GattService1, GattCharacteristic1 and GattDescriptor1 as bluetoothd
+ * expects them; gatt/access.c holds the rules a central's read or write must meet.
  */
 #pragma once
 
