@@ -17,6 +17,7 @@
 #include "dbus/exporter.h"
 #include "gatt/advertisement.h"
 #include "gatt/app.h"
+#include "gatt/objects.h"
 #include "gattd-build-config.h"
 #include "shared/escape.h"
 #include "shared/log.h"
@@ -28,6 +29,7 @@ struct Daemon {
 	GattdConfig *config;
 	BusExporter *exporter;
 	GattApp *app;
+	GattObjects *objects;      /* app on the bus */
 	unsigned app_listener_id;  /* on app: removed first when freeing, as the server goes before the app */
 	Advertisement *adv;
 	Bluez *bluez;
@@ -205,8 +207,9 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
 	persistence_apply(daemon->persistence, config, daemon->app, old_config);
+	gatt_objects_free(daemon->objects);
 	gatt_app_free(old_app);
-	gatt_app_export(daemon->app, daemon->exporter);
+	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 
 	advertisement_free(daemon->adv);
@@ -296,7 +299,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->app = gatt_app_new(config);
 	daemon->persistence = persistence_new();
 	persistence_apply(daemon->persistence, config, daemon->app, NULL);
-	gatt_app_export(daemon->app, daemon->exporter);
+	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app);
@@ -323,6 +326,7 @@ void daemon_free(Daemon *daemon)
 	server_free(daemon->server);
 	bluez_free(daemon->bluez);
 	advertisement_free(daemon->adv);
+	gatt_objects_free(daemon->objects);
 	gatt_app_free(daemon->app);
 	bus_exporter_free(daemon->exporter);
 	config_free(daemon->config);

@@ -16,7 +16,6 @@
 
 struct GattApp {
 	const GattdConfig *config;
-	BusExporter *exporter;
 	GattNode *nodes;           /* every object, in tree order (gatt/node.h) */
 	unsigned n_nodes;
 	GHashTable *nodes_by_id;   /* id -> GattNode* */
@@ -125,11 +124,10 @@ GattApp *gatt_app_new(const GattdConfig *config)
 	return app;
 }
 
-void gatt_app_export(GattApp *app, BusExporter *exporter)
+GattNode *gatt_app_get_nodes(GattApp *app, unsigned *ret_n_nodes)
 {
-	g_assert(!app->exporter);
-	app->exporter = exporter;
-	gatt_objects_export(exporter, app->nodes, app->n_nodes);
+	*ret_n_nodes = app->n_nodes;
+	return app->nodes;
 }
 
 /* The definitions of node and was (same id, so same kind) agree in every key. */
@@ -178,8 +176,6 @@ void gatt_app_free(GattApp *app)
 {
 	if (!app)
 		return;
-	if (app->exporter)
-		gatt_objects_unexport(app->exporter, app->nodes, app->n_nodes);
 	for (unsigned i = 0; i < app->n_nodes; i++)
 		node_clear(&app->nodes[i]);
 	g_free(app->nodes);
@@ -261,7 +257,6 @@ void gatt_char_set_notifying(GattChar *chr, bool notifying)
 		return;
 	chr->notifying = notifying;
 	log_info("%s: centrals %s", chr->cfg->id, notifying ? "subscribed" : "unsubscribed");
-	gatt_objects_char_changed(app->exporter, chr, "Notifying");
 	LISTENERS_REPORT(&app->listeners, GattAppListener, notifying_changed, chr);
 }
 
@@ -296,6 +291,6 @@ int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool not
 	LISTENERS_REPORT(&app->listeners, GattAppListener, value_changed, chr);
 	if (!notify || !chr->notifying)
 		return 0;
-	gatt_objects_char_changed(app->exporter, chr, "Value");
+	LISTENERS_REPORT(&app->listeners, GattAppListener, notify, chr);
 	return 1;
 }

@@ -14,7 +14,6 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "dbus/exporter.h"
 
 #define GATT_APP_ROOT "/org/gattd/app"
 
@@ -60,12 +59,12 @@ typedef struct {
 	void (*confirm)(GattChar *chr, void *user_data);
 	/* chr->value changed, by a central's write or a local set (not by a reload's carry-over). */
 	void (*value_changed)(GattChar *chr, void *user_data);
+	/* A local set asks for chr's new value to reach the subscribed centrals (chr->notifying). */
+	void (*notify)(GattChar *chr, void *user_data);
 } GattAppListener;
 
 /* Build the tree from config (which must outlive the app); nothing is exported yet. */
 GattApp *gatt_app_new(const GattdConfig *config);
-/* Export the tree on exporter (once). */
-void gatt_app_export(GattApp *app, BusExporter *exporter);
 /*
  * After a reload, take over what old (still exported, about to be freed) knew:
  * the current value of every characteristic and descriptor whose definition is

@@ -1,15 +1,14 @@
 /*
  * gatt/node.h: private to src/gatt. One view of the tree's services, characteristics
  * and descriptors (GattNode), so that gatt/ walks them with one loop and serves them
- * with one D-Bus handler each; and what the model (app.c) and its D-Bus face
- * (objects.c) ask of each other.
+ * with one D-Bus handler each; and what the D-Bus face (objects.c) asks of the model
+ * (app.c). The model never calls its face: the face listens to it.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dbus/exporter.h"
 #include "gatt/access.h"
 #include "gatt/app.h"
 
@@ -42,7 +41,7 @@ struct GattNode {
 	};
 };
 
-/* ---- app.c, for objects.c: what centrals did ---- */
+/* ---- app.c, for objects.c ---- */
 
 /* A central's write of chr was stored: tell the listeners. */
 void gatt_app_report_write(GattChar *chr, const GattWriteRequest *req, const char *device);
@@ -50,11 +49,5 @@ void gatt_app_report_confirm(GattChar *chr);
 /* StartNotify/StopNotify: set Notifying, emit its change, tell the listeners (no-op if unchanged). */
 void gatt_char_set_notifying(GattChar *chr, bool notifying);
 
-/* ---- objects.c, for app.c: the D-Bus face ---- */
-
-/* Export the ObjectManager at GATT_APP_ROOT and every node under its interface. */
-void gatt_objects_export(BusExporter *exporter, GattNode *nodes, unsigned n_nodes);
-/* Remove what gatt_objects_export() added. */
-void gatt_objects_unexport(BusExporter *exporter, const GattNode *nodes, unsigned n_nodes);
-/* Emit PropertiesChanged for one property of chr's GattCharacteristic1. */
-void gatt_objects_char_changed(BusExporter *exporter, const GattChar *chr, const char *property);
+/* Every node of app, in tree order, for the D-Bus face to export. */
+GattNode *gatt_app_get_nodes(GattApp *app, unsigned *ret_n_nodes);

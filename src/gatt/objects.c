@@ -6,6 +6,8 @@
  * characteristic and a descriptor share each handler; the rules a read or a write must
  * meet are gatt/access.c's.
  */
+#include "gatt/objects.h"
+
 #include <errno.h>
 
 #include "config/flags.h"
@@ -254,10 +256,45 @@ static const BusInterface interfaces[] = {
 	[GATT_NODE_DESC] = { .name = GATT_DESC_IFACE, .methods = desc_methods, .properties = desc_properties },
 };
 
-/* ---- export ---- */
+/* ---- export, and following the model ---- */
 
-void gatt_objects_export(BusExporter *exporter, GattNode *nodes, unsigned n_nodes)
+struct GattObjects {
+	GattApp *app;
+	BusExporter *exporter;
+	unsigned listener_id;    /* on app */
+};
+
+static void char_changed(GattObjects *objects, const GattChar *chr, const char *property)
 {
+	const char *const changed[] = { property, NULL };
+
+	bus_exporter_emit_properties_changed(objects->exporter, chr->path, GATT_CHAR_IFACE, changed);
+}
+
+static void on_notifying_changed(GattChar *chr, void *user_data)
+{
+	char_changed(user_data, chr, "Notifying");
+}
+
+/* BlueZ's notification is PropertiesChanged(Value) on the characteristic. */
+static void on_notify(GattChar *chr, void *user_data)
+{
+	char_changed(user_data, chr, "Value");
+}
+
+static const GattAppListener app_listener = {
+	.notifying_changed = on_notifying_changed,
+	.notify = on_notify,
+};
+
+GattObjects *gatt_objects_new(GattApp *app, BusExporter *exporter)
+{
+	GattObjects *objects = g_new0(GattObjects, 1);
+	unsigned n_nodes;
+	GattNode *nodes = gatt_app_get_nodes(app, &n_nodes);
+
+	objects->app = app;
+	objects->exporter = exporter;
 	bus_exporter_add_object_manager(exporter, GATT_APP_ROOT);
 	for (unsigned i = 0; i < n_nodes; i++) {
 		const BusInterface *iface = &interfaces[nodes[i].kind];
@@ -267,18 +304,22 @@ void gatt_objects_export(BusExporter *exporter, GattNode *nodes, unsigned n_node
 		if (r < 0)
 			g_error("cannot export %s at %s: %s", iface->name, nodes[i].path, g_strerror(-r));
 	}
+	/* First of the app's listeners: BlueZ sees a change before local clients hear of it. */
+	objects->listener_id = gatt_app_add_listener(app, &app_listener, objects);
+	return objects;
 }
 
-void gatt_objects_unexport(BusExporter *exporter, const GattNode *nodes, unsigned n_nodes)
+void gatt_objects_free(GattObjects *objects)
 {
+	unsigned n_nodes;
+	GattNode *nodes;
+
+	if (!objects)
+		return;
+	gatt_app_remove_listener(objects->app, objects->listener_id);
+	nodes = gatt_app_get_nodes(objects->app, &n_nodes);
 	for (unsigned i = 0; i < n_nodes; i++)
-		bus_exporter_remove(exporter, nodes[i].path);
-	bus_exporter_remove(exporter, GATT_APP_ROOT);
-}
-
-void gatt_objects_char_changed(BusExporter *exporter, const GattChar *chr, const char *property)
-{
-	const char *const changed[] = { property, NULL };
-
-	bus_exporter_emit_properties_changed(exporter, chr->path, GATT_CHAR_IFACE, changed);
+		bus_exporter_remove(objects->exporter, nodes[i].path);
+	bus_exporter_remove(objects->exporter, GATT_APP_ROOT);
+	g_free(objects);
 }
