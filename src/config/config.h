@@ -5,8 +5,8 @@
  * tests call it directly. Everything is validated here, before the daemon touches
  * the bus; the rest of gattd may trust a GattdConfig.
  *
- * src/config/: config.c (the model, config_load(), queries) hands the loading to
- * files.c, section.c, load-daemon.c, load-advertising.c and load-services.c
+ * src/config/: model.c (the model, its defaults, queries); config.c's
+ * config_load() hands the loading to files.c, section.c, load-daemon.c, load-advertising.c and load-services.c
  * (loader.h, section.h, ids.h); summary.c prints --check-config's summary,
  * compare.c (compare.h) says what a reload changes, persist.c keeps Persist=
  * values, flags.c knows BlueZ's flag names.

@@ -15,7 +15,11 @@
 #define CONFIG_DAEMON_FILE "gattd.conf"
 #define CONFIG_SERVICES_DIR "services.d"
 
-/* The model's destructors (config.c), for the loaders that build it piece by piece. */
+/* model.c: a configuration with every default and no services yet. */
+GattdConfig *config_new_defaults(const char *dir);
+/* model.c: config->characteristics and config->characteristic_index, once the tree is assembled. */
+void config_index_characteristics(GattdConfig *config);
+/* model.c: the model's destructors, for the loaders that build it piece by piece. */
 void config_descriptor_free(CfgDescriptor *d);
 void config_characteristic_free(CfgCharacteristic *c);
 void config_service_free(CfgService *s);
