@@ -292,12 +292,4 @@ void advertisement_free(Advertisement *adv)
 	g_free(adv);
 }
 
-unsigned advertisement_add_listener(Advertisement *adv, const AdvertisementListener *listener, void *user_data)
-{
-	return listener_list_add(&adv->listeners, listener, user_data);
-}
-
-void advertisement_remove_listener(Advertisement *adv, unsigned id)
-{
-	listener_list_remove(&adv->listeners, id);
-}
+LISTENERS_DEFINE_ADD_REMOVE(Advertisement, advertisement, AdvertisementListener)

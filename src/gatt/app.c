@@ -188,15 +188,7 @@ void gatt_app_free(GattApp *app)
 
 /* ---- listeners ---- */
 
-unsigned gatt_app_add_listener(GattApp *app, const GattAppListener *listener, void *user_data)
-{
-	return listener_list_add(&app->listeners, listener, user_data);
-}
-
-void gatt_app_remove_listener(GattApp *app, unsigned id)
-{
-	listener_list_remove(&app->listeners, id);
-}
+LISTENERS_DEFINE_ADD_REMOVE(GattApp, gatt_app, GattAppListener)
 
 void gatt_app_report_write(GattChar *chr, const GattWriteRequest *req, const char *device)
 {

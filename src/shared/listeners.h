@@ -82,3 +82,20 @@ void listener_list_end(ListenerList *list);
 			}                                                               \
 		}                                                                       \
 	} while (0)
+
+/*
+ * Define a module's PREFIX_add_listener() and PREFIX_remove_listener() (declared in
+ * its header) over the ListenerList field `listeners` of its Type:
+ *   LISTENERS_DEFINE_ADD_REMOVE(Bluez, bluez, BluezListener)
+ * defines bluez_add_listener(Bluez *, const BluezListener *, void *user_data),
+ * returning the id, and bluez_remove_listener(Bluez *, unsigned id).
+ */
+#define LISTENERS_DEFINE_ADD_REMOVE(Type, prefix, ListenerType)                                  \
+	unsigned prefix##_add_listener(Type *object, const ListenerType *listener, void *user_data) \
+	{                                                                                       \
+		return listener_list_add(&object->listeners, listener, user_data);              \
+	}                                                                                       \
+	void prefix##_remove_listener(Type *object, unsigned id)                                \
+	{                                                                                       \
+		listener_list_remove(&object->listeners, id);                                   \
+	}
