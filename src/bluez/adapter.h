@@ -1,13 +1,23 @@
 /*
- * adapter.h: what gattd knows about BlueZ's adapters, and which one it uses
- * (pure: the driver fills the table from ObjectManager data).
+ * adapter.h: what gattd knows about BlueZ's adapters, which one it uses, and what a
+ * change BlueZ reports about them means for the lifecycle (pure: the driver parses
+ * the ObjectManager and Properties signals and feeds the values in here; no D-Bus
+ * types, no I/O).
  */
 #pragma once
 
 #include <glib.h>
 #include <stdbool.h>
 
+#include "bluez/lifecycle.h"
 #include "config/config.h"
+
+#define ADAPTER_IFACE "org.bluez.Adapter1"
+#define GATT_MANAGER_IFACE "org.bluez.GattManager1"
+#define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
+
+/* Limit on what org.bluez sends us (it is trusted, but bugs happen). */
+#define ADAPTER_TABLE_MAX 64
 
 typedef struct {
 	char *path;         /* "/org/bluez/hci0" */
@@ -35,3 +45,74 @@ bool adapter_info_usable(const AdapterInfo *info);
  * whatever its hciN. NULL when none matches.
  */
 AdapterInfo *adapter_select(GHashTable *adapters, AdapterMatch match, const char *wanted);
+
+/* Adapter1 properties as a signal or reply carried them (the ones gattd reads). */
+typedef struct {
+	bool has_powered;
+	bool powered;
+	const char *address;  /* NULL: not carried */
+} AdapterProps;
+
+/* The adapters BlueZ has told us of and the one selected per Adapter=. */
+typedef struct {
+	GHashTable *adapters;   /* path -> AdapterInfo* */
+	AdapterInfo *selected;  /* borrowed from adapters, or NULL */
+	AdapterMatch match;
+	char *wanted;           /* Adapter= name or address; NULL for auto */
+} AdapterTable;
+
+/* What a change means: at most one lifecycle event. */
+typedef struct {
+	bool has_event;
+	LcEvent event;
+	/* -ENOSPC: the table is full (ADAPTER_TABLE_MAX) and the object was ignored. */
+	int error;
+	/* LC_EV_ADAPTER_REMOVED: the selected adapter as it was (the caller frees it). */
+	AdapterInfo *gone;
+} AdapterUpdate;
+
+void adapter_table_init(AdapterTable *table, AdapterMatch match, const char *wanted);
+void adapter_table_clear(AdapterTable *table);
+/* Adapter= changed (a reload); the selection stays until the next one. */
+void adapter_table_set_wanted(AdapterTable *table, AdapterMatch match, const char *wanted);
+/* Forget every adapter (BlueZ or the bus left). Returns whether one was selected. */
+bool adapter_table_forget(AdapterTable *table);
+AdapterInfo *adapter_table_lookup(const AdapterTable *table, const char *path);
+
+/*
+ * Apply an object's interfaces (n names; props: Adapter1's properties, may be NULL)
+ * as GetManagedObjects or InterfacesAdded carried them. Objects other than
+ * /org/bluez/<name> (devices below adapters, ...) and other interfaces are ignored.
+ * Returns 0 or -ENOSPC (table full; the object is ignored).
+ */
+int adapter_table_apply(AdapterTable *table, const char *path, const char *const *ifaces, size_t n,
+                        const AdapterProps *props);
+
+/* GetManagedObjects was applied: select an adapter; the LC_EV_DISCOVERED event. */
+LcEvent adapter_table_discovered(AdapterTable *table);
+
+/*
+ * With no adapter selected, select one: true and the LC_EV_ADAPTER_ADDED event in
+ * *ret_event when one matches (the lifecycle waits for one in LC_STATE_NO_ADAPTER).
+ */
+bool adapter_table_take_over(AdapterTable *table, LcEvent *ret_event);
+
+/*
+ * InterfacesAdded at path. waiting: the lifecycle waits for an adapter. The event:
+ * LC_EV_ADAPTER_ADDED (an adapter got selected) or LC_EV_ADV_MANAGER_ADDED (the
+ * selected adapter gained LEAdvertisingManager1).
+ */
+AdapterUpdate adapter_table_interfaces_added(AdapterTable *table, const char *path, const char *const *ifaces,
+                                             size_t n, const AdapterProps *props, bool waiting);
+
+/*
+ * InterfacesRemoved at path. The event: LC_EV_ADAPTER_REMOVED (the selected adapter
+ * lost Adapter1 or GattManager1: nothing is selected any more, .gone says which it
+ * was) or LC_EV_ADV_MANAGER_REMOVED. An object left with none of the three
+ * interfaces leaves the table.
+ */
+AdapterUpdate adapter_table_interfaces_removed(AdapterTable *table, const char *path, const char *const *ifaces,
+                                               size_t n);
+
+/* PropertiesChanged of Adapter1 at path: LC_EV_POWERED_ON/OFF when the selected adapter's Powered changed. */
+AdapterUpdate adapter_table_properties_changed(AdapterTable *table, const char *path, const AdapterProps *props);

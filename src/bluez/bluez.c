@@ -14,14 +14,9 @@
 #define DBUS_SERVICE_DBUS_NAME "org.freedesktop.DBus"
 #define OBJECT_MANAGER_IFACE "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
-#define ADAPTER_IFACE "org.bluez.Adapter1"
-#define GATT_MANAGER_IFACE "org.bluez.GattManager1"
-#define ADV_MANAGER_IFACE "org.bluez.LEAdvertisingManager1"
 
 /* How long shutdown waits for BlueZ to acknowledge the unregistrations. */
 #define SHUTDOWN_TIMEOUT_MS 3000
-/* Limits on what org.bluez sends us (it is trusted, but bugs happen). */
-#define MAX_ADAPTERS 64
 /* libdbus does not export its default; this is the standard system bus socket. */
 #define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 
@@ -50,8 +45,7 @@ struct Bluez {
 	guint shutdown_timeout_id;
 
 	char *owner;                  /* unique name of org.bluez's owner, or NULL */
-	GHashTable *adapters;         /* path -> AdapterInfo* */
-	AdapterInfo *selected;        /* borrowed from adapters, or NULL */
+	AdapterTable table;           /* BlueZ's adapters and the selected one */
 	char *registered_on;          /* adapter path the app was registered on, for shutdown */
 	bool stop_reported;
 };
@@ -65,24 +59,14 @@ static void emit_simple(Bluez *bluez, LcEventType type)
 	handle_event(bluez, &ev);
 }
 
-/* ---- the adapter table ---- */
+/* ---- reading what BlueZ says of its adapters (adapter.c decides what it means) ---- */
 
-static AdapterInfo *adapter_get(Bluez *bluez, const char *path, bool create)
-{
-	AdapterInfo *info = g_hash_table_lookup(bluez->adapters, path);
-
-	if (!info && create && g_hash_table_size(bluez->adapters) < MAX_ADAPTERS) {
-		info = adapter_info_new(path);
-		g_hash_table_insert(bluez->adapters, info->path, info);
-	}
-	return info;
-}
-
-static void adapter_apply_properties(AdapterInfo *info, DBusMessageIter *props)
+/* Powered and Address from the a{sv} at dict_iter. */
+static void read_adapter_props(DBusMessageIter *dict_iter, AdapterProps *props)
 {
 	DBusMessageIter dict;
 
-	dbus_message_iter_recurse(props, &dict);
+	dbus_message_iter_recurse(dict_iter, &dict);
 	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
 		DBusMessageIter entry, variant;
 		const char *name;
@@ -96,28 +80,22 @@ static void adapter_apply_properties(AdapterInfo *info, DBusMessageIter *props)
 			dbus_bool_t b;
 
 			dbus_message_iter_get_basic(&variant, &b);
-			info->powered = b;
+			props->has_powered = true;
+			props->powered = b;
 		} else if (strcmp(name, "Address") == 0 &&
 		           dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_STRING) {
-			const char *address;
-
-			dbus_message_iter_get_basic(&variant, &address);
-			g_free(info->address);
-			info->address = g_ascii_strup(address, -1);
+			dbus_message_iter_get_basic(&variant, &props->address);
 		}
 	}
 }
 
-/* Apply an a{sa{sv}} of interfaces (GetManagedObjects entry or InterfacesAdded) to path. */
-static void adapter_apply_interfaces(Bluez *bluez, const char *path, DBusMessageIter *ifaces)
+/* The interface names of the a{sa{sv}} at ifaces_iter (borrowed from the message), and Adapter1's properties. */
+static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, AdapterProps *props)
 {
+	GPtrArray *names = g_ptr_array_new();
 	DBusMessageIter dict;
-	AdapterInfo *info;
 
-	if (!g_str_has_prefix(path, "/org/bluez/") || strchr(path + strlen("/org/bluez/"), '/'))
-		return; /* devices and other objects below adapters */
-
-	dbus_message_iter_recurse(ifaces, &dict);
+	dbus_message_iter_recurse(ifaces_iter, &dict);
 	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
 		DBusMessageIter entry;
 		const char *iface;
@@ -125,30 +103,17 @@ static void adapter_apply_interfaces(Bluez *bluez, const char *path, DBusMessage
 		dbus_message_iter_recurse(&dict, &entry);
 		dbus_message_iter_get_basic(&entry, &iface);
 		dbus_message_iter_next(&entry);
-
-		if (strcmp(iface, ADAPTER_IFACE) != 0 && strcmp(iface, GATT_MANAGER_IFACE) != 0 &&
-		    strcmp(iface, ADV_MANAGER_IFACE) != 0)
-			continue;
-		info = adapter_get(bluez, path, true);
-		if (!info) {
-			log_warning("more than %d adapters; ignoring %s", MAX_ADAPTERS, path);
-			return;
-		}
-		if (strcmp(iface, ADAPTER_IFACE) == 0) {
-			info->adapter1 = true;
-			adapter_apply_properties(info, &entry);
-		} else if (strcmp(iface, GATT_MANAGER_IFACE) == 0) {
-			info->gatt_manager = true;
-		} else {
-			info->adv_manager = true;
-		}
+		g_ptr_array_add(names, (char *)iface);
+		if (strcmp(iface, ADAPTER_IFACE) == 0)
+			read_adapter_props(&entry, props);
 	}
+	return names;
 }
 
-static AdapterInfo *select_adapter(Bluez *bluez)
+static void log_table_full(int error, const char *path)
 {
-	bluez->selected = adapter_select(bluez->adapters, bluez->config->adapter_match, bluez->config->adapter);
-	return bluez->selected;
+	if (error == -ENOSPC)
+		log_warning("more than %d adapters; ignoring %s", ADAPTER_TABLE_MAX, path);
 }
 
 static const char *wanted_adapter(const Bluez *bluez)
@@ -174,13 +139,9 @@ static void notify_adapter_changed(Bluez *bluez)
  */
 static bool forget_bluez(Bluez *bluez)
 {
-	bool had_adapter = bluez->selected != NULL;
-
 	g_clear_pointer(&bluez->owner, g_free);
-	g_hash_table_remove_all(bluez->adapters);
-	bluez->selected = NULL;
 	g_clear_pointer(&bluez->registered_on, g_free);
-	return had_adapter;
+	return adapter_table_forget(&bluez->table);
 }
 
 /* ---- retry timer and pending calls ---- */
@@ -251,7 +212,7 @@ static void discover_reply(DBusPendingCall *call, void *data)
 	Bluez *bluez = data;
 	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
 	DBusMessageIter iter, objects;
-	LcEvent ev = { .type = LC_EV_DISCOVERED };
+	LcEvent ev;
 	AdapterInfo *info;
 
 	if (!reply)
@@ -266,31 +227,33 @@ static void discover_reply(DBusPendingCall *call, void *data)
 		return;
 	}
 
-	g_hash_table_remove_all(bluez->adapters);
-	bluez->selected = NULL;
+	adapter_table_forget(&bluez->table);
 	dbus_message_iter_init(reply, &iter);
 	dbus_message_iter_recurse(&iter, &objects);
 	for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
 		DBusMessageIter entry;
+		AdapterProps props = { 0 };
+		g_autoptr(GPtrArray) names = NULL;
 		const char *path;
 
 		dbus_message_iter_recurse(&objects, &entry);
 		dbus_message_iter_get_basic(&entry, &path);
 		dbus_message_iter_next(&entry);
-		adapter_apply_interfaces(bluez, path, &entry);
+		names = read_interfaces(&entry, &props);
+		log_table_full(adapter_table_apply(&bluez->table, path, (const char *const *)names->pdata, names->len,
+		                                   &props),
+		               path);
 	}
 
-	info = select_adapter(bluez);
+	ev = adapter_table_discovered(&bluez->table);
+	info = bluez->table.selected;
 	if (info) {
-		ev.adapter = true;
-		ev.powered = info->powered;
-		ev.adv_manager = info->adv_manager;
 		log_info("using adapter %s (%s), %s", adapter_info_name(info), info->address ? info->address : "?",
 		         info->powered ? "powered" : "not powered");
 		notify_adapter_changed(bluez);
 	} else {
 		log_notice("BlueZ has no adapter matching %s (%u adapters seen); waiting for one",
-		           wanted_adapter(bluez), g_hash_table_size(bluez->adapters));
+		           wanted_adapter(bluez), g_hash_table_size(bluez->table.adapters));
 	}
 	handle_event(bluez, &ev);
 }
@@ -322,7 +285,7 @@ static DBusMessage *path_call(const char *adapter_path, const char *iface, const
 /* What a failed registration step logs before the state machine schedules its retry. */
 static void log_call_failed(Bluez *bluez, const char *method, DBusMessage *reply)
 {
-	log_warning("%s on %s failed: %s: %s; retrying in %u ms", method, adapter_info_name(bluez->selected),
+	log_warning("%s on %s failed: %s: %s; retrying in %u ms", method, adapter_info_name(bluez->table.selected),
 	            dbus_message_get_error_name(reply), error_text(reply),
 	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
 }
@@ -339,10 +302,10 @@ static void register_app_reply(DBusPendingCall *call, void *data)
 		return;
 	error = dbus_message_get_error_name(reply);
 	if (!error || strcmp(error, BLUEZ_ERROR_PREFIX "AlreadyExists") == 0) {
-		log_info("application %s registered on %s%s", GATT_APP_ROOT, adapter_info_name(bluez->selected),
+		log_info("application %s registered on %s%s", GATT_APP_ROOT, adapter_info_name(bluez->table.selected),
 		         error ? " (already registered)" : "");
 		g_free(bluez->registered_on);
-		bluez->registered_on = g_strdup(bluez->selected->path);
+		bluez->registered_on = g_strdup(bluez->table.selected->path);
 		emit_simple(bluez, LC_EV_REGISTER_OK);
 		return;
 	}
@@ -352,7 +315,7 @@ static void register_app_reply(DBusPendingCall *call, void *data)
 
 static void register_app(Bluez *bluez)
 {
-	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
+	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
 	                                       GATT_APP_ROOT, true);
 
 	bluez->pending = call_async(bluez, msg, register_app_reply);
@@ -370,7 +333,7 @@ static void register_adv_reply(DBusPendingCall *call, void *data)
 		return;
 	error = dbus_message_get_error_name(reply);
 	if (!error) {
-		log_info("advertising on %s", adapter_info_name(bluez->selected));
+		log_info("advertising on %s", adapter_info_name(bluez->table.selected));
 		emit_simple(bluez, LC_EV_ADVERTISE_OK);
 		return;
 	}
@@ -380,7 +343,7 @@ static void register_adv_reply(DBusPendingCall *call, void *data)
 
 static void register_adv(Bluez *bluez)
 {
-	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
+	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
 	                                       ADVERTISEMENT_PATH, true);
 
 	bluez->pending = call_async(bluez, msg, register_adv_reply);
@@ -389,7 +352,7 @@ static void register_adv(Bluez *bluez)
 /* Fire and forget: BlueZ may or may not still hold it; either way the next Register is clean. */
 static void unregister_adv(Bluez *bluez)
 {
-	g_autoptr(DBusMessage) msg = path_call(bluez->selected->path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
+	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
 	                                       ADVERTISEMENT_PATH, false);
 
 	dbus_message_set_no_reply(msg, TRUE);
@@ -400,7 +363,7 @@ static void unregister_adv(Bluez *bluez)
 /* A changed tree replaces the old registration; the Register that follows is ordered after it. */
 static void unregister_app(Bluez *bluez)
 {
-	const char *adapter = bluez->registered_on ? bluez->registered_on : bluez->selected->path;
+	const char *adapter = bluez->registered_on ? bluez->registered_on : bluez->table.selected->path;
 	g_autoptr(DBusMessage) msg = path_call(adapter, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT,
 	                                       false);
 
@@ -453,7 +416,7 @@ static gboolean shutdown_timed_out(gpointer data)
 static void unregister_on_shutdown(Bluez *bluez, const char *iface, const char *method, const char *path)
 {
 	const char *adapter = bluez->registered_on ? bluez->registered_on
-	                      : bluez->selected    ? bluez->selected->path
+	                      : bluez->table.selected    ? bluez->table.selected->path
 	                                           : NULL;
 	g_autoptr(DBusMessage) msg = NULL;
 	DBusPendingCall *call;
@@ -516,53 +479,46 @@ static void on_name_owner_changed(Bluez *bluez, DBusMessage *msg)
 static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
 {
 	DBusMessageIter iter;
+	AdapterProps props = { 0 };
+	g_autoptr(GPtrArray) names = NULL;
+	AdapterUpdate update;
 	const char *path;
-	AdapterInfo *info;
-	bool had_adv;
 
 	if (!dbus_message_has_signature(msg, "oa{sa{sv}}"))
 		return;
 	dbus_message_iter_init(msg, &iter);
 	dbus_message_iter_get_basic(&iter, &path);
 	dbus_message_iter_next(&iter);
+	names = read_interfaces(&iter, &props);
 
-	info = adapter_get(bluez, path, false);
-	had_adv = info && info->adv_manager;
-	adapter_apply_interfaces(bluez, path, &iter);
-	info = adapter_get(bluez, path, false);
-	if (!info)
-		return;
+	update = adapter_table_interfaces_added(&bluez->table, path, (const char *const *)names->pdata, names->len,
+	                                        &props, bluez->lc.state == LC_STATE_NO_ADAPTER);
+	log_table_full(update.error, path);
+	if (update.has_event && update.event.type == LC_EV_ADAPTER_ADDED) {
+		const AdapterInfo *info = bluez->table.selected;
 
-	if (!bluez->selected) {
-		if (bluez->lc.state == LC_STATE_NO_ADAPTER && select_adapter(bluez)) {
-			LcEvent ev = { .type = LC_EV_ADAPTER_ADDED, .powered = bluez->selected->powered,
-				       .adv_manager = bluez->selected->adv_manager };
-
-			log_info("adapter %s (%s) appeared, %s", adapter_info_name(bluez->selected),
-			         bluez->selected->address ? bluez->selected->address : "?",
-			         bluez->selected->powered ? "powered" : "not powered");
-			notify_adapter_changed(bluez);
-			handle_event(bluez, &ev);
-		}
-		return;
+		log_info("adapter %s (%s) appeared, %s", adapter_info_name(info), info->address ? info->address : "?",
+		         info->powered ? "powered" : "not powered");
+		notify_adapter_changed(bluez);
 	}
-	if (info == bluez->selected && !had_adv && info->adv_manager)
-		emit_simple(bluez, LC_EV_ADV_MANAGER_ADDED);
+	if (update.has_event)
+		handle_event(bluez, &update.event);
 }
 
 static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
 {
 	DBusMessageIter iter, array;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	g_autoptr(AdapterInfo) gone = NULL;
+	AdapterUpdate update;
+	LcEvent ev;
 	const char *path;
-	AdapterInfo *info;
-	bool lost_adapter = false, lost_adv = false;
 
 	if (!dbus_message_has_signature(msg, "oas"))
 		return;
 	dbus_message_iter_init(msg, &iter);
 	dbus_message_iter_get_basic(&iter, &path);
-	info = adapter_get(bluez, path, false);
-	if (!info)
+	if (!adapter_table_lookup(&bluez->table, path))
 		return;
 	dbus_message_iter_next(&iter);
 	dbus_message_iter_recurse(&iter, &array);
@@ -570,38 +526,24 @@ static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
 		const char *iface;
 
 		dbus_message_iter_get_basic(&array, &iface);
-		if (strcmp(iface, ADAPTER_IFACE) == 0) {
-			info->adapter1 = false;
-			lost_adapter = true;
-		} else if (strcmp(iface, GATT_MANAGER_IFACE) == 0) {
-			info->gatt_manager = false;
-			lost_adapter = true;
-		} else if (strcmp(iface, ADV_MANAGER_IFACE) == 0 && info->adv_manager) {
-			info->adv_manager = false;
-			lost_adv = true;
-		}
+		g_ptr_array_add(names, (char *)iface);
 	}
 
-	if (info == bluez->selected && lost_adapter) {
-		log_notice("adapter %s (%s) removed; waiting for it to return", adapter_info_name(info),
-		           info->address ? info->address : "?");
-		bluez->selected = NULL;
-		g_free(bluez->registered_on);
-		bluez->registered_on = NULL;
-		emit_simple(bluez, LC_EV_ADAPTER_REMOVED);
+	update = adapter_table_interfaces_removed(&bluez->table, path, (const char *const *)names->pdata, names->len);
+	gone = update.gone;
+	if (gone) {
+		log_notice("adapter %s (%s) removed; waiting for it to return", adapter_info_name(gone),
+		           gone->address ? gone->address : "?");
+		g_clear_pointer(&bluez->registered_on, g_free);
+		handle_event(bluez, &update.event);
 		notify_adapter_changed(bluez);
-	} else if (info == bluez->selected && lost_adv) {
-		emit_simple(bluez, LC_EV_ADV_MANAGER_REMOVED);
+	} else if (update.has_event) {
+		handle_event(bluez, &update.event);
 	}
-	if (!info->adapter1 && !info->gatt_manager && !info->adv_manager)
-		g_hash_table_remove(bluez->adapters, path);
 
 	/* In auto mode another adapter may take over at once. */
-	if (!bluez->selected && bluez->lc.state == LC_STATE_NO_ADAPTER && select_adapter(bluez)) {
-		LcEvent ev = { .type = LC_EV_ADAPTER_ADDED, .powered = bluez->selected->powered,
-			       .adv_manager = bluez->selected->adv_manager };
-
-		log_info("switching to adapter %s", adapter_info_name(bluez->selected));
+	if (bluez->lc.state == LC_STATE_NO_ADAPTER && adapter_table_take_over(&bluez->table, &ev)) {
+		log_info("switching to adapter %s", adapter_info_name(bluez->table.selected));
 		notify_adapter_changed(bluez);
 		handle_event(bluez, &ev);
 	}
@@ -610,21 +552,24 @@ static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
 static void on_adapter_properties_changed(Bluez *bluez, DBusMessage *msg)
 {
 	DBusMessageIter iter;
-	AdapterInfo *info = adapter_get(bluez, dbus_message_get_path(msg), false);
-	bool was_powered;
+	AdapterProps props = { 0 };
+	AdapterUpdate update;
+	const AdapterInfo *info;
 
-	if (!info || !dbus_message_has_signature(msg, "sa{sv}as"))
+	if (!adapter_table_lookup(&bluez->table, dbus_message_get_path(msg)) ||
+	    !dbus_message_has_signature(msg, "sa{sv}as"))
 		return;
-	was_powered = info->powered;
 	dbus_message_iter_init(msg, &iter);
 	dbus_message_iter_next(&iter);
-	adapter_apply_properties(info, &iter);
+	read_adapter_props(&iter, &props);
 
-	if (info != bluez->selected || was_powered == info->powered)
+	update = adapter_table_properties_changed(&bluez->table, dbus_message_get_path(msg), &props);
+	if (!update.has_event)
 		return;
+	info = bluez->table.selected;
 	log_info("adapter %s powered %s", adapter_info_name(info), info->powered ? "on" : "off");
 	notify_adapter_changed(bluez);
-	emit_simple(bluez, info->powered ? LC_EV_POWERED_ON : LC_EV_POWERED_OFF);
+	handle_event(bluez, &update.event);
 }
 
 static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void *data)
@@ -872,7 +817,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 	bluez->exporter = exporter;
 	bluez->app = app;
 	listener_list_init(&bluez->listeners);
-	bluez->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)adapter_info_free);
+	adapter_table_init(&bluez->table, config->adapter_match, config->adapter);
 	bluez->stopping_calls = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_pending_call_unref);
 	lifecycle_init(&bluez->lc, config->advertising.enabled, config->retry_min_ms, config->retry_max_ms);
 	bus_exporter_set_access(exporter, sender_is_bluez, bluez);
@@ -894,7 +839,7 @@ void bluez_free(Bluez *bluez)
 	g_ptr_array_unref(bluez->stopping_calls);
 	drop_connection(bluez);
 	bus_exporter_set_access(bluez->exporter, NULL, NULL);
-	g_hash_table_unref(bluez->adapters);
+	adapter_table_clear(&bluez->table);
 	g_free(bluez->owner);
 	g_free(bluez->registered_on);
 	listener_list_clear(&bluez->listeners);
@@ -925,6 +870,7 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 {
 	bluez->config = config;
 	bluez->app = app;
+	adapter_table_set_wanted(&bluez->table, config->adapter_match, config->adapter);
 	bluez->lc.retry_min_ms = config->retry_min_ms;
 	bluez->lc.retry_max_ms = config->retry_max_ms;
 	if (!same_tree)
@@ -968,17 +914,17 @@ bool bluez_is_settled(Bluez *bluez)
 
 const char *bluez_get_adapter_name(Bluez *bluez)
 {
-	return bluez->selected ? adapter_info_name(bluez->selected) : NULL;
+	return bluez->table.selected ? adapter_info_name(bluez->table.selected) : NULL;
 }
 
 const char *bluez_get_adapter_address(Bluez *bluez)
 {
-	return bluez->selected ? bluez->selected->address : NULL;
+	return bluez->table.selected ? bluez->table.selected->address : NULL;
 }
 
 bool bluez_get_adapter_powered(Bluez *bluez)
 {
-	return bluez->selected && bluez->selected->powered;
+	return bluez->table.selected && bluez->table.selected->powered;
 }
 
 char *bluez_describe(Bluez *bluez)
