@@ -1,4 +1,4 @@
-/* bluez.c: the bus connection, BlueZ tracking and execution of lifecycle actions. */
+/* bluez.c: following BlueZ over the bus (bus.c) and executing the lifecycle's actions. */
 #include "bluez/bluez.h"
 
 #include <errno.h>
@@ -6,45 +6,29 @@
 #include <string.h>
 
 #include "bluez/adapter.h"
-#include "dbus/loop.h"
+#include "bluez/bus.h"
 #include "dbus/message.h"
 #include "shared/listeners.h"
 #include "shared/log.h"
 
-#define DBUS_SERVICE_DBUS_NAME "org.freedesktop.DBus"
 #define OBJECT_MANAGER_IFACE "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 
 /* How long shutdown waits for BlueZ to acknowledge the unregistrations. */
 #define SHUTDOWN_TIMEOUT_MS 3000
-/* libdbus does not export its default; this is the standard system bus socket. */
-#define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
-
-static const char *const bluez_matches[] = {
-	"type='signal',sender='" DBUS_SERVICE_DBUS_NAME "',interface='" DBUS_SERVICE_DBUS_NAME
-	"',member='NameOwnerChanged',arg0='" BLUEZ_SERVICE "'",
-	"type='signal',sender='" BLUEZ_SERVICE "',interface='" OBJECT_MANAGER_IFACE "'",
-	"type='signal',sender='" BLUEZ_SERVICE "',interface='" PROPERTIES_IFACE
-	"',member='PropertiesChanged',arg0='" ADAPTER_IFACE "'",
-};
 
 struct Bluez {
 	const GattdConfig *config;
-	BusExporter *exporter;
 	GattApp *app;
 	ListenerList listeners;       /* BluezListener */
 
 	Lifecycle lc;
-	DBusConnection *conn;
-	DBusPendingCall *hello;       /* Hello to the bus daemon in flight */
-	DBusPendingCall *owner_query; /* GetNameOwner(org.bluez) in flight */
+	BluezBus *bus;
 	DBusPendingCall *pending;     /* the lifecycle's one in-flight BlueZ call */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
 	guint retry_id;
-	guint bus_lost_id;
 	guint shutdown_timeout_id;
 
-	char *owner;                  /* unique name of org.bluez's owner, or NULL */
 	AdapterTable table;           /* BlueZ's adapters and the selected one */
 	char *registered_on;          /* adapter path the app was registered on, for shutdown */
 	bool stop_reported;
@@ -134,12 +118,11 @@ static void notify_adapter_changed(Bluez *bluez)
 }
 
 /*
- * Forget everything learned from bluetoothd (it left, or the bus did). Returns
+ * Forget what bluetoothd told us of its adapters (it left, or the bus did). Returns
  * whether an adapter was selected, so callers can report it gone.
  */
 static bool forget_bluez(Bluez *bluez)
 {
-	g_clear_pointer(&bluez->owner, g_free);
 	g_clear_pointer(&bluez->registered_on, g_free);
 	return adapter_table_forget(&bluez->table);
 }
@@ -153,34 +136,6 @@ static gboolean retry_fired(gpointer data)
 	bluez->retry_id = 0;
 	emit_simple(bluez, LC_EV_RETRY_TIMER);
 	return G_SOURCE_REMOVE;
-}
-
-static void cancel_pending(DBusPendingCall **call)
-{
-	if (!*call)
-		return;
-	dbus_pending_call_cancel(*call);
-	dbus_pending_call_unref(*call);
-	*call = NULL;
-}
-
-/*
- * Send msg with a reply callback. Returns the pending call (owned by the caller) or
- * NULL if the connection is gone, in which case the bus-lost handling takes over.
- */
-static DBusPendingCall *call_async(Bluez *bluez, DBusMessage *msg, DBusPendingCallNotifyFunction func)
-{
-	DBusPendingCall *call = NULL;
-
-	if (!bluez->conn || !dbus_connection_send_with_reply(bluez->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) ||
-	    !call)
-		return NULL;
-	if (!dbus_pending_call_set_notify(call, func, bluez, NULL)) {
-		dbus_pending_call_cancel(call);
-		dbus_pending_call_unref(call);
-		return NULL;
-	}
-	return call;
 }
 
 /* Take the reply of the lifecycle's pending call; NULL if it was not ours. */
@@ -263,7 +218,7 @@ static void start_discovery(Bluez *bluez)
 	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, "/", OBJECT_MANAGER_IFACE,
 	                                                          "GetManagedObjects");
 
-	bluez->pending = call_async(bluez, msg, discover_reply);
+	bluez->pending = bluez_bus_call(bluez->bus, msg, discover_reply, bluez);
 }
 
 /* A call on an adapter's manager taking our object path (and an empty options dict). */
@@ -318,7 +273,7 @@ static void register_app(Bluez *bluez)
 	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
 	                                       GATT_APP_ROOT, true);
 
-	bluez->pending = call_async(bluez, msg, register_app_reply);
+	bluez->pending = bluez_bus_call(bluez->bus, msg, register_app_reply, bluez);
 }
 
 /* ---- advertisement ---- */
@@ -346,7 +301,7 @@ static void register_adv(Bluez *bluez)
 	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
 	                                       ADVERTISEMENT_PATH, true);
 
-	bluez->pending = call_async(bluez, msg, register_adv_reply);
+	bluez->pending = bluez_bus_call(bluez->bus, msg, register_adv_reply, bluez);
 }
 
 /* Fire and forget: BlueZ may or may not still hold it; either way the next Register is clean. */
@@ -356,8 +311,7 @@ static void unregister_adv(Bluez *bluez)
 	                                       ADVERTISEMENT_PATH, false);
 
 	dbus_message_set_no_reply(msg, TRUE);
-	if (bluez->conn)
-		dbus_connection_send(bluez->conn, msg, NULL);
+	bluez_bus_send(bluez->bus, msg);
 }
 
 /* A changed tree replaces the old registration; the Register that follows is ordered after it. */
@@ -368,8 +322,7 @@ static void unregister_app(Bluez *bluez)
 	                                       false);
 
 	dbus_message_set_no_reply(msg, TRUE);
-	if (bluez->conn)
-		dbus_connection_send(bluez->conn, msg, NULL);
+	bluez_bus_send(bluez->bus, msg);
 }
 
 /* ---- shutdown ---- */
@@ -386,8 +339,7 @@ static void finish_stopping(Bluez *bluez)
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_set_size(bluez->stopping_calls, 0);
-	if (bluez->conn)
-		dbus_connection_flush(bluez->conn);
+	bluez_bus_flush(bluez->bus);
 	LISTENERS_REPORT(&bluez->listeners, BluezListener, stopped, bluez);
 }
 
@@ -424,56 +376,9 @@ static void unregister_on_shutdown(Bluez *bluez, const char *iface, const char *
 	if (!adapter)
 		return;
 	msg = path_call(adapter, iface, method, path, false);
-	call = call_async(bluez, msg, stopping_reply);
+	call = bluez_bus_call(bluez->bus, msg, stopping_reply, bluez);
 	if (call)
 		g_ptr_array_add(bluez->stopping_calls, call);
-}
-
-/* ---- the bus connection ---- */
-
-static void set_owner(Bluez *bluez, const char *owner);
-static bool drop_connection(Bluez *bluez);
-
-static void query_owner_reply(DBusPendingCall *call, void *data)
-{
-	Bluez *bluez = data;
-	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
-	const char *owner = NULL;
-
-	dbus_pending_call_unref(bluez->owner_query);
-	bluez->owner_query = NULL;
-	/* A NameOwnerChanged that arrived first already told us. */
-	if (bluez->owner)
-		return;
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
-	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
-		log_notice(BLUEZ_SERVICE " is not on the bus; waiting for bluetoothd");
-		emit_simple(bluez, LC_EV_BLUEZ_ABSENT);
-		return;
-	}
-	set_owner(bluez, owner);
-}
-
-static gboolean bus_lost_idle(gpointer data)
-{
-	Bluez *bluez = data;
-
-	bluez->bus_lost_id = 0;
-	if (drop_connection(bluez))
-		notify_adapter_changed(bluez);
-	emit_simple(bluez, LC_EV_BUS_LOST);
-	return G_SOURCE_REMOVE;
-}
-
-static void on_name_owner_changed(Bluez *bluez, DBusMessage *msg)
-{
-	const char *name, *old_owner, *new_owner;
-
-	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
-	                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) ||
-	    strcmp(name, BLUEZ_SERVICE) != 0)
-		return;
-	set_owner(bluez, new_owner[0] ? new_owner : NULL);
 }
 
 static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
@@ -572,28 +477,10 @@ static void on_adapter_properties_changed(Bluez *bluez, DBusMessage *msg)
 	handle_event(bluez, &update.event);
 }
 
-static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void *data)
+/* A signal from org.bluez's owner. */
+static void on_bluez_signal(BluezBus *bus, DBusMessage *msg, void *data)
 {
 	Bluez *bluez = data;
-	const char *sender = dbus_message_get_sender(msg);
-
-	if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
-		if (!bluez->bus_lost_id)
-			bluez->bus_lost_id = g_idle_add(bus_lost_idle, bluez);
-		return DBUS_HANDLER_RESULT_HANDLED;
-	}
-	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL)
-		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-
-	if (dbus_message_is_signal(msg, DBUS_SERVICE_DBUS_NAME, "NameOwnerChanged")) {
-		if (g_strcmp0(sender, DBUS_SERVICE_DBUS_NAME) == 0)
-			on_name_owner_changed(bluez, msg);
-		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-	}
-
-	/* Everything else must come from the current owner of org.bluez. */
-	if (!bluez->owner || g_strcmp0(sender, bluez->owner) != 0)
-		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 
 	if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesAdded"))
 		on_interfaces_added(bluez, msg);
@@ -607,123 +494,64 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 		if (g_strcmp0(iface, ADAPTER_IFACE) == 0)
 			on_adapter_properties_changed(bluez, msg);
 	}
-	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
-static void set_owner(Bluez *bluez, const char *owner)
-{
-	if (g_strcmp0(owner, bluez->owner) == 0)
-		return;
-	if (bluez->owner) {
-		log_notice("bluetoothd (%s) left the bus; waiting for it to return", bluez->owner);
-		if (forget_bluez(bluez))
-			notify_adapter_changed(bluez);
-		emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
-	}
-	if (owner) {
-		bluez->owner = g_strdup(owner);
-		log_info("bluetoothd is on the bus as %s", owner);
-		emit_simple(bluez, LC_EV_BLUEZ_APPEARED);
-	}
-}
-
-static void hello_reply(DBusPendingCall *call, void *data)
-{
-	Bluez *bluez = data;
-	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
-	g_autoptr(DBusMessage) query = NULL;
-	const char *unique = NULL;
-	const char *bluez_name = BLUEZ_SERVICE;
-
-	dbus_pending_call_unref(bluez->hello);
-	bluez->hello = NULL;
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
-	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &unique, DBUS_TYPE_INVALID)) {
-		log_warning("the bus refused Hello: %s", dbus_message_get_error_name(reply));
-		if (!bluez->bus_lost_id)
-			bluez->bus_lost_id = g_idle_add(bus_lost_idle, bluez);
-		return;
-	}
-	dbus_bus_set_unique_name(bluez->conn, unique);
-	log_info("connected to the system bus as %s", unique);
-
-	/* Matches first, then the owner query: no NameOwnerChanged can slip between. */
-	for (size_t i = 0; i < G_N_ELEMENTS(bluez_matches); i++)
-		dbus_bus_add_match(bluez->conn, bluez_matches[i], NULL);
-	if (bus_exporter_attach(bluez->exporter, bluez->conn) < 0)
-		g_error("out of memory");
-
-	emit_simple(bluez, LC_EV_BUS_CONNECTED);
-
-	query = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus",
-	                                     DBUS_SERVICE_DBUS_NAME, "GetNameOwner");
-	dbus_message_append_args(query, DBUS_TYPE_STRING, &bluez_name, DBUS_TYPE_INVALID);
-	bluez->owner_query = call_async(bluez, query, query_owner_reply);
-}
-
-static const char *system_bus_address(void)
-{
-	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-
-	return address && *address ? address : SYSTEM_BUS_DEFAULT_ADDRESS;
-}
+/* ---- the bus connection and org.bluez's owner (bus.c) ---- */
 
 static void connect_bus(Bluez *bluez)
 {
-	g_autoptr(DBusMessage) hello = NULL;
-	DBusError error = DBUS_ERROR_INIT;
-	DBusConnection *conn;
+	g_autofree char *error = NULL;
 
-	conn = dbus_connection_open_private(system_bus_address(), &error);
-	if (!conn) {
-		log_warning("cannot connect to the system bus at %s: %s; retrying in %u ms", system_bus_address(),
-		            error.message,
-		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
-		dbus_error_free(&error);
-		emit_simple(bluez, LC_EV_BUS_LOST);
+	if (bluez_bus_connect(bluez->bus, &error) == 0)
 		return;
-	}
-	dbus_connection_set_exit_on_disconnect(conn, FALSE);
-	if (bus_loop_attach(conn) < 0 || !dbus_connection_add_filter(conn, bus_filter, bluez, NULL))
-		g_error("out of memory");
-	bluez->conn = conn;
-
-	hello = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus", DBUS_SERVICE_DBUS_NAME,
-	                                     "Hello");
-	bluez->hello = call_async(bluez, hello, hello_reply);
-	if (!bluez->hello) {
-		drop_connection(bluez);
-		emit_simple(bluez, LC_EV_BUS_LOST);
-	}
+	if (error)
+		log_warning("cannot connect to the system bus at %s: %s; retrying in %u ms", bluez_bus_address(), error,
+		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
+	emit_simple(bluez, LC_EV_BUS_LOST);
 }
 
-/* Returns whether an adapter was selected (see forget_bluez). */
-static bool drop_connection(Bluez *bluez)
+static void on_bus_connected(BluezBus *bus, void *data)
 {
-	DBusConnection *conn = bluez->conn;
-
-	if (!conn)
-		return false;
-	cancel_pending(&bluez->hello);
-	cancel_pending(&bluez->owner_query);
-	cancel_pending(&bluez->pending);
-	bus_exporter_detach(bluez->exporter);
-	dbus_connection_remove_filter(conn, bus_filter, bluez);
-	bus_loop_detach(conn);
-	dbus_connection_close(conn);
-	dbus_connection_unref(conn);
-	bluez->conn = NULL;
-	return forget_bluez(bluez);
+	emit_simple(data, LC_EV_BUS_CONNECTED);
 }
 
-/* ---- the access check for exported objects ---- */
-
-static bool sender_is_bluez(const char *sender, void *data)
+static void on_bus_lost(BluezBus *bus, void *data)
 {
 	Bluez *bluez = data;
 
-	return sender && bluez->owner && strcmp(sender, bluez->owner) == 0;
+	bluez_bus_cancel(&bluez->pending);
+	if (forget_bluez(bluez))
+		notify_adapter_changed(bluez);
+	emit_simple(bluez, LC_EV_BUS_LOST);
 }
+
+static void on_bluez_appeared(BluezBus *bus, void *data)
+{
+	emit_simple(data, LC_EV_BLUEZ_APPEARED);
+}
+
+static void on_bluez_vanished(BluezBus *bus, void *data)
+{
+	Bluez *bluez = data;
+
+	if (forget_bluez(bluez))
+		notify_adapter_changed(bluez);
+	emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
+}
+
+static void on_bluez_absent(BluezBus *bus, void *data)
+{
+	emit_simple(data, LC_EV_BLUEZ_ABSENT);
+}
+
+static const BluezBusListener bus_listener = {
+	.connected = on_bus_connected,
+	.lost = on_bus_lost,
+	.bluez_appeared = on_bluez_appeared,
+	.bluez_vanished = on_bluez_vanished,
+	.bluez_absent = on_bluez_absent,
+	.bluez_signal = on_bluez_signal,
+};
 
 /* ---- executing the state machine ---- */
 
@@ -736,7 +564,7 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		bluez->retry_id = 0;
 	}
 	if (a & LC_ACT_CANCEL_PENDING)
-		cancel_pending(&bluez->pending);
+		bluez_bus_cancel(&bluez->pending);
 	if (a & LC_ACT_RESET_HANDLES)
 		gatt_app_reset_handles(bluez->app);
 	if (a & LC_ACT_CONNECT_BUS)
@@ -814,13 +642,13 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 	Bluez *bluez = g_new0(Bluez, 1);
 
 	bluez->config = config;
-	bluez->exporter = exporter;
 	bluez->app = app;
 	listener_list_init(&bluez->listeners);
 	adapter_table_init(&bluez->table, config->adapter_match, config->adapter);
 	bluez->stopping_calls = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_pending_call_unref);
 	lifecycle_init(&bluez->lc, config->advertising.enabled, config->retry_min_ms, config->retry_max_ms);
-	bus_exporter_set_access(exporter, sender_is_bluez, bluez);
+	bluez->bus = bluez_bus_new(exporter);
+	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	return bluez;
 }
 
@@ -830,17 +658,14 @@ void bluez_free(Bluez *bluez)
 		return;
 	if (bluez->retry_id)
 		g_source_remove(bluez->retry_id);
-	if (bluez->bus_lost_id)
-		g_source_remove(bluez->bus_lost_id);
 	if (bluez->shutdown_timeout_id)
 		g_source_remove(bluez->shutdown_timeout_id);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
-	drop_connection(bluez);
-	bus_exporter_set_access(bluez->exporter, NULL, NULL);
+	bluez_bus_cancel(&bluez->pending);
+	bluez_bus_free(bluez->bus);
 	adapter_table_clear(&bluez->table);
-	g_free(bluez->owner);
 	g_free(bluez->registered_on);
 	listener_list_clear(&bluez->listeners);
 	g_free(bluez);

@@ -1,0 +1,290 @@
+/* bluez/bus.c: the system bus connection, org.bluez's owner and the access check. */
+#include "bluez/bus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bluez/adapter.h"
+#include "dbus/loop.h"
+#include "dbus/message.h"
+#include "shared/listeners.h"
+#include "shared/log.h"
+
+#define DBUS_SERVICE_DBUS_NAME "org.freedesktop.DBus"
+#define OBJECT_MANAGER_IFACE "org.freedesktop.DBus.ObjectManager"
+#define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
+
+/* libdbus does not export its default; this is the standard system bus socket. */
+#define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+
+static const char *const bluez_matches[] = {
+	"type='signal',sender='" DBUS_SERVICE_DBUS_NAME "',interface='" DBUS_SERVICE_DBUS_NAME
+	"',member='NameOwnerChanged',arg0='" BLUEZ_SERVICE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" OBJECT_MANAGER_IFACE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" PROPERTIES_IFACE
+	"',member='PropertiesChanged',arg0='" ADAPTER_IFACE "'",
+};
+
+struct BluezBus {
+	BusExporter *exporter;
+	ListenerList listeners;       /* BluezBusListener */
+	DBusConnection *conn;
+	DBusPendingCall *hello;       /* Hello to the bus daemon in flight */
+	DBusPendingCall *owner_query; /* GetNameOwner(org.bluez) in flight */
+	guint lost_id;
+	char *owner;                  /* unique name of org.bluez's owner, or NULL */
+};
+
+void bluez_bus_cancel(DBusPendingCall **call)
+{
+	if (!*call)
+		return;
+	dbus_pending_call_cancel(*call);
+	dbus_pending_call_unref(*call);
+	*call = NULL;
+}
+
+DBusPendingCall *bluez_bus_call(BluezBus *bus, DBusMessage *msg, DBusPendingCallNotifyFunction func, void *data)
+{
+	DBusPendingCall *call = NULL;
+
+	if (!bus->conn || !dbus_connection_send_with_reply(bus->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) || !call)
+		return NULL;
+	if (!dbus_pending_call_set_notify(call, func, data, NULL)) {
+		dbus_pending_call_cancel(call);
+		dbus_pending_call_unref(call);
+		return NULL;
+	}
+	return call;
+}
+
+void bluez_bus_send(BluezBus *bus, DBusMessage *msg)
+{
+	if (bus->conn)
+		dbus_connection_send(bus->conn, msg, NULL);
+}
+
+void bluez_bus_flush(BluezBus *bus)
+{
+	if (bus->conn)
+		dbus_connection_flush(bus->conn);
+}
+
+/* ---- org.bluez's owner ---- */
+
+static void set_owner(BluezBus *bus, const char *owner)
+{
+	if (g_strcmp0(owner, bus->owner) == 0)
+		return;
+	if (bus->owner) {
+		log_notice("bluetoothd (%s) left the bus; waiting for it to return", bus->owner);
+		g_clear_pointer(&bus->owner, g_free);
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, bluez_vanished, bus);
+	}
+	if (owner) {
+		bus->owner = g_strdup(owner);
+		log_info("bluetoothd is on the bus as %s", owner);
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, bluez_appeared, bus);
+	}
+}
+
+static void query_owner_reply(DBusPendingCall *call, void *data)
+{
+	BluezBus *bus = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	const char *owner = NULL;
+
+	dbus_pending_call_unref(bus->owner_query);
+	bus->owner_query = NULL;
+	/* A NameOwnerChanged that arrived first already told us. */
+	if (bus->owner)
+		return;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
+		log_notice(BLUEZ_SERVICE " is not on the bus; waiting for bluetoothd");
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, bluez_absent, bus);
+		return;
+	}
+	set_owner(bus, owner);
+}
+
+static void on_name_owner_changed(BluezBus *bus, DBusMessage *msg)
+{
+	const char *name, *old_owner, *new_owner;
+
+	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+	                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) ||
+	    strcmp(name, BLUEZ_SERVICE) != 0)
+		return;
+	set_owner(bus, new_owner[0] ? new_owner : NULL);
+}
+
+/* The access check for exported objects. */
+static bool sender_is_bluez(const char *sender, void *data)
+{
+	BluezBus *bus = data;
+
+	return sender && bus->owner && strcmp(sender, bus->owner) == 0;
+}
+
+/* ---- the connection ---- */
+
+static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void *data);
+
+static void drop_connection(BluezBus *bus)
+{
+	DBusConnection *conn = bus->conn;
+
+	if (!conn)
+		return;
+	bluez_bus_cancel(&bus->hello);
+	bluez_bus_cancel(&bus->owner_query);
+	bus_exporter_detach(bus->exporter);
+	dbus_connection_remove_filter(conn, bus_filter, bus);
+	bus_loop_detach(conn);
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+	bus->conn = NULL;
+	g_clear_pointer(&bus->owner, g_free);
+}
+
+static gboolean lost_idle(gpointer data)
+{
+	BluezBus *bus = data;
+
+	bus->lost_id = 0;
+	drop_connection(bus);
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, lost, bus);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_lost(BluezBus *bus)
+{
+	if (!bus->lost_id)
+		bus->lost_id = g_idle_add(lost_idle, bus);
+}
+
+static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	BluezBus *bus = data;
+	const char *sender = dbus_message_get_sender(msg);
+
+	if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
+		schedule_lost(bus);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+	if (dbus_message_is_signal(msg, DBUS_SERVICE_DBUS_NAME, "NameOwnerChanged")) {
+		if (g_strcmp0(sender, DBUS_SERVICE_DBUS_NAME) == 0)
+			on_name_owner_changed(bus, msg);
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	}
+
+	/* Everything else must come from the current owner of org.bluez. */
+	if (bus->owner && g_strcmp0(sender, bus->owner) == 0)
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, bluez_signal, bus, msg);
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+static void hello_reply(DBusPendingCall *call, void *data)
+{
+	BluezBus *bus = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	g_autoptr(DBusMessage) query = NULL;
+	const char *unique = NULL;
+	const char *bluez_name = BLUEZ_SERVICE;
+
+	dbus_pending_call_unref(bus->hello);
+	bus->hello = NULL;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &unique, DBUS_TYPE_INVALID)) {
+		log_warning("the bus refused Hello: %s", dbus_message_get_error_name(reply));
+		schedule_lost(bus);
+		return;
+	}
+	dbus_bus_set_unique_name(bus->conn, unique);
+	log_info("connected to the system bus as %s", unique);
+
+	/* Matches first, then the owner query: no NameOwnerChanged can slip between. */
+	for (size_t i = 0; i < G_N_ELEMENTS(bluez_matches); i++)
+		dbus_bus_add_match(bus->conn, bluez_matches[i], NULL);
+	if (bus_exporter_attach(bus->exporter, bus->conn) < 0)
+		g_error("out of memory");
+
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, connected, bus);
+
+	query = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus",
+	                                     DBUS_SERVICE_DBUS_NAME, "GetNameOwner");
+	dbus_message_append_args(query, DBUS_TYPE_STRING, &bluez_name, DBUS_TYPE_INVALID);
+	bus->owner_query = bluez_bus_call(bus, query, query_owner_reply, bus);
+}
+
+const char *bluez_bus_address(void)
+{
+	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+	return address && *address ? address : SYSTEM_BUS_DEFAULT_ADDRESS;
+}
+
+int bluez_bus_connect(BluezBus *bus, char **ret_error)
+{
+	g_autoptr(DBusMessage) hello = NULL;
+	DBusError error = DBUS_ERROR_INIT;
+	DBusConnection *conn;
+
+	*ret_error = NULL;
+	conn = dbus_connection_open_private(bluez_bus_address(), &error);
+	if (!conn) {
+		*ret_error = g_strdup(error.message);
+		dbus_error_free(&error);
+		return -ENOTCONN;
+	}
+	dbus_connection_set_exit_on_disconnect(conn, FALSE);
+	if (bus_loop_attach(conn) < 0 || !dbus_connection_add_filter(conn, bus_filter, bus, NULL))
+		g_error("out of memory");
+	bus->conn = conn;
+
+	hello = dbus_message_new_method_call(DBUS_SERVICE_DBUS_NAME, "/org/freedesktop/DBus", DBUS_SERVICE_DBUS_NAME,
+	                                     "Hello");
+	bus->hello = bluez_bus_call(bus, hello, hello_reply, bus);
+	if (!bus->hello) {
+		drop_connection(bus);
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+BluezBus *bluez_bus_new(BusExporter *exporter)
+{
+	BluezBus *bus = g_new0(BluezBus, 1);
+
+	bus->exporter = exporter;
+	listener_list_init(&bus->listeners);
+	bus_exporter_set_access(exporter, sender_is_bluez, bus);
+	return bus;
+}
+
+void bluez_bus_free(BluezBus *bus)
+{
+	if (!bus)
+		return;
+	if (bus->lost_id)
+		g_source_remove(bus->lost_id);
+	drop_connection(bus);
+	bus_exporter_set_access(bus->exporter, NULL, NULL);
+	listener_list_clear(&bus->listeners);
+	g_free(bus);
+}
+
+unsigned bluez_bus_add_listener(BluezBus *bus, const BluezBusListener *listener, void *user_data)
+{
+	return listener_list_add(&bus->listeners, listener, user_data);
+}
+
+void bluez_bus_remove_listener(BluezBus *bus, unsigned id)
+{
+	listener_list_remove(&bus->listeners, id);
+}

@@ -1,0 +1,62 @@
+/*
+ * bluez/bus.h: gattd's connection to the system bus, as far as following BlueZ needs it.
+ *
+ * Connects (to $DBUS_SYSTEM_BUS_ADDRESS, else the standard system bus socket) on the
+ * GLib loop, says Hello, adds the match rules for BlueZ's signals, serves the
+ * BusExporter's objects, follows who owns org.bluez (NameOwnerChanged, GetNameOwner)
+ * and lets only that owner call gattd's objects. It reports to the driver (bluez.c)
+ * through BluezBusListener (shared/listeners.h); reconnecting is the driver's
+ * decision (the lifecycle's LC_ACT_CONNECT_BUS).
+ */
+#pragma once
+
+#include <dbus/dbus.h>
+#include <glib.h>
+#include <stdbool.h>
+
+#include "dbus/exporter.h"
+
+typedef struct BluezBus BluezBus;
+
+typedef struct {
+	/* Hello answered, match rules added, objects served; the owner query follows. */
+	void (*connected)(BluezBus *bus, void *user_data);
+	/* The connection dropped or the bus refused Hello; it is closed and the owner forgotten. */
+	void (*lost)(BluezBus *bus, void *user_data);
+	/* org.bluez got an owner (bluetoothd is on the bus). */
+	void (*bluez_appeared)(BluezBus *bus, void *user_data);
+	/* org.bluez lost its owner (already forgotten). */
+	void (*bluez_vanished)(BluezBus *bus, void *user_data);
+	/* The bus answered that org.bluez has no owner. */
+	void (*bluez_absent)(BluezBus *bus, void *user_data);
+	/* A signal from org.bluez's owner (ObjectManager, and Adapter1's PropertiesChanged). */
+	void (*bluez_signal)(BluezBus *bus, DBusMessage *msg, void *user_data);
+} BluezBusListener;
+
+/* Installs the access check on exporter (only org.bluez's owner may call). */
+BluezBus *bluez_bus_new(BusExporter *exporter);
+/* Closes the connection without reporting; removes the access check. */
+void bluez_bus_free(BluezBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BluezBus, bluez_bus_free)
+
+unsigned bluez_bus_add_listener(BluezBus *bus, const BluezBusListener *listener, void *user_data);
+void bluez_bus_remove_listener(BluezBus *bus, unsigned id);
+
+/* The address connected to: $DBUS_SYSTEM_BUS_ADDRESS if set and not empty, else the standard socket. */
+const char *bluez_bus_address(void);
+
+/*
+ * Connect and send Hello (connected or lost follows). Returns 0, or -ENOTCONN when
+ * the connection could not be opened (*ret_error: why, for the log) or dropped at
+ * once (*ret_error NULL). No listener is called on failure.
+ */
+int bluez_bus_connect(BluezBus *bus, char **ret_error);
+
+/* Send msg with func(call, data) as the reply callback. Returns the pending call (the caller's), or NULL when not connected. */
+DBusPendingCall *bluez_bus_call(BluezBus *bus, DBusMessage *msg, DBusPendingCallNotifyFunction func, void *data);
+/* Send msg expecting no reply; nothing when not connected. */
+void bluez_bus_send(BluezBus *bus, DBusMessage *msg);
+/* Write out what is queued (before exiting). */
+void bluez_bus_flush(BluezBus *bus);
+/* Cancel and drop *call (NULL: nothing), setting it to NULL. */
+void bluez_bus_cancel(DBusPendingCall **call);
