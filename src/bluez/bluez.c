@@ -17,6 +17,8 @@
 /* How long shutdown waits for BlueZ to acknowledge the unregistrations. */
 #define SHUTDOWN_TIMEOUT_MS 3000
 
+typedef struct Registration Registration;
+
 struct Bluez {
 	const GattdConfig *config;
 	GattApp *app;
@@ -25,6 +27,7 @@ struct Bluez {
 	Lifecycle lc;
 	BluezBus *bus;
 	DBusPendingCall *pending;     /* the lifecycle's one in-flight BlueZ call */
+	const Registration *registering; /* what it registers, when it does */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
 	guint retry_id;
 	guint shutdown_timeout_id;
@@ -245,84 +248,111 @@ static void log_call_failed(Bluez *bluez, const char *method, DBusMessage *reply
 	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
 }
 
-/* ---- RegisterApplication ---- */
+/* ---- registering with BlueZ: the application and the advertisement ---- */
 
-static void register_app_reply(DBusPendingCall *call, void *data)
+struct Registration {
+	const char *iface;              /* the adapter's manager */
+	const char *register_method;
+	const char *unregister_method;
+	const char *path;               /* our object */
+	LcEventType ok, failed;         /* the event the reply means */
+	bool already_ok;                /* org.bluez.Error.AlreadyExists counts as success */
+	/* Outside shutdown, unregister from the adapter registered on (else the selected one). */
+	bool unregister_where_registered;
+	/* What success logs and records; already: BlueZ said AlreadyExists. */
+	void (*registered)(Bluez *bluez, bool already);
+};
+
+static void app_registered(Bluez *bluez, bool already)
+{
+	log_info("application %s registered on %s%s", GATT_APP_ROOT, adapter_info_name(bluez->table.selected),
+	         already ? " (already registered)" : "");
+	g_free(bluez->registered_on);
+	bluez->registered_on = g_strdup(bluez->table.selected->path);
+}
+
+static void adv_registered(Bluez *bluez, bool already)
+{
+	log_info("advertising on %s", adapter_info_name(bluez->table.selected));
+}
+
+static const Registration app_registration = {
+	.iface = GATT_MANAGER_IFACE,
+	.register_method = "RegisterApplication",
+	.unregister_method = "UnregisterApplication",
+	.path = GATT_APP_ROOT,
+	.ok = LC_EV_REGISTER_OK,
+	.failed = LC_EV_REGISTER_FAILED,
+	.already_ok = true,
+	.unregister_where_registered = true,
+	.registered = app_registered,
+};
+
+static const Registration adv_registration = {
+	.iface = ADV_MANAGER_IFACE,
+	.register_method = "RegisterAdvertisement",
+	.unregister_method = "UnregisterAdvertisement",
+	.path = ADVERTISEMENT_PATH,
+	.ok = LC_EV_ADVERTISE_OK,
+	.failed = LC_EV_ADVERTISE_FAILED,
+	.registered = adv_registered,
+};
+
+static void register_reply(DBusPendingCall *call, void *data)
 {
 	Bluez *bluez = data;
+	const Registration *reg = bluez->registering;
 	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
 	const char *error;
 
 	if (!reply)
 		return;
 	error = dbus_message_get_error_name(reply);
-	if (!error || strcmp(error, BLUEZ_ERROR_PREFIX "AlreadyExists") == 0) {
-		log_info("application %s registered on %s%s", GATT_APP_ROOT, adapter_info_name(bluez->table.selected),
-		         error ? " (already registered)" : "");
-		g_free(bluez->registered_on);
-		bluez->registered_on = g_strdup(bluez->table.selected->path);
-		emit_simple(bluez, LC_EV_REGISTER_OK);
+	if (!error || (reg->already_ok && strcmp(error, BLUEZ_ERROR_PREFIX "AlreadyExists") == 0)) {
+		reg->registered(bluez, error != NULL);
+		emit_simple(bluez, reg->ok);
 		return;
 	}
-	log_call_failed(bluez, "RegisterApplication", reply);
-	emit_simple(bluez, LC_EV_REGISTER_FAILED);
+	log_call_failed(bluez, reg->register_method, reply);
+	emit_simple(bluez, reg->failed);
 }
 
-static void register_app(Bluez *bluez)
+static void register_with(Bluez *bluez, const Registration *reg)
 {
-	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, GATT_MANAGER_IFACE, "RegisterApplication",
-	                                       GATT_APP_ROOT, true);
+	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, reg->iface, reg->register_method,
+	                                       reg->path, true);
 
-	bluez->pending = bluez_bus_call(bluez->bus, msg, register_app_reply, bluez);
+	bluez->registering = reg;
+	bluez->pending = bluez_bus_call(bluez->bus, msg, register_reply, bluez);
 }
 
-/* ---- advertisement ---- */
+static void stopping_reply(DBusPendingCall *call, void *data);
 
-static void register_adv_reply(DBusPendingCall *call, void *data)
+/*
+ * On shutdown the unregistration is waited for (stopping_calls). Otherwise it is
+ * fire and forget: BlueZ may or may not still hold the object; either way the
+ * Register that follows is clean, and ordered after it.
+ */
+static void unregister_from(Bluez *bluez, const Registration *reg)
 {
-	Bluez *bluez = data;
-	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
-	const char *error;
+	bool stopping = bluez->lc.state == LC_STATE_STOPPING;
+	const char *adapter = bluez->table.selected ? bluez->table.selected->path : NULL;
+	g_autoptr(DBusMessage) msg = NULL;
+	DBusPendingCall *call;
 
-	if (!reply)
+	if (bluez->registered_on && (stopping || reg->unregister_where_registered))
+		adapter = bluez->registered_on;
+	if (!adapter)
 		return;
-	error = dbus_message_get_error_name(reply);
-	if (!error) {
-		log_info("advertising on %s", adapter_info_name(bluez->table.selected));
-		emit_simple(bluez, LC_EV_ADVERTISE_OK);
+	msg = path_call(adapter, reg->iface, reg->unregister_method, reg->path, false);
+	if (!stopping) {
+		dbus_message_set_no_reply(msg, TRUE);
+		bluez_bus_send(bluez->bus, msg);
 		return;
 	}
-	log_call_failed(bluez, "RegisterAdvertisement", reply);
-	emit_simple(bluez, LC_EV_ADVERTISE_FAILED);
-}
-
-static void register_adv(Bluez *bluez)
-{
-	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, ADV_MANAGER_IFACE, "RegisterAdvertisement",
-	                                       ADVERTISEMENT_PATH, true);
-
-	bluez->pending = bluez_bus_call(bluez->bus, msg, register_adv_reply, bluez);
-}
-
-/* Fire and forget: BlueZ may or may not still hold it; either way the next Register is clean. */
-static void unregister_adv(Bluez *bluez)
-{
-	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, ADV_MANAGER_IFACE, "UnregisterAdvertisement",
-	                                       ADVERTISEMENT_PATH, false);
-
-	dbus_message_set_no_reply(msg, TRUE);
-	bluez_bus_send(bluez->bus, msg);
-}
-
-/* A changed tree replaces the old registration; the Register that follows is ordered after it. */
-static void unregister_app(Bluez *bluez)
-{
-	const char *adapter = bluez->registered_on ? bluez->registered_on : bluez->table.selected->path;
-	g_autoptr(DBusMessage) msg = path_call(adapter, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT,
-	                                       false);
-
-	dbus_message_set_no_reply(msg, TRUE);
-	bluez_bus_send(bluez->bus, msg);
+	call = bluez_bus_call(bluez->bus, msg, stopping_reply, bluez);
+	if (call)
+		g_ptr_array_add(bluez->stopping_calls, call);
 }
 
 /* ---- shutdown ---- */
@@ -363,22 +393,6 @@ static gboolean shutdown_timed_out(gpointer data)
 	log_warning("BlueZ did not acknowledge unregistration within %d ms; exiting anyway", SHUTDOWN_TIMEOUT_MS);
 	finish_stopping(bluez);
 	return G_SOURCE_REMOVE;
-}
-
-static void unregister_on_shutdown(Bluez *bluez, const char *iface, const char *method, const char *path)
-{
-	const char *adapter = bluez->registered_on ? bluez->registered_on
-	                      : bluez->table.selected    ? bluez->table.selected->path
-	                                           : NULL;
-	g_autoptr(DBusMessage) msg = NULL;
-	DBusPendingCall *call;
-
-	if (!adapter)
-		return;
-	msg = path_call(adapter, iface, method, path, false);
-	call = bluez_bus_call(bluez->bus, msg, stopping_reply, bluez);
-	if (call)
-		g_ptr_array_add(bluez->stopping_calls, call);
 }
 
 static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
@@ -571,22 +585,14 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		connect_bus(bluez);
 	if (a & LC_ACT_DISCOVER)
 		start_discovery(bluez);
-	if (a & LC_ACT_UNREGISTER_ADV) {
-		if (bluez->lc.state == LC_STATE_STOPPING)
-			unregister_on_shutdown(bluez, ADV_MANAGER_IFACE, "UnregisterAdvertisement", ADVERTISEMENT_PATH);
-		else
-			unregister_adv(bluez);
-	}
-	if (a & LC_ACT_UNREGISTER_APP) {
-		if (bluez->lc.state == LC_STATE_STOPPING)
-			unregister_on_shutdown(bluez, GATT_MANAGER_IFACE, "UnregisterApplication", GATT_APP_ROOT);
-		else
-			unregister_app(bluez);
-	}
+	if (a & LC_ACT_UNREGISTER_ADV)
+		unregister_from(bluez, &adv_registration);
+	if (a & LC_ACT_UNREGISTER_APP)
+		unregister_from(bluez, &app_registration);
 	if (a & LC_ACT_REGISTER_APP)
-		register_app(bluez);
+		register_with(bluez, &app_registration);
 	if (a & LC_ACT_REGISTER_ADV)
-		register_adv(bluez);
+		register_with(bluez, &adv_registration);
 	if (a & LC_ACT_SCHEDULE_RETRY) {
 		if (bluez->retry_id)
 			g_source_remove(bluez->retry_id);
