@@ -105,6 +105,18 @@ void adapter_table_set_wanted(AdapterTable *table, AdapterMatch match, const cha
 	table->wanted = g_strdup(wanted);
 }
 
+const char *adapter_table_wanted(const AdapterTable *table)
+{
+	switch (table->match) {
+	case ADAPTER_MATCH_NAME:
+	case ADAPTER_MATCH_ADDRESS:
+		return table->wanted;
+	case ADAPTER_MATCH_AUTO:
+		break;
+	}
+	return "any adapter with GattManager1";
+}
+
 bool adapter_table_forget(AdapterTable *table)
 {
 	bool had_adapter = table->selected != NULL;

@@ -75,6 +75,8 @@ void adapter_table_init(AdapterTable *table, AdapterMatch match, const char *wan
 void adapter_table_clear(AdapterTable *table);
 /* Adapter= changed (a reload); the selection stays until the next one. */
 void adapter_table_set_wanted(AdapterTable *table, AdapterMatch match, const char *wanted);
+/* What Adapter= asks for, in words: "hci1", an address, or "any adapter with GattManager1". */
+const char *adapter_table_wanted(const AdapterTable *table);
 /* Forget every adapter (BlueZ or the bus left). Returns whether one was selected. */
 bool adapter_table_forget(AdapterTable *table);
 AdapterInfo *adapter_table_lookup(const AdapterTable *table, const char *path);

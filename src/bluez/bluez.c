@@ -12,7 +12,6 @@
 #include "shared/log.h"
 
 #define OBJECT_MANAGER_IFACE "org.freedesktop.DBus.ObjectManager"
-#define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 
 /* How long shutdown waits for BlueZ to acknowledge the unregistrations. */
 #define SHUTDOWN_TIMEOUT_MS 3000
@@ -46,73 +45,12 @@ static void emit_simple(Bluez *bluez, LcEventType type)
 	handle_event(bluez, &ev);
 }
 
-/* ---- reading what BlueZ says of its adapters (adapter.c decides what it means) ---- */
-
-/* Powered and Address from the a{sv} at dict_iter. */
-static void read_adapter_props(DBusMessageIter *dict_iter, AdapterProps *props)
-{
-	DBusMessageIter dict;
-
-	dbus_message_iter_recurse(dict_iter, &dict);
-	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
-		DBusMessageIter entry, variant;
-		const char *name;
-
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &name);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &variant);
-
-		if (strcmp(name, "Powered") == 0 && dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_BOOLEAN) {
-			dbus_bool_t b;
-
-			dbus_message_iter_get_basic(&variant, &b);
-			props->has_powered = true;
-			props->powered = b;
-		} else if (strcmp(name, "Address") == 0 &&
-		           dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_STRING) {
-			dbus_message_iter_get_basic(&variant, &props->address);
-		}
-	}
-}
-
-/* The interface names of the a{sa{sv}} at ifaces_iter (borrowed from the message), and Adapter1's properties. */
-static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, AdapterProps *props)
-{
-	GPtrArray *names = g_ptr_array_new();
-	DBusMessageIter dict;
-
-	dbus_message_iter_recurse(ifaces_iter, &dict);
-	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
-		DBusMessageIter entry;
-		const char *iface;
-
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &iface);
-		dbus_message_iter_next(&entry);
-		g_ptr_array_add(names, (char *)iface);
-		if (strcmp(iface, ADAPTER_IFACE) == 0)
-			read_adapter_props(&entry, props);
-	}
-	return names;
-}
+/* ---- BlueZ's adapters (adapter.c decides what a change means) ---- */
 
 static void log_table_full(int error, const char *path)
 {
 	if (error == -ENOSPC)
 		log_warning("more than %d adapters; ignoring %s", ADAPTER_TABLE_MAX, path);
-}
-
-static const char *wanted_adapter(const Bluez *bluez)
-{
-	switch (bluez->config->adapter_match) {
-	case ADAPTER_MATCH_NAME:
-	case ADAPTER_MATCH_ADDRESS:
-		return bluez->config->adapter;
-	case ADAPTER_MATCH_AUTO:
-		break;
-	}
-	return "any adapter with GattManager1";
 }
 
 static void notify_adapter_changed(Bluez *bluez)
@@ -154,22 +92,20 @@ static DBusMessage *steal_reply(Bluez *bluez, DBusPendingCall *call)
 	return reply;
 }
 
-static const char *error_text(DBusMessage *reply)
-{
-	const char *text = NULL;
-
-	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID) || !text)
-		text = "";
-	return text;
-}
-
 /* ---- GetManagedObjects ---- */
+
+static void apply_object(const char *path, const char *const *ifaces, size_t n, const AdapterProps *props,
+                         void *data)
+{
+	Bluez *bluez = data;
+
+	log_table_full(adapter_table_apply(&bluez->table, path, ifaces, n, props), path);
+}
 
 static void discover_reply(DBusPendingCall *call, void *data)
 {
 	Bluez *bluez = data;
 	g_autoptr(DBusMessage) reply = steal_reply(bluez, call);
-	DBusMessageIter iter, objects;
 	LcEvent ev;
 	AdapterInfo *info;
 
@@ -179,29 +115,14 @@ static void discover_reply(DBusPendingCall *call, void *data)
 		log_warning("GetManagedObjects on " BLUEZ_SERVICE " failed: %s %s; retrying in %u ms",
 		            dbus_message_get_error_name(reply) ? dbus_message_get_error_name(reply)
 		                                               : "unexpected reply signature",
-		            dbus_message_get_error_name(reply) ? error_text(reply) : dbus_message_get_signature(reply),
+		            dbus_message_get_error_name(reply) ? bluez_bus_error_text(reply) : dbus_message_get_signature(reply),
 		            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
 		emit_simple(bluez, LC_EV_DISCOVER_FAILED);
 		return;
 	}
 
 	adapter_table_forget(&bluez->table);
-	dbus_message_iter_init(reply, &iter);
-	dbus_message_iter_recurse(&iter, &objects);
-	for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
-		DBusMessageIter entry;
-		AdapterProps props = { 0 };
-		g_autoptr(GPtrArray) names = NULL;
-		const char *path;
-
-		dbus_message_iter_recurse(&objects, &entry);
-		dbus_message_iter_get_basic(&entry, &path);
-		dbus_message_iter_next(&entry);
-		names = read_interfaces(&entry, &props);
-		log_table_full(adapter_table_apply(&bluez->table, path, (const char *const *)names->pdata, names->len,
-		                                   &props),
-		               path);
-	}
+	bluez_bus_read_objects(reply, apply_object, bluez);
 
 	ev = adapter_table_discovered(&bluez->table);
 	info = bluez->table.selected;
@@ -211,7 +132,7 @@ static void discover_reply(DBusPendingCall *call, void *data)
 		notify_adapter_changed(bluez);
 	} else {
 		log_notice("BlueZ has no adapter matching %s (%u adapters seen); waiting for one",
-		           wanted_adapter(bluez), g_hash_table_size(bluez->table.adapters));
+		           adapter_table_wanted(&bluez->table), g_hash_table_size(bluez->table.adapters));
 	}
 	handle_event(bluez, &ev);
 }
@@ -224,27 +145,11 @@ static void start_discovery(Bluez *bluez)
 	bluez->pending = bluez_bus_call(bluez->bus, msg, discover_reply, bluez);
 }
 
-/* A call on an adapter's manager taking our object path (and an empty options dict). */
-static DBusMessage *path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
-                              bool with_options)
-{
-	DBusMessage *msg = dbus_message_new_method_call(BLUEZ_SERVICE, adapter_path, iface, method);
-	DBusMessageIter iter, opts;
-
-	dbus_message_iter_init_append(msg, &iter);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
-	if (with_options) {
-		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
-		dbus_message_iter_close_container(&iter, &opts);
-	}
-	return msg;
-}
-
 /* What a failed registration step logs before the state machine schedules its retry. */
 static void log_call_failed(Bluez *bluez, const char *method, DBusMessage *reply)
 {
 	log_warning("%s on %s failed: %s: %s; retrying in %u ms", method, adapter_info_name(bluez->table.selected),
-	            dbus_message_get_error_name(reply), error_text(reply),
+	            dbus_message_get_error_name(reply), bluez_bus_error_text(reply),
 	            lifecycle_backoff_ms(bluez->lc.retry_min_ms, bluez->lc.retry_max_ms, bluez->lc.attempts));
 }
 
@@ -319,7 +224,7 @@ static void register_reply(DBusPendingCall *call, void *data)
 
 static void register_with(Bluez *bluez, const Registration *reg)
 {
-	g_autoptr(DBusMessage) msg = path_call(bluez->table.selected->path, reg->iface, reg->register_method,
+	g_autoptr(DBusMessage) msg = bluez_bus_path_call(bluez->table.selected->path, reg->iface, reg->register_method,
 	                                       reg->path, true);
 
 	bluez->registering = reg;
@@ -344,7 +249,7 @@ static void unregister_from(Bluez *bluez, const Registration *reg)
 		adapter = bluez->registered_on;
 	if (!adapter)
 		return;
-	msg = path_call(adapter, reg->iface, reg->unregister_method, reg->path, false);
+	msg = bluez_bus_path_call(adapter, reg->iface, reg->unregister_method, reg->path, false);
 	if (!stopping) {
 		dbus_message_set_no_reply(msg, TRUE);
 		bluez_bus_send(bluez->bus, msg);
@@ -379,7 +284,7 @@ static void stopping_reply(DBusPendingCall *call, void *data)
 	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
 
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR)
-		log_info("unregistering: %s: %s, ignoring", dbus_message_get_error_name(reply), error_text(reply));
+		log_info("unregistering: %s: %s, ignoring", dbus_message_get_error_name(reply), bluez_bus_error_text(reply));
 	g_ptr_array_remove(bluez->stopping_calls, call);
 	if (bluez->stopping_calls->len == 0)
 		finish_stopping(bluez);
@@ -395,23 +300,13 @@ static gboolean shutdown_timed_out(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
+static void on_interfaces_added(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
+                                const AdapterProps *props, void *data)
 {
-	DBusMessageIter iter;
-	AdapterProps props = { 0 };
-	g_autoptr(GPtrArray) names = NULL;
-	AdapterUpdate update;
-	const char *path;
+	Bluez *bluez = data;
+	AdapterUpdate update = adapter_table_interfaces_added(&bluez->table, path, ifaces, n, props,
+	                                                      bluez->lc.state == LC_STATE_NO_ADAPTER);
 
-	if (!dbus_message_has_signature(msg, "oa{sa{sv}}"))
-		return;
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_get_basic(&iter, &path);
-	dbus_message_iter_next(&iter);
-	names = read_interfaces(&iter, &props);
-
-	update = adapter_table_interfaces_added(&bluez->table, path, (const char *const *)names->pdata, names->len,
-	                                        &props, bluez->lc.state == LC_STATE_NO_ADAPTER);
 	log_table_full(update.error, path);
 	if (update.has_event && update.event.type == LC_EV_ADAPTER_ADDED) {
 		const AdapterInfo *info = bluez->table.selected;
@@ -424,31 +319,16 @@ static void on_interfaces_added(Bluez *bluez, DBusMessage *msg)
 		handle_event(bluez, &update.event);
 }
 
-static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
+static void on_interfaces_removed(BluezBus *bus, const char *path, const char *const *ifaces, size_t n, void *data)
 {
-	DBusMessageIter iter, array;
-	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	Bluez *bluez = data;
 	g_autoptr(AdapterInfo) gone = NULL;
 	AdapterUpdate update;
 	LcEvent ev;
-	const char *path;
 
-	if (!dbus_message_has_signature(msg, "oas"))
-		return;
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_get_basic(&iter, &path);
 	if (!adapter_table_lookup(&bluez->table, path))
 		return;
-	dbus_message_iter_next(&iter);
-	dbus_message_iter_recurse(&iter, &array);
-	for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING; dbus_message_iter_next(&array)) {
-		const char *iface;
-
-		dbus_message_iter_get_basic(&array, &iface);
-		g_ptr_array_add(names, (char *)iface);
-	}
-
-	update = adapter_table_interfaces_removed(&bluez->table, path, (const char *const *)names->pdata, names->len);
+	update = adapter_table_interfaces_removed(&bluez->table, path, ifaces, n);
 	gone = update.gone;
 	if (gone) {
 		log_notice("adapter %s (%s) removed; waiting for it to return", adapter_info_name(gone),
@@ -468,46 +348,17 @@ static void on_interfaces_removed(Bluez *bluez, DBusMessage *msg)
 	}
 }
 
-static void on_adapter_properties_changed(Bluez *bluez, DBusMessage *msg)
+static void on_adapter_properties_changed(BluezBus *bus, const char *path, const AdapterProps *props, void *data)
 {
-	DBusMessageIter iter;
-	AdapterProps props = { 0 };
-	AdapterUpdate update;
-	const AdapterInfo *info;
+	Bluez *bluez = data;
+	AdapterUpdate update = adapter_table_properties_changed(&bluez->table, path, props);
+	const AdapterInfo *info = bluez->table.selected;
 
-	if (!adapter_table_lookup(&bluez->table, dbus_message_get_path(msg)) ||
-	    !dbus_message_has_signature(msg, "sa{sv}as"))
-		return;
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_next(&iter);
-	read_adapter_props(&iter, &props);
-
-	update = adapter_table_properties_changed(&bluez->table, dbus_message_get_path(msg), &props);
 	if (!update.has_event)
 		return;
-	info = bluez->table.selected;
 	log_info("adapter %s powered %s", adapter_info_name(info), info->powered ? "on" : "off");
 	notify_adapter_changed(bluez);
 	handle_event(bluez, &update.event);
-}
-
-/* A signal from org.bluez's owner. */
-static void on_bluez_signal(BluezBus *bus, DBusMessage *msg, void *data)
-{
-	Bluez *bluez = data;
-
-	if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesAdded"))
-		on_interfaces_added(bluez, msg);
-	else if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesRemoved"))
-		on_interfaces_removed(bluez, msg);
-	else if (dbus_message_is_signal(msg, PROPERTIES_IFACE, "PropertiesChanged") &&
-	         dbus_message_has_signature(msg, "sa{sv}as")) {
-		const char *iface = NULL;
-
-		dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
-		if (g_strcmp0(iface, ADAPTER_IFACE) == 0)
-			on_adapter_properties_changed(bluez, msg);
-	}
 }
 
 /* ---- the bus connection and org.bluez's owner (bus.c) ---- */
@@ -564,7 +415,9 @@ static const BluezBusListener bus_listener = {
 	.bluez_appeared = on_bluez_appeared,
 	.bluez_vanished = on_bluez_vanished,
 	.bluez_absent = on_bluez_absent,
-	.bluez_signal = on_bluez_signal,
+	.interfaces_added = on_interfaces_added,
+	.interfaces_removed = on_interfaces_removed,
+	.adapter_properties_changed = on_adapter_properties_changed,
 };
 
 /* ---- executing the state machine ---- */
@@ -760,37 +613,5 @@ bool bluez_get_adapter_powered(Bluez *bluez)
 
 char *bluez_describe(Bluez *bluez)
 {
-	/* Never NULL in a format: between an adapter's removal and its event there is none. */
-	const char *name = bluez_get_adapter_name(bluez) ? bluez_get_adapter_name(bluez) : "no adapter";
-
-	switch (bluez->lc.state) {
-	case LC_STATE_NO_BUS:
-		return g_strdup("waiting for the system bus");
-	case LC_STATE_LOOKING_FOR_BLUEZ:
-		return g_strdup("looking for bluetoothd");
-	case LC_STATE_NO_BLUEZ:
-		return g_strdup("waiting for bluetoothd");
-	case LC_STATE_DISCOVERING:
-	case LC_STATE_DISCOVER_RETRY:
-		return g_strdup("looking for adapters");
-	case LC_STATE_NO_ADAPTER:
-		return g_strdup_printf("waiting for adapter %s", wanted_adapter(bluez));
-	case LC_STATE_REGISTERING:
-		return g_strdup_printf("registering on %s", name);
-	case LC_STATE_REGISTER_RETRY:
-		return g_strdup_printf("registration on %s failed, retrying", name);
-	case LC_STATE_REGISTERED:
-		if (!bluez->lc.powered)
-			return g_strdup_printf("registered on %s, adapter powered off", name);
-		return g_strdup_printf("registered on %s, not advertising", name);
-	case LC_STATE_ADVERTISE_START:
-		return g_strdup_printf("registered on %s, starting advertising", name);
-	case LC_STATE_ADVERTISE_RETRY:
-		return g_strdup_printf("registered on %s, advertising failed, retrying", name);
-	case LC_STATE_ADVERTISING:
-		return g_strdup_printf("registered on %s, advertising", name);
-	case LC_STATE_STOPPING:
-		return g_strdup("stopping");
-	}
-	return g_strdup("?");
+	return lifecycle_describe(&bluez->lc, bluez_get_adapter_name(bluez), adapter_table_wanted(&bluez->table));
 }

@@ -1,4 +1,7 @@
-/* bluez/bus.c: the system bus connection, org.bluez's owner and the access check. */
+/*
+ * bluez/bus.c: the system bus connection, org.bluez's owner, the access check, and
+ * BlueZ's ObjectManager and Adapter1 data read into plain values.
+ */
 #include "bluez/bus.h"
 
 #include <errno.h>
@@ -69,6 +72,161 @@ void bluez_bus_flush(BluezBus *bus)
 {
 	if (bus->conn)
 		dbus_connection_flush(bus->conn);
+}
+
+DBusMessage *bluez_bus_path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
+                                 bool with_options)
+{
+	DBusMessage *msg = dbus_message_new_method_call(BLUEZ_SERVICE, adapter_path, iface, method);
+	DBusMessageIter iter, opts;
+
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &path);
+	if (with_options) {
+		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &opts);
+		dbus_message_iter_close_container(&iter, &opts);
+	}
+	return msg;
+}
+
+const char *bluez_bus_error_text(DBusMessage *reply)
+{
+	const char *text = NULL;
+
+	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID) || !text)
+		text = "";
+	return text;
+}
+
+/* ---- what BlueZ says of its objects, as plain values ---- */
+
+/* Powered and Address from the a{sv} at dict_iter. */
+static void read_adapter_props(DBusMessageIter *dict_iter, AdapterProps *props)
+{
+	DBusMessageIter dict;
+
+	dbus_message_iter_recurse(dict_iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
+		DBusMessageIter entry, variant;
+		const char *name;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &name);
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &variant);
+
+		if (strcmp(name, "Powered") == 0 && dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_BOOLEAN) {
+			dbus_bool_t b;
+
+			dbus_message_iter_get_basic(&variant, &b);
+			props->has_powered = true;
+			props->powered = b;
+		} else if (strcmp(name, "Address") == 0 &&
+		           dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_STRING) {
+			dbus_message_iter_get_basic(&variant, &props->address);
+		}
+	}
+}
+
+/* The interface names of the a{sa{sv}} at ifaces_iter (borrowed from the message), and Adapter1's properties. */
+static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, AdapterProps *props)
+{
+	GPtrArray *names = g_ptr_array_new();
+	DBusMessageIter dict;
+
+	dbus_message_iter_recurse(ifaces_iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&dict)) {
+		DBusMessageIter entry;
+		const char *iface;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &iface);
+		dbus_message_iter_next(&entry);
+		g_ptr_array_add(names, (char *)iface);
+		if (strcmp(iface, ADAPTER_IFACE) == 0)
+			read_adapter_props(&entry, props);
+	}
+	return names;
+}
+
+int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data)
+{
+	DBusMessageIter iter, objects;
+
+	if (!dbus_message_has_signature(reply, "a{oa{sa{sv}}}"))
+		return -EINVAL;
+	dbus_message_iter_init(reply, &iter);
+	dbus_message_iter_recurse(&iter, &objects);
+	for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
+		DBusMessageIter entry;
+		AdapterProps props = { 0 };
+		g_autoptr(GPtrArray) names = NULL;
+		const char *path;
+
+		dbus_message_iter_recurse(&objects, &entry);
+		dbus_message_iter_get_basic(&entry, &path);
+		dbus_message_iter_next(&entry);
+		names = read_interfaces(&entry, &props);
+		func(path, (const char *const *)names->pdata, names->len, &props, data);
+	}
+	return 0;
+}
+
+static void on_interfaces_added(BluezBus *bus, DBusMessage *msg)
+{
+	DBusMessageIter iter;
+	AdapterProps props = { 0 };
+	g_autoptr(GPtrArray) names = NULL;
+	const char *path;
+
+	if (!dbus_message_has_signature(msg, "oa{sa{sv}}"))
+		return;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &path);
+	dbus_message_iter_next(&iter);
+	names = read_interfaces(&iter, &props);
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, interfaces_added, bus, path,
+	                 (const char *const *)names->pdata, names->len, &props);
+}
+
+static void on_interfaces_removed(BluezBus *bus, DBusMessage *msg)
+{
+	DBusMessageIter iter, array;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	const char *path;
+
+	if (!dbus_message_has_signature(msg, "oas"))
+		return;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &path);
+	dbus_message_iter_next(&iter);
+	dbus_message_iter_recurse(&iter, &array);
+	for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING; dbus_message_iter_next(&array)) {
+		const char *iface;
+
+		dbus_message_iter_get_basic(&array, &iface);
+		g_ptr_array_add(names, (char *)iface);
+	}
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, interfaces_removed, bus, path,
+	                 (const char *const *)names->pdata, names->len);
+}
+
+static void on_properties_changed(BluezBus *bus, DBusMessage *msg)
+{
+	DBusMessageIter iter;
+	AdapterProps props = { 0 };
+	const char *iface;
+
+	if (!dbus_message_has_signature(msg, "sa{sv}as"))
+		return;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &iface);
+	if (strcmp(iface, ADAPTER_IFACE) != 0)
+		return;
+	dbus_message_iter_next(&iter);
+	read_adapter_props(&iter, &props);
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, adapter_properties_changed, bus,
+	                 dbus_message_get_path(msg), &props);
 }
 
 /* ---- org.bluez's owner ---- */
@@ -184,8 +342,15 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 	}
 
 	/* Everything else must come from the current owner of org.bluez. */
-	if (bus->owner && g_strcmp0(sender, bus->owner) == 0)
-		LISTENERS_REPORT(&bus->listeners, BluezBusListener, bluez_signal, bus, msg);
+	if (!bus->owner || g_strcmp0(sender, bus->owner) != 0)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+	if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesAdded"))
+		on_interfaces_added(bus, msg);
+	else if (dbus_message_is_signal(msg, OBJECT_MANAGER_IFACE, "InterfacesRemoved"))
+		on_interfaces_removed(bus, msg);
+	else if (dbus_message_is_signal(msg, PROPERTIES_IFACE, "PropertiesChanged"))
+		on_properties_changed(bus, msg);
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "bluez/adapter.h"
 #include "dbus/exporter.h"
 
 typedef struct BluezBus BluezBus;
@@ -29,8 +30,17 @@ typedef struct {
 	void (*bluez_vanished)(BluezBus *bus, void *user_data);
 	/* The bus answered that org.bluez has no owner. */
 	void (*bluez_absent)(BluezBus *bus, void *user_data);
-	/* A signal from org.bluez's owner (ObjectManager, and Adapter1's PropertiesChanged). */
-	void (*bluez_signal)(BluezBus *bus, DBusMessage *msg, void *user_data);
+	/*
+	 * Signals from org.bluez's owner, read into plain values (borrowed for the call):
+	 * InterfacesAdded (the interface names, and Adapter1's properties when it is one
+	 * of them), InterfacesRemoved, and PropertiesChanged of Adapter1.
+	 */
+	void (*interfaces_added)(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
+	                         const AdapterProps *props, void *user_data);
+	void (*interfaces_removed)(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
+	                           void *user_data);
+	void (*adapter_properties_changed)(BluezBus *bus, const char *path, const AdapterProps *props,
+	                                   void *user_data);
 } BluezBusListener;
 
 /* Installs the access check on exporter (only org.bluez's owner may call). */
@@ -60,3 +70,15 @@ void bluez_bus_send(BluezBus *bus, DBusMessage *msg);
 void bluez_bus_flush(BluezBus *bus);
 /* Cancel and drop *call (NULL: nothing), setting it to NULL. */
 void bluez_bus_cancel(DBusPendingCall **call);
+
+/* One object of a GetManagedObjects reply, read as interfaces_added reads its signal. */
+typedef void (*BluezObjectFunc)(const char *path, const char *const *ifaces, size_t n, const AdapterProps *props,
+                                void *data);
+/* Call func for every object of a GetManagedObjects reply. Returns 0, or -EINVAL for another signature. */
+int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data);
+
+/* A call to org.bluez at adapter_path: iface.method(our object path[, empty a{sv} options]). */
+DBusMessage *bluez_bus_path_call(const char *adapter_path, const char *iface, const char *method, const char *path,
+                                 bool with_options);
+/* An error reply's message ("" when it has none). */
+const char *bluez_bus_error_text(DBusMessage *reply);

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include <glib.h>
+
 void lifecycle_init(Lifecycle *lc, bool adv_enabled, unsigned retry_min_ms, unsigned retry_max_ms)
 {
 	*lc = (Lifecycle){
@@ -495,4 +497,41 @@ const char *lifecycle_reason_name(LcReason reason)
 		break;
 	}
 	return "none";
+}
+
+char *lifecycle_describe(const Lifecycle *lc, const char *adapter, const char *wanted)
+{
+	/* Never NULL in a format: between an adapter's removal and its event there is none. */
+	const char *name = adapter ? adapter : "no adapter";
+
+	switch (lc->state) {
+	case LC_STATE_NO_BUS:
+		return g_strdup("waiting for the system bus");
+	case LC_STATE_LOOKING_FOR_BLUEZ:
+		return g_strdup("looking for bluetoothd");
+	case LC_STATE_NO_BLUEZ:
+		return g_strdup("waiting for bluetoothd");
+	case LC_STATE_DISCOVERING:
+	case LC_STATE_DISCOVER_RETRY:
+		return g_strdup("looking for adapters");
+	case LC_STATE_NO_ADAPTER:
+		return g_strdup_printf("waiting for adapter %s", wanted);
+	case LC_STATE_REGISTERING:
+		return g_strdup_printf("registering on %s", name);
+	case LC_STATE_REGISTER_RETRY:
+		return g_strdup_printf("registration on %s failed, retrying", name);
+	case LC_STATE_REGISTERED:
+		if (!lc->powered)
+			return g_strdup_printf("registered on %s, adapter powered off", name);
+		return g_strdup_printf("registered on %s, not advertising", name);
+	case LC_STATE_ADVERTISE_START:
+		return g_strdup_printf("registered on %s, starting advertising", name);
+	case LC_STATE_ADVERTISE_RETRY:
+		return g_strdup_printf("registered on %s, advertising failed, retrying", name);
+	case LC_STATE_ADVERTISING:
+		return g_strdup_printf("registered on %s, advertising", name);
+	case LC_STATE_STOPPING:
+		return g_strdup("stopping");
+	}
+	return g_strdup("?");
 }

@@ -136,3 +136,10 @@ unsigned lifecycle_backoff_ms(unsigned retry_min_ms, unsigned retry_max_ms, unsi
 const char *lifecycle_state_name(LcState state);
 const char *lifecycle_event_name(LcEventType type);
 const char *lifecycle_reason_name(LcReason reason); /* "adapter-down", ... as clients see them */
+
+/*
+ * One line for operators (g_free it): "registered on hci1, advertising", "waiting for
+ * adapter hci0", ... adapter: the selected adapter's name (NULL: none); wanted: what
+ * Adapter= asks for, in words.
+ */
+char *lifecycle_describe(const Lifecycle *lc, const char *adapter, const char *wanted);

@@ -146,6 +146,7 @@ static void test_adapter_appearing_while_waiting_is_selected(void **state)
 	AdapterUpdate u;
 
 	adapter_table_init(&t, ADAPTER_MATCH_AUTO, NULL);
+	assert_string_equal(adapter_table_wanted(&t), "any adapter with GattManager1");
 	assert_false(adapter_table_discovered(&t).adapter);
 	/* Adapter1 alone is not usable. */
 	u = added(&t, HCI0, (const char *const[]){ ADAPTER_IFACE }, 1, &powered_off, true);
@@ -198,6 +199,7 @@ static void test_wanted_adapter_by_name_or_address(void **state)
 	AdapterUpdate u;
 
 	adapter_table_init(&t, ADAPTER_MATCH_NAME, "hci1");
+	assert_string_equal(adapter_table_wanted(&t), "hci1");
 	u = added(&t, HCI0, all_ifaces, 3, &powered_on, true);
 	assert_false(u.has_event);
 	u = added(&t, HCI1, all_ifaces, 3, &hci1_props, true);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glib.h>
+
 #include "bluez/lifecycle.h"
 
 #define RETRY_MIN 100
@@ -503,6 +505,34 @@ static void test_names_cover_every_state_and_event(void **state)
 	assert_string_equal(lifecycle_reason_name(LC_REASON_BLUEZ_GONE), "bluez-gone");
 }
 
+static void test_describe_says_the_state_in_words(void **state)
+{
+	Lifecycle lc;
+	char *text;
+
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	text = lifecycle_describe(&lc, NULL, "hci1");
+	assert_string_equal(text, "waiting for the system bus");
+	g_free(text);
+	lc.state = LC_STATE_NO_ADAPTER;
+	text = lifecycle_describe(&lc, NULL, "hci1");
+	assert_string_equal(text, "waiting for adapter hci1");
+	g_free(text);
+	lc.state = LC_STATE_REGISTERED;
+	lc.powered = false;
+	text = lifecycle_describe(&lc, "hci0", "hci1");
+	assert_string_equal(text, "registered on hci0, adapter powered off");
+	g_free(text);
+	lc.state = LC_STATE_REGISTERING;
+	text = lifecycle_describe(&lc, NULL, "hci1");
+	assert_string_equal(text, "registering on no adapter");
+	g_free(text);
+	lc.state = LC_STATE_ADVERTISING;
+	text = lifecycle_describe(&lc, "hci0", NULL);
+	assert_string_equal(text, "registered on hci0, advertising");
+	g_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_settled_states_are_the_waiting_and_registered_ones),
 		cmocka_unit_test(test_absent_bluez_is_waited_for_and_settles),
 		cmocka_unit_test(test_names_cover_every_state_and_event),
+		cmocka_unit_test(test_describe_says_the_state_in_words),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
