@@ -190,8 +190,7 @@ static const BusProperty *lookup_property(ExportedObject *obj, DBusMessage *msg,
 	const BusProperty *p;
 
 	if (!e) {
-		*ret_error = dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE, "no interface %s at %s",
-		                                           iface_name, obj->path);
+		*ret_error = bus_error_reply(msg, -EPROTONOSUPPORT, "no interface %s at %s", iface_name, obj->path);
 		return NULL;
 	}
 	p = find_property(e->iface, prop_name);
@@ -203,18 +202,36 @@ static const BusProperty *lookup_property(ExportedObject *obj, DBusMessage *msg,
 	return p;
 }
 
-static DBusMessage *properties_get(ExportedObject *obj, DBusMessage *msg)
+/*
+ * The property a Get or Set call names: msg must have the signature sig; iter is left
+ * at the argument after the property name. NULL with *ret_error set to the reply.
+ */
+static const BusProperty *property_of_call(ExportedObject *obj, DBusMessage *msg, const char *sig,
+                                           DBusMessageIter *iter, const ExportedIface **ret_iface,
+                                           DBusMessage **ret_error)
 {
 	const char *iface_name, *prop_name;
+
+	if (!dbus_message_has_signature(msg, sig)) {
+		*ret_error = bus_error_reply(msg, -EINVAL, "expected arguments (%s)", sig);
+		return NULL;
+	}
+	dbus_message_iter_init(msg, iter);
+	dbus_message_iter_get_basic(iter, &iface_name);
+	dbus_message_iter_next(iter);
+	dbus_message_iter_get_basic(iter, &prop_name);
+	dbus_message_iter_next(iter);
+	return lookup_property(obj, msg, iface_name, prop_name, ret_iface, ret_error);
+}
+
+static DBusMessage *properties_get(ExportedObject *obj, DBusMessage *msg)
+{
 	const ExportedIface *e;
 	const BusProperty *p;
 	DBusMessage *reply;
 	DBusMessageIter iter;
 
-	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface_name, DBUS_TYPE_STRING, &prop_name,
-	                           DBUS_TYPE_INVALID) || !dbus_message_has_signature(msg, "ss"))
-		return bus_error_reply(msg, -EINVAL, "expected arguments (ss)");
-	p = lookup_property(obj, msg, iface_name, prop_name, &e, &reply);
+	p = property_of_call(obj, msg, "ss", &iter, &e, &reply);
 	if (!p)
 		return reply;
 
@@ -236,8 +253,7 @@ static DBusMessage *properties_get_all(ExportedObject *obj, DBusMessage *msg)
 		return bus_error_reply(msg, -EINVAL, "expected arguments (s)");
 	e = find_iface(obj, iface_name);
 	if (!e)
-		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE,
-		                                     "no interface %s at %s", iface_name, obj->path);
+		return bus_error_reply(msg, -EPROTONOSUPPORT, "no interface %s at %s", iface_name, obj->path);
 	reply = dbus_message_new_method_return(msg);
 	dbus_message_iter_init_append(reply, &iter);
 	append_properties_dict(&iter, e);
@@ -255,32 +271,23 @@ static bool variant_has_signature(DBusMessageIter *variant, const char *sig)
 
 static DBusMessage *properties_set(ExportedObject *obj, DBusMessage *msg)
 {
-	const char *iface_name, *prop_name;
 	const ExportedIface *e;
 	const BusProperty *p;
 	DBusMessage *error;
 	DBusMessageIter iter, variant;
 	int r;
 
-	if (!dbus_message_has_signature(msg, "ssv"))
-		return bus_error_reply(msg, -EINVAL, "expected arguments (ssv)");
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_get_basic(&iter, &iface_name);
-	dbus_message_iter_next(&iter);
-	dbus_message_iter_get_basic(&iter, &prop_name);
-	dbus_message_iter_next(&iter);
-	dbus_message_iter_recurse(&iter, &variant);
-
-	p = lookup_property(obj, msg, iface_name, prop_name, &e, &error);
+	p = property_of_call(obj, msg, "ssv", &iter, &e, &error);
 	if (!p)
 		return error;
 	if (!p->set)
-		return bus_error_reply(msg, -EROFS, "property %s is read-only", prop_name);
+		return bus_error_reply(msg, -EROFS, "property %s is read-only", p->name);
+	dbus_message_iter_recurse(&iter, &variant);
 	if (!variant_has_signature(&variant, p->sig))
-		return bus_error_reply(msg, -EINVAL, "property %s has type %s", prop_name, p->sig);
+		return bus_error_reply(msg, -EINVAL, "property %s has type %s", p->name, p->sig);
 	r = p->set(&variant, e->object);
 	if (r < 0)
-		return bus_error_reply(msg, r, "cannot set %s: %s", prop_name, g_strerror(-r));
+		return bus_error_reply(msg, r, "cannot set %s: %s", p->name, g_strerror(-r));
 	return dbus_message_new_method_return(msg);
 }
 
@@ -441,7 +448,7 @@ static bool path_has_children(BusExporter *exporter, const char *path)
 	return false;
 }
 
-static DBusMessage *dispatch_call(BusExporter *exporter, DBusMessage *msg)
+DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg)
 {
 	const char *path = dbus_message_get_path(msg);
 	const char *iface = dbus_message_get_interface(msg);
@@ -457,12 +464,12 @@ static DBusMessage *dispatch_call(BusExporter *exporter, DBusMessage *msg)
 		if (strcmp(member, "Introspect") != 0)
 			return bus_error_reply(msg, -ENOSYS, "no method %s.%s", iface, member);
 		if (!obj && !path_has_children(exporter, path))
-			return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no object at %s", path);
+			return bus_error_reply(msg, -ENODEV, "no object at %s", path);
 		return introspect(exporter, path, obj, msg);
 	}
 
 	if (!obj || (obj->ifaces->len == 0 && !obj->object_manager))
-		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no object at %s", path);
+		return bus_error_reply(msg, -ENODEV, "no object at %s", path);
 
 	if (g_strcmp0(iface, PROPERTIES_IFACE) == 0) {
 		if (strcmp(member, "Get") == 0)
@@ -499,8 +506,7 @@ static DBusMessage *dispatch_call(BusExporter *exporter, DBusMessage *msg)
 			return bus_error_reply(msg, -ENOSYS, "no method %s.%s at %s", iface, member, path);
 	}
 	if (iface)
-		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE, "no interface %s at %s",
-		                                     iface, path);
+		return bus_error_reply(msg, -EPROTONOSUPPORT, "no interface %s at %s", iface, path);
 	return bus_error_reply(msg, -ENOSYS, "no method %s at %s", member, path);
 }
 
@@ -512,7 +518,7 @@ static DBusHandlerResult exporter_message(DBusConnection *conn, DBusMessage *msg
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 
-	reply = dispatch_call(exporter, msg);
+	reply = bus_exporter_dispatch(exporter, msg);
 	if (!dbus_message_get_no_reply(msg))
 		dbus_connection_send(conn, reply, NULL);
 	return DBUS_HANDLER_RESULT_HANDLED;

@@ -68,6 +68,13 @@ void bus_exporter_remove(BusExporter *exporter, const char *path);
 /* Serve org.freedesktop.DBus.ObjectManager at path, for the objects below it. */
 void bus_exporter_add_object_manager(BusExporter *exporter, const char *path);
 
+/*
+ * The reply to a method call msg addressed below the root (never NULL), as a
+ * connection gets it: the access check, the standard interfaces, the argument
+ * checks, the handlers. Needs no connection.
+ */
+DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg);
+
 /* Start serving on conn (replaces any previous connection). Returns 0 or -ENOMEM. */
 int bus_exporter_attach(BusExporter *exporter, DBusConnection *conn);
 void bus_exporter_detach(BusExporter *exporter);

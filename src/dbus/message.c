@@ -27,6 +27,10 @@ const char *bus_error_name_from_errno(int err)
 		return DBUS_ERROR_UNKNOWN_PROPERTY;
 	case -ENOSYS:
 		return DBUS_ERROR_UNKNOWN_METHOD;
+	case -EPROTONOSUPPORT:
+		return DBUS_ERROR_UNKNOWN_INTERFACE;
+	case -ENODEV:
+		return DBUS_ERROR_UNKNOWN_OBJECT;
 	case -ENOMEM:
 		return DBUS_ERROR_NO_MEMORY;
 	default:

@@ -28,6 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DBusPendingCall, dbus_pending_call_unref)
  *   -EROFS       org.freedesktop.DBus.Error.PropertyReadOnly
  *   -ENOENT      org.freedesktop.DBus.Error.UnknownProperty
  *   -ENOSYS      org.freedesktop.DBus.Error.UnknownMethod
+ *   -EPROTONOSUPPORT org.freedesktop.DBus.Error.UnknownInterface
+ *   -ENODEV      org.freedesktop.DBus.Error.UnknownObject
  *   -ENOMEM      org.freedesktop.DBus.Error.NoMemory
  *   anything else org.bluez.Error.Failed
  */
