@@ -181,26 +181,14 @@ static void adv_registered(Bluez *bluez, bool already)
 	log_info("advertising on %s", adapter_info_name(bluez->table.selected));
 }
 
+/* Fields in struct Registration's order. */
 static const Registration app_registration = {
-	.iface = GATT_MANAGER_IFACE,
-	.register_method = "RegisterApplication",
-	.unregister_method = "UnregisterApplication",
-	.path = GATT_APP_ROOT,
-	.ok = LC_EV_REGISTER_OK,
-	.failed = LC_EV_REGISTER_FAILED,
-	.already_ok = true,
-	.unregister_where_registered = true,
-	.registered = app_registered,
+	GATT_MANAGER_IFACE, "RegisterApplication", "UnregisterApplication", GATT_APP_ROOT,
+	LC_EV_REGISTER_OK, LC_EV_REGISTER_FAILED, true, true, app_registered,
 };
-
 static const Registration adv_registration = {
-	.iface = ADV_MANAGER_IFACE,
-	.register_method = "RegisterAdvertisement",
-	.unregister_method = "UnregisterAdvertisement",
-	.path = ADVERTISEMENT_PATH,
-	.ok = LC_EV_ADVERTISE_OK,
-	.failed = LC_EV_ADVERTISE_FAILED,
-	.registered = adv_registered,
+	ADV_MANAGER_IFACE, "RegisterAdvertisement", "UnregisterAdvertisement", ADVERTISEMENT_PATH,
+	LC_EV_ADVERTISE_OK, LC_EV_ADVERTISE_FAILED, false, false, adv_registered,
 };
 
 static void register_reply(DBusPendingCall *call, void *data)

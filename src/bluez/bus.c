@@ -172,6 +172,17 @@ int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data)
 	return 0;
 }
 
+/* An ObjectManager signal of signature sig: its object path, and iter at the next argument. */
+static bool read_path(DBusMessage *msg, const char *sig, DBusMessageIter *iter, const char **path)
+{
+	if (!dbus_message_has_signature(msg, sig))
+		return false;
+	dbus_message_iter_init(msg, iter);
+	dbus_message_iter_get_basic(iter, path);
+	dbus_message_iter_next(iter);
+	return true;
+}
+
 static void on_interfaces_added(BluezBus *bus, DBusMessage *msg)
 {
 	DBusMessageIter iter;
@@ -179,11 +190,8 @@ static void on_interfaces_added(BluezBus *bus, DBusMessage *msg)
 	g_autoptr(GPtrArray) names = NULL;
 	const char *path;
 
-	if (!dbus_message_has_signature(msg, "oa{sa{sv}}"))
+	if (!read_path(msg, "oa{sa{sv}}", &iter, &path))
 		return;
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_get_basic(&iter, &path);
-	dbus_message_iter_next(&iter);
 	names = read_interfaces(&iter, &props);
 	LISTENERS_REPORT(&bus->listeners, BluezBusListener, interfaces_added, bus, path,
 	                 (const char *const *)names->pdata, names->len, &props);
@@ -195,11 +203,8 @@ static void on_interfaces_removed(BluezBus *bus, DBusMessage *msg)
 	g_autoptr(GPtrArray) names = g_ptr_array_new();
 	const char *path;
 
-	if (!dbus_message_has_signature(msg, "oas"))
+	if (!read_path(msg, "oas", &iter, &path))
 		return;
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_get_basic(&iter, &path);
-	dbus_message_iter_next(&iter);
 	dbus_message_iter_recurse(&iter, &array);
 	for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING; dbus_message_iter_next(&array)) {
 		const char *iface;
@@ -432,6 +437,16 @@ BluezBus *bluez_bus_new(BusExporter *exporter)
 	return bus;
 }
 
+unsigned bluez_bus_add_listener(BluezBus *bus, const BluezBusListener *listener, void *user_data)
+{
+	return listener_list_add(&bus->listeners, listener, user_data);
+}
+
+void bluez_bus_remove_listener(BluezBus *bus, unsigned id)
+{
+	listener_list_remove(&bus->listeners, id);
+}
+
 void bluez_bus_free(BluezBus *bus)
 {
 	if (!bus)
@@ -442,14 +457,4 @@ void bluez_bus_free(BluezBus *bus)
 	bus_exporter_set_access(bus->exporter, NULL, NULL);
 	listener_list_clear(&bus->listeners);
 	g_free(bus);
-}
-
-unsigned bluez_bus_add_listener(BluezBus *bus, const BluezBusListener *listener, void *user_data)
-{
-	return listener_list_add(&bus->listeners, listener, user_data);
-}
-
-void bluez_bus_remove_listener(BluezBus *bus, unsigned id)
-{
-	listener_list_remove(&bus->listeners, id);
 }

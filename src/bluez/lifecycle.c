@@ -1,7 +1,9 @@
 /*
  * lifecycle.c: the BlueZ lifecycle state machine.
  *
- * Why the rules are what they are (see shared/notes/bluez-behaviour.md):
+ * Why the rules are what they are (bluetoothd 5.66's behaviour, which tests/bus/fakebluez.py
+ * reproduces and tests/bus/test_power.py, test_adapters.py, test_bluetoothd.py and
+ * test_bus_restart.py pin against gattd):
  * - BlueZ keeps a GATT application registered across adapter power cycles, but the
  *   controller forgets the advertisement at power-off while bluetoothd keeps its
  *   registration: on power-on we unregister and register the advertisement again.
@@ -145,6 +147,33 @@ static void stop_advertising(Lifecycle *lc, LcOutput *out)
 	}
 }
 
+/* From registering on, the selected adapter's facts count. */
+static bool knows_adapter(LcState s)
+{
+	return s == LC_STATE_REGISTERING || s == LC_STATE_REGISTER_RETRY || state_is_registered(s);
+}
+
+/* A fact advertising needs (lc->powered, lc->adv_manager) became true. */
+static bool gain(Lifecycle *lc, LcOutput *out, bool *fact)
+{
+	if (!knows_adapter(lc->state) || *fact)
+		return false;
+	*fact = true;
+	if (lc->state == LC_STATE_REGISTERED && wants_advertising(lc))
+		start_advertising(lc, out);
+	return true;
+}
+
+/* A fact advertising needs became false. */
+static bool lose(Lifecycle *lc, LcOutput *out, bool *fact)
+{
+	if (!knows_adapter(lc->state) || !*fact)
+		return false;
+	*fact = false;
+	stop_advertising(lc, out);
+	return true;
+}
+
 static LcReason reason_for(LcEventType type)
 {
 	switch (type) {
@@ -262,49 +291,25 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		return true;
 
 	case LC_EV_ADAPTER_REMOVED:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+		if (!knows_adapter(s))
 			return false;
 		forget_bluez_side(lc, out, LC_STATE_NO_ADAPTER);
 		return true;
 
 	case LC_EV_POWERED_ON:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
-			return false;
-		if (lc->powered)
-			return false;
-		lc->powered = true;
-		if (s == LC_STATE_REGISTERED && wants_advertising(lc))
-			start_advertising(lc, out);
-		return true;
+		return gain(lc, out, &lc->powered);
 
 	case LC_EV_POWERED_OFF:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
-			return false;
-		if (!lc->powered)
-			return false;
-		lc->powered = false;
-		stop_advertising(lc, out);
-		return true;
+		return lose(lc, out, &lc->powered);
 
 	case LC_EV_ADV_MANAGER_ADDED:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
-			return false;
-		if (lc->adv_manager)
-			return false;
-		lc->adv_manager = true;
-		if (s == LC_STATE_REGISTERED && wants_advertising(lc))
-			start_advertising(lc, out);
-		return true;
+		return gain(lc, out, &lc->adv_manager);
 
 	case LC_EV_ADV_MANAGER_REMOVED:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+		if (!knows_adapter(s) || !lc->adv_manager)
 			return false;
-		if (!lc->adv_manager)
-			return false;
-		lc->adv_manager = false;
 		lc->adv_maybe_held = false;
-		stop_advertising(lc, out);
-		return true;
+		return lose(lc, out, &lc->adv_manager);
 
 	case LC_EV_REGISTER_OK:
 		if (s != LC_STATE_REGISTERING)
@@ -366,7 +371,7 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		}
 
 	case LC_EV_APP_CHANGED:
-		if (s != LC_STATE_REGISTERING && s != LC_STATE_REGISTER_RETRY && !state_is_registered(s))
+		if (!knows_adapter(s))
 			return false;
 		/* BlueZ reads the tree only at registration: drop the old one, register the new. */
 		out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY | LC_ACT_RESET_HANDLES |
@@ -499,6 +504,21 @@ const char *lifecycle_reason_name(LcReason reason)
 	return "none";
 }
 
+/* How advertising stands, for lifecycle_describe() in a registered state. */
+static const char *advertising_words(const Lifecycle *lc)
+{
+	switch (lc->state) {
+	case LC_STATE_ADVERTISE_START:
+		return "starting advertising";
+	case LC_STATE_ADVERTISE_RETRY:
+		return "advertising failed, retrying";
+	case LC_STATE_ADVERTISING:
+		return "advertising";
+	default:
+		return lc->powered ? "not advertising" : "adapter powered off";
+	}
+}
+
 char *lifecycle_describe(const Lifecycle *lc, const char *adapter, const char *wanted)
 {
 	/* Never NULL in a format: between an adapter's removal and its event there is none. */
@@ -521,15 +541,10 @@ char *lifecycle_describe(const Lifecycle *lc, const char *adapter, const char *w
 	case LC_STATE_REGISTER_RETRY:
 		return g_strdup_printf("registration on %s failed, retrying", name);
 	case LC_STATE_REGISTERED:
-		if (!lc->powered)
-			return g_strdup_printf("registered on %s, adapter powered off", name);
-		return g_strdup_printf("registered on %s, not advertising", name);
 	case LC_STATE_ADVERTISE_START:
-		return g_strdup_printf("registered on %s, starting advertising", name);
 	case LC_STATE_ADVERTISE_RETRY:
-		return g_strdup_printf("registered on %s, advertising failed, retrying", name);
 	case LC_STATE_ADVERTISING:
-		return g_strdup_printf("registered on %s, advertising", name);
+		return g_strdup_printf("registered on %s, %s", name, advertising_words(lc));
 	case LC_STATE_STOPPING:
 		return g_strdup("stopping");
 	}

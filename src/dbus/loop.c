@@ -32,7 +32,7 @@ static void dispatch_all(DBusConnection *conn)
 /*
  * Read (or write), then dispatch what was read right here. Going through an idle
  * source instead costs a main-loop iteration and a poll per message at low load
- * (profiled in tests/bench).
+ * (the profile is in tests/bench/RESULTS.md).
  */
 static gboolean watch_ready(gint fd, GIOCondition cond, gpointer data)
 {

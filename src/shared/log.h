@@ -1,9 +1,9 @@
 /*
  * log.h: operator-facing logging.
  *
- * Lines go to stderr. Under systemd (JOURNAL_STREAM set) each line
- * carries an sd-daemon "<N>" priority prefix so the journal keeps priorities;
- * on a terminal it carries a short level word instead.
+ * Lines go to stderr. Under systemd (JOURNAL_STREAM set in the environment) each
+ * line carries an sd-daemon "<N>" priority prefix so the journal keeps priorities;
+ * otherwise it starts with "gattd: " and a short level word.
  */
 #pragma once
 
