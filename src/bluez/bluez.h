@@ -1,9 +1,10 @@
 /*
  * bluez.h: gattd's side of the relationship with BlueZ.
  *
- * Owns the bus connection, tracks org.bluez's owner, its adapters and their Powered
- * property, and executes what the lifecycle state machine (lifecycle.c) decides:
- * every call to BlueZ is a pending call with a callback; nothing blocks the loop.
+ * Follows BlueZ over the bus connection (bus.c: connection, org.bluez's owner, access
+ * check), keeps its adapters and their Powered property (adapter.c, which also says
+ * what a change means), and executes what the lifecycle state machine (lifecycle.c)
+ * decides: every call to BlueZ is a pending call with a callback; nothing blocks the loop.
  */
 #pragma once
 

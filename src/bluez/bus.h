@@ -62,7 +62,10 @@ const char *bluez_bus_address(void);
  */
 int bluez_bus_connect(BluezBus *bus, char **ret_error);
 
-/* Send msg with func(call, data) as the reply callback. Returns the pending call (the caller's), or NULL when not connected. */
+/*
+ * Send msg with func(call, data) as the reply callback. Returns the pending call (the
+ * caller's), or NULL when not connected.
+ */
 DBusPendingCall *bluez_bus_call(BluezBus *bus, DBusMessage *msg, DBusPendingCallNotifyFunction func, void *data);
 /* Send msg expecting no reply; nothing when not connected. */
 void bluez_bus_send(BluezBus *bus, DBusMessage *msg);
