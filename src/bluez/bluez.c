@@ -518,15 +518,7 @@ void bluez_free(Bluez *bluez)
 	g_free(bluez);
 }
 
-unsigned bluez_add_listener(Bluez *bluez, const BluezListener *listener, void *user_data)
-{
-	return listener_list_add(&bluez->listeners, listener, user_data);
-}
-
-void bluez_remove_listener(Bluez *bluez, unsigned id)
-{
-	listener_list_remove(&bluez->listeners, id);
-}
+LISTENERS_DEFINE_ADD_REMOVE(Bluez, bluez, BluezListener)
 
 void bluez_start(Bluez *bluez)
 {
