@@ -128,21 +128,35 @@ static void on_down(Bluez *bluez, LcReason reason, void *user_data)
 {
 	Daemon *daemon = user_data;
 
-	server_on_down(daemon->server, reason);
+	server_on_down(daemon->server, lifecycle_reason_name(reason), reason == LC_REASON_SHUTDOWN);
 }
 
 static void on_up(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
 
-	server_on_up(daemon->server);
+	server_on_up(daemon->server, bluez_get_adapter_name(bluez));
+}
+
+/* The selected adapter as the socket server tells it (the snapshot owns its strings). */
+static void get_adapter(Bluez *bluez, ServerAdapter *out)
+{
+	const char *name = bluez_get_adapter_name(bluez);
+
+	out->name = g_strdup(name);
+	out->address = g_strdup(bluez_get_adapter_address(bluez));
+	out->powered = bluez_get_adapter_powered(bluez);
+	out->path = name ? g_strconcat("/org/bluez/", name, NULL) : NULL;
 }
 
 static void on_adapter_changed(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
+	ServerAdapter adapter = { 0 };
 
-	server_on_adapter_changed(daemon->server);
+	get_adapter(bluez, &adapter);
+	server_on_adapter_changed(daemon->server, &adapter);
+	server_adapter_clear(&adapter);
 	update_service_status(daemon);
 }
 
@@ -239,8 +253,23 @@ static int on_reload_request(Server *server, bool *ret_reregistered, char **ret_
 	return daemon_reload(user_data, ret_reregistered, ret_error);
 }
 
+/* A client's `status`: the BlueZ side of it. */
+static bool on_status_request(Server *server, ServerStatus *out, void *user_data)
+{
+	Daemon *daemon = user_data;
+
+	out->description = bluez_describe(daemon->bluez);
+	out->state = g_strdup(lifecycle_state_name(bluez_get_state(daemon->bluez)));
+	get_adapter(daemon->bluez, &out->adapter);
+	out->registered = bluez_is_registered(daemon->bluez);
+	out->advertising = bluez_is_advertising(daemon->bluez);
+	out->on_air = bluez_is_on_air(daemon->bluez);
+	return true;
+}
+
 static const ServerListener server_listener = {
 	.reload = on_reload_request,
+	.status = on_status_request,
 };
 
 /* ---- signals ---- */
@@ -304,7 +333,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app);
 	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
-	daemon->server = server_new(&server_options, config, daemon->app, daemon->bluez);
+	daemon->server = server_new(&server_options, daemon->app);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 	server_add_listener(daemon->server, &server_listener, daemon);
 	/* After building: the objects first reuse the holes main()'s config_load() left. */

@@ -30,56 +30,25 @@ static void cmd_hello(Client *client, const ProtoRequest *req)
 static void cmd_status(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
-	g_autoptr(JWriter) b = proto_reply_begin(req->id);
-	g_autofree char *description = bluez_describe(server->bluez);
-	unsigned watchers = 0;
-	guint64 captured = 0, overflows = 0;
+	ServerStatus status = { 0 };
+	bool answered = false;
 	GHashTableIter it;
 	Capture *cap;
 
+	LISTENERS_ASK(&server->listeners, ServerListener, status, answered, server, &status);
+	(void)answered;
 	for (GList *l = server->clients; l; l = l->next)
-		watchers += ((Client *)l->data)->watching;
+		status.watchers += ((Client *)l->data)->watching;
 	g_hash_table_iter_init(&it, server->captures);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap)) {
-		captured += capture_queue_length(&cap->queue);
-		overflows += cap->queue.overflows;
+		status.captured += capture_queue_length(&cap->queue);
+		status.overflows += cap->queue.overflows;
 	}
-
-	jwrite_member(b, "state");
-	jwrite_string(b, lifecycle_state_name(bluez_get_state(server->bluez)));
-	jwrite_member(b, "description");
-	jwrite_string(b, description);
-	jwrite_member(b, "adapter");
-	if (bluez_get_adapter_name(server->bluez)) {
-		g_autofree char *path = g_strconcat("/org/bluez/", bluez_get_adapter_name(server->bluez), NULL);
-
-		jwrite_begin_object(b);
-		add_adapter(b, server->bluez);
-		jwrite_member(b, "path");
-		jwrite_string(b, path);
-		jwrite_end_object(b);
-	} else {
-		jwrite_null(b);
-	}
-	jwrite_member(b, "registered");
-	jwrite_bool(b, bluez_is_registered(server->bluez));
-	jwrite_member(b, "advertising");
-	jwrite_bool(b, bluez_is_advertising(server->bluez));
-	jwrite_member(b, "on_air");
-	jwrite_bool(b, bluez_is_on_air(server->bluez));
-	jwrite_member(b, "clients");
-	jwrite_int(b, server->n_clients);
-	jwrite_member(b, "watchers");
-	jwrite_int(b, watchers);
-	jwrite_member(b, "subscriptions");
-	jwrite_int(b, gatt_app_count_notifying(server->app));
-	jwrite_member(b, "captured");
-	jwrite_int(b, (gint64)captured);
-	jwrite_member(b, "overflows");
-	jwrite_int(b, (gint64)overflows);
-	jwrite_member(b, "generation");
-	jwrite_int(b, server->generation);
-	client_send(client, proto_finish(b));
+	status.clients = server->n_clients;
+	status.subscriptions = gatt_app_count_notifying(server->app);
+	status.generation = server->generation;
+	client_send(client, proto_status_line(req->id, &status));
+	server_status_clear(&status);
 }
 
 static void add_strv(JWriter *b, const char *name, char **strv)

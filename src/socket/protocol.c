@@ -456,3 +456,66 @@ void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t 
 	if (has_type && type != VALUE_TYPE_HEX)
 		write_typed(w, type, data, len);
 }
+
+void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *data, size_t len, uint16_t offset,
+                       const char *device)
+{
+	jwrite_member(w, "char");
+	jwrite_string(w, cfg->id);
+	/* Typed only when the write alone is a whole value of the type. */
+	proto_write_value(w, cfg->has_type && offset == 0, cfg->type, data, len);
+	jwrite_member(w, "offset");
+	jwrite_int(w, offset);
+	jwrite_member(w, "device");
+	jwrite_string(w, device);
+}
+
+void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)
+{
+	/* The writer writes null for a NULL string. */
+	jwrite_member(w, "name");
+	jwrite_string(w, adapter->name);
+	jwrite_member(w, "address");
+	jwrite_string(w, adapter->address);
+	jwrite_member(w, "powered");
+	jwrite_bool(w, adapter->powered);
+}
+
+char *proto_status_line(const json_t *id, const ServerStatus *status)
+{
+	g_autoptr(JWriter) w = proto_reply_begin(id);
+
+	jwrite_member(w, "state");
+	jwrite_string(w, status->state);
+	jwrite_member(w, "description");
+	jwrite_string(w, status->description);
+	jwrite_member(w, "adapter");
+	if (status->adapter.name) {
+		jwrite_begin_object(w);
+		proto_write_adapter(w, &status->adapter);
+		jwrite_member(w, "path");
+		jwrite_string(w, status->adapter.path);
+		jwrite_end_object(w);
+	} else {
+		jwrite_null(w);
+	}
+	jwrite_member(w, "registered");
+	jwrite_bool(w, status->registered);
+	jwrite_member(w, "advertising");
+	jwrite_bool(w, status->advertising);
+	jwrite_member(w, "on_air");
+	jwrite_bool(w, status->on_air);
+	jwrite_member(w, "clients");
+	jwrite_int(w, status->clients);
+	jwrite_member(w, "watchers");
+	jwrite_int(w, status->watchers);
+	jwrite_member(w, "subscriptions");
+	jwrite_int(w, status->subscriptions);
+	jwrite_member(w, "captured");
+	jwrite_int(w, (int64_t)status->captured);
+	jwrite_member(w, "overflows");
+	jwrite_int(w, (int64_t)status->overflows);
+	jwrite_member(w, "generation");
+	jwrite_int(w, status->generation);
+	return proto_finish(w);
+}

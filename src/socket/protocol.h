@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "shared/jread.h"
 #include "shared/jwrite.h"
 #include "shared/value.h"
+#include "socket/status.h"
 
 #define PROTOCOL_VERSION 1
 /* Limits on what a request may carry. */
@@ -99,3 +101,15 @@ char *proto_error_line(const json_t *id, const char *code, const char *message);
  * number, a boolean, or a string (utf8; u64 above 2^63-1; NaN and infinities).
  */
 void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t *data, size_t len);
+
+/*
+ * Add "char", "value" (and "typed" when the write alone is a whole value of the
+ * characteristic's type), "offset" and "device" (null when not known): a central's
+ * write to the characteristic of cfg, as the `write` event and next-write tell it.
+ */
+void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *data, size_t len, uint16_t offset,
+                       const char *device);
+/* Add "name", "address" (null when not known) and "powered" of an adapter. */
+void proto_write_adapter(JWriter *w, const ServerAdapter *adapter);
+/* The whole reply line to `status`. */
+char *proto_status_line(const json_t *id, const ServerStatus *status);

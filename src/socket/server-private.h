@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "bluez/bluez.h"
 #include "socket/capture.h"
 #include "gatt/app.h"
 #include "socket/protocol.h"
@@ -72,9 +71,7 @@ struct Server {
 	ServerOptions opts;
 	char *path;
 	char *group;
-	const GattdConfig *config;
 	GattApp *app;
-	Bluez *bluez;
 	int listen_fd;
 	bool created_path;       /* unlink the socket file at exit */
 	guint listen_source;
@@ -96,8 +93,6 @@ void client_send(Client *client, char *line);
 void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* "value" (and "typed") of a characteristic's current value. */
 void add_char_value(JWriter *b, GattChar *chr);
-/* name, address, powered of the selected adapter (null/false when none). */
-void add_adapter(JWriter *b, Bluez *bluez);
 /* The capture queue of a Capture=N characteristic, or NULL. */
 Capture *capture_for(Server *server, GattChar *chr);
 /* Hand a write taken from cap's queue to client: it is consumed once the reply is sent. */

@@ -100,24 +100,6 @@ void add_char_value(JWriter *b, GattChar *chr)
 	proto_write_value(b, chr->cfg->has_type, chr->cfg->type, chr->value->data, chr->value->len);
 }
 
-static void add_write(JWriter *b, GattChar *chr, const CapturedWrite *w)
-{
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data(w->value, &len);
-
-	jwrite_member(b, "char");
-	jwrite_string(b, chr->cfg->id);
-	/* Typed only when the write alone is a whole value of the type. */
-	proto_write_value(b, chr->cfg->has_type && w->offset == 0, chr->cfg->type, data, len);
-	jwrite_member(b, "offset");
-	jwrite_int(b, w->offset);
-	jwrite_member(b, "device");
-	if (w->device)
-		jwrite_string(b, w->device);
-	else
-		jwrite_null(b);
-}
-
 /* ---- next-write waiters ---- */
 
 static void client_send_write(Client *client, char *line, Capture *cap, CapturedWrite *w);
@@ -145,7 +127,12 @@ void reply_next_write(Client *client, const json_t *id, Capture *cap, CapturedWr
 {
 	g_autoptr(JWriter) b = proto_reply_begin(id);
 
-	add_write(b, cap->chr, w);
+	{
+		gsize len = 0;
+		const guint8 *data = g_bytes_get_data(w->value, &len);
+
+		proto_write_write(b, cap->chr->cfg, data, len, w->offset, w->device);
+	}
 	jwrite_member(b, "seq");
 	jwrite_int(b, (gint64)w->seq);
 	jwrite_member(b, "queued");
@@ -235,11 +222,8 @@ void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t 
 
 	/* Most writes have no watcher: don't build an event nobody gets. */
 	if (any_watcher(server, chr)) {
-		CapturedWrite w = { .value = g_bytes_new(data, len), .offset = offset, .device = (char *)device };
-
 		b = proto_event_begin("write");
-		add_write(b, chr, &w);
-		g_bytes_unref(w.value);
+		proto_write_write(b, chr->cfg, data, len, offset, device);
 		broadcast(server, chr, b);
 	}
 
@@ -279,54 +263,32 @@ static void fail_all_waiters(Server *server, const char *code, const char *messa
 			waiter_fail(g_queue_peek_head(&cap->waiters), code, message);
 }
 
-void server_on_down(Server *server, LcReason reason)
+void server_on_down(Server *server, const char *reason, bool shutdown)
 {
 	g_autofree char *message = g_strdup_printf(
-		"services went off the air (%s) while waiting; ask again to wait for the next write",
-		lifecycle_reason_name(reason));
+		"services went off the air (%s) while waiting; ask again to wait for the next write", reason);
 	JWriter *b = proto_event_begin("unregistered");
 
 	jwrite_member(b, "reason");
-	jwrite_string(b, lifecycle_reason_name(reason));
+	jwrite_string(b, reason);
 	broadcast(server, NULL, b);
-	fail_all_waiters(server, reason == LC_REASON_SHUTDOWN ? PROTO_ERR_SHUTTING_DOWN : PROTO_ERR_DISCONNECTED,
-	                 message);
+	fail_all_waiters(server, shutdown ? PROTO_ERR_SHUTTING_DOWN : PROTO_ERR_DISCONNECTED, message);
 }
 
-void server_on_up(Server *server)
+void server_on_up(Server *server, const char *adapter_name)
 {
 	JWriter *b = proto_event_begin("registered");
 
 	jwrite_member(b, "adapter");
-	jwrite_string(b, bluez_get_adapter_name(server->bluez));
+	jwrite_string(b, adapter_name);
 	broadcast(server, NULL, b);
 }
 
-/* name, address, powered: null/false when there is no adapter (removed, BlueZ gone). */
-void add_adapter(JWriter *b, Bluez *bluez)
-{
-	const char *name = bluez_get_adapter_name(bluez);
-	const char *address = bluez_get_adapter_address(bluez);
-
-	jwrite_member(b, "name");
-	if (name)
-		jwrite_string(b, name);
-	else
-		jwrite_null(b);
-	jwrite_member(b, "address");
-	if (address)
-		jwrite_string(b, address);
-	else
-		jwrite_null(b);
-	jwrite_member(b, "powered");
-	jwrite_bool(b, bluez_get_adapter_powered(bluez));
-}
-
-void server_on_adapter_changed(Server *server)
+void server_on_adapter_changed(Server *server, const ServerAdapter *adapter)
 {
 	JWriter *b = proto_event_begin("adapter");
 
-	add_adapter(b, server->bluez);
+	proto_write_adapter(b, adapter);
 	broadcast(server, NULL, b);
 }
 
@@ -1120,7 +1082,6 @@ void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsi
 	GHashTableIter it;
 	Capture *cap;
 
-	server->config = config;
 	server->app = app;
 	server->generation = generation;
 	server->opts.max_clients = config->max_clients;
@@ -1145,7 +1106,7 @@ void server_announce_reload(Server *server)
 	broadcast(server, NULL, b);
 }
 
-Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez)
+Server *server_new(const ServerOptions *options, GattApp *app)
 {
 	Server *server = g_new0(Server, 1);
 
@@ -1154,9 +1115,7 @@ Server *server_new(const ServerOptions *options, const GattdConfig *config, Gatt
 	server->group = g_strdup(options->group);
 	server->opts.path = server->path;
 	server->opts.group = server->group;
-	server->config = config;
 	server->app = app;
-	server->bluez = bluez;
 	server->listen_fd = -1;
 	server->generation = 1;
 	server->captures = build_captures(app, NULL);

@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bluez/bluez.h"
 #include "gatt/app.h"
-#include "bluez/lifecycle.h"
+#include "socket/status.h"
 
 typedef struct {
 	const char *path;       /* socket path */
@@ -36,9 +35,15 @@ typedef struct {
 	 * listener with reload answers; with none, reloading is not available.
 	 */
 	int (*reload)(Server *server, bool *ret_reregistered, char **ret_error, void *user_data);
+	/*
+	 * A client's `status` command: fill the BlueZ side of out (state, description,
+	 * adapter, registered, advertising, on_air) and return true. The first listener
+	 * with status answers; with none, those stay empty (null, false).
+	 */
+	bool (*status)(Server *server, ServerStatus *out, void *user_data);
 } ServerListener;
 
-Server *server_new(const ServerOptions *options, const GattdConfig *config, GattApp *app, Bluez *bluez);
+Server *server_new(const ServerOptions *options, GattApp *app);
 void server_free(Server *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
 
@@ -65,9 +70,12 @@ void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t 
                      const char *device);
 void server_on_notifying_changed(Server *server, GattChar *chr);
 void server_on_confirm(Server *server, GattChar *chr);
-void server_on_down(Server *server, LcReason reason);
-void server_on_up(Server *server);
-void server_on_adapter_changed(Server *server);
+/* Off the air for reason, the name clients see ("adapter-down", ...); shutdown: gattd is stopping. */
+void server_on_down(Server *server, const char *reason, bool shutdown);
+/* Registered with BlueZ on the adapter named adapter_name ("hci0"). */
+void server_on_up(Server *server, const char *adapter_name);
+/* The selected adapter changed: which one, or its address or power. */
+void server_on_adapter_changed(Server *server, const ServerAdapter *adapter);
 /* gattd is stopping: answer waiters, refuse new requests. */
 void server_shutdown(Server *server);
 

@@ -337,6 +337,62 @@ static void test_decode_value_without_type_needs_hex(void **state)
 	assert_non_null(error2);
 }
 
+static void test_status_reply_with_and_without_adapter(void **state)
+{
+	ServerStatus status = {
+		.state = g_strdup("registered"),
+		.description = g_strdup("registered on hci0"),
+		.adapter = { .name = g_strdup("hci0"), .address = g_strdup("00:AA:01:01:00:01"), .powered = true,
+		             .path = g_strdup("/org/bluez/hci0") },
+		.registered = true, .advertising = false, .on_air = true,
+		.clients = 2, .watchers = 1, .subscriptions = 3, .captured = 4, .overflows = 5, .generation = 6,
+	};
+	json_t *id = json_integer(7);
+	g_autofree char *line = proto_status_line(id, &status);
+	g_autofree char *none = NULL;
+
+	assert_string_equal(line, "{\"id\":7,\"ok\":true,\"state\":\"registered\",\"description\":\"registered on hci0\","
+	                    "\"adapter\":{\"name\":\"hci0\",\"address\":\"00:AA:01:01:00:01\",\"powered\":true,"
+	                    "\"path\":\"/org/bluez/hci0\"},\"registered\":true,\"advertising\":false,\"on_air\":true,"
+	                    "\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
+	                    "\"generation\":6}\n");
+	server_adapter_clear(&status.adapter);
+	none = proto_status_line(id, &status);
+	assert_non_null(strstr(none, ",\"adapter\":null,\"registered\":true,"));
+	server_status_clear(&status);
+	assert_null(status.state);
+	json_decref(id);
+}
+
+static void test_adapter_event_writes_null_for_what_is_unknown(void **state)
+{
+	ServerAdapter adapter = { .powered = false };
+	g_autoptr(JWriter) b = proto_event_begin("adapter");
+	g_autofree char *line = NULL;
+
+	proto_write_adapter(b, &adapter);
+	line = proto_finish(b);
+	assert_string_equal(line, "{\"event\":\"adapter\",\"name\":null,\"address\":null,\"powered\":false}\n");
+}
+
+static void test_write_is_typed_only_as_a_whole_value(void **state)
+{
+	CfgCharacteristic cfg = { .id = "env/temp", .has_type = true, .type = VALUE_TYPE_U8 };
+	const uint8_t data[] = { 42 };
+	g_autoptr(JWriter) whole = proto_event_begin("write");
+	g_autoptr(JWriter) part = proto_event_begin("write");
+	g_autofree char *l1 = NULL, *l2 = NULL;
+
+	proto_write_write(whole, &cfg, data, 1, 0, "/org/bluez/hci0/dev_1");
+	proto_write_write(part, &cfg, data, 1, 1, NULL);
+	l1 = proto_finish(whole);
+	l2 = proto_finish(part);
+	assert_string_equal(l1, "{\"event\":\"write\",\"char\":\"env/temp\",\"value\":\"2a\",\"typed\":42,"
+	                    "\"offset\":0,\"device\":\"/org/bluez/hci0/dev_1\"}\n");
+	assert_string_equal(l2, "{\"event\":\"write\",\"char\":\"env/temp\",\"value\":\"2a\",\"offset\":1,"
+	                    "\"device\":null}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +414,9 @@ int main(void)
 		cmocka_unit_test(test_values_encode_hex_and_typed),
 		cmocka_unit_test(test_decode_value_typed_and_hex),
 		cmocka_unit_test(test_decode_value_without_type_needs_hex),
+		cmocka_unit_test(test_status_reply_with_and_without_adapter),
+		cmocka_unit_test(test_adapter_event_writes_null_for_what_is_unknown),
+		cmocka_unit_test(test_write_is_typed_only_as_a_whole_value),
 	};
 
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);

@@ -1,0 +1,52 @@
+/*
+ * socket/status.h: what the daemon tells the socket server about the BlueZ side,
+ * as plain data (types only): the snapshot behind the `status` reply and the
+ * `adapter` event. The socket server never asks the BlueZ driver itself.
+ *
+ * A snapshot owns its strings; server_status_clear() / server_adapter_clear() free them.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The selected adapter. */
+typedef struct {
+	char *name;          /* "hci0"; NULL when there is none (removed, BlueZ gone) */
+	char *address;       /* NULL when not known */
+	bool powered;
+	char *path;          /* its D-Bus object path; NULL without name */
+} ServerAdapter;
+
+/* Everything a `status` reply tells, in its order. */
+typedef struct {
+	/* Filled by the daemon (ServerListener.status). */
+	char *state;         /* the lifecycle state's name, "registered", ... */
+	char *description;   /* the state in words */
+	ServerAdapter adapter;
+	bool registered;
+	bool advertising;
+	bool on_air;
+	/* Filled by the server. */
+	unsigned clients;
+	unsigned watchers;
+	unsigned subscriptions;
+	uint64_t captured;   /* writes waiting in the capture queues */
+	uint64_t overflows;  /* writes the capture queues dropped */
+	unsigned generation;
+} ServerStatus;
+
+static inline void server_adapter_clear(ServerAdapter *adapter)
+{
+	g_clear_pointer(&adapter->name, g_free);
+	g_clear_pointer(&adapter->address, g_free);
+	g_clear_pointer(&adapter->path, g_free);
+}
+
+static inline void server_status_clear(ServerStatus *status)
+{
+	g_clear_pointer(&status->state, g_free);
+	g_clear_pointer(&status->description, g_free);
+	server_adapter_clear(&status->adapter);
+}
