@@ -1,6 +1,9 @@
 /*
- * capture.h: the bounded, ordered queue of central writes kept for a Capture=N
- * characteristic until a local client takes them (pure: no I/O).
+ * socket/capture.h: the capture policy, pure (no I/O): the bounded, ordered queue
+ * of central writes kept for a Capture=N characteristic until a local client takes
+ * them (CaptureQueue), the clients waiting for them in next-write (Capture), and
+ * the set of captures that follows the configuration across reloads (CaptureSet).
+ * socket/waiters.c does the talking to the clients.
  *
  * The queue belongs to the characteristic, not to any registration with BlueZ, so
  * writes queued before a power cycle or a bluetoothd restart are still there after.
@@ -11,6 +14,8 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "config/config.h"
 
 typedef struct {
 	uint64_t seq;        /* 1, 2, 3 ... per queue, never reused */
@@ -28,8 +33,8 @@ typedef struct {
 	uint64_t total;      /* writes ever captured */
 } CaptureQueue;
 
-void captured_write_free(CapturedWrite *w);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CapturedWrite, captured_write_free)
+void capture_write_free(CapturedWrite *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CapturedWrite, capture_write_free)
 
 void capture_queue_init(CaptureQueue *q, unsigned capacity);
 void capture_queue_clear(CaptureQueue *q);
@@ -51,3 +56,44 @@ void capture_queue_unpop(CaptureQueue *q, CapturedWrite *w);
 /* Take the oldest write (caller frees), or NULL when empty. */
 CapturedWrite *capture_queue_pop(CaptureQueue *q);
 unsigned capture_queue_length(const CaptureQueue *q);
+
+/* A Capture=N characteristic: its queue and who waits for its next write. */
+typedef struct {
+	const CfgCharacteristic *cfg;  /* id, Type=, Capture= (of the current configuration) */
+	CaptureQueue queue;
+	GQueue waiters;                /* waiting in next-write, oldest first (opaque here: the server's clients) */
+} Capture;
+
+/* Put waiter at the end of cap's waiters. */
+void capture_wait(Capture *cap, void *waiter);
+/* Take waiter out of cap's waiters (it got its answer, or gave up). */
+void capture_unwait(Capture *cap, void *waiter);
+/*
+ * Serve the oldest waiter: take it out of the waiters and return the oldest write,
+ * for it (caller owns it). NULL, and nothing taken, when nobody waits or nothing is queued.
+ */
+CapturedWrite *capture_serve(Capture *cap, void **ret_waiter);
+
+/* The captures of one configuration, by characteristic id. */
+typedef struct CaptureSet CaptureSet;
+
+CaptureSet *capture_set_new(void);
+/* Frees every capture with its queue; its waiters must have been told. */
+void capture_set_free(CaptureSet *set);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CaptureSet, capture_set_free)
+
+/*
+ * Follow a configuration: chars holds the CfgCharacteristic* of every
+ * characteristic, in order; those with Capture=N get a capture. One that captured
+ * before (same id) keeps its queue, seq and counters: a reload loses no queued
+ * write. When its capacity shrank, the oldest writes beyond it are dropped and
+ * counted as overflows. Returns the captures of characteristics that no longer
+ * capture, their waiters still in: tell those, then free the array (it frees them).
+ */
+GPtrArray *capture_set_rebuild(CaptureSet *set, GPtrArray *chars);
+/* The capture of the characteristic with this id, or NULL when it has no Capture=. */
+Capture *capture_set_lookup(CaptureSet *set, const char *id);
+/* Every capture, always in the same order. Free the array, not the captures. */
+GPtrArray *capture_set_list(CaptureSet *set);
+/* Writes waiting in all queues, and writes all queues dropped. */
+void capture_set_count(CaptureSet *set, uint64_t *ret_queued, uint64_t *ret_overflows);

@@ -1,9 +1,38 @@
-/* socket/commands.c: the requests of the local client protocol (README, "Local client protocol"). */
+/*
+ * socket/commands.c: the requests of the local client protocol (README, "Local
+ * client protocol"): one line from a client (client.c) is parsed (protocol.c),
+ * done on the GATT application or the capture queues, and answered.
+ */
+#include "socket/commands.h"
+
 #include <errno.h>
+#include <stdarg.h>
 
 #include "gattd-build-config.h"
 #include "shared/log.h"
+#include "socket/protocol.h"
 #include "socket/server-private.h"
+#include "socket/waiters.h"
+
+/* An error reply with a printf message. */
+static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
+{
+	g_autofree char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	server_client_send(client, proto_error_line(id, code, message));
+}
+
+/* "value" (and "typed") of a characteristic's current value. */
+static void add_char_value(JWriter *b, GattChar *chr)
+{
+	proto_write_value(b, chr->cfg->has_type, chr->cfg->type, chr->value->data, chr->value->len);
+}
 
 static GattChar *find_char(Client *client, const ProtoRequest *req)
 {
@@ -24,7 +53,7 @@ static void cmd_hello(Client *client, const ProtoRequest *req)
 	jwrite_string(b, GATTD_VERSION);
 	jwrite_member(b, "daemon");
 	jwrite_string(b, "gattd");
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_status(Client *client, const ProtoRequest *req)
@@ -32,22 +61,17 @@ static void cmd_status(Client *client, const ProtoRequest *req)
 	Server *server = client->server;
 	ServerStatus status = { 0 };
 	bool answered = false;
-	GHashTableIter it;
-	Capture *cap;
 
+	/* No listener answering leaves the BlueZ side empty. */
 	LISTENERS_ASK(&server->listeners, ServerListener, status, answered, server, &status);
 	(void)answered;
 	for (GList *l = server->clients; l; l = l->next)
 		status.watchers += ((Client *)l->data)->watching;
-	g_hash_table_iter_init(&it, server->captures);
-	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cap)) {
-		status.captured += capture_queue_length(&cap->queue);
-		status.overflows += cap->queue.overflows;
-	}
+	capture_set_count(server->captures, &status.captured, &status.overflows);
 	status.clients = server->n_clients;
 	status.subscriptions = gatt_app_count_notifying(server->app);
 	status.generation = server->generation;
-	client_send(client, proto_status_line(req->id, &status));
+	server_client_send(client, proto_status_line(req->id, &status));
 	server_status_clear(&status);
 }
 
@@ -60,68 +84,75 @@ static void add_strv(JWriter *b, const char *name, char **strv)
 	jwrite_end_array(b);
 }
 
+/* Open the object of a service, characteristic or descriptor in `list`. */
+static void begin_attribute(JWriter *b, const char *id, const char *uuid)
+{
+	jwrite_begin_object(b);
+	jwrite_member(b, "id");
+	jwrite_string(b, id);
+	jwrite_member(b, "uuid");
+	jwrite_string(b, uuid);
+}
+
+/* Add the array name: add_one for each of items. */
+static void add_list(JWriter *b, const char *name, GPtrArray *items, void (*add_one)(JWriter *b, void *item))
+{
+	jwrite_member(b, name);
+	jwrite_begin_array(b);
+	for (unsigned i = 0; i < items->len; i++)
+		add_one(b, items->pdata[i]);
+	jwrite_end_array(b);
+}
+
+static void add_descriptor(JWriter *b, void *item)
+{
+	GattDesc *desc = item;
+
+	begin_attribute(b, desc->cfg->id, desc->cfg->uuid);
+	add_strv(b, "flags", desc->cfg->flags);
+	proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+	jwrite_end_object(b);
+}
+
+static void add_characteristic(JWriter *b, void *item)
+{
+	GattChar *chr = item;
+
+	begin_attribute(b, chr->cfg->id, chr->cfg->uuid);
+	add_strv(b, "flags", chr->cfg->flags);
+	jwrite_member(b, "type");
+	if (chr->cfg->has_type)
+		jwrite_string(b, value_type_name(chr->cfg->type));
+	else
+		jwrite_null(b);
+	jwrite_member(b, "max_length");
+	jwrite_int(b, chr->cfg->max_length);
+	jwrite_member(b, "capture");
+	jwrite_int(b, chr->cfg->capture);
+	jwrite_member(b, "notifying");
+	jwrite_bool(b, chr->notifying);
+	add_char_value(b, chr);
+	add_list(b, "descriptors", chr->descs, add_descriptor);
+	jwrite_end_object(b);
+}
+
+static void add_service(JWriter *b, void *item)
+{
+	GattService *service = item;
+
+	begin_attribute(b, service->cfg->id, service->cfg->uuid);
+	jwrite_member(b, "primary");
+	jwrite_bool(b, service->cfg->primary);
+	add_list(b, "characteristics", service->chars, add_characteristic);
+	jwrite_end_object(b);
+}
+
 static void cmd_list(Client *client, const ProtoRequest *req)
 {
-	GPtrArray *services = gatt_app_get_services(client->server->app);
 	g_autoptr(JWriter) b = proto_reply_begin(req->id);
 
-	jwrite_member(b, "services");
-	jwrite_begin_array(b);
-	for (unsigned i = 0; i < services->len; i++) {
-		GattService *service = services->pdata[i];
-
-		jwrite_begin_object(b);
-		jwrite_member(b, "id");
-		jwrite_string(b, service->cfg->id);
-		jwrite_member(b, "uuid");
-		jwrite_string(b, service->cfg->uuid);
-		jwrite_member(b, "primary");
-		jwrite_bool(b, service->cfg->primary);
-		jwrite_member(b, "characteristics");
-		jwrite_begin_array(b);
-		for (unsigned j = 0; j < service->chars->len; j++) {
-			GattChar *chr = service->chars->pdata[j];
-
-			jwrite_begin_object(b);
-			jwrite_member(b, "id");
-			jwrite_string(b, chr->cfg->id);
-			jwrite_member(b, "uuid");
-			jwrite_string(b, chr->cfg->uuid);
-			add_strv(b, "flags", chr->cfg->flags);
-			jwrite_member(b, "type");
-			if (chr->cfg->has_type)
-				jwrite_string(b, value_type_name(chr->cfg->type));
-			else
-				jwrite_null(b);
-			jwrite_member(b, "max_length");
-			jwrite_int(b, chr->cfg->max_length);
-			jwrite_member(b, "capture");
-			jwrite_int(b, chr->cfg->capture);
-			jwrite_member(b, "notifying");
-			jwrite_bool(b, chr->notifying);
-			add_char_value(b, chr);
-			jwrite_member(b, "descriptors");
-			jwrite_begin_array(b);
-			for (unsigned k = 0; k < chr->descs->len; k++) {
-				GattDesc *desc = chr->descs->pdata[k];
-
-				jwrite_begin_object(b);
-				jwrite_member(b, "id");
-				jwrite_string(b, desc->cfg->id);
-				jwrite_member(b, "uuid");
-				jwrite_string(b, desc->cfg->uuid);
-				add_strv(b, "flags", desc->cfg->flags);
-				proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
-				jwrite_end_object(b);
-			}
-			jwrite_end_array(b);
-			jwrite_end_object(b);
-		}
-		jwrite_end_array(b);
-		jwrite_end_object(b);
-	}
-	jwrite_end_array(b);
-	client_send(client, proto_finish(b));
+	add_list(b, "services", gatt_app_get_services(client->server->app), add_service);
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_get(Client *client, const ProtoRequest *req)
@@ -135,7 +166,7 @@ static void cmd_get(Client *client, const ProtoRequest *req)
 	jwrite_member(b, "char");
 	jwrite_string(b, chr->cfg->id);
 	add_char_value(b, chr);
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_set(Client *client, const ProtoRequest *req)
@@ -184,7 +215,7 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 	jwrite_bool(b, r > 0);
 	jwrite_member(b, "subscribed");
 	jwrite_bool(b, chr->notifying);
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_watch(Client *client, const ProtoRequest *req)
@@ -216,7 +247,7 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 	} else {
 		jwrite_null(b);
 	}
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_unwatch(Client *client, const ProtoRequest *req)
@@ -225,7 +256,7 @@ static void cmd_unwatch(Client *client, const ProtoRequest *req)
 
 	client->watching = false;
 	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
 static void cmd_next_write(Client *client, const ProtoRequest *req)
@@ -235,29 +266,25 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 
 	if (!chr)
 		return;
-	cap = capture_for(client->server, chr);
+	cap = capture_set_lookup(client->server->captures, chr->cfg->id);
 	if (!cap) {
 		reply_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
 		return;
 	}
 	if (client->waiting_on) {
 		reply_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
-		            client->waiting_on->chr->cfg->id);
+		            client->waiting_on->cfg->id);
 		return;
 	}
 	if (capture_queue_length(&cap->queue) > 0) {
-		reply_next_write(client, req->id, cap, capture_queue_pop(&cap->queue));
+		server_waiters_reply(client, req->id, cap, capture_queue_pop(&cap->queue));
 		return;
 	}
 	if (req->timeout_ms == 0) {
 		reply_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
 		return;
 	}
-	client->waiting_on = cap;
-	client->wait_id = json_incref(req->id);
-	if (req->timeout_ms > 0)
-		client->wait_timeout = g_timeout_add((guint)req->timeout_ms, waiter_timed_out, client);
-	g_queue_push_tail(&cap->waiters, client);
+	server_waiters_wait(client, cap, req->id, req->timeout_ms);
 }
 
 static void cmd_reload(Client *client, const ProtoRequest *req)
@@ -282,10 +309,23 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 	jwrite_int(b, generation);
 	jwrite_member(b, "reregistered");
 	jwrite_bool(b, reregistered);
-	client_send(client, proto_finish(b));
+	server_client_send(client, proto_finish(b));
 }
 
-void server_handle_line(Client *client, const char *line, size_t len)
+/* By ProtoCommand: protocol.c accepts no other. */
+static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
+	[PROTO_CMD_HELLO] = cmd_hello,
+	[PROTO_CMD_STATUS] = cmd_status,
+	[PROTO_CMD_LIST] = cmd_list,
+	[PROTO_CMD_GET] = cmd_get,
+	[PROTO_CMD_SET] = cmd_set,
+	[PROTO_CMD_WATCH] = cmd_watch,
+	[PROTO_CMD_UNWATCH] = cmd_unwatch,
+	[PROTO_CMD_NEXT_WRITE] = cmd_next_write,
+	[PROTO_CMD_RELOAD] = cmd_reload,
+};
+
+void server_commands_handle_line(Client *client, const char *line, size_t len)
 {
 	g_autoptr(ProtoRequest) req = NULL;
 	ProtoError err;
@@ -293,7 +333,7 @@ void server_handle_line(Client *client, const char *line, size_t len)
 	req = proto_parse_request(line, len, &err);
 	if (!req) {
 		log_debug("client %u: bad request: %s", client->id, err.message);
-		client_send(client, proto_error_line(err.id, err.code, err.message));
+		server_client_send(client, proto_error_line(err.id, err.code, err.message));
 		proto_error_clear(&err);
 		return;
 	}
@@ -301,33 +341,5 @@ void server_handle_line(Client *client, const char *line, size_t len)
 		reply_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
 		return;
 	}
-	switch (req->cmd) {
-	case PROTO_CMD_HELLO:
-		cmd_hello(client, req);
-		break;
-	case PROTO_CMD_STATUS:
-		cmd_status(client, req);
-		break;
-	case PROTO_CMD_LIST:
-		cmd_list(client, req);
-		break;
-	case PROTO_CMD_GET:
-		cmd_get(client, req);
-		break;
-	case PROTO_CMD_SET:
-		cmd_set(client, req);
-		break;
-	case PROTO_CMD_WATCH:
-		cmd_watch(client, req);
-		break;
-	case PROTO_CMD_UNWATCH:
-		cmd_unwatch(client, req);
-		break;
-	case PROTO_CMD_NEXT_WRITE:
-		cmd_next_write(client, req);
-		break;
-	case PROTO_CMD_RELOAD:
-		cmd_reload(client, req);
-		break;
-	}
+	handlers[req->cmd](client, req);
 }

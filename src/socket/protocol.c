@@ -481,6 +481,18 @@ void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)
 	jwrite_bool(w, adapter->powered);
 }
 
+static void write_bool(JWriter *w, const char *name, bool b)
+{
+	jwrite_member(w, name);
+	jwrite_bool(w, b);
+}
+
+static void write_int(JWriter *w, const char *name, int64_t i)
+{
+	jwrite_member(w, name);
+	jwrite_int(w, i);
+}
+
 char *proto_status_line(const json_t *id, const ServerStatus *status)
 {
 	g_autoptr(JWriter) w = proto_reply_begin(id);
@@ -499,23 +511,14 @@ char *proto_status_line(const json_t *id, const ServerStatus *status)
 	} else {
 		jwrite_null(w);
 	}
-	jwrite_member(w, "registered");
-	jwrite_bool(w, status->registered);
-	jwrite_member(w, "advertising");
-	jwrite_bool(w, status->advertising);
-	jwrite_member(w, "on_air");
-	jwrite_bool(w, status->on_air);
-	jwrite_member(w, "clients");
-	jwrite_int(w, status->clients);
-	jwrite_member(w, "watchers");
-	jwrite_int(w, status->watchers);
-	jwrite_member(w, "subscriptions");
-	jwrite_int(w, status->subscriptions);
-	jwrite_member(w, "captured");
-	jwrite_int(w, (int64_t)status->captured);
-	jwrite_member(w, "overflows");
-	jwrite_int(w, (int64_t)status->overflows);
-	jwrite_member(w, "generation");
-	jwrite_int(w, status->generation);
+	write_bool(w, "registered", status->registered);
+	write_bool(w, "advertising", status->advertising);
+	write_bool(w, "on_air", status->on_air);
+	write_int(w, "clients", status->clients);
+	write_int(w, "watchers", status->watchers);
+	write_int(w, "subscriptions", status->subscriptions);
+	write_int(w, "captured", (int64_t)status->captured);
+	write_int(w, "overflows", (int64_t)status->overflows);
+	write_int(w, "generation", status->generation);
 	return proto_finish(w);
 }

@@ -1,4 +1,8 @@
-/* test-capture.c: the capture queue keeps writes in order and counts what it drops. */
+/*
+ * test-capture.c: the capture policy: the queue keeps writes in order and counts
+ * what it drops; waiters are served oldest first; the set of captures follows a
+ * reload, keeping queues.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,6 +151,111 @@ static void test_zero_capacity_captures_nothing(void **state)
 	capture_queue_clear(&q);
 }
 
+static GPtrArray *chars_of(CfgCharacteristic *cfgs, size_t n)
+{
+	GPtrArray *chars = g_ptr_array_new();
+
+	for (size_t i = 0; i < n; i++)
+		g_ptr_array_add(chars, &cfgs[i]);
+	return chars;
+}
+
+static void test_waiters_are_served_oldest_first_one_write_each(void **state)
+{
+	CfgCharacteristic cfg = { .id = "a", .capture = 4 };
+	Capture cap = { .cfg = &cfg };
+	int first, second;
+	void *waiter = NULL;
+	CapturedWrite *w;
+
+	capture_queue_init(&cap.queue, 4);
+	g_queue_init(&cap.waiters);
+	capture_wait(&cap, &first);
+	capture_wait(&cap, &second);
+	/* Nothing queued: nobody is served, nobody taken out. */
+	assert_null(capture_serve(&cap, &waiter));
+	assert_int_equal(cap.waiters.length, 2);
+	push_byte(&cap.queue, 1, false);
+	w = capture_serve(&cap, &waiter);
+	assert_non_null(w);
+	assert_ptr_equal(waiter, &first);
+	assert_int_equal(w->seq, 1);
+	capture_write_free(w);
+	assert_null(capture_serve(&cap, &waiter));
+	assert_int_equal(cap.waiters.length, 1);
+	capture_unwait(&cap, &second);
+	assert_int_equal(cap.waiters.length, 0);
+	capture_queue_clear(&cap.queue);
+}
+
+static void test_reload_keeps_queues_by_id_and_returns_the_removed(void **state)
+{
+	CfgCharacteristic before[] = { { .id = "a", .capture = 4 }, { .id = "b", .capture = 2 }, { .id = "x" } };
+	CfgCharacteristic after[] = { { .id = "c", .capture = 1 }, { .id = "a", .capture = 4 } };
+	g_autoptr(CaptureSet) set = capture_set_new();
+	g_autoptr(GPtrArray) chars = chars_of(before, G_N_ELEMENTS(before));
+	g_autoptr(GPtrArray) removed = capture_set_rebuild(set, chars);
+	g_autoptr(GPtrArray) chars2 = chars_of(after, G_N_ELEMENTS(after));
+	g_autoptr(GPtrArray) removed2 = NULL;
+	Capture *a = capture_set_lookup(set, "a");
+	int waiter;
+	uint64_t queued, overflows;
+
+	assert_int_equal(removed->len, 0);
+	assert_non_null(a);
+	assert_non_null(capture_set_lookup(set, "b"));
+	assert_null(capture_set_lookup(set, "x"));
+	push_byte(&a->queue, 1, false);
+	push_byte(&a->queue, 2, false);
+	capture_wait(capture_set_lookup(set, "b"), &waiter);
+
+	removed2 = capture_set_rebuild(set, chars2);
+	/* a is the same capture, now of the new configuration, its writes and seq kept. */
+	assert_ptr_equal(capture_set_lookup(set, "a"), a);
+	assert_ptr_equal(a->cfg, &after[1]);
+	assert_int_equal(capture_queue_length(&a->queue), 2);
+	push_byte(&a->queue, 3, false);
+	assert_int_equal(pop_byte(&a->queue, 1), 1);
+	assert_non_null(capture_set_lookup(set, "c"));
+	/* b no longer captures: handed back with its waiter, to be told. */
+	assert_null(capture_set_lookup(set, "b"));
+	assert_int_equal(removed2->len, 1);
+	assert_string_equal(((Capture *)removed2->pdata[0])->cfg->id, "b");
+	assert_ptr_equal(g_queue_peek_head(&((Capture *)removed2->pdata[0])->waiters), &waiter);
+	capture_set_count(set, &queued, &overflows);
+	assert_int_equal(queued, 2);
+	assert_int_equal(overflows, 0);
+	{
+		g_autoptr(GPtrArray) all = capture_set_list(set);
+
+		assert_int_equal(all->len, 2);
+	}
+}
+
+static void test_reload_shrinking_a_queue_drops_the_oldest_and_counts_them(void **state)
+{
+	CfgCharacteristic before[] = { { .id = "a", .capture = 4 } };
+	CfgCharacteristic after[] = { { .id = "a", .capture = 1 } };
+	g_autoptr(CaptureSet) set = capture_set_new();
+	g_autoptr(GPtrArray) chars = chars_of(before, 1);
+	g_autoptr(GPtrArray) chars2 = chars_of(after, 1);
+	g_autoptr(GPtrArray) removed = capture_set_rebuild(set, chars);
+	g_autoptr(GPtrArray) removed2 = NULL;
+	Capture *a = capture_set_lookup(set, "a");
+	uint64_t queued, overflows;
+
+	push_byte(&a->queue, 1, false);
+	push_byte(&a->queue, 2, false);
+	push_byte(&a->queue, 3, false);
+	removed2 = capture_set_rebuild(set, chars2);
+	assert_int_equal(removed2->len, 0);
+	assert_int_equal(a->queue.capacity, 1);
+	capture_set_count(set, &queued, &overflows);
+	assert_int_equal(queued, 1);
+	assert_int_equal(overflows, 2);
+	assert_int_equal(pop_byte(&a->queue, 3), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +266,9 @@ int main(void)
 		cmocka_unit_test(test_writes_given_back_in_any_order_are_queued_in_seq_order),
 		cmocka_unit_test(test_write_given_back_to_a_full_queue_is_kept_ahead_of_it),
 		cmocka_unit_test(test_zero_capacity_captures_nothing),
+		cmocka_unit_test(test_waiters_are_served_oldest_first_one_write_each),
+		cmocka_unit_test(test_reload_keeps_queues_by_id_and_returns_the_removed),
+		cmocka_unit_test(test_reload_shrinking_a_queue_drops_the_oldest_and_counts_them),
 	};
 
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);

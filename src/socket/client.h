@@ -1,0 +1,91 @@
+/*
+ * socket/client.h: one client connection of the socket server: reading its
+ * requests line by line, its outgoing queue (replies and events) with the limits
+ * of ServerOptions, and closing it. client.c knows nothing of what a request means:
+ * it hands each line to ops->line, and tells ops->closed when the connection is gone.
+ *
+ * The fields after the I/O ones belong to the modules that set them: watching to
+ * commands.c and events.c, the next-write wait to waiters.c.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "socket/capture.h"
+#include "socket/server.h"
+
+typedef struct Client Client;
+
+/* What the owner of the connections hears from one. */
+typedef struct {
+	/* One request line (without its newline) to handle. */
+	void (*line)(Client *client, const char *line, size_t len);
+	/*
+	 * client is closed (its struct lives until the main loop idles). The writes its
+	 * undelivered next-write replies carry are still queued: server_client_take_write().
+	 */
+	void (*closed)(Client *client);
+} ServerClientOps;
+
+struct Client {
+	Server *server;          /* the owner, opaque here */
+	const ServerOptions *opts; /* max_line, max_queue: the owner's, followed across reloads */
+	const ServerClientOps *ops;
+	unsigned id;
+	int fd;
+	guint in_source;
+	guint out_source;
+	guint hup_source;        /* while closing: the client closed its end entirely */
+	bool dead;
+	bool closing;            /* not reading any more: answer what it asked, then close */
+	const char *closing_why; /* static text for the log, with closing */
+	pid_t pid;
+	uid_t uid;
+
+	GByteArray *in;
+	GQueue out;              /* OutLine* (client.c) */
+	bool corked;             /* reading its requests: replies go out in one send afterwards */
+	size_t out_bytes;        /* queued, not yet written */
+	size_t out_event_bytes;  /* of which events (whole lines): over MaxClientQueue, not reading */
+	size_t out_offset;       /* bytes of the head already written */
+	bool held;               /* over MaxClientQueue: its requests are not read until it takes more */
+	guint resume_source;     /* idle: read its requests again */
+
+	bool watching;
+	GHashTable *watch_chars; /* ids; NULL = all */
+
+	Capture *waiting_on;     /* next-write in progress */
+	json_t *wait_id;
+	guint wait_timeout;
+};
+
+/* A connection accepted on fd from the peer cred; it is read from now on. */
+Client *server_client_new(Server *server, const ServerOptions *opts, const ServerClientOps *ops, unsigned id,
+                          int fd, const struct ucred *cred);
+/* Close now; the struct is freed from an idle callback, so callers up the stack stay safe. */
+void server_client_close(Client *client, const char *why);
+/* Queue a reply line (takes ownership) and write what the socket takes now. Replies are queued whole. */
+void server_client_send(Client *client, char *line);
+/*
+ * Queue an event line (takes ownership). Events are what a client did not ask for one
+ * by one: one that lets more than MaxClientQueue bytes of them pile up (beyond what the
+ * socket holds) has stopped reading, and is disconnected. Replies never count here.
+ */
+void server_client_send_event(Client *client, char *line);
+/*
+ * Queue a next-write reply carrying w, taken from the queue of the characteristic
+ * char_id (takes line and w). The write is consumed once the kernel has taken all
+ * of the line; if the client is closed before, ops->closed gets it back.
+ * The client must not be dead.
+ */
+void server_client_send_write(Client *client, char *line, CapturedWrite *w, const char *char_id);
+/*
+ * From a closed client (ops->closed): take the newest write that a reply it never
+ * got carries, with the id of its characteristic (caller owns both; the lines
+ * queued after it are dropped); NULL when none is left.
+ */
+CapturedWrite *server_client_take_write(Client *client, char **ret_char_id);
