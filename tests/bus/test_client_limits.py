@@ -193,7 +193,7 @@ class PipelinedRepliesTest(GattdTestCase):
     """Replies gattd holds back while it reads a client's requests (it sends them together)
     and replies the socket cannot take at once: all of them arrive, whole and in order."""
 
-    READ_CHUNK = 65536          # what gattd asks of recv() at a time (server.c)
+    READ_CHUNK = 65536          # what gattd asks of recv() at a time (src/socket/client.c)
 
     def setUp(self):
         super().setUp()
