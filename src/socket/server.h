@@ -1,8 +1,11 @@
 /*
- * server.h: the local client socket: listening (or socket activation), client
- * connections with their limits, the commands of README.md, "Local client protocol", events to
+ * socket/server.h: the socket server as the daemon sees it (its whole public API):
+ * the local client socket, listening (or socket activation), client connections
+ * with their limits, the commands of README.md, "Local client protocol", events to
  * watchers, and the capture queues of Capture=N characteristics with the clients
- * waiting on them in next-write.
+ * waiting on them in next-write. What it needs of the BlueZ side comes from the
+ * daemon: as arguments of server_on_*, and as a ServerStatus (status.h) from
+ * ServerListener.status.
  *
  * The capture queues and client watches belong to the server, which lives as long as
  * the process: they outlast every re-registration with BlueZ.
