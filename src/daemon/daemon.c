@@ -30,7 +30,7 @@ struct Daemon {
 	BusExporter *exporter;
 	GattApp *app;
 	GattObjects *objects;      /* app on the bus */
-	unsigned app_listener_id;  /* on app: removed first when freeing, as the server goes before the app */
+	unsigned app_listener_id;  /* on app: its values to persistence (the server follows app by itself) */
 	Advertisement *adv;
 	Bluez *bluez;
 	Server *server;
@@ -43,29 +43,7 @@ struct Daemon {
 	bool stopping;
 };
 
-/* ---- from the GATT objects (centrals) ---- */
-
-static void on_central_write(GattChar *chr, const uint8_t *data, size_t len, uint16_t offset, const char *device,
-                             void *user_data)
-{
-	Daemon *daemon = user_data;
-
-	server_on_write(daemon->server, chr, data, len, offset, device);
-}
-
-static void on_notifying_changed(GattChar *chr, void *user_data)
-{
-	Daemon *daemon = user_data;
-
-	server_on_notifying_changed(daemon->server, chr);
-}
-
-static void on_confirm(GattChar *chr, void *user_data)
-{
-	Daemon *daemon = user_data;
-
-	server_on_confirm(daemon->server, chr);
-}
+/* ---- from the GATT application and the advertisement ---- */
 
 static void on_value_changed(GattChar *chr, void *user_data)
 {
@@ -76,9 +54,6 @@ static void on_value_changed(GattChar *chr, void *user_data)
 
 static const GattAppListener app_listener = {
 	.value_changed = on_value_changed,
-	.write = on_central_write,
-	.notifying_changed = on_notifying_changed,
-	.confirm = on_confirm,
 };
 
 static void on_adv_released(Advertisement *adv, void *user_data)
@@ -221,8 +196,8 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
 	persistence_apply(daemon->persistence, config, daemon->app, old_config);
+	/* The new objects take the old ones' paths on the bus. */
 	gatt_objects_free(daemon->objects);
-	gatt_app_free(old_app);
 	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 
@@ -235,6 +210,8 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	/* Server first: re-registering reports events about the new application. */
 	server_reload(daemon->server, config, daemon->app, daemon->generation);
 	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv);
+	/* Nobody follows the old application any more. */
+	gatt_app_free(old_app);
 	server_announce_reload(daemon->server);
 	config_free(old_config);
 	/* After the old configuration and objects are gone: their pages go back too. */

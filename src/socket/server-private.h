@@ -20,6 +20,7 @@ struct Server {
 	char *path;
 	char *group;
 	GattApp *app;
+	unsigned app_listener_id;  /* on app: centrals' writes, subscriptions, confirmations (server.c) */
 	int listen_fd;
 	bool created_path;       /* unlink the socket file at exit */
 	guint listen_source;

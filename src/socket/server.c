@@ -45,6 +45,38 @@ static GPtrArray *follow_captures(Server *server, GattApp *app)
 	return capture_set_rebuild(server->captures, cfgs);
 }
 
+/* ---- following the GATT application: what centrals did becomes events (events.c) ---- */
+
+static void on_central_write(GattChar *chr, const uint8_t *data, size_t len, uint16_t offset, const char *device,
+                             void *user_data)
+{
+	server_on_write(user_data, chr, data, len, offset, device);
+}
+
+static void on_notifying_changed(GattChar *chr, void *user_data)
+{
+	server_on_notifying_changed(user_data, chr);
+}
+
+static void on_confirm(GattChar *chr, void *user_data)
+{
+	server_on_confirm(user_data, chr);
+}
+
+static const GattAppListener app_listener = {
+	.write = on_central_write,
+	.notifying_changed = on_notifying_changed,
+	.confirm = on_confirm,
+};
+
+static void follow_app(Server *server, GattApp *app)
+{
+	if (server->app)
+		gatt_app_remove_listener(server->app, server->app_listener_id);
+	server->app = app;
+	server->app_listener_id = gatt_app_add_listener(app, &app_listener, server);
+}
+
 Server *server_new(const ServerOptions *options, GattApp *app)
 {
 	Server *server = g_new0(Server, 1);
@@ -54,13 +86,13 @@ Server *server_new(const ServerOptions *options, GattApp *app)
 	server->group = g_strdup(options->group);
 	server->opts.path = server->path;
 	server->opts.group = server->group;
-	server->app = app;
 	server->listen_fd = -1;
 	server->generation = 1;
 	server->client_ops = &client_ops;
 	server->captures = capture_set_new();
 	g_ptr_array_unref(follow_captures(server, app));
 	listener_list_init(&server->listeners);
+	follow_app(server, app);
 	return server;
 }
 
@@ -68,6 +100,7 @@ void server_free(Server *server)
 {
 	if (!server)
 		return;
+	gatt_app_remove_listener(server->app, server->app_listener_id);
 	/* First, so that the iterations below cannot accept a new client. */
 	server_listen_stop(server);
 	while (server->clients)
@@ -89,21 +122,13 @@ int server_start(Server *server, char **ret_error)
 	return server_listen_start(server, ret_error);
 }
 
-unsigned server_add_listener(Server *server, const ServerListener *listener, void *user_data)
-{
-	return listener_list_add(&server->listeners, listener, user_data);
-}
-
-void server_remove_listener(Server *server, unsigned id)
-{
-	listener_list_remove(&server->listeners, id);
-}
+LISTENERS_DEFINE_ADD_REMOVE(Server, server, ServerListener)
 
 void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation)
 {
 	g_autoptr(GPtrArray) removed = NULL;
 
-	server->app = app;
+	follow_app(server, app);
 	server->generation = generation;
 	server->opts.max_clients = config->max_clients;
 	server->opts.max_line = config->max_line_length;

@@ -46,6 +46,7 @@ typedef struct {
 	bool (*status)(Server *server, ServerStatus *out, void *user_data);
 } ServerListener;
 
+/* Serve app: the server follows it (a GattAppListener) until server_reload() or server_free(). */
 Server *server_new(const ServerOptions *options, GattApp *app);
 void server_free(Server *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
@@ -62,17 +63,19 @@ void server_remove_listener(Server *server, unsigned id);
 /*
  * A reload swapped configuration and application: follow them (capture queues of
  * characteristics that still capture are kept; waiters on removed ones are told).
- * Call before anything can report events about the new application.
+ * Call while the old application still lives, before anything can report events
+ * about the new one.
  */
 void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsigned generation);
 /* Tell watchers the reload is applied (the `reloaded` event). */
 void server_announce_reload(Server *server);
 
-/* What happened, from the daemon. */
+/* What centrals did, from the application the server follows (events.c). */
 void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
                      const char *device);
 void server_on_notifying_changed(Server *server, GattChar *chr);
 void server_on_confirm(Server *server, GattChar *chr);
+/* What happened on the BlueZ side, from the daemon. */
 /* Off the air for reason, the name clients see ("adapter-down", ...); shutdown: gattd is stopping. */
 void server_on_down(Server *server, const char *reason, bool shutdown);
 /* Registered with BlueZ on the adapter named adapter_name ("hci0"). */
