@@ -4,6 +4,7 @@ check-layout.py: the rules of src/'s layout (README, "Layout"), checked on the
 built libraries so that they stay true:
 - every global symbol of gattd's own libraries carries a prefix of its folder's
   modules (nothing in libdbus's dbus_, GLib's g_ or jansson's json_ namespace);
+- a folder includes only the folders below it (INCLUDES): the layers;
 - no two object files call each other in a circle, directly or through others;
 - no source file in src/ is over MAX_LINES lines.
 
@@ -11,6 +12,7 @@ Usage: check-layout.py SRCDIR LIBRARY.a...
 """
 import collections
 import os
+import re
 import subprocess
 import sys
 
@@ -26,6 +28,34 @@ PREFIXES = {
     'socket': ('server_', 'capture_', 'proto_'),
     'daemon': ('daemon_', 'persistence_', 'reload_', 'service_manager_', 'signals_'),
 }
+
+
+# The folders each folder's files may include: the layers, lowest first.
+INCLUDES = {
+    'shared': {'shared'},
+    'config': {'shared', 'config'},
+    'dbus': {'shared', 'dbus'},
+    'gatt': {'shared', 'config', 'dbus', 'gatt'},
+    'bluez': {'shared', 'config', 'dbus', 'gatt', 'bluez'},
+    'socket': {'shared', 'config', 'gatt', 'socket'},
+    'daemon': {'shared', 'config', 'dbus', 'gatt', 'bluez', 'socket', 'daemon'},
+    'client': {'shared'},
+    'gattctl': {'shared', 'socket'},
+}
+
+
+def check_includes(srcdir, problems):
+    for folder, allowed in INCLUDES.items():
+        directory = os.path.join(srcdir, folder)
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith(('.c', '.h')):
+                continue
+            with open(os.path.join(directory, name), encoding='utf-8') as f:
+                for number, line in enumerate(f, 1):
+                    match = re.match(r'#include "([a-z]+)/', line)
+                    if match and match.group(1) not in allowed:
+                        problems.append(f'{folder}/{name}:{number}: includes {match.group(1)}/, a layer '
+                                        f'{folder}/ may not use ({", ".join(sorted(allowed))})')
 
 
 def nm(library):
@@ -105,6 +135,7 @@ def main():
         edges = '; '.join(f'{a} -> {", ".join(sorted(graph[a] & set(component)))}' for a in component)
         problems.append(f'call each other in a circle: {edges}')
 
+    check_includes(srcdir, problems)
     for root, _, files in os.walk(srcdir):
         for name in sorted(files):
             if name.endswith(('.c', '.h')):
