@@ -19,7 +19,6 @@
 typedef struct Registration Registration;
 
 struct Bluez {
-	const GattdConfig *config;
 	GattApp *app;
 	ListenerList listeners;       /* BluezListener */
 
@@ -488,7 +487,6 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 {
 	Bluez *bluez = g_new0(Bluez, 1);
 
-	bluez->config = config;
 	bluez->app = app;
 	listener_list_init(&bluez->listeners);
 	adapter_table_init(&bluez->table, config->adapter_match, config->adapter);
@@ -532,7 +530,6 @@ void bluez_shutdown(Bluez *bluez)
 
 void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv)
 {
-	bluez->config = config;
 	bluez->app = app;
 	adapter_table_set_wanted(&bluez->table, config->adapter_match, config->adapter);
 	bluez->lc.retry_min_ms = config->retry_min_ms;

@@ -13,7 +13,6 @@
 #define ADVERTISEMENT_IFACE "org.bluez.LEAdvertisement1"
 
 struct Advertisement {
-	const GattdConfig *config;
 	const CfgAdvertising *cfg;
 	BusExporter *exporter;
 	GPtrArray *service_uuids;   /* const char*, borrowed from the config; NULL-terminated */
@@ -264,7 +263,6 @@ Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporte
 {
 	Advertisement *adv = g_new0(Advertisement, 1);
 
-	adv->config = config;
 	adv->cfg = &config->advertising;
 	adv->exporter = exporter;
 	listener_list_init(&adv->listeners);

@@ -15,7 +15,6 @@
 #include "shared/log.h"
 
 struct GattApp {
-	const GattdConfig *config;
 	GattNode *nodes;           /* every object, in tree order (gatt/node.h) */
 	unsigned n_nodes;
 	GHashTable *nodes_by_id;   /* id -> GattNode* */
@@ -112,7 +111,6 @@ GattApp *gatt_app_new(const GattdConfig *config)
 	unsigned n_services, n_chars, n_descs;
 
 	config_count(config, &n_services, &n_chars, &n_descs);
-	app->config = config;
 	app->nodes = g_new0(GattNode, n_services + n_chars + n_descs);
 	app->nodes_by_id = g_hash_table_new(g_str_hash, g_str_equal);
 	app->services = g_ptr_array_new();
