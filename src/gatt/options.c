@@ -59,10 +59,11 @@ static int wrong_type(const char *key, int expected, DBusMessageIter *variant, c
 	return -EINVAL;
 }
 
+/* Every ReadValue and WriteValue comes here with 2-4 options: the first letter sorts out most names. */
 static int find_known_option(const char *key)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(known_options); i++) {
-		if (strcmp(key, known_options[i].key) == 0)
+		if (key[0] == known_options[i].key[0] && strcmp(key, known_options[i].key) == 0)
 			return (int)i;
 	}
 	return -1;

@@ -23,7 +23,7 @@ unsigned listener_list_add(ListenerList *list, const void *callbacks, void *user
 	return entry.id;
 }
 
-static void compact(ListenerList *list)
+void listener_list_compact(ListenerList *list)
 {
 	for (unsigned i = list->entries->len; i-- > 0;)
 		if (g_array_index(list->entries, ListenerEntry, i).id == 0)
@@ -42,7 +42,7 @@ void listener_list_remove(ListenerList *list, unsigned id)
 		entry->id = 0;
 		list->removed = true;
 		if (list->reporting == 0)
-			compact(list);
+			listener_list_compact(list);
 		return;
 	}
 }
@@ -54,16 +54,4 @@ unsigned listener_list_count(const ListenerList *list)
 	for (unsigned i = 0; list->entries && i < list->entries->len; i++)
 		n += g_array_index(list->entries, ListenerEntry, i).id != 0;
 	return n;
-}
-
-void listener_list_begin(ListenerList *list)
-{
-	list->reporting++;
-}
-
-void listener_list_end(ListenerList *list)
-{
-	g_assert(list->reporting > 0);
-	if (--list->reporting == 0 && list->removed)
-		compact(list);
 }

@@ -36,9 +36,19 @@ unsigned listener_list_add(ListenerList *list, const void *callbacks, void *user
 void listener_list_remove(ListenerList *list, unsigned id);
 unsigned listener_list_count(const ListenerList *list);
 
-/* For LISTENERS_REPORT. */
-void listener_list_begin(ListenerList *list);
-void listener_list_end(ListenerList *list);
+/* For LISTENERS_REPORT: removal while reporting marks, the end of the outermost report compacts. */
+void listener_list_compact(ListenerList *list);
+
+static inline void listener_list_begin(ListenerList *list)
+{
+	list->reporting++;
+}
+
+static inline void listener_list_end(ListenerList *list)
+{
+	if (--list->reporting == 0 && list->removed)
+		listener_list_compact(list);
+}
 
 /*
  * Call member of every listener of type Type in list that has it:

@@ -98,17 +98,6 @@ static GBytes *fail(char **ret_error, const char *format, ...)
 
 /* ---- integers ---- */
 
-int value_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * An optional '-' then decimal digits or 0x and hex digits, nothing else: no
  * whitespace, no '+', no octal (strtoul() would read "010" as 8).
