@@ -31,6 +31,7 @@ static const char *const bluez_matches[] = {
 
 struct BluezBus {
 	BusExporter *exporter;
+	unsigned exporter_listener_id; /* the access check, on exporter */
 	ListenerList listeners;       /* BluezBusListener */
 	DBusConnection *conn;
 	DBusPendingCall *hello;       /* Hello to the bus daemon in flight */
@@ -283,13 +284,17 @@ static void on_name_owner_changed(BluezBus *bus, DBusMessage *msg)
 	set_owner(bus, new_owner[0] ? new_owner : NULL);
 }
 
-/* The access check for exported objects. */
-static bool sender_is_bluez(const char *sender, void *data)
+/* The access check for exported objects: only org.bluez's owner may call them. */
+static bool sender_is_bluez(BusExporter *exporter, const char *sender, void *data)
 {
 	BluezBus *bus = data;
 
 	return sender && bus->owner && strcmp(sender, bus->owner) == 0;
 }
+
+static const BusExporterListener exporter_listener = {
+	.allow = sender_is_bluez,
+};
 
 /* ---- the connection ---- */
 
@@ -433,19 +438,11 @@ BluezBus *bluez_bus_new(BusExporter *exporter)
 
 	bus->exporter = exporter;
 	listener_list_init(&bus->listeners);
-	bus_exporter_set_access(exporter, sender_is_bluez, bus);
+	bus->exporter_listener_id = bus_exporter_add_listener(exporter, &exporter_listener, bus);
 	return bus;
 }
 
-unsigned bluez_bus_add_listener(BluezBus *bus, const BluezBusListener *listener, void *user_data)
-{
-	return listener_list_add(&bus->listeners, listener, user_data);
-}
-
-void bluez_bus_remove_listener(BluezBus *bus, unsigned id)
-{
-	listener_list_remove(&bus->listeners, id);
-}
+LISTENERS_DEFINE_ADD_REMOVE(BluezBus, bluez_bus, BluezBusListener)
 
 void bluez_bus_free(BluezBus *bus)
 {
@@ -454,7 +451,7 @@ void bluez_bus_free(BluezBus *bus)
 	if (bus->lost_id)
 		g_source_remove(bus->lost_id);
 	drop_connection(bus);
-	bus_exporter_set_access(bus->exporter, NULL, NULL);
+	bus_exporter_remove_listener(bus->exporter, bus->exporter_listener_id);
 	listener_list_clear(&bus->listeners);
 	g_free(bus);
 }

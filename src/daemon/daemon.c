@@ -98,7 +98,6 @@ static void update_service_status(Daemon *daemon)
 		service_manager_status(daemon->sm, status);
 }
 
-
 static void on_down(Bluez *bluez, LcReason reason, void *user_data)
 {
 	Daemon *daemon = user_data;

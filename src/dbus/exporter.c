@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dbus/message.h"
+#include "shared/listeners.h"
 
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 #define INTROSPECT_IFACE "org.freedesktop.DBus.Introspectable"
@@ -26,8 +27,7 @@ struct BusExporter {
 	GHashTable *objects;     /* path -> ExportedObject* */
 	GPtrArray *ordered;      /* ExportedObject*, insertion order (NULLs after removal are compacted) */
 	DBusConnection *conn;
-	BusAccessFunc access;
-	void *access_data;
+	ListenerList listeners;  /* BusExporterListener */
 };
 
 static void exported_object_free(ExportedObject *obj)
@@ -47,6 +47,7 @@ BusExporter *bus_exporter_new(const char *root)
 	exporter->objects = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 	                                          (GDestroyNotify)exported_object_free);
 	exporter->ordered = g_ptr_array_new();
+	listener_list_init(&exporter->listeners);
 	return exporter;
 }
 
@@ -58,14 +59,11 @@ void bus_exporter_free(BusExporter *exporter)
 	g_ptr_array_unref(exporter->ordered);
 	g_hash_table_unref(exporter->objects);
 	g_free(exporter->root);
+	listener_list_clear(&exporter->listeners);
 	g_free(exporter);
 }
 
-void bus_exporter_set_access(BusExporter *exporter, BusAccessFunc func, void *user_data)
-{
-	exporter->access = func;
-	exporter->access_data = user_data;
-}
+LISTENERS_DEFINE_ADD_REMOVE(BusExporter, bus_exporter, BusExporterListener)
 
 static bool path_in_root(const BusExporter *exporter, const char *path)
 {
@@ -118,16 +116,6 @@ void bus_exporter_add_object_manager(BusExporter *exporter, const char *path)
 {
 	if (path_in_root(exporter, path))
 		lookup_or_create(exporter, path)->object_manager = true;
-}
-
-unsigned bus_exporter_count(BusExporter *exporter)
-{
-	return g_hash_table_size(exporter->objects);
-}
-
-DBusConnection *bus_exporter_get_connection(BusExporter *exporter)
-{
-	return exporter->conn;
 }
 
 /* ---- properties ---- */
@@ -455,8 +443,10 @@ DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg)
 	const char *member = dbus_message_get_member(msg);
 	const char *sender = dbus_message_get_sender(msg);
 	ExportedObject *obj = g_hash_table_lookup(exporter->objects, path);
+	bool allowed = true;
 
-	if (exporter->access && !exporter->access(sender, exporter->access_data))
+	LISTENERS_ASK(&exporter->listeners, BusExporterListener, allow, allowed, exporter, sender);
+	if (!allowed)
 		return bus_error_reply(msg, -EACCES,
 		                        "only the owner of " BLUEZ_SERVICE " may call gattd's objects");
 

@@ -47,15 +47,22 @@ typedef struct {
 	const BusProperty *properties;  /* likewise */
 } BusInterface;
 
-/* Decides whether sender (a unique name) may call methods at all. */
-typedef bool (*BusAccessFunc)(const char *sender, void *user_data);
+typedef struct {
+	/*
+	 * May sender (a unique bus name) call methods at all? The first listener with
+	 * allow answers; with none, every sender may.
+	 */
+	bool (*allow)(BusExporter *exporter, const char *sender, void *user_data);
+} BusExporterListener;
 
 /* All exported paths must be at or below root (e.g. "/org/gattd"). */
 BusExporter *bus_exporter_new(const char *root);
 void bus_exporter_free(BusExporter *exporter);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BusExporter, bus_exporter_free)
 
-void bus_exporter_set_access(BusExporter *exporter, BusAccessFunc func, void *user_data);
+/* Add a listener (shared/listeners.h); returns its id for bus_exporter_remove_listener(). */
+unsigned bus_exporter_add_listener(BusExporter *exporter, const BusExporterListener *listener, void *user_data);
+void bus_exporter_remove_listener(BusExporter *exporter, unsigned id);
 
 /*
  * Add an interface at path (objects are listed by GetManagedObjects in the order they
@@ -78,11 +85,7 @@ DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg);
 /* Start serving on conn (replaces any previous connection). Returns 0 or -ENOMEM. */
 int bus_exporter_attach(BusExporter *exporter, DBusConnection *conn);
 void bus_exporter_detach(BusExporter *exporter);
-DBusConnection *bus_exporter_get_connection(BusExporter *exporter);
 
 /* Emit PropertiesChanged for the named properties (NULL-terminated) of iface at path. No-op when detached. */
 void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *path,
                                            const char *iface, const char *const *names);
-
-/* Number of exported objects (paths). */
-unsigned bus_exporter_count(BusExporter *exporter);

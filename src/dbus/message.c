@@ -88,30 +88,6 @@ void bus_append_variant_bytes(DBusMessageIter *iter, const uint8_t *data, size_t
 	dbus_message_iter_close_container(iter, &variant);
 }
 
-void bus_append_variant_strv(DBusMessageIter *iter, int elem_type, const char *const *strv)
-{
-	char sig[3] = { DBUS_TYPE_ARRAY, (char)elem_type, '\0' };
-	char elem_sig[2] = { (char)elem_type, '\0' };
-	DBusMessageIter variant, array;
-
-	dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, sig, &variant);
-	dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, elem_sig, &array);
-	for (; strv && *strv; strv++)
-		dbus_message_iter_append_basic(&array, elem_type, strv);
-	dbus_message_iter_close_container(&variant, &array);
-	dbus_message_iter_close_container(iter, &variant);
-}
-
-void bus_dict_append_basic(DBusMessageIter *dict, const char *key, int type, const void *value)
-{
-	DBusMessageIter entry;
-
-	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
-	bus_append_variant_basic(&entry, type, value);
-	dbus_message_iter_close_container(dict, &entry);
-}
-
 int bus_read_bytes(DBusMessageIter *iter, size_t max_len, const uint8_t **ret_data, int *ret_len)
 {
 	DBusMessageIter array;

@@ -42,12 +42,8 @@ DBusMessage *bus_error_reply(DBusMessage *msg, int err, const char *fmt, ...) G_
 void bus_append_variant_basic(DBusMessageIter *iter, int type, const void *value);
 /* Append a variant holding "ay". */
 void bus_append_variant_bytes(DBusMessageIter *iter, const uint8_t *data, size_t len);
-/* Append a variant holding "as" / "ao" from a NULL-terminated list. */
-void bus_append_variant_strv(DBusMessageIter *iter, int elem_type, const char *const *strv);
 /* Append "ay" (not in a variant). */
 void bus_append_bytes(DBusMessageIter *iter, const uint8_t *data, size_t len);
-/* Append one {sv} entry with a basic value to an open a{sv} container. */
-void bus_dict_append_basic(DBusMessageIter *dict, const char *key, int type, const void *value);
 
 /*
  * Read "ay" at iter into *ret_data and *ret_len (borrowed from the message). Returns 0,

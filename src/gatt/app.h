@@ -101,7 +101,8 @@ int gatt_char_restore_value(GattChar *chr, const uint8_t *data, size_t len);
 
 /*
  * Store a new value (from a local client). Returns -EMSGSIZE if longer than MaxLength
- * or not of the characteristic's fixed Type size. With notify, subscribed centrals
- * are notified (PropertiesChanged(Value)); returns 1 if a notification was sent, else 0.
+ * or not of the characteristic's fixed Type size. With notify, and centrals subscribed,
+ * the listeners hear notify (gatt/objects.c sends PropertiesChanged(Value), BlueZ's
+ * notification); returns 1 if a notification was asked for, else 0.
  */
 int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool notify);

@@ -46,7 +46,7 @@ struct GattNode {
 /* A central's write of chr was stored: tell the listeners. */
 void gatt_app_report_write(GattChar *chr, const GattWriteRequest *req, const char *device);
 void gatt_app_report_confirm(GattChar *chr);
-/* StartNotify/StopNotify: set Notifying, emit its change, tell the listeners (no-op if unchanged). */
+/* StartNotify/StopNotify: set Notifying and tell the listeners, objects.c first (no-op if unchanged). */
 void gatt_char_set_notifying(GattChar *chr, bool notifying);
 
 /* Every node of app, in tree order, for the D-Bus face to export. */

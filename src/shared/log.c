@@ -48,11 +48,6 @@ void log_setup(bool verbose)
 	g_log_set_default_handler(glib_log_handler, NULL);
 }
 
-bool log_is_verbose(void)
-{
-	return log_verbose;
-}
-
 /*
  * Write one whole line to stderr, in one write() when the reader keeps up (a pipe
  * takes up to PIPE_BUF bytes at once, so lines never interleave with another

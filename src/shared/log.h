@@ -19,7 +19,6 @@ typedef enum {
 } LogLevel;
 
 void log_setup(bool verbose);
-bool log_is_verbose(void);
 void log_msg(LogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)

@@ -68,6 +68,7 @@ static gboolean client_free_idle(gpointer data)
 
 	g_byte_array_unref(client->in);
 	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
+	listener_list_clear(&client->listeners);
 	g_free(client);
 	return G_SOURCE_REMOVE;
 }
@@ -87,7 +88,7 @@ void server_client_close(Client *client, const char *why)
 	client->fd = -1;
 	g_idle_add(client_free_idle, client);
 	/* The owner takes back the writes still queued (server_client_take_write), then the rest goes. */
-	client->ops->closed(client);
+	LISTENERS_REPORT(&client->listeners, ServerClientListener, closed, client);
 	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
 	client->out_bytes = 0;
 	client->out_event_bytes = 0;
@@ -317,7 +318,8 @@ static void client_process_input(Client *client)
 		len = (size_t)(nl - (client->in->data + start));
 		if (len > max_line)
 			break;
-		client->ops->line(client, (const char *)client->in->data + start, len);
+		LISTENERS_REPORT(&client->listeners, ServerClientListener, line, client,
+		                 (const char *)client->in->data + start, len);
 		start += len + 1;
 	}
 	if (client->dead)
@@ -411,14 +413,13 @@ static gboolean client_resume(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-Client *server_client_new(Server *server, const ServerOptions *opts, const ServerClientOps *ops, unsigned id,
-                          int fd, const struct ucred *cred)
+Client *server_client_new(Server *server, const ServerOptions *opts, unsigned id, int fd, const struct ucred *cred)
 {
 	Client *client = g_new0(Client, 1);
 
 	client->server = server;
 	client->opts = opts;
-	client->ops = ops;
+	listener_list_init(&client->listeners);
 	client->id = id;
 	client->fd = fd;
 	client->pid = cred->pid;
@@ -428,3 +429,5 @@ Client *server_client_new(Server *server, const ServerOptions *opts, const Serve
 	client->in_source = fd_source_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, client, NULL);
 	return client;
 }
+
+LISTENERS_DEFINE_ADD_REMOVE(Client, server_client, ServerClientListener)

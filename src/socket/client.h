@@ -2,7 +2,7 @@
  * socket/client.h: one client connection of the socket server: reading its
  * requests line by line, its outgoing queue (replies and events) with the limits
  * of ServerOptions, and closing it. client.c knows nothing of what a request means:
- * it hands each line to ops->line, and tells ops->closed when the connection is gone.
+ * it hands each line to its listener (the server), and tells it when the connection is gone.
  *
  * The fields after the I/O ones belong to the modules that set them: watching to
  * commands.c and events.c, the next-write wait to waiters.c.
@@ -15,26 +15,27 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "shared/listeners.h"
 #include "socket/capture.h"
 #include "socket/server.h"
 
 typedef struct Client Client;
 
-/* What the owner of the connections hears from one. */
+/* What the owner of the connections hears from one (shared/listeners.h). */
 typedef struct {
 	/* One request line (without its newline) to handle. */
-	void (*line)(Client *client, const char *line, size_t len);
+	void (*line)(Client *client, const char *line, size_t len, void *user_data);
 	/*
 	 * client is closed (its struct lives until the main loop idles). The writes its
 	 * undelivered next-write replies carry are still queued: server_client_take_write().
 	 */
-	void (*closed)(Client *client);
-} ServerClientOps;
+	void (*closed)(Client *client, void *user_data);
+} ServerClientListener;
 
 struct Client {
 	Server *server;          /* the owner, opaque here */
 	const ServerOptions *opts; /* max_line, max_queue: the owner's, followed across reloads */
-	const ServerClientOps *ops;
+	ListenerList listeners;   /* ServerClientListener: the owner */
 	unsigned id;
 	int fd;
 	guint in_source;
@@ -63,9 +64,11 @@ struct Client {
 	guint wait_timeout;
 };
 
-/* A connection accepted on fd from the peer cred; it is read from now on. */
-Client *server_client_new(Server *server, const ServerOptions *opts, const ServerClientOps *ops, unsigned id,
-                          int fd, const struct ucred *cred);
+/* A connection accepted on fd from the peer cred; it is read from the next main loop iteration on. */
+Client *server_client_new(Server *server, const ServerOptions *opts, unsigned id, int fd, const struct ucred *cred);
+/* Add a listener; returns its id for server_client_remove_listener(). */
+unsigned server_client_add_listener(Client *client, const ServerClientListener *listener, void *user_data);
+void server_client_remove_listener(Client *client, unsigned id);
 /* Close now; the struct is freed from an idle callback, so callers up the stack stay safe. */
 void server_client_close(Client *client, const char *why);
 /* Queue a reply line (takes ownership) and write what the socket takes now. Replies are queued whole. */
@@ -79,12 +82,12 @@ void server_client_send_event(Client *client, char *line);
 /*
  * Queue a next-write reply carrying w, taken from the queue of the characteristic
  * char_id (takes line and w). The write is consumed once the kernel has taken all
- * of the line; if the client is closed before, ops->closed gets it back.
+ * of the line; if the client is closed before, its closed listener gets it back.
  * The client must not be dead.
  */
 void server_client_send_write(Client *client, char *line, CapturedWrite *w, const char *char_id);
 /*
- * From a closed client (ops->closed): take the newest write that a reply it never
+ * From a closed client (ServerClientListener.closed): take the newest write that a reply it never
  * got carries, with the id of its characteristic (caller owns both; the lines
  * queued after it are dropped); NULL when none is left.
  */

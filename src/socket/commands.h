@@ -1,6 +1,6 @@
 /*
  * socket/commands.h: the requests of the local client protocol (commands.c), as
- * the socket server hands them over from a client (ServerClientOps.line).
+ * the socket server hands them over from a client (ServerClientListener.line).
  */
 #pragma once
 

@@ -3,8 +3,10 @@
  * (write, subscribed/unsubscribed, confirm, capture-overflow, unregistered,
  * registered, adapter, reloaded), central writes into the capture queues and on to
  * their next-write waiters, and waiters answered when services go off the air.
- * The server_on_* and server_announce_reload of server.h.
+ * The server_on_* and server_announce_reload of server.h, and events.h for server.c.
  */
+#include "socket/events.h"
+
 #include "shared/log.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
@@ -53,8 +55,8 @@ static JWriter *char_event(const char *name, GattChar *chr)
 	return b;
 }
 
-void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
-                     const char *device)
+void server_events_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+                         const char *device)
 {
 	Capture *cap = capture_set_lookup(server->captures, chr->cfg->id);
 	JWriter *b;
@@ -81,12 +83,12 @@ void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t 
 	server_waiters_serve(cap);
 }
 
-void server_on_notifying_changed(Server *server, GattChar *chr)
+void server_events_notifying_changed(Server *server, GattChar *chr)
 {
 	broadcast(server, chr, char_event(chr->notifying ? "subscribed" : "unsubscribed", chr));
 }
 
-void server_on_confirm(Server *server, GattChar *chr)
+void server_events_confirm(Server *server, GattChar *chr)
 {
 	broadcast(server, chr, char_event("confirm", chr));
 }

@@ -165,7 +165,8 @@ static gboolean server_accept(gint fd, GIOCondition cond, gpointer data)
 			continue;
 		}
 
-		client = server_client_new(server, &server->opts, server->client_ops, ++server->next_client_id, cfd, &cred);
+		client = server_client_new(server, &server->opts, ++server->next_client_id, cfd, &cred);
+		server_client_add_listener(client, server->client_listener, server);
 		server->clients = g_list_prepend(server->clients, client);
 		server->n_clients++;
 		log_info("client %u connected: pid %d uid %u gid %u", client->id, (int)cred.pid, (unsigned)cred.uid,

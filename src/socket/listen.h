@@ -1,7 +1,7 @@
 /*
  * socket/listen.h: the socket server's listening socket and accepting (listen.c).
  * Accepted clients join server->clients, reaching the server through
- * server->client_ops.
+ * server->client_listener.
  */
 #pragma once
 

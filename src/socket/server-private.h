@@ -27,7 +27,7 @@ struct Server {
 	guint accept_retry_id;   /* accepting paused (accept() failed): when to try again */
 	unsigned accept_retry_ms;  /* the next pause, doubling up to the longest (listen.c) */
 	bool accept_failing;     /* accept() failed since the backlog was last empty (logged once) */
-	const ServerClientOps *client_ops;  /* how the clients reach the server (server.c) */
+	const ServerClientListener *client_listener;  /* how the clients reach the server (server.c) */
 	GList *clients;          /* Client* */
 	unsigned n_clients;
 	unsigned next_client_id;

@@ -11,15 +11,16 @@
 #include <unistd.h>
 
 #include "socket/commands.h"
+#include "socket/events.h"
 #include "socket/listen.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
 #include "socket/waiters.h"
 
 /* A client was closed: it leaves the list, and what it never got goes back to the queues. */
-static void on_client_closed(Client *client)
+static void on_client_closed(Client *client, void *user_data)
 {
-	Server *server = client->server;
+	Server *server = user_data;
 
 	server_waiters_clear(client);
 	server->clients = g_list_remove(server->clients, client);
@@ -29,8 +30,13 @@ static void on_client_closed(Client *client)
 	server_listen_resume(server);
 }
 
-static const ServerClientOps client_ops = {
-	.line = server_commands_handle_line,
+static void on_client_line(Client *client, const char *line, size_t len, void *user_data)
+{
+	server_commands_handle_line(client, line, len);
+}
+
+static const ServerClientListener client_listener = {
+	.line = on_client_line,
 	.closed = on_client_closed,
 };
 
@@ -50,17 +56,17 @@ static GPtrArray *follow_captures(Server *server, GattApp *app)
 static void on_central_write(GattChar *chr, const uint8_t *data, size_t len, uint16_t offset, const char *device,
                              void *user_data)
 {
-	server_on_write(user_data, chr, data, len, offset, device);
+	server_events_write(user_data, chr, data, len, offset, device);
 }
 
 static void on_notifying_changed(GattChar *chr, void *user_data)
 {
-	server_on_notifying_changed(user_data, chr);
+	server_events_notifying_changed(user_data, chr);
 }
 
 static void on_confirm(GattChar *chr, void *user_data)
 {
-	server_on_confirm(user_data, chr);
+	server_events_confirm(user_data, chr);
 }
 
 static const GattAppListener app_listener = {
@@ -88,7 +94,7 @@ Server *server_new(const ServerOptions *options, GattApp *app)
 	server->opts.group = server->group;
 	server->listen_fd = -1;
 	server->generation = 1;
-	server->client_ops = &client_ops;
+	server->client_listener = &client_listener;
 	server->captures = capture_set_new();
 	g_ptr_array_unref(follow_captures(server, app));
 	listener_list_init(&server->listeners);
@@ -144,9 +150,4 @@ void server_shutdown(Server *server)
 
 	server->shutting_down = true;
 	server_waiters_fail(caps, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
-}
-
-unsigned server_count_clients(Server *server)
-{
-	return server->n_clients;
 }

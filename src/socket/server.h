@@ -70,11 +70,6 @@ void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsi
 /* Tell watchers the reload is applied (the `reloaded` event). */
 void server_announce_reload(Server *server);
 
-/* What centrals did, from the application the server follows (events.c). */
-void server_on_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
-                     const char *device);
-void server_on_notifying_changed(Server *server, GattChar *chr);
-void server_on_confirm(Server *server, GattChar *chr);
 /* What happened on the BlueZ side, from the daemon. */
 /* Off the air for reason, the name clients see ("adapter-down", ...); shutdown: gattd is stopping. */
 void server_on_down(Server *server, const char *reason, bool shutdown);
@@ -84,5 +79,3 @@ void server_on_up(Server *server, const char *adapter_name);
 void server_on_adapter_changed(Server *server, const ServerAdapter *adapter);
 /* gattd is stopping: answer waiters, refuse new requests. */
 void server_shutdown(Server *server);
-
-unsigned server_count_clients(Server *server);

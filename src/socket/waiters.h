@@ -30,7 +30,7 @@ void server_waiters_serve(Capture *cap);
 /* Answer every waiter of every capture in caps (Capture*) with an error. */
 void server_waiters_fail(GPtrArray *caps, const char *code, const char *message);
 /*
- * client was closed (ServerClientOps.closed): the writes its undelivered next-write
+ * client was closed (ServerClientListener.closed): the writes its undelivered next-write
  * replies carry go back to their queues in set, in order, and waiting clients get
  * them. quiet: gattd is stopping, every queue is about to go: nothing to log.
  */

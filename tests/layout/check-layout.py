@@ -4,7 +4,9 @@ check-layout.py: the rules of src/'s layout (README, "Layout"), checked on the
 built libraries so that they stay true:
 - every global symbol of gattd's own libraries carries a prefix of its folder's
   modules (nothing in libdbus's dbus_, GLib's g_ or jansson's json_ namespace);
-- a folder includes only the folders below it (INCLUDES): the layers;
+- a folder includes only the folders below it (INCLUDES), always by the folder's
+  name ("config/config.h", never "../config/config.h"), and calls only functions
+  defined in them: the layers;
 - no two object files call each other in a circle, directly or through others;
 - no source file in src/ is over MAX_LINES lines.
 
@@ -52,9 +54,15 @@ def check_includes(srcdir, problems):
                 continue
             with open(os.path.join(directory, name), encoding='utf-8') as f:
                 for number, line in enumerate(f, 1):
-                    match = re.match(r'#include "([a-z]+)/', line)
-                    if match and match.group(1) not in allowed:
-                        problems.append(f'{folder}/{name}:{number}: includes {match.group(1)}/, a layer '
+                    match = re.match(r'\s*#\s*include\s*"([^"]*)"', line)
+                    if not match or '/' not in match.group(1):
+                        continue
+                    target = match.group(1).split('/')[0]
+                    if target not in INCLUDES:
+                        problems.append(f'{folder}/{name}:{number}: includes "{match.group(1)}": name a '
+                                        f'folder of src/, not a relative path')
+                    elif target not in allowed:
+                        problems.append(f'{folder}/{name}:{number}: includes {target}/, a layer '
                                         f'{folder}/ may not use ({", ".join(sorted(allowed))})')
 
 
@@ -131,6 +139,10 @@ def main():
     graph = collections.defaultdict(set)
     for member, symbols in used.items():
         graph[member] |= {defined[s] for s in symbols if s in defined and defined[s] != member}
+        for s in sorted(symbols):
+            if s in defined and folder_of(defined[s]) not in INCLUDES.get(folder_of(member), ()):
+                problems.append(f'{member}: calls {s} of {folder_of(defined[s])}/, a layer '
+                                f'{folder_of(member)}/ may not use')
     for component in circles(graph):
         edges = '; '.join(f'{a} -> {", ".join(sorted(graph[a] & set(component)))}' for a in component)
         problems.append(f'call each other in a circle: {edges}')

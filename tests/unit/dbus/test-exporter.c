@@ -81,10 +81,12 @@ typedef struct {
 	Thing thing;
 } Fixture;
 
-static bool only_bluez(const char *sender, void *data)
+static bool only_bluez(BusExporter *exporter, const char *sender, void *data)
 {
 	return g_strcmp0(sender, ":1.7") == 0;
 }
+
+static const BusExporterListener access_listener = { .allow = only_bluez };
 
 static int setup(void **state)
 {
@@ -183,11 +185,18 @@ static void test_only_the_allowed_sender_may_call(void **state)
 	Fixture *f = *state;
 	DBusMessage *msg = call(OBJ, IFACE, "Poke", "x", NULL);
 
-	bus_exporter_set_access(f->exporter, only_bluez, NULL);
+	unsigned id = bus_exporter_add_listener(f->exporter, &access_listener, NULL);
+
 	assert_true(dbus_message_set_sender(msg, ":1.8"));
 	expect_error(f, msg, DBUS_ERROR_ACCESS_DENIED, "only the owner of org.bluez may call gattd's objects");
 	expect_return(f, call(OBJ, IFACE, "Poke", "x", NULL), "");
 	assert_int_equal(f->thing.calls, 1);
+	/* Without the listener, any sender may call. */
+	bus_exporter_remove_listener(f->exporter, id);
+	msg = call(OBJ, IFACE, "Poke", "x", NULL);
+	assert_true(dbus_message_set_sender(msg, ":1.8"));
+	expect_return(f, msg, "");
+	assert_int_equal(f->thing.calls, 2);
 }
 
 static void test_method_arguments_must_match_the_table(void **state)

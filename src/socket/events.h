@@ -1,0 +1,17 @@
+/*
+ * socket/events.h: what centrals did to the application the server follows, as
+ * server.c (its GattAppListener) hands it to events.c: events to the watchers, and
+ * writes into the capture queues on to their next-write waiters.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gatt/app.h"
+#include "socket/server.h"
+
+void server_events_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
+                         const char *device);
+void server_events_notifying_changed(Server *server, GattChar *chr);
+void server_events_confirm(Server *server, GattChar *chr);
