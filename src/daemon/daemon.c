@@ -40,6 +40,8 @@ struct Daemon {
 	Persistence *persistence;
 	GMainLoop *loop;
 	guint sigterm_id, sigint_id, sighup_id;
+	guint held_signals_id;     /* acting on the signals that arrived during start-up */
+	sigset_t held_signals;
 	bool stopping;
 };
 
@@ -280,6 +282,19 @@ static gboolean on_sighup(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The first thing the main loop does: what the signals that arrived during start-up ask. */
+static gboolean act_on_held_signals(gpointer data)
+{
+	Daemon *daemon = data;
+
+	daemon->held_signals_id = 0;
+	if (sigismember(&daemon->held_signals, SIGTERM) || sigismember(&daemon->held_signals, SIGINT))
+		on_stop_signal(daemon);
+	if (sigismember(&daemon->held_signals, SIGHUP))
+		on_sighup(daemon);
+	return G_SOURCE_REMOVE;
+}
+
 Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 {
 	Daemon *daemon = g_new0(Daemon, 1);
@@ -327,6 +342,8 @@ void daemon_free(Daemon *daemon)
 		g_source_remove(daemon->sigint_id);
 	if (daemon->sighup_id)
 		g_source_remove(daemon->sighup_id);
+	if (daemon->held_signals_id)
+		g_source_remove(daemon->held_signals_id);
 	gatt_app_remove_listener(daemon->app, daemon->app_listener_id);
 	server_free(daemon->server);
 	bluez_free(daemon->bluez);
@@ -355,7 +372,8 @@ int daemon_run(Daemon *daemon)
 	daemon->sigterm_id = g_unix_signal_add(SIGTERM, on_stop_signal, daemon);
 	daemon->sigint_id = g_unix_signal_add(SIGINT, on_stop_signal, daemon);
 	daemon->sighup_id = g_unix_signal_add(SIGHUP, on_sighup, daemon);
-	signals_release_held();
+	signals_release_held(&daemon->held_signals);
+	daemon->held_signals_id = g_idle_add_full(G_PRIORITY_HIGH, act_on_held_signals, daemon, NULL);
 
 	config_count(daemon->config, &services, &chars, &descs);
 	log_info("gattd " GATTD_VERSION " serving %u services, %u characteristics, %u descriptors from %s", services,

@@ -52,15 +52,22 @@ void signals_default(void)
 	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
 }
 
-void signals_release_held(void)
+void signals_release_held(sigset_t *ret_arrived)
 {
+	const struct timespec no_wait = { 0 };
 	sigset_t handled, pending;
 
 	handled_signal_set(&handled);
+	sigemptyset(ret_arrived);
 	if (sigpending(&pending) == 0)
 		for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
-			if (sigismember(&pending, handled_signals[i].signo))
+			if (sigismember(&pending, handled_signals[i].signo)) {
 				log_notice("%s arrived during start-up; %s now that gattd runs", handled_signals[i].name,
 				           handled_signals[i].action);
+				sigaddset(ret_arrived, handled_signals[i].signo);
+			}
+	/* Take them while they are still blocked, so that GLib never sees them. */
+	while (sigtimedwait(&handled, NULL, &no_wait) > 0)
+		;
 	pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
 }

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <signal.h>
+
 /*
  * Call first in main(). SIGPIPE is ignored: a reader of stderr or a client that
  * went away is an EPIPE for the writer to handle, never the end of gattd.
@@ -16,7 +18,10 @@ void signals_hold(void);
 void signals_default(void);
 /*
  * The handlers are in place (g_unix_signal_add): let in the signals held since
- * main() began (and any a parent left blocked), logging each that arrived meanwhile.
- * One that did is acted on in the main loop's first iteration, as if it had arrived then.
+ * main() began (and any a parent left blocked). Those that arrived meanwhile are
+ * taken out of the pending set, logged, and returned in *ret_arrived: the caller acts
+ * on them in the main loop's first iteration, as if they had arrived then. (Left to
+ * GLib, they would come through its worker thread, which may be late: under load
+ * the loop could have registered with BlueZ and served clients before a held SIGHUP.)
  */
-void signals_release_held(void);
+void signals_release_held(sigset_t *ret_arrived);
