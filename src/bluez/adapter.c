@@ -27,9 +27,14 @@ void adapter_info_free(AdapterInfo *info)
 
 const char *adapter_info_name(const AdapterInfo *info)
 {
-	const char *slash = strrchr(info->path, '/');
+	return adapter_name_for_path(info->path);
+}
 
-	return slash ? slash + 1 : info->path;
+const char *adapter_name_for_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
 }
 
 bool adapter_info_usable(const AdapterInfo *info)

@@ -34,6 +34,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AdapterInfo, adapter_info_free)
 
 /* "hci0" for "/org/bluez/hci0". */
 const char *adapter_info_name(const AdapterInfo *info);
+/* "hci0" of "/org/bluez/hci0" (the last part of an adapter's path). */
+const char *adapter_name_for_path(const char *path);
 
 /* Usable: an adapter with GattManager1. */
 bool adapter_info_usable(const AdapterInfo *info);

@@ -27,6 +27,8 @@ struct Bluez {
 	DBusPendingCall *pending;     /* the lifecycle's one in-flight BlueZ call */
 	const Registration *registering; /* what it registers, when it does */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
+	DBusPendingCall *power_call;  /* Set(Powered) on power_path in flight (AutoPowerOn) */
+	char *power_path;
 	guint retry_id;
 	guint shutdown_timeout_id;
 
@@ -63,6 +65,7 @@ static void notify_adapter_changed(Bluez *bluez)
  */
 static bool forget_bluez(Bluez *bluez)
 {
+	bluez_bus_cancel(&bluez->power_call);
 	g_clear_pointer(&bluez->registered_on, g_free);
 	return adapter_table_forget(&bluez->table);
 }
@@ -407,6 +410,54 @@ static const BluezBusListener bus_listener = {
 	.adapter_properties_changed = on_adapter_properties_changed,
 };
 
+/* ---- powering the adapter on (AutoPowerOn) ---- */
+
+static void power_on_reply(DBusPendingCall *call, void *data)
+{
+	Bluez *bluez = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	const AdapterInfo *info = bluez->table.selected;
+	const char *name = adapter_name_for_path(bluez->power_path);
+	const char *error;
+
+	g_clear_pointer(&bluez->power_call, dbus_pending_call_unref);
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
+		log_info("%s powered on", name);
+		return;
+	}
+	/* Gone meanwhile (removed, replaced): the error says nothing about the adapter we follow. */
+	if (!info || strcmp(info->path, bluez->power_path) != 0)
+		return;
+	error = dbus_message_get_error_name(reply);
+	log_warning("cannot power %s on: %s: %s; gattd waits until it is powered on (%s)", name, error,
+	            bluez_bus_error_text(reply),
+	            strcmp(error, BLUEZ_ERROR_PREFIX "Blocked") == 0 ? "it is blocked: rfkill unblock bluetooth"
+	                                                              : "bluetoothctl power on");
+}
+
+/* The lifecycle found the selected adapter off: Properties.Set(Adapter1, Powered, true). */
+static void power_on(Bluez *bluez)
+{
+	const AdapterInfo *info = bluez->table.selected;
+	g_autoptr(DBusMessage) msg = NULL;
+	const char *iface = ADAPTER_IFACE, *property = "Powered";
+	dbus_bool_t on = TRUE;
+	DBusMessageIter iter;
+
+	if (!info)
+		return;
+	msg = dbus_message_new_method_call(BLUEZ_SERVICE, info->path, DBUS_INTERFACE_PROPERTIES, "Set");
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &property);
+	bus_append_variant_basic(&iter, DBUS_TYPE_BOOLEAN, &on);
+	log_info("%s is powered off: powering it on (AutoPowerOn=true)", adapter_info_name(info));
+	bluez_bus_cancel(&bluez->power_call);
+	g_free(bluez->power_path);
+	bluez->power_path = g_strdup(info->path);
+	bluez->power_call = bluez_bus_call(bluez->bus, msg, power_on_reply, bluez);
+}
+
 /* ---- executing the state machine ---- */
 
 static void execute(Bluez *bluez, const LcOutput *out)
@@ -455,6 +506,8 @@ static void execute(Bluez *bluez, const LcOutput *out)
 	}
 	if (a & LC_ACT_STOPPED)
 		finish_stopping(bluez);
+	if (a & LC_ACT_POWER_ON)
+		power_on(bluez);
 }
 
 /*
@@ -492,6 +545,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 	adapter_table_init(&bluez->table, config->adapter_match, config->adapter);
 	bluez->stopping_calls = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_pending_call_unref);
 	lifecycle_init(&bluez->lc, config->advertising.enabled, config->retry_min_ms, config->retry_max_ms);
+	bluez->lc.power_on = config->auto_power_on;
 	bluez->bus = bluez_bus_new(exporter);
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	return bluez;
@@ -509,6 +563,8 @@ void bluez_free(Bluez *bluez)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
+	bluez_bus_cancel(&bluez->power_call);
+	g_free(bluez->power_path);
 	bluez_bus_free(bluez->bus);
 	adapter_table_clear(&bluez->table);
 	g_free(bluez->registered_on);
@@ -534,6 +590,8 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 	adapter_table_set_wanted(&bluez->table, config->adapter_match, config->adapter);
 	bluez->lc.retry_min_ms = config->retry_min_ms;
 	bluez->lc.retry_max_ms = config->retry_max_ms;
+	/* From the next time the adapter is found off. */
+	bluez->lc.power_on = config->auto_power_on;
 	if (!same_tree)
 		emit_simple(bluez, LC_EV_APP_CHANGED);
 	if (!same_adv) {

@@ -9,6 +9,10 @@
  *   registration: on power-on we unregister and register the advertisement again.
  * - Adapter removal, bluetoothd leaving the bus and our own bus connection dropping all
  *   free the registration on BlueZ's side: we start over from the matching step.
+ * - A gadget must come up on the air by itself: bluetoothd before 5.65 leaves controllers
+ *   off unless main.conf says AutoEnable=true, so with AutoPowerOn an adapter found off
+ *   (at start, when it appears, when bluetoothd starts) is powered on. A power-off while
+ *   gattd follows the adapter is someone's decision and is obeyed (held_off).
  * - Every failed call is retried with bounded exponential backoff; the handles BlueZ
  *   wrote back are forgotten on a failed registration, since a clash of requested
  *   handles is one way for it to fail.
@@ -116,6 +120,9 @@ static void settle_registered(Lifecycle *lc, LcOutput *out)
 
 static void start_registering(Lifecycle *lc, LcOutput *out, const LcEvent *ev)
 {
+	/* Found: off, and nobody turned it off while we followed it. */
+	if (!ev->powered && lc->power_on && !lc->held_off)
+		out->actions |= LC_ACT_POWER_ON;
 	lc->powered = ev->powered;
 	lc->adv_manager = ev->adv_manager;
 	lc->attempts = 0;
@@ -259,6 +266,7 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		if (s == LC_STATE_NO_BUS || s == LC_STATE_NO_BLUEZ)
 			return false;
 		forget_bluez_side(lc, out, LC_STATE_NO_BLUEZ);
+		lc->held_off = false;
 		return true;
 
 	case LC_EV_BLUEZ_ABSENT:
@@ -294,13 +302,20 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		if (!knows_adapter(s))
 			return false;
 		forget_bluez_side(lc, out, LC_STATE_NO_ADAPTER);
+		lc->held_off = false;
 		return true;
 
 	case LC_EV_POWERED_ON:
-		return gain(lc, out, &lc->powered);
+		if (!gain(lc, out, &lc->powered))
+			return false;
+		lc->held_off = false;
+		return true;
 
 	case LC_EV_POWERED_OFF:
-		return lose(lc, out, &lc->powered);
+		if (!lose(lc, out, &lc->powered))
+			return false;
+		lc->held_off = true;
+		return true;
 
 	case LC_EV_ADV_MANAGER_ADDED:
 		return gain(lc, out, &lc->adv_manager);

@@ -77,6 +77,7 @@ typedef enum {
 	LC_ACT_NOTIFY_DOWN      = 1 << 10, /* services left the air; LcOutput.reason says why */
 	LC_ACT_NOTIFY_UP        = 1 << 11, /* services are on the air (registered + powered) */
 	LC_ACT_STOPPED          = 1 << 12, /* shutdown may complete once pending unregisters answered */
+	LC_ACT_POWER_ON         = 1 << 13, /* set the selected adapter's Powered (found off, AutoPowerOn) */
 } LcAction;
 
 typedef enum {
@@ -96,10 +97,17 @@ typedef struct {
 	bool adv_manager;
 	/* BlueZ may still hold our advertisement registration: unregister before registering again. */
 	bool adv_maybe_held;
+	/*
+	 * The selected adapter was powered off while gattd followed it (an operator,
+	 * rfkill): obeyed, so it is not powered on again until someone else does, or
+	 * until the adapter or bluetoothd goes away and is found afresh.
+	 */
+	bool held_off;
 	/* Consecutive failures of the current step, for backoff. */
 	unsigned attempts;
 	/* Configuration. */
 	bool adv_enabled;
+	bool power_on;              /* AutoPowerOn: power the adapter on when it is found off (default false here) */
 	unsigned retry_min_ms;
 	unsigned retry_max_ms;
 } Lifecycle;

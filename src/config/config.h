@@ -106,6 +106,7 @@ typedef struct {
 
 	AdapterMatch adapter_match;
 	char *adapter;           /* hciN or address for NAME/ADDRESS, NULL for AUTO */
+	bool auto_power_on;      /* [Daemon] AutoPowerOn, default true: power the adapter on when found off */
 	unsigned retry_min_ms;   /* [Daemon] RetryMinMs, default 500 */
 	unsigned retry_max_ms;   /* [Daemon] RetryMaxMs, default 30000 */
 

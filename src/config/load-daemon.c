@@ -11,8 +11,9 @@
 #define RETRY_MS_MIN 10
 #define RETRY_MS_MAX 600000
 
-static const char *const daemon_keys[] = { "Adapter", "RetryMinMs", "RetryMaxMs", "Socket", "SocketMode",
-					    "SocketGroup", "MaxClients", "MaxLineLength", "MaxClientQueue", NULL };
+static const char *const daemon_keys[] = { "Adapter", "AutoPowerOn", "RetryMinMs", "RetryMaxMs", "Socket",
+					    "SocketMode", "SocketGroup", "MaxClients", "MaxLineLength", "MaxClientQueue",
+					    NULL };
 
 /* "00:aa:01:01:00:01": six two-digit hex bytes, ':' between, nothing else. */
 static bool is_bdaddr(const char *text)
@@ -52,6 +53,7 @@ static void load_daemon_group(GattdConfig *config, const ConfigSection *s)
 		}
 	}
 
+	config_section_get_bool(s, "AutoPowerOn", &config->auto_power_on);
 	load_socket_keys(config, s);
 
 	min_ok = config_section_get_uint(s, "RetryMinMs", RETRY_MS_MIN, RETRY_MS_MAX, &config->retry_min_ms, NULL);

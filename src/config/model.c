@@ -106,6 +106,7 @@ GattdConfig *config_new_defaults(const char *dir)
 	config->adapter_match = ADAPTER_MATCH_AUTO;
 	config->retry_min_ms = 500;
 	config->retry_max_ms = 30000;
+	config->auto_power_on = true;
 	config->socket_path = g_strdup(GATTD_DEFAULT_SOCKET);
 	config->socket_mode = 0660;
 	config->max_clients = 64;

@@ -69,6 +69,8 @@ static void summary_adapter(GString *out, const GattdConfig *config)
 		g_string_append_printf(out, "Adapter: address %s\n", config->adapter);
 		break;
 	}
+	g_string_append(out, config->auto_power_on ? "Adapter power: turned on when found off (AutoPowerOn=true)\n"
+	                                           : "Adapter power: left as found (AutoPowerOn=false)\n");
 	g_string_append_printf(out, "BlueZ retries: after %u ms, backing off to %u ms\n", config->retry_min_ms,
 	                       config->retry_max_ms);
 	g_string_append_printf(out, "Client socket: %s (mode %04o%s%s), at most %u clients\n", socket_path,

@@ -79,6 +79,7 @@ ERROR_ALREADY_EXISTS = 'org.bluez.Error.AlreadyExists'
 ERROR_DOES_NOT_EXIST = 'org.bluez.Error.DoesNotExist'
 ERROR_INVALID_ARGS = 'org.bluez.Error.InvalidArguments'
 ERROR_NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
+ERROR_BLOCKED = 'org.bluez.Error.Blocked'
 DBUS_ERROR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod'
 DBUS_ERROR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject'
 DBUS_ERROR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
@@ -329,6 +330,9 @@ class Adapter:
         # bluetoothd's PowerState, kept apart from Powered: a power-off the kernel
         # did on its own (btmgmt) leaves it at "on" (VM tier, bluez-calls.txt).
         self.power_state = 'on' if powered else 'off'
+        # rfkill soft block: Set(Powered, true) fails with org.bluez.Error.Blocked
+        # (src/adapter.c property_set_mode_complete, MGMT_STATUS_RFKILLED, 5.72 on).
+        self.blocked = False
         self.devices = []               # device paths exported under the adapter (the central's)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
@@ -376,6 +380,7 @@ class FakeBluez:
         # ('call', 'Iface.Method', path, reply_expected).
         self.sent = []
         self.tx_power_sets = []         # [path, 'sent' | 'ok' | error name]: Set("TxPower") on advertisements
+        self.power_sets = []            # (sender, adapter name, value): Set("Powered") on adapters
 
         # Fault injection for RegisterApplication / RegisterAdvertisement (see the
         # fail_next_* etc. methods): a list consumed one entry per call: None
@@ -1171,6 +1176,9 @@ class FakeBluez:
                 raise _Reject(DBUS_ERROR_INVALID_ARGS, 'Invalid arguments in method call')
             adapter = next(a for a in self.adapters.values() if a.path == path)
             self.trace('%s sets %s Powered=%s' % (msg.get_sender(), adapter.name, bool(value)))
+            self.power_sets.append((msg.get_sender(), adapter.name, bool(value)))
+            if value and adapter.blocked:
+                raise _Reject(ERROR_BLOCKED, 'Blocked through rfkill')
             self._set_powered(adapter, bool(value), via='dbus')
             return ('',)
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)

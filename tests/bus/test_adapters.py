@@ -83,10 +83,13 @@ class AdapterRemovalTest(GattdTestCase):
         self.wait_on_air('hci0')
 
     def test_adapter_returning_powered_off_gets_the_application_then_advertises_at_power_on(self):
-        self.start_registered(on='hci0')
+        # AutoPowerOn=false: gattd leaves it off (test_auto_power.py has the default).
+        self.start_registered(on='hci0', daemon={'AutoPowerOn': 'false'})
         self.remove_hci0_and_check_release()
         self.fake.add_adapter('hci1', HCI0_ADDRESS, powered=False)
         self.wait_app_registered('hci1')
+        self.sync_with_gattd()
+        self.assertFalse(self.fake.on_air('hci1'))
         self.fake.set_powered('hci1', True)
         self.wait_on_air('hci1')
 

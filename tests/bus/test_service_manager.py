@@ -96,7 +96,7 @@ class ReadinessTest(ServiceManagerTestCase):
 
     def test_ready_with_the_adapter_powered_off_comes_after_registration_saying_powered_off(self):
         self.fake.adapter('hci0').powered = False
-        self.start_notifying_gattd()
+        self.start_notifying_gattd(daemon={'AutoPowerOn': 'false'})
         ready = self.notify.wait('READY', '1')
         self.assertTrue(ready.snapshot['app_registered'])
         self.assertEqual(ready.get('STATUS'), POWERED_OFF)

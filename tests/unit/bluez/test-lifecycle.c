@@ -533,6 +533,112 @@ static void test_describe_says_the_state_in_words(void **state)
 	g_free(text);
 }
 
+/* ---- AutoPowerOn: an adapter found off is powered on; a power-off while followed is obeyed ---- */
+
+/* Started with AutoPowerOn, bluetoothd on the bus: the next event is what it finds. */
+static void drive_to_discovering_with_power_on(Lifecycle *lc)
+{
+	drive_to_looking_for_bluez(lc, true);
+	lc->power_on = true;
+	feed(lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(lc->state, LC_STATE_DISCOVERING);
+}
+
+static void test_adapter_found_off_is_powered_on_while_registering(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_power_on(&lc);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, false, true);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_POWER_ON);
+	feed(&lc, LC_EV_REGISTER_OK);
+	assert_int_equal(lc.state, LC_STATE_REGISTERED);
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_int_equal(out.new_state, LC_STATE_ADVERTISE_START);
+	assert_true(out.actions & LC_ACT_NOTIFY_UP);
+}
+
+static void test_adapter_found_on_or_without_auto_power_on_is_left_alone(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_power_on(&lc);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_false(out.actions & LC_ACT_POWER_ON);
+
+	drive_to_looking_for_bluez(&lc, true);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, false, true);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+}
+
+/* Replug: the adapter that appears off is powered on, whatever the one before had been told. */
+static void test_adapter_that_appears_off_is_powered_on(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_power_on(&lc);
+	feed(&lc, LC_EV_DISCOVERED);
+	assert_int_equal(lc.state, LC_STATE_NO_ADAPTER);
+	out = feed_adapter(&lc, LC_EV_ADAPTER_ADDED, false, true);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_POWER_ON);
+
+	/* Powered off (as a removal first shows), removed, back: powered on again. */
+	feed(&lc, LC_EV_REGISTER_OK);
+	feed(&lc, LC_EV_POWERED_ON);
+	feed(&lc, LC_EV_POWERED_OFF);
+	feed(&lc, LC_EV_ADAPTER_REMOVED);
+	assert_int_equal(lc.state, LC_STATE_NO_ADAPTER);
+	out = feed_adapter(&lc, LC_EV_ADAPTER_ADDED, false, true);
+	assert_true(out.actions & LC_ACT_POWER_ON);
+}
+
+static void test_power_off_while_followed_is_obeyed_until_power_comes_back(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	lc.power_on = true;
+	out = feed(&lc, LC_EV_POWERED_OFF);
+	assert_false(out.actions & LC_ACT_POWER_ON);
+	assert_true(lc.held_off);
+	/* Our bus connection drops and comes back: the same adapter is still off by choice. */
+	feed(&lc, LC_EV_BUS_LOST);
+	feed(&lc, LC_EV_RETRY_TIMER);
+	feed(&lc, LC_EV_BUS_CONNECTED);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, false, true);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+	feed(&lc, LC_EV_REGISTER_OK);
+	/* Someone powers it on, and off again later: still obeyed, and on again at once. */
+	feed(&lc, LC_EV_POWERED_ON);
+	assert_false(lc.held_off);
+	feed(&lc, LC_EV_ADVERTISE_OK);
+	out = feed(&lc, LC_EV_POWERED_OFF);
+	assert_false(out.actions & LC_ACT_POWER_ON);
+}
+
+/* bluetoothd stops (Powered false first, then it leaves) and starts with the adapter off. */
+static void test_bluetoothd_restart_finds_the_adapter_afresh(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_advertising(&lc);
+	lc.power_on = true;
+	feed(&lc, LC_EV_POWERED_OFF);
+	feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_false(lc.held_off);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, false, true);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_POWER_ON);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +670,11 @@ int main(void)
 		cmocka_unit_test(test_absent_bluez_is_waited_for_and_settles),
 		cmocka_unit_test(test_names_cover_every_state_and_event),
 		cmocka_unit_test(test_describe_says_the_state_in_words),
+		cmocka_unit_test(test_adapter_found_off_is_powered_on_while_registering),
+		cmocka_unit_test(test_adapter_found_on_or_without_auto_power_on_is_left_alone),
+		cmocka_unit_test(test_adapter_that_appears_off_is_powered_on),
+		cmocka_unit_test(test_power_off_while_followed_is_obeyed_until_power_comes_back),
+		cmocka_unit_test(test_bluetoothd_restart_finds_the_adapter_afresh),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);

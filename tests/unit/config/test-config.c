@@ -957,7 +957,7 @@ static void test_unknown_keys_are_refused(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_file(f, "gattd.conf", "[Daemon]\nAdaptor=hci0\n");
-	assert_only_problem(f, "gattd.conf: [Daemon] Adaptor: ", "unknown key (valid: Adapter, RetryMinMs, RetryMaxMs, Socket, SocketMode, SocketGroup, MaxClients, MaxLineLength, MaxClientQueue)");
+	assert_only_problem(f, "gattd.conf: [Daemon] Adaptor: ", "unknown key (valid: Adapter, AutoPowerOn, RetryMinMs, RetryMaxMs, Socket, SocketMode, SocketGroup, MaxClients, MaxLineLength, MaxClientQueue)");
 
 	write_file(f, "gattd.conf", "[Advertising]\nName=x\n");
 	assert_only_problem(f, "gattd.conf: [Advertising] Name: ", "unknown key (valid: Enabled, Type, LocalName,");
