@@ -418,7 +418,7 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
 	const AdapterInfo *info = bluez->table.selected;
 	const char *name = adapter_name_for_path(bluez->power_path);
-	const char *error;
+	const char *error, *text;
 
 	g_clear_pointer(&bluez->power_call, dbus_pending_call_unref);
 	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
@@ -429,10 +429,15 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	if (!info || strcmp(info->path, bluez->power_path) != 0)
 		return;
 	error = dbus_message_get_error_name(reply);
-	log_warning("cannot power %s on: %s: %s; gattd waits until it is powered on (%s)", name, error,
-	            bluez_bus_error_text(reply),
-	            strcmp(error, BLUEZ_ERROR_PREFIX "Blocked") == 0 ? "it is blocked: rfkill unblock bluetooth"
-	                                                              : "bluetoothctl power on");
+	/* bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile (5.72 on). */
+	if (strcmp(error, BLUEZ_ERROR_PREFIX "Busy") == 0 || strcmp(error, BLUEZ_ERROR_PREFIX "InProgress") == 0) {
+		log_info("%s is being powered on already (%s)", name, error);
+		return;
+	}
+	text = bluez_bus_error_text(reply);
+	log_warning("cannot power %s on: %s%s%s; gattd waits until it is powered on (%s)", name, error, *text ? ": " : "",
+	            text, strcmp(error, BLUEZ_ERROR_PREFIX "Blocked") == 0 ? "it is blocked: rfkill unblock bluetooth"
+	                                                                    : "bluetoothctl power on");
 }
 
 /* The lifecycle found the selected adapter off: Properties.Set(Adapter1, Powered, true). */

@@ -80,6 +80,7 @@ ERROR_DOES_NOT_EXIST = 'org.bluez.Error.DoesNotExist'
 ERROR_INVALID_ARGS = 'org.bluez.Error.InvalidArguments'
 ERROR_NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
 ERROR_BLOCKED = 'org.bluez.Error.Blocked'
+ERROR_BUSY = 'org.bluez.Error.Busy'
 DBUS_ERROR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod'
 DBUS_ERROR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject'
 DBUS_ERROR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
@@ -333,6 +334,9 @@ class Adapter:
         # rfkill soft block: Set(Powered, true) fails with org.bluez.Error.Blocked
         # (src/adapter.c property_set_mode_complete, MGMT_STATUS_RFKILLED, 5.72 on).
         self.blocked = False
+        # bluetoothd powering it on by itself (AutoEnable): Set(Powered, true) fails with
+        # org.bluez.Error.Busy while that runs (property_set_mode, pending_settings, 5.72 on).
+        self.power_busy = False
         self.devices = []               # device paths exported under the adapter (the central's)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
@@ -1179,6 +1183,8 @@ class FakeBluez:
             self.power_sets.append((msg.get_sender(), adapter.name, bool(value)))
             if value and adapter.blocked:
                 raise _Reject(ERROR_BLOCKED, 'Blocked through rfkill')
+            if adapter.power_busy:
+                raise _Reject(ERROR_BUSY, '')  # 5.72 replies Busy with no message
             self._set_powered(adapter, bool(value), via='dbus')
             return ('',)
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)

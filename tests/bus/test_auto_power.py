@@ -90,6 +90,19 @@ class AutoPowerOnTest(GattdTestCase):
         self.wait_on_air('hci0')
         self.assertEqual(self.power_sets(), [('hci0', True)], 'tried once, not in a loop')
 
+    def test_adapter_bluetoothd_is_powering_on_already_is_not_a_problem(self):
+        adapter = self.fake.adapter('hci0')
+        adapter.powered = False
+        adapter.power_busy = True
+        self.start_gattd()
+        self.wait_app_registered('hci0')
+        self.wait_until(lambda: 'hci0 is being powered on already (org.bluez.Error.Busy)' in self.gattd_log(),
+                        'gattd to see bluetoothd powering hci0 on')
+        adapter.power_busy = False
+        self.fake.set_powered('hci0', True, via='dbus')   # bluetoothd's AutoEnable finishes
+        self.wait_on_air('hci0')
+        self.assertNotIn('cannot power', self.gattd_log())
+
     def test_reload_turning_auto_power_on_off_applies_the_next_time_the_adapter_is_found(self):
         config = self.config_dir()
         self.start_gattd(config_dir=config)

@@ -129,9 +129,10 @@ def main():
     parser.add_argument('--source-root', required=True)
     parser.add_argument('--results', required=True)
     parser.add_argument('--only', action='append', default=[])
+    parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s')
     args = parser.parse_args()
 
-    tb = Testbed(args.results, args.gattd, args.source_root)
+    tb = Testbed(args.results, args.gattd, args.source_root, args.bluetoothd)
     runner = Runner(args.results, tb.stack.log_sizes, prefix='demo')
     try:
         tb.start_lower_stack()

@@ -36,8 +36,10 @@ def wait_for(what, predicate, timeout, interval=0.25):
 
 
 class Stack:
-    def __init__(self, results, gattd, source_root):
+    def __init__(self, results, gattd, source_root, bluetoothd=None):
         self.results, self.gattd, self.source_root = results, gattd, source_root
+        self.bluetoothd = bluetoothd or BLUETOOTHD   # Debian's, or one built by tests/vm/build-bluez
+        self.bluetoothd_named = False                # its version is in the transcript
         self.procs = {}
         self.peripheral = None  # the controller gattd serves on: address
         self.central = None     # the controller the central uses: address
@@ -170,8 +172,12 @@ class Stack:
         return 'boolean true' in p.stdout
 
     def start_bluetoothd(self):
+        if not self.bluetoothd_named:
+            version = subprocess.run([self.bluetoothd, '--version'], capture_output=True, text=True).stdout.strip()
+            print(f'stack: bluetoothd {version} ({self.bluetoothd})', flush=True)
+            self.bluetoothd_named = True
         # -E: experimental interfaces, as on a developer's machine; -d: debug log.
-        self._spawn('bluetoothd', [BLUETOOTHD, '-n', '-E', '-d'])
+        self._spawn('bluetoothd', [self.bluetoothd, '-n', '-E', '-d'])
         wait_for('bluetoothd on the bus', self.bluez_on_bus, 30)
 
     def stop_bluetoothd(self):

@@ -17,9 +17,9 @@ class TestbedError(Exception):
 
 
 class Testbed:
-    def __init__(self, results, gattd, source_root):
+    def __init__(self, results, gattd, source_root, bluetoothd=None):
         self.results = results
-        self.stack = Stack(results, gattd, source_root)
+        self.stack = Stack(results, gattd, source_root, bluetoothd)
         self.central = None
         self.config = None     # gattd's `list` reply: the configured services
         self.chars = {}        # gattd char id -> central.Characteristic (this connection)
