@@ -421,8 +421,9 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	const char *error, *text;
 
 	g_clear_pointer(&bluez->power_call, dbus_pending_call_unref);
+	/* Done: "adapter hciN powered on" follows from the PropertiesChanged. */
 	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
-		log_info("%s powered on", name);
+		log_debug("%s: Set(Powered) answered", name);
 		return;
 	}
 	/* Gone meanwhile (removed, replaced): the error says nothing about the adapter we follow. */

@@ -24,7 +24,7 @@ class AutoPowerOnTest(GattdTestCase):
         self.assertEqual(self.power_sets(), [('hci0', True)])
         self.assertEqual(self.fake.power_sets[0][0], app.owner, 'gattd itself powered the adapter on')
         self.assertIn(POWERING, self.gattd_log())
-        self.assertIn('hci0 powered on', self.gattd_log())
+        self.assertIn('adapter hci0 powered on', self.gattd_log())
 
     def test_adapter_found_on_is_left_alone(self):
         self.start_registered()
