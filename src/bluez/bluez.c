@@ -430,7 +430,7 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	if (!info || strcmp(info->path, bluez->power_path) != 0)
 		return;
 	error = dbus_message_get_error_name(reply);
-	/* bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile (5.72 on). */
+	/* bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile (5.57 on; 5.55 answers success). */
 	if (strcmp(error, BLUEZ_ERROR_PREFIX "Busy") == 0 || strcmp(error, BLUEZ_ERROR_PREFIX "InProgress") == 0) {
 		log_info("%s is being powered on already (%s)", name, error);
 		return;

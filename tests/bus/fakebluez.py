@@ -332,10 +332,10 @@ class Adapter:
         # did on its own (btmgmt) leaves it at "on" (VM tier, bluez-calls.txt).
         self.power_state = 'on' if powered else 'off'
         # rfkill soft block: Set(Powered, true) fails with org.bluez.Error.Blocked
-        # (src/adapter.c property_set_mode_complete, MGMT_STATUS_RFKILLED, 5.72 on).
+        # (src/adapter.c property_set_mode_complete, MGMT_STATUS_RFKILLED; every version checked).
         self.blocked = False
         # bluetoothd powering it on by itself (AutoEnable): Set(Powered, true) fails with
-        # org.bluez.Error.Busy while that runs (property_set_mode, pending_settings, 5.72 on).
+        # org.bluez.Error.Busy while that runs (property_set_mode, pending_settings, 5.57 on).
         self.power_busy = False
         self.devices = []               # device paths exported under the adapter (the central's)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
@@ -1184,7 +1184,7 @@ class FakeBluez:
             if value and adapter.blocked:
                 raise _Reject(ERROR_BLOCKED, 'Blocked through rfkill')
             if adapter.power_busy:
-                raise _Reject(ERROR_BUSY, '')  # 5.72 replies Busy with no message
+                raise _Reject(ERROR_BUSY, '')  # Busy comes with no message
             self._set_powered(adapter, bool(value), via='dbus')
             return ('',)
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)
