@@ -28,6 +28,8 @@ struct Bluez {
 	const Registration *registering; /* what it registers, when it does */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
 	DBusPendingCall *power_call;  /* Set(Powered) on power_path in flight (AutoPowerOn) */
+	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
+	bool adv_start_unregister;    /* ... unregistering it first */
 	char *power_path;
 	guint retry_id;
 	guint shutdown_timeout_id;
@@ -248,6 +250,35 @@ static void unregister_from(Bluez *bluez, const Registration *reg)
 	call = bluez_bus_call(bluez->bus, msg, stopping_reply, bluez);
 	if (call)
 		g_ptr_array_add(bluez->stopping_calls, call);
+}
+
+/*
+ * The lifecycle wants the advertisement (re)registered. Done once the signals already
+ * queued are handled (an idle callback runs after every ready socket is read): a
+ * burst of power flips read at once (gattd was stopped, or slow) ends in one
+ * Unregister/Register pair instead of one per flip, which would flood bluetoothd and
+ * the bus (thousands of calls, each making bluetoothd call back). The lifecycle state
+ * stays ADVERTISE_START meanwhile; if the next events take it elsewhere, nothing is sent
+ * (adv_maybe_held stays set, so the next start unregisters first).
+ */
+static gboolean start_advertising_now(gpointer data)
+{
+	Bluez *bluez = data;
+
+	bluez->adv_start_id = 0;
+	if (bluez->lc.state != LC_STATE_ADVERTISE_START || bluez->pending || !bluez->table.selected)
+		return G_SOURCE_REMOVE;
+	if (bluez->adv_start_unregister)
+		unregister_from(bluez, &adv_registration);
+	register_with(bluez, &adv_registration);
+	return G_SOURCE_REMOVE;
+}
+
+static void start_advertising_soon(Bluez *bluez, bool unregister_first)
+{
+	bluez->adv_start_unregister = unregister_first;
+	if (!bluez->adv_start_id)
+		bluez->adv_start_id = g_idle_add(start_advertising_now, bluez);
 }
 
 /* ---- shutdown ---- */
@@ -482,6 +513,11 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		connect_bus(bluez);
 	if (a & LC_ACT_DISCOVER)
 		start_discovery(bluez);
+	/* Starting to advertise waits for the signals already queued (start_advertising_soon). */
+	if (a & LC_ACT_REGISTER_ADV && bluez->lc.state == LC_STATE_ADVERTISE_START) {
+		start_advertising_soon(bluez, a & LC_ACT_UNREGISTER_ADV);
+		a &= ~(unsigned)(LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV);
+	}
 	if (a & LC_ACT_UNREGISTER_ADV)
 		unregister_from(bluez, &adv_registration);
 	if (a & LC_ACT_UNREGISTER_APP)
@@ -565,6 +601,8 @@ void bluez_free(Bluez *bluez)
 		g_source_remove(bluez->retry_id);
 	if (bluez->shutdown_timeout_id)
 		g_source_remove(bluez->shutdown_timeout_id);
+	if (bluez->adv_start_id)
+		g_source_remove(bluez->adv_start_id);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
