@@ -122,7 +122,12 @@ typedef struct {
 } LcOutput;
 
 void lifecycle_init(Lifecycle *lc, bool adv_enabled, unsigned retry_min_ms, unsigned retry_max_ms);
-/* Apply one event; the returned actions must be executed before the next event. */
+/*
+ * Apply one event; the returned actions must be executed before the next event. One
+ * exception: LC_ACT_REGISTER_ADV (with its LC_ACT_UNREGISTER_ADV) entering
+ * ADVERTISE_START may wait until the events already queued are applied; the driver then
+ * sends it only if the state is still ADVERTISE_START (bluez.c, start_advertising_soon).
+ */
 LcOutput lifecycle_handle(Lifecycle *lc, const LcEvent *event);
 
 /* Registered with BlueZ (advertising or not). */
