@@ -36,6 +36,15 @@ static void blanks(Rec *r)
 		r->p++;
 }
 
+/* Step over c if it comes next. */
+static bool take(Rec *r, char c)
+{
+	if (r->p >= r->end || *r->p != c)
+		return false;
+	r->p++;
+	return true;
+}
+
 static int hex4(const char *p, const char *end)
 {
 	int u = 0;
@@ -114,8 +123,7 @@ static bool number(Rec *r)
 	const char *start = r->p;
 	bool integer = true;
 
-	if (r->p < r->end && *r->p == '-')
-		r->p++;
+	take(r, '-');
 	if (r->p >= r->end || !g_ascii_isdigit(*r->p))
 		return false;
 	if (*r->p == '0')
@@ -123,9 +131,8 @@ static bool number(Rec *r)
 	else
 		while (r->p < r->end && g_ascii_isdigit(*r->p))
 			r->p++;
-	if (r->p < r->end && *r->p == '.') {
+	if (take(r, '.')) {
 		integer = false;
-		r->p++;
 		if (r->p >= r->end || !g_ascii_isdigit(*r->p))
 			return false;
 		while (r->p < r->end && g_ascii_isdigit(*r->p))
@@ -169,10 +176,8 @@ static bool object(Rec *r)
 
 	r->p++;
 	blanks(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
+	if (take(r, '}'))
 		return true;
-	}
 	for (;;) {
 		g_autoptr(GString) name = g_string_new(NULL);
 
@@ -182,21 +187,11 @@ static bool object(Rec *r)
 		if (!g_hash_table_add(names, g_string_free(g_steal_pointer(&name), FALSE)))
 			return false; /* a member name twice */
 		blanks(r);
-		if (r->p >= r->end || *r->p != ':')
-			return false;
-		r->p++;
-		if (!value(r))
+		if (!take(r, ':') || !value(r))
 			return false;
 		blanks(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}') {
-			r->p++;
-			return true;
-		}
-		return false;
+		if (!take(r, ','))
+			return take(r, '}');
 	}
 }
 
@@ -204,23 +199,14 @@ static bool array(Rec *r)
 {
 	r->p++;
 	blanks(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
+	if (take(r, ']'))
 		return true;
-	}
 	for (;;) {
 		if (!value(r))
 			return false;
 		blanks(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return true;
-		}
-		return false;
+		if (!take(r, ','))
+			return take(r, ']');
 	}
 }
 
