@@ -680,6 +680,11 @@ const char *bluez_get_adapter_name(Bluez *bluez)
 	return bluez->table.selected ? adapter_info_name(bluez->table.selected) : NULL;
 }
 
+const char *bluez_get_adapter_path(Bluez *bluez)
+{
+	return bluez->table.selected ? bluez->table.selected->path : NULL;
+}
+
 const char *bluez_get_adapter_address(Bluez *bluez)
 {
 	return bluez->table.selected ? bluez->table.selected->address : NULL;

@@ -61,8 +61,9 @@ bool bluez_is_on_air(Bluez *bluez);
 bool bluez_is_advertising(Bluez *bluez);
 /* Not in the middle of a step of its own (see lifecycle_is_settled). */
 bool bluez_is_settled(Bluez *bluez);
-/* The selected adapter's name/address/powered (NULL/false when none). */
+/* The selected adapter's name/path/address/powered (NULL/false when none). */
 const char *bluez_get_adapter_name(Bluez *bluez);
+const char *bluez_get_adapter_path(Bluez *bluez);
 const char *bluez_get_adapter_address(Bluez *bluez);
 bool bluez_get_adapter_powered(Bluez *bluez);
 /* One line for operators: "registered on hci1, advertising", "waiting for an adapter", ... */

@@ -117,12 +117,10 @@ static void on_up(Bluez *bluez, void *user_data)
 /* The selected adapter as the socket server tells it (the snapshot owns its strings). */
 static void get_adapter(Bluez *bluez, ServerAdapter *out)
 {
-	const char *name = bluez_get_adapter_name(bluez);
-
-	out->name = g_strdup(name);
+	out->name = g_strdup(bluez_get_adapter_name(bluez));
 	out->address = g_strdup(bluez_get_adapter_address(bluez));
 	out->powered = bluez_get_adapter_powered(bluez);
-	out->path = name ? g_strconcat("/org/bluez/", name, NULL) : NULL;
+	out->path = g_strdup(bluez_get_adapter_path(bluez));
 }
 
 static void on_adapter_changed(Bluez *bluez, void *user_data)
