@@ -50,7 +50,7 @@ mount -t devtmpfs devtmpfs /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
-hostname gattd-vm
+hostname "${VM_HOSTNAME:-gattd-vm}"
 
 # The kernel autoloads modules (AF_ALG sockets for btvirt, cmac/ecb for SMP) by
 # running its modprobe helper in this initramfs's root: hand it to the host's.

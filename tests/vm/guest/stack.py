@@ -17,6 +17,12 @@ from gattd_client import GattdClient, GattdClientError
 BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 SOCKET = '/run/gattd/gattd.sock'
 CONFIG_DIR = '/tmp/gattd-config'
+# The two-stack tier (see start_radio).
+RADIO_SERVER = '/tmp/bt-server-le'
+RADIO_CONSOLE = '/dev/hvc0'
+LOCAL_PTY = '/tmp/bt-local-pty'
+RADIO_MODULES = ['af_alg', 'algif_skcipher', 'algif_hash', 'ecb', 'cmac', 'aes_generic', 'ccm',
+                 'virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
 
 
 class StackError(Exception):
@@ -140,6 +146,42 @@ class Stack:
         self._stop('btvirt')
         wait_for('the virtual controllers to go', lambda: not self.controllers(), 30)
 
+    # The two-stack tier: one emulated radio in this guest, two controllers on it.
+    def start_radio(self):
+        """btvirt as a server (no controller of its own): each connection to its LE
+        socket is one more LE controller on the same emulated radio. gattd's
+        controller is one such connection through a pty and btattach, so that it
+        can be removed and added back alone (replug); the central guest's is
+        another, bridged to the virtio console the host links to guest B."""
+        # AF_ALG for the emulator's LE crypto, the h4 line discipline for btattach:
+        # the kernel cannot autoload either from this initramfs.
+        for module in RADIO_MODULES:
+            subprocess.run(['modprobe', module], check=False)
+        self._spawn('btvirt', ['btvirt', '-s'])
+        wait_for('btvirt\'s LE server socket', lambda: os.path.exists(RADIO_SERVER), 20)
+        self.attach_local()
+        self._spawn('radio-bridge', ['socat', f'{RADIO_CONSOLE},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
+
+    def attach_local(self):
+        """gattd's controller: a pty linked to btvirt, attached with btattach."""
+        before = set(self.controllers())
+        self._spawn('radio-pty', ['socat', f'PTY,link={LOCAL_PTY},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
+        wait_for('the local controller\'s pty', lambda: os.path.exists(LOCAL_PTY), 20)
+        self._spawn('btattach', ['btattach', '-B', LOCAL_PTY, '-P', 'h4'])
+        found = wait_for('the local controller', lambda: set(self.controllers()) - before, 30)
+        address = sorted(found)[0]
+        if self.peripheral is None:
+            self.peripheral = address
+        elif address != self.peripheral:
+            raise StackError(f'the controller came back as {address}, not {self.peripheral}')
+        return address
+
+    def detach_local(self):
+        """Remove gattd's controller (btattach ends, the kernel unregisters it)."""
+        self._stop('btattach')
+        self._stop('radio-pty')
+        wait_for('the local controller to go', lambda: self.peripheral not in self.controllers(), 30)
+
     def power(self, address, on):
         index = self.index_of(address)
         if index is None:
@@ -204,6 +246,16 @@ class Stack:
         with open(path, 'w') as f:
             f.write(text)
 
+    def advertisement(self):
+        """(local name, [service UUIDs]) of the advertisement, as --check-config tells them."""
+        out = subprocess.run([self.gattd, '--check-config', '--config-dir', CONFIG_DIR],
+                             capture_output=True, text=True, timeout=20).stdout
+        name = re.search(r'^Advertising: .*local name "([^"]*)"', out, re.M)
+        uuids = re.search(r'^  service UUIDs: (.*)$', out, re.M)
+        if not name or not uuids:
+            raise StackError(f'gattd --check-config names no local name or service UUIDs to scan for:\n{out}')
+        return name.group(1), [u.strip() for u in uuids.group(1).split(',')]
+
     def start_gattd(self):
         self.write_config()
         os.makedirs(os.path.dirname(SOCKET), exist_ok=True)
@@ -245,5 +297,6 @@ class Stack:
         self.start_gattd()
 
     def stop(self):
-        for name in ('gattd', 'bluetoothd', 'btvirt', 'dbus-monitor', 'dbus-daemon', 'btmon'):
+        for name in ('gattd', 'bluetoothd', 'btattach', 'radio-pty', 'radio-bridge', 'btvirt',
+                     'dbus-monitor', 'dbus-daemon', 'btmon'):
             self._stop(name)

@@ -1,0 +1,362 @@
+"""central_agent.py: the central guest of the two-stack tier (guest B).
+
+Runs in its own QEMU guest with its own dbus-daemon and bluetoothd (Debian's),
+on a controller that reaches the peripheral guest's virtual radio through a
+virtio console (/dev/hvc0, attached with btattach once guest A says the radio
+is there). A second console (/dev/hvc1) carries requests from guest A, one JSON
+object a line, each answered by one line with the same "id":
+
+  {"id": 1, "cmd": "ping"}  {"cmd": "attach"} -> {"ok": true, "address": "...", "bluetoothd": V}
+  {"cmd": "scan", "name": N, "uuids": [...], "timeout": S}
+  {"cmd": "connect"}  {"cmd": "services"}  {"cmd": "read", "handle": H}
+  {"cmd": "write", "handle": H, "value": HEX, "response": true}
+  {"cmd": "subscribe", "handle": H}  {"cmd": "notification", "handle": H, "timeout": S}
+  {"cmd": "wait-disconnected", "timeout": S}  {"cmd": "disconnect"}  {"cmd": "reset-controller"}
+  {"cmd": "quit"}
+
+The central is bleak (python3-bleak), the library Home Assistant and most
+Linux hubs use, driving this guest's bluetoothd as any hub would. Errors come
+back as {"ok": false, "error": TEXT, "dbus_error": NAME-or-null}.
+"""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import termios
+import time
+import tty
+
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakDBusError, BleakError
+
+RESULTS = '/tmp/results'
+RADIO_TTY = '/dev/hvc0'
+CONTROL_TTY = '/dev/hvc1'
+BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
+# btattach's line discipline needs these; the kernel cannot autoload them for a tty.
+MODULES = ['virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
+# How long one scan runs before it is stopped and started again (see scan()).
+SCAN_ROUND_S = 2.0
+
+
+def log(text):
+    print(f'{time.strftime("%H:%M:%S")} {text}', flush=True)
+
+
+class AgentError(Exception):
+    pass
+
+
+class Central:
+    def __init__(self):
+        self.procs = {}
+        self.address = None        # our controller's address
+        self.device = None         # the BLEDevice the last scan found
+        self.client = None         # BleakClient while connected
+        self.notifications = {}    # handle -> [bytes, ...] not yet taken
+        self.disconnected = asyncio.Event()
+
+    # The stack of this guest.
+    def spawn(self, name, argv):
+        out = open(os.path.join(RESULTS, name + ('.txt' if name == 'btmon' else '.log')), 'a')
+        out.write(f'==== {time.strftime("%H:%M:%S")} started: {" ".join(argv)} ====\n')
+        out.flush()
+        self.procs[name] = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL)
+        out.close()
+
+    def start_bus(self):
+        for module in MODULES:
+            subprocess.run(['modprobe', module], check=False)
+        self.spawn('btmon', ['btmon'])
+        os.makedirs('/run/dbus', exist_ok=True)
+        self.spawn('dbus-daemon', ['dbus-daemon', '--system', '--nofork', '--nopidfile'])
+        wait_until('the system bus', lambda: os.path.exists('/run/dbus/system_bus_socket'), 20)
+
+    def attach(self):
+        """btattach the radio console; bluetoothd on the controller it makes."""
+        self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
+        self.address = wait_until('the attached controller', controller_address, 30)
+        self.spawn('bluetoothd', [BLUETOOTHD, '-n', '-d'])
+        wait_until('bluetoothd to power the controller', lambda: powered(), 30)
+        return {'address': self.address,
+                'bluetoothd': subprocess.run([BLUETOOTHD, '--version'], capture_output=True,
+                                             text=True).stdout.strip()}
+
+    # The central.
+    def forget(self, address):
+        """Remove what bluetoothd knows of the peripheral: no cached services, no device."""
+        path = '/org/bluez/hci0/dev_' + address.replace(':', '_')
+        p = subprocess.run(['dbus-send', '--system', '--print-reply', '--dest=org.bluez', '/org/bluez/hci0',
+                            'org.bluez.Adapter1.RemoveDevice', f'objpath:{path}'],
+                           capture_output=True, text=True, timeout=20)
+        return p.returncode == 0
+
+    async def scan(self, name, uuids, timeout, address=None):
+        """Scan until an advertisement carries the local name and every service UUID.
+
+        The emulator sends a scanner the advertisers it knows once, when its
+        scanning is switched on (a radio repeats them every advertising
+        interval), and it sends them with the command's reply, before the
+        kernel has marked its discovery as running: the kernel then drops them
+        (btmon shows the LE Advertising Reports, and no Device Found follows).
+        So a scan that has not found the peripheral within SCAN_ROUND_S is
+        stopped and started again until the deadline; the reply says how many
+        rounds it took. The peripheral is forgotten first, as a phone that has
+        never seen it: no cached services, and its report is a new device."""
+        if address:
+            self.forget(address)
+        wanted = {u.lower() for u in uuids}
+        start = time.monotonic()
+        rounds = 0
+        seen = {}
+        while time.monotonic() - start < timeout:
+            rounds += 1
+            found = asyncio.get_running_loop().create_future()
+
+            def detected(device, adv):
+                seen[device.address] = (adv.local_name, sorted(adv.service_uuids))
+                if adv.local_name == name and wanted <= {u.lower() for u in adv.service_uuids} \
+                        and not found.done():
+                    found.set_result((device, adv))
+
+            scanner = BleakScanner(detection_callback=detected)
+            await scanner.start()
+            try:
+                left = timeout - (time.monotonic() - start)
+                device, adv = await asyncio.wait_for(found, max(0.5, min(SCAN_ROUND_S, left)))
+            except asyncio.TimeoutError:
+                continue
+            finally:
+                await scanner.stop()
+            self.device = device
+            return {'address': device.address, 'name': adv.local_name, 'uuids': sorted(adv.service_uuids),
+                    'rssi': adv.rssi, 'seconds': round(time.monotonic() - start, 1), 'rounds': rounds}
+        raise AgentError(f'no advertisement with name {name!r} and service UUIDs {sorted(wanted)} within '
+                         f'{timeout:.0f} s ({rounds} scan rounds; seen: {seen or "nothing"})')
+
+    async def connect(self, timeout):
+        if self.device is None:
+            raise AgentError('connect before a scan found the peripheral')
+        self.disconnected.clear()
+        self.notifications = {}
+        self.client = BleakClient(self.device, disconnected_callback=lambda c: self.disconnected.set(),
+                                  timeout=timeout)
+        start = time.monotonic()
+        await self.client.connect()
+        return {'seconds': round(time.monotonic() - start, 1), 'mtu': self.client.mtu_size}
+
+    def services(self):
+        out = []
+        for service in self.need_client().services:
+            out.append({'uuid': service.uuid, 'handle': service.handle, 'characteristics': [
+                {'uuid': c.uuid, 'handle': c.handle, 'properties': sorted(c.properties),
+                 'descriptors': [{'uuid': d.uuid, 'handle': d.handle} for d in c.descriptors]}
+                for c in service.characteristics]})
+        return {'services': out}
+
+    def need_client(self):
+        if self.client is None or not self.client.is_connected:
+            raise AgentError('not connected')
+        return self.client
+
+    async def read(self, handle):
+        return {'value': bytes(await self.need_client().read_gatt_char(handle)).hex()}
+
+    async def read_descriptor(self, handle):
+        return {'value': bytes(await self.need_client().read_gatt_descriptor(handle)).hex()}
+
+    async def write(self, handle, value, response):
+        await self.need_client().write_gatt_char(handle, bytes.fromhex(value), response=response)
+        return {}
+
+    async def subscribe(self, handle):
+        queue = self.notifications.setdefault(handle, [])
+        await self.need_client().start_notify(handle, lambda char, data: queue.append(bytes(data)))
+        return {}
+
+    async def notification(self, handle, timeout):
+        queue = self.notifications.get(handle)
+        if queue is None:
+            raise AgentError(f'not subscribed to handle {handle}')
+        deadline = time.monotonic() + timeout
+        while not queue and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return {'value': queue.pop(0).hex() if queue else None}
+
+    async def wait_disconnected(self, timeout):
+        try:
+            await asyncio.wait_for(self.disconnected.wait(), timeout)
+            return {'disconnected': True}
+        except asyncio.TimeoutError:
+            return {'disconnected': False}
+
+    async def disconnect(self):
+        if self.client is not None:
+            try:
+                await self.client.disconnect()
+            finally:
+                self.client = None
+        return {}
+
+    def reset_controller(self):
+        """Power this guest's controller off and on: the kernel forgets every link.
+
+        For a link whose far end vanished without a word: the emulator drops
+        the links of a controller that goes away without telling the other side
+        (a radio's link would time out), and answers a Disconnect for it with an
+        unknown handle, so the kernel keeps a link nobody serves."""
+        for state in ('off', 'on'):
+            subprocess.run(['btmgmt', 'power', state], capture_output=True, timeout=20)
+        wait_until('the controller to power on again', powered, 20)
+        return {}
+
+    def stop(self):
+        for name in ('bluetoothd', 'btattach', 'dbus-daemon', 'btmon'):
+            proc = self.procs.pop(name, None)
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def wait_until(what, predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AgentError(f'timed out after {timeout} s waiting for {what}')
+        time.sleep(0.25)
+
+
+def btmgmt_info():
+    return subprocess.run(['btmgmt', 'info'], capture_output=True, text=True, timeout=20).stdout
+
+
+def controller_address():
+    for line in btmgmt_info().splitlines():
+        if line.strip().startswith('addr ') and not line.strip().startswith('addr 00:00:00:00:00:00'):
+            return line.split()[1]
+    return None
+
+
+def powered():
+    return any(line.strip().startswith('current settings:') and 'powered' in line.split(':', 1)[1].split()
+               for line in btmgmt_info().splitlines())
+
+
+class Control:
+    """The request console: raw bytes, JSON lines."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        attrs = termios.tcgetattr(self.fd)
+        attrs[3] &= ~termios.ECHO
+        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        self.buffer = b''
+
+    async def read_request(self):
+        loop = asyncio.get_running_loop()
+        while b'\n' not in self.buffer:
+            ready = loop.create_future()
+            loop.add_reader(self.fd, lambda: ready.done() or ready.set_result(None))
+            try:
+                await ready
+            finally:
+                loop.remove_reader(self.fd)
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b'\n', 1)
+        line = line.strip(b'\0\r ')
+        if not line:
+            return {}
+        return json.loads(line)
+
+    def send(self, message):
+        data = (json.dumps(message) + '\n').encode()
+        while data:
+            data = data[os.write(self.fd, data):]
+
+
+async def serve(central, control):
+    log('ready: waiting for requests on ' + CONTROL_TTY)
+    while True:
+        try:
+            request = await control.read_request()
+        except ValueError as e:
+            log(f'unreadable request line: {e}')
+            continue
+        if request is None:
+            log('the control console closed')
+            return
+        if 'cmd' not in request:
+            continue
+        cmd, rid = request['cmd'], request.get('id')
+        log(f'> {json.dumps(request)}')
+        reply = {'id': rid, 'ok': True}
+        try:
+            if cmd == 'ping':
+                pass
+            elif cmd == 'attach':
+                reply.update(await asyncio.to_thread(central.attach))
+            elif cmd == 'scan':
+                reply.update(await central.scan(request['name'], request['uuids'], request.get('timeout', 30),
+                                                request.get('forget')))
+            elif cmd == 'connect':
+                reply.update(await central.connect(request.get('timeout', 20)))
+            elif cmd == 'services':
+                reply.update(central.services())
+            elif cmd == 'read':
+                reply.update(await central.read(request['handle']))
+            elif cmd == 'read-descriptor':
+                reply.update(await central.read_descriptor(request['handle']))
+            elif cmd == 'write':
+                reply.update(await central.write(request['handle'], request['value'], request.get('response', True)))
+            elif cmd == 'subscribe':
+                reply.update(await central.subscribe(request['handle']))
+            elif cmd == 'notification':
+                reply.update(await central.notification(request['handle'], request.get('timeout', 10)))
+            elif cmd == 'wait-disconnected':
+                reply.update(await central.wait_disconnected(request.get('timeout', 10)))
+            elif cmd == 'disconnect':
+                reply.update(await central.disconnect())
+            elif cmd == 'reset-controller':
+                reply.update(await asyncio.to_thread(central.reset_controller))
+            elif cmd == 'quit':
+                control.send(reply)
+                return
+            else:
+                raise AgentError(f'unknown request {cmd!r}')
+        except BleakDBusError as e:
+            reply = {'id': rid, 'ok': False, 'error': str(e), 'dbus_error': e.dbus_error}
+        except (BleakError, AgentError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
+            reply = {'id': rid, 'ok': False, 'error': f'{type(e).__name__}: {e}', 'dbus_error': None}
+        log(f'< {json.dumps(reply)}')
+        control.send(reply)
+
+
+def main():
+    central = Central()
+    try:
+        central.start_bus()
+        control = Control(CONTROL_TTY)
+        asyncio.run(serve(central, control))
+        return 0
+    except Exception as e:  # the peripheral guest sees the console close; say why here
+        log(f'central agent failed: {type(e).__name__}: {e}')
+        return 1
+    finally:
+        central.stop()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
