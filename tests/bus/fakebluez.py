@@ -1,5 +1,6 @@
 """
-fakebluez.py: an in-process stand-in for bluetoothd (BlueZ 5.66) on a private bus.
+fakebluez.py: an in-process stand-in for bluetoothd (BlueZ 5.66 by default; 5.55, 5.64,
+5.72, 5.82 and 5.87 where they differ: BluezProfile) on a private bus.
 
 It owns org.bluez on a bus connection of its own, one connection per "bluetoothd
 instance", so a test can stop it (cleanly or as a crash) and start it again. It
@@ -108,6 +109,70 @@ DESC_FLAGS = frozenset((
     'encrypt-authenticated-write', 'secure-read', 'secure-write', 'authorize'))
 NOTIFY_FLAGS = frozenset(f for f in CHRC_FLAGS if f.endswith('notify') or f.endswith('indicate'))
 EXT_PROP_FLAGS = frozenset(('reliable-write', 'writable-auxiliaries'))
+# The six security forms of notify and indicate: parse_chrc_flags knows them from
+# 5.62 on (61576a8e7); 5.55's rejects them, and with them the whole application.
+CHRC_FLAGS_SINCE_5_62 = frozenset((
+    'encrypt-notify', 'encrypt-authenticated-notify', 'secure-notify',
+    'encrypt-indicate', 'encrypt-authenticated-indicate', 'secure-indicate'))
+
+
+class BluezProfile:
+    """What one bluetoothd version does differently on the points gattd depends on
+    (tests/vm/bluez-versions.md, read from each version's source; the functions
+    named are in that version's tree). Only these differ between the profiles;
+    everything else the fake does is 5.66's.
+
+    auto_enable: plugins/policy.c AutoEnable's default. False before 5.65: a
+      controller stays off after bluetoothd starts, and after a clean stop
+      (adapter.c adapter_shutdown powers it off) it is off at the next start.
+      5.65-5.76 default to true only when main.conf exists (FakeBluez.auto_enable
+      = False models a missing main.conf); 5.77 on, always.
+    chrc_flags: gatt-database.c parse_chrc_flags; an unknown flag fails the
+      whole RegisterApplication with "No valid service object found".
+    power_pending: adapter.c property_set_mode, what a Set(Powered) gets while a
+      power change is pending: 'success' (5.55: success, nothing done) or 'busy'
+      (org.bluez.Error.Busy, 5.57 on, 348feb005).
+    failed_power_stays_pending: property_set_mode_complete and set_mode_complete
+      return on a failure before 5.66 without clearing pending_settings, so the
+      pending bit stays until Powered itself changes (settings_changed clears the
+      changed bits only): later Sets get power_pending's answer. 5.66 on clear it.
+    adv_intervals: advertising.c parse_min_interval / parse_max_interval /
+      parse_tx_power: None (5.55 has no such parsers: ignored), 'experimental'
+      (only with bluetoothd -E, 5.64-5.76) or 'always' (5.77 on, 7e028287a). When
+      parsed, the fields start at 0, so a lone MinInterval fails min > max.
+    tx_power_write_back: advertising.c add_adv_params_callback (5.64 on) writes
+      the TX power the kernel's MGMT_OP_ADD_EXT_ADV_PARAMS reply names back with
+      Set("TxPower"), whatever Includes says; 5.55 has no such code.
+    """
+
+    def __init__(self, version, auto_enable, chrc_flags, power_pending, failed_power_stays_pending,
+                 adv_intervals, tx_power_write_back):
+        self.version = version
+        self.auto_enable = auto_enable
+        self.chrc_flags = chrc_flags
+        self.power_pending = power_pending
+        self.failed_power_stays_pending = failed_power_stays_pending
+        self.adv_intervals = adv_intervals
+        self.tx_power_write_back = tx_power_write_back
+
+    def __repr__(self):
+        return '<BlueZ %s>' % self.version
+
+
+def _profile(version, auto_enable, pending, stays, intervals, flags=CHRC_FLAGS, tx_power=True):
+    return BluezProfile(version, auto_enable, flags, pending, stays, intervals, tx_power)
+
+
+# The versions users run (/work/shared/bluez/README.md); 5.66 is Debian 12's and the default.
+PROFILES = {
+    '5.55': _profile('5.55', False, 'success', True, None, CHRC_FLAGS - CHRC_FLAGS_SINCE_5_62, tx_power=False),
+    '5.64': _profile('5.64', False, 'busy', True, 'experimental'),
+    '5.66': _profile('5.66', True, 'busy', False, 'experimental'),
+    '5.72': _profile('5.72', True, 'busy', False, 'experimental'),
+    '5.82': _profile('5.82', True, 'busy', False, 'always'),
+    '5.87': _profile('5.87', True, 'busy', False, 'always'),
+}
+DEFAULT_VERSION = '5.66'
 
 BASE_UUID_SUFFIX = '-0000-1000-8000-00805f9b34fb'
 UUID_GAP = '00001800' + BASE_UUID_SUFFIX
@@ -335,8 +400,23 @@ class Adapter:
         # (src/adapter.c property_set_mode_complete, MGMT_STATUS_RFKILLED; every version checked).
         self.blocked = False
         # bluetoothd powering it on by itself (AutoEnable): Set(Powered, true) fails with
-        # org.bluez.Error.Busy while that runs (property_set_mode, pending_settings, 5.57 on).
+        # org.bluez.Error.Busy while that runs (property_set_mode, pending_settings, 5.57 on;
+        # 5.55 answers success and does nothing).
         self.power_busy = False
+        # The kernel refuses to power it on (MGMT status Failed, 0x03): Set(Powered, true)
+        # fails with org.bluez.Error.Failed "Failed" (property_set_mode_complete).
+        self.power_fails = False
+        # A failed power change left pending_settings' Powered bit set (before 5.66,
+        # BluezProfile.failed_power_stays_pending): every Set(Powered) gets the
+        # version's "pending" answer until Powered changes or bluetoothd restarts.
+        self.power_stuck = False
+        # What the kernel's MGMT_OP_ADD_EXT_ADV_PARAMS reply says of the TX power
+        # (advertising.c add_adv_params_callback writes it back, 5.64 on): an int (dBm,
+        # a kernel and controller with extended advertising), None (a legacy kernel,
+        # or 127 "no preference": no write-back), or 'includes': a Set only when the
+        # advertisement includes "tx-power", as the VM tier recorded on btvirt (the
+        # kernel side of that is not checked).
+        self.kernel_tx_power = 'includes'
         self.devices = []               # device paths exported under the adapter (the central's)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
@@ -353,8 +433,14 @@ class Adapter:
 
 
 class FakeBluez:
-    def __init__(self, bus_address, trace=None):
+    def __init__(self, bus_address, trace=None, version=DEFAULT_VERSION):
         self.bus_address = bus_address
+        # Which bluetoothd it imitates where versions differ (BluezProfile); set
+        # before adapters are added (add_adapter's default power follows it).
+        self.profile = PROFILES[version]
+        # AutoEnable (plugins/policy.c): the version's default; False for 5.65-5.76
+        # without a main.conf, or main.conf's AutoEnable=false.
+        self.auto_enable = self.profile.auto_enable
         self.conn = None
         self.unique_name = None
         self.instance = 0               # bumped at every start()
@@ -395,7 +481,7 @@ class FakeBluez:
         # org.bluez.Error.Failed"); 'accept' models a kernel that keeps the instance
         # and starts it at the next power-on.
         self.register_adv_while_off = 'fail'
-        self.experimental = False       # bluetoothd -E: MinInterval/MaxInterval/TxPower honoured
+        self.experimental = False       # bluetoothd -E: MinInterval/MaxInterval/TxPower honoured (5.64-5.76)
 
         self._serial = 0
         self._signal_matches = []
@@ -443,7 +529,7 @@ class FakeBluez:
 
     # ----------------------------------------------------------- configuration
 
-    def add_adapter(self, name='hci0', address='00:AA:01:00:00:00', powered=True,
+    def add_adapter(self, name='hci0', address='00:AA:01:00:00:00', powered=None,
                     advertising_manager='now', **kwargs):
         """Add a controller. While running, it appears the way the VM tier saw
         bluetoothd 5.66 add one (replug, btvirt restarted): Adapter1, GattManager1
@@ -451,9 +537,12 @@ class FakeBluez:
         the default). 'later': LEAdvertisingManager1 in a separate, later
         InterfacesAdded (the real stack does that too at times, for a controller
         that comes up powered off); False: only when add_advertising_manager() is
-        called."""
+        called. powered: by default as AutoEnable leaves a new controller (on
+        from 5.65; off before, policy.c)."""
         if name in self.adapters:
             raise ValueError('adapter %s exists' % name)
+        if powered is None:
+            powered = self.auto_enable
         adapter = Adapter(name, address, powered=powered, advertising_manager=advertising_manager, **kwargs)
         self.adapters[name] = adapter
         if self.running:
@@ -488,9 +577,16 @@ class FakeBluez:
                 dbus_interface=IFACE_PROPERTIES, sender_keyword='sender', path_keyword='path',
                 byte_arrays=True),
         ]
+        # advertising.c read_adv_features_callback: "Reset existing instances" left
+        # in the kernel by a bluetoothd that crashed (every version).
+        for adv in self.adverts:
+            if adv.on_air and adv.ended is not None:
+                adv.on_air = False
+                self.trace('%r: stale instance removed from the kernel' % adv)
         for adapter in self.adapters.values():
             adapter.reset_database()
             adapter.exported = False
+            adapter.power_stuck = False     # a new struct btd_adapter, nothing pending
             adapter.has_advertising_manager = False
             adapter.has_media = True
             adapter.devices = []
@@ -544,14 +640,21 @@ class FakeBluez:
                 self._unexport_adapter(adapter, 'bluetoothd-stopped')
         for adv in self._active_or_pending_adverts():
             adv.ended = 'bluetoothd-stopped'
-            adv.on_air = False
+            # After a crash the kernel keeps advertising until the next start()
+            # resets its instances (stale_on_air()).
+            if clean:
+                adv.on_air = False
         for app in self._active_or_pending_apps():
             app.ended = 'bluetoothd-stopped'
         self.subscriptions.clear()
         self._teardown_connection()
-        # bluetoothd powers the controllers on again when it next starts
-        # (persisted Powered / AutoEnable); the fake exports them as they were.
+        # With AutoEnable bluetoothd powers the controllers on again when it next
+        # starts; the fake exports them as they were (a test sets adapter.powered
+        # = False to model AutoEnable=false). Without it (before 5.65) what
+        # adapter_shutdown powered off stays off; a crash leaves the kernel's power.
         for name, was_powered in powered.items():
+            if clean and not self.auto_enable:
+                continue
             self.adapters[name].powered = was_powered
         self.trace('stopped')
 
@@ -623,6 +726,10 @@ class FakeBluez:
           at power-on {PowerState "off-enabling"}, then {PowerState "on", Powered true}."""
         if adapter.powered == powered:
             return
+        # settings_changed(): the Powered bit changed, so it is no longer pending.
+        adapter.power_stuck = False
+        if not powered:
+            self._drop_stale_instances(adapter.name)
         if not adapter.exported:
             adapter.powered = powered
             adapter.power_state = 'on' if powered else 'off'
@@ -674,6 +781,22 @@ class FakeBluez:
         adapter.powered = False
         self._emit_properties_changed(adapter.path, IFACE_ADAPTER, changed)
 
+    def _drop_stale_instances(self, name):
+        for adv in self.stale_on_air(name):
+            adv.on_air = False
+
+    def power_on_failed(self, name='hci0'):
+        """bluetoothd's own power-on of the controller failed in the kernel (AutoEnable
+        at probe, an rfkill unblock's restore, someone's Set(Powered)): nothing
+        changes, except that before 5.66 (failed_power_stays_pending) the pending
+        Powered bit stays set, so every later Set(Powered) gets the version's
+        "pending" answer until Powered changes (adapter.c set_mode_complete /
+        property_set_mode_complete return before clearing it)."""
+        adapter = self.adapters[name]
+        if self.profile.failed_power_stays_pending:
+            adapter.power_stuck = True
+        self.trace('%s: a power-on failed%s' % (name, ' (Powered stays pending)' if adapter.power_stuck else ''))
+
     def add_advertising_manager(self, name='hci0'):
         """LEAdvertisingManager1 appears on an adapter (bluetoothd registers it once
         the kernel answered MGMT_OP_READ_ADV_FEATURES)."""
@@ -695,6 +818,7 @@ class FakeBluez:
         waited for), and InterfacesRemoved of Adapter1 and the rest. An adapter
         with no registrations goes in one InterfacesRemoved."""
         adapter = self.adapters.pop(name)
+        self._drop_stale_instances(name)
         if adapter.exported:
             if adapter.powered:
                 for adv in self._active_adverts(name):
@@ -787,6 +911,11 @@ class FakeBluez:
     def on_air(self, adapter='hci0'):
         """True when the controller is sending an advertisement."""
         return any(a.on_air for a in self._active_adverts(adapter))
+
+    def stale_on_air(self, adapter='hci0'):
+        """The advertisements the kernel still sends for a bluetoothd that crashed
+        (until bluetoothd starts again and resets the instances)."""
+        return [a for a in self.adverts if a.on_air and a.ended is not None and a.adapter == adapter]
 
     def gatt_tree(self, adapter='hci0'):
         app = self.active_app(adapter)
@@ -1181,13 +1310,30 @@ class FakeBluez:
             adapter = next(a for a in self.adapters.values() if a.path == path)
             self.trace('%s sets %s Powered=%s' % (msg.get_sender(), adapter.name, bool(value)))
             self.power_sets.append((msg.get_sender(), adapter.name, bool(value)))
-            if value and adapter.blocked:
-                raise _Reject(ERROR_BLOCKED, 'Blocked through rfkill')
-            if adapter.power_busy:
-                raise _Reject(ERROR_BUSY, '')  # Busy comes with no message
-            self._set_powered(adapter, bool(value), via='dbus')
-            return ('',)
+            return self._set_powered_property(adapter, bool(value))
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)
+
+    def _set_powered_property(self, adapter, value):
+        """adapter.c property_set_mode() and property_set_mode_complete(), as the
+        profile has them."""
+        if adapter.power_busy or adapter.power_stuck:
+            if self.profile.power_pending == 'success':
+                # 5.55: "enable == current || pending -> success", nothing sent.
+                self.trace('%s: Powered pending: success, nothing done' % adapter.name)
+                return ('',)
+            raise _Reject(ERROR_BUSY, '')  # Busy comes with no message
+        if value == adapter.powered:
+            return ('',)
+        if value and (adapter.blocked or adapter.power_fails):
+            # MGMT_STATUS_RFKILLED -> Blocked, anything else -> Failed, with
+            # mgmt_errstr()'s text. Before 5.66 the pending bit stays set.
+            if self.profile.failed_power_stays_pending:
+                adapter.power_stuck = True
+            if adapter.blocked:
+                raise _Reject(ERROR_BLOCKED, 'Blocked through rfkill')
+            raise _Reject(ERROR_FAILED, 'Failed')
+        self._set_powered(adapter, value, via='dbus')
+        return ('',)
 
     # ------------------------------------------------------------ registrations
 
@@ -1363,7 +1509,7 @@ class FakeBluez:
                 return 'No valid service object found', []
             flags = props.get('Flags')
             if not isinstance(flags, dbus.Array) or flags.signature != 's' or len(flags) == 0 \
-                    or any(str(f) not in CHRC_FLAGS for f in flags):
+                    or any(str(f) not in self.profile.chrc_flags for f in flags):
                 return 'No valid service object found', []
             flags = [str(f) for f in flags]
             service = services[str(service_path)]
@@ -1572,8 +1718,7 @@ class FakeBluez:
             adv.on_air = bool(adapter and adapter.powered)
             adv.queued_while_off = not adv.on_air
             self.trace('%r registered' % adv)
-            if 'tx-power' in (adv.props.get('Includes') or []):
-                self._set_tx_power(adv)
+            self._maybe_set_tx_power(adv, adapter)
             self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
                 k: v for k, v in self._adv_manager_props(adapter).items()
                 if k in ('ActiveInstances', 'SupportedInstances')})
@@ -1589,11 +1734,21 @@ class FakeBluez:
         else:
             finish()
 
-    def _set_tx_power(self, adv):
-        """advertising.c add_client_complete(): with "tx-power" in Includes, the
-        TX power the kernel chose is written back with Properties.Set("TxPower",
-        int16) on the advertisement, not waited for; an error (gattd answers
-        UnknownProperty) is ignored and the registration stands (VM tier)."""
+    def _maybe_set_tx_power(self, adv, adapter):
+        """advertising.c add_adv_params_callback() (5.64 on): the TX power the
+        kernel's reply names (not 127) is written back with
+        Properties.Set("TxPower", int16) on the advertisement, not waited for,
+        whatever Includes says; an error (gattd answers UnknownProperty) is ignored
+        and the registration stands (VM tier). adapter.kernel_tx_power says what
+        the kernel replies; 5.55 never writes it back."""
+        if not self.profile.tx_power_write_back or adapter is None:
+            return
+        tx_power = adapter.kernel_tx_power
+        if tx_power == 'includes':
+            # What the VM tier recorded (btvirt, 5.66): a Set of 0 with "tx-power" included.
+            tx_power = 0 if 'tx-power' in (adv.props.get('Includes') or []) else None
+        if tx_power is None or tx_power == 127:
+            return
         record = [adv.path, 'sent']
         self.tx_power_sets.append(record)
 
@@ -1601,7 +1756,7 @@ class FakeBluez:
             record[1] = reply.get_error_name() if isinstance(reply, dbus.lowlevel.ErrorMessage) else 'ok'
             self.trace('Set(TxPower) on %s -> %s' % (adv.path, record[1]))
         self._call_async(adv.owner, adv.path, IFACE_PROPERTIES, 'Set', 'ssv',
-                         [IFACE_ADVERTISEMENT, 'TxPower', dbus.Int16(0)], on_reply)
+                         [IFACE_ADVERTISEMENT, 'TxPower', dbus.Int16(tx_power)], on_reply)
 
     def _validate_advertisement(self, adv, props):
         """src/advertising.c parse_advertisement() and the data length check of
@@ -1671,18 +1826,28 @@ class FakeBluez:
             secondary = typed('SecondaryChannel', 's')
             if secondary is not None and str(secondary) not in ('1M', '2M', 'Coded'):
                 return failed + ' (SecondaryChannel %r)' % str(secondary)
-            if self.experimental:
+            intervals = self.profile.adv_intervals
+            if intervals == 'always' or (intervals == 'experimental' and self.experimental):
+                # parse_min_interval / parse_max_interval: ms / 0.625 into a uint32,
+                # 0x20..0xFFFFFF; both start at 0 (client_create), and
+                # parse_advertisement's "MinInterval must be less than MaxInterval"
+                # compares them whether or not both were given.
+                min_slots = max_slots = 0
                 min_interval = typed('MinInterval', 'u')
+                if min_interval is not None:
+                    min_slots = int(int(min_interval) / 0.625)
+                    if not 0x20 <= min_slots <= 0xffffff:
+                        return failed + ' (MinInterval)'
                 max_interval = typed('MaxInterval', 'u')
-                if min_interval is not None and not 0x20 <= int(min_interval) / 0.625 <= 0xffffff:
-                    return failed + ' (MinInterval)'
-                if max_interval is not None and not 0x20 <= int(max_interval) / 0.625 <= 0xffffff:
-                    return failed + ' (MaxInterval)'
-                if min_interval is not None and max_interval is not None and min_interval > max_interval:
-                    return failed + ' (MinInterval > MaxInterval)'
+                if max_interval is not None:
+                    max_slots = int(int(max_interval) / 0.625)
+                    if not 0x20 <= max_slots <= 0xffffff:
+                        return failed + ' (MaxInterval)'
                 tx_power = typed('TxPower', 'n')
                 if tx_power is not None and not -127 <= int(tx_power) <= 20:
                     return failed + ' (TxPower)'
+                if min_slots > max_slots:
+                    return failed + ' (MinInterval > MaxInterval)'
             is_broadcast = ad_type is None or str(ad_type) == 'broadcast'
             if discoverable is not None:
                 if is_broadcast:

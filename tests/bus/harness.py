@@ -175,6 +175,10 @@ def write_config_dir(directory, daemon=None, advertising=None, services=None):
 class GattdTestCase(unittest.TestCase):
     """A private bus, a FakeBluez with hci0 (not yet started) and helpers to run gattd."""
 
+    # The bluetoothd version the fake imitates where versions differ
+    # (fakebluez.PROFILES); a test class sets its own.
+    bluez_version = fakebluez.DEFAULT_VERSION
+
     def setUp(self):
         self.tmpdir = tempfile.mkdtemp(prefix='gattd-bus-')
         self.gattd = None
@@ -187,7 +191,7 @@ class GattdTestCase(unittest.TestCase):
         self.bus_address = self._start_bus()
         self.bus = dbus.bus.BusConnection(self.bus_address)
         self.addCleanup(lambda: self.bus.close())
-        self.fake = fakebluez.FakeBluez(self.bus_address)
+        self.fake = fakebluez.FakeBluez(self.bus_address, version=self.bluez_version)
         self.addCleanup(self.fake.shutdown)
         self.fake.add_adapter('hci0', HCI0_ADDRESS)
 
