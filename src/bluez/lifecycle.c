@@ -12,7 +12,10 @@
  * - A gadget must come up on the air by itself: bluetoothd before 5.65 leaves controllers
  *   off unless main.conf says AutoEnable=true, so with AutoPowerOn an adapter found off
  *   (at start, when it appears, when bluetoothd starts) is powered on. A power-off while
- *   gattd follows the adapter is someone's decision and is obeyed (held_off).
+ *   gattd follows the adapter is someone's decision and is obeyed (held_off). An answer
+ *   that leaves it off (success or Busy while bluetoothd has a power change pending,
+ *   and before 5.66 a failed one stays pending) is checked again after the backoff, up
+ *   to LC_POWER_ON_TRIES Sets.
  * - Every failed call is retried with bounded exponential backoff; the handles BlueZ
  *   wrote back are forgotten on a failed registration, since a clash of requested
  *   handles is one way for it to fail.
@@ -118,11 +121,30 @@ static void settle_registered(Lifecycle *lc, LcOutput *out)
 		lc->state = LC_STATE_REGISTERED;
 }
 
+/* Stop checking whether the adapter came on (it did, it went, or someone turned it off). */
+static void stop_power_checks(Lifecycle *lc, LcOutput *out)
+{
+	if (lc->power_tries)
+		out->actions |= LC_ACT_CANCEL_POWER_CHECK;
+	lc->power_tries = 0;
+}
+
+/* Still worth setting Powered: an adapter we follow, off, nobody turned it off. */
+static bool wants_power_on(const Lifecycle *lc)
+{
+	return lc->power_tries && lc->power_on && !lc->held_off && !lc->powered &&
+	       (lc->state == LC_STATE_REGISTERING || lc->state == LC_STATE_REGISTER_RETRY ||
+	        state_is_registered(lc->state));
+}
+
 static void start_registering(Lifecycle *lc, LcOutput *out, const LcEvent *ev)
 {
 	/* Found: off, and nobody turned it off while we followed it. */
-	if (!ev->powered && lc->power_on && !lc->held_off)
+	lc->power_tries = 0;
+	if (!ev->powered && lc->power_on && !lc->held_off) {
 		out->actions |= LC_ACT_POWER_ON;
+		lc->power_tries = 1;
+	}
 	lc->powered = ev->powered;
 	lc->adv_manager = ev->adv_manager;
 	lc->attempts = 0;
@@ -134,6 +156,7 @@ static void start_registering(Lifecycle *lc, LcOutput *out, const LcEvent *ev)
 static void forget_bluez_side(Lifecycle *lc, LcOutput *out, LcState new_state)
 {
 	out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY;
+	stop_power_checks(lc, out);
 	lc->powered = false;
 	lc->adv_manager = false;
 	lc->adv_maybe_held = false;
@@ -206,6 +229,7 @@ static void handle_shutdown(Lifecycle *lc, LcOutput *out)
 	bool registered = lc->state == LC_STATE_REGISTERING || state_is_registered(lc->state);
 
 	out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY;
+	stop_power_checks(lc, out);
 	if (registered && lc->adv_maybe_held)
 		out->actions |= LC_ACT_UNREGISTER_ADV;
 	if (registered)
@@ -309,12 +333,34 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 		if (!gain(lc, out, &lc->powered))
 			return false;
 		lc->held_off = false;
+		stop_power_checks(lc, out);
 		return true;
 
 	case LC_EV_POWERED_OFF:
 		if (!lose(lc, out, &lc->powered))
 			return false;
 		lc->held_off = true;
+		stop_power_checks(lc, out);
+		return true;
+
+	case LC_EV_POWER_ANSWERED:
+		/* Success comes before PropertiesChanged(Powered), Busy while a change is pending: look again later. */
+		if (!wants_power_on(lc))
+			return false;
+		out->actions |= LC_ACT_SCHEDULE_POWER_CHECK;
+		out->power_check_ms = lifecycle_backoff_ms(lc->retry_min_ms, lc->retry_max_ms, lc->power_tries - 1);
+		return true;
+
+	case LC_EV_POWER_TIMER:
+		if (!wants_power_on(lc))
+			return false;
+		if (lc->power_tries >= LC_POWER_ON_TRIES) {
+			out->actions |= LC_ACT_POWER_GAVE_UP;
+			lc->power_tries = 0;
+			return true;
+		}
+		out->actions |= LC_ACT_POWER_ON;
+		lc->power_tries++;
 		return true;
 
 	case LC_EV_ADV_MANAGER_ADDED:
@@ -491,6 +537,8 @@ const char *lifecycle_event_name(LcEventType type)
 		[LC_EV_APP_CHANGED] = "app-changed",
 		[LC_EV_ADV_CHANGED] = "adv-changed",
 		[LC_EV_SHUTDOWN] = "shutdown",
+		[LC_EV_POWER_ANSWERED] = "power-answered",
+		[LC_EV_POWER_TIMER] = "power-timer",
 	};
 
 	if ((size_t)type >= sizeof(names) / sizeof(names[0]) || !names[type])

@@ -49,7 +49,9 @@ typedef enum {
 	LC_EV_RETRY_TIMER,          /* the timer from LC_ACT_SCHEDULE_RETRY fired */
 	LC_EV_APP_CHANGED,          /* a reload changed the GATT tree: register it afresh */
 	LC_EV_ADV_CHANGED,          /* a reload changed the advertisement; .adv_enabled is the new setting */
-	LC_EV_SHUTDOWN,
+	LC_EV_POWER_ANSWERED,       /* Set(Powered) from LC_ACT_POWER_ON answered success, Busy or InProgress */
+	LC_EV_POWER_TIMER,          /* the timer from LC_ACT_SCHEDULE_POWER_CHECK fired */
+	LC_EV_SHUTDOWN,             /* the last one */
 } LcEventType;
 
 typedef struct {
@@ -78,7 +80,20 @@ typedef enum {
 	LC_ACT_NOTIFY_UP        = 1 << 11, /* services are on the air (registered + powered) */
 	LC_ACT_STOPPED          = 1 << 12, /* shutdown may complete once pending unregisters answered */
 	LC_ACT_POWER_ON         = 1 << 13, /* set the selected adapter's Powered (found off, AutoPowerOn) */
+	LC_ACT_CANCEL_POWER_CHECK = 1 << 14, /* stop the power check timer */
+	LC_ACT_SCHEDULE_POWER_CHECK = 1 << 15, /* after LcOutput.power_check_ms */
+	LC_ACT_POWER_GAVE_UP    = 1 << 16, /* still off after LC_POWER_ON_TRIES Sets: log it; gattd waits */
 } LcAction;
+
+/*
+ * How many times gattd sets Powered on an adapter found off, while bluetoothd answers
+ * without powering it on (success or Busy): each answer is followed by a check after the
+ * retry backoff. bluetoothd before 5.66 keeps a failed power-on pending until the power
+ * changes, answering every later Set with Busy (5.57-5.65) or success (5.55) and doing
+ * nothing (adapter.c property_set_mode / property_set_mode_complete), so the number is
+ * bounded.
+ */
+#define LC_POWER_ON_TRIES 6
 
 typedef enum {
 	LC_REASON_NONE,
@@ -103,6 +118,8 @@ typedef struct {
 	 * until the adapter or bluetoothd goes away and is found afresh.
 	 */
 	bool held_off;
+	/* Set(Powered) sent since the adapter was found off (0: none, or given up / powered). */
+	unsigned power_tries;
 	/* Consecutive failures of the current step, for backoff. */
 	unsigned attempts;
 	/* Configuration. */
@@ -117,6 +134,7 @@ typedef struct {
 	LcState new_state;
 	unsigned actions;           /* LcAction bits */
 	unsigned retry_ms;          /* with LC_ACT_SCHEDULE_RETRY */
+	unsigned power_check_ms;    /* with LC_ACT_SCHEDULE_POWER_CHECK */
 	LcReason reason;            /* with LC_ACT_NOTIFY_DOWN */
 	bool ignored;               /* the event means nothing in this state */
 } LcOutput;

@@ -639,6 +639,114 @@ static void test_bluetoothd_restart_finds_the_adapter_afresh(void **state)
 	assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_POWER_ON);
 }
 
+/* ---- AutoPowerOn: an answer that leaves the adapter off is checked again, a bounded number of times ---- */
+
+/* Found off with AutoPowerOn: registering, and the first Set(Powered) sent. */
+static void drive_to_powering_on(Lifecycle *lc)
+{
+	LcOutput out;
+
+	drive_to_discovering_with_power_on(lc);
+	out = feed_adapter(lc, LC_EV_DISCOVERED, false, true);
+	assert_true(out.actions & LC_ACT_POWER_ON);
+	assert_int_equal(lc->power_tries, 1);
+}
+
+/* bluetoothd before 5.66 answers Busy (or success, 5.55) to every Set after a failed power-on. */
+static void test_answer_that_leaves_the_adapter_off_is_checked_again_then_given_up(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_REGISTER_OK);
+	for (unsigned try = 1; try < LC_POWER_ON_TRIES; try++) {
+		out = feed(&lc, LC_EV_POWER_ANSWERED);
+		assert_int_equal(out.actions, LC_ACT_SCHEDULE_POWER_CHECK);
+		assert_int_equal(out.power_check_ms, lifecycle_backoff_ms(RETRY_MIN, RETRY_MAX, try - 1));
+		out = feed(&lc, LC_EV_POWER_TIMER);
+		assert_int_equal(out.actions, LC_ACT_POWER_ON);
+		assert_int_equal(lc.power_tries, try + 1);
+		assert_int_equal(lc.state, LC_STATE_REGISTERED);
+	}
+	/* The last Set answered, the adapter still off after the backoff: given up, once. */
+	out = feed(&lc, LC_EV_POWER_ANSWERED);
+	assert_int_equal(out.actions, LC_ACT_SCHEDULE_POWER_CHECK);
+	out = feed(&lc, LC_EV_POWER_TIMER);
+	assert_int_equal(out.actions, LC_ACT_POWER_GAVE_UP);
+	assert_int_equal(lc.power_tries, 0);
+	assert_true(feed(&lc, LC_EV_POWER_ANSWERED).ignored);
+	assert_true(feed(&lc, LC_EV_POWER_TIMER).ignored);
+	/* Someone powers it on: on the air. */
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_true(out.actions & LC_ACT_NOTIFY_UP);
+}
+
+/* The checks end when the adapter comes on, goes, is turned off, or gattd stops. */
+static void test_power_checks_end_when_the_adapter_comes_on_goes_or_is_turned_off(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	/* On, while a check waits: the timer is cancelled, and would mean nothing anyway. */
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	out = feed(&lc, LC_EV_POWERED_ON);
+	assert_true(out.actions & LC_ACT_CANCEL_POWER_CHECK);
+	assert_true(feed(&lc, LC_EV_POWER_TIMER).ignored);
+	assert_true(feed(&lc, LC_EV_POWER_ANSWERED).ignored);
+
+	/* Turned off by someone after a success that had not acted yet: obeyed. */
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_REGISTER_OK);
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	feed(&lc, LC_EV_POWERED_ON);
+	feed(&lc, LC_EV_ADVERTISE_OK);
+	out = feed(&lc, LC_EV_POWERED_OFF);
+	assert_false(out.actions & (LC_ACT_POWER_ON | LC_ACT_SCHEDULE_POWER_CHECK));
+	assert_true(feed(&lc, LC_EV_POWER_TIMER).ignored);
+
+	/* bluetoothd goes away and comes back with it off: counted afresh. */
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	feed(&lc, LC_EV_POWER_TIMER);
+	assert_int_equal(lc.power_tries, 2);
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_true(out.actions & LC_ACT_CANCEL_POWER_CHECK);
+	assert_true(feed(&lc, LC_EV_POWER_TIMER).ignored);
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, false, true);
+	assert_true(out.actions & LC_ACT_POWER_ON);
+	assert_int_equal(lc.power_tries, 1);
+
+	/* Removed while a check waits, or gattd stops: cancelled. */
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	out = feed(&lc, LC_EV_ADAPTER_REMOVED);
+	assert_true(out.actions & LC_ACT_CANCEL_POWER_CHECK);
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_true(out.actions & LC_ACT_CANCEL_POWER_CHECK);
+}
+
+/* A reload turning AutoPowerOn off stops the checks; an adapter found on was never counted. */
+static void test_power_checks_need_auto_power_on_and_a_set_of_our_own(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_powering_on(&lc);
+	feed(&lc, LC_EV_POWER_ANSWERED);
+	lc.power_on = false;
+	assert_true(feed(&lc, LC_EV_POWER_TIMER).ignored);
+
+	drive_to_discovering_with_power_on(&lc);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_false(out.actions & LC_ACT_POWER_ON);
+	assert_int_equal(lc.power_tries, 0);
+	assert_true(feed(&lc, LC_EV_POWER_ANSWERED).ignored);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +783,9 @@ int main(void)
 		cmocka_unit_test(test_adapter_that_appears_off_is_powered_on),
 		cmocka_unit_test(test_power_off_while_followed_is_obeyed_until_power_comes_back),
 		cmocka_unit_test(test_bluetoothd_restart_finds_the_adapter_afresh),
+		cmocka_unit_test(test_answer_that_leaves_the_adapter_off_is_checked_again_then_given_up),
+		cmocka_unit_test(test_power_checks_end_when_the_adapter_comes_on_goes_or_is_turned_off),
+		cmocka_unit_test(test_power_checks_need_auto_power_on_and_a_set_of_our_own),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
