@@ -31,6 +31,7 @@ struct Bluez {
 	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
 	bool adv_start_unregister;    /* ... unregistering it first */
 	char *power_path;
+	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
 	guint retry_id;
 	guint shutdown_timeout_id;
 
@@ -452,18 +453,28 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	const char *error, *text;
 
 	g_clear_pointer(&bluez->power_call, dbus_pending_call_unref);
-	/* Done: "adapter hciN powered on" follows from the PropertiesChanged. */
-	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
-		log_debug("%s: Set(Powered) answered", name);
-		return;
-	}
-	/* Gone meanwhile (removed, replaced): the error says nothing about the adapter we follow. */
+	/* Gone meanwhile (removed, replaced): the answer says nothing about the adapter we follow. */
 	if (!info || strcmp(info->path, bluez->power_path) != 0)
 		return;
+	/*
+	 * Usually done: "adapter hciN powered on" follows from the PropertiesChanged. The
+	 * lifecycle looks again later: 5.55 also answers success and does nothing while a
+	 * power change is pending (adapter.c property_set_mode).
+	 */
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
+		log_debug("%s: Set(Powered) answered", name);
+		emit_simple(bluez, LC_EV_POWER_ANSWERED);
+		return;
+	}
 	error = dbus_message_get_error_name(reply);
-	/* bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile (5.57 on; 5.55 answers success). */
+	/*
+	 * bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile
+	 * (5.57 on). Before 5.66 a failed power-on stays pending, and Busy comes back until
+	 * the power changes: the lifecycle asks again, a bounded number of times.
+	 */
 	if (strcmp(error, BLUEZ_ERROR_PREFIX "Busy") == 0 || strcmp(error, BLUEZ_ERROR_PREFIX "InProgress") == 0) {
 		log_info("%s is being powered on already (%s)", name, error);
+		emit_simple(bluez, LC_EV_POWER_ANSWERED);
 		return;
 	}
 	text = bluez_bus_error_text(reply);
@@ -488,11 +499,33 @@ static void power_on(Bluez *bluez)
 	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
 	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &property);
 	bus_append_variant_basic(&iter, DBUS_TYPE_BOOLEAN, &on);
-	log_info("%s is powered off: powering it on (AutoPowerOn=true)", adapter_info_name(info));
+	if (bluez->lc.power_tries <= 1)
+		log_info("%s is powered off: powering it on (AutoPowerOn=true)", adapter_info_name(info));
+	else
+		log_info("%s is still powered off: asking bluetoothd again (%u of %u)", adapter_info_name(info),
+		         bluez->lc.power_tries, LC_POWER_ON_TRIES);
 	bluez_bus_cancel(&bluez->power_call);
 	g_free(bluez->power_path);
 	bluez->power_path = g_strdup(info->path);
 	bluez->power_call = bluez_bus_call(bluez->bus, msg, power_on_reply, bluez);
+}
+
+static gboolean power_check_fired(gpointer data)
+{
+	Bluez *bluez = data;
+
+	bluez->power_check_id = 0;
+	emit_simple(bluez, LC_EV_POWER_TIMER);
+	return G_SOURCE_REMOVE;
+}
+
+/* Still off after LC_POWER_ON_TRIES answers that did not power it on. */
+static void log_power_gave_up(Bluez *bluez)
+{
+	log_warning("%s is still powered off after %u requests to power it on; gattd waits until it is powered on "
+	            "(bluetoothd before 5.66 ignores every request after a failed power-on, answering Busy or "
+	            "success, until the power changes: btmgmt power on, or restart bluetoothd)",
+	            bluez_get_adapter_name(bluez), LC_POWER_ON_TRIES);
 }
 
 /* ---- executing the state machine ---- */
@@ -550,6 +583,17 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		finish_stopping(bluez);
 	if (a & LC_ACT_POWER_ON)
 		power_on(bluez);
+	if (a & LC_ACT_CANCEL_POWER_CHECK && bluez->power_check_id) {
+		g_source_remove(bluez->power_check_id);
+		bluez->power_check_id = 0;
+	}
+	if (a & LC_ACT_SCHEDULE_POWER_CHECK) {
+		if (bluez->power_check_id)
+			g_source_remove(bluez->power_check_id);
+		bluez->power_check_id = g_timeout_add(out->power_check_ms, power_check_fired, bluez);
+	}
+	if (a & LC_ACT_POWER_GAVE_UP)
+		log_power_gave_up(bluez);
 }
 
 /*
@@ -603,6 +647,8 @@ void bluez_free(Bluez *bluez)
 		g_source_remove(bluez->shutdown_timeout_id);
 	if (bluez->adv_start_id)
 		g_source_remove(bluez->adv_start_id);
+	if (bluez->power_check_id)
+		g_source_remove(bluez->power_check_id);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
