@@ -7,6 +7,7 @@
 
 #include "bluez/adapter.h"
 #include "bluez/bus.h"
+#include "config/flags.h"
 #include "dbus/message.h"
 #include "shared/listeners.h"
 #include "shared/log.h"
@@ -38,6 +39,7 @@ struct Bluez {
 	AdapterTable table;           /* BlueZ's adapters and the selected one */
 	char *registered_on;          /* adapter path the app was registered on, for shutdown */
 	bool stop_reported;
+	bool flag_hint_given;         /* hint_unknown_flag() said it */
 };
 
 static void handle_event(Bluez *bluez, const LcEvent *ev);
@@ -196,6 +198,34 @@ static const Registration adv_registration = {
 	LC_EV_ADVERTISE_OK, LC_EV_ADVERTISE_FAILED, false, false, adv_registered,
 };
 
+/*
+ * bluetoothd before 5.62 does not know the security forms of notify and indicate
+ * (gatt-database.c parse_chrc_flags): one of them fails the whole RegisterApplication
+ * with "No valid service object found", at every retry. Name the flag, once.
+ */
+static void hint_unknown_flag(Bluez *bluez, DBusMessage *reply)
+{
+	GPtrArray *chars = gatt_app_get_chars(bluez->app);
+
+	if (bluez->flag_hint_given || !strstr(bluez_bus_error_text(reply), "No valid service object found"))
+		return;
+	for (unsigned i = 0; i < chars->len; i++) {
+		const CfgCharacteristic *cfg = ((const GattChar *)chars->pdata[i])->cfg;
+
+		for (char **flag = cfg->flags; *flag; flag++) {
+			const char *since = flags_bluez_since(*flag);
+
+			if (!since)
+				continue;
+			log_warning("[Characteristic %s] Flags: bluetoothd older than %s does not know the flag '%s' and "
+			            "refuses the whole application for it: update bluetoothd, or use '%s' without the "
+			            "security requirement", cfg->id, since, *flag, strrchr(*flag, '-') + 1);
+			bluez->flag_hint_given = true;
+			return;
+		}
+	}
+}
+
 static void register_reply(DBusPendingCall *call, void *data)
 {
 	Bluez *bluez = data;
@@ -212,6 +242,8 @@ static void register_reply(DBusPendingCall *call, void *data)
 		return;
 	}
 	log_call_failed(bluez, reg->register_method, reply);
+	if (reg == &app_registration)
+		hint_unknown_flag(bluez, reply);
 	emit_simple(bluez, reg->failed);
 }
 

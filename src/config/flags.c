@@ -15,7 +15,11 @@ typedef struct {
 	const char *name;
 	unsigned perm;
 	bool descriptor; /* also accepted on a GattDescriptor1 */
+	const char *since; /* the first bluetoothd that knows it, if later than 5.55 */
 } FlagInfo;
+
+/* gatt-database.c parse_chrc_flags learnt the security forms of notify and indicate in 5.62 (61576a8e7). */
+#define SINCE_5_62 "5.62"
 
 static const FlagInfo flag_table[] = {
 	{ "broadcast", 0, false },
@@ -31,16 +35,16 @@ static const FlagInfo flag_table[] = {
 	{ "writable-auxiliaries", 0, false },
 	{ "encrypt-read", GATT_PERM_READ, true },
 	{ "encrypt-write", GATT_PERM_WRITE, true },
-	{ "encrypt-notify", GATT_PERM_NOTIFY, false },
-	{ "encrypt-indicate", GATT_PERM_INDICATE, false },
+	{ "encrypt-notify", GATT_PERM_NOTIFY, false, SINCE_5_62 },
+	{ "encrypt-indicate", GATT_PERM_INDICATE, false, SINCE_5_62 },
 	{ "encrypt-authenticated-read", GATT_PERM_READ, true },
 	{ "encrypt-authenticated-write", GATT_PERM_WRITE, true },
-	{ "encrypt-authenticated-notify", GATT_PERM_NOTIFY, false },
-	{ "encrypt-authenticated-indicate", GATT_PERM_INDICATE, false },
+	{ "encrypt-authenticated-notify", GATT_PERM_NOTIFY, false, SINCE_5_62 },
+	{ "encrypt-authenticated-indicate", GATT_PERM_INDICATE, false, SINCE_5_62 },
 	{ "secure-read", GATT_PERM_READ, true },
 	{ "secure-write", GATT_PERM_WRITE, true },
-	{ "secure-notify", GATT_PERM_NOTIFY, false },
-	{ "secure-indicate", GATT_PERM_INDICATE, false },
+	{ "secure-notify", GATT_PERM_NOTIFY, false, SINCE_5_62 },
+	{ "secure-indicate", GATT_PERM_INDICATE, false, SINCE_5_62 },
 	{ "authorize", 0, true },
 };
 
@@ -66,6 +70,13 @@ bool flags_valid_for_descriptor(const char *name)
 	const FlagInfo *info = flag_lookup(name);
 
 	return info && info->descriptor;
+}
+
+const char *flags_bluez_since(const char *name)
+{
+	const FlagInfo *info = flag_lookup(name);
+
+	return info ? info->since : NULL;
 }
 
 unsigned flags_permissions(const char *const *flags)

@@ -15,6 +15,12 @@ typedef enum {
 bool flags_valid_for_characteristic(const char *name);
 /* True if name is a flag BlueZ accepts on a GattDescriptor1. */
 bool flags_valid_for_descriptor(const char *name);
+/*
+ * The first bluetoothd version that knows the flag ("5.62"), or NULL for one every
+ * version gattd meets (5.55 on) knows. An older bluetoothd refuses the whole
+ * application for it: RegisterApplication fails with "No valid service object found".
+ */
+const char *flags_bluez_since(const char *name);
 /* OR of the GattPerm bits the NULL-terminated flag list grants. */
 unsigned flags_permissions(const char *const *flags);
 

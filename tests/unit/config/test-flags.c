@@ -129,6 +129,21 @@ static void test_permissions_combine_across_flags(void **state)
 	assert_int_equal(flags_permissions(NULL), 0);
 }
 
+/* bluetoothd 5.55 refuses these six (gatt-database.c parse_chrc_flags); 5.62 added them. */
+static void test_security_forms_of_notify_and_indicate_need_bluez_5_62(void **state)
+{
+	const char *newer[] = { "encrypt-notify", "encrypt-indicate", "encrypt-authenticated-notify",
+		                "encrypt-authenticated-indicate", "secure-notify", "secure-indicate" };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
+		assert_string_equal(flags_bluez_since(newer[i]), "5.62");
+	for (const char *const *name = flags_characteristic_names(); *name; name++)
+		n += flags_bluez_since(*name) != NULL;
+	assert_int_equal(n, 6);
+	assert_null(flags_bluez_since("bogus"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_name_lists_match_what_is_accepted),
 		cmocka_unit_test(test_each_flag_grants_its_permission),
 		cmocka_unit_test(test_permissions_combine_across_flags),
+		cmocka_unit_test(test_security_forms_of_notify_and_indicate_need_bluez_5_62),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
