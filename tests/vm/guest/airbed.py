@@ -72,6 +72,15 @@ class Airbed:
                 self.last_scan = scan
                 self.central.connect(timeout=20)
                 self.discover()
+                missing = [s['id'] for s in self.config
+                           if not all(c['id'] in self.chars for c in s['characteristics'])]
+                if missing:
+                    # Right after bluetoothd starts, the kernel can still advertise the
+                    # instance the old one left, before gattd has registered again: the
+                    # central then finds bluetoothd's services without gattd's. A phone
+                    # app that does not find its service drops the link and looks again.
+                    raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were '
+                                             f'not there')
                 scan['connected_after'] = round(time.monotonic() - start, 1)
                 scan['note'] = f'a first attempt failed ({last}); the central tried again' if last else None
                 return scan

@@ -17,6 +17,13 @@ from gattd_client import GattdClient, GattdClientError
 BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 SOCKET = '/run/gattd/gattd.sock'
 CONFIG_DIR = '/tmp/gattd-config'
+# bluetoothd versions run with EATT off, and why.
+EATT_OFF = {
+    '5.55': 'its GATT server serves one read at a time (src/shared/gatt-server.c, pending_read_op), so '
+            'with EATT a read arriving on a second bearer while another waits for gattd gets Unlikely '
+            'Error (0x0e) from bluetoothd itself; fixed by 5.64',
+}
+MAIN_CONF = '/tmp/bluetoothd-main.conf'
 # The two-stack tier (see start_radio).
 RADIO_SERVER = '/tmp/bt-server-le'
 RADIO_CONSOLE = '/dev/hvc0'
@@ -46,6 +53,8 @@ class Stack:
         self.results, self.gattd, self.source_root = results, gattd, source_root
         self.bluetoothd = bluetoothd or BLUETOOTHD   # Debian's, or one built by tests/vm/build-bluez
         self.bluetoothd_named = False                # its version is in the transcript
+        self.bluetoothd_version = None
+        self.eatt_said = False
         self.procs = {}
         self.peripheral = None  # the controller gattd serves on: address
         self.central = None     # the controller the central uses: address
@@ -214,12 +223,22 @@ class Stack:
         return 'boolean true' in p.stdout
 
     def start_bluetoothd(self):
+        argv = [self.bluetoothd, '-n', '-E', '-d']  # -E: experimental, as on a developer's machine; -d: debug
         if not self.bluetoothd_named:
-            version = subprocess.run([self.bluetoothd, '--version'], capture_output=True, text=True).stdout.strip()
-            print(f'stack: bluetoothd {version} ({self.bluetoothd})', flush=True)
+            self.bluetoothd_version = subprocess.run([self.bluetoothd, '--version'], capture_output=True,
+                                                     text=True).stdout.strip()
+            print(f'stack: bluetoothd {self.bluetoothd_version} ({self.bluetoothd})', flush=True)
             self.bluetoothd_named = True
-        # -E: experimental interfaces, as on a developer's machine; -d: debug log.
-        self._spawn('bluetoothd', [self.bluetoothd, '-n', '-E', '-d'])
+        if self.bluetoothd_version in EATT_OFF:
+            # What README's "BlueZ versions" tells users of these versions to do.
+            with open(MAIN_CONF, 'w') as f:
+                f.write('[GATT]\nChannels = 1\n')
+            argv += ['-f', MAIN_CONF]
+            if not self.eatt_said:
+                print(f'stack: bluetoothd {self.bluetoothd_version} with [GATT] Channels = 1 (EATT off): '
+                      f'{EATT_OFF[self.bluetoothd_version]}', flush=True)
+                self.eatt_said = True
+        self._spawn('bluetoothd', argv)
         wait_for('bluetoothd on the bus', self.bluez_on_bus, 30)
 
     def stop_bluetoothd(self):
