@@ -39,7 +39,7 @@ struct Bluez {
 	AdapterTable table;           /* BlueZ's adapters and the selected one */
 	char *registered_on;          /* adapter path the app was registered on, for shutdown */
 	bool stop_reported;
-	bool flag_hint_given;         /* hint_unknown_flag() said it */
+	bool flag_hint_given;         /* hint_unknown_flags() said it since the last registration */
 };
 
 static void handle_event(Bluez *bluez, const LcEvent *ev);
@@ -201,11 +201,15 @@ static const Registration adv_registration = {
 /*
  * bluetoothd before 5.62 does not know the security forms of notify and indicate
  * (gatt-database.c parse_chrc_flags): one of them fails the whole RegisterApplication
- * with "No valid service object found", at every retry. Name the flag, once.
+ * with "No valid service object found", at every retry. Name every such flag in one
+ * line, once until a registration succeeds (the error text alone does not say that
+ * bluetoothd is that old: it may have refused for another reason).
  */
-static void hint_unknown_flag(Bluez *bluez, DBusMessage *reply)
+static void hint_unknown_flags(Bluez *bluez, DBusMessage *reply)
 {
 	GPtrArray *chars = gatt_app_get_chars(bluez->app);
+	g_autoptr(GString) found = g_string_new(NULL);
+	const char *newest = NULL;
 
 	if (bluez->flag_hint_given || !strstr(bluez_bus_error_text(reply), "No valid service object found"))
 		return;
@@ -217,13 +221,19 @@ static void hint_unknown_flag(Bluez *bluez, DBusMessage *reply)
 
 			if (!since)
 				continue;
-			log_warning("[Characteristic %s] Flags: bluetoothd older than %s does not know the flag '%s' and "
-			            "refuses the whole application for it: update bluetoothd, or use '%s' without the "
-			            "security requirement", cfg->id, since, *flag, strrchr(*flag, '-') + 1);
-			bluez->flag_hint_given = true;
-			return;
+			g_string_append_printf(found, "%s[Characteristic %s] '%s'", found->len ? ", " : "", cfg->id,
+			                       *flag);
+			if (!newest || strverscmp(since, newest) > 0)
+				newest = since;
 		}
 	}
+	if (!newest)
+		return;
+	log_warning("RegisterApplication: \"No valid service object found\": if bluetoothd is older than %s, it is "
+	            "refusing the whole application for flags it does not know: %s; update bluetoothd, or drop "
+	            "the security requirement from those flags (plain 'notify' or 'indicate')",
+	            newest, found->str);
+	bluez->flag_hint_given = true;
 }
 
 static void register_reply(DBusPendingCall *call, void *data)
@@ -237,13 +247,15 @@ static void register_reply(DBusPendingCall *call, void *data)
 		return;
 	error = dbus_message_get_error_name(reply);
 	if (!error || (reg->already_ok && strcmp(error, BLUEZ_ERROR_PREFIX "AlreadyExists") == 0)) {
+		if (reg == &app_registration)
+			bluez->flag_hint_given = false;
 		reg->registered(bluez, error != NULL);
 		emit_simple(bluez, reg->ok);
 		return;
 	}
 	log_call_failed(bluez, reg->register_method, reply);
 	if (reg == &app_registration)
-		hint_unknown_flag(bluez, reply);
+		hint_unknown_flags(bluez, reply);
 	emit_simple(bluez, reg->failed);
 }
 
@@ -505,7 +517,8 @@ static void power_on_reply(DBusPendingCall *call, void *data)
 	 * the power changes: the lifecycle asks again, a bounded number of times.
 	 */
 	if (strcmp(error, BLUEZ_ERROR_PREFIX "Busy") == 0 || strcmp(error, BLUEZ_ERROR_PREFIX "InProgress") == 0) {
-		log_info("%s is being powered on already (%s)", name, error);
+		log_info("%s: bluetoothd answered %s to request %u of %u (a power change is pending; gattd looks again "
+		         "later)", name, error, bluez->lc.power_tries, LC_POWER_ON_TRIES);
 		emit_simple(bluez, LC_EV_POWER_ANSWERED);
 		return;
 	}

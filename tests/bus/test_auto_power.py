@@ -96,7 +96,7 @@ class AutoPowerOnTest(GattdTestCase):
         adapter.power_busy = True
         self.start_gattd()
         self.wait_app_registered('hci0')
-        self.wait_until(lambda: 'hci0 is being powered on already (org.bluez.Error.Busy)' in self.gattd_log(),
+        self.wait_until(lambda: 'hci0: bluetoothd answered org.bluez.Error.Busy to request' in self.gattd_log(),
                         'gattd to see bluetoothd powering hci0 on')
         adapter.power_busy = False
         self.fake.set_powered('hci0', True, via='dbus')   # bluetoothd's AutoEnable finishes

@@ -20,10 +20,16 @@ UUID=2A19
 Flags=read;encrypt-notify
 Type=u8
 Value=u8:100
+
+[Characteristic battery/alarm]
+UUID=2A1A
+Flags=read;secure-indicate
+Type=u8
+Value=u8:0
 """
-FLAG_HINT = ("[Characteristic battery/level] Flags: bluetoothd older than 5.62 does not know the flag "
-             "'encrypt-notify' and refuses the whole application for it: update bluetoothd, or use 'notify' "
-             "without the security requirement")
+FLAG_HINT = ("if bluetoothd is older than 5.62, it is refusing the whole application for flags it does not "
+             "know: [Characteristic battery/level] 'encrypt-notify', [Characteristic battery/alarm] "
+             "'secure-indicate'; update bluetoothd")
 
 
 class VersionTestCase(GattdTestCase):
@@ -69,11 +75,11 @@ class Bluez555Test(VersionTestCase):
         self.start_gattd()
         self.wait_app_registered('hci0')
         self.assert_power_on_given_up_once()
-        self.assertNotIn('being powered on already', self.gattd_log())
+        self.assertNotIn('(a power change is pending', self.gattd_log())
         self.fake.set_powered('hci0', True)     # btmgmt power on
         self.wait_on_air('hci0')
 
-    def test_5_55_security_notify_flag_fails_registration_and_is_named_once(self):
+    def test_5_55_security_notify_flags_fail_registration_and_are_named_once_all_together(self):
         self.fake.adapter('hci0').powered = True
         self.start_gattd(services={'battery.conf': SECURE_NOTIFY_CONF})
         self.wait_until(lambda: len(self.fake.register_app_calls) >= 3, 'gattd to retry the registration')
@@ -100,7 +106,7 @@ class Bluez564Test(VersionTestCase):
         self.start_gattd()
         self.wait_app_registered('hci0')
         self.assert_power_on_given_up_once()
-        self.assertIn('hci0 is being powered on already (org.bluez.Error.Busy)', self.gattd_log())
+        self.assertIn('hci0: bluetoothd answered org.bluez.Error.Busy to request', self.gattd_log())
         self.fake.stop()
         self.fake.start()
         self.wait_app_registered('hci0')
@@ -111,7 +117,7 @@ class Bluez564Test(VersionTestCase):
         self.fake.start()
         self.fake.power_on_failed('hci0')
         self.start_gattd()
-        self.wait_log('being powered on already', 'gattd to get Busy')
+        self.wait_log('(a power change is pending', 'gattd to get Busy')
         self.fake.adapter('hci0').power_stuck = False   # Powered no longer pending
         self.wait_on_air('hci0')
         self.assertLess(len(self.power_sets()), 6)
@@ -138,7 +144,7 @@ class Bluez566Test(VersionTestCase):
         adapter.powered = False
         adapter.power_busy = True               # AutoEnable's power-on under way
         self.start_gattd()
-        self.wait_log('hci0 is being powered on already (org.bluez.Error.Busy)', 'gattd to get Busy')
+        self.wait_log('hci0: bluetoothd answered org.bluez.Error.Busy to request', 'gattd to get Busy')
         adapter.power_busy = False              # ... and it failed; 5.66 clears the pending bit
         self.fake.power_on_failed('hci0')
         self.wait_on_air('hci0')
@@ -148,7 +154,7 @@ class Bluez566Test(VersionTestCase):
 
     def test_5_66_security_notify_flag_is_registered_without_a_hint(self):
         self.start_registered(services={'battery.conf': SECURE_NOTIFY_CONF})
-        self.assertNotIn('does not know the flag', self.gattd_log())
+        self.assertNotIn('flags it does not know', self.gattd_log())
 
 
 if __name__ == '__main__':

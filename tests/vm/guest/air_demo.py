@@ -28,7 +28,7 @@ def say_scan(r, scan):
     r.say('central', f'scan: found "{scan["name"]}" at {scan["address"]} advertising '
                      f'{", ".join(short_uuid(u) for u in scan["uuids"])} after {scan["seconds"]} s '
                      f'(scan round {scan["rounds"]}; the emulator reports an advertiser only as a scan '
-                     f'starts, so the central starts one every 2 s)')
+                     f'starts, so the central starts one every {scan["round_s"]:g} s)')
 
 
 def story(r, bed):

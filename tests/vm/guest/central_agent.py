@@ -26,6 +26,7 @@ import subprocess
 import sys
 import termios
 import time
+import traceback
 import tty
 
 from bleak import BleakClient, BleakScanner
@@ -92,6 +93,8 @@ class Central:
         p = subprocess.run(['dbus-send', '--system', '--print-reply', '--dest=org.bluez', '/org/bluez/hci0',
                             'org.bluez.Adapter1.RemoveDevice', f'objpath:{path}'],
                            capture_output=True, text=True, timeout=20)
+        if p.returncode != 0 and 'DoesNotExist' not in p.stderr:
+            raise AgentError(f'could not forget {address}: {p.stderr.strip()}')
         return p.returncode == 0
 
     async def scan(self, name, uuids, timeout, address=None):
@@ -133,7 +136,8 @@ class Central:
                 await scanner.stop()
             self.device = device
             return {'address': device.address, 'name': adv.local_name, 'uuids': sorted(adv.service_uuids),
-                    'rssi': adv.rssi, 'seconds': round(time.monotonic() - start, 1), 'rounds': rounds}
+                    'rssi': adv.rssi, 'seconds': round(time.monotonic() - start, 1), 'rounds': rounds,
+                    'round_s': SCAN_ROUND_S}
         raise AgentError(f'no advertisement with name {name!r} and service UUIDs {sorted(wanted)} within '
                          f'{timeout:.0f} s ({rounds} scan rounds; seen: {seen or "nothing"})')
 
@@ -208,9 +212,15 @@ class Central:
         the links of a controller that goes away without telling the other side
         (a radio's link would time out), and answers a Disconnect for it with an
         unknown handle, so the kernel keeps a link nobody serves."""
+        said = []
         for state in ('off', 'on'):
-            subprocess.run(['btmgmt', 'power', state], capture_output=True, timeout=20)
-        wait_until('the controller to power on again', powered, 20)
+            p = subprocess.run(['btmgmt', 'power', state], capture_output=True, text=True, timeout=20)
+            said.append(f'btmgmt power {state}: {(p.stdout + p.stderr).strip()}')
+        log('; '.join(said))
+        try:
+            wait_until('the controller to power on again', powered, 20)
+        except AgentError as e:
+            raise AgentError(f'{e} ({"; ".join(said)})')
         return {}
 
     def stop(self):
@@ -340,6 +350,9 @@ async def serve(central, control):
             reply = {'id': rid, 'ok': False, 'error': str(e), 'dbus_error': e.dbus_error}
         except (BleakError, AgentError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
             reply = {'id': rid, 'ok': False, 'error': f'{type(e).__name__}: {e}', 'dbus_error': None}
+        except Exception as e:  # a surprise (bleak's own asserts, a hung btmgmt) fails this request only
+            log('unexpected: ' + traceback.format_exc())
+            reply = {'id': rid, 'ok': False, 'error': f'unexpected {type(e).__name__}: {e}', 'dbus_error': None}
         log(f'< {json.dumps(reply)}')
         control.send(reply)
 
@@ -348,6 +361,7 @@ def main():
     central = Central()
     try:
         central.start_bus()
+        wait_until(CONTROL_TTY, lambda: os.path.exists(CONTROL_TTY), 30)
         control = Control(CONTROL_TTY)
         asyncio.run(serve(central, control))
         return 0

@@ -32,6 +32,7 @@ class RemoteCentral:
         self.buffer = b''
         self.next_id = 1
         self.address = None
+        self.dead = None  # why the central stopped answering, once it has
 
     def _read_message(self, deadline):
         while b'\n' not in self.buffer:
@@ -40,7 +41,8 @@ class RemoteCentral:
                 return None
             chunk = os.read(self.fd, 65536)
             if not chunk:
-                raise RemoteCentralError('the central guest closed the control console')
+                self.dead = 'the central guest closed the control console'
+                raise RemoteCentralError(self.dead)
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b'\n', 1)
         line = line.strip(b'\0\r ')
@@ -76,6 +78,8 @@ class RemoteCentral:
         while True:
             reply = self._read_message(deadline)
             if reply is None:
+                if cmd != 'ping':
+                    self.dead = f'the central did not answer {cmd} within {wait:.0f} s'
                 raise RemoteCentralError(f'the central did not answer {cmd} within {wait:.0f} s')
             if reply.get('id') == rid:
                 break

@@ -71,14 +71,21 @@ class Runner:
         })
         self._emit(f'{self.prefix}: {"PASS" if ok else "FAIL"} scenario {number}: {title} ({seconds:.1f} s)')
         self.failures = None
+        # After every scenario, so that a VM killed later still tells which passed.
+        self._write_summary(finished=False)
         return ok
 
     def finish(self, total=None):
         """Write summary.json; returns the exit code (0 only when every scenario ran and passed)."""
+        return self._write_summary(True, total)
+
+    def _write_summary(self, finished, total=None):
         passed = sum(1 for r in self.records if r['ok'])
         failed = len(self.records) - passed
         missing = (total or len(self.records)) - len(self.records)
-        summary = {'passed': passed, 'failed': failed + missing, 'scenarios': self.records}
-        with open(os.path.join(self.results, 'summary.json'), 'w') as f:
+        summary = {'passed': passed, 'failed': failed + missing, 'finished': finished, 'scenarios': self.records}
+        path = os.path.join(self.results, 'summary.json')
+        with open(path + '.new', 'w') as f:
             json.dump(summary, f, indent=1)
+        os.replace(path + '.new', path)
         return 0 if failed + missing == 0 else 1
