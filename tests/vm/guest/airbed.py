@@ -1,4 +1,4 @@
-"""airbed.py: the two-stack testbed, as guest A (the peripheral's guest) sees it.
+"""airbed.py: the two-stack testbed, as guest A sees it (bed.py says what a testbed is).
 
 Guest A runs the emulated radio, its own dbus-daemon and bluetoothd, and gattd
 on a controller of its own; guest B runs a second bluetoothd with bleak as the
@@ -9,30 +9,19 @@ by gattd's characteristic ids, mapped onto the handles bleak discovered.
 """
 import time
 
+from bed import Bed, BedError
 from central import full_uuid, short_uuid
 from remote_central import RemoteCentral, RemoteCentralError
-from stack import Stack
 
 
-class AirbedError(Exception):
-    pass
+class Airbed(Bed):
+    kind = 'bleak'
+    session_deadline_s = 45.0
 
-
-class Airbed:
     def __init__(self, results, gattd, source_root, bluetoothd=None):
-        self.results = results
-        self.stack = Stack(results, gattd, source_root, bluetoothd)
-        self.central = None
-        self.config = None        # gattd's `list` reply: the configured services
-        self.chars = {}           # gattd char id -> bleak's characteristic (this connection)
-        self.descriptors = {}     # gattd descriptor id -> handle (this connection)
+        super().__init__(results, gattd, source_root, bluetoothd)
         self.services = []        # what bleak discovered (this connection)
         self.advertised = None    # (local name, [service UUIDs]) gattd advertises
-        self.last_scan = None     # the scan reply of the last session
-        self._central_log = open(self.stack.log_path('central'), 'a', buffering=1)
-
-    def central_log(self, text):
-        self._central_log.write(f'{time.strftime("%H:%M:%S")} {text}\n')
 
     def start_lower_stack(self, ready_timeout=180):
         """The radio and bluetoothd here; the central guest attached to the radio."""
@@ -43,22 +32,43 @@ class Airbed:
         info = self.central.attach()
         self.stack.central = info['address']
         self.stack.start_bluetoothd()
-        return info
+        return (f'gattd on {self.stack.peripheral}; the central (bleak, bluetoothd {info["bluetoothd"]}) '
+                f'on {self.stack.central} in its own guest')
 
     def load_config(self, client):
-        self.config = client.ok('list')['services']
+        super().load_config(client)
         name, uuids = self.stack.advertisement()
         self.advertised = (name, [full_uuid(u) for u in uuids])
 
-    def config_char(self, char_id):
-        for service in self.config:
-            for char in service['characteristics']:
-                if char['id'] == char_id:
-                    return char
-        raise AirbedError(f'gattd does not list characteristic {char_id}')
+    def check_nothing_before_gattd(self, r):
+        self.stack.write_config()
+        name, uuids = self.stack.advertisement()
+        try:
+            self.central.scan(name, [full_uuid(u) for u in uuids], 6, forget=self.stack.peripheral)
+            r.check(False, 'before gattd runs, a scan finds no advertisement')
+        except RemoteCentralError as e:
+            r.check(str(e).startswith('AgentError: no advertisement'),
+                    f'before gattd runs, a scan finds no advertisement ({str(e).split(" (")[0]})')
 
     # A session.
-    def session(self, deadline_s=45.0, scan_timeout=20.0):
+    def open_session(self, r, deadline_s=None):
+        name, uuids = self.advertised
+        r.say('central', f'forgets {self.stack.peripheral} (as a phone that never met it) and scans for "{name}" '
+                         f'with services {", ".join(short_uuid(u) for u in uuids)}')
+        scan = self.session(deadline_s or self.session_deadline_s)
+        r.say('central', f'scan found "{scan["name"]}" at {scan["address"]} advertising '
+                         f'{", ".join(short_uuid(u) for u in scan["uuids"])} in {scan["seconds"]} s '
+                         f'(scan round {scan["rounds"]}: the emulator reports an advertiser only as scanning '
+                         f'starts, so the central restarts its scan every {scan["round_s"]:g} s until found)')
+        if scan['note']:
+            r.say('central', scan['note'])
+        r.check(scan['address'] == self.stack.peripheral,
+                f'the advertisement comes from gattd\'s controller {self.stack.peripheral}', quiet=True)
+        r.check(True, f'bleak connected and discovered every configured service and characteristic '
+                      f'{scan["connected_after"]} s after the scan began')
+        return scan
+
+    def session(self, deadline_s):
         """Forget, scan, connect, discover, retrying the whole until deadline_s as a
         phone app does after a failed connection. Returns the scan reply."""
         start = time.monotonic()
@@ -67,13 +77,10 @@ class Airbed:
         while time.monotonic() - start < deadline_s:
             left = deadline_s - (time.monotonic() - start)
             try:
-                scan = self.central.scan(name, uuids, min(scan_timeout, max(left, 2.0)),
-                                         forget=self.stack.peripheral)
-                self.last_scan = scan
+                scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)), forget=self.stack.peripheral)
                 self.central.connect(timeout=20)
                 self.discover()
-                missing = [s['id'] for s in self.config
-                           if not all(c['id'] in self.chars for c in s['characteristics'])]
+                missing = self.missing_services()
                 if missing:
                     # Right after bluetoothd starts, the kernel can still advertise the
                     # instance the old one left, before gattd has registered again: the
@@ -87,12 +94,14 @@ class Airbed:
             except RemoteCentralError as e:
                 last = str(e)
                 self.central_log(f'session attempt failed: {e}')
+                if self.central.dead:
+                    break
                 try:
                     self.central.disconnect()
                 except RemoteCentralError:
                     pass
                 time.sleep(1.0)
-        raise AirbedError(f'no session within {deadline_s:.0f} s (last: {last})')
+        raise BedError(f'no session within {deadline_s:.0f} s (last: {last})')
 
     def discover(self):
         self.services = self.central.services()
@@ -119,11 +128,44 @@ class Airbed:
             + ']' for s in self.services))
         return self.services
 
-    def char(self, char_id):
-        remote = self.chars.get(char_id)
-        if remote is None:
-            raise AirbedError(f'the central did not discover {char_id}')
-        return remote
+    def end_session(self, r, timeout=15.0):
+        if self.central.wait_disconnected(timeout):
+            r.say('central', 'bleak saw the link go')
+            self.central.disconnect()
+            return
+        # The emulator drops a removed controller's links without telling the other
+        # side, and answers the central's Disconnect with an unknown handle, so the
+        # central's kernel keeps a link nobody serves: power-cycle its controller.
+        self.central.disconnect()
+        self.central.reset_controller()
+        r.say('central', f'the link was still up after {timeout:.0f} s: the emulator dropped it without telling '
+                         f'the central (a radio would time out), so the central\'s controller was power-cycled '
+                         f'to end it')
+
+    def properties(self, char_id):
+        return sorted(self.char(char_id)['properties'])
+
+    def has_cccd(self, char_id):
+        return any(d['uuid'] == full_uuid('2902') for d in self.char(char_id)['descriptors'])
+
+    def check_write_refused(self, r, char_id):
+        # A full stack refuses a write the characteristic's properties do not offer
+        # before anything goes on the air (bleak and bluetoothd's GATT client both
+        # check): what gattd answers such a write over the air (ATT 0x03) is the raw
+        # central's check.
+        try:
+            self.write(char_id, b'\x01')
+            r.check(False, f'the central refuses to write read-only {char_id}')
+        except RemoteCentralError as e:
+            r.check('does not support write' in str(e) or e.dbus_error is not None,
+                    f'the central refuses to write read-only {char_id} itself ({e.dbus_error or e})')
+
+    def unplug(self):
+        self.stack.detach_local()
+
+    def plug(self, r):
+        address = self.stack.attach_local()
+        r.say('stack', f'gattd\'s controller attached again: {address}')
 
     def read(self, char_id):
         return self.central.read(self.char(char_id)['handle'])
@@ -140,13 +182,5 @@ class Airbed:
     def wait_notification(self, char_id, timeout=10.0):
         return self.central.notification(self.char(char_id)['handle'], timeout)
 
-    def end_session(self, timeout=15.0):
-        """After a disturbance: 'lost' when bleak saw the link go by itself, else
-        'reset' after ending it as a radio would have (see reset_controller)."""
-        if self.central.wait_disconnected(timeout):
-            self.central.disconnect()
-            return 'lost'
-        self.central.disconnect()
-        self.central.reset_controller()
-        return 'reset'
-
+    def finish(self):
+        self.central.quit()

@@ -1,11 +1,14 @@
 """demo.py: gattd doing its job on the real stack, told as a story (tests/vm/demo).
 
-Runs inside the VM like scenarios.py, on the same testbed: gattd with the
-shipped example config on one virtual controller, a central on the other.
-The central discovers, reads, writes, subscribes and receives notifications;
-a local client on gattd's socket watches, collects the writes and answers;
-the peripheral's controller is power-cycled in the middle. Prints what each
-side saw and, at the end, plainly whether everything worked.
+Runs in the VM like scenarios.py, on the same testbeds (bed.py): gattd with the
+shipped example config on one virtual controller; the central is bleak on its
+own stack in a second guest (`--central bleak`, what tests/vm/demo runs: it
+scans for gattd as a phone does) or the raw ATT central beside gattd. The
+central discovers, reads, writes, subscribes and receives notifications; a
+local client on gattd's socket watches, collects the writes and answers;
+gattd's controller is power-cycled in the middle and the central reaches gattd
+again. Prints what each side saw and, at the end, plainly whether everything
+worked.
 """
 import argparse
 import os
@@ -14,10 +17,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from central import CentralError, short_uuid  # noqa: E402
+from airbed import Airbed  # noqa: E402
+from bed import BedError  # noqa: E402
+from central import short_uuid  # noqa: E402
+from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
 from stack import StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
+
+BEDS = {'raw': Testbed, 'bleak': Airbed}
 
 
 def show(value, char):
@@ -40,7 +48,7 @@ def event_text(e):
 
 
 def story(r, tb):
-    r.say('demo', 'starting gattd with the shipped example config (conf/) on the peripheral controller')
+    r.say('demo', 'starting gattd with the shipped example config (conf/) on its controller')
     tb.stack.start_gattd()
     status = tb.stack.wait_on_air(30)
     r.say('gattd', f'{status["description"]}')
@@ -49,17 +57,16 @@ def story(r, tb):
     r.say('client', 'watch: watching every characteristic')
     tb.load_config(client)
 
-    took = tb.connect(30)
-    r.say('central', f'connected to {tb.stack.peripheral} in {took:.1f} s')
+    tb.open_session(r)
     for service in tb.config:
         r.say('central', f'found service {service["id"]} ({short_uuid(service["uuid"])})')
         for char in service['characteristics']:
-            remote = tb.chars.get(char['id'])
-            r.check(remote is not None, f'  characteristic {char["id"]} is there', quiet=True)
-            if not remote:
+            r.check(char['id'] in tb.chars, f'  characteristic {char["id"]} is there', quiet=True)
+            if char['id'] not in tb.chars:
                 continue
-            line = f'  {char["id"]} ({short_uuid(remote.uuid)}) [{", ".join(remote.flags)}]'
-            if 'read' in remote.flags:
+            properties = tb.properties(char['id'])
+            line = f'  {char["id"]} ({short_uuid(char["uuid"])}) [{", ".join(properties)}]'
+            if 'read' in properties:
                 value = tb.read(char['id'])
                 line += f' = {show(value, char)}'
                 r.check(value.hex() == char['value'], f'  {char["id"]} reads what the config says', quiet=True)
@@ -90,19 +97,18 @@ def story(r, tb):
     value = tb.wait_notification('console/tx', 10)
     r.check(value == answer.encode(), f'central got notification console/tx = {value!r}')
 
-    r.say('demo', 'power-cycling the peripheral\'s controller (btmgmt power off, then on); nobody touches gattd')
+    r.say('demo', 'power-cycling gattd\'s controller (btmgmt power off, then on); nobody touches gattd')
     tb.stack.power(tb.stack.peripheral, False)
     event = client.wait_event(lambda e: e['event'] == 'unregistered', 10)
     r.say('client', event_text(event) if event else 'no unregistered event')
-    r.say('central', 'link lost' if tb.wait_link_lost(10) else 'link still up')
-    tb.disconnect()
+    tb.end_session(r, 10)
     tb.stack.power(tb.stack.peripheral, True)
     start = time.monotonic()
     try:
-        tb.connect(30)
-        r.check(True, f'central connected again {time.monotonic() - start:.1f} s after power-on')
-    except CentralError as e:
-        r.require(False, f'central connects again after power-on ({e})')
+        tb.open_session(r)
+        r.check(True, f'central reached gattd again {time.monotonic() - start:.1f} s after power-on')
+    except BedError as e:
+        r.require(False, f'central reaches gattd again after power-on ({e})')
     event = client.wait_event(lambda e: e['event'] == 'registered', 10)
     r.say('client', event_text(event) if event else 'no registered event')
     value = tb.read('battery/level')
@@ -120,7 +126,6 @@ def story(r, tb):
     value = tb.wait_notification('battery/level', 10)
     r.check(value == bytes([86]), f'after subscribing again, central got notification battery/level = '
                                   f'{value[0] if value else None}')
-    tb.disconnect()
 
 
 def main():
@@ -129,19 +134,21 @@ def main():
     parser.add_argument('--source-root', required=True)
     parser.add_argument('--results', required=True)
     parser.add_argument('--only', action='append', default=[])
-    parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s')
+    parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s, for gattd\'s side')
+    parser.add_argument('--central', choices=sorted(BEDS), default='raw')
     args = parser.parse_args()
 
-    tb = Testbed(args.results, args.gattd, args.source_root, args.bluetoothd)
+    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd)
     runner = Runner(args.results, tb.stack.log_sizes, prefix='demo')
     try:
-        tb.start_lower_stack()
-    except (StackError, OSError) as e:
+        said = tb.start_lower_stack()
+    except (StackError, RemoteCentralError, OSError) as e:
         print(f'demo: the Bluetooth stack did not come up: {e}', flush=True)
+        tb.stack.stop()
         return runner.finish(1)
-    print(f'demo: system bus, btvirt (virtual controllers), bluetoothd are up; '
-          f'gattd will serve on {tb.stack.peripheral}, the central uses {tb.stack.central}', flush=True)
+    print(f'demo: the virtual controllers and bluetoothd are up: {said}', flush=True)
     runner.run(1, 1, 'a central meets gattd', story, tb)
+    tb.finish()
     tb.stack.stop()
     return runner.finish(1)
 

@@ -1,17 +1,21 @@
-"""scenarios.py: gattd's real-stack scenarios, run in sequence in one VM.
+"""scenarios.py: gattd's real-stack scenarios, run in sequence (run-vm).
 
-Started by init.sh inside the VM (run-vm builds it). Brings up the system bus,
-btvirt, bluetoothd and gattd with the shipped example config, then checks over
-the air, with the central on the other virtual controller:
+Runs in the VM (guest A when the central has its own guest). Brings up the
+system bus, the virtual controllers, bluetoothd and gattd with the shipped
+example config, then checks over the air, with either central (bed.py):
+`--central raw`, an ATT client on a raw socket beside gattd, or `--central
+bleak`, bleak on its own stack in guest B, whose every session begins with the
+device forgotten and a scan for gattd's advertisement, as a phone's does:
   1. discovery and reads of the configured values
   2. writes reach a watching client and `next-write`
   3. `set` notifies a subscribed central
-  4. three power cycles of the peripheral's controller
+  4. three power cycles of gattd's controller
   5. bluetoothd stopped (SIGTERM), then killed (SIGKILL), started again each time
-  6. the controller removed and added back (btvirt restarted)
-After 4, 5 and 6 the central connects again with nobody acting, reads the last
-values set, and its writes reach `next-write`; a `next-write` waiting meanwhile
-ends with `disconnected`.
+  6. gattd's controller removed and added back (raw: btvirt restarted, every
+     controller; bleak: gattd's btattach ended and started again)
+After 4, 5 and 6 a new session begins with nobody acting, reads the last values
+set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
+with `disconnected`.
 """
 import argparse
 import os
@@ -21,21 +25,23 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bus_log  # noqa: E402
-from central import AttError, CentralError, short_uuid  # noqa: E402
+from airbed import Airbed  # noqa: E402
+from bed import Bed, BedError  # noqa: E402
+from central import short_uuid  # noqa: E402
+from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
 from stack import StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
-# How long gattd may take to be connectable again after a disturbance ends.
-RECONNECT_DEADLINE_S = 30.0
+BEDS = {'raw': Testbed, 'bleak': Airbed}
 ATT_PROPERTIES = {'read', 'write', 'write-without-response', 'notify', 'indicate'}
 
 
 class World:
     """The testbed plus the two local clients that live through every scenario."""
 
-    def __init__(self, testbed):
-        self.tb = testbed
+    def __init__(self, bed):
+        self.tb = bed
         self.watcher = None  # sent `watch` once, at the start; must keep working
         self.waiter = None   # does the `next-write`s
         self.expected = {}   # char id -> bytes the central must read
@@ -43,13 +49,7 @@ class World:
 
 def scenario_discover_and_read(r, w):
     tb = w.tb
-    try:
-        tb.central.connect(5)
-        tb.disconnect()
-        r.check(False, 'before gattd runs, the central cannot connect (nothing advertises)')
-    except CentralError as e:
-        r.check(True, f'before gattd runs, the central cannot connect ({e})')
-
+    tb.check_nothing_before_gattd(r)
     tb.stack.start_gattd()
     status = tb.stack.wait_on_air(30)
     r.say('gattd', f'state {status["state"]}: {status["description"]}')
@@ -61,29 +61,20 @@ def scenario_discover_and_read(r, w):
     w.waiter = tb.stack.client('waiter')
     tb.load_config(w.watcher)
 
-    took = tb.connect(RECONNECT_DEADLINE_S)
-    r.check(True, f'the central connected in {took:.1f} s (MTU {tb.central.mtu})')
-    r.say('central', 'services: ' + ', '.join(short_uuid(s.uuid) for s in tb.services))
-    if tb.extra_services:
-        r.say('central', 'of which bluetoothd\'s own: ' + ', '.join(
-            f'{short_uuid(s.uuid)} (' + ','.join(short_uuid(c.uuid) for c in s.characteristics) + ')'
-            for s in tb.extra_services))
-    for service in w.tb.config:
+    tb.open_session(r)
+    for service in tb.config:
         ids = [c['id'] for c in service['characteristics']]
-        found = all(i in tb.chars for i in ids)
-        r.check(found, f'service {service["id"]} ({short_uuid(service["uuid"])}) is discovered with '
-                       f'its {len(ids)} characteristics')
+        r.check(all(i in tb.chars for i in ids), f'service {service["id"]} ({short_uuid(service["uuid"])}) is '
+                                                 f'discovered with its {len(ids)} characteristics')
     for service in tb.config:
         for char in service['characteristics']:
-            remote = tb.chars.get(char['id'])
-            if not remote:
+            if char['id'] not in tb.chars:
                 continue
             want = sorted(set(char['flags']) & ATT_PROPERTIES)
-            r.check(sorted(remote.flags) == want,
-                    f'{char["id"]} has properties {"/".join(sorted(remote.flags))} (configured {"/".join(want)})')
+            got = sorted(set(tb.properties(char['id'])) & ATT_PROPERTIES)
+            r.check(got == want, f'{char["id"]} has properties {"/".join(got)} (configured {"/".join(want)})')
             if 'notify' in char['flags'] or 'indicate' in char['flags']:
-                r.check('00002902-0000-1000-8000-00805f9b34fb' in remote.descriptors,
-                        f'{char["id"]} has a CCCD (0x2902) made by BlueZ')
+                r.check(tb.has_cccd(char['id']), f'{char["id"]} has a CCCD (0x2902) made by BlueZ')
             if 'read' in char['flags']:
                 value = tb.read(char['id'])
                 shown = f' ("{value.decode(errors="replace")}")' if char.get('type') == 'utf8' else ''
@@ -99,7 +90,7 @@ def scenario_discover_and_read(r, w):
 
 def scenario_writes(r, w):
     tb = w.tb
-    Testbed.drain_captures(w.waiter, 'console/rx')
+    Bed.drain_captures(w.waiter, 'console/rx')
     for value, with_response in ((b'hello\n', True), (b'ping\n', False)):
         kind = 'Write Request' if with_response else 'Write Command (without response)'
         tb.write('console/rx', value, with_response)
@@ -114,11 +105,7 @@ def scenario_writes(r, w):
         reply = w.waiter.request('next-write', char='console/rx', timeout_ms=10000, timeout=15)
         r.check(reply.get('ok') and reply['value'] == value.hex(),
                 f'next-write returned it: value {reply.get("value")} seq {reply.get("seq")}')
-    try:
-        tb.write('battery/level', b'\x01')
-        r.check(False, 'a write to read-only battery/level is refused over the air')
-    except AttError as e:
-        r.check(e.code == 0x03, f'a write to read-only battery/level is refused over the air ({e})')
+    tb.check_write_refused(r, 'battery/level')
     stray = w.watcher.wait_event(lambda e: e['event'] == 'write' and e['char'] == 'battery/level', 1)
     r.check(stray is None, 'and no write event is reported for it')
 
@@ -164,15 +151,14 @@ def shown(value):
 
 def come_back(r, w, what, restore, unregistered_reasons, set_while_down=None):
     """The shared part of scenarios 4-6: with a next-write waiting, take the stack
-    down by `what`, bring it back with restore(), and check that the central can
-    connect, reads the latest values and writes reach next-write again."""
+    down by `what`, bring it back with restore(), and check that a new session
+    begins, reads the latest values and its writes reach next-write again."""
     tb = w.tb
-    Testbed.drain_captures(w.waiter, 'console/rx')
+    Bed.drain_captures(w.waiter, 'console/rx')
     w.watcher.drain(0.2)
     w.watcher.events.clear()  # only what this disturbance causes counts below
     first_event = len(w.watcher.history)
     pending = w.waiter.send('next-write', char='console/rx')
-    before = {i: c.value_handle for i, c in tb.chars.items()}
     what()
     reply = w.waiter.reply(pending, timeout=15)
     code = reply.get('error', {}).get('code')
@@ -182,9 +168,7 @@ def come_back(r, w, what, restore, unregistered_reasons, set_while_down=None):
     r.check(event is not None and event.get('reason') in unregistered_reasons,
             f'the watching client saw `unregistered` ({event.get("reason") if event else "none"}; '
             f'expected {" or ".join(unregistered_reasons)})')
-    lost = tb.wait_link_lost(10)
-    r.say('central', 'link dropped' if lost else 'link still up after 10 s: closing it')
-    tb.disconnect()
+    tb.end_session(r, 15)
     if set_while_down:
         char_id, typed, raw = set_while_down
         w.waiter.ok('set', char=char_id, typed=typed)
@@ -194,17 +178,11 @@ def come_back(r, w, what, restore, unregistered_reasons, set_while_down=None):
     restore()
     start = time.monotonic()
     try:
-        tb.connect(RECONNECT_DEADLINE_S)
-    except CentralError as e:
-        status = tb.stack.gattd_status()
-        r.say('gattd', f'status: {status}')
-        r.require(False, f'the central connects again within {RECONNECT_DEADLINE_S:.0f} s ({e})')
-    r.check(True, f'the central connected again {time.monotonic() - start:.1f} s after the stack came back, '
-                  f'nobody acting')
-    if tb.last_connect_note:
-        r.say('central', tb.last_connect_note)
-    after = {i: c.value_handle for i, c in tb.chars.items()}
-    r.say('central', 'handles unchanged' if after == before else f'handles changed: {before} -> {after}')
+        tb.open_session(r)
+    except BedError as e:
+        r.say('gattd', f'status: {tb.stack.gattd_status()}')
+        r.require(False, f'a new session begins within {tb.session_deadline_s:.0f} s ({e})')
+    r.check(True, f'a new session began {time.monotonic() - start:.1f} s after the stack came back, nobody acting')
     for char_id, want in sorted(w.expected.items()):
         value = tb.read(char_id)
         r.check(value == want, f'reads {char_id} = {shown(value)} (last set: {shown(want)})')
@@ -253,15 +231,9 @@ def scenario_controller_replug(r, w):
     tb = w.tb
     w.waiter.ok('set', char='battery/level', typed=55)
     w.expected['battery/level'] = bytes([55])
-
-    def replug():
-        tb.stack.start_btvirt()
-        r.say('stack', 'btvirt started again: ' + ', '.join(
-            f'hci{i} {a}' for a, (i, _) in sorted(tb.stack.controllers().items())))
-
     # The kernel powers a controller down before it removes it, and bluetoothd
     # says so (Powered=false) before InterfacesRemoved: either reason is right.
-    come_back(r, w, tb.stack.stop_btvirt, replug, ['adapter-removed', 'adapter-down'])
+    come_back(r, w, tb.unplug, lambda: tb.plug(r), ['adapter-removed', 'adapter-down'])
     r.check(tb.stack.alive('gattd'), 'gattd is still running')
 
 
@@ -269,6 +241,8 @@ def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
         r.require(w.watcher is not None, 'gattd came up in scenario 1 (it did not, so this cannot run)')
+        dead = getattr(w.tb.central, 'dead', None)
+        r.require(dead is None, f'the central answers ({dead})')
         func(r, w)
     return run
 
@@ -277,9 +251,9 @@ SCENARIOS = [
     ('the central discovers the configured services and reads their values', scenario_discover_and_read),
     ('central writes reach `watch` and `next-write`', scenario_writes),
     ('`set` notifies the subscribed central', scenario_notify),
-    ('three power cycles of the peripheral\'s controller', scenario_power_cycles),
+    ('three power cycles of gattd\'s controller', scenario_power_cycles),
     ('bluetoothd stopped, then killed, and started again each time', scenario_bluetoothd_restart),
-    ('the controller removed and added back (btvirt restarted)', scenario_controller_replug),
+    ('gattd\'s controller removed and added back', scenario_controller_replug),
 ]
 
 
@@ -289,20 +263,21 @@ def main():
     parser.add_argument('--source-root', required=True)
     parser.add_argument('--results', required=True)
     parser.add_argument('--only', action='append', default=[])
-    parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s')
+    parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s, for gattd\'s side')
+    parser.add_argument('--central', choices=sorted(BEDS), default='raw')
     args = parser.parse_args()
 
-    tb = Testbed(args.results, args.gattd, args.source_root, args.bluetoothd)
+    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd)
     runner = Runner(args.results, tb.stack.log_sizes)
     world = World(tb)
     start = time.monotonic()
     try:
-        tb.start_lower_stack()
-    except (StackError, OSError) as e:
+        said = tb.start_lower_stack()
+    except (StackError, RemoteCentralError, OSError) as e:
         print(f'vm: FAIL: the stack below gattd did not come up: {e}', flush=True)
+        tb.stack.stop()
         return runner.finish(len(SCENARIOS))
-    print(f'vm: stack up in {time.monotonic() - start:.1f} s: gattd on {tb.stack.peripheral}, '
-          f'central on {tb.stack.central}', flush=True)
+    print(f'vm: stack up in {time.monotonic() - start:.1f} s: {said}', flush=True)
     chosen = [(i + 1, title, func) for i, (title, func) in enumerate(SCENARIOS)
               if not args.only or any(o in title or o == str(i + 1) for o in args.only)]
     for number, title, func in chosen:
@@ -313,6 +288,7 @@ def main():
     code = tb.stack.stop_gattd()
     print(f'vm: gattd stopped on SIGTERM with exit status {code}' if code is not None
           else 'vm: gattd was not running at the end', flush=True)
+    tb.finish()
     tb.stack.stop()
     # The gattd <-> bluetoothd conversation, for comparing with the fake BlueZ.
     with open(os.path.join(args.results, 'dbus-monitor.log'), errors='replace') as src, \

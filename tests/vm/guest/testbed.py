@@ -1,36 +1,25 @@
-"""testbed.py: the running stack, the central and gattd's local clients together.
+"""testbed.py: the raw central's testbed (one guest; bed.py says what a testbed is).
 
-What the scenarios and the demo share: connect the central and map what it
-discovers over the air onto gattd's characteristic ids (from `list`), read and
-write by id, subscribe, and empty a capture queue. Everything the central does
-is logged to central.log in the results directory.
+The central is an ATT client on a raw L2CAP socket (central.py) on a controller
+beside gattd's, in the same guest: it connects by address, sees every ATT
+error code and handle, and sends Write Commands itself.
 """
 import time
 
-from central import Central, CentralError, full_uuid, short_uuid
-from gattd_client import GattdClientError
-from stack import Stack
+from bed import Bed, BedError
+from central import AttError, Central, CentralError, full_uuid, short_uuid
 
 
-class TestbedError(Exception):
-    pass
+class Testbed(Bed):
+    kind = 'raw'
+    session_deadline_s = 30.0
 
-
-class Testbed:
     def __init__(self, results, gattd, source_root, bluetoothd=None):
-        self.results = results
-        self.stack = Stack(results, gattd, source_root, bluetoothd)
-        self.central = None
-        self.config = None     # gattd's `list` reply: the configured services
-        self.chars = {}        # gattd char id -> central.Characteristic (this connection)
-        self.descriptors = {}  # gattd descriptor id -> handle (this connection)
+        super().__init__(results, gattd, source_root, bluetoothd)
         self.services = []     # what the central discovered (this connection)
         self.extra_services = []  # discovered services gattd does not serve (bluetoothd's own)
         self.last_connect_note = None  # how the last connect() went, when not plainly
-        self._central_log = open(self.stack.log_path('central'), 'a', buffering=1)
-
-    def central_log(self, text):
-        self._central_log.write(f'{time.strftime("%H:%M:%S")} {text}\n')
+        self.handles = {}      # char id -> value handle, as the last session found them
 
     def start_lower_stack(self):
         """System bus, virtual controllers, bluetoothd: everything below gattd."""
@@ -43,26 +32,73 @@ class Testbed:
             self.stack.peripheral, self.stack.central = '00:AA:01:01:00:01', '00:AA:01:02:00:02'
         self.stack.start_bluetoothd()
         self.central = Central(self.stack.central, self.stack.peripheral, self.central_log)
+        return f'gattd on {self.stack.peripheral}, the raw central on {self.stack.central}'
 
-    def load_config(self, client):
-        self.config = client.ok('list')['services']
+    def check_nothing_before_gattd(self, r):
+        try:
+            self.central.connect(5)
+            self.disconnect()
+            r.check(False, 'before gattd runs, the central cannot connect (nothing advertises)')
+        except CentralError as e:
+            r.check(True, f'before gattd runs, the central cannot connect ({e})')
 
-    def config_char(self, char_id):
-        for service in self.config:
-            for char in service['characteristics']:
-                if char['id'] == char_id:
-                    return char
-        raise TestbedError(f'gattd does not list characteristic {char_id}')
+    def open_session(self, r, deadline_s=None):
+        before = dict(self.handles)
+        try:
+            took = self.connect(deadline_s or self.session_deadline_s)
+        except CentralError as e:
+            raise BedError(f'the central does not connect within {deadline_s or self.session_deadline_s:.0f} s '
+                           f'({e})') from e
+        r.check(True, f'the central connected in {took:.1f} s (MTU {self.central.mtu})')
+        if self.last_connect_note:
+            r.say('central', self.last_connect_note)
+        self.handles = {i: c.value_handle for i, c in self.chars.items()}
+        if before:
+            r.say('central', 'handles unchanged' if self.handles == before
+                  else f'handles changed: {before} -> {self.handles}')
+        else:
+            r.say('central', 'services: ' + ', '.join(short_uuid(s.uuid) for s in self.services))
+            if self.extra_services:
+                r.say('central', 'of which bluetoothd\'s own: ' + ', '.join(
+                    f'{short_uuid(s.uuid)} (' + ','.join(short_uuid(c.uuid) for c in s.characteristics) + ')'
+                    for s in self.extra_services))
+
+    def end_session(self, r, timeout=15.0):
+        lost = self.wait_link_lost(timeout)
+        r.say('central', 'link dropped' if lost else f'link still up after {timeout:.0f} s: closing it')
+        self.disconnect()
+
+    def properties(self, char_id):
+        return sorted(self.char(char_id).flags)
+
+    def has_cccd(self, char_id):
+        return full_uuid('2902') in self.char(char_id).descriptors
+
+    def check_write_refused(self, r, char_id):
+        try:
+            self.write(char_id, b'\x01')
+            r.check(False, f'a write to read-only {char_id} is refused over the air')
+        except AttError as e:
+            r.check(e.code == 0x03, f'a write to read-only {char_id} is refused over the air ({e})')
+
+    def unplug(self):
+        self.stack.stop_btvirt()
+
+    def plug(self, r):
+        self.stack.start_btvirt()
+        r.say('stack', 'btvirt started again: ' + ', '.join(
+            f'hci{i} {a}' for a, (i, _) in sorted(self.stack.controllers().items())))
 
     # The central.
-    def connect(self, deadline_s=30.0):
+    def connect(self, deadline_s):
         """Connect, exchange MTU, discover and map ids, retrying the whole until
         deadline_s, as a phone would after an ATT timeout. Returns the seconds taken.
 
         A link can come up that nobody serves ATT on: right after bluetoothd was
         killed, the kernel still advertises its old instance, and a central that
         connects before the new bluetoothd has set the adapter up gets a link
-        without a GATT server. Closing our socket does not end that link (the
+        without a GATT server, or with one that does not hold gattd's services
+        yet. Closing our socket does not end that link (the
         kernel reuses it on the next connect), so a failed attempt takes the link
         down with an HCI Disconnect, as a phone does after an ATT timeout."""
         start = time.monotonic()
@@ -73,12 +109,17 @@ class Testbed:
             try:
                 self.central.exchange_mtu(timeout=5.0)
                 self.discover()
+                missing = self.missing_services()
+                if missing:
+                    # The same moment seen from the other side: the kernel advertising
+                    # the old instance before gattd has registered again (airbed.py).
+                    raise CentralError(f'gattd\'s services {", ".join(missing)} were not there')
                 return time.monotonic() - start
             except CentralError as e:
-                self.central_log(f'connected, but GATT failed: {e}; taking the link down')
+                self.central_log(f'connected, but {e}; taking the link down')
                 self.central.close()
                 self.stack.drop_link(self.stack.central, self.stack.peripheral)
-                self.last_connect_note = f'a first link got no GATT answer ({e}); the central dropped it and retried'
+                self.last_connect_note = f'a first link did not serve gattd ({e}); the central dropped it and retried'
                 if time.monotonic() - start > deadline_s:
                     raise CentralError(f'no working GATT connection within {deadline_s:.0f} s (last: {e})')
                 time.sleep(1.0)
@@ -124,12 +165,6 @@ class Testbed:
                       for c in s.characteristics) + ']' for s in self.services))
         return self.services
 
-    def char(self, char_id):
-        remote = self.chars.get(char_id)
-        if remote is None:
-            raise TestbedError(f'the central did not discover {char_id}')
-        return remote
-
     def read(self, char_id):
         value = self.central.read(self.char(char_id).value_handle)
         self.central_log(f'read {char_id}: {value.hex()}')
@@ -156,16 +191,3 @@ class Testbed:
         value = self.central.wait_notification(self.char(char_id).value_handle, timeout)
         self.central_log(f'notification {char_id}: {value.hex() if value is not None else "(none)"}')
         return value
-
-    # gattd's capture queue.
-    @staticmethod
-    def drain_captures(client, char_id):
-        """Take every queued write off char_id's capture queue; returns them."""
-        taken = []
-        while True:
-            reply = client.request('next-write', char=char_id, timeout_ms=1)
-            if not reply.get('ok'):
-                if reply['error']['code'] == 'timeout':
-                    return taken
-                raise GattdClientError(f'next-write failed: {reply["error"]}')
-            taken.append(reply)
