@@ -24,13 +24,16 @@ import os
 import signal
 import subprocess
 import sys
-import termios
 import time
 import traceback
-import tty
 
-from bleak import BleakClient, BleakScanner
-from bleak.exc import BleakDBusError, BleakError
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from bleak import BleakClient, BleakScanner  # noqa: E402
+from bleak.exc import BleakDBusError, BleakError  # noqa: E402
+
+from console import open_raw  # noqa: E402
+from stack import StackError, wait_for  # noqa: E402
 
 RESULTS = '/tmp/results'
 RADIO_TTY = '/dev/hvc0'
@@ -74,14 +77,14 @@ class Central:
         self.spawn('btmon', ['btmon'])
         os.makedirs('/run/dbus', exist_ok=True)
         self.spawn('dbus-daemon', ['dbus-daemon', '--system', '--nofork', '--nopidfile'])
-        wait_until('the system bus', lambda: os.path.exists('/run/dbus/system_bus_socket'), 20)
+        wait_for('the system bus', lambda: os.path.exists('/run/dbus/system_bus_socket'), 20)
 
     def attach(self):
         """btattach the radio console; bluetoothd on the controller it makes."""
         self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
-        self.address = wait_until('the attached controller', controller_address, 30)
+        self.address = wait_for('the attached controller', controller_address, 30)
         self.spawn('bluetoothd', [BLUETOOTHD, '-n', '-d'])
-        wait_until('bluetoothd to power the controller', lambda: powered(), 30)
+        wait_for('bluetoothd to power the controller', lambda: powered(), 30)
         return {'address': self.address,
                 'bluetoothd': subprocess.run([BLUETOOTHD, '--version'], capture_output=True,
                                              text=True).stdout.strip()}
@@ -218,8 +221,8 @@ class Central:
             said.append(f'btmgmt power {state}: {(p.stdout + p.stderr).strip()}')
         log('; '.join(said))
         try:
-            wait_until('the controller to power on again', powered, 20)
-        except AgentError as e:
+            wait_for('the controller to power on again', powered, 20)
+        except StackError as e:
             raise AgentError(f'{e} ({"; ".join(said)})')
         return {}
 
@@ -232,17 +235,6 @@ class Central:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-
-
-def wait_until(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AgentError(f'timed out after {timeout} s waiting for {what}')
-        time.sleep(0.25)
 
 
 def btmgmt_info():
@@ -265,11 +257,7 @@ class Control:
     """The request console: raw bytes, JSON lines."""
 
     def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.fd)
-        attrs = termios.tcgetattr(self.fd)
-        attrs[3] &= ~termios.ECHO
-        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        self.fd = open_raw(path)
         self.buffer = b''
 
     async def read_request(self):
@@ -348,7 +336,7 @@ async def serve(central, control):
                 raise AgentError(f'unknown request {cmd!r}')
         except BleakDBusError as e:
             reply = {'id': rid, 'ok': False, 'error': str(e), 'dbus_error': e.dbus_error}
-        except (BleakError, AgentError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
+        except (BleakError, AgentError, StackError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
             reply = {'id': rid, 'ok': False, 'error': f'{type(e).__name__}: {e}', 'dbus_error': None}
         except Exception as e:  # a surprise (bleak's own asserts, a hung btmgmt) fails this request only
             log('unexpected: ' + traceback.format_exc())
@@ -361,7 +349,7 @@ def main():
     central = Central()
     try:
         central.start_bus()
-        wait_until(CONTROL_TTY, lambda: os.path.exists(CONTROL_TTY), 30)
+        wait_for(CONTROL_TTY, lambda: os.path.exists(CONTROL_TTY), 30)
         control = Control(CONTROL_TTY)
         asyncio.run(serve(central, control))
         return 0

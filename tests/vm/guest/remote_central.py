@@ -8,9 +8,9 @@ log shows what the central was asked and what it said.
 import json
 import os
 import select
-import termios
 import time
-import tty
+
+from console import open_raw
 
 CONTROL_TTY = '/dev/hvc1'
 
@@ -24,11 +24,7 @@ class RemoteCentralError(Exception):
 class RemoteCentral:
     def __init__(self, log, path=CONTROL_TTY):
         self.log = log
-        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.fd)
-        attrs = termios.tcgetattr(self.fd)
-        attrs[3] &= ~termios.ECHO
-        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        self.fd = open_raw(path)
         self.buffer = b''
         self.next_id = 1
         self.address = None
