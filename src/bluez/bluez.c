@@ -75,7 +75,14 @@ static bool forget_bluez(Bluez *bluez)
 	return adapter_table_forget(&bluez->table);
 }
 
-/* ---- retry timer and pending calls ---- */
+/* ---- timers and pending calls ---- */
+
+/* (Re)arm one of the lifecycle's timers: the earlier one, if any, no longer counts. */
+static void restart_timer(Bluez *bluez, guint *id, unsigned ms, GSourceFunc fired)
+{
+	g_clear_handle_id(id, g_source_remove);
+	*id = g_timeout_add(ms, fired, bluez);
+}
 
 static gboolean retry_fired(gpointer data)
 {
@@ -333,10 +340,7 @@ static void finish_stopping(Bluez *bluez)
 	if (bluez->stop_reported)
 		return;
 	bluez->stop_reported = true;
-	if (bluez->shutdown_timeout_id) {
-		g_source_remove(bluez->shutdown_timeout_id);
-		bluez->shutdown_timeout_id = 0;
-	}
+	g_clear_handle_id(&bluez->shutdown_timeout_id, g_source_remove);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_set_size(bluez->stopping_calls, 0);
@@ -579,10 +583,8 @@ static void execute(Bluez *bluez, const LcOutput *out)
 {
 	unsigned a = out->actions;
 
-	if (a & LC_ACT_CANCEL_RETRY && bluez->retry_id) {
-		g_source_remove(bluez->retry_id);
-		bluez->retry_id = 0;
-	}
+	if (a & LC_ACT_CANCEL_RETRY)
+		g_clear_handle_id(&bluez->retry_id, g_source_remove);
 	if (a & LC_ACT_CANCEL_PENDING)
 		bluez_bus_cancel(&bluez->pending);
 	if (a & LC_ACT_RESET_HANDLES)
@@ -604,11 +606,8 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		register_with(bluez, &app_registration);
 	if (a & LC_ACT_REGISTER_ADV)
 		register_with(bluez, &adv_registration);
-	if (a & LC_ACT_SCHEDULE_RETRY) {
-		if (bluez->retry_id)
-			g_source_remove(bluez->retry_id);
-		bluez->retry_id = g_timeout_add(out->retry_ms, retry_fired, bluez);
-	}
+	if (a & LC_ACT_SCHEDULE_RETRY)
+		restart_timer(bluez, &bluez->retry_id, out->retry_ms, retry_fired);
 	if (a & LC_ACT_NOTIFY_DOWN) {
 		log_notice("services are off the air: %s", lifecycle_reason_name(out->reason));
 		gatt_app_reset_notifying(bluez->app);
@@ -628,15 +627,10 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		finish_stopping(bluez);
 	if (a & LC_ACT_POWER_ON)
 		power_on(bluez);
-	if (a & LC_ACT_CANCEL_POWER_CHECK && bluez->power_check_id) {
-		g_source_remove(bluez->power_check_id);
-		bluez->power_check_id = 0;
-	}
-	if (a & LC_ACT_SCHEDULE_POWER_CHECK) {
-		if (bluez->power_check_id)
-			g_source_remove(bluez->power_check_id);
-		bluez->power_check_id = g_timeout_add(out->power_check_ms, power_check_fired, bluez);
-	}
+	if (a & LC_ACT_CANCEL_POWER_CHECK)
+		g_clear_handle_id(&bluez->power_check_id, g_source_remove);
+	if (a & LC_ACT_SCHEDULE_POWER_CHECK)
+		restart_timer(bluez, &bluez->power_check_id, out->power_check_ms, power_check_fired);
 	if (a & LC_ACT_POWER_GAVE_UP)
 		log_power_gave_up(bluez);
 }
@@ -686,14 +680,10 @@ void bluez_free(Bluez *bluez)
 {
 	if (!bluez)
 		return;
-	if (bluez->retry_id)
-		g_source_remove(bluez->retry_id);
-	if (bluez->shutdown_timeout_id)
-		g_source_remove(bluez->shutdown_timeout_id);
-	if (bluez->adv_start_id)
-		g_source_remove(bluez->adv_start_id);
-	if (bluez->power_check_id)
-		g_source_remove(bluez->power_check_id);
+	g_clear_handle_id(&bluez->retry_id, g_source_remove);
+	g_clear_handle_id(&bluez->shutdown_timeout_id, g_source_remove);
+	g_clear_handle_id(&bluez->adv_start_id, g_source_remove);
+	g_clear_handle_id(&bluez->power_check_id, g_source_remove);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
