@@ -579,10 +579,7 @@ class FakeBluez:
         ]
         # advertising.c read_adv_features_callback: "Reset existing instances" left
         # in the kernel by a bluetoothd that crashed (every version).
-        for adv in self.adverts:
-            if adv.on_air and adv.ended is not None:
-                adv.on_air = False
-                self.trace('%r: stale instance removed from the kernel' % adv)
+        self._drop_stale_instances(None)
         for adapter in self.adapters.values():
             adapter.reset_database()
             adapter.exported = False
@@ -784,6 +781,7 @@ class FakeBluez:
     def _drop_stale_instances(self, name):
         for adv in self.stale_on_air(name):
             adv.on_air = False
+            self.trace('%r: stale instance removed from the kernel' % adv)
 
     def power_on_failed(self, name='hci0'):
         """bluetoothd's own power-on of the controller failed in the kernel (AutoEnable
@@ -914,8 +912,10 @@ class FakeBluez:
 
     def stale_on_air(self, adapter='hci0'):
         """The advertisements the kernel still sends for a bluetoothd that crashed
-        (until bluetoothd starts again and resets the instances)."""
-        return [a for a in self.adverts if a.on_air and a.ended is not None and a.adapter == adapter]
+        (until bluetoothd starts again and resets the instances), on one adapter
+        or, with None, on every one."""
+        return [a for a in self.adverts
+                if a.on_air and a.ended is not None and adapter in (None, a.adapter)]
 
     def gatt_tree(self, adapter='hci0'):
         app = self.active_app(adapter)
