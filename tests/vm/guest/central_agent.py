@@ -33,7 +33,7 @@ from bleak import BleakClient, BleakScanner  # noqa: E402
 from bleak.exc import BleakDBusError, BleakError  # noqa: E402
 
 from console import open_raw  # noqa: E402
-from stack import StackError, wait_for  # noqa: E402
+from stack import StackError, controllers, wait_for  # noqa: E402
 
 RESULTS = '/tmp/results'
 RADIO_TTY = '/dev/hvc0'
@@ -84,7 +84,7 @@ class Central:
         self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
         self.address = wait_for('the attached controller', controller_address, 30)
         self.spawn('bluetoothd', [BLUETOOTHD, '-n', '-d'])
-        wait_for('bluetoothd to power the controller', lambda: powered(), 30)
+        wait_for('bluetoothd to power the controller', powered, 30)
         return {'address': self.address,
                 'bluetoothd': subprocess.run([BLUETOOTHD, '--version'], capture_output=True,
                                              text=True).stdout.strip()}
@@ -237,20 +237,13 @@ class Central:
                     proc.kill()
 
 
-def btmgmt_info():
-    return subprocess.run(['btmgmt', 'info'], capture_output=True, text=True, timeout=20).stdout
-
-
 def controller_address():
-    for line in btmgmt_info().splitlines():
-        if line.strip().startswith('addr ') and not line.strip().startswith('addr 00:00:00:00:00:00'):
-            return line.split()[1]
-    return None
+    """This guest's controller, once it has its address."""
+    return next((a for a in controllers() if a != '00:00:00:00:00:00'), None)
 
 
 def powered():
-    return any(line.strip().startswith('current settings:') and 'powered' in line.split(':', 1)[1].split()
-               for line in btmgmt_info().splitlines())
+    return any(on for _, on in controllers().values())
 
 
 class Control:

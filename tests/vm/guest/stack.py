@@ -48,6 +48,27 @@ def wait_for(what, predicate, timeout, interval=0.25):
         time.sleep(interval)
 
 
+def controllers():
+    """{address: (index, powered)} as the kernel's management interface reports them."""
+    out = subprocess.run(['btmgmt', 'info'], capture_output=True, text=True, timeout=20).stdout
+    found = {}
+    index = None
+    for line in out.splitlines():
+        m = re.match(r'^hci(\d+):', line)
+        if m:
+            index = int(m.group(1))
+            continue
+        m = re.match(r'^\s+addr ([0-9A-F:]{17})', line)
+        if m and index is not None:
+            found[m.group(1)] = [index, False]
+        m = re.match(r'^\s+current settings: (.*)', line)
+        if m and index is not None:
+            for address, entry in found.items():
+                if entry[0] == index:
+                    entry[1] = 'powered' in m.group(1).split()
+    return {address: tuple(entry) for address, entry in found.items()}
+
+
 class Stack:
     def __init__(self, results, gattd, source_root, bluetoothd=None):
         self.results, self.gattd, self.source_root = results, gattd, source_root
@@ -118,24 +139,7 @@ class Stack:
 
     # Controllers.
     def controllers(self):
-        """{address: (index, powered)} as the kernel's management interface reports them."""
-        out = subprocess.run(['btmgmt', 'info'], capture_output=True, text=True, timeout=20).stdout
-        found = {}
-        index = None
-        for line in out.splitlines():
-            m = re.match(r'^hci(\d+):', line)
-            if m:
-                index = int(m.group(1))
-                continue
-            m = re.match(r'^\s+addr ([0-9A-F:]{17})', line)
-            if m and index is not None:
-                found[m.group(1)] = [index, False]
-            m = re.match(r'^\s+current settings: (.*)', line)
-            if m and index is not None:
-                for address, entry in found.items():
-                    if entry[0] == index:
-                        entry[1] = 'powered' in m.group(1).split()
-        return {address: tuple(entry) for address, entry in found.items()}
+        return controllers()
 
     def index_of(self, address):
         entry = self.controllers().get(address)
