@@ -28,6 +28,9 @@
 #define GATTD_DEFAULT_STATE_DIR "/var/lib/gattd"
 /* Upper bound for Capture=. */
 #define GATTD_MAX_CAPTURE 65536
+/* Handler=: which requests of a central a local client answers (bits). */
+#define CFG_HANDLE_READ 1u
+#define CFG_HANDLE_WRITE 2u
 /* The User Description descriptor (0x2901) that Description= generates. */
 #define CONFIG_UUID_USER_DESCRIPTION "00002901-0000-1000-8000-00805f9b34fb"
 
@@ -44,6 +47,7 @@ typedef struct {
 	char **flags;        /* NULL-terminated, each valid for a descriptor */
 	GBytes *value;       /* initial value, never NULL (may be empty) */
 	unsigned max_length; /* MaxLength=, default GATTD_MAX_VALUE_LEN */
+	unsigned handler;    /* Handler=: CFG_HANDLE_* bits, 0 = gattd answers alone */
 	char *origin;        /* "services.d/battery.conf [Descriptor battery/level/valid_range]" for messages */
 } CfgDescriptor;
 
@@ -58,6 +62,8 @@ typedef struct {
 	unsigned max_length; /* MaxLength=, default GATTD_MAX_VALUE_LEN, 1..512 */
 	unsigned capture;    /* Capture=, 0 = off */
 	bool persist;        /* Persist=, keep the last value across restarts */
+	unsigned handler;    /* Handler=: CFG_HANDLE_* bits, 0 = gattd answers alone */
+	bool handler_store;  /* HandlerFallback=store: with no handler, writes are stored (default refuse) */
 	char *description;   /* Description= or NULL; becomes a read-only 0x2901 descriptor */
 	GPtrArray *descriptors; /* CfgDescriptor*, in file order; the one Description=
 	                           generates ("<id>/description", 0x2901, read) comes first */
@@ -116,6 +122,9 @@ typedef struct {
 	unsigned max_clients;    /* [Daemon] MaxClients, default 64 (1..4096) */
 	unsigned max_line_length;  /* [Daemon] MaxLineLength bytes, default 65536 (1024..16777216) */
 	unsigned max_client_queue; /* [Daemon] MaxClientQueue bytes, default 1048576 (65536..268435456) */
+	unsigned handler_timeout_ms;   /* [Daemon] HandlerTimeoutMs, default 5000 (100..25000) */
+	unsigned max_handler_requests; /* [Daemon] MaxHandlerRequests, pending in all, default 256 (1..65536) */
+	unsigned max_client_requests;  /* [Daemon] MaxClientRequests, pending per handler, default 64 (1..65536) */
 
 	CfgAdvertising advertising;
 

@@ -1,7 +1,8 @@
 /*
  * load-daemon.c: gattd.conf (loader.h): which groups it may hold, and the
  * [Daemon] group: the adapter to use, how BlueZ calls are retried, and the
- * local client socket's path, mode, group and limits. [Advertising] is
+ * local client socket's path, mode, group and limits, and how long and how many
+ * requests local handlers may keep pending. [Advertising] is
  * load-advertising.c's.
  */
 #include <string.h>
@@ -13,7 +14,7 @@
 
 static const char *const daemon_keys[] = { "Adapter", "AutoPowerOn", "RetryMinMs", "RetryMaxMs", "Socket",
 					    "SocketMode", "SocketGroup", "MaxClients", "MaxLineLength", "MaxClientQueue",
-					    NULL };
+					    "HandlerTimeoutMs", "MaxHandlerRequests", "MaxClientRequests", NULL };
 
 /* "00:aa:01:01:00:01": six two-digit hex bytes, ':' between, nothing else. */
 static bool is_bdaddr(const char *text)
@@ -106,6 +107,10 @@ static void load_socket_keys(GattdConfig *config, const ConfigSection *s)
 	config_section_get_uint(s, "MaxClients", 1, 4096, &config->max_clients, NULL);
 	config_section_get_uint(s, "MaxLineLength", 1024, 16 * 1024 * 1024, &config->max_line_length, NULL);
 	config_section_get_uint(s, "MaxClientQueue", 65536, 256 * 1024 * 1024, &config->max_client_queue, NULL);
+	/* Well under ATT's 30 s transaction timeout, after which the central drops the link. */
+	config_section_get_uint(s, "HandlerTimeoutMs", 100, 25000, &config->handler_timeout_ms, NULL);
+	config_section_get_uint(s, "MaxHandlerRequests", 1, 65536, &config->max_handler_requests, NULL);
+	config_section_get_uint(s, "MaxClientRequests", 1, 65536, &config->max_client_requests, NULL);
 }
 
 void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *errors)

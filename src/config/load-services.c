@@ -26,9 +26,10 @@
 
 static const char *const service_keys[] = { "UUID", "Primary", "Advertise", NULL };
 static const char *const characteristic_keys[] = {
-	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist", NULL,
+	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist",
+	"Handler", "HandlerFallback", NULL,
 };
-static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", NULL };
+static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", "Handler", NULL };
 
 /* A characteristic or descriptor read in pass 1, waiting for its parent. */
 typedef struct {
@@ -108,6 +109,51 @@ static void load_service(Loader *l, const ConfigSection *s, const char *id)
 	g_ptr_array_add(l->config->services, g_steal_pointer(&service));
 }
 
+/*
+ * Handler=read;write: which requests a local handler answers. A request the flags
+ * refuse never reaches a handler, so naming one the flags cannot grant is a mistake.
+ */
+static unsigned load_handler(const ConfigSection *s, char **flags)
+{
+	g_auto(GStrv) items = NULL;
+	unsigned perms = flags ? flags_permissions((const char *const *)flags) : 0;
+	unsigned handler = 0;
+
+	if (!config_section_get_list(s, "Handler", true, &items) || !items)
+		return 0;
+	for (size_t i = 0; items[i]; i++) {
+		if (strcmp(items[i], "read") == 0) {
+			if (flags && !(perms & GATT_PERM_READ))
+				config_section_report(s, "Handler", "'read' needs a read flag in Flags=");
+			handler |= CFG_HANDLE_READ;
+		} else if (strcmp(items[i], "write") == 0) {
+			if (flags && !(perms & GATT_PERM_WRITE))
+				config_section_report(s, "Handler", "'write' needs a write flag in Flags=");
+			handler |= CFG_HANDLE_WRITE;
+		} else {
+			config_section_report(s, "Handler", "unknown request '%s' (expected read, write or both: "
+			                      "read;write)", items[i]);
+		}
+	}
+	if (!handler && !items[0])
+		config_section_report(s, "Handler", "empty; give read, write or both (read;write)");
+	return handler;
+}
+
+/* HandlerFallback=refuse|store: what a write no handler answers gets. Returns whether to store. */
+static bool load_handler_fallback(const ConfigSection *s)
+{
+	g_autofree char *fallback = config_section_get_raw(s, "HandlerFallback");
+
+	if (!fallback || strcmp(fallback, "refuse") == 0)
+		return false;
+	if (strcmp(fallback, "store") == 0)
+		return true;
+	config_section_report(s, "HandlerFallback", "'%s' is not refuse or store%s", fallback,
+	                      config_section_comment_hint(fallback));
+	return false;
+}
+
 static CfgDescriptor *description_descriptor_new(const CfgCharacteristic *c)
 {
 	CfgDescriptor *d = g_new0(CfgDescriptor, 1);
@@ -157,6 +203,8 @@ static void load_characteristic(Loader *l, const ConfigSection *s, const char *i
 	}
 
 	config_section_get_bool(s, "Persist", &c->persist);
+	c->handler = load_handler(s, c->flags);
+	c->handler_store = load_handler_fallback(s);
 
 	if (config_section_get_string(s, "Description", &c->description) && c->description) {
 		size_t len = strlen(c->description);
@@ -202,6 +250,7 @@ static void load_descriptor(Loader *l, const ConfigSection *s, const char *id)
 	config_section_get_value_settings(s, false, &settings);
 	d->value = settings.value;
 	d->max_length = settings.max_length;
+	d->handler = load_handler(s, d->flags);
 
 	pending_add(l->pending_descriptors, s, d->id, d, (GDestroyNotify) config_descriptor_free);
 	d = NULL; /* the pending list owns it */

@@ -307,6 +307,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 		.max_clients = config->max_clients,
 		.max_line = config->max_line_length,
 		.max_queue = config->max_client_queue,
+		.max_requests = config->max_client_requests,
 	};
 
 	daemon->config = config;

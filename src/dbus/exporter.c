@@ -490,7 +490,7 @@ DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg)
 				return bus_error_reply(msg, -EINVAL, "%s.%s expects arguments (%s), got (%s)",
 				                        e->iface->name, member, m->in_sig,
 				                        dbus_message_get_signature(msg));
-			return m->func(msg, e->object);
+			return m->func(exporter, msg, e->object);
 		}
 		if (iface)
 			return bus_error_reply(msg, -ENOSYS, "no method %s.%s at %s", iface, member, path);
@@ -509,7 +509,7 @@ static DBusHandlerResult exporter_message(DBusConnection *conn, DBusMessage *msg
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 
 	reply = bus_exporter_dispatch(exporter, msg);
-	if (!dbus_message_get_no_reply(msg))
+	if (reply && !dbus_message_get_no_reply(msg))
 		dbus_connection_send(conn, reply, NULL);
 	return DBUS_HANDLER_RESULT_HANDLED;
 }
@@ -534,6 +534,12 @@ void bus_exporter_detach(BusExporter *exporter)
 	dbus_connection_unregister_object_path(exporter->conn, exporter->root);
 	dbus_connection_unref(exporter->conn);
 	exporter->conn = NULL;
+}
+
+void bus_exporter_send(BusExporter *exporter, DBusMessage *reply)
+{
+	if (exporter->conn)
+		dbus_connection_send(exporter->conn, reply, NULL);
 }
 
 void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *path, const char *iface_name,

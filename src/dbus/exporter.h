@@ -16,8 +16,11 @@
 
 typedef struct BusExporter BusExporter;
 
-/* Returns the reply to send (never NULL). */
-typedef DBusMessage *(*BusMethodFunc)(DBusMessage *msg, void *object);
+/*
+ * Returns the reply to send, or NULL when the method answers later: it keeps a
+ * reference to msg and sends the reply with bus_exporter_send().
+ */
+typedef DBusMessage *(*BusMethodFunc)(BusExporter *exporter, DBusMessage *msg, void *object);
 
 typedef struct {
 	const char *name;
@@ -76,15 +79,21 @@ void bus_exporter_remove(BusExporter *exporter, const char *path);
 void bus_exporter_add_object_manager(BusExporter *exporter, const char *path);
 
 /*
- * The reply to a method call msg addressed below the root (never NULL), as a
- * connection gets it: the access check, the standard interfaces, the argument
- * checks, the handlers. Needs no connection.
+ * The reply to a method call msg addressed below the root, as a connection gets it:
+ * the access check, the standard interfaces, the argument checks, the handlers.
+ * NULL when the handler answers later (BusMethodFunc). Needs no connection.
  */
 DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg);
 
 /* Start serving on conn (replaces any previous connection). Returns 0 or -ENOMEM. */
 int bus_exporter_attach(BusExporter *exporter, DBusConnection *conn);
 void bus_exporter_detach(BusExporter *exporter);
+
+/*
+ * Send a reply made later (BusMethodFunc returned NULL) on the connection served now;
+ * dropped when detached. A call that expects no reply (dbus_message_get_no_reply) gets none.
+ */
+void bus_exporter_send(BusExporter *exporter, DBusMessage *reply);
 
 /* Emit PropertiesChanged for the named properties (NULL-terminated) of iface at path. No-op when detached. */
 void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *path,

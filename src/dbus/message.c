@@ -1,4 +1,4 @@
-/* dbus/message.c: libdbus-1 helpers and the errno -> D-Bus error name mapping. */
+/* dbus/message.c: libdbus-1 helpers and the errno -> D-Bus error and ATT code -> D-Bus error mappings. */
 #include "dbus/message.h"
 
 #include <errno.h>
@@ -36,6 +36,45 @@ const char *bus_error_name_from_errno(int err)
 	default:
 		return BLUEZ_ERROR_PREFIX "Failed";
 	}
+}
+
+DBusMessage *bus_att_error_reply(DBusMessage *msg, uint8_t att)
+{
+	g_autofree char *code = g_strdup_printf("0x%02x", att);
+	const char *name;
+	DBusMessage *reply;
+
+	switch (att) {
+	case 0x02:
+	case 0x03:
+		name = BLUEZ_ERROR_PREFIX "NotPermitted";
+		break;
+	case 0x06:
+		name = BLUEZ_ERROR_PREFIX "NotSupported";
+		break;
+	case 0x07:
+		name = BLUEZ_ERROR_PREFIX "InvalidOffset";
+		break;
+	case 0x08:
+		name = BLUEZ_ERROR_PREFIX "NotAuthorized";
+		break;
+	case 0x0D:
+		name = BLUEZ_ERROR_PREFIX "InvalidValueLength";
+		break;
+	case 0xFD:
+		name = BLUEZ_ERROR_PREFIX "ImproperlyConfigured";
+		break;
+	case 0xFE:
+		name = BLUEZ_ERROR_PREFIX "InProgress";
+		break;
+	default:
+		name = att >= 0x80 && att <= 0x9F ? BLUEZ_ERROR_PREFIX "Failed" : DBUS_ERROR_FAILED;
+		break;
+	}
+	reply = dbus_message_new_error(msg, name, code);
+	if (!reply)
+		g_error("out of memory");
+	return reply;
 }
 
 DBusMessage *bus_error_reply(DBusMessage *msg, int err, const char *fmt, ...)

@@ -35,6 +35,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DBusPendingCall, dbus_pending_call_unref)
  */
 const char *bus_error_name_from_errno(int err);
 
+/*
+ * The D-Bus error that bluetoothd turns into ATT error code att (the error a local
+ * handler chose), per dbus_error_to_att_ecode() in its src/gatt-database.c:
+ *   0x02, 0x03   org.bluez.Error.NotPermitted (bluetoothd picks 0x02 on a read, 0x03 on a write)
+ *   0x06         org.bluez.Error.NotSupported
+ *   0x07         org.bluez.Error.InvalidOffset
+ *   0x08         org.bluez.Error.NotAuthorized
+ *   0x0D         org.bluez.Error.InvalidValueLength
+ *   0xFD         org.bluez.Error.ImproperlyConfigured (BlueZ 5.76 on; 0x0E before)
+ *   0xFE         org.bluez.Error.InProgress
+ *   0x80..0x9F   org.bluez.Error.Failed with the code as its message, "0x81" (BlueZ 5.66
+ *                on; before, every Failed is 0x80)
+ *   anything else org.freedesktop.DBus.Error.Failed, which every version turns into 0x0E
+ * The caller logs why; the message carries only what bluetoothd parses.
+ */
+DBusMessage *bus_att_error_reply(DBusMessage *msg, uint8_t att);
+
 /* Error reply to msg for -errno err with a printf message. Never NULL (aborts on OOM as GLib does). */
 DBusMessage *bus_error_reply(DBusMessage *msg, int err, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 

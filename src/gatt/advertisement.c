@@ -222,7 +222,7 @@ static bool has_tx_power(void *object)
 	return ((Advertisement *)object)->cfg->has_tx_power;
 }
 
-static DBusMessage *adv_release(DBusMessage *msg, void *object)
+static DBusMessage *adv_release(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	Advertisement *adv = object;
 

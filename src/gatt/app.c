@@ -21,6 +21,9 @@ struct GattApp {
 	GPtrArray *services;       /* GattService*, in the nodes */
 	GPtrArray *chars;          /* GattChar*, in the nodes: every one, in tree order */
 	ListenerList listeners;    /* GattAppListener */
+	const GattdConfig *config;
+	GattRequests *requests;    /* pending requests of local handlers (gatt/requests.c) */
+	void (*requests_free)(GattRequests *requests);
 };
 
 /* ---- the tree ---- */
@@ -69,6 +72,7 @@ static void add_descriptor(GattApp *app, GattNode *parent, const CfgDescriptor *
 	GattNode *node = add_node(app, GATT_NODE_DESC, parent, cd->id, cd->uuid);
 
 	node_set_value(node, cd->flags, cd->value, cd->max_length);
+	node->handler = cd->handler;
 	node->desc = (GattDesc){
 		.cfg = cd, .chr = &parent->chr, .path = node->path, .value = node->access.value,
 		.perms = node->access.perms,
@@ -83,6 +87,7 @@ static void add_characteristic(GattApp *app, GattNode *parent, const CfgCharacte
 
 	node_set_value(node, cc->flags, cc->value, cc->max_length);
 	node->access.fixed_size = cc->has_type ? value_type_size(cc->type) : 0;
+	node->handler = cc->handler;
 	node->chr = (GattChar){
 		.cfg = cc, .service = &parent->service, .path = node->path, .value = node->access.value,
 		.perms = node->access.perms, .descs = g_ptr_array_new(),
@@ -119,7 +124,36 @@ GattApp *gatt_app_new(const GattdConfig *config)
 	for (unsigned i = 0; i < config->services->len; i++)
 		add_service(app, config->services->pdata[i]);
 	g_assert(app->n_nodes == n_services + n_chars + n_descs);
+	app->config = config;
 	return app;
+}
+
+GattRequests *gatt_app_get_requests(GattApp *app)
+{
+	return app->requests;
+}
+
+void gatt_app_set_requests(GattApp *app, GattRequests *requests, void (*free_func)(GattRequests *requests))
+{
+	app->requests = requests;
+	app->requests_free = free_func;
+}
+
+const GattdConfig *gatt_app_get_config(GattApp *app)
+{
+	return app->config;
+}
+
+GattApp *gatt_node_get_app(const GattNode *node)
+{
+	switch (node->kind) {
+	case GATT_NODE_SERVICE:
+		return node->service.app;
+	case GATT_NODE_CHAR:
+		return node->chr.service->app;
+	default:
+		return node->desc.chr->service->app;
+	}
 }
 
 GattNode *gatt_app_get_nodes(GattApp *app, unsigned *ret_n_nodes)
@@ -174,6 +208,9 @@ void gatt_app_free(GattApp *app)
 {
 	if (!app)
 		return;
+	/* First: settling a request reads its node. */
+	if (app->requests)
+		app->requests_free(app->requests);
 	for (unsigned i = 0; i < app->n_nodes; i++)
 		node_clear(&app->nodes[i]);
 	g_free(app->nodes);

@@ -11,6 +11,8 @@
 
 #include "gatt/access.h"
 #include "gatt/app.h"
+#include "gatt/options.h"
+#include "gatt/requests.h"
 
 typedef enum {
 	GATT_NODE_SERVICE,
@@ -34,6 +36,7 @@ struct GattNode {
 	const GattNode *parent;      /* a characteristic's service, a descriptor's characteristic */
 	char **flags;                /* characteristics and descriptors: the Flags= list */
 	GattAccess access;           /* characteristics and descriptors: the value and its rules */
+	unsigned handler;            /* Handler=: CFG_HANDLE_* bits of the requests a local handler answers */
 	union {
 		GattService service;
 		GattChar chr;
@@ -48,6 +51,28 @@ void gatt_app_report_write(GattChar *chr, const GattWriteRequest *req, const cha
 void gatt_app_report_confirm(GattChar *chr);
 /* StartNotify/StopNotify: set Notifying and tell the listeners, objects.c first (no-op if unchanged). */
 void gatt_char_set_notifying(GattChar *chr, bool notifying);
+
+/*
+ * The requests local handlers answer, one table per app: requests.c makes it when
+ * first needed and hands it to the app, which frees it (free_func) first thing in
+ * gatt_app_free(), while the nodes its requests read still live.
+ */
+typedef struct GattRequests GattRequests;
+GattRequests *gatt_app_get_requests(GattApp *app);
+void gatt_app_set_requests(GattApp *app, GattRequests *requests, void (*free_func)(GattRequests *requests));
+const GattdConfig *gatt_app_get_config(GattApp *app);
+/* The app a characteristic's or descriptor's node belongs to. */
+GattApp *gatt_node_get_app(const GattNode *node);
+
+/* ---- requests.c, for objects.c ---- */
+
+/*
+ * A central's read or write of node, which a handler answers (node->handler): the
+ * reply to send now (no handler, over a limit), or NULL when a handler has it and the
+ * reply follows. For a write, req passed the rules; device and mtu from the options.
+ */
+DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExporter *exporter, DBusMessage *msg,
+                                 const GattOptions *opts, const GattWriteRequest *req);
 
 /* Every node of app, in tree order, for the D-Bus face to export. */
 GattNode *gatt_app_get_nodes(GattApp *app, unsigned *ret_n_nodes);

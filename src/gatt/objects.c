@@ -4,7 +4,8 @@
  * handlers (ReadValue, WriteValue, StartNotify, StopNotify, Confirm) and the Handle
  * BlueZ writes back. Every object is exported as its GattNode (gatt/node.h), so a
  * characteristic and a descriptor share each handler; the rules a read or a write must
- * meet are gatt/access.c's.
+ * meet are gatt/access.c's, answering from the stored value gatt/serve.c's, and what
+ * a local handler answers gatt/requests.c's.
  */
 #include "gatt/objects.h"
 
@@ -14,6 +15,7 @@
 #include "dbus/message.h"
 #include "gatt/node.h"
 #include "gatt/options.h"
+#include "gatt/serve.h"
 #include "shared/log.h"
 
 #define GATT_SERVICE_IFACE "org.bluez.GattService1"
@@ -22,28 +24,22 @@
 
 /* ---- ReadValue and WriteValue of characteristics and descriptors ---- */
 
-static DBusMessage *node_read_value(DBusMessage *msg, void *object)
+static DBusMessage *node_read_value(BusExporter *exporter, DBusMessage *msg, void *object)
 {
-	const GattNode *node = object;
+	GattNode *node = object;
 	g_autofree char *options_error = NULL;
-	g_autofree char *error = NULL;
 	DBusMessageIter iter;
 	GattOptions opts = { 0 };
-	DBusMessage *reply;
 	int r;
 
 	dbus_message_iter_init(msg, &iter);
 	r = gatt_options_parse(&iter, &opts, &options_error);
 	if (r < 0)
 		return bus_error_reply(msg, r, "%s: ReadValue: %s", node->id, options_error);
-	r = gatt_access_read(&node->access, opts.offset, &error);
-	if (r < 0)
-		return bus_error_reply(msg, r, "%s", error);
-
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &iter);
-	bus_append_bytes(&iter, node->access.value->data + opts.offset, (size_t)r);
-	return reply;
+	/* The flags come first; the offset is checked against the value the handler gives. */
+	if ((node->handler & CFG_HANDLE_READ) && (node->access.perms & GATT_PERM_READ))
+		return gatt_requests_start(node, GATT_REQUEST_READ, exporter, msg, &opts, NULL);
+	return gatt_serve_read(node, msg, opts.offset);
 }
 
 /* WriteValue's arguments, the bytes and the options. Returns 0 or -EINVAL with *ret_error. */
@@ -73,28 +69,32 @@ static int parse_write(DBusMessage *msg, const char *id, GattWriteRequest *req, 
 	return 0;
 }
 
-/* A write is stored unless it is only a prepare-authorize probe; a characteristic's is reported. */
-static DBusMessage *node_write_value(DBusMessage *msg, void *object)
+/*
+ * A write is stored unless it is only a prepare-authorize probe; a characteristic's is
+ * reported. With a handler, the rules pass first and the handler decides.
+ */
+static DBusMessage *node_write_value(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	GattNode *node = object;
 	g_autofree char *error = NULL;
 	GattWriteRequest req = { 0 };
 	GattOptions opts = { 0 };
-	const char *device;
 	int r;
 
 	r = parse_write(msg, node->id, &req, &opts, &error);
-	if (r == 0)
-		r = gatt_access_write(&node->access, &req, &error);
-	device = opts.device ? opts.device : "?";
-	if (r < 0) {
-		log_info("write from %s refused: %s", device, error);
-		return bus_error_reply(msg, r, "%s", error);
+	if (r == 0 && (node->handler & CFG_HANDLE_WRITE)) {
+		GattWriteRequest check = req;
+
+		check.prepare_authorize = true;
+		r = gatt_access_write(&node->access, &check, &error);
+		if (r >= 0)
+			return gatt_requests_start(node, GATT_REQUEST_WRITE, exporter, msg, &opts, &req);
+	} else if (r == 0) {
+		r = gatt_serve_write(node, &req, opts.device, &error);
 	}
-	if (r > 0) {
-		log_debug("%s written by %s: %zu bytes at offset %u", node->id, device, req.len, req.offset);
-		if (node->kind == GATT_NODE_CHAR)
-			gatt_app_report_write(&node->chr, &req, opts.device);
+	if (r < 0) {
+		log_info("write from %s refused: %s", opts.device ? opts.device : "?", error);
+		return bus_error_reply(msg, r, "%s", error);
 	}
 	return dbus_message_new_method_return(msg);
 }
@@ -109,17 +109,17 @@ static DBusMessage *set_notify(DBusMessage *msg, GattChar *chr, bool notifying)
 	return dbus_message_new_method_return(msg);
 }
 
-static DBusMessage *char_start_notify(DBusMessage *msg, void *object)
+static DBusMessage *char_start_notify(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	return set_notify(msg, &((GattNode *)object)->chr, true);
 }
 
-static DBusMessage *char_stop_notify(DBusMessage *msg, void *object)
+static DBusMessage *char_stop_notify(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	return set_notify(msg, &((GattNode *)object)->chr, false);
 }
 
-static DBusMessage *char_confirm(DBusMessage *msg, void *object)
+static DBusMessage *char_confirm(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	GattChar *chr = &((GattNode *)object)->chr;
 

@@ -5,7 +5,7 @@
  * it hands each line to its listener (the server), and tells it when the connection is gone.
  *
  * The fields after the I/O ones belong to the modules that set them: watching to
- * commands.c and events.c, the next-write wait to waiters.c.
+ * commands.c and events.c, requests to handlers.c, the next-write wait to waiters.c.
  */
 #pragma once
 
@@ -58,6 +58,10 @@ struct Client {
 
 	bool watching;
 	GHashTable *watch_chars; /* ids; NULL = all */
+
+	unsigned n_requests;     /* sent to it as a handler, not yet answered (handlers.c) */
+	bool handler_late;       /* a request of its timed out: logged once, until it answers one */
+	bool handler_full;       /* at MaxClientRequests: logged once, until one is settled */
 
 	Capture *waiting_on;     /* next-write in progress */
 	json_t *wait_id;

@@ -10,6 +10,7 @@
 
 #include "gattd-build-config.h"
 #include "shared/log.h"
+#include "socket/handlers.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
 #include "socket/waiters.h"
@@ -323,6 +324,9 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_UNWATCH] = cmd_unwatch,
 	[PROTO_CMD_NEXT_WRITE] = cmd_next_write,
 	[PROTO_CMD_RELOAD] = cmd_reload,
+	[PROTO_CMD_HANDLE] = server_handlers_cmd_handle,
+	[PROTO_CMD_UNHANDLE] = server_handlers_cmd_unhandle,
+	[PROTO_CMD_ANSWER] = server_handlers_cmd_answer,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

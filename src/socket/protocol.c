@@ -14,6 +14,9 @@ static const char *const command_names[] = {
 	[PROTO_CMD_UNWATCH] = "unwatch",
 	[PROTO_CMD_NEXT_WRITE] = "next-write",
 	[PROTO_CMD_RELOAD] = "reload",
+	[PROTO_CMD_HANDLE] = "handle",
+	[PROTO_CMD_UNHANDLE] = "unhandle",
+	[PROTO_CMD_ANSWER] = "answer",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -24,6 +27,8 @@ typedef enum {
 	F_NOTIFY = 1 << 3,
 	F_CHARS = 1 << 4,
 	F_TIMEOUT = 1 << 5,
+	F_REQUEST = 1 << 6,
+	F_ERROR = 1 << 7,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -36,6 +41,9 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_UNWATCH] = 0,
 	[PROTO_CMD_NEXT_WRITE] = F_CHAR | F_TIMEOUT,
 	[PROTO_CMD_RELOAD] = 0,
+	[PROTO_CMD_HANDLE] = F_CHARS,
+	[PROTO_CMD_UNHANDLE] = F_CHARS,
+	[PROTO_CMD_ANSWER] = F_REQUEST | F_VALUE | F_TYPED | F_ERROR,
 };
 
 static const struct {
@@ -44,6 +52,7 @@ static const struct {
 } field_names[] = {
 	{ "char", F_CHAR }, { "value", F_VALUE }, { "typed", F_TYPED },
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
+	{ "request", F_REQUEST }, { "error", F_ERROR },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -189,6 +198,51 @@ static bool parse_chars(json_t *array, ProtoRequest *req, ProtoError *err)
 	return true;
 }
 
+/* answer: "request" (its id), and at most one of "value"/"typed" (a read's) and "error". */
+static bool parse_answer(const Members *m, ProtoRequest *req, ProtoError *err)
+{
+	json_t *node = member(m, F_REQUEST);
+
+	if (!node) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'answer' needs field 'request'"));
+		return false;
+	}
+	if (!json_is_integer(node) || json_integer_value(node) < 1) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'request' must be a request id, an integer from 1"));
+		return false;
+	}
+	req->request = (uint64_t)json_integer_value(node);
+	if ((node = member(m, F_ERROR))) {
+		if (json_is_string(node)) {
+			req->error_name = json_string_value(node);
+		} else if (json_is_integer(node)) {
+			json_int_t code = json_integer_value(node);
+
+			if (code < GATT_ATT_APP_FIRST || code > GATT_ATT_APP_LAST) {
+				fail(err, PROTO_ERR_BAD_REQUEST,
+				     g_strdup_printf("field 'error': %" JSON_INTEGER_FORMAT " is outside the application "
+				                     "range 128..159 (0x80..0x9f)", code));
+				return false;
+			}
+			req->error_code = (uint8_t)code;
+		} else {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup("field 'error' must be an error name or an application code 128..159"));
+			return false;
+		}
+		req->has_error = true;
+		if (req->hex || req->typed) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'answer' takes 'error' or a value, not both"));
+			return false;
+		}
+	}
+	if (req->hex && req->typed) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'answer' takes one of 'value' (hex) and 'typed'"));
+		return false;
+	}
+	return true;
+}
+
 static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 {
 	unsigned allowed = command_fields[req->cmd];
@@ -237,6 +291,12 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 	}
 
 	if ((node = member(m, F_CHARS)) && !parse_chars(node, req, err))
+		return false;
+	if (req->cmd == PROTO_CMD_HANDLE && (!req->chars || !req->chars[0])) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'handle' needs field 'chars', a non-empty array"));
+		return false;
+	}
+	if (req->cmd == PROTO_CMD_ANSWER && !parse_answer(m, req, err))
 		return false;
 
 	req->timeout_ms = -1;
@@ -469,6 +529,35 @@ void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *
 	jwrite_int(w, offset);
 	jwrite_member(w, "device");
 	jwrite_string(w, device);
+}
+
+char *proto_device_address(const char *path)
+{
+	const char *dev = path ? strrchr(path, '/') : NULL;
+	char *address;
+
+	if (!dev || !g_str_has_prefix(dev, "/dev_") || strlen(dev + 5) != 17)
+		return NULL;
+	address = g_strdup(dev + 5);
+	for (size_t i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? address[i] != '_' : !g_ascii_isxdigit(address[i])) {
+			g_free(address);
+			return NULL;
+		}
+		if (i % 3 == 2)
+			address[i] = ':';
+	}
+	return address;
+}
+
+void proto_write_device(JWriter *w, const char *path)
+{
+	g_autofree char *address = proto_device_address(path);
+
+	jwrite_member(w, "device");
+	jwrite_string(w, path);
+	jwrite_member(w, "address");
+	jwrite_string(w, address);
 }
 
 void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gatt/att.h"
 #include "shared/jread.h"
 #include "shared/jwrite.h"
 #include "shared/value.h"
@@ -35,6 +36,8 @@
 #define PROTO_ERR_TOO_MANY_CLIENTS "too-many-clients"
 #define PROTO_ERR_SHUTTING_DOWN "shutting-down"
 #define PROTO_ERR_INVALID_CONFIG "invalid-config"   /* reload refused; the old configuration stays */
+#define PROTO_ERR_NOT_HANDLED "not-handled"         /* handle on a characteristic without Handler= */
+#define PROTO_ERR_EXPIRED "expired"                 /* answer to a request already settled (time limit, ...) */
 
 typedef enum {
 	PROTO_CMD_HELLO,
@@ -46,6 +49,9 @@ typedef enum {
 	PROTO_CMD_UNWATCH,
 	PROTO_CMD_NEXT_WRITE,
 	PROTO_CMD_RELOAD,
+	PROTO_CMD_HANDLE,
+	PROTO_CMD_UNHANDLE,
+	PROTO_CMD_ANSWER,
 } ProtoCommand;
 
 typedef struct {
@@ -59,6 +65,10 @@ typedef struct {
 	bool notify;         /* set */
 	const char **chars;  /* watch: NULL-terminated, NULL = all characteristics */
 	int64_t timeout_ms;  /* next-write: -1 = wait forever */
+	uint64_t request;    /* answer: the request's id */
+	bool has_error;      /* answer: "error" given, by error_name or error_code */
+	const char *error_name; /* answer: an error name (gatt/att.h), checked by the command */
+	uint8_t error_code;  /* answer: an application code 0x80..0x9f */
 } ProtoRequest;
 
 typedef struct {
@@ -109,6 +119,13 @@ void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t 
  */
 void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *data, size_t len, uint16_t offset,
                        const char *device);
+/*
+ * "AA:BB:CC:DD:EE:FF" from BlueZ's device path ".../dev_AA_BB_CC_DD_EE_FF", or NULL
+ * when path is NULL or not a device's.
+ */
+char *proto_device_address(const char *path);
+/* Add "device" (BlueZ's path) and "address" (proto_device_address), each null when not known. */
+void proto_write_device(JWriter *w, const char *path);
 /* Add "name", "address" (null when not known) and "powered" of an adapter. */
 void proto_write_adapter(JWriter *w, const ServerAdapter *adapter);
 /* The whole reply line to `status`. */

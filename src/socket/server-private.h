@@ -32,6 +32,8 @@ struct Server {
 	unsigned n_clients;
 	unsigned next_client_id;
 	CaptureSet *captures;
+	GHashTable *handlers;    /* characteristic id -> the Client* that claimed it (handlers.c) */
+	GHashTable *requests;    /* &GattRequest.id -> GattRequest* sent to a handler, not yet answered */
 	bool shutting_down;
 	unsigned generation;     /* configuration generation, 1 at start */
 	ListenerList listeners;  /* ServerListener */

@@ -12,6 +12,7 @@
 
 #include "socket/commands.h"
 #include "socket/events.h"
+#include "socket/handlers.h"
 #include "socket/listen.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
@@ -23,6 +24,7 @@ static void on_client_closed(Client *client, void *user_data)
 	Server *server = user_data;
 
 	server_waiters_clear(client);
+	server_handlers_client_closed(server, client);
 	server->clients = g_list_remove(server->clients, client);
 	server->n_clients--;
 	/* At shutdown every queue is about to go: nothing to tell. */
@@ -77,6 +79,7 @@ static const GattAppListener app_listener = {
 
 static void follow_app(Server *server, GattApp *app)
 {
+	server_handlers_follow(server, server->app, app);
 	if (server->app)
 		gatt_app_remove_listener(server->app, server->app_listener_id);
 	server->app = app;
@@ -114,6 +117,9 @@ void server_free(Server *server)
 	/* Run the pending frees now: the main loop is over. */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+	server_handlers_follow(server, server->app, NULL);
+	g_hash_table_unref(server->handlers);
+	g_hash_table_unref(server->requests);
 	if (server->created_path)
 		unlink(server->path);
 	capture_set_free(server->captures);
@@ -139,6 +145,7 @@ void server_reload(Server *server, const GattdConfig *config, GattApp *app, unsi
 	server->opts.max_clients = config->max_clients;
 	server->opts.max_line = config->max_line_length;
 	server->opts.max_queue = config->max_client_queue;
+	server->opts.max_requests = config->max_client_requests;
 	removed = follow_captures(server, app);
 	server_waiters_fail(removed, PROTO_ERR_NOT_FOUND,
 	                    "the characteristic no longer has a Capture= queue after a reload");

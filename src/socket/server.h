@@ -27,6 +27,7 @@ typedef struct {
 	unsigned max_clients;
 	size_t max_line;        /* longest request line accepted */
 	size_t max_queue;       /* queued to a client: over it, its requests wait; over it in events, dropped */
+	unsigned max_requests;  /* pending requests per handler ([Daemon] MaxClientRequests) */
 } ServerOptions;
 
 typedef struct Server Server;

@@ -68,6 +68,7 @@ class LocalClient:
         self.error = None           # OSError that ended the connection, if any
         self._event_cursor = 0
         self._next_id = 0
+        self.on_event = None        # called with each event as it arrives (a handler answering at once)
         if read:
             self.start_reading()
 
@@ -107,6 +108,8 @@ class LocalClient:
         self.lines.append(message)
         if 'event' in message:
             self.events.append(message)
+            if self.on_event:
+                self.on_event(message)
         elif type(message.get('id')) is int:        # not bool: ids this client chose
             self.replies[message['id']] = message
 

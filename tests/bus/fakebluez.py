@@ -159,6 +159,10 @@ class BluezProfile:
         return '<BlueZ %s>' % self.version
 
 
+def _version_tuple(version):
+    return tuple(int(part) for part in version.split('.'))
+
+
 def _profile(version, auto_enable, pending, stays, intervals, flags=CHRC_FLAGS, tx_power=True):
     return BluezProfile(version, auto_enable, flags, pending, stays, intervals, tx_power)
 
@@ -308,6 +312,15 @@ class PendingWrite:
         if isinstance(self.reply, dbus.lowlevel.ErrorMessage):
             args = self.reply.get_args_list()
             raise DBusCallError(self.reply.get_error_name(), str(args[0]) if args else '')
+
+
+class PendingRead(PendingWrite):
+    """A ReadValue the central sent without waiting (FakeBluez.begin_read_value)."""
+
+    def value(self):
+        self.check()
+        args = self.reply.get_args_list(byte_arrays=True)
+        return bytes(args[0]) if args else b''
 
 
 class _Reject(Exception):
@@ -933,17 +946,55 @@ class FakeBluez:
         iface = IFACE_GATT_DESC if IFACE_GATT_DESC in app.tree.get(path, {}) else IFACE_GATT_CHRC
         return app, iface
 
-    def _gatt_options(self, app, offset, mtu, device, link):
+    def _gatt_options(self, app, offset, mtu, device, link, prepare_authorize=False):
         # src/gatt-database.c append_options(): device, offset only when non-zero,
-        # link when known, mtu.
+        # link when known, prepare-authorize when true, mtu.
         options = dbus.Dictionary(signature='sv')
         options['device'] = dbus.ObjectPath(device or self.device_path(app.adapter))
         if offset:
             options['offset'] = dbus.UInt16(offset)
         if link:
             options['link'] = dbus.String(link)
+        if prepare_authorize:
+            options['prepare-authorize'] = dbus.Boolean(True)
         options['mtu'] = dbus.UInt16(mtu)
         return options
+
+    def att_code(self, error, write):
+        """The ATT error code this version's bluetoothd sends the central for the
+        D-Bus error (a DBusCallError) an application answered ReadValue/WriteValue
+        with: dbus_error_to_att_ecode() in src/gatt-database.c."""
+        name, message = error.name, error.message
+        if name == 'org.bluez.Error.Failed':
+            if _version_tuple(self.profile.version) < (5, 66):
+                return 0x80
+            try:
+                code = int(message, 0)
+            except ValueError:
+                return 0x80
+            return code if 0x80 <= code <= 0x9f else 0x0e
+        codes = {'org.bluez.Error.NotSupported': 0x06, 'org.bluez.Error.NotAuthorized': 0x08,
+                 'org.bluez.Error.InvalidValueLength': 0x0d, 'org.bluez.Error.InvalidOffset': 0x07,
+                 'org.bluez.Error.InProgress': 0xfe,
+                 'org.bluez.Error.NotPermitted': 0x03 if write else 0x02}
+        if name == 'org.bluez.Error.ImproperlyConfigured':
+            return 0xfd if _version_tuple(self.profile.version) >= (5, 76) else 0x0e
+        return codes.get(name, 0x0e)
+
+    def begin_read_value(self, path, offset=0, mtu=185, device=None, link='LE'):
+        """ReadValue sent without waiting for the reply; returns a PendingWrite-like
+        object whose .value() gives the bytes (or raises DBusCallError) once .done."""
+        app, iface = self._central_target(path)
+        options = self._gatt_options(app, offset, mtu, self._central_device(app, device), link)
+        pending = PendingRead(path)
+        msg = dbus.lowlevel.MethodCallMessage(app.owner, path, iface, 'ReadValue')
+        msg.append(options, signature='a{sv}')
+        self._record_call(iface, 'ReadValue', path, True)
+
+        def on_reply(reply):
+            pending.reply = reply
+        pending.call = self.conn.send_message_with_reply(msg, on_reply, 10.0, require_main_loop=True)
+        return pending
 
     def read_value(self, path, offset=0, mtu=185, device=None, link='LE'):
         """ReadValue as bluetoothd sends it for an ATT read; returns bytes or raises DBusCallError."""
@@ -979,13 +1030,14 @@ class FakeBluez:
         """Peer.Ping round trip: gattd has handled everything sent before."""
         self._call_app(owner, '/', IFACE_PEER, 'Ping', '', [])
 
-    def write_value(self, path, value, offset=0, mtu=185, device=None, link='LE'):
+    def write_value(self, path, value, offset=0, mtu=185, device=None, link='LE', prepare_authorize=False):
         """WriteValue as bluetoothd sends it; returns None or raises DBusCallError.
         To a characteristic with write-without-response it expects no reply (the
         flag is set): the fake then waits for a Peer.Ping round trip instead, and
         an error gattd would have answered is never seen (check state instead)."""
         app, iface = self._central_target(path)
-        options = self._gatt_options(app, offset, mtu, self._central_device(app, device), link)
+        options = self._gatt_options(app, offset, mtu, self._central_device(app, device), link,
+                                     prepare_authorize)
         if not self._write_expects_reply(app, path):
             self._send_no_reply(app.owner, path, iface, 'WriteValue', 'aya{sv}',
                                 [dbus.ByteArray(bytes(value)), options])

@@ -949,15 +949,15 @@ static void test_unknown_keys_are_refused(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nDescription[de]=x\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Description[de]: ",
-	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist)");
+	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist, Handler, HandlerFallback)");
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\n"
 	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nType=u8\n");
-	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Type: ", "unknown key (valid: UUID, Flags, Value, MaxLength)");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Type: ", "unknown key (valid: UUID, Flags, Value, MaxLength, Handler)");
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_file(f, "gattd.conf", "[Daemon]\nAdaptor=hci0\n");
-	assert_only_problem(f, "gattd.conf: [Daemon] Adaptor: ", "unknown key (valid: Adapter, AutoPowerOn, RetryMinMs, RetryMaxMs, Socket, SocketMode, SocketGroup, MaxClients, MaxLineLength, MaxClientQueue)");
+	assert_only_problem(f, "gattd.conf: [Daemon] Adaptor: ", "unknown key (valid: Adapter, AutoPowerOn, RetryMinMs, RetryMaxMs, Socket, SocketMode, SocketGroup, MaxClients, MaxLineLength, MaxClientQueue, HandlerTimeoutMs, MaxHandlerRequests, MaxClientRequests)");
 
 	write_file(f, "gattd.conf", "[Advertising]\nName=x\n");
 	assert_only_problem(f, "gattd.conf: [Advertising] Name: ", "unknown key (valid: Enabled, Type, LocalName,");

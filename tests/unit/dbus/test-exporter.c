@@ -56,7 +56,7 @@ static bool extra_exists(void *object)
 	return ((Thing *)object)->has_extra;
 }
 
-static DBusMessage *poke(DBusMessage *msg, void *object)
+static DBusMessage *poke(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	((Thing *)object)->calls++;
 	return dbus_message_new_method_return(msg);

@@ -1,0 +1,285 @@
+/*
+ * gatt/requests.c: the requests local handlers answer (gatt/requests.h): held calls,
+ * time limits, the limit on pending requests, and the fallback.
+ */
+#include "gatt/requests.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "config/config.h"
+#include "dbus/message.h"
+#include "gatt/att.h"
+#include "gatt/node.h"
+#include "gatt/serve.h"
+#include "shared/log.h"
+
+struct GattRequests {
+	GattApp *app;
+	GHashTable *pending;     /* &id -> GattRequest*, owned */
+	const GattHandlerDelegate *delegate;
+	void *delegate_data;
+	unsigned timeout_ms;     /* [Daemon] HandlerTimeoutMs */
+	unsigned max_pending;    /* [Daemon] MaxHandlerRequests */
+	bool full;               /* at max_pending: logged once, until one is settled */
+};
+
+/* Request ids are never reused, across reloads too: a late answer is told apart from a wrong one. */
+static uint64_t last_request_id;
+
+static const char *const kind_names[] = {
+	[GATT_REQUEST_READ] = "read",
+	[GATT_REQUEST_WRITE] = "write",
+};
+
+static void request_free(GattRequest *req)
+{
+	if (!req)
+		return;
+	g_clear_handle_id(&req->timeout_id, g_source_remove);
+	if (req->msg)
+		dbus_message_unref(req->msg);
+	if (req->data)
+		g_bytes_unref(req->data);
+	if (req->value)
+		g_bytes_unref(req->value);
+	g_free(req->device);
+	g_free(req);
+}
+
+static void requests_free(GattRequests *requests)
+{
+	gatt_app_drop_requests(requests->app);
+	g_hash_table_unref(requests->pending);
+	g_free(requests);
+}
+
+/* app's table, made when first needed. */
+static GattRequests *requests_of(GattApp *app)
+{
+	GattRequests *requests = gatt_app_get_requests(app);
+	const GattdConfig *config = gatt_app_get_config(app);
+
+	if (requests)
+		return requests;
+	requests = g_new0(GattRequests, 1);
+	requests->app = app;
+	requests->pending = g_hash_table_new(g_int64_hash, g_int64_equal);
+	requests->timeout_ms = config->handler_timeout_ms;
+	requests->max_pending = config->max_handler_requests;
+	gatt_app_set_requests(app, requests, requests_free);
+	return requests;
+}
+
+void gatt_app_set_handler_delegate(GattApp *app, const GattHandlerDelegate *delegate, void *user_data)
+{
+	GattRequests *requests = requests_of(app);
+
+	requests->delegate = delegate;
+	requests->delegate_data = user_data;
+}
+
+uint64_t gatt_requests_last_id(void)
+{
+	return last_request_id;
+}
+
+/* The central gets reply (taken; NULL: none), and req is gone. */
+static void settle(GattRequest *req, DBusMessage *reply)
+{
+	GattRequests *requests = req->requests;
+
+	g_hash_table_remove(requests->pending, &req->id);
+	requests->full = requests->full && g_hash_table_size(requests->pending) >= requests->max_pending;
+	if (reply) {
+		if (req->reply_expected)
+			bus_exporter_send(req->exporter, reply);
+		dbus_message_unref(reply);
+	}
+	request_free(req);
+}
+
+static GattWriteRequest write_of(const GattRequest *req)
+{
+	gsize len = 0;
+	const uint8_t *data = g_bytes_get_data(req->data, &len);
+
+	return (GattWriteRequest){
+		.data = data, .len = len, .offset = req->offset, .prepare_authorize = req->prepare_authorize,
+	};
+}
+
+/* A write stored as gattd stores one alone: the reply for the central. */
+static DBusMessage *store_write(GattRequest *req, int *ret_r, char **ret_error)
+{
+	GattWriteRequest write = write_of(req);
+	int r = gatt_serve_write(req->node, &write, req->device, ret_error);
+
+	*ret_r = r;
+	if (r < 0)
+		return bus_error_reply(req->msg, r, "%s", *ret_error);
+	return dbus_message_new_method_return(req->msg);
+}
+
+/* What a request no handler answers gets: the stored value, or HandlerFallback=. */
+static DBusMessage *fallback_reply(GattRequest *req)
+{
+	g_autofree char *error = NULL;
+	DBusMessage *reply;
+	int r;
+
+	if (req->kind == GATT_REQUEST_READ)
+		return gatt_serve_read(req->node, req->msg, req->offset);
+	if (req->chr->cfg->handler_store) {
+		reply = store_write(req, &r, &error);
+		if (r < 0)
+			log_info("%s: write from %s refused: %s", req->node->id, req->device ? req->device : "?", error);
+		return reply;
+	}
+	log_info("%s: write from %s refused: no handler (HandlerFallback=refuse), the central gets ATT 0x0e",
+	         req->node->id, req->device ? req->device : "?");
+	return bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY);
+}
+
+static gboolean on_timeout(gpointer user_data)
+{
+	GattRequest *req = user_data;
+	GattRequests *requests = req->requests;
+
+	req->timeout_id = 0;
+	req->timed_out = true;
+	log_debug("%s: %s request %" PRIu64 " got no answer from its handler within %u ms (HandlerTimeoutMs); "
+	          "the central gets ATT 0x0e", req->node->id, kind_names[req->kind], req->id, requests->timeout_ms);
+	if (requests->delegate && requests->delegate->dropped)
+		requests->delegate->dropped(req, requests->delegate_data);
+	settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+	return G_SOURCE_REMOVE;
+}
+
+static GattRequest *request_new(GattRequests *requests, GattNode *node, GattRequestKind kind,
+                                BusExporter *exporter, DBusMessage *msg, const GattOptions *opts,
+                                const GattWriteRequest *write)
+{
+	GattRequest *req = g_new0(GattRequest, 1);
+
+	req->id = ++last_request_id;
+	req->kind = kind;
+	req->node = node;
+	req->requests = requests;
+	req->chr = node->kind == GATT_NODE_CHAR ? &node->chr : node->desc.chr;
+	req->desc = node->kind == GATT_NODE_DESC ? &node->desc : NULL;
+	req->device = g_strdup(opts->device);
+	req->offset = opts->offset;
+	req->mtu = opts->mtu;
+	req->prepare_authorize = write && write->prepare_authorize;
+	req->reply_expected = !dbus_message_get_no_reply(msg);
+	req->exporter = exporter;
+	req->msg = dbus_message_ref(msg);
+	if (write) {
+		GByteArray *value = g_byte_array_sized_new((guint)(write->offset + write->len));
+
+		/* The rules passed: offset is within the stored value. */
+		g_byte_array_append(value, node->access.value->data, write->offset);
+		g_byte_array_append(value, write->data, (guint)write->len);
+		req->data = g_bytes_new(write->data, write->len);
+		req->value = g_byte_array_free_to_bytes(value);
+	}
+	return req;
+}
+
+DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExporter *exporter, DBusMessage *msg,
+                                 const GattOptions *opts, const GattWriteRequest *write)
+{
+	GattRequests *requests = requests_of(gatt_node_get_app(node));
+	GattRequest *req = request_new(requests, node, kind, exporter, msg, opts, write);
+	DBusMessage *reply;
+	int r = -ENOTCONN;
+
+	if (g_hash_table_size(requests->pending) >= requests->max_pending) {
+		if (!requests->full)
+			log_info("%u requests wait for their handlers (MaxHandlerRequests); centrals get ATT 0xfe "
+			         "(in progress) until one is answered", requests->max_pending);
+		requests->full = true;
+		reply = bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS);
+		request_free(req);
+		return reply;
+	}
+	g_hash_table_insert(requests->pending, &req->id, req);
+	if (requests->delegate)
+		r = requests->delegate->request(req, requests->delegate_data);
+	if (r == 0) {
+		req->timeout_id = g_timeout_add(requests->timeout_ms, on_timeout, req);
+		return NULL;
+	}
+	g_hash_table_remove(requests->pending, &req->id);
+	reply = r == -EBUSY ? bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS) : fallback_reply(req);
+	request_free(req);
+	return reply;
+}
+
+void gatt_app_drop_requests(GattApp *app)
+{
+	GattRequests *requests = requests_of(app);
+	g_autoptr(GList) pending = g_hash_table_get_values(requests->pending);
+
+	for (GList *l = pending; l; l = l->next) {
+		GattRequest *req = l->data;
+
+		if (requests->delegate && requests->delegate->dropped)
+			requests->delegate->dropped(req, requests->delegate_data);
+		if (req->kind == GATT_REQUEST_READ)
+			settle(req, gatt_serve_read(req->node, req->msg, req->offset));
+		else
+			settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+	}
+}
+
+int gatt_request_answer_read(GattRequest *req, const uint8_t *data, size_t len, char **ret_error)
+{
+	g_autofree char *reason = NULL;
+	DBusMessageIter iter;
+	DBusMessage *reply;
+	int r;
+
+	if (req->desc)
+		r = len > req->desc->cfg->max_length ? -EMSGSIZE : 0;
+	else
+		r = config_characteristic_value_fits(req->chr->cfg, len, &reason);
+	if (r < 0) {
+		*ret_error = reason ? g_strdup_printf("%s: %s", req->node->id, reason)
+		                    : g_strdup_printf("%s: %zu bytes exceed MaxLength %u", req->node->id, len,
+		                                      req->desc->cfg->max_length);
+		settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+		return r;
+	}
+	if (req->offset > len) {
+		*ret_error = g_strdup_printf("%s: the read's offset %u is beyond the %zu bytes answered", req->node->id,
+		                             req->offset, len);
+		settle(req, bus_att_error_reply(req->msg, GATT_ATT_INVALID_OFFSET));
+		return -ENXIO;
+	}
+	reply = dbus_message_new_method_return(req->msg);
+	dbus_message_iter_init_append(reply, &iter);
+	bus_append_bytes(&iter, data + req->offset, len - req->offset);
+	settle(req, reply);
+	return 0;
+}
+
+int gatt_request_accept(GattRequest *req, char **ret_error)
+{
+	int r;
+	DBusMessage *reply = store_write(req, &r, ret_error);
+
+	settle(req, reply);
+	return r;
+}
+
+void gatt_request_refuse(GattRequest *req, uint8_t att)
+{
+	settle(req, bus_att_error_reply(req->msg, att));
+}
+
+void gatt_request_fallback(GattRequest *req)
+{
+	settle(req, fallback_reply(req));
+}

@@ -1,0 +1,365 @@
+/*
+ * socket/handlers.c: local clients answer centrals' reads and writes (handlers.h).
+ * A client claims characteristics with `handle`; each request of one of them reaches
+ * it as a read-request or write-request event and is settled by its `answer`.
+ */
+#include "socket/handlers.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "gatt/att.h"
+#include "gatt/requests.h"
+#include "shared/log.h"
+#include "socket/server-private.h"
+
+static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
+{
+	g_autofree char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	server_client_send(client, proto_error_line(id, code, message));
+}
+
+/* Whether chr or one of its descriptors has Handler=. */
+static bool char_has_handler(const GattChar *chr)
+{
+	if (chr->cfg->handler)
+		return true;
+	for (unsigned i = 0; i < chr->descs->len; i++)
+		if (((GattDesc *)chr->descs->pdata[i])->cfg->handler)
+			return true;
+	return false;
+}
+
+/* ---- requests to handlers (the GattHandlerDelegate) ---- */
+
+static char *request_event_line(const GattRequest *req)
+{
+	bool write = req->kind == GATT_REQUEST_WRITE;
+	g_autoptr(JWriter) w = proto_event_begin(write ? "write-request" : "read-request");
+
+	jwrite_member(w, "request");
+	jwrite_int(w, (int64_t)req->id);
+	jwrite_member(w, "char");
+	jwrite_string(w, req->chr->cfg->id);
+	if (req->desc) {
+		jwrite_member(w, "desc");
+		jwrite_string(w, req->desc->cfg->id);
+	}
+	proto_write_device(w, req->device);
+	jwrite_member(w, "offset");
+	jwrite_int(w, req->offset);
+	jwrite_member(w, "mtu");
+	if (req->mtu)
+		jwrite_int(w, req->mtu);
+	else
+		jwrite_null(w);
+	if (write) {
+		gsize data_len = 0, value_len = 0;
+		const uint8_t *data = g_bytes_get_data(req->data, &data_len);
+		const uint8_t *value = g_bytes_get_data(req->value, &value_len);
+		g_autofree char *hex = value_to_hex(data, data_len);
+		const CfgCharacteristic *cfg = req->chr->cfg;
+
+		jwrite_member(w, "data");
+		jwrite_string(w, hex);
+		/* The whole value the write leaves, typed when it is the characteristic's own. */
+		proto_write_value(w, !req->desc && cfg->has_type, cfg->type, value, value_len);
+		jwrite_member(w, "prepared");
+		jwrite_bool(w, req->offset > 0);
+		jwrite_member(w, "authorize");
+		jwrite_bool(w, req->prepare_authorize);
+		jwrite_member(w, "response");
+		jwrite_bool(w, req->reply_expected);
+	}
+	return proto_finish(w);
+}
+
+static int on_request(GattRequest *req, void *user_data)
+{
+	Server *server = user_data;
+	Client *client = g_hash_table_lookup(server->handlers, req->chr->cfg->id);
+
+	if (!client)
+		return -ENOTCONN;
+	if (client->n_requests >= server->opts.max_requests) {
+		if (!client->handler_full)
+			log_info("client %u (pid %d) has %u requests unanswered (MaxClientRequests); centrals get ATT "
+			         "0xfe (in progress) until it answers one", client->id, (int)client->pid,
+			         client->n_requests);
+		client->handler_full = true;
+		return -EBUSY;
+	}
+	server_client_send_event(client, request_event_line(req));
+	/* A client that stopped reading is closed by the send: nobody has the request. */
+	if (client->dead)
+		return -ENOTCONN;
+	req->owner = client;
+	client->n_requests++;
+	g_hash_table_insert(server->requests, &req->id, req);
+	return 0;
+}
+
+/* Forget req, which its handler no longer answers. */
+static void forget(Server *server, GattRequest *req)
+{
+	Client *client = req->owner;
+
+	g_hash_table_remove(server->requests, &req->id);
+	client->n_requests--;
+	client->handler_full = false;
+}
+
+static void on_dropped(GattRequest *req, void *user_data)
+{
+	Server *server = user_data;
+	Client *client = req->owner;
+
+	forget(server, req);
+	if (req->timed_out && !client->handler_late)
+		log_info("client %u (pid %d) did not answer %s request %" PRIu64 " within its time (HandlerTimeoutMs); "
+		         "the central got ATT 0x0e, a late answer gets 'expired' (logged once until it answers in time)",
+		         client->id, (int)client->pid, req->chr->cfg->id, req->id);
+	client->handler_late = client->handler_late || req->timed_out;
+}
+
+static const GattHandlerDelegate delegate = {
+	.request = on_request,
+	.dropped = on_dropped,
+};
+
+/* Settle by the fallback every pending request of client on chr_id (every one: NULL). Returns how many. */
+static unsigned settle_pending(Server *server, Client *client, const char *chr_id)
+{
+	g_autoptr(GList) pending = g_hash_table_get_values(server->requests);
+	unsigned n = 0;
+
+	for (GList *l = pending; l; l = l->next) {
+		GattRequest *req = l->data;
+
+		if (req->owner != client || (chr_id && g_strcmp0(req->chr->cfg->id, chr_id) != 0))
+			continue;
+		forget(server, req);
+		gatt_request_fallback(req);
+		n++;
+	}
+	return n;
+}
+
+void server_handlers_follow(Server *server, GattApp *old, GattApp *app)
+{
+	GHashTableIter it;
+	const char *id;
+	Client *client;
+
+	if (!server->handlers) {
+		server->handlers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		server->requests = g_hash_table_new(g_int64_hash, g_int64_equal);
+	}
+	if (old) {
+		/* Requests of the old objects settle now; their handlers' answers get 'expired'. */
+		gatt_app_drop_requests(old);
+		gatt_app_set_handler_delegate(old, NULL, NULL);
+	}
+	if (app)
+		gatt_app_set_handler_delegate(app, &delegate, server);
+	/* A claim stays where its characteristic stays, with a Handler=. */
+	g_hash_table_iter_init(&it, server->handlers);
+	while (g_hash_table_iter_next(&it, (gpointer *)&id, (gpointer *)&client)) {
+		GattChar *chr = app ? gatt_app_find_char(app, id) : NULL;
+		g_autoptr(JWriter) w = NULL;
+
+		if (chr && char_has_handler(chr))
+			continue;
+		log_info("client %u (pid %d) no longer handles %s: %s", client->id, (int)client->pid, id,
+		         chr ? "it has no Handler= after the reload" : "it is gone after the reload");
+		w = proto_event_begin("unhandled");
+		jwrite_member(w, "char");
+		jwrite_string(w, id);
+		jwrite_member(w, "reason");
+		jwrite_string(w, "reload");
+		server_client_send_event(client, proto_finish(w));
+		g_hash_table_iter_remove(&it);
+	}
+}
+
+/* Remove client's claims (of chars, NULL-terminated; every one: NULL). */
+static void release(Server *server, Client *client, const char *const *chars)
+{
+	GHashTableIter it;
+	const char *id;
+	Client *holder;
+
+	g_hash_table_iter_init(&it, server->handlers);
+	while (g_hash_table_iter_next(&it, (gpointer *)&id, (gpointer *)&holder)) {
+		if (holder != client || (chars && !g_strv_contains(chars, id)))
+			continue;
+		settle_pending(server, client, id);
+		g_hash_table_iter_remove(&it);
+	}
+}
+
+void server_handlers_client_closed(Server *server, Client *client)
+{
+	unsigned n = settle_pending(server, client, NULL);
+
+	if (n)
+		log_info("client %u (pid %d) left with %u request%s unanswered; each settled by the fallback",
+		         client->id, (int)client->pid, n, n == 1 ? "" : "s");
+	release(server, client, NULL);
+}
+
+/* ---- the commands ---- */
+
+void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JWriter) b = NULL;
+	g_autofree char *list = NULL;
+
+	/* All or nothing: check every one first. */
+	for (const char **c = req->chars; *c; c++) {
+		GattChar *chr = gatt_app_find_char(server->app, *c);
+		Client *holder = g_hash_table_lookup(server->handlers, *c);
+
+		if (!chr) {
+			reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
+			return;
+		}
+		if (!char_has_handler(chr)) {
+			reply_error(client, req->id, PROTO_ERR_NOT_HANDLED,
+			            "%s has no Handler= (nor any of its descriptors): gattd answers it alone", *c);
+			return;
+		}
+		if (holder && holder != client) {
+			reply_error(client, req->id, PROTO_ERR_BUSY, "%s is handled by client %u (pid %d)", *c, holder->id,
+			            (int)holder->pid);
+			return;
+		}
+	}
+	for (const char **c = req->chars; *c; c++)
+		g_hash_table_replace(server->handlers, g_strdup(*c), client);
+	list = g_strjoinv(", ", (char **)req->chars);
+	log_info("client %u (pid %d) handles %s", client->id, (int)client->pid, list);
+
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "chars");
+	jwrite_begin_array(b);
+	for (const char **c = req->chars; *c; c++)
+		jwrite_string(b, *c);
+	jwrite_end_array(b);
+	server_client_send(client, proto_finish(b));
+}
+
+void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	g_autoptr(JWriter) b = NULL;
+
+	for (const char **c = req->chars; c && *c; c++) {
+		if (g_hash_table_lookup(server->handlers, *c) != client) {
+			reply_error(client, req->id, PROTO_ERR_NOT_HANDLED, "this connection does not handle '%s'", *c);
+			return;
+		}
+	}
+	release(server, client, req->chars);
+	b = proto_reply_begin(req->id);
+	server_client_send(client, proto_finish(b));
+}
+
+/* Settle a read with the value the answer carries. Returns 0 or replies the error itself. */
+static int answer_read(Client *client, const ProtoRequest *req, GattRequest *request)
+{
+	const CfgCharacteristic *cfg = request->chr->cfg;
+	const char *id = request->desc ? request->desc->cfg->id : cfg->id;
+	bool typed = !request->desc && cfg->has_type;
+	g_autoptr(GBytes) bytes = NULL;
+	g_autofree char *error = NULL;
+	const uint8_t *data;
+	gsize len = 0;
+
+	if (!req->hex && !req->typed) {
+		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		            "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
+		            "the central got ATT 0x0e", req->request);
+		return -EINVAL;
+	}
+	bytes = proto_decode_value(req->hex, req->typed, typed, cfg->type, &error);
+	if (!bytes) {
+		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id, error);
+		return -EINVAL;
+	}
+	data = g_bytes_get_data(bytes, &len);
+	if (gatt_request_answer_read(request, data, len, &error) < 0) {
+		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	GattRequest *request = g_hash_table_lookup(server->requests, &req->request);
+	g_autoptr(JWriter) b = NULL;
+	g_autofree char *error = NULL;
+	bool write;
+	int stored = -1;
+	uint8_t code = req->error_code;
+
+	if (!request || request->owner != client) {
+		if (!request && req->request <= gatt_requests_last_id())
+			reply_error(client, req->id, PROTO_ERR_EXPIRED,
+			            "request %" PRIu64 " is already settled (no answer within HandlerTimeoutMs, its "
+			            "handler gone, or a reload)", req->request);
+		else
+			reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no request %" PRIu64 " was sent to this connection",
+			            req->request);
+		return;
+	}
+	write = request->kind == GATT_REQUEST_WRITE;
+	forget(server, request);
+	client->handler_late = false;
+
+	if (req->has_error) {
+		if (req->error_name && gatt_att_from_name(req->error_name, write, &code) < 0) {
+			g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
+
+			gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+			reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+			            "unknown error '%s': give one of %s, or an application code 128..159; the central got "
+			            "ATT 0x0e", shown, gatt_att_names());
+			return;
+		}
+		gatt_request_refuse(request, code);
+	} else if (!write) {
+		if (answer_read(client, req, request) < 0)
+			return;
+	} else if (req->hex || req->typed) {
+		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		            "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
+		            "central got ATT 0x0e", req->request);
+		return;
+	} else {
+		stored = gatt_request_accept(request, &error);
+		if (stored < 0)
+			log_info("an accepted write no longer fits: %s", error);
+	}
+	b = proto_reply_begin(req->id);
+	if (write && !req->has_error) {
+		jwrite_member(b, "stored");
+		jwrite_bool(b, stored > 0);
+	}
+	server_client_send(client, proto_finish(b));
+}

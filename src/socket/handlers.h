@@ -1,0 +1,21 @@
+/*
+ * socket/handlers.h: local clients as handlers (README, "Handlers"): who claimed which
+ * characteristic, the requests each was sent (read-request, write-request) and their
+ * answers, the per-handler limit, and what a handler leaving settles. gattd's side of
+ * a request (the held call, time limit, fallback) is gatt/requests.c's.
+ */
+#pragma once
+
+#include "gatt/app.h"
+#include "socket/client.h"
+#include "socket/protocol.h"
+#include "socket/server.h"
+
+/* Answer the requests of app's handled characteristics from now on (the server's app at start and after a reload). */
+void server_handlers_follow(Server *server, GattApp *old, GattApp *app);
+/* client is gone: its pending requests settle by the fallback, its claims end. */
+void server_handlers_client_closed(Server *server, Client *client);
+
+void server_handlers_cmd_handle(Client *client, const ProtoRequest *req);
+void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req);
+void server_handlers_cmd_answer(Client *client, const ProtoRequest *req);
