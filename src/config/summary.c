@@ -139,6 +139,14 @@ static void summary_advertising(GString *out, const GattdConfig *config)
 		g_string_append_printf(out, "  tx power: %d dBm\n", adv->tx_power);
 }
 
+/* "reads and writes" for Handler= bits. */
+static const char *handler_text(unsigned handler)
+{
+	if (handler == (CFG_HANDLE_READ | CFG_HANDLE_WRITE))
+		return "reads and writes";
+	return handler == CFG_HANDLE_READ ? "reads" : "writes";
+}
+
 static void summary_descriptor(GString *out, const CfgDescriptor *d)
 {
 	g_autofree char *uuid = uuid_display_dup(d->uuid);
@@ -149,6 +157,12 @@ static void summary_descriptor(GString *out, const CfgDescriptor *d)
 
 	g_string_append_printf(out, "    Descriptor %s: UUID %s, flags %s\n", d->id, uuid, flags);
 	g_string_append_printf(out, "      value %s, max length %u\n", value, d->max_length);
+	if (d->handler) {
+		g_autofree char *chr_id = g_path_get_dirname(d->id);
+
+		g_string_append_printf(out, "      handler: %s answered by the local client handling %s\n",
+		                       handler_text(d->handler), chr_id);
+	}
 }
 
 static void summary_characteristic(GString *out, const CfgCharacteristic *c)
@@ -162,6 +176,11 @@ static void summary_characteristic(GString *out, const CfgCharacteristic *c)
 	                       c->has_type ? value_type_name(c->type) : "hex (none given)", value, c->max_length);
 	if (c->capture)
 		g_string_append_printf(out, "    capture: up to %u writes queued for local clients\n", c->capture);
+	if (c->handler & CFG_HANDLE_WRITE)
+		g_string_append_printf(out, "    handler: %s answered by a local client; without one, writes are %s\n",
+		                       handler_text(c->handler), c->handler_store ? "stored" : "refused");
+	else if (c->handler)
+		g_string_append(out, "    handler: reads answered by a local client; without one, the stored value\n");
 	for (guint i = 0; i < c->descriptors->len; i++)
 		summary_descriptor(out, g_ptr_array_index(c->descriptors, i));
 }
