@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dbus/exporter.h"
 #include "gatt/access.h"
 #include "gatt/app.h"
 #include "gatt/options.h"

@@ -24,6 +24,21 @@ struct GattRequests {
 	bool full;               /* at max_pending: logged once, until one is settled */
 };
 
+/* A request with what only this file touches: the held call, the timer. */
+typedef struct {
+	GattRequest pub;
+	GattNode *node;
+	GattRequests *requests;
+	BusExporter *exporter;
+	DBusMessage *msg;
+	guint timeout_id;
+} Pending;
+
+static Pending *pending_of(GattRequest *req)
+{
+	return (Pending *)req;
+}
+
 /* Request ids are never reused, across reloads too: a late answer is told apart from a wrong one. */
 static uint64_t last_request_id;
 
@@ -36,15 +51,15 @@ static void request_free(GattRequest *req)
 {
 	if (!req)
 		return;
-	g_clear_handle_id(&req->timeout_id, g_source_remove);
-	if (req->msg)
-		dbus_message_unref(req->msg);
+	g_clear_handle_id(&pending_of(req)->timeout_id, g_source_remove);
+	if (pending_of(req)->msg)
+		dbus_message_unref(pending_of(req)->msg);
 	if (req->data)
 		g_bytes_unref(req->data);
 	if (req->value)
 		g_bytes_unref(req->value);
 	g_free(req->device);
-	g_free(req);
+	g_free(pending_of(req));
 }
 
 static void requests_free(GattRequests *requests)
@@ -87,13 +102,13 @@ uint64_t gatt_requests_last_id(void)
 /* The central gets reply (taken; NULL: none), and req is gone. */
 static void settle(GattRequest *req, DBusMessage *reply)
 {
-	GattRequests *requests = req->requests;
+	GattRequests *requests = pending_of(req)->requests;
 
 	g_hash_table_remove(requests->pending, &req->id);
 	requests->full = requests->full && g_hash_table_size(requests->pending) >= requests->max_pending;
 	if (reply) {
 		if (req->reply_expected)
-			bus_exporter_send(req->exporter, reply);
+			bus_exporter_send(pending_of(req)->exporter, reply);
 		dbus_message_unref(reply);
 	}
 	request_free(req);
@@ -113,12 +128,12 @@ static GattWriteRequest write_of(const GattRequest *req)
 static DBusMessage *store_write(GattRequest *req, int *ret_r, char **ret_error)
 {
 	GattWriteRequest write = write_of(req);
-	int r = gatt_serve_write(req->node, &write, req->device, ret_error);
+	int r = gatt_serve_write(pending_of(req)->node, &write, req->device, ret_error);
 
 	*ret_r = r;
 	if (r < 0)
-		return bus_error_reply(req->msg, r, "%s", *ret_error);
-	return dbus_message_new_method_return(req->msg);
+		return bus_error_reply(pending_of(req)->msg, r, "%s", *ret_error);
+	return dbus_message_new_method_return(pending_of(req)->msg);
 }
 
 /* What a request no handler answers gets: the stored value, or HandlerFallback=. */
@@ -129,30 +144,30 @@ static DBusMessage *fallback_reply(GattRequest *req)
 	int r;
 
 	if (req->kind == GATT_REQUEST_READ)
-		return gatt_serve_read(req->node, req->msg, req->offset);
+		return gatt_serve_read(pending_of(req)->node, pending_of(req)->msg, req->offset);
 	if (req->chr->cfg->handler_store) {
 		reply = store_write(req, &r, &error);
 		if (r < 0)
-			log_info("%s: write from %s refused: %s", req->node->id, req->device ? req->device : "?", error);
+			log_info("%s: write from %s refused: %s", pending_of(req)->node->id, req->device ? req->device : "?", error);
 		return reply;
 	}
 	log_info("%s: write from %s refused: no handler (HandlerFallback=refuse), the central gets ATT 0x0e",
-	         req->node->id, req->device ? req->device : "?");
-	return bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY);
+	         pending_of(req)->node->id, req->device ? req->device : "?");
+	return bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY);
 }
 
 static gboolean on_timeout(gpointer user_data)
 {
 	GattRequest *req = user_data;
-	GattRequests *requests = req->requests;
+	GattRequests *requests = pending_of(req)->requests;
 
-	req->timeout_id = 0;
+	pending_of(req)->timeout_id = 0;
 	req->timed_out = true;
 	log_debug("%s: %s request %" PRIu64 " got no answer from its handler within %u ms (HandlerTimeoutMs); "
-	          "the central gets ATT 0x0e", req->node->id, kind_names[req->kind], req->id, requests->timeout_ms);
+	          "the central gets ATT 0x0e", pending_of(req)->node->id, kind_names[req->kind], req->id, requests->timeout_ms);
 	if (requests->delegate && requests->delegate->dropped)
 		requests->delegate->dropped(req, requests->delegate_data);
-	settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+	settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
 	return G_SOURCE_REMOVE;
 }
 
@@ -160,12 +175,13 @@ static GattRequest *request_new(GattRequests *requests, GattNode *node, GattRequ
                                 BusExporter *exporter, DBusMessage *msg, const GattOptions *opts,
                                 const GattWriteRequest *write)
 {
-	GattRequest *req = g_new0(GattRequest, 1);
+	Pending *pending = g_new0(Pending, 1);
+	GattRequest *req = &pending->pub;
 
 	req->id = ++last_request_id;
 	req->kind = kind;
-	req->node = node;
-	req->requests = requests;
+	pending_of(req)->node = node;
+	pending_of(req)->requests = requests;
 	req->chr = node->kind == GATT_NODE_CHAR ? &node->chr : node->desc.chr;
 	req->desc = node->kind == GATT_NODE_DESC ? &node->desc : NULL;
 	req->device = g_strdup(opts->device);
@@ -173,8 +189,8 @@ static GattRequest *request_new(GattRequests *requests, GattNode *node, GattRequ
 	req->mtu = opts->mtu;
 	req->prepare_authorize = write && write->prepare_authorize;
 	req->reply_expected = !dbus_message_get_no_reply(msg);
-	req->exporter = exporter;
-	req->msg = dbus_message_ref(msg);
+	pending_of(req)->exporter = exporter;
+	pending_of(req)->msg = dbus_message_ref(msg);
 	if (write) {
 		GByteArray *value = g_byte_array_sized_new((guint)(write->offset + write->len));
 
@@ -208,7 +224,7 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 	if (requests->delegate)
 		r = requests->delegate->request(req, requests->delegate_data);
 	if (r == 0) {
-		req->timeout_id = g_timeout_add(requests->timeout_ms, on_timeout, req);
+		pending_of(req)->timeout_id = g_timeout_add(requests->timeout_ms, on_timeout, req);
 		return NULL;
 	}
 	g_hash_table_remove(requests->pending, &req->id);
@@ -228,9 +244,9 @@ void gatt_app_drop_requests(GattApp *app)
 		if (requests->delegate && requests->delegate->dropped)
 			requests->delegate->dropped(req, requests->delegate_data);
 		if (req->kind == GATT_REQUEST_READ)
-			settle(req, gatt_serve_read(req->node, req->msg, req->offset));
+			settle(req, gatt_serve_read(pending_of(req)->node, pending_of(req)->msg, req->offset));
 		else
-			settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+			settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
 	}
 }
 
@@ -246,19 +262,19 @@ int gatt_request_answer_read(GattRequest *req, const uint8_t *data, size_t len, 
 	else
 		r = config_characteristic_value_fits(req->chr->cfg, len, &reason);
 	if (r < 0) {
-		*ret_error = reason ? g_strdup_printf("%s: %s", req->node->id, reason)
-		                    : g_strdup_printf("%s: %zu bytes exceed MaxLength %u", req->node->id, len,
+		*ret_error = reason ? g_strdup_printf("%s: %s", pending_of(req)->node->id, reason)
+		                    : g_strdup_printf("%s: %zu bytes exceed MaxLength %u", pending_of(req)->node->id, len,
 		                                      req->desc->cfg->max_length);
-		settle(req, bus_att_error_reply(req->msg, GATT_ATT_UNLIKELY));
+		settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
 		return r;
 	}
 	if (req->offset > len) {
-		*ret_error = g_strdup_printf("%s: the read's offset %u is beyond the %zu bytes answered", req->node->id,
+		*ret_error = g_strdup_printf("%s: the read's offset %u is beyond the %zu bytes answered", pending_of(req)->node->id,
 		                             req->offset, len);
-		settle(req, bus_att_error_reply(req->msg, GATT_ATT_INVALID_OFFSET));
+		settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_INVALID_OFFSET));
 		return -ENXIO;
 	}
-	reply = dbus_message_new_method_return(req->msg);
+	reply = dbus_message_new_method_return(pending_of(req)->msg);
 	dbus_message_iter_init_append(reply, &iter);
 	bus_append_bytes(&iter, data + req->offset, len - req->offset);
 	settle(req, reply);
@@ -276,7 +292,7 @@ int gatt_request_accept(GattRequest *req, char **ret_error)
 
 void gatt_request_refuse(GattRequest *req, uint8_t att)
 {
-	settle(req, bus_att_error_reply(req->msg, att));
+	settle(req, bus_att_error_reply(pending_of(req)->msg, att));
 }
 
 void gatt_request_fallback(GattRequest *req)

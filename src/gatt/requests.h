@@ -13,12 +13,10 @@
  */
 #pragma once
 
-#include <dbus/dbus.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dbus/exporter.h"
 #include "gatt/app.h"
 
 typedef enum {
@@ -42,12 +40,6 @@ struct GattRequest {
 	GBytes *value;           /* the whole value a write would leave: what precedes offset, then data */
 	void *owner;             /* the delegate's: who was asked */
 	bool timed_out;          /* dropped: no answer in time (else a reload settled it) */
-	/* gatt/requests.c's */
-	struct GattNode *node;
-	struct GattRequests *requests;
-	BusExporter *exporter;
-	DBusMessage *msg;
-	guint timeout_id;
 };
 
 typedef struct {

@@ -7,11 +7,22 @@ phone does: forget the device, scan until gattd's advertisement shows its local
 name and service UUIDs, connect, discover; then reads, writes and notifications
 by gattd's characteristic ids, mapped onto the handles bleak discovered.
 """
+import re
 import time
 
 from bed import Bed, BedError
 from central import full_uuid, short_uuid
 from remote_central import RemoteCentral, RemoteCentralError
+
+# The ATT errors bluetoothd's GATT client names rather than numbers (create_gatt_dbus_error).
+NAMED_ATT_ERRORS = [
+    (('org.bluez.Error.NotPermitted', 'Read not permitted'), 0x02),
+    (('org.bluez.Error.NotPermitted', 'Write not permitted'), 0x03),
+    (('org.bluez.Error.InvalidArguments', 'Invalid offset'), 0x07),
+    (('org.bluez.Error.InvalidArguments', 'Invalid Length'), 0x0d),
+    (('org.bluez.Error.NotAuthorized', ''), 0x08),
+    (('org.bluez.Error.NotSupported', ''), 0x06),
+]
 
 
 class Airbed(Bed):
@@ -175,6 +186,23 @@ class Airbed(Bed):
 
     def write(self, char_id, value, with_response=True):
         self.central.write(self.char(char_id)['handle'], value, with_response)
+
+    def write_error(self, char_id, value):
+        # The central's bluetoothd turns the ATT error into a D-Bus error
+        # (src/gatt-client.c create_gatt_dbus_error): the application range and
+        # 0x0e as "Operation failed with ATT error: 0xNN", a few others by name.
+        try:
+            self.write(char_id, value)
+        except RemoteCentralError as e:
+            text = str(e)
+            match = re.search(r'ATT error: 0x([0-9a-fA-F]{2})', text)
+            if match:
+                return int(match.group(1), 16)
+            for name, code in NAMED_ATT_ERRORS:
+                if e.dbus_error == name[0] and name[1] in text:
+                    return code
+            raise
+        return None
 
     def subscribe(self, char_id):
         self.central.subscribe(self.char(char_id)['handle'])

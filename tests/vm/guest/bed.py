@@ -115,6 +115,11 @@ class Bed:
     def write(self, char_id, value, with_response=True):
         raise NotImplementedError
 
+    def write_error(self, char_id, value):
+        """Write with response; the ATT error code the central got, or None when the
+        write succeeded."""
+        raise NotImplementedError
+
     def subscribe(self, char_id):
         raise NotImplementedError
 

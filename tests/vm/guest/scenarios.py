@@ -13,6 +13,9 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
   5. bluetoothd stopped (SIGTERM), then killed (SIGKILL), started again each time
   6. gattd's controller removed and added back (raw: btvirt restarted, every
      controller; bleak: gattd's btattach ended and started again)
+  7. a local handler (README, "Handlers") on the provisioning example: a bad
+     SSID gets the handler's ATT error and changes nothing, a good one is stored
+     and captured, a read is the handler's live answer; again after a power cycle
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -28,9 +31,10 @@ import bus_log  # noqa: E402
 from airbed import Airbed  # noqa: E402
 from bed import Bed, BedError  # noqa: E402
 from central import short_uuid  # noqa: E402
+from handler import Handler  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import StackError  # noqa: E402
+from stack import SOCKET, StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
@@ -237,6 +241,80 @@ def scenario_controller_replug(r, w):
     r.check(tb.stack.alive('gattd'), 'gattd is still running')
 
 
+# The provisioning example (conf/examples/provisioning.conf), which the stack serves too.
+SSID, STATUS = 'prov/ssid', 'prov/status'
+INVALID_SSID = 0x81   # the handler's application error for an SSID it refuses
+
+
+def ssid_is_valid(value):
+    """The handler's rule: 1..32 printable ASCII characters, no space at either end."""
+    return 0 < len(value) <= 32 and all(32 <= b < 127 for b in value) and value.strip() == value
+
+
+def provisioning_round(r, w, handler, stored, round_name):
+    """A bad SSID gets the handler's error and changes nothing; a good one is
+    stored and captured; a read of the status is the handler's live answer."""
+    tb = w.tb
+    bad, good = b'bad\x01ssid', f'net-{round_name}'.encode()
+    code = tb.write_error(SSID, bad)
+    r.say('central', f'wrote {bad!r} to {SSID}: ' + (f'ATT error 0x{code:02x}' if code is not None else 'accepted'))
+    r.check(code == INVALID_SSID, f'the central got the handler\'s error 0x{INVALID_SSID:02x} for a bad SSID')
+    requests = handler.taken()
+    r.check(any(e['event'] == 'write-request' and e['value'] == bad.hex() and e['address'] == tb.stack.central
+                for e, _ in requests),
+            f'the handler was asked, with the central\'s address {tb.stack.central}')
+    value = w.waiter.ok('get', char=SSID)['value']
+    r.check(value == stored.hex(), f'{SSID} still holds {stored!r} (gattd stored nothing): {value}')
+    reply = w.waiter.request('next-write', char=SSID, timeout_ms=0)
+    r.check(not reply.get('ok'), 'and nothing was captured')
+
+    code = tb.write_error(SSID, good)
+    r.check(code is None, f'the central wrote the good SSID {good!r}' +
+            (f' (refused with 0x{code:02x})' if code is not None else ''))
+    reply = w.waiter.request('next-write', char=SSID, timeout_ms=5000, timeout=10)
+    r.check(reply.get('ok') and reply.get('typed') == good.decode(),
+            f'the accepted SSID was stored and captured: next-write gives {reply.get("typed")!r}')
+    r.check(tb.read(SSID) == good, f'the central reads {SSID} back: {good!r}')
+
+    status = tb.read(STATUS)
+    r.say('central', f'read {STATUS} = {status!r}')
+    want = f'ssid {good.decode()}, {handler.writes} writes seen'.encode()
+    r.check(status == want, f'{STATUS} is the handler\'s live answer {want!r}')
+    r.check(not handler.problems, f'gattd took every answer of the handler ({handler.problems})')
+    return good
+
+
+def scenario_handlers(r, w):
+    tb = w.tb
+    state = {'ssid': b''}
+
+    def decide(event):
+        if event['event'] == 'read-request':
+            return {'typed': f'ssid {state["ssid"].decode()}, {handler.writes} writes seen'}
+        handler.writes += 1
+        value = bytes.fromhex(event['value'])
+        if not ssid_is_valid(value):
+            return {'error': INVALID_SSID}
+        state['ssid'] = value
+        return {}
+
+    Bed.drain_captures(w.waiter, SSID)
+    handler = Handler(SOCKET, [SSID, STATUS], decide)
+    handler.writes = 0
+    handler.start()
+    try:
+        stored = bytes.fromhex(w.waiter.ok('get', char=SSID)['value'])
+        stored = provisioning_round(r, w, handler, stored, 'first')
+        r.say('stack', 'power cycle of gattd\'s controller; the handler does nothing')
+        tb.stack.power(tb.stack.peripheral, False)
+        tb.end_session(r, 15)
+        tb.stack.power(tb.stack.peripheral, True)
+        tb.open_session(r)
+        provisioning_round(r, w, handler, stored, 'after-power-cycle')
+    finally:
+        handler.stop()
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -254,6 +332,8 @@ SCENARIOS = [
     ('three power cycles of gattd\'s controller', scenario_power_cycles),
     ('bluetoothd stopped, then killed, and started again each time', scenario_bluetoothd_restart),
     ('gattd\'s controller removed and added back', scenario_controller_replug),
+    ('a local handler refuses a bad SSID, stores a good one and answers reads live, '
+     'across a power cycle', scenario_handlers),
 ]
 
 

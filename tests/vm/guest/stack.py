@@ -257,9 +257,12 @@ class Stack:
 
     # gattd.
     def write_config(self):
-        """The shipped example config, pinned to the peripheral controller by address."""
+        """The shipped example config, pinned to the peripheral controller by address,
+        with the provisioning example (conf/examples) beside the installed services."""
         shutil.rmtree(CONFIG_DIR, ignore_errors=True)
         shutil.copytree(os.path.join(self.source_root, 'conf'), CONFIG_DIR)
+        shutil.copy(os.path.join(self.source_root, 'conf', 'examples', 'provisioning.conf'),
+                    os.path.join(CONFIG_DIR, 'services.d', '90-provisioning.conf'))
         path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(path) as f:
             text = f.read()

@@ -183,6 +183,14 @@ class Testbed(Bed):
             self.central.write_command(handle, value)
         self.central_log(f'wrote {char_id} ({"request" if with_response else "command"}): {value.hex()}')
 
+    def write_error(self, char_id, value):
+        try:
+            self.write(char_id, value)
+        except AttError as e:
+            self.central_log(f'write {char_id} refused: {e}')
+            return e.code
+        return None
+
     def subscribe(self, char_id):
         self.central.subscribe(self.char(char_id))
         self.central_log(f'subscribed to {char_id}')
