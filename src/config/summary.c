@@ -177,8 +177,11 @@ static void summary_characteristic(GString *out, const CfgCharacteristic *c)
 	if (c->capture)
 		g_string_append_printf(out, "    capture: up to %u writes queued for local clients\n", c->capture);
 	if (c->handler & CFG_HANDLE_WRITE)
-		g_string_append_printf(out, "    handler: %s answered by a local client; without one, writes are %s\n",
-		                       handler_text(c->handler), c->handler_store ? "stored" : "refused");
+		g_string_append_printf(out, "    handler: %s answered by a local client; without one, writes are %s%s\n",
+		                       handler_text(c->handler), c->handler_store ? "stored" : "refused",
+		                       g_strv_contains((const char *const *)c->flags, "write-without-response")
+		                               ? " (write-without-response: centrals never hear of a refusal)"
+		                               : "");
 	else if (c->handler)
 		g_string_append(out, "    handler: reads answered by a local client; without one, the stored value\n");
 	for (guint i = 0; i < c->descriptors->len; i++)
