@@ -34,7 +34,8 @@ const char *bus_error_name_from_errno(int err)
 	case -ENOMEM:
 		return DBUS_ERROR_NO_MEMORY;
 	default:
-		return BLUEZ_ERROR_PREFIX "Failed";
+		/* Not BlueZ's Failed: that is an ATT application error (0x80..), a local handler's to choose. */
+		return DBUS_ERROR_FAILED;
 	}
 }
 

@@ -31,7 +31,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DBusPendingCall, dbus_pending_call_unref)
  *   -EPROTONOSUPPORT org.freedesktop.DBus.Error.UnknownInterface
  *   -ENODEV      org.freedesktop.DBus.Error.UnknownObject
  *   -ENOMEM      org.freedesktop.DBus.Error.NoMemory
- *   anything else org.bluez.Error.Failed
+ *   anything else org.freedesktop.DBus.Error.Failed (ATT 0x0e, Unlikely Error, on every
+ *                BlueZ version; org.bluez.Error.Failed would be the application error 0x80)
  */
 const char *bus_error_name_from_errno(int err);
 

@@ -55,7 +55,6 @@ Value=hex:01
 """
 
 DEVICE_ADDRESS = '11:22:33:44:55:66'
-FAILED = 'org.freedesktop.DBus.Error.Failed'
 
 
 class HandlerTestCase(GattdTestCase):

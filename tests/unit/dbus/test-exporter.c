@@ -304,7 +304,7 @@ static void test_errno_mapping(void **state)
 		{ -EPROTONOSUPPORT, DBUS_ERROR_UNKNOWN_INTERFACE },
 		{ -ENODEV, DBUS_ERROR_UNKNOWN_OBJECT },
 		{ -ENOMEM, DBUS_ERROR_NO_MEMORY },
-		{ -EIO, BLUEZ_ERROR_PREFIX "Failed" },
+		{ -EIO, DBUS_ERROR_FAILED },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
