@@ -10,7 +10,9 @@
  *    loop: poll() gattd_client_get_fd() for POLLIN, call gattd_client_process(),
  *    then pop the complete lines that arrived;
  *  - blocking helpers (call, wait_event and the typed get/set/watch/next_write) for
- *    small programs and scripts.
+ *    small programs and scripts;
+ *  - the handler role (handle, next_request, answer_read, accept_write, refuse):
+ *    answering centrals' reads and writes of Handler= characteristics.
  *
  * Conventions:
  *  - Functions returning int return 0 (or a count) on success and a negative errno
@@ -38,6 +40,11 @@
  *   line-too-long     -EMSGSIZE    a request line was over gattd's limit (connection closed)
  *   shutting-down     -ESHUTDOWN   gattd is stopping
  *   invalid-config    -EINVAL      reload refused: the configuration is invalid (old one kept)
+ *   not-handled       -EPERM       handle on a characteristic without Handler=, or unhandle
+ *                                  of one this connection does not handle
+ *   expired           -ETIME       answer to a request already settled (HandlerTimeoutMs
+ *                                  passed, its claim ended, a reload); the central has had
+ *                                  its answer
  *   anything else     -EPROTO
  *
  * The library's own failures use errno values too. Some coincide with the table
@@ -241,6 +248,124 @@ void gattd_write_clear(GattdWrite *w);
  * connection already waits, -ENOENT, -EINVAL, or a connection error.
  */
 int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, GattdWrite *ret);
+
+/* ---- handlers ---- */
+
+/*
+ * A characteristic with Handler= (read, write or both; or with a descriptor that has
+ * it) can be claimed by one connection, which then answers centrals' requests of it:
+ * each arrives as a "read-request" or "write-request" event (take it with
+ * gattd_client_next_request(), or gattd_request_parse() a line of the raw layer) and
+ * is settled by one answer (answer_read, accept_write, refuse, refuse_code) within
+ * [Daemon] HandlerTimeoutMs; after that the central has got ATT 0x0E (unlikely error)
+ * and a late answer gets -ETIME. While nobody handles the characteristic, gattd
+ * answers by itself (reads: the stored value; writes: HandlerFallback=). A reload
+ * that removes the characteristic or its Handler= ends the claim with an "unhandled"
+ * event.
+ */
+
+/* The ATT application error codes a handler may refuse with (gattd_client_refuse_code()). */
+#define GATTD_CLIENT_ATT_APP_FIRST 0x80
+#define GATTD_CLIENT_ATT_APP_LAST 0x9f
+
+/*
+ * Claim the characteristics in chars (a NULL-terminated, non-empty array of ids), all
+ * or none: -ENOENT (no such characteristic), -EPERM (no Handler= on it nor on its
+ * descriptors), -EBUSY (another connection handles it; the error message names its
+ * client id and pid), -EINVAL for NULL or an empty array. Claiming again what this
+ * connection handles is fine. The claim lasts until unhandle or the connection ends;
+ * requests then pending are settled as if nobody handled them.
+ */
+int gattd_client_handle(GattdClient *c, const char *const *chars);
+
+/*
+ * Release the characteristics in chars (NULL: every one this connection handles); their
+ * pending requests are settled as if nobody handled them. -EPERM when one of them is not
+ * handled by this connection (then none is released).
+ */
+int gattd_client_unhandle(GattdClient *c, const char *const *chars);
+
+typedef enum {
+	GATTD_REQUEST_READ,
+	GATTD_REQUEST_WRITE,
+} GattdRequestKind;
+
+/* One request of a central, from a "read-request" or "write-request" event. */
+typedef struct {
+	GattdRequestKind kind;
+	uint64_t id;       /* what the answer names */
+	char *chr;         /* the characteristic id (also when one of its descriptors is asked) */
+	char *desc;        /* the descriptor id when the request is a descriptor's, else NULL */
+	char *device;      /* BlueZ device object path, or NULL if unknown */
+	char *address;     /* the central's address "AA:BB:CC:DD:EE:FF", or NULL if unknown */
+	uint16_t offset;   /* a read's: where the central's part of the answered value starts */
+	uint16_t mtu;      /* the link's ATT MTU, 0 if unknown */
+	/* Writes only (NULL and 0 for reads): */
+	uint8_t *data;     /* the bytes written (malloc()ed, never NULL for a write) */
+	size_t data_len;
+	uint8_t *value;    /* the whole value the write leaves: what precedes offset, then data */
+	size_t value_len;
+	int prepared;      /* part of a long (prepared) write: offset > 0 */
+	int authorize;     /* only asks whether the write would be accepted; accepting stores nothing */
+	int response;      /* the central waits for the answer (0: write without response) */
+} GattdRequest;
+
+/* Free what a GattdRequest holds and zero it. NULL is fine. */
+void gattd_request_clear(GattdRequest *r);
+
+/*
+ * Parse event_json, a line from gattd_client_pop_message() or gattd_client_wait_event(),
+ * into *ret (clear it with gattd_request_clear()). Returns 0, -ENOMSG when the line is
+ * no read-request or write-request event (another event or a reply: handle it as
+ * such), -EPROTO when such an event lacks a field or is no JSON object, -EINVAL for
+ * NULL arguments.
+ */
+int gattd_request_parse(const char *event_json, GattdRequest *ret);
+
+/*
+ * Wait up to timeout_ms (-1: forever) for a read-request or write-request event and
+ * take the oldest into *ret. Other events and replies stay queued, in order, for
+ * gattd_client_wait_event() and gattd_client_pop_message() ("unhandled" among them).
+ * Returns 0, -ETIMEDOUT, -EPROTO (a request event without a field it needs: it is
+ * dropped, and its request settles by the time limit), or a connection error.
+ */
+int gattd_client_next_request(GattdClient *c, int timeout_ms, GattdRequest *ret);
+
+/*
+ * Answer read request with value, the WHOLE value (len bytes; value may be NULL when
+ * len is 0): the central gets the part from the request's offset. -EINVAL when it
+ * does not fit the characteristic (MaxLength, Type size; the central got an error),
+ * -EBADMSG when request is a write (the central got unlikely error, 0x0E), -ENOENT
+ * when no such request was sent to this connection, -ETIME when it is settled
+ * already. -EINVAL for request 0 (ids start at 1).
+ */
+int gattd_client_answer_read(GattdClient *c, uint64_t request, const uint8_t *value, size_t len);
+
+/*
+ * Accept write request: gattd stores it as any write (write event, Capture=, Persist=)
+ * unless it only asked for authorization. *ret_stored (may be NULL): whether it was
+ * stored. -EBADMSG when request is a read (the central got 0x0E); -ENOENT, -ETIME as
+ * for answer_read.
+ */
+int gattd_client_accept_write(GattdClient *c, uint64_t request, int *ret_stored);
+
+/*
+ * Refuse request with a named ATT error, which the central receives: "not-permitted"
+ * (read or write not permitted, as fits the request), "not-supported",
+ * "invalid-offset", "not-authorized", "invalid-value-length", "unlikely",
+ * "improperly-configured" or "in-progress". gattd checks the name: an unknown one
+ * gives -EBADMSG, and the central then got unlikely error (0x0E). -ENOENT, -ETIME as
+ * for answer_read.
+ */
+int gattd_client_refuse(GattdClient *c, uint64_t request, const char *error);
+
+/*
+ * Refuse request with an application error code, GATTD_CLIENT_ATT_APP_FIRST..
+ * GATTD_CLIENT_ATT_APP_LAST (0x80..0x9f; bluetoothd 5.66 and later pass it on, older
+ * ones send 0x80). -EINVAL for a code outside that range, before anything is sent:
+ * the request stays pending. -ENOENT, -ETIME as for answer_read.
+ */
+int gattd_client_refuse_code(GattdClient *c, uint64_t request, int code);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,10 @@ static const struct {
 	{ "line-too-long", EMSGSIZE },
 	{ "shutting-down", ESHUTDOWN },
 	{ "invalid-config", EINVAL },
+	/* The configuration does not let this connection answer for it. */
+	{ "not-handled", EPERM },
+	/* ETIME ("timer expired"): mostly HandlerTimeoutMs passed; ETIMEDOUT is next-write's. */
+	{ "expired", ETIME },
 };
 
 int gattd_client_errno_from_code(const char *code)

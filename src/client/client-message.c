@@ -1,12 +1,19 @@
 /*
- * client-message.c: classifying received lines into replies and events.
+ * client-message.c: received lines: classifying them into replies and events,
+ * and reading their members as C values.
  *
  * A line is parsed once when it arrives; the queue then holds the few facts
  * the waits match on (kind, id, ok) next to the text handed to the caller.
+ * Values travel as hex on the wire; the hex codec is the daemon's own (value.c),
+ * so client and daemon can't disagree on it.
  */
 #include "client-private.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/value.h"
 
 void client_message_free(ClientMessage *m)
 {
@@ -14,6 +21,11 @@ void client_message_free(ClientMessage *m)
 		return;
 	g_free(m->line);
 	g_free(m);
+}
+
+static bool is_handler_request(const char *event)
+{
+	return event && (strcmp(event, "read-request") == 0 || strcmp(event, "write-request") == 0);
 }
 
 int client_message_new(char *line, size_t len, ClientMessage **ret)
@@ -27,8 +39,9 @@ int client_message_new(char *line, size_t len, ClientMessage **ret)
 		return -EPROTO;
 
 	m = g_new0(ClientMessage, 1);
-	if (json_object_get(obj, "event")) {
+	if ((node = json_object_get(obj, "event"))) {
 		m->kind = CLIENT_MESSAGE_EVENT;
+		m->handler_request = is_handler_request(json_string_value(node));
 	} else if (json_is_boolean(node = json_object_get(obj, "ok"))) {
 		m->kind = CLIENT_MESSAGE_REPLY;
 		m->ok = json_is_true(node);
@@ -43,5 +56,71 @@ int client_message_new(char *line, size_t len, ClientMessage **ret)
 	m->line = g_steal_pointer(&owned);
 	m->len = len;
 	*ret = m;
+	return 0;
+}
+
+/* ---- members ---- */
+
+int client_member_uint(json_t *obj, const char *name, uint64_t max, uint64_t *ret)
+{
+	json_t *node = json_object_get(obj, name);
+	json_int_t v;
+
+	if (!json_is_integer(node))
+		return -EPROTO;
+	v = json_integer_value(node);
+	if (v < 0 || (uint64_t)v > max)
+		return -EPROTO;
+	*ret = (uint64_t)v;
+	return 0;
+}
+
+int client_member_bool(json_t *obj, const char *name, int *ret)
+{
+	json_t *node = json_object_get(obj, name);
+
+	if (!json_is_boolean(node))
+		return -EPROTO;
+	*ret = json_is_true(node) ? 1 : 0;
+	return 0;
+}
+
+int client_member_string(json_t *obj, const char *name, bool nullable, char **ret)
+{
+	json_t *node = json_object_get(obj, name);
+	const char *s = json_string_value(node);
+
+	if (!s) {
+		if (nullable && json_is_null(node)) {
+			*ret = NULL;
+			return 0;
+		}
+		return -EPROTO;
+	}
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int client_member_hex(json_t *obj, const char *name, uint8_t **ret, size_t *ret_len)
+{
+	const char *hex = jread_string(obj, name);
+	g_autoptr(GBytes) bytes = NULL;
+	const void *data;
+	uint8_t *copy;
+	gsize len;
+
+	if (!hex)
+		return -EPROTO;
+	bytes = value_from_hex(hex, NULL);
+	if (!bytes)
+		return -EPROTO;
+	data = g_bytes_get_data(bytes, &len);
+	copy = malloc(len > 0 ? len : 1);
+	if (!copy)
+		return -ENOMEM;
+	if (len > 0)
+		memcpy(copy, data, len);
+	*ret = copy;
+	*ret_len = len;
 	return 0;
 }

@@ -21,6 +21,7 @@ typedef enum {
 /* One received line, classified once on arrival so waits don't re-parse the queue. */
 typedef struct {
 	ClientMessageKind kind;
+	bool handler_request; /* events: a read-request or write-request, for gattd_client_next_request() */
 	bool has_id;      /* a reply whose id is an unsigned integer, i.e. one the library sent */
 	uint64_t id;
 	bool ok;          /* replies: the "ok" member */
@@ -53,6 +54,25 @@ int client_message_new(char *line, size_t len, ClientMessage **ret);
 void client_message_free(ClientMessage *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClientMessage, client_message_free)
 
+/*
+ * The members of a received object as C values; a missing or mistyped one is a
+ * protocol error (-EPROTO), and *ret is then untouched.
+ */
+/* An integer within 0..max. */
+int client_member_uint(json_t *obj, const char *name, uint64_t max, uint64_t *ret);
+/* true or false, as 1 or 0. */
+int client_member_bool(json_t *obj, const char *name, int *ret);
+/* A string as a malloc()ed copy; null gives NULL when nullable. */
+int client_member_string(json_t *obj, const char *name, bool nullable, char **ret);
+/* A hex string as malloc()ed bytes, never NULL (even for none). */
+int client_member_hex(json_t *obj, const char *name, uint8_t **ret, size_t *ret_len);
+
+/* client-requests.c */
+/* {"cmd": cmd, "char": chr}, chr may be NULL; NULL when chr is not valid UTF-8 (or no memory). */
+json_t *client_request_new(const char *cmd, const char *chr);
+/* Add "chars": the ids in chars (NULL-terminated). -EINVAL when one is not UTF-8. */
+int client_request_set_chars(json_t *request, const char *const *chars);
+
 /* client.c */
 /*
  * Send request (its "id" is set here) and wait for its reply, up to timeout_ms.
@@ -61,3 +81,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClientMessage, client_message_free)
  * (each may be NULL) receive the reply. Other failures leave them untouched.
  */
 int client_call_object(GattdClient *c, json_t *request, int timeout_ms, char **ret_line, json_t **ret_reply);
+/* As gattd_client_wait_event(), for the oldest read-request or write-request event only. */
+int client_wait_handler_request(GattdClient *c, int timeout_ms, char **ret_line);

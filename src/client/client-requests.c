@@ -1,9 +1,7 @@
 /*
  * client-requests.c: the typed helpers (get, set, watch, next_write): a request
- * built from C arguments, one blocking call, the reply's fields back as C values.
- *
- * Values travel as hex on the wire; the hex codec is the daemon's own (value.c),
- * so client and daemon can't disagree on it.
+ * built from C arguments, one blocking call, the reply's fields back as C values
+ * (client-message.c reads them).
  */
 #include "client-private.h"
 
@@ -13,8 +11,7 @@
 
 #include "shared/value.h"
 
-/* {"cmd": cmd, "char": chr}, chr may be NULL; NULL when chr is not valid UTF-8 (or no memory). */
-static json_t *request_new(const char *cmd, const char *chr)
+json_t *client_request_new(const char *cmd, const char *chr)
 {
 	g_autoptr(json_t) request = json_object();
 
@@ -25,72 +22,17 @@ static json_t *request_new(const char *cmd, const char *chr)
 	return g_steal_pointer(&request);
 }
 
-/* ---- reply fields; a missing or mistyped one is a protocol error ---- */
-
-static int reply_uint(json_t *reply, const char *name, uint64_t max, uint64_t *ret)
+int client_request_set_chars(json_t *request, const char *const *chars)
 {
-	json_t *node = json_object_get(reply, name);
-	json_int_t v;
+	json_t *array = json_array();
 
-	if (!json_is_integer(node))
-		return -EPROTO;
-	v = json_integer_value(node);
-	if (v < 0 || (uint64_t)v > max)
-		return -EPROTO;
-	*ret = (uint64_t)v;
-	return 0;
-}
-
-static int reply_bool(json_t *reply, const char *name, int *ret)
-{
-	json_t *node = json_object_get(reply, name);
-
-	if (!json_is_boolean(node))
-		return -EPROTO;
-	*ret = json_is_true(node) ? 1 : 0;
-	return 0;
-}
-
-/* A string member as a malloc()ed copy; null gives NULL when nullable. */
-static int reply_string(json_t *reply, const char *name, bool nullable, char **ret)
-{
-	json_t *node = json_object_get(reply, name);
-	const char *s = json_string_value(node);
-
-	if (!s) {
-		if (nullable && json_is_null(node)) {
-			*ret = NULL;
-			return 0;
+	/* json_string() refuses what is not UTF-8: such a name is the caller's error. */
+	for (size_t i = 0; chars[i]; i++)
+		if (json_array_append_new(array, json_string(chars[i])) < 0) {
+			json_decref(array);
+			return -EINVAL;
 		}
-		return -EPROTO;
-	}
-	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* The hex "value" member as malloc()ed bytes, never NULL. */
-static int reply_value(json_t *reply, uint8_t **ret_value, size_t *ret_len)
-{
-	const char *hex = jread_string(reply, "value");
-	g_autoptr(GBytes) bytes = NULL;
-	const void *data;
-	uint8_t *copy;
-	gsize len;
-
-	if (!hex)
-		return -EPROTO;
-	bytes = value_from_hex(hex, NULL);
-	if (!bytes)
-		return -EPROTO;
-	data = g_bytes_get_data(bytes, &len);
-	copy = malloc(len > 0 ? len : 1);
-	if (!copy)
-		return -ENOMEM;
-	if (len > 0)
-		memcpy(copy, data, len);
-	*ret_value = copy;
-	*ret_len = len;
-	return 0;
+	return json_object_set_new(request, "chars", array) < 0 ? -ENOMEM : 0;
 }
 
 /* ---- helpers ---- */
@@ -103,13 +45,13 @@ int gattd_client_get(GattdClient *c, const char *chr, uint8_t **ret_value, size_
 
 	if (!c || !chr || !ret_value || !ret_len)
 		return -EINVAL;
-	request = request_new("get", chr);
+	request = client_request_new("get", chr);
 	if (!request)
 		return -EINVAL;
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	return reply_value(reply, ret_value, ret_len);
+	return client_member_hex(reply, "value", ret_value, ret_len);
 }
 
 int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size_t len, int notify,
@@ -123,7 +65,7 @@ int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size
 	if (!c || !chr || (len > 0 && !value) || notify < -1 || notify > 1)
 		return -EINVAL;
 	hex = value_to_hex(value, len);
-	request = request_new("set", chr);
+	request = client_request_new("set", chr);
 	if (!request || json_object_set_new(request, "value", json_string(hex)) < 0)
 		return -EINVAL;
 	if (notify >= 0 && json_object_set_new(request, "notify", json_boolean(notify)) < 0)
@@ -131,7 +73,7 @@ int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	r = reply_bool(reply, "notified", &notified);
+	r = client_member_bool(reply, "notified", &notified);
 	if (r < 0)
 		return r;
 	if (ret_notified)
@@ -145,20 +87,14 @@ int gattd_client_watch(GattdClient *c, const char *const *chars)
 
 	if (!c)
 		return -EINVAL;
-	request = request_new("watch", NULL);
+	request = client_request_new("watch", NULL);
 	if (!request)
 		return -ENOMEM;
 	if (chars) {
-		json_t *array = json_array();
+		int r = client_request_set_chars(request, chars);
 
-		/* json_string() refuses what is not UTF-8: such a name is the caller's error. */
-		for (size_t i = 0; chars[i]; i++)
-			if (json_array_append_new(array, json_string(chars[i])) < 0) {
-				json_decref(array);
-				return -EINVAL;
-			}
-		if (json_object_set_new(request, "chars", array) < 0)
-			return -ENOMEM;
+		if (r < 0)
+			return r;
 	}
 	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
 }
@@ -178,12 +114,12 @@ static int parse_write(json_t *reply, GattdWrite *w)
 	uint64_t offset;
 	int r;
 
-	if ((r = reply_value(reply, &w->value, &w->len)) < 0 ||
-	    (r = reply_uint(reply, "offset", UINT16_MAX, &offset)) < 0 ||
-	    (r = reply_string(reply, "device", true, &w->device)) < 0 ||
-	    (r = reply_uint(reply, "seq", UINT64_MAX, &w->seq)) < 0 ||
-	    (r = reply_string(reply, "char", false, &w->chr)) < 0 ||
-	    (r = reply_uint(reply, "queued", UINT64_MAX, &w->queued)) < 0)
+	if ((r = client_member_hex(reply, "value", &w->value, &w->len)) < 0 ||
+	    (r = client_member_uint(reply, "offset", UINT16_MAX, &offset)) < 0 ||
+	    (r = client_member_string(reply, "device", true, &w->device)) < 0 ||
+	    (r = client_member_uint(reply, "seq", UINT64_MAX, &w->seq)) < 0 ||
+	    (r = client_member_string(reply, "char", false, &w->chr)) < 0 ||
+	    (r = client_member_uint(reply, "queued", UINT64_MAX, &w->queued)) < 0)
 		return r;
 	w->offset = (uint16_t)offset;
 	return 0;
@@ -198,7 +134,7 @@ int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, Gat
 
 	if (!c || !chr || !ret || timeout_ms < -1 || timeout_ms > GATTD_CLIENT_NEXT_WRITE_MAX_TIMEOUT_MS)
 		return -EINVAL;
-	request = request_new("next-write", chr);
+	request = client_request_new("next-write", chr);
 	if (!request)
 		return -EINVAL;
 	if (timeout_ms >= 0 && json_object_set_new(request, "timeout_ms", json_integer(timeout_ms)) < 0)

@@ -253,6 +253,11 @@ static bool match_event(const ClientMessage *m, G_GNUC_UNUSED const void *data)
 	return m->kind == CLIENT_MESSAGE_EVENT;
 }
 
+static bool match_handler_request(const ClientMessage *m, G_GNUC_UNUSED const void *data)
+{
+	return m->kind == CLIENT_MESSAGE_EVENT && m->handler_request;
+}
+
 char *gattd_client_pop_message(GattdClient *c)
 {
 	g_autoptr(ClientMessage) m = c ? queue_take(c, match_any, NULL) : NULL;
@@ -523,18 +528,28 @@ int gattd_client_call(GattdClient *c, const char *request_json, int timeout_ms, 
 	return client_call_object(c, request, timeout_ms, ret_reply_json, NULL);
 }
 
-int gattd_client_wait_event(GattdClient *c, int timeout_ms, char **ret_event_json)
+static int wait_event(GattdClient *c, int timeout_ms, ClientMatch match, char **ret_line)
 {
 	g_autoptr(ClientMessage) m = NULL;
 	int r;
 
-	if (!c || !ret_event_json)
+	if (!c || !ret_line)
 		return -EINVAL;
-	r = client_wait(c, deadline_after(timeout_ms), match_event, NULL, &m);
+	r = client_wait(c, deadline_after(timeout_ms), match, NULL, &m);
 	if (r < 0)
 		return r;
-	*ret_event_json = g_steal_pointer(&m->line);
+	*ret_line = g_steal_pointer(&m->line);
 	return 0;
+}
+
+int gattd_client_wait_event(GattdClient *c, int timeout_ms, char **ret_event_json)
+{
+	return wait_event(c, timeout_ms, match_event, ret_event_json);
+}
+
+int client_wait_handler_request(GattdClient *c, int timeout_ms, char **ret_line)
+{
+	return wait_event(c, timeout_ms, match_handler_request, ret_line);
 }
 
 const char *gattd_client_error_code(GattdClient *c)

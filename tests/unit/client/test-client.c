@@ -502,7 +502,7 @@ static const struct {
 	{ "unknown-command", -ENOSYS }, { "not-supported", -EOPNOTSUPP }, { "not-capture", -ENOTTY },
 	{ "busy", -EBUSY },             { "timeout", -ETIMEDOUT },      { "disconnected", -ENOTCONN },
 	{ "too-many-clients", -EUSERS }, { "line-too-long", -EMSGSIZE }, { "shutting-down", -ESHUTDOWN },
-	{ "something-new", -EPROTO },
+	{ "not-handled", -EPERM },      { "expired", -ETIME },          { "something-new", -EPROTO },
 };
 
 static void script_error_for_each_code(FakeServer *srv)
@@ -884,6 +884,295 @@ static void test_next_write_parses_the_write_and_maps_disconnected(void **state)
 	assert_false(has_member(recorded(srv, 1), "timeout_ms"));
 }
 
+/* ---- handlers ---- */
+
+static void script_handle(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"chars\":[\"prov/ssid\",\"prov/scan\"]");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "busy", "prov/ssid is handled by client 3 (pid 77)");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-handled", "prov/plain has no Handler=");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_wait_for_close(srv);
+}
+
+static void assert_chars_sent(json_t *request, const char *const *expected)
+{
+	json_t *sent = json_object_get(request, "chars");
+	size_t n = g_strv_length((char **)expected);
+
+	assert_true(json_is_array(sent));
+	assert_int_equal(json_array_size(sent), n);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(json_is_string(json_array_get(sent, i)));
+		assert_string_equal(json_string_value(json_array_get(sent, i)), expected[i]);
+	}
+}
+
+static void test_handle_and_unhandle_send_the_chars_and_map_the_refusals(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_handle);
+	GattdClient *c = server_connect(srv);
+	const char *const two[] = { "prov/ssid", "prov/scan", NULL };
+	const char *const ssid[] = { "prov/ssid", NULL };
+	const char *const plain[] = { "prov/plain", NULL };
+	const char *const none[] = { NULL };
+
+	assert_int_equal(gattd_client_handle(c, two), 0);
+	assert_int_equal(gattd_client_handle(c, ssid), -EBUSY);
+	assert_string_equal(gattd_client_error_message(c), "prov/ssid is handled by client 3 (pid 77)");
+	assert_int_equal(gattd_client_handle(c, plain), -EPERM);
+	assert_string_equal(gattd_client_error_code(c), "not-handled");
+	/* Refused before sending: gattd would refuse them too. */
+	assert_int_equal(gattd_client_handle(c, none), -EINVAL);
+	assert_int_equal(gattd_client_handle(c, NULL), -EINVAL);
+	assert_int_equal(gattd_client_unhandle(c, ssid), 0);
+	assert_int_equal(gattd_client_unhandle(c, NULL), 0);
+	assert_int_equal(gattd_client_unhandle(NULL, NULL), -EINVAL);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 5);
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "handle");
+	assert_chars_sent(recorded(srv, 0), two);
+	assert_chars_sent(recorded(srv, 2), plain);
+	assert_string_equal(string_member(recorded(srv, 3), "cmd"), "unhandle");
+	assert_chars_sent(recorded(srv, 3), ssid);
+	/* None given: every claim of this connection. */
+	assert_false(has_member(recorded(srv, 4), "chars"));
+}
+
+#define READ_REQUEST "{\"event\":\"read-request\",\"request\":7,\"char\":\"prov/scan\",\"desc\":\"prov/scan/note\"," \
+	"\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\",\"address\":\"11:22:33:44:55:66\",\"offset\":3,\"mtu\":185}"
+#define WRITE_REQUEST "{\"event\":\"write-request\",\"request\":8,\"char\":\"prov/ssid\",\"device\":null," \
+	"\"address\":null,\"offset\":2,\"mtu\":null,\"data\":\"6869\",\"value\":\"61626869\",\"typed\":\"abhi\"," \
+	"\"prepared\":true,\"authorize\":true,\"response\":false}"
+
+static void test_request_parse_reads_a_read_request_with_its_descriptor(void **state)
+{
+	GattdRequest r = { 0 };
+
+	assert_int_equal(gattd_request_parse(READ_REQUEST, &r), 0);
+	assert_int_equal(r.kind, GATTD_REQUEST_READ);
+	assert_int_equal(r.id, 7);
+	assert_string_equal(r.chr, "prov/scan");
+	assert_string_equal(r.desc, "prov/scan/note");
+	assert_string_equal(r.device, "/org/bluez/hci0/dev_11_22_33_44_55_66");
+	assert_string_equal(r.address, "11:22:33:44:55:66");
+	assert_int_equal(r.offset, 3);
+	assert_int_equal(r.mtu, 185);
+	assert_null(r.data);
+	assert_null(r.value);
+	gattd_request_clear(&r);
+	assert_null(r.chr);
+	gattd_request_clear(NULL);
+}
+
+static void test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown(void **state)
+{
+	GattdRequest r = { 0 };
+
+	assert_int_equal(gattd_request_parse(WRITE_REQUEST, &r), 0);
+	assert_int_equal(r.kind, GATTD_REQUEST_WRITE);
+	assert_int_equal(r.id, 8);
+	assert_string_equal(r.chr, "prov/ssid");
+	assert_null(r.desc);
+	assert_null(r.device);
+	assert_null(r.address);
+	assert_int_equal(r.offset, 2);
+	assert_int_equal(r.mtu, 0);
+	assert_int_equal(r.data_len, 2);
+	assert_memory_equal(r.data, "hi", 2);
+	assert_int_equal(r.value_len, 4);
+	assert_memory_equal(r.value, "abhi", 4);
+	assert_int_equal(r.prepared, 1);
+	assert_int_equal(r.authorize, 1);
+	assert_int_equal(r.response, 0);
+	gattd_request_clear(&r);
+
+	/* An empty write still has its (empty) bytes. */
+	assert_int_equal(gattd_request_parse("{\"event\":\"write-request\",\"request\":9,\"char\":\"a/b\",\"device\":null,"
+	                                     "\"address\":null,\"offset\":0,\"mtu\":23,\"data\":\"\",\"value\":\"\","
+	                                     "\"prepared\":false,\"authorize\":false,\"response\":true}", &r), 0);
+	assert_non_null(r.data);
+	assert_int_equal(r.data_len, 0);
+	assert_int_equal(r.response, 1);
+	gattd_request_clear(&r);
+}
+
+static void test_request_parse_tells_other_lines_from_broken_requests(void **state)
+{
+	static const struct {
+		const char *line;
+		int error;
+	} cases[] = {
+		{ "{\"event\":\"write\",\"char\":\"a/b\",\"value\":\"00\",\"offset\":0,\"device\":null}", -ENOMSG },
+		{ "{\"event\":\"unhandled\",\"char\":\"a/b\",\"reason\":\"reload\"}", -ENOMSG },
+		{ "{\"id\":1,\"ok\":true}", -ENOMSG },
+		{ "{\"event\":7}", -ENOMSG },
+		{ "not json", -EPROTO },
+		/* Each missing or mistyped field. */
+		{ "{\"event\":\"read-request\",\"char\":\"a/b\",\"device\":null,\"address\":null,\"offset\":0,\"mtu\":23}",
+		  -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":0,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":-1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"device\":null,\"address\":null,\"offset\":0,\"mtu\":23}",
+		  -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":65536,\"mtu\":23}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":\"23\"}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"desc\":null,\"device\":null,"
+		  "\"address\":null,\"offset\":0,\"mtu\":23}", -EPROTO },
+		{ "{\"event\":\"write-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23,\"data\":\"0g\",\"value\":\"00\",\"prepared\":false,\"authorize\":false,"
+		  "\"response\":true}", -EPROTO },
+		{ "{\"event\":\"write-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23,\"data\":\"00\",\"value\":\"00\",\"prepared\":false,\"authorize\":false}",
+		  -EPROTO },
+	};
+	GattdRequest r = { .id = 42 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int got = gattd_request_parse(cases[i].line, &r);
+
+		if (got != cases[i].error)
+			fail_msg("gattd_request_parse(%s) = %d, expected %d", cases[i].line, got, cases[i].error);
+		/* Untouched on failure. */
+		assert_int_equal(r.id, 42);
+		assert_null(r.chr);
+	}
+	assert_int_equal(gattd_request_parse(NULL, &r), -EINVAL);
+	assert_int_equal(gattd_request_parse(READ_REQUEST, NULL), -EINVAL);
+}
+
+static void script_requests_among_other_events(FakeServer *srv)
+{
+	srv_write(srv, "{\"event\":\"subscribed\",\"char\":\"prov/scan\"}\n"
+	               READ_REQUEST "\n"
+	               "{\"event\":\"unhandled\",\"char\":\"prov/scan\",\"reason\":\"reload\"}\n"
+	               WRITE_REQUEST "\n");
+	srv_wait_for_close(srv);
+}
+
+static void test_next_request_takes_requests_and_leaves_other_events_queued(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_requests_among_other_events);
+	GattdClient *c = server_connect(srv);
+	GattdRequest r = { 0 };
+	char *event = NULL;
+
+	assert_int_equal(gattd_client_next_request(c, 5000, &r), 0);
+	assert_int_equal(r.kind, GATTD_REQUEST_READ);
+	assert_int_equal(r.id, 7);
+	gattd_request_clear(&r);
+	assert_int_equal(gattd_client_next_request(c, 5000, &r), 0);
+	assert_int_equal(r.kind, GATTD_REQUEST_WRITE);
+	assert_int_equal(r.id, 8);
+	gattd_request_clear(&r);
+	assert_int_equal(gattd_client_next_request(c, 50, &r), -ETIMEDOUT);
+	assert_null(r.chr);
+	assert_int_equal(gattd_client_next_request(c, -2, &r), -EINVAL);
+
+	/* The other events, in their order. */
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(string_member(parse(event), "event"), "subscribed");
+	free(event);
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(string_member(parse(event), "event"), "unhandled");
+	free(event);
+	assert_null(gattd_client_pop_message(c));
+	server_finish(srv, c);
+}
+
+static void script_answers(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* answer_read */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* empty read */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"stored\":true");          /* accept */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"stored\":false");         /* authorize only */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* refuse */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* refuse_code 0x80 */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* refuse_code 0x9f */
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "expired", "request 5 is already settled");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-found", "no request 6 was sent to this connection");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "invalid-value", "prov/scan: too long");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");                          /* no "stored" */
+	srv_wait_for_close(srv);
+}
+
+static void test_answers_send_the_request_id_and_what_settles_it(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_answers);
+	GattdClient *c = server_connect(srv);
+	const uint8_t value[] = { 0x6e, 0x65, 0x74 };
+	int stored = -1;
+
+	assert_int_equal(gattd_client_answer_read(c, 1, value, sizeof(value)), 0);
+	assert_int_equal(gattd_client_answer_read(c, 2, NULL, 0), 0);
+	assert_int_equal(gattd_client_accept_write(c, 3, &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(gattd_client_accept_write(c, 4, &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(gattd_client_refuse(c, 5, "not-authorized"), 0);
+	assert_int_equal(gattd_client_refuse_code(c, 6, 0x80), 0);
+	assert_int_equal(gattd_client_refuse_code(c, 7, 0x9f), 0);
+	assert_int_equal(gattd_client_refuse(c, 5, "unlikely"), -ETIME);
+	assert_int_equal(gattd_client_refuse(c, 6, "unlikely"), -ENOENT);
+	assert_int_equal(gattd_client_answer_read(c, 8, value, sizeof(value)), -EINVAL);
+	assert_string_equal(gattd_client_error_code(c), "invalid-value");
+	/* A reply to accept without "stored" is not gattd's. */
+	stored = -1;
+	assert_int_equal(gattd_client_accept_write(c, 9, &stored), -EPROTO);
+	assert_int_equal(stored, -1);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 11);
+	for (guint i = 0; i < srv->requests->len; i++)
+		assert_string_equal(string_member(recorded(srv, i), "cmd"), "answer");
+	assert_int_equal(int_member(recorded(srv, 0), "request"), 1);
+	assert_string_equal(string_member(recorded(srv, 0), "value"), "6e6574");
+	assert_false(has_member(recorded(srv, 0), "error"));
+	assert_string_equal(string_member(recorded(srv, 1), "value"), "");
+	/* Accepting is an answer with neither value nor error. */
+	assert_int_equal(int_member(recorded(srv, 2), "request"), 3);
+	assert_false(has_member(recorded(srv, 2), "value"));
+	assert_false(has_member(recorded(srv, 2), "error"));
+	assert_string_equal(string_member(recorded(srv, 4), "error"), "not-authorized");
+	assert_false(has_member(recorded(srv, 4), "value"));
+	assert_int_equal(int_member(recorded(srv, 5), "error"), 0x80);
+	assert_int_equal(int_member(recorded(srv, 6), "error"), 0x9f);
+}
+
+static void test_answers_gattd_would_refuse_are_refused_before_sending(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(srv_wait_for_close);
+	GattdClient *c = server_connect(srv);
+	const uint8_t value[] = { 1 };
+
+	/* Only the application range; the request stays pending for a right answer. */
+	assert_int_equal(gattd_client_refuse_code(c, 1, 0x7f), -EINVAL);
+	assert_int_equal(gattd_client_refuse_code(c, 1, 0xa0), -EINVAL);
+	assert_int_equal(gattd_client_refuse_code(c, 1, 0x0e), -EINVAL);
+	assert_int_equal(gattd_client_refuse_code(c, 1, -0x80), -EINVAL);
+	assert_int_equal(gattd_client_refuse_code(c, 1, 0x180), -EINVAL);
+	/* Request ids start at 1 and fit JSON's 64-bit integers. */
+	assert_int_equal(gattd_client_refuse_code(c, 0, 0x80), -EINVAL);
+	assert_int_equal(gattd_client_answer_read(c, 0, value, 1), -EINVAL);
+	assert_int_equal(gattd_client_answer_read(c, (uint64_t)INT64_MAX + 1, value, 1), -EINVAL);
+	assert_int_equal(gattd_client_accept_write(c, 0, NULL), -EINVAL);
+	assert_int_equal(gattd_client_refuse(c, 0, "unlikely"), -EINVAL);
+	assert_int_equal(gattd_client_answer_read(c, 1, NULL, 1), -EINVAL);
+	assert_int_equal(gattd_client_refuse(c, 1, NULL), -EINVAL);
+	assert_int_equal(gattd_client_refuse(c, 1, "bad\xff"), -EINVAL);
+	assert_int_equal(gattd_client_answer_read(NULL, 1, value, 1), -EINVAL);
+	assert_int_equal(gattd_client_accept_write(NULL, 1, NULL), -EINVAL);
+	assert_int_equal(gattd_client_refuse_code(NULL, 1, 0x80), -EINVAL);
+	server_finish(srv, c);
+	assert_int_equal(srv->requests->len, 0);
+}
+
 /* ---- connecting ---- */
 
 static void test_connect_uses_gattd_socket_from_the_environment(void **state)
@@ -931,6 +1220,13 @@ int main(void)
 		cmocka_unit_test(test_set_sends_hex_and_the_notify_choice),
 		cmocka_unit_test(test_watch_sends_the_chars_or_none_for_all),
 		cmocka_unit_test(test_next_write_parses_the_write_and_maps_disconnected),
+		cmocka_unit_test(test_handle_and_unhandle_send_the_chars_and_map_the_refusals),
+		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor),
+		cmocka_unit_test(test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown),
+		cmocka_unit_test(test_request_parse_tells_other_lines_from_broken_requests),
+		cmocka_unit_test(test_next_request_takes_requests_and_leaves_other_events_queued),
+		cmocka_unit_test(test_answers_send_the_request_id_and_what_settles_it),
+		cmocka_unit_test(test_answers_gattd_would_refuse_are_refused_before_sending),
 		cmocka_unit_test(test_connect_uses_gattd_socket_from_the_environment),
 		cmocka_unit_test(test_connect_to_a_missing_socket_fails_and_leaves_ret_alone),
 	};
