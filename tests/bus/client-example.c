@@ -11,9 +11,17 @@
  *       with Capture=, oldest first. gattd queues writes while nobody asks, so
  *       none is missed; when the adapter or bluetoothd goes away while we wait,
  *       next_write says -ENOTCONN and we simply ask again.
+ *   client-example [--socket PATH] handle COUNT CHAR...
+ *       Claim CHARs (characteristics with Handler=read;write) and answer COUNT
+ *       requests of centrals, then exit: a device name kept here, not in gattd.
+ *       A read gets the name; a write that leaves a printable ASCII name is
+ *       accepted (gattd stores it as any write), an empty one is refused with
+ *       invalid-value-length and any other with the application's own error
+ *       0x81 (NAME_NOT_PRINTABLE), which the central receives as it is.
  *
  * "watch" shows the raw layer in a poll() loop of the program's own (the way to
- * combine gattd with other file descriptors); "take" uses the blocking helpers.
+ * combine gattd with other file descriptors); "take" and "handle" use the blocking
+ * helpers.
  *
  * Events are JSON objects, one a line; jansson picks their fields here (any JSON
  * library would do: the client library hands over the lines as text).
@@ -25,6 +33,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +172,95 @@ static int take(GattdClient *client, const char *chr, long count)
 	return 0;
 }
 
+/* The application error a central gets for a name it cannot display. */
+#define NAME_NOT_PRINTABLE 0x81
+#define NAME_MAX_LEN 20
+
+static void print_hex(const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		printf("%02x", data[i]);
+}
+
+static bool is_printable(const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (data[i] < 0x20 || data[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* Settle one write: accept it (keeping the name it leaves) or refuse it. */
+static int answer_write(GattdClient *client, const GattdRequest *req, char *name)
+{
+	int stored = 0, r;
+
+	if (req->value_len == 0) {
+		printf(": refused invalid-value-length\n");
+		r = gattd_client_refuse(client, req->id, "invalid-value-length");
+	} else if (!is_printable(req->value, req->value_len) || req->value_len > NAME_MAX_LEN) {
+		printf(": refused 0x%02x\n", NAME_NOT_PRINTABLE);
+		r = gattd_client_refuse_code(client, req->id, NAME_NOT_PRINTABLE);
+	} else {
+		r = gattd_client_accept_write(client, req->id, &stored);
+		if (r == 0) {
+			/* A write that only asks for authorization changes nothing yet. */
+			if (stored) {
+				memcpy(name, req->value, req->value_len);
+				name[req->value_len] = '\0';
+			}
+			printf(": accepted, %s\n", stored ? "stored" : "authorized only");
+		}
+	}
+	return r;
+}
+
+static int handle(GattdClient *client, long count, char **chars)
+{
+	char name[NAME_MAX_LEN + 1] = "gattd";
+	int r;
+
+	r = gattd_client_handle(client, (const char *const *)chars);
+	if (r < 0)
+		return fail(client, "handle", r);
+	for (char **c = chars; *c; c++)
+		printf("handling %s\n", *c);
+	fflush(stdout);
+
+	for (long served = 0; served < count; served++) {
+		GattdRequest req = { 0 };
+
+		r = gattd_client_next_request(client, -1, &req);
+		if (r < 0)
+			return fail(client, "next-request", r);
+		if (req.kind == GATTD_REQUEST_READ) {
+			printf("read %s offset=%u from %s: ", req.chr, (unsigned)req.offset,
+			       req.address ? req.address : "an unknown device");
+			print_hex((const uint8_t *)name, strlen(name));
+			printf("\n");
+			/* The whole value: gattd gives the central the part from its offset. */
+			r = gattd_client_answer_read(client, req.id, (const uint8_t *)name, strlen(name));
+		} else {
+			printf("write %s ", req.chr);
+			print_hex(req.data, req.data_len);
+			r = answer_write(client, &req, name);
+		}
+		fflush(stdout);
+		/* -ETIME: we were too slow (HandlerTimeoutMs); the central has had its answer. */
+		if (r < 0 && r != -ETIME) {
+			gattd_request_clear(&req);
+			return fail(client, "answer", r);
+		}
+		gattd_request_clear(&req);
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: client-example [--socket PATH] watch [CHAR...]\n"
-	                "       client-example [--socket PATH] take CHAR [COUNT]\n");
+	                "       client-example [--socket PATH] take CHAR [COUNT]\n"
+	                "       client-example [--socket PATH] handle COUNT CHAR...\n");
 	return 2;
 }
 
@@ -186,6 +280,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "take") == 0 && (argc - i == 2 || argc - i == 3)) {
 		if (argc - i == 3 && (count = strtol(argv[i + 2], NULL, 10)) <= 0)
 			return usage();
+	} else if (strcmp(argv[i], "handle") == 0 && argc - i >= 3) {
+		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
+			return usage();
 	} else if (strcmp(argv[i], "watch") != 0) {
 		return usage();
 	}
@@ -198,6 +295,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "watch") == 0)
 		r = watch(client, argv + i + 1);
+	else if (strcmp(argv[i], "handle") == 0)
+		r = handle(client, count, argv + i + 2);
 	else
 		r = take(client, argv[i + 1], count);
 	gattd_client_free(client);

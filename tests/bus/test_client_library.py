@@ -1,12 +1,12 @@
 """libgattd-client end to end: client-example.c ($CLIENT_EXAMPLE), a program as a
 user would write it, watching and taking writes across power cycles and
-bluetoothd restarts."""
+bluetoothd restarts, and answering centrals' reads and writes as a handler."""
 
 import os
 import unittest
 
-from clients import ClientProgram, SyncProxy
-from harness import COMMAND, GattdTestCase
+from clients import ClientProgram, LocalClient, SyncProxy
+from harness import APP_PATH, COMMAND, DBusCallError, GattdTestCase
 
 
 def client_example_binary():
@@ -104,6 +104,81 @@ class ClientLibraryTest(GattdTestCase):
         program, _ = self.start_example('take', 'settings/label', '1', proxy=False)
         self.assertEqual(program.wait_exit(), 1)
         self.assertIn('next-write: settings/label has no Capture= queue (not-capture)', program.stderr_text)
+
+
+NAME_CONF = """\
+[Service dev]
+UUID=7a2b1001-0000-4000-8000-00805f9b34fb
+
+[Characteristic dev/name]
+UUID=7a2b1002-0000-4000-8000-00805f9b34fb
+Flags=read;write
+MaxLength=20
+Value=utf8:stored
+Handler=read;write
+"""
+NAME = APP_PATH + '/dev/name'
+DEVICE_ADDRESS = '11:22:33:44:55:66'
+
+
+class ClientLibraryHandlerTest(GattdTestCase):
+    """client-example's handle mode: a C handler on gattd_client_handle(),
+    next_request(), answer_read(), accept_write(), refuse() and refuse_code()."""
+
+    def setUp(self):
+        super().setUp()
+        self.binary = client_example_binary()
+        self.start_registered(services={'dev.conf': NAME_CONF})
+
+    def start_handler(self, count):
+        env = dict(os.environ, GATTD_SOCKET=self.socket_path)
+        program = ClientProgram(self, [self.binary, 'handle', str(count), 'dev/name'], env=env)
+        program.wait_line('handling dev/name')
+        return program
+
+    def att_code(self, function, *args, write):
+        """The ATT error the central gets from function (a fake central's read or write)."""
+        try:
+            function(*args)
+        except DBusCallError as e:
+            return self.fake.att_code(e, write)
+        self.fail('%s%r succeeded; the handler should have refused it' % (function.__name__, args))
+
+    def test_c_handler_answers_a_live_read_and_refuses_a_write_with_its_application_code(self):
+        program = self.start_handler(3)
+        self.assertEqual(self.fake.read_value(NAME), b'gattd')
+        self.assertEqual(self.att_code(self.fake.write_value, NAME, b'\x01x', write=True), 0x81)
+        # A refused write changes nothing: the stored value, as gattd's get shows it, stays.
+        self.assertEqual(LocalClient(self).ok('get', char='dev/name')['value'], b'stored'.hex())
+        self.assertEqual(self.fake.read_value(NAME, offset=2), b'ttd')
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual(program.stdout_lines, [
+            'handling dev/name',
+            'read dev/name offset=0 from %s: %s' % (DEVICE_ADDRESS, b'gattd'.hex()),
+            'write dev/name 0178: refused 0x81',
+            'read dev/name offset=2 from %s: %s' % (DEVICE_ADDRESS, b'gattd'.hex()),
+        ])
+
+    def test_c_handler_accepts_a_write_and_refuses_an_empty_one_by_name(self):
+        program = self.start_handler(3)
+        self.fake.write_value(NAME, b'kitchen')
+        self.assertEqual(LocalClient(self).ok('get', char='dev/name')['value'], b'kitchen'.hex())
+        self.assertEqual(self.att_code(self.fake.write_value, NAME, b'', write=True), 0x0d)
+        self.assertEqual(self.fake.read_value(NAME), b'kitchen')
+        self.assertEqual(program.wait_exit(), 0, program.describe())
+        self.assertEqual(program.stdout_lines[1:], [
+            'write dev/name %s: accepted, stored' % b'kitchen'.hex(),
+            'write dev/name : refused invalid-value-length',
+            'read dev/name offset=0 from %s: %s' % (DEVICE_ADDRESS, b'kitchen'.hex()),
+        ])
+
+    def test_c_handler_claiming_a_characteristic_another_client_handles_reports_busy(self):
+        other = LocalClient(self)
+        other.ok('handle', chars=['dev/name'])
+        program = ClientProgram(self, [self.binary, 'handle', '1', 'dev/name'],
+                                env=dict(os.environ, GATTD_SOCKET=self.socket_path))
+        self.assertEqual(program.wait_exit(), 1, program.describe())
+        self.assertRegex(program.stderr_text, r'handle: dev/name is handled by client \d+ \(pid \d+\) \(busy\)')
 
 
 if __name__ == '__main__':
