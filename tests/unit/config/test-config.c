@@ -1284,6 +1284,214 @@ static void test_integers_are_parsed_strictly(void **state)
 	assert_int_equal(characteristic(f, "s/c")->max_length, 20);
 }
 
+/* ---- Handler= and HandlerFallback= ---- */
+
+#define CHAR_SC "[Characteristic s/c]\nUUID=2A19\n"
+
+/* A characteristic s/c with these extra lines (Flags= among them). */
+static void write_characteristic(Fixture *f, const char *lines)
+{
+	g_autofree char *conf = g_strdup_printf(SERVICE_S CHAR_SC "%s", lines);
+
+	write_file(f, "services.d/a.conf", conf);
+}
+
+static void test_handler_names_the_requests_a_local_client_answers(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=read;write\nHandler=read;write\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, CFG_HANDLE_READ | CFG_HANDLE_WRITE);
+
+	write_characteristic(f, "Flags=read;write\nHandler= write ; read \n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, CFG_HANDLE_READ | CFG_HANDLE_WRITE);
+
+	write_characteristic(f, "Flags=read;write\nHandler=read\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, CFG_HANDLE_READ);
+
+	write_characteristic(f, "Flags=read;write-without-response\nHandler=write\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, CFG_HANDLE_WRITE);
+
+	/* Any form of the flag will do: the request still reaches gattd. */
+	write_characteristic(f, "Flags=secure-read;encrypt-write\nHandler=read;write\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, CFG_HANDLE_READ | CFG_HANDLE_WRITE);
+
+	/* Without Handler=, gattd answers alone and a write nobody handles is refused. */
+	write_characteristic(f, "Flags=read;write\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->handler, 0);
+	assert_false(characteristic(f, "s/c")->handler_store);
+}
+
+static void test_handler_with_an_unknown_request_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=read;write\nHandler=bogus\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ",
+	                    "unknown request 'bogus' (expected read, write or both: read;write)");
+
+	write_characteristic(f, "Flags=read;write\nHandler=read;notify\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "unknown request 'notify'");
+
+	/* Case matters, as for every keyword of the configuration. */
+	write_characteristic(f, "Flags=read;write\nHandler=Read\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "unknown request 'Read'");
+}
+
+static void test_empty_handler_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=read;write\nHandler=\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ",
+	                    "empty; give read, write or both (read;write)");
+
+	write_characteristic(f, "Flags=read;write\nHandler= ; \n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "empty; give read, write or both");
+}
+
+static void test_handler_needs_the_flag_of_each_request_it_names(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=write\nHandler=read\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "'read' needs a read flag in Flags=");
+
+	write_characteristic(f, "Flags=read;notify\nHandler=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ",
+	                    "'write' needs a write flag in Flags=");
+
+	write_characteristic(f, "Flags=notify\nHandler=read;write\n");
+	assert_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "'read' needs a read flag in Flags=");
+	assert_problem(f, "services.d/a.conf: [Characteristic s/c] Handler: ", "'write' needs a write flag in Flags=");
+	assert_int_equal(f->errors->len, 2);
+
+	/* Flags= that is itself wrong is reported once, not again through Handler=. */
+	write_characteristic(f, "Flags=fly\nHandler=read\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Flags: ", "unknown flag 'fly'");
+}
+
+static void test_descriptor_handler_is_parsed_and_checked_against_its_flags(void **state)
+{
+	Fixture *f = *state;
+	const CfgDescriptor *d;
+
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read;write\nHandler=read;write\n"
+	                                   "[Descriptor s/c/e]\nUUID=2905\nFlags=read\n");
+	assert_loads(f);
+	/* A handled descriptor alone leaves its characteristic's own Handler= at 0. */
+	assert_int_equal(characteristic(f, "s/c")->handler, 0);
+	d = g_ptr_array_index(characteristic(f, "s/c")->descriptors, 0);
+	assert_string_equal(d->id, "s/c/d");
+	assert_int_equal(d->handler, CFG_HANDLE_READ | CFG_HANDLE_WRITE);
+	d = g_ptr_array_index(characteristic(f, "s/c")->descriptors, 1);
+	assert_int_equal(d->handler, 0);
+
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nHandler=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Handler: ", "'write' needs a write flag in Flags=");
+
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=write\nHandler=read\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Handler: ", "'read' needs a read flag in Flags=");
+
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nHandler=\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Handler: ", "empty; give read, write or both");
+
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nHandler=bogus\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] Handler: ", "unknown request 'bogus'");
+
+	/* The fallback is a characteristic's only. */
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=write\nHandler=write\n"
+	                                   "HandlerFallback=store\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/d] HandlerFallback: ", "unknown key");
+}
+
+static void test_handler_fallback_is_refuse_or_store(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=store\n");
+	assert_loads(f);
+	assert_true(characteristic(f, "s/c")->handler_store);
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=refuse\n");
+	assert_loads(f);
+	assert_false(characteristic(f, "s/c")->handler_store);
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=drop\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ", "'drop' is not refuse or store");
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=Store\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ", "'Store' is not refuse or store");
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ", "'' is not refuse or store");
+
+	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=store # keep it\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ",
+	                    "'store # keep it' is not refuse or store ('#' starts a comment only at the beginning of a line)");
+}
+
+/* [Daemon] KEY within lo..hi, modelled at offset in GattdConfig: both bounds load, one past each is refused. */
+static void check_daemon_range(Fixture *f, const char *key, size_t offset, unsigned lo, unsigned hi)
+{
+	const unsigned good[] = { lo, hi };
+	const unsigned bad[] = { lo - 1, hi + 1 };
+	g_autofree char *where = g_strdup_printf("gattd.conf: [Daemon] %s: ", key);
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autofree char *conf = g_strdup_printf("[Daemon]\n%s=%u\n", key, good[i]);
+
+		write_file(f, "gattd.conf", conf);
+		assert_loads(f);
+		assert_int_equal(*(const unsigned *)((const char *)f->config + offset), good[i]);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *conf = g_strdup_printf("[Daemon]\n%s=%u\n", key, bad[i]);
+		g_autofree char *what = g_strdup_printf("%u is out of range %u..%u", bad[i], lo, hi);
+
+		write_file(f, "gattd.conf", conf);
+		assert_only_problem(f, where, what);
+	}
+}
+
+static void test_handler_limits_default_and_are_range_checked(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	assert_loads(f);
+	assert_int_equal(f->config->handler_timeout_ms, 5000);
+	assert_int_equal(f->config->max_handler_requests, 256);
+	assert_int_equal(f->config->max_client_requests, 64);
+
+	check_daemon_range(f, "HandlerTimeoutMs", offsetof(GattdConfig, handler_timeout_ms), 100, 25000);
+	check_daemon_range(f, "MaxHandlerRequests", offsetof(GattdConfig, max_handler_requests), 1, 65536);
+	check_daemon_range(f, "MaxClientRequests", offsetof(GattdConfig, max_client_requests), 1, 65536);
+
+	write_file(f, "gattd.conf", "[Daemon]\nHandlerTimeoutMs=5s\n");
+	assert_only_problem(f, "gattd.conf: [Daemon] HandlerTimeoutMs: ", "'5s' is not a decimal or 0x-hex integer");
+
+	/* Each key is its own: setting one leaves the others at their defaults. */
+	write_file(f, "gattd.conf", "[Daemon]\nMaxClientRequests=8\n");
+	assert_loads(f);
+	assert_int_equal(f->config->max_client_requests, 8);
+	assert_int_equal(f->config->max_handler_requests, 256);
+	assert_int_equal(f->config->handler_timeout_ms, 5000);
+}
+
 /* ---- ATT handle budget ---- */
 
 /*
@@ -1639,6 +1847,13 @@ int main(void)
 		T(test_description_longer_than_512_bytes_is_refused),
 		T(test_booleans_must_be_true_or_false),
 		T(test_integers_are_parsed_strictly),
+		T(test_handler_names_the_requests_a_local_client_answers),
+		T(test_handler_with_an_unknown_request_is_refused),
+		T(test_empty_handler_is_refused),
+		T(test_handler_needs_the_flag_of_each_request_it_names),
+		T(test_descriptor_handler_is_parsed_and_checked_against_its_flags),
+		T(test_handler_fallback_is_refuse_or_store),
+		T(test_handler_limits_default_and_are_range_checked),
 		T(test_att_handle_budget_is_enforced),
 		T(test_adapter_accepts_auto_name_and_address),
 		T(test_invalid_adapter_is_refused),

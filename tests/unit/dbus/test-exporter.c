@@ -1,6 +1,7 @@
 /*
- * test-exporter.c: the exporter's checks before a handler runs (dbus/exporter.c) and
- * the errno -> D-Bus error mapping (dbus/message.c).
+ * test-exporter.c: the exporter's checks before a handler runs (dbus/exporter.c), a
+ * handler that answers later, the errno -> D-Bus error mapping and the ATT code ->
+ * D-Bus error mapping (dbus/message.c).
  *
  * Each test builds a method call as a peer would send it (no bus needed) and hands it
  * to bus_exporter_dispatch(), then checks the error name and message of the reply.
@@ -29,6 +30,8 @@ typedef struct {
 	int set_result;
 	int calls;
 	bool has_extra;
+	BusExporter *later_exporter; /* what Later was called with */
+	DBusMessage *held;           /* the call Later answers later */
 } Thing;
 
 static void get_name(DBusMessageIter *iter, void *object)
@@ -62,8 +65,20 @@ static DBusMessage *poke(BusExporter *exporter, DBusMessage *msg, void *object)
 	return dbus_message_new_method_return(msg);
 }
 
+/* Keeps the call to answer it later, as gatt/requests.c does for a handled read. */
+static DBusMessage *later(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	Thing *t = object;
+
+	t->calls++;
+	t->later_exporter = exporter;
+	t->held = dbus_message_ref(msg);
+	return NULL;
+}
+
 static const BusMethod thing_methods[] = {
 	{ "Poke", "s", "", poke },
+	{ "Later", "", "", later },
 	{ NULL },
 };
 
@@ -105,6 +120,8 @@ static int teardown(void **state)
 	Fixture *f = *state;
 
 	bus_exporter_free(f->exporter);
+	if (f->thing.held)
+		dbus_message_unref(f->thing.held);
 	g_free(f->thing.name);
 	g_free(f);
 	return 0;
@@ -285,6 +302,75 @@ static void test_get_managed_objects_takes_no_arguments(void **state)
 	              "a{oa{sa{sv}}}");
 }
 
+static void test_method_answering_later_gets_no_reply_from_dispatch(void **state)
+{
+	Fixture *f = *state;
+	DBusMessage *msg = call(OBJ, IFACE, "Later", NULL);
+	DBusMessage *reply;
+
+	assert_null(bus_exporter_dispatch(f->exporter, msg));
+	assert_int_equal(f->thing.calls, 1);
+	assert_ptr_equal(f->thing.later_exporter, f->exporter);
+	assert_ptr_equal(f->thing.held, msg);
+	dbus_message_unref(msg);
+
+	/* The checks before the method still answer at once. */
+	expect_error(f, call(OBJ, IFACE, "Later", "x", NULL), DBUS_ERROR_INVALID_ARGS,
+	             IFACE ".Later expects arguments (), got (s)");
+	assert_int_equal(f->thing.calls, 1);
+
+	/* The later reply, with no connection to send it on, is dropped. */
+	reply = dbus_message_new_method_return(f->thing.held);
+	bus_exporter_send(f->exporter, reply);
+	dbus_message_unref(reply);
+}
+
+static void test_att_codes_become_the_errors_bluetoothd_maps_back(void **state)
+{
+	static const struct {
+		uint8_t att;
+		const char *name;
+		const char *message;
+	} cases[] = {
+		{ 0x02, BLUEZ_ERROR_PREFIX "NotPermitted", "0x02" },
+		{ 0x03, BLUEZ_ERROR_PREFIX "NotPermitted", "0x03" },
+		{ 0x06, BLUEZ_ERROR_PREFIX "NotSupported", "0x06" },
+		{ 0x07, BLUEZ_ERROR_PREFIX "InvalidOffset", "0x07" },
+		{ 0x08, BLUEZ_ERROR_PREFIX "NotAuthorized", "0x08" },
+		{ 0x0d, BLUEZ_ERROR_PREFIX "InvalidValueLength", "0x0d" },
+		/* bluetoothd turns any error it does not know into 0x0E, unlikely error. */
+		{ 0x0e, DBUS_ERROR_FAILED, "0x0e" },
+		/* The application range: org.bluez.Error.Failed with the code as its message. */
+		{ 0x80, BLUEZ_ERROR_PREFIX "Failed", "0x80" },
+		{ 0x81, BLUEZ_ERROR_PREFIX "Failed", "0x81" },
+		{ 0x9f, BLUEZ_ERROR_PREFIX "Failed", "0x9f" },
+		{ 0xfd, BLUEZ_ERROR_PREFIX "ImproperlyConfigured", "0xfd" },
+		{ 0xfe, BLUEZ_ERROR_PREFIX "InProgress", "0xfe" },
+		/* Just outside the application range, and codes no handler gives: unlikely error. */
+		{ 0x7f, DBUS_ERROR_FAILED, "0x7f" },
+		{ 0xa0, DBUS_ERROR_FAILED, "0xa0" },
+		{ 0x00, DBUS_ERROR_FAILED, "0x00" },
+		{ 0x05, DBUS_ERROR_FAILED, "0x05" },
+		{ 0xff, DBUS_ERROR_FAILED, "0xff" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		DBusMessage *msg = call(OBJ, IFACE, "Poke", "x", NULL);
+		DBusMessage *reply = bus_att_error_reply(msg, cases[i].att);
+		const char *text = NULL;
+
+		assert_int_equal(dbus_message_get_type(reply), DBUS_MESSAGE_TYPE_ERROR);
+		if (strcmp(dbus_message_get_error_name(reply), cases[i].name) != 0)
+			fail_msg("ATT 0x%02x: %s, expected %s", cases[i].att, dbus_message_get_error_name(reply),
+			         cases[i].name);
+		assert_true(dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+		assert_string_equal(text, cases[i].message);
+		assert_int_equal(dbus_message_get_reply_serial(reply), dbus_message_get_serial(msg));
+		dbus_message_unref(reply);
+		dbus_message_unref(msg);
+	}
+}
+
 static void test_errno_mapping(void **state)
 {
 	static const struct {
@@ -333,6 +419,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_and_get_all_check_their_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_checks_arguments_access_and_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_managed_objects_takes_no_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_method_answering_later_gets_no_reply_from_dispatch, setup, teardown),
+		cmocka_unit_test(test_att_codes_become_the_errors_bluetoothd_maps_back),
 		cmocka_unit_test(test_errno_mapping),
 		cmocka_unit_test(test_error_text_must_be_utf8),
 	};

@@ -27,8 +27,12 @@ static void expect_error(const char *line, size_t len, const char *code, const c
 	ProtoError err;
 	ProtoRequest *req = proto_parse_request(line, len, &err);
 
-	assert_null(req);
-	assert_string_equal(err.code, code);
+	if (req) {
+		proto_request_free(req);
+		fail_msg("'%.*s' was accepted, expected %s: ...%s...", (int)MIN(len, 200), line, code, needle);
+	}
+	if (strcmp(err.code, code) != 0)
+		fail_msg("'%.*s' gave %s (%s), expected %s", (int)MIN(len, 200), line, err.code, err.message, code);
 	if (!strstr(err.message, needle))
 		fail_msg("message '%s' lacks '%s'", err.message, needle);
 	proto_error_clear(&err);
@@ -50,6 +54,10 @@ static void test_every_command_parses(void **state)
 		{ "{\"cmd\":\"watch\"}", PROTO_CMD_WATCH },
 		{ "{\"cmd\":\"unwatch\"}", PROTO_CMD_UNWATCH },
 		{ "{\"cmd\":\"next-write\",\"char\":\"a/b\"}", PROTO_CMD_NEXT_WRITE },
+		{ "{\"cmd\":\"reload\"}", PROTO_CMD_RELOAD },
+		{ "{\"cmd\":\"handle\",\"chars\":[\"a/b\"]}", PROTO_CMD_HANDLE },
+		{ "{\"cmd\":\"unhandle\"}", PROTO_CMD_UNHANDLE },
+		{ "{\"cmd\":\"answer\",\"request\":1}", PROTO_CMD_ANSWER },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -393,6 +401,218 @@ static void test_write_is_typed_only_as_a_whole_value(void **state)
 	                    "\"device\":null}\n");
 }
 
+/* ---- handlers: handle, unhandle, answer ---- */
+
+static void test_handle_and_unhandle_take_a_list_of_ids(void **state)
+{
+	g_autoptr(ProtoRequest) handle = parse("{\"cmd\":\"handle\",\"chars\":[\"prov/ssid\",\"prov/scan\"],\"id\":3}");
+	g_autoptr(ProtoRequest) some = parse("{\"cmd\":\"unhandle\",\"chars\":[\"prov/ssid\"]}");
+	g_autoptr(ProtoRequest) all = parse("{\"cmd\":\"unhandle\"}");
+
+	assert_int_equal(handle->cmd, PROTO_CMD_HANDLE);
+	assert_int_equal(g_strv_length((char **)handle->chars), 2);
+	assert_string_equal(handle->chars[0], "prov/ssid");
+	assert_string_equal(handle->chars[1], "prov/scan");
+	assert_int_equal(json_integer_value(handle->id), 3);
+	assert_int_equal(some->cmd, PROTO_CMD_UNHANDLE);
+	assert_int_equal(g_strv_length((char **)some->chars), 1);
+	/* No list: every claim of the connection. */
+	assert_int_equal(all->cmd, PROTO_CMD_UNHANDLE);
+	assert_null(all->chars);
+}
+
+static void test_handle_needs_a_non_empty_list_of_strings(void **state)
+{
+	EXPECT_ERROR("{\"cmd\":\"handle\"}", PROTO_ERR_BAD_REQUEST, "command 'handle' needs field 'chars', a non-empty array");
+	EXPECT_ERROR("{\"cmd\":\"handle\",\"chars\":[]}", PROTO_ERR_BAD_REQUEST, "needs field 'chars', a non-empty array");
+	EXPECT_ERROR("{\"cmd\":\"handle\",\"chars\":\"prov/ssid\"}", PROTO_ERR_BAD_REQUEST,
+	             "field 'chars' must be an array of strings");
+	EXPECT_ERROR("{\"cmd\":\"handle\",\"chars\":[\"prov/ssid\",null]}", PROTO_ERR_BAD_REQUEST,
+	             "field 'chars' entry 1 is not a string");
+	EXPECT_ERROR("{\"cmd\":\"unhandle\",\"chars\":[7]}", PROTO_ERR_BAD_REQUEST, "field 'chars' entry 0 is not a string");
+	EXPECT_ERROR("{\"cmd\":\"handle\",\"char\":\"prov/ssid\"}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'char' for command 'handle'");
+	EXPECT_ERROR("{\"cmd\":\"unhandle\",\"request\":1}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'request' for command 'unhandle'");
+}
+
+static void test_handle_with_too_many_ids_is_refused(void **state)
+{
+	g_autoptr(GString) line = g_string_new("{\"cmd\":\"handle\",\"chars\":[");
+
+	for (int i = 0; i <= PROTO_MAX_WATCH_CHARS; i++)
+		g_string_append_printf(line, "%s\"s/c%d\"", i ? "," : "", i);
+	g_string_append(line, "]}");
+	expect_error(line->str, line->len, PROTO_ERR_BAD_REQUEST, "at most");
+}
+
+static void test_answer_with_a_value_typed_an_error_or_nothing(void **state)
+{
+	g_autoptr(ProtoRequest) hex = parse("{\"cmd\":\"answer\",\"request\":5,\"value\":\"0a0b\"}");
+	g_autoptr(ProtoRequest) typed = parse("{\"cmd\":\"answer\",\"request\":6,\"typed\":\"net-a\"}");
+	g_autoptr(ProtoRequest) accept = parse("{\"cmd\":\"answer\",\"request\":7}");
+	g_autoptr(ProtoRequest) named = parse("{\"cmd\":\"answer\",\"request\":8,\"error\":\"not-authorized\"}");
+	g_autoptr(ProtoRequest) first = parse("{\"cmd\":\"answer\",\"request\":9,\"error\":128}");
+	g_autoptr(ProtoRequest) last = parse("{\"cmd\":\"answer\",\"request\":9223372036854775807,\"error\":159}");
+	g_autoptr(ProtoRequest) unknown = parse("{\"cmd\":\"answer\",\"request\":1,\"error\":\"no-such-error\"}");
+
+	assert_int_equal(hex->cmd, PROTO_CMD_ANSWER);
+	assert_int_equal(hex->request, 5);
+	assert_string_equal(hex->hex, "0a0b");
+	assert_null(hex->typed);
+	assert_false(hex->has_error);
+
+	assert_int_equal(typed->request, 6);
+	assert_null(typed->hex);
+	assert_string_equal(json_string_value(typed->typed), "net-a");
+
+	/* Accepting a write: neither a value nor an error. */
+	assert_int_equal(accept->request, 7);
+	assert_null(accept->hex);
+	assert_null(accept->typed);
+	assert_false(accept->has_error);
+
+	assert_true(named->has_error);
+	assert_string_equal(named->error_name, "not-authorized");
+	assert_int_equal(named->error_code, 0);
+
+	assert_true(first->has_error);
+	assert_null(first->error_name);
+	assert_int_equal(first->error_code, 0x80);
+	assert_int_equal(last->request, G_MAXINT64);
+	assert_int_equal(last->error_code, 0x9f);
+
+	/* The name is the command's to check (gatt/att.h): the parser only takes a string. */
+	assert_true(unknown->has_error);
+	assert_string_equal(unknown->error_name, "no-such-error");
+}
+
+static void test_answer_needs_a_request_id_from_1(void **state)
+{
+	static const char *const bad_ids[] = { "0", "-1", "1.5", "1e3", "\"5\"", "true", "null", "[5]", "{}" };
+
+	EXPECT_ERROR("{\"cmd\":\"answer\"}", PROTO_ERR_BAD_REQUEST, "command 'answer' needs field 'request'");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"value\":\"00\"}", PROTO_ERR_BAD_REQUEST, "command 'answer' needs field 'request'");
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_ids); i++) {
+		g_autofree char *line = g_strdup_printf("{\"cmd\":\"answer\",\"request\":%s}", bad_ids[i]);
+
+		EXPECT_ERROR(line, PROTO_ERR_BAD_REQUEST, "field 'request' must be a request id, an integer from 1");
+	}
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":18446744073709551616}", PROTO_ERR_BAD_REQUEST, "fit 64 bits");
+}
+
+static void test_answer_takes_one_of_a_value_and_an_error(void **state)
+{
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"error\":\"unlikely\",\"value\":\"00\"}", PROTO_ERR_BAD_REQUEST,
+	             "command 'answer' takes 'error' or a value, not both");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"typed\":3,\"error\":128}", PROTO_ERR_BAD_REQUEST,
+	             "command 'answer' takes 'error' or a value, not both");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"value\":\"00\",\"typed\":0}", PROTO_ERR_BAD_REQUEST,
+	             "command 'answer' takes one of 'value' (hex) and 'typed'");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"value\":0}", PROTO_ERR_BAD_REQUEST, "field 'value' must be a string");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"typed\":{}}", PROTO_ERR_BAD_REQUEST, "field 'typed' must be");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"char\":\"a/b\"}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'char' for command 'answer'");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":1,\"notify\":true}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'notify' for command 'answer'");
+}
+
+static void test_answer_error_code_must_be_in_the_application_range(void **state)
+{
+	static const struct {
+		const char *code;
+		const char *shown;
+	} outside[] = {
+		{ "127", "127" }, { "160", "160" }, { "0", "0" }, { "-128", "-128" }, { "14", "14" },
+		{ "254", "254" }, { "9223372036854775807", "9223372036854775807" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(outside); i++) {
+		g_autofree char *line = g_strdup_printf("{\"cmd\":\"answer\",\"request\":1,\"error\":%s}", outside[i].code);
+		g_autofree char *what = g_strdup_printf("field 'error': %s is outside the application range 128..159 "
+		                                        "(0x80..0x9f)", outside[i].shown);
+
+		EXPECT_ERROR(line, PROTO_ERR_BAD_REQUEST, what);
+	}
+}
+
+static void test_answer_error_of_another_type_is_refused(void **state)
+{
+	static const char *const wrong[] = { "true", "false", "null", "128.0", "1.5", "[128]", "{\"code\":128}" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(wrong); i++) {
+		g_autofree char *line = g_strdup_printf("{\"cmd\":\"answer\",\"request\":1,\"error\":%s}", wrong[i]);
+
+		EXPECT_ERROR(line, PROTO_ERR_BAD_REQUEST,
+		             "field 'error' must be an error name or an application code 128..159");
+	}
+}
+
+/* ---- device addresses ---- */
+
+static void expect_address(const char *path, const char *expected)
+{
+	g_autofree char *address = proto_device_address(path);
+
+	if (g_strcmp0(address, expected) != 0)
+		fail_msg("proto_device_address(%s) = %s, expected %s", path ? path : "NULL", address ? address : "NULL",
+		         expected ? expected : "NULL");
+}
+
+static void test_device_address_comes_from_bluez_device_path(void **state)
+{
+	expect_address("/org/bluez/hci0/dev_11_22_33_44_55_66", "11:22:33:44:55:66");
+	expect_address("/org/bluez/hci12/dev_AA_BB_CC_DD_EE_0F", "AA:BB:CC:DD:EE:0F");
+	/* BlueZ writes upper case; lower case is taken as it is, not guessed at. */
+	expect_address("/org/bluez/hci0/dev_aa_bb_cc_dd_ee_0f", "aa:bb:cc:dd:ee:0f");
+}
+
+static void test_device_address_is_null_for_what_is_no_device_path(void **state)
+{
+	static const char *const not_devices[] = {
+		"",
+		"/",
+		"/org/bluez/hci0",
+		"/org/bluez/hci0/dev_",
+		"/org/bluez/hci0/dev_11_22_33_44_55",        /* too short */
+		"/org/bluez/hci0/dev_11_22_33_44_55_667",    /* too long */
+		"/org/bluez/hci0/dev_11_22_33_44_55_6",
+		"/org/bluez/hci0/dev_1_22_33_44_55_66_",
+		"/org/bluez/hci0/dev_11-22-33-44-55-66",     /* not '_' between */
+		"/org/bluez/hci0/dev_11:22:33:44:55:66",
+		"/org/bluez/hci0/dev_GG_22_33_44_55_66",     /* not hex */
+		"/org/bluez/hci0/dev_11_22_33_44_55_6x",
+		"/org/bluez/hci0/dev_11__2_33_44_55_66",
+		"/org/bluez/hci0/dev_11_22_33_44_55_66/service0001", /* below a device */
+		"/org/bluez/hci0/DEV_11_22_33_44_55_66",
+		"/org/bluez/hci0/xdev_11_22_33_44_55_66",
+		"dev_11_22_33_44_55_66",                     /* not a path */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(not_devices); i++)
+		expect_address(not_devices[i], NULL);
+	expect_address(NULL, NULL);
+}
+
+static void test_device_and_address_are_written_or_null(void **state)
+{
+	g_autoptr(JWriter) known = proto_event_begin("read-request");
+	g_autoptr(JWriter) unknown = proto_event_begin("read-request");
+	g_autoptr(JWriter) odd = proto_event_begin("read-request");
+	g_autofree char *l1 = NULL, *l2 = NULL, *l3 = NULL;
+
+	proto_write_device(known, "/org/bluez/hci0/dev_11_22_33_44_55_66");
+	proto_write_device(unknown, NULL);
+	proto_write_device(odd, "/org/bluez/hci0");
+	l1 = proto_finish(known);
+	l2 = proto_finish(unknown);
+	l3 = proto_finish(odd);
+	assert_string_equal(l1, "{\"event\":\"read-request\",\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\","
+	                        "\"address\":\"11:22:33:44:55:66\"}\n");
+	assert_string_equal(l2, "{\"event\":\"read-request\",\"device\":null,\"address\":null}\n");
+	assert_string_equal(l3, "{\"event\":\"read-request\",\"device\":\"/org/bluez/hci0\",\"address\":null}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +637,17 @@ int main(void)
 		cmocka_unit_test(test_status_reply_with_and_without_adapter),
 		cmocka_unit_test(test_adapter_event_writes_null_for_what_is_unknown),
 		cmocka_unit_test(test_write_is_typed_only_as_a_whole_value),
+		cmocka_unit_test(test_handle_and_unhandle_take_a_list_of_ids),
+		cmocka_unit_test(test_handle_needs_a_non_empty_list_of_strings),
+		cmocka_unit_test(test_handle_with_too_many_ids_is_refused),
+		cmocka_unit_test(test_answer_with_a_value_typed_an_error_or_nothing),
+		cmocka_unit_test(test_answer_needs_a_request_id_from_1),
+		cmocka_unit_test(test_answer_takes_one_of_a_value_and_an_error),
+		cmocka_unit_test(test_answer_error_code_must_be_in_the_application_range),
+		cmocka_unit_test(test_answer_error_of_another_type_is_refused),
+		cmocka_unit_test(test_device_address_comes_from_bluez_device_path),
+		cmocka_unit_test(test_device_address_is_null_for_what_is_no_device_path),
+		cmocka_unit_test(test_device_and_address_are_written_or_null),
 	};
 
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
