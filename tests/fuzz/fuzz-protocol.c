@@ -8,6 +8,9 @@
  * - proto_parse_request() gives a request or an error code and message, and
  *   a request only for a line that is one JSON object (blanks around it aside),
  *   whose strings are UTF-8 (the line is; JSON escapes keep it so);
+ * - a handle request has at least one id; an answer names a request (from 1)
+ *   and carries at most one of a value, a typed value and an error, the error
+ *   a name or a code of the application range 0x80..0x9f;
  * - every reply line gattd would send back, error or not, is one line of JSON
  *   and UTF-8 (the protocol's framing), and echoes the request's id;
  * - for a request that carries a value, proto_decode_value() for every Type
@@ -100,13 +103,31 @@ static bool is_non_finite(const json_t *node)
 
 static void check_request_strings(const ProtoRequest *req)
 {
-	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex));
+	FUZZ_CHECK(is_utf8(req->chr) && is_utf8(req->hex) && is_utf8(req->error_name));
 	for (const char **c = req->chars; c && *c; c++)
 		FUZZ_CHECK(is_utf8(*c));
 	if (json_is_string(req->id))
 		FUZZ_CHECK(is_utf8(json_string_value(req->id)));
 	if (json_is_string(req->typed))
 		FUZZ_CHECK(is_utf8(json_string_value(req->typed)));
+}
+
+static void check_handler_fields(const ProtoRequest *req)
+{
+	if (req->cmd == PROTO_CMD_HANDLE)
+		FUZZ_CHECK(req->chars && req->chars[0]);
+	if (req->cmd != PROTO_CMD_ANSWER) {
+		FUZZ_CHECK(req->request == 0 && !req->has_error);
+		return;
+	}
+	FUZZ_CHECK(req->request >= 1 && req->request <= G_MAXINT64);
+	FUZZ_CHECK(!(req->hex && req->typed));
+	if (req->has_error) {
+		FUZZ_CHECK(!req->hex && !req->typed);
+		FUZZ_CHECK(req->error_name || (req->error_code >= GATT_ATT_APP_FIRST && req->error_code <= GATT_ATT_APP_LAST));
+	} else {
+		FUZZ_CHECK(!req->error_name && req->error_code == 0);
+	}
 }
 
 static bool is_nan(ValueType type, GBytes *bytes)
@@ -197,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!err.code && !err.message && !err.id);
 	FUZZ_CHECK(is_one_object((const char *)data, size));
 	check_request_strings(req);
+	check_handler_fields(req);
 	FUZZ_CHECK(strcmp(proto_command_name(req->cmd), "?") != 0);
 	{
 		g_autoptr(JWriter) w = proto_reply_begin(req->id);
