@@ -91,7 +91,8 @@ void bus_exporter_detach(BusExporter *exporter);
 
 /*
  * Send a reply made later (BusMethodFunc returned NULL) on the connection served now;
- * dropped when detached. A call that expects no reply (dbus_message_get_no_reply) gets none.
+ * dropped when detached. The caller sends none to a call that expects no reply
+ * (dbus_message_get_no_reply() of the call).
  */
 void bus_exporter_send(BusExporter *exporter, DBusMessage *reply);
 
