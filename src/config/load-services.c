@@ -412,6 +412,27 @@ static void attach_descriptors(Loader *l)
 	}
 }
 
+/* HandlerFallback=store says what a handler's writes get without it: a write handler must exist. */
+static void check_handler_fallbacks(Loader *l)
+{
+	for (guint i = 0; i < l->pending_characteristics->len; i++) {
+		Pending *p = g_ptr_array_index(l->pending_characteristics, i);
+		const CfgCharacteristic *c = g_hash_table_lookup(l->characteristics, p->id);
+		const ConfigSection s = { .errors = l->errors, .file = p->file, .group = p->group };
+		bool writes_handled;
+
+		if (!c || !c->handler_store)
+			continue;
+		writes_handled = c->handler & CFG_HANDLE_WRITE;
+		for (guint k = 0; k < c->descriptors->len; k++)
+			writes_handled |= ((const CfgDescriptor *)c->descriptors->pdata[k])->handler & CFG_HANDLE_WRITE;
+		if (!writes_handled)
+			config_section_report(&s, "HandlerFallback",
+			                      "store applies to writes a handler answers, and no Handler= of %s or its "
+			                      "descriptors names write", c->id);
+	}
+}
+
 static unsigned characteristic_handles(const CfgCharacteristic *c)
 {
 	const char *const *flags = (const char *const *) c->flags;
@@ -456,6 +477,7 @@ void config_services_load(GattdConfig *config, const char *dir, GPtrArray *error
 	}
 	attach_characteristics(&l);
 	attach_descriptors(&l);
+	check_handler_fallbacks(&l);
 
 	/* Descriptors first: they may belong to characteristics still pending. */
 	g_ptr_array_unref(l.pending_descriptors);

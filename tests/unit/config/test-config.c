@@ -1441,6 +1441,18 @@ static void test_handler_fallback_is_refuse_or_store(void **state)
 	write_characteristic(f, "Flags=write\nHandler=write\nHandlerFallback=store # keep it\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ",
 	                    "'store # keep it' is not refuse or store ('#' starts a comment only at the beginning of a line)");
+
+	/* store says what a handler's writes get without it: there must be one. */
+	write_characteristic(f, "Flags=read;write\nHandler=read\nHandlerFallback=store\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ",
+	                    "store applies to writes a handler answers, and no Handler= of s/c or its descriptors names write");
+	write_characteristic(f, "Flags=read;write\nHandlerFallback=store\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] HandlerFallback: ", "store applies to writes");
+	write_characteristic(f, "Flags=read;write\nHandlerFallback=refuse\n");
+	assert_loads(f);
+	write_file(f, "services.d/a.conf", SERVICE_S CHAR_SC "Flags=read\nHandlerFallback=store\n"
+	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=write\nHandler=write\n");
+	assert_loads(f);
 }
 
 /* [Daemon] KEY within lo..hi, modelled at offset in GattdConfig: both bounds load, one past each is refused. */
