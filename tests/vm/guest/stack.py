@@ -17,6 +17,7 @@ from gattd_client import GattdClient, GattdClientError
 BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 SOCKET = '/run/gattd/gattd.sock'
 CONFIG_DIR = '/tmp/gattd-config'
+STATE_DIR = '/tmp/gattd-state'
 # bluetoothd versions run with EATT off, and why.
 EATT_OFF = {
     '5.55': 'its GATT server serves one read at a time (src/shared/gatt-server.c, pending_read_op), so '
@@ -97,9 +98,10 @@ class Stack:
                 sizes[entry] = os.path.getsize(os.path.join(self.results, entry))
         return sizes
 
-    def _spawn(self, name, argv, note=None):
+    def _spawn(self, name, argv, note=None, env=None):
         log = self._log_file(name, note or 'started: ' + ' '.join(argv))
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, **env) if env else None)
         log.close()
         self.procs[name] = proc
         return proc
@@ -287,7 +289,9 @@ class Stack:
         os.makedirs(os.path.dirname(SOCKET), exist_ok=True)
         # --verbose: its debug lines are what a failed scenario's log shows.
         argv = [self.gattd, '--config-dir', CONFIG_DIR, '--socket', SOCKET, '--verbose']
-        self._spawn('gattd', argv)
+        # Persist= values go where systemd's StateDirectory= would put them; the
+        # guest's /var/lib is the host's, read-only.
+        self._spawn('gattd', argv, env={'STATE_DIRECTORY': STATE_DIR})
         wait_for('gattd\'s socket', lambda: os.path.exists(SOCKET) or not self.alive('gattd'), 20)
         if not self.alive('gattd'):
             raise StackError(f'gattd exited with status {self.procs["gattd"].returncode} at start')
