@@ -201,3 +201,25 @@ int gattctl_call_quiet(Gattctl *ctl, json_t *request, int timeout_ms, const char
 {
 	return call(ctl, request, timeout_ms, what, false, ret_reply);
 }
+
+json_t *gattctl_find_node(const json_t *list_reply, const char *chr, const char *desc)
+{
+	json_t *services = json_object_get(list_reply, "services");
+	json_t *service, *node, *descriptor;
+	size_t i, k, d;
+
+	json_array_foreach(services, i, service) {
+		json_array_foreach(json_object_get(service, "characteristics"), k, node) {
+			if (g_strcmp0(jread_string(node, "id"), chr) != 0)
+				continue;
+			if (!desc)
+				return node;
+			json_array_foreach(json_object_get(node, "descriptors"), d, descriptor) {
+				if (g_strcmp0(jread_string(descriptor, "id"), desc) == 0)
+					return descriptor;
+			}
+			return NULL;
+		}
+	}
+	return NULL;
+}

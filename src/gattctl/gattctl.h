@@ -1,8 +1,8 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
- * (status.c, list.c, get.c, set.c, watch.c, next-write.c, reload.c); common.c holds option
+ * (status.c, list.c, get.c, set.c, watch.c, next-write.c, reload.c, handle.c); common.c holds option
  * parsing, connecting and calling with error reporting; format.c renders gattd's
- * JSON for people.
+ * JSON for people; command.c runs an operator's command (handle's --read-cmd, --write-cmd).
  *
  * Exit codes, the contract scripts rely on (also in --help and README.md):
  *   0  success
@@ -57,6 +57,7 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv);
 int gattctl_watch(Gattctl *ctl, int argc, char **argv);
 int gattctl_next_write(Gattctl *ctl, int argc, char **argv);
 int gattctl_reload(Gattctl *ctl, int argc, char **argv);
+int gattctl_handle(Gattctl *ctl, int argc, char **argv);
 
 /* ---- common.c ---- */
 
@@ -94,11 +95,57 @@ int gattctl_call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what
 /* The same, never printing the reply: for lookups the user did not ask for. */
 int gattctl_call_quiet(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply);
 
+/* In a list reply, characteristic chr (desc NULL) or its descriptor desc; NULL if absent. */
+json_t *gattctl_find_node(const json_t *list_reply, const char *chr, const char *desc);
+
 /* Connect if not yet connected. GATTCTL_EXIT_OK or, reported, GATTCTL_EXIT_CONNECTION. */
 int gattctl_connect(Gattctl *ctl);
 
 /* Report a failure of the library itself (not an error reply) and pick the exit code. */
 int gattctl_exit_for_errno(int r, const char *what);
+
+/* ---- command.c ---- */
+
+/* SIGINT, SIGTERM and SIGCHLD, blocked and read from one signalfd. */
+typedef struct {
+	int fd;
+	bool stop; /* SIGINT or SIGTERM arrived */
+} GattctlSignals;
+
+/* Block the three signals (SIGCHLD back to its default action first) and open the signalfd. 0 or -errno. */
+int gattctl_signals_open(GattctlSignals *signals);
+void gattctl_signals_close(GattctlSignals *signals);
+/* Take the signals waiting (SIGCHLD only wakes a poll()). Returns signals->stop. */
+bool gattctl_signals_take(GattctlSignals *signals);
+
+/* The most of a command's stdout kept. */
+#define GATTCTL_RUN_MAX_OUTPUT 4096
+
+typedef enum {
+	GATTCTL_RUN_EXITED,      /* status: its exit status */
+	GATTCTL_RUN_SIGNALED,    /* status: the signal that ended it */
+	GATTCTL_RUN_TIMED_OUT,   /* over its time: killed with its process group */
+	GATTCTL_RUN_FAILED,      /* status: the errno that kept gattctl from running or watching it */
+	GATTCTL_RUN_INTERRUPTED, /* SIGINT or SIGTERM arrived: it got SIGTERM, then SIGKILL after 1 s */
+} GattctlRunEnd;
+
+typedef struct {
+	GattctlRunEnd end;
+	int status;
+	GByteArray *output;   /* with capture: its stdout, at most GATTCTL_RUN_MAX_OUTPUT bytes */
+	bool output_overflow; /* it printed more */
+} GattctlRun;
+
+/*
+ * Run /bin/sh -c cmd with environment envp, input (at most 4096 bytes; may be NULL) on
+ * its stdin and its stdout collected (capture) or sent to gattctl's stderr, for at most
+ * timeout_ms, in its own process group. Returns when it has ended and been reaped, or
+ * was killed for its time or because signals said stop. Clear *run with
+ * gattctl_run_clear().
+ */
+void gattctl_run_command(GattctlSignals *signals, const char *cmd, char **envp, GBytes *input, bool capture,
+                         unsigned timeout_ms, GattctlRun *run);
+void gattctl_run_clear(GattctlRun *run);
 
 /* ---- format.c ---- */
 

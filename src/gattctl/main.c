@@ -17,6 +17,7 @@ static const struct {
 	{ "set", gattctl_set, "set CHAR VALUE              store a value, notifying subscribed centrals" },
 	{ "watch", gattctl_watch, "watch [CHAR...]             print writes, subscriptions and adapter events" },
 	{ "next-write", gattctl_next_write, "next-write CHAR             take the oldest write queued for a Capture= characteristic" },
+	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };
 

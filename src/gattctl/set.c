@@ -24,22 +24,6 @@ static bool has_type_prefix(const char *text)
 	return name && value_type_from_name(name, NULL);
 }
 
-/* The characteristic chr in a list reply, or NULL. */
-static json_t *find_characteristic(const json_t *list_reply, const char *chr)
-{
-	json_t *services = json_object_get(list_reply, "services");
-	json_t *service, *node;
-	size_t i, k;
-
-	json_array_foreach(services, i, service) {
-		json_array_foreach(json_object_get(service, "characteristics"), k, node) {
-			if (g_strcmp0(jread_string(node, "id"), chr) == 0)
-				return node;
-		}
-	}
-	return NULL;
-}
-
 /* The characteristic's Type, from a list request (the only reply that says it). */
 static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *ret_has_type, ValueType *ret_type)
 {
@@ -52,7 +36,7 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 	r = gattctl_call_quiet(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
-	found = find_characteristic(reply, chr);
+	found = gattctl_find_node(reply, chr, NULL);
 	if (!found) {
 		fprintf(stderr, "gattctl: %s: no characteristic '%s' (see gattctl list)\n", what, chr);
 		return GATTCTL_EXIT_ERROR;
