@@ -263,8 +263,15 @@ class Stack:
         with the provisioning example (conf/examples) beside the installed services."""
         shutil.rmtree(CONFIG_DIR, ignore_errors=True)
         shutil.copytree(os.path.join(self.source_root, 'conf'), CONFIG_DIR)
-        shutil.copy(os.path.join(self.source_root, 'conf', 'examples', 'provisioning.conf'),
-                    os.path.join(CONFIG_DIR, 'services.d', '90-provisioning.conf'))
+        # Served, not advertised: a third service UUID would not fit one legacy
+        # advertisement beside the two conf/ advertises.
+        with open(os.path.join(self.source_root, 'conf', 'examples', 'provisioning.conf')) as f:
+            text = f.read()
+        text, count = re.subn(r'(?m)^Advertise=true$', 'Advertise=false', text)
+        if count != 1:
+            raise StackError(f'conf/examples/provisioning.conf has {count} Advertise=true lines; expected one')
+        with open(os.path.join(CONFIG_DIR, 'services.d', '90-provisioning.conf'), 'w') as f:
+            f.write(text)
         path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(path) as f:
             text = f.read()
