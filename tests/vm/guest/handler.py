@@ -18,12 +18,12 @@ class Handler(threading.Thread):
         self.decide = decide
         self.requests = []       # (event, answer fields), in order
         self.problems = []       # answers gattd refused, connection errors
-        self._stop = threading.Event()
+        self._quit = threading.Event()
         self._lock = threading.Lock()
 
     def run(self):
         try:
-            while not self._stop.is_set():
+            while not self._quit.is_set():
                 event = self.client.wait_event(lambda e: e['event'] in ('read-request', 'write-request'), 0.2)
                 for request_id, reply in list(self.client.replies.items()):
                     if not reply.get('ok'):
@@ -46,6 +46,6 @@ class Handler(threading.Thread):
         return taken
 
     def stop(self):
-        self._stop.set()
+        self._quit.set()
         self.join(5)
         self.client.close()
