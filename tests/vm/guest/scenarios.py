@@ -13,9 +13,11 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
   5. bluetoothd stopped (SIGTERM), then killed (SIGKILL), started again each time
   6. gattd's controller removed and added back (raw: btvirt restarted, every
      controller; bleak: gattd's btattach ended and started again)
-  7. a local handler (README, "Handlers") on the provisioning example: a bad
-     SSID gets the handler's ATT error and changes nothing, a good one is stored
-     and captured, a read is the handler's live answer; again after a power cycle
+  7. the provisioning example (conf/examples) with its handler, gattctl handle
+     running provision-handler (README, "Handlers"): bad values get the
+     handler's ATT errors and change nothing, a good SSID is stored and
+     captured, prov/status is read live, a second command while one runs gets
+     in-progress; again after a power cycle, and refused without the handler
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -31,10 +33,9 @@ import bus_log  # noqa: E402
 from airbed import Airbed  # noqa: E402
 from bed import Bed, BedError  # noqa: E402
 from central import short_uuid  # noqa: E402
-from handler import Handler  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import SOCKET, StackError  # noqa: E402
+from stack import PROVISION_DIR, StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
@@ -241,78 +242,82 @@ def scenario_controller_replug(r, w):
     r.check(tb.stack.alive('gattd'), 'gattd is still running')
 
 
-# The provisioning example (conf/examples/provisioning.conf), which the stack serves too.
-SSID, STATUS = 'prov/ssid', 'prov/status'
-INVALID_SSID = 0x81   # the handler's application error for an SSID it refuses
+# The provisioning example (conf/examples), which the stack serves too, and the
+# ATT errors its handler script gives (provision-handler's header).
+SSID, PSK, COMMAND, STATUS = 'prov/ssid', 'prov/psk', 'prov/command', 'prov/status'
+BAD_LENGTH, NOT_PRINTABLE, UNKNOWN_COMMAND, IN_PROGRESS = 0x0d, 0x80, 0x81, 0xfe
+# A stand-in for the program that would scan or connect (PROVISION_HOOK): it takes a while.
+HOOK = '/tmp/provision-hook'
 
 
-def ssid_is_valid(value):
-    """The handler's rule: 1..32 printable ASCII characters, no space at either end."""
-    return 0 < len(value) <= 32 and all(32 <= b < 127 for b in value) and value.strip() == value
+def refused_with(r, tb, char_id, value, code, why, whose='the handler\'s'):
+    got = tb.write_error(char_id, value)
+    r.say('central', f'wrote {value!r} to {char_id}: ' + (f'ATT error 0x{got:02x}' if got is not None else 'accepted'))
+    r.check(got == code, f'{why}: the central got {whose} 0x{code:02x}')
 
 
-def provisioning_round(r, w, handler, stored, round_name):
-    """A bad SSID gets the handler's error and changes nothing; a good one is
-    stored and captured; a read of the status is the handler's live answer."""
+def provisioning_round(r, w, stored, ssid):
+    """Bad values get the handler's errors and change nothing; a good SSID is
+    stored, captured and kept by the handler; prov/status is read live."""
     tb = w.tb
-    bad, good = b'bad\x01ssid', f'net-{round_name}'.encode()
-    code = tb.write_error(SSID, bad)
-    r.say('central', f'wrote {bad!r} to {SSID}: ' + (f'ATT error 0x{code:02x}' if code is not None else 'accepted'))
-    r.check(code == INVALID_SSID, f'the central got the handler\'s error 0x{INVALID_SSID:02x} for a bad SSID')
-    requests = handler.taken()
-    r.check(any(e['event'] == 'write-request' and e['value'] == bad.hex() and e['address'] == tb.stack.central
-                for e, _ in requests),
-            f'the handler was asked, with the central\'s address {tb.stack.central}')
+    refused_with(r, tb, SSID, b'', BAD_LENGTH, 'an empty SSID')
+    refused_with(r, tb, PSK, b'short', BAD_LENGTH, 'a 5-character passphrase')
+    refused_with(r, tb, PSK, b'secret\x01pass', NOT_PRINTABLE, 'a passphrase with a control character')
+    refused_with(r, tb, COMMAND, b'reboot', UNKNOWN_COMMAND, 'an unknown command')
     value = w.waiter.ok('get', char=SSID)['value']
-    r.check(value == stored.hex(), f'{SSID} still holds {stored!r} (gattd stored nothing): {value}')
+    r.check(value == stored.hex(), f'{SSID} still holds {stored!r}: gattd stored none of them ({value})')
     reply = w.waiter.request('next-write', char=SSID, timeout_ms=0)
-    r.check(not reply.get('ok'), 'and nothing was captured')
+    r.check(not reply.get('ok'), 'and captured none')
 
-    code = tb.write_error(SSID, good)
-    r.check(code is None, f'the central wrote the good SSID {good!r}' +
-            (f' (refused with 0x{code:02x})' if code is not None else ''))
+    got = tb.write_error(SSID, ssid)
+    r.check(got is None, f'the central wrote the SSID {ssid!r}' + (f' (refused: 0x{got:02x})' if got else ''))
     reply = w.waiter.request('next-write', char=SSID, timeout_ms=5000, timeout=10)
-    r.check(reply.get('ok') and reply.get('typed') == good.decode(),
-            f'the accepted SSID was stored and captured: next-write gives {reply.get("typed")!r}')
-    r.check(tb.read(SSID) == good, f'the central reads {SSID} back: {good!r}')
+    r.check(reply.get('ok') and reply.get('typed') == ssid.decode(),
+            f'gattd stored and captured it: next-write gives {reply.get("typed")!r}')
+    r.check(tb.read(SSID) == ssid, f'the central reads {SSID} back')
+    with open(os.path.join(PROVISION_DIR, 'ssid'), 'rb') as f:
+        kept = f.read()
+    r.check(kept == ssid, f'the handler kept it in {PROVISION_DIR}/ssid: {kept!r}')
+    r.check(tb.write_error(PSK, b'correct horse') is None, 'a good passphrase is accepted')
 
+    r.check(tb.write_error(COMMAND, b'connect') is None, 'the command "connect" is accepted')
     status = tb.read(STATUS)
     r.say('central', f'read {STATUS} = {status!r}')
-    want = f'ssid {good.decode()}, {handler.writes} writes seen'.encode()
-    r.check(status == want, f'{STATUS} is the handler\'s live answer {want!r}')
-    r.check(not handler.problems, f'gattd took every answer of the handler ({handler.problems})')
-    return good
+    r.check(status == b'busy connect', f'{STATUS} is read live from the handler while the command runs')
+    refused_with(r, tb, COMMAND, b'scan', IN_PROGRESS, 'a second command while one runs')
+    deadline = time.monotonic() + 15
+    while status != b'done connect 0' and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = tb.read(STATUS)
+    r.check(status == b'done connect 0', f'{STATUS} follows the command to its end: {status!r}')
+    stored_status = w.waiter.ok('get', char=STATUS)['typed']
+    r.check(stored_status == 'no handler running', f'gattd\'s own value of {STATUS} never changed: {stored_status!r}')
 
 
 def scenario_handlers(r, w):
     tb = w.tb
-    state = {'ssid': b''}
-
-    def decide(event):
-        if event['event'] == 'read-request':
-            return {'typed': f'ssid {state["ssid"].decode()}, {handler.writes} writes seen'}
-        handler.writes += 1
-        value = bytes.fromhex(event['value'])
-        if not ssid_is_valid(value):
-            return {'error': INVALID_SSID}
-        state['ssid'] = value
-        return {}
-
+    with open(HOOK, 'w') as f:
+        f.write('#!/bin/sh\n# provision-hook COMMAND DIR: connecting takes 3 s here.\nsleep 3\n')
+    os.chmod(HOOK, 0o755)
     Bed.drain_captures(w.waiter, SSID)
-    handler = Handler(SOCKET, [SSID, STATUS], decide)
-    handler.writes = 0
-    handler.start()
+    tb.stack.start_provision_handler(hook=HOOK)
+    r.say('stack', 'gattctl handle runs conf/examples/provision-handler for the provisioning service')
     try:
         stored = bytes.fromhex(w.waiter.ok('get', char=SSID)['value'])
-        stored = provisioning_round(r, w, handler, stored, 'first')
+        provisioning_round(r, w, stored, b'home-net')
         r.say('stack', 'power cycle of gattd\'s controller; the handler does nothing')
         tb.stack.power(tb.stack.peripheral, False)
         tb.end_session(r, 15)
         tb.stack.power(tb.stack.peripheral, True)
         tb.open_session(r)
-        provisioning_round(r, w, handler, stored, 'after-power-cycle')
+        provisioning_round(r, w, b'home-net', b'office-net')
+        r.check(tb.stack.alive('handler'), 'gattctl handle is still running')
     finally:
-        handler.stop()
+        code = tb.stack.stop_provision_handler()
+        r.say('stack', f'gattctl handle stopped on SIGTERM with exit status {code}')
+    r.check(code == 0, 'gattctl handle exits 0 on SIGTERM')
+    r.check(tb.read(STATUS) == b'no handler running', f'with no handler, {STATUS} reads gattd\'s stored value')
+    refused_with(r, tb, SSID, b'unchecked', 0x0e, 'with no handler, a write', 'HandlerFallback=refuse\'s')
 
 
 def needs_gattd(func):
@@ -332,7 +337,7 @@ SCENARIOS = [
     ('three power cycles of gattd\'s controller', scenario_power_cycles),
     ('bluetoothd stopped, then killed, and started again each time', scenario_bluetoothd_restart),
     ('gattd\'s controller removed and added back', scenario_controller_replug),
-    ('a local handler refuses a bad SSID, stores a good one and answers reads live, '
+    ('the provisioning example\'s handler refuses bad values, stores a good SSID and answers reads live, '
      'across a power cycle', scenario_handlers),
 ]
 

@@ -18,6 +18,7 @@ BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 SOCKET = '/run/gattd/gattd.sock'
 CONFIG_DIR = '/tmp/gattd-config'
 STATE_DIR = '/tmp/gattd-state'
+PROVISION_DIR = '/tmp/gattd-provision'
 # bluetoothd versions run with EATT off, and why.
 EATT_OFF = {
     '5.55': 'its GATT server serves one read at a time (src/shared/gatt-server.c, pending_read_op), so '
@@ -305,6 +306,31 @@ class Stack:
 
     def stop_gattd(self):
         return self._stop('gattd')
+
+    # The provisioning example's handler (conf/examples): gattctl handle running
+    # provision-handler, as its header says to run it.
+    def start_provision_handler(self, hook=None):
+        gattctl = os.path.join(os.path.dirname(self.gattd), 'gattctl', 'gattctl')
+        script = os.path.join(self.source_root, 'conf', 'examples', 'provision-handler')
+        argv = [gattctl, '--socket', SOCKET, 'handle', 'prov/ssid', 'prov/psk', 'prov/command', 'prov/status',
+                '--write-cmd', f'{script} write', '--read-cmd', f'{script} read']
+        env = {'PROVISION_DIR': PROVISION_DIR}
+        if hook:
+            env['PROVISION_HOOK'] = hook
+        log = self.log_path('gattd')
+        start = os.path.getsize(log)
+
+        def claimed():
+            with open(log, errors='replace') as f:
+                f.seek(start)
+                return 'handles prov/ssid' in f.read() or not self.alive('handler')
+        self._spawn('handler', argv, env=env)
+        wait_for('gattctl handle to claim the provisioning service', claimed, 20)
+        if not self.alive('handler'):
+            raise StackError(f'gattctl handle exited with status {self.procs["handler"].returncode}')
+
+    def stop_provision_handler(self):
+        return self._stop('handler')
 
     def client(self, name='client'):
         return GattdClient(SOCKET, name)
