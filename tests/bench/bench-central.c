@@ -7,8 +7,9 @@
  * application and replies (optionally writing allocated handles back with Properties.Set
  * first, as bluetoothd 5.66 does); RegisterAdvertisement calls GetAll on the advertisement
  * and replies. Then it acts as the central: ReadValue/WriteValue with a window of calls in
- * flight, StartNotify and counting PropertiesChanged, and as gattd's local socket clients.
- * The same code drives every target (gattd, the floor, BlueZ's example-gatt-server), so
+ * flight, StartNotify and counting PropertiesChanged, and as gattd's local socket clients,
+ * one of them a handler (`handle`) that answers the central's requests from a thread of its
+ * own, as a separate handler process would. The same code drives every target (gattd, the floor, BlueZ's example-gatt-server), so
  * their figures differ only by the target.
  *
  * tests/bench/run drives it: one command per line on stdin, one JSON object per result
@@ -17,12 +18,16 @@
  * CPU time of a process is read from /proc/PID/task/ASTERISK/schedstat (nanoseconds,
  * every thread), falling back to utime+stime of /proc/PID/stat.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE      /* memmem; meson defines it, a standalone build (tests/bench/run) does not */
+#endif
 #include <dbus/dbus.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1370,11 +1375,10 @@ static bool ping(const char *dest)
 
 /* ---- local socket clients (gattd's protocol: one JSON object per line) ---- */
 
-static Client *client_connect(const char *path)
+/* A blocking connection to gattd's socket at path. */
+static int unix_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
-	Client *c;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -1383,6 +1387,15 @@ static Client *client_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("cannot connect to %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static Client *client_connect(const char *path)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	Client *c;
+	int fd = unix_connect(path);
+
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
@@ -1492,25 +1505,196 @@ static Client *client_watching(const char *socket_path)
 	return c;
 }
 
+/* ---- the handler: a local client answering the central's requests (Handler=) ---- */
+
+/*
+ * It claims one characteristic and answers each read-request (with the whole 20-byte
+ * value) and write-request (accepting it) as soon as it has read it, from a thread of its
+ * own: it is scheduled apart from the central, as a handler process would be, and its CPU
+ * time is its thread's. Woken by poll, it reads what the socket holds in one recv, answers
+ * every request in it and sends the answers in one send: one wakeup per batch, as an
+ * efficient handler does. Answers carry no "id"; gattd's replies to them are only checked for errors.
+ */
+static struct {
+	bool running;
+	int fd;
+	pthread_t thread;
+	clockid_t clock;           /* the thread's CPU clock */
+	/* the thread's counts; read once it is joined, but for wakeups (atomic) */
+	unsigned reads, writes, batches, replies, errors;
+	unsigned wakeups;          /* recv calls that returned data */
+} handler;
+
+#define HANDLER_VALUE_HEX "0102030405060708090a0b0c0d0e0f1011121314"
+
+static void send_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("handler socket: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Append the answer to the event in line (len bytes) to out; false if it is no request. */
+static bool handler_answer(const char *line, size_t len, Buf *out)
+{
+	static const char read_ev[] = "{\"event\":\"read-request\"", write_ev[] = "{\"event\":\"write-request\"";
+	bool write = len > sizeof(write_ev) && memcmp(line, write_ev, sizeof(write_ev) - 1) == 0;
+	const char *at;
+	unsigned long long id;
+
+	if (!write && !(len > sizeof(read_ev) && memcmp(line, read_ev, sizeof(read_ev) - 1) == 0))
+		return false;
+	at = memmem(line, len, "\"request\":", 10);
+	if (!at)
+		die("request event without a request id: %.*s", (int)len, line);
+	id = strtoull(at + 10, NULL, 10);
+	if (write) {
+		buf_printf(out, "{\"cmd\":\"answer\",\"request\":%llu}\n", id);
+		handler.writes++;
+	} else {
+		buf_printf(out, "{\"cmd\":\"answer\",\"request\":%llu,\"value\":\"" HANDLER_VALUE_HEX "\"}\n", id);
+		handler.reads++;
+	}
+	return true;
+}
+
+static void *handler_main(void *data)
+{
+	static char in[CLIENT_BUF];
+	size_t len = 0;
+	Buf out = { 0 };
+
+	for (;;) {
+		struct pollfd p = { .fd = handler.fd, .events = POLLIN };
+		size_t start = 0;
+		char *nl;
+		ssize_t n;
+
+		/* Not a blocking recv(): that sleeper is also woken each time gattd reads from the
+		 * socket (the kernel wakes a unix socket's writer then); poll for POLLIN is not. */
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			die("handler: poll: %s", strerror(errno));
+		n = recv(handler.fd, in + len, sizeof(in) - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;             /* handler_stop() shut the socket down */
+		len += (size_t)n;
+		__atomic_add_fetch(&handler.wakeups, 1, __ATOMIC_RELAXED);
+		out.len = 0;
+		while ((nl = memchr(in + start, '\n', len - start))) {
+			size_t line_len = (size_t)(nl - (in + start));
+
+			if (!handler_answer(in + start, line_len, &out)) {
+				handler.replies++;
+				if (!memmem(in + start, line_len, "\"ok\":true", 9) && handler.errors++ < 3)
+					fprintf(stderr, "bench-central: handler got: %.*s\n", (int)line_len, in + start);
+			}
+			start = (size_t)(nl - in) + 1;
+		}
+		if (start == 0 && len == sizeof(in))
+			die("handler: line too long");
+		memmove(in, in + start, len - start);
+		len -= start;
+		if (out.len) {
+			send_all(handler.fd, out.s, out.len);
+			handler.batches++;
+		}
+	}
+	free(out.s);
+	return NULL;
+}
+
+/* handler SOCKET CHAR: connect, claim CHAR with `handle`, answer its requests from now on. */
+static void cmd_handler(char **argv, int argc)
+{
+	char line[512], reply[4096];
+	size_t len = 0;
+
+	if (argc != 3)
+		return out_error("usage: handler SOCKET CHAR");
+	if (handler.running)
+		return out_error("a handler is running already");
+	memset(&handler, 0, sizeof(handler));
+	handler.fd = unix_connect(argv[1]);
+	snprintf(line, sizeof(line), "{\"cmd\":\"handle\",\"id\":1,\"chars\":[\"%s\"]}\n", argv[2]);
+	send_all(handler.fd, line, strlen(line));
+	while (!memchr(reply, '\n', len)) {
+		struct pollfd p = { .fd = handler.fd, .events = POLLIN };
+		ssize_t n;
+
+		if (len == sizeof(reply) || poll(&p, 1, DEFAULT_TIMEOUT_MS) != 1 ||
+		    (n = recv(handler.fd, reply + len, sizeof(reply) - len, 0)) <= 0) {
+			close(handler.fd);
+			return out_error("no reply to handle %s", argv[2]);
+		}
+		len += (size_t)n;
+	}
+	if (!memmem(reply, len, "\"ok\":true", 9)) {
+		close(handler.fd);
+		*(char *)memchr(reply, '\n', len) = '\0';
+		return out_error("handle %s refused: %s", argv[2], reply);
+	}
+	if (pthread_create(&handler.thread, NULL, handler_main, NULL) != 0 ||
+	    pthread_getcpuclockid(handler.thread, &handler.clock) != 0)
+		die("cannot start the handler thread");
+	handler.running = true;
+	out("{\"ok\":true}");
+}
+
+/* The handler thread's CPU time in ns (0: no handler). */
+static int64_t handler_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (!handler.running || clock_gettime(handler.clock, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* handler-stop: close the handler's connection (gattd settles what it still held by the fallback). */
+static void cmd_handler_stop(char **argv, int argc)
+{
+	if (!handler.running)
+		return out_error("no handler is running");
+	shutdown(handler.fd, SHUT_RDWR);
+	pthread_join(handler.thread, NULL);
+	close(handler.fd);
+	handler.running = false;
+	out("{\"reads\":%u,\"writes\":%u,\"wakeups\":%u,\"batches\":%u,\"replies\":%u,\"errors\":%u}", handler.reads,
+	    handler.writes, handler.wakeups, handler.batches, handler.replies, handler.errors);
+}
+
 /* ---- measurements ---- */
 
 typedef struct {
 	uint64_t t;
-	int64_t target, bus, self;
+	int64_t target, bus, self, handler;
+	unsigned handler_wakeups;
 } Snapshot;
 
 static Snapshot snapshot(pid_t target)
 {
-	Snapshot s = { now_ns(), proc_cpu_ns(target), proc_cpu_ns(bus_pid), proc_cpu_ns(getpid()) };
+	Snapshot s = { now_ns(), proc_cpu_ns(target), proc_cpu_ns(bus_pid), proc_cpu_ns(getpid()), handler_cpu_ns(),
+		       __atomic_load_n(&handler.wakeups, __ATOMIC_RELAXED) };
 
 	return s;
 }
 
+/* self_cpu_ns is all of bench-central, the handler thread included; handler_cpu_ns that thread's. */
 static void print_cpu(const char *prefix, const Snapshot *a, const Snapshot *b, unsigned ops)
 {
 	out("%s,\"ops\":%u,\"wall_ns\":%" PRIu64 ",\"target_cpu_ns\":%" PRId64 ",\"bus_cpu_ns\":%" PRId64
-	    ",\"self_cpu_ns\":%" PRId64 "}",
-	    prefix, ops, b->t - a->t, b->target - a->target, b->bus - a->bus, b->self - a->self);
+	    ",\"self_cpu_ns\":%" PRId64 ",\"handler_cpu_ns\":%" PRId64 ",\"handler_wakeups\":%u}",
+	    prefix, ops, b->t - a->t, b->target - a->target, b->bus - a->bus, b->self - a->self,
+	    b->handler - a->handler, b->handler_wakeups - a->handler_wakeups);
 }
 
 typedef struct {
@@ -1532,13 +1716,15 @@ static bool target_resolve(const char *pid_text, Target *ret)
 	return true;
 }
 
-/* throughput PID CHAR read|write INFLIGHT N WARMUP */
+/* throughput PID CHAR read|write INFLIGHT N WARMUP: calls/s, CPU per call, and the calls'
+ * round trips after the warm-up (p50, p99). */
 static void cmd_throughput(char **argv, int argc)
 {
 	Target t;
 	bool write;
 	unsigned window, n, warmup, sent = 0;
 	Snapshot a = { 0 }, b;
+	uint64_t *rtt;
 
 	if (argc != 7)
 		return out_error("usage: throughput PID CHAR read|write INFLIGHT N WARMUP");
@@ -1551,6 +1737,9 @@ static void cmd_throughput(char **argv, int argc)
 	if (window < 1 || window > MAX_INFLIGHT)
 		return out_error("INFLIGHT must be 1..%d", MAX_INFLIGHT);
 	scenario_reset();
+	rtt = xcalloc(warmup + n, sizeof(uint64_t));
+	sc.rtt = rtt;
+	sc.rtt_cap = warmup + n;
 	while (sc.replies < warmup + n) {
 		while (sent < warmup + n && sent - sc.replies < window) {
 			if (write)
@@ -1562,17 +1751,26 @@ static void cmd_throughput(char **argv, int argc)
 		iterate(1000);
 		if (sc.replies >= warmup && a.t == 0)
 			a = snapshot(t.pid);
-		if (sc.errors)
-			return out_error("%s failed (%u errors)", write ? "WriteValue" : "ReadValue", sc.errors);
+		if (sc.errors) {
+			out_error("%s failed (%u errors)", write ? "WriteValue" : "ReadValue", sc.errors);
+			goto out;
+		}
 	}
 	b = snapshot(t.pid);
 	b.t = sc.t_last_reply;
 	{
-		char prefix[128];
+		char prefix[256];
+		size_t k = sc.rtt_len > warmup ? sc.rtt_len - warmup : 0;
 
-		snprintf(prefix, sizeof(prefix), "{\"op\":\"%s\",\"inflight\":%u", argv[3], window);
+		/* Replies in the order they came: the first WARMUP are the warm-up's. */
+		snprintf(prefix, sizeof(prefix),
+		         "{\"op\":\"%s\",\"inflight\":%u,\"rtt_p50_ns\":%" PRIu64 ",\"rtt_p99_ns\":%" PRIu64, argv[3],
+		         window, quantile(rtt + warmup, k, 0.5), quantile(rtt + warmup, k, 0.99));
 		print_cpu(prefix, &a, &b, sc.replies - warmup);
 	}
+out:
+	sc.rtt = NULL;
+	free(rtt);
 }
 
 /* latency PID CHAR N WARMUP SOCKET|-: one WriteValue at a time; round trip, and the write
@@ -2090,6 +2288,10 @@ static void run_command(char *line)
 		cmd_wait_app(argv, argc);
 	else if (strcmp(argv[0], "adapter") == 0)
 		cmd_adapter(argv, argc);
+	else if (strcmp(argv[0], "handler") == 0)
+		cmd_handler(argv, argc);
+	else if (strcmp(argv[0], "handler-stop") == 0)
+		cmd_handler_stop(argv, argc);
 	else if (strcmp(argv[0], "set-handles") == 0 && argc == 2) {
 		set_handles = atoi(argv[1]) != 0;
 		out("{\"ok\":true}");
