@@ -2,7 +2,8 @@
  * socket/client.c: one client connection (client.h): reading its requests and
  * cutting them into lines (with MaxLineLength, and a read budget per wakeup), the
  * outgoing queue of replies and events (OutLine) with its flush, its cork while
- * requests are read and its hold over MaxClientQueue, the end of stream, and closing.
+ * requests are read, batched events written before the main loop sleeps, and its hold
+ * over MaxClientQueue, the end of stream, and closing.
  */
 #include "socket/client.h"
 
@@ -62,6 +63,40 @@ static void out_line_sent(Client *client, OutLine *ol)
 	out_line_free(ol);
 }
 
+/*
+ * Clients with batched events not yet written (server_client_send_event_batched). One
+ * source's prepare(), which GLib runs before every poll, writes them: after everything
+ * the loop dispatched in this iteration, before it sleeps (as GDK's Wayland source flushes
+ * its display). The source lives as long as the process, and costs a call per iteration.
+ */
+static GQueue batched_clients = G_QUEUE_INIT;
+static GSource *batch_source;
+
+static bool client_flush(Client *client);
+
+static gboolean batch_prepare(GSource *source, gint *timeout)
+{
+	Client *client;
+
+	while ((client = g_queue_pop_head(&batched_clients))) {
+		client->batched = false;
+		client_flush(client);
+	}
+	*timeout = -1;
+	return FALSE;
+}
+
+/* Never ready: prepare() does the work. */
+static gboolean batch_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs batch_funcs = {
+	.prepare = batch_prepare,
+	.dispatch = batch_dispatch,
+};
+
 static gboolean client_free_idle(gpointer data)
 {
 	Client *client = data;
@@ -79,6 +114,9 @@ void server_client_close(Client *client, const char *why)
 		return;
 	client->dead = true;
 	log_info("client %u (pid %d) disconnected: %s", client->id, (int)client->pid, why);
+	if (client->batched)
+		g_queue_remove(&batched_clients, client);
+	client->batched = false;
 	g_clear_pointer(&client->watch_chars, g_hash_table_unref);
 	g_clear_handle_id(&client->in_source, g_source_remove);
 	g_clear_handle_id(&client->out_source, g_source_remove);
@@ -193,20 +231,20 @@ static gboolean client_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Queue ol and write what we can. Returns false if the client was closed. */
-static bool client_queue_line(Client *client, OutLine *ol)
+/* Queue ol and write what we can (later: before the loop sleeps). Returns false if the client was closed. */
+static bool client_queue_line(Client *client, OutLine *ol, bool later)
 {
 	g_queue_push_tail(&client->out, ol);
 	client->out_bytes += ol->len;
 	if (ol->event)
 		client->out_event_bytes += ol->len;
-	/* Corked lines wait for one send, unless they pile up: then the socket takes what it can now. */
-	if (!client->corked || client_over_queue(client))
+	/* Corked and batched lines wait for one send, unless they pile up: then the socket takes what it can now. */
+	if ((!client->corked && !later) || client_over_queue(client))
 		return client_flush(client);
 	return true;
 }
 
-void server_client_send_event(Client *client, char *line)
+static void client_queue_event(Client *client, char *line, bool later)
 {
 	OutLine *ol;
 
@@ -216,7 +254,7 @@ void server_client_send_event(Client *client, char *line)
 	}
 	ol = out_line_new(line);
 	ol->event = true;
-	if (!client_queue_line(client, ol))
+	if (!client_queue_line(client, ol, later))
 		return;
 	if (client->out_event_bytes > client->opts->max_queue) {
 		g_autofree char *why = g_strdup_printf("not reading: %zu bytes queued (limit %zu) in events it did "
@@ -228,13 +266,37 @@ void server_client_send_event(Client *client, char *line)
 	}
 }
 
+void server_client_send_event(Client *client, char *line)
+{
+	client_queue_event(client, line, false);
+}
+
+void server_client_send_event_batched(Client *client, char *line)
+{
+	if (client->dead) {
+		g_free(line);
+		return;
+	}
+	if (!batch_source) {
+		batch_source = g_source_new(&batch_funcs, sizeof(GSource));
+		/* GLib prepares no source of lower priority than one found ready: at HIGH, every iteration. */
+		g_source_set_priority(batch_source, G_PRIORITY_HIGH);
+		g_source_attach(batch_source, NULL);
+	}
+	if (!client->batched) {
+		g_queue_push_tail(&batched_clients, client);
+		client->batched = true;
+	}
+	client_queue_event(client, line, true);
+}
+
 void server_client_send(Client *client, char *line)
 {
 	if (client->dead) {
 		g_free(line);
 		return;
 	}
-	client_queue_line(client, out_line_new(line));
+	client_queue_line(client, out_line_new(line), false);
 }
 
 void server_client_send_write(Client *client, char *line, CapturedWrite *w, const char *char_id)
@@ -243,7 +305,7 @@ void server_client_send_write(Client *client, char *line, CapturedWrite *w, cons
 
 	ol->write = w;
 	ol->write_char = g_strdup(char_id);
-	client_queue_line(client, ol);
+	client_queue_line(client, ol, false);
 }
 
 /* A closing client closed its end entirely: what it is still owed cannot reach it. */

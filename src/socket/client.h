@@ -50,6 +50,7 @@ struct Client {
 	GByteArray *in;
 	GQueue out;              /* OutLine* (client.c) */
 	bool corked;             /* reading its requests: replies go out in one send afterwards */
+	bool batched;            /* lines wait to go out before the main loop sleeps (client.c) */
 	size_t out_bytes;        /* queued, not yet written */
 	size_t out_event_bytes;  /* of which events (whole lines): over MaxClientQueue, not reading */
 	size_t out_offset;       /* bytes of the head already written */
@@ -83,6 +84,13 @@ void server_client_send(Client *client, char *line);
  * socket holds) has stopped reading, and is disconnected. Replies never count here.
  */
 void server_client_send_event(Client *client, char *line);
+/*
+ * As server_client_send_event(), but written when the main loop is about to sleep, with
+ * whatever else is queued for client by then: the requests one batch of D-Bus calls
+ * hands to a handler go out in one send, and wake it once. For events whose cause waits
+ * for the client's answer anyway (read-request, write-request).
+ */
+void server_client_send_event_batched(Client *client, char *line);
 /*
  * Queue a next-write reply carrying w, taken from the queue of the characteristic
  * char_id (takes line and w). The write is consumed once the kernel has taken all

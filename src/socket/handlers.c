@@ -98,8 +98,9 @@ static int on_request(GattRequest *req, void *user_data)
 		client->handler_full = true;
 		return -EBUSY;
 	}
-	server_client_send_event(client, request_event_line(req));
-	/* A client that stopped reading is closed by the send: nobody has the request. */
+	/* The requests of one batch of D-Bus calls go out together, before the loop sleeps. */
+	server_client_send_event_batched(client, request_event_line(req));
+	/* A client that stopped reading is closed when the event is queued: nobody has the request. */
 	if (client->dead)
 		return -ENOTCONN;
 	req->owner = client;
