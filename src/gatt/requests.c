@@ -14,9 +14,15 @@
 #include "gatt/serve.h"
 #include "shared/log.h"
 
+/*
+ * Every request lives HandlerTimeoutMs from its start, so those pending, in the order
+ * they started, are also in the order they expire: one timer, armed for the first of
+ * them, serves all (a timer per request cost as much as the rest of its bookkeeping).
+ */
 struct GattRequests {
 	GattApp *app;
-	GHashTable *pending;     /* &id -> GattRequest*, owned */
+	GQueue pending;          /* Pending* handed to a handler, by deadline (Pending.link), owned */
+	guint timer_id;          /* for the first one's deadline, or later */
 	const GattHandlerDelegate *delegate;
 	void *delegate_data;
 	unsigned timeout_ms;     /* [Daemon] HandlerTimeoutMs */
@@ -24,14 +30,16 @@ struct GattRequests {
 	bool full;               /* at max_pending: logged once, until one is settled */
 };
 
-/* A request with what only this file touches: the held call, the timer. */
+/* A request with what only this file touches: the held call, its place among the pending. */
 typedef struct {
 	GattRequest pub;
 	GattNode *node;
 	GattRequests *requests;
 	BusExporter *exporter;
 	DBusMessage *msg;
-	guint timeout_id;
+	GList link;              /* in requests->pending, while queued */
+	bool queued;
+	gint64 deadline;         /* g_get_monotonic_time() by which the handler must answer */
 } Pending;
 
 static Pending *pending_of(GattRequest *req)
@@ -51,7 +59,6 @@ static void request_free(GattRequest *req)
 {
 	if (!req)
 		return;
-	g_clear_handle_id(&pending_of(req)->timeout_id, g_source_remove);
 	if (pending_of(req)->msg)
 		dbus_message_unref(pending_of(req)->msg);
 	if (req->data)
@@ -65,7 +72,7 @@ static void request_free(GattRequest *req)
 static void requests_free(GattRequests *requests)
 {
 	gatt_app_drop_requests(requests->app);
-	g_hash_table_unref(requests->pending);
+	g_clear_handle_id(&requests->timer_id, g_source_remove);
 	g_free(requests);
 }
 
@@ -79,7 +86,6 @@ static GattRequests *requests_of(GattApp *app)
 		return requests;
 	requests = g_new0(GattRequests, 1);
 	requests->app = app;
-	requests->pending = g_hash_table_new(g_int64_hash, g_int64_equal);
 	requests->timeout_ms = config->handler_timeout_ms;
 	requests->max_pending = config->max_handler_requests;
 	gatt_app_set_requests(app, requests, requests_free);
@@ -99,13 +105,28 @@ uint64_t gatt_requests_last_id(void)
 	return last_request_id;
 }
 
+static void enqueue(GattRequests *requests, Pending *pending)
+{
+	pending->deadline = g_get_monotonic_time() + (gint64)requests->timeout_ms * 1000;
+	pending->link.data = pending;
+	g_queue_push_tail_link(&requests->pending, &pending->link);
+	pending->queued = true;
+}
+
+static void unqueue(Pending *pending)
+{
+	if (pending->queued)
+		g_queue_unlink(&pending->requests->pending, &pending->link);
+	pending->queued = false;
+}
+
 /* The central gets reply (taken; NULL: none), and req is gone. */
 static void settle(GattRequest *req, DBusMessage *reply)
 {
 	GattRequests *requests = pending_of(req)->requests;
 
-	g_hash_table_remove(requests->pending, &req->id);
-	requests->full = requests->full && g_hash_table_size(requests->pending) >= requests->max_pending;
+	unqueue(pending_of(req));
+	requests->full = requests->full && requests->pending.length >= requests->max_pending;
 	if (reply) {
 		if (req->reply_expected)
 			bus_exporter_send(pending_of(req)->exporter, reply);
@@ -156,19 +177,44 @@ static DBusMessage *fallback_reply(GattRequest *req)
 	return bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY);
 }
 
-static gboolean on_timeout(gpointer user_data)
+static void expire(GattRequest *req)
 {
-	GattRequest *req = user_data;
 	GattRequests *requests = pending_of(req)->requests;
 
-	pending_of(req)->timeout_id = 0;
 	req->timed_out = true;
 	log_debug("%s: %s request %" PRIu64 " got no answer from its handler within %u ms (HandlerTimeoutMs); "
-	          "the central gets ATT 0x0e", pending_of(req)->node->id, kind_names[req->kind], req->id, requests->timeout_ms);
+	          "the central gets ATT 0x0e", pending_of(req)->node->id, kind_names[req->kind], req->id,
+	          requests->timeout_ms);
 	if (requests->delegate && requests->delegate->dropped)
 		requests->delegate->dropped(req, requests->delegate_data);
 	settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
+}
+
+static void arm_timer(GattRequests *requests);
+
+static gboolean on_timer(gpointer user_data)
+{
+	GattRequests *requests = user_data;
+	gint64 now = g_get_monotonic_time();
+	Pending *first;
+
+	requests->timer_id = 0;
+	while ((first = g_queue_peek_head(&requests->pending)) && first->deadline <= now)
+		expire(&first->pub);
+	arm_timer(requests);
 	return G_SOURCE_REMOVE;
+}
+
+/* Unless armed already (for an earlier deadline, which comes first): for the first pending one's. */
+static void arm_timer(GattRequests *requests)
+{
+	Pending *first = g_queue_peek_head(&requests->pending);
+	gint64 left;
+
+	if (!first || requests->timer_id)
+		return;
+	left = first->deadline - g_get_monotonic_time();
+	requests->timer_id = g_timeout_add(left > 0 ? (guint)((left + 999) / 1000) : 0, on_timer, requests);
 }
 
 static GattRequest *request_new(GattRequests *requests, GattNode *node, GattRequestKind kind,
@@ -211,7 +257,7 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 	DBusMessage *reply;
 	int r = -ENOTCONN;
 
-	if (g_hash_table_size(requests->pending) >= requests->max_pending) {
+	if (requests->pending.length >= requests->max_pending) {
 		if (!requests->full)
 			log_info("%u requests wait for their handlers (MaxHandlerRequests); centrals get ATT 0xfe "
 			         "(in progress) until one is answered", requests->max_pending);
@@ -220,14 +266,15 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 		request_free(req);
 		return reply;
 	}
-	g_hash_table_insert(requests->pending, &req->id, req);
+	/* Queued first: the delegate may settle it (its handler gone) before it returns. */
+	enqueue(requests, pending_of(req));
 	if (requests->delegate)
 		r = requests->delegate->request(req, requests->delegate_data);
 	if (r == 0) {
-		pending_of(req)->timeout_id = g_timeout_add(requests->timeout_ms, on_timeout, req);
+		arm_timer(requests);
 		return NULL;
 	}
-	g_hash_table_remove(requests->pending, &req->id);
+	unqueue(pending_of(req));
 	reply = r == -EBUSY ? bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS) : fallback_reply(req);
 	request_free(req);
 	return reply;
@@ -236,10 +283,11 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 void gatt_app_drop_requests(GattApp *app)
 {
 	GattRequests *requests = requests_of(app);
-	g_autoptr(GList) pending = g_hash_table_get_values(requests->pending);
+	Pending *first;
 
-	for (GList *l = pending; l; l = l->next) {
-		GattRequest *req = l->data;
+	/* Each settle() takes the first off the queue. */
+	while ((first = g_queue_peek_head(&requests->pending))) {
+		GattRequest *req = &first->pub;
 
 		if (requests->delegate && requests->delegate->dropped)
 			requests->delegate->dropped(req, requests->delegate_data);

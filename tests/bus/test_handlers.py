@@ -304,6 +304,32 @@ class TimeLimitTest(HandlerTestCase):
         self.assertEqual(first.value(), b'\x00')
 
 
+class TimeLimitOrderTest(HandlerTestCase):
+
+    daemon_conf = {'HandlerTimeoutMs': '300'}
+
+    def test_each_pending_request_expires_on_its_own_time_and_answered_ones_are_kept(self):
+        self.answer = lambda e: None
+        first = self.fake.begin_read_value(SCAN)
+        self.wait_until(lambda: len(self.handler.events) == 1, 'the first request at the handler')
+        time.sleep(0.15)
+        second = self.fake.begin_read_value(SCAN)
+        third = self.fake.begin_write_value(SSID, b'late')
+        third_sent = time.monotonic()
+        self.wait_until(lambda: len(self.handler.events) == 3, 'three requests at the handler')
+        self.handler.ok('answer', request=self.handler.events[1]['request'], value='6f6b')
+        self.wait_until(lambda: second.done and third.done, 'all settled')
+        # Not with the first, 150 ms before its own time: it had its whole 300 ms.
+        self.assertGreaterEqual(time.monotonic() - third_sent, 0.3)
+        self.assertTrue(first.done)
+        self.assertEqual(second.value(), b'ok')
+        for pending, write in ((first, False), (third, True)):
+            with self.assertRaises(DBusCallError) as cm:
+                pending.check()
+            self.assertEqual(self.fake.att_code(cm.exception, write), 0x0e)
+        self.handler.error_reply('expired', 'answer', request=self.handler.events[2]['request'])
+
+
 class BadAnswerTest(HandlerTestCase):
 
     def _pending(self, begin, *args):
