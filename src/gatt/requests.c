@@ -47,7 +47,7 @@ static Pending *pending_of(GattRequest *req)
 	return (Pending *)req;
 }
 
-/* Request ids are never reused, across reloads too: a late answer is told apart from a wrong one. */
+/* Request ids are never reused, across reloads too: a late answer cannot be taken for a newer request. */
 static uint64_t last_request_id;
 
 static const char *const kind_names[] = {
@@ -98,11 +98,6 @@ void gatt_app_set_handler_delegate(GattApp *app, const GattHandlerDelegate *dele
 
 	requests->delegate = delegate;
 	requests->delegate_data = user_data;
-}
-
-uint64_t gatt_requests_last_id(void)
-{
-	return last_request_id;
 }
 
 static void enqueue(GattRequests *requests, Pending *pending)
@@ -255,8 +250,14 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 	GattRequests *requests = requests_of(gatt_node_get_app(node));
 	GattRequest *req = request_new(requests, node, kind, exporter, msg, opts, write);
 	DBusMessage *reply;
-	int r = -ENOTCONN;
+	int r;
 
+	/* The limit is on requests waiting for handlers: one nobody handles settles now. */
+	if (!requests->delegate || !requests->delegate->handled(req->chr, requests->delegate_data)) {
+		reply = fallback_reply(req);
+		request_free(req);
+		return reply;
+	}
 	if (requests->pending.length >= requests->max_pending) {
 		if (!requests->full)
 			log_info("%u requests wait for their handlers (MaxHandlerRequests); centrals get ATT 0xfe "
@@ -266,15 +267,12 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 		request_free(req);
 		return reply;
 	}
-	/* Queued first: the delegate may settle it (its handler gone) before it returns. */
-	enqueue(requests, pending_of(req));
-	if (requests->delegate)
-		r = requests->delegate->request(req, requests->delegate_data);
+	r = requests->delegate->request(req, requests->delegate_data);
 	if (r == 0) {
+		enqueue(requests, pending_of(req));
 		arm_timer(requests);
 		return NULL;
 	}
-	unqueue(pending_of(req));
 	reply = r == -EBUSY ? bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS) : fallback_reply(req);
 	request_free(req);
 	return reply;

@@ -43,6 +43,8 @@ struct GattRequest {
 };
 
 typedef struct {
+	/* Whether a handler has chr now; with none, its requests settle by the fallback. */
+	bool (*handled)(const GattChar *chr, void *user_data);
 	/*
 	 * Hand req to its handler. Returns 0 when one has it (it answers later), -ENOTCONN
 	 * when nobody handles req->chr (the fallback answers now), -EBUSY when its handler
@@ -58,8 +60,6 @@ typedef struct {
 
 /* The one delegate of app (NULL: none; every request settles by the fallback). */
 void gatt_app_set_handler_delegate(GattApp *app, const GattHandlerDelegate *delegate, void *user_data);
-/* The newest request id handed out so far (0: none): ids up to it were used, once. */
-uint64_t gatt_requests_last_id(void);
 /* Settle every pending request of app without its handler (a reload): reads get the stored value, writes 0x0E. */
 void gatt_app_drop_requests(GattApp *app);
 

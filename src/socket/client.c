@@ -8,6 +8,7 @@
 #include "socket/client.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -104,6 +105,7 @@ static gboolean client_free_idle(gpointer data)
 	g_byte_array_unref(client->in);
 	g_queue_clear_full(&client->out, (GDestroyNotify)out_line_free);
 	listener_list_clear(&client->listeners);
+	g_free(client->settled_ids);
 	g_free(client);
 	return G_SOURCE_REMOVE;
 }
@@ -297,6 +299,17 @@ void server_client_send(Client *client, char *line)
 		return;
 	}
 	client_queue_line(client, out_line_new(line), false);
+}
+
+void server_client_send_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
+{
+	g_autofree char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	server_client_send(client, proto_error_line(id, code, message));
 }
 
 void server_client_send_write(Client *client, char *line, CapturedWrite *w, const char *char_id)

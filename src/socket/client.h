@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -63,6 +64,8 @@ struct Client {
 	unsigned n_requests;     /* sent to it as a handler, not yet answered (handlers.c) */
 	bool handler_late;       /* a request of its timed out: logged once, until it answers one */
 	bool handler_full;       /* at MaxClientRequests: logged once, until one is settled */
+	uint64_t *settled_ids;   /* the last requests settled without its answer (a ring), for `expired` */
+	unsigned n_settled;      /* how many were ever put in the ring */
 
 	Capture *waiting_on;     /* next-write in progress */
 	json_t *wait_id;
@@ -78,6 +81,9 @@ void server_client_remove_listener(Client *client, unsigned id);
 void server_client_close(Client *client, const char *why);
 /* Queue a reply line (takes ownership) and write what the socket takes now. Replies are queued whole. */
 void server_client_send(Client *client, char *line);
+/* Queue the error reply to the request with id (NULL: none) with code (PROTO_ERR_*) and a printf message. */
+void server_client_send_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
 /*
  * Queue an event line (takes ownership). Events are what a client did not ask for one
  * by one: one that lets more than MaxClientQueue bytes of them pile up (beyond what the

@@ -6,7 +6,6 @@
 #include "socket/commands.h"
 
 #include <errno.h>
-#include <stdarg.h>
 
 #include "gattd-build-config.h"
 #include "shared/log.h"
@@ -14,20 +13,6 @@
 #include "socket/protocol.h"
 #include "socket/server-private.h"
 #include "socket/waiters.h"
-
-/* An error reply with a printf message. */
-static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
-{
-	g_autofree char *message = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	message = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	server_client_send(client, proto_error_line(id, code, message));
-}
 
 /* "value" (and "typed") of a characteristic's current value. */
 static void add_char_value(JWriter *b, GattChar *chr)
@@ -40,7 +25,7 @@ static GattChar *find_char(Client *client, const ProtoRequest *req)
 	GattChar *chr = gatt_app_find_char(client->server->app, req->chr);
 
 	if (!chr)
-		reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", req->chr);
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", req->chr);
 	return chr;
 }
 
@@ -185,13 +170,13 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 		return;
 	can_notify = gatt_char_can_notify(chr);
 	if (req->has_notify && req->notify && !can_notify) {
-		reply_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
-		            chr->cfg->id);
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
+		                         chr->cfg->id);
 		return;
 	}
 	bytes = proto_decode_value(req->hex, req->typed, chr->cfg->has_type, chr->cfg->type, &error);
 	if (!bytes) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, error);
+		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, error);
 		return;
 	}
 	data = g_bytes_get_data(bytes, &len);
@@ -200,11 +185,11 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 		size_t fixed = chr->cfg->has_type ? value_type_size(chr->cfg->type) : 0;
 
 		if (fixed)
-			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
-			            chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
+			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
+			                         chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
 		else
-			reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
-			            chr->cfg->id, (size_t)len, chr->cfg->max_length);
+			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
+			                         chr->cfg->id, (size_t)len, chr->cfg->max_length);
 		return;
 	}
 
@@ -228,7 +213,7 @@ static void cmd_watch(Client *client, const ProtoRequest *req)
 		chars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		for (const char **c = req->chars; *c; c++) {
 			if (!gatt_app_find_char(client->server->app, *c)) {
-				reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
+				server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
 				return;
 			}
 			g_hash_table_add(chars, g_strdup(*c));
@@ -269,12 +254,12 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 		return;
 	cap = capture_set_lookup(client->server->captures, chr->cfg->id);
 	if (!cap) {
-		reply_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_CAPTURE, "%s has no Capture= queue", chr->cfg->id);
 		return;
 	}
 	if (client->waiting_on) {
-		reply_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
-		            client->waiting_on->cfg->id);
+		server_client_send_error(client, req->id, PROTO_ERR_BUSY, "this connection already waits in next-write on %s",
+		                         client->waiting_on->cfg->id);
 		return;
 	}
 	if (capture_queue_length(&cap->queue) > 0) {
@@ -282,7 +267,7 @@ static void cmd_next_write(Client *client, const ProtoRequest *req)
 		return;
 	}
 	if (req->timeout_ms == 0) {
-		reply_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
+		server_client_send_error(client, req->id, PROTO_ERR_TIMEOUT, "no write queued");
 		return;
 	}
 	server_waiters_wait(client, cap, req->id, req->timeout_ms);
@@ -302,7 +287,7 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 		return;
 	if (generation < 0) {
 		/* No listener answered: nobody to reload (a server without a daemon). */
-		reply_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error ? error : "reloading is not available");
+		server_client_send_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error ? error : "reloading is not available");
 		return;
 	}
 	b = proto_reply_begin(req->id);
@@ -337,12 +322,17 @@ void server_commands_handle_line(Client *client, const char *line, size_t len)
 	req = proto_parse_request(line, len, &err);
 	if (!req) {
 		log_debug("client %u: bad request: %s", client->id, err.message);
-		server_client_send(client, proto_error_line(err.id, err.code, err.message));
+		/* A handler's malformed answer still settles the central's request it names. */
+		if (err.answer_request && server_handlers_refuse_bad_answer(client, err.answer_request))
+			server_client_send_error(client, err.id, err.code, "%s; the central got ATT 0x0e", err.message);
+		else
+			server_client_send(client, proto_error_line(err.id, err.code, err.message));
 		proto_error_clear(&err);
 		return;
 	}
-	if (client->server->shutting_down) {
-		reply_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
+	/* A handler's answer still settles what gattd holds until it exits. */
+	if (client->server->shutting_down && req->cmd != PROTO_CMD_ANSWER) {
+		server_client_send_error(client, req->id, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
 		return;
 	}
 	handlers[req->cmd](client, req);

@@ -7,26 +7,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "gatt/att.h"
 #include "gatt/requests.h"
 #include "shared/log.h"
 #include "socket/server-private.h"
-
-static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-static void reply_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
-{
-	g_autofree char *message = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	message = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	server_client_send(client, proto_error_line(id, code, message));
-}
 
 /* Whether chr or one of its descriptors has Handler=. */
 static bool char_has_handler(const GattChar *chr)
@@ -83,6 +69,13 @@ static char *request_event_line(const GattRequest *req)
 	return proto_finish(w);
 }
 
+static bool on_handled(const GattChar *chr, void *user_data)
+{
+	Server *server = user_data;
+
+	return g_hash_table_contains(server->handlers, chr->cfg->id);
+}
+
 static int on_request(GattRequest *req, void *user_data)
 {
 	Server *server = user_data;
@@ -109,7 +102,26 @@ static int on_request(GattRequest *req, void *user_data)
 	return 0;
 }
 
-/* Forget req, which its handler no longer answers. */
+/* How many of its settled requests a handler's late or second answer is told `expired` for. */
+#define SETTLED_MEMORY 256
+
+/* req, sent to client, is settled: a late or second answer gets `expired`. */
+static void remember_settled(Client *client, const GattRequest *req)
+{
+	if (!client->settled_ids)
+		client->settled_ids = g_new0(uint64_t, SETTLED_MEMORY);
+	client->settled_ids[client->n_settled++ % SETTLED_MEMORY] = req->id;
+}
+
+static bool was_settled(const Client *client, uint64_t id)
+{
+	for (unsigned i = 0; client->settled_ids && i < MIN(client->n_settled, SETTLED_MEMORY); i++)
+		if (client->settled_ids[i] == id)
+			return true;
+	return false;
+}
+
+/* req is settled, or about to be: its handler's (further) answers get `expired`. */
 static void forget(Server *server, GattRequest *req)
 {
 	Client *client = req->owner;
@@ -117,6 +129,7 @@ static void forget(Server *server, GattRequest *req)
 	g_hash_table_remove(server->requests, &req->id);
 	client->n_requests--;
 	client->handler_full = false;
+	remember_settled(client, req);
 }
 
 static void on_dropped(GattRequest *req, void *user_data)
@@ -133,34 +146,87 @@ static void on_dropped(GattRequest *req, void *user_data)
 }
 
 static const GattHandlerDelegate delegate = {
+	.handled = on_handled,
 	.request = on_request,
 	.dropped = on_dropped,
 };
 
-/* Settle by the fallback every pending request of client on chr_id (every one: NULL). Returns how many. */
-static unsigned settle_pending(Server *server, Client *client, const char *chr_id)
+static gint compare_request_ids(gconstpointer a, gconstpointer b)
 {
-	g_autoptr(GList) pending = g_hash_table_get_values(server->requests);
-	unsigned n = 0;
+	uint64_t x = (*(GattRequest *const *)a)->id, y = (*(GattRequest *const *)b)->id;
 
-	for (GList *l = pending; l; l = l->next) {
-		GattRequest *req = l->data;
-
-		if (req->owner != client || (chr_id && g_strcmp0(req->chr->cfg->id, chr_id) != 0))
-			continue;
-		forget(server, req);
-		gatt_request_fallback(req);
-		n++;
-	}
-	return n;
+	return x < y ? -1 : x > y;
 }
 
-void server_handlers_follow(Server *server, GattApp *old, GattApp *app)
+/*
+ * Settle by the fallback every pending request of client on one of chars (every one:
+ * NULL). Returns how many. They leave the table before any is settled: a write that
+ * HandlerFallback=store stores reaches watchers, and a send that fails closes that
+ * client at once, which settles its own requests and drops its claims.
+ */
+static unsigned settle_pending(Server *server, Client *client, const char *const *chars)
 {
+	g_autoptr(GPtrArray) mine = g_ptr_array_new();
+	GHashTableIter it;
+	GattRequest *req;
+
+	g_hash_table_iter_init(&it, server->requests);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&req)) {
+		if (req->owner != client || (chars && !g_strv_contains(chars, req->chr->cfg->id)))
+			continue;
+		g_hash_table_iter_remove(&it);
+		g_ptr_array_add(mine, req);
+	}
+	client->n_requests -= mine->len;
+	client->handler_full = false;
+	/* In the order they came: with HandlerFallback=store the last write is the value. */
+	g_ptr_array_sort(mine, compare_request_ids);
+	for (guint i = 0; i < mine->len; i++) {
+		remember_settled(client, mine->pdata[i]);
+		gatt_request_fallback(mine->pdata[i]);
+	}
+	return mine->len;
+}
+
+/*
+ * A claim stays where its characteristic stays, with a Handler=; the others end with an
+ * `unhandled` event. They leave the table first: an event that cannot be sent closes
+ * its client, which drops its own claims meanwhile.
+ */
+static void end_lost_claims(Server *server, GattApp *app)
+{
+	g_autoptr(GPtrArray) ended = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) holders = g_ptr_array_new();
 	GHashTableIter it;
 	const char *id;
 	Client *client;
 
+	g_hash_table_iter_init(&it, server->handlers);
+	while (g_hash_table_iter_next(&it, (gpointer *)&id, (gpointer *)&client)) {
+		GattChar *chr = app ? gatt_app_find_char(app, id) : NULL;
+
+		if (chr && char_has_handler(chr))
+			continue;
+		log_info("client %u (pid %d) no longer handles %s: %s", client->id, (int)client->pid, id,
+		         chr ? "it has no Handler= after the reload" : "it is gone after the reload");
+		g_ptr_array_add(ended, g_strdup(id));
+		g_ptr_array_add(holders, client);
+		g_hash_table_iter_remove(&it);
+	}
+	for (guint i = 0; i < ended->len; i++) {
+		g_autoptr(JWriter) w = proto_event_begin("unhandled");
+
+		jwrite_member(w, "char");
+		jwrite_string(w, ended->pdata[i]);
+		jwrite_member(w, "reason");
+		jwrite_string(w, "reload");
+		/* A client closed meanwhile is not freed before the main loop runs again. */
+		server_client_send_event(holders->pdata[i], proto_finish(w));
+	}
+}
+
+void server_handlers_follow(Server *server, GattApp *old, GattApp *app)
+{
 	if (!server->handlers) {
 		server->handlers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		server->requests = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -172,29 +238,13 @@ void server_handlers_follow(Server *server, GattApp *old, GattApp *app)
 	}
 	if (app)
 		gatt_app_set_handler_delegate(app, &delegate, server);
-	/* A claim stays where its characteristic stays, with a Handler=. */
-	g_hash_table_iter_init(&it, server->handlers);
-	while (g_hash_table_iter_next(&it, (gpointer *)&id, (gpointer *)&client)) {
-		GattChar *chr = app ? gatt_app_find_char(app, id) : NULL;
-		g_autoptr(JWriter) w = NULL;
-
-		if (chr && char_has_handler(chr))
-			continue;
-		log_info("client %u (pid %d) no longer handles %s: %s", client->id, (int)client->pid, id,
-		         chr ? "it has no Handler= after the reload" : "it is gone after the reload");
-		w = proto_event_begin("unhandled");
-		jwrite_member(w, "char");
-		jwrite_string(w, id);
-		jwrite_member(w, "reason");
-		jwrite_string(w, "reload");
-		server_client_send_event(client, proto_finish(w));
-		g_hash_table_iter_remove(&it);
-	}
+	end_lost_claims(server, app);
 }
 
-/* Remove client's claims (of chars, NULL-terminated; every one: NULL). */
+/* Remove client's claims (of chars, NULL-terminated; every one: NULL), then settle their requests. */
 static void release(Server *server, Client *client, const char *const *chars)
 {
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter it;
 	const char *id;
 	Client *holder;
@@ -203,9 +253,13 @@ static void release(Server *server, Client *client, const char *const *chars)
 	while (g_hash_table_iter_next(&it, (gpointer *)&id, (gpointer *)&holder)) {
 		if (holder != client || (chars && !g_strv_contains(chars, id)))
 			continue;
-		settle_pending(server, client, id);
+		g_ptr_array_add(ids, g_strdup(id));
 		g_hash_table_iter_remove(&it);
 	}
+	if (ids->len == 0)
+		return;
+	g_ptr_array_add(ids, NULL);
+	settle_pending(server, client, (const char *const *)ids->pdata);
 }
 
 void server_handlers_client_closed(Server *server, Client *client)
@@ -232,17 +286,17 @@ void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
 		Client *holder = g_hash_table_lookup(server->handlers, *c);
 
 		if (!chr) {
-			reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'", *c);
 			return;
 		}
 		if (!char_has_handler(chr)) {
-			reply_error(client, req->id, PROTO_ERR_NOT_HANDLED,
-			            "%s has no Handler= (nor any of its descriptors): gattd answers it alone", *c);
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_HANDLED,
+			                         "%s has no Handler= (nor any of its descriptors): gattd answers it alone", *c);
 			return;
 		}
 		if (holder && holder != client) {
-			reply_error(client, req->id, PROTO_ERR_BUSY, "%s is handled by client %u (pid %d)", *c, holder->id,
-			            (int)holder->pid);
+			server_client_send_error(client, req->id, PROTO_ERR_BUSY, "%s is handled by client %u (pid %d)", *c, holder->id,
+			                         (int)holder->pid);
 			return;
 		}
 	}
@@ -267,7 +321,7 @@ void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req)
 
 	for (const char **c = req->chars; c && *c; c++) {
 		if (g_hash_table_lookup(server->handlers, *c) != client) {
-			reply_error(client, req->id, PROTO_ERR_NOT_HANDLED, "this connection does not handle '%s'", *c);
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_HANDLED, "this connection does not handle '%s'", *c);
 			return;
 		}
 	}
@@ -289,23 +343,34 @@ static int answer_read(Client *client, const ProtoRequest *req, GattRequest *req
 
 	if (!req->hex && !req->typed) {
 		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
-		reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-		            "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
-		            "the central got ATT 0x0e", req->request);
+		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		                         "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
+		                         "the central got ATT 0x0e", req->request);
 		return -EINVAL;
 	}
 	bytes = proto_decode_value(req->hex, req->typed, typed, cfg->type, &error);
 	if (!bytes) {
 		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
-		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id, error);
+		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id, error);
 		return -EINVAL;
 	}
 	data = g_bytes_get_data(bytes, &len);
 	if (gatt_request_answer_read(request, data, len, &error) < 0) {
-		reply_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
+		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+bool server_handlers_refuse_bad_answer(Client *client, uint64_t id)
+{
+	GattRequest *request = g_hash_table_lookup(client->server->requests, &id);
+
+	if (!request || request->owner != client)
+		return false;
+	forget(client->server, request);
+	gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+	return true;
 }
 
 void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
@@ -319,13 +384,13 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 	uint8_t code = req->error_code;
 
 	if (!request || request->owner != client) {
-		if (!request && req->request <= gatt_requests_last_id())
-			reply_error(client, req->id, PROTO_ERR_EXPIRED,
-			            "request %" PRIu64 " is already settled (no answer within HandlerTimeoutMs, its "
-			            "handler gone, or a reload)", req->request);
+		if (was_settled(client, req->request))
+			server_client_send_error(client, req->id, PROTO_ERR_EXPIRED,
+			                         "request %" PRIu64 " is settled already (answered, no answer within "
+			                         "HandlerTimeoutMs, unhandle, or a reload)", req->request);
 		else
-			reply_error(client, req->id, PROTO_ERR_NOT_FOUND, "no request %" PRIu64 " was sent to this connection",
-			            req->request);
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND,
+			                         "no request %" PRIu64 " is pending for this connection", req->request);
 		return;
 	}
 	write = request->kind == GATT_REQUEST_WRITE;
@@ -337,9 +402,9 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 			g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
 
 			gatt_request_refuse(request, GATT_ATT_UNLIKELY);
-			reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-			            "unknown error '%s': give one of %s, or an application code 128..159; the central got "
-			            "ATT 0x0e", shown, gatt_att_names());
+			server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+			                         "unknown error '%s': give one of %s, or an application code 128..159; the central got "
+			                         "ATT 0x0e", shown, gatt_att_names());
 			return;
 		}
 		gatt_request_refuse(request, code);
@@ -348,9 +413,9 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 			return;
 	} else if (req->hex || req->typed) {
 		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
-		reply_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-		            "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
-		            "central got ATT 0x0e", req->request);
+		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		                         "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
+		                         "central got ATT 0x0e", req->request);
 		return;
 	} else {
 		stored = gatt_request_accept(request, &error);

@@ -19,3 +19,8 @@ void server_handlers_client_closed(Server *server, Client *client);
 void server_handlers_cmd_handle(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_answer(Client *client, const ProtoRequest *req);
+/*
+ * An `answer` to request id was refused before it could be read (ProtoError.answer_request):
+ * if the request waits for client, the central gets 0x0e now. Returns whether it did.
+ */
+bool server_handlers_refuse_bad_answer(Client *client, uint64_t id);

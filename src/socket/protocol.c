@@ -78,6 +78,7 @@ void proto_error_clear(ProtoError *err)
 	g_clear_pointer(&err->message, g_free);
 	g_clear_pointer(&err->id, json_decref);
 	err->code = NULL;
+	err->answer_request = 0;
 }
 
 static ProtoRequest *fail(ProtoError *err, const char *code, char *message)
@@ -356,6 +357,12 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 	}
 	req->cmd = (ProtoCommand)i;
 	req->root = json_incref(obj);
+	if (req->cmd == PROTO_CMD_ANSWER) {
+		json_t *request = member(&m, F_REQUEST);
+
+		if (json_is_integer(request) && json_integer_value(request) > 0)
+			err->answer_request = (uint64_t)json_integer_value(request);
+	}
 	if (!parse_fields(&m, req, err))
 		return NULL;
 	req->id = json_incref(m.id);

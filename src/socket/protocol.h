@@ -75,6 +75,8 @@ typedef struct {
 	const char *code;    /* PROTO_ERR_* */
 	char *message;
 	json_t *id;          /* the request's id if it could be read, else NULL */
+	uint64_t answer_request; /* a refused `answer`'s "request" when it could be read, else 0:
+	                            the central's request it meant still gets an answer */
 } ProtoError;
 
 void proto_request_free(ProtoRequest *req);

@@ -2,6 +2,7 @@
 and writes over the socket, with ATT errors the central receives exactly (README, "Handlers")."""
 
 import os
+import signal
 import time
 import unittest
 
@@ -330,6 +331,40 @@ class TimeLimitOrderTest(HandlerTestCase):
         self.handler.error_reply('expired', 'answer', request=self.handler.events[2]['request'])
 
 
+class GlobalLimitTest(HandlerTestCase):
+
+    daemon_conf = {'MaxHandlerRequests': '1'}
+
+    def test_the_limit_counts_only_requests_waiting_for_a_handler(self):
+        self.answer = lambda e: None
+        self.handler.ok('unhandle', chars=['prov/command'])
+        pending = self.fake.begin_read_value(SCAN)
+        self.wait_until(lambda: self.handler.events_named('read-request'), 'a request waiting')
+        self.assertAtt(0xfe, True, self.write, SSID, b'x')
+        self.write(COMMAND, b'\x09')    # nobody handles it: HandlerFallback=store, not the limit
+        self.assertEqual(self.handler.ok('get', char='prov/command')['value'], '09')
+        self.handler.ok('answer', request=self.handler.events_named('read-request')[0]['request'], value='00')
+        self.wait_until(lambda: pending.done, 'answered')
+
+
+class ShutdownTest(HandlerTestCase):
+
+    def test_an_answer_while_gattd_stops_still_reaches_the_central(self):
+        self.answer = lambda e: None
+        pending = self.fake.begin_write_value(SSID, b'late-ok')
+        self.wait_until(lambda: self.handler.events_named('write-request'), 'the request at the handler')
+        request = self.handler.events_named('write-request')[0]['request']
+        self.expect_gattd_running = False
+        # SIGTERM first, the answer in the same wakeup: gattd is stopping when it reads it.
+        with self.gattd_frozen():
+            self.gattd.send_signal(signal.SIGTERM)
+            self.handler.send('answer', request=request)
+        self.wait_until(lambda: pending.done, 'the central answered')
+        pending.check()     # accepted, not HandlerFallback=refuse's 0x0e at exit
+        self.wait_until(lambda: self.gattd.poll() is not None, 'gattd to exit')
+        self.assertEqual(self.gattd.returncode, 0)
+
+
 class BadAnswerTest(HandlerTestCase):
 
     def _pending(self, begin, *args):
@@ -359,9 +394,32 @@ class BadAnswerTest(HandlerTestCase):
 
     def test_error_outside_the_allowed_set(self):
         pending, request = self._pending(self.fake.begin_read_value, SCAN)
-        self.handler.error_reply('bad-request', 'answer', request=request, error='teapot')
-        self.handler.error_reply('bad-request', 'answer', request=request, error=0x42)
+        error = self.handler.error_reply('bad-request', 'answer', request=request, error='teapot')
+        self.assertIn('the central got ATT 0x0e', error['message'])
         self.wait_until(lambda: pending.done, 'the central answered')
+        self.handler.error_reply('expired', 'answer', request=request, value='00')
+
+    def test_malformed_answers_still_answer_the_central(self):
+        for fields in (dict(error=0x42), dict(error=200), dict(error=True), dict(error='unlikely', value='00'),
+                       dict(value='00', typed='x'), dict(value=7)):
+            pending, request = self._pending(self.fake.begin_read_value, SCAN)
+            error = self.handler.error_reply('bad-request', 'answer', request=request, **fields)
+            self.assertIn('the central got ATT 0x0e', error['message'], fields)
+            self.wait_until(lambda: pending.done, 'the central answered at once')
+            with self.assertRaises(DBusCallError) as cm:
+                pending.value()
+            self.assertEqual(self.fake.att_code(cm.exception, False), 0x0e)
+
+    def test_answer_to_a_request_not_sent_to_this_connection_is_not_found_and_a_second_one_expired(self):
+        self.answer = lambda e: dict(value='00')
+        self.read(SCAN)
+        answered = self.handler.events_named('read-request')[-1]['request']
+        other = LocalClient(self)
+        other.error_reply('not-found', 'answer', request=answered, value='00')
+        self.handler.error_reply('expired', 'answer', request=answered, value='00')
+        self.handler.ok('unhandle', chars=['prov/scan'])
+        self.read(SCAN)
+        other.error_reply('not-found', 'answer', request=answered + 1, value='00')
 
     def test_read_answered_without_a_value(self):
         pending, request = self._pending(self.fake.begin_read_value, SCAN)
