@@ -42,9 +42,9 @@
  *   invalid-config    -EINVAL      reload refused: the configuration is invalid (old one kept)
  *   not-handled       -EPERM       handle on a characteristic without Handler=, or unhandle
  *                                  of one this connection does not handle
- *   expired           -ETIME       answer to a request already settled (HandlerTimeoutMs
- *                                  passed, its claim ended, a reload); the central has had
- *                                  its answer
+ *   expired           -ETIME       answer to a request already settled (answered,
+ *                                  HandlerTimeoutMs passed, its claim ended, a reload); the
+ *                                  central has had its answer
  *   anything else     -EPROTO
  *
  * The library's own failures use errno values too. Some coincide with the table

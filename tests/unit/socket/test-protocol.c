@@ -536,6 +536,36 @@ static void test_answer_error_code_must_be_in_the_application_range(void **state
 	}
 }
 
+/* A refused answer still names the central's request it meant, when it could be read: gattd settles it. */
+static void test_refused_answer_names_its_request(void **state)
+{
+	static const struct {
+		const char *line;
+		uint64_t request;
+	} cases[] = {
+		{ "{\"cmd\":\"answer\",\"request\":7,\"error\":200}", 7 },
+		{ "{\"cmd\":\"answer\",\"request\":8,\"error\":\"unlikely\",\"value\":\"00\"}", 8 },
+		{ "{\"cmd\":\"answer\",\"value\":0,\"request\":9}", 9 },
+		{ "{\"cmd\":\"answer\",\"request\":10,\"char\":\"a/b\"}", 10 },
+		{ "{\"cmd\":\"answer\",\"request\":0,\"error\":200}", 0 },
+		{ "{\"cmd\":\"answer\",\"request\":\"7\",\"error\":200}", 0 },
+		{ "{\"cmd\":\"set\",\"request\":7}", 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		ProtoError err;
+		ProtoRequest *req = proto_parse_request(cases[i].line, strlen(cases[i].line), &err);
+
+		assert_null(req);
+		assert_string_equal(err.code, PROTO_ERR_BAD_REQUEST);
+		if (err.answer_request != cases[i].request)
+			fail_msg("'%s': answer_request %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, cases[i].line,
+			         err.answer_request, cases[i].request);
+		proto_error_clear(&err);
+		assert_int_equal(err.answer_request, 0);
+	}
+}
+
 static void test_answer_error_of_another_type_is_refused(void **state)
 {
 	static const char *const wrong[] = { "true", "false", "null", "128.0", "1.5", "[128]", "{\"code\":128}" };
@@ -645,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_answer_takes_one_of_a_value_and_an_error),
 		cmocka_unit_test(test_answer_error_code_must_be_in_the_application_range),
 		cmocka_unit_test(test_answer_error_of_another_type_is_refused),
+		cmocka_unit_test(test_refused_answer_names_its_request),
 		cmocka_unit_test(test_device_address_comes_from_bluez_device_path),
 		cmocka_unit_test(test_device_address_is_null_for_what_is_no_device_path),
 		cmocka_unit_test(test_device_and_address_are_written_or_null),
