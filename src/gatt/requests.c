@@ -39,7 +39,6 @@ typedef struct {
 	DBusMessage *msg;
 	GList link;              /* in requests->pending, while queued */
 	bool queued;
-	gint64 deadline;         /* g_get_monotonic_time() by which the handler must answer */
 } Pending;
 
 static Pending *pending_of(GattRequest *req)
@@ -102,7 +101,6 @@ void gatt_app_set_handler_delegate(GattApp *app, const GattHandlerDelegate *dele
 
 static void enqueue(GattRequests *requests, Pending *pending)
 {
-	pending->deadline = g_get_monotonic_time() + (gint64)requests->timeout_ms * 1000;
 	pending->link.data = pending;
 	g_queue_push_tail_link(&requests->pending, &pending->link);
 	pending->queued = true;
@@ -194,7 +192,7 @@ static gboolean on_timer(gpointer user_data)
 	Pending *first;
 
 	requests->timer_id = 0;
-	while ((first = g_queue_peek_head(&requests->pending)) && first->deadline <= now)
+	while ((first = g_queue_peek_head(&requests->pending)) && first->pub.deadline <= now)
 		expire(&first->pub);
 	arm_timer(requests);
 	return G_SOURCE_REMOVE;
@@ -208,7 +206,7 @@ static void arm_timer(GattRequests *requests)
 
 	if (!first || requests->timer_id)
 		return;
-	left = first->deadline - g_get_monotonic_time();
+	left = first->pub.deadline - g_get_monotonic_time();
 	requests->timer_id = g_timeout_add(left > 0 ? (guint)((left + 999) / 1000) : 0, on_timer, requests);
 }
 
@@ -230,6 +228,7 @@ static GattRequest *request_new(GattRequests *requests, GattNode *node, GattRequ
 	req->mtu = opts->mtu;
 	req->prepare_authorize = write && write->prepare_authorize;
 	req->reply_expected = !dbus_message_get_no_reply(msg);
+	req->deadline = g_get_monotonic_time() + (gint64)requests->timeout_ms * 1000;
 	pending_of(req)->exporter = exporter;
 	pending_of(req)->msg = dbus_message_ref(msg);
 	if (write) {

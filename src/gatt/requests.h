@@ -38,6 +38,7 @@ struct GattRequest {
 	bool reply_expected;     /* false for a write without response: the central hears nothing */
 	GBytes *data;            /* a write's bytes */
 	GBytes *value;           /* the whole value a write would leave: what precedes offset, then data */
+	int64_t deadline;        /* g_get_monotonic_time() (CLOCK_MONOTONIC, us) when HandlerTimeoutMs ends */
 	void *owner;             /* the delegate's: who was asked */
 	bool timed_out;          /* dropped: no answer in time (else a reload settled it) */
 };

@@ -48,6 +48,8 @@ static char *request_event_line(const GattRequest *req)
 		jwrite_int(w, req->mtu);
 	else
 		jwrite_null(w);
+	jwrite_member(w, "deadline");
+	jwrite_int(w, req->deadline);
 	if (write) {
 		gsize data_len = 0, value_len = 0;
 		const uint8_t *data = g_bytes_get_data(req->data, &data_len);
