@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdarg.h>
 
+#include "shared/att.h"
+
 const char *bus_error_name_from_errno(int err)
 {
 	switch (err) {
@@ -46,30 +48,30 @@ DBusMessage *bus_att_error_reply(DBusMessage *msg, uint8_t att)
 	DBusMessage *reply;
 
 	switch (att) {
-	case 0x02:
-	case 0x03:
+	case ATT_READ_NOT_PERMITTED:
+	case ATT_WRITE_NOT_PERMITTED:
 		name = BLUEZ_ERROR_PREFIX "NotPermitted";
 		break;
-	case 0x06:
+	case ATT_NOT_SUPPORTED:
 		name = BLUEZ_ERROR_PREFIX "NotSupported";
 		break;
-	case 0x07:
+	case ATT_INVALID_OFFSET:
 		name = BLUEZ_ERROR_PREFIX "InvalidOffset";
 		break;
-	case 0x08:
+	case ATT_NOT_AUTHORIZED:
 		name = BLUEZ_ERROR_PREFIX "NotAuthorized";
 		break;
-	case 0x0D:
+	case ATT_INVALID_VALUE_LENGTH:
 		name = BLUEZ_ERROR_PREFIX "InvalidValueLength";
 		break;
-	case 0xFD:
+	case ATT_IMPROPERLY_CONFIGURED:
 		name = BLUEZ_ERROR_PREFIX "ImproperlyConfigured";
 		break;
-	case 0xFE:
+	case ATT_IN_PROGRESS:
 		name = BLUEZ_ERROR_PREFIX "InProgress";
 		break;
 	default:
-		name = att >= 0x80 && att <= 0x9F ? BLUEZ_ERROR_PREFIX "Failed" : DBUS_ERROR_FAILED;
+		name = att >= ATT_APP_FIRST && att <= ATT_APP_LAST ? BLUEZ_ERROR_PREFIX "Failed" : DBUS_ERROR_FAILED;
 		break;
 	}
 	reply = dbus_message_new_error(msg, name, code);

@@ -9,7 +9,7 @@
 
 #include "config/config.h"
 #include "dbus/message.h"
-#include "gatt/att.h"
+#include "shared/att.h"
 #include "gatt/node.h"
 #include "gatt/serve.h"
 #include "shared/log.h"
@@ -167,7 +167,7 @@ static DBusMessage *fallback_reply(GattRequest *req)
 	}
 	log_info("%s: write from %s refused: no handler (HandlerFallback=refuse), the central gets ATT 0x0e",
 	         pending_of(req)->node->id, req->device ? req->device : "?");
-	return bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY);
+	return bus_att_error_reply(pending_of(req)->msg, ATT_UNLIKELY);
 }
 
 static void expire(GattRequest *req)
@@ -180,7 +180,7 @@ static void expire(GattRequest *req)
 	          requests->timeout_ms);
 	if (requests->delegate && requests->delegate->dropped)
 		requests->delegate->dropped(req, requests->delegate_data);
-	settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
+	settle(req, bus_att_error_reply(pending_of(req)->msg, ATT_UNLIKELY));
 }
 
 static void arm_timer(GattRequests *requests);
@@ -262,7 +262,7 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 			log_info("%u requests wait for their handlers (MaxHandlerRequests); centrals get ATT 0xfe "
 			         "(in progress) until one is answered", requests->max_pending);
 		requests->full = true;
-		reply = bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS);
+		reply = bus_att_error_reply(msg, ATT_IN_PROGRESS);
 		request_free(req);
 		return reply;
 	}
@@ -272,7 +272,7 @@ DBusMessage *gatt_requests_start(GattNode *node, GattRequestKind kind, BusExport
 		arm_timer(requests);
 		return NULL;
 	}
-	reply = r == -EBUSY ? bus_att_error_reply(msg, GATT_ATT_IN_PROGRESS) : fallback_reply(req);
+	reply = r == -EBUSY ? bus_att_error_reply(msg, ATT_IN_PROGRESS) : fallback_reply(req);
 	request_free(req);
 	return reply;
 }
@@ -291,7 +291,7 @@ void gatt_app_drop_requests(GattApp *app)
 		if (req->kind == GATT_REQUEST_READ)
 			settle(req, gatt_serve_read(pending_of(req)->node, pending_of(req)->msg, req->offset));
 		else
-			settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
+			settle(req, bus_att_error_reply(pending_of(req)->msg, ATT_UNLIKELY));
 	}
 }
 
@@ -310,13 +310,13 @@ int gatt_request_answer_read(GattRequest *req, const uint8_t *data, size_t len, 
 		*ret_error = reason ? g_strdup_printf("%s: %s", pending_of(req)->node->id, reason)
 		                    : g_strdup_printf("%s: %zu bytes exceed MaxLength %u", pending_of(req)->node->id, len,
 		                                      req->desc->cfg->max_length);
-		settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_UNLIKELY));
+		settle(req, bus_att_error_reply(pending_of(req)->msg, ATT_UNLIKELY));
 		return r;
 	}
 	if (req->offset > len) {
 		*ret_error = g_strdup_printf("%s: the read's offset %u is beyond the %zu bytes answered", pending_of(req)->node->id,
 		                             req->offset, len);
-		settle(req, bus_att_error_reply(pending_of(req)->msg, GATT_ATT_INVALID_OFFSET));
+		settle(req, bus_att_error_reply(pending_of(req)->msg, ATT_INVALID_OFFSET));
 		return -ENXIO;
 	}
 	reply = dbus_message_new_method_return(pending_of(req)->msg);

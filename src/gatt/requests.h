@@ -77,7 +77,7 @@ int gatt_request_answer_read(GattRequest *req, const uint8_t *data, size_t len, 
  * the write no longer fits the value as it is now (the central gets that error).
  */
 int gatt_request_accept(GattRequest *req, char **ret_error);
-/* Refuse with ATT error code att (gatt/att.h). */
+/* Refuse with ATT error code att (shared/att.h). */
 void gatt_request_refuse(GattRequest *req, uint8_t att);
 /* Settle as if no handler existed: a read gets the stored value, a write HandlerFallback=. */
 void gatt_request_fallback(GattRequest *req);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/att.h"
 #include "shared/escape.h"
 #include "shared/value.h"
 
@@ -63,25 +64,24 @@ typedef struct {
 } Verdict;
 
 /*
- * The exit statuses that name an ATT error (README, "gattctl handle"); 1 and 128..159 are
- * application errors, everything else is "unlikely", which is here for its codes.
+ * The exit statuses that name an ATT error (README, "gattctl handle"); 1 and 32..63 are
+ * application errors (0x80, 0x80..0x9f: not 128 and up, which shells give for a command
+ * a signal ended), everything else is "unlikely".
  */
 static const struct {
 	int status;
-	const char *name;
-	uint8_t read_code, write_code;
+	const char *name;    /* shared/att.h gives its code */
 } att_errors[] = {
-	{ 2, "not-permitted", 0x02, 0x03 },
-	{ 3, "not-authorized", 0x08, 0x08 },
-	{ 4, "invalid-value-length", 0x0d, 0x0d },
-	{ 5, "in-progress", 0xfe, 0xfe },
-	{ 6, "not-supported", 0x06, 0x06 },
-	{ 7, "invalid-offset", 0x07, 0x07 },
-	{ -1, "unlikely", 0x0e, 0x0e },
+	{ 2, "not-permitted" },
+	{ 3, "not-authorized" },
+	{ 4, "invalid-value-length" },
+	{ 5, "in-progress" },
+	{ 6, "not-supported" },
+	{ 7, "invalid-offset" },
 };
 #define STATUS_APP_ERROR 1
-#define APP_CODE_FIRST 0x80
-#define APP_CODE_LAST 0x9f
+#define STATUS_APP_FIRST 32     /* 0x80 */
+#define STATUS_APP_LAST 63      /* 0x9f */
 
 /* The variables a command gets; each is removed from gattctl's own environment first. */
 static const char *const request_variables[] = {
@@ -92,22 +92,18 @@ static const char *const request_variables[] = {
 
 static void refuse(Verdict *v, bool write, const char *name)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(att_errors); i++) {
-		if (strcmp(att_errors[i].name, name) == 0) {
-			v->error = att_errors[i].name;
-			v->code = write ? att_errors[i].write_code : att_errors[i].read_code;
-			return;
-		}
-	}
-	g_assert_not_reached();
+	int r = att_from_name(name, write, &v->code);
+
+	g_assert(r == 0);
+	v->error = name;
 }
 
 /* The answer an exit status other than 0 stands for. Returns false when it names none (then unlikely). */
 static bool refuse_for_status(Verdict *v, bool write, int status)
 {
-	if (status == STATUS_APP_ERROR || (status >= APP_CODE_FIRST && status <= APP_CODE_LAST)) {
+	if (status == STATUS_APP_ERROR || (status >= STATUS_APP_FIRST && status <= STATUS_APP_LAST)) {
 		v->error = NULL;
-		v->code = status == STATUS_APP_ERROR ? APP_CODE_FIRST : (uint8_t)status;
+		v->code = status == STATUS_APP_ERROR ? ATT_APP_FIRST : (uint8_t)(ATT_APP_FIRST + status - STATUS_APP_FIRST);
 		return true;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(att_errors); i++) {

@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "gatt/att.h"
+#include "shared/att.h"
 #include "gatt/requests.h"
 #include "shared/log.h"
 #include "socket/server-private.h"
@@ -344,7 +344,7 @@ static int answer_read(Client *client, const ProtoRequest *req, GattRequest *req
 	gsize len = 0;
 
 	if (!req->hex && !req->typed) {
-		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		gatt_request_refuse(request, ATT_UNLIKELY);
 		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
 		                         "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
 		                         "the central got ATT 0x0e", req->request);
@@ -352,7 +352,7 @@ static int answer_read(Client *client, const ProtoRequest *req, GattRequest *req
 	}
 	bytes = proto_decode_value(req->hex, req->typed, typed, cfg->type, &error);
 	if (!bytes) {
-		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		gatt_request_refuse(request, ATT_UNLIKELY);
 		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id, error);
 		return -EINVAL;
 	}
@@ -371,7 +371,7 @@ bool server_handlers_refuse_bad_answer(Client *client, uint64_t id)
 	if (!request || request->owner != client)
 		return false;
 	forget(client->server, request);
-	gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+	gatt_request_refuse(request, ATT_UNLIKELY);
 	return true;
 }
 
@@ -400,13 +400,13 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 	client->handler_late = false;
 
 	if (req->has_error) {
-		if (req->error_name && gatt_att_from_name(req->error_name, write, &code) < 0) {
+		if (req->error_name && att_from_name(req->error_name, write, &code) < 0) {
 			g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
 
-			gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+			gatt_request_refuse(request, ATT_UNLIKELY);
 			server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
 			                         "unknown error '%s': give one of %s, or an application code 128..159; the central got "
-			                         "ATT 0x0e", shown, gatt_att_names());
+			                         "ATT 0x0e", shown, att_names());
 			return;
 		}
 		gatt_request_refuse(request, code);
@@ -414,7 +414,7 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 		if (answer_read(client, req, request) < 0)
 			return;
 	} else if (req->hex || req->typed) {
-		gatt_request_refuse(request, GATT_ATT_UNLIKELY);
+		gatt_request_refuse(request, ATT_UNLIKELY);
 		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
 		                         "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
 		                         "central got ATT 0x0e", req->request);

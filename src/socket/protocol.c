@@ -219,7 +219,7 @@ static bool parse_answer(const Members *m, ProtoRequest *req, ProtoError *err)
 		} else if (json_is_integer(node)) {
 			json_int_t code = json_integer_value(node);
 
-			if (code < GATT_ATT_APP_FIRST || code > GATT_ATT_APP_LAST) {
+			if (code < ATT_APP_FIRST || code > ATT_APP_LAST) {
 				fail(err, PROTO_ERR_BAD_REQUEST,
 				     g_strdup_printf("field 'error': %" JSON_INTEGER_FORMAT " is outside the application "
 				                     "range 128..159 (0x80..0x9f)", code));

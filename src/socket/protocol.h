@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "gatt/att.h"
+#include "shared/att.h"
 #include "shared/jread.h"
 #include "shared/jwrite.h"
 #include "shared/value.h"
@@ -67,7 +67,7 @@ typedef struct {
 	int64_t timeout_ms;  /* next-write: -1 = wait forever */
 	uint64_t request;    /* answer: the request's id */
 	bool has_error;      /* answer: "error" given, by error_name or error_code */
-	const char *error_name; /* answer: an error name (gatt/att.h), checked by the command */
+	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */
 	uint8_t error_code;  /* answer: an application code 0x80..0x9f */
 } ProtoRequest;
 

@@ -64,9 +64,10 @@ REQUEST_VARIABLES = {'GATTD_REQUEST', 'GATTD_CHAR', 'GATTD_DESC', 'GATTD_DEVICE'
 
 # What a command's exit status answers, as the central sees it (README, "gattctl handle").
 WRITE_STATUS_CODES = [(1, 0x80), (2, 0x03), (3, 0x08), (4, 0x0d), (5, 0xfe), (6, 0x06), (7, 0x07),
-                      (128, 0x80), (129, 0x81), (159, 0x9f), (8, 0x0e), (127, 0x0e), (160, 0x0e), (255, 0x0e)]
+                      (32, 0x80), (33, 0x81), (63, 0x9f), (8, 0x0e), (31, 0x0e), (64, 0x0e), (127, 0x0e),
+                      (128, 0x0e), (137, 0x0e), (159, 0x0e), (255, 0x0e)]
 READ_STATUS_CODES = [(1, 0x80), (2, 0x02), (3, 0x08), (4, 0x0d), (5, 0xfe), (6, 0x06), (7, 0x07),
-                     (130, 0x82), (9, 0x0e)]
+                     (34, 0x82), (130, 0x0e), (9, 0x0e)]
 
 
 class HandleTestCase(GattdTestCase):

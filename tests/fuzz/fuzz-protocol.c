@@ -124,7 +124,7 @@ static void check_handler_fields(const ProtoRequest *req)
 	FUZZ_CHECK(!(req->hex && req->typed));
 	if (req->has_error) {
 		FUZZ_CHECK(!req->hex && !req->typed);
-		FUZZ_CHECK(req->error_name || (req->error_code >= GATT_ATT_APP_FIRST && req->error_code <= GATT_ATT_APP_LAST));
+		FUZZ_CHECK(req->error_name || (req->error_code >= ATT_APP_FIRST && req->error_code <= ATT_APP_LAST));
 	} else {
 		FUZZ_CHECK(!req->error_name && req->error_code == 0);
 	}

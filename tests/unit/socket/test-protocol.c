@@ -482,7 +482,7 @@ static void test_answer_with_a_value_typed_an_error_or_nothing(void **state)
 	assert_int_equal(last->request, G_MAXINT64);
 	assert_int_equal(last->error_code, 0x9f);
 
-	/* The name is the command's to check (gatt/att.h): the parser only takes a string. */
+	/* The name is the command's to check (shared/att.h): the parser only takes a string. */
 	assert_true(unknown->has_error);
 	assert_string_equal(unknown->error_name, "no-such-error");
 }
