@@ -7,7 +7,7 @@ import time
 import unittest
 
 from clients import LocalClient
-from harness import APP_PATH, DBusCallError, GattdTestCase
+from harness import APP_PATH, HCI0_ADDRESS, DBusCallError, GattdTestCase
 
 PROV = APP_PATH + '/prov'
 SSID = PROV + '/ssid'
@@ -442,6 +442,16 @@ class SurvivesTest(HandlerTestCase):
         self.assertEqual(self.read(SCAN), b'live')
         self.fake.stop(clean=False)
         self.fake.start()
+        self.wait_app_registered()
+        self.assertEqual(self.read(SCAN), b'live')
+
+    def test_claim_survives_an_adapter_replug_and_gattd_losing_the_bus(self):
+        self.answer = lambda e: dict(typed='live')
+        self.fake.remove_adapter('hci0')
+        self.fake.add_adapter('hci0', HCI0_ADDRESS)
+        self.wait_app_registered()
+        self.assertEqual(self.read(SCAN), b'live')
+        self.restart_bus()
         self.wait_app_registered()
         self.assertEqual(self.read(SCAN), b'live')
 
