@@ -300,6 +300,11 @@ typedef struct {
 	char *address;     /* the central's address "AA:BB:CC:DD:EE:FF", or NULL if unknown */
 	uint16_t offset;   /* a read's: where the central's part of the answered value starts */
 	uint16_t mtu;      /* the link's ATT MTU, 0 if unknown */
+	/* When HandlerTimeoutMs ends for it: CLOCK_MONOTONIC in microseconds, as clock_gettime()
+	 * (or GLib's g_get_monotonic_time()) gives it on this host. By then gattd has answered the
+	 * central ATT 0x0E and an answer gets -ETIME; a handler can skip work for a request whose
+	 * deadline has passed. 0 from a gattd that does not say. */
+	int64_t deadline;
 	/* Writes only (NULL and 0 for reads): */
 	uint8_t *data;     /* the bytes written (malloc()ed, never NULL for a write) */
 	size_t data_len;

@@ -68,6 +68,19 @@ static int member_mtu(json_t *event, uint16_t *ret)
 	return 0;
 }
 
+/* "deadline": CLOCK_MONOTONIC microseconds; absent (0) from a gattd older than the field. */
+static int member_deadline(json_t *event, int64_t *ret)
+{
+	uint64_t deadline = 0;
+	int r;
+
+	if (json_object_get(event, "deadline") &&
+	    (r = client_member_uint(event, "deadline", INT64_MAX, &deadline)) < 0)
+		return r;
+	*ret = (int64_t)deadline;
+	return 0;
+}
+
 static int parse_write_fields(json_t *event, GattdRequest *req)
 {
 	int r;
@@ -101,7 +114,8 @@ static int parse_request(json_t *event, GattdRequest *req)
 	    (r = client_member_string(event, "device", true, &req->device)) < 0 ||
 	    (r = client_member_string(event, "address", true, &req->address)) < 0 ||
 	    (r = client_member_uint(event, "offset", UINT16_MAX, &offset)) < 0 ||
-	    (r = member_mtu(event, &req->mtu)) < 0)
+	    (r = member_mtu(event, &req->mtu)) < 0 ||
+	    (r = member_deadline(event, &req->deadline)) < 0)
 		return r;
 	if (req->id == 0)
 		return -EPROTO;

@@ -942,12 +942,14 @@ static void test_handle_and_unhandle_send_the_chars_and_map_the_refusals(void **
 }
 
 #define READ_REQUEST "{\"event\":\"read-request\",\"request\":7,\"char\":\"prov/scan\",\"desc\":\"prov/scan/note\"," \
-	"\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\",\"address\":\"11:22:33:44:55:66\",\"offset\":3,\"mtu\":185}"
+	"\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\",\"address\":\"11:22:33:44:55:66\",\"offset\":3,\"mtu\":185," \
+	"\"deadline\":5291736402113}"
+/* As a gattd older than "deadline" sends it. */
 #define WRITE_REQUEST "{\"event\":\"write-request\",\"request\":8,\"char\":\"prov/ssid\",\"device\":null," \
 	"\"address\":null,\"offset\":2,\"mtu\":null,\"data\":\"6869\",\"value\":\"61626869\",\"typed\":\"abhi\"," \
 	"\"prepared\":true,\"authorize\":true,\"response\":false}"
 
-static void test_request_parse_reads_a_read_request_with_its_descriptor(void **state)
+static void test_request_parse_reads_a_read_request_with_its_descriptor_and_deadline(void **state)
 {
 	GattdRequest r = { 0 };
 
@@ -960,6 +962,7 @@ static void test_request_parse_reads_a_read_request_with_its_descriptor(void **s
 	assert_string_equal(r.address, "11:22:33:44:55:66");
 	assert_int_equal(r.offset, 3);
 	assert_int_equal(r.mtu, 185);
+	assert_true(r.deadline == INT64_C(5291736402113));
 	assert_null(r.data);
 	assert_null(r.value);
 	gattd_request_clear(&r);
@@ -980,6 +983,7 @@ static void test_request_parse_reads_a_write_request_with_nulls_for_what_is_unkn
 	assert_null(r.address);
 	assert_int_equal(r.offset, 2);
 	assert_int_equal(r.mtu, 0);
+	assert_true(r.deadline == 0);
 	assert_int_equal(r.data_len, 2);
 	assert_memory_equal(r.data, "hi", 2);
 	assert_int_equal(r.value_len, 4);
@@ -1023,6 +1027,12 @@ static void test_request_parse_tells_other_lines_from_broken_requests(void **sta
 		  "\"offset\":65536,\"mtu\":23}", -EPROTO },
 		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
 		  "\"offset\":0,\"mtu\":\"23\"}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23,\"deadline\":\"5\"}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23,\"deadline\":-1}", -EPROTO },
+		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
+		  "\"offset\":0,\"mtu\":23,\"deadline\":null}", -EPROTO },
 		{ "{\"event\":\"read-request\",\"request\":1,\"char\":\"a/b\",\"desc\":null,\"device\":null,"
 		  "\"address\":null,\"offset\":0,\"mtu\":23}", -EPROTO },
 		{ "{\"event\":\"write-request\",\"request\":1,\"char\":\"a/b\",\"device\":null,\"address\":null,"
@@ -1221,7 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_watch_sends_the_chars_or_none_for_all),
 		cmocka_unit_test(test_next_write_parses_the_write_and_maps_disconnected),
 		cmocka_unit_test(test_handle_and_unhandle_send_the_chars_and_map_the_refusals),
-		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor),
+		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor_and_deadline),
 		cmocka_unit_test(test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown),
 		cmocka_unit_test(test_request_parse_tells_other_lines_from_broken_requests),
 		cmocka_unit_test(test_next_request_takes_requests_and_leaves_other_events_queued),
