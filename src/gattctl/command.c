@@ -162,10 +162,9 @@ static void close_fd(int *fd)
 }
 
 void gattctl_run_command(GattctlSignals *signals, const char *cmd, char **envp, GBytes *input, bool capture,
-                         unsigned timeout_ms, GattctlRun *run)
+                         int64_t until, GattctlRun *run)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int64_t deadline;
 	int status = 0, r;
 	pid_t pid;
 
@@ -207,14 +206,13 @@ void gattctl_run_command(GattctlSignals *signals, const char *cmd, char **envp, 
 		goto out;
 	}
 
-	deadline = g_get_monotonic_time() + (int64_t)timeout_ms * G_TIME_SPAN_MILLISECOND;
 	for (;;) {
 		struct pollfd fds[] = {
 			{ .fd = signals->fd, .events = POLLIN },
 			{ .fd = out[0], .events = POLLIN },
 		};
 		pid_t done = waitpid(pid, &status, WNOHANG);
-		int left = remaining_ms(deadline);
+		int left = remaining_ms(until);
 
 		if (done == pid)
 			break;

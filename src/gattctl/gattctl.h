@@ -124,7 +124,7 @@ bool gattctl_signals_take(GattctlSignals *signals);
 typedef enum {
 	GATTCTL_RUN_EXITED,      /* status: its exit status */
 	GATTCTL_RUN_SIGNALED,    /* status: the signal that ended it */
-	GATTCTL_RUN_TIMED_OUT,   /* over its time: killed with its process group */
+	GATTCTL_RUN_TIMED_OUT,   /* still running at until: killed with its process group */
 	GATTCTL_RUN_FAILED,      /* status: the errno that kept gattctl from running or watching it */
 	GATTCTL_RUN_INTERRUPTED, /* SIGINT or SIGTERM arrived: it got SIGTERM, then SIGKILL after 1 s */
 } GattctlRunEnd;
@@ -138,13 +138,14 @@ typedef struct {
 
 /*
  * Run /bin/sh -c cmd with environment envp, input (at most 4096 bytes; may be NULL) on
- * its stdin and its stdout collected (capture) or sent to gattctl's stderr, for at most
- * timeout_ms, in its own process group. Returns when it has ended and been reaped, or
- * was killed for its time or because signals said stop. Clear *run with
+ * its stdin and its stdout collected (capture) or sent to gattctl's stderr, until at most
+ * until (g_get_monotonic_time(): an end in time, so that handle can give a command what is
+ * left of a request's deadline), in its own process group. Returns when it has ended and
+ * been reaped, or was killed for its time or because signals said stop. Clear *run with
  * gattctl_run_clear().
  */
 void gattctl_run_command(GattctlSignals *signals, const char *cmd, char **envp, GBytes *input, bool capture,
-                         unsigned timeout_ms, GattctlRun *run);
+                         int64_t until, GattctlRun *run);
 void gattctl_run_clear(GattctlRun *run);
 
 /* ---- format.c ---- */

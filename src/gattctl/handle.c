@@ -7,9 +7,15 @@
  * A request runs a command (/bin/sh -c CMD) whose exit status is the answer (0 accepts,
  * 2..7 name ATT errors, 1 and 128..159 are application errors; a read command's stdout
  * is the value), or, without a command, is answered with the stored value (reads) or
- * accepted (writes). A command gets a time limit below gattd's HandlerTimeoutMs so the
- * central hears gattctl's answer rather than gattd's; it runs in its own process group
- * so that a timeout kills whatever it started, and it is always reaped.
+ * accepted (writes). A command runs in its own process group so that a timeout kills
+ * whatever it started, and it is always reaped.
+ *
+ * Requests wait in gattd while a command runs, and each has a deadline (the event's
+ * "deadline", when HandlerTimeoutMs ends) after which gattd answers the central 0x0e
+ * itself. So a command gets --cmd-timeout but never beyond HANDLE_ANSWER_MARGIN_MS before
+ * that deadline, and a request whose deadline comes before its turn does not run its
+ * command at all: its side effects (a stored SSID) would follow a refusal the central
+ * has already had. gattctl then answers nothing, and says so on the request's line.
  *
  * Like watch.c, this verb runs its own poll() loop on the library's raw layer, with
  * SIGINT and SIGTERM taken through a signalfd (command.c's, which also waits for the
@@ -31,6 +37,8 @@
 /* gattd's HandlerTimeoutMs is at most this: a command allowed longer could never be answered in time. */
 #define HANDLE_MAX_CMD_TIMEOUT_MS 25000
 #define HANDLE_DEFAULT_CMD_TIMEOUT_MS 4000
+/* A command ends this long before its request's deadline, so that gattctl's answer reaches gattd in time. */
+#define HANDLE_ANSWER_MARGIN_MS 50
 /* The longest attribute value (MaxLength= is at most 512). */
 #define HANDLE_MAX_VALUE 512
 
@@ -52,6 +60,7 @@ typedef struct {
 	const char *chr;
 	const char *desc;      /* the descriptor asked about, or NULL for the characteristic */
 	json_int_t offset;
+	int64_t deadline;      /* g_get_monotonic_time() when gattd answers 0x0e itself; 0: not said (older gattd) */
 	char *about;           /* "write prov/ssid at offset 2 from AA:BB:CC:DD:EE:FF", in every line about it */
 } Request;
 
@@ -61,6 +70,7 @@ typedef struct {
 	uint8_t code;      /* the ATT code the central gets for error, or an application code; 0: success */
 	GBytes *value;     /* a read's value, on success */
 	const char *note;  /* said after the outcome ("stored value"), or NULL */
+	const char *unanswered; /* why gattctl sends no answer, gattd settling the request at its deadline; or NULL */
 } Verdict;
 
 /*
@@ -129,6 +139,7 @@ static bool request_parse(const json_t *event, bool write, Request *req)
 	const char *device = jread_string(event, "device");
 	json_t *id = json_object_get(event, "request");
 	json_t *offset = json_object_get(event, "offset");
+	json_t *deadline = json_object_get(event, "deadline");
 	g_autoptr(GString) about = NULL;
 	g_autofree char *shown = NULL;
 	g_autofree char *from = NULL;
@@ -141,6 +152,7 @@ static bool request_parse(const json_t *event, bool write, Request *req)
 		return false;
 	req->id = json_integer_value(id);
 	req->offset = json_integer_value(offset);
+	req->deadline = json_is_integer(deadline) ? json_integer_value(deadline) : 0;
 
 	shown = escape_text(req->desc ? req->desc : req->chr);
 	about = g_string_new(NULL);
@@ -249,6 +261,38 @@ static void refuse_for_run(const Handler *h, const Request *req, const GattctlRu
 	refuse(v, req->write, "unlikely");
 }
 
+/*
+ * Run req's command for --cmd-timeout, but only until HANDLE_ANSWER_MARGIN_MS before
+ * req's deadline. Returns false, with v->unanswered set, for a request left to gattd:
+ * its deadline came before its command could start (it is not run), or the command was
+ * still running then (killed, said on stderr). Clear *res with gattctl_run_clear() either way.
+ */
+static bool run_in_time(Handler *h, const Request *req, const char *cmd, GBytes *input, bool capture,
+                        GattctlRun *res, Verdict *v)
+{
+	int64_t now = g_get_monotonic_time();
+	int64_t until = now + (int64_t)h->cmd_timeout_ms * G_TIME_SPAN_MILLISECOND;
+	int64_t cut = req->deadline - HANDLE_ANSWER_MARGIN_MS * G_TIME_SPAN_MILLISECOND;
+	bool by_deadline = req->deadline > 0 && cut < until;
+	g_auto(GStrv) env = NULL;
+
+	if (by_deadline && cut <= now) {
+		v->unanswered = "expired before its command ran";
+		return false;
+	}
+	env = request_environ(h, req);
+	gattctl_run_command(&h->signals, cmd, env, input, capture, by_deadline ? cut : until, res);
+	if (res->end == GATTCTL_RUN_TIMED_OUT && by_deadline) {
+		fprintf(stderr, "gattctl: handle: %s for %s (request %" JSON_INTEGER_FORMAT ") was still running %d ms "
+		        "before gattd's deadline for the request (HandlerTimeoutMs); killed it and its process group, "
+		        "answering nothing: gattd answers 0x0e\n", req->write ? "--write-cmd" : "--read-cmd", req->about,
+		        req->id, HANDLE_ANSWER_MARGIN_MS);
+		v->unanswered = "killed its command at the deadline";
+		return false;
+	}
+	return true;
+}
+
 /* A read command's stdout as the value: the Type's text, or hex bytes separated by any blanks. */
 static GBytes *parse_output(const GByteArray *out, bool has_type, ValueType type, char **ret_error)
 {
@@ -331,7 +375,6 @@ static int decide_stored_read(Handler *h, const Request *req, Verdict *v)
 static int decide_read(Handler *h, const Request *req, Verdict *v)
 {
 	g_autoptr(json_t) list = NULL;
-	g_auto(GStrv) env = NULL;
 	g_autofree char *error = NULL;
 	const json_t *node = NULL;
 	GattctlRun res = { 0 };
@@ -353,8 +396,10 @@ static int decide_read(Handler *h, const Request *req, Verdict *v)
 		has_type = jread_string(node, "type") && value_type_from_name(jread_string(node, "type"), &type);
 	}
 
-	env = request_environ(h, req);
-	gattctl_run_command(&h->signals, h->read_cmd, env, NULL, true, h->cmd_timeout_ms, &res);
+	if (!run_in_time(h, req, h->read_cmd, NULL, true, &res, v)) {
+		gattctl_run_clear(&res);
+		return GATTCTL_EXIT_OK;
+	}
 	if (res.end != GATTCTL_RUN_EXITED || res.status != 0) {
 		refuse_for_run(h, req, &res, v);
 	} else if (res.output_overflow) {
@@ -381,7 +426,6 @@ static void decide_write(Handler *h, const Request *req, Verdict *v)
 {
 	const char *hex = jread_string(req->event, "value");
 	g_autoptr(GBytes) value = hex ? value_from_hex(hex, NULL) : NULL;
-	g_auto(GStrv) env = NULL;
 	GattctlRun res = { 0 };
 
 	if (!h->write_cmd)
@@ -392,9 +436,8 @@ static void decide_write(Handler *h, const Request *req, Verdict *v)
 		refuse(v, true, "unlikely");
 		return;
 	}
-	env = request_environ(h, req);
-	gattctl_run_command(&h->signals, h->write_cmd, env, value, false, h->cmd_timeout_ms, &res);
-	if (res.end != GATTCTL_RUN_EXITED || res.status != 0)
+	if (run_in_time(h, req, h->write_cmd, value, false, &res, v) &&
+	    (res.end != GATTCTL_RUN_EXITED || res.status != 0))
 		refuse_for_run(h, req, &res, v);
 	gattctl_run_clear(&res);
 }
@@ -466,8 +509,12 @@ static int serve_request(Handler *h, const json_t *event, bool write)
 	else
 		r = decide_read(h, &req, &v);
 	/* Interrupted: gattd settles the request by HandlerFallback= when the connection closes. */
-	if (r == GATTCTL_EXIT_OK && !h->signals.stop)
-		r = answer(h, &req, &v);
+	if (r == GATTCTL_EXIT_OK && !h->signals.stop) {
+		if (!v.unanswered)
+			r = answer(h, &req, &v);
+		else if (!h->ctl->json)
+			printf("%s: %s (gattd answers 0x0e)\n", req.about, v.unanswered);
+	}
 	g_clear_pointer(&v.value, g_bytes_unref);
 	request_clear(&req);
 	return r;
@@ -588,9 +635,11 @@ int gattctl_handle(Gattctl *ctl, int argc, char **argv)
 		           "Type's text, else hex). Exit status: 0 accept (reads: the value), 1 application\n"
 		           "error 0x80, 2 not-permitted, 3 not-authorized, 4 invalid-value-length,\n"
 		           "5 in-progress, 6 not-supported, 7 invalid-offset, 128..159 that application\n"
-		           "code; anything else, a signal or the time limit: unlikely. Prints one line per\n"
-		           "request. Exits 1 if gattd refuses the claim (busy, not-handled) or, at a\n"
-		           "reload, takes every CHAR back.",
+		           "code; anything else, a signal or the time limit: unlikely. A command still\n"
+		           "running 50 ms before its request's deadline (gattd's HandlerTimeoutMs) is killed,\n"
+		           "and one whose request expired while it waited is not run; either gets no answer\n"
+		           "(gattd answers 0x0e). Prints one line per request. Exits 1 if gattd refuses the\n"
+		           "claim (busy, not-handled) or, at a reload, takes every CHAR back.",
 		.entries = entries,
 		.min_args = 1,
 		.max_args = -1,

@@ -10,7 +10,7 @@ while the fake keeps answering gattd:
   until start_reading().
 - SyncProxy: a socket that client programs (gattctl, client-example) connect to
   instead of gattd's. It forwards each connection to gattd line by line, records
-  the lines, and sync() tells when gattd has handled everything the program sent
+  the lines (a connection's rewrite can change what gattd sends), and sync() tells when gattd has handled everything the program sent
   so far: a hello on the same connection, whose reply the program never sees.
   gattd answers a connection's requests in order, and a waiting next-write does
   not hold up the requests after it, so that reply means the program's requests
@@ -220,6 +220,7 @@ class ProxiedConnection:
         self.up.setblocking(False)
         self.sent = []              # lines the program sent (parsed)
         self.received = []          # lines gattd sent to the program (parsed)
+        self.rewrite = None         # a function that changes what gattd sent (parsed) before the program gets it
         self.closed = False
         self._sync_replies = set()
         self._syncs = 0
@@ -261,6 +262,8 @@ class ProxiedConnection:
                 self._sync_replies.discard(message['id'])
                 continue
             self.received.append(message)
+            if self.rewrite:
+                line = json.dumps(self.rewrite(message)).encode()
             try:
                 _send_all(self.down, line + b'\n')
             except OSError:

@@ -73,11 +73,12 @@ READ_STATUS_CODES = [(1, 0x80), (2, 0x02), (3, 0x08), (4, 0x0d), (5, 0xfe), (6, 
 class HandleTestCase(GattdTestCase):
 
     services = {'h.conf': HANDLE_CONF}
+    daemon_conf = None
 
     def setUp(self):
         super().setUp()
         self.binary = gattctl_binary()
-        self.config = self.config_dir(services=self.services)
+        self.config = self.config_dir(services=self.services, daemon=self.daemon_conf)
         self.start_gattd(config_dir=self.config)
         self.wait_app_registered()
         self.wait_on_air()
@@ -306,6 +307,107 @@ class HandleEnvironmentTest(HandleTestCase):
             self.assertNotIn(name, env)
         self.assertEqual(self.fake.read_value(RAW), b'\x01')
         self.assertNotIn('GATTD_DESC', self.read_env('env'))
+
+
+class HandleDeadlineTest(HandleTestCase):
+    """HandlerTimeoutMs=300: each request's deadline (its event's "deadline") bounds its command, and a
+    request that expired while it waited is not run."""
+
+    daemon_conf = {'HandlerTimeoutMs': '300'}
+    EXPIRED = 'expired before its command ran (gattd answers 0x0e)'
+    KILLED = 'killed its command at the deadline (gattd answers 0x0e)'
+
+    def answers_sent(self, connection):
+        return [m for m in connection.sent if m.get('cmd') == 'answer']
+
+    def assertRefusedUnlikely(self, pending):
+        with self.assertRaises(DBusCallError) as cm:
+            pending.check()
+        self.assertEqual(self.fake.att_code(cm.exception, True), 0x0e)
+
+    def test_writes_queued_behind_a_slow_command_do_not_run_after_gattd_refused_them(self):
+        log = self.path('log')
+        program, connection = self.start_handle('h/raw', '--write-cmd',
+                                                'sleep 0.2; echo "$GATTD_VALUE_HEX" >> %s' % shlex.quote(log))
+        writes = [self.fake.begin_write_value(RAW, bytes([n])) for n in (1, 2, 3)]
+        self.wait_until(lambda: all(w.done for w in writes), 'the three writes answered')
+        writes[0].check()
+        for pending in writes[1:]:
+            self.assertRefusedUnlikely(pending)
+        lines = program.wait_lines(3)
+        prefix = 'write h/raw from %s: ' % DEVICE_ADDRESS
+        self.assertEqual(lines[0], prefix + 'accepted')
+        # Their turn came at or after their deadline less 50 ms: not run, or killed in the sleep.
+        for line in lines[1:]:
+            self.assertIn(line, (prefix + self.EXPIRED, prefix + self.KILLED), program.describe())
+        self.assertEqual(len(self.answers_sent(connection)), 1)
+        with open(log) as f:
+            self.assertEqual(f.read(), '01\n', 'only the accepted write ran to its end')
+        self.assertEqual(LocalClient(self).ok('get', char='h/raw')['value'], '01')
+
+    def test_a_request_that_expired_before_its_turn_does_not_run_its_command(self):
+        ran = self.path('ran')
+        program, connection = self.start_handle('h/text', '--write-cmd', 'echo "$GATTD_VALUE" >> %s' % shlex.quote(ran))
+        pid = program.process.pid
+
+        def resume():
+            if program.process.poll() is None:
+                os.kill(pid, signal.SIGCONT)
+        os.kill(pid, signal.SIGSTOP)        # busy elsewhere until gattd has refused the write
+        self.addCleanup(resume)
+        self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'late')
+        resume()
+        program.wait_line(re.escape('write h/text from %s: %s' % (DEVICE_ADDRESS, self.EXPIRED)))
+        self.assertFalse(os.path.exists(ran))
+        self.assertEqual(self.answers_sent(connection), [])
+        self.fake.write_value(TEXT, b'next')            # serving goes on
+        with open(ran) as f:
+            self.assertEqual(f.read(), 'next\n')
+        self.assertEqual(self.fake.read_value(TEXT), b'next')
+
+    def test_a_command_still_running_at_the_deadline_is_killed_and_gattd_answers(self):
+        pid_file, finished = self.path('pid'), self.path('finished')
+        command = 'if [ "$GATTD_VALUE" = slow ]; then echo $$ > %s; sleep 30; touch %s; fi' % (
+            shlex.quote(pid_file), shlex.quote(finished))
+        program, connection = self.start_handle('h/text', '--write-cmd', command)     # --cmd-timeout 4000
+        began = time.monotonic()
+        self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'slow')
+        program.wait_line(re.escape('write h/text from %s: %s' % (DEVICE_ADDRESS, self.KILLED)))
+        self.assertGreaterEqual(time.monotonic() - began, 0.25, 'killed 50 ms before the deadline, not earlier')
+        self.assertIn('was still running 50 ms before gattd\'s deadline for the request (HandlerTimeoutMs); killed '
+                      'it and its process group, answering nothing', program.stderr_text)
+        self.assertNotIn('--cmd-timeout', program.stderr_text)
+        self.assertEqual(self.answers_sent(connection), [])
+        with open(pid_file) as f:
+            group = int(f.read())
+
+        def group_gone():
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return True
+            return False
+        self.wait_until(group_gone, 'the command and its sleep to be killed and reaped')
+        self.assertFalse(os.path.exists(finished))
+        self.assertEqual(LocalClient(self).ok('get', char='h/text')['typed'], 'stored')
+        self.fake.write_value(TEXT, b'fast')
+        self.assertEqual(self.fake.read_value(TEXT), b'fast')
+
+    def test_a_read_command_is_cut_by_the_deadline_too(self):
+        program, connection = self.start_handle('h/raw', '--read-cmd', 'sleep 30')
+        self.assertAtt(0x0e, False, self.fake.read_value, RAW)
+        program.wait_line(re.escape('read h/raw from %s: %s' % (DEVICE_ADDRESS, self.KILLED)))
+        self.assertEqual(self.answers_sent(connection), [])
+
+    def test_without_a_deadline_in_the_event_as_from_an_older_gattd_the_command_runs_as_before(self):
+        ran = self.path('ran')
+        program, connection = self.start_handle('h/text', '--write-cmd', 'sleep 0.4; touch %s' % shlex.quote(ran))
+        connection.rewrite = lambda m: {k: v for k, v in m.items() if k != 'deadline'}
+        self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'late')
+        program.wait_line(re.escape('write h/text from %s: accepted, not delivered (expired)' % DEVICE_ADDRESS))
+        self.assertTrue(os.path.exists(ran))
+        event, = [m for m in connection.received if m.get('event') == 'write-request']
+        self.assertIn('deadline', event)        # gattd sent it; gattctl did not see it
 
 
 class HandleLifeTest(HandleTestCase):
