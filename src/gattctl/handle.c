@@ -5,7 +5,7 @@
  * connection (exit 3).
  *
  * A request runs a command (/bin/sh -c CMD) whose exit status is the answer (0 accepts,
- * 2..7 name ATT errors, 1 and 128..159 are application errors; a read command's stdout
+ * 2..7 name ATT errors, 1 and 32..63 are application errors; a read command's stdout
  * is the value), or, without a command, is answered with the stored value (reads) or
  * accepted (writes). A command runs in its own process group so that a timeout kills
  * whatever it started, and it is always reaped.
@@ -239,7 +239,7 @@ static void refuse_for_run(const Handler *h, const Request *req, const GattctlRu
 	case GATTCTL_RUN_EXITED:
 		if (!refuse_for_status(v, req->write, res->status))
 			fprintf(stderr, "gattctl: handle: %s for %s (request %" JSON_INTEGER_FORMAT ") exited with status %d, "
-			        "which names no answer (0-7, 128-159); answering unlikely\n", which, req->about, req->id,
+			        "which names no answer (0-7, 32-63); answering unlikely\n", which, req->about, req->id,
 			        res->status);
 		return;
 	case GATTCTL_RUN_SIGNALED:
@@ -634,12 +634,13 @@ int gattctl_handle(Gattctl *ctl, int argc, char **argv)
 		           "command reads the whole value on stdin, a read command prints the value (its\n"
 		           "Type's text, else hex). Exit status: 0 accept (reads: the value), 1 application\n"
 		           "error 0x80, 2 not-permitted, 3 not-authorized, 4 invalid-value-length,\n"
-		           "5 in-progress, 6 not-supported, 7 invalid-offset, 128..159 that application\n"
-		           "code; anything else, a signal or the time limit: unlikely. A command still\n"
-		           "running 50 ms before its request's deadline (gattd's HandlerTimeoutMs) is killed,\n"
-		           "and one whose request expired while it waited is not run; either gets no answer\n"
-		           "(gattd answers 0x0e). Prints one line per request. Exits 1 if gattd refuses the\n"
-		           "claim (busy, not-handled) or, at a reload, takes every CHAR back.",
+		           "5 in-progress, 6 not-supported, 7 invalid-offset, 32..63 application error\n"
+		           "0x80 + (status - 32); anything else, a signal or the time limit: unlikely.\n"
+		           "A command still running 50 ms before its request's deadline (gattd's\n"
+		           "HandlerTimeoutMs) is killed, and one whose request expired while it waited is\n"
+		           "not run; either gets no answer (gattd answers 0x0e). Prints one line per\n"
+		           "request. Exits 1 if gattd refuses the claim (busy, not-handled) or, at a\n"
+		           "reload, takes every CHAR back.",
 		.entries = entries,
 		.min_args = 1,
 		.max_args = -1,
