@@ -9,9 +9,9 @@
 
 #include "config/config.h"
 #include "dbus/message.h"
-#include "shared/att.h"
 #include "gatt/node.h"
 #include "gatt/serve.h"
+#include "shared/att.h"
 #include "shared/log.h"
 
 /*

@@ -9,8 +9,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "shared/att.h"
 #include "gatt/requests.h"
+#include "shared/att.h"
 #include "shared/log.h"
 #include "socket/server-private.h"
 
