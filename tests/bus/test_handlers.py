@@ -318,8 +318,8 @@ class TimeLimitOrderTest(HandlerTestCase):
         self.wait_until(lambda: len(self.handler.events) == 1, 'the first request at the handler')
         time.sleep(0.15)
         second = self.fake.begin_read_value(SCAN)
+        third_sent = time.monotonic()       # before: gattd starts its 300 ms when the call arrives
         third = self.fake.begin_write_value(SSID, b'late')
-        third_sent = time.monotonic()
         self.wait_until(lambda: len(self.handler.events) == 3, 'three requests at the handler')
         self.handler.ok('answer', request=self.handler.events[1]['request'], value='6f6b')
         self.wait_until(lambda: second.done and third.done, 'all settled')
