@@ -281,6 +281,10 @@ def to_python(value):
     return value
 
 
+# The central's address when a call does not name another device (device_path).
+CENTRAL_ADDRESS = '11:22:33:44:55:66'
+
+
 class DBusCallError(Exception):
     """A D-Bus error reply to a call the fake made (central role)."""
 
@@ -936,7 +940,7 @@ class FakeBluez:
 
     # ------------------------------------------------------------- central role
 
-    def device_path(self, adapter='hci0', address='11:22:33:44:55:66'):
+    def device_path(self, adapter='hci0', address=CENTRAL_ADDRESS):
         return '/org/bluez/%s/dev_%s' % (adapter, address.replace(':', '_'))
 
     def _central_target(self, path):

@@ -45,6 +45,8 @@ WAIT_TIMEOUT = float(os.environ.get('GATTD_TEST_WAIT_TIMEOUT', '10'))
 EXIT_TIMEOUT = 5.0
 
 HCI0_ADDRESS = '00:AA:01:00:00:01'
+# The central the fake plays, unless a test names another device.
+CENTRAL_ADDRESS = fakebluez.CENTRAL_ADDRESS
 HCI1_ADDRESS = '00:AA:01:00:00:02'
 
 APP_PATH = '/org/gattd/app'
@@ -487,6 +489,16 @@ class GattdTestCase(unittest.TestCase):
             self.fake.call_app(name, '/', 'org.freedesktop.DBus.Peer', 'Ping')
 
     # ------------------------------------------------------------- assertions
+
+    def assertAtt(self, code, write, function, *args, **kwargs):
+        """function (a fake central's read or write) must fail with the D-Bus error
+        that bluetoothd turns into ATT error code for the central (FakeBluez.att_code)."""
+        try:
+            function(*args, **kwargs)
+        except DBusCallError as e:
+            self.assertEqual(self.fake.att_code(e, write), code, e)
+            return e
+        self.fail('%s did not fail' % function.__name__)
 
     def assertDBusError(self, name, function, *args, **kwargs):
         """function(*args, **kwargs) must fail with the D-Bus error name."""

@@ -6,7 +6,7 @@ import os
 import unittest
 
 from clients import ClientProgram, LocalClient, SyncProxy
-from harness import APP_PATH, COMMAND, DBusCallError, GattdTestCase
+from harness import APP_PATH, CENTRAL_ADDRESS, COMMAND, GattdTestCase
 
 
 def client_example_binary():
@@ -118,7 +118,6 @@ Value=utf8:stored
 Handler=read;write
 """
 NAME = APP_PATH + '/dev/name'
-DEVICE_ADDRESS = '11:22:33:44:55:66'
 
 
 class ClientLibraryHandlerTest(GattdTestCase):
@@ -136,40 +135,32 @@ class ClientLibraryHandlerTest(GattdTestCase):
         program.wait_line('handling dev/name')
         return program
 
-    def att_code(self, function, *args, write):
-        """The ATT error the central gets from function (a fake central's read or write)."""
-        try:
-            function(*args)
-        except DBusCallError as e:
-            return self.fake.att_code(e, write)
-        self.fail('%s%r succeeded; the handler should have refused it' % (function.__name__, args))
-
     def test_c_handler_answers_a_live_read_and_refuses_a_write_with_its_application_code(self):
         program = self.start_handler(3)
         self.assertEqual(self.fake.read_value(NAME), b'gattd')
-        self.assertEqual(self.att_code(self.fake.write_value, NAME, b'\x01x', write=True), 0x81)
+        self.assertAtt(0x81, True, self.fake.write_value, NAME, b'\x01x')
         # A refused write changes nothing: the stored value, as gattd's get shows it, stays.
         self.assertEqual(LocalClient(self).ok('get', char='dev/name')['value'], b'stored'.hex())
         self.assertEqual(self.fake.read_value(NAME, offset=2), b'ttd')
         self.assertEqual(program.wait_exit(), 0, program.describe())
         self.assertEqual(program.stdout_lines, [
             'handling dev/name',
-            'read dev/name offset=0 from %s: %s' % (DEVICE_ADDRESS, b'gattd'.hex()),
+            'read dev/name offset=0 from %s: %s' % (CENTRAL_ADDRESS, b'gattd'.hex()),
             'write dev/name 0178: refused 0x81',
-            'read dev/name offset=2 from %s: %s' % (DEVICE_ADDRESS, b'gattd'.hex()),
+            'read dev/name offset=2 from %s: %s' % (CENTRAL_ADDRESS, b'gattd'.hex()),
         ])
 
     def test_c_handler_accepts_a_write_and_refuses_an_empty_one_by_name(self):
         program = self.start_handler(3)
         self.fake.write_value(NAME, b'kitchen')
         self.assertEqual(LocalClient(self).ok('get', char='dev/name')['value'], b'kitchen'.hex())
-        self.assertEqual(self.att_code(self.fake.write_value, NAME, b'', write=True), 0x0d)
+        self.assertAtt(0x0d, True, self.fake.write_value, NAME, b'')
         self.assertEqual(self.fake.read_value(NAME), b'kitchen')
         self.assertEqual(program.wait_exit(), 0, program.describe())
         self.assertEqual(program.stdout_lines[1:], [
             'write dev/name %s: accepted, stored' % b'kitchen'.hex(),
             'write dev/name : refused invalid-value-length',
-            'read dev/name offset=0 from %s: %s' % (DEVICE_ADDRESS, b'kitchen'.hex()),
+            'read dev/name offset=0 from %s: %s' % (CENTRAL_ADDRESS, b'kitchen'.hex()),
         ])
 
     def test_c_handler_claiming_a_characteristic_another_client_handles_reports_busy(self):

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from clients import ClientProgram, LocalClient, SyncProxy
-from harness import APP_PATH, DBusCallError, GattdTestCase
+from harness import APP_PATH, CENTRAL_ADDRESS, DBusCallError, GattdTestCase
 from test_gattctl import EXIT_CONNECTION, EXIT_ERROR, gattctl_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,7 +22,6 @@ TEXT = APP_PATH + '/h/text'
 NUMBER = APP_PATH + '/h/number'
 RAW = APP_PATH + '/h/raw'
 NOTE = RAW + '/note'
-DEVICE_ADDRESS = '11:22:33:44:55:66'
 
 HANDLE_CONF = """\
 [Service h]
@@ -96,15 +95,6 @@ class HandleTestCase(GattdTestCase):
         self.assertIsNone(program.process.poll(), program.describe())
         return program, connection
 
-    def assertAtt(self, code, write, function, *args, **kwargs):
-        """function raises the D-Bus error that bluetoothd turns into ATT code."""
-        try:
-            function(*args, **kwargs)
-        except DBusCallError as e:
-            self.assertEqual(self.fake.att_code(e, write), code, e)
-            return e
-        self.fail('%s did not fail' % function.__name__)
-
     def path(self, name):
         return os.path.join(self.tmpdir, name)
 
@@ -125,16 +115,16 @@ class HandleAnswerTest(HandleTestCase):
         self.assertEqual(self.fake.read_value(TEXT), b'0', 'no refused write was stored')
         self.assertIn('names no answer', program.stderr_text)
         program.wait_lines(3 + len(WRITE_STATUS_CODES))
-        prefix = 'write h/text from %s: ' % DEVICE_ADDRESS
+        prefix = 'write h/text from %s: ' % CENTRAL_ADDRESS
         self.assertEqual(program.stdout_lines[:5], [
             prefix + 'accepted',
-            'read h/text from %s: 1 byte (stored value)' % DEVICE_ADDRESS,
+            'read h/text from %s: 1 byte (stored value)' % CENTRAL_ADDRESS,
             prefix + 'refused: application error 0x80',
             prefix + 'refused: not-permitted (0x03)',
             prefix + 'refused: not-authorized (0x08)',
         ])
         self.assertEqual(program.stdout_lines[-2:], [prefix + 'refused: unlikely (0x0e)',
-                                                     'read h/text from %s: 1 byte (stored value)' % DEVICE_ADDRESS])
+                                                     'read h/text from %s: 1 byte (stored value)' % CENTRAL_ADDRESS])
         self.assertEqual(program.terminate(), 0, program.describe())
 
     def test_every_read_exit_status_reaches_the_central_as_its_att_code(self):
@@ -144,7 +134,7 @@ class HandleAnswerTest(HandleTestCase):
             with open(status_file, 'w') as f:
                 f.write(str(status))
             self.assertAtt(code, False, self.fake.read_value, RAW)
-        program.wait_line(re.escape('read h/raw from %s: refused: not-permitted (0x02)' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('read h/raw from %s: refused: not-permitted (0x02)' % CENTRAL_ADDRESS))
 
     def test_command_killed_by_a_signal_is_unlikely(self):
         program, _ = self.start_handle('h/text', '--write-cmd', 'kill -9 $$')
@@ -172,7 +162,7 @@ class HandleAnswerTest(HandleTestCase):
         self.wait_until(group_gone, 'the command and its sleep to be killed and reaped')
         self.fake.write_value(TEXT, b'fast')
         self.assertEqual(self.fake.read_value(TEXT), b'fast')
-        program.wait_line(re.escape('write h/text from %s: accepted' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('write h/text from %s: accepted' % CENTRAL_ADDRESS))
         self.assertIsNone(program.process.poll(), program.describe())
 
     def test_gattctl_json_handle_prints_every_line_as_received(self):
@@ -194,11 +184,11 @@ class HandleAnswerTest(HandleTestCase):
         self.assertEqual(self.fake.read_value(TEXT), b'new')
         program.wait_lines(5)
         self.assertEqual(program.stdout_lines, [
-            'read h/text from %s: 6 bytes (stored value)' % DEVICE_ADDRESS,
-            'read h/raw/note from %s: 4 bytes (stored value)' % DEVICE_ADDRESS,
-            'read h/text at offset 3 from %s: 6 bytes (stored value)' % DEVICE_ADDRESS,
-            'write h/text from %s: accepted' % DEVICE_ADDRESS,
-            'read h/text from %s: 3 bytes (stored value)' % DEVICE_ADDRESS,
+            'read h/text from %s: 6 bytes (stored value)' % CENTRAL_ADDRESS,
+            'read h/raw/note from %s: 4 bytes (stored value)' % CENTRAL_ADDRESS,
+            'read h/text at offset 3 from %s: 6 bytes (stored value)' % CENTRAL_ADDRESS,
+            'write h/text from %s: accepted' % CENTRAL_ADDRESS,
+            'read h/text from %s: 3 bytes (stored value)' % CENTRAL_ADDRESS,
         ])
 
 
@@ -231,8 +221,8 @@ class HandleReadValueTest(HandleTestCase):
         self.assertEqual(self.fake.read_value(RAW), bytes([0x0a, 0x0b, 0x0c, 0x0d]))
         self.assertEqual(self.fake.read_value(NOTE), b'note')
         program.wait_lines(5)
-        self.assertEqual(program.stdout_lines[0], 'read h/number from %s: 2 bytes' % DEVICE_ADDRESS)
-        self.assertEqual(program.stdout_lines[4], 'read h/raw/note from %s: 4 bytes' % DEVICE_ADDRESS)
+        self.assertEqual(program.stdout_lines[0], 'read h/number from %s: 2 bytes' % CENTRAL_ADDRESS)
+        self.assertEqual(program.stdout_lines[4], 'read h/raw/note from %s: 4 bytes' % CENTRAL_ADDRESS)
         self.assertEqual(LocalClient(self).ok('get', char='h/text')['typed'], 'stored', 'a live read stores nothing')
 
     def test_read_output_that_is_not_a_value_is_unlikely_and_said_on_stderr(self):
@@ -247,7 +237,7 @@ class HandleReadValueTest(HandleTestCase):
         self.assertIn('printed more than 4096 bytes', program.stderr_text)
         self.set_outputs('1', 'ab' * 17)                       # over MaxLength=16: gattd refuses it
         self.assertAtt(0x0e, False, self.fake.read_value, RAW)
-        program.wait_line(re.escape('read h/raw from %s: 17 bytes, not delivered (invalid-value)' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('read h/raw from %s: 17 bytes, not delivered (invalid-value)' % CENTRAL_ADDRESS))
         self.set_outputs('1', '0102')
         self.assertEqual(self.fake.read_value(RAW), b'\x01\x02')
         self.assertEqual(self.fake.read_value(NUMBER), b'\x01\x00')
@@ -276,7 +266,7 @@ class HandleEnvironmentTest(HandleTestCase):
         first = envs[0]
         self.assertEqual({k: v for k, v in first.items() if k in REQUEST_VARIABLES}, {
             'GATTD_REQUEST': str(ids[0]), 'GATTD_CHAR': 'h/text', 'GATTD_DEVICE': self.fake.device_path('hci0'),
-            'GATTD_ADDRESS': DEVICE_ADDRESS, 'GATTD_OFFSET': '0', 'GATTD_MTU': '185',
+            'GATTD_ADDRESS': CENTRAL_ADDRESS, 'GATTD_OFFSET': '0', 'GATTD_MTU': '185',
             'GATTD_VALUE_HEX': b'hello'.hex(), 'GATTD_VALUE': 'hello', 'GATTD_DATA_HEX': b'hello'.hex(),
             'GATTD_PREPARED': '0', 'GATTD_AUTHORIZE': '0', 'GATTD_RESPONSE': '1'})
         self.assertEqual(first['GATTD_SOCKET'], connection.proxy.path, 'a gattctl the command runs finds gattd')
@@ -293,8 +283,8 @@ class HandleEnvironmentTest(HandleTestCase):
                 stdins.append(f.read())
         self.assertEqual(stdins, [b'hello', b'heXY', (300).to_bytes(2, 'little'), b'\x00\xff'])
         self.assertEqual(self.fake.read_value(TEXT), b'heXY')
-        program.wait_line(re.escape('write h/text at offset 2 from %s: accepted' % DEVICE_ADDRESS))
-        program.wait_line(re.escape('authorize-write h/raw from %s: accepted' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('write h/text at offset 2 from %s: accepted' % CENTRAL_ADDRESS))
+        program.wait_line(re.escape('authorize-write h/raw from %s: accepted' % CENTRAL_ADDRESS))
 
     def test_read_command_environment_names_the_descriptor_and_carries_no_value(self):
         env_file = shlex.quote(self.path('env'))
@@ -337,7 +327,7 @@ class HandleDeadlineTest(HandleTestCase):
         self.addCleanup(resume)
         self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'late')
         resume()
-        program.wait_line(re.escape('write h/text from %s: %s' % (DEVICE_ADDRESS, self.EXPIRED)))
+        program.wait_line(re.escape('write h/text from %s: %s' % (CENTRAL_ADDRESS, self.EXPIRED)))
         self.assertFalse(os.path.exists(ran))
         self.assertEqual(self.answers_sent(connection), [])
         self.fake.write_value(TEXT, b'next')            # serving goes on
@@ -352,7 +342,7 @@ class HandleDeadlineTest(HandleTestCase):
         program, connection = self.start_handle('h/text', '--write-cmd', command)     # --cmd-timeout 4000
         began = time.monotonic()
         self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'slow')
-        program.wait_line(re.escape('write h/text from %s: %s' % (DEVICE_ADDRESS, self.KILLED)))
+        program.wait_line(re.escape('write h/text from %s: %s' % (CENTRAL_ADDRESS, self.KILLED)))
         self.assertGreaterEqual(time.monotonic() - began, 0.25, 'killed 50 ms before the deadline, not earlier')
         self.assertIn('was still running 50 ms before gattd\'s deadline for the request (HandlerTimeoutMs); killed '
                       'it and its process group, answering nothing', program.stderr_text)
@@ -376,7 +366,7 @@ class HandleDeadlineTest(HandleTestCase):
     def test_a_read_command_is_cut_by_the_deadline_too(self):
         program, connection = self.start_handle('h/raw', '--read-cmd', 'sleep 30')
         self.assertAtt(0x0e, False, self.fake.read_value, RAW)
-        program.wait_line(re.escape('read h/raw from %s: %s' % (DEVICE_ADDRESS, self.KILLED)))
+        program.wait_line(re.escape('read h/raw from %s: %s' % (CENTRAL_ADDRESS, self.KILLED)))
         self.assertEqual(self.answers_sent(connection), [])
 
     def test_without_a_deadline_in_the_event_as_from_an_older_gattd_the_command_runs_as_before(self):
@@ -384,7 +374,7 @@ class HandleDeadlineTest(HandleTestCase):
         program, connection = self.start_handle('h/text', '--write-cmd', 'sleep 0.4; touch %s' % shlex.quote(ran))
         connection.rewrite = lambda m: {k: v for k, v in m.items() if k != 'deadline'}
         self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'late')
-        program.wait_line(re.escape('write h/text from %s: accepted, not delivered (expired)' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('write h/text from %s: accepted, not delivered (expired)' % CENTRAL_ADDRESS))
         self.assertTrue(os.path.exists(ran))
         event, = [m for m in connection.received if m.get('event') == 'write-request']
         self.assertIn('deadline', event)        # gattd sent it; gattctl did not see it
@@ -410,7 +400,7 @@ class HandleQueuedDeadlineTest(HandleTestCase):
         for pending in writes[1:]:
             self.assertRefusedUnlikely(pending)
         lines = program.wait_lines(3)
-        prefix = 'write h/raw from %s: ' % DEVICE_ADDRESS
+        prefix = 'write h/raw from %s: ' % CENTRAL_ADDRESS
         self.assertEqual(lines[0], prefix + 'accepted')
         # Their turn came at or after their deadline less 50 ms: not run, or killed in the sleep.
         for line in lines[1:]:
@@ -466,7 +456,7 @@ class HandleLifeTest(HandleTestCase):
             f.write(HANDLE_CONF.replace('Handler=read;write\n', '', 1))
         LocalClient(self).ok('reload')
         self.assertEqual(self.fake.read_value(NUMBER), b'\x07\x00')     # still served by gattctl
-        program.wait_line(re.escape('read h/number from %s: 2 bytes (stored value)' % DEVICE_ADDRESS))
+        program.wait_line(re.escape('read h/number from %s: 2 bytes (stored value)' % CENTRAL_ADDRESS))
         self.assertIn('no longer hands h/text to this handler (reason: reload); serving the other 1',
                       program.stderr_text)
         with open(os.path.join(self.config, 'services.d', 'h.conf'), 'w') as f:
@@ -537,7 +527,7 @@ class ExampleProvisioningTest(HandleTestCase):
         self.assertEqual(self.stored('result'), b'connect with home\n')
         self.fake.write_value(command, b'scan')
         self.program.wait_line(re.escape('write prov/command from %s: refused: in-progress (0xfe)'
-                                         % DEVICE_ADDRESS))
+                                         % CENTRAL_ADDRESS))
 
 
 if __name__ == '__main__':

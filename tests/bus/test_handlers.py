@@ -7,7 +7,7 @@ import time
 import unittest
 
 from clients import LocalClient
-from harness import APP_PATH, HCI0_ADDRESS, DBusCallError, GattdTestCase
+from harness import APP_PATH, CENTRAL_ADDRESS, HCI0_ADDRESS, DBusCallError, GattdTestCase
 
 PROV = APP_PATH + '/prov'
 SSID = PROV + '/ssid'
@@ -55,7 +55,6 @@ Flags=read;write
 Value=hex:01
 """
 
-DEVICE_ADDRESS = '11:22:33:44:55:66'
 
 
 class HandlerTestCase(GattdTestCase):
@@ -93,15 +92,6 @@ class HandlerTestCase(GattdTestCase):
     def write(self, path, value, **kwargs):
         return self.fake.write_value(path, value, **kwargs)
 
-    def assertAtt(self, code, write, function, *args, **kwargs):
-        """function raises the D-Bus error that bluetoothd turns into ATT code."""
-        try:
-            function(*args, **kwargs)
-        except DBusCallError as e:
-            self.assertEqual(self.fake.att_code(e, write), code, e)
-            return e
-        self.fail('%s did not fail' % function.__name__)
-
 
 class LiveReadTest(HandlerTestCase):
 
@@ -110,7 +100,7 @@ class LiveReadTest(HandlerTestCase):
         self.assertEqual(self.read(SCAN), b'net-a,net-b')
         event = self.handler.events_named('read-request')[0]
         self.assertEqual(event['char'], 'prov/scan')
-        self.assertEqual(event['address'], DEVICE_ADDRESS)
+        self.assertEqual(event['address'], CENTRAL_ADDRESS)
         self.assertEqual(event['device'], self.fake.device_path('hci0'))
         self.assertEqual(event['offset'], 0)
         self.assertEqual(event['mtu'], 185)
@@ -165,7 +155,7 @@ class ValidatedWriteTest(HandlerTestCase):
                          ('prov/ssid', 'home-net', b'home-net'.hex(), b'home-net'.hex()))
         self.assertEqual((event['offset'], event['prepared'], event['authorize'], event['response']),
                          (0, False, False, True))
-        self.assertEqual(event['address'], DEVICE_ADDRESS)
+        self.assertEqual(event['address'], CENTRAL_ADDRESS)
         self.assertEqual(self.read(SSID), b'home-net')
         self.assertEqual(watcher.wait_event('write', char='prov/ssid')['typed'], 'home-net')
         self.assertEqual(watcher.ok('next-write', char='prov/ssid', timeout_ms=0)['typed'], 'home-net')
