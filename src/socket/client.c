@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "shared/fd-source.h"
+#include "shared/frame.h"
 #include "shared/log.h"
 #include "socket/protocol.h"
 
@@ -36,12 +37,13 @@ typedef struct {
 	char *write_char;        /* the id of the characteristic it was captured for */
 } OutLine;
 
-static OutLine *out_line_new(char *line)
+/* A line (or a handler channel's frames): len bytes of data, taken. */
+static OutLine *out_line_new(char *data, size_t len)
 {
 	OutLine *ol = g_new0(OutLine, 1);
 
-	ol->data = line;
-	ol->len = strlen(line);
+	ol->data = data;
+	ol->len = len;
 	return ol;
 }
 
@@ -246,15 +248,15 @@ static bool client_queue_line(Client *client, OutLine *ol, bool later)
 	return true;
 }
 
-static void client_queue_event(Client *client, char *line, bool later)
+static void client_queue_event(Client *client, char *data, size_t len, bool later)
 {
 	OutLine *ol;
 
 	if (client->dead) {
-		g_free(line);
+		g_free(data);
 		return;
 	}
-	ol = out_line_new(line);
+	ol = out_line_new(data, len);
 	ol->event = true;
 	if (!client_queue_line(client, ol, later))
 		return;
@@ -270,13 +272,14 @@ static void client_queue_event(Client *client, char *line, bool later)
 
 void server_client_send_event(Client *client, char *line)
 {
-	client_queue_event(client, line, false);
+	client_queue_event(client, line, strlen(line), false);
 }
 
-void server_client_send_event_batched(Client *client, char *line)
+/* Queue the event (len bytes of data, taken) to go out before the main loop sleeps. */
+static void client_queue_batched(Client *client, char *data, size_t len)
 {
 	if (client->dead) {
-		g_free(line);
+		g_free(data);
 		return;
 	}
 	if (!batch_source) {
@@ -289,7 +292,12 @@ void server_client_send_event_batched(Client *client, char *line)
 		g_queue_push_tail(&batched_clients, client);
 		client->batched = true;
 	}
-	client_queue_event(client, line, true);
+	client_queue_event(client, data, len, true);
+}
+
+void server_client_send_event_batched(Client *client, char *line)
+{
+	client_queue_batched(client, line, strlen(line));
 }
 
 void server_client_send(Client *client, char *line)
@@ -298,7 +306,28 @@ void server_client_send(Client *client, char *line)
 		g_free(line);
 		return;
 	}
-	client_queue_line(client, out_line_new(line), false);
+	client_queue_line(client, out_line_new(line, strlen(line)), false);
+}
+
+void server_client_send_frames(Client *client, GByteArray *frame, ServerFrameKind kind)
+{
+	size_t len = frame->len;
+	char *data = (char *)g_byte_array_free(frame, FALSE);
+
+	switch (kind) {
+	case SERVER_FRAME_REPLY:
+		if (client->dead)
+			g_free(data);
+		else
+			client_queue_line(client, out_line_new(data, len), false);
+		break;
+	case SERVER_FRAME_EVENT:
+		client_queue_event(client, data, len, false);
+		break;
+	case SERVER_FRAME_BATCHED:
+		client_queue_batched(client, data, len);
+		break;
+	}
 }
 
 void server_client_send_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
@@ -314,7 +343,7 @@ void server_client_send_error(Client *client, const json_t *id, const char *code
 
 void server_client_send_write(Client *client, char *line, CapturedWrite *w, const char *char_id)
 {
-	OutLine *ol = out_line_new(line);
+	OutLine *ol = out_line_new(line, strlen(line));
 
 	ol->write = w;
 	ol->write_char = g_strdup(char_id);
@@ -374,6 +403,37 @@ static void client_hold(Client *client)
 	          client->opts->max_queue);
 }
 
+/*
+ * On a handler channel: hand over the frame at start of what client sent and set *ret_used
+ * to its bytes. Returns false when there is none yet, or when its size is 0 or over
+ * MaxLineLength: then the stream cannot be followed, and the client is closed once told.
+ */
+static bool client_next_frame(Client *client, size_t start, size_t *ret_used)
+{
+	size_t max = client->opts->max_line;
+	const uint8_t *body = NULL;
+	size_t len = 0;
+	int r = frame_next(client->in->data + start, client->in->len - start, max, &body, &len, ret_used);
+	g_autoptr(GByteArray) error = NULL;
+	g_autofree char *message = NULL;
+
+	if (r > 0) {
+		LISTENERS_REPORT(&client->listeners, ServerClientListener, frame, client, body, len);
+		return true;
+	}
+	if (r == 0)
+		return false;
+	message = len ? g_strdup_printf("frame of %zu bytes, over MaxLineLength (%zu); closing the connection", len, max)
+	              : g_strdup("frame of size 0 (a frame holds at least its type); closing the connection");
+	log_warning("client %u (pid %d) sent a %s", client->id, (int)client->pid, message);
+	error = g_byte_array_new();
+	frame_put_error(error, 0, len ? PROTO_ERR_LINE_TOO_LONG : PROTO_ERR_BAD_REQUEST, message);
+	server_client_send_frames(client, g_steal_pointer(&error), SERVER_FRAME_REPLY);
+	if (!client->dead)
+		client_close_when_flushed(client, len ? "sent a frame over MaxLineLength" : "sent a frame of size 0");
+	return false;
+}
+
 static void client_process_input(Client *client)
 {
 	size_t max_line = client->opts->max_line;
@@ -386,6 +446,15 @@ static void client_process_input(Client *client)
 		if (client_over_queue(client)) {
 			client_hold(client);
 			break;
+		}
+		/* A `handle` with frames turns the connection into a handler channel from the next byte on. */
+		if (client->frames) {
+			size_t used;
+
+			if (!client_next_frame(client, start, &used))
+				break;
+			start += used;
+			continue;
 		}
 		nl = memchr(client->in->data + start, '\n', client->in->len - start);
 		if (!nl)
@@ -401,7 +470,7 @@ static void client_process_input(Client *client)
 		return;
 	g_byte_array_remove_range(client->in, 0, (guint)start);
 
-	if (!client->held && !client->closing && client->in->len > max_line) {
+	if (!client->frames && !client->held && !client->closing && client->in->len > max_line) {
 		log_warning("client %u (pid %d) sent a line over %zu bytes; closing it", client->id, (int)client->pid,
 		            max_line);
 		server_client_send(client, proto_error_line(NULL, PROTO_ERR_LINE_TOO_LONG,

@@ -26,6 +26,8 @@ typedef struct Client Client;
 typedef struct {
 	/* One request line (without its newline) to handle. */
 	void (*line)(Client *client, const char *line, size_t len, void *user_data);
+	/* On a handler channel (Client.frames): one frame (shared/frame.h), its type byte first, len >= 1. */
+	void (*frame)(Client *client, const uint8_t *body, size_t len, void *user_data);
 	/*
 	 * client is closed (its struct lives until the main loop idles). The writes its
 	 * undelivered next-write replies carry are still queued: server_client_take_write().
@@ -47,6 +49,7 @@ struct Client {
 	const char *closing_why; /* static text for the log, with closing */
 	pid_t pid;
 	uid_t uid;
+	bool frames;             /* a handler channel: binary frames both ways (shared/frame.h), no more lines */
 
 	GByteArray *in;
 	GQueue out;              /* OutLine* (client.c) */
@@ -97,6 +100,15 @@ void server_client_send_event(Client *client, char *line);
  * for the client's answer anyway (read-request, write-request).
  */
 void server_client_send_event_batched(Client *client, char *line);
+/* How server_client_send_frame() queues a frame. */
+typedef enum {
+	SERVER_FRAME_REPLY,      /* as server_client_send(): it answers what the client sent */
+	SERVER_FRAME_EVENT,      /* as server_client_send_event() */
+	SERVER_FRAME_BATCHED,    /* as server_client_send_event_batched() */
+} ServerFrameKind;
+
+/* Queue the frames in frame (takes it) on a handler channel, as kind says. */
+void server_client_send_frames(Client *client, GByteArray *frame, ServerFrameKind kind);
 /*
  * Queue a next-write reply carrying w, taken from the queue of the characteristic
  * char_id (takes line and w). The write is consumed once the kernel has taken all

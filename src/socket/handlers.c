@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "gatt/requests.h"
 #include "shared/att.h"
+#include "shared/frame.h"
 #include "shared/log.h"
 #include "socket/server-private.h"
 
@@ -71,6 +73,35 @@ static char *request_event_line(const GattRequest *req)
 	return proto_finish(w);
 }
 
+/* req as a handler channel's request frame. */
+static GByteArray *request_frame(const GattRequest *req)
+{
+	GByteArray *out = g_byte_array_new();
+	g_autofree char *address = proto_device_address(req->device);
+	FrameRequest r = {
+		.type = req->kind == GATT_REQUEST_WRITE ? FRAME_WRITE_REQUEST : FRAME_READ_REQUEST,
+		.offset = req->offset,
+		.mtu = req->mtu,
+		.request = req->id,
+		.deadline = req->deadline,
+		.char_id = req->chr->cfg->id,
+		.char_len = strlen(req->chr->cfg->id),
+		.desc_id = req->desc ? req->desc->cfg->id : NULL,
+		.desc_len = req->desc ? strlen(req->desc->cfg->id) : 0,
+		.address = address,
+		.address_len = address ? strlen(address) : 0,
+	};
+
+	if (r.type == FRAME_WRITE_REQUEST) {
+		r.flags = (req->offset > 0 ? FRAME_FLAG_PREPARED : 0) | (req->prepare_authorize ? FRAME_FLAG_AUTHORIZE : 0) |
+		          (req->reply_expected ? FRAME_FLAG_RESPONSE : 0);
+		r.data = g_bytes_get_data(req->data, &r.data_len);
+		r.value = g_bytes_get_data(req->value, &r.value_len);
+	}
+	frame_put_request(out, &r);
+	return out;
+}
+
 static bool on_handled(const GattChar *chr, void *user_data)
 {
 	Server *server = user_data;
@@ -94,7 +125,10 @@ static int on_request(GattRequest *req, void *user_data)
 		return -EBUSY;
 	}
 	/* The requests of one batch of D-Bus calls go out together, before the loop sleeps. */
-	server_client_send_event_batched(client, request_event_line(req));
+	if (client->frames)
+		server_client_send_frames(client, request_frame(req), SERVER_FRAME_BATCHED);
+	else
+		server_client_send_event_batched(client, request_event_line(req));
 	/* A client that stopped reading is closed when the event is queued: nobody has the request. */
 	if (client->dead)
 		return -ENOTCONN;
@@ -216,14 +250,23 @@ static void end_lost_claims(Server *server, GattApp *app)
 		g_hash_table_iter_remove(&it);
 	}
 	for (guint i = 0; i < ended->len; i++) {
-		g_autoptr(JWriter) w = proto_event_begin("unhandled");
+		Client *holder = holders->pdata[i];
+		g_autoptr(JWriter) w = NULL;
 
+		if (holder->frames) {
+			GByteArray *frame = g_byte_array_new();
+
+			frame_put_unhandled(frame, ended->pdata[i], "reload");
+			server_client_send_frames(holder, frame, SERVER_FRAME_EVENT);
+			continue;
+		}
+		w = proto_event_begin("unhandled");
 		jwrite_member(w, "char");
 		jwrite_string(w, ended->pdata[i]);
 		jwrite_member(w, "reason");
 		jwrite_string(w, "reload");
 		/* A client closed meanwhile is not freed before the main loop runs again. */
-		server_client_send_event(holders->pdata[i], proto_finish(w));
+		server_client_send_event(holder, proto_finish(w));
 	}
 }
 
@@ -276,12 +319,43 @@ void server_handlers_client_closed(Server *server, Client *client)
 
 /* ---- the commands ---- */
 
+/* Whether client holds a claim. */
+static bool handles_any(Server *server, Client *client)
+{
+	GHashTableIter it;
+	Client *holder;
+
+	g_hash_table_iter_init(&it, server->handlers);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&holder))
+		if (holder == client)
+			return true;
+	return false;
+}
+
+/* Why client cannot become a handler channel (a `handle` with frames), or NULL if it can. */
+static const char *why_no_channel(Server *server, Client *client)
+{
+	if (client->watching)
+		return "it watches (a handler channel carries only requests and answers: use a connection of its own)";
+	if (client->waiting_on)
+		return "it waits in next-write";
+	if (handles_any(server, client))
+		return "it handles characteristics already, with JSON lines";
+	return NULL;
+}
+
 void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
 	g_autoptr(JWriter) b = NULL;
 	g_autofree char *list = NULL;
+	const char *why;
 
+	if (req->frames && (why = why_no_channel(server, client))) {
+		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		                         "'frames': this connection cannot become a handler channel: %s", why);
+		return;
+	}
 	/* All or nothing: check every one first. */
 	for (const char **c = req->chars; *c; c++) {
 		GattChar *chr = gatt_app_find_char(server->app, *c);
@@ -305,7 +379,8 @@ void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
 	for (const char **c = req->chars; *c; c++)
 		g_hash_table_replace(server->handlers, g_strdup(*c), client);
 	list = g_strjoinv(", ", (char **)req->chars);
-	log_info("client %u (pid %d) handles %s", client->id, (int)client->pid, list);
+	log_info("client %u (pid %d) handles %s%s", client->id, (int)client->pid, list,
+	         req->frames ? " on a handler channel (frames)" : "");
 
 	b = proto_reply_begin(req->id);
 	jwrite_member(b, "chars");
@@ -313,7 +388,13 @@ void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
 	for (const char **c = req->chars; *c; c++)
 		jwrite_string(b, *c);
 	jwrite_end_array(b);
+	if (req->frames) {
+		jwrite_member(b, "frames");
+		jwrite_bool(b, true);
+	}
 	server_client_send(client, proto_finish(b));
+	/* This reply is the connection's last line: frames from the next byte on, both ways. */
+	client->frames = req->frames;
 }
 
 void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req)
@@ -332,36 +413,108 @@ void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req)
 	server_client_send(client, proto_finish(b));
 }
 
-/* Settle a read with the value the answer carries. Returns 0 or replies the error itself. */
-static int answer_read(Client *client, const ProtoRequest *req, GattRequest *request)
+/*
+ * Tell client what is wrong with its answer to request (0: none could be read): an error
+ * reply to the line with id, or on a handler channel an error frame naming request.
+ */
+static void answer_error(Client *client, const json_t *id, uint64_t request, const char *code, const char *fmt, ...)
+	G_GNUC_PRINTF(5, 6);
+
+static void answer_error(Client *client, const json_t *id, uint64_t request, const char *code, const char *fmt, ...)
+{
+	g_autofree char *message = NULL;
+	GByteArray *frame;
+	va_list ap;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!client->frames) {
+		server_client_send(client, proto_error_line(id, code, message));
+		return;
+	}
+	frame = g_byte_array_new();
+	frame_put_error(frame, request, code, message);
+	server_client_send_frames(client, frame, SERVER_FRAME_REPLY);
+}
+
+/* The request of client's an answer names (it is then forgotten), or NULL after telling client why not. */
+static GattRequest *answered(Client *client, const json_t *id, uint64_t request)
+{
+	GattRequest *req = g_hash_table_lookup(client->server->requests, &request);
+
+	if (!req || req->owner != client) {
+		if (was_settled(client, request))
+			answer_error(client, id, request, PROTO_ERR_EXPIRED,
+			             "request %" PRIu64 " is settled already (answered, no answer within "
+			             "HandlerTimeoutMs, unhandle, or a reload)", request);
+		else
+			answer_error(client, id, request, PROTO_ERR_NOT_FOUND,
+			             "no request %" PRIu64 " is pending for this connection", request);
+		return NULL;
+	}
+	forget(client->server, req);
+	client->handler_late = false;
+	return req;
+}
+
+/*
+ * Settle req as client's answer (checked for its encoding) says: refused with code, or
+ * (code 0) a read with the value, a write accepted. A JSON answer gets its reply; on a
+ * handler channel only a problem is told.
+ */
+static void settle_answer(Client *client, const json_t *id, GattRequest *req, uint8_t code, const uint8_t *value,
+                          size_t len)
+{
+	bool write = req->kind == GATT_REQUEST_WRITE;
+	g_autoptr(JWriter) b = NULL;
+	g_autofree char *error = NULL;
+	int stored = -1;
+
+	if (code) {
+		gatt_request_refuse(req, code);
+	} else if (!write) {
+		if (gatt_request_answer_read(req, value, len, &error) < 0) {
+			answer_error(client, id, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
+			return;
+		}
+	} else {
+		stored = gatt_request_accept(req, &error);
+		if (stored < 0)
+			log_info("an accepted write no longer fits: %s", error);
+	}
+	if (client->frames)
+		return;
+	b = proto_reply_begin(id);
+	if (write && !code) {
+		jwrite_member(b, "stored");
+		jwrite_bool(b, stored > 0);
+	}
+	server_client_send(client, proto_finish(b));
+}
+
+/* A read's value from a JSON answer, or NULL after refusing req and telling client why. */
+static GBytes *read_answer_value(Client *client, const ProtoRequest *req, GattRequest *request)
 {
 	const CfgCharacteristic *cfg = request->chr->cfg;
 	const char *id = request->desc ? request->desc->cfg->id : cfg->id;
-	bool typed = !request->desc && cfg->has_type;
-	g_autoptr(GBytes) bytes = NULL;
 	g_autofree char *error = NULL;
-	const uint8_t *data;
-	gsize len = 0;
+	GBytes *bytes;
 
 	if (!req->hex && !req->typed) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-		                         "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
-		                         "the central got ATT 0x0e", req->request);
-		return -EINVAL;
+		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		             "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
+		             "the central got ATT 0x0e", req->request);
+		return NULL;
 	}
-	bytes = proto_decode_value(req->hex, req->typed, typed, cfg->type, &error);
+	bytes = proto_decode_value(req->hex, req->typed, !request->desc && cfg->has_type, cfg->type, &error);
 	if (!bytes) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id, error);
-		return -EINVAL;
+		answer_error(client, req->id, request->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id,
+		             error);
 	}
-	data = g_bytes_get_data(bytes, &len);
-	if (gatt_request_answer_read(request, data, len, &error) < 0) {
-		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
-		return -EINVAL;
-	}
-	return 0;
+	return bytes;
 }
 
 bool server_handlers_refuse_bad_answer(Client *client, uint64_t id)
@@ -377,57 +530,59 @@ bool server_handlers_refuse_bad_answer(Client *client, uint64_t id)
 
 void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 {
-	Server *server = client->server;
-	GattRequest *request = g_hash_table_lookup(server->requests, &req->request);
-	g_autoptr(JWriter) b = NULL;
-	g_autofree char *error = NULL;
-	bool write;
-	int stored = -1;
+	GattRequest *request = answered(client, req->id, req->request);
+	g_autoptr(GBytes) bytes = NULL;
+	const uint8_t *data = NULL;
 	uint8_t code = req->error_code;
+	gsize len = 0;
 
-	if (!request || request->owner != client) {
-		if (was_settled(client, req->request))
-			server_client_send_error(client, req->id, PROTO_ERR_EXPIRED,
-			                         "request %" PRIu64 " is settled already (answered, no answer within "
-			                         "HandlerTimeoutMs, unhandle, or a reload)", req->request);
-		else
-			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND,
-			                         "no request %" PRIu64 " is pending for this connection", req->request);
+	if (!request)
 		return;
-	}
-	write = request->kind == GATT_REQUEST_WRITE;
-	forget(server, request);
-	client->handler_late = false;
+	if (req->has_error && req->error_name && att_from_name(req->error_name, request->kind == GATT_REQUEST_WRITE,
+	                                                       &code) < 0) {
+		g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
 
-	if (req->has_error) {
-		if (req->error_name && att_from_name(req->error_name, write, &code) < 0) {
-			g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
-
-			gatt_request_refuse(request, ATT_UNLIKELY);
-			server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-			                         "unknown error '%s': give one of %s, or an application code 128..159; the central got "
-			                         "ATT 0x0e", shown, att_names());
-			return;
-		}
-		gatt_request_refuse(request, code);
-	} else if (!write) {
-		if (answer_read(client, req, request) < 0)
-			return;
-	} else if (req->hex || req->typed) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
-		                         "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
-		                         "central got ATT 0x0e", req->request);
+		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		             "unknown error '%s': give one of %s, or an application code 128..159; the central got ATT 0x0e",
+		             shown, att_names());
 		return;
-	} else {
-		stored = gatt_request_accept(request, &error);
-		if (stored < 0)
-			log_info("an accepted write no longer fits: %s", error);
 	}
-	b = proto_reply_begin(req->id);
-	if (write && !req->has_error) {
-		jwrite_member(b, "stored");
-		jwrite_bool(b, stored > 0);
+	if (!req->has_error && request->kind == GATT_REQUEST_READ) {
+		if (!(bytes = read_answer_value(client, req, request)))
+			return;
+		data = g_bytes_get_data(bytes, &len);
+	} else if (!req->has_error && (req->hex || req->typed)) {
+		gatt_request_refuse(request, ATT_UNLIKELY);
+		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		             "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
+		             "central got ATT 0x0e", req->request);
+		return;
 	}
-	server_client_send(client, proto_finish(b));
+	settle_answer(client, req->id, request, req->has_error ? code : 0, data, len);
+}
+
+void server_handlers_frame(Client *client, const uint8_t *body, size_t len)
+{
+	g_autofree char *problem = NULL;
+	GattRequest *request;
+	FrameAnswer a;
+
+	if (frame_parse_answer(body, len, &a, &problem) < 0) {
+		if (a.request && server_handlers_refuse_bad_answer(client, a.request))
+			answer_error(client, NULL, a.request, PROTO_ERR_BAD_REQUEST, "%s; the central got ATT 0x0e", problem);
+		else
+			answer_error(client, NULL, a.request, PROTO_ERR_BAD_REQUEST, "%s", problem);
+		return;
+	}
+	if (!(request = answered(client, NULL, a.request)))
+		return;
+	if (!a.att && request->kind == GATT_REQUEST_WRITE && a.value_len) {
+		gatt_request_refuse(request, ATT_UNLIKELY);
+		answer_error(client, NULL, a.request, PROTO_ERR_BAD_REQUEST,
+		             "request %" PRIu64 " is a write: accept it with no value, or refuse it with an ATT code; the "
+		             "central got ATT 0x0e", a.request);
+		return;
+	}
+	settle_answer(client, NULL, request, a.att, a.value, a.value_len);
 }

@@ -19,6 +19,8 @@ void server_handlers_client_closed(Server *server, Client *client);
 void server_handlers_cmd_handle(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_answer(Client *client, const ProtoRequest *req);
+/* A frame from a handler channel (Client.frames): an answer, or an error frame back. */
+void server_handlers_frame(Client *client, const uint8_t *body, size_t len);
 /*
  * An `answer` to request id was refused before it could be read (ProtoError.answer_request):
  * if the request waits for client, the central gets 0x0e now. Returns whether it did.

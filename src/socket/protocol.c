@@ -29,6 +29,7 @@ typedef enum {
 	F_TIMEOUT = 1 << 5,
 	F_REQUEST = 1 << 6,
 	F_ERROR = 1 << 7,
+	F_FRAMES = 1 << 8,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -41,7 +42,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_UNWATCH] = 0,
 	[PROTO_CMD_NEXT_WRITE] = F_CHAR | F_TIMEOUT,
 	[PROTO_CMD_RELOAD] = 0,
-	[PROTO_CMD_HANDLE] = F_CHARS,
+	[PROTO_CMD_HANDLE] = F_CHARS | F_FRAMES,
 	[PROTO_CMD_UNHANDLE] = F_CHARS,
 	[PROTO_CMD_ANSWER] = F_REQUEST | F_VALUE | F_TYPED | F_ERROR,
 };
@@ -52,7 +53,7 @@ static const struct {
 } field_names[] = {
 	{ "char", F_CHAR }, { "value", F_VALUE }, { "typed", F_TYPED },
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
-	{ "request", F_REQUEST }, { "error", F_ERROR },
+	{ "request", F_REQUEST }, { "error", F_ERROR }, { "frames", F_FRAMES },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -299,6 +300,13 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 	}
 	if (req->cmd == PROTO_CMD_ANSWER && !parse_answer(m, req, err))
 		return false;
+	if ((node = member(m, F_FRAMES))) {
+		if (!json_is_boolean(node)) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'frames' must be true or false"));
+			return false;
+		}
+		req->frames = json_is_true(node);
+	}
 
 	req->timeout_ms = -1;
 	if ((node = member(m, F_TIMEOUT))) {

@@ -66,6 +66,7 @@ typedef struct {
 	const char **chars;  /* watch: NULL-terminated, NULL = all characteristics */
 	int64_t timeout_ms;  /* next-write: -1 = wait forever */
 	uint64_t request;    /* answer: the request's id */
+	bool frames;         /* handle: the connection becomes a handler channel (shared/frame.h) */
 	bool has_error;      /* answer: "error" given, by error_name or error_code */
 	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */
 	uint8_t error_code;  /* answer: an application code 0x80..0x9f */

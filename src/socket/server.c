@@ -37,8 +37,14 @@ static void on_client_line(Client *client, const char *line, size_t len, void *u
 	server_commands_handle_line(client, line, len);
 }
 
+static void on_client_frame(Client *client, const uint8_t *body, size_t len, void *user_data)
+{
+	server_handlers_frame(client, body, len);
+}
+
 static const ServerClientListener client_listener = {
 	.line = on_client_line,
+	.frame = on_client_frame,
 	.closed = on_client_closed,
 };
 
