@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/frame.h"
+
 #define BLUEZ "org.bluez"
 #define IFACE_OM "org.freedesktop.DBus.ObjectManager"
 #define IFACE_PROPS "org.freedesktop.DBus.Properties"
@@ -1505,27 +1507,34 @@ static Client *client_watching(const char *socket_path)
 	return c;
 }
 
-/* ---- the handler: a local client answering the central's requests (Handler=) ---- */
+/* ---- the handlers: local clients answering the central's requests (Handler=) ---- */
 
 /*
- * It claims one characteristic and answers each read-request (with the whole 20-byte
- * value) and write-request (accepting it) as soon as it has read it, from a thread of its
- * own: it is scheduled apart from the central, as a handler process would be, and its CPU
- * time is its thread's. Woken by poll, it reads what the socket holds in one recv, answers
- * every request in it and sends the answers in one send: one wakeup per batch, as an
- * efficient handler does. Answers carry no "id"; gattd's replies to them are only checked for errors.
+ * Each claims one characteristic (of its own gattd) and answers each read request (with the
+ * whole 20-byte value) and write request (accepting it) as soon as it has read it, from a
+ * thread of its own: it is scheduled apart from the central, as a handler process would be,
+ * and its CPU time is its thread's. Woken by poll, it reads what the socket holds in one
+ * recv, answers every request in it and sends the answers in one send: one wakeup per
+ * batch, as an efficient handler does. A JSON handler's answers carry no "id"; gattd's
+ * replies to them are only checked for errors. A channel handler (`frames`) reads request
+ * frames and sends answer frames with shared/frame.h, as a C handler would.
  */
-static struct {
-	bool running;
+typedef struct {
+	bool frames;
 	int fd;
 	pthread_t thread;
 	clockid_t clock;           /* the thread's CPU clock */
 	/* the thread's counts; read once it is joined, but for wakeups (atomic) */
 	unsigned reads, writes, batches, replies, errors;
 	unsigned wakeups;          /* recv calls that returned data */
-} handler;
+} Handler;
+
+#define MAX_HANDLERS 2
+static Handler handlers[MAX_HANDLERS];
+static unsigned n_handlers;
 
 #define HANDLER_VALUE_HEX "0102030405060708090a0b0c0d0e0f1011121314"
+static const uint8_t handler_value[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
 
 static void send_all(int fd, const char *data, size_t len)
 {
@@ -1542,7 +1551,7 @@ static void send_all(int fd, const char *data, size_t len)
 }
 
 /* Append the answer to the event in line (len bytes) to out; false if it is no request. */
-static bool handler_answer(const char *line, size_t len, Buf *out)
+static bool handler_answer(Handler *h, const char *line, size_t len, Buf *out)
 {
 	static const char read_ev[] = "{\"event\":\"read-request\"", write_ev[] = "{\"event\":\"write-request\"";
 	bool write = len > sizeof(write_ev) && memcmp(line, write_ev, sizeof(write_ev) - 1) == 0;
@@ -1557,119 +1566,198 @@ static bool handler_answer(const char *line, size_t len, Buf *out)
 	id = strtoull(at + 10, NULL, 10);
 	if (write) {
 		buf_printf(out, "{\"cmd\":\"answer\",\"request\":%llu}\n", id);
-		handler.writes++;
+		h->writes++;
 	} else {
 		buf_printf(out, "{\"cmd\":\"answer\",\"request\":%llu,\"value\":\"" HANDLER_VALUE_HEX "\"}\n", id);
-		handler.reads++;
+		h->reads++;
 	}
 	return true;
 }
 
+/* Answer the JSON lines in in[0..len) into out; returns the bytes taken (whole lines). */
+static size_t handler_lines(Handler *h, const char *in, size_t len, Buf *out)
+{
+	size_t start = 0;
+	const char *nl;
+
+	while ((nl = memchr(in + start, '\n', len - start))) {
+		size_t line_len = (size_t)(nl - (in + start));
+
+		if (!handler_answer(h, in + start, line_len, out)) {
+			h->replies++;
+			if (!memmem(in + start, line_len, "\"ok\":true", 9) && h->errors++ < 3)
+				fprintf(stderr, "bench-central: handler got: %.*s\n", (int)line_len, in + start);
+		}
+		start = (size_t)(nl - in) + 1;
+	}
+	return start;
+}
+
+/* Answer the frames in in[0..len) into out; returns the bytes taken (whole frames). */
+static size_t handler_frames(Handler *h, const char *in, size_t len, GByteArray *out)
+{
+	size_t start = 0, used, body_len;
+	const uint8_t *body;
+	int r;
+
+	while ((r = frame_next((const uint8_t *)in + start, len - start, CLIENT_BUF, &body, &body_len, &used)) > 0) {
+		g_autofree char *problem = NULL;
+		FrameRequest req;
+		FrameError err;
+		FrameAnswer a = { 0 };
+
+		start += used;
+		if (frame_parse_request(body, body_len, &req, &problem) == 0) {
+			a.request = req.request;
+			if (req.type == FRAME_READ_REQUEST) {
+				a.value = handler_value;
+				a.value_len = sizeof(handler_value);
+				h->reads++;
+			} else {
+				h->writes++;
+			}
+			frame_put_answer(out, &a);
+		} else if (frame_parse_error(body, body_len, &err, &problem) == 0 && h->errors++ < 3) {
+			fprintf(stderr, "bench-central: handler got error %.*s: %.*s\n", (int)err.code_len, err.code,
+			        (int)err.message_len, err.message);
+		}
+	}
+	if (r < 0)
+		die("handler: a frame of %zu bytes", body_len);
+	return start;
+}
+
 static void *handler_main(void *data)
 {
-	static char in[CLIENT_BUF];
+	static char in_bufs[MAX_HANDLERS][CLIENT_BUF];
+	Handler *h = data;
+	char *in = in_bufs[h - handlers];
 	size_t len = 0;
 	Buf out = { 0 };
+	g_autoptr(GByteArray) frames = g_byte_array_new();
 
 	for (;;) {
-		struct pollfd p = { .fd = handler.fd, .events = POLLIN };
-		size_t start = 0;
-		char *nl;
+		struct pollfd p = { .fd = h->fd, .events = POLLIN };
+		size_t start;
 		ssize_t n;
 
 		/* Not a blocking recv(): that sleeper is also woken each time gattd reads from the
 		 * socket (the kernel wakes a unix socket's writer then); poll for POLLIN is not. */
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			die("handler: poll: %s", strerror(errno));
-		n = recv(handler.fd, in + len, sizeof(in) - len, MSG_DONTWAIT);
+		n = recv(h->fd, in + len, CLIENT_BUF - len, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;             /* handler_stop() shut the socket down */
 		len += (size_t)n;
-		__atomic_add_fetch(&handler.wakeups, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&h->wakeups, 1, __ATOMIC_RELAXED);
 		out.len = 0;
-		while ((nl = memchr(in + start, '\n', len - start))) {
-			size_t line_len = (size_t)(nl - (in + start));
-
-			if (!handler_answer(in + start, line_len, &out)) {
-				handler.replies++;
-				if (!memmem(in + start, line_len, "\"ok\":true", 9) && handler.errors++ < 3)
-					fprintf(stderr, "bench-central: handler got: %.*s\n", (int)line_len, in + start);
-			}
-			start = (size_t)(nl - in) + 1;
-		}
-		if (start == 0 && len == sizeof(in))
+		g_byte_array_set_size(frames, 0);
+		start = h->frames ? handler_frames(h, in, len, frames) : handler_lines(h, in, len, &out);
+		if (start == 0 && len == CLIENT_BUF)
 			die("handler: line too long");
 		memmove(in, in + start, len - start);
 		len -= start;
-		if (out.len) {
-			send_all(handler.fd, out.s, out.len);
-			handler.batches++;
+		if (out.len || frames->len) {
+			if (h->frames)
+				send_all(h->fd, (const char *)frames->data, frames->len);
+			else
+				send_all(h->fd, out.s, out.len);
+			h->batches++;
 		}
 	}
 	free(out.s);
 	return NULL;
 }
 
-/* handler SOCKET CHAR: connect, claim CHAR with `handle`, answer its requests from now on. */
+/*
+ * handler SOCKET CHAR [frames]: connect, claim CHAR with `handle` (as a handler channel
+ * with frames), answer its requests from now on.
+ */
 static void cmd_handler(char **argv, int argc)
 {
 	char line[512], reply[4096];
 	size_t len = 0;
+	Handler *h;
 
-	if (argc != 3)
-		return out_error("usage: handler SOCKET CHAR");
-	if (handler.running)
-		return out_error("a handler is running already");
-	memset(&handler, 0, sizeof(handler));
-	handler.fd = unix_connect(argv[1]);
-	snprintf(line, sizeof(line), "{\"cmd\":\"handle\",\"id\":1,\"chars\":[\"%s\"]}\n", argv[2]);
-	send_all(handler.fd, line, strlen(line));
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "frames") == 0))
+		return out_error("usage: handler SOCKET CHAR [frames]");
+	if (n_handlers == MAX_HANDLERS)
+		return out_error("%d handlers are running already", MAX_HANDLERS);
+	h = &handlers[n_handlers];
+	memset(h, 0, sizeof(*h));
+	h->frames = argc == 4;
+	h->fd = unix_connect(argv[1]);
+	snprintf(line, sizeof(line), "{\"cmd\":\"handle\",\"id\":1,\"chars\":[\"%s\"]%s}\n", argv[2],
+	         h->frames ? ",\"frames\":true" : "");
+	send_all(h->fd, line, strlen(line));
+	/* One byte at a time: what follows the reply line is the channel's. */
 	while (!memchr(reply, '\n', len)) {
-		struct pollfd p = { .fd = handler.fd, .events = POLLIN };
+		struct pollfd p = { .fd = h->fd, .events = POLLIN };
 		ssize_t n;
 
 		if (len == sizeof(reply) || poll(&p, 1, DEFAULT_TIMEOUT_MS) != 1 ||
-		    (n = recv(handler.fd, reply + len, sizeof(reply) - len, 0)) <= 0) {
-			close(handler.fd);
+		    (n = recv(h->fd, reply + len, 1, 0)) <= 0) {
+			close(h->fd);
 			return out_error("no reply to handle %s", argv[2]);
 		}
 		len += (size_t)n;
 	}
 	if (!memmem(reply, len, "\"ok\":true", 9)) {
-		close(handler.fd);
+		close(h->fd);
 		*(char *)memchr(reply, '\n', len) = '\0';
 		return out_error("handle %s refused: %s", argv[2], reply);
 	}
-	if (pthread_create(&handler.thread, NULL, handler_main, NULL) != 0 ||
-	    pthread_getcpuclockid(handler.thread, &handler.clock) != 0)
+	if (pthread_create(&h->thread, NULL, handler_main, h) != 0 || pthread_getcpuclockid(h->thread, &h->clock) != 0)
 		die("cannot start the handler thread");
-	handler.running = true;
+	n_handlers++;
 	out("{\"ok\":true}");
 }
 
-/* The handler thread's CPU time in ns (0: no handler). */
+/* The handler threads' CPU time in ns (0: no handler): one works at a time, the others sleep. */
 static int64_t handler_cpu_ns(void)
 {
-	struct timespec ts;
+	int64_t sum = 0;
 
-	if (!handler.running || clock_gettime(handler.clock, &ts) < 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	for (unsigned i = 0; i < n_handlers; i++) {
+		struct timespec ts;
+
+		if (clock_gettime(handlers[i].clock, &ts) == 0)
+			sum += (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	return sum;
 }
 
-/* handler-stop: close the handler's connection (gattd settles what it still held by the fallback). */
+static unsigned handler_wakeups(void)
+{
+	unsigned sum = 0;
+
+	for (unsigned i = 0; i < n_handlers; i++)
+		sum += __atomic_load_n(&handlers[i].wakeups, __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* handler-stop: close the handlers' connections (gattd settles what they still held by the fallback). */
 static void cmd_handler_stop(char **argv, int argc)
 {
-	if (!handler.running)
+	Buf b = { 0 };
+
+	if (n_handlers == 0)
 		return out_error("no handler is running");
-	shutdown(handler.fd, SHUT_RDWR);
-	pthread_join(handler.thread, NULL);
-	close(handler.fd);
-	handler.running = false;
-	out("{\"reads\":%u,\"writes\":%u,\"wakeups\":%u,\"batches\":%u,\"replies\":%u,\"errors\":%u}", handler.reads,
-	    handler.writes, handler.wakeups, handler.batches, handler.replies, handler.errors);
+	for (unsigned i = 0; i < n_handlers; i++) {
+		Handler *h = &handlers[i];
+
+		shutdown(h->fd, SHUT_RDWR);
+		pthread_join(h->thread, NULL);
+		close(h->fd);
+		buf_printf(&b, "%s{\"frames\":%s,\"reads\":%u,\"writes\":%u,\"wakeups\":%u,\"batches\":%u,\"replies\":%u,"
+		           "\"errors\":%u}", i ? "," : "", h->frames ? "true" : "false", h->reads, h->writes, h->wakeups,
+		           h->batches, h->replies, h->errors);
+	}
+	n_handlers = 0;
+	out("{\"handlers\":[%.*s]}", (int)b.len, b.s);
+	free(b.s);
 }
 
 /* ---- measurements ---- */
@@ -1683,7 +1771,7 @@ typedef struct {
 static Snapshot snapshot(pid_t target)
 {
 	Snapshot s = { now_ns(), proc_cpu_ns(target), proc_cpu_ns(bus_pid), proc_cpu_ns(getpid()), handler_cpu_ns(),
-		       __atomic_load_n(&handler.wakeups, __ATOMIC_RELAXED) };
+		       handler_wakeups() };
 
 	return s;
 }
