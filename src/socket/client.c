@@ -1,9 +1,8 @@
 /*
- * socket/client.c: one client connection (client.h): reading its requests and
- * cutting them into lines, or frames on a handler channel (with MaxLineLength, and a
- * read budget per wakeup), the
- * outgoing queue of replies and events (OutLine) with its flush, its cork while
- * requests are read, batched events written before the main loop sleeps, and its hold
+ * socket/client.c: one client connection (client.h): reading its requests and cutting
+ * them into lines, or frames on a handler channel (with MaxLineLength, and a read budget
+ * per wakeup), the outgoing queue of replies and events (OutLine) with its flush, its
+ * cork while requests are read, batched events written before the main loop sleeps, and its hold
  * over MaxClientQueue, the end of stream, and closing.
  */
 #include "socket/client.h"

@@ -1,9 +1,9 @@
 /*
- * socket/client.h: one client connection of the socket server: reading its
- * requests line by line (or, on a handler channel, frame by frame: shared/frame.h),
- * its outgoing queue (replies and events) with the limits
- * of ServerOptions, and closing it. client.c knows nothing of what a request means:
- * it hands each line or frame to its listener (the server), and tells it when the connection is gone.
+ * socket/client.h: one client connection of the socket server: reading its requests
+ * line by line (or, on a handler channel, frame by frame: shared/frame.h), its outgoing
+ * queue (replies and events) with the limits of ServerOptions, and closing it. client.c
+ * knows nothing of what a request means: it hands each line or frame to its listener
+ * (the server), and tells it when the connection is gone.
  *
  * The fields after the I/O ones belong to the modules that set them: watching to
  * commands.c and events.c, requests to handlers.c, the next-write wait to waiters.c.

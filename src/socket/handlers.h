@@ -1,8 +1,9 @@
 /*
  * socket/handlers.h: local clients as handlers (README, "Handlers"): who claimed which
  * characteristic, the requests each was sent (read-request, write-request: JSON lines,
- * or frames on a handler channel) and their answers, the per-handler limit, and what a handler leaving settles. gattd's side of
- * a request (the held call, time limit, fallback) is gatt/requests.c's.
+ * or frames on a handler channel) and their answers, the per-handler limit, and what a
+ * handler leaving settles. gattd's side of a request (the held call, time limit,
+ * fallback) is gatt/requests.c's.
  */
 #pragma once
 
