@@ -184,7 +184,7 @@ int frame_parse_answer(const uint8_t *body, size_t len, FrameAnswer *ret, char *
 
 int frame_parse_request(const uint8_t *body, size_t len, FrameRequest *ret, char **ret_error)
 {
-	const uint8_t *p = body + FRAME_REQUEST_FIXED;
+	const uint8_t *p;
 	size_t strings;
 
 	memset(ret, 0, sizeof(*ret));
@@ -205,6 +205,7 @@ int frame_parse_request(const uint8_t *body, size_t len, FrameRequest *ret, char
 	ret->address_len = body[24];
 	ret->data_len = get_u16(body + 26);
 	strings = ret->char_len + ret->desc_len + ret->address_len;
+	p = body + FRAME_REQUEST_FIXED;
 	if (len - FRAME_REQUEST_FIXED < strings + ret->data_len)
 		return fail(ret_error, "request frame of %zu bytes: its lengths add up to %zu", len,
 		            FRAME_REQUEST_FIXED + strings + ret->data_len);
