@@ -467,6 +467,7 @@ static void settle_answer(Client *client, const json_t *id, GattRequest *req, ui
                           size_t len)
 {
 	bool write = req->kind == GATT_REQUEST_WRITE;
+	uint64_t request_id = req->id;    /* req is freed once settled */
 	g_autoptr(JWriter) b = NULL;
 	g_autofree char *error = NULL;
 	int stored = -1;
@@ -475,7 +476,7 @@ static void settle_answer(Client *client, const json_t *id, GattRequest *req, ui
 		gatt_request_refuse(req, code);
 	} else if (!write) {
 		if (gatt_request_answer_read(req, value, len, &error) < 0) {
-			answer_error(client, id, req->id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
+			answer_error(client, id, request_id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
 			return;
 		}
 	} else {
@@ -503,7 +504,7 @@ static GBytes *read_answer_value(Client *client, const ProtoRequest *req, GattRe
 
 	if (!req->hex && !req->typed) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		answer_error(client, req->id, req->request, PROTO_ERR_BAD_REQUEST,
 		             "request %" PRIu64 " is a read: answer with 'value' (hex), 'typed' or 'error'; "
 		             "the central got ATT 0x0e", req->request);
 		return NULL;
@@ -511,7 +512,7 @@ static GBytes *read_answer_value(Client *client, const ProtoRequest *req, GattRe
 	bytes = proto_decode_value(req->hex, req->typed, !request->desc && cfg->has_type, cfg->type, &error);
 	if (!bytes) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		answer_error(client, req->id, request->id, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id,
+		answer_error(client, req->id, req->request, PROTO_ERR_INVALID_VALUE, "%s: %s; the central got ATT 0x0e", id,
 		             error);
 	}
 	return bytes;
@@ -543,7 +544,7 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 		g_autofree char *shown = g_utf8_make_valid(req->error_name, MIN((gssize)strlen(req->error_name), 64));
 
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		answer_error(client, req->id, req->request, PROTO_ERR_BAD_REQUEST,
 		             "unknown error '%s': give one of %s, or an application code 128..159; the central got ATT 0x0e",
 		             shown, att_names());
 		return;
@@ -554,7 +555,7 @@ void server_handlers_cmd_answer(Client *client, const ProtoRequest *req)
 		data = g_bytes_get_data(bytes, &len);
 	} else if (!req->has_error && (req->hex || req->typed)) {
 		gatt_request_refuse(request, ATT_UNLIKELY);
-		answer_error(client, req->id, request->id, PROTO_ERR_BAD_REQUEST,
+		answer_error(client, req->id, req->request, PROTO_ERR_BAD_REQUEST,
 		             "request %" PRIu64 " is a write: accept it with no value, or refuse it with 'error'; the "
 		             "central got ATT 0x0e", req->request);
 		return;
