@@ -8,6 +8,9 @@ while the fake keeps answering gattd:
 - LocalClient: one protocol connection; replies matched by id, events kept in
   order. With read=False it does not read at all (a client that stopped reading)
   until start_reading().
+- ChannelClient: a handler channel (README.md, "Handler channel (binary frames)"):
+  claims characteristics with `handle` and `"frames": true`, then takes requests and
+  sends answers as binary frames (frame_body() and friends build and read them).
 - SyncProxy: a socket that client programs (gattctl, client-example) connect to
   instead of gattd's. It forwards each connection to gattd line by line, records
   the lines (a connection's rewrite can change what gattd sends), and sync() tells when gattd has handled everything the program sent
@@ -24,6 +27,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 
 from gi.repository import GLib
@@ -205,6 +209,265 @@ class LocalClient:
     def wait_closed(self):
         self.start_reading()
         self.test.wait_until(lambda: self.eof, 'gattd to close the connection')
+
+
+# ------------------------------------------------------------ handler channel
+# The frames of a handler channel (README.md, "Handler channel (binary frames)";
+# src/shared/frame.h): a little-endian u32 size, then that many bytes, type first.
+
+FRAME_READ_REQUEST = 0x01
+FRAME_WRITE_REQUEST = 0x02
+FRAME_ERROR = 0x03
+FRAME_UNHANDLED = 0x04
+FRAME_ANSWER = 0x81
+
+FRAME_FLAG_PREPARED = 0x01
+FRAME_FLAG_AUTHORIZE = 0x02
+FRAME_FLAG_RESPONSE = 0x04
+
+FRAME_SIZE = struct.Struct('<I')
+# type, flags, offset, mtu, char_len, desc_len, request, deadline, address_len, reserved, data_len
+FRAME_REQUEST_FIXED = struct.Struct('<BBHHBBQqBBH')
+# type, code_len, 6 reserved bytes, request
+FRAME_ERROR_FIXED = struct.Struct('<BB6sQ')
+# type, att, 6 reserved bytes, request
+FRAME_ANSWER_FIXED = struct.Struct('<BB6sQ')
+
+_REQUEST_TYPES = {FRAME_READ_REQUEST: 'read-request', FRAME_WRITE_REQUEST: 'write-request'}
+
+
+def frame(body):
+    """A whole frame: body (type byte first) after its size."""
+    return FRAME_SIZE.pack(len(body)) + body
+
+
+def answer_body(request, att=0, value=b'', frame_type=FRAME_ANSWER, reserved=bytes(6)):
+    """An answer frame's body (frame_type and reserved only to make bad ones)."""
+    return FRAME_ANSWER_FIXED.pack(frame_type, att, reserved, request) + bytes(value)
+
+
+def parse_frame(body):
+    """A frame gattd sent, as a dict with 'type' (read-request, write-request, error,
+    unhandled) and its fields. Raises ValueError for anything off the layout."""
+    if not body:
+        raise ValueError('empty frame')
+    kind = body[0]
+    if kind in _REQUEST_TYPES:
+        if len(body) < FRAME_REQUEST_FIXED.size:
+            raise ValueError('request frame of %d bytes' % len(body))
+        (_, flags, offset, mtu, char_len, desc_len, request, deadline, address_len, reserved,
+         data_len) = FRAME_REQUEST_FIXED.unpack_from(body)
+        rest = body[FRAME_REQUEST_FIXED.size:]
+        strings = char_len + desc_len + address_len
+        if reserved:
+            raise ValueError('reserved byte 25 is %d' % reserved)
+        if len(rest) < strings + data_len:
+            raise ValueError('lengths add up to more than the frame')
+        if flags & ~(FRAME_FLAG_PREPARED | FRAME_FLAG_AUTHORIZE | FRAME_FLAG_RESPONSE):
+            raise ValueError('unknown flags 0x%02x' % flags)
+        if kind == FRAME_READ_REQUEST and (flags or data_len or len(rest) > strings):
+            raise ValueError('read request with flags, data or a value')
+        if char_len == 0 or request == 0:
+            raise ValueError('request frame without a characteristic id or request id')
+        message = {
+            'type': _REQUEST_TYPES[kind], 'flags': flags, 'offset': offset, 'mtu': mtu,
+            'request': request, 'deadline': deadline,
+            'char': rest[:char_len].decode(),
+            'desc': rest[char_len:char_len + desc_len].decode() if desc_len else None,
+            'address': rest[char_len + desc_len:strings].decode() if address_len else None,
+        }
+        if kind == FRAME_WRITE_REQUEST:
+            message.update(data=rest[strings:strings + data_len], value=rest[strings + data_len:],
+                           prepared=bool(flags & FRAME_FLAG_PREPARED),
+                           authorize=bool(flags & FRAME_FLAG_AUTHORIZE),
+                           response=bool(flags & FRAME_FLAG_RESPONSE))
+        return message
+    if kind == FRAME_ERROR:
+        if len(body) < FRAME_ERROR_FIXED.size:
+            raise ValueError('error frame of %d bytes' % len(body))
+        _, code_len, reserved, request = FRAME_ERROR_FIXED.unpack_from(body)
+        rest = body[FRAME_ERROR_FIXED.size:]
+        if reserved != bytes(6):
+            raise ValueError('reserved bytes %r' % reserved)
+        if code_len == 0 or len(rest) < code_len:
+            raise ValueError('error frame without its code')
+        return {'type': 'error', 'request': request, 'code': rest[:code_len].decode(),
+                'message': rest[code_len:].decode()}
+    if kind == FRAME_UNHANDLED:
+        if len(body) < 2 or body[1] == 0 or len(body) < 2 + body[1]:
+            raise ValueError('unhandled frame without its characteristic id')
+        return {'type': 'unhandled', 'char': body[2:2 + body[1]].decode(), 'reason': body[2 + body[1]:].decode()}
+    raise ValueError('unknown frame type 0x%02x' % kind)
+
+
+class ChannelClient:
+    """A handler channel to gattd: connects, sends `handle` with `"frames": true` for
+    chars (and the bytes of after in the same send), checks the reply line, then reads
+    frames. Requests, error frames and unhandled frames are kept in order in their
+    lists; on_request, when set, is called with each request as it arrives and returns
+    the keyword arguments of answer() (or None to leave the request pending). A frame
+    off the layout is kept in malformed and fails the next wait."""
+
+    # Request ids of sync()'s answers: far beyond any id gattd gives (it counts from 1).
+    SYNC_FIRST = 1 << 62
+
+    def __init__(self, test, chars, path=None, after=b''):
+        self.test = test
+        self.chars = list(chars)
+        self._watch = None
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        test.addCleanup(self.close)
+        self.sock.connect(path or test.socket_path)
+        self.sock.setblocking(False)
+        self.buffer = b''
+        self.reply = None           # the reply to handle (the last line gattd sends)
+        self.raw = []               # the body of every frame received, as it came
+        self.frames = []            # every frame received (parsed), but sync()'s, in order
+        self.requests = []          # the read-request and write-request frames among them
+        self.errors = []            # the error frames
+        self.unhandled = []         # the unhandled frames
+        self.malformed = []         # what gattd sent that is off the layout
+        self.eof = False
+        self.error = None           # OSError that ended the connection, if any
+        self.on_request = None
+        self._error_cursor = 0
+        self._syncs = 0
+        self._sync_pending = set()
+        self._watch = _io_watch(self.sock.fileno(), self._on_readable)
+        handle = dict(cmd='handle', chars=self.chars, frames=True, id=1)
+        self.send_raw(json.dumps(handle).encode() + b'\n' + after)
+        test.wait_until(lambda: self.reply is not None or self.eof, 'the reply to handle')
+        test.assertEqual(self.reply, {'id': 1, 'ok': True, 'chars': self.chars, 'frames': True})
+
+    def close(self):
+        if self._watch is not None:
+            GLib.source_remove(self._watch)
+            self._watch = None
+        self.sock.close()
+
+    def _on_readable(self):
+        while not self.eof:
+            try:
+                chunk = self.sock.recv(65536)
+            except BlockingIOError:
+                return True
+            except OSError as e:        # ECONNRESET: gattd closed with our frames unread
+                self.error, chunk = e, b''
+            if not chunk:
+                self.eof = True
+                break
+            self.buffer += chunk
+            self._take()
+        self._watch = None
+        return False
+
+    def _take(self):
+        if self.reply is None:
+            if b'\n' not in self.buffer:
+                return
+            line, self.buffer = self.buffer.split(b'\n', 1)
+            self.reply = json.loads(line)
+            if self.reply.get('ok') is not True:
+                return              # no channel: the constructor fails
+        while len(self.buffer) >= FRAME_SIZE.size:
+            (size,) = FRAME_SIZE.unpack_from(self.buffer)
+            if len(self.buffer) < FRAME_SIZE.size + size:
+                return
+            body = self.buffer[FRAME_SIZE.size:FRAME_SIZE.size + size]
+            self.buffer = self.buffer[FRAME_SIZE.size + size:]
+            self._on_frame(body)
+
+    def _on_frame(self, body):
+        self.raw.append(body)
+        try:
+            message = parse_frame(body)
+        except (ValueError, UnicodeDecodeError) as e:
+            self.malformed.append('%s: %r' % (e, body))
+            return
+        if message['type'] == 'error' and message['request'] in self._sync_pending:
+            self._sync_pending.discard(message['request'])
+            if message['code'] != 'not-found':
+                self.malformed.append('sync answer got %r' % message)
+            return
+        self.frames.append(message)
+        if message['type'] == 'error':
+            self.errors.append(message)
+        elif message['type'] == 'unhandled':
+            self.unhandled.append(message)
+        else:
+            self.requests.append(message)
+            if self.on_request:
+                fields = self.on_request(message)
+                if fields is not None:
+                    self.answer(message, **fields)
+
+    # ------------------------------------------------------------- sending
+
+    def send_raw(self, data):
+        """Send bytes as they are (frames, parts of one, garbage)."""
+        _send_all(self.sock, data)
+
+    def send_frame(self, body):
+        self.send_raw(frame(body))
+
+    def answer(self, request, att=0, value=b''):
+        """An answer frame to request (a request frame's dict, or its id)."""
+        if isinstance(request, dict):
+            request = request['request']
+        self.send_frame(answer_body(request, att, value))
+
+    # ------------------------------------------------------------- waiting
+
+    def assert_well_formed(self):
+        self.test.assertEqual(self.malformed, [], 'gattd sent frames off the layout')
+
+    def sync(self):
+        """A round trip: an answer to a request gattd never sent, whose not-found error
+        frame (not kept) comes after everything gattd sent for what was sent before."""
+        self._syncs += 1
+        request = self.SYNC_FIRST + self._syncs
+        self._sync_pending.add(request)
+        self.answer(request)
+        self.test.wait_until(lambda: request not in self._sync_pending or self.eof,
+                             'gattd to answer the sync frame')
+        if request in self._sync_pending:
+            raise ConnectionClosed('gattd closed the channel; it sent %r' % self.frames)
+        self.assert_well_formed()
+
+    def wait_requests(self, count):
+        """Wait until count requests came; returns them all."""
+        self.test.wait_until(lambda: len(self.requests) >= count or self.eof or self.malformed,
+                             lambda: '%d requests at the channel (it has %r)' % (count, self.requests))
+        self.assert_well_formed()
+        self.test.assertGreaterEqual(len(self.requests), count, 'gattd closed the channel')
+        return self.requests
+
+    def next_error(self):
+        """The next error frame (after the last one waited for)."""
+        self.test.wait_until(lambda: len(self.errors) > self._error_cursor or self.eof or self.malformed,
+                             lambda: 'an error frame (frames so far: %r)' % self.frames)
+        self.assert_well_formed()
+        if len(self.errors) <= self._error_cursor:
+            raise ConnectionClosed('gattd closed the channel; it sent %r' % self.frames)
+        self._error_cursor += 1
+        return self.errors[self._error_cursor - 1]
+
+    def expect_error(self, code, request):
+        """The next error frame must have code and name request; returns it."""
+        error = self.next_error()
+        self.test.assertEqual((error['code'], error['request']), (code, request), error)
+        self.test.assertNotEqual(error['message'], '')
+        return error
+
+    def wait_unhandled(self):
+        self.test.wait_until(lambda: self.unhandled or self.eof or self.malformed, 'an unhandled frame')
+        self.assert_well_formed()
+        self.test.assertTrue(self.unhandled, 'gattd closed the channel')
+        return self.unhandled[0]
+
+    def wait_closed(self):
+        self.test.wait_until(lambda: self.eof, 'gattd to close the channel')
+        self.assert_well_formed()
 
 
 class ProxiedConnection:
