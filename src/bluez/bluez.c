@@ -7,6 +7,7 @@
 
 #include "bluez/adapter.h"
 #include "bluez/bus.h"
+#include "bluez/power.h"
 #include "config/flags.h"
 #include "dbus/message.h"
 #include "shared/listeners.h"
@@ -28,10 +29,9 @@ struct Bluez {
 	DBusPendingCall *pending;     /* the lifecycle's one in-flight BlueZ call */
 	const Registration *registering; /* what it registers, when it does */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
-	DBusPendingCall *power_call;  /* Set(Powered) on power_path in flight (AutoPowerOn) */
+	AdapterPower *power;          /* AutoPowerOn's requests */
 	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
 	bool adv_start_unregister;    /* ... unregistering it first */
-	char *power_path;
 	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
 	guint retry_id;
 	guint shutdown_timeout_id;
@@ -70,7 +70,7 @@ static void notify_adapter_changed(Bluez *bluez)
  */
 static bool forget_bluez(Bluez *bluez)
 {
-	bluez_bus_cancel(&bluez->power_call);
+	adapter_power_cancel(bluez->power);
 	g_clear_pointer(&bluez->registered_on, g_free);
 	return adapter_table_forget(&bluez->table);
 }
@@ -490,73 +490,11 @@ static const BluezBusListener bus_listener = {
 	.adapter_properties_changed = on_adapter_properties_changed,
 };
 
-/* ---- powering the adapter on (AutoPowerOn) ---- */
+/* ---- powering the adapter on (AutoPowerOn; bluez/power.c asks) ---- */
 
-static void power_on_reply(DBusPendingCall *call, void *data)
+static void on_power_answered(void *data)
 {
-	Bluez *bluez = data;
-	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
-	const AdapterInfo *info = bluez->table.selected;
-	const char *name = adapter_name_for_path(bluez->power_path);
-	const char *error, *text;
-
-	g_clear_pointer(&bluez->power_call, dbus_pending_call_unref);
-	/* Gone meanwhile (removed, replaced): the answer says nothing about the adapter we follow. */
-	if (!info || strcmp(info->path, bluez->power_path) != 0)
-		return;
-	/*
-	 * Usually done: "adapter hciN powered on" follows from the PropertiesChanged. The
-	 * lifecycle looks again later: 5.55 also answers success and does nothing while a
-	 * power change is pending (adapter.c property_set_mode).
-	 */
-	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
-		log_debug("%s: Set(Powered) answered", name);
-		emit_simple(bluez, LC_EV_POWER_ANSWERED);
-		return;
-	}
-	error = dbus_message_get_error_name(reply);
-	/*
-	 * bluetoothd powers it on itself (AutoEnable) and refuses a second request meanwhile
-	 * (5.57 on). Before 5.66 a failed power-on stays pending, and Busy comes back until
-	 * the power changes: the lifecycle asks again, a bounded number of times.
-	 */
-	if (strcmp(error, BLUEZ_ERROR_PREFIX "Busy") == 0 || strcmp(error, BLUEZ_ERROR_PREFIX "InProgress") == 0) {
-		log_info("%s: bluetoothd answered %s to request %u of %u (a power change is pending; gattd looks again "
-		         "later)", name, error, bluez->lc.power_tries, LC_POWER_ON_TRIES);
-		emit_simple(bluez, LC_EV_POWER_ANSWERED);
-		return;
-	}
-	text = bluez_bus_error_text(reply);
-	log_warning("cannot power %s on: %s%s%s; gattd waits until it is powered on (%s)", name, error, *text ? ": " : "",
-	            text, strcmp(error, BLUEZ_ERROR_PREFIX "Blocked") == 0 ? "it is blocked: rfkill unblock bluetooth"
-	                                                                    : "bluetoothctl power on");
-}
-
-/* The lifecycle found the selected adapter off: Properties.Set(Adapter1, Powered, true). */
-static void power_on(Bluez *bluez)
-{
-	const AdapterInfo *info = bluez->table.selected;
-	g_autoptr(DBusMessage) msg = NULL;
-	const char *iface = ADAPTER_IFACE, *property = "Powered";
-	dbus_bool_t on = TRUE;
-	DBusMessageIter iter;
-
-	if (!info)
-		return;
-	msg = dbus_message_new_method_call(BLUEZ_SERVICE, info->path, DBUS_INTERFACE_PROPERTIES, "Set");
-	dbus_message_iter_init_append(msg, &iter);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &property);
-	bus_append_variant_basic(&iter, DBUS_TYPE_BOOLEAN, &on);
-	if (bluez->lc.power_tries <= 1)
-		log_info("%s is powered off: powering it on (AutoPowerOn=true)", adapter_info_name(info));
-	else
-		log_info("%s is still powered off: asking bluetoothd again (%u of %u)", adapter_info_name(info),
-		         bluez->lc.power_tries, LC_POWER_ON_TRIES);
-	bluez_bus_cancel(&bluez->power_call);
-	g_free(bluez->power_path);
-	bluez->power_path = g_strdup(info->path);
-	bluez->power_call = bluez_bus_call(bluez->bus, msg, power_on_reply, bluez);
+	emit_simple(data, LC_EV_POWER_ANSWERED);
 }
 
 static gboolean power_check_fired(gpointer data)
@@ -626,7 +564,7 @@ static void execute(Bluez *bluez, const LcOutput *out)
 	if (a & LC_ACT_STOPPED)
 		finish_stopping(bluez);
 	if (a & LC_ACT_POWER_ON)
-		power_on(bluez);
+		adapter_power_request(bluez->power, bluez->lc.power_tries, LC_POWER_ON_TRIES);
 	if (a & LC_ACT_CANCEL_POWER_CHECK)
 		g_clear_handle_id(&bluez->power_check_id, g_source_remove);
 	if (a & LC_ACT_SCHEDULE_POWER_CHECK)
@@ -673,6 +611,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 	bluez->lc.power_on = config->auto_power_on;
 	bluez->bus = bluez_bus_new(exporter);
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
+	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
 	return bluez;
 }
 
@@ -688,8 +627,7 @@ void bluez_free(Bluez *bluez)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
-	bluez_bus_cancel(&bluez->power_call);
-	g_free(bluez->power_path);
+	adapter_power_free(bluez->power);
 	bluez_bus_free(bluez->bus);
 	adapter_table_clear(&bluez->table);
 	g_free(bluez->registered_on);
