@@ -2,7 +2,7 @@
  * shared/frame.h: the binary frames of a handler channel (README, "Handler channel"):
  * a connection that claimed characteristics with `handle` and `"frames": true` gets
  * each read or write request as a frame and answers it with one, instead of JSON
- * lines. Pure: gattd, the client library, the unit tests and the fuzz targets use it.
+ * lines. Pure: gattd, bench-central's channel handler, the unit tests and the fuzz target use it.
  *
  * Every frame is a little-endian u32 size (the bytes that follow it) and then that
  * many bytes, the first of which is the frame's type.

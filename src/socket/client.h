@@ -101,7 +101,7 @@ void server_client_send_event(Client *client, char *line);
  * for the client's answer anyway (read-request, write-request).
  */
 void server_client_send_event_batched(Client *client, char *line);
-/* How server_client_send_frame() queues a frame. */
+/* How server_client_send_frames() queues frames. */
 typedef enum {
 	SERVER_FRAME_REPLY,      /* as server_client_send(): it answers what the client sent */
 	SERVER_FRAME_EVENT,      /* as server_client_send_event() */

@@ -1,7 +1,8 @@
 /*
  * socket/handlers.c: local clients answer centrals' reads and writes (handlers.h).
  * A client claims characteristics with `handle`; each request of one of them reaches
- * it as a read-request or write-request event and is settled by its `answer`.
+ * it as a read-request or write-request event and is settled by its `answer` or, on a
+ * handler channel (`"frames": true`), as a request frame settled by an answer frame.
  */
 #include "socket/handlers.h"
 
@@ -475,8 +476,11 @@ static void settle_answer(Client *client, const json_t *id, GattRequest *req, ui
 	if (code) {
 		gatt_request_refuse(req, code);
 	} else if (!write) {
-		if (gatt_request_answer_read(req, value, len, &error) < 0) {
-			answer_error(client, id, request_id, PROTO_ERR_INVALID_VALUE, "%s; the central got an error", error);
+		int r = gatt_request_answer_read(req, value, len, &error);
+
+		if (r < 0) {
+			answer_error(client, id, request_id, PROTO_ERR_INVALID_VALUE, "%s; the central got ATT 0x%02x", error,
+			             r == -ENXIO ? ATT_INVALID_OFFSET : ATT_UNLIKELY);
 			return;
 		}
 	} else {
@@ -484,8 +488,14 @@ static void settle_answer(Client *client, const json_t *id, GattRequest *req, ui
 		if (stored < 0)
 			log_info("an accepted write no longer fits: %s", error);
 	}
-	if (client->frames)
+	if (client->frames) {
+		/* JSON says so with "stored": false; a channel has no reply to say it in. */
+		if (write && !code && stored < 0)
+			answer_error(client, NULL, request_id, PROTO_ERR_INVALID_VALUE,
+			             "request %" PRIu64 ": the accepted write no longer fits (%s); nothing is stored and the "
+			             "central got an error", request_id, error);
 		return;
+	}
 	b = proto_reply_begin(id);
 	if (write && !code) {
 		jwrite_member(b, "stored");
