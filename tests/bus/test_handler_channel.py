@@ -5,6 +5,7 @@ the rules, limits, time limit, fallback and errors of JSON handlers (README,
 
 import os
 import signal
+import socket
 import struct
 import time
 import unittest
@@ -198,6 +199,18 @@ class ChannelWriteTest(ChannelTestCase):
         self.channel.on_request = lambda r: dict(att=0x08)
         self.assertAtt(0x08, True, self.write, SSID, b'probe', prepare_authorize=True)
         self.assertNoErrorFrames()
+
+    def test_an_accepted_write_that_no_longer_fits_gets_an_error_frame_and_stores_nothing(self):
+        call, request = self.pending(self.fake.begin_write_value, SSID, b'ABC', offset=4)
+        # The value shrinks meanwhile: a write at offset 4 no longer fits it.
+        LocalClient(self).ok('set', char='prov/ssid', typed='x')
+        self.channel.answer(request)
+        error = self.channel.expect_error('invalid-value', request['request'])
+        self.assertIn('no longer fits', error['message'])
+        self.wait_until(lambda: call.done, 'the central answered', timeout=AT_ONCE)
+        with self.assertRaises(DBusCallError):
+            call.check()
+        self.assertEqual(self.read(SSID), b'x')
 
     def test_write_without_response_has_no_response_flag_and_is_validated_too(self):
         self.channel.on_request = lambda r: dict(att=0xfe) if r['data'] == b'\xff' else {}
@@ -456,11 +469,18 @@ class ChannelStreamTest(ChannelTestCase):
         self.write(COMMAND, b'\x07')
         self.assertEqual(LocalClient(self).ok('get', char='prov/command')['value'], '07')
 
-    def test_channel_that_shuts_its_side_is_closed_and_its_requests_fall_back(self):
+    def test_channel_that_shuts_both_sides_is_closed_and_its_requests_fall_back(self):
         read, write = self.pending_pair()
-        self.channel.sock.shutdown(2)       # SHUT_RDWR
+        self.channel.sock.shutdown(socket.SHUT_RDWR)
         self.assertFellBack(read, write)
         self.wait_until(lambda: self.claimable(HANDLED), 'the claims released')
+
+    def test_channel_that_shuts_its_sending_side_is_closed_and_its_requests_fall_back(self):
+        read, write = self.pending_pair()
+        self.channel.sock.shutdown(socket.SHUT_WR)
+        self.assertFellBack(read, write)
+        self.wait_until(lambda: self.claimable(HANDLED), 'the claims released')
+        self.wait_until(lambda: self.channel.eof, 'gattd closed the channel')
 
 
 class ChannelSetupTest(ChannelTestCase):
