@@ -1601,13 +1601,13 @@ static size_t handler_frames(Handler *h, const char *in, size_t len, GByteArray 
 	int r;
 
 	while ((r = frame_next((const uint8_t *)in + start, len - start, CLIENT_BUF, &body, &body_len, &used)) > 0) {
-		g_autofree char *problem = NULL;
+		g_autofree char *not_request = NULL, *not_error = NULL;
 		FrameRequest req;
 		FrameError err;
 		FrameAnswer a = { 0 };
 
 		start += used;
-		if (frame_parse_request(body, body_len, &req, &problem) == 0) {
+		if (frame_parse_request(body, body_len, &req, &not_request) == 0) {
 			a.request = req.request;
 			if (req.type == FRAME_READ_REQUEST) {
 				a.value = handler_value;
@@ -1617,7 +1617,7 @@ static size_t handler_frames(Handler *h, const char *in, size_t len, GByteArray 
 				h->writes++;
 			}
 			frame_put_answer(out, &a);
-		} else if (frame_parse_error(body, body_len, &err, &problem) == 0 && h->errors++ < 3) {
+		} else if (frame_parse_error(body, body_len, &err, &not_error) == 0 && h->errors++ < 3) {
 			fprintf(stderr, "bench-central: handler got error %.*s: %.*s\n", (int)err.code_len, err.code,
 			        (int)err.message_len, err.message);
 		}
