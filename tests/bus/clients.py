@@ -54,6 +54,27 @@ def _send_all(sock, data):
         sock.setblocking(False)
 
 
+def _read_socket(client, take):
+    """The io watch of a client (LocalClient, ChannelClient): append what its socket
+    holds to client.buffer and take() what is whole, until EAGAIN (keep watching) or
+    the end (client.eof; client.error for ECONNRESET: gattd closed with what we sent
+    unread)."""
+    while not client.eof:
+        try:
+            chunk = client.sock.recv(65536)
+        except BlockingIOError:
+            return True
+        except OSError as e:
+            client.error, chunk = e, b''
+        if not chunk:
+            client.eof = True
+            break
+        client.buffer += chunk
+        take()
+    client._watch = None
+    return False
+
+
 class LocalClient:
     """One connection to gattd's socket (path: the test's gattd by default)."""
 
@@ -91,22 +112,12 @@ class LocalClient:
         self.sock.close()
 
     def _on_readable(self):
-        while not self.eof:
-            try:
-                chunk = self.sock.recv(65536)
-            except BlockingIOError:
-                return True
-            except OSError as e:        # ECONNRESET: gattd closed with our requests unread
-                self.error, chunk = e, b''
-            if not chunk:
-                self.eof = True
-                break
-            self.buffer += chunk
-            while b'\n' in self.buffer:
-                line, self.buffer = self.buffer.split(b'\n', 1)
-                self._on_line(json.loads(line))
-        self._watch = None
-        return False
+        return _read_socket(self, self._take)
+
+    def _take(self):
+        while b'\n' in self.buffer:
+            line, self.buffer = self.buffer.split(b'\n', 1)
+            self._on_line(json.loads(line))
 
     def _on_line(self, message):
         self.lines.append(message)
@@ -346,20 +357,7 @@ class ChannelClient:
         self.sock.close()
 
     def _on_readable(self):
-        while not self.eof:
-            try:
-                chunk = self.sock.recv(65536)
-            except BlockingIOError:
-                return True
-            except OSError as e:        # ECONNRESET: gattd closed with our frames unread
-                self.error, chunk = e, b''
-            if not chunk:
-                self.eof = True
-                break
-            self.buffer += chunk
-            self._take()
-        self._watch = None
-        return False
+        return _read_socket(self, self._take)
 
     def _take(self):
         if self.reply is None:
