@@ -12,8 +12,8 @@ import unittest
 
 from clients import (FRAME_FLAG_AUTHORIZE, FRAME_FLAG_PREPARED, FRAME_FLAG_RESPONSE, FRAME_SIZE, ChannelClient,
                      LocalClient, answer_body, frame)
-from harness import CENTRAL_ADDRESS, HCI0_ADDRESS, DBusCallError, GattdTestCase
-from test_handlers import COMMAND, PROV_CONF, SCAN, SCAN_NOTE, SSID
+from harness import CENTRAL_ADDRESS, HCI0_ADDRESS, DBusCallError
+from test_handlers import COMMAND, PROV_CONF, SCAN, SCAN_NOTE, SSID, ProvTestCase
 
 HANDLED = ['prov/ssid', 'prov/scan', 'prov/command']
 # [Daemon] MaxLineLength's default: the largest frame gattd follows.
@@ -23,26 +23,15 @@ MAX_LINE_LENGTH = 65536
 AT_ONCE = 2.5
 
 
-class ChannelTestCase(GattdTestCase):
-    """gattd serving the provisioning service of test_handlers.py, and a handler
-    channel (self.channel) claiming channel_chars (None: no channel)."""
+class ChannelTestCase(ProvTestCase):
+    """The provisioning service of test_handlers.py, and a handler channel
+    (self.channel) claiming channel_chars (None: no channel)."""
 
-    daemon_conf = None
     channel_chars = HANDLED
 
     def setUp(self):
         super().setUp()
-        self.config = self.config_dir(services={'prov.conf': PROV_CONF}, daemon=self.daemon_conf)
-        self.start_gattd(config_dir=self.config)
-        self.wait_app_registered()
-        self.wait_on_air()
         self.channel = ChannelClient(self, self.channel_chars) if self.channel_chars else None
-
-    def read(self, path, **kwargs):
-        return self.fake.read_value(path, **kwargs)
-
-    def write(self, path, value, **kwargs):
-        return self.fake.write_value(path, value, **kwargs)
 
     def pending(self, begin, *args, **kwargs):
         """Start a central's call (fake.begin_...) that stays pending at the channel;

@@ -57,10 +57,9 @@ Value=hex:01
 
 
 
-class HandlerTestCase(GattdTestCase):
-    """gattd serving the provisioning service, and a handler client that answers
-    each request with what answer() returns (a dict of answer fields, or None to
-    leave it pending)."""
+class ProvTestCase(GattdTestCase):
+    """gattd serving the provisioning service (PROV_CONF, and daemon_conf), on the
+    air; read() and write() are the fake central's."""
 
     daemon_conf = None
 
@@ -70,6 +69,20 @@ class HandlerTestCase(GattdTestCase):
         self.start_gattd(config_dir=self.config)
         self.wait_app_registered()
         self.wait_on_air()
+
+    def read(self, path, **kwargs):
+        return self.fake.read_value(path, **kwargs)
+
+    def write(self, path, value, **kwargs):
+        return self.fake.write_value(path, value, **kwargs)
+
+
+class HandlerTestCase(ProvTestCase):
+    """The provisioning service, and a handler client that answers each request with
+    what answer() returns (a dict of answer fields, or None to leave it pending)."""
+
+    def setUp(self):
+        super().setUp()
         self.handler = self.claim(['prov/ssid', 'prov/scan', 'prov/command'])
         self.answer = None
 
@@ -85,12 +98,6 @@ class HandlerTestCase(GattdTestCase):
         fields = self.answer(event)
         if fields is not None:
             client.send('answer', request=event['request'], **fields)
-
-    def read(self, path, **kwargs):
-        return self.fake.read_value(path, **kwargs)
-
-    def write(self, path, value, **kwargs):
-        return self.fake.write_value(path, value, **kwargs)
 
 
 class LiveReadTest(HandlerTestCase):
