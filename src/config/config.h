@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shared/att.h"
 #include "shared/uuid.h"
 #include "shared/value.h"
 
@@ -122,7 +123,7 @@ typedef struct {
 	unsigned max_clients;    /* [Daemon] MaxClients, default 64 (1..4096) */
 	unsigned max_line_length;  /* [Daemon] MaxLineLength bytes, default 65536 (1024..16777216) */
 	unsigned max_client_queue; /* [Daemon] MaxClientQueue bytes, default 1048576 (65536..268435456) */
-	unsigned handler_timeout_ms;   /* [Daemon] HandlerTimeoutMs, default 5000 (100..25000) */
+	unsigned handler_timeout_ms;   /* [Daemon] HandlerTimeoutMs, default 3000 (100..ATT_HANDLER_TIMEOUT_MAX_MS) */
 	unsigned max_handler_requests; /* [Daemon] MaxHandlerRequests, pending in all, default 256 (1..65536) */
 	unsigned max_client_requests;  /* [Daemon] MaxClientRequests, pending per handler, default 64 (1..65536) */
 

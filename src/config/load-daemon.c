@@ -108,7 +108,7 @@ static void load_socket_keys(GattdConfig *config, const ConfigSection *s)
 	config_section_get_uint(s, "MaxLineLength", 1024, 16 * 1024 * 1024, &config->max_line_length, NULL);
 	config_section_get_uint(s, "MaxClientQueue", 65536, 256 * 1024 * 1024, &config->max_client_queue, NULL);
 	/* Well under ATT's 30 s transaction timeout, after which the central drops the link. */
-	config_section_get_uint(s, "HandlerTimeoutMs", 100, 25000, &config->handler_timeout_ms, NULL);
+	config_section_get_uint(s, "HandlerTimeoutMs", 100, ATT_HANDLER_TIMEOUT_MAX_MS, &config->handler_timeout_ms, NULL);
 	config_section_get_uint(s, "MaxHandlerRequests", 1, 65536, &config->max_handler_requests, NULL);
 	config_section_get_uint(s, "MaxClientRequests", 1, 65536, &config->max_client_requests, NULL);
 }

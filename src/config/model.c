@@ -112,7 +112,7 @@ GattdConfig *config_new_defaults(const char *dir)
 	config->max_clients = 64;
 	config->max_line_length = 65536;
 	config->max_client_queue = 1024 * 1024;
-	config->handler_timeout_ms = 5000;
+	config->handler_timeout_ms = 3000;
 	config->max_handler_requests = 256;
 	config->max_client_requests = 64;
 

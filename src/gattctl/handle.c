@@ -35,8 +35,8 @@
 #include "shared/value.h"
 
 /* gattd's HandlerTimeoutMs is at most this: a command allowed longer could never be answered in time. */
-#define HANDLE_MAX_CMD_TIMEOUT_MS 25000
-#define HANDLE_DEFAULT_CMD_TIMEOUT_MS 4000
+#define HANDLE_MAX_CMD_TIMEOUT_MS ATT_HANDLER_TIMEOUT_MAX_MS
+#define HANDLE_DEFAULT_CMD_TIMEOUT_MS 3000
 /* A command ends this long before its request's deadline, so that gattctl's answer reaches gattd in time. */
 #define HANDLE_ANSWER_MARGIN_MS 50
 /* The longest attribute value (MaxLength= is at most 512). */
@@ -620,7 +620,7 @@ int gattctl_handle(Gattctl *ctl, int argc, char **argv)
 		{ "write-cmd", 0, 0, G_OPTION_ARG_FILENAME, &write_cmd,
 		  "Accept or refuse writes by CMD's exit status (default: accept)", "CMD" },
 		{ "cmd-timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
-		  "Kill a command after MS milliseconds (1..25000, default 4000) and answer unlikely", "MS" },
+		  "Kill a command after MS milliseconds (1..4000, default 3000) and answer unlikely", "MS" },
 		G_OPTION_ENTRY_NULL,
 	};
 	const GattctlVerbSpec spec = {

@@ -22,6 +22,19 @@
 #define ATT_IN_PROGRESS 0xFE
 
 /*
+ * bluetoothd answers the central ATT 0x0e itself this long after a read or write reached
+ * it, on every version (ATTRIBUTE_TIMEOUT in its src/shared/gatt-db.c), and drops the
+ * application's later reply.
+ */
+#define ATT_BLUEZ_ANSWER_TIMEOUT_MS 5000
+/*
+ * The longest a local handler may take ([Daemon] HandlerTimeoutMs, gattctl handle
+ * --cmd-timeout): an answer after bluetoothd's own would store a write the central was
+ * told failed. 1 s is left for the calls' way through the bus.
+ */
+#define ATT_HANDLER_TIMEOUT_MAX_MS (ATT_BLUEZ_ANSWER_TIMEOUT_MS - 1000)
+
+/*
  * The code for a handler's error name ("not-permitted", ...) on a read or a write.
  * Returns 0, or -EINVAL when name is none of them.
  */

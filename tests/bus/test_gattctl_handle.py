@@ -339,7 +339,7 @@ class HandleDeadlineTest(HandleTestCase):
         pid_file, finished = self.path('pid'), self.path('finished')
         command = 'if [ "$GATTD_VALUE" = slow ]; then echo $$ > %s; sleep 30; touch %s; fi' % (
             shlex.quote(pid_file), shlex.quote(finished))
-        program, connection = self.start_handle('h/text', '--write-cmd', command)     # --cmd-timeout 4000
+        program, connection = self.start_handle('h/text', '--write-cmd', command)     # --cmd-timeout 3000
         began = time.monotonic()
         self.assertAtt(0x0e, True, self.fake.write_value, TEXT, b'slow')
         program.wait_line(re.escape('write h/text from %s: %s' % (CENTRAL_ADDRESS, self.KILLED)))

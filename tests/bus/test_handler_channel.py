@@ -19,8 +19,8 @@ HANDLED = ['prov/ssid', 'prov/scan', 'prov/command']
 # [Daemon] MaxLineLength's default: the largest frame gattd follows.
 MAX_LINE_LENGTH = 65536
 # Seconds within which a request settles "at once": well under HandlerTimeoutMs's
-# default 5 s, whose 0x0e would otherwise pass for the one expected.
-AT_ONCE = 2.5
+# default 3 s, whose 0x0e would otherwise pass for the one expected.
+AT_ONCE = 2.0
 
 
 class ChannelTestCase(ProvTestCase):
@@ -53,7 +53,7 @@ class ChannelTestCase(ProvTestCase):
         self.channel.sync()
         self.assertEqual(self.channel.errors, [])
 
-    def assertDeadline(self, request, before, after, timeout=5.0):
+    def assertDeadline(self, request, before, after, timeout=3.0):
         """request's deadline (CLOCK_MONOTONIC in microseconds, Python's time.monotonic()
         on Linux) is timeout after gattd took it, which was between before and after."""
         deadline = request['deadline'] / 1e6
@@ -81,7 +81,7 @@ class ChannelReadTest(ChannelTestCase):
         self.assertEqual((request['flags'], request['offset'], request['mtu']), (0, 0, 185))
         self.assertNotIn('data', request)
         self.assertGreater(request['request'], 0)
-        self.assertDeadline(request, before, after)        # HandlerTimeoutMs: 5 s
+        self.assertDeadline(request, before, after)        # HandlerTimeoutMs: 3 s
         self.assertNoErrorFrames()
 
     def test_read_at_an_offset_gets_the_tail_of_the_value_of_an_answer_frame(self):

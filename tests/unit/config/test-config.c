@@ -1485,11 +1485,11 @@ static void test_handler_limits_default_and_are_range_checked(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	assert_loads(f);
-	assert_int_equal(f->config->handler_timeout_ms, 5000);
+	assert_int_equal(f->config->handler_timeout_ms, 3000);
 	assert_int_equal(f->config->max_handler_requests, 256);
 	assert_int_equal(f->config->max_client_requests, 64);
 
-	check_daemon_range(f, "HandlerTimeoutMs", offsetof(GattdConfig, handler_timeout_ms), 100, 25000);
+	check_daemon_range(f, "HandlerTimeoutMs", offsetof(GattdConfig, handler_timeout_ms), 100, 4000);
 	check_daemon_range(f, "MaxHandlerRequests", offsetof(GattdConfig, max_handler_requests), 1, 65536);
 	check_daemon_range(f, "MaxClientRequests", offsetof(GattdConfig, max_client_requests), 1, 65536);
 
@@ -1501,7 +1501,7 @@ static void test_handler_limits_default_and_are_range_checked(void **state)
 	assert_loads(f);
 	assert_int_equal(f->config->max_client_requests, 8);
 	assert_int_equal(f->config->max_handler_requests, 256);
-	assert_int_equal(f->config->handler_timeout_ms, 5000);
+	assert_int_equal(f->config->handler_timeout_ms, 3000);
 }
 
 /* ---- ATT handle budget ---- */
