@@ -586,14 +586,7 @@ class ChannelSurvivesTest(ChannelTestCase):
 
     def test_claims_survive_power_cycles_and_bluetoothd_restarts(self):
         self.channel.on_request = lambda r: dict(value=b'live')
-        self.fake.set_powered('hci0', False)
-        self.fake.set_powered('hci0', True)
-        self.wait_app_registered()
-        self.assertEqual(self.read(SCAN), b'live')
-        self.fake.stop(clean=False)
-        self.fake.start()
-        self.wait_app_registered()
-        self.assertEqual(self.read(SCAN), b'live')
+        self.assertEqual(self.reads_across_a_power_cycle_and_a_restart(SCAN), [b'live', b'live'])
         self.assertEqual(len(self.channel.requests), 2)
         self.assertNoErrorFrames()
 
