@@ -17,7 +17,10 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
      running provision-handler (README, "Handlers"): bad values get the
      handler's ATT errors and change nothing, a good SSID is stored and
      captured, prov/status is read live, a second command while one runs gets
-     in-progress; again after a power cycle, and refused without the handler
+     in-progress; again after a power cycle, and refused without the handler;
+     then a client that answers late: a read answered after 3.5 s reaches the
+     central, an unanswered write gets gattd's 0x0e at HandlerTimeoutMs=4000,
+     before bluetoothd's own at 5 s
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -25,6 +28,7 @@ with `disconnected`.
 import argparse
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -302,6 +306,47 @@ def provisioning_round(r, w, stored, ssid):
     r.check(stored_status == 'no handler running', f'gattd\'s own value of {STATUS} never changed: {stored_status!r}')
 
 
+# [Daemon] HandlerTimeoutMs in the stack's gattd.conf (stack.py): the ceiling, under
+# bluetoothd's own 5 s (README, "HandlerTimeoutMs"); and how late the slow handler answers.
+HANDLER_TIMEOUT_S = 4.0
+SLOW_ANSWER_S = 3.5
+
+
+def slow_handler_round(r, w):
+    """A handler's answer SLOW_ANSWER_S after the request still reaches the central, and
+    a write nobody answers gets gattd's 0x0e at HandlerTimeoutMs, before bluetoothd's own
+    at 5 s (ATTRIBUTE_TIMEOUT): the ceiling of HandlerTimeoutMs holds on this bluetoothd."""
+    tb = w.tb
+    handler = tb.stack.client('slow-handler')
+    try:
+        handler.ok('handle', chars=[STATUS, SSID])
+        r.say('stack', f'a client claims {STATUS} and {SSID}, answers reads after {SLOW_ANSWER_S} s and no write')
+
+        def answer_late():
+            event = handler.wait_event(lambda e: e.get('event') == 'read-request', timeout=20)
+            time.sleep(SLOW_ANSWER_S)
+            handler.ok('answer', request=event['request'], typed='slow')
+        worker = threading.Thread(target=answer_late, daemon=True)
+        worker.start()
+        start = time.monotonic()
+        value = tb.read(STATUS)
+        took = time.monotonic() - start
+        worker.join(10)
+        r.say('central', f'read {STATUS} = {value!r} after {took:.1f} s')
+        r.check(value == b'slow' and took >= SLOW_ANSWER_S,
+                f'a handler that answers after {SLOW_ANSWER_S} s still reaches the central')
+        start = time.monotonic()
+        got = tb.write_error(SSID, b'never-answered')
+        took = time.monotonic() - start
+        r.say('central', f'wrote {SSID}: ' + (f'ATT error 0x{got:02x}' if got is not None else 'accepted') +
+              f' after {took:.1f} s')
+        r.check(got == 0x0e and HANDLER_TIMEOUT_S - 0.2 <= took < 5.0,
+                f'a write nobody answers gets 0x0e from gattd at HandlerTimeoutMs ({HANDLER_TIMEOUT_S:.0f} s), '
+                f'before bluetoothd\'s own at 5 s')
+    finally:
+        handler.close()
+
+
 def scenario_handlers(r, w):
     tb = w.tb
     with open(HOOK, 'w') as f:
@@ -326,6 +371,7 @@ def scenario_handlers(r, w):
     r.check(code == 0, 'gattctl handle exits 0 on SIGTERM')
     r.check(tb.read(STATUS) == b'no handler running', f'with no handler, {STATUS} reads gattd\'s stored value')
     refused_with(r, tb, SSID, b'unchecked', 0x0e, 'with no handler, a write', 'HandlerFallback=refuse\'s')
+    slow_handler_round(r, w)
 
 
 def needs_gattd(func):

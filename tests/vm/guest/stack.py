@@ -279,6 +279,10 @@ class Stack:
         text, count = re.subn(r'(?m)^Adapter=.*$', f'Adapter={self.peripheral}', text)
         if count != 1:
             raise StackError(f'conf/gattd.conf has {count} Adapter= lines; expected one')
+        # The ceiling, which scenario 7 checks against bluetoothd's own 5 s.
+        text, count = re.subn(r'(?m)^#HandlerTimeoutMs=.*$', 'HandlerTimeoutMs=4000', text)
+        if count != 1:
+            raise StackError(f'conf/gattd.conf has {count} #HandlerTimeoutMs= lines; expected one')
         with open(path, 'w') as f:
             f.write(text)
 
