@@ -247,15 +247,8 @@ class ChannelRefusalTest(ChannelTestCase):
         self.assertNoErrorFrames()
 
     def test_write_refused_by_frame_changes_nothing_anywhere(self):
-        watcher = LocalClient(self)
-        watcher.watch()
         self.channel.on_request = lambda r: dict(att=0x0d)
-        e = self.assertAtt(0x0d, True, self.write, SSID, b'x')
-        self.assertEqual(e.name, 'org.bluez.Error.InvalidValueLength')
-        self.assertEqual(self.read(SSID), b'unset')
-        watcher.sync()
-        self.assertEqual(watcher.events_named('write'), [])
-        watcher.error_reply('timeout', 'next-write', char='prov/ssid', timeout_ms=0)
+        self.assertRefusedWriteChangesNothing(0x0d, 'org.bluez.Error.InvalidValueLength')
         self.assertNoErrorFrames()
 
 

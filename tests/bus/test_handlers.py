@@ -76,6 +76,19 @@ class ProvTestCase(GattdTestCase):
     def write(self, path, value, **kwargs):
         return self.fake.write_value(path, value, **kwargs)
 
+    def assertRefusedWriteChangesNothing(self, code, name):
+        """A central's write to prov/ssid, refused by whatever answers it, gets ATT code
+        (D-Bus error name) and changes nothing anywhere: the stored value, watchers, the
+        capture queue."""
+        watcher = LocalClient(self)
+        watcher.watch()
+        e = self.assertAtt(code, True, self.write, SSID, b'x')
+        self.assertEqual(e.name, name)
+        self.assertEqual(self.read(SSID), b'unset')
+        watcher.sync()
+        self.assertEqual(watcher.events_named('write'), [])
+        watcher.error_reply('timeout', 'next-write', char='prov/ssid', timeout_ms=0)
+
     def reads_across_a_power_cycle_and_a_restart(self, path):
         """What a read of path gives after a power cycle, then after a bluetoothd crash and restart."""
         values = []
@@ -193,15 +206,8 @@ class ValidatedWriteTest(HandlerTestCase):
         self.assertEqual(watcher.ok('next-write', char='prov/ssid', timeout_ms=0)['typed'], 'home-net')
 
     def test_refused_write_changes_nothing_anywhere(self):
-        watcher = LocalClient(self)
-        watcher.watch()
         self.answer = lambda e: dict(error='invalid-value-length')
-        e = self.assertAtt(0x0d, True, self.write, SSID, b'x')
-        self.assertEqual(e.name, 'org.bluez.Error.InvalidValueLength')
-        self.assertEqual(self.read(SSID), b'unset')
-        watcher.sync()
-        self.assertEqual(watcher.events_named('write'), [])
-        watcher.error_reply('timeout', 'next-write', char='prov/ssid', timeout_ms=0)
+        self.assertRefusedWriteChangesNothing(0x0d, 'org.bluez.Error.InvalidValueLength')
 
     def test_application_error_reaches_the_central_exactly(self):
         for code in (0x80, 0x81, 0x9f):
