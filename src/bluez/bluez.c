@@ -7,6 +7,7 @@
 
 #include "bluez/adapter.h"
 #include "bluez/bus.h"
+#include "bluez/devices.h"
 #include "bluez/power.h"
 #include "config/flags.h"
 #include "dbus/message.h"
@@ -30,6 +31,7 @@ struct Bluez {
 	const Registration *registering; /* what it registers, when it does */
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
 	AdapterPower *power;          /* AutoPowerOn's requests */
+	BluezDevices *devices;        /* the centrals (Device1), into the roster */
 	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
 	bool adv_start_unregister;    /* ... unregistering it first */
 	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
@@ -61,6 +63,10 @@ static void log_table_full(int error, const char *path)
 
 static void notify_adapter_changed(Bluez *bluez)
 {
+	const AdapterInfo *info = bluez->table.selected;
+
+	bluez_devices_set_adapter(bluez->devices, info ? info->path : NULL,
+	                          lifecycle_reason_name(LC_REASON_ADAPTER_REMOVED));
 	LISTENERS_REPORT(&bluez->listeners, BluezListener, adapter_changed, bluez);
 }
 
@@ -108,12 +114,13 @@ static DBusMessage *steal_reply(Bluez *bluez, DBusPendingCall *call)
 
 /* ---- GetManagedObjects ---- */
 
-static void apply_object(const char *path, const char *const *ifaces, size_t n, const AdapterProps *props,
+static void apply_object(const char *path, const char *const *ifaces, size_t n, const BluezObjectProps *props,
                          void *data)
 {
 	Bluez *bluez = data;
 
-	log_table_full(adapter_table_apply(&bluez->table, path, ifaces, n, props), path);
+	log_table_full(adapter_table_apply(&bluez->table, path, ifaces, n, &props->adapter), path);
+	bluez_devices_object(bluez->devices, path, props);
 }
 
 static void discover_reply(DBusPendingCall *call, void *data)
@@ -371,10 +378,10 @@ static gboolean shutdown_timed_out(gpointer data)
 }
 
 static void on_interfaces_added(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
-                                const AdapterProps *props, void *data)
+                                const BluezObjectProps *props, void *data)
 {
 	Bluez *bluez = data;
-	AdapterUpdate update = adapter_table_interfaces_added(&bluez->table, path, ifaces, n, props,
+	AdapterUpdate update = adapter_table_interfaces_added(&bluez->table, path, ifaces, n, &props->adapter,
 	                                                      bluez->lc.state == LC_STATE_NO_ADAPTER);
 
 	log_table_full(update.error, path);
@@ -455,6 +462,7 @@ static void on_bus_lost(BluezBus *bus, void *data)
 	Bluez *bluez = data;
 
 	bluez_bus_cancel(&bluez->pending);
+	bluez_devices_forget(bluez->devices, lifecycle_reason_name(LC_REASON_BUS_LOST));
 	if (forget_bluez(bluez))
 		notify_adapter_changed(bluez);
 	emit_simple(bluez, LC_EV_BUS_LOST);
@@ -469,6 +477,7 @@ static void on_bluez_vanished(BluezBus *bus, void *data)
 {
 	Bluez *bluez = data;
 
+	bluez_devices_forget(bluez->devices, lifecycle_reason_name(LC_REASON_BLUEZ_GONE));
 	if (forget_bluez(bluez))
 		notify_adapter_changed(bluez);
 	emit_simple(bluez, LC_EV_BLUEZ_VANISHED);
@@ -599,7 +608,7 @@ static void handle_event(Bluez *bluez, const LcEvent *ev)
 
 /* ---- public ---- */
 
-Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app, GattCentrals *centrals)
 {
 	Bluez *bluez = g_new0(Bluez, 1);
 
@@ -612,6 +621,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app)
 	bluez->bus = bluez_bus_new(exporter);
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
+	bluez->devices = bluez_devices_new(bluez->bus, centrals);
 	return bluez;
 }
 
@@ -628,6 +638,7 @@ void bluez_free(Bluez *bluez)
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
 	adapter_power_free(bluez->power);
+	bluez_devices_free(bluez->devices);
 	bluez_bus_free(bluez->bus);
 	adapter_table_clear(&bluez->table);
 	g_free(bluez->registered_on);
@@ -667,6 +678,11 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 void bluez_advertisement_released(Bluez *bluez)
 {
 	emit_simple(bluez, LC_EV_ADV_RELEASED);
+}
+
+void bluez_disconnect_device(Bluez *bluez, const char *path, BluezDoneFunc done, void *data)
+{
+	bluez_devices_disconnect(bluez->devices, path, done, data);
 }
 
 LcState bluez_get_state(Bluez *bluez)

@@ -15,6 +15,8 @@
 #include "config/config.h"
 #include "dbus/exporter.h"
 #include "gatt/app.h"
+#include "gatt/centrals.h"
+#include "bluez/devices.h"
 #include "bluez/lifecycle.h"
 
 typedef struct Bluez Bluez;
@@ -32,7 +34,8 @@ typedef struct {
 	void (*stopped)(Bluez *bluez, void *user_data);
 } BluezListener;
 
-Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app);
+/* centrals: the roster this fills with BlueZ's Device1 objects (it outlives the driver). */
+Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app, GattCentrals *centrals);
 void bluez_free(Bluez *bluez);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bluez, bluez_free)
 
@@ -54,6 +57,9 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 
 /* The advertisement told us BlueZ released it. */
 void bluez_advertisement_released(Bluez *bluez);
+
+/* Ask BlueZ to disconnect the central at path (Device1.Disconnect); done follows, never from inside. */
+void bluez_disconnect_device(Bluez *bluez, const char *path, BluezDoneFunc done, void *data);
 
 LcState bluez_get_state(Bluez *bluez);
 bool bluez_is_registered(Bluez *bluez);

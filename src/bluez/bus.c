@@ -1,6 +1,6 @@
 /*
  * bluez/bus.c: the system bus connection, org.bluez's owner, the access check, and
- * BlueZ's ObjectManager and Adapter1 data read into plain values.
+ * BlueZ's ObjectManager, Adapter1 and Device1 data read into plain values.
  */
 #include "bluez/bus.h"
 
@@ -27,6 +27,9 @@ static const char *const bluez_matches[] = {
 	"type='signal',sender='" BLUEZ_SERVICE "',interface='" OBJECT_MANAGER_IFACE "'",
 	"type='signal',sender='" BLUEZ_SERVICE "',interface='" PROPERTIES_IFACE
 	"',member='PropertiesChanged',arg0='" ADAPTER_IFACE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" PROPERTIES_IFACE
+	"',member='PropertiesChanged',arg0='" DEVICE_IFACE "'",
+	"type='signal',sender='" BLUEZ_SERVICE "',interface='" DEVICE_IFACE "',member='Disconnected'",
 };
 
 struct BluezBus {
@@ -40,20 +43,29 @@ struct BluezBus {
 	char *owner;                  /* unique name of org.bluez's owner, or NULL */
 };
 
+void bluez_bus_cancel_one(DBusPendingCall *call)
+{
+	dbus_pending_call_cancel(call);
+	dbus_pending_call_unref(call);
+}
+
 void bluez_bus_cancel(DBusPendingCall **call)
 {
-	if (!*call)
-		return;
-	dbus_pending_call_cancel(*call);
-	dbus_pending_call_unref(*call);
-	*call = NULL;
+	if (*call)
+		bluez_bus_cancel_one(g_steal_pointer(call));
 }
 
 DBusPendingCall *bluez_bus_call(BluezBus *bus, DBusMessage *msg, DBusPendingCallNotifyFunction func, void *data)
 {
+	return bluez_bus_call_timeout(bus, msg, DBUS_TIMEOUT_USE_DEFAULT, func, data);
+}
+
+DBusPendingCall *bluez_bus_call_timeout(BluezBus *bus, DBusMessage *msg, int timeout_ms,
+                                        DBusPendingCallNotifyFunction func, void *data)
+{
 	DBusPendingCall *call = NULL;
 
-	if (!bus->conn || !dbus_connection_send_with_reply(bus->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) || !call)
+	if (!bus->conn || !dbus_connection_send_with_reply(bus->conn, msg, &call, timeout_ms) || !call)
 		return NULL;
 	if (!dbus_pending_call_set_notify(call, func, data, NULL)) {
 		dbus_pending_call_cancel(call);
@@ -101,8 +113,8 @@ const char *bluez_bus_error_text(DBusMessage *reply)
 
 /* ---- what BlueZ says of its objects, as plain values ---- */
 
-/* Powered and Address from the a{sv} at dict_iter. */
-static void read_adapter_props(DBusMessageIter *dict_iter, AdapterProps *props)
+/* Call func(name, variant iter, data) for each entry of the a{sv} at dict_iter. */
+static void read_props(DBusMessageIter *dict_iter, void (*func)(const char *, DBusMessageIter *, void *), void *data)
 {
 	DBusMessageIter dict;
 
@@ -115,22 +127,68 @@ static void read_adapter_props(DBusMessageIter *dict_iter, AdapterProps *props)
 		dbus_message_iter_get_basic(&entry, &name);
 		dbus_message_iter_next(&entry);
 		dbus_message_iter_recurse(&entry, &variant);
-
-		if (strcmp(name, "Powered") == 0 && dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_BOOLEAN) {
-			dbus_bool_t b;
-
-			dbus_message_iter_get_basic(&variant, &b);
-			props->has_powered = true;
-			props->powered = b;
-		} else if (strcmp(name, "Address") == 0 &&
-		           dbus_message_iter_get_arg_type(&variant) == DBUS_TYPE_STRING) {
-			dbus_message_iter_get_basic(&variant, &props->address);
-		}
+		func(name, &variant, data);
 	}
 }
 
-/* The interface names of the a{sa{sv}} at ifaces_iter (borrowed from the message), and Adapter1's properties. */
-static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, AdapterProps *props)
+/* The variant's value if it is a boolean: *has set, *value read. */
+static void read_bool(DBusMessageIter *variant, bool *has, bool *value)
+{
+	dbus_bool_t b;
+
+	if (dbus_message_iter_get_arg_type(variant) != DBUS_TYPE_BOOLEAN)
+		return;
+	dbus_message_iter_get_basic(variant, &b);
+	*has = true;
+	*value = b;
+}
+
+/* The variant's string (borrowed from the message), or NULL for another type. */
+static const char *read_string(DBusMessageIter *variant)
+{
+	const char *s = NULL;
+
+	if (dbus_message_iter_get_arg_type(variant) == DBUS_TYPE_STRING)
+		dbus_message_iter_get_basic(variant, &s);
+	return s;
+}
+
+/* Adapter1: Powered and Address. */
+static void read_adapter_prop(const char *name, DBusMessageIter *variant, void *data)
+{
+	AdapterProps *props = data;
+
+	if (strcmp(name, "Powered") == 0)
+		read_bool(variant, &props->has_powered, &props->powered);
+	else if (strcmp(name, "Address") == 0)
+		props->address = read_string(variant);
+}
+
+/* Device1: what the roster shows. */
+static void read_device_prop(const char *name, DBusMessageIter *variant, void *data)
+{
+	GattCentralProps *props = data;
+
+	if (strcmp(name, "Address") == 0)
+		props->address = read_string(variant);
+	else if (strcmp(name, "AddressType") == 0)
+		props->address_type = read_string(variant);
+	else if (strcmp(name, "Name") == 0)
+		props->name = read_string(variant);
+	else if (strcmp(name, "Alias") == 0)
+		props->alias = read_string(variant);
+	else if (strcmp(name, "Paired") == 0)
+		read_bool(variant, &props->has_paired, &props->paired);
+	else if (strcmp(name, "Bonded") == 0)
+		read_bool(variant, &props->has_bonded, &props->bonded);
+	else if (strcmp(name, "Trusted") == 0)
+		read_bool(variant, &props->has_trusted, &props->trusted);
+	else if (strcmp(name, "Connected") == 0)
+		read_bool(variant, &props->has_connected, &props->connected);
+}
+
+/* The interface names of the a{sa{sv}} at ifaces_iter (borrowed from the message), and what gattd reads of them. */
+static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, BluezObjectProps *props)
 {
 	GPtrArray *names = g_ptr_array_new();
 	DBusMessageIter dict;
@@ -144,10 +202,25 @@ static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, AdapterProps *pr
 		dbus_message_iter_get_basic(&entry, &iface);
 		dbus_message_iter_next(&entry);
 		g_ptr_array_add(names, (char *)iface);
-		if (strcmp(iface, ADAPTER_IFACE) == 0)
-			read_adapter_props(&entry, props);
+		if (strcmp(iface, ADAPTER_IFACE) == 0) {
+			read_props(&entry, read_adapter_prop, &props->adapter);
+		} else if (strcmp(iface, DEVICE_IFACE) == 0) {
+			props->has_device = true;
+			read_props(&entry, read_device_prop, &props->device);
+		}
 	}
 	return names;
+}
+
+int bluez_bus_read_device(DBusMessage *reply, GattCentralProps *props)
+{
+	DBusMessageIter iter;
+
+	if (!dbus_message_has_signature(reply, "a{sv}"))
+		return -EINVAL;
+	dbus_message_iter_init(reply, &iter);
+	read_props(&iter, read_device_prop, props);
+	return 0;
 }
 
 int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data)
@@ -160,7 +233,7 @@ int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data)
 	dbus_message_iter_recurse(&iter, &objects);
 	for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
 		DBusMessageIter entry;
-		AdapterProps props = { 0 };
+		BluezObjectProps props = { 0 };
 		g_autoptr(GPtrArray) names = NULL;
 		const char *path;
 
@@ -187,7 +260,7 @@ static bool read_path(DBusMessage *msg, const char *sig, DBusMessageIter *iter, 
 static void on_interfaces_added(BluezBus *bus, DBusMessage *msg)
 {
 	DBusMessageIter iter;
-	AdapterProps props = { 0 };
+	BluezObjectProps props = { 0 };
 	g_autoptr(GPtrArray) names = NULL;
 	const char *path;
 
@@ -220,19 +293,37 @@ static void on_interfaces_removed(BluezBus *bus, DBusMessage *msg)
 static void on_properties_changed(BluezBus *bus, DBusMessage *msg)
 {
 	DBusMessageIter iter;
-	AdapterProps props = { 0 };
 	const char *iface;
 
 	if (!dbus_message_has_signature(msg, "sa{sv}as"))
 		return;
 	dbus_message_iter_init(msg, &iter);
 	dbus_message_iter_get_basic(&iter, &iface);
-	if (strcmp(iface, ADAPTER_IFACE) != 0)
-		return;
 	dbus_message_iter_next(&iter);
-	read_adapter_props(&iter, &props);
-	LISTENERS_REPORT(&bus->listeners, BluezBusListener, adapter_properties_changed, bus,
-	                 dbus_message_get_path(msg), &props);
+	if (strcmp(iface, ADAPTER_IFACE) == 0) {
+		AdapterProps props = { 0 };
+
+		read_props(&iter, read_adapter_prop, &props);
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, adapter_properties_changed, bus,
+		                 dbus_message_get_path(msg), &props);
+	} else if (strcmp(iface, DEVICE_IFACE) == 0) {
+		GattCentralProps props = { 0 };
+
+		read_props(&iter, read_device_prop, &props);
+		LISTENERS_REPORT(&bus->listeners, BluezBusListener, device_properties_changed, bus,
+		                 dbus_message_get_path(msg), &props);
+	}
+}
+
+/* Device1.Disconnected(s name, s message), 5.83+. */
+static void on_device_disconnected(BluezBus *bus, DBusMessage *msg)
+{
+	const char *name, *message;
+
+	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &message, DBUS_TYPE_INVALID))
+		return;
+	LISTENERS_REPORT(&bus->listeners, BluezBusListener, device_disconnected, bus, dbus_message_get_path(msg),
+	                 name, message);
 }
 
 /* ---- org.bluez's owner ---- */
@@ -361,6 +452,8 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 		on_interfaces_removed(bus, msg);
 	else if (dbus_message_is_signal(msg, PROPERTIES_IFACE, "PropertiesChanged"))
 		on_properties_changed(bus, msg);
+	else if (dbus_message_is_signal(msg, DEVICE_IFACE, "Disconnected"))
+		on_device_disconnected(bus, msg);
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 

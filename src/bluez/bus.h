@@ -16,6 +16,16 @@
 
 #include "bluez/adapter.h"
 #include "dbus/exporter.h"
+#include "gatt/centrals.h"
+
+#define DEVICE_IFACE "org.bluez.Device1"
+
+/* What gattd reads of one object's interfaces (InterfacesAdded, GetManagedObjects). */
+typedef struct {
+	AdapterProps adapter;     /* Adapter1's, when it is one of them */
+	bool has_device;          /* Device1 is one of them ... */
+	GattCentralProps device;  /* ... with these properties */
+} BluezObjectProps;
 
 typedef struct BluezBus BluezBus;
 
@@ -32,15 +42,20 @@ typedef struct {
 	void (*bluez_absent)(BluezBus *bus, void *user_data);
 	/*
 	 * Signals from org.bluez's owner, read into plain values (borrowed for the call):
-	 * InterfacesAdded (the interface names, and Adapter1's properties when it is one
-	 * of them), InterfacesRemoved, and PropertiesChanged of Adapter1.
+	 * InterfacesAdded (the interface names, and Adapter1's or Device1's properties
+	 * when one of them is there), InterfacesRemoved, PropertiesChanged of Adapter1
+	 * and of Device1, and Device1.Disconnected (5.83+: BlueZ's reason name and text).
 	 */
 	void (*interfaces_added)(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
-	                         const AdapterProps *props, void *user_data);
+	                         const BluezObjectProps *props, void *user_data);
 	void (*interfaces_removed)(BluezBus *bus, const char *path, const char *const *ifaces, size_t n,
 	                           void *user_data);
 	void (*adapter_properties_changed)(BluezBus *bus, const char *path, const AdapterProps *props,
 	                                   void *user_data);
+	void (*device_properties_changed)(BluezBus *bus, const char *path, const GattCentralProps *props,
+	                                  void *user_data);
+	void (*device_disconnected)(BluezBus *bus, const char *path, const char *reason, const char *message,
+	                            void *user_data);
 } BluezBusListener;
 
 /* Installs the access check on exporter (only org.bluez's owner may call). */
@@ -67,18 +82,25 @@ int bluez_bus_connect(BluezBus *bus, char **ret_error);
  * caller's), or NULL when not connected.
  */
 DBusPendingCall *bluez_bus_call(BluezBus *bus, DBusMessage *msg, DBusPendingCallNotifyFunction func, void *data);
+/* The same with its own timeout (the default is libdbus's, 25 s). */
+DBusPendingCall *bluez_bus_call_timeout(BluezBus *bus, DBusMessage *msg, int timeout_ms,
+                                        DBusPendingCallNotifyFunction func, void *data);
 /* Send msg expecting no reply; nothing when not connected. */
 void bluez_bus_send(BluezBus *bus, DBusMessage *msg);
 /* Write out what is queued (before exiting). */
 void bluez_bus_flush(BluezBus *bus);
 /* Cancel and drop *call (NULL: nothing), setting it to NULL. */
 void bluez_bus_cancel(DBusPendingCall **call);
+/* Cancel and drop call (a GDestroyNotify for tables of them). */
+void bluez_bus_cancel_one(DBusPendingCall *call);
 
 /* One object of a GetManagedObjects reply, read as interfaces_added reads its signal. */
-typedef void (*BluezObjectFunc)(const char *path, const char *const *ifaces, size_t n, const AdapterProps *props,
-                                void *data);
+typedef void (*BluezObjectFunc)(const char *path, const char *const *ifaces, size_t n,
+                                const BluezObjectProps *props, void *data);
 /* Call func for every object of a GetManagedObjects reply. Returns 0, or -EINVAL for another signature. */
 int bluez_bus_read_objects(DBusMessage *reply, BluezObjectFunc func, void *data);
+/* Device1's properties from a GetAll reply. Returns 0, or -EINVAL for another signature. */
+int bluez_bus_read_device(DBusMessage *reply, GattCentralProps *props);
 
 /* A call to org.bluez at adapter_path: iface.method(our object path[, empty a{sv} options]). */
 DBusMessage *bluez_bus_path_call(const char *adapter_path, const char *iface, const char *method, const char *path,

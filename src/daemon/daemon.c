@@ -17,6 +17,7 @@
 #include "dbus/exporter.h"
 #include "gatt/advertisement.h"
 #include "gatt/app.h"
+#include "gatt/centrals.h"
 #include "gatt/objects.h"
 #include "gattd-build-config.h"
 #include "shared/escape.h"
@@ -29,6 +30,7 @@ struct Daemon {
 	GattdConfig *config;
 	BusExporter *exporter;
 	GattApp *app;
+	GattCentrals *centrals;    /* the roster: BlueZ fills it, clients read it; lives as long as the process */
 	GattObjects *objects;      /* app on the bus */
 	unsigned app_listener_id;  /* on app: its values to persistence (the server follows app by itself) */
 	Advertisement *adv;
@@ -54,8 +56,16 @@ static void on_value_changed(GattChar *chr, void *user_data)
 	persistence_value_changed(daemon->persistence, chr);
 }
 
+static void on_mtu(const char *device, uint16_t mtu, void *user_data)
+{
+	Daemon *daemon = user_data;
+
+	gatt_centrals_saw_mtu(daemon->centrals, device, mtu);
+}
+
 static const GattAppListener app_listener = {
 	.value_changed = on_value_changed,
+	.mtu = on_mtu,
 };
 
 static void on_adv_released(Advertisement *adv, void *user_data)
@@ -243,9 +253,19 @@ static bool on_status_request(Server *server, ServerStatus *out, void *user_data
 	return true;
 }
 
+/* A client's `disconnect`: BlueZ's answer goes back to the server. */
+static bool on_disconnect_request(Server *server, const char *path, ServerDisconnect *token, void *user_data)
+{
+	Daemon *daemon = user_data;
+
+	bluez_disconnect_device(daemon->bluez, path, server_disconnect_done, token);
+	return true;
+}
+
 static const ServerListener server_listener = {
 	.reload = on_reload_request,
 	.status = on_status_request,
+	.disconnect = on_disconnect_request,
 };
 
 /* ---- signals ---- */
@@ -321,9 +341,10 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
-	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app);
+	daemon->centrals = gatt_centrals_new();
+	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, daemon->centrals);
 	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
-	daemon->server = server_new(&server_options, daemon->app);
+	daemon->server = server_new(&server_options, daemon->app, daemon->centrals);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 	server_add_listener(daemon->server, &server_listener, daemon);
 	/* After building: the objects first reuse the holes main()'s config_load() left. */
@@ -346,6 +367,7 @@ void daemon_free(Daemon *daemon)
 	gatt_app_remove_listener(daemon->app, daemon->app_listener_id);
 	server_free(daemon->server);
 	bluez_free(daemon->bluez);
+	gatt_centrals_free(daemon->centrals);
 	advertisement_free(daemon->adv);
 	gatt_objects_free(daemon->objects);
 	gatt_app_free(daemon->app);

@@ -240,6 +240,12 @@ void gatt_app_report_confirm(GattChar *chr)
 	LISTENERS_REPORT(&app->listeners, GattAppListener, confirm, chr);
 }
 
+void gatt_app_report_mtu(GattApp *app, const char *device, uint16_t mtu)
+{
+	if (device && mtu)
+		LISTENERS_REPORT(&app->listeners, GattAppListener, mtu, device, mtu);
+}
+
 /* ---- lookups ---- */
 
 GPtrArray *gatt_app_get_services(GattApp *app)

@@ -61,6 +61,8 @@ typedef struct {
 	void (*value_changed)(GattChar *chr, void *user_data);
 	/* A local set asks for chr's new value to reach the subscribed centrals (chr->notifying). */
 	void (*notify)(GattChar *chr, void *user_data);
+	/* A call from BlueZ named the central at device (its object path) with this ATT MTU. */
+	void (*mtu)(const char *device, uint16_t mtu, void *user_data);
 } GattAppListener;
 
 /* Build the tree from config (which must outlive the app); nothing is exported yet. */

@@ -50,6 +50,8 @@ struct GattNode {
 /* A central's write of chr was stored: tell the listeners. */
 void gatt_app_report_write(GattChar *chr, const GattWriteRequest *req, const char *device);
 void gatt_app_report_confirm(GattChar *chr);
+/* A call from BlueZ named device with this MTU (options "device" and "mtu"; nothing if either is missing). */
+void gatt_app_report_mtu(GattApp *app, const char *device, uint16_t mtu);
 /* StartNotify/StopNotify: set Notifying and tell the listeners, objects.c first (no-op if unchanged). */
 void gatt_char_set_notifying(GattChar *chr, bool notifying);
 

@@ -36,6 +36,7 @@ static DBusMessage *node_read_value(BusExporter *exporter, DBusMessage *msg, voi
 	r = gatt_options_parse(&iter, &opts, &options_error);
 	if (r < 0)
 		return bus_error_reply(msg, r, "%s: ReadValue: %s", node->id, options_error);
+	gatt_app_report_mtu(gatt_node_get_app(node), opts.device, opts.mtu);
 	/* The flags come first; the offset is checked against the value the handler gives. */
 	if ((node->handler & CFG_HANDLE_READ) && (node->access.perms & GATT_PERM_READ))
 		return gatt_requests_start(node, GATT_REQUEST_READ, exporter, msg, &opts, NULL);
@@ -82,6 +83,8 @@ static DBusMessage *node_write_value(BusExporter *exporter, DBusMessage *msg, vo
 	int r;
 
 	r = parse_write(msg, node->id, &req, &opts, &error);
+	if (r == 0)
+		gatt_app_report_mtu(gatt_node_get_app(node), opts.device, opts.mtu);
 	if (r == 0 && (node->handler & CFG_HANDLE_WRITE)) {
 		GattWriteRequest check = req;
 

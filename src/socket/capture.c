@@ -11,6 +11,7 @@ void capture_write_free(CapturedWrite *w)
 		return;
 	g_bytes_unref(w->value);
 	g_free(w->device);
+	g_free(w->address);
 	g_free(w);
 }
 
@@ -29,7 +30,7 @@ void capture_queue_clear(CaptureQueue *q)
 }
 
 bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16_t offset,
-                        const char *device, int64_t time_us)
+                        const char *device, const char *address, int64_t time_us)
 {
 	CapturedWrite *w;
 	bool dropped = false;
@@ -46,6 +47,7 @@ bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16
 	w->value = g_bytes_new(data, len);
 	w->offset = offset;
 	w->device = g_strdup(device);
+	w->address = g_strdup(address);
 	w->time_us = time_us;
 	g_queue_push_tail(&q->writes, w);
 	q->total++;

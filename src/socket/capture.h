@@ -22,6 +22,7 @@ typedef struct {
 	GBytes *value;       /* the bytes the central wrote (not the resulting full value) */
 	uint16_t offset;
 	char *device;        /* BlueZ device object path, or NULL */
+	char *address;       /* the central's address when it wrote, or NULL */
 	int64_t time_us;     /* g_get_real_time() when captured */
 } CapturedWrite;
 
@@ -44,7 +45,7 @@ void capture_queue_clear(CaptureQueue *q);
  * (the caller reports the overflow).
  */
 bool capture_queue_push(CaptureQueue *q, const uint8_t *data, size_t len, uint16_t offset,
-                        const char *device, int64_t time_us);
+                        const char *device, const char *address, int64_t time_us);
 /*
  * Put a write taken with capture_queue_pop back, keeping its seq (its reply could
  * not be delivered): at the head, or, when other taken writes went back before it,

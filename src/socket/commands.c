@@ -9,6 +9,7 @@
 
 #include "gattd-build-config.h"
 #include "shared/log.h"
+#include "socket/devices.h"
 #include "socket/handlers.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
@@ -312,6 +313,8 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_HANDLE] = server_handlers_cmd_handle,
 	[PROTO_CMD_UNHANDLE] = server_handlers_cmd_unhandle,
 	[PROTO_CMD_ANSWER] = server_handlers_cmd_answer,
+	[PROTO_CMD_DEVICES] = server_devices_cmd_devices,
+	[PROTO_CMD_DISCONNECT] = server_devices_cmd_disconnect,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

@@ -1,13 +1,14 @@
 /*
  * socket/events.c: what happened, told to the clients: events to the watchers
- * (write, subscribed/unsubscribed, confirm, capture-overflow, unregistered,
- * registered, adapter, reloaded), central writes into the capture queues and on to
+ * (write, subscribed/unsubscribed, confirm, capture-overflow, connected,
+ * disconnected, unregistered, registered, adapter, reloaded), central writes into the capture queues and on to
  * their next-write waiters, and waiters answered when services go off the air.
  * The server_on_* and server_announce_reload of server.h, and events.h for server.c.
  */
 #include "socket/events.h"
 
 #include "shared/log.h"
+#include "socket/devices.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
 #include "socket/waiters.h"
@@ -19,8 +20,7 @@ static bool client_watches(Client *client, GattChar *chr)
 	return !chr || !client->watch_chars || g_hash_table_contains(client->watch_chars, chr->cfg->id);
 }
 
-/* Send the event to every watcher interested in chr (NULL: every watcher). Takes the writer. */
-static void broadcast(Server *server, GattChar *chr, JWriter *event)
+void server_events_broadcast(Server *server, GattChar *chr, JWriter *event)
 {
 	g_autoptr(JWriter) b = event;
 	g_autofree char *line = proto_finish(b);
@@ -59,18 +59,21 @@ void server_events_write(Server *server, GattChar *chr, const uint8_t *data, siz
                          const char *device)
 {
 	Capture *cap = capture_set_lookup(server->captures, chr->cfg->id);
+	g_autofree char *address = NULL;
 	JWriter *b;
 
-	/* Most writes have no watcher: don't build an event nobody gets. */
+	/* Most writes have no watcher and no capture: nothing to look up or build. */
+	if (cap || any_watcher(server, chr))
+		address = server_device_address(server, device);
 	if (any_watcher(server, chr)) {
 		b = proto_event_begin("write");
-		proto_write_write(b, chr->cfg, data, len, offset, device);
-		broadcast(server, chr, b);
+		proto_write_write(b, chr->cfg, data, len, offset, device, address);
+		server_events_broadcast(server, chr, b);
 	}
 
 	if (!cap)
 		return;
-	if (capture_queue_push(&cap->queue, data, len, offset, device, g_get_real_time())) {
+	if (capture_queue_push(&cap->queue, data, len, offset, device, address, g_get_real_time())) {
 		log_warning("%s: capture queue full (%u writes); dropped the oldest, %" G_GUINT64_FORMAT
 		            " dropped so far", chr->cfg->id, cap->queue.capacity, cap->queue.overflows);
 		b = char_event("capture-overflow", chr);
@@ -78,19 +81,39 @@ void server_events_write(Server *server, GattChar *chr, const uint8_t *data, siz
 		jwrite_int(b, 1);
 		jwrite_member(b, "overflows");
 		jwrite_int(b, (gint64)cap->queue.overflows);
-		broadcast(server, chr, b);
+		server_events_broadcast(server, chr, b);
 	}
 	server_waiters_serve(cap);
 }
 
 void server_events_notifying_changed(Server *server, GattChar *chr)
 {
-	broadcast(server, chr, char_event(chr->notifying ? "subscribed" : "unsubscribed", chr));
+	server_events_broadcast(server, chr, char_event(chr->notifying ? "subscribed" : "unsubscribed", chr));
+}
+
+void server_events_connected(Server *server, const GattCentral *central)
+{
+	JWriter *b = proto_event_begin("connected");
+
+	log_info("central %s (%s) connected", central->address, central->address_type ? central->address_type : "?");
+	proto_write_central(b, central);
+	server_events_broadcast(server, NULL, b);
+}
+
+void server_events_disconnected(Server *server, const GattCentral *central, const char *reason)
+{
+	JWriter *b = proto_event_begin("disconnected");
+
+	log_info("central %s disconnected%s%s", central->address, reason ? ": " : "", reason ? reason : "");
+	proto_write_central(b, central);
+	jwrite_member(b, "reason");
+	jwrite_string(b, reason);
+	server_events_broadcast(server, NULL, b);
 }
 
 void server_events_confirm(Server *server, GattChar *chr)
 {
-	broadcast(server, chr, char_event("confirm", chr));
+	server_events_broadcast(server, chr, char_event("confirm", chr));
 }
 
 void server_on_down(Server *server, const char *reason, bool shutdown)
@@ -102,7 +125,7 @@ void server_on_down(Server *server, const char *reason, bool shutdown)
 
 	jwrite_member(b, "reason");
 	jwrite_string(b, reason);
-	broadcast(server, NULL, b);
+	server_events_broadcast(server, NULL, b);
 	caps = capture_set_list(server->captures);
 	server_waiters_fail(caps, shutdown ? PROTO_ERR_SHUTTING_DOWN : PROTO_ERR_DISCONNECTED, message);
 }
@@ -113,7 +136,7 @@ void server_on_up(Server *server, const char *adapter_name)
 
 	jwrite_member(b, "adapter");
 	jwrite_string(b, adapter_name);
-	broadcast(server, NULL, b);
+	server_events_broadcast(server, NULL, b);
 }
 
 void server_on_adapter_changed(Server *server, const ServerAdapter *adapter)
@@ -121,7 +144,7 @@ void server_on_adapter_changed(Server *server, const ServerAdapter *adapter)
 	JWriter *b = proto_event_begin("adapter");
 
 	proto_write_adapter(b, adapter);
-	broadcast(server, NULL, b);
+	server_events_broadcast(server, NULL, b);
 }
 
 void server_announce_reload(Server *server)
@@ -130,5 +153,5 @@ void server_announce_reload(Server *server)
 
 	jwrite_member(b, "generation");
 	jwrite_int(b, server->generation);
-	broadcast(server, NULL, b);
+	server_events_broadcast(server, NULL, b);
 }

@@ -9,9 +9,14 @@
 #include <stdint.h>
 
 #include "gatt/app.h"
+#include "shared/jwrite.h"
 #include "socket/server.h"
 
+/* Send event (the writer is taken) to every watcher interested in chr (NULL: every watcher). */
+void server_events_broadcast(Server *server, GattChar *chr, JWriter *event);
 void server_events_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
                          const char *device);
 void server_events_notifying_changed(Server *server, GattChar *chr);
+void server_events_connected(Server *server, const GattCentral *central);
+void server_events_disconnected(Server *server, const GattCentral *central, const char *reason);
 void server_events_confirm(Server *server, GattChar *chr);

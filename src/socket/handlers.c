@@ -15,6 +15,7 @@
 #include "shared/att.h"
 #include "shared/frame.h"
 #include "shared/log.h"
+#include "socket/devices.h"
 #include "socket/server-private.h"
 
 /* Whether chr or one of its descriptors has Handler=. */
@@ -30,7 +31,7 @@ static bool char_has_handler(const GattChar *chr)
 
 /* ---- requests to handlers (the GattHandlerDelegate) ---- */
 
-static char *request_event_line(const GattRequest *req)
+static char *request_event_line(const GattRequest *req, const char *address)
 {
 	bool write = req->kind == GATT_REQUEST_WRITE;
 	g_autoptr(JWriter) w = proto_event_begin(write ? "write-request" : "read-request");
@@ -43,7 +44,7 @@ static char *request_event_line(const GattRequest *req)
 		jwrite_member(w, "desc");
 		jwrite_string(w, req->desc->cfg->id);
 	}
-	proto_write_device(w, req->device);
+	proto_write_device(w, req->device, address);
 	jwrite_member(w, "offset");
 	jwrite_int(w, req->offset);
 	jwrite_member(w, "mtu");
@@ -75,10 +76,9 @@ static char *request_event_line(const GattRequest *req)
 }
 
 /* req as a handler channel's request frame. */
-static GByteArray *request_frame(const GattRequest *req)
+static GByteArray *request_frame(const GattRequest *req, const char *address)
 {
 	GByteArray *out = g_byte_array_new();
-	g_autofree char *address = proto_device_address(req->device);
 	FrameRequest r = {
 		.type = req->kind == GATT_REQUEST_WRITE ? FRAME_WRITE_REQUEST : FRAME_READ_REQUEST,
 		.offset = req->offset,
@@ -114,6 +114,7 @@ static int on_request(GattRequest *req, void *user_data)
 {
 	Server *server = user_data;
 	Client *client = g_hash_table_lookup(server->handlers, req->chr->cfg->id);
+	g_autofree char *address = NULL;
 
 	if (!client)
 		return -ENOTCONN;
@@ -126,10 +127,11 @@ static int on_request(GattRequest *req, void *user_data)
 		return -EBUSY;
 	}
 	/* The requests of one batch of D-Bus calls go out together, before the loop sleeps. */
+	address = server_device_address(server, req->device);
 	if (client->frames)
-		server_client_send_frames(client, request_frame(req), SERVER_FRAME_BATCHED);
+		server_client_send_frames(client, request_frame(req, address), SERVER_FRAME_BATCHED);
 	else
-		server_client_send_event_batched(client, request_event_line(req));
+		server_client_send_event_batched(client, request_event_line(req, address));
 	/* A client that stopped reading is closed when the event is queued: nobody has the request. */
 	if (client->dead)
 		return -ENOTCONN;

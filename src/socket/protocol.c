@@ -17,6 +17,8 @@ static const char *const command_names[] = {
 	[PROTO_CMD_HANDLE] = "handle",
 	[PROTO_CMD_UNHANDLE] = "unhandle",
 	[PROTO_CMD_ANSWER] = "answer",
+	[PROTO_CMD_DEVICES] = "devices",
+	[PROTO_CMD_DISCONNECT] = "disconnect",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -30,6 +32,7 @@ typedef enum {
 	F_REQUEST = 1 << 6,
 	F_ERROR = 1 << 7,
 	F_FRAMES = 1 << 8,
+	F_ADDRESS = 1 << 9,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -45,6 +48,8 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_HANDLE] = F_CHARS | F_FRAMES,
 	[PROTO_CMD_UNHANDLE] = F_CHARS,
 	[PROTO_CMD_ANSWER] = F_REQUEST | F_VALUE | F_TYPED | F_ERROR,
+	[PROTO_CMD_DEVICES] = 0,
+	[PROTO_CMD_DISCONNECT] = F_ADDRESS,
 };
 
 static const struct {
@@ -54,6 +59,7 @@ static const struct {
 	{ "char", F_CHAR }, { "value", F_VALUE }, { "typed", F_TYPED },
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
 	{ "request", F_REQUEST }, { "error", F_ERROR }, { "frames", F_FRAMES },
+	{ "address", F_ADDRESS },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -267,6 +273,23 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		}
 		if (!get_string(node, "char", &req->chr, err))
 			return false;
+	}
+	if (allowed & F_ADDRESS) {
+		if (!(node = member(m, F_ADDRESS))) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("command '%s' needs field 'address'", proto_command_name(req->cmd)));
+			return false;
+		}
+		if (!get_string(node, "address", &req->address, err))
+			return false;
+		if (!gatt_centrals_is_address(req->address)) {
+			g_autofree char *shown = g_utf8_make_valid(req->address, MIN((gssize)strlen(req->address), 64));
+
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("field 'address': '%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)",
+			                     shown));
+			return false;
+		}
 	}
 
 	if ((node = member(m, F_VALUE)) && !get_string(node, "value", &req->hex, err))
@@ -534,7 +557,7 @@ void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t 
 }
 
 void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *data, size_t len, uint16_t offset,
-                       const char *device)
+                       const char *device, const char *address)
 {
 	jwrite_member(w, "char");
 	jwrite_string(w, cfg->id);
@@ -542,8 +565,7 @@ void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *
 	proto_write_value(w, cfg->has_type && offset == 0, cfg->type, data, len);
 	jwrite_member(w, "offset");
 	jwrite_int(w, offset);
-	jwrite_member(w, "device");
-	jwrite_string(w, device);
+	proto_write_device(w, device, address);
 }
 
 char *proto_device_address(const char *path)
@@ -565,14 +587,43 @@ char *proto_device_address(const char *path)
 	return address;
 }
 
-void proto_write_device(JWriter *w, const char *path)
+void proto_write_device(JWriter *w, const char *path, const char *address)
 {
-	g_autofree char *address = proto_device_address(path);
-
 	jwrite_member(w, "device");
 	jwrite_string(w, path);
 	jwrite_member(w, "address");
 	jwrite_string(w, address);
+}
+
+static void write_string(JWriter *w, const char *name, const char *s)
+{
+	jwrite_member(w, name);
+	jwrite_string(w, s);
+}
+
+void proto_write_central(JWriter *w, const GattCentral *central)
+{
+	write_string(w, "address", central->address);
+	write_string(w, "address_type", central->address_type);
+	write_string(w, "device", central->path);
+	write_string(w, "name", central->name);
+	write_string(w, "alias", central->alias);
+	jwrite_member(w, "paired");
+	jwrite_bool(w, central->paired);
+	jwrite_member(w, "bonded");
+	if (central->has_bonded)
+		jwrite_bool(w, central->bonded);
+	else
+		jwrite_null(w);
+	jwrite_member(w, "trusted");
+	jwrite_bool(w, central->trusted);
+	jwrite_member(w, "connected_since");
+	jwrite_int(w, central->connected_since / 1000);
+	jwrite_member(w, "mtu");
+	if (central->mtu)
+		jwrite_int(w, central->mtu);
+	else
+		jwrite_null(w);
 }
 
 void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)

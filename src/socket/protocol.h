@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gatt/centrals.h"
 #include "shared/att.h"
 #include "shared/jread.h"
 #include "shared/jwrite.h"
@@ -38,6 +39,7 @@
 #define PROTO_ERR_INVALID_CONFIG "invalid-config"   /* reload refused; the old configuration stays */
 #define PROTO_ERR_NOT_HANDLED "not-handled"         /* handle on a characteristic without Handler= */
 #define PROTO_ERR_EXPIRED "expired"                 /* answer to a request already settled (time limit, ...) */
+#define PROTO_ERR_FAILED "failed"                   /* BlueZ refused what gattd asked of it for the request */
 
 typedef enum {
 	PROTO_CMD_HELLO,
@@ -52,6 +54,8 @@ typedef enum {
 	PROTO_CMD_HANDLE,
 	PROTO_CMD_UNHANDLE,
 	PROTO_CMD_ANSWER,
+	PROTO_CMD_DEVICES,
+	PROTO_CMD_DISCONNECT,
 } ProtoCommand;
 
 typedef struct {
@@ -70,6 +74,7 @@ typedef struct {
 	bool has_error;      /* answer: "error" given, by error_name or error_code */
 	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */
 	uint8_t error_code;  /* answer: an application code 0x80..0x9f */
+	const char *address; /* disconnect: a central's address, "AA:BB:CC:DD:EE:FF" (checked) */
 } ProtoRequest;
 
 typedef struct {
@@ -117,18 +122,21 @@ void proto_write_value(JWriter *w, bool has_type, ValueType type, const uint8_t 
 
 /*
  * Add "char", "value" (and "typed" when the write alone is a whole value of the
- * characteristic's type), "offset" and "device" (null when not known): a central's
- * write to the characteristic of cfg, as the `write` event and next-write tell it.
+ * characteristic's type), "offset", "device" and "address" (each null when not
+ * known): a central's write to the characteristic of cfg, as the `write` event and
+ * next-write tell it.
  */
 void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *data, size_t len, uint16_t offset,
-                       const char *device);
+                       const char *device, const char *address);
 /*
  * "AA:BB:CC:DD:EE:FF" from BlueZ's device path ".../dev_AA_BB_CC_DD_EE_FF", or NULL
  * when path is NULL or not a device's.
  */
 char *proto_device_address(const char *path);
-/* Add "device" (BlueZ's path) and "address" (proto_device_address), each null when not known. */
-void proto_write_device(JWriter *w, const char *path);
+/* Add "device" (BlueZ's path) and "address", each null when not known. */
+void proto_write_device(JWriter *w, const char *path, const char *address);
+/* Add a connected central's fields, as `devices` and the `connected` event tell them. */
+void proto_write_central(JWriter *w, const GattCentral *central);
 /* Add "name", "address" (null when not known) and "powered" of an adapter. */
 void proto_write_adapter(JWriter *w, const ServerAdapter *adapter);
 /* The whole reply line to `status`. */

@@ -37,4 +37,7 @@ struct Server {
 	bool shutting_down;
 	unsigned generation;     /* configuration generation, 1 at start */
 	ListenerList listeners;  /* ServerListener */
+	GattCentrals *centrals;  /* the roster (devices.c) */
+	unsigned centrals_listener_id;
+	GPtrArray *disconnects;  /* ServerDisconnect*: `disconnect` commands BlueZ has not answered yet */
 };

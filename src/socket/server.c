@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "socket/commands.h"
+#include "socket/devices.h"
 #include "socket/events.h"
 #include "socket/handlers.h"
 #include "socket/listen.h"
@@ -25,6 +26,7 @@ static void on_client_closed(Client *client, void *user_data)
 
 	server_waiters_clear(client);
 	server_handlers_client_closed(server, client);
+	server_devices_client_closed(server, client);
 	server->clients = g_list_remove(server->clients, client);
 	server->n_clients--;
 	/* At shutdown every queue is about to go: nothing to tell. */
@@ -83,6 +85,24 @@ static const GattAppListener app_listener = {
 	.confirm = on_confirm,
 };
 
+/* ---- following the roster (events.c) ---- */
+
+static void on_central_connected(GattCentrals *centrals, const GattCentral *central, void *user_data)
+{
+	server_events_connected(user_data, central);
+}
+
+static void on_central_disconnected(GattCentrals *centrals, const GattCentral *central, const char *reason,
+                                    void *user_data)
+{
+	server_events_disconnected(user_data, central, reason);
+}
+
+static const GattCentralsListener centrals_listener = {
+	.connected = on_central_connected,
+	.disconnected = on_central_disconnected,
+};
+
 static void follow_app(Server *server, GattApp *app)
 {
 	server_handlers_follow(server, server->app, app);
@@ -92,7 +112,7 @@ static void follow_app(Server *server, GattApp *app)
 	server->app_listener_id = gatt_app_add_listener(app, &app_listener, server);
 }
 
-Server *server_new(const ServerOptions *options, GattApp *app)
+Server *server_new(const ServerOptions *options, GattApp *app, GattCentrals *centrals)
 {
 	Server *server = g_new0(Server, 1);
 
@@ -108,6 +128,9 @@ Server *server_new(const ServerOptions *options, GattApp *app)
 	g_ptr_array_unref(follow_captures(server, app));
 	listener_list_init(&server->listeners);
 	follow_app(server, app);
+	server->centrals = centrals;
+	server->centrals_listener_id = gatt_centrals_add_listener(centrals, &centrals_listener, server);
+	server->disconnects = g_ptr_array_new_with_free_func((GDestroyNotify)server_disconnect_free);
 	return server;
 }
 
@@ -116,6 +139,7 @@ void server_free(Server *server)
 	if (!server)
 		return;
 	gatt_app_remove_listener(server->app, server->app_listener_id);
+	gatt_centrals_remove_listener(server->centrals, server->centrals_listener_id);
 	/* First, so that the iterations below cannot accept a new client. */
 	server_listen_stop(server);
 	while (server->clients)
@@ -129,6 +153,7 @@ void server_free(Server *server)
 	if (server->created_path)
 		unlink(server->path);
 	capture_set_free(server->captures);
+	g_ptr_array_unref(server->disconnects);
 	g_free(server->path);
 	g_free(server->group);
 	listener_list_clear(&server->listeners);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "gatt/app.h"
+#include "gatt/centrals.h"
 #include "socket/status.h"
 
 typedef struct {
@@ -31,6 +32,8 @@ typedef struct {
 } ServerOptions;
 
 typedef struct Server Server;
+/* A client's `disconnect` in flight (socket/devices.c). */
+typedef struct ServerDisconnect ServerDisconnect;
 
 typedef struct {
 	/*
@@ -45,10 +48,20 @@ typedef struct {
 	 * with status answers; with none, those stay empty (null, false).
 	 */
 	bool (*status)(Server *server, ServerStatus *out, void *user_data);
+	/*
+	 * A client's `disconnect`: ask BlueZ to disconnect the central at path (its
+	 * Device1), and call server_disconnect_done(error, message, token) once BlueZ
+	 * answered, never from inside this call. Returns true. The first listener with
+	 * disconnect answers; with none, disconnecting is not available.
+	 */
+	bool (*disconnect)(Server *server, const char *path, ServerDisconnect *token, void *user_data);
 } ServerListener;
 
-/* Serve app: the server follows it (a GattAppListener) until server_reload() or server_free(). */
-Server *server_new(const ServerOptions *options, GattApp *app);
+/*
+ * Serve app: the server follows it (a GattAppListener) until server_reload() or
+ * server_free(); and centrals, the roster, which must outlive the server.
+ */
+Server *server_new(const ServerOptions *options, GattApp *app, GattCentrals *centrals);
 void server_free(Server *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
 
@@ -78,5 +91,10 @@ void server_on_down(Server *server, const char *reason, bool shutdown);
 void server_on_up(Server *server, const char *adapter_name);
 /* The selected adapter changed: which one, or its address or power. */
 void server_on_adapter_changed(Server *server, const ServerAdapter *adapter);
+/*
+ * BlueZ answered a disconnect (ServerListener.disconnect): 0, or -ETIMEDOUT (no answer
+ * in time), -ENOTCONN (BlueZ or the bus left first), -EIO (refused; message says how).
+ */
+void server_disconnect_done(int error, const char *message, void *token);
 /* gattd is stopping: answer waiters, refuse new requests. */
 void server_shutdown(Server *server);

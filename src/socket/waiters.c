@@ -74,7 +74,7 @@ void server_waiters_reply(Client *client, const json_t *id, Capture *cap, Captur
 	}
 	data = g_bytes_get_data(w->value, &len);
 	b = proto_reply_begin(id);
-	proto_write_write(b, cap->cfg, data, len, w->offset, w->device);
+	proto_write_write(b, cap->cfg, data, len, w->offset, w->device, w->address);
 	jwrite_member(b, "seq");
 	jwrite_int(b, (gint64)w->seq);
 	jwrite_member(b, "queued");

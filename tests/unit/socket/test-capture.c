@@ -14,7 +14,7 @@
 
 static void push_byte(CaptureQueue *q, uint8_t b, bool expect_drop)
 {
-	assert_int_equal(capture_queue_push(q, &b, 1, 0, "/org/bluez/hci0/dev_1", 1), expect_drop);
+	assert_int_equal(capture_queue_push(q, &b, 1, 0, "/org/bluez/hci0/dev_1", "11:22:33:44:55:66", 1), expect_drop);
 }
 
 static uint8_t pop_byte(CaptureQueue *q, uint64_t expect_seq)
@@ -74,7 +74,7 @@ static void test_write_keeps_its_bytes_and_offset(void **state)
 	gsize len;
 
 	capture_queue_init(&q, 1);
-	capture_queue_push(&q, data, sizeof(data), 7, NULL, 42);
+	capture_queue_push(&q, data, sizeof(data), 7, NULL, NULL, 42);
 	w = capture_queue_pop(&q);
 	assert_memory_equal(g_bytes_get_data(w->value, &len), data, sizeof(data));
 	assert_int_equal(len, 3);
@@ -146,7 +146,7 @@ static void test_zero_capacity_captures_nothing(void **state)
 	uint8_t b = 1;
 
 	capture_queue_init(&q, 0);
-	assert_false(capture_queue_push(&q, &b, 1, 0, NULL, 0));
+	assert_false(capture_queue_push(&q, &b, 1, 0, NULL, NULL, 0));
 	assert_int_equal(capture_queue_length(&q), 0);
 	capture_queue_clear(&q);
 }

@@ -391,14 +391,14 @@ static void test_write_is_typed_only_as_a_whole_value(void **state)
 	g_autoptr(JWriter) part = proto_event_begin("write");
 	g_autofree char *l1 = NULL, *l2 = NULL;
 
-	proto_write_write(whole, &cfg, data, 1, 0, "/org/bluez/hci0/dev_1");
-	proto_write_write(part, &cfg, data, 1, 1, NULL);
+	proto_write_write(whole, &cfg, data, 1, 0, "/org/bluez/hci0/dev_1", "11:22:33:44:55:66");
+	proto_write_write(part, &cfg, data, 1, 1, NULL, NULL);
 	l1 = proto_finish(whole);
 	l2 = proto_finish(part);
 	assert_string_equal(l1, "{\"event\":\"write\",\"char\":\"env/temp\",\"value\":\"2a\",\"typed\":42,"
-	                    "\"offset\":0,\"device\":\"/org/bluez/hci0/dev_1\"}\n");
+	                    "\"offset\":0,\"device\":\"/org/bluez/hci0/dev_1\",\"address\":\"11:22:33:44:55:66\"}\n");
 	assert_string_equal(l2, "{\"event\":\"write\",\"char\":\"env/temp\",\"value\":\"2a\",\"offset\":1,"
-	                    "\"device\":null}\n");
+	                    "\"device\":null,\"address\":null}\n");
 }
 
 /* ---- handlers: handle, unhandle, answer ---- */
@@ -631,9 +631,9 @@ static void test_device_and_address_are_written_or_null(void **state)
 	g_autoptr(JWriter) odd = proto_event_begin("read-request");
 	g_autofree char *l1 = NULL, *l2 = NULL, *l3 = NULL;
 
-	proto_write_device(known, "/org/bluez/hci0/dev_11_22_33_44_55_66");
-	proto_write_device(unknown, NULL);
-	proto_write_device(odd, "/org/bluez/hci0");
+	proto_write_device(known, "/org/bluez/hci0/dev_11_22_33_44_55_66", "11:22:33:44:55:66");
+	proto_write_device(unknown, NULL, NULL);
+	proto_write_device(odd, "/org/bluez/hci0", NULL);
 	l1 = proto_finish(known);
 	l2 = proto_finish(unknown);
 	l3 = proto_finish(odd);

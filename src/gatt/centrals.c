@@ -1,0 +1,293 @@
+/* gatt/centrals.c: the roster of connected centrals, fed with what BlueZ says of its Device1 objects. */
+#include "gatt/centrals.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "shared/listeners.h"
+
+struct GattCentrals {
+	GHashTable *by_path;     /* path -> GattCentral* (every Device1 known, of any adapter) */
+	char *adapter;           /* the selected adapter's path, or NULL */
+	unsigned in_roster;      /* entries announced */
+	ListenerList listeners;  /* GattCentralsListener */
+};
+
+static void central_free(GattCentral *central)
+{
+	g_free(central->path);
+	g_free(central->adapter);
+	g_free(central->address);
+	g_free(central->address_type);
+	g_free(central->name);
+	g_free(central->alias);
+	g_free(central->reason);
+	g_free(central);
+}
+
+GattCentrals *gatt_centrals_new(void)
+{
+	GattCentrals *centrals = g_new0(GattCentrals, 1);
+
+	centrals->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)central_free);
+	listener_list_init(&centrals->listeners);
+	return centrals;
+}
+
+void gatt_centrals_free(GattCentrals *centrals)
+{
+	if (!centrals)
+		return;
+	g_hash_table_unref(centrals->by_path);
+	g_free(centrals->adapter);
+	listener_list_clear(&centrals->listeners);
+	g_free(centrals);
+}
+
+LISTENERS_DEFINE_ADD_REMOVE(GattCentrals, gatt_centrals, GattCentralsListener)
+
+/* Every entry, in no order (the table may change while the caller walks them). */
+static GPtrArray *all_entries(GattCentrals *centrals)
+{
+	GPtrArray *all = g_ptr_array_sized_new(g_hash_table_size(centrals->by_path));
+	GHashTableIter it;
+	gpointer central;
+
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, &central))
+		g_ptr_array_add(all, central);
+	return all;
+}
+
+/* ---- joining and leaving the roster ---- */
+
+static bool belongs(const GattCentrals *centrals, const GattCentral *central)
+{
+	return central->connected && central->address && centrals->adapter &&
+	       strcmp(central->adapter, centrals->adapter) == 0;
+}
+
+static void leave(GattCentrals *centrals, GattCentral *central, const char *reason)
+{
+	g_autofree char *why = g_steal_pointer(&central->reason);
+
+	if (!central->announced)
+		return;
+	central->announced = false;
+	centrals->in_roster--;
+	LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, disconnected, centrals, central,
+	                 reason ? reason : why);
+}
+
+/* Join or leave as the entry now is; reason: for leaving, when BlueZ gave none. */
+static void update(GattCentrals *centrals, GattCentral *central, const char *reason)
+{
+	if (belongs(centrals, central) && !central->announced) {
+		central->announced = true;
+		centrals->in_roster++;
+		LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, connected, centrals, central);
+	} else if (!belongs(centrals, central) && central->announced) {
+		leave(centrals, central, reason);
+	}
+}
+
+void gatt_centrals_set_adapter(GattCentrals *centrals, const char *adapter_path, const char *reason)
+{
+	g_autoptr(GPtrArray) all = NULL;
+
+	if (g_strcmp0(adapter_path, centrals->adapter) == 0)
+		return;
+	g_free(centrals->adapter);
+	centrals->adapter = g_strdup(adapter_path);
+	all = all_entries(centrals);
+	for (unsigned i = 0; i < all->len; i++)
+		update(centrals, all->pdata[i], reason);
+}
+
+/* ---- what BlueZ says ---- */
+
+static void set_string(char **field, const char *value)
+{
+	if (!value || g_strcmp0(*field, value) == 0)
+		return;
+	g_free(*field);
+	*field = g_strdup(value);
+}
+
+/* Some entry that is not connected, to make room; NULL if every one is. */
+static GattCentral *find_evictable(GattCentrals *centrals)
+{
+	GHashTableIter it;
+	GattCentral *central;
+
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
+		if (!central->connected)
+			return central;
+	return NULL;
+}
+
+static GattCentral *add_entry(GattCentrals *centrals, const char *path, const char *slash, bool connected)
+{
+	GattCentral *central;
+
+	if (g_hash_table_size(centrals->by_path) >= GATT_CENTRALS_MAX) {
+		GattCentral *victim = connected ? find_evictable(centrals) : NULL;
+
+		if (!victim)
+			return NULL;
+		g_hash_table_remove(centrals->by_path, victim->path);
+	}
+	central = g_new0(GattCentral, 1);
+	central->path = g_strdup(path);
+	central->adapter = g_strndup(path, (size_t)(slash - path));
+	g_hash_table_insert(centrals->by_path, central->path, central);
+	return central;
+}
+
+int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCentralProps *props, int64_t now)
+{
+	GattCentral *central = g_hash_table_lookup(centrals->by_path, path);
+	const char *slash = strrchr(path, '/');
+
+	if (!central) {
+		if (!slash || slash == path || !slash[1])
+			return -EINVAL;
+		central = add_entry(centrals, path, slash, props->has_connected && props->connected);
+		if (!central)
+			return -ENOSPC;
+	}
+	if (props->address) {
+		g_autofree char *upper = g_ascii_strup(props->address, -1);
+
+		set_string(&central->address, upper);
+	}
+	set_string(&central->address_type, props->address_type);
+	set_string(&central->name, props->name);
+	set_string(&central->alias, props->alias);
+	if (props->has_paired)
+		central->paired = props->paired;
+	if (props->has_bonded) {
+		central->has_bonded = true;
+		central->bonded = props->bonded;
+	}
+	if (props->has_trusted)
+		central->trusted = props->trusted;
+	if (props->has_connected && props->connected != central->connected) {
+		central->connected = props->connected;
+		central->connected_since = props->connected ? now : 0;
+		if (!props->connected)
+			central->mtu = 0;
+	}
+	update(centrals, central, NULL);
+	if (!central->connected)
+		g_clear_pointer(&central->reason, g_free);
+	return central->connected && !central->address ? 1 : 0;
+}
+
+void gatt_centrals_disconnect_reason(GattCentrals *centrals, const char *path, const char *bluez_reason)
+{
+	GattCentral *central = g_hash_table_lookup(centrals->by_path, path);
+
+	if (central && central->connected)
+		set_string(&central->reason, gatt_centrals_reason_name(bluez_reason));
+}
+
+void gatt_centrals_remove(GattCentrals *centrals, const char *path)
+{
+	GattCentral *central = g_hash_table_lookup(centrals->by_path, path);
+
+	if (!central)
+		return;
+	leave(centrals, central, central->reason ? NULL : "removed");
+	g_hash_table_remove(centrals->by_path, path);
+}
+
+void gatt_centrals_forget(GattCentrals *centrals, const char *reason)
+{
+	g_autoptr(GPtrArray) all = all_entries(centrals);
+
+	for (unsigned i = 0; i < all->len; i++)
+		leave(centrals, all->pdata[i], reason);
+	g_hash_table_remove_all(centrals->by_path);
+}
+
+void gatt_centrals_saw_mtu(GattCentrals *centrals, const char *path, uint16_t mtu)
+{
+	GattCentral *central = path ? g_hash_table_lookup(centrals->by_path, path) : NULL;
+
+	if (central && central->connected && mtu)
+		central->mtu = mtu;
+}
+
+/* ---- reading ---- */
+
+const GattCentral *gatt_centrals_lookup(GattCentrals *centrals, const char *path)
+{
+	return path ? g_hash_table_lookup(centrals->by_path, path) : NULL;
+}
+
+const GattCentral *gatt_centrals_find_address(GattCentrals *centrals, const char *address)
+{
+	GHashTableIter it;
+	GattCentral *central;
+
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
+		if (central->announced && g_ascii_strcasecmp(central->address, address) == 0)
+			return central;
+	return NULL;
+}
+
+static int compare_joined(gconstpointer a, gconstpointer b)
+{
+	const GattCentral *x = *(const GattCentral *const *)a, *y = *(const GattCentral *const *)b;
+
+	if (x->connected_since != y->connected_since)
+		return x->connected_since < y->connected_since ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+GPtrArray *gatt_centrals_list(GattCentrals *centrals)
+{
+	GPtrArray *list = g_ptr_array_sized_new(centrals->in_roster);
+	GHashTableIter it;
+	GattCentral *central;
+
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
+		if (central->announced)
+			g_ptr_array_add(list, central);
+	g_ptr_array_sort(list, compare_joined);
+	return list;
+}
+
+unsigned gatt_centrals_count(GattCentrals *centrals)
+{
+	return centrals->in_roster;
+}
+
+/* ---- names ---- */
+
+const char *gatt_centrals_reason_name(const char *bluez_reason)
+{
+	/* device.c device_disconnected (5.83+). */
+	static const char *const names[] = { "unknown", "timeout", "local", "remote", "authentication", "suspend" };
+	const char *prefix = "org.bluez.Reason.";
+
+	if (bluez_reason && g_str_has_prefix(bluez_reason, prefix))
+		for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+			if (g_ascii_strcasecmp(bluez_reason + strlen(prefix), names[i]) == 0)
+				return names[i];
+	return "unknown";
+}
+
+bool gatt_centrals_is_address(const char *text)
+{
+	if (!text || strlen(text) != 17)
+		return false;
+	for (size_t i = 0; i < 17; i++)
+		if (i % 3 == 2 ? text[i] != ':' : !g_ascii_isxdigit(text[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,23 @@
+/*
+ * socket/devices.h: the centrals (the roster, gatt/centrals.h) as clients see them:
+ * the `devices` and `disconnect` commands, the `connected` and `disconnected` events,
+ * and the address that names a central in write events and handler requests.
+ */
+#pragma once
+
+#include "gatt/centrals.h"
+#include "socket/client.h"
+#include "socket/protocol.h"
+#include "socket/server.h"
+
+/* A `disconnect` in flight, forgotten (server_free: BlueZ's answer will not come). */
+void server_disconnect_free(ServerDisconnect *d);
+
+/* The address of the central at path: the roster's, else the one in BlueZ's path; NULL when neither. */
+char *server_device_address(Server *server, const char *path);
+
+void server_devices_cmd_devices(Client *client, const ProtoRequest *req);
+void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req);
+
+/* The client left: its disconnects in flight will answer nobody. */
+void server_devices_client_closed(Server *server, Client *client);
