@@ -75,11 +75,12 @@ static void leave(GattCentrals *centrals, GattCentral *central, const char *reas
 		return;
 	central->announced = false;
 	centrals->in_roster--;
+	/* What BlueZ said of the link comes first: gattd's reasons are only what it saw. */
 	LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, disconnected, centrals, central,
-	                 reason ? reason : why);
+	                 why ? why : reason);
 }
 
-/* Join or leave as the entry now is; reason: for leaving, when BlueZ gave none. */
+/* Join or leave as the entry now is; reason: for leaving, unless BlueZ said why. */
 static void update(GattCentrals *centrals, GattCentral *central, const char *reason)
 {
 	if (belongs(centrals, central) && !central->announced) {
@@ -199,7 +200,7 @@ void gatt_centrals_remove(GattCentrals *centrals, const char *path)
 
 	if (!central)
 		return;
-	leave(centrals, central, central->reason ? NULL : "removed");
+	leave(centrals, central, "removed");
 	g_hash_table_remove(centrals->by_path, path);
 }
 

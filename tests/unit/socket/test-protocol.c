@@ -58,6 +58,8 @@ static void test_every_command_parses(void **state)
 		{ "{\"cmd\":\"handle\",\"chars\":[\"a/b\"]}", PROTO_CMD_HANDLE },
 		{ "{\"cmd\":\"unhandle\"}", PROTO_CMD_UNHANDLE },
 		{ "{\"cmd\":\"answer\",\"request\":1}", PROTO_CMD_ANSWER },
+		{ "{\"cmd\":\"devices\"}", PROTO_CMD_DEVICES },
+		{ "{\"cmd\":\"disconnect\",\"address\":\"aa:BB:cc:00:11:22\"}", PROTO_CMD_DISCONNECT },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -643,10 +645,61 @@ static void test_device_and_address_are_written_or_null(void **state)
 	assert_string_equal(l3, "{\"event\":\"read-request\",\"device\":\"/org/bluez/hci0\",\"address\":null}\n");
 }
 
+static void test_disconnect_needs_a_bluetooth_address(void **state)
+{
+	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"disconnect\",\"address\":\"00:AA:01:01:00:42\",\"id\":1}");
+	static const char *const bad[] = {
+		"{\"cmd\":\"disconnect\",\"address\":\"00:AA:01:01:00\"}",
+		"{\"cmd\":\"disconnect\",\"address\":\"00-AA-01-01-00-42\"}",
+		"{\"cmd\":\"disconnect\",\"address\":\"00:AA:01:01:00:4G\"}",
+		"{\"cmd\":\"disconnect\",\"address\":\"00:AA:01:01:00:42 \"}",
+		"{\"cmd\":\"disconnect\",\"address\":\"\"}",
+	};
+	const char *line;
+
+	assert_string_equal(req->address, "00:AA:01:01:00:42");
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		expect_error(bad[i], strlen(bad[i]), PROTO_ERR_BAD_REQUEST, "is not a Bluetooth address (AA:BB:CC:DD:EE:FF)");
+	line = "{\"cmd\":\"disconnect\"}";
+	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "command 'disconnect' needs field 'address'");
+	line = "{\"cmd\":\"disconnect\",\"address\":42}";
+	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "field 'address' must be a string");
+	line = "{\"cmd\":\"devices\",\"address\":\"00:AA:01:01:00:42\"}";
+	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "unknown field 'address' for command 'devices'");
+}
+
+static void test_a_central_is_written_with_every_field(void **state)
+{
+	GattCentral known = {
+		.path = "/org/bluez/hci0/dev_11_22_33_44_55_66", .address = "11:22:33:44:55:66", .address_type = "random",
+		.name = "Pixel \"7\"", .alias = "Pixel \"7\"", .paired = true, .has_bonded = true, .bonded = true,
+		.connected_since = 1733390000123456, .mtu = 517,
+	};
+	GattCentral old = { .path = "/org/bluez/hci0/dev_1", .address = "11:22:33:44:55:66", .alias = "11-22-33-44-55-66" };
+	g_autoptr(JWriter) w1 = proto_event_begin("connected");
+	g_autoptr(JWriter) w2 = proto_event_begin("connected");
+	g_autofree char *l1 = NULL, *l2 = NULL;
+
+	proto_write_central(w1, &known);
+	proto_write_central(w2, &old);
+	l1 = proto_finish(w1);
+	l2 = proto_finish(w2);
+	assert_string_equal(l1, "{\"event\":\"connected\",\"address\":\"11:22:33:44:55:66\",\"address_type\":\"random\","
+	                        "\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\",\"name\":\"Pixel \\\"7\\\"\","
+	                        "\"alias\":\"Pixel \\\"7\\\"\",\"paired\":true,\"bonded\":true,\"trusted\":false,"
+	                        "\"connected_since\":1733390000123,\"mtu\":517}\n");
+	/* BlueZ before 5.65 has no Bonded; no call named the MTU yet. */
+	assert_string_equal(l2, "{\"event\":\"connected\",\"address\":\"11:22:33:44:55:66\",\"address_type\":null,"
+	                        "\"device\":\"/org/bluez/hci0/dev_1\",\"name\":null,\"alias\":\"11-22-33-44-55-66\","
+	                        "\"paired\":false,\"bonded\":null,\"trusted\":false,\"connected_since\":0,\"mtu\":null}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_command_parses),
+		cmocka_unit_test(test_disconnect_needs_a_bluetooth_address),
+		cmocka_unit_test(test_a_central_is_written_with_every_field),
 		cmocka_unit_test(test_id_is_kept_for_the_reply),
 		cmocka_unit_test(test_surrogate_pairs_are_accepted),
 		cmocka_unit_test(test_large_doubles_are_numbers_that_read_back),
