@@ -32,6 +32,7 @@ class Airbed(Bed):
     def __init__(self, results, gattd, source_root, bluetoothd=None):
         super().__init__(results, gattd, source_root, bluetoothd)
         self.services = []        # what bleak discovered (this connection)
+        self.mtu = None           # what bleak says the link's MTU is (this connection)
         self.advertised = None    # (local name, [service UUIDs]) gattd advertises
 
     def start_lower_stack(self, ready_timeout=180):
@@ -89,7 +90,7 @@ class Airbed(Bed):
             left = deadline_s - (time.monotonic() - start)
             try:
                 scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)), forget=self.stack.peripheral)
-                self.central.connect(timeout=20)
+                self.mtu = self.central.connect(timeout=20)['mtu']
                 self.discover()
                 missing = self.missing_services()
                 if missing:
@@ -138,6 +139,12 @@ class Airbed(Bed):
                 f'{short_uuid(c["uuid"])}@{c["handle"]} {"/".join(c["properties"])}' for c in s['characteristics'])
             + ']' for s in self.services))
         return self.services
+
+    def link_lost(self, timeout=15.0):
+        return self.central.wait_disconnected(timeout)
+
+    def negotiated_mtu(self):
+        return self.mtu
 
     def end_session(self, r, timeout=15.0):
         if self.central.wait_disconnected(timeout):

@@ -87,6 +87,14 @@ class Bed:
         """After a disturbance: wait for the link to go, say how it went, close it."""
         raise NotImplementedError
 
+    def link_lost(self, timeout=15.0):
+        """True once the central notices its link is gone (its own stack says so)."""
+        raise NotImplementedError
+
+    def negotiated_mtu(self):
+        """The ATT MTU this session's link runs with, as the central's side knows it."""
+        raise NotImplementedError
+
     def properties(self, char_id):
         """The ATT properties the central found, sorted."""
         raise NotImplementedError

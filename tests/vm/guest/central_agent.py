@@ -153,7 +153,17 @@ class Central:
                                   timeout=timeout)
         start = time.monotonic()
         await self.client.connect()
-        return {'seconds': round(time.monotonic() - start, 1), 'mtu': self.client.mtu_size}
+        seconds = round(time.monotonic() - start, 1)
+        # BlueZ gives a client no MTU until asked: bleak's own example (examples/mtu_size.py)
+        # has the backend acquire a characteristic's write or notify socket, whose reply
+        # carries the link's MTU, and close it again.
+        acquire = getattr(self.client._backend, '_acquire_mtu', None)
+        if acquire:
+            try:
+                await acquire()
+            except Exception as e:  # noqa: BLE001 - reported, the default 23 stays
+                log(f'acquiring the MTU failed: {e!r}')
+        return {'seconds': seconds, 'mtu': self.client.mtu_size}
 
     def services(self):
         out = []

@@ -374,6 +374,40 @@ def scenario_handlers(r, w):
     slow_handler_round(r, w)
 
 
+def scenario_centrals(r, w):
+    tb = w.tb
+    address = tb.stack.central
+    roster = tb.stack.client('roster')
+    roster.ok('watch')
+    tb.read('battery/level')        # a call names the central with its MTU
+    devices = roster.ok('devices')['devices']
+    r.say('client', 'devices: ' + '; '.join(f'{d["address"]} ({d["address_type"]}) mtu {d["mtu"]} '
+                                            f'connected since {d["connected_since"]}' for d in devices))
+    mine = [d for d in devices if d['address'] == address]
+    r.check(len(mine) == 1, f'`devices` lists the central {address}')
+    if mine:
+        want = tb.negotiated_mtu()
+        r.check(mine[0]['mtu'] == want, f'with the MTU the central negotiated ({want}): {mine[0]["mtu"]}')
+        r.check(mine[0]['connected_since'] <= time.time() * 1000,
+                f'and when it connected ({mine[0]["connected_since"]})')
+    reply = roster.request('disconnect', address=address, timeout=20)
+    r.say('client', f'disconnect {address}: {reply}')
+    r.check(reply.get('ok') is True, 'gattd asked BlueZ to drop the link, and BlueZ did')
+    event = roster.wait_event(lambda e: e['event'] == 'disconnected' and e['address'] == address, 10)
+    r.check(event is not None, f'watchers got `disconnected` for {address} (reason {event and event["reason"]})')
+    r.check(tb.link_lost(15), 'the central saw the link go')
+    r.check(not [d for d in roster.ok('devices')['devices'] if d['address'] == address],
+            'and `devices` no longer lists it')
+    refused = roster.request('disconnect', address=address)
+    r.check(refused.get('error', {}).get('code') == 'not-found',
+            f'a second disconnect is refused: {refused.get("error")}')
+    tb.end_session(r, timeout=5)
+    tb.open_session(r)
+    event = roster.wait_event(lambda e: e['event'] == 'connected' and e['address'] == address, 10)
+    r.check(event is not None, f'the central connects again: watchers got `connected` for {address}')
+    roster.close()
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -393,6 +427,7 @@ SCENARIOS = [
     ('gattd\'s controller removed and added back', scenario_controller_replug),
     ('the provisioning example\'s handler refuses bad values, stores a good SSID and answers reads live, '
      'across a power cycle', scenario_handlers),
+    ('the central is in `devices` with its MTU; `disconnect` drops it, and it comes back', scenario_centrals),
 ]
 
 

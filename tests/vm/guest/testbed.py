@@ -63,6 +63,12 @@ class Testbed(Bed):
                     f'{short_uuid(s.uuid)} (' + ','.join(short_uuid(c.uuid) for c in s.characteristics) + ')'
                     for s in self.extra_services))
 
+    def link_lost(self, timeout=15.0):
+        return self.wait_link_lost(timeout)
+
+    def negotiated_mtu(self):
+        return self.central.mtu
+
     def end_session(self, r, timeout=15.0):
         lost = self.wait_link_lost(timeout)
         r.say('central', 'link dropped' if lost else f'link still up after {timeout:.0f} s: closing it')
