@@ -28,7 +28,11 @@ written down in shared/notes/bluez-behaviour.md:
 - the central role: ReadValue/WriteValue/StartNotify/StopNotify/Confirm called
   from the org.bluez connection with the options bluetoothd sends ("no reply
   expected" for StartNotify/StopNotify and for WriteValue to a characteristic with
-  write-without-response).
+  write-without-response);
+- centrals as src/device.c holds them (tests/vm/bluez-versions.md 8.3): Device1
+  objects appearing at connection, Connected, the Disconnected signal (5.83 on),
+  Device1.Disconnect(), temporary devices kept until they expire, devices
+  disconnected at power-off and removed with their adapter.
 
 Everything runs on the GLib default main context: the test drives it by
 iterating the context (harness.wait_until). Nothing here blocks except the few
@@ -143,10 +147,21 @@ class BluezProfile:
     tx_power_write_back: advertising.c add_adv_params_callback (5.64 on) writes
       the TX power the kernel's MGMT_OP_ADD_EXT_ADV_PARAMS reply names back with
       Set("TxPower"), whatever Includes says; 5.55 has no such code.
+    device_bonded: device.c device_properties has "Bonded" from 5.65 on
+      (0e2e52d0c); 5.55 and 5.64 export Paired only.
+    disconnect_reply_last: device.c device_remove_connection answers the queued
+      Disconnect() calls after emitting Connected (5.79 on, 38734e020; gdbus
+      flushes the pending PropertiesChanged before any message it sends, so the
+      reply follows Connected = false); before 5.79 it answers them first, and
+      Connected = false follows at idle.
+    disconnected_signal: the Device1.Disconnected(s name, s message) signal,
+      sent by device_disconnected just before Connected = false (5.83 on,
+      53db78000).
     """
 
     def __init__(self, version, auto_enable, chrc_flags, power_pending, failed_power_stays_pending,
-                 adv_intervals, tx_power_write_back):
+                 adv_intervals, tx_power_write_back, device_bonded, disconnect_reply_last,
+                 disconnected_signal):
         self.version = version
         self.auto_enable = auto_enable
         self.chrc_flags = chrc_flags
@@ -154,6 +169,9 @@ class BluezProfile:
         self.failed_power_stays_pending = failed_power_stays_pending
         self.adv_intervals = adv_intervals
         self.tx_power_write_back = tx_power_write_back
+        self.device_bonded = device_bonded
+        self.disconnect_reply_last = disconnect_reply_last
+        self.disconnected_signal = disconnected_signal
 
     def __repr__(self):
         return '<BlueZ %s>' % self.version
@@ -164,7 +182,11 @@ def _version_tuple(version):
 
 
 def _profile(version, auto_enable, pending, stays, intervals, flags=CHRC_FLAGS, tx_power=True):
-    return BluezProfile(version, auto_enable, flags, pending, stays, intervals, tx_power)
+    # The Device1 differences follow from the first tag of the commit that made each.
+    release = _version_tuple(version)
+    return BluezProfile(version, auto_enable, flags, pending, stays, intervals, tx_power,
+                        device_bonded=release >= (5, 65), disconnect_reply_last=release >= (5, 79),
+                        disconnected_signal=release >= (5, 83))
 
 
 # The versions users run (/work/shared/bluez/README.md); 5.66 is Debian 12's and the default.
@@ -393,6 +415,62 @@ class AdvRegistration:
                                                 ' ended=' + self.ended if self.ended else '')
 
 
+# device.c device_disconnected() (5.83 on): the MGMT disconnect reason -> the
+# Disconnected signal's (name, message).
+DISCONNECT_REASONS = {
+    'unknown': ('org.bluez.Reason.Unknown', 'Unspecified'),
+    'timeout': ('org.bluez.Reason.Timeout', 'Connection timeout'),
+    'local': ('org.bluez.Reason.Local', 'Connection terminated by local host'),
+    'remote': ('org.bluez.Reason.Remote', 'Connection terminated by remote user'),
+    'authentication': ('org.bluez.Reason.Authentication', 'Connection terminated due to authentication failure'),
+    'suspend': ('org.bluez.Reason.Suspend', 'Connection terminated by local host for suspend'),
+}
+
+
+class Device:
+    """A remote device as bluetoothd holds it (struct btd_device): here a central
+    that connected to us. Keyed by its object path, which stays when the address
+    changes (device.c device_update_addr)."""
+
+    def __init__(self, adapter, path, address, address_type='public', name=None,
+                 paired=False, bonded=False, trusted=False):
+        self.adapter = adapter          # adapter name, e.g. 'hci0'
+        self.path = path
+        self.address = address
+        self.address_type = address_type    # 'public' or 'random' (property_get_address_type)
+        self.name = name                # None: not known, no Name property
+        self._alias = None              # the Alias someone set, None for the fallback
+        self.bonded = bonded
+        self.paired = paired or bonded
+        self.trusted = trusted
+        self.blocked = False
+        self.connected = False
+        # btd_adapter_get_device creates an unknown device temporary; bonding
+        # makes it persistent (device_set_bonded). A temporary device is removed
+        # TemporaryTimeout after it disconnects (FakeBluez.expire_device).
+        self.temporary = not bonded
+        self.disconnects = []           # Disconnect() calls waiting for the link to go down
+        self.disconnect_timer = None    # device.c disconn_timer (DISCONNECT_TIMER)
+
+    @property
+    def alias(self):
+        """device.c dev_property_get_alias: the alias set, else Name, else the
+        address with '-' for ':'."""
+        return self._alias or self.name or self.address.replace(':', '-')
+
+    @alias.setter
+    def alias(self, value):
+        self._alias = value or None     # set_alias: "" resets it
+
+    def __repr__(self):
+        return '<device %s %s%s>' % (self.path, self.address, ' connected' if self.connected else '')
+
+
+# Device1 property -> Device attribute (FakeBluez.set_device_property).
+DEVICE_ATTRIBUTES = {'Address': 'address', 'AddressType': 'address_type', 'Name': 'name', 'Alias': 'alias',
+                     'Paired': 'paired', 'Bonded': 'bonded', 'Trusted': 'trusted', 'Blocked': 'blocked'}
+
+
 class Adapter:
     """A controller plus what bluetoothd exports for it."""
 
@@ -434,7 +512,7 @@ class Adapter:
         # advertisement includes "tx-power", as the VM tier recorded on btvirt (the
         # kernel side of that is not checked).
         self.kernel_tx_power = 'includes'
-        self.devices = []               # device paths exported under the adapter (the central's)
+        self.devices = {}               # path -> Device exported under the adapter (centrals)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
         self.next_handle = FIRST_APP_HANDLE
@@ -484,7 +562,9 @@ class FakeBluez:
         self.calls = []
         # Everything the fake sent, in order: ('signal', 'InterfacesAdded', object path,
         # interface names) / ('signal', 'PropertiesChanged', path, {name: value}) /
-        # ('call', 'Iface.Method', path, reply_expected).
+        # ('signal', 'Disconnected', device path, (name, message)) /
+        # ('call', 'Iface.Method', path, reply_expected) / ('reply', 'Device1.Disconnect',
+        # device path) when a Disconnect() is answered with success.
         self.sent = []
         self.tx_power_sets = []         # [path, 'sent' | 'ok' | error name]: Set("TxPower") on advertisements
         self.power_sets = []            # (sender, adapter name, value): Set("Powered") on adapters
@@ -499,6 +579,14 @@ class FakeBluez:
         # and starts it at the next power-on.
         self.register_adv_while_off = 'fail'
         self.experimental = False       # bluetoothd -E: MinInterval/MaxInterval/TxPower honoured (5.64-5.76)
+        # Device1.Disconnect(): (sender, device path) of every call, and how long the
+        # link takes to go down. Real bluetoothd waits DISCONNECT_TIMER (2 s, every
+        # version) before asking the kernel to disconnect, then the controller's time.
+        self.disconnect_calls = []
+        self.disconnect_delay = 0.2
+        # Consumed one per Disconnect() call: None (behave), 'no-reply' or
+        # ('fail', error name, message); see never_answer_next_disconnect().
+        self.disconnect_faults = []
 
         self._serial = 0
         self._signal_matches = []
@@ -543,6 +631,19 @@ class FakeBluez:
 
     def fail_next_register_advertisement(self, count=1):
         self.register_adv_faults += ['fail'] * count
+
+    def never_answer_next_disconnect(self):
+        """The next Device1.Disconnect() of a connected device gets no reply and the
+        link stays up, as when the kernel refuses MGMT_OP_DISCONNECT (device.c
+        disconnect_complete only logs). The call stays queued on the device, as in
+        bluetoothd: it is answered if the link goes down some other way later."""
+        self.disconnect_faults.append('no-reply')
+
+    def fail_next_disconnect(self, name=ERROR_FAILED, message='Disconnect failed (injected)'):
+        """The next Device1.Disconnect() is answered at once with this error and
+        nothing else happens. bluetoothd's dev_disconnect never answers an error
+        itself; this is for testing the caller's error path."""
+        self.disconnect_faults.append(('fail', name, message))
 
     # ----------------------------------------------------------- configuration
 
@@ -603,7 +704,7 @@ class FakeBluez:
             adapter.power_stuck = False     # a new struct btd_adapter, nothing pending
             adapter.has_advertising_manager = False
             adapter.has_media = True
-            adapter.devices = []
+            adapter.devices = {}
             adapter.power_state = 'on' if adapter.powered else 'off'
         # The adapters are exported before the name is taken so a GetManagedObjects
         # sent on NameOwnerChanged sees them (deterministic for tests; bluetoothd
@@ -618,12 +719,14 @@ class FakeBluez:
     def stop(self, clean=True):
         """bluetoothd stops. clean: as on SIGTERM, in the order the VM tier saw
         (bluez-calls.txt): PowerState "on-disabling" on every powered adapter,
-        then per adapter StopNotify and {PowerState "off", Powered false,
-        Discovering false, Class 0}; Media1 removed from each adapter; then each
-        adapter removed as remove_adapter() does (devices, the partial removals,
-        Release of advertisements); then the connection closes and the name
-        leaves the bus. Otherwise a crash: the connection just closes, no
-        Release."""
+        then per adapter StopNotify, its connected devices disconnected (as at
+        any power-off) and {PowerState "off", Powered false, Discovering false,
+        Class 0}; Media1 removed from each adapter; then each adapter removed as
+        remove_adapter() does (devices, the partial removals, Release of
+        advertisements); then the connection closes and the name leaves the bus.
+        Otherwise a crash: the connection just closes, no Release. Either way the
+        devices are gone with bluetoothd: the next start() exports none (a real
+        one would load bonded devices from its storage)."""
         assert self.running
         self.trace('stopping (%s)' % ('clean' if clean else 'crash'))
         powered = {name: a.powered for name, a in self.adapters.items()}
@@ -714,7 +817,7 @@ class FakeBluez:
         for adapter in self.adapters.values():
             adapter.exported = False
             adapter.has_advertising_manager = False
-            adapter.devices = []
+            adapter.devices = {}
 
     def shutdown(self):
         """Harness cleanup: close the connection whatever the state."""
@@ -737,7 +840,9 @@ class FakeBluez:
         - btmgmt power on: PropertiesChanged {Powered true};
         - through bluetoothd: {PowerState "on-disabling"} first, then StopNotify,
           then {PowerState "off", Powered false, Discovering false, Class 0};
-          at power-on {PowerState "off-enabling"}, then {PowerState "on", Powered true}."""
+          at power-on {PowerState "off-enabling"}, then {PowerState "on", Powered true}.
+        Connected devices are disconnected between the StopNotify calls and the
+        Powered false (_power_off)."""
         if adapter.powered == powered:
             return
         # settings_changed(): the Powered bit changed, so it is no longer pending.
@@ -780,7 +885,13 @@ class FakeBluez:
 
     def _power_off(self, adapter, changed):
         """The controller is off: advertising stops, links drop (StopNotify first,
-        no reply expected), then the PropertiesChanged carrying Powered false."""
+        no reply expected; then each connected device's disconnection, reason
+        Local), then the PropertiesChanged carrying Powered false. The kernel
+        reports each link's MGMT Device Disconnected before the New Settings that
+        clears Powered, and bluetoothd handles them in that order. Which of a
+        link's ATT socket HUP (StopNotify) and Device Disconnected comes first is
+        kernel ordering (bluez-versions.md 8.3, not checked); StopNotify first is
+        what the VM tier recorded, whose log keeps no device signals."""
         # The kernel drops the advertising instances; bluetoothd keeps the
         # registrations (notes, table row 1).
         for adv in self._active_adverts(adapter.name):
@@ -792,6 +903,9 @@ class FakeBluez:
             if app is not None and app.adapter == adapter.name:
                 self.subscriptions.discard(path)
                 self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'StopNotify')
+        for device in adapter.devices.values():
+            if device.connected:
+                self._device_disconnected(device, 'local')
         adapter.powered = False
         self._emit_properties_changed(adapter.path, IFACE_ADAPTER, changed)
 
@@ -826,7 +940,9 @@ class FakeBluez:
         """The controller goes away (unplugged, btvirt stopped), in the order the
         VM tier saw (bluez-calls.txt): PropertiesChanged {Class 0, Powered false,
         Discovering false, PowerState "on"} (when it was powered; no StopNotify was
-        seen), the device objects removed, then for an adapter holding
+        seen), the device objects removed (a connected one too, with no Connected
+        false: adapter_remove -> device_remove unregisters it at once, and its
+        pending Disconnect() calls are never answered), then for an adapter holding
         registrations a partial InterfacesRemoved [GattManager1, NetworkServer1,
         SimAccess1, Media1] (applications freed silently), InterfacesRemoved
         [LEAdvertisingManager1], Release to each advertisement (the reply isn't
@@ -850,10 +966,8 @@ class FakeBluez:
     def _unexport_adapter(self, adapter, reason):
         """src/adapter.c adapter_remove() as the VM tier saw it."""
         name = adapter.name
-        for path in adapter.devices:
-            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(path),
-                       [IFACE_PROPERTIES, IFACE_INTROSPECTABLE, IFACE_DEVICE])
-        adapter.devices = []
+        for device in list(adapter.devices.values()):
+            self._unexport_device(adapter, device)
         apps = self._active_or_pending_apps(name)
         adverts = self._active_or_pending_adverts(name)
         for path in list(self.subscriptions):
@@ -894,7 +1008,7 @@ class FakeBluez:
     def _export_adapter(self, adapter, announce):
         adapter.exported = True
         adapter.has_media = True
-        adapter.devices = []
+        adapter.devices = {}
         adapter.has_advertising_manager = adapter.advertising_manager_mode == 'now'
         if announce:
             ifaces = self._adapter_interfaces(adapter)
@@ -942,6 +1056,190 @@ class FakeBluez:
 
     def device_path(self, adapter='hci0', address=CENTRAL_ADDRESS):
         return '/org/bluez/%s/dev_%s' % (adapter, address.replace(':', '_'))
+
+    # ------------------------------------------------------------------ centrals
+
+    def devices(self, adapter='hci0'):
+        """The Device objects exported under the adapter, oldest first."""
+        return list(self.adapters[adapter].devices.values())
+
+    def _device(self, path):
+        for adapter in self.adapters.values():
+            if path in adapter.devices:
+                return adapter.devices[path]
+        raise KeyError('no device %s' % path)
+
+    def connect_central(self, adapter='hci0', address=CENTRAL_ADDRESS, address_type='public', name=None,
+                        order='in-added', paired=False, bonded=False, trusted=False):
+        """A central connects to us; returns its device path (bluez-versions.md
+        8.3). An unknown one becomes a new device (adapter.c btd_adapter_get_device;
+        temporary unless bonded), announced by InterfacesAdded with Connected =
+        true when bluetoothd handles MGMT Device Connected first (order='in-added':
+        gdbus drops PropertiesChanged for an interface not yet published), or with
+        Connected = false, then PropertiesChanged {Connected: true}, when the ATT
+        accept comes first (order='added-then-connected'); which happens is kernel
+        ordering. A known device (found by address, as adapter_find_device does,
+        whatever its path) gets only PropertiesChanged {Connected: true}; the
+        other arguments describe a new device and are ignored for it."""
+        if order not in ('in-added', 'added-then-connected'):
+            raise ValueError('order %r' % order)
+        owner = self.adapters[adapter]
+        assert owner.exported and owner.powered, 'no central can connect to %s now' % adapter
+        device = next((d for d in owner.devices.values() if d.address == address), None)
+        if device is None:
+            device = Device(adapter, self.device_path(adapter, address), address, address_type, name,
+                            paired, bonded, trusted)
+            assert device.path not in owner.devices, '%s holds another address' % device.path
+            owner.devices[device.path] = device
+            device.connected = order == 'in-added'
+            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}', dbus.ObjectPath(device.path),
+                       self._device_interfaces(device))
+        else:
+            assert not device.connected, '%r is connected already' % device
+        if not device.connected:
+            device.connected = True
+            self._emit_properties_changed(device.path, IFACE_DEVICE, {'Connected': dbus.Boolean(True)})
+        self.trace('%r: central connected' % device)
+        return device.path
+
+    def disconnect_central(self, path, reason='remote'):
+        """The link to a connected device goes down; reason is a DISCONNECT_REASONS
+        key ('remote': the central left). See _device_disconnected."""
+        device = self._device(path)
+        assert device.connected, '%r is not connected' % device
+        self._device_disconnected(device, reason)
+
+    def _device_disconnected(self, device, reason):
+        """device.c device_remove_connection() for the device's only bearer: the
+        disconnect timer stops; a paired but not bonded device is unpaired
+        (Paired false); from 5.83 Disconnected(name, message) (device_disconnected);
+        then Connected false. gdbus sends pending PropertiesChanged before any
+        other message, so Paired and Connected share one signal unless
+        Disconnected goes between them. The queued Disconnect() calls are answered
+        before all of it until 5.78, after Connected false from 5.79
+        (profile.disconnect_reply_last). The device stays: a temporary one until
+        expire_device(), a bonded one for good."""
+        name, message = DISCONNECT_REASONS[reason]
+        self._stop_disconnect_timer(device)
+        device.connected = False
+        replies, device.disconnects = device.disconnects, []
+        if not self.profile.disconnect_reply_last:
+            self._answer_disconnects(device, replies)
+            replies = []
+        changed = {}
+        if device.paired and not device.bonded:
+            device.paired = False
+            changed['Paired'] = dbus.Boolean(False)
+        if self.profile.disconnected_signal:
+            if changed:
+                self._emit_properties_changed(device.path, IFACE_DEVICE, changed)
+                changed = {}
+            self._emit(IFACE_DEVICE, device.path, 'Disconnected', 'ss', name, message)
+        changed['Connected'] = dbus.Boolean(False)
+        self._emit_properties_changed(device.path, IFACE_DEVICE, changed)
+        self._answer_disconnects(device, replies)
+        self.trace('%r: disconnected (%s)' % (device, reason))
+
+    def _answer_disconnects(self, device, calls):
+        for msg in calls:
+            self._reply(msg)
+            self.sent.append(('reply', 'Device1.Disconnect', device.path))
+
+    def _stop_disconnect_timer(self, device):
+        if device.disconnect_timer is not None:
+            GLib.source_remove(device.disconnect_timer)
+            self._timeouts.discard(device.disconnect_timer)
+            device.disconnect_timer = None
+
+    def expire_device(self, path):
+        """TemporaryTimeout (30 s by default, main.conf) ran out for a temporary
+        device that is not connected: device.c device_disappeared removes it
+        (InterfacesRemoved). A central reconnecting before that gets the same
+        object back (connect_central)."""
+        device = self._device(path)
+        assert device.temporary and not device.connected, '%r does not expire' % device
+        self._unexport_device(self.adapters[device.adapter], device)
+
+    def remove_device(self, path):
+        """The device is forgotten (adapter.c remove_device, Adapter1.RemoveDevice):
+        a connected one is disconnected first (device_request_disconnect, reason
+        Local; adapter_remove_connection removes it once the link is down), then
+        InterfacesRemoved."""
+        device = self._device(path)
+        if device.connected:
+            self._device_disconnected(device, 'local')
+        self._unexport_device(self.adapters[device.adapter], device)
+
+    def _unexport_device(self, adapter, device):
+        """device.c device_remove(): the object goes; Disconnect() calls still
+        queued are never answered."""
+        self._stop_disconnect_timer(device)
+        device.disconnects = []
+        del adapter.devices[device.path]
+        self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(device.path),
+                   [IFACE_PROPERTIES, IFACE_INTROSPECTABLE, IFACE_DEVICE])
+        self.trace('%r removed' % device)
+
+    def set_device_property(self, path, name, value):
+        """A Device1 property changes on the same object (name: 'Address',
+        'AddressType', 'Name', 'Alias', 'Paired', 'Bonded', 'Trusted' or
+        'Blocked'): PropertiesChanged {name: value} when the value changed and
+        this version exports the property (Bonded: 5.65 on). A new Name changes
+        Alias too unless one was set (device.c device_set_name emits both, in one
+        signal). Bonded true makes the device persistent (device_set_bonded).
+        Connected changes only through connect_central() / disconnect_central();
+        a known Name is never forgotten."""
+        if name not in DEVICE_ATTRIBUTES or (name == 'Name' and value is None):
+            raise ValueError('cannot set %s to %r' % (name, value))
+        device = self._device(path)
+        before = self._device_props(device)
+        setattr(device, DEVICE_ATTRIBUTES[name], value)
+        if name == 'Bonded' and value:
+            device.temporary = False
+        after = self._device_props(device)
+        names = (name, 'Alias') if name == 'Name' else (name,)
+        changed = {n: after[n] for n in names if n in after and after[n] != before.get(n)}
+        if changed:
+            self._emit_properties_changed(path, IFACE_DEVICE, changed)
+
+    def update_device_address(self, path, address, address_type='public'):
+        """Pairing gave the central's identity address (adapter.c new_irk_callback
+        -> device.c device_update_addr): Address and AddressType change on the
+        same path, in one PropertiesChanged. (5.67 on, that also makes a
+        temporary device persistent; the bonding that distributes the IRK does so
+        on every version: set Bonded.)"""
+        device = self._device(path)
+        device.address, device.address_type = address, address_type
+        props = self._device_props(device)
+        self._emit_properties_changed(path, IFACE_DEVICE, {n: props[n] for n in ('Address', 'AddressType')})
+
+    def _device_disconnect(self, msg):
+        """device.c dev_disconnect -> device_request_disconnect (no role check: a
+        central's link too). A connected device's call is queued and
+        DISCONNECT_TIMER armed (a call while it runs joins the queue); when it
+        fires, disconnect_all asks the kernel, and the link going down (reason
+        Local) answers the queue (_device_disconnected). Not connected: success
+        at once."""
+        device = self._device(msg.get_path())
+        self.disconnect_calls.append((msg.get_sender(), device.path))
+        self.trace('Device1.Disconnect() on %s from %s' % (device.path, msg.get_sender()))
+        fault = self._take_fault(self.disconnect_faults)
+        if isinstance(fault, tuple):
+            raise _Reject(fault[1], fault[2])
+        if not device.connected:
+            return ('',)
+        device.disconnects.append(msg)
+        if fault == 'no-reply':
+            self.trace('%r: the kernel refused to disconnect (injected), no reply' % device)
+        elif device.disconnect_timer is None:
+            def disconnect_all():
+                self._timeouts.discard(device.disconnect_timer)
+                device.disconnect_timer = None
+                self._device_disconnected(device, 'local')
+                return False
+            device.disconnect_timer = GLib.timeout_add(int(self.disconnect_delay * 1000), disconnect_all)
+            self._timeouts.add(device.disconnect_timer)
+        return None
 
     def _central_target(self, path):
         app = self._app_for_object(path)
@@ -1019,15 +1317,18 @@ class FakeBluez:
         return not (chrc and 'write-without-response' in chrc.get('Flags', ()))
 
     def _central_device(self, app, device):
-        """The central's device object: exported (InterfacesAdded Device1) when it
-        first talks to the application, as bluetoothd does at connection."""
+        """The device a call names (the central talking to the application). Real
+        bluetoothd exports it at connection, before any call can name it: a
+        device of the application's adapter that is not connected yet connects
+        here (connect_central), so a test need not connect its central first."""
         path = str(device or self.device_path(app.adapter))
         adapter = self.adapters.get(app.adapter)
-        if adapter is not None and adapter.exported and path not in adapter.devices \
-                and path.startswith(adapter.path + '/dev_'):
-            adapter.devices.append(path)
-            self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}', dbus.ObjectPath(path),
-                       self._device_interfaces(adapter, path))
+        if adapter is not None and adapter.exported and path.startswith(adapter.path + '/dev_'):
+            known = adapter.devices.get(path)
+            if known is None:
+                self.connect_central(app.adapter, path.rsplit('/dev_', 1)[1].replace('_', ':'))
+            elif not known.connected:
+                self.connect_central(app.adapter, known.address)
         return path
 
     def _sync_with(self, owner):
@@ -1177,6 +1478,8 @@ class FakeBluez:
             self.sent.append(('signal', member, str(args[0]), sorted(str(i) for i in args[1])))
         elif member == 'PropertiesChanged':
             self.sent.append(('signal', member, str(path), to_python(dbus.Dictionary(args[1], signature='sv'))))
+        else:
+            self.sent.append(('signal', member, str(path), tuple(to_python(a) for a in args)))
         self.conn.send_message(msg)
 
     def _emit_properties_changed(self, path, iface, changed, invalidated=()):
@@ -1233,6 +1536,7 @@ class FakeBluez:
                 (IFACE_GATT_MANAGER, 'UnregisterApplication'): self._unregister_application,
                 (IFACE_ADV_MANAGER, 'RegisterAdvertisement'): self._register_advertisement,
                 (IFACE_ADV_MANAGER, 'UnregisterAdvertisement'): self._unregister_advertisement,
+                (IFACE_DEVICE, 'Disconnect'): self._device_disconnect,
             }.get((iface, member))
             if handler:
                 return handler
@@ -1285,18 +1589,27 @@ class FakeBluez:
             ifaces[IFACE_ADV_MANAGER] = self._adv_manager_props(adapter)
         return ifaces
 
-    def _device_interfaces(self, adapter, path):
-        address = path.rsplit('/', 1)[1][4:].replace('_', ':')
+    def _device_props(self, device):
+        """device.c device_properties for a central that connected to us: Name only
+        when known (dev_property_exists_name), Bonded from 5.65 on; the optional
+        ones that come from scanning (RSSI, Class, ManufacturerData, ...) absent."""
+        props = dbus.Dictionary({
+            'Address': dbus.String(device.address), 'AddressType': dbus.String(device.address_type),
+            'Alias': dbus.String(device.alias), 'Paired': dbus.Boolean(device.paired),
+            'Trusted': dbus.Boolean(device.trusted), 'Blocked': dbus.Boolean(device.blocked),
+            'LegacyPairing': dbus.Boolean(False), 'Connected': dbus.Boolean(device.connected),
+            'UUIDs': dbus.Array([], signature='s'), 'Adapter': dbus.ObjectPath('/org/bluez/' + device.adapter),
+            'ServicesResolved': dbus.Boolean(False)}, signature='sv')
+        if device.name is not None:
+            props['Name'] = dbus.String(device.name)
+        if self.profile.device_bonded:
+            props['Bonded'] = dbus.Boolean(device.bonded)
+        return props
+
+    def _device_interfaces(self, device):
         return {
             IFACE_INTROSPECTABLE: dbus.Dictionary({}, signature='sv'),
-            IFACE_DEVICE: dbus.Dictionary({
-                'Address': dbus.String(address), 'AddressType': dbus.String('public'),
-                'Alias': dbus.String(address.replace(':', '-')), 'Paired': dbus.Boolean(False),
-                'Bonded': dbus.Boolean(False), 'Trusted': dbus.Boolean(False),
-                'Blocked': dbus.Boolean(False), 'LegacyPairing': dbus.Boolean(False),
-                'Connected': dbus.Boolean(True), 'UUIDs': dbus.Array([], signature='s'),
-                'Adapter': dbus.ObjectPath(adapter.path), 'ServicesResolved': dbus.Boolean(False)},
-                signature='sv'),
+            IFACE_DEVICE: self._device_props(device),
             IFACE_PROPERTIES: dbus.Dictionary({}, signature='sv'),
         }
 
@@ -1311,8 +1624,8 @@ class FakeBluez:
         for adapter in self.adapters.values():
             if adapter.exported:
                 objects[adapter.path] = self._adapter_interfaces(adapter)
-                for path in adapter.devices:
-                    objects[path] = self._device_interfaces(adapter, path)
+                for device in adapter.devices.values():
+                    objects[device.path] = self._device_interfaces(device)
         return objects
 
     def _introspect(self, path):
