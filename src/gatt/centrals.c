@@ -176,13 +176,16 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 		central->trusted = props->trusted;
 	if (props->has_connected && props->connected != central->connected) {
 		central->connected = props->connected;
-		central->connected_since = props->connected ? now : 0;
-		if (!props->connected)
-			central->mtu = 0;
+		if (props->connected)
+			central->connected_since = now;
 	}
 	update(centrals, central, NULL);
-	if (!central->connected)
+	/* After `disconnected` told what the link was. */
+	if (!central->connected) {
+		central->connected_since = 0;
+		central->mtu = 0;
 		g_clear_pointer(&central->reason, g_free);
+	}
 	return central->connected && !central->address ? 1 : 0;
 }
 

@@ -14,7 +14,7 @@
 #define DEV_A HCI0 "/dev_00_AA_01_01_00_42"
 #define DEV_B HCI0 "/dev_00_AA_01_01_00_43"
 
-/* What the listener heard, as one line per report: "+ADDRESS" or "-ADDRESS reason". */
+/* What the listener heard, as one line per report: "+ADDRESS" or "-ADDRESS reason" (with " since N mtu M" when set). */
 typedef struct {
 	GPtrArray *heard;
 } Recorder;
@@ -30,7 +30,11 @@ static void on_disconnected(GattCentrals *centrals, const GattCentral *central, 
 {
 	Recorder *r = user_data;
 
-	g_ptr_array_add(r->heard, g_strdup_printf("-%s %s", central->address, reason ? reason : "(none)"));
+	g_autofree char *link = central->connected_since ? g_strdup_printf(" since %" G_GINT64_FORMAT " mtu %u",
+	                                                                   central->connected_since, central->mtu)
+	                                                 : g_strdup("");
+
+	g_ptr_array_add(r->heard, g_strdup_printf("-%s %s%s", central->address, reason ? reason : "(none)", link));
 }
 
 static const GattCentralsListener listener = {
@@ -136,13 +140,13 @@ static void test_added_then_connected_and_disconnected_with_a_reason(void **stat
 	gatt_centrals_disconnect_reason(f->centrals, DEV_A, "org.bluez.Reason.Remote");
 	expect_heard(f, "");
 	gatt_centrals_apply(f->centrals, DEV_A, &now_disconnected, 9);
-	expect_heard(f, "-00:AA:01:01:00:42 remote");
+	expect_heard(f, "-00:AA:01:01:00:42 remote since 7 mtu 0");
 	assert_null(gatt_centrals_find_address(f->centrals, "00:AA:01:01:00:42"));
 	/* Still known (a temporary device lingers in BlueZ): the next connection reuses it, without the old reason. */
 	assert_int_equal(gatt_centrals_lookup(f->centrals, DEV_A)->connected_since, 0);
 	gatt_centrals_apply(f->centrals, DEV_A, &now_connected, 11);
 	gatt_centrals_apply(f->centrals, DEV_A, &now_disconnected, 12);
-	expect_heard(f, "+00:AA:01:01:00:42; -00:AA:01:01:00:42 (none)");
+	expect_heard(f, "+00:AA:01:01:00:42; -00:AA:01:01:00:42 (none) since 11 mtu 0");
 }
 
 static void test_devices_of_other_adapters_are_not_in_the_roster(void **state)
@@ -158,9 +162,9 @@ static void test_devices_of_other_adapters_are_not_in_the_roster(void **state)
 	expect_heard(f, "+00:AA:01:01:00:43");
 	/* Switching adapters: the old one's centrals leave, the new one's join. */
 	gatt_centrals_set_adapter(f->centrals, HCI1, "adapter-removed");
-	expect_heard(f, "-00:AA:01:01:00:43 adapter-removed; +00:AA:01:01:00:42");
+	expect_heard(f, "-00:AA:01:01:00:43 adapter-removed since 2 mtu 0; +00:AA:01:01:00:42");
 	gatt_centrals_set_adapter(f->centrals, NULL, "adapter-removed");
-	expect_heard(f, "-00:AA:01:01:00:42 adapter-removed");
+	expect_heard(f, "-00:AA:01:01:00:42 adapter-removed since 1 mtu 0");
 	assert_int_equal(gatt_centrals_count(f->centrals), 0);
 }
 
@@ -209,13 +213,13 @@ static void test_removal_and_forgetting_say_why(void **state)
 	assert_null(gatt_centrals_lookup(f->centrals, DEV_A));
 	gatt_centrals_remove(f->centrals, DEV_A);
 	gatt_centrals_forget(f->centrals, "bluez-gone");
-	expect_heard(f, "+00:AA:01:01:00:42; +00:AA:01:01:00:43; -00:AA:01:01:00:42 removed; "
-	                "-00:AA:01:01:00:43 bluez-gone");
+	expect_heard(f, "+00:AA:01:01:00:42; +00:AA:01:01:00:43; -00:AA:01:01:00:42 removed since 1 mtu 0; "
+	                "-00:AA:01:01:00:43 bluez-gone since 2 mtu 0");
 	/* What BlueZ said of the link (5.83+) wins over what gattd saw afterwards. */
 	gatt_centrals_apply(f->centrals, DEV_A, &a, 3);
 	gatt_centrals_disconnect_reason(f->centrals, DEV_A, "org.bluez.Reason.Timeout");
 	gatt_centrals_remove(f->centrals, DEV_A);
-	expect_heard(f, "+00:AA:01:01:00:42; -00:AA:01:01:00:42 timeout");
+	expect_heard(f, "+00:AA:01:01:00:42; -00:AA:01:01:00:42 timeout since 3 mtu 0");
 	assert_null(gatt_centrals_lookup(f->centrals, DEV_B));
 	/* The adapter stays selected: BlueZ's next GetManagedObjects fills the roster again. */
 	gatt_centrals_apply(f->centrals, DEV_B, &b, 4);
@@ -236,7 +240,10 @@ static void test_mtu_comes_from_calls_and_goes_with_the_link(void **state)
 	gatt_centrals_saw_mtu(f->centrals, DEV_A, 517);
 	gatt_centrals_saw_mtu(f->centrals, DEV_A, 0);
 	assert_int_equal(gatt_centrals_lookup(f->centrals, DEV_A)->mtu, 517);
+	expect_heard(f, "+00:AA:01:01:00:42");
+	/* `disconnected` tells what the link was; then it is gone. */
 	gatt_centrals_apply(f->centrals, DEV_A, &now_disconnected, 2);
+	expect_heard(f, "-00:AA:01:01:00:42 (none) since 1 mtu 517");
 	assert_int_equal(gatt_centrals_lookup(f->centrals, DEV_A)->mtu, 0);
 }
 
@@ -275,7 +282,7 @@ static void test_a_full_table_makes_room_only_for_connected_devices(void **state
 	expect_heard(f, "+00:AA:01:01:00:42");
 	/* Known entries keep being updated when full. */
 	assert_int_equal(gatt_centrals_apply(f->centrals, DEV_A, &now_disconnected, 3), 0);
-	expect_heard(f, "-00:AA:01:01:00:42 (none)");
+	expect_heard(f, "-00:AA:01:01:00:42 (none) since 2 mtu 0");
 }
 
 static void test_reason_names(void **state)
