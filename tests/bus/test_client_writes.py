@@ -5,7 +5,7 @@ import socket
 import unittest
 
 from clients import LocalClient
-from harness import BATTERY_CONF, COMMAND, DEFAULT_SERVICES, LABEL, LEVEL, THRESHOLD, GattdTestCase
+from harness import BATTERY_CONF, CENTRAL_ADDRESS, COMMAND, DEFAULT_SERVICES, LABEL, LEVEL, THRESHOLD, GattdTestCase
 
 
 class WriteEventTest(GattdTestCase):
@@ -21,7 +21,7 @@ class WriteEventTest(GattdTestCase):
         self.fake.write_value(LABEL, b'hello')
         event = self.client.wait_event('write')
         self.assertEqual(event, {'event': 'write', 'char': 'settings/label', 'value': b'hello'.hex(),
-                                 'offset': 0, 'device': self.device})
+                                 'offset': 0, 'device': self.device, 'address': CENTRAL_ADDRESS})
 
     def test_write_event_carries_the_typed_value_when_the_characteristic_has_a_type(self):
         self.client.watch()
@@ -101,7 +101,7 @@ class NextWriteTest(GattdTestCase):
         reply = self.client.ok('next-write', char='battery/command')
         self.assertEqual(reply, {'id': reply['id'], 'ok': True, 'char': 'battery/command',
                                  'value': b'hi\n'.hex(), 'offset': 0, 'device': self.device,
-                                 'seq': 1, 'queued': 0})
+                                 'address': CENTRAL_ADDRESS, 'seq': 1, 'queued': 0})
 
     def test_next_write_waiting_is_woken_by_the_next_central_write(self):
         request = self.client.send('next-write', char='battery/command')
@@ -193,7 +193,7 @@ class CaptureOverflowTest(GattdTestCase):
             {'event': 'capture-overflow', 'char': 'battery/command', 'dropped': 1, 'overflows': 2},
         ])
         # Each overflow event follows the write event that caused it.
-        names = [e['event'] for e in self.client.events]
+        names = [e['event'] for e in self.client.events_named('write', 'capture-overflow')]
         self.assertEqual(names, ['write'] * 3 + ['write', 'capture-overflow'] * 2)
         status = self.client.ok('status')
         self.assertEqual((status['captured'], status['overflows']), (3, 2))
