@@ -285,13 +285,3 @@ const char *gatt_centrals_reason_name(const char *bluez_reason)
 				return names[i];
 	return "unknown";
 }
-
-bool gatt_centrals_is_address(const char *text)
-{
-	if (!text || strlen(text) != 17)
-		return false;
-	for (size_t i = 0; i < 17; i++)
-		if (i % 3 == 2 ? text[i] != ':' : !g_ascii_isxdigit(text[i]))
-			return false;
-	return true;
-}

@@ -104,5 +104,3 @@ unsigned gatt_centrals_count(GattCentrals *centrals);
 
 /* "remote" for "org.bluez.Reason.Remote"; "unknown" for names that are not one of BlueZ's. */
 const char *gatt_centrals_reason_name(const char *bluez_reason);
-/* Whether text is an address as BlueZ writes them: six hex pairs joined by ':'. */
-bool gatt_centrals_is_address(const char *text);

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "shared/bdaddr.h"
+
 static const char *const command_names[] = {
 	[PROTO_CMD_HELLO] = "hello",
 	[PROTO_CMD_STATUS] = "status",
@@ -282,7 +284,7 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		}
 		if (!get_string(node, "address", &req->address, err))
 			return false;
-		if (!gatt_centrals_is_address(req->address)) {
+		if (!bdaddr_is_valid(req->address)) {
 			g_autofree char *shown = g_utf8_make_valid(req->address, MIN((gssize)strlen(req->address), 64));
 
 			fail(err, PROTO_ERR_BAD_REQUEST,

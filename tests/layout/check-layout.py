@@ -22,7 +22,7 @@ MAX_LINES = 800
 
 # The prefixes each folder's modules use (README, "Layout").
 PREFIXES = {
-    'shared': ('att_', 'frame_', 'escape_', 'jread_', 'jwrite_', 'listener_list_', 'log_', 'uuid_', 'value_'),
+    'shared': ('att_', 'bdaddr_', 'frame_', 'escape_', 'jread_', 'jwrite_', 'listener_list_', 'log_', 'uuid_', 'value_'),
     'config': ('config_', 'flags_', 'persist_'),
     'dbus': ('bus_',),
     'gatt': ('gatt_', 'advertisement_'),

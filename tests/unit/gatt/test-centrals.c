@@ -298,18 +298,6 @@ static void test_reason_names(void **state)
 	assert_string_equal(gatt_centrals_reason_name(NULL), "unknown");
 }
 
-static void test_addresses(void **state)
-{
-	assert_true(gatt_centrals_is_address("00:AA:01:01:00:42"));
-	assert_true(gatt_centrals_is_address("ff:ee:dd:cc:bb:aa"));
-	assert_false(gatt_centrals_is_address("00:AA:01:01:00:4"));
-	assert_false(gatt_centrals_is_address("00:AA:01:01:00:421"));
-	assert_false(gatt_centrals_is_address("00_AA_01_01_00_42"));
-	assert_false(gatt_centrals_is_address("0G:AA:01:01:00:42"));
-	assert_false(gatt_centrals_is_address(""));
-	assert_false(gatt_centrals_is_address(NULL));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,7 +311,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_the_roster_is_ordered_by_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_full_table_makes_room_only_for_connected_devices, setup, teardown),
 		cmocka_unit_test(test_reason_names),
-		cmocka_unit_test(test_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
