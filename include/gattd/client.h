@@ -9,8 +9,8 @@
  *  - the raw layer (send / process / pop_message) for programs with their own main
  *    loop: poll() gattd_client_get_fd() for POLLIN, call gattd_client_process(),
  *    then pop the complete lines that arrived;
- *  - blocking helpers (call, wait_event and the typed get/set/watch/next_write) for
- *    small programs and scripts;
+ *  - blocking helpers (call, wait_event and the typed get/set/watch/next_write and
+ *    devices/disconnect) for small programs and scripts;
  *  - the handler role (handle, next_request, answer_read, accept_write, refuse):
  *    answering centrals' reads and writes of Handler= characteristics.
  *
@@ -23,19 +23,27 @@
  *  - The socket is non-blocking and close-on-exec; writes use MSG_NOSIGNAL, so a
  *    closed connection never raises SIGPIPE. EINTR is retried internally.
  *  - Timeouts are in milliseconds; -1 waits forever.
+ *  - The structs the library fills (GattdWrite, GattdRequest, GattdDevice) are part of
+ *    the ABI: a later release may append members, never move or remove one. While the
+ *    soname is libgattd-client.so.0 (0.x releases), a struct that grows keeps the
+ *    soname: rebuild programs against the header of the library they run with.
  *
  * Errors gattd answers with (the "code" of an error reply) map to errno values as
  * follows; gattd_client_error_code() gives the code itself:
  *
- *   not-found         -ENOENT      no characteristic with that id
+ *   not-found         -ENOENT      no characteristic with that id; disconnect: no connected
+ *                                  central with that address
  *   invalid-value     -EINVAL      the value does not decode or does not fit
  *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
  *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
  *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate
  *   not-capture       -ENOTTY      next-write on a characteristic without Capture=
- *   busy              -EBUSY       this client already has a next-write waiting
- *   timeout           -ETIMEDOUT   next-write's timeout passed
- *   disconnected      -ENOTCONN    the adapter or BlueZ went away during next-write; ask again
+ *   busy              -EBUSY       this client already has a next-write waiting; a disconnect
+ *                                  of that central is already in progress
+ *   timeout           -ETIMEDOUT   next-write's timeout passed; BlueZ did not answer a
+ *                                  disconnect within 10 s
+ *   disconnected      -ENOTCONN    the adapter or BlueZ went away during next-write (ask
+ *                                  again) or before a disconnect was answered
  *   too-many-clients  -EUSERS      gattd refused the connection (and closed it)
  *   line-too-long     -EMSGSIZE    a request line was over gattd's limit (connection closed)
  *   shutting-down     -ESHUTDOWN   gattd is stopping
@@ -45,6 +53,8 @@
  *   expired           -ETIME       answer to a request already settled (answered,
  *                                  HandlerTimeoutMs passed, its claim ended, a reload); the
  *                                  central has had its answer
+ *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect); the
+ *                                  message has BlueZ's error
  *   anything else     -EPROTO
  *
  * The library's own failures use errno values too. Some coincide with the table
@@ -83,7 +93,8 @@ extern "C" {
 #define GATTD_CLIENT_MAX_QUEUED_BYTES (64u * 1024 * 1024)
 #define GATTD_CLIENT_MAX_OUTGOING_BYTES (16u * 1024 * 1024) /* requests not yet written */
 
-/* How long the typed helpers (get, set, watch) wait for their reply. */
+/* How long the typed helpers (get, set, watch, devices, disconnect) wait for their reply;
+ * gattd answers a disconnect within 10 s, whatever BlueZ does. */
 #define GATTD_CLIENT_CALL_TIMEOUT_MS 25000
 /* next-write: gattd accepts timeouts up to this; gattd answers "timeout" itself, the
  * client gives up on its own only this much later (a hung gattd). */
@@ -234,6 +245,7 @@ typedef struct {
 	uint64_t seq;      /* 1, 2, 3 ... per characteristic; a gap means writes were dropped */
 	char *chr;         /* the characteristic id */
 	uint64_t queued;   /* writes still queued after this one */
+	char *address;     /* the central's address "AA:BB:CC:DD:EE:FF" when it wrote, or NULL if unknown */
 } GattdWrite;
 
 /* Free what a GattdWrite holds and zero it. NULL is fine. */
@@ -248,6 +260,42 @@ void gattd_write_clear(GattdWrite *w);
  * connection already waits, -ENOENT, -EINVAL, or a connection error.
  */
 int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, GattdWrite *ret);
+
+/* ---- centrals (each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
+
+/* A central connected to gattd's adapter, as the roster shows it (README, "Centrals"). */
+typedef struct {
+	char *address;       /* its current address, "AA:BB:CC:DD:EE:FF", upper case */
+	char *address_type;  /* "public" or "random"; NULL if BlueZ did not say */
+	char *device;        /* BlueZ device object path */
+	char *name;          /* NULL unless BlueZ knows its name */
+	char *alias;         /* BlueZ's alias (the name, else the address with '-'), or NULL */
+	int paired;
+	int bonded;          /* -1: unknown (BlueZ before 5.65 does not say) */
+	int trusted;
+	int64_t connected_since_ms; /* when gattd saw it connect, ms since the Unix epoch (gattd's clock) */
+	int mtu;             /* the ATT MTU its latest read or write carried; 0 until it made one */
+} GattdDevice;
+
+/*
+ * The connected centrals, oldest connection first: *ret is an array of *ret_n
+ * (NULL when none is connected), to be freed with gattd_devices_free().
+ */
+int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n);
+
+/* Free n devices from gattd_client_devices() and the array. NULL is fine. */
+void gattd_devices_free(GattdDevice *devices, size_t n);
+
+/*
+ * Ask gattd to disconnect the central with this address (either case), and wait until
+ * BlueZ has dropped the link (about 2 s): 0. -EINVAL for NULL or what is not an address
+ * (nothing is sent), -ENOENT when no connected central has it, -EBUSY when a disconnect
+ * of it is in progress already, -ETIMEDOUT when BlueZ did not answer in time,
+ * -ENOTCONN when BlueZ or the bus went away first, -EIO when BlueZ refused
+ * (gattd_client_error_message() has BlueZ's error), -ESHUTDOWN, or a connection error.
+ * Watchers see the central's "disconnected" event.
+ */
+int gattd_client_disconnect(GattdClient *c, const char *address);
 
 /* ---- handlers ---- */
 

@@ -32,6 +32,8 @@ static const struct {
 	{ "not-handled", EPERM },
 	/* ETIME ("timer expired"): mostly HandlerTimeoutMs passed; ETIMEDOUT is next-write's. */
 	{ "expired", ETIME },
+	/* BlueZ refused what gattd asked of it (disconnect): an I/O error, seen from here. */
+	{ "failed", EIO },
 };
 
 int gattd_client_errno_from_code(const char *code)

@@ -58,11 +58,10 @@ void gattd_request_clear(GattdRequest *r)
 /* "mtu": an integer, or null when bluetoothd did not say (0). */
 static int member_mtu(json_t *event, uint16_t *ret)
 {
-	uint64_t mtu = 0;
-	int r;
+	uint64_t mtu;
+	int r = client_member_uint_or_null(event, "mtu", UINT16_MAX, &mtu);
 
-	if (!json_is_null(json_object_get(event, "mtu")) &&
-	    (r = client_member_uint(event, "mtu", UINT16_MAX, &mtu)) < 0)
+	if (r < 0)
 		return r;
 	*ret = (uint16_t)mtu;
 	return 0;

@@ -75,6 +75,15 @@ int client_member_uint(json_t *obj, const char *name, uint64_t max, uint64_t *re
 	return 0;
 }
 
+int client_member_uint_or_null(json_t *obj, const char *name, uint64_t max, uint64_t *ret)
+{
+	if (json_is_null(json_object_get(obj, name))) {
+		*ret = 0;
+		return 0;
+	}
+	return client_member_uint(obj, name, max, ret);
+}
+
 int client_member_bool(json_t *obj, const char *name, int *ret)
 {
 	json_t *node = json_object_get(obj, name);

@@ -60,6 +60,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClientMessage, client_message_free)
  */
 /* An integer within 0..max. */
 int client_member_uint(json_t *obj, const char *name, uint64_t max, uint64_t *ret);
+/* The same, or 0 for null (what gattd does not know, e.g. an MTU). */
+int client_member_uint_or_null(json_t *obj, const char *name, uint64_t max, uint64_t *ret);
 /* true or false, as 1 or 0. */
 int client_member_bool(json_t *obj, const char *name, int *ret);
 /* A string as a malloc()ed copy; null gives NULL when nullable. */

@@ -106,6 +106,7 @@ void gattd_write_clear(GattdWrite *w)
 	free(w->value);
 	free(w->device);
 	free(w->chr);
+	free(w->address);
 	*w = (GattdWrite){ 0 };
 }
 
@@ -120,6 +121,9 @@ static int parse_write(json_t *reply, GattdWrite *w)
 	    (r = client_member_uint(reply, "seq", UINT64_MAX, &w->seq)) < 0 ||
 	    (r = client_member_string(reply, "char", false, &w->chr)) < 0 ||
 	    (r = client_member_uint(reply, "queued", UINT64_MAX, &w->queued)) < 0)
+		return r;
+	/* "address": null when not known; absent from a gattd older than the field. */
+	if (json_object_get(reply, "address") && (r = client_member_string(reply, "address", true, &w->address)) < 0)
 		return r;
 	w->offset = (uint16_t)offset;
 	return 0;

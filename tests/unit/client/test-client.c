@@ -502,7 +502,8 @@ static const struct {
 	{ "unknown-command", -ENOSYS }, { "not-supported", -EOPNOTSUPP }, { "not-capture", -ENOTTY },
 	{ "busy", -EBUSY },             { "timeout", -ETIMEDOUT },      { "disconnected", -ENOTCONN },
 	{ "too-many-clients", -EUSERS }, { "line-too-long", -EMSGSIZE }, { "shutting-down", -ESHUTDOWN },
-	{ "not-handled", -EPERM },      { "expired", -ETIME },          { "something-new", -EPROTO },
+	{ "not-handled", -EPERM },      { "expired", -ETIME },          { "failed", -EIO },
+	{ "something-new", -EPROTO },
 };
 
 static void script_error_for_each_code(FakeServer *srv)
@@ -836,9 +837,15 @@ static void script_next_write(FakeServer *srv)
 {
 	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
 	          ",\"char\":\"console/rx\",\"value\":\"68690a\",\"offset\":3,"
-	          "\"device\":\"/org/bluez/hci0/dev_00_AA_01_02_00_02\",\"seq\":7,\"queued\":2");
+	          "\"device\":\"/org/bluez/hci0/dev_00_AA_01_02_00_02\",\"address\":\"00:AA:01:02:00:02\","
+	          "\"seq\":7,\"queued\":2");
 	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
-	          ",\"char\":\"console/rx\",\"value\":\"\",\"offset\":0,\"device\":null,\"seq\":8,\"queued\":0");
+	          ",\"char\":\"console/rx\",\"value\":\"\",\"offset\":0,\"device\":null,\"address\":null,"
+	          "\"seq\":8,\"queued\":0");
+	/* A gattd from before "address". */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"char\":\"console/rx\",\"value\":\"01\",\"offset\":0,"
+	          "\"device\":\"/org/bluez/hci0/dev_00_AA_01_02_00_02\",\"seq\":9,\"queued\":0");
 	srv_error(srv, srv_id(srv, srv_read_request(srv)), "disconnected", "adapter hci0 powered off");
 	/* A reply missing "seq" is not a write. */
 	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
@@ -857,17 +864,26 @@ static void test_next_write_parses_the_write_and_maps_disconnected(void **state)
 	assert_memory_equal(w.value, "hi\n", 3);
 	assert_int_equal(w.offset, 3);
 	assert_string_equal(w.device, "/org/bluez/hci0/dev_00_AA_01_02_00_02");
+	assert_string_equal(w.address, "00:AA:01:02:00:02");
 	assert_int_equal(w.seq, 7);
 	assert_int_equal(w.queued, 2);
 	assert_string_equal(w.chr, "console/rx");
 	gattd_write_clear(&w);
 	assert_null(w.value);
+	assert_null(w.address);
 
 	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), 0);
 	assert_int_equal(w.len, 0);
 	assert_non_null(w.value);
 	assert_null(w.device);
+	assert_null(w.address);
 	assert_int_equal(w.seq, 8);
+	gattd_write_clear(&w);
+
+	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), 0);
+	assert_non_null(w.device);
+	assert_null(w.address);
+	assert_int_equal(w.seq, 9);
 	gattd_write_clear(&w);
 
 	assert_int_equal(gattd_client_next_write(c, "console/rx", -1, &w), -ENOTCONN);
@@ -882,6 +898,110 @@ static void test_next_write_parses_the_write_and_maps_disconnected(void **state)
 	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "next-write");
 	assert_int_equal(int_member(recorded(srv, 0), "timeout_ms"), 5000);
 	assert_false(has_member(recorded(srv, 1), "timeout_ms"));
+}
+
+/* ---- centrals ---- */
+
+#define PIXEL_FIELDS \
+	"\"address\":\"5A:3C:11:22:33:44\",\"address_type\":\"random\"," \
+	"\"device\":\"/org/bluez/hci0/dev_5A_3C_11_22_33_44\",\"name\":\"Pixel 7\",\"alias\":\"Kitchen tablet\"," \
+	"\"paired\":true,\"bonded\":true,\"trusted\":false,\"connected_since\":1764932400123,\"mtu\":517"
+
+static void script_devices(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"devices\":[{" PIXEL_FIELDS "},"
+	          "{\"address\":\"00:AA:01:01:00:42\",\"address_type\":null,\"device\":\"/org/bluez/hci0/dev_00_AA_01_01_00_42\","
+	          "\"name\":null,\"alias\":null,\"paired\":false,\"bonded\":null,\"trusted\":true,"
+	          "\"connected_since\":1764932500000,\"mtu\":null}]");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"devices\":[]");
+	/* The second central lacks "trusted": the whole reply is a protocol error. */
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"devices\":[{" PIXEL_FIELDS "},{\"address\":\"00:AA:01:01:00:42\"}]");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"devices\":null");
+	srv_wait_for_close(srv);
+}
+
+static void test_devices_parses_each_central_with_what_is_unknown(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_devices);
+	GattdClient *c = server_connect(srv);
+	GattdDevice *devices = NULL, *untouched = (GattdDevice *)&untouched;
+	size_t n = 99;
+
+	assert_int_equal(gattd_client_devices(c, &devices, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(devices[0].address, "5A:3C:11:22:33:44");
+	assert_string_equal(devices[0].address_type, "random");
+	assert_string_equal(devices[0].device, "/org/bluez/hci0/dev_5A_3C_11_22_33_44");
+	assert_string_equal(devices[0].name, "Pixel 7");
+	assert_string_equal(devices[0].alias, "Kitchen tablet");
+	assert_int_equal(devices[0].paired, 1);
+	assert_int_equal(devices[0].bonded, 1);
+	assert_int_equal(devices[0].trusted, 0);
+	assert_int_equal(devices[0].connected_since_ms, 1764932400123);
+	assert_int_equal(devices[0].mtu, 517);
+	assert_string_equal(devices[1].address, "00:AA:01:01:00:42");
+	assert_null(devices[1].address_type);
+	assert_null(devices[1].name);
+	assert_null(devices[1].alias);
+	assert_int_equal(devices[1].paired, 0);
+	assert_int_equal(devices[1].bonded, -1);
+	assert_int_equal(devices[1].trusted, 1);
+	assert_int_equal(devices[1].mtu, 0);
+	gattd_devices_free(devices, n);
+
+	devices = untouched;
+	assert_int_equal(gattd_client_devices(c, &devices, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(devices);
+
+	devices = untouched;
+	n = 99;
+	assert_int_equal(gattd_client_devices(c, &devices, &n), -EPROTO);
+	assert_int_equal(gattd_client_devices(c, &devices, &n), -EPROTO);
+	assert_ptr_equal(devices, untouched);
+	assert_int_equal(n, 99);
+	assert_int_equal(gattd_client_devices(c, NULL, &n), -EINVAL);
+	gattd_devices_free(NULL, 0);
+	server_finish(srv, c);
+
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "devices");
+	assert_int_equal(srv->requests->len, 4);
+}
+
+static void script_disconnect(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"address\":\"5A:3C:11:22:33:44\",\"device\":\"/org/bluez/hci0/dev_5A_3C_11_22_33_44\"");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-found", "no connected central 00:AA:01:01:00:42");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "busy", "5A:3C:11:22:33:44 is already being disconnected");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "failed",
+	          "BlueZ refused to disconnect 5A:3C:11:22:33:44: org.bluez.Error.Failed");
+	srv_wait_for_close(srv);
+}
+
+static void test_disconnect_sends_the_address_and_maps_the_refusals(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_disconnect);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_disconnect(c, "5a:3c:11:22:33:44"), 0);
+	assert_int_equal(gattd_client_disconnect(c, "00:AA:01:01:00:42"), -ENOENT);
+	assert_int_equal(gattd_client_disconnect(c, "5A:3C:11:22:33:44"), -EBUSY);
+	assert_int_equal(gattd_client_disconnect(c, "5A:3C:11:22:33:44"), -EIO);
+	assert_string_equal(gattd_client_error_message(c),
+	                    "BlueZ refused to disconnect 5A:3C:11:22:33:44: org.bluez.Error.Failed");
+	/* What is not an address is refused before anything is sent. */
+	assert_int_equal(gattd_client_disconnect(c, "5A-3C-11-22-33-44"), -EINVAL);
+	assert_int_equal(gattd_client_disconnect(c, NULL), -EINVAL);
+	assert_int_equal(gattd_client_disconnect(NULL, "5A:3C:11:22:33:44"), -EINVAL);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 4);
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "disconnect");
+	assert_string_equal(string_member(recorded(srv, 0), "address"), "5a:3c:11:22:33:44");
+	assert_string_equal(string_member(recorded(srv, 1), "address"), "00:AA:01:01:00:42");
 }
 
 /* ---- handlers ---- */
@@ -1230,6 +1350,8 @@ int main(void)
 		cmocka_unit_test(test_set_sends_hex_and_the_notify_choice),
 		cmocka_unit_test(test_watch_sends_the_chars_or_none_for_all),
 		cmocka_unit_test(test_next_write_parses_the_write_and_maps_disconnected),
+		cmocka_unit_test(test_devices_parses_each_central_with_what_is_unknown),
+		cmocka_unit_test(test_disconnect_sends_the_address_and_maps_the_refusals),
 		cmocka_unit_test(test_handle_and_unhandle_send_the_chars_and_map_the_refusals),
 		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor_and_deadline),
 		cmocka_unit_test(test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown),

@@ -1,0 +1,110 @@
+/*
+ * client-devices.c: the centrals (include/gattd/client.h, "centrals"): the roster
+ * from the `devices` reply as GattdDevices, and `disconnect`.
+ */
+#include "client-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "shared/bdaddr.h"
+
+static void device_clear(GattdDevice *d)
+{
+	free(d->address);
+	free(d->address_type);
+	free(d->device);
+	free(d->name);
+	free(d->alias);
+	*d = (GattdDevice){ 0 };
+}
+
+void gattd_devices_free(GattdDevice *devices, size_t n)
+{
+	if (!devices)
+		return;
+	for (size_t i = 0; i < n; i++)
+		device_clear(&devices[i]);
+	free(devices);
+}
+
+/* "bonded": true or false, or null (-1) from a BlueZ that does not say. */
+static int member_bonded(json_t *obj, int *ret)
+{
+	if (json_is_null(json_object_get(obj, "bonded"))) {
+		*ret = -1;
+		return 0;
+	}
+	return client_member_bool(obj, "bonded", ret);
+}
+
+static int parse_device(json_t *obj, GattdDevice *d)
+{
+	uint64_t since, mtu;
+	int r;
+
+	if (!json_is_object(obj))
+		return -EPROTO;
+	if ((r = client_member_string(obj, "address", false, &d->address)) < 0 ||
+	    (r = client_member_string(obj, "address_type", true, &d->address_type)) < 0 ||
+	    (r = client_member_string(obj, "device", false, &d->device)) < 0 ||
+	    (r = client_member_string(obj, "name", true, &d->name)) < 0 ||
+	    (r = client_member_string(obj, "alias", true, &d->alias)) < 0 ||
+	    (r = client_member_bool(obj, "paired", &d->paired)) < 0 ||
+	    (r = member_bonded(obj, &d->bonded)) < 0 ||
+	    (r = client_member_bool(obj, "trusted", &d->trusted)) < 0 ||
+	    (r = client_member_uint(obj, "connected_since", INT64_MAX, &since)) < 0 ||
+	    (r = client_member_uint_or_null(obj, "mtu", UINT16_MAX, &mtu)) < 0)
+		return r;
+	d->connected_since_ms = (int64_t)since;
+	d->mtu = (int)mtu;
+	return 0;
+}
+
+int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
+{
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
+	GattdDevice *devices = NULL;
+	json_t *list;
+	size_t n;
+	int r;
+
+	if (!c || !ret || !ret_n)
+		return -EINVAL;
+	request = client_request_new("devices", NULL);
+	if (!request)
+		return -ENOMEM;
+	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
+	if (r < 0)
+		return r;
+	list = json_object_get(reply, "devices");
+	if (!json_is_array(list))
+		return -EPROTO;
+	n = json_array_size(list);
+	if (n > 0 && !(devices = calloc(n, sizeof(*devices))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_device(json_array_get(list, i), &devices[i]);
+		if (r < 0) {
+			gattd_devices_free(devices, n);
+			return r;
+		}
+	}
+	*ret = devices;
+	*ret_n = n;
+	return 0;
+}
+
+int gattd_client_disconnect(GattdClient *c, const char *address)
+{
+	g_autoptr(json_t) request = NULL;
+
+	/* gattd refuses these too; refused here, they need no round trip. */
+	if (!c || !bdaddr_is_valid(address))
+		return -EINVAL;
+	request = client_request_new("disconnect", NULL);
+	if (!request || json_object_set_new(request, "address", json_string(address)) < 0)
+		return -ENOMEM;
+	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
+}
