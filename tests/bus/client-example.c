@@ -11,6 +11,11 @@
  *       with Capture=, oldest first. gattd queues writes while nobody asks, so
  *       none is missed; when the adapter or bluetoothd goes away while we wait,
  *       next_write says -ENOTCONN and we simply ask again.
+ *   client-example [--socket PATH] devices
+ *       Print the centrals connected to gattd's adapter, oldest connection first.
+ *   client-example [--socket PATH] disconnect ADDRESS
+ *       Disconnect the central with that address; returns once BlueZ has dropped
+ *       the link.
  *   client-example [--socket PATH] handle COUNT CHAR...
  *       Claim CHARs (characteristics with Handler=read;write) and answer COUNT
  *       requests of centrals, then exit: a device name kept here, not in gattd.
@@ -20,8 +25,8 @@
  *       0x81 (NAME_NOT_PRINTABLE), which the central receives as it is.
  *
  * "watch" shows the raw layer in a poll() loop of the program's own (the way to
- * combine gattd with other file descriptors); "take" and "handle" use the blocking
- * helpers.
+ * combine gattd with other file descriptors); "take", "devices", "disconnect" and
+ * "handle" use the blocking helpers.
  *
  * Events are JSON objects, one a line; jansson picks their fields here (any JSON
  * library would do: the client library hands over the lines as text).
@@ -80,9 +85,15 @@ static void print_event(const char *line)
 	name = member_string(event, "event");
 	if (strcmp(name, "write") == 0)
 		/* "value" is hex; "typed" would hold the value as a number or text if the characteristic had a Type. */
-		printf("write %s %s offset=%" JSON_INTEGER_FORMAT " device=%s\n", member_string(event, "char"),
+		printf("write %s %s offset=%" JSON_INTEGER_FORMAT " from %s\n", member_string(event, "char"),
 		       member_string(event, "value"), json_integer_value(json_object_get(event, "offset")),
-		       member_string(event, "device"));
+		       member_string(event, "address"));
+	else if (strcmp(name, "connected") == 0)
+		printf("connected %s (%s)\n", member_string(event, "address"), member_string(event, "address_type"));
+	else if (strcmp(name, "disconnected") == 0)
+		/* "reason" is null when nobody said why (BlueZ before 5.83, a power cycle). */
+		printf("disconnected %s%s%s\n", member_string(event, "address"),
+		       json_is_string(json_object_get(event, "reason")) ? ": " : "", member_string(event, "reason"));
 	else if (strcmp(name, "unregistered") == 0)
 		printf("off the air: %s\n", member_string(event, "reason"));
 	else if (strcmp(name, "registered") == 0)
@@ -169,6 +180,47 @@ static int take(GattdClient *client, const char *chr, long count)
 		gattd_write_clear(&w);
 		taken++;
 	}
+	return 0;
+}
+
+static const char *yes_no(int flag)
+{
+	return flag < 0 ? "unknown" : flag ? "yes" : "no";
+}
+
+static int devices(GattdClient *client)
+{
+	GattdDevice *list = NULL;
+	size_t n = 0;
+	int r = gattd_client_devices(client, &list, &n);
+
+	if (r < 0)
+		return fail(client, "devices", r);
+	if (n == 0)
+		printf("no centrals connected\n");
+	for (size_t i = 0; i < n; i++) {
+		const GattdDevice *d = &list[i];
+
+		/* name is NULL until the central told it; mtu 0 until it read or wrote. */
+		printf("%s (%s) name=%s mtu=%d paired=%s bonded=%s trusted=%s\n", d->address,
+		       d->address_type ? d->address_type : "?", d->name ? d->name : "-", d->mtu, yes_no(d->paired),
+		       yes_no(d->bonded), yes_no(d->trusted));
+	}
+	gattd_devices_free(list, n);
+	return 0;
+}
+
+static int disconnect(GattdClient *client, const char *address)
+{
+	int r = gattd_client_disconnect(client, address);
+
+	if (r == -EINVAL) {
+		fprintf(stderr, "client-example: %s is not a Bluetooth address\n", address);
+		return 2;
+	}
+	if (r < 0)
+		return fail(client, "disconnect", r);
+	printf("disconnected %s\n", address);
 	return 0;
 }
 
@@ -260,6 +312,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: client-example [--socket PATH] watch [CHAR...]\n"
 	                "       client-example [--socket PATH] take CHAR [COUNT]\n"
+	                "       client-example [--socket PATH] devices\n"
+	                "       client-example [--socket PATH] disconnect ADDRESS\n"
 	                "       client-example [--socket PATH] handle COUNT CHAR...\n");
 	return 2;
 }
@@ -283,7 +337,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[i], "handle") == 0 && argc - i >= 3) {
 		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
 			return usage();
-	} else if (strcmp(argv[i], "watch") != 0) {
+	} else if (!(strcmp(argv[i], "watch") == 0 || (strcmp(argv[i], "devices") == 0 && argc - i == 1) ||
+	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2))) {
 		return usage();
 	}
 
@@ -297,6 +352,10 @@ int main(int argc, char **argv)
 		r = watch(client, argv + i + 1);
 	else if (strcmp(argv[i], "handle") == 0)
 		r = handle(client, count, argv + i + 2);
+	else if (strcmp(argv[i], "devices") == 0)
+		r = devices(client);
+	else if (strcmp(argv[i], "disconnect") == 0)
+		r = disconnect(client, argv[i + 1]);
 	else
 		r = take(client, argv[i + 1], count);
 	gattd_client_free(client);

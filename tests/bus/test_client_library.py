@@ -5,8 +5,15 @@ bluetoothd restarts, and answering centrals' reads and writes as a handler."""
 import os
 import unittest
 
+import fakebluez
 from clients import ClientProgram, LocalClient, SyncProxy
 from harness import APP_PATH, CENTRAL_ADDRESS, COMMAND, GattdTestCase
+
+
+def without_centrals(lines):
+    """The example's lines but those of centrals connecting and disconnecting, which
+    come and go with power cycles and restarts as the fake's centrals do."""
+    return [line for line in lines if line.split(' ', 1)[0] not in ('connected', 'disconnected')]
 
 
 def client_example_binary():
@@ -22,7 +29,6 @@ class ClientLibraryTest(GattdTestCase):
         super().setUp()
         self.binary = client_example_binary()
         self.start_registered()
-        self.device = self.fake.device_path('hci0')
 
     def start_example(self, *args, proxy=True):
         """The example connected through a SyncProxy (or straight to gattd, via
@@ -37,7 +43,13 @@ class ClientLibraryTest(GattdTestCase):
         return program, sync_proxy.wait_connection() if proxy else None
 
     def write_line(self, value_hex):
-        return 'write battery/command %s offset=0 device=%s' % (value_hex, self.device)
+        return 'write battery/command %s offset=0 from %s' % (value_hex, CENTRAL_ADDRESS)
+
+    def run_example(self, *args):
+        """Run the example straight against gattd to its end; returns (status, stdout lines, stderr)."""
+        program, _ = self.start_example(*args, proxy=False)
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
 
     def test_c_client_watch_prints_every_write_across_a_power_cycle_and_a_bluetoothd_restart(self):
         program, connection = self.start_example('watch')
@@ -54,7 +66,7 @@ class ClientLibraryTest(GattdTestCase):
         program.wait_line(self.write_line(b'three'.hex()))
         self.assertIsNone(program.process.poll(), 'the example keeps watching')
         self.assertEqual(program.terminate(), 0, program.describe())
-        self.assertEqual([line for line in program.stdout_lines if not line.startswith('adapter')], [
+        self.assertEqual([line for line in without_centrals(program.stdout_lines) if not line.startswith('adapter')], [
             'watching',
             self.write_line(b'one'.hex()),
             'off the air: adapter-down',
@@ -104,6 +116,35 @@ class ClientLibraryTest(GattdTestCase):
         program, _ = self.start_example('take', 'settings/label', '1', proxy=False)
         self.assertEqual(program.wait_exit(), 1)
         self.assertIn('next-write: settings/label has no Capture= queue (not-capture)', program.stderr_text)
+
+    def test_c_client_watch_sees_the_central_connect_before_its_write(self):
+        program, connection = self.start_example('watch')
+        connection.wait_request('watch')
+        self.fake.write_value(COMMAND, b'one')
+        program.wait_line(self.write_line(b'one'.hex()))
+        self.assertEqual(program.stdout_lines, ['watching', 'connected %s (public)' % CENTRAL_ADDRESS,
+                                                self.write_line(b'one'.hex())])
+
+    def test_c_client_devices_lists_the_central_that_wrote(self):
+        self.assertEqual(self.run_example('devices'), (0, ['no centrals connected'], ''))
+        self.fake.write_value(COMMAND, b'x', mtu=247)
+        self.assertEqual(self.run_example('devices'), (0, [
+            '%s (public) name=- mtu=247 paired=no bonded=no trusted=no' % CENTRAL_ADDRESS], ''))
+
+    def test_c_client_disconnect_of_an_address_no_central_has_reports_not_found(self):
+        status, out, err = self.run_example('disconnect', '00:AA:01:01:00:99')
+        self.assertEqual((status, out), (1, []), err)
+        self.assertIn('disconnect: no connected central 00:AA:01:01:00:99 (not-found)', err)
+
+    @unittest.skipUnless(hasattr(fakebluez.FakeBluez, 'connect_central'), "needs the fake's Device1 model")
+    def test_c_client_disconnect_drops_the_central_and_a_watcher_sees_it_go(self):
+        watcher, connection = self.start_example('watch')
+        connection.wait_request('watch')
+        self.fake.connect_central()
+        watcher.wait_line('connected %s \\(public\\)' % CENTRAL_ADDRESS)
+        self.assertEqual(self.run_example('disconnect', CENTRAL_ADDRESS), (0, ['disconnected ' + CENTRAL_ADDRESS], ''))
+        watcher.wait_line('disconnected %s(: local)?' % CENTRAL_ADDRESS)
+        self.assertEqual(self.run_example('devices'), (0, ['no centrals connected'], ''))
 
 
 NAME_CONF = """\
