@@ -1,6 +1,7 @@
 /*
  * format.c: gattd's JSON as text for people: quoting, scalars, values, key=value
- * fields, and the one-line form shared by watch, next-write and set.
+ * fields, the one-line form shared by watch, next-write and set, and centrals
+ * (their name, their connected and disconnected events).
  *
  * Output is meant to be read and grepped, so every line is self-contained, and
  * text that came from a central is always quoted and escaped: a write containing a
@@ -193,9 +194,13 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 char *gattctl_format_line(const char *name, const json_t *obj)
 {
 	static const char *const shown_first[] = { "event", "id", "ok", "char", "value", "typed", NULL };
+	/* A central known by its address needs no BlueZ object path beside it. */
+	static const char *const shown_first_and_device[] = { "event", "id", "ok", "char", "value", "typed",
+		                                               "device", NULL };
+	const char *const *skip = jread_string(obj, "address") ? shown_first_and_device : shown_first;
 	g_autoptr(GString) s = NULL;
 	const char *chr = jread_string(obj, "char");
-	g_autofree char *fields = gattctl_format_fields(obj, shown_first, GATTCTL_FIELDS_PLAIN);
+	g_autofree char *fields = gattctl_format_fields(obj, skip, GATTCTL_FIELDS_PLAIN);
 	g_autofree char *shown_name = escape_text(name);
 
 	s = g_string_new(shown_name);
@@ -212,4 +217,61 @@ char *gattctl_format_line(const char *name, const json_t *obj)
 	if (*fields)
 		g_string_append_printf(s, " %s", fields);
 	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* BlueZ's alias for a central nobody named: its address with '-' ("5A-3C-11-22-33-44"). */
+static bool is_address_alias(const char *alias, const char *address)
+{
+	g_autofree char *dashed = address ? g_strdelimit(g_strdup(address), ":", '-') : NULL;
+
+	return dashed && g_ascii_strcasecmp(alias, dashed) == 0;
+}
+
+const char *gattctl_central_name(const json_t *central)
+{
+	const char *alias = jread_string(central, "alias");
+
+	/* BlueZ's alias is one the user gave, else the name, else made of the address. */
+	if (alias && !is_address_alias(alias, jread_string(central, "address")))
+		return alias;
+	return jread_string(central, "name");
+}
+
+/* "connected 5A:3C:11:22:33:44 (random) "Pixel 7"", "disconnected 5A:3C:11:22:33:44: remote" */
+static char *format_central_event(const char *event, const json_t *central)
+{
+	const char *address = jread_string(central, "address");
+	g_autofree char *shown_address = escape_text(address ? address : "(unknown address)");
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "%s %s", event, shown_address);
+	if (strcmp(event, "connected") == 0) {
+		const char *type = jread_string(central, "address_type");
+		const char *name = gattctl_central_name(central);
+
+		if (type) {
+			g_autofree char *shown = escape_text(type);
+
+			g_string_append_printf(s, " (%s)", shown);
+		}
+		if (name) {
+			g_autofree char *shown = gattctl_quote(name, strlen(name));
+
+			g_string_append_printf(s, " %s", shown);
+		}
+	} else if (jread_string(central, "reason")) {
+		g_autofree char *shown = escape_text(jread_string(central, "reason"));
+
+		g_string_append_printf(s, ": %s", shown);
+	}
+	return g_string_free(s, FALSE);
+}
+
+char *gattctl_format_event(const json_t *event)
+{
+	const char *name = jread_string(event, "event");
+
+	if (strcmp(name, "connected") == 0 || strcmp(name, "disconnected") == 0)
+		return format_central_event(name, event);
+	return gattctl_format_line(name, event);
 }

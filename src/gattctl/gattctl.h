@@ -1,8 +1,9 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
- * (status.c, list.c, get.c, set.c, watch.c, next-write.c, reload.c, handle.c); common.c holds option
- * parsing, connecting and calling with error reporting; format.c renders gattd's
- * JSON for people; command.c runs an operator's command (handle's --read-cmd, --write-cmd).
+ * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c, disconnect.c,
+ * reload.c, handle.c); common.c holds option parsing, connecting and calling with
+ * error reporting; format.c renders gattd's JSON for people; command.c runs an
+ * operator's command (handle's --read-cmd, --write-cmd).
  *
  * Exit codes, the contract scripts rely on (also in --help and README.md):
  *   0  success
@@ -10,8 +11,10 @@
  *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
  *   3  cannot connect to gattd, or the connection was lost (also too-many-clients
  *      and shutting-down: try again later)
- *   4  timeout: next-write --timeout passed, or gattd did not answer in time
- *   5  disconnected: the adapter or BlueZ went away while next-write waited; ask again
+ *   4  timeout: next-write --timeout passed, BlueZ did not answer a disconnect in
+ *      time, or gattd did not answer in time
+ *   5  disconnected: the adapter or BlueZ went away while next-write (ask again) or
+ *      disconnect waited
  */
 #pragma once
 
@@ -37,7 +40,8 @@ typedef enum {
 	"  2  usage error\n" \
 	"  3  cannot connect to gattd, or the connection was lost\n" \
 	"  4  timeout\n" \
-	"  5  disconnected: the adapter or BlueZ went away during next-write; ask again\n"
+	"  5  disconnected: the adapter or BlueZ went away during next-write (ask again)\n" \
+	"     or disconnect\n"
 
 typedef struct {
 	char *socket_path;    /* --socket, or NULL for gattd_client_default_socket() */
@@ -56,6 +60,8 @@ int gattctl_get(Gattctl *ctl, int argc, char **argv);
 int gattctl_set(Gattctl *ctl, int argc, char **argv);
 int gattctl_watch(Gattctl *ctl, int argc, char **argv);
 int gattctl_next_write(Gattctl *ctl, int argc, char **argv);
+int gattctl_devices(Gattctl *ctl, int argc, char **argv);
+int gattctl_disconnect(Gattctl *ctl, int argc, char **argv);
 int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 int gattctl_handle(Gattctl *ctl, int argc, char **argv);
 
@@ -182,7 +188,20 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 
 /*
  * One line for a write, an event or a set reply: name, the characteristic, the
- * value, then the other fields as key=value:
- *   write console/rx 68690a "hi\n" offset=0 device=/org/bluez/hci0/dev_00_AA_01_02_00_02
+ * value, then the other fields as key=value, "device" left out when "address" names
+ * the central:
+ *   write console/rx 68690a "hi\n" offset=0 address=00:AA:01:02:00:02
  */
 char *gattctl_format_line(const char *name, const json_t *obj);
+/*
+ * A watch's line for an event (an object with "event"): gattctl_format_line() with the
+ * event's name, except
+ * for the centrals' own:
+ *   connected 5A:3C:11:22:33:44 (random) "Pixel 7"
+ *   disconnected 5A:3C:11:22:33:44: remote
+ */
+char *gattctl_format_event(const json_t *event);
+
+/* What to call a central (from devices or an event): the alias the user gave it, else
+ * its name; NULL when BlueZ knows neither. Raw: quote it to show it. */
+const char *gattctl_central_name(const json_t *central);

@@ -15,8 +15,10 @@ static const struct {
 	{ "list", gattctl_list, "list                        services, characteristics and their values" },
 	{ "get", gattctl_get, "get CHAR                    print a characteristic's value" },
 	{ "set", gattctl_set, "set CHAR VALUE              store a value, notifying subscribed centrals" },
-	{ "watch", gattctl_watch, "watch [CHAR...]             print writes, subscriptions and adapter events" },
+	{ "watch", gattctl_watch, "watch [CHAR...]             print writes, subscriptions, connections and adapter events" },
 	{ "next-write", gattctl_next_write, "next-write CHAR             take the oldest write queued for a Capture= characteristic" },
+	{ "devices", gattctl_devices, "devices                     the centrals connected, oldest first" },
+	{ "disconnect", gattctl_disconnect, "disconnect ADDR             disconnect a central by its address" },
 	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };

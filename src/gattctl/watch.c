@@ -2,6 +2,8 @@
  * watch.c: `gattctl watch [CHAR...]`: print events as they come, one line each,
  * until interrupted (exit 0) or the connection closes (exit 3).
  *
+ * Centrals connecting and disconnecting have lines of their own ("connected
+ * 5A:3C:11:22:33:44 (random) \"Pixel 7\"", "disconnected 5A:3C:11:22:33:44: remote").
  * Adapter power cycles and bluetoothd restarts are events like any other
  * ("unregistered reason=adapter-down", later "registered adapter=hci0"): gattd
  * keeps the watch across them, so watch keeps printing. This verb runs its own
@@ -22,7 +24,6 @@ static void print_message(Gattctl *ctl, const char *line)
 {
 	g_autoptr(json_t) root = NULL;
 	g_autofree char *text = NULL;
-	const char *event;
 
 	if (ctl->json) {
 		printf("%s\n", line);
@@ -31,10 +32,9 @@ static void print_message(Gattctl *ctl, const char *line)
 	root = jread_object(line, strlen(line), NULL);
 	if (!root)
 		return;
-	event = jread_string(root, "event");
-	if (!event)
+	if (!jread_string(root, "event"))
 		return; /* a reply; watch sends nothing after its first request */
-	text = gattctl_format_line(event, root);
+	text = gattctl_format_event(root);
 	printf("%s\n", text);
 }
 
@@ -87,7 +87,8 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv)
 		.params = "[CHAR...]",
 		.summary = "Print gattd's events, one line each, until interrupted: writes by centrals,\n"
 		           "subscriptions, indication confirmations and capture overflows for the given\n"
-		           "characteristics (default: all), and adapter and registration changes.\n"
+		           "characteristics (default: all), centrals connecting and disconnecting, and\n"
+		           "adapter and registration changes.\n"
 		           "Keeps going across adapter power cycles and bluetoothd restarts.\n"
 		           "Exits 0 on SIGINT or SIGTERM, 3 when gattd closes the connection.",
 		.min_args = 0,
