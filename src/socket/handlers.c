@@ -47,11 +47,7 @@ static char *request_event_line(const GattRequest *req, const char *address)
 	proto_write_device(w, req->device, address);
 	jwrite_member(w, "offset");
 	jwrite_int(w, req->offset);
-	jwrite_member(w, "mtu");
-	if (req->mtu)
-		jwrite_int(w, req->mtu);
-	else
-		jwrite_null(w);
+	proto_write_mtu(w, req->mtu);
 	jwrite_member(w, "deadline");
 	jwrite_int(w, req->deadline);
 	if (write) {

@@ -621,9 +621,14 @@ void proto_write_central(JWriter *w, const GattCentral *central)
 	jwrite_bool(w, central->trusted);
 	jwrite_member(w, "connected_since");
 	jwrite_int(w, central->connected_since / 1000);
+	proto_write_mtu(w, central->mtu);
+}
+
+void proto_write_mtu(JWriter *w, uint16_t mtu)
+{
 	jwrite_member(w, "mtu");
-	if (central->mtu)
-		jwrite_int(w, central->mtu);
+	if (mtu)
+		jwrite_int(w, mtu);
 	else
 		jwrite_null(w);
 }

@@ -135,6 +135,8 @@ void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *
 char *proto_device_address(const char *path);
 /* Add "device" (BlueZ's path) and "address", each null when not known. */
 void proto_write_device(JWriter *w, const char *path, const char *address);
+/* Add "mtu": the ATT MTU BlueZ named, null for 0 (not named). */
+void proto_write_mtu(JWriter *w, uint16_t mtu);
 /* Add a connected central's fields, as `devices` and the `connected` event tell them. */
 void proto_write_central(JWriter *w, const GattCentral *central);
 /* Add "name", "address" (null when not known) and "powered" of an adapter. */
