@@ -47,17 +47,20 @@ static void fetch(BluezDevices *devices, const char *path)
 		g_hash_table_insert(devices->fetching, g_strdup(path), call);
 }
 
-static void apply(BluezDevices *devices, const char *path, const GattCentralProps *props)
+/* fetched: props are a GetAll's reply, after which there is nothing more to ask. */
+static void apply(BluezDevices *devices, const char *path, const GattCentralProps *props, bool fetched)
 {
 	int r = gatt_centrals_apply(devices->centrals, path, props, g_get_real_time());
 
-	if (r == 1) {
+	if (r == 1 && !fetched) {
 		fetch(devices, path);
+	} else if (r == 1) {
+		log_info("BlueZ gives no usable Address for the connected device %s; not listing it", path);
 	} else if (r == -ENOSPC && !devices->full_logged) {
 		log_warning("more than %d Bluetooth devices known to BlueZ; not following %s and others until some "
 		            "leave", GATT_CENTRALS_MAX, path);
 		devices->full_logged = true;
-	} else if (r == 0) {
+	} else if (devices->full_logged && gatt_centrals_has_room(devices->centrals)) {
 		devices->full_logged = false;
 	}
 }
@@ -82,7 +85,7 @@ static void fetch_reply(DBusPendingCall *call, void *data)
 	if (!path)
 		return;
 	if (bluez_bus_read_device(reply, &props) == 0)
-		apply(devices, path, &props);
+		apply(devices, path, &props, true);
 	else
 		log_info("cannot read device %s: %s", path,
 		         dbus_message_get_error_name(reply) ? bluez_bus_error_text(reply) : "unexpected reply");
@@ -92,7 +95,7 @@ static void on_interfaces_added(BluezBus *bus, const char *path, const char *con
                                 const BluezObjectProps *props, void *data)
 {
 	if (props->has_device)
-		apply(data, path, &props->device);
+		apply(data, path, &props->device, false);
 }
 
 static void on_interfaces_removed(BluezBus *bus, const char *path, const char *const *ifaces, size_t n, void *data)
@@ -109,7 +112,7 @@ static void on_interfaces_removed(BluezBus *bus, const char *path, const char *c
 
 static void on_properties_changed(BluezBus *bus, const char *path, const GattCentralProps *props, void *data)
 {
-	apply(data, path, props);
+	apply(data, path, props, false);
 }
 
 static void on_disconnected(BluezBus *bus, const char *path, const char *reason, const char *message, void *data)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "shared/bdaddr.h"
 #include "shared/listeners.h"
 
 struct GattCentrals {
@@ -158,12 +159,14 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 		if (!central)
 			return -ENOSPC;
 	}
-	if (props->address) {
+	/* Trusted, but what reaches clients and frames must have the shape BlueZ documents. */
+	if (props->address && bdaddr_is_valid(props->address)) {
 		g_autofree char *upper = g_ascii_strup(props->address, -1);
 
 		set_string(&central->address, upper);
 	}
-	set_string(&central->address_type, props->address_type);
+	if (g_strcmp0(props->address_type, "public") == 0 || g_strcmp0(props->address_type, "random") == 0)
+		set_string(&central->address_type, props->address_type);
 	set_string(&central->name, props->name);
 	set_string(&central->alias, props->alias);
 	if (props->has_paired)
@@ -269,6 +272,11 @@ GPtrArray *gatt_centrals_list(GattCentrals *centrals)
 unsigned gatt_centrals_count(GattCentrals *centrals)
 {
 	return centrals->in_roster;
+}
+
+bool gatt_centrals_has_room(GattCentrals *centrals)
+{
+	return g_hash_table_size(centrals->by_path) < GATT_CENTRALS_MAX;
 }
 
 /* ---- names ---- */

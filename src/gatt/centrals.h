@@ -74,7 +74,8 @@ void gatt_centrals_set_adapter(GattCentrals *centrals, const char *adapter_path,
 
 /*
  * Device1 at path (a child of its adapter's path) as GetManagedObjects, InterfacesAdded,
- * PropertiesChanged or GetAll carried it, at time now. A central of the selected
+ * PropertiesChanged or GetAll carried it, at time now. An Address that is not six hex
+ * pairs, or an AddressType other than public/random, is ignored. A central of the selected
  * adapter joins the roster once connected with a known address, and leaves it when no
  * longer connected. Returns 0; 1 when the central is connected but its address is not
  * known (the caller should ask BlueZ for all of its properties); -EINVAL for a path
@@ -101,6 +102,8 @@ const GattCentral *gatt_centrals_find_address(GattCentrals *centrals, const char
 /* The roster, oldest connection first (borrowed GattCentral*, valid until the next change). */
 GPtrArray *gatt_centrals_list(GattCentrals *centrals);
 unsigned gatt_centrals_count(GattCentrals *centrals);
+/* Whether a device that is not connected would still be kept. */
+bool gatt_centrals_has_room(GattCentrals *centrals);
 
 /* "remote" for "org.bluez.Reason.Remote"; "unknown" for names that are not one of BlueZ's. */
 const char *gatt_centrals_reason_name(const char *bluez_reason);

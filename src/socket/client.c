@@ -165,7 +165,7 @@ static bool client_over_queue(Client *client)
 /* Every request of client is answered: nothing queued, no next-write waiting. */
 static bool client_answered(Client *client)
 {
-	return client->out.length == 0 && !client->waiting_on;
+	return client->out.length == 0 && !client->waiting_on && client->n_owed == 0;
 }
 
 /* Write what the socket takes now. Returns false if the client was closed. */
@@ -509,7 +509,7 @@ static gboolean client_readable(gint fd, GIOCondition cond, gpointer data)
 		}
 		if (n == 0) {
 			/* POLLHUP too: both directions are shut, nothing pending can reach it any more. */
-			if ((cond & G_IO_HUP) && (client->waiting_on || client->out.length > 0)) {
+			if ((cond & G_IO_HUP) && (client->waiting_on || client->n_owed || client->out.length > 0)) {
 				client_hung_up(fd, cond, client);
 				return G_SOURCE_REMOVE;
 			}

@@ -66,6 +66,7 @@ struct Client {
 	GHashTable *watch_chars; /* ids; NULL = all */
 
 	unsigned n_requests;     /* sent to it as a handler, not yet answered (handlers.c) */
+	unsigned n_owed;         /* its requests answered later, not from the line (disconnect, devices.c) */
 	bool handler_late;       /* a request of its timed out: logged once, until it answers one */
 	bool handler_full;       /* at MaxClientRequests: logged once, until one is settled */
 	uint64_t *settled_ids;   /* the last requests settled without its answer (a ring), for `expired` */

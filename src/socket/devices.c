@@ -55,6 +55,8 @@ void server_disconnect_done(int error, const char *message, void *data)
 	ServerDisconnect *d = data;
 	Client *client = d->client;
 
+	if (client)
+		client->n_owed--;
 	if (!client || client->dead) {
 		/* Nobody to answer; the log says what happened. */
 	} else if (error == 0) {
@@ -108,10 +110,26 @@ void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req)
 		.path = g_strdup(central->path),
 	};
 	g_ptr_array_add(server->disconnects, d);
+	client->n_owed++;
 	log_info("client %u asks to disconnect central %s", client->id, d->address);
 	LISTENERS_ASK(&server->listeners, ServerListener, disconnect, asked, server, d->path, d);
 	if (!asked)
 		server_disconnect_done(-EIO, "disconnecting is not available", d);
+}
+
+void server_devices_shutdown(Server *server)
+{
+	for (unsigned i = 0; i < server->disconnects->len; i++) {
+		ServerDisconnect *d = server->disconnects->pdata[i];
+		Client *client = g_steal_pointer(&d->client);
+
+		if (!client)
+			continue;
+		client->n_owed--;
+		if (!client->dead)
+			server_client_send_error(client, d->id, PROTO_ERR_SHUTTING_DOWN,
+			                         "gattd is stopping; %s may or may not get disconnected", d->address);
+	}
 }
 
 void server_devices_client_closed(Server *server, Client *client)

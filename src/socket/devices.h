@@ -19,5 +19,7 @@ char *server_device_address(Server *server, const char *path);
 void server_devices_cmd_devices(Client *client, const ProtoRequest *req);
 void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req);
 
+/* gattd is stopping: answer the disconnects in flight (shutting-down); BlueZ's answers go to nobody. */
+void server_devices_shutdown(Server *server);
 /* The client left: its disconnects in flight will answer nobody. */
 void server_devices_client_closed(Server *server, Client *client);

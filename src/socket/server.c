@@ -188,4 +188,5 @@ void server_shutdown(Server *server)
 
 	server->shutting_down = true;
 	server_waiters_fail(caps, PROTO_ERR_SHUTTING_DOWN, "gattd is stopping");
+	server_devices_shutdown(server);
 }
