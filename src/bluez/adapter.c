@@ -152,6 +152,10 @@ static void apply_properties(AdapterInfo *info, const AdapterProps *props)
 		g_free(info->address);
 		info->address = g_ascii_strup(props->address, -1);
 	}
+	if (props->complete) {
+		info->per_device_fds = props->has_manufacturer || props->has_connectable;
+		info->targeted_notify = props->has_connectable;
+	}
 }
 
 int adapter_table_apply(AdapterTable *table, const char *path, const char *const *ifaces, size_t n,

@@ -26,6 +26,14 @@ typedef struct {
 	bool gatt_manager;  /* org.bluez.GattManager1 present */
 	bool adv_manager;   /* org.bluez.LEAdvertisingManager1 present */
 	bool powered;
+	/*
+	 * What its bluetoothd does with acquired sockets, told by properties only newer
+	 * versions have (tests/vm/bluez-versions.md 8.7): Manufacturer (5.71) means one
+	 * socket per central (5.69+), Connectable (5.79) also that a notification written to
+	 * it reaches only that central (5.76+). Versions in between count as older.
+	 */
+	bool per_device_fds;
+	bool targeted_notify;
 } AdapterInfo;
 
 AdapterInfo *adapter_info_new(const char *path);
@@ -53,6 +61,10 @@ typedef struct {
 	bool has_powered;
 	bool powered;
 	const char *address;  /* NULL: not carried */
+	/* Every property is there (InterfacesAdded, GetManagedObjects), so absence means something. */
+	bool complete;
+	bool has_manufacturer; /* 5.71+ */
+	bool has_connectable;  /* 5.79+ */
 } AdapterProps;
 
 /* The adapters BlueZ has told us of and the one selected per Adapter=. */

@@ -725,6 +725,16 @@ const char *bluez_get_adapter_address(Bluez *bluez)
 	return bluez->table.selected ? bluez->table.selected->address : NULL;
 }
 
+GattBluezFeatures bluez_get_features(Bluez *bluez)
+{
+	const AdapterInfo *info = bluez->table.selected;
+
+	return (GattBluezFeatures){
+		.per_device_fds = info && info->per_device_fds,
+		.targeted_notify = info && info->targeted_notify,
+	};
+}
+
 bool bluez_get_adapter_powered(Bluez *bluez)
 {
 	return bluez->table.selected && bluez->table.selected->powered;

@@ -72,5 +72,7 @@ const char *bluez_get_adapter_name(Bluez *bluez);
 const char *bluez_get_adapter_path(Bluez *bluez);
 const char *bluez_get_adapter_address(Bluez *bluez);
 bool bluez_get_adapter_powered(Bluez *bluez);
+/* What the selected adapter's bluetoothd does with acquired sockets (all false without one). */
+GattBluezFeatures bluez_get_features(Bluez *bluez);
 /* One line for operators: "registered on hci1, advertising", "waiting for an adapter", ... */
 char *bluez_describe(Bluez *bluez);

@@ -162,6 +162,10 @@ static void read_adapter_prop(const char *name, DBusMessageIter *variant, void *
 		read_bool(variant, &props->has_powered, &props->powered);
 	else if (strcmp(name, "Address") == 0)
 		props->address = read_string(variant);
+	else if (strcmp(name, "Manufacturer") == 0)
+		props->has_manufacturer = true;
+	else if (strcmp(name, "Connectable") == 0)
+		props->has_connectable = true;
 }
 
 /* Device1: what the roster shows. */
@@ -203,6 +207,7 @@ static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, BluezObjectProps
 		dbus_message_iter_next(&entry);
 		g_ptr_array_add(names, (char *)iface);
 		if (strcmp(iface, ADAPTER_IFACE) == 0) {
+			props->adapter.complete = true;
 			read_props(&entry, read_adapter_prop, &props->adapter);
 		} else if (strcmp(iface, DEVICE_IFACE) == 0) {
 			props->has_device = true;

@@ -29,7 +29,8 @@ static bool same_attribute(const char *id_a, const char *uuid_a, char **flags_a,
 
 static bool same_characteristic_shape(const CfgCharacteristic *a, const CfgCharacteristic *b)
 {
-	if (!same_attribute(a->id, a->uuid, a->flags, b->id, b->uuid, b->flags) ||
+	/* Acquire= shows as properties bluetoothd reads at registration. */
+	if (!same_attribute(a->id, a->uuid, a->flags, b->id, b->uuid, b->flags) || a->acquire != b->acquire ||
 	    a->descriptors->len != b->descriptors->len)
 		return false;
 	for (unsigned i = 0; i < a->descriptors->len; i++) {

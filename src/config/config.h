@@ -32,6 +32,9 @@
 /* Handler=: which requests of a central a local client answers (bits). */
 #define CFG_HANDLE_READ 1u
 #define CFG_HANDLE_WRITE 2u
+/* Acquire=: the sockets bluetoothd may take instead of D-Bus calls (AcquireNotify, AcquireWrite). */
+#define CFG_ACQUIRE_NOTIFY 1u
+#define CFG_ACQUIRE_WRITE 2u
 /* The User Description descriptor (0x2901) that Description= generates. */
 #define CONFIG_UUID_USER_DESCRIPTION "00002901-0000-1000-8000-00805f9b34fb"
 
@@ -65,6 +68,7 @@ typedef struct {
 	bool persist;        /* Persist=, keep the last value across restarts */
 	unsigned handler;    /* Handler=: CFG_HANDLE_* bits, 0 = gattd answers alone */
 	bool handler_store;  /* HandlerFallback=store: with no handler, writes are stored (default refuse) */
+	unsigned acquire;    /* Acquire=: CFG_ACQUIRE_* bits, 0 = every exchange over D-Bus */
 	char *description;   /* Description= or NULL; becomes a read-only 0x2901 descriptor */
 	GPtrArray *descriptors; /* CfgDescriptor*, in file order; the one Description=
 	                           generates ("<id>/description", 0x2901, read) comes first */

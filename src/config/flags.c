@@ -91,6 +91,21 @@ unsigned flags_permissions(const char *const *flags)
 	return perm;
 }
 
+bool flags_only_write_command(const char *const *flags)
+{
+	bool command = false;
+
+	for (size_t i = 0; flags && flags[i]; i++) {
+		const FlagInfo *info = flag_lookup(flags[i]);
+
+		if (strcmp(flags[i], "write-without-response") == 0)
+			command = true;
+		else if (info && (info->perm & GATT_PERM_WRITE))
+			return false;
+	}
+	return command;
+}
+
 /*
  * Spelled out (rather than built from flag_table at run time) so they are
  * constant data; test-flags checks they agree with the table.

@@ -23,6 +23,8 @@ bool flags_valid_for_descriptor(const char *name);
 const char *flags_bluez_since(const char *name);
 /* OR of the GattPerm bits the NULL-terminated flag list grants. */
 unsigned flags_permissions(const char *const *flags);
+/* The list's one write flag is write-without-response: centrals write only by Write Command. */
+bool flags_only_write_command(const char *const *flags);
 
 /* NULL-terminated lists of the valid names, in BlueZ's documented order (for messages). */
 const char *const *flags_characteristic_names(void);

@@ -27,7 +27,7 @@
 static const char *const service_keys[] = { "UUID", "Primary", "Advertise", NULL };
 static const char *const characteristic_keys[] = {
 	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist",
-	"Handler", "HandlerFallback", NULL,
+	"Handler", "HandlerFallback", "Acquire", NULL,
 };
 static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", "Handler", NULL };
 
@@ -140,6 +140,44 @@ static unsigned load_handler(const ConfigSection *s, char **flags)
 	return handler;
 }
 
+/*
+ * Acquire=notify;write: bluetoothd hands notifications and writes over sockets
+ * (AcquireNotify, AcquireWrite). bluetoothd answers a write that arrives by socket
+ * itself, before gattd sees it, so gattd could refuse none: write takes only
+ * characteristics whose one write flag is write-without-response, and no Handler=write.
+ */
+static unsigned load_acquire(const ConfigSection *s, const CfgCharacteristic *c)
+{
+	g_auto(GStrv) items = NULL;
+	unsigned perms = c->flags ? flags_permissions((const char *const *)c->flags) : 0;
+	unsigned acquire = 0;
+
+	if (!config_section_get_list(s, "Acquire", true, &items) || !items)
+		return 0;
+	for (size_t i = 0; items[i]; i++) {
+		if (strcmp(items[i], "notify") == 0) {
+			if (c->flags && !(perms & (GATT_PERM_NOTIFY | GATT_PERM_INDICATE)))
+				config_section_report(s, "Acquire", "'notify' needs notify or indicate in Flags=");
+			acquire |= CFG_ACQUIRE_NOTIFY;
+		} else if (strcmp(items[i], "write") == 0) {
+			if (c->flags && !flags_only_write_command((const char *const *)c->flags))
+				config_section_report(s, "Acquire", "'write' needs write-without-response as the only write "
+				                      "flag in Flags= (bluetoothd answers a write that comes by socket itself, "
+				                      "so gattd could refuse none)");
+			if (c->handler & CFG_HANDLE_WRITE)
+				config_section_report(s, "Acquire", "'write' cannot go with Handler=write: a write that "
+				                      "comes by socket is answered before a handler could decide");
+			acquire |= CFG_ACQUIRE_WRITE;
+		} else {
+			config_section_report(s, "Acquire", "unknown socket '%s' (expected notify, write or both: "
+			                      "notify;write)", items[i]);
+		}
+	}
+	if (!acquire && !items[0])
+		config_section_report(s, "Acquire", "empty; give notify, write or both (notify;write)");
+	return acquire;
+}
+
 /* HandlerFallback=refuse|store: what a write no handler answers gets. Returns whether to store. */
 static bool load_handler_fallback(const ConfigSection *s)
 {
@@ -205,6 +243,7 @@ static void load_characteristic(Loader *l, const ConfigSection *s, const char *i
 	config_section_get_bool(s, "Persist", &c->persist);
 	c->handler = load_handler(s, c->flags);
 	c->handler_store = load_handler_fallback(s);
+	c->acquire = load_acquire(s, c);
 
 	if (config_section_get_string(s, "Description", &c->description) && c->description) {
 		size_t len = strlen(c->description);

@@ -137,7 +137,9 @@ static void on_adapter_changed(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
 	ServerAdapter adapter = { 0 };
+	GattBluezFeatures features = bluez_get_features(bluez);
 
+	gatt_app_set_features(daemon->app, &features);
 	get_adapter(bluez, &adapter);
 	server_on_adapter_changed(daemon->server, &adapter);
 	server_adapter_clear(&adapter);

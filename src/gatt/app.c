@@ -10,6 +10,7 @@
 
 #include "config/compare.h"
 #include "config/flags.h"
+#include "gatt/links.h"
 #include "gatt/node.h"
 #include "shared/listeners.h"
 #include "shared/log.h"
@@ -24,6 +25,7 @@ struct GattApp {
 	const GattdConfig *config;
 	GattRequests *requests;    /* pending requests of local handlers (gatt/requests.c) */
 	void (*requests_free)(GattRequests *requests);
+	GattBluezFeatures features;
 };
 
 /* ---- the tree ---- */
@@ -188,9 +190,13 @@ void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree)
 		if (!same_tree)
 			continue;
 		*node->handle = *was->handle;
-		if (node->kind == GATT_NODE_CHAR)
+		if (node->kind == GATT_NODE_CHAR) {
 			node->chr.notifying = was->chr.notifying;
+			node->chr.start_notified = was->chr.start_notified;
+			gatt_links_move(&node->chr, (GattChar *)&was->chr);
+		}
 	}
+	app->features = old->features;
 }
 
 static void node_clear(GattNode *node)
@@ -200,8 +206,11 @@ static void node_clear(GattNode *node)
 		g_byte_array_unref(node->access.value);
 	if (node->kind == GATT_NODE_SERVICE)
 		g_ptr_array_unref(node->service.chars);
-	if (node->kind == GATT_NODE_CHAR)
+	if (node->kind == GATT_NODE_CHAR) {
 		g_ptr_array_unref(node->chr.descs);
+		if (node->chr.links)
+			g_ptr_array_unref(node->chr.links);
+	}
 }
 
 void gatt_app_free(GattApp *app)
@@ -282,9 +291,11 @@ void gatt_app_reset_handles(GattApp *app)
 		*app->nodes[i].handle = 0;
 }
 
-void gatt_char_set_notifying(GattChar *chr, bool notifying)
+/* Notifying is StartNotify's state or any notify socket. */
+static void update_notifying(GattChar *chr)
 {
 	GattApp *app = chr->service->app;
+	bool notifying = chr->start_notified || gatt_links_notifying(chr);
 
 	if (chr->notifying == notifying)
 		return;
@@ -293,10 +304,30 @@ void gatt_char_set_notifying(GattChar *chr, bool notifying)
 	LISTENERS_REPORT(&app->listeners, GattAppListener, notifying_changed, chr);
 }
 
-void gatt_app_reset_notifying(GattApp *app)
+void gatt_char_report_subscription(GattChar *chr, bool subscribed, const char *device)
 {
-	for (unsigned i = 0; i < app->chars->len; i++)
-		gatt_char_set_notifying(app->chars->pdata[i], false);
+	GattApp *app = chr->service->app;
+
+	LISTENERS_REPORT(&app->listeners, GattAppListener, subscription, chr, subscribed, device);
+	update_notifying(chr);
+}
+
+void gatt_char_set_notifying(GattChar *chr, bool notifying)
+{
+	if (chr->start_notified == notifying)
+		return;
+	chr->start_notified = notifying;
+	gatt_char_report_subscription(chr, notifying, NULL);
+}
+
+void gatt_app_set_features(GattApp *app, const GattBluezFeatures *features)
+{
+	app->features = *features;
+}
+
+const GattBluezFeatures *gatt_app_get_features(GattApp *app)
+{
+	return &app->features;
 }
 
 bool gatt_char_can_notify(const GattChar *chr)
@@ -322,7 +353,12 @@ int gatt_char_set_value(GattChar *chr, const uint8_t *data, size_t len, bool not
 	if (r < 0)
 		return r;
 	LISTENERS_REPORT(&app->listeners, GattAppListener, value_changed, chr);
-	if (!notify || !chr->notifying)
+	/*
+	 * With Acquire=notify, PropertiesChanged goes out whatever gattd counts: bluetoothd
+	 * 5.69-5.87 can close the socket of a central still subscribed (bluez#1452), and
+	 * delivers the signal only to subscribed centrals anyway.
+	 */
+	if (!notify || !(chr->notifying || (chr->cfg->acquire & CFG_ACQUIRE_NOTIFY)))
 		return 0;
 	LISTENERS_REPORT(&app->listeners, GattAppListener, notify, chr);
 	return 1;

@@ -37,9 +37,11 @@ struct GattChar {
 	char *path;
 	GByteArray *value;
 	unsigned perms;
-	bool notifying;          /* BlueZ called StartNotify (some central subscribed) */
+	bool notifying;          /* some central subscribed: StartNotify, or a notify socket (Acquire=notify) */
+	bool start_notified;     /* BlueZ called StartNotify and no StopNotify since */
 	uint16_t handle;
 	GPtrArray *descs;        /* GattDesc* */
+	GPtrArray *links;        /* the sockets bluetoothd acquired (gatt/links.c), or NULL */
 };
 
 struct GattService {
@@ -50,12 +52,27 @@ struct GattService {
 	GPtrArray *chars;        /* GattChar* */
 };
 
+/*
+ * What the bluetoothd in use does with acquired sockets (tests/vm/bluez-versions.md 8.7),
+ * as the daemon probes it from Adapter1's properties; both false until known.
+ */
+typedef struct {
+	bool per_device_fds;   /* one socket per central (5.69+; probed as 5.71+: Adapter1.Manufacturer) */
+	bool targeted_notify;  /* a notification written to one reaches only that central (5.76+;
+	                          probed as 5.79+: Adapter1.Connectable) */
+} GattBluezFeatures;
+
 /* What the rest of gattd hears about from centrals. All optional. */
 typedef struct {
 	/* A central's write was accepted and stored (the full new value is chr->value). */
 	void (*write)(GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
 	              const char *device, void *user_data);
 	void (*notifying_changed)(GattChar *chr, void *user_data);
+	/*
+	 * A central subscribed or unsubscribed: device is its path when BlueZ said
+	 * (AcquireNotify), NULL when not (StartNotify, StopNotify carry nothing).
+	 */
+	void (*subscription)(GattChar *chr, bool subscribed, const char *device, void *user_data);
 	void (*confirm)(GattChar *chr, void *user_data);
 	/* chr->value changed, by a central's write or a local set (not by a reload's carry-over). */
 	void (*value_changed)(GattChar *chr, void *user_data);
@@ -89,8 +106,21 @@ unsigned gatt_app_count_notifying(GattApp *app);
 
 /* Forget the handles BlueZ wrote back so the next registration lets it choose afresh. */
 void gatt_app_reset_handles(GattApp *app);
-/* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying. */
+/* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying, close the sockets. */
 void gatt_app_reset_notifying(GattApp *app);
+void gatt_app_set_features(GattApp *app, const GattBluezFeatures *features);
+const GattBluezFeatures *gatt_app_get_features(GattApp *app);
+
+/*
+ * Notify chr's current value to the one central at device (its path), through the
+ * socket BlueZ acquired for it. check_only: only say whether it could. Returns 0;
+ * -EOPNOTSUPP without Acquire=notify, or when the BlueZ in use sends what is written to
+ * one socket to every subscriber; -ENOENT when that central has no socket (it did not
+ * subscribe, or is a bonded central that came back without writing its CCC again);
+ * and when sending: -EMSGSIZE for an empty value (BlueZ would stop reading the socket),
+ * -EAGAIN when its socket is full, -EIO.
+ */
+int gatt_char_notify_device(GattChar *chr, const char *device, bool check_only);
 
 /* The characteristic has notify or indicate (in any of their encrypt-/secure- forms). */
 bool gatt_char_can_notify(const GattChar *chr);

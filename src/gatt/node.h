@@ -54,6 +54,8 @@ void gatt_app_report_confirm(GattChar *chr);
 void gatt_app_report_mtu(GattApp *app, const char *device, uint16_t mtu);
 /* StartNotify/StopNotify: set Notifying and tell the listeners, objects.c first (no-op if unchanged). */
 void gatt_char_set_notifying(GattChar *chr, bool notifying);
+/* A notify socket came or went (links.c): tell the listeners, and Notifying follows. */
+void gatt_char_report_subscription(GattChar *chr, bool subscribed, const char *device);
 
 /*
  * The requests local handlers answer, one table per app: requests.c makes it when

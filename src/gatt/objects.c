@@ -13,6 +13,7 @@
 
 #include "config/flags.h"
 #include "dbus/message.h"
+#include "gatt/links.h"
 #include "gatt/node.h"
 #include "gatt/options.h"
 #include "gatt/serve.h"
@@ -132,6 +133,33 @@ static DBusMessage *char_confirm(BusExporter *exporter, DBusMessage *msg, void *
 	return dbus_message_new_method_return(msg);
 }
 
+/* AcquireNotify / AcquireWrite (Acquire=): a socket instead of D-Bus calls (gatt/links.c). */
+static DBusMessage *char_acquire(DBusMessage *msg, GattNode *node, GattLinkKind kind)
+{
+	g_autofree char *options_error = NULL;
+	DBusMessageIter iter;
+	GattOptions opts = { 0 };
+	int r;
+
+	dbus_message_iter_init(msg, &iter);
+	r = gatt_options_parse(&iter, &opts, &options_error);
+	if (r < 0)
+		return bus_error_reply(msg, r, "%s: Acquire%s: %s", node->id, kind == GATT_LINK_NOTIFY ? "Notify" : "Write",
+		                       options_error);
+	gatt_app_report_mtu(gatt_node_get_app(node), opts.device, opts.mtu);
+	return gatt_links_acquire(node, kind, msg, &opts);
+}
+
+static DBusMessage *char_acquire_notify(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	return char_acquire(msg, object, GATT_LINK_NOTIFY);
+}
+
+static DBusMessage *char_acquire_write(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	return char_acquire(msg, object, GATT_LINK_WRITE);
+}
+
 /* ---- properties ---- */
 
 static void append_string(DBusMessageIter *iter, int type, const char *s)
@@ -208,6 +236,25 @@ static bool char_can_notify(void *object)
 	return gatt_char_can_notify(&((GattNode *)object)->chr);
 }
 
+/*
+ * NotifyAcquired / WriteAcquired: bluetoothd looks only at whether the property is
+ * there (its proxy cache), never at the value (tests/vm/bluez-versions.md 8.2).
+ */
+static void char_get_acquired(DBusMessageIter *iter, void *object)
+{
+	append_bool(iter, false);
+}
+
+static bool char_acquires_notify(void *object)
+{
+	return ((GattNode *)object)->chr.cfg->acquire & CFG_ACQUIRE_NOTIFY;
+}
+
+static bool char_acquires_write(void *object)
+{
+	return ((GattNode *)object)->chr.cfg->acquire & CFG_ACQUIRE_WRITE;
+}
+
 /* ---- the tables ---- */
 
 static const BusProperty service_properties[] = {
@@ -224,6 +271,8 @@ static const BusMethod char_methods[] = {
 	{ "StartNotify", "", "", char_start_notify },
 	{ "StopNotify", "", "", char_stop_notify },
 	{ "Confirm", "", "", char_confirm },
+	{ "AcquireNotify", "a{sv}", "hq", char_acquire_notify },
+	{ "AcquireWrite", "a{sv}", "hq", char_acquire_write },
 	{ NULL },
 };
 
@@ -232,6 +281,8 @@ static const BusProperty char_properties[] = {
 	{ "Service", "o", node_get_parent, NULL, NULL },
 	{ "Value", "ay", node_get_value, NULL, NULL },
 	{ "Notifying", "b", char_get_notifying, NULL, char_can_notify },
+	{ "NotifyAcquired", "b", char_get_acquired, NULL, char_acquires_notify },
+	{ "WriteAcquired", "b", char_get_acquired, NULL, char_acquires_write },
 	{ "Flags", "as", node_get_flags, NULL, NULL },
 	{ "Handle", "q", node_get_handle, node_set_handle, NULL },
 	{ NULL },

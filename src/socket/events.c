@@ -86,9 +86,17 @@ void server_events_write(Server *server, GattChar *chr, const uint8_t *data, siz
 	server_waiters_serve(cap);
 }
 
-void server_events_notifying_changed(Server *server, GattChar *chr)
+void server_events_subscription(Server *server, GattChar *chr, bool subscribed, const char *device)
 {
-	server_events_broadcast(server, chr, char_event(chr->notifying ? "subscribed" : "unsubscribed", chr));
+	g_autofree char *address = NULL;
+	JWriter *b;
+
+	if (!any_watcher(server, chr))
+		return;
+	address = server_device_address(server, device);
+	b = char_event(subscribed ? "subscribed" : "unsubscribed", chr);
+	proto_write_device(b, device, address);
+	server_events_broadcast(server, chr, b);
 }
 
 void server_events_connected(Server *server, const GattCentral *central)

@@ -16,7 +16,8 @@
 void server_events_broadcast(Server *server, GattChar *chr, JWriter *event);
 void server_events_write(Server *server, GattChar *chr, const uint8_t *data, size_t len, uint16_t offset,
                          const char *device);
-void server_events_notifying_changed(Server *server, GattChar *chr);
+/* A central subscribed or unsubscribed; device: its path when BlueZ said, else NULL. */
+void server_events_subscription(Server *server, GattChar *chr, bool subscribed, const char *device);
 void server_events_connected(Server *server, const GattCentral *central);
 void server_events_disconnected(Server *server, const GattCentral *central, const char *reason);
 void server_events_confirm(Server *server, GattChar *chr);

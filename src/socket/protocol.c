@@ -42,7 +42,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_STATUS] = 0,
 	[PROTO_CMD_LIST] = 0,
 	[PROTO_CMD_GET] = F_CHAR,
-	[PROTO_CMD_SET] = F_CHAR | F_VALUE | F_TYPED | F_NOTIFY,
+	[PROTO_CMD_SET] = F_CHAR | F_VALUE | F_TYPED | F_NOTIFY | F_ADDRESS,
 	[PROTO_CMD_WATCH] = F_CHARS,
 	[PROTO_CMD_UNWATCH] = 0,
 	[PROTO_CMD_NEXT_WRITE] = F_CHAR | F_TIMEOUT,
@@ -276,12 +276,13 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		if (!get_string(node, "char", &req->chr, err))
 			return false;
 	}
-	if (allowed & F_ADDRESS) {
-		if (!(node = member(m, F_ADDRESS))) {
-			fail(err, PROTO_ERR_BAD_REQUEST,
-			     g_strdup_printf("command '%s' needs field 'address'", proto_command_name(req->cmd)));
-			return false;
-		}
+	node = member(m, F_ADDRESS);
+	if (req->cmd == PROTO_CMD_DISCONNECT && !node) {
+		fail(err, PROTO_ERR_BAD_REQUEST,
+		     g_strdup_printf("command '%s' needs field 'address'", proto_command_name(req->cmd)));
+		return false;
+	}
+	if (node) {
 		if (!get_string(node, "address", &req->address, err))
 			return false;
 		if (!bdaddr_is_valid(req->address)) {
@@ -315,6 +316,11 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		}
 		req->has_notify = true;
 		req->notify = json_is_true(node);
+	}
+	if (req->cmd == PROTO_CMD_SET && req->address && req->has_notify && !req->notify) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'set' with 'address' notifies that central; "
+		                                          "it cannot go with \"notify\": false"));
+		return false;
 	}
 
 	if ((node = member(m, F_CHARS)) && !parse_chars(node, req, err))

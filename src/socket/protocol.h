@@ -40,6 +40,7 @@
 #define PROTO_ERR_NOT_HANDLED "not-handled"         /* handle on a characteristic without Handler= */
 #define PROTO_ERR_EXPIRED "expired"                 /* answer to a request already settled (time limit, ...) */
 #define PROTO_ERR_FAILED "failed"                   /* BlueZ refused what gattd asked of it for the request */
+#define PROTO_ERR_NOT_SUBSCRIBED "not-subscribed"   /* set for one central that has no notify socket for it */
 
 typedef enum {
 	PROTO_CMD_HELLO,
@@ -74,7 +75,7 @@ typedef struct {
 	bool has_error;      /* answer: "error" given, by error_name or error_code */
 	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */
 	uint8_t error_code;  /* answer: an application code 0x80..0x9f */
-	const char *address; /* disconnect: a central's address, "AA:BB:CC:DD:EE:FF" (checked) */
+	const char *address; /* disconnect, set (optional): a central's address, "AA:BB:CC:DD:EE:FF" (checked) */
 } ProtoRequest;
 
 typedef struct {

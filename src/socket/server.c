@@ -69,9 +69,9 @@ static void on_central_write(GattChar *chr, const uint8_t *data, size_t len, uin
 	server_events_write(user_data, chr, data, len, offset, device);
 }
 
-static void on_notifying_changed(GattChar *chr, void *user_data)
+static void on_subscription(GattChar *chr, bool subscribed, const char *device, void *user_data)
 {
-	server_events_notifying_changed(user_data, chr);
+	server_events_subscription(user_data, chr, subscribed, device);
 }
 
 static void on_confirm(GattChar *chr, void *user_data)
@@ -81,7 +81,7 @@ static void on_confirm(GattChar *chr, void *user_data)
 
 static const GattAppListener app_listener = {
 	.write = on_central_write,
-	.notifying_changed = on_notifying_changed,
+	.subscription = on_subscription,
 	.confirm = on_confirm,
 };
 

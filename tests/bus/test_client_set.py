@@ -91,9 +91,12 @@ class SubscriptionEventTest(GattdTestCase):
 
     def test_subscribe_and_unsubscribe_reach_a_watcher(self):
         self.fake.start_notify(LEVEL)
-        self.assertEqual(self.client.wait_event('subscribed'), {'event': 'subscribed', 'char': 'battery/level'})
+        # StartNotify and StopNotify do not say which central.
+        self.assertEqual(self.client.wait_event('subscribed'),
+                         {'event': 'subscribed', 'char': 'battery/level', 'device': None, 'address': None})
         self.fake.stop_notify(LEVEL)
-        self.assertEqual(self.client.wait_event('unsubscribed'), {'event': 'unsubscribed', 'char': 'battery/level'})
+        self.assertEqual(self.client.wait_event('unsubscribed'),
+                         {'event': 'unsubscribed', 'char': 'battery/level', 'device': None, 'address': None})
 
     def test_confirm_of_an_indication_reaches_a_watcher(self):
         self.fake.start_notify(THRESHOLD)

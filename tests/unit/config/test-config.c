@@ -949,7 +949,8 @@ static void test_unknown_keys_are_refused(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nDescription[de]=x\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Description[de]: ",
-	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist, Handler, HandlerFallback)");
+	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist, Handler, HandlerFallback, "
+	                    "Acquire)");
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\n"
 	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nType=u8\n");
@@ -1326,6 +1327,49 @@ static void test_handler_names_the_requests_a_local_client_answers(void **state)
 	assert_loads(f);
 	assert_int_equal(characteristic(f, "s/c")->handler, 0);
 	assert_false(characteristic(f, "s/c")->handler_store);
+}
+
+static void test_acquire_names_the_sockets_bluetoothd_may_take(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=read;notify;write-without-response\nAcquire=notify;write\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->acquire, CFG_ACQUIRE_NOTIFY | CFG_ACQUIRE_WRITE);
+
+	write_characteristic(f, "Flags=secure-indicate\nAcquire=notify\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->acquire, CFG_ACQUIRE_NOTIFY);
+
+	write_characteristic(f, "Flags=read;notify\n");
+	assert_loads(f);
+	assert_int_equal(characteristic(f, "s/c")->acquire, 0);
+}
+
+static void test_acquire_that_gattd_could_not_honour_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_characteristic(f, "Flags=read\nAcquire=notify\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ",
+	                    "'notify' needs notify or indicate in Flags=");
+	/* bluetoothd answers a Write Request that comes by socket itself: gattd could refuse none. */
+	write_characteristic(f, "Flags=write;write-without-response\nAcquire=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ",
+	                    "'write' needs write-without-response as the only write flag in Flags=");
+	write_characteristic(f, "Flags=encrypt-write;write-without-response\nAcquire=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ", "as the only write flag");
+	write_characteristic(f, "Flags=read\nAcquire=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ", "as the only write flag");
+	write_characteristic(f, "Flags=write-without-response\nHandler=write\nAcquire=write\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ",
+	                    "'write' cannot go with Handler=write");
+	write_characteristic(f, "Flags=notify\nAcquire=read\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ",
+	                    "unknown socket 'read' (expected notify, write or both: notify;write)");
+	write_characteristic(f, "Flags=notify\nAcquire=\n");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Acquire: ",
+	                    "empty; give notify, write or both (notify;write)");
 }
 
 static void test_handler_with_an_unknown_request_is_refused(void **state)
@@ -1860,6 +1904,8 @@ int main(void)
 		T(test_booleans_must_be_true_or_false),
 		T(test_integers_are_parsed_strictly),
 		T(test_handler_names_the_requests_a_local_client_answers),
+		T(test_acquire_names_the_sockets_bluetoothd_may_take),
+		T(test_acquire_that_gattd_could_not_honour_is_refused),
 		T(test_handler_with_an_unknown_request_is_refused),
 		T(test_empty_handler_is_refused),
 		T(test_handler_needs_the_flag_of_each_request_it_names),

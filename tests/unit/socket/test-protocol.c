@@ -668,6 +668,20 @@ static void test_disconnect_needs_a_bluetooth_address(void **state)
 	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "unknown field 'address' for command 'devices'");
 }
 
+static void test_set_may_name_one_central(void **state)
+{
+	g_autoptr(ProtoRequest) req = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"01\",\"address\":\"00:AA:01:01:00:42\"}");
+	g_autoptr(ProtoRequest) plain = parse("{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"01\"}");
+	const char *line = "{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"01\",\"address\":\"00:AA:01:01:00:42\","
+	                   "\"notify\":false}";
+
+	assert_string_equal(req->address, "00:AA:01:01:00:42");
+	assert_null(plain->address);
+	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "it cannot go with \"notify\": false");
+	line = "{\"cmd\":\"set\",\"char\":\"a/b\",\"value\":\"01\",\"address\":\"phone\"}";
+	expect_error(line, strlen(line), PROTO_ERR_BAD_REQUEST, "'phone' is not a Bluetooth address");
+}
+
 static void test_a_central_is_written_with_every_field(void **state)
 {
 	GattCentral known = {
@@ -700,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_every_command_parses),
 		cmocka_unit_test(test_disconnect_needs_a_bluetooth_address),
 		cmocka_unit_test(test_a_central_is_written_with_every_field),
+		cmocka_unit_test(test_set_may_name_one_central),
 		cmocka_unit_test(test_id_is_kept_for_the_reply),
 		cmocka_unit_test(test_surrogate_pairs_are_accepted),
 		cmocka_unit_test(test_large_doubles_are_numbers_that_read_back),
