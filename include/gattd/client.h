@@ -31,12 +31,15 @@
  * Errors gattd answers with (the "code" of an error reply) map to errno values as
  * follows; gattd_client_error_code() gives the code itself:
  *
- *   not-found         -ENOENT      no characteristic with that id; disconnect: no connected
- *                                  central with that address
+ *   not-found         -ENOENT      no characteristic with that id; disconnect, notify_device:
+ *                                  no connected central with that address
  *   invalid-value     -EINVAL      the value does not decode or does not fit
  *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
  *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
- *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate
+ *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate;
+ *                                  notify_device without Acquire=notify, or on a bluetoothd
+ *                                  that cannot notify one central alone
+ *   not-subscribed    -ENXIO       notify_device: that central has no notify socket for it
  *   not-capture       -ENOTTY      next-write on a characteristic without Capture=
  *   busy              -EBUSY       this client already has a next-write waiting; a disconnect
  *                                  of that central is already in progress
@@ -53,8 +56,8 @@
  *   expired           -ETIME       answer to a request already settled (answered,
  *                                  HandlerTimeoutMs passed, its claim ended, a reload); the
  *                                  central has had its answer
- *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect); the
- *                                  message has BlueZ's error
+ *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect), or a
+ *                                  central's socket failed (notify_device); the message says
  *   anything else     -EPROTO
  *
  * The library's own failures use errno values too. Some coincide with the table
@@ -227,6 +230,17 @@ int gattd_client_get(GattdClient *c, const char *chr, uint8_t **ret_value, size_
  */
 int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size_t len, int notify,
                      int *ret_notified);
+
+/*
+ * Store value as chr's value and notify it to the one connected central at address
+ * ("AA:BB:CC:DD:EE:FF"), through the socket BlueZ acquired for it (chr needs
+ * Acquire=notify, and bluetoothd 5.76 or later as gattd recognises it). Returns 0,
+ * -EINVAL for a malformed address or an empty value (checked here too), or the table
+ * above: -ENOENT, -EOPNOTSUPP, -ENXIO before anything is stored; -EBUSY (its socket is
+ * full) or -EIO after the value was stored but not notified.
+ */
+int gattd_client_notify_device(GattdClient *c, const char *chr, const uint8_t *value, size_t len,
+                               const char *address);
 
 /*
  * Receive events for the characteristics in chars (a NULL-terminated array of ids;

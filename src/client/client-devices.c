@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "shared/bdaddr.h"
+#include "shared/value.h"
 
 static void device_clear(GattdDevice *d)
 {
@@ -94,6 +95,22 @@ int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
 	*ret = devices;
 	*ret_n = n;
 	return 0;
+}
+
+int gattd_client_notify_device(GattdClient *c, const char *chr, const uint8_t *value, size_t len,
+                               const char *address)
+{
+	g_autoptr(json_t) request = NULL;
+	g_autofree char *hex = NULL;
+
+	if (!c || !chr || !value || len == 0 || !bdaddr_is_valid(address))
+		return -EINVAL;
+	hex = value_to_hex(value, len);
+	request = client_request_new("set", chr);
+	if (!request || json_object_set_new(request, "value", json_string(hex)) < 0 ||
+	    json_object_set_new(request, "address", json_string(address)) < 0)
+		return -ENOMEM;
+	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
 }
 
 int gattd_client_disconnect(GattdClient *c, const char *address)

@@ -34,6 +34,8 @@ static const struct {
 	{ "expired", ETIME },
 	/* BlueZ refused what gattd asked of it (disconnect): an I/O error, seen from here. */
 	{ "failed", EIO },
+	/* "No such device or address": the central has no notify socket for the characteristic. */
+	{ "not-subscribed", ENXIO },
 };
 
 int gattd_client_errno_from_code(const char *code)

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "socket/protocol.h"
+#include "shared/bdaddr.h"
+#include "shared/escape.h"
 #include "shared/value.h"
+#include "socket/protocol.h"
 
 /* "u16:300", "hex:0a", "utf8:x": a prefix naming a type selects it. */
 static bool has_type_prefix(const char *text)
@@ -139,7 +141,10 @@ static int add_value(Gattctl *ctl, json_t *request, const char *chr, const char 
 int gattctl_set(Gattctl *ctl, int argc, char **argv)
 {
 	gboolean notify = FALSE, no_notify = FALSE, as_hex = FALSE;
+	g_autofree char *device = NULL;
 	const GOptionEntry entries[] = {
+		{ "device", 0, 0, G_OPTION_ARG_STRING, &device,
+		  "Notify only the connected central at ADDR (CHAR needs Acquire=notify)", "ADDR" },
 		{ "notify", 0, 0, G_OPTION_ARG_NONE, &notify,
 		  "Notify or indicate subscribed centrals (an error if CHAR has neither flag)", NULL },
 		{ "no-notify", 0, 0, G_OPTION_ARG_NONE, &no_notify, "Store the value without notifying anyone", NULL },
@@ -172,6 +177,13 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 		return r;
 	if (notify && no_notify)
 		return gattctl_usage_error("--notify and --no-notify contradict each other");
+	if (device && no_notify)
+		return gattctl_usage_error("--device notifies that central; it cannot go with --no-notify");
+	if (device && !bdaddr_is_valid(device)) {
+		g_autofree char *shown = escape_text(device);
+
+		return gattctl_usage_error("'%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)", shown);
+	}
 	chr = argv[1];
 	what = g_strdup_printf("set %s", chr);
 
@@ -181,6 +193,8 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 		return r;
 	if (notify || no_notify)
 		json_object_set_new(request, "notify", json_boolean(notify));
+	if (device)
+		json_object_set_new(request, "address", json_string(device));
 
 	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
