@@ -252,6 +252,11 @@ static bool on_status_request(Server *server, ServerStatus *out, void *user_data
 	out->registered = bluez_is_registered(daemon->bluez);
 	out->advertising = bluez_is_advertising(daemon->bluez);
 	out->on_air = bluez_is_on_air(daemon->bluez);
+	if (bluez_get_adapter_path(daemon->bluez)) {
+		GattBluezFeatures features = bluez_get_features(daemon->bluez);
+
+		out->sockets = features.targeted_notify ? "targeted" : features.per_device_fds ? "per-central" : "shared";
+	}
 	return true;
 }
 

@@ -683,6 +683,8 @@ char *proto_status_line(const json_t *id, const ServerStatus *status)
 	write_bool(w, "registered", status->registered);
 	write_bool(w, "advertising", status->advertising);
 	write_bool(w, "on_air", status->on_air);
+	jwrite_member(w, "sockets");
+	jwrite_string(w, status->sockets);
 	write_int(w, "clients", status->clients);
 	write_int(w, "watchers", status->watchers);
 	write_int(w, "subscriptions", status->subscriptions);

@@ -28,6 +28,8 @@ typedef struct {
 	bool registered;
 	bool advertising;
 	bool on_air;
+	/* Acquired sockets on the adapter's bluetoothd: "shared", "per-central", "targeted"; NULL without one. */
+	const char *sockets;
 	/* Filled by the server. */
 	unsigned clients;
 	unsigned watchers;

@@ -354,7 +354,7 @@ static void test_status_reply_with_and_without_adapter(void **state)
 		.description = g_strdup("registered on hci0"),
 		.adapter = { .name = g_strdup("hci0"), .address = g_strdup("00:AA:01:01:00:01"), .powered = true,
 		             .path = g_strdup("/org/bluez/hci0") },
-		.registered = true, .advertising = false, .on_air = true,
+		.registered = true, .advertising = false, .on_air = true, .sockets = "targeted",
 		.clients = 2, .watchers = 1, .subscriptions = 3, .captured = 4, .overflows = 5, .generation = 6,
 	};
 	json_t *id = json_integer(7);
@@ -364,11 +364,13 @@ static void test_status_reply_with_and_without_adapter(void **state)
 	assert_string_equal(line, "{\"id\":7,\"ok\":true,\"state\":\"registered\",\"description\":\"registered on hci0\","
 	                    "\"adapter\":{\"name\":\"hci0\",\"address\":\"00:AA:01:01:00:01\",\"powered\":true,"
 	                    "\"path\":\"/org/bluez/hci0\"},\"registered\":true,\"advertising\":false,\"on_air\":true,"
-	                    "\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
+	                    "\"sockets\":\"targeted\",\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
 	                    "\"generation\":6}\n");
 	server_adapter_clear(&status.adapter);
+	status.sockets = NULL;
 	none = proto_status_line(id, &status);
 	assert_non_null(strstr(none, ",\"adapter\":null,\"registered\":true,"));
+	assert_non_null(strstr(none, ",\"on_air\":true,\"sockets\":null,"));
 	server_status_clear(&status);
 	assert_null(status.state);
 	json_decref(id);
