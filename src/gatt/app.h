@@ -121,6 +121,12 @@ const GattBluezFeatures *gatt_app_get_features(GattApp *app);
  * -EAGAIN when its socket is full, -EIO.
  */
 int gatt_char_notify_device(GattChar *chr, const char *device, bool check_only);
+/*
+ * The ids of the characteristics the central at device (its path) subscribed to as
+ * far as BlueZ said: those with a notify socket of its own (borrowed strings, in tree
+ * order). Empty when BlueZ shares one socket between centrals, or did not say.
+ */
+GPtrArray *gatt_app_subscriptions_of(GattApp *app, const char *device);
 
 /* The characteristic has notify or indicate (in any of their encrypt-/secure- forms). */
 bool gatt_char_can_notify(const GattChar *chr);

@@ -197,6 +197,26 @@ void gatt_app_reset_notifying(GattApp *app)
 	}
 }
 
+GPtrArray *gatt_app_subscriptions_of(GattApp *app, const char *device)
+{
+	GPtrArray *chars = gatt_app_get_chars(app);
+	GPtrArray *ids = g_ptr_array_new();
+
+	for (unsigned i = 0; device && i < chars->len; i++) {
+		GattChar *chr = chars->pdata[i];
+
+		for (unsigned k = 0; chr->links && k < chr->links->len; k++) {
+			const GattLink *link = chr->links->pdata[k];
+
+			if (link->kind == GATT_LINK_NOTIFY && g_strcmp0(link_central(link), device) == 0) {
+				g_ptr_array_add(ids, (char *)chr->cfg->id);
+				break;
+			}
+		}
+	}
+	return ids;
+}
+
 int gatt_char_notify_device(GattChar *chr, const char *device, bool check_only)
 {
 	GattApp *app = chr->service->app;

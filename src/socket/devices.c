@@ -43,7 +43,10 @@ void server_devices_cmd_devices(Client *client, const ProtoRequest *req)
 	jwrite_begin_array(b);
 	for (unsigned i = 0; i < list->len; i++) {
 		jwrite_begin_object(b);
-		proto_write_central(b, list->pdata[i]);
+		const GattCentral *central = list->pdata[i];
+		g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(client->server->app, central->path);
+
+		proto_write_central(b, central, subscribed);
 		jwrite_end_object(b);
 	}
 	jwrite_end_array(b);

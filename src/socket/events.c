@@ -101,19 +101,21 @@ void server_events_subscription(Server *server, GattChar *chr, bool subscribed, 
 
 void server_events_connected(Server *server, const GattCentral *central)
 {
+	g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(server->app, central->path);
 	JWriter *b = proto_event_begin("connected");
 
 	log_info("central %s (%s) connected", central->address, central->address_type ? central->address_type : "?");
-	proto_write_central(b, central);
+	proto_write_central(b, central, subscribed);
 	server_events_broadcast(server, NULL, b);
 }
 
 void server_events_disconnected(Server *server, const GattCentral *central, const char *reason)
 {
+	g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(server->app, central->path);
 	JWriter *b = proto_event_begin("disconnected");
 
 	log_info("central %s disconnected%s%s", central->address, reason ? ": " : "", reason ? reason : "");
-	proto_write_central(b, central);
+	proto_write_central(b, central, subscribed);
 	jwrite_member(b, "reason");
 	jwrite_string(b, reason);
 	server_events_broadcast(server, NULL, b);

@@ -609,7 +609,7 @@ static void write_string(JWriter *w, const char *name, const char *s)
 	jwrite_string(w, s);
 }
 
-void proto_write_central(JWriter *w, const GattCentral *central)
+void proto_write_central(JWriter *w, const GattCentral *central, const GPtrArray *subscribed)
 {
 	write_string(w, "address", central->address);
 	write_string(w, "address_type", central->address_type);
@@ -628,6 +628,11 @@ void proto_write_central(JWriter *w, const GattCentral *central)
 	jwrite_member(w, "connected_since");
 	jwrite_int(w, central->connected_since / 1000);
 	proto_write_mtu(w, central->mtu);
+	jwrite_member(w, "subscribed");
+	jwrite_begin_array(w);
+	for (unsigned i = 0; subscribed && i < subscribed->len; i++)
+		jwrite_string(w, subscribed->pdata[i]);
+	jwrite_end_array(w);
 }
 
 void proto_write_mtu(JWriter *w, uint16_t mtu)

@@ -138,8 +138,11 @@ char *proto_device_address(const char *path);
 void proto_write_device(JWriter *w, const char *path, const char *address);
 /* Add "mtu": the ATT MTU BlueZ named, null for 0 (not named). */
 void proto_write_mtu(JWriter *w, uint16_t mtu);
-/* Add a connected central's fields, as `devices` and the `connected` event tell them. */
-void proto_write_central(JWriter *w, const GattCentral *central);
+/*
+ * Add a connected central's fields, as `devices` and the `connected` event tell them;
+ * subscribed: the ids of the characteristics it subscribed to (char*).
+ */
+void proto_write_central(JWriter *w, const GattCentral *central, const GPtrArray *subscribed);
 /* Add "name", "address" (null when not known) and "powered" of an adapter. */
 void proto_write_adapter(JWriter *w, const ServerAdapter *adapter);
 /* The whole reply line to `status`. */

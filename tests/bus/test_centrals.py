@@ -13,7 +13,7 @@ from harness import LABEL, GattdTestCase
 PHONE = '5A:3C:11:22:33:44'
 TABLET = '00:AA:01:01:00:99'
 CENTRAL_FIELDS = {'address', 'address_type', 'device', 'name', 'alias', 'paired', 'bonded', 'trusted',
-                  'connected_since', 'mtu'}
+                  'connected_since', 'mtu', 'subscribed'}
 
 
 class CentralsTestCase(GattdTestCase):
@@ -46,8 +46,8 @@ class RosterTest(CentralsTestCase):
         self.assertEqual(set(event) - {'event'}, CENTRAL_FIELDS)
         self.assertEqual((event['address_type'], event['device'], event['name'], event['alias']),
                          ('random', path, 'Pixel 7', 'Pixel 7'))
-        self.assertEqual((event['paired'], event['bonded'], event['trusted'], event['mtu']),
-                         (False, False, False, None))
+        self.assertEqual((event['paired'], event['bonded'], event['trusted'], event['mtu'], event['subscribed']),
+                         (False, False, False, None, []))
         self.assertGreaterEqual(event['connected_since'], before)
         self.assertLessEqual(event['connected_since'], int(time.time() * 1000))
         self.assertEqual(self.devices(), [{k: v for k, v in event.items() if k != 'event'}])

@@ -696,18 +696,23 @@ static void test_a_central_is_written_with_every_field(void **state)
 	g_autoptr(JWriter) w2 = proto_event_begin("connected");
 	g_autofree char *l1 = NULL, *l2 = NULL;
 
-	proto_write_central(w1, &known);
-	proto_write_central(w2, &old);
+	g_autoptr(GPtrArray) subscribed = g_ptr_array_new();
+
+	g_ptr_array_add(subscribed, "env/temp");
+	g_ptr_array_add(subscribed, "env/humidity");
+	proto_write_central(w1, &known, subscribed);
+	proto_write_central(w2, &old, NULL);
 	l1 = proto_finish(w1);
 	l2 = proto_finish(w2);
 	assert_string_equal(l1, "{\"event\":\"connected\",\"address\":\"11:22:33:44:55:66\",\"address_type\":\"random\","
 	                        "\"device\":\"/org/bluez/hci0/dev_11_22_33_44_55_66\",\"name\":\"Pixel \\\"7\\\"\","
 	                        "\"alias\":\"Pixel \\\"7\\\"\",\"paired\":true,\"bonded\":true,\"trusted\":false,"
-	                        "\"connected_since\":1733390000123,\"mtu\":517}\n");
+	                        "\"connected_since\":1733390000123,\"mtu\":517,\"subscribed\":[\"env/temp\",\"env/humidity\"]}\n");
 	/* BlueZ before 5.65 has no Bonded; no call named the MTU yet. */
 	assert_string_equal(l2, "{\"event\":\"connected\",\"address\":\"11:22:33:44:55:66\",\"address_type\":null,"
 	                        "\"device\":\"/org/bluez/hci0/dev_1\",\"name\":null,\"alias\":\"11-22-33-44-55-66\","
-	                        "\"paired\":false,\"bonded\":null,\"trusted\":false,\"connected_since\":0,\"mtu\":null}\n");
+	                        "\"paired\":false,\"bonded\":null,\"trusted\":false,\"connected_since\":0,\"mtu\":null,"
+	                        "\"subscribed\":[]}\n");
 }
 
 int main(void)

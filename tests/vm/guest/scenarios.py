@@ -408,6 +408,44 @@ def scenario_centrals(r, w):
     roster.close()
 
 
+def scenario_sockets(r, w):
+    tb = w.tb
+    address = tb.stack.central
+    client = tb.stack.client('sockets')
+    client.ok('watch')
+    sockets = client.ok('status')['sockets']
+    r.say('gattd', f'bluetoothd\'s sockets: {sockets}')
+    tb.subscribe('sockets/notify')
+    event = client.wait_event(lambda e: e['event'] == 'subscribed' and e['char'] == 'sockets/notify', 10)
+    r.check(event is not None and event['address'] == address,
+            f'the central subscribed through AcquireNotify, and the event names it: {event}')
+
+    client.ok('set', char='sockets/notify', typed='to all')
+    value = tb.wait_notification('sockets/notify', 10)
+    r.check(value == b'to all', f'a plain set reaches the central: {value!r}')
+    reply = client.request('set', char='sockets/notify', typed='to one', address=address)
+    if sockets == 'targeted':
+        r.check(reply.get('ok') is True, f'set with the central\'s address: {reply}')
+        value = tb.wait_notification('sockets/notify', 10)
+        r.check(value == b'to one', f'and the central got it through its socket: {value!r}')
+    else:
+        r.check(reply.get('error', {}).get('code') == 'not-supported',
+                f'set with an address is not-supported on a bluetoothd with {sockets} sockets: {reply.get("error")}')
+
+    Bed.drain_captures(w.waiter, 'sockets/write')
+    for value in (b'first\n', b'second\n'):
+        tb.write('sockets/write', value, with_response=False)
+        r.say('central', f'Write Command {value!r} to sockets/write')
+        event = client.wait_event(lambda e: e['event'] == 'write' and e['char'] == 'sockets/write', 10)
+        r.check(event is not None and event['value'] == value.hex(), f'the write came by socket as an event: {event}')
+        if event:
+            want = None if sockets == 'shared' else address
+            r.check(event['address'] == want, f'naming the central where the socket is its own ({want})')
+        reply = w.waiter.request('next-write', char='sockets/write', timeout_ms=10000, timeout=15)
+        r.check(reply.get('ok') and reply['value'] == value.hex(), f'and next-write took it: {reply.get("value")}')
+    client.close()
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -428,6 +466,7 @@ SCENARIOS = [
     ('the provisioning example\'s handler refuses bad values, stores a good SSID and answers reads live, '
      'across a power cycle', scenario_handlers),
     ('the central is in `devices` with its MTU; `disconnect` drops it, and it comes back', scenario_centrals),
+    ('notifications and Write Commands through the sockets bluetoothd acquires (Acquire=)', scenario_sockets),
 ]
 
 

@@ -34,6 +34,27 @@ RADIO_MODULES = ['af_alg', 'algif_skcipher', 'algif_hash', 'ecb', 'cmac', 'aes_g
                  'virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
 
 
+# Served, not advertised: characteristics bluetoothd reaches through sockets (Acquire=),
+# for scenario 9.
+SOCKETS_CONF = """\
+[Service sockets]
+UUID=6e400010-b5a3-f393-e0a9-e50e24dcca9e
+
+[Characteristic sockets/notify]
+UUID=6e400011-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read;notify
+Type=utf8
+Value=utf8:ready
+Acquire=notify
+
+[Characteristic sockets/write]
+UUID=6e400012-b5a3-f393-e0a9-e50e24dcca9e
+Flags=write-without-response
+MaxLength=244
+Capture=16
+Acquire=write
+"""
+
 class StackError(Exception):
     pass
 
@@ -273,6 +294,8 @@ class Stack:
             raise StackError(f'conf/examples/provisioning.conf has {count} Advertise=true lines; expected one')
         with open(os.path.join(CONFIG_DIR, 'services.d', '90-provisioning.conf'), 'w') as f:
             f.write(text)
+        with open(os.path.join(CONFIG_DIR, 'services.d', '95-sockets.conf'), 'w') as f:
+            f.write(SOCKETS_CONF)
         path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(path) as f:
             text = f.read()
