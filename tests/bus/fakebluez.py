@@ -1419,8 +1419,13 @@ class FakeBluez:
         self._sync_with(app.owner)
 
     def confirm(self, path):
+        """Confirm() as gatt-database.c conf_cb sends it when a peer confirms an
+        indication: no device, "no reply expected" (g_dbus_proxy_method_call
+        with no reply function, as for StartNotify), so an error is never seen;
+        returns once gattd has handled it (Peer.Ping round trip)."""
         app, _ = self._central_target(path)
-        self._call_app(app.owner, path, IFACE_GATT_CHRC, 'Confirm', '', [])
+        self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'Confirm')
+        self._sync_with(app.owner)
 
     def get_app_property(self, path, iface, name):
         """Properties.Get on an application object, from org.bluez (as GDBusProxy would)."""
