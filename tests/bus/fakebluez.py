@@ -1466,6 +1466,10 @@ class FakeBluez:
                 call.cancel()
                 raise AssertionError('no reply to %s.%s on %s' % (iface, method, path))
             context.iteration(True)
+        # The pending call holds the connection: a DBusCallError kept with its
+        # traceback (this frame) must not keep a closed one alive, whose pending
+        # Disconnected dbus-python then fails to dispatch in a later test.
+        del call
         reply = result['reply']
         if isinstance(reply, dbus.lowlevel.ErrorMessage):
             args = reply.get_args_list()
