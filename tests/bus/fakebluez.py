@@ -157,11 +157,42 @@ class BluezProfile:
     disconnected_signal: the Device1.Disconnected(s name, s message) signal,
       sent by device_disconnected just before Connected = false (5.83 on,
       53db78000).
+
+    AcquireNotify / AcquireWrite (gatt-database.c, bluez-versions.md 8.2):
+    acquire_per_device: one fd per (characteristic, device), struct client_io
+      (8eb1dee87, 5.69 on): each device's CCC enable and first write call
+      AcquireNotify / AcquireWrite, and its ATT disconnect closes its fds
+      (att_disconnect_cb). Before: chrc->notify_io and chrc->write_io, one of
+      each per characteristic, shared by every device and acquired for the
+      first; the write fd is never closed at a disconnect.
+    fd_notify_one_device: sock_io_read sends a datagram read from a device's fd
+      to that device only (find_device_state_by_att; a08ec1a4e, 5.76 on).
+      Before, to every device whose CCC is set (send_notification_to_devices).
+    fd_confirmation: what a device's confirmation of an indication read from a
+      notify fd produces: 'dbus' (conf_cb: Confirm(), no reply expected; until
+      5.75), None (5.76-5.79: no conf callback) or 'byte' (sock_io_conf ->
+      sock_io_write writes 0x01 on that fd; 6b34b0551, 5.80 on).
+    acquire_write_queue: acquire_write queues writes in chrc->pending_writes
+      while an AcquireWrite is out, and an error mapping to 0x0E sends them as
+      WriteValue with a reply expected (flush_pending_writes; 5.60 on). 5.55:
+      no queue; one WriteValue with no reply expected, and the ATT op is
+      never answered.
+    acquire_write_stuck: an AcquireWrite error mapping to another ATT code
+      answers the first write with it but leaves its op at the head of
+      pending_writes, so every later write to the characteristic queues behind
+      it, unanswered, until the application goes (5.60-5.75, bluez#827;
+      6fc599e33, 5.76, frees it).
+    indications_only_on_indicate_chrcs: 5.55's send_notification_to_device
+      skips devices whose CCC lacks 0x0002 when the characteristic has
+      indicate (conf set): notify-only subscribers of a notify+indicate
+      characteristic get nothing, from a fd or from PropertiesChanged
+      (347348a3d, 5.56, fixed it).
     """
 
     def __init__(self, version, auto_enable, chrc_flags, power_pending, failed_power_stays_pending,
                  adv_intervals, tx_power_write_back, device_bonded, disconnect_reply_last,
-                 disconnected_signal):
+                 disconnected_signal, acquire_per_device, fd_notify_one_device, fd_confirmation,
+                 acquire_write_queue, acquire_write_stuck, indications_only_on_indicate_chrcs):
         self.version = version
         self.auto_enable = auto_enable
         self.chrc_flags = chrc_flags
@@ -172,6 +203,12 @@ class BluezProfile:
         self.device_bonded = device_bonded
         self.disconnect_reply_last = disconnect_reply_last
         self.disconnected_signal = disconnected_signal
+        self.acquire_per_device = acquire_per_device
+        self.fd_notify_one_device = fd_notify_one_device
+        self.fd_confirmation = fd_confirmation
+        self.acquire_write_queue = acquire_write_queue
+        self.acquire_write_stuck = acquire_write_stuck
+        self.indications_only_on_indicate_chrcs = indications_only_on_indicate_chrcs
 
     def __repr__(self):
         return '<BlueZ %s>' % self.version
@@ -182,11 +219,21 @@ def _version_tuple(version):
 
 
 def _profile(version, auto_enable, pending, stays, intervals, flags=CHRC_FLAGS, tx_power=True):
-    # The Device1 differences follow from the first tag of the commit that made each.
+    # The Device1 and Acquire* differences follow from the first tag of the commit that made each.
     release = _version_tuple(version)
+    if release >= (5, 80):
+        fd_confirmation = 'byte'
+    elif release >= (5, 76):
+        fd_confirmation = None
+    else:
+        fd_confirmation = 'dbus'
     return BluezProfile(version, auto_enable, flags, pending, stays, intervals, tx_power,
                         device_bonded=release >= (5, 65), disconnect_reply_last=release >= (5, 79),
-                        disconnected_signal=release >= (5, 83))
+                        disconnected_signal=release >= (5, 83), acquire_per_device=release >= (5, 69),
+                        fd_notify_one_device=release >= (5, 76), fd_confirmation=fd_confirmation,
+                        acquire_write_queue=release >= (5, 60),
+                        acquire_write_stuck=(5, 60) <= release < (5, 76),
+                        indications_only_on_indicate_chrcs=release < (5, 56))
 
 
 # The versions users run (/work/shared/bluez/README.md); 5.66 is Debian 12's and the default.
