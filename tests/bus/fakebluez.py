@@ -32,7 +32,13 @@ written down in shared/notes/bluez-behaviour.md:
 - centrals as src/device.c holds them (tests/vm/bluez-versions.md 8.3): Device1
   objects appearing at connection, Connected, the Disconnected signal (5.83 on),
   Device1.Disconnect(), temporary devices kept until they expire, devices
-  disconnected at power-off and removed with their adapter.
+  disconnected at power-off and removed with their adapter;
+- the peers' side of notifications and writes as gatt-database.c has it
+  (bluez-versions.md 8.2): per-device CCC states, AcquireNotify / AcquireWrite
+  for characteristics exporting NotifyAcquired / WriteAcquired, the fds they
+  return read, written and closed as each version does (shared before 5.69,
+  per device after; datagrams to every subscriber until 5.75; 0x01
+  confirmations from 5.80; the wrong fd closed on 5.69-5.87).
 
 Everything runs on the GLib default main context: the test drives it by
 iterating the context (harness.wait_until). Nothing here blocks except the few
@@ -43,7 +49,10 @@ breaks the D-Bus contract (wrong reply signature, error to a Set of Handle, ...)
 is appended to FakeBluez.protocol_errors; the harness asserts it stays empty.
 """
 
+import fcntl
+import os
 import re
+import socket
 import time
 
 import dbus
@@ -87,6 +96,7 @@ ERROR_NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
 ERROR_BLOCKED = 'org.bluez.Error.Blocked'
 ERROR_BUSY = 'org.bluez.Error.Busy'
 DBUS_ERROR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod'
+DBUS_ERROR_NO_REPLY = 'org.freedesktop.DBus.Error.NoReply'
 DBUS_ERROR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject'
 DBUS_ERROR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 DBUS_ERROR_PROPERTY_READ_ONLY = 'org.freedesktop.DBus.Error.PropertyReadOnly'
@@ -405,6 +415,69 @@ class _Reject(Exception):
         self.message = message
 
 
+class AttError(Exception):
+    """What bluetoothd itself answered a central's ATT request with, the
+    application never having answered it (FakeBluez.write_request): code is
+    the ATT error code (0x0e: Unlikely Error, also what gatt-db's 5 s
+    ATTRIBUTE_TIMEOUT sends, which the fake does not wait for)."""
+
+    def __init__(self, code, reason):
+        super().__init__('ATT error 0x%02x: %s' % (code, reason))
+        self.code = code
+        self.reason = reason
+
+
+# The GattCharacteristic1 properties whose presence (any value) switches
+# bluetoothd to AcquireNotify / AcquireWrite (g_dbus_proxy_get_property).
+ACQUIRED_PROPERTIES = frozenset(('NotifyAcquired', 'WriteAcquired'))
+
+
+class AcquiredFd:
+    """bluetoothd's end of a socket an application passed in reply to
+    AcquireNotify or AcquireWrite: struct client_io (5.69 on) or
+    chrc->notify_io / chrc->write_io (before). bluetoothd reads a notify fd
+    and writes confirmation bytes to it (5.80 on); it only writes to a write
+    fd."""
+
+    def __init__(self, kind, path, device, sock):
+        self.kind = kind            # 'notify' or 'write'
+        self.path = path            # the characteristic
+        self.device = device        # the device the call named (before 5.69, the fd serves every device)
+        self.sock = sock
+        self.open = True
+        # 'read' | 'hup' | 'conf' -> GLib source id. A notify fd loses 'read' for
+        # good when sock_io_read returns false (a 0-byte read); it stays open.
+        self.watches = {}
+
+    def __repr__(self):
+        return '<%s fd %s for %s%s>' % (self.kind, self.path, self.device, '' if self.open else ' closed')
+
+
+class ExternalChrc:
+    """What bluetoothd keeps for one application characteristic (struct
+    external_chrc), plus each device's CCC value for it (struct ccc_state in
+    each device's struct device_state; dropped with the service,
+    gatt_db_service_removed -> remove_device_ccc)."""
+
+    def __init__(self, path, flags, props):
+        self.path = path
+        # parse_chrc_flags: every "*notify" / "*indicate" flag sets the property bit.
+        self.notify = any(f.endswith('notify') for f in flags)
+        self.indicate = any(f.endswith('indicate') for f in flags)
+        # The proxy's cache of NotifyAcquired / WriteAcquired: filled from
+        # GetManagedObjects, then PropertiesChanged adds and invalidation removes.
+        self.acquired = ACQUIRED_PROPERTIES.intersection(str(name) for name in props)
+        self.ccc = {}               # device path -> CCC value it wrote, in first-write order
+        self.ntfy_cnt = 0           # chrc->ntfy_cnt
+        self.notify_ios = []        # open notify fds, oldest (the queue's head) first
+        self.write_ios = []         # open write fds
+        self.pending_writes = []    # (device, value) waiting for an AcquireWrite (5.60 on)
+        self.fds = []               # every AcquiredFd taken, open or not, oldest first
+        # device path -> [(confirmation, AcquiredFd or None)]: indications sent and
+        # not confirmed yet, oldest first (FakeBluez.confirm_indication).
+        self.indications = {}
+
+
 class AppRegistration:
     """One GATT application as bluetoothd holds it (struct gatt_app)."""
 
@@ -420,6 +493,7 @@ class AppRegistration:
         self.tree = {}                  # path -> {iface: props (plain Python)}; validated GATT objects
         self.handles = {}               # path -> handle bluetoothd placed it at
         self.handle_writes = {}         # path -> handle written back with Properties.Set
+        self.chrcs = {}                 # characteristic path -> ExternalChrc
         self.msg = None                 # the pending RegisterApplication call
         self.answer_already_exists = False
 
@@ -497,6 +571,10 @@ class Device:
         # TemporaryTimeout after it disconnects (FakeBluez.expire_device).
         self.temporary = not bonded
         self.disconnects = []           # Disconnect() calls waiting for the link to go down
+        # att->mtu: what the mtu option of the latest call naming the device said
+        # (185, the fake's default, until one names another); notifications are
+        # cut to mtu - 3.
+        self.mtu = 185
         self.disconnect_timer = None    # device.c disconn_timer (DISCONNECT_TIMER)
 
     @property
@@ -601,6 +679,21 @@ class FakeBluez:
         self.released = []              # (owner, path, 'sent'|'ok'|error name)
         self.properties_changed = []    # (sender, path, iface, changed, invalidated) from applications
         self.notifications = []         # (path, bytes): Value changes on subscribed characteristics
+        # Per receiving device, (device path, characteristic path, bytes as sent,
+        # 'notify' | 'indicate'): a datagram read from a notify fd, and a
+        # PropertiesChanged(Value) (for CCCs peers wrote with subscribe()).
+        self.fd_notifications = []
+        self.value_notifications = []
+        # Every AcquireNotify / AcquireWrite: (member, characteristic path, device,
+        # mtu, outcome: 'ok', the error name, 'invalid reply' or 'canceled').
+        self.acquire_calls = []
+        # Writes the application never got (write_command / write_request on a
+        # characteristic with WriteAcquired): (path, device, bytes, reason).
+        self.lost_writes = []
+        # bluez#1452 (5.69-5.87): an unbonded subscriber's disconnect closes the
+        # head of notify_ios (clear_ccc_state passes no device) besides its own fd.
+        # False models the fix (bluez PR #2456). Follows the version given here.
+        self.wrong_fd_bug = self.profile.acquire_per_device
         self.managed_objects_calls = 0  # GetManagedObjects on "/" answered
         self.subscriptions = set()      # paths the central subscribed to (StartNotify sent)
         # Every call the fake made to a client, in order: (member, path, reply_expected).
@@ -809,7 +902,7 @@ class FakeBluez:
             if clean:
                 adv.on_air = False
         for app in self._active_or_pending_apps():
-            app.ended = 'bluetoothd-stopped'
+            self._end_app(app, 'bluetoothd-stopped')
         self.subscriptions.clear()
         self._teardown_connection()
         # With AutoEnable bluetoothd powers the controllers on again when it next
@@ -834,7 +927,7 @@ class FakeBluez:
             adv.ended = 'bus-lost'
             adv.on_air = False
         for app in self._active_or_pending_apps():
-            app.ended = 'bus-lost'
+            self._end_app(app, 'bus-lost')
         self.subscriptions.clear()
         self._teardown_connection(connected=False)
 
@@ -852,6 +945,9 @@ class FakeBluez:
                 if connected:
                     raise
         self._signal_matches = []
+        # bluetoothd's process is gone, and with it every fd it held.
+        for app in self.apps:
+            self._free_chrcs(app)
         conn, self.conn = self.conn, None
         self.unique_name = None
         try:
@@ -1026,7 +1122,7 @@ class FakeBluez:
                 IFACE_BATTERY_PROVIDER_MANAGER, IFACE_ADV_MONITOR_MANAGER]
         adv_manager = [IFACE_ADV_MANAGER] if adapter.has_advertising_manager else []
         for app in apps:
-            app.ended = reason
+            self._end_app(app, reason)
             if app.state == 'pending':
                 app.state = 'failed'
                 app.msg = None
@@ -1165,8 +1261,10 @@ class FakeBluez:
         Disconnected goes between them. The queued Disconnect() calls are answered
         before all of it until 5.78, after Connected false from 5.79
         (profile.disconnect_reply_last). The device stays: a temporary one until
-        expire_device(), a bonded one for good."""
+        expire_device(), a bonded one for good. Before all that, its ATT bearer
+        goes (_att_disconnected: CCC states, StopNotify, fds)."""
         name, message = DISCONNECT_REASONS[reason]
+        self._att_disconnected(device)
         self._stop_disconnect_timer(device)
         device.connected = False
         replies, device.disconnects = device.disconnects, []
@@ -1300,6 +1398,7 @@ class FakeBluez:
         # link when known, prepare-authorize when true, mtu.
         options = dbus.Dictionary(signature='sv')
         options['device'] = dbus.ObjectPath(device or self.device_path(app.adapter))
+        self._set_att_mtu(app, str(options['device']), mtu)
         if offset:
             options['offset'] = dbus.UInt16(offset)
         if link:
@@ -1395,6 +1494,10 @@ class FakeBluez:
                                 [dbus.ByteArray(bytes(value)), options])
             self._sync_with(app.owner)
             return
+        self._write_value_call(app, path, iface, value, options)
+
+    def _write_value_call(self, app, path, iface, value, options):
+        """WriteValue with a reply expected: None, or raises DBusCallError."""
         reply = self._call_app(app.owner, path, iface, 'WriteValue', 'aya{sv}',
                                [dbus.ByteArray(bytes(value)), options])
         if reply.get_signature() != '':
@@ -1473,6 +1576,439 @@ class FakeBluez:
         app, _ = self._central_target(path)
         self._send_no_reply(app.owner, path, IFACE_GATT_CHRC, 'Confirm')
         self._sync_with(app.owner)
+
+    # ----------------------------------- CCC writes, AcquireNotify and AcquireWrite
+    # bluez-versions.md 8.2: what gatt-database.c does when a peer writes a CCC or a
+    # value of an application characteristic, on this version (BluezProfile).
+
+    def subscribe(self, path, device=None, indicate=False, mtu=185):
+        """A peer writes 0x0001 to the CCC of path, or 0x0002 with indicate
+        (gatt_ccc_write_cb -> ccc_write_cb), as device (the default central
+        unless named; connected first if need be) with an ATT MTU of mtu.
+        Writing the value the device's CCC holds does nothing ("If value is
+        identical, then just succeed"). Otherwise the value is stored (the
+        peer's write succeeds before any reply), then: with NotifyAcquired,
+        AcquireNotify unless a fd already serves the device (before 5.69:
+        unless the characteristic's shared fd exists); without it, StartNotify
+        (no reply expected). Raises AttError(0xfd) for an enable the
+        characteristic's flags lack. Returns once gattd has handled what was
+        sent (the AcquireNotify reply, or a Peer.Ping round trip)."""
+        self._write_ccc(path, 2 if indicate else 1, device, mtu)
+
+    def unsubscribe(self, path, device=None):
+        """A peer writes 0x0000 to the CCC of path (ccc_write_cb's disable
+        path): before 5.69 the count drops and at 0 the shared notify fd is
+        closed, or StopNotify sent if there is none; from 5.69 the device's
+        own fd is closed if it has one, else StopNotify when the count
+        reaches 0. No StopNotify ever follows an AcquireNotify that gave a
+        fd."""
+        self._write_ccc(path, 0, device, None)
+
+    def confirm_indication(self, path, device=None):
+        """The device confirms the oldest indication of path it has not
+        confirmed yet (waiting until there is one, e.g. a datagram not read
+        yet). For an indication from PropertiesChanged: Confirm() (conf_cb,
+        every version). For one read from a notify fd: Confirm() until 5.75,
+        nothing on 5.76-5.79 (no profile here), from 5.80 one byte 0x01
+        written on that fd once it is writable (sock_io_conf ->
+        sock_io_write). Returns once the application has it."""
+        app, _ = self._central_target(path)
+        chrc = app.chrcs[path]
+        device = self._central_device(app, device)
+        waiting = chrc.indications.setdefault(device, [])
+        self._iterate_until(lambda: waiting, 'an indication of %s to %s' % (path, device))
+        confirmation, io = waiting.pop(0)
+        if confirmation == 'dbus':
+            self.confirm(path)
+        elif confirmation == 'byte' and io.open:
+            self._sock_io_conf(io)
+
+    def write_command(self, path, value, device=None, mtu=185):
+        """An ATT Write Command from device to path (chrc_write_cb), as
+        write_request() describes; a Write Command has no response, so a write
+        that never reaches the application is only recorded in lost_writes."""
+        self._att_write(path, value, device, mtu, request=False)
+
+    def write_request(self, path, value, device=None, mtu=185):
+        """An ATT Write Request from device to path (chrc_write_cb). With a
+        write fd for the device (before 5.69: the characteristic's), one
+        sendmsg; without one, with WriteAcquired, AcquireWrite first, and the
+        write answered only after its reply (acquire_write,
+        acquire_write_reply); without WriteAcquired, write_value(). Returns
+        None for success; raises DBusCallError for the application's error
+        (att_code() gives the central's code): an AcquireWrite error mapping
+        to another code than 0x0E, or the fallback WriteValue's error;
+        raises AttError for what bluetoothd answers by itself: 0x0E when
+        sendmsg fails, for a write queued behind an AcquireWrite error
+        (5.60-5.75: for good), and for 5.55's fallback WriteValue, which is
+        never answered."""
+        self._att_write(path, value, device, mtu, request=True)
+
+    def ccc_states(self, path):
+        """{device path: the CCC value bluetoothd holds for it} of path.
+        Unbonded devices' states go at their disconnect; bonded ones stay."""
+        return dict(self._chrc(path).ccc)
+
+    def notify_fds(self, path):
+        """{device path: True while bluetoothd holds it open} for each notify
+        fd an AcquireNotify gave for path since the application registered
+        (the latest per device; before 5.69, the shared fd is under the device
+        it was acquired for)."""
+        return {io.device: io.open for io in self._chrc(path).fds if io.kind == 'notify'}
+
+    def write_fds(self, path):
+        """notify_fds() for the write fds AcquireWrite gave."""
+        return {io.device: io.open for io in self._chrc(path).fds if io.kind == 'write'}
+
+    def _chrc(self, path):
+        """The ExternalChrc of path in the newest application that has it,
+        registered or not."""
+        for app in reversed(self.apps):
+            if path in app.chrcs:
+                return app.chrcs[path]
+        raise KeyError('no application characteristic %s' % path)
+
+    def _set_att_mtu(self, app, device, mtu):
+        """A call names device with this mtu: that is its att->mtu now."""
+        adapter = self.adapters.get(app.adapter)
+        known = adapter.devices.get(device) if adapter is not None else None
+        if known is not None:
+            known.mtu = mtu
+
+    def _iterate_until(self, condition, what, timeout=10.0):
+        """Iterate the main context until condition() holds (the fake's own
+        waits; a tick wakes it to look at the clock)."""
+        context = GLib.MainContext.default()
+        deadline = time.monotonic() + timeout
+        tick = GLib.timeout_add(50, lambda: True)
+        try:
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise AssertionError('timed out waiting for %s' % what)
+                context.iteration(True)
+        finally:
+            GLib.source_remove(tick)
+
+    def _write_ccc(self, path, value, device, mtu):
+        """gatt_ccc_write_cb for a CCC write of value by device."""
+        app, _ = self._central_target(path)
+        chrc = app.chrcs.get(path)
+        if chrc is None or not (chrc.notify or chrc.indicate):
+            raise AssertionError('%s has no CCC' % path)
+        device = self._central_device(app, device)
+        if mtu is not None:
+            self._set_att_mtu(app, device, mtu)
+        if chrc.ccc.get(device, 0) == value:
+            return
+        if (value == 1 and not chrc.notify) or (value == 2 and not chrc.indicate):
+            raise AttError(0xfd, 'CCC improperly configured')
+        self.trace('%s writes 0x%04x to the CCC of %s' % (device, value, path))
+        chrc.ccc[device] = value
+        self._ccc_write_cb(app, chrc, value, device)
+        if app.active:
+            self._sync_with(app.owner)
+
+    def _ccc_write_cb(self, app, chrc, value, device, leaving=False):
+        """ccc_write_cb for a CCC that changed to value, as this version has it
+        (chrc->ntfy_cnt counts enables, whichever the device). leaving:
+        clear_ccc_state at an unbonded device's disconnect, which passes no
+        op, so from 5.69 the disable path frees the head of notify_ios,
+        whoever's it is, unless wrong_fd_bug is off (bluez#1452)."""
+        per_device = self.profile.acquire_per_device
+        if value:
+            if any(not per_device or io.device == device for io in chrc.notify_ios):
+                chrc.ntfy_cnt += 1
+            elif 'NotifyAcquired' in chrc.acquired:
+                self._acquire_notify(app, chrc, device)
+            else:
+                self._send_no_reply(app.owner, chrc.path, IFACE_GATT_CHRC, 'StartNotify')
+                chrc.ntfy_cnt += 1
+            return
+        if not chrc.ntfy_cnt:
+            return
+        if per_device:
+            any_fd = leaving and self.wrong_fd_bug
+            io = next((io for io in chrc.notify_ios if any_fd or io.device == device), None)
+            if io is not None:
+                self._close_fd(chrc, io, 'the CCC of %s cleared' % device)
+                chrc.ntfy_cnt -= 1
+                return
+        chrc.ntfy_cnt -= 1
+        if chrc.ntfy_cnt:
+            return
+        if not per_device and chrc.notify_ios:
+            self._close_fd(chrc, chrc.notify_ios[0], 'no subscriber left')
+            return
+        self._send_no_reply(app.owner, chrc.path, IFACE_GATT_CHRC, 'StopNotify')
+
+    def _acquire_notify(self, app, chrc, device):
+        """AcquireNotify (append_options: device, link, mtu) and
+        acquire_notify_reply: a (h q) reply's fd is read from then on and
+        counts as an enable; org.bluez.Error.Failed or NoReply: nothing at all,
+        the device's CCC staying set; another error, or another reply:
+        StartNotify (no reply expected), counted. A reply after the
+        application was freed is dropped."""
+        mtu = self._device(device).mtu
+        options = self._gatt_options(app, 0, mtu, device, 'LE')
+        try:
+            reply = self._call_app(app.owner, chrc.path, IFACE_GATT_CHRC, 'AcquireNotify', 'a{sv}', [options])
+        except DBusCallError as e:
+            outcome = e.name
+        else:
+            outcome = 'invalid reply'
+            if app.active and self._take_fd(chrc, reply, 'notify', device) is not None:
+                outcome = 'ok'
+        if not app.active:
+            outcome = 'canceled'
+        self.acquire_calls.append(('AcquireNotify', chrc.path, device, mtu, outcome))
+        self.trace('AcquireNotify on %s for %s: %s' % (chrc.path, device, outcome))
+        if outcome == 'ok':
+            chrc.ntfy_cnt += 1
+        elif outcome not in (DBUS_ERROR_NO_REPLY, ERROR_FAILED, 'canceled'):
+            self._send_no_reply(app.owner, chrc.path, IFACE_GATT_CHRC, 'StartNotify')
+            chrc.ntfy_cnt += 1
+
+    def _att_write(self, path, value, device, mtu, request):
+        """chrc_write_cb for a Write Command or Request of value by device."""
+        app, _ = self._central_target(path)
+        chrc = app.chrcs.get(path)
+        if chrc is None:
+            raise AssertionError('%s is no characteristic' % path)
+        device = self._central_device(app, device)
+        self._set_att_mtu(app, device, mtu)
+        value = bytes(value)
+        per_device = self.profile.acquire_per_device
+        io = next((io for io in chrc.write_ios if not per_device or io.device == device), None)
+        if io is not None:
+            if not self._sock_io_send(io, value):
+                self._lose_write(chrc, device, value, 'Unable to write', request)
+        elif 'WriteAcquired' in chrc.acquired:
+            self._acquire_write(app, chrc, device, value, mtu, request)
+        else:
+            self.write_value(path, value, mtu=mtu, device=device)
+
+    def _acquire_write(self, app, chrc, device, value, mtu, request):
+        """acquire_write and acquire_write_reply. From 5.60 the write joins
+        chrc->pending_writes, and AcquireWrite (append_options: device, link,
+        mtu) goes only when the queue was empty: behind a stuck op it waits
+        for good. A (h q) reply: the fd is kept for the device (before 5.69:
+        for every device) and the write sent through it. An error mapping to
+        another ATT code than 0x0E answers the write with it (5.60-5.75: its
+        op stays queued, stuck). One mapping to 0x0E, another reply, or a
+        failed send: WriteValue, from 5.60 with a reply expected
+        (flush_pending_writes), on 5.55 with none and the write never
+        answered."""
+        if self.profile.acquire_write_queue:
+            acquiring = bool(chrc.pending_writes)
+            chrc.pending_writes.append((device, value))
+            if acquiring:
+                self._lose_write(chrc, device, value, 'queued behind an AcquireWrite that failed', request)
+                return
+        options = self._gatt_options(app, 0, mtu, device, 'LE')
+        error = io = None
+        try:
+            reply = self._call_app(app.owner, chrc.path, IFACE_GATT_CHRC, 'AcquireWrite', 'a{sv}', [options])
+        except DBusCallError as e:
+            error, outcome = e, e.name
+        else:
+            io = self._take_fd(chrc, reply, 'write', device) if app.active else None
+            outcome = 'ok' if io is not None else 'invalid reply'
+        if not app.active:
+            outcome = 'canceled'
+        self.acquire_calls.append(('AcquireWrite', chrc.path, device, mtu, outcome))
+        self.trace('AcquireWrite on %s for %s: %s' % (chrc.path, device, outcome))
+        if outcome == 'canceled':
+            # chrc_free -> cancel_pending_write (5.60 on); 5.55 holds no queue to cancel.
+            code = 0x06 if self.profile.acquire_write_queue else 0x0e
+            self._lose_write(chrc, device, value, 'the application went', request, AttError(code, 'canceled'))
+            return
+        if io is not None and self._sock_io_send(io, value):
+            chrc.pending_writes = []
+            return
+        if error is not None and self.att_code(error, write=True) != 0x0e:
+            if not self.profile.acquire_write_stuck:
+                chrc.pending_writes = []
+            self._lose_write(chrc, device, value, 'AcquireWrite answered %s' % error.name, request, error)
+            return
+        chrc.pending_writes = []
+        if self.profile.acquire_write_queue:
+            try:
+                self._write_value_call(app, chrc.path, IFACE_GATT_CHRC, value, options)
+            except DBusCallError:
+                if request:
+                    raise
+            return
+        self._send_no_reply(app.owner, chrc.path, IFACE_GATT_CHRC, 'WriteValue', 'aya{sv}',
+                            [dbus.ByteArray(value), options])
+        self._sync_with(app.owner)
+        if request:
+            raise AttError(0x0e, 'WriteValue sent with no reply expected: the write is never answered')
+
+    def _lose_write(self, chrc, device, value, reason, request, error=None):
+        """A write the application never gets: recorded; a Write Request fails
+        with error (AttError(0x0e) unless given)."""
+        self.lost_writes.append((chrc.path, device, value, reason))
+        self.trace('write of %s by %s lost: %s' % (chrc.path, device, reason))
+        if request:
+            raise error or AttError(0x0e, reason)
+
+    def _take_fd(self, chrc, reply, kind, device):
+        """dbus_message_get_args(UNIX_FD, UINT16) on an Acquire* reply (the mtu
+        returned is only logged, extra arguments are ignored), then
+        sock_io_new: the fd is used as it is (no O_NONBLOCK change) and
+        watched for HUP; a notify fd is read too. Returns the AcquiredFd, or
+        None for a reply that is not (h q). A protocol error: a fd that keeps
+        no message boundaries, one left blocking (a full queue would block
+        bluetoothd's main loop in sendmsg), and one that is no socket at all
+        (sendmsg fails with ENOTSOCK), which the fake then treats as a bad
+        reply."""
+        what = '%s on %s' % ('AcquireNotify' if kind == 'notify' else 'AcquireWrite', chrc.path)
+        if not reply.get_signature().startswith('hq'):
+            self.protocol_error('%s replied with signature %r, expected "hq"' % (what, reply.get_signature()))
+            return None
+        fd = reply.get_args_list()[0].take()
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError as e:
+            os.close(fd)
+            self.protocol_error('%s replied with a fd that is no socket (%s)' % (what, e))
+            return None
+        if sock.type not in (socket.SOCK_SEQPACKET, socket.SOCK_DGRAM):
+            self.protocol_error('%s replied with a socket of type %s, which keeps no message boundaries'
+                                % (what, sock.type.name))
+        if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK:
+            self.protocol_error('%s replied with a blocking socket: with its queue full, bluetoothd '
+                                'blocks in sendmsg' % what)
+        io = AcquiredFd(kind, chrc.path, device, sock)
+        chrc.fds.append(io)
+        (chrc.notify_ios if kind == 'notify' else chrc.write_ios).append(io)
+        # io-glib: the disconnect watch at idle priority, so pending datagrams are read first.
+        io.watches['hup'] = GLib.io_add_watch(fd, GLib.PRIORITY_DEFAULT_IDLE,
+                                              GLib.IO_HUP | GLib.IO_ERR | GLib.IO_NVAL,
+                                              lambda *_: self._sock_hup(chrc, io))
+        if kind == 'notify':
+            io.watches['read'] = GLib.io_add_watch(fd, GLib.PRIORITY_DEFAULT,
+                                                   GLib.IO_IN | GLib.IO_ERR | GLib.IO_NVAL,
+                                                   lambda _fd, condition: self._sock_io_read(chrc, io, condition))
+        self.trace('%r taken' % io)
+        return io
+
+    def _sock_hup(self, chrc, io):
+        """sock_hup: the application closed its end: bluetoothd forgets the fd.
+        The CCC states and the count stay, so that device gets no
+        AcquireNotify until its CCC changes; its next write acquires again."""
+        del io.watches['hup']
+        self._close_fd(chrc, io, 'HUP: the application closed its end')
+        return False
+
+    def _sock_io_read(self, chrc, io, condition):
+        """sock_io_read: one read(fd, 512) per readable event (SEQPACKET cuts a
+        longer datagram). A read of 0 bytes (an empty datagram, or the
+        application closed its end) or an error returns false, and io-glib
+        drops the read watch for good; ERR or NVAL drop it unread. The
+        datagram goes to every device whose CCC is set (before 5.76,
+        send_notification_to_devices) or to the fd's device only."""
+        data = b''
+        if not condition & (GLib.IO_ERR | GLib.IO_NVAL):
+            try:
+                data = io.sock.recv(512)
+            except OSError as e:
+                self.trace('%r: read failed: %s' % (io, e))
+        if not data:
+            del io.watches['read']
+            self.trace('%r: read nothing, no longer read' % io)
+            return False
+        devices = [io.device] if self.profile.fd_notify_one_device else list(chrc.ccc)
+        for device in devices:
+            self._send_notification(chrc, device, data, io)
+        return True
+
+    def _sock_io_send(self, io, value):
+        """sock_io_send: one sendmsg of the value, MSG_NOSIGNAL and no
+        MSG_DONTWAIT. False when it fails ("Unable to write")."""
+        try:
+            io.sock.sendmsg([value], [], socket.MSG_NOSIGNAL)
+        except OSError as e:
+            self.trace('%r: Unable to write: %s' % (io, e))
+            return False
+        return True
+
+    def _sock_io_conf(self, io):
+        """sock_io_conf -> sock_io_write (5.80 on): one byte 0x01 on the notify
+        fd once it is writable (io_send; an error is ignored)."""
+        def write(*_):
+            del io.watches['conf']
+            try:
+                os.write(io.sock.fileno(), b'\x01')
+            except OSError as e:
+                self.trace('%r: confirmation not written: %s' % (io, e))
+            return False
+        io.watches['conf'] = GLib.io_add_watch(io.sock.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_OUT, write)
+        self._iterate_until(lambda: 'conf' not in io.watches, 'the confirmation byte on %r' % io)
+
+    def _close_fd(self, chrc, io, why):
+        """bluetoothd closes its end (io_destroy, io_shutdown, or its record
+        freed); the application sees HUP."""
+        for source in io.watches.values():
+            GLib.source_remove(source)
+        io.watches = {}
+        io.open = False
+        io.sock.close()
+        (chrc.notify_ios if io.kind == 'notify' else chrc.write_ios).remove(io)
+        self.trace('%r closed (%s)' % (io, why))
+
+    def _send_notification(self, chrc, device, value, io=None):
+        """send_notification_to_device: the value goes to device if its CCC is
+        set and it is connected (a bonded one that is not gets nothing: only
+        Service Changed is kept for later), cut to att->mtu - 3, as an
+        indication if the CCC has 0x0002. io: the notify fd it was read from
+        (fd_notifications), or None for PropertiesChanged
+        (value_notifications). 5.55 skips notify-only subscribers of a
+        characteristic with indicate."""
+        ccc = chrc.ccc.get(device, 0)
+        try:
+            known = self._device(device)
+        except KeyError:
+            return
+        if not ccc & 3 or not known.connected:
+            return
+        if self.profile.indications_only_on_indicate_chrcs and chrc.indicate and not ccc & 2:
+            return
+        kind = 'indicate' if ccc & 2 else 'notify'
+        record = (device, chrc.path, bytes(value[:known.mtu - 3]), kind)
+        (self.value_notifications if io is None else self.fd_notifications).append(record)
+        if kind == 'indicate':
+            confirmation = 'dbus' if io is None else self.profile.fd_confirmation
+            chrc.indications.setdefault(device, []).append((confirmation, io))
+
+    def _att_disconnected(self, device):
+        """The device's ATT bearer goes down, before device.c reports the link
+        gone: att_disconnected keeps a bonded device's CCC states and clears
+        an unbonded one's (clear_ccc_state -> ccc_write_cb(NULL) for each CCC
+        set); then, from 5.69, att_disconnect_cb shuts down each fd of the
+        device (io_shutdown). Indications it did not confirm are dropped."""
+        apps = [app for app in self.apps if app.active and app.adapter == device.adapter]
+        for app in apps:
+            for chrc in app.chrcs.values():
+                chrc.indications.pop(device.path, None)
+                if not device.bonded and chrc.ccc.pop(device.path, 0):
+                    self._ccc_write_cb(app, chrc, 0, device.path, leaving=True)
+        if self.profile.acquire_per_device:
+            for app in apps:
+                for chrc in app.chrcs.values():
+                    for io in [io for io in chrc.notify_ios + chrc.write_ios if io.device == device.path]:
+                        self._close_fd(chrc, io, '%s disconnected' % device.path)
+
+    def _free_chrcs(self, app):
+        """chrc_free for each characteristic of an application bluetoothd
+        frees: every fd closed and the queued writes dropped; the CCC states
+        go with the services (gatt_db_service_removed -> remove_device_ccc)."""
+        for chrc in app.chrcs.values():
+            for io in chrc.notify_ios + chrc.write_ios:
+                self._close_fd(chrc, io, 'application freed')
+            chrc.pending_writes = []
+            chrc.ccc = {}
+            chrc.indications = {}
 
     def get_app_property(self, path, iface, name):
         """Properties.Get on an application object, from org.bluez (as GDBusProxy would)."""
@@ -1785,6 +2321,12 @@ class FakeBluez:
                 return app
         return None
 
+    def _end_app(self, app, reason):
+        """bluetoothd frees the application (app_free), whatever the reason:
+        its characteristics go (_free_chrcs)."""
+        app.ended = reason
+        self._free_chrcs(app)
+
     def _take_fault(self, faults):
         return faults.pop(0) if faults else None
 
@@ -1962,7 +2504,7 @@ class FakeBluez:
         if not services:
             return 'No valid service object found', []
 
-        tree, handles, writes = {}, {}, []
+        tree, handles, writes, external = {}, {}, [], {}
         for spath, service in services.items():
             props = service['props']
             uuid = self._parse_uuid(props.get('UUID'))
@@ -2007,6 +2549,7 @@ class FakeBluez:
                     writes.append((cpath, IFACE_GATT_CHRC, assigned))
                 handles[cpath] = assigned
                 tree[cpath] = {IFACE_GATT_CHRC: dict(to_python(cprops), UUID=cuuid)}
+                external[cpath] = ExternalChrc(cpath, chrc['flags'], cprops)
                 for dpath in chrc['descs']:
                     dprops = descs[dpath]['props']
                     dhandle = dprops.get('Handle', dbus.UInt16(0))
@@ -2032,6 +2575,7 @@ class FakeBluez:
                     tree[dpath] = {IFACE_GATT_DESC: dict(to_python(dprops), UUID=duuid)}
         app.tree = tree
         app.handles = handles
+        app.chrcs = external
         return None, writes
 
     def _parse_uuid(self, value):
@@ -2068,7 +2612,7 @@ class FakeBluez:
                     self._reply_error(app.msg, ERROR_FAILED, 'Failed to register application')
                     app.msg = None
                     app.state = 'failed'
-                app.ended = 'unregistered'
+                self._end_app(app, 'unregistered')
                 return ('',)
         self.unregister_app_calls.append((sender, path, adapter.name, 'DoesNotExist'))
         raise _Reject(ERROR_DOES_NOT_EXIST, 'Does Not Exist')
@@ -2339,7 +2883,7 @@ class FakeBluez:
         # free its applications and advertisements (without Release).
         for app in self._active_or_pending_apps():
             if app.owner == name:
-                app.ended = 'disconnected'
+                self._end_app(app, 'disconnected')
                 if app.state == 'pending':
                     app.state = 'failed'
                     app.msg = None
@@ -2354,16 +2898,35 @@ class FakeBluez:
                 self.trace('%r freed: owner left the bus' % adv)
 
     def _on_properties_changed(self, iface, changed, invalidated, sender=None, path=None):
+        """An application's PropertiesChanged, as its GDBusProxy sees it
+        (gdbus/client.c): changed names join the cache, invalidated ones leave
+        it, which switches AcquireNotify / AcquireWrite on and off; a Value
+        change or invalidation reaches every subscriber (property_changed_cb:
+        an invalidated Value as an empty one; at most 512 bytes)."""
         owners = {a.owner for a in self.apps if a.active}
         if sender not in owners:
             return
-        self.properties_changed.append((sender, str(path), str(iface), to_python(changed),
+        path = str(path)
+        self.properties_changed.append((sender, path, str(iface), to_python(changed),
                                         [str(i) for i in invalidated]))
-        if iface == IFACE_GATT_CHRC and str(path) in self.subscriptions:
-            if 'Value' in changed:
-                self.notifications.append((str(path), to_python(changed['Value'])))
-            elif 'Value' in invalidated:
-                self.notifications.append((str(path), b''))
+        if iface != IFACE_GATT_CHRC:
+            return
+        app = self._app_for_object(path)
+        chrc = app.chrcs.get(path) if app is not None and app.owner == sender else None
+        if chrc is not None:
+            chrc.acquired |= ACQUIRED_PROPERTIES.intersection(str(name) for name in changed)
+            chrc.acquired -= {str(name) for name in invalidated}
+        if 'Value' in changed:
+            value = to_python(changed['Value'])
+        elif 'Value' in invalidated:
+            value = b''
+        else:
+            return
+        if path in self.subscriptions or (chrc is not None and any(chrc.ccc.values())):
+            self.notifications.append((path, value))
+        if chrc is not None and isinstance(value, bytes):
+            for device in list(chrc.ccc):
+                self._send_notification(chrc, device, value[:512])
 
     def notifying_changes(self, path):
         """The Notifying values gattd signalled for path, in order."""
