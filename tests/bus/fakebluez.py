@@ -2136,7 +2136,7 @@ class FakeBluez:
                       'Method "%s" with signature on interface "%s" doesn\'t exist' % (member, iface))
 
     def _adapter_props(self, adapter):
-        return dbus.Dictionary({
+        props = dbus.Dictionary({
             'Address': dbus.String(adapter.address),
             'AddressType': dbus.String('public'),
             'Name': dbus.String('fakebluez'),
@@ -2153,6 +2153,16 @@ class FakeBluez:
             'Modalias': dbus.String('usb:v1D6Bp0246d0542'),
             'Roles': dbus.Array(['central', 'peripheral'], signature='s'),
         }, signature='sv')
+        version = _version_tuple(self.profile.version)
+        # adapter.c adapter_properties: Manufacturer and Version from 5.71 (the controller's
+        # company id and HCI version), Connectable from 5.79. gattd tells the versions'
+        # socket behaviour apart by them (tests/vm/bluez-versions.md 8.7).
+        if version >= (5, 71):
+            props['Manufacturer'] = dbus.UInt16(0x05f1)
+            props['Version'] = dbus.Byte(0x0c)
+        if version >= (5, 79):
+            props['Connectable'] = dbus.Boolean(adapter.powered)
+        return props
 
     def _adv_manager_props(self, adapter):
         active = len(self._active_or_pending_adverts(adapter.name))

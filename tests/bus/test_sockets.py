@@ -1,0 +1,235 @@
+"""Acquire=: notifications and Write Commands through the sockets bluetoothd acquires
+(AcquireNotify, AcquireWrite), as each version does it (tests/vm/bluez-versions.md 8.2;
+the fake's model is pinned by test_fake_acquire): subscriptions per central, `set` with
+an address, writes that come by socket, and the sockets' end."""
+
+import os
+import unittest
+
+from clients import LocalClient
+from harness import APP_PATH, BATTERY_CONF, LEVEL, GattdTestCase
+
+PHONE = '5A:3C:11:22:33:44'
+TABLET = '00:AA:01:01:00:99'
+
+SOCKETS_CONF = """\
+[Service fast]
+UUID=6e400010-b5a3-f393-e0a9-e50e24dcca9e
+
+[Characteristic fast/notify]
+UUID=6e400011-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read;notify
+Value=hex:00
+Acquire=notify
+
+[Characteristic fast/indicate]
+UUID=6e400012-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read;indicate
+Value=hex:00
+Acquire=notify
+
+[Characteristic fast/write]
+UUID=6e400013-b5a3-f393-e0a9-e50e24dcca9e
+Flags=write-without-response
+MaxLength=8
+Capture=8
+Acquire=write
+"""
+NOTIFY = APP_PATH + '/fast/notify'
+INDICATE = APP_PATH + '/fast/indicate'
+WRITE = APP_PATH + '/fast/write'
+
+
+class SocketsTestCase(GattdTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config = self.config_dir(services={'battery.conf': BATTERY_CONF, 'fast.conf': SOCKETS_CONF})
+        self.start_gattd(config_dir=self.config)
+        self.wait_app_registered()
+        self.wait_on_air()
+        self.client = LocalClient(self)
+        self.client.watch()
+
+    def connect(self, address=PHONE):
+        path = self.fake.connect_central(address=address)
+        self.client.wait_event('connected', address=address)
+        return path
+
+    def acquired(self, member):
+        return [c for c in self.fake.acquire_calls if c[0].endswith(member)]
+
+    def received(self, records, device, path=NOTIFY):
+        return [r[2] for r in records if r[0] == device and r[1] == path]
+
+
+class SharedSocketsTest(SocketsTestCase):
+    """5.66 (Debian 12): one socket per characteristic, shared by every central."""
+
+    def test_status_says_shared(self):
+        self.assertEqual(self.client.ok('status')['sockets'], 'shared')
+
+    def test_only_the_configured_characteristics_offer_sockets(self):
+        objects = self.fake.active_app().tree
+        self.assertIn('NotifyAcquired', objects[NOTIFY]['org.bluez.GattCharacteristic1'])
+        self.assertIn('WriteAcquired', objects[WRITE]['org.bluez.GattCharacteristic1'])
+        self.assertNotIn('WriteAcquired', objects[NOTIFY]['org.bluez.GattCharacteristic1'])
+        for name in ('NotifyAcquired', 'WriteAcquired'):
+            self.assertNotIn(name, objects[LEVEL]['org.bluez.GattCharacteristic1'])
+
+    def test_the_first_subscriber_brings_the_one_socket(self):
+        phone, tablet = self.connect(PHONE), self.connect(TABLET)
+        self.fake.subscribe(NOTIFY, device=phone)
+        event = self.client.wait_event('subscribed', char='fast/notify')
+        self.assertEqual((event['address'], event['device']), (PHONE, phone))
+        self.fake.subscribe(NOTIFY, device=tablet)
+        self.assertEqual(len(self.acquired('AcquireNotify')), 1, 'later subscribers share it')
+        reply = self.client.ok('set', char='fast/notify', value='2a')
+        self.assertTrue(reply['notified'] and reply['subscribed'])
+        self.wait_until(lambda: all(self.received(self.fake.value_notifications, d) for d in (phone, tablet)),
+                        'PropertiesChanged at both centrals')
+        for device in (phone, tablet):
+            self.assertEqual(self.received(self.fake.value_notifications, device), [b'\x2a'])
+        error = self.client.error_reply('not-supported', 'set', char='fast/notify', value='2b', address=PHONE)
+        self.assertIn('every subscriber', error['message'])
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '2a', 'nothing stored')
+
+    def test_writes_by_the_shared_socket_name_no_central(self):
+        phone = self.connect(PHONE)
+        self.fake.write_command(WRITE, b'one', device=phone)
+        event = self.client.wait_event('write', char='fast/write')
+        self.assertEqual((event['value'], event['device'], event['address']), (b'one'.hex(), None, None))
+        self.fake.write_command(WRITE, b'two', device=phone)
+        self.client.wait_event('write', char='fast/write', value=b'two'.hex())
+        self.assertEqual(len(self.acquired('AcquireWrite')), 1)
+        self.assertEqual([self.client.ok('next-write', char='fast/write')['value'] for _ in range(2)],
+                         [b'one'.hex(), b'two'.hex()])
+
+    def test_a_write_that_does_not_fit_is_dropped(self):
+        phone = self.connect(PHONE)
+        self.fake.write_command(WRITE, b'far too long', device=phone)
+        self.fake.write_command(WRITE, b'fits', device=phone)
+        event = self.client.wait_event('write', char='fast/write')
+        self.assertEqual(event['value'], b'fits'.hex(), 'the long one never showed')
+        self.assertIn('by socket dropped', self.gattd_log())
+
+    def test_a_power_cycle_ends_the_sockets_and_subscribing_again_brings_one(self):
+        phone = self.connect(PHONE)
+        self.fake.subscribe(NOTIFY, device=phone)
+        self.client.wait_event('subscribed', char='fast/notify')
+        self.fake.set_powered('hci0', False)
+        self.client.wait_event('unsubscribed', char='fast/notify')
+        self.assertEqual(self.client.ok('get', char='fast/notify')['char'], 'fast/notify')
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air()
+        phone = self.connect(PHONE)
+        self.fake.subscribe(NOTIFY, device=phone)
+        self.client.wait_event('subscribed', char='fast/notify', address=PHONE)
+        self.assertEqual(len(self.acquired('AcquireNotify')), 2)
+
+
+class PerCentralSocketsTest(SocketsTestCase):
+    """5.72 (Ubuntu 24.04): one socket per central, but what is written to one goes to
+    every subscriber."""
+    bluez_version = '5.72'
+
+    def test_sockets_are_per_central_but_set_cannot_target(self):
+        self.assertEqual(self.client.ok('status')['sockets'], 'per-central')
+        phone, tablet = self.connect(PHONE), self.connect(TABLET)
+        self.fake.subscribe(NOTIFY, device=phone)
+        self.fake.subscribe(NOTIFY, device=tablet)
+        self.assertEqual(len(self.acquired('AcquireNotify')), 2)
+        self.client.error_reply('not-supported', 'set', char='fast/notify', value='01', address=PHONE)
+        devices = {d['address']: d['subscribed'] for d in self.client.ok('devices')['devices']}
+        self.assertEqual(devices, {PHONE: ['fast/notify'], TABLET: ['fast/notify']})
+
+    def test_writes_name_their_central(self):
+        phone, tablet = self.connect(PHONE), self.connect(TABLET)
+        self.fake.write_command(WRITE, b'p', device=phone)
+        self.assertEqual(self.client.wait_event('write', char='fast/write')['address'], PHONE)
+        self.fake.write_command(WRITE, b't', device=tablet)
+        self.assertEqual(self.client.wait_event('write', char='fast/write', value=b't'.hex())['address'], TABLET)
+        self.assertEqual(len(self.acquired('AcquireWrite')), 2)
+
+
+class TargetedSocketsTest(SocketsTestCase):
+    """5.87: a socket per central, and a datagram written to it reaches that central only."""
+    bluez_version = '5.87'
+
+    def subscribe_both(self):
+        phone, tablet = self.connect(PHONE), self.connect(TABLET)
+        self.fake.subscribe(NOTIFY, device=phone)
+        self.fake.subscribe(NOTIFY, device=tablet)
+        self.client.wait_event('subscribed', char='fast/notify', address=TABLET)
+        return phone, tablet
+
+    def test_set_with_an_address_reaches_that_central_alone(self):
+        self.assertEqual(self.client.ok('status')['sockets'], 'targeted')
+        phone, tablet = self.subscribe_both()
+        reply = self.client.ok('set', char='fast/notify', value='07', address=PHONE)
+        self.assertTrue(reply['notified'])
+        self.wait_until(lambda: self.received(self.fake.fd_notifications, phone), 'the notification')
+        self.assertEqual(self.received(self.fake.fd_notifications, phone), [b'\x07'])
+        self.assertEqual(self.received(self.fake.fd_notifications, tablet), [])
+        self.assertEqual(self.received(self.fake.value_notifications, tablet), [], 'no PropertiesChanged')
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '07', 'and it is stored')
+        # A plain set still reaches everyone.
+        self.client.ok('set', char='fast/notify', value='08')
+        self.wait_until(lambda: self.received(self.fake.value_notifications, tablet), 'the signal')
+        self.assertEqual(self.received(self.fake.value_notifications, phone), [b'\x08'])
+
+    def test_set_with_an_address_refuses_what_it_cannot_do_before_storing(self):
+        phone, tablet = self.subscribe_both()
+        self.fake.unsubscribe(NOTIFY, device=tablet)
+        self.client.wait_event('unsubscribed', char='fast/notify', address=TABLET)
+        cases = [
+            ('not-subscribed', dict(char='fast/notify', value='01', address=TABLET)),
+            ('not-found', dict(char='fast/notify', value='01', address='00:AA:01:01:00:77')),
+            ('not-supported', dict(char='battery/level', value='01', address=PHONE)),
+            ('invalid-value', dict(char='fast/notify', value='', address=PHONE)),
+            ('bad-request', dict(char='fast/notify', value='01', address=PHONE, notify=False)),
+        ]
+        for code, fields in cases:
+            with self.subTest(code=code):
+                self.client.error_reply(code, 'set', **fields)
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '00')
+        self.assertEqual(self.client.ok('get', char='battery/level')['value'], '64')
+
+    def test_a_central_that_leaves_takes_its_sockets(self):
+        phone, tablet = self.subscribe_both()
+        self.fake.disconnect_central(phone)
+        event = self.client.wait_event('unsubscribed', char='fast/notify', address=PHONE)
+        self.assertEqual(event['device'], phone)
+        self.client.error_reply('not-found', 'set', char='fast/notify', value='01', address=PHONE)
+        self.assertEqual([d['subscribed'] for d in self.client.ok('devices')['devices']], [['fast/notify']])
+
+    def test_a_plain_set_reaches_a_central_whose_socket_bluez_closed_by_mistake(self):
+        # bluez#1452: an unbonded subscriber that leaves takes the earliest socket too.
+        phone, tablet = self.subscribe_both()
+        self.fake.disconnect_central(tablet)
+        self.client.wait_event('unsubscribed', char='fast/notify', address=PHONE)
+        self.assertEqual(self.fake.ccc_states(NOTIFY), {phone: 1}, 'bluetoothd still has it subscribed')
+        reply = self.client.ok('set', char='fast/notify', value='09')
+        self.assertTrue(reply['notified'])
+        self.wait_until(lambda: self.received(self.fake.value_notifications, phone), 'the signal')
+
+    def test_an_indication_confirmed_by_the_byte_on_its_socket(self):
+        phone = self.connect(PHONE)
+        self.fake.subscribe(INDICATE, device=phone, indicate=True)
+        self.client.wait_event('subscribed', char='fast/indicate')
+        self.client.ok('set', char='fast/indicate', value='05', address=PHONE)
+        self.fake.confirm_indication(INDICATE, device=phone)
+        self.client.wait_event('confirm', char='fast/indicate')
+
+    def test_sockets_survive_a_reload_that_keeps_the_tree(self):
+        phone, tablet = self.subscribe_both()
+        with open(os.path.join(self.config, 'services.d', 'fast.conf'), 'w') as f:
+            f.write(SOCKETS_CONF.replace('Value=hex:00\nAcquire=notify\n\n[Characteristic fast/indicate]',
+                                         'Value=hex:11\nAcquire=notify\n\n[Characteristic fast/indicate]'))
+        self.assertFalse(self.client.ok('reload')['reregistered'])
+        self.client.ok('set', char='fast/notify', value='0a', address=TABLET)
+        self.wait_until(lambda: self.received(self.fake.fd_notifications, tablet), 'the notification')
+
+
+if __name__ == '__main__':
+    unittest.main()
