@@ -40,16 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-central.h"
 #include "shared/frame.h"
 
-#define BLUEZ "org.bluez"
-#define IFACE_OM "org.freedesktop.DBus.ObjectManager"
-#define IFACE_PROPS "org.freedesktop.DBus.Properties"
 #define IFACE_ADAPTER "org.bluez.Adapter1"
 #define IFACE_GATT_MANAGER "org.bluez.GattManager1"
 #define IFACE_ADV_MANAGER "org.bluez.LEAdvertisingManager1"
 #define IFACE_SERVICE "org.bluez.GattService1"
-#define IFACE_CHRC "org.bluez.GattCharacteristic1"
 #define IFACE_DESC "org.bluez.GattDescriptor1"
 #define IFACE_ADV "org.bluez.LEAdvertisement1"
 #define DEVICE_PATH "/org/bluez/hci0/dev_00_11_22_33_44_55"
@@ -57,15 +54,10 @@
 #define MAX_ADAPTERS 4
 #define MAX_INFLIGHT 256
 #define MAX_SET_INFLIGHT 128     /* Handle write-backs in flight, under the bus' pending-reply limit */
-#define VALUE_LEN 20             /* what a central writes: one default-MTU ATT payload */
-#define CLIENT_BUF 65536
-#define DEFAULT_TIMEOUT_MS 60000
-
-enum { TAG_DBUS = 0, TAG_STDIN = 1, TAG_CLIENT = 2 };
 
 /* ---- small utilities ---- */
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -73,7 +65,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,7 +86,7 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static void *xcalloc(size_t n, size_t size)
+void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
@@ -110,8 +102,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The q-quantile (0..1) of n samples, sorted in place; nearest rank. */
-static uint64_t quantile(uint64_t *v, size_t n, double q)
+uint64_t quantile(uint64_t *v, size_t n, double q)
 {
 	size_t i;
 
@@ -122,13 +113,7 @@ static uint64_t quantile(uint64_t *v, size_t n, double q)
 	return v[i >= n ? n - 1 : i];
 }
 
-/* A growing string for result lines. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-} Buf;
-
-static void buf_printf(Buf *b, const char *fmt, ...)
+void buf_printf(Buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -149,7 +134,7 @@ static void buf_printf(Buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-static void buf_array_u64(Buf *b, const char *key, const uint64_t *v, unsigned n)
+void buf_array_u64(Buf *b, const char *key, const uint64_t *v, unsigned n)
 {
 	buf_printf(b, ",\"%s\":[", key);
 	for (unsigned i = 0; i < n; i++)
@@ -217,8 +202,7 @@ static int64_t proc_cpu_ns(pid_t pid)
 	return sum;
 }
 
-/* VmRSS (or another /proc/PID/status field) in KiB, -1 if unknown. */
-static long proc_status_kib(pid_t pid, const char *field)
+long proc_status_kib(pid_t pid, const char *field)
 {
 	char path[64], line[256];
 	size_t n = strlen(field);
@@ -296,20 +280,12 @@ typedef struct {
 } Peer;
 
 typedef struct {
-	int fd;
-	char buf[CLIENT_BUF];
-	size_t len;
-	unsigned write_events, other_events, replies, errors;
-	uint64_t t_write_event;
-} Client;
-
-typedef struct {
 	uint32_t serial;
 	uint64_t t_sent;
 } Inflight;
 
-static DBusConnection *conn;
-static int epfd = -1;
+DBusConnection *conn;
+int epfd = -1;
 static DBusWatch *watches[8];
 static Adapter adapters[MAX_ADAPTERS];
 static Registration regs[256];
@@ -436,8 +412,7 @@ static void stdin_readable(void)
 	stdin_len += (size_t)n;
 }
 
-/* One round: dispatch what libdbus holds, wait up to timeout_ms for I/O, handle it. */
-static void iterate(int timeout_ms)
+void iterate(int timeout_ms)
 {
 	struct epoll_event events[64];
 	int n;
@@ -479,25 +454,9 @@ static void iterate(int timeout_ms)
 		die("lost the bus connection");
 }
 
-/* Iterate until cond holds or timeout_ms passes; false on timeout. */
-#define WAIT_UNTIL(cond, timeout_ms)                                                   \
-	({                                                                             \
-		uint64_t deadline_ = now_ns() + (uint64_t)(timeout_ms) * 1000000u;    \
-		bool ok_ = true;                                                       \
-		while (!(cond)) {                                                      \
-			uint64_t t_ = now_ns();                                        \
-			if (t_ >= deadline_) {                                         \
-				ok_ = false;                                           \
-				break;                                                 \
-			}                                                              \
-			iterate((int)((deadline_ - t_) / 1000000u) + 1);               \
-		}                                                                      \
-		ok_;                                                                   \
-	})
-
 /* ---- output ---- */
 
-static void out(const char *fmt, ...)
+void out(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -508,7 +467,7 @@ static void out(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void out_error(const char *fmt, ...)
+void out_error(const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -667,7 +626,7 @@ static int adapter_index(const char *path_or_name)
 	return -1;
 }
 
-static void dict_basic(DBusMessageIter *dict, const char *key, int type, const void *value)
+void dict_basic(DBusMessageIter *dict, const char *key, int type, const void *value)
 {
 	DBusMessageIter entry, variant;
 	char sig[2] = { (char)type, 0 };
@@ -745,7 +704,7 @@ static void append_adapter_interfaces(DBusMessageIter *iter, const Adapter *a)
 	dbus_message_iter_close_container(iter, &ifaces);
 }
 
-static void send_and_unref(DBusMessage *msg)
+void send_and_unref(DBusMessage *msg)
 {
 	if (!dbus_connection_send(conn, msg, NULL))
 		die("out of memory");
@@ -1300,10 +1259,10 @@ static void central_send(DBusMessage *msg)
 	dbus_message_unref(msg);
 }
 
-static void append_options(DBusMessageIter *iter)
+void append_options(DBusMessageIter *iter, const char *device)
 {
 	DBusMessageIter dict;
-	const char *device = DEVICE_PATH, *link = "LE";
+	const char *link = "LE";
 	uint16_t mtu = 247;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
@@ -1329,7 +1288,7 @@ static void central_read(const char *dest, const char *path)
 	DBusMessageIter iter;
 
 	dbus_message_iter_init_append(msg, &iter);
-	append_options(&iter);
+	append_options(&iter, DEVICE_PATH);
 	central_send(msg);
 }
 
@@ -1346,7 +1305,7 @@ static void central_write(const char *dest, const char *path, unsigned seq)
 	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "y", &array);
 	dbus_message_iter_append_fixed_array(&array, DBUS_TYPE_BYTE, &p, VALUE_LEN);
 	dbus_message_iter_close_container(&iter, &array);
-	append_options(&iter);
+	append_options(&iter, DEVICE_PATH);
 	central_send(msg);
 }
 
@@ -1365,9 +1324,8 @@ static void scenario_reset(void)
 	sc.notifications = 0;
 }
 
-/* One blocking round trip to dest through the bus (Peer.Ping): everything dest was sent
- * before has been handled, and what it sent in reaction has arrived. */
-static bool ping(const char *dest)
+/* Blocking: what dest sent in reaction to what it was sent before has arrived too. */
+bool ping(const char *dest)
 {
 	unsigned before = sc.replies;
 
@@ -1392,7 +1350,7 @@ static int unix_connect(const char *path)
 	return fd;
 }
 
-static Client *client_connect(const char *path)
+Client *client_connect(const char *path)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	Client *c;
@@ -1414,7 +1372,7 @@ static Client *client_connect(const char *path)
 	return c;
 }
 
-static void clients_close_all(void)
+void clients_close_all(void)
 {
 	for (unsigned i = 0; i < n_clients; i++) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, clients[i]->fd, NULL);
@@ -1426,7 +1384,7 @@ static void clients_close_all(void)
 	n_clients = 0;
 }
 
-static void client_send_line(Client *c, const char *line)
+void client_send_line(Client *c, const char *line)
 {
 	size_t len = strlen(line), off = 0;
 
@@ -1496,8 +1454,7 @@ static void client_on_readable(Client *c)
 	}
 }
 
-/* Connect and watch; false if gattd did not accept the watch in time. */
-static Client *client_watching(const char *socket_path)
+Client *client_watching(const char *socket_path)
 {
 	Client *c = client_connect(socket_path);
 
@@ -1762,13 +1719,7 @@ static void cmd_handler_stop(char **argv, int argc)
 
 /* ---- measurements ---- */
 
-typedef struct {
-	uint64_t t;
-	int64_t target, bus, self, handler;
-	unsigned handler_wakeups;
-} Snapshot;
-
-static Snapshot snapshot(pid_t target)
+Snapshot snapshot(pid_t target)
 {
 	Snapshot s = { now_ns(), proc_cpu_ns(target), proc_cpu_ns(bus_pid), proc_cpu_ns(getpid()), handler_cpu_ns(),
 		       handler_wakeups() };
@@ -1777,7 +1728,7 @@ static Snapshot snapshot(pid_t target)
 }
 
 /* self_cpu_ns is all of bench-central, the handler thread included; handler_cpu_ns that thread's. */
-static void print_cpu(const char *prefix, const Snapshot *a, const Snapshot *b, unsigned ops)
+void print_cpu(const char *prefix, const Snapshot *a, const Snapshot *b, unsigned ops)
 {
 	out("%s,\"ops\":%u,\"wall_ns\":%" PRIu64 ",\"target_cpu_ns\":%" PRId64 ",\"bus_cpu_ns\":%" PRId64
 	    ",\"self_cpu_ns\":%" PRId64 ",\"handler_cpu_ns\":%" PRId64 ",\"handler_wakeups\":%u}",
@@ -1785,12 +1736,7 @@ static void print_cpu(const char *prefix, const Snapshot *a, const Snapshot *b, 
 	    b->handler - a->handler, b->handler_wakeups - a->handler_wakeups);
 }
 
-typedef struct {
-	const char *dest;
-	pid_t pid;
-} Target;
-
-static bool target_resolve(const char *pid_text, Target *ret)
+bool target_resolve(const char *pid_text, Target *ret)
 {
 	pid_t pid = (pid_t)atoi(pid_text);
 	const char *name = pid > 0 ? sender_of_pid(pid) : NULL;
