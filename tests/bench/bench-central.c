@@ -10,7 +10,9 @@
  * flight, StartNotify and counting PropertiesChanged, and as gattd's local socket clients,
  * one of them a handler (`handle`) that answers the central's requests from a thread of its
  * own, as a separate handler process would. The same code drives every target (gattd, the floor, BlueZ's example-gatt-server), so
- * their figures differ only by the target.
+ * their figures differ only by the target. Section 8 (bench-acquire.c) adds what bluetoothd
+ * does for connected centrals: their Device1 objects, and the sockets of AcquireNotify and
+ * AcquireWrite. Adapter1 carries Manufacturer and Connectable, as from BlueZ 5.79 on.
  *
  * tests/bench/run drives it: one command per line on stdin, one JSON object per result
  * line on stdout, diagnostics on stderr. Commands are listed in run_command().
@@ -445,6 +447,8 @@ void iterate(int timeout_ms)
 			}
 		} else if (tag == TAG_STDIN) {
 			stdin_readable();
+		} else if (tag == TAG_NOTIFY_SOCKET) {
+			notify_socket_readable();
 		} else if (tag - TAG_CLIENT < n_clients) {
 			client_on_readable(clients[tag - TAG_CLIENT]);
 		}
@@ -645,6 +649,7 @@ static void append_adapter_props(DBusMessageIter *iter, const Adapter *a)
 	const char *address = a->address, *name = a->name, *type = "public";
 	dbus_bool_t powered = a->powered, f = FALSE;
 	dbus_uint32_t cls = 0;
+	uint16_t manufacturer = 0x05f1;   /* the Linux Foundation */
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
 	dict_basic(&dict, "Address", DBUS_TYPE_STRING, &address);
@@ -656,6 +661,9 @@ static void append_adapter_props(DBusMessageIter *iter, const Adapter *a)
 	dict_basic(&dict, "Discoverable", DBUS_TYPE_BOOLEAN, &f);
 	dict_basic(&dict, "Pairable", DBUS_TYPE_BOOLEAN, &f);
 	dict_basic(&dict, "Discovering", DBUS_TYPE_BOOLEAN, &f);
+	/* As BlueZ 5.79 and later: per-central acquired sockets that notify one central (section 8). */
+	dict_basic(&dict, "Manufacturer", DBUS_TYPE_UINT16, &manufacturer);
+	dict_basic(&dict, "Connectable", DBUS_TYPE_BOOLEAN, &f);
 	dbus_message_iter_close_container(iter, &dict);
 }
 
@@ -807,6 +815,7 @@ static DBusHandlerResult root_message(DBusConnection *c, DBusMessage *msg, void 
 		append_adapter_interfaces(&entry, &adapters[i]);
 		dbus_message_iter_close_container(&objects, &entry);
 	}
+	centrals_append_objects(&objects);
 	dbus_message_iter_close_container(&iter, &objects);
 	send_and_unref(reply);
 	return DBUS_HANDLER_RESULT_HANDLED;
@@ -1131,6 +1140,8 @@ static DBusHandlerResult adapter_message(DBusConnection *c, DBusMessage *msg, vo
 
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	if (i < 0 && centrals_message(msg) == DBUS_HANDLER_RESULT_HANDLED)
+		return DBUS_HANDLER_RESULT_HANDLED;
 	if (i < 0 || !adapters[i].present)
 		return reply_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no such object");
 	if (dbus_message_is_method_call(msg, IFACE_GATT_MANAGER, "RegisterApplication"))
@@ -1411,11 +1422,18 @@ static void client_on_line(Client *c, const char *line)
 		if (strncmp(line + 9, "\"write\"", 7) == 0) {
 			c->write_events++;
 			c->t_write_event = now_ns();
+		} else if (strncmp(line + 9, "\"connected\"", 11) == 0 || strncmp(line + 9, "\"disconnected\"", 14) == 0) {
+			c->central_events++;
 		} else {
 			c->other_events++;
 		}
 	} else if (strstr(line, "\"ok\":true")) {
 		c->replies++;
+		if (strstr(line, "\"devices\":[")) {
+			c->devices_listed = 0;
+			for (const char *p = line; (p = strstr(p, "\"address_type\":")); p++)
+				c->devices_listed++;
+		}
 	} else {
 		c->replies++;
 		if (c->errors++ < 3)
@@ -2326,6 +2344,14 @@ static void run_command(char *line)
 		cmd_handler(argv, argc);
 	else if (strcmp(argv[0], "handler-stop") == 0)
 		cmd_handler_stop(argv, argc);
+	else if (strcmp(argv[0], "centrals") == 0)
+		cmd_centrals(argv, argc);
+	else if (strcmp(argv[0], "acquired-notify") == 0)
+		cmd_acquired_notify(argv, argc);
+	else if (strcmp(argv[0], "acquired-write") == 0)
+		cmd_acquired_write(argv, argc);
+	else if (strcmp(argv[0], "roster") == 0)
+		cmd_roster(argv, argc);
 	else if (strcmp(argv[0], "set-handles") == 0 && argc == 2) {
 		set_handles = atoi(argv[1]) != 0;
 		out("{\"ok\":true}");

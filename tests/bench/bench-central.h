@@ -1,7 +1,8 @@
 /*
  * bench-central.h: what bench-central.c shares with the files linked into bench-central:
  * the main loop, the bus connection, the local socket clients, the CPU snapshots and the
- * result lines.
+ * result lines. bench-acquire.c (section 8) has the fake centrals' Device1 objects, the
+ * sockets of AcquireNotify and AcquireWrite, and the commands that use them.
  */
 #pragma once
 
@@ -15,13 +16,14 @@
 #define IFACE_OM "org.freedesktop.DBus.ObjectManager"
 #define IFACE_PROPS "org.freedesktop.DBus.Properties"
 #define IFACE_CHRC "org.bluez.GattCharacteristic1"
+#define IFACE_DEVICE "org.bluez.Device1"
 
 #define VALUE_LEN 20             /* what a central writes: one default-MTU ATT payload */
 #define CLIENT_BUF 65536
 #define DEFAULT_TIMEOUT_MS 60000
 
 /* epoll tags: a local client's is TAG_CLIENT + its index. */
-enum { TAG_DBUS = 0, TAG_STDIN = 1, TAG_CLIENT = 2 };
+enum { TAG_DBUS = 0, TAG_STDIN = 1, TAG_NOTIFY_SOCKET = 2, TAG_CLIENT = 3 };
 
 /* ---- utilities ---- */
 
@@ -84,8 +86,9 @@ typedef struct {
 	int fd;
 	char buf[CLIENT_BUF];
 	size_t len;
-	unsigned write_events, other_events, replies, errors;
+	unsigned write_events, central_events, other_events, replies, errors;
 	uint64_t t_write_event;
+	unsigned devices_listed;   /* entries in the latest `devices` reply */
 } Client;
 
 Client *client_connect(const char *path);
@@ -113,3 +116,17 @@ typedef struct {
 
 /* The bus name of the process with that pid (it has talked to org.bluez); false after an error line. */
 bool target_resolve(const char *pid_text, Target *ret);
+
+/* ---- bench-acquire.c ---- */
+
+/* The fake centrals' entries of GetManagedObjects (a{oa{sa{sv}}} being built). */
+void centrals_append_objects(DBusMessageIter *objects);
+/* A method call to a fake central's object; NOT_YET_HANDLED when path is none. */
+DBusHandlerResult centrals_message(DBusMessage *msg);
+/* The notify socket has datagrams (TAG_NOTIFY_SOCKET). */
+void notify_socket_readable(void);
+
+void cmd_centrals(char **argv, int argc);
+void cmd_acquired_notify(char **argv, int argc);
+void cmd_acquired_write(char **argv, int argc);
+void cmd_roster(char **argv, int argc);
