@@ -10,6 +10,7 @@
 struct GattCentrals {
 	GHashTable *by_path;     /* path -> GattCentral* (every Device1 known, of any adapter) */
 	char *adapter;           /* the selected adapter's path, or NULL */
+	GHashTable *by_address;  /* address -> GattCentral*, the entries announced (keys: their own address) */
 	unsigned in_roster;      /* entries announced */
 	ListenerList listeners;  /* GattCentralsListener */
 };
@@ -31,6 +32,7 @@ GattCentrals *gatt_centrals_new(void)
 	GattCentrals *centrals = g_new0(GattCentrals, 1);
 
 	centrals->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)central_free);
+	centrals->by_address = g_hash_table_new(g_str_hash, g_str_equal);
 	listener_list_init(&centrals->listeners);
 	return centrals;
 }
@@ -39,6 +41,7 @@ void gatt_centrals_free(GattCentrals *centrals)
 {
 	if (!centrals)
 		return;
+	g_hash_table_unref(centrals->by_address);
 	g_hash_table_unref(centrals->by_path);
 	g_free(centrals->adapter);
 	listener_list_clear(&centrals->listeners);
@@ -62,6 +65,13 @@ static GPtrArray *all_entries(GattCentrals *centrals)
 
 /* ---- joining and leaving the roster ---- */
 
+/* Out of the address index (another entry may hold the same address: leave it). */
+static void unindex(GattCentrals *centrals, GattCentral *central)
+{
+	if (g_hash_table_lookup(centrals->by_address, central->address) == central)
+		g_hash_table_remove(centrals->by_address, central->address);
+}
+
 static bool belongs(const GattCentrals *centrals, const GattCentral *central)
 {
 	return central->connected && central->address && centrals->adapter &&
@@ -76,6 +86,7 @@ static void leave(GattCentrals *centrals, GattCentral *central, const char *reas
 		return;
 	central->announced = false;
 	centrals->in_roster--;
+	unindex(centrals, central);
 	/* What BlueZ said of the link comes first: gattd's reasons are only what it saw. */
 	LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, disconnected, centrals, central,
 	                 why ? why : reason);
@@ -87,6 +98,7 @@ static void update(GattCentrals *centrals, GattCentral *central, const char *rea
 	if (belongs(centrals, central) && !central->announced) {
 		central->announced = true;
 		centrals->in_roster++;
+		g_hash_table_insert(centrals->by_address, central->address, central);
 		LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, connected, centrals, central);
 	} else if (!belongs(centrals, central) && central->announced) {
 		leave(centrals, central, reason);
@@ -163,7 +175,14 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 	if (props->address && bdaddr_is_valid(props->address)) {
 		g_autofree char *upper = g_ascii_strup(props->address, -1);
 
-		set_string(&central->address, upper);
+		/* The index's key is the entry's own string: out before it changes, in after. */
+		if (central->announced && g_strcmp0(central->address, upper) != 0) {
+			unindex(centrals, central);
+			set_string(&central->address, upper);
+			g_hash_table_insert(centrals->by_address, central->address, central);
+		} else {
+			set_string(&central->address, upper);
+		}
 	}
 	if (g_strcmp0(props->address_type, "public") == 0 || g_strcmp0(props->address_type, "random") == 0)
 		set_string(&central->address_type, props->address_type);
@@ -236,14 +255,13 @@ const GattCentral *gatt_centrals_lookup(GattCentrals *centrals, const char *path
 
 const GattCentral *gatt_centrals_find_address(GattCentrals *centrals, const char *address)
 {
-	GHashTableIter it;
-	GattCentral *central;
+	char upper[18];
 
-	g_hash_table_iter_init(&it, centrals->by_path);
-	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
-		if (central->announced && g_ascii_strcasecmp(central->address, address) == 0)
-			return central;
-	return NULL;
+	if (!address || strlen(address) >= sizeof(upper))
+		return NULL;
+	for (size_t i = 0; i <= strlen(address); i++)
+		upper[i] = g_ascii_toupper(address[i]);
+	return g_hash_table_lookup(centrals->by_address, upper);
 }
 
 static int compare_joined(gconstpointer a, gconstpointer b)

@@ -221,9 +221,12 @@ static void test_removal_and_forgetting_say_why(void **state)
 	gatt_centrals_remove(f->centrals, DEV_A);
 	expect_heard(f, "+00:AA:01:01:00:42; -00:AA:01:01:00:42 timeout since 3 mtu 0");
 	assert_null(gatt_centrals_lookup(f->centrals, DEV_B));
+	assert_null(gatt_centrals_find_address(f->centrals, "00:AA:01:01:00:43"));
 	/* The adapter stays selected: BlueZ's next GetManagedObjects fills the roster again. */
 	gatt_centrals_apply(f->centrals, DEV_B, &b, 4);
 	expect_heard(f, "+00:AA:01:01:00:43");
+	assert_string_equal(gatt_centrals_find_address(f->centrals, "00:aa:01:01:00:43")->path, DEV_B);
+	assert_null(gatt_centrals_find_address(f->centrals, "00:aa:01:01:00:43:ff"));
 }
 
 static void test_mtu_comes_from_calls_and_goes_with_the_link(void **state)
