@@ -200,6 +200,8 @@ class TargetedSocketsTest(SocketsTestCase):
         self.fake.disconnect_central(phone)
         event = self.client.wait_event('unsubscribed', char='fast/notify', address=PHONE)
         self.assertEqual(event['device'], phone)
+        # The socket's end and Connected = false come in either order.
+        self.wait_until(lambda: self.client.events_named('disconnected'), 'the disconnected event')
         self.client.error_reply('not-found', 'set', char='fast/notify', value='01', address=PHONE)
         self.assertEqual([d['subscribed'] for d in self.client.ok('devices')['devices']], [['fast/notify']])
 
