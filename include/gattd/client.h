@@ -234,10 +234,11 @@ int gattd_client_set(GattdClient *c, const char *chr, const uint8_t *value, size
 /*
  * Store value as chr's value and notify it to the one connected central at address
  * ("AA:BB:CC:DD:EE:FF"), through the socket BlueZ acquired for it (chr needs
- * Acquire=notify, and bluetoothd 5.76 or later as gattd recognises it). Returns 0,
- * -EINVAL for a malformed address or an empty value (checked here too), or the table
- * above: -ENOENT, -EOPNOTSUPP, -ENXIO before anything is stored; -EBUSY (its socket is
- * full) or -EIO after the value was stored but not notified.
+ * Acquire=notify, and bluetoothd 5.79 or later as gattd recognises it). Returns 0,
+ * -EINVAL for a malformed address or an empty value (checked here too) or a value that
+ * does not fit chr, or the table above: -ENOENT (no such characteristic or no connected
+ * central at address), -EOPNOTSUPP, -ENXIO before anything is stored; -EBUSY (its socket
+ * is full) or -EIO after the value was stored but not notified.
  */
 int gattd_client_notify_device(GattdClient *c, const char *chr, const uint8_t *value, size_t len,
                                const char *address);

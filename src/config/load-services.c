@@ -144,7 +144,9 @@ static unsigned load_handler(const ConfigSection *s, char **flags)
  * Acquire=notify;write: bluetoothd hands notifications and writes over sockets
  * (AcquireNotify, AcquireWrite). bluetoothd answers a write that arrives by socket
  * itself, before gattd sees it, so gattd could refuse none: write takes only
- * characteristics whose one write flag is write-without-response, and no Handler=write.
+ * characteristics whose one write flag is write-without-response (Write Commands get no
+ * answer anyway; a central that sends a Write Request regardless gets bluetoothd's
+ * success), and no Handler=write.
  */
 static unsigned load_acquire(const ConfigSection *s, const CfgCharacteristic *c)
 {

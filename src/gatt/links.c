@@ -2,6 +2,7 @@
 #include "gatt/links.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,11 +47,23 @@ static GPtrArray *links_of(GattChar *chr)
 	return chr->links;
 }
 
+/*
+ * recv() gave 0 bytes: an empty datagram (bluetoothd forwards an empty Write Command as
+ * one), or bluetoothd's end closed. Only the latter hangs the socket up.
+ */
+static bool peer_closed(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
 /* bluetoothd closed its end (or gattd gives up the socket): forget it, telling who unsubscribed. */
 static void link_end(GattLink *link, const char *why)
 {
 	GattChar *chr = link->chr;
-	g_autofree char *device = g_strdup(link_central(link));
+	/* The central its `subscribed` named: with a shared socket, the first subscriber. */
+	g_autofree char *device = g_strdup(link->device);
 	GattLinkKind kind = link->kind;
 
 	log_debug("%s: %s socket of %s closed: %s", chr->cfg->id, kind_name(kind), link->device ? link->device : "?",
@@ -74,7 +87,7 @@ static gboolean notify_readable(gint fd, GIOCondition cond, gpointer data)
 			log_info("%s: %zd unexpected bytes on a notify socket, ignored", link->chr->cfg->id, n);
 		return G_SOURCE_CONTINUE;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if ((n < 0 && (errno == EAGAIN || errno == EINTR)) || (n == 0 && !peer_closed(fd)))
 		return G_SOURCE_CONTINUE;
 	link->source = 0;
 	link_end(link, n < 0 ? g_strerror(errno) : "closed by bluetoothd");
@@ -105,7 +118,7 @@ static gboolean write_readable(gint fd, GIOCondition cond, gpointer data)
 			         link->chr->cfg->id, n);
 			continue;
 		}
-		if (n > 0) {
+		if (n > 0 || (n == 0 && !peer_closed(fd))) {
 			serve_datagram(link, buf, (size_t)n);
 			continue;
 		}

@@ -6,8 +6,9 @@ an address, writes that come by socket, and the sockets' end."""
 import os
 import unittest
 
-from clients import LocalClient
+from clients import ClientProgram, LocalClient
 from harness import APP_PATH, BATTERY_CONF, LEVEL, GattdTestCase
+from test_gattctl import gattctl_binary
 
 PHONE = '5A:3C:11:22:33:44'
 TABLET = '00:AA:01:01:00:99'
@@ -59,6 +60,12 @@ class SocketsTestCase(GattdTestCase):
     def acquired(self, member):
         return [c for c in self.fake.acquire_calls if c[0].endswith(member)]
 
+    def gattctl(self, *args):
+        """Run gattctl to its end; returns (exit status, stdout lines, stderr)."""
+        env = {k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'}
+        program = ClientProgram(self, [gattctl_binary(), '--socket', self.socket_path] + list(args), env=env)
+        return program.wait_exit(), program.stdout_lines, program.stderr_text
+
     def received(self, records, device, path=NOTIFY):
         return [r[2] for r in records if r[0] == device and r[1] == path]
 
@@ -105,6 +112,14 @@ class SharedSocketsTest(SocketsTestCase):
         self.assertEqual([self.client.ok('next-write', char='fast/write')['value'] for _ in range(2)],
                          [b'one'.hex(), b'two'.hex()])
 
+    def test_an_empty_write_command_is_a_write_not_the_end_of_the_socket(self):
+        phone = self.connect(PHONE)
+        self.fake.write_command(WRITE, b'', device=phone)
+        self.fake.write_command(WRITE, b'x', device=phone)
+        self.client.wait_event('write', char='fast/write', value='')
+        self.client.wait_event('write', char='fast/write', value=b'x'.hex())
+        self.assertEqual(len(self.acquired('AcquireWrite')), 1, 'the socket stayed open')
+
     def test_a_write_that_does_not_fit_is_dropped(self):
         phone = self.connect(PHONE)
         self.fake.write_command(WRITE, b'far too long', device=phone)
@@ -118,14 +133,16 @@ class SharedSocketsTest(SocketsTestCase):
         self.fake.subscribe(NOTIFY, device=phone)
         self.client.wait_event('subscribed', char='fast/notify')
         self.fake.set_powered('hci0', False)
-        self.client.wait_event('unsubscribed', char='fast/notify')
-        self.assertEqual(self.client.ok('get', char='fast/notify')['char'], 'fast/notify')
+        # The shared socket's end names the central its `subscribed` named.
+        self.client.wait_event('unsubscribed', char='fast/notify', address=PHONE)
         self.fake.set_powered('hci0', True)
         self.wait_on_air()
         phone = self.connect(PHONE)
         self.fake.subscribe(NOTIFY, device=phone)
         self.client.wait_event('subscribed', char='fast/notify', address=PHONE)
         self.assertEqual(len(self.acquired('AcquireNotify')), 2)
+        self.assertEqual([e['event'] for e in self.client.events_named('subscribed', 'unsubscribed')],
+                         ['subscribed', 'unsubscribed', 'subscribed'], 'each once')
 
 
 class PerCentralSocketsTest(SocketsTestCase):
@@ -215,6 +232,19 @@ class TargetedSocketsTest(SocketsTestCase):
         self.assertTrue(reply['notified'])
         self.wait_until(lambda: self.received(self.fake.value_notifications, phone), 'the signal')
 
+    def test_gattctl_set_device(self):
+        phone, tablet = self.subscribe_both()
+        self.assertEqual(self.gattctl('set', 'fast/notify', '0c', '--device', PHONE)[0], 0)
+        self.wait_until(lambda: self.received(self.fake.fd_notifications, phone), 'the notification')
+        self.assertEqual(self.received(self.fake.fd_notifications, tablet), [])
+        self.fake.unsubscribe(NOTIFY, device=tablet)
+        self.client.wait_event('unsubscribed', char='fast/notify', address=TABLET)
+        code, _, err = self.gattctl('set', 'fast/notify', '0d', '--device', TABLET)
+        self.assertEqual(code, 1, err)
+        self.assertIn('(not-subscribed)', err)
+        code, _, err = self.gattctl('set', 'fast/notify', '0d', '--device', 'phone')
+        self.assertEqual(code, 2, err)
+
     def test_an_indication_confirmed_by_the_byte_on_its_socket(self):
         phone = self.connect(PHONE)
         self.fake.subscribe(INDICATE, device=phone, indicate=True)
@@ -229,6 +259,7 @@ class TargetedSocketsTest(SocketsTestCase):
             f.write(SOCKETS_CONF.replace('Value=hex:00\nAcquire=notify\n\n[Characteristic fast/indicate]',
                                          'Value=hex:11\nAcquire=notify\n\n[Characteristic fast/indicate]'))
         self.assertFalse(self.client.ok('reload')['reregistered'])
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '11', 'the reload was applied')
         self.client.ok('set', char='fast/notify', value='0a', address=TABLET)
         self.wait_until(lambda: self.received(self.fake.fd_notifications, tablet), 'the notification')
 

@@ -1004,6 +1004,38 @@ static void test_disconnect_sends_the_address_and_maps_the_refusals(void **state
 	assert_string_equal(string_member(recorded(srv, 1), "address"), "00:AA:01:01:00:42");
 }
 
+static void script_notify_device(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)),
+	          ",\"char\":\"env/temp\",\"value\":\"2a\",\"notified\":true,\"subscribed\":true");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-subscribed",
+	          "5A:3C:11:22:33:44 has no notify socket for env/temp");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-supported", "env/temp has no Acquire=notify");
+	srv_wait_for_close(srv);
+}
+
+static void test_notify_device_sends_set_with_the_address(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_notify_device);
+	GattdClient *c = server_connect(srv);
+	const uint8_t value[] = { 0x2a };
+
+	assert_int_equal(gattd_client_notify_device(c, "env/temp", value, 1, "5a:3c:11:22:33:44"), 0);
+	assert_int_equal(gattd_client_notify_device(c, "env/temp", value, 1, "5A:3C:11:22:33:44"), -ENXIO);
+	assert_int_equal(gattd_client_notify_device(c, "env/temp", value, 1, "5A:3C:11:22:33:44"), -EOPNOTSUPP);
+	/* Refused before anything is sent: no address, an empty value (a socket cannot carry it). */
+	assert_int_equal(gattd_client_notify_device(c, "env/temp", value, 1, "5A-3C-11-22-33-44"), -EINVAL);
+	assert_int_equal(gattd_client_notify_device(c, "env/temp", value, 0, "5A:3C:11:22:33:44"), -EINVAL);
+	assert_int_equal(gattd_client_notify_device(c, NULL, value, 1, "5A:3C:11:22:33:44"), -EINVAL);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 3);
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "set");
+	assert_string_equal(string_member(recorded(srv, 0), "char"), "env/temp");
+	assert_string_equal(string_member(recorded(srv, 0), "value"), "2a");
+	assert_string_equal(string_member(recorded(srv, 0), "address"), "5a:3c:11:22:33:44");
+}
+
 /* ---- handlers ---- */
 
 static void script_handle(FakeServer *srv)
@@ -1352,6 +1384,7 @@ int main(void)
 		cmocka_unit_test(test_next_write_parses_the_write_and_maps_disconnected),
 		cmocka_unit_test(test_devices_parses_each_central_with_what_is_unknown),
 		cmocka_unit_test(test_disconnect_sends_the_address_and_maps_the_refusals),
+		cmocka_unit_test(test_notify_device_sends_set_with_the_address),
 		cmocka_unit_test(test_handle_and_unhandle_send_the_chars_and_map_the_refusals),
 		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor_and_deadline),
 		cmocka_unit_test(test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown),
