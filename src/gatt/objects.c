@@ -25,19 +25,32 @@
 
 /* ---- ReadValue and WriteValue of characteristics and descriptors ---- */
 
-static DBusMessage *node_read_value(BusExporter *exporter, DBusMessage *msg, void *object)
+/*
+ * The options dictionary that is a method's only argument (ReadValue, AcquireNotify,
+ * AcquireWrite): NULL with *opts filled and the device's MTU reported, or the error reply.
+ */
+static DBusMessage *read_only_options(DBusMessage *msg, const GattNode *node, const char *method, GattOptions *opts)
 {
-	GattNode *node = object;
-	g_autofree char *options_error = NULL;
+	g_autofree char *error = NULL;
 	DBusMessageIter iter;
-	GattOptions opts = { 0 };
 	int r;
 
 	dbus_message_iter_init(msg, &iter);
-	r = gatt_options_parse(&iter, &opts, &options_error);
+	r = gatt_options_parse(&iter, opts, &error);
 	if (r < 0)
-		return bus_error_reply(msg, r, "%s: ReadValue: %s", node->id, options_error);
-	gatt_app_report_mtu(gatt_node_get_app(node), opts.device, opts.mtu);
+		return bus_error_reply(msg, r, "%s: %s: %s", node->id, method, error);
+	gatt_app_report_mtu(gatt_node_get_app(node), opts->device, opts->mtu);
+	return NULL;
+}
+
+static DBusMessage *node_read_value(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	GattNode *node = object;
+	GattOptions opts = { 0 };
+	DBusMessage *error = read_only_options(msg, node, "ReadValue", &opts);
+
+	if (error)
+		return error;
 	/* The flags come first; the offset is checked against the value the handler gives. */
 	if ((node->handler & CFG_HANDLE_READ) && (node->access.perms & GATT_PERM_READ))
 		return gatt_requests_start(node, GATT_REQUEST_READ, exporter, msg, &opts, NULL);
@@ -136,17 +149,12 @@ static DBusMessage *char_confirm(BusExporter *exporter, DBusMessage *msg, void *
 /* AcquireNotify / AcquireWrite (Acquire=): a socket instead of D-Bus calls (gatt/links.c). */
 static DBusMessage *char_acquire(DBusMessage *msg, GattNode *node, GattLinkKind kind)
 {
-	g_autofree char *options_error = NULL;
-	DBusMessageIter iter;
 	GattOptions opts = { 0 };
-	int r;
+	DBusMessage *error = read_only_options(msg, node, kind == GATT_LINK_NOTIFY ? "AcquireNotify" : "AcquireWrite",
+	                                       &opts);
 
-	dbus_message_iter_init(msg, &iter);
-	r = gatt_options_parse(&iter, &opts, &options_error);
-	if (r < 0)
-		return bus_error_reply(msg, r, "%s: Acquire%s: %s", node->id, kind == GATT_LINK_NOTIFY ? "Notify" : "Write",
-		                       options_error);
-	gatt_app_report_mtu(gatt_node_get_app(node), opts.device, opts.mtu);
+	if (error)
+		return error;
 	return gatt_links_acquire(node, kind, msg, &opts);
 }
 
