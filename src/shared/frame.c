@@ -144,6 +144,22 @@ void frame_put_answer(GByteArray *out, const FrameAnswer *a)
 	put_bytes(p + FRAME_ANSWER_FIXED, a->value, a->value_len);
 }
 
+/* type, flags (0), char_len, address_len, 4 reserved, tag (u64), then id, address, value. */
+void frame_put_notify(GByteArray *out, const FrameNotify *n)
+{
+	uint8_t *p = frame_begin(out, FRAME_NOTIFY_FIXED + n->char_len + n->address_len + n->value_len);
+
+	g_assert(n->char_len <= 255 && n->address_len <= 255);
+	memset(p, 0, FRAME_NOTIFY_FIXED);
+	p[0] = FRAME_NOTIFY;
+	p[2] = (uint8_t)n->char_len;
+	p[3] = (uint8_t)n->address_len;
+	put_u64(p + 8, n->tag);
+	p = put_bytes(p + FRAME_NOTIFY_FIXED, n->char_id, n->char_len);
+	p = put_bytes(p, n->address, n->address_len);
+	put_bytes(p, n->value, n->value_len);
+}
+
 static int fail(char **ret_error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static int fail(char **ret_error, const char *fmt, ...)
@@ -179,6 +195,36 @@ int frame_parse_answer(const uint8_t *body, size_t len, FrameAnswer *ret, char *
 	ret->value_len = len - FRAME_ANSWER_FIXED;
 	if (ret->att && ret->value_len)
 		return fail(ret_error, "answer frame with ATT code 0x%02x and a value: an error carries none", ret->att);
+	return 0;
+}
+
+int frame_parse_notify(const uint8_t *body, size_t len, FrameNotify *ret, char **ret_error)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (len == 0)
+		return fail(ret_error, "empty frame");
+	if (len >= FRAME_NOTIFY_FIXED)
+		ret->tag = get_u64(body + 8);
+	if (body[0] != FRAME_NOTIFY)
+		return fail(ret_error, "frame type 0x%02x is not a notify frame (0x82)", body[0]);
+	if (len < FRAME_NOTIFY_FIXED)
+		return fail(ret_error, "notify frame of %zu bytes: it takes at least %d", len, FRAME_NOTIFY_FIXED);
+	if (body[1] || !all_zero(body + 4, 4))
+		return fail(ret_error, "notify frame with byte 1 or bytes 4..7 not zero (reserved)");
+	ret->char_len = body[2];
+	ret->address_len = body[3];
+	if (ret->char_len == 0)
+		return fail(ret_error, "notify frame without a characteristic id");
+	if (ret->address_len != 0 && ret->address_len != 17)
+		return fail(ret_error, "notify frame with an address of %zu bytes: give none, or AA:BB:CC:DD:EE:FF",
+		            ret->address_len);
+	if (len < FRAME_NOTIFY_FIXED + ret->char_len + ret->address_len)
+		return fail(ret_error, "notify frame of %zu bytes: its id and address need %zu", len,
+		            FRAME_NOTIFY_FIXED + ret->char_len + ret->address_len);
+	ret->char_id = (const char *)body + FRAME_NOTIFY_FIXED;
+	ret->address = ret->address_len ? ret->char_id + ret->char_len : NULL;
+	ret->value = body + FRAME_NOTIFY_FIXED + ret->char_len + ret->address_len;
+	ret->value_len = len - FRAME_NOTIFY_FIXED - ret->char_len - ret->address_len;
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
- * shared/frame.h: the binary frames of a handler channel (README, "Handler channel"):
+ * shared/frame.h: the binary frames of a channel (README, "Channels (binary frames)"):
  * a connection that claimed characteristics with `handle` and `"frames": true` gets
  * each read or write request as a frame and answers it with one, instead of JSON
- * lines. Pure: gattd, bench-central's channel handler, the unit tests and the fuzz target use it.
+ * lines; any channel (`channel` makes one without claims) may send notify frames.
+ * Pure: gattd, bench-central's channel clients, the unit tests and the fuzz target use it.
  *
  * Every frame is a little-endian u32 size (the bytes that follow it) and then that
  * many bytes, the first of which is the frame's type.
@@ -22,13 +23,15 @@
 #define FRAME_WRITE_REQUEST 0x02
 #define FRAME_ERROR 0x03
 #define FRAME_UNHANDLED 0x04
-/* The handler to gattd. */
+/* The client to gattd. */
 #define FRAME_ANSWER 0x81
+#define FRAME_NOTIFY 0x82
 
 /* The fixed part of a request frame, of an error frame and of an answer. */
 #define FRAME_REQUEST_FIXED 28
 #define FRAME_ERROR_FIXED 16
 #define FRAME_ANSWER_FIXED 16
+#define FRAME_NOTIFY_FIXED 16
 
 /* Request flags: write requests only. */
 #define FRAME_FLAG_PREPARED 0x01
@@ -63,6 +66,22 @@ typedef struct {
 	size_t value_len;
 } FrameAnswer;
 
+/*
+ * A notify frame, as a client sends it: store value as the characteristic's and notify
+ * it, to the central at address alone (its socket, Acquire=notify), or without an
+ * address to every subscribed central. tag comes back in an error frame about it.
+ * Strings and value are borrowed from the frame, not terminated.
+ */
+typedef struct {
+	uint64_t tag;
+	const char *char_id;
+	size_t char_len;         /* 1..255 */
+	const char *address;     /* NULL/0: every subscriber */
+	size_t address_len;      /* 0 or 17 */
+	const uint8_t *value;
+	size_t value_len;
+} FrameNotify;
+
 /* An error frame, as gattd sends it. Strings are borrowed from the frame, not terminated. */
 typedef struct {
 	uint64_t request;        /* 0: the error names no request */
@@ -86,6 +105,7 @@ void frame_put_request(GByteArray *out, const FrameRequest *r);
 void frame_put_error(GByteArray *out, uint64_t request, const char *code, const char *message);
 void frame_put_unhandled(GByteArray *out, const char *char_id, const char *reason);
 void frame_put_answer(GByteArray *out, const FrameAnswer *a);
+void frame_put_notify(GByteArray *out, const FrameNotify *n);
 
 /*
  * Read the frame body (len bytes, from frame_next) as an answer. Returns 0, or -EINVAL
@@ -94,6 +114,12 @@ void frame_put_answer(GByteArray *out, const FrameAnswer *a);
  * A code that is neither 0 nor one a handler may give (att_is_allowed) is refused here.
  */
 int frame_parse_answer(const uint8_t *body, size_t len, FrameAnswer *ret, char **ret_error);
+
+/*
+ * Read the frame body as a notify frame. Returns 0, or -EINVAL with *ret_error; then
+ * ret->tag is the frame's tag when that much could be read (else 0).
+ */
+int frame_parse_notify(const uint8_t *body, size_t len, FrameNotify *ret, char **ret_error);
 
 /* Read a request frame's body. Returns 0, or -EINVAL with *ret_error. Not terminated strings. */
 int frame_parse_request(const uint8_t *body, size_t len, FrameRequest *ret, char **ret_error);

@@ -156,64 +156,21 @@ static void cmd_get(Client *client, const ProtoRequest *req)
 	server_client_send(client, proto_finish(b));
 }
 
-/*
- * `set` with "address": the central to notify alone, through its notify socket. NULL
- * after an error reply naming why it cannot be done.
- */
-static const GattCentral *find_target(Client *client, const ProtoRequest *req, GattChar *chr, size_t len)
-{
-	const GattCentral *central = gatt_centrals_find_address(client->server->centrals, req->address);
-	const char *id = chr->cfg->id;
-
-	if (!central) {
-		server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no connected central %s", req->address);
-		return NULL;
-	}
-	switch (gatt_char_notify_device(chr, central->path, true)) {
-	case 0:
-		break;
-	case -EOPNOTSUPP:
-		if (chr->cfg->acquire & CFG_ACQUIRE_NOTIFY)
-			server_client_send_error(client, req->id, PROTO_ERR_NOT_SUPPORTED,
-			                         "the bluetoothd in use sends what is written to one central's socket to "
-			                         "every subscriber (BlueZ before 5.76; gattd recognises 5.79 and later): "
-			                         "%s cannot be notified to %s alone", id, central->address);
-		else
-			server_client_send_error(client, req->id, PROTO_ERR_NOT_SUPPORTED,
-			                         "%s has no Acquire=notify: notifying one central needs the socket "
-			                         "BlueZ acquires for it", id);
-		return NULL;
-	default:
-		server_client_send_error(client, req->id, PROTO_ERR_NOT_SUBSCRIBED,
-		                         "%s has no notify socket for %s: it has not subscribed (or is a bonded central "
-		                         "that came back without subscribing again)", central->address, id);
-		return NULL;
-	}
-	if (len == 0) {
-		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE,
-		                         "%s: an empty value cannot be notified to one central", id);
-		return NULL;
-	}
-	return central;
-}
-
 static void cmd_set(Client *client, const ProtoRequest *req)
 {
 	GattChar *chr = find_char(client, req);
-	const GattCentral *target = NULL;
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(JWriter) b = NULL;
 	g_autofree char *error = NULL;
-	g_autofree char *target_path = NULL;
 	const uint8_t *data;
 	gsize len = 0;
-	bool can_notify;
+	bool can_notify, notified = false;
 	int r;
 
 	if (!chr)
 		return;
 	can_notify = gatt_char_can_notify(chr);
-	if (((req->has_notify && req->notify) || req->address) && !can_notify) {
+	if (req->has_notify && req->notify && !can_notify) {
 		server_client_send_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate",
 		                         chr->cfg->id);
 		return;
@@ -225,31 +182,21 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 	}
 	data = g_bytes_get_data(bytes, &len);
 	if (req->address) {
-		if (!(target = find_target(client, req, chr, len)))
-			return;
-		target_path = g_strdup(target->path);
-	}
-	r = gatt_char_set_value(chr, data, len, can_notify && !target && (!req->has_notify || req->notify));
-	if (r == -EMSGSIZE) {
-		size_t fixed = chr->cfg->has_type ? value_type_size(chr->cfg->type) : 0;
+		const char *code = server_devices_notify(client->server, chr, req->address, data, len, &notified, &error);
 
-		if (fixed)
-			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: a %s value is %zu bytes, got %zu",
-			                         chr->cfg->id, value_type_name(chr->cfg->type), fixed, (size_t)len);
-		else
-			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %zu bytes exceed MaxLength %u",
-			                         chr->cfg->id, (size_t)len, chr->cfg->max_length);
-		return;
-	}
-	if (target_path) {
-		r = gatt_char_notify_device(chr, target_path, false);
-		if (r < 0) {
-			server_client_send_error(client, req->id, r == -EAGAIN ? PROTO_ERR_BUSY : PROTO_ERR_FAILED,
-			                         "%s: stored, but not notified to %s: %s", chr->cfg->id, req->address,
-			                         r == -EAGAIN ? "its socket is full" : g_strerror(-r));
+		if (code) {
+			server_client_send_error(client, req->id, code, "%s", error);
 			return;
 		}
-		r = 1;
+	} else {
+		r = gatt_char_set_value(chr, data, len, can_notify && (!req->has_notify || req->notify));
+		if (r < 0) {
+			g_autofree char *why = proto_value_fit_message(chr->cfg, len);
+
+			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s", why);
+			return;
+		}
+		notified = r > 0;
 	}
 
 	b = proto_reply_begin(req->id);
@@ -257,7 +204,7 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 	jwrite_string(b, chr->cfg->id);
 	add_char_value(b, chr);
 	jwrite_member(b, "notified");
-	jwrite_bool(b, r > 0);
+	jwrite_bool(b, notified);
 	jwrite_member(b, "subscribed");
 	jwrite_bool(b, chr->notifying);
 	server_client_send(client, proto_finish(b));
@@ -373,6 +320,7 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_ANSWER] = server_handlers_cmd_answer,
 	[PROTO_CMD_DEVICES] = server_devices_cmd_devices,
 	[PROTO_CMD_DISCONNECT] = server_devices_cmd_disconnect,
+	[PROTO_CMD_CHANNEL] = server_handlers_cmd_channel,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

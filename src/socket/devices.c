@@ -2,7 +2,10 @@
 #include "socket/devices.h"
 
 #include <errno.h>
+#include <stdarg.h>
 
+#include "shared/bdaddr.h"
+#include "shared/frame.h"
 #include "shared/log.h"
 #include "socket/server-private.h"
 
@@ -30,6 +33,114 @@ char *server_device_address(Server *server, const char *path)
 	if (central && central->address)
 		return g_strdup(central->address);
 	return proto_device_address(path);
+}
+
+/* ---- notifying one central ---- */
+
+static const char *refuse(char **ret_message, const char *code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static const char *refuse(char **ret_message, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	*ret_message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *server_devices_notify(Server *server, GattChar *chr, const char *address, const uint8_t *data,
+                                  size_t len, bool *ret_notified, char **ret_message)
+{
+	const GattCentral *central = gatt_centrals_find_address(server->centrals, address);
+	const char *id = chr->cfg->id;
+	g_autofree char *path = NULL;
+	int r;
+
+	*ret_notified = false;
+	if (!gatt_char_can_notify(chr))
+		return refuse(ret_message, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate", id);
+	if (!central)
+		return refuse(ret_message, PROTO_ERR_NOT_FOUND, "no connected central %s", address);
+	switch (gatt_char_notify_device(chr, central->path, true)) {
+	case 0:
+		break;
+	case -EOPNOTSUPP:
+		if (chr->cfg->acquire & CFG_ACQUIRE_NOTIFY)
+			return refuse(ret_message, PROTO_ERR_NOT_SUPPORTED,
+			              "the bluetoothd in use sends what is written to one central's socket to every "
+			              "subscriber (BlueZ before 5.76; gattd recognises 5.79 and later): %s cannot be notified "
+			              "to %s alone", id, central->address);
+		return refuse(ret_message, PROTO_ERR_NOT_SUPPORTED,
+		              "%s has no Acquire=notify: notifying one central needs the socket BlueZ acquires for it", id);
+	default:
+		return refuse(ret_message, PROTO_ERR_NOT_SUBSCRIBED,
+		              "%s has no notify socket for %s: it has not subscribed (or is a bonded central that came "
+		              "back without subscribing again)", central->address, id);
+	}
+	if (len == 0)
+		return refuse(ret_message, PROTO_ERR_INVALID_VALUE, "%s: an empty value cannot be notified to one central",
+		              id);
+	/* Storing may tell listeners, and they may change the roster: keep what names the central. */
+	path = g_strdup(central->path);
+	if (gatt_char_set_value(chr, data, len, false) < 0) {
+		*ret_message = proto_value_fit_message(chr->cfg, len);
+		return PROTO_ERR_INVALID_VALUE;
+	}
+	r = gatt_char_notify_device(chr, path, false);
+	if (r < 0)
+		return refuse(ret_message, r == -EAGAIN ? PROTO_ERR_BUSY : PROTO_ERR_FAILED,
+		              "%s: stored, but not notified to %s: %s", id, address,
+		              r == -EAGAIN ? "its socket is full" : g_strerror(-r));
+	*ret_notified = true;
+	return NULL;
+}
+
+static void frame_error(Client *client, uint64_t tag, const char *code, const char *message)
+{
+	GByteArray *frame = g_byte_array_new();
+
+	frame_put_error(frame, tag, code, message);
+	server_client_send_frames(client, frame, SERVER_FRAME_REPLY);
+}
+
+void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len)
+{
+	g_autofree char *problem = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *address = NULL;
+	const char *code = NULL;
+	GattChar *chr;
+	FrameNotify n;
+	bool notified;
+	int r;
+
+	if (frame_parse_notify(body, len, &n, &problem) < 0) {
+		frame_error(client, n.tag, PROTO_ERR_BAD_REQUEST, problem);
+		return;
+	}
+	id = g_strndup(n.char_id, n.char_len);
+	if (!(chr = gatt_app_find_char(client->server->app, id))) {
+		g_autofree char *shown = g_utf8_make_valid(id, -1);
+		g_autofree char *message = g_strdup_printf("no characteristic '%s'", shown);
+
+		frame_error(client, n.tag, PROTO_ERR_NOT_FOUND, message);
+		return;
+	}
+	if (n.address) {
+		address = g_strndup(n.address, n.address_len);
+		if (!bdaddr_is_valid(address))
+			code = refuse(&problem, PROTO_ERR_BAD_REQUEST, "notify frame: the address is not AA:BB:CC:DD:EE:FF");
+		else
+			code = server_devices_notify(client->server, chr, address, n.value, n.value_len, &notified, &problem);
+	} else if (!gatt_char_can_notify(chr)) {
+		code = refuse(&problem, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate", id);
+	} else if ((r = gatt_char_set_value(chr, n.value, n.value_len, true)) < 0) {
+		code = PROTO_ERR_INVALID_VALUE;
+		problem = proto_value_fit_message(chr->cfg, n.value_len);
+	}
+	if (code)
+		frame_error(client, n.tag, code, problem);
 }
 
 /* ---- commands ---- */

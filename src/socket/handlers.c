@@ -396,6 +396,29 @@ void server_handlers_cmd_handle(Client *client, const ProtoRequest *req)
 	client->frames = req->frames;
 }
 
+void server_handlers_cmd_channel(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(JWriter) b = NULL;
+	const char *why = why_no_channel(client->server, client);
+
+	if (client->frames) {
+		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST, "this connection is a channel already");
+		return;
+	}
+	if (why) {
+		server_client_send_error(client, req->id, PROTO_ERR_BAD_REQUEST,
+		                         "this connection cannot become a channel: %s", why);
+		return;
+	}
+	log_info("client %u (pid %d) is a channel (frames)", client->id, (int)client->pid);
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "frames");
+	jwrite_bool(b, true);
+	server_client_send(client, proto_finish(b));
+	/* As for `handle` with frames: frames from the next byte on, both ways. */
+	client->frames = true;
+}
+
 void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
@@ -577,6 +600,10 @@ void server_handlers_frame(Client *client, const uint8_t *body, size_t len)
 	GattRequest *request;
 	FrameAnswer a;
 
+	if (len && body[0] == FRAME_NOTIFY) {
+		server_devices_frame_notify(client, body, len);
+		return;
+	}
 	if (frame_parse_answer(body, len, &a, &problem) < 0) {
 		if (a.request && server_handlers_refuse_bad_answer(client, a.request))
 			answer_error(client, NULL, a.request, PROTO_ERR_BAD_REQUEST, "%s; the central got ATT 0x0e", problem);

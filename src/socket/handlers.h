@@ -18,6 +18,8 @@ void server_handlers_follow(Server *server, GattApp *old, GattApp *app);
 void server_handlers_client_closed(Server *server, Client *client);
 
 void server_handlers_cmd_handle(Client *client, const ProtoRequest *req);
+/* `channel`: the connection becomes a channel of frames without claiming anything (it sends notify frames). */
+void server_handlers_cmd_channel(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_unhandle(Client *client, const ProtoRequest *req);
 void server_handlers_cmd_answer(Client *client, const ProtoRequest *req);
 /* A frame from a handler channel (Client.frames): an answer, or an error frame back. */

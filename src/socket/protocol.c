@@ -21,6 +21,7 @@ static const char *const command_names[] = {
 	[PROTO_CMD_ANSWER] = "answer",
 	[PROTO_CMD_DEVICES] = "devices",
 	[PROTO_CMD_DISCONNECT] = "disconnect",
+	[PROTO_CMD_CHANNEL] = "channel",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -52,6 +53,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_ANSWER] = F_REQUEST | F_VALUE | F_TYPED | F_ERROR,
 	[PROTO_CMD_DEVICES] = 0,
 	[PROTO_CMD_DISCONNECT] = F_ADDRESS,
+	[PROTO_CMD_CHANNEL] = 0,
 };
 
 static const struct {
@@ -633,6 +635,16 @@ void proto_write_central(JWriter *w, const GattCentral *central, const GPtrArray
 	for (unsigned i = 0; subscribed && i < subscribed->len; i++)
 		jwrite_string(w, subscribed->pdata[i]);
 	jwrite_end_array(w);
+}
+
+char *proto_value_fit_message(const CfgCharacteristic *cfg, size_t len)
+{
+	size_t fixed = cfg->has_type ? value_type_size(cfg->type) : 0;
+
+	if (fixed)
+		return g_strdup_printf("%s: a %s value is %zu bytes, got %zu", cfg->id, value_type_name(cfg->type), fixed,
+		                       len);
+	return g_strdup_printf("%s: %zu bytes exceed MaxLength %u", cfg->id, len, cfg->max_length);
 }
 
 void proto_write_mtu(JWriter *w, uint16_t mtu)

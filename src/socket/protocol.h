@@ -57,6 +57,7 @@ typedef enum {
 	PROTO_CMD_ANSWER,
 	PROTO_CMD_DEVICES,
 	PROTO_CMD_DISCONNECT,
+	PROTO_CMD_CHANNEL,
 } ProtoCommand;
 
 typedef struct {
@@ -136,6 +137,8 @@ void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *
 char *proto_device_address(const char *path);
 /* Add "device" (BlueZ's path) and "address", each null when not known. */
 void proto_write_device(JWriter *w, const char *path, const char *address);
+/* Why a value of len bytes does not fit the characteristic of cfg (MaxLength, Type's size). */
+char *proto_value_fit_message(const CfgCharacteristic *cfg, size_t len);
 /* Add "mtu": the ATT MTU BlueZ named, null for 0 (not named). */
 void proto_write_mtu(JWriter *w, uint16_t mtu);
 /*
