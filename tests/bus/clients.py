@@ -243,6 +243,9 @@ FRAME_REQUEST_FIXED = struct.Struct('<BBHHBBQqBBH')
 FRAME_ERROR_FIXED = struct.Struct('<BB6sQ')
 # type, att, 6 reserved bytes, request
 FRAME_ANSWER_FIXED = struct.Struct('<BB6sQ')
+# type, flags, char_len, address_len, 4 reserved bytes, tag
+FRAME_NOTIFY_FIXED = struct.Struct('<BBBB4sQ')
+FRAME_NOTIFY = 0x82
 
 _REQUEST_TYPES = {FRAME_READ_REQUEST: 'read-request', FRAME_WRITE_REQUEST: 'write-request'}
 
@@ -255,6 +258,14 @@ def frame(body):
 def answer_body(request, att=0, value=b'', frame_type=FRAME_ANSWER, reserved=bytes(6)):
     """An answer frame's body (frame_type and reserved only to make bad ones)."""
     return FRAME_ANSWER_FIXED.pack(frame_type, att, reserved, request) + bytes(value)
+
+
+def notify_body(char, value, address=None, tag=0, flags=0, reserved=bytes(4)):
+    """A notify frame's body (flags and reserved only to make bad ones)."""
+    char = char.encode()
+    address = (address or '').encode()
+    return FRAME_NOTIFY_FIXED.pack(FRAME_NOTIFY, flags, len(char), len(address), reserved, tag) + char + address \
+        + bytes(value)
 
 
 def parse_frame(body):
@@ -323,8 +334,9 @@ class ChannelClient:
     SYNC_FIRST = 1 << 62
 
     def __init__(self, test, chars, path=None, after=b''):
+        """chars: what `handle` claims; None: a channel without claims (`channel`)."""
         self.test = test
-        self.chars = list(chars)
+        self.chars = list(chars) if chars is not None else None
         self._watch = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         test.addCleanup(self.close)
@@ -345,10 +357,14 @@ class ChannelClient:
         self._syncs = 0
         self._sync_pending = set()
         self._watch = _io_watch(self.sock.fileno(), self._on_readable)
-        handle = dict(cmd='handle', chars=self.chars, frames=True, id=1)
-        self.send_raw(json.dumps(handle).encode() + b'\n' + after)
-        test.wait_until(lambda: self.reply is not None or self.eof, 'the reply to handle')
-        test.assertEqual(self.reply, {'id': 1, 'ok': True, 'chars': self.chars, 'frames': True})
+        if self.chars is None:
+            request, want = dict(cmd='channel', id=1), {'id': 1, 'ok': True, 'frames': True}
+        else:
+            request = dict(cmd='handle', chars=self.chars, frames=True, id=1)
+            want = {'id': 1, 'ok': True, 'chars': self.chars, 'frames': True}
+        self.send_raw(json.dumps(request).encode() + b'\n' + after)
+        test.wait_until(lambda: self.reply is not None or self.eof, 'the reply to %s' % request['cmd'])
+        test.assertEqual(self.reply, want)
 
     def close(self):
         if self._watch is not None:
@@ -407,6 +423,10 @@ class ChannelClient:
 
     def send_frame(self, body):
         self.send_raw(frame(body))
+
+    def notify(self, char, value, address=None, tag=0):
+        """A notify frame: store value and notify it (to the central at address alone)."""
+        self.send_frame(notify_body(char, value, address, tag))
 
     def answer(self, request, att=0, value=b''):
         """An answer frame to request (a request frame's dict, or its id)."""

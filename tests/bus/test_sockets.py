@@ -6,7 +6,7 @@ an address, writes that come by socket, and the sockets' end."""
 import os
 import unittest
 
-from clients import ClientProgram, LocalClient
+from clients import ChannelClient, ClientProgram, LocalClient, notify_body
 from harness import APP_PATH, BATTERY_CONF, LEVEL, GattdTestCase
 from test_gattctl import gattctl_binary
 
@@ -262,6 +262,65 @@ class TargetedSocketsTest(SocketsTestCase):
         self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '11', 'the reload was applied')
         self.client.ok('set', char='fast/notify', value='0a', address=TABLET)
         self.wait_until(lambda: self.received(self.fake.fd_notifications, tablet), 'the notification')
+
+
+class NotifyFrameTest(SocketsTestCase):
+    """Notify frames on a channel (`channel`): what `set` with an address does, without a
+    JSON line per notification."""
+    bluez_version = '5.87'
+
+    def setUp(self):
+        super().setUp()
+        self.phone, self.tablet = self.connect(PHONE), self.connect(TABLET)
+        self.fake.subscribe(NOTIFY, device=self.phone)
+        self.fake.subscribe(NOTIFY, device=self.tablet)
+        self.client.wait_event('subscribed', char='fast/notify', address=TABLET)
+        self.channel = ChannelClient(self, None)
+
+    def test_notify_frames_reach_one_central_in_order(self):
+        for i in range(1, 21):
+            self.channel.notify('fast/notify', bytes([i]), address=PHONE, tag=i)
+        self.wait_until(lambda: len(self.received(self.fake.fd_notifications, self.phone)) == 20, 'twenty')
+        self.assertEqual(self.received(self.fake.fd_notifications, self.phone), [bytes([i]) for i in range(1, 21)])
+        self.assertEqual(self.received(self.fake.fd_notifications, self.tablet), [])
+        self.channel.sync()
+        self.assertEqual(self.channel.errors, [], 'a notification that went out gets nothing back')
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '14', 'the last one is stored')
+
+    def test_a_notify_frame_without_address_reaches_every_subscriber(self):
+        self.channel.notify('fast/notify', b'\x33')
+        self.wait_until(lambda: all(self.received(self.fake.value_notifications, d) for d in (self.phone, self.tablet)),
+                        'PropertiesChanged at both')
+        self.channel.sync()
+        self.assertEqual(self.channel.errors, [])
+
+    def test_what_cannot_be_done_comes_back_as_an_error_frame_with_the_tag(self):
+        self.fake.unsubscribe(NOTIFY, device=self.tablet)
+        self.client.wait_event('unsubscribed', char='fast/notify', address=TABLET)
+        cases = [
+            ('not-subscribed', dict(char='fast/notify', value=b'\x01', address=TABLET)),
+            ('not-found', dict(char='fast/notify', value=b'\x01', address='00:AA:01:01:00:77')),
+            ('not-found', dict(char='fast/nothing', value=b'\x01', address=PHONE)),
+            ('not-supported', dict(char='battery/level', value=b'\x01', address=PHONE)),
+            ('invalid-value', dict(char='fast/notify', value=b'', address=PHONE)),
+            ('invalid-value', dict(char='battery/level', value=b'\x01\x02')),
+            ('bad-request', dict(char='fast/notify', value=b'\x01', address='00-AA-01-01-00-77')),
+        ]
+        for tag, (code, fields) in enumerate(cases, 100):
+            with self.subTest(code=code, fields=fields):
+                self.channel.notify(tag=tag, **fields)
+                self.channel.expect_error(code, tag)
+        self.assertEqual(self.client.ok('get', char='fast/notify')['value'], '00', 'nothing stored')
+        # A frame off the layout: its tag comes back when it can be read.
+        self.channel.send_frame(notify_body('fast/notify', b'\x01', PHONE, tag=7, reserved=b'\x01\x00\x00\x00'))
+        self.channel.expect_error('bad-request', 7)
+        self.channel.sync()
+
+    def test_a_channel_is_refused_to_a_watcher_and_only_once(self):
+        self.client.error_reply('bad-request', 'channel')
+        other = LocalClient(self)
+        other.ok('hello')
+        self.assertEqual(other.ok('channel')['frames'], True)
 
 
 if __name__ == '__main__':
