@@ -60,6 +60,7 @@ static void test_every_command_parses(void **state)
 		{ "{\"cmd\":\"answer\",\"request\":1}", PROTO_CMD_ANSWER },
 		{ "{\"cmd\":\"devices\"}", PROTO_CMD_DEVICES },
 		{ "{\"cmd\":\"disconnect\",\"address\":\"aa:BB:cc:00:11:22\"}", PROTO_CMD_DISCONNECT },
+		{ "{\"cmd\":\"channel\"}", PROTO_CMD_CHANNEL },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
