@@ -1,9 +1,10 @@
 /*
- * test-frame.c: the binary frames of a handler channel (shared/frame.c, README "Handler
- * channel (binary frames)"): requests, errors and answers written and read back, one
- * request, answer, error and unhandled frame byte for byte against the README's table,
- * frame_next() on a stream that arrives in pieces or cannot be followed, and every
- * refusal of the three parsers with a message that names the problem.
+ * test-frame.c: the binary frames of a channel (shared/frame.c, README "Handler channel
+ * (binary frames)"): requests, errors, answers and notify frames written and read back, one
+ * request, answer, error and unhandled frame byte for byte against the README's table and
+ * a notify frame against frame.h's, frame_next() on a stream that arrives in pieces or
+ * cannot be followed, and every refusal of the four parsers with a message that names the
+ * problem (and for answers and notify frames, the request or tag they still name).
  *
  * The parsers always get a copy of the body of exactly its length, so that a build with
  * ASan catches a read past its end.
@@ -254,6 +255,7 @@ static void test_frames_are_appended(void **state)
 {
 	const FrameRequest r = { .type = FRAME_READ_REQUEST, .request = 1, .char_id = STR("x") };
 	const FrameAnswer a = { .request = 1 };
+	const FrameNotify n = { .tag = 1, .char_id = STR("x") };
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	const uint8_t *body;
 	size_t len, used, at = 0;
@@ -263,6 +265,7 @@ static void test_frames_are_appended(void **state)
 	frame_put_answer(out, &a);
 	frame_put_error(out, 1, "expired", "");
 	frame_put_unhandled(out, "x", "reload");
+	frame_put_notify(out, &n);
 	assert_memory_equal(out->data, "ab", 2);
 	at = 2;
 	assert_int_equal(frame_next(out->data + at, out->len - at, 4096, &body, &len, &used), 1);
@@ -276,6 +279,9 @@ static void test_frames_are_appended(void **state)
 	at += used;
 	assert_int_equal(frame_next(out->data + at, out->len - at, 4096, &body, &len, &used), 1);
 	assert_int_equal(body[0], FRAME_UNHANDLED);
+	at += used;
+	assert_int_equal(frame_next(out->data + at, out->len - at, 4096, &body, &len, &used), 1);
+	assert_int_equal(body[0], FRAME_NOTIFY);
 	at += used;
 	assert_int_equal(at, out->len);
 }
@@ -754,6 +760,305 @@ static void test_error_frames_cut_short_are_refused(void **state)
 	}
 }
 
+/* ---- notify frames ---- */
+
+/* A notify frame's body is parsed in place (its pointers point into it); the caller frees *ret_copy. */
+static int parse_notify(const void *body, size_t len, FrameNotify *ret, char **ret_error, uint8_t **ret_copy)
+{
+	*ret_copy = g_memdup2(body, len);
+	*ret_error = NULL;
+	return frame_parse_notify(*ret_copy, len, ret, ret_error);
+}
+
+/* A notify frame's body only, as frame_put_notify() writes it (any lengths, for the refusals). */
+static GByteArray *notify_frame(const FrameNotify *n)
+{
+	GByteArray *out = g_byte_array_new();
+
+	frame_put_notify(out, n);
+	g_byte_array_remove_range(out, 0, FRAME_SIZE_BYTES);
+	return out;
+}
+
+static void check_notify_round_trip(const FrameNotify *want)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_autofree char *error = NULL;
+	const uint8_t *body;
+	FrameNotify got;
+	size_t len;
+
+	frame_put_notify(out, want);
+	body = only_body(out, &len);
+	assert_int_equal(len, FRAME_NOTIFY_FIXED + want->char_len + want->address_len + want->value_len);
+	/* In place: the strings and the value point into out. */
+	if (frame_parse_notify(body, len, &got, &error) != 0)
+		fail_msg("notify frame refused: %s", error);
+	assert_null(error);
+	assert_true(got.tag == want->tag);
+	assert_bytes(got.char_id, got.char_len, want->char_id, want->char_len);
+	assert_ptr_equal(got.char_id, body + FRAME_NOTIFY_FIXED);
+	assert_bytes(got.address, got.address_len, want->address, want->address_len);
+	/* No address: NULL, as the header says (every subscriber). */
+	if (!want->address_len)
+		assert_null(got.address);
+	else
+		assert_ptr_equal(got.address, got.char_id + got.char_len);
+	assert_bytes(got.value, got.value_len, want->value, want->value_len);
+	/* The value is the rest of the frame, even when it is empty. */
+	assert_ptr_equal(got.value, body + FRAME_NOTIFY_FIXED + want->char_len + want->address_len);
+}
+
+static void test_notify_frames_read_back_as_written(void **state)
+{
+	static const uint8_t value[] = { 0x00, 0x68, 0x69, 0xff };
+	static const uint8_t big[600] = { 7, 8, 9 };
+	const FrameNotify cases[] = {
+		/* To every subscriber, and to one central. */
+		{ .tag = 1, .char_id = STR("battery/level"), .value = value, .value_len = sizeof(value) },
+		{ .tag = 2, .char_id = STR("bench/fast"), .address = STR("AA:BB:CC:DD:EE:FF"), .value = value,
+		  .value_len = sizeof(value) },
+		/* An empty value: the codec takes it (gattd refuses it for one central, not here). */
+		{ .tag = 3, .char_id = STR("x") },
+		{ .tag = 4, .char_id = STR("x/y"), .address = STR("00:BE:0C:00:00:00") },
+		/* Tag 0 is a tag like another: it only comes back in an error frame. */
+		{ .tag = 0, .char_id = STR("a"), .value = value, .value_len = 1 },
+		{ .tag = UINT64_MAX, .char_id = STR("a"), .address = STR("11:22:33:44:55:66"), .value = big,
+		  .value_len = sizeof(big) },
+		{ .tag = 0x8000000000000001ull, .char_id = STR("console/tx"), .value = big, .value_len = sizeof(big) },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		check_notify_round_trip(&cases[i]);
+}
+
+/* A 255-byte id, the most char_len says, with and without an address. */
+static void test_notify_frames_with_the_longest_id_read_back(void **state)
+{
+	char id[255];
+	FrameNotify n = { .tag = 9, .char_id = id, .char_len = sizeof(id), .value = (const uint8_t *)"v", .value_len = 1 };
+
+	memset(id, 'c', sizeof(id));
+	check_notify_round_trip(&n);
+	n.address = "AA:BB:CC:DD:EE:FF";
+	n.address_len = 17;
+	check_notify_round_trip(&n);
+	n.value_len = 0;
+	check_notify_round_trip(&n);
+}
+
+/* frame.h's layout, byte for byte: type, flags 0, char_len, address_len, 4 reserved, tag; id, address, value. */
+static void test_a_notify_frame_is_laid_out_as_frame_h_says(void **state)
+{
+	static const uint8_t value[] = { 0xde, 0xad };
+	const FrameNotify to_one = { .tag = 0x0807060504030201ull, .char_id = STR("a/b"),
+		                     .address = STR("AA:BB:CC:DD:EE:FF"), .value = value, .value_len = sizeof(value) };
+	const FrameNotify to_all = { .tag = 0x102, .char_id = STR("b/l") };
+	static const uint8_t want_one[] = {
+		0x26, 0x00, 0x00, 0x00,                         /* size: 16 + 3 + 17 + 2 = 38 */
+		0x82,                                           /* type: notify */
+		0x00,                                           /* flags: none */
+		0x03,                                           /* char_len */
+		0x11,                                           /* address_len: 17 */
+		0x00, 0x00, 0x00, 0x00,                         /* reserved */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* tag */
+		'a', '/', 'b',                                  /* characteristic id */
+		'A', 'A', ':', 'B', 'B', ':', 'C', 'C', ':', 'D', 'D', ':', 'E', 'E', ':', 'F', 'F',
+		0xde, 0xad,                                     /* value: the rest */
+	};
+	static const uint8_t want_all[] = {
+		0x13, 0x00, 0x00, 0x00,                         /* size: 16 + 3 */
+		0x82, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, /* no address */
+		0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		'b', '/', 'l',                                  /* and no value */
+	};
+	g_autoptr(GByteArray) out = g_byte_array_new();
+
+	frame_put_notify(out, &to_one);
+	assert_frame(out, want_one, sizeof(want_one));
+	g_byte_array_set_size(out, 0);
+	frame_put_notify(out, &to_all);
+	assert_frame(out, want_all, sizeof(want_all));
+}
+
+/* Refused with a message that says needle, and ret->tag as the caller expects. */
+static void expect_notify_refused(const void *body, size_t len, uint64_t want_tag, const char *needle)
+{
+	g_autofree char *error = NULL;
+	g_autofree uint8_t *copy = NULL;
+	FrameNotify got;
+
+	if (parse_notify(body, len, &got, &error, &copy) != -EINVAL)
+		fail_msg("notify frame of %zu bytes accepted, should fail with '%s'", len, needle);
+	assert_names(error, needle);
+	if (got.tag != want_tag)
+		fail_msg("'%s': tag %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, error, got.tag, want_tag);
+	/* Nothing else is given on a refusal. */
+	assert_null(got.char_id);
+	assert_null(got.address);
+	assert_null(got.value);
+}
+
+static void expect_notify_accepted(const void *body, size_t len, uint64_t tag, size_t char_len, size_t address_len,
+                                   size_t value_len)
+{
+	g_autofree char *error = NULL;
+	g_autofree uint8_t *copy = NULL;
+	FrameNotify got;
+
+	if (parse_notify(body, len, &got, &error, &copy) != 0)
+		fail_msg("notify frame of %zu bytes refused: %s", len, error);
+	assert_null(error);
+	assert_true(got.tag == tag);
+	assert_int_equal(got.char_len, char_len);
+	assert_int_equal(got.address_len, address_len);
+	assert_int_equal(got.value_len, value_len);
+}
+
+static void test_empty_and_short_notify_frames_are_refused(void **state)
+{
+	const FrameNotify n = { .tag = 7, .char_id = STR("x") };
+	g_autoptr(GByteArray) b = notify_frame(&n);
+
+	assert_int_equal(b->len, FRAME_NOTIFY_FIXED + 1);
+	expect_notify_refused(b->data, 0, 0, "empty frame");
+	expect_notify_refused(NULL, 0, 0, "empty frame");
+	/* Shorter than 16 bytes: the tag cannot be read, so it is 0. */
+	expect_notify_refused(b->data, 1, 0, "notify frame of 1 bytes: it takes at least 16");
+	expect_notify_refused(b->data, 8, 0, "notify frame of 8 bytes: it takes at least 16");
+	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED - 1, 0, "notify frame of 15 bytes: it takes at least 16");
+	/* 16 bytes name the tag, but char_len 1 needs one more. */
+	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED, 7, "notify frame of 16 bytes: its id and address need 17");
+	/* 17 is the whole frame. */
+	expect_notify_accepted(b->data, b->len, 7, 1, 0, 0);
+}
+
+static void test_frames_of_another_type_are_not_notify_frames(void **state)
+{
+	static const uint8_t types[] = { 0x00, FRAME_READ_REQUEST, FRAME_WRITE_REQUEST, FRAME_ERROR, FRAME_UNHANDLED,
+		                         0x80, FRAME_ANSWER, 0x83, 0xff };
+	const FrameNotify n = { .tag = 42, .char_id = STR("x/y"), .address = STR("AA:BB:CC:DD:EE:FF"),
+		                .value = (const uint8_t *)"abc", .value_len = 3 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+		g_autoptr(GByteArray) b = notify_frame(&n);
+		g_autofree char *needle = g_strdup_printf("frame type 0x%02x is not a notify frame (0x82)", types[i]);
+
+		b->data[0] = types[i];
+		/* Long enough to name its tag: the error frame can name it too. */
+		expect_notify_refused(b->data, b->len, 42, needle);
+		expect_notify_refused(b->data, FRAME_NOTIFY_FIXED, 42, needle);
+		/* Too short to name one. */
+		expect_notify_refused(b->data, FRAME_NOTIFY_FIXED - 1, 0, needle);
+		expect_notify_refused(b->data, 1, 0, needle);
+	}
+	/* An answer frame is not taken for a notify frame, nor the reverse. */
+	{
+		const FrameAnswer a = { .request = 42 };
+		g_autoptr(GByteArray) out = g_byte_array_new();
+		g_autoptr(GByteArray) notify = notify_frame(&n);
+		g_autofree char *error = NULL;
+		FrameAnswer got;
+		const uint8_t *body;
+		size_t len;
+
+		frame_put_answer(out, &a);
+		body = only_body(out, &len);
+		expect_notify_refused(body, len, 42, "frame type 0x81 is not a notify frame");
+		assert_int_equal(parse_answer(notify->data, notify->len, &got, &error), -EINVAL);
+		assert_names(error, "frame type 0x82 is not an answer");
+		assert_true(got.request == 42);
+	}
+}
+
+static void test_notify_frames_with_reserved_bytes_set_are_refused(void **state)
+{
+	static const size_t reserved[] = { 1, 4, 5, 6, 7 };
+	const FrameNotify n = { .tag = 0x1234, .char_id = STR("x/y"), .value = (const uint8_t *)"v", .value_len = 1 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(reserved); i++) {
+		g_autoptr(GByteArray) b = notify_frame(&n);
+
+		b->data[reserved[i]] = 0x01;
+		expect_notify_refused(b->data, b->len, 0x1234, "notify frame with byte 1 or bytes 4..7 not zero (reserved)");
+		b->data[reserved[i]] = 0x80;
+		expect_notify_refused(b->data, b->len, 0x1234, "reserved");
+		/* Said before the lengths are looked at. */
+		b->data[2] = 0;
+		b->data[3] = 5;
+		expect_notify_refused(b->data, b->len, 0x1234, "reserved");
+	}
+	/* The tag's own bytes are not reserved: any tag is taken. */
+	{
+		g_autoptr(GByteArray) b = notify_frame(&n);
+
+		memset(b->data + 8, 0xff, 8);
+		expect_notify_accepted(b->data, b->len, UINT64_MAX, 3, 0, 1);
+	}
+}
+
+static void test_notify_frames_without_a_characteristic_id_are_refused(void **state)
+{
+	const FrameNotify none = { .tag = 5, .value = (const uint8_t *)"abc", .value_len = 3 };
+	const FrameNotify none_to_one = { .tag = 6, .address = STR("AA:BB:CC:DD:EE:FF") };
+	g_autoptr(GByteArray) b = notify_frame(&none);
+	g_autoptr(GByteArray) b_to_one = notify_frame(&none_to_one);
+
+	expect_notify_refused(b->data, b->len, 5, "notify frame without a characteristic id");
+	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED, 5, "without a characteristic id");
+	expect_notify_refused(b_to_one->data, b_to_one->len, 6, "without a characteristic id");
+}
+
+static void test_notify_frames_with_an_address_of_another_length_are_refused(void **state)
+{
+	char address[255];
+
+	memset(address, 'A', sizeof(address));
+	for (size_t address_len = 0; address_len <= 255; address_len++) {
+		const FrameNotify n = { .tag = address_len + 100, .char_id = STR("x/y"), .address = address,
+			                .address_len = address_len, .value = (const uint8_t *)"v", .value_len = 1 };
+		g_autoptr(GByteArray) b = notify_frame(&n);
+
+		if (address_len == 0 || address_len == 17) {
+			expect_notify_accepted(b->data, b->len, address_len + 100, 3, address_len, 1);
+		} else {
+			g_autofree char *needle = g_strdup_printf(
+				"notify frame with an address of %zu bytes: give none, or AA:BB:CC:DD:EE:FF", address_len);
+
+			expect_notify_refused(b->data, b->len, address_len + 100, needle);
+			/* Said before the lengths are checked against the frame. */
+			expect_notify_refused(b->data, FRAME_NOTIFY_FIXED + 1, address_len + 100, needle);
+		}
+	}
+}
+
+static void test_notify_frames_whose_id_and_address_overrun_the_frame_are_refused(void **state)
+{
+	const FrameNotify n = { .tag = 11, .char_id = STR("abc"), .address = STR("AA:BB:CC:DD:EE:FF") };
+	g_autoptr(GByteArray) b = notify_frame(&n);
+	size_t exact = b->len; /* 16 + 3 + 17 = 36, an empty value */
+
+	assert_int_equal(exact, 36);
+	expect_notify_accepted(b->data, exact, 11, 3, 17, 0);
+	/* Cut short anywhere in the id or the address. */
+	expect_notify_refused(b->data, exact - 1, 11, "notify frame of 35 bytes: its id and address need 36");
+	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED + 3, 11, "notify frame of 19 bytes: its id and address need 36");
+	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED + 1, 11, "notify frame of 17 bytes: its id and address need 36");
+	/* char_len one too big, and the most it can be. */
+	b->data[2]++;
+	expect_notify_refused(b->data, exact, 11, "its id and address need 37");
+	b->data[2] = 0xff;
+	expect_notify_refused(b->data, exact, 11, "its id and address need 288");
+	/* Without an address, char_len alone. */
+	b->data[3] = 0;
+	expect_notify_refused(b->data, exact, 11, "notify frame of 36 bytes: its id and address need 271");
+	b->data[2] = 20;
+	expect_notify_accepted(b->data, exact, 11, 20, 0, 0);
+	b->data[2] = 3;
+	/* The same bytes with a shorter id: the rest is the value. */
+	expect_notify_accepted(b->data, exact, 11, 3, 0, 17);
+}
+
 /* ---- frame_next ---- */
 
 static void test_a_frame_arriving_in_pieces_is_whole_only_at_its_last_byte(void **state)
@@ -895,6 +1200,15 @@ int main(void)
 		cmocka_unit_test(test_an_error_frame_is_laid_out_as_the_readme_says),
 		cmocka_unit_test(test_an_unhandled_frame_is_laid_out_as_the_readme_says),
 		cmocka_unit_test(test_error_frames_cut_short_are_refused),
+		cmocka_unit_test(test_notify_frames_read_back_as_written),
+		cmocka_unit_test(test_notify_frames_with_the_longest_id_read_back),
+		cmocka_unit_test(test_a_notify_frame_is_laid_out_as_frame_h_says),
+		cmocka_unit_test(test_empty_and_short_notify_frames_are_refused),
+		cmocka_unit_test(test_frames_of_another_type_are_not_notify_frames),
+		cmocka_unit_test(test_notify_frames_with_reserved_bytes_set_are_refused),
+		cmocka_unit_test(test_notify_frames_without_a_characteristic_id_are_refused),
+		cmocka_unit_test(test_notify_frames_with_an_address_of_another_length_are_refused),
+		cmocka_unit_test(test_notify_frames_whose_id_and_address_overrun_the_frame_are_refused),
 		cmocka_unit_test(test_a_frame_arriving_in_pieces_is_whole_only_at_its_last_byte),
 		cmocka_unit_test(test_two_frames_back_to_back_come_one_at_a_time),
 		cmocka_unit_test(test_a_frame_of_size_0_cannot_be_followed),
