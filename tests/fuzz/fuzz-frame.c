@@ -1,12 +1,13 @@
 /*
- * fuzz-frame.c: the binary frames of a handler channel (shared/frame.c), which gattd reads
- * from a local handler (answers) and a handler reads from gattd (requests, errors).
+ * fuzz-frame.c: the binary frames of a channel (shared/frame.c), which gattd reads from a
+ * local client (answers, notify frames) and a client reads from gattd (requests, errors).
  *
  * The input is a byte stream as it arrives on a channel: frame_next() cuts it into frames
  * (at most FRAME_MAX bytes each) until it runs out or meets a size it cannot follow, and
- * each frame goes through frame_parse_answer(), frame_parse_request() and
- * frame_parse_error(), from a copy of exactly its length. The whole input is also parsed
- * as one frame body, so that the parsers are reached without a size field that fits.
+ * each frame goes through frame_parse_answer(), frame_parse_notify(),
+ * frame_parse_request() and frame_parse_error(), from a copy of exactly its length. The
+ * whole input is also parsed as one frame body, so that the parsers are reached without a
+ * size field that fits.
  * Checks, besides the sanitizers:
  * - frame_next(): a frame is 1..FRAME_MAX bytes, right after its size field, inside the
  *   input, and not whole one byte earlier; 0 only when the size field or the body is not
@@ -15,12 +16,15 @@
  *   accepts exactly what the README's table allows, judged here from the bytes: an
  *   answer of at least 16 bytes with type 0x81, request not 0, reserved bytes zero and a
  *   code of the README's list (no value after a code that is not 0); a request whose
- *   lengths fit and, for a read, no flags, data or value; an error whose code fits;
- * - a refused answer names the request at bytes 8..15 when it has 16 bytes, else 0;
+ *   lengths fit and, for a read, no flags, data or value; an error whose code fits; a
+ *   notify frame of at least 16 bytes with type 0x82, bytes 1 and 4..7 zero, char_len not
+ *   0, address_len 0 or 17, and room for the id and the address (any value, empty too);
+ * - a refused answer names the request at bytes 8..15 when it has 16 bytes, else 0; a
+ *   refused notify frame its tag likewise, and no id, address or value;
  * - at most one parser takes a frame;
  * - what is taken, written again with frame_put_*(), is the same frame (reserved bytes
  *   that the request and error parsers do not look at aside), and reads back as the
- *   same fields.
+ *   same fields; a notify frame byte for byte, its reserved bytes being checked.
  */
 #include <errno.h>
 #include <string.h>
@@ -121,6 +125,59 @@ static bool check_answer(const uint8_t *body, size_t len)
 		FUZZ_CHECK(frame_parse_answer(again_body, again_len, &again, &error_again) == 0);
 		FUZZ_CHECK(again.request == a.request && again.att == a.att);
 		FUZZ_CHECK(same_bytes(again.value, again.value_len, a.value, a.value_len));
+	}
+	return true;
+}
+
+static bool same_notify(const FrameNotify *x, const FrameNotify *y)
+{
+	return x->tag == y->tag && same_bytes(x->char_id, x->char_len, y->char_id, y->char_len) &&
+	       same_bytes(x->address, x->address_len, y->address, y->address_len) && !x->address == !y->address &&
+	       same_bytes(x->value, x->value_len, y->value, y->value_len);
+}
+
+static bool check_notify(const uint8_t *body, size_t len)
+{
+	g_autofree char *error = NULL;
+	FrameNotify n;
+	bool valid = len >= FRAME_NOTIFY_FIXED && body[0] == FRAME_NOTIFY && body[1] == 0 && le(body + 4, 4) == 0 &&
+	             body[2] != 0 && (body[3] == 0 || body[3] == 17) &&
+	             (size_t)FRAME_NOTIFY_FIXED + body[2] + body[3] <= len;
+	int r = frame_parse_notify(body, len, &n, &error);
+
+	check_outcome(r, error);
+	if (r != 0 && valid)
+		fprintf(stderr, "notify frame refused: %s\n", error);
+	FUZZ_CHECK((r == 0) == valid);
+	if (r < 0) {
+		/* The tag when it is there, so that the error frame can name it; no id, address or value. */
+		FUZZ_CHECK(n.tag == (len >= FRAME_NOTIFY_FIXED ? le(body + 8, 8) : 0));
+		FUZZ_CHECK(!n.char_id && !n.address && !n.value && !n.value_len);
+		return false;
+	}
+	FUZZ_CHECK(n.tag == le(body + 8, 8) && n.char_len == body[2] && n.address_len == body[3]);
+	FUZZ_CHECK((const uint8_t *)n.char_id == body + FRAME_NOTIFY_FIXED);
+	FUZZ_CHECK(!n.address == !n.address_len && (!n.address || n.address == n.char_id + n.char_len));
+	FUZZ_CHECK(inside(body, len, n.char_id, n.char_len) && inside(body, len, n.address, n.address_len) &&
+	           inside(body, len, n.value, n.value_len));
+	/* The value is the rest of the frame, empty or not. */
+	FUZZ_CHECK(n.value == body + FRAME_NOTIFY_FIXED + n.char_len + n.address_len);
+	FUZZ_CHECK(FRAME_NOTIFY_FIXED + n.char_len + n.address_len + n.value_len == len);
+
+	/* Written again: the very same frame (every reserved byte is zero), read back the same. */
+	{
+		g_autoptr(GByteArray) out = g_byte_array_new();
+		g_autofree char *error_again = NULL;
+		const uint8_t *again_body;
+		size_t again_len;
+		FrameNotify again;
+
+		frame_put_notify(out, &n);
+		again_body = only_frame(out, &again_len);
+		FUZZ_CHECK(same_bytes(again_body, again_len, body, len));
+		FUZZ_CHECK(frame_parse_notify(again_body, again_len, &again, &error_again) == 0);
+		FUZZ_CHECK(error_again == NULL);
+		FUZZ_CHECK(same_notify(&again, &n));
 	}
 	return true;
 }
@@ -229,7 +286,7 @@ static bool check_error(const uint8_t *body, size_t len)
 	return true;
 }
 
-/* One frame body through the three parsers, from a copy of exactly its length. */
+/* One frame body through the four parsers, from a copy of exactly its length. */
 static void check_body(const uint8_t *body, size_t len)
 {
 	g_autofree uint8_t *copy = g_malloc(MAX(len, 1));
@@ -238,6 +295,7 @@ static void check_body(const uint8_t *body, size_t len)
 	if (len)
 		memcpy(copy, body, len);
 	taken += check_answer(copy, len);
+	taken += check_notify(copy, len);
 	taken += check_request(copy, len);
 	taken += check_error(copy, len);
 	FUZZ_CHECK(taken <= 1);
