@@ -6,11 +6,12 @@
  * Connected, InterfacesRemoved; also in GetManagedObjects and Properties.GetAll), and for
  * the first of them the sockets bluetoothd takes with AcquireNotify and AcquireWrite
  * (options device, mtu 247, link "LE"): the notify socket is read and its datagrams
- * counted, Write Commands are sent on the write socket as datagrams of 20 bytes.
+ * counted (what gattd notifies there is asked for by `set` lines, or by notify frames on a
+ * channel), Write Commands are sent on the write socket as datagrams of 20 bytes.
  *
  * Commands (results as JSON lines, as bench-central's others):
  *   centrals N               fake centrals 0..N-1 present and connected, no others
- *   acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT
+ *   acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT [frames]
  *   acquired-write PID CHAR SOCKET latency|burst N WARMUP INFLIGHT
  *   roster PID SOCKET NCENTRALS CHURN REPS
  */
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "bench-central.h"
+#include "shared/frame.h"
 
 #define ADAPTER_PATH "/org/bluez/hci0"
 #define CENTRAL_PREFIX ADAPTER_PATH "/dev_00_BE_0C_00_"
@@ -295,12 +297,36 @@ static int acquire(const Target *t, const char *path, const char *method, uint16
 	return fd;
 }
 
+/* Notification k's value: k & 0xff, then 0x00..0x12 (20 bytes, as the set lines' hex). */
+static void notify_value(uint8_t *value, unsigned k)
+{
+	value[0] = (uint8_t)k;
+	for (size_t i = 1; i < VALUE_LEN; i++)
+		value[i] = (uint8_t)(i - 1);
+}
+
+/* Notification k as a notify frame on the channel c: SETCHAR, central 0's address, tag k + 1. */
+static void send_notify_frame(Client *c, const char *char_id, const char *address, unsigned k)
+{
+	uint8_t value[VALUE_LEN];
+	g_autoptr(GByteArray) frame = g_byte_array_sized_new(FRAME_SIZE_BYTES + FRAME_NOTIFY_FIXED + 64 + VALUE_LEN);
+	const FrameNotify f = { .tag = (uint64_t)k + 1, .char_id = char_id, .char_len = strlen(char_id),
+		                .address = address, .address_len = strlen(address), .value = value,
+		                .value_len = VALUE_LEN };
+
+	notify_value(value, k);
+	frame_put_notify(frame, &f);
+	client_send(c, frame->data, frame->len);
+}
+
 /*
- * acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT: AcquireNotify for central 0,
- * then a local client on SOCKET sends `set` with central 0's address, INFLIGHT outstanding
- * (neither more replies nor more datagrams missing than that: the socket never holds more
- * than INFLIGHT), and the datagrams on the notify socket are counted; the last N after
- * WARMUP are timed. Each datagram must be its set's value.
+ * acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT [frames]: AcquireNotify for
+ * central 0, then a local client on SOCKET sends `set` with central 0's address, INFLIGHT
+ * outstanding (neither more replies nor more datagrams missing than that: the socket never
+ * holds more than INFLIGHT), and the datagrams on the notify socket are counted; the last N
+ * after WARMUP are timed. Each datagram must be its set's value. With `frames` the client
+ * is a channel (`channel`) and sends notify frames instead, one per send as the lines: gattd
+ * answers none that succeeds, so only the datagrams pace the window; an error frame fails it.
  */
 void cmd_acquired_notify(char **argv, int argc)
 {
@@ -313,11 +339,13 @@ void cmd_acquired_notify(char **argv, int argc)
 	uint64_t t_seen;
 	Snapshot a = { 0 }, b;
 	char prefix[128];
+	bool frames;
 
-	if (argc != 8)
-		return out_error("usage: acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT");
+	if (argc != 8 && !(argc == 9 && strcmp(argv[8], "frames") == 0))
+		return out_error("usage: acquired-notify PID CHAR N WARMUP SOCKET SETCHAR INFLIGHT [frames]");
 	if (!target_resolve(argv[1], &t))
 		return;
+	frames = argc == 9;
 	n = (unsigned)atoi(argv[3]);
 	warmup = (unsigned)atoi(argv[4]);
 	window = (unsigned)atoi(argv[7]);
@@ -330,17 +358,21 @@ void cmd_acquired_notify(char **argv, int argc)
 	notify_link.closed = false;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, notify_link.fd, &ev) < 0)
 		die("epoll: %s", strerror(errno));
-	c = client_connect(argv[5]);
+	c = frames ? client_channel(argv[5]) : client_connect(argv[5]);
 	t_seen = now_ns();
 	while (notify_link.datagrams < warmup + n) {
-		while (sent < warmup + n && sent - c->replies < window && sent - notify_link.datagrams < window) {
+		while (sent < warmup + n && (frames || sent - c->replies < window) && sent - notify_link.datagrams < window) {
 			char line[256];
 
-			snprintf(line, sizeof(line),
-			         "{\"cmd\":\"set\",\"char\":\"%s\",\"value\":\"%02x000102030405060708090a0b0c0d0e0f1011"
-			         "12\",\"address\":\"%s\"}\n",
-			         argv[6], sent & 0xff, names.address);
-			client_send_line(c, line);
+			if (frames) {
+				send_notify_frame(c, argv[6], names.address, sent);
+			} else {
+				snprintf(line, sizeof(line),
+				         "{\"cmd\":\"set\",\"char\":\"%s\",\"value\":\"%02x000102030405060708090a0b0c0d0e0f1011"
+				         "12\",\"address\":\"%s\"}\n",
+				         argv[6], sent & 0xff, names.address);
+				client_send_line(c, line);
+			}
 			sent++;
 		}
 		if (c->errors || notify_link.closed || notify_link.wrong)
@@ -359,7 +391,9 @@ void cmd_acquired_notify(char **argv, int argc)
 	}
 	b = snapshot(t.pid);
 	b.t = notify_link.t_last;
-	if (c->errors)
+	if (c->errors && frames)
+		out_error("notify frames: gattd sent %u error frames (see bench-central's log)", c->errors);
+	else if (c->errors)
 		out_error("set with address failed (%u errors; see bench-central's log)", c->errors);
 	else if (notify_link.closed)
 		out_error("gattd closed the notify socket after %u datagrams", notify_link.datagrams);
@@ -367,10 +401,11 @@ void cmd_acquired_notify(char **argv, int argc)
 		out_error("%u of %u datagrams were not the value set", notify_link.wrong, notify_link.datagrams);
 	else if (notify_link.datagrams < warmup + n)
 		out_error("notifications stopped at %u of %u", notify_link.datagrams, warmup + n);
-	else if (!WAIT_UNTIL(c->replies >= sent, DEFAULT_TIMEOUT_MS) || c->errors)
+	else if (!frames && (!WAIT_UNTIL(c->replies >= sent, DEFAULT_TIMEOUT_MS) || c->errors))
 		out_error("set with address: %u replies to %u requests, %u errors", c->replies, sent, c->errors);
 	else {
-		snprintf(prefix, sizeof(prefix), "{\"op\":\"acquired-notify\",\"inflight\":%u,\"mtu\":%u", window, mtu);
+		snprintf(prefix, sizeof(prefix), "{\"op\":\"acquired-notify\",\"frames\":%s,\"inflight\":%u,\"mtu\":%u",
+		         frames ? "true" : "false", window, mtu);
 		print_cpu(prefix, &a, &b, notify_link.datagrams - at_a);
 	}
 	if (!notify_link.closed)

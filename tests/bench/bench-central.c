@@ -1361,11 +1361,11 @@ static int unix_connect(const char *path)
 	return fd;
 }
 
-Client *client_connect(const char *path)
+/* A client on fd, a connection to gattd, read by the loop from now on. */
+static Client *client_add(int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	Client *c;
-	int fd = unix_connect(path);
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c = xcalloc(1, sizeof(*c));
@@ -1383,6 +1383,45 @@ Client *client_connect(const char *path)
 	return c;
 }
 
+Client *client_connect(const char *path)
+{
+	return client_add(unix_connect(path));
+}
+
+Client *client_channel(const char *path)
+{
+	static const char line[] = "{\"cmd\":\"channel\",\"id\":1}\n";
+	char reply[4096];
+	size_t len = 0, off = 0;
+	int fd = unix_connect(path);
+	Client *c;
+
+	while (off < sizeof(line) - 1) {
+		ssize_t n = send(fd, line + off, sizeof(line) - 1 - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("channel: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	/* One byte at a time: what follows the reply line is frames. */
+	while (!memchr(reply, '\n', len)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (len == sizeof(reply) || poll(&p, 1, DEFAULT_TIMEOUT_MS) != 1 || (n = recv(fd, reply + len, 1, 0)) <= 0)
+			die("no reply to channel");
+		len += (size_t)n;
+	}
+	*(char *)memchr(reply, '\n', len) = '\0';
+	if (!strstr(reply, "\"ok\":true") || !strstr(reply, "\"frames\":true"))
+		die("channel refused: %s", reply);
+	c = client_add(fd);
+	c->frames = true;
+	return c;
+}
+
 void clients_close_all(void)
 {
 	for (unsigned i = 0; i < n_clients; i++) {
@@ -1397,10 +1436,15 @@ void clients_close_all(void)
 
 void client_send_line(Client *c, const char *line)
 {
-	size_t len = strlen(line), off = 0;
+	client_send(c, line, strlen(line));
+}
+
+void client_send(Client *c, const void *data, size_t len)
+{
+	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, (const char *)data + off, len - off, MSG_NOSIGNAL);
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -1441,6 +1485,32 @@ static void client_on_line(Client *c, const char *line)
 	}
 }
 
+/* A channel's frames in c->buf: gattd sends one only for a problem (an error frame naming a tag). */
+static size_t client_on_frames(Client *c)
+{
+	const uint8_t *body;
+	size_t start = 0, len, used;
+	int r;
+
+	while ((r = frame_next((const uint8_t *)c->buf + start, c->len - start, sizeof(c->buf) - FRAME_SIZE_BYTES,
+	                       &body, &len, &used)) > 0) {
+		g_autofree char *not_error = NULL;
+		FrameError e;
+
+		if (c->errors++ < 3) {
+			if (frame_parse_error(body, len, &e, &not_error) == 0)
+				fprintf(stderr, "bench-central: channel got an error frame for tag %" PRIu64 ": %.*s: %.*s\n",
+				        e.request, (int)e.code_len, e.code, (int)e.message_len, e.message);
+			else
+				fprintf(stderr, "bench-central: channel got a frame of type 0x%02x (%s)\n", body[0], not_error);
+		}
+		start += used;
+	}
+	if (r < 0)
+		die("channel: a frame of %zu bytes", len);
+	return start;
+}
+
 static void client_on_readable(Client *c)
 {
 	for (;;) {
@@ -1458,14 +1528,18 @@ static void client_on_readable(Client *c)
 			die("client socket: %s", strerror(errno));
 		}
 		c->len += (size_t)n;
-		for (;;) {
-			char *nl = memchr(c->buf + start, '\n', c->len - start);
+		if (c->frames) {
+			start = client_on_frames(c);
+		} else {
+			for (;;) {
+				char *nl = memchr(c->buf + start, '\n', c->len - start);
 
-			if (!nl)
-				break;
-			*nl = '\0';
-			client_on_line(c, c->buf + start);
-			start = (size_t)(nl - c->buf) + 1;
+				if (!nl)
+					break;
+				*nl = '\0';
+				client_on_line(c, c->buf + start);
+				start = (size_t)(nl - c->buf) + 1;
+			}
 		}
 		memmove(c->buf, c->buf + start, c->len - start);
 		c->len -= start;

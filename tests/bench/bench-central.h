@@ -80,10 +80,11 @@ void append_options(DBusMessageIter *iter, const char *device);
 /* One round trip to dest through the bus (Peer.Ping): all it was sent before is handled. */
 bool ping(const char *dest);
 
-/* ---- local socket clients (gattd's protocol: one JSON object per line) ---- */
+/* ---- local socket clients (gattd's protocol: one JSON object per line, or a channel's frames) ---- */
 
 typedef struct {
 	int fd;
+	bool frames;               /* a channel: frames both ways; errors counts gattd's frames (each an error) */
 	char buf[CLIENT_BUF];
 	size_t len;
 	unsigned write_events, central_events, other_events, replies, errors;
@@ -94,7 +95,11 @@ typedef struct {
 Client *client_connect(const char *path);
 /* Connect and watch (dies if gattd does not accept the watch). */
 Client *client_watching(const char *socket_path);
+/* Connect and send `channel`: a client whose connection carries frames from then on (dies if refused). */
+Client *client_channel(const char *socket_path);
 void client_send_line(Client *c, const char *line);
+/* len bytes: a frame, or lines. */
+void client_send(Client *c, const void *data, size_t len);
 void clients_close_all(void);
 
 /* ---- measurements ---- */
