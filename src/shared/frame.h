@@ -1,5 +1,5 @@
 /*
- * shared/frame.h: the binary frames of a channel (README, "Channels (binary frames)"):
+ * shared/frame.h: the binary frames of a channel (README, "Handler channel (binary frames)" and "Notify frames"):
  * a connection that claimed characteristics with `handle` and `"frames": true` gets
  * each read or write request as a frame and answers it with one, instead of JSON
  * lines; any channel (`channel` makes one without claims) may send notify frames.

@@ -955,6 +955,11 @@ class FakeBluez:
         except Exception:       # pragma: no cover - best effort at shutdown
             pass
         if connected:
+            # A round trip to the bus daemon: it has routed everything sent before the
+            # reply, so the name's loss cannot overtake the last signals (under load
+            # the daemon could see the close before routing what it had not read yet).
+            conn.call_blocking('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetId',
+                               '', [])
             conn.flush()
         conn.close()
         for adapter in self.adapters.values():
