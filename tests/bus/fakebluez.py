@@ -955,14 +955,15 @@ class FakeBluez:
         except Exception:       # pragma: no cover - best effort at shutdown
             pass
         if connected:
-            # A round trip to the bus daemon: it has routed everything sent before the
-            # reply, so the name's loss cannot overtake the last signals (under load
-            # the daemon could see the close before routing what it had not read yet).
-            try:
-                conn.call_blocking('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
-                                   'GetId', '', [], timeout=2.0)
-            except dbus.exceptions.DBusException:
-                pass                # the bus itself is gone (shutdown after a bus restart)
+            # The name goes by a ReleaseName queued behind the last signals, which the
+            # bus daemon handles in order: under load, a close alone let the name's loss
+            # overtake signals the daemon had not read yet. No reply is awaited: a
+            # blocking call here leaves messages queued on a connection about to close.
+            release = dbus.lowlevel.MethodCallMessage('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                                                      'org.freedesktop.DBus', 'ReleaseName')
+            release.append(BLUEZ_NAME, signature='s')
+            release.set_no_reply(True)
+            conn.send_message(release)
             conn.flush()
         conn.close()
         for adapter in self.adapters.values():
