@@ -4,6 +4,7 @@
  */
 #include "gattctl.h"
 
+#include "shared/bdaddr.h"
 #include "shared/escape.h"
 
 #include <errno.h>
@@ -36,6 +37,16 @@ int gattctl_usage_error(const char *format, ...)
 	/* The program name is "gattctl VERB" while a verb runs. */
 	fprintf(stderr, "%s: %s (see %s --help)\n", g_get_prgname(), message, g_get_prgname());
 	return GATTCTL_EXIT_USAGE;
+}
+
+int gattctl_check_address(const char *address)
+{
+	g_autofree char *shown = NULL;
+
+	if (bdaddr_is_valid(address))
+		return GATTCTL_EXIT_OK;
+	shown = escape_text(address);
+	return gattctl_usage_error("'%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)", shown);
 }
 
 /* "-5", "-0.5", "-inf": a negative number given as a value, not an option. */

@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 
-#include "shared/bdaddr.h"
 #include "shared/escape.h"
 
 int gattctl_disconnect(Gattctl *ctl, int argc, char **argv)
@@ -29,11 +28,9 @@ int gattctl_disconnect(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	address = argv[1];
-	if (!bdaddr_is_valid(address)) {
-		g_autofree char *shown_address = escape_text(address);
-
-		return gattctl_usage_error("'%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)", shown_address);
-	}
+	r = gattctl_check_address(address);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
 
 	request = gattctl_request_new("disconnect", NULL);
 	json_object_set_new(request, "address", json_string(address));

@@ -84,6 +84,8 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 
 /* Report a usage error ("gattctl set: ...", pointing at --help); returns GATTCTL_EXIT_USAGE. */
 int gattctl_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+/* GATTCTL_EXIT_OK for a Bluetooth address as gattd takes it, else the usage error saying so. */
+int gattctl_check_address(const char *address);
 
 /* A JSON string of text as the user typed it: bytes that are not UTF-8 become U+FFFD. */
 json_t *gattctl_json_string(const char *text);

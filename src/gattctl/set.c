@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shared/bdaddr.h"
-#include "shared/escape.h"
 #include "shared/value.h"
 #include "socket/protocol.h"
 
@@ -179,11 +177,8 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 		return gattctl_usage_error("--notify and --no-notify contradict each other");
 	if (device && no_notify)
 		return gattctl_usage_error("--device notifies that central; it cannot go with --no-notify");
-	if (device && !bdaddr_is_valid(device)) {
-		g_autofree char *shown = escape_text(device);
-
-		return gattctl_usage_error("'%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)", shown);
-	}
+	if (device && (r = gattctl_check_address(device)) != GATTCTL_EXIT_OK)
+		return r;
 	chr = argv[1];
 	what = g_strdup_printf("set %s", chr);
 
