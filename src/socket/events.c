@@ -59,13 +59,14 @@ void server_events_write(Server *server, GattChar *chr, const uint8_t *data, siz
                          const char *device)
 {
 	Capture *cap = capture_set_lookup(server->captures, chr->cfg->id);
+	bool watched = any_watcher(server, chr);
 	g_autofree char *address = NULL;
 	JWriter *b;
 
 	/* Most writes have no watcher and no capture: nothing to look up or build. */
-	if (cap || any_watcher(server, chr))
+	if (cap || watched)
 		address = server_device_address(server, device);
-	if (any_watcher(server, chr)) {
+	if (watched) {
 		b = proto_event_begin("write");
 		proto_write_write(b, chr->cfg, data, len, offset, device, address);
 		server_events_broadcast(server, chr, b);
