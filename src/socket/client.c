@@ -330,6 +330,14 @@ void server_client_send_frames(Client *client, GByteArray *frame, ServerFrameKin
 	}
 }
 
+void server_client_send_error_frame(Client *client, uint64_t request, const char *code, const char *message)
+{
+	GByteArray *frame = g_byte_array_new();
+
+	frame_put_error(frame, request, code, message);
+	server_client_send_frames(client, frame, SERVER_FRAME_REPLY);
+}
+
 void server_client_send_error(Client *client, const json_t *id, const char *code, const char *fmt, ...)
 {
 	g_autofree char *message = NULL;

@@ -111,6 +111,8 @@ typedef enum {
 
 /* Queue the frames in frame (takes it) on a handler channel, as kind says. */
 void server_client_send_frames(Client *client, GByteArray *frame, ServerFrameKind kind);
+/* Answer a channel's frame with an error frame naming request (a request id, or a notify frame's tag). */
+void server_client_send_error_frame(Client *client, uint64_t request, const char *code, const char *message);
 /*
  * Queue a next-write reply carrying w, taken from the queue of the characteristic
  * char_id (takes line and w). The write is consumed once the kernel has taken all

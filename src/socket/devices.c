@@ -96,14 +96,6 @@ const char *server_devices_notify(Server *server, GattChar *chr, const char *add
 	return NULL;
 }
 
-static void frame_error(Client *client, uint64_t tag, const char *code, const char *message)
-{
-	GByteArray *frame = g_byte_array_new();
-
-	frame_put_error(frame, tag, code, message);
-	server_client_send_frames(client, frame, SERVER_FRAME_REPLY);
-}
-
 void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len)
 {
 	g_autofree char *problem = NULL;
@@ -113,10 +105,9 @@ void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len
 	GattChar *chr;
 	FrameNotify n;
 	bool notified;
-	int r;
 
 	if (frame_parse_notify(body, len, &n, &problem) < 0) {
-		frame_error(client, n.tag, PROTO_ERR_BAD_REQUEST, problem);
+		server_client_send_error_frame(client, n.tag, PROTO_ERR_BAD_REQUEST, problem);
 		return;
 	}
 	id = g_strndup(n.char_id, n.char_len);
@@ -124,7 +115,7 @@ void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len
 		g_autofree char *shown = g_utf8_make_valid(id, -1);
 		g_autofree char *message = g_strdup_printf("no characteristic '%s'", shown);
 
-		frame_error(client, n.tag, PROTO_ERR_NOT_FOUND, message);
+		server_client_send_error_frame(client, n.tag, PROTO_ERR_NOT_FOUND, message);
 		return;
 	}
 	if (n.address) {
@@ -135,12 +126,12 @@ void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len
 			code = server_devices_notify(client->server, chr, address, n.value, n.value_len, &notified, &problem);
 	} else if (!gatt_char_can_notify(chr)) {
 		code = refuse(&problem, PROTO_ERR_NOT_SUPPORTED, "%s has neither notify nor indicate", id);
-	} else if ((r = gatt_char_set_value(chr, n.value, n.value_len, true)) < 0) {
+	} else if (gatt_char_set_value(chr, n.value, n.value_len, true) < 0) {
 		code = PROTO_ERR_INVALID_VALUE;
 		problem = proto_value_fit_message(chr->cfg, n.value_len);
 	}
 	if (code)
-		frame_error(client, n.tag, code, problem);
+		server_client_send_error_frame(client, n.tag, code, problem);
 }
 
 /* ---- commands ---- */

@@ -445,19 +445,15 @@ static void answer_error(Client *client, const json_t *id, uint64_t request, con
 static void answer_error(Client *client, const json_t *id, uint64_t request, const char *code, const char *fmt, ...)
 {
 	g_autofree char *message = NULL;
-	GByteArray *frame;
 	va_list ap;
 
 	va_start(ap, fmt);
 	message = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	if (!client->frames) {
+	if (client->frames)
+		server_client_send_error_frame(client, request, code, message);
+	else
 		server_client_send(client, proto_error_line(id, code, message));
-		return;
-	}
-	frame = g_byte_array_new();
-	frame_put_error(frame, request, code, message);
-	server_client_send_frames(client, frame, SERVER_FRAME_REPLY);
 }
 
 /* The request of client's an answer names (it is then forgotten), or NULL after telling client why not. */
