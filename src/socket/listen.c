@@ -53,12 +53,28 @@ static void accept_watch(Server *server)
 		server->listen_source = fd_source_add(server->listen_fd, G_IO_IN, server_accept, server, NULL);
 }
 
+static void accept_backlog_served(Server *server);
+
+/*
+ * Watch the listening socket again after a pause. The watch fires only for a client
+ * waiting: if none is left (every one was taken while descriptors freed up), the
+ * failure episode is over now, or nothing would ever say so.
+ */
+static void accept_rearm(Server *server)
+{
+	struct pollfd p = { .fd = server->listen_fd, .events = POLLIN };
+
+	accept_watch(server);
+	if (server->listen_fd >= 0 && poll(&p, 1, 0) == 0)
+		accept_backlog_served(server);
+}
+
 static gboolean accept_retry(gpointer data)
 {
 	Server *server = data;
 
 	server->accept_retry_id = 0;
-	accept_watch(server);
+	accept_rearm(server);
 	return G_SOURCE_REMOVE;
 }
 
@@ -68,7 +84,7 @@ void server_listen_resume(Server *server)
 		return;
 	g_source_remove(server->accept_retry_id);
 	server->accept_retry_id = 0;
-	accept_watch(server);
+	accept_rearm(server);
 }
 
 /* What an operator can do about accept() failing with err ("" when nothing specific). */
