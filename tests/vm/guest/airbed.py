@@ -11,8 +11,9 @@ import re
 import time
 
 from bed import Bed, BedError
-from central import full_uuid, short_uuid
+from central import Central, CentralError, full_uuid, short_uuid
 from remote_central import RemoteCentral, RemoteCentralError
+from stack import StackError
 
 # The ATT errors bluetoothd's GATT client names rather than numbers (create_gatt_dbus_error).
 NAMED_ATT_ERRORS = [
@@ -25,12 +26,93 @@ NAMED_ATT_ERRORS = [
 ]
 
 
+# The advertising instance the second central connects through (bluetoothd takes 1
+# for gattd's advertisement).
+SECOND_INSTANCE = 2
+
+
+class SecondCentral:
+    """A raw ATT central (central.py) on one more controller in guest A: the second
+    central of scenario 9. It reaches gattd through a second advertising set on
+    gattd's controller, added with btmgmt: the emulator ends the set a central
+    connects through (LE Advertising Set Terminated), and neither the kernel nor
+    bluetoothd starts gattd's again while that link lasts, so a second central
+    finds nothing to connect to otherwise."""
+
+    def __init__(self, bed):
+        self.bed, self.stack = bed, bed.stack
+        self.address = None
+        self.central = None
+        self.advertising = False
+        self.chars = {}   # gattd char id -> central.Characteristic
+
+    def start(self, deadline_s=30.0):
+        self.address = self.stack.attach_extra()
+        # Flags (LE General Discoverable, BR/EDR not supported) and a name, so
+        # btmon's view of the air says whose set this is.
+        name = b'gattd second set'
+        data = bytes([2, 0x01, 0x06, len(name) + 1, 0x09]) + name
+        self.stack.btmgmt(self.stack.peripheral, 'add-adv', '-c', '-d', data.hex(), str(SECOND_INSTANCE))
+        self.advertising = True
+        self.central = Central(self.address, self.stack.peripheral, self.bed.central_log)
+        took = self.central.connect_within(deadline_s)
+        self.central.exchange_mtu(timeout=5.0)
+        services = self.central.discover()
+        by_uuid = {c.uuid: c for s in services for c in s.characteristics}
+        for service in self.bed.config:
+            for char in service['characteristics']:
+                found = by_uuid.get(full_uuid(char['uuid']))
+                if found:
+                    self.chars[char['id']] = found
+        return took
+
+    def char(self, char_id):
+        found = self.chars.get(char_id)
+        if found is None:
+            raise BedError(f'the second central did not discover {char_id}')
+        return found
+
+    def subscribe(self, char_id):
+        self.central.subscribe(self.char(char_id))
+        self.bed.central_log(f'second central: subscribed to {char_id}')
+
+    def wait_notification(self, char_id, timeout=10.0):
+        value = self.central.wait_notification(self.char(char_id).value_handle, timeout)
+        self.bed.central_log(f'second central: notification {char_id}: '
+                             f'{value.hex() if value is not None else "(none)"}')
+        return value
+
+    def stop(self):
+        """Close the link, remove the set and the controller; returns what went wrong, if anything."""
+        problems = []
+        if self.central:
+            connected = self.central.connected
+            self.central.close()
+            if connected:
+                # Closing the ATT socket leaves the link up (bluetoothd's own GATT
+                # client on this controller holds it too), and the emulator drops a
+                # removed controller's links without telling the other side: so
+                # end the link as a phone walking away would.
+                self.stack.drop_link(self.address, self.stack.peripheral)
+        if self.advertising:
+            try:
+                self.stack.btmgmt(self.stack.peripheral, 'rm-adv', str(SECOND_INSTANCE))
+            except StackError as e:
+                problems.append(str(e))
+        if self.address:
+            try:
+                self.stack.detach_extra(self.address)
+            except StackError as e:
+                problems.append(str(e))
+        return problems
+
+
 class Airbed(Bed):
     kind = 'bleak'
     session_deadline_s = 45.0
 
-    def __init__(self, results, gattd, source_root, bluetoothd=None):
-        super().__init__(results, gattd, source_root, bluetoothd)
+    def __init__(self, results, gattd, source_root, bluetoothd=None, btvirt=None):
+        super().__init__(results, gattd, source_root, bluetoothd, btvirt)
         self.services = []        # what bleak discovered (this connection)
         self.mtu = None           # what bleak says the link's MTU is (this connection)
         self.advertised = None    # (local name, [service UUIDs]) gattd advertises
@@ -216,6 +298,17 @@ class Airbed(Bed):
 
     def wait_notification(self, char_id, timeout=10.0):
         return self.central.notification(self.char(char_id)['handle'], timeout)
+
+    def second_central(self, r):
+        second = SecondCentral(self)
+        try:
+            took = second.start()
+        except (StackError, CentralError) as e:
+            second.stop()
+            raise BedError(f'the second central did not connect: {e}') from e
+        r.say('central', f'a second central (raw ATT, {second.address}, in guest A) connected in {took:.1f} s '
+                         f'through a second advertising set on gattd\'s controller')
+        return second
 
     def finish(self):
         self.central.quit()

@@ -25,9 +25,9 @@ class Bed:
     # How long gattd may take to be reachable again after a disturbance ends.
     session_deadline_s = 45.0
 
-    def __init__(self, results, gattd, source_root, bluetoothd=None):
+    def __init__(self, results, gattd, source_root, bluetoothd=None, btvirt=None):
         self.results = results
-        self.stack = Stack(results, gattd, source_root, bluetoothd)
+        self.stack = Stack(results, gattd, source_root, bluetoothd, btvirt)
         self.central = None
         self.config = None        # gattd's `list` reply: the configured services
         self.chars = {}           # gattd char id -> the central's characteristic (this session)
@@ -133,6 +133,11 @@ class Bed:
 
     def wait_notification(self, char_id, timeout=10.0):
         raise NotImplementedError
+
+    def second_central(self, r):
+        """A second central connected to gattd beside the first (a SecondCentral);
+        raises BedError where this testbed cannot have one."""
+        raise BedError(f'the {self.kind} testbed has no second central')
 
     def finish(self):
         """Stop the central's side (the stack stops separately)."""

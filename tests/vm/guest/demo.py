@@ -135,10 +135,11 @@ def main():
     parser.add_argument('--results', required=True)
     parser.add_argument('--only', action='append', default=[])
     parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s, for gattd\'s side')
+    parser.add_argument('--btvirt', help='this btvirt (the emulated controllers) instead of Debian\'s')
     parser.add_argument('--central', choices=sorted(BEDS), default='raw')
     args = parser.parse_args()
 
-    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd)
+    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd, args.btvirt)
     runner = Runner(args.results, tb.stack.log_sizes, prefix='demo')
     try:
         said = tb.start_lower_stack()

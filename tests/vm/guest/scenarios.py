@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bus_log  # noqa: E402
 from airbed import Airbed  # noqa: E402
 from bed import Bed, BedError  # noqa: E402
-from central import short_uuid  # noqa: E402
+from central import CentralError, short_uuid  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
 from stack import PROVISION_DIR, StackError  # noqa: E402
@@ -390,6 +390,12 @@ def scenario_centrals(r, w):
         r.check(mine[0]['mtu'] == want, f'with the MTU the central negotiated ({want}): {mine[0]["mtu"]}')
         r.check(mine[0]['connected_since'] <= time.time() * 1000,
                 f'and when it connected ({mine[0]["connected_since"]})')
+        code, out, err = tb.stack.gattctl('devices')
+        for line in out.splitlines():
+            r.say('gattctl', line)
+        rows = [line.split() for line in out.splitlines()[1:]]
+        r.check(code == 0 and [address, mine[0]['address_type'], str(want)] in [row[:3] for row in rows],
+                f'`gattctl devices` shows it with its address type and MTU (exit {code}{", " + err.strip() if err else ""})')
     reply = roster.request('disconnect', address=address, timeout=20)
     r.say('client', f'disconnect {address}: {reply}')
     r.check(reply.get('ok') is True, 'gattd asked BlueZ to drop the link, and BlueZ did')
@@ -406,6 +412,52 @@ def scenario_centrals(r, w):
     event = roster.wait_event(lambda e: e['event'] == 'connected' and e['address'] == address, 10)
     r.check(event is not None, f'the central connects again: watchers got `connected` for {address}')
     roster.close()
+
+
+def two_centrals(r, tb, client):
+    """Two centrals subscribed to sockets/notify: `set` with an address reaches that
+    one alone, a plain `set` both."""
+    first = tb.stack.central
+    try:
+        second = tb.second_central(r)
+    except BedError as e:
+        r.say('central', f'no second central: {e}')
+        r.check(tb.kind != 'bleak', 'a second central connects beside the first')
+        return
+    try:
+        second.subscribe('sockets/notify')
+        event = client.wait_event(lambda e: e['event'] == 'subscribed' and e['char'] == 'sockets/notify'
+                                  and e['address'] == second.address, 10)
+        r.check(event is not None, f'the second central {second.address} subscribed, and the event names it')
+        listed = {d['address'] for d in client.ok('devices')['devices']}
+        r.check({first, second.address} <= listed, f'`devices` lists both centrals: {sorted(listed)}')
+        receivers = {first: lambda t: tb.wait_notification('sockets/notify', t),
+                     second.address: lambda t: second.wait_notification('sockets/notify', t)}
+        for target in (first, second.address):
+            other = second.address if target == first else first
+            value = f'only {target}'
+            if target != first:
+                reply = client.request('set', char='sockets/notify', typed=value, address=target)
+                r.check(reply.get('ok') is True, f'set with {target}\'s address: {reply}')
+            else:  # the phone-like central, as a user would
+                code, out, err = tb.stack.gattctl('set', '--device', target, 'sockets/notify', value)
+                r.check(code == 0, f'gattctl set --device {target} (exit {code}{", " + err.strip() if err else ""})')
+            got = receivers[target](10)
+            r.check(got == value.encode(), f'{target} got it: {got!r}')
+            # It came to the one it was for; the other's would have come as fast.
+            stray = receivers[other](3)
+            r.check(stray is None, f'{other} got nothing in 3 s: {stray!r}')
+        client.ok('set', char='sockets/notify', typed='to both')
+        for address, receive in receivers.items():
+            got = receive(10)
+            r.check(got == b'to both', f'a plain set reaches {address}: {got!r}')
+    except CentralError as e:
+        r.check(False, f'the second central: {e}')
+    finally:
+        for problem in second.stop():
+            r.say('stack', f'cleaning up the second central: {problem}')
+        event = client.wait_event(lambda e: e['event'] == 'disconnected' and e['address'] == second.address, 15)
+        r.check(event is not None, f'the second central went: `disconnected` for {second.address}')
 
 
 def scenario_sockets(r, w):
@@ -428,6 +480,7 @@ def scenario_sockets(r, w):
         r.check(reply.get('ok') is True, f'set with the central\'s address: {reply}')
         value = tb.wait_notification('sockets/notify', 10)
         r.check(value == b'to one', f'and the central got it through its socket: {value!r}')
+        two_centrals(r, tb, client)
     else:
         r.check(reply.get('error', {}).get('code') == 'not-supported',
                 f'set with an address is not-supported on a bluetoothd with {sockets} sockets: {reply.get("error")}')
@@ -477,10 +530,11 @@ def main():
     parser.add_argument('--results', required=True)
     parser.add_argument('--only', action='append', default=[])
     parser.add_argument('--bluetoothd', help='this bluetoothd instead of Debian\'s, for gattd\'s side')
+    parser.add_argument('--btvirt', help='this btvirt (the emulated controllers) instead of Debian\'s')
     parser.add_argument('--central', choices=sorted(BEDS), default='raw')
     args = parser.parse_args()
 
-    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd)
+    tb = BEDS[args.central](args.results, args.gattd, args.source_root, args.bluetoothd, args.btvirt)
     runner = Runner(args.results, tb.stack.log_sizes)
     world = World(tb)
     start = time.monotonic()

@@ -15,6 +15,7 @@ import time
 from gattd_client import GattdClient, GattdClientError
 
 BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
+BTVIRT = '/usr/bin/btvirt'
 SOCKET = '/run/gattd/gattd.sock'
 CONFIG_DIR = '/tmp/gattd-config'
 STATE_DIR = '/tmp/gattd-state'
@@ -30,6 +31,7 @@ MAIN_CONF = '/tmp/bluetoothd-main.conf'
 RADIO_SERVER = '/tmp/bt-server-le'
 RADIO_CONSOLE = '/dev/hvc0'
 LOCAL_PTY = '/tmp/bt-local-pty'
+EXTRA_PTY = '/tmp/bt-extra-pty'
 RADIO_MODULES = ['af_alg', 'algif_skcipher', 'algif_hash', 'ecb', 'cmac', 'aes_generic', 'ccm',
                  'virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
 
@@ -93,9 +95,10 @@ def controllers():
 
 
 class Stack:
-    def __init__(self, results, gattd, source_root, bluetoothd=None):
+    def __init__(self, results, gattd, source_root, bluetoothd=None, btvirt=None):
         self.results, self.gattd, self.source_root = results, gattd, source_root
         self.bluetoothd = bluetoothd or BLUETOOTHD   # Debian's, or one built by tests/vm/build-bluez
+        self.btvirt = btvirt or BTVIRT               # the emulator: Debian's, or a release's (build-bluez)
         self.bluetoothd_named = False                # its version is in the transcript
         self.bluetoothd_version = None
         self.eatt_said = False
@@ -172,7 +175,7 @@ class Stack:
     def start_btvirt(self):
         """Two virtual LE controllers that hear each other (btvirt's first one fails its
         reset and goes away); the lower index serves gattd, the other is the central."""
-        self._spawn('btvirt', ['btvirt', '-l3'])
+        self._spawn('btvirt', [self.btvirt, '-l3'])
         found = wait_for('two virtual controllers', lambda: len(self.controllers()) >= 2 and self.controllers(), 30)
         ordered = sorted(found, key=lambda address: found[address][0])
         if self.peripheral is None:
@@ -194,7 +197,7 @@ class Stack:
         # the kernel cannot autoload either from this initramfs.
         for module in RADIO_MODULES:
             subprocess.run(['modprobe', module], check=False)
-        self._spawn('btvirt', ['btvirt', '-s'])
+        self._spawn('btvirt', [self.btvirt, '-s'])
         wait_for('btvirt\'s LE server socket', lambda: os.path.exists(RADIO_SERVER), 20)
         self.attach_local()
         self._spawn('radio-bridge', ['socat', f'{RADIO_CONSOLE},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
@@ -218,6 +221,36 @@ class Stack:
         self._stop('btattach')
         self._stop('radio-pty')
         wait_for('the local controller to go', lambda: self.peripheral not in self.controllers(), 30)
+
+    def attach_extra(self):
+        """One more controller on the radio, beside gattd's, for a second central
+        (a raw ATT client, central.py). Returns its address."""
+        before = set(self.controllers())
+        self._spawn('radio-pty-extra', ['socat', f'PTY,link={EXTRA_PTY},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
+        wait_for('the extra controller\'s pty', lambda: os.path.exists(EXTRA_PTY), 20)
+        self._spawn('btattach-extra', ['btattach', '-B', EXTRA_PTY, '-P', 'h4'])
+        found = wait_for('the extra controller', lambda: set(self.controllers()) - before, 30)
+        address = sorted(found)[0]
+        wait_for(f'{address} powered', lambda: self.controllers().get(address, [None, False])[1], 30)
+        return address
+
+    def detach_extra(self, address):
+        self._stop('btattach-extra')
+        self._stop('radio-pty-extra')
+        wait_for('the extra controller to go', lambda: address not in self.controllers(), 30)
+
+    def btmgmt(self, address, *args):
+        """btmgmt on the controller with this address; raises StackError when it fails."""
+        index = self.index_of(address)
+        if index is None:
+            raise StackError(f'no controller with address {address}')
+        argv = ['btmgmt', '--index', str(index), *args]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        with open(self.log_path('btmgmt'), 'a') as log:
+            log.write(f'$ {" ".join(argv)}\n{p.stdout}{p.stderr}')
+        if p.returncode != 0 or 'failed' in (p.stdout + p.stderr).lower():
+            raise StackError(f'{" ".join(argv)}: {p.stdout.strip()} {p.stderr.strip()}')
+        return p.stdout
 
     def power(self, address, on):
         index = self.index_of(address)
@@ -334,6 +367,14 @@ class Stack:
     def stop_gattd(self):
         return self._stop('gattd')
 
+    def gattctl(self, *args, timeout=30):
+        """Run gattctl against gattd once; returns (exit status, stdout, stderr)."""
+        gattctl = os.path.join(os.path.dirname(self.gattd), 'gattctl', 'gattctl')
+        p = subprocess.run([gattctl, '--socket', SOCKET, *args], capture_output=True, text=True, timeout=timeout)
+        with open(self.log_path('gattctl'), 'a') as log:
+            log.write(f'$ gattctl {" ".join(args)} (exit {p.returncode})\n{p.stdout}{p.stderr}')
+        return p.returncode, p.stdout, p.stderr
+
     # The provisioning example's handler (conf/examples): gattctl handle running
     # provision-handler, as its header says to run it.
     def start_provision_handler(self, hook=None):
@@ -387,6 +428,7 @@ class Stack:
         self.start_gattd()
 
     def stop(self):
-        for name in ('gattd', 'bluetoothd', 'btattach', 'radio-pty', 'radio-bridge', 'btvirt',
+        for name in ('gattd', 'bluetoothd', 'btattach', 'radio-pty', 'btattach-extra', 'radio-pty-extra',
+                     'radio-bridge', 'btvirt',
                      'dbus-monitor', 'dbus-daemon', 'btmon'):
             self._stop(name)

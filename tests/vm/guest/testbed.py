@@ -14,8 +14,8 @@ class Testbed(Bed):
     kind = 'raw'
     session_deadline_s = 30.0
 
-    def __init__(self, results, gattd, source_root, bluetoothd=None):
-        super().__init__(results, gattd, source_root, bluetoothd)
+    def __init__(self, results, gattd, source_root, bluetoothd=None, btvirt=None):
+        super().__init__(results, gattd, source_root, bluetoothd, btvirt)
         self.services = []     # what the central discovered (this connection)
         self.extra_services = []  # discovered services gattd does not serve (bluetoothd's own)
         self.last_connect_note = None  # how the last connect() went, when not plainly
