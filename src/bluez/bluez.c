@@ -8,6 +8,7 @@
 #include "bluez/adapter.h"
 #include "bluez/bus.h"
 #include "bluez/devices.h"
+#include "bluez/pairing.h"
 #include "bluez/power.h"
 #include "config/flags.h"
 #include "dbus/message.h"
@@ -32,6 +33,7 @@ struct Bluez {
 	GPtrArray *stopping_calls;    /* DBusPendingCall*: unregistrations on shutdown */
 	AdapterPower *power;          /* AutoPowerOn's requests */
 	BluezDevices *devices;        /* the centrals (Device1), into the roster */
+	BluezPairing *pairing;        /* the pairing agent ([Pairing]) */
 	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
 	bool adv_start_unregister;    /* ... unregistering it first */
 	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
@@ -524,6 +526,35 @@ static void log_power_gave_up(Bluez *bluez)
 	            bluez_get_adapter_name(bluez), LC_POWER_ON_TRIES);
 }
 
+/* ---- the pairing agent (bluez/pairing.c) ---- */
+
+static void on_pairing_event(LcEventType type, void *data)
+{
+	emit_simple(data, type);
+}
+
+static void on_agent_passkey(BluezAgent *agent, const char *device, const char *address, unsigned passkey, void *data)
+{
+	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairing_passkey, data, device, address, passkey);
+}
+
+static void on_agent_failed(BluezAgent *agent, const char *device, const char *address, const char *reason,
+                            void *data)
+{
+	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairing_failed, data, device, address, reason);
+}
+
+static void on_agent_pairable(BluezAgent *agent, void *data)
+{
+	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairable_changed, data);
+}
+
+static const BluezAgentListener agent_reports = {
+	.passkey = on_agent_passkey,
+	.failed = on_agent_failed,
+	.pairable_changed = on_agent_pairable,
+};
+
 /* ---- executing the state machine ---- */
 
 static void execute(Bluez *bluez, const LcOutput *out)
@@ -555,6 +586,8 @@ static void execute(Bluez *bluez, const LcOutput *out)
 		register_with(bluez, &adv_registration);
 	if (a & LC_ACT_SCHEDULE_RETRY)
 		restart_timer(bluez, &bluez->retry_id, out->retry_ms, retry_fired);
+	/* Before shutdown may finish below, so that UnregisterAgent leaves first. */
+	bluez_pairing_execute(bluez->pairing, out);
 	if (a & LC_ACT_NOTIFY_DOWN) {
 		log_notice("services are off the air: %s", lifecycle_reason_name(out->reason));
 		gatt_app_reset_notifying(bluez->app);
@@ -622,6 +655,9 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
 	bluez->devices = bluez_devices_new(bluez->bus, centrals);
+	bluez->lc.agent_enabled = config->pairing.method != PAIRING_OFF;
+	bluez->pairing = bluez_pairing_new(exporter, bluez->bus, &config->pairing, centrals, on_pairing_event,
+	                                   &agent_reports, bluez);
 	return bluez;
 }
 
@@ -638,6 +674,7 @@ void bluez_free(Bluez *bluez)
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
 	adapter_power_free(bluez->power);
+	bluez_pairing_free(bluez->pairing);
 	bluez_devices_free(bluez->devices);
 	bluez_bus_free(bluez->bus);
 	adapter_table_clear(&bluez->table);
@@ -661,6 +698,12 @@ void bluez_shutdown(Bluez *bluez)
 void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv)
 {
 	bluez->app = app;
+	/* bluetoothd reads the capability at RegisterAgent only. */
+	if (bluez_pairing_reload(bluez->pairing, &config->pairing, bluez->lc.agent_enabled)) {
+		LcEvent ev = { .type = LC_EV_AGENT_CHANGED, .agent_enabled = config->pairing.method != PAIRING_OFF };
+
+		handle_event(bluez, &ev);
+	}
 	adapter_table_set_wanted(&bluez->table, config->adapter_match, config->adapter);
 	bluez->lc.retry_min_ms = config->retry_min_ms;
 	bluez->lc.retry_max_ms = config->retry_max_ms;
@@ -733,6 +776,16 @@ GattBluezFeatures bluez_get_features(Bluez *bluez)
 		.per_device_fds = info && info->per_device_fds,
 		.targeted_notify = info && info->targeted_notify,
 	};
+}
+
+BluezAgent *bluez_get_agent(Bluez *bluez)
+{
+	return bluez_pairing_agent(bluez->pairing);
+}
+
+bool bluez_agent_is_registered(Bluez *bluez)
+{
+	return bluez->lc.agent == LC_AGENT_REGISTERED;
 }
 
 bool bluez_get_adapter_powered(Bluez *bluez)

@@ -463,19 +463,142 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 	case LC_EV_SHUTDOWN:
 		handle_shutdown(lc, out);
 		return true;
+
+	case LC_EV_AGENT_OK:
+	case LC_EV_AGENT_FAILED:
+	case LC_EV_AGENT_RELEASED:
+	case LC_EV_AGENT_RETRY_TIMER:
+	case LC_EV_AGENT_CHANGED:
+		return false; /* dispatch_agent()'s */
 	}
 
 	return false;
 }
 
+/* bluetoothd answered GetManagedObjects and has not left since: AgentManager1 is there. */
+static bool bluez_known(LcState s)
+{
+	return s == LC_STATE_NO_ADAPTER || knows_adapter(s);
+}
+
+static void register_agent(Lifecycle *lc, LcOutput *out)
+{
+	out->actions |= LC_ACT_REGISTER_AGENT;
+	lc->agent = LC_AGENT_REGISTERING;
+}
+
+static void schedule_agent_retry(Lifecycle *lc, LcOutput *out)
+{
+	out->actions |= LC_ACT_SCHEDULE_AGENT_RETRY;
+	out->agent_retry_ms = lifecycle_backoff_ms(lc->retry_min_ms, lc->retry_max_ms, lc->agent_attempts);
+	lc->agent_attempts++;
+	lc->agent = LC_AGENT_RETRY;
+}
+
+/* bluetoothd's side of the agent is gone (it left, or the bus did): nothing to unregister. */
+static bool forget_agent(Lifecycle *lc, LcOutput *out)
+{
+	if (lc->agent == LC_AGENT_NONE)
+		return false;
+	out->actions |= LC_ACT_CANCEL_AGENT;
+	lc->agent = LC_AGENT_NONE;
+	lc->agent_attempts = 0;
+	return true;
+}
+
+/*
+ * The agent's duty; runs after dispatch() on every event, so old_state is what the
+ * application's side was in before it. Returns false when the event means nothing
+ * to the agent.
+ */
+static bool dispatch_agent(Lifecycle *lc, const LcEvent *ev, LcState old_state, LcOutput *out)
+{
+	LcAgentState a = lc->agent;
+
+	switch (ev->type) {
+	case LC_EV_DISCOVERED:
+		/* Only a GetManagedObjects the application's side asked for; it is now past it. */
+		if (old_state != LC_STATE_DISCOVERING || !lc->agent_enabled || a != LC_AGENT_NONE)
+			return false;
+		lc->agent_attempts = 0;
+		register_agent(lc, out);
+		return true;
+
+	case LC_EV_BUS_LOST:
+	case LC_EV_BLUEZ_VANISHED:
+		return forget_agent(lc, out);
+
+	case LC_EV_AGENT_OK:
+		if (a != LC_AGENT_REGISTERING)
+			return false;
+		lc->agent_attempts = 0;
+		lc->agent = LC_AGENT_REGISTERED;
+		return true;
+
+	case LC_EV_AGENT_FAILED:
+		if (a != LC_AGENT_REGISTERING)
+			return false;
+		schedule_agent_retry(lc, out);
+		return true;
+
+	case LC_EV_AGENT_RELEASED:
+		/* Sent as bluetoothd exits (its name goes next, cancelling the retry), but not only then. */
+		if (a != LC_AGENT_REGISTERED && a != LC_AGENT_REGISTERING)
+			return false;
+		if (a == LC_AGENT_REGISTERING)
+			out->actions |= LC_ACT_CANCEL_AGENT;
+		schedule_agent_retry(lc, out);
+		return true;
+
+	case LC_EV_AGENT_RETRY_TIMER:
+		if (a != LC_AGENT_RETRY)
+			return false;
+		if (!lc->agent_enabled || !bluez_known(lc->state)) {
+			lc->agent = LC_AGENT_NONE;
+			return true;
+		}
+		register_agent(lc, out);
+		return true;
+
+	case LC_EV_AGENT_CHANGED:
+		/* A new capability means a new registration (bluetoothd reads it at RegisterAgent only). */
+		lc->agent_enabled = ev->agent_enabled;
+		if (a != LC_AGENT_NONE)
+			out->actions |= LC_ACT_CANCEL_AGENT;
+		if (a == LC_AGENT_REGISTERED || a == LC_AGENT_REGISTERING)
+			out->actions |= LC_ACT_UNREGISTER_AGENT;
+		lc->agent = LC_AGENT_NONE;
+		lc->agent_attempts = 0;
+		if (lc->agent_enabled && bluez_known(lc->state))
+			register_agent(lc, out);
+		return true;
+
+	case LC_EV_SHUTDOWN:
+		if (a == LC_AGENT_NONE)
+			return false;
+		out->actions |= LC_ACT_CANCEL_AGENT;
+		if (a == LC_AGENT_REGISTERED || a == LC_AGENT_REGISTERING)
+			out->actions |= LC_ACT_UNREGISTER_AGENT;
+		lc->agent = LC_AGENT_NONE;
+		return true;
+
+	default:
+		return false;
+	}
+}
+
 LcOutput lifecycle_handle(Lifecycle *lc, const LcEvent *event)
 {
-	LcOutput out = { .old_state = lc->state };
+	LcOutput out = { .old_state = lc->state, .old_agent = lc->agent };
 	bool was_on_air = lifecycle_is_on_air(lc);
-	bool on_air;
+	bool on_air, handled, agent_handled;
 
-	out.ignored = !dispatch(lc, event, &out);
+	handled = dispatch(lc, event, &out);
+	/* Once stopping, the agent has been unregistered already. */
+	agent_handled = out.old_state != LC_STATE_STOPPING && dispatch_agent(lc, event, out.old_state, &out);
+	out.ignored = !handled && !agent_handled;
 	out.new_state = lc->state;
+	out.new_agent = lc->agent;
 
 	on_air = lifecycle_is_on_air(lc);
 	if (was_on_air && !on_air) {
@@ -511,6 +634,21 @@ const char *lifecycle_state_name(LcState state)
 	return names[state];
 }
 
+const char *lifecycle_agent_name(LcAgentState agent)
+{
+	switch (agent) {
+	case LC_AGENT_NONE:
+		return "none";
+	case LC_AGENT_REGISTERING:
+		return "registering";
+	case LC_AGENT_RETRY:
+		return "retrying";
+	case LC_AGENT_REGISTERED:
+		return "registered";
+	}
+	return "?";
+}
+
 const char *lifecycle_event_name(LcEventType type)
 {
 	static const char *const names[] = {
@@ -539,6 +677,11 @@ const char *lifecycle_event_name(LcEventType type)
 		[LC_EV_SHUTDOWN] = "shutdown",
 		[LC_EV_POWER_ANSWERED] = "power-answered",
 		[LC_EV_POWER_TIMER] = "power-timer",
+		[LC_EV_AGENT_OK] = "agent-ok",
+		[LC_EV_AGENT_FAILED] = "agent-failed",
+		[LC_EV_AGENT_RELEASED] = "agent-released",
+		[LC_EV_AGENT_RETRY_TIMER] = "agent-retry-timer",
+		[LC_EV_AGENT_CHANGED] = "agent-changed",
 	};
 
 	if ((size_t)type >= sizeof(names) / sizeof(names[0]) || !names[type])

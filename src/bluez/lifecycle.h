@@ -26,6 +26,19 @@ typedef enum {
 	LC_STATE_STOPPING,          /* shutting down: unregistering */
 } LcState;
 
+/*
+ * The pairing agent ([Pairing] Method= other than off): a duty beside the
+ * application's, tied to bluetoothd alone (AgentManager1 is on /org/bluez, not an
+ * adapter). bluetoothd keeps agents in memory only, so each new bluetoothd (or bus)
+ * needs a new registration.
+ */
+typedef enum {
+	LC_AGENT_NONE,              /* not registered: pairing off, or bluetoothd not found yet */
+	LC_AGENT_REGISTERING,       /* RegisterAgent, then RequestDefaultAgent, in flight */
+	LC_AGENT_RETRY,             /* that failed, or bluetoothd released the agent; waiting to retry */
+	LC_AGENT_REGISTERED,        /* bluetoothd's default agent */
+} LcAgentState;
+
 typedef enum {
 	LC_EV_START,                /* daemon start */
 	LC_EV_BUS_CONNECTED,
@@ -51,6 +64,11 @@ typedef enum {
 	LC_EV_ADV_CHANGED,          /* a reload changed the advertisement; .adv_enabled is the new setting */
 	LC_EV_POWER_ANSWERED,       /* Set(Powered) from LC_ACT_POWER_ON answered success, Busy or InProgress */
 	LC_EV_POWER_TIMER,          /* the timer from LC_ACT_SCHEDULE_POWER_CHECK fired */
+	LC_EV_AGENT_OK,             /* RegisterAgent and RequestDefaultAgent both answered */
+	LC_EV_AGENT_FAILED,         /* either failed */
+	LC_EV_AGENT_RELEASED,       /* bluetoothd called Agent1.Release */
+	LC_EV_AGENT_RETRY_TIMER,    /* the timer from LC_ACT_SCHEDULE_AGENT_RETRY fired */
+	LC_EV_AGENT_CHANGED,        /* a reload changed [Pairing]; .agent_enabled is the new setting */
 	LC_EV_SHUTDOWN,             /* the last one */
 } LcEventType;
 
@@ -62,6 +80,8 @@ typedef struct {
 	bool adv_manager;
 	/* For LC_EV_ADV_CHANGED. */
 	bool adv_enabled;
+	/* For LC_EV_AGENT_CHANGED. */
+	bool agent_enabled;
 } LcEvent;
 
 /* Actions, executed by the driver in this bit order. */
@@ -83,6 +103,11 @@ typedef enum {
 	LC_ACT_CANCEL_POWER_CHECK = 1 << 14, /* stop the power check timer */
 	LC_ACT_SCHEDULE_POWER_CHECK = 1 << 15, /* after LcOutput.power_check_ms */
 	LC_ACT_POWER_GAVE_UP    = 1 << 16, /* still off after LC_POWER_ON_TRIES Sets: log it; gattd waits */
+	/* The agent's, executed after the above, in this order. */
+	LC_ACT_CANCEL_AGENT     = 1 << 17, /* drop the agent call's reply and stop the agent's retry timer */
+	LC_ACT_UNREGISTER_AGENT = 1 << 18, /* fire and forget: the reload changed it, or shutdown */
+	LC_ACT_REGISTER_AGENT   = 1 << 19, /* RegisterAgent with the method's capability, then RequestDefaultAgent */
+	LC_ACT_SCHEDULE_AGENT_RETRY = 1 << 20, /* after LcOutput.agent_retry_ms */
 } LcAction;
 
 /*
@@ -122,7 +147,11 @@ typedef struct {
 	unsigned power_tries;
 	/* Consecutive failures of the current step, for backoff. */
 	unsigned attempts;
+	/* The pairing agent, and its consecutive failures for backoff. */
+	LcAgentState agent;
+	unsigned agent_attempts;
 	/* Configuration. */
+	bool agent_enabled;         /* [Pairing] Method= is not off */
 	bool adv_enabled;
 	bool power_on;              /* AutoPowerOn: power the adapter on when it is found off (default false here) */
 	unsigned retry_min_ms;
@@ -135,6 +164,9 @@ typedef struct {
 	unsigned actions;           /* LcAction bits */
 	unsigned retry_ms;          /* with LC_ACT_SCHEDULE_RETRY */
 	unsigned power_check_ms;    /* with LC_ACT_SCHEDULE_POWER_CHECK */
+	unsigned agent_retry_ms;    /* with LC_ACT_SCHEDULE_AGENT_RETRY */
+	LcAgentState old_agent;
+	LcAgentState new_agent;
 	LcReason reason;            /* with LC_ACT_NOTIFY_DOWN */
 	bool ignored;               /* the event means nothing in this state */
 } LcOutput;
@@ -165,6 +197,7 @@ bool lifecycle_is_settled(const Lifecycle *lc);
 unsigned lifecycle_backoff_ms(unsigned retry_min_ms, unsigned retry_max_ms, unsigned attempt);
 
 const char *lifecycle_state_name(LcState state);
+const char *lifecycle_agent_name(LcAgentState agent);
 const char *lifecycle_event_name(LcEventType type);
 const char *lifecycle_reason_name(LcReason reason); /* "adapter-down", ... as clients see them */
 

@@ -112,6 +112,24 @@ typedef struct {
 	int16_t tx_power;             /* dBm, -127..20 */
 } CfgAdvertising;
 
+/* [Pairing] Method=: how gattd answers a central's pairing as BlueZ's agent. */
+typedef enum {
+	PAIRING_OFF,            /* no agent: BlueZ rejects every pairing */
+	PAIRING_JUST_WORKS,     /* NoInputNoOutput: accepted while pairable (encrypted, not authenticated) */
+	PAIRING_PASSKEY,        /* KeyboardOnly: Passkey= is what gattd enters */
+	PAIRING_DISPLAY,        /* DisplayOnly: BlueZ's passkey goes to clients as a `passkey` event */
+} PairingMethod;
+
+#define PAIRING_PASSKEY_MAX 999999u
+
+typedef struct {
+	PairingMethod method;       /* default PAIRING_OFF */
+	unsigned passkey;           /* Method=passkey: 0..999999 (never logged) */
+	bool pairable_always;       /* Pairable=always (default) or on-request */
+	unsigned pairable_seconds;  /* PairableSeconds: a window's default length, default 120 */
+	unsigned confirm_timeout_ms; /* ConfirmTimeoutMs: a client's time to answer, default 20000 */
+} CfgPairing;
+
 typedef struct {
 	char *config_dir;
 
@@ -132,6 +150,7 @@ typedef struct {
 	unsigned max_client_requests;  /* [Daemon] MaxClientRequests, pending per handler, default 64 (1..65536) */
 
 	CfgAdvertising advertising;
+	CfgPairing pairing;
 
 	GPtrArray *services;     /* CfgService*, in load order (files lexical, groups in file order) */
 	/* Every CfgCharacteristic* of services, borrowed: in service order, then file order. */
@@ -149,6 +168,8 @@ typedef struct {
  */
 GattdConfig *config_load(const char *dir, GPtrArray *errors);
 void config_free(GattdConfig *config);
+/* "off", "just-works", "passkey", "display": Method='s words. */
+const char *config_pairing_method_name(PairingMethod method);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattdConfig, config_free)
 
 /* Lookups by id; NULL when absent. */

@@ -17,11 +17,12 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 /*
- * Read a regular file of at most CONFIG_FILE_MAX bytes. O_NONBLOCK keeps a FIFO
- * dropped into services.d from hanging the daemon at open(). Returns 0 or -errno
- * (-EFBIG when too large, -EINVAL when not a regular file).
+ * Read a regular file of at most CONFIG_FILE_MAX bytes, and its permission bits
+ * (of the file read, not of whatever the path names later). O_NONBLOCK keeps a
+ * FIFO dropped into services.d from hanging the daemon at open(). Returns 0 or
+ * -errno (-EFBIG when too large, -EINVAL when not a regular file).
  */
-static int read_file_limited(const char *path, GBytes **ret)
+static int read_file_limited(const char *path, GBytes **ret, unsigned *ret_mode)
 {
 	g_autoptr(GByteArray) buf = g_byte_array_new();
 	struct stat st;
@@ -58,6 +59,7 @@ static int read_file_limited(const char *path, GBytes **ret)
 	if (r < 0)
 		return r;
 	*ret = g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+	*ret_mode = st.st_mode & 07777;
 	return 0;
 }
 
@@ -97,17 +99,19 @@ static void check_duplicate_groups(const ConfigSection *file_section, const char
 	}
 }
 
-GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok)
+GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok,
+                                     unsigned *ret_mode)
 {
 	g_autoptr(GKeyFile) keyfile = g_key_file_new();
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GError) error = NULL;
 	const ConfigSection s = { .errors = errors, .file = file };
 	const char *text, *bad = NULL;
+	unsigned mode = 0;
 	gsize len;
 	int r;
 
-	r = read_file_limited(path, &bytes);
+	r = read_file_limited(path, &bytes, &mode);
 	if (r == -ENOENT && absent_ok)
 		return NULL;
 	if (r < 0) {
@@ -140,6 +144,8 @@ GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const 
 		g_autofree char *copy = g_strndup(text, len);
 		check_duplicate_groups(&s, copy);
 	}
+	if (ret_mode)
+		*ret_mode = mode;
 	return g_steal_pointer(&keyfile);
 }
 

@@ -3,7 +3,7 @@
  * [Daemon] group: the adapter to use, how BlueZ calls are retried, and the
  * local client socket's path, mode, group and limits, and how long and how many
  * requests local handlers may keep pending. [Advertising] is
- * load-advertising.c's.
+ * load-advertising.c's, [Pairing] load-pairing.c's.
  */
 #include <string.h>
 
@@ -116,7 +116,8 @@ static void load_socket_keys(GattdConfig *config, const ConfigSection *s)
 void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *errors)
 {
 	g_autofree char *path = g_build_filename(dir, CONFIG_DAEMON_FILE, NULL);
-	g_autoptr(GKeyFile) keyfile = config_files_load_key_file(errors, path, CONFIG_DAEMON_FILE, true);
+	unsigned mode = 0;
+	g_autoptr(GKeyFile) keyfile = config_files_load_key_file(errors, path, CONFIG_DAEMON_FILE, true, &mode);
 	g_auto(GStrv) groups = NULL;
 
 	if (!keyfile)
@@ -131,11 +132,13 @@ void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *er
 			load_daemon_group(config, &s);
 		else if (strcmp(groups[i], "Advertising") == 0)
 			config_advertising_load_group(config, &s);
+		else if (strcmp(groups[i], "Pairing") == 0)
+			config_pairing_load_group(config, &s, mode);
 		else if (g_str_has_prefix(groups[i], "Service ") || g_str_has_prefix(groups[i], "Characteristic ") ||
 		         g_str_has_prefix(groups[i], "Descriptor "))
 			config_section_report(&s, NULL,
 			                      "belongs in " CONFIG_SERVICES_DIR "/*.conf, not in " CONFIG_DAEMON_FILE);
 		else
-			config_section_report(&s, NULL, "unknown group (expected [Daemon] or [Advertising])");
+			config_section_report(&s, NULL, "unknown group (expected [Daemon], [Advertising] or [Pairing])");
 	}
 }

@@ -377,7 +377,7 @@ static bool load_services_dir(Loader *l, const char *dir)
 		/* Names are shown escaped wherever they appear: origins, duplicates, every problem. */
 		g_autofree char *display_name = escape_text(file_name);
 		g_autofree char *file = g_strconcat(CONFIG_SERVICES_DIR "/", display_name, NULL);
-		g_autoptr(GKeyFile) keyfile = config_files_load_key_file(l->errors, path, file, false);
+		g_autoptr(GKeyFile) keyfile = config_files_load_key_file(l->errors, path, file, false, NULL);
 		g_auto(GStrv) groups = NULL;
 
 		if (!keyfile) {

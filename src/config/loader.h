@@ -30,9 +30,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CfgService, config_service_free)
 /*
  * files.c: read, check and parse one file (path, shown as file in messages);
  * NULL after reporting the problems, or NULL without a problem when the file
- * is absent and absent_ok.
+ * is absent and absent_ok. ret_mode (may be NULL): the permission bits of the
+ * file read.
  */
-GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok);
+GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok,
+                                     unsigned *ret_mode);
 /*
  * files.c: the names of the *.conf files in DIR/services.d, sorted bytewise;
  * NULL after reporting a directory that cannot be read.
@@ -43,6 +45,11 @@ GPtrArray *config_files_list_services(GPtrArray *errors, const char *dir);
 void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *errors);
 /* load-advertising.c: the [Advertising] group s into config->advertising. */
 void config_advertising_load_group(GattdConfig *config, const ConfigSection *s);
+/*
+ * load-pairing.c: the [Pairing] group s into config->pairing; mode is the file's
+ * permission bits, since a file holding a Passkey= must be private.
+ */
+void config_pairing_load_group(GattdConfig *config, const ConfigSection *s, unsigned mode);
 /*
  * load-services.c: DIR/services.d/ *.conf into config->services, in two passes:
  * the first reads every file and group in load order, the second attaches

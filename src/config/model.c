@@ -116,6 +116,11 @@ GattdConfig *config_new_defaults(const char *dir)
 	config->max_handler_requests = 256;
 	config->max_client_requests = 64;
 
+	config->pairing.method = PAIRING_OFF;
+	config->pairing.pairable_always = true;
+	config->pairing.pairable_seconds = 120;
+	config->pairing.confirm_timeout_ms = 20000;
+
 	adv->enabled = true;
 	adv->type = g_strdup("peripheral");
 	adv->discoverable = true;

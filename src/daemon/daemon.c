@@ -160,12 +160,68 @@ static void on_stopped(Bluez *bluez, void *user_data)
 	g_main_loop_quit(daemon->loop);
 }
 
+/* ---- pairing (bluez/agent.c decides, the socket server tells clients) ---- */
+
+static void get_pairing(Daemon *daemon, ServerPairing *out)
+{
+	const CfgPairing *cfg = &daemon->config->pairing;
+
+	out->method = config_pairing_method_name(cfg->method);
+	out->agent = bluez_agent_is_registered(daemon->bluez);
+	out->always = cfg->pairable_always;
+	out->pairable = bluez_agent_is_pairable(bluez_get_agent(daemon->bluez), &out->remaining_ms);
+}
+
+static void on_pairing_passkey(Bluez *bluez, const char *device, const char *address, unsigned passkey,
+                               void *user_data)
+{
+	server_on_pairing_passkey(((Daemon *)user_data)->server, device, address, passkey);
+}
+
+static void on_pairing_failed(Bluez *bluez, const char *device, const char *address, const char *reason,
+                              void *user_data)
+{
+	server_on_pairing_failed(((Daemon *)user_data)->server, device, address, reason);
+}
+
+static void on_pairable_changed(Bluez *bluez, void *user_data)
+{
+	Daemon *daemon = user_data;
+	ServerPairing pairing = { 0 };
+
+	get_pairing(daemon, &pairing);
+	server_on_pairable_changed(daemon->server, &pairing);
+}
+
+static int on_pairable_request(Server *server, ServerPairableOp op, unsigned seconds, ServerPairing *out,
+                               void *user_data)
+{
+	Daemon *daemon = user_data;
+	BluezAgent *agent = bluez_get_agent(daemon->bluez);
+	int r = 0;
+
+	if (daemon->config->pairing.method == PAIRING_OFF)
+		return -EOPNOTSUPP;
+	/* Opening a window that is always open changes nothing: say how it stands. */
+	if (op == SERVER_PAIRABLE_OPEN && !daemon->config->pairing.pairable_always)
+		r = bluez_agent_open_window(agent, seconds);
+	else if (op == SERVER_PAIRABLE_CLOSE)
+		r = bluez_agent_close_window(agent);
+	if (r < 0)
+		return r;
+	get_pairing(daemon, out);
+	return 0;
+}
+
 static const BluezListener bluez_listener = {
 	.state_changed = on_state_changed,
 	.down = on_down,
 	.up = on_up,
 	.adapter_changed = on_adapter_changed,
 	.stopped = on_stopped,
+	.pairing_passkey = on_pairing_passkey,
+	.pairing_failed = on_pairing_failed,
+	.pairable_changed = on_pairable_changed,
 };
 
 /* ---- reload ---- */
@@ -257,6 +313,7 @@ static bool on_status_request(Server *server, ServerStatus *out, void *user_data
 
 		out->sockets = features.targeted_notify ? "targeted" : features.per_device_fds ? "per-central" : "shared";
 	}
+	get_pairing(daemon, &out->pairing);
 	return true;
 }
 
@@ -273,6 +330,7 @@ static const ServerListener server_listener = {
 	.reload = on_reload_request,
 	.status = on_status_request,
 	.disconnect = on_disconnect_request,
+	.pairable = on_pairable_request,
 };
 
 /* ---- signals ---- */

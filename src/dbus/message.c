@@ -19,6 +19,8 @@ const char *bus_error_name_from_errno(int err)
 		return BLUEZ_ERROR_PREFIX "NotSupported";
 	case -EINPROGRESS:
 		return BLUEZ_ERROR_PREFIX "InProgress";
+	case -ECONNREFUSED:
+		return BLUEZ_ERROR_PREFIX "Rejected";
 	case -EACCES:
 		return DBUS_ERROR_ACCESS_DENIED;
 	case -EINVAL:

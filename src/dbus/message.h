@@ -23,6 +23,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DBusPendingCall, dbus_pending_call_unref)
  *   -EMSGSIZE    org.bluez.Error.InvalidValueLength (ATT 0x0D)
  *   -EOPNOTSUPP  org.bluez.Error.NotSupported       (ATT 0x06)
  *   -EINPROGRESS org.bluez.Error.InProgress
+ *   -ECONNREFUSED org.bluez.Error.Rejected          (an agent refusing a pairing step)
  *   -EACCES      org.freedesktop.DBus.Error.AccessDenied
  *   -EINVAL      org.freedesktop.DBus.Error.InvalidArgs
  *   -EROFS       org.freedesktop.DBus.Error.PropertyReadOnly

@@ -15,3 +15,17 @@ bool bdaddr_is_valid(const char *text)
 			return false;
 	return true;
 }
+
+char *bdaddr_from_device_path(const char *path)
+{
+	const char *dev = path ? strrchr(path, '/') : NULL;
+	char *address;
+
+	if (!dev || !g_str_has_prefix(dev, "/dev_") || strlen(dev + 5) != BDADDR_LEN)
+		return NULL;
+	address = g_strdup(dev + 5);
+	g_strdelimit(address, "_", ':');
+	if (!bdaddr_is_valid(address))
+		g_clear_pointer(&address, g_free);
+	return address;
+}

@@ -8,3 +8,8 @@
 
 /* Whether text is six hex pairs (either case) joined by ':'. */
 bool bdaddr_is_valid(const char *text);
+/*
+ * The address in a BlueZ device path, "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF" ->
+ * "AA:BB:CC:DD:EE:FF" (g_free it); NULL when path (may be NULL) is not one.
+ */
+char *bdaddr_from_device_path(const char *path);

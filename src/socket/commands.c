@@ -11,6 +11,7 @@
 #include "shared/log.h"
 #include "socket/devices.h"
 #include "socket/handlers.h"
+#include "socket/pairing.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
 #include "socket/waiters.h"
@@ -321,6 +322,7 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_DEVICES] = server_devices_cmd_devices,
 	[PROTO_CMD_DISCONNECT] = server_devices_cmd_disconnect,
 	[PROTO_CMD_CHANNEL] = server_handlers_cmd_channel,
+	[PROTO_CMD_PAIRABLE] = server_pairing_cmd_pairable,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

@@ -22,6 +22,7 @@ static const char *const command_names[] = {
 	[PROTO_CMD_DEVICES] = "devices",
 	[PROTO_CMD_DISCONNECT] = "disconnect",
 	[PROTO_CMD_CHANNEL] = "channel",
+	[PROTO_CMD_PAIRABLE] = "pairable",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -36,6 +37,8 @@ typedef enum {
 	F_ERROR = 1 << 7,
 	F_FRAMES = 1 << 8,
 	F_ADDRESS = 1 << 9,
+	F_OPEN = 1 << 10,
+	F_SECONDS = 1 << 11,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -54,6 +57,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_DEVICES] = 0,
 	[PROTO_CMD_DISCONNECT] = F_ADDRESS,
 	[PROTO_CMD_CHANNEL] = 0,
+	[PROTO_CMD_PAIRABLE] = F_OPEN | F_SECONDS,
 };
 
 static const struct {
@@ -63,7 +67,7 @@ static const struct {
 	{ "char", F_CHAR }, { "value", F_VALUE }, { "typed", F_TYPED },
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
 	{ "request", F_REQUEST }, { "error", F_ERROR }, { "frames", F_FRAMES },
-	{ "address", F_ADDRESS },
+	{ "address", F_ADDRESS }, { "open", F_OPEN }, { "seconds", F_SECONDS },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -325,6 +329,28 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		return false;
 	}
 
+	if ((node = member(m, F_OPEN))) {
+		if (!json_is_boolean(node)) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'open' must be true or false"));
+			return false;
+		}
+		req->has_open = true;
+		req->open = json_is_true(node);
+	}
+	if ((node = member(m, F_SECONDS))) {
+		if (!json_is_integer(node) || json_integer_value(node) < 1 ||
+		    json_integer_value(node) > PROTO_MAX_PAIRABLE_SECONDS) {
+			fail(err, PROTO_ERR_BAD_REQUEST,
+			     g_strdup_printf("field 'seconds' must be an integer from 1 to %d", PROTO_MAX_PAIRABLE_SECONDS));
+			return false;
+		}
+		if (!req->has_open || !req->open) {
+			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'seconds' goes with \"open\": true"));
+			return false;
+		}
+		req->seconds = (unsigned)json_integer_value(node);
+	}
+
 	if ((node = member(m, F_CHARS)) && !parse_chars(node, req, err))
 		return false;
 	if (req->cmd == PROTO_CMD_HANDLE && (!req->chars || !req->chars[0])) {
@@ -580,21 +606,7 @@ void proto_write_write(JWriter *w, const CfgCharacteristic *cfg, const uint8_t *
 
 char *proto_device_address(const char *path)
 {
-	const char *dev = path ? strrchr(path, '/') : NULL;
-	char *address;
-
-	if (!dev || !g_str_has_prefix(dev, "/dev_") || strlen(dev + 5) != 17)
-		return NULL;
-	address = g_strdup(dev + 5);
-	for (size_t i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? address[i] != '_' : !g_ascii_isxdigit(address[i])) {
-			g_free(address);
-			return NULL;
-		}
-		if (i % 3 == 2)
-			address[i] = ':';
-	}
-	return address;
+	return bdaddr_from_device_path(path);
 }
 
 void proto_write_device(JWriter *w, const char *path, const char *address)
@@ -679,6 +691,20 @@ static void write_int(JWriter *w, const char *name, int64_t i)
 	jwrite_int(w, i);
 }
 
+void proto_write_pairing(JWriter *w, const ServerPairing *pairing)
+{
+	jwrite_member(w, "method");
+	jwrite_string(w, pairing->method ? pairing->method : "off");
+	write_bool(w, "agent", pairing->agent);
+	write_bool(w, "pairable", pairing->pairable);
+	write_bool(w, "always", pairing->always);
+	jwrite_member(w, "remaining_ms");
+	if (pairing->always || !pairing->method || strcmp(pairing->method, "off") == 0)
+		jwrite_null(w);
+	else
+		jwrite_int(w, pairing->remaining_ms);
+}
+
 char *proto_status_line(const json_t *id, const ServerStatus *status)
 {
 	g_autoptr(JWriter) w = proto_reply_begin(id);
@@ -702,6 +728,10 @@ char *proto_status_line(const json_t *id, const ServerStatus *status)
 	write_bool(w, "on_air", status->on_air);
 	jwrite_member(w, "sockets");
 	jwrite_string(w, status->sockets);
+	jwrite_member(w, "pairing");
+	jwrite_begin_object(w);
+	proto_write_pairing(w, &status->pairing);
+	jwrite_end_object(w);
 	write_int(w, "clients", status->clients);
 	write_int(w, "watchers", status->watchers);
 	write_int(w, "subscriptions", status->subscriptions);

@@ -21,6 +21,8 @@
 #define PROTOCOL_VERSION 1
 /* Limits on what a request may carry. */
 #define PROTO_MAX_WATCH_CHARS 1024
+/* pairable: the longest window a client may open (as [Pairing] PairableSeconds). */
+#define PROTO_MAX_PAIRABLE_SECONDS 86400
 #define PROTO_MAX_TIMEOUT_MS (24 * 3600 * 1000)
 
 /* Error codes clients see (the "code" of an error reply). */
@@ -58,6 +60,7 @@ typedef enum {
 	PROTO_CMD_DEVICES,
 	PROTO_CMD_DISCONNECT,
 	PROTO_CMD_CHANNEL,
+	PROTO_CMD_PAIRABLE,
 } ProtoCommand;
 
 typedef struct {
@@ -77,6 +80,9 @@ typedef struct {
 	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */
 	uint8_t error_code;  /* answer: an application code 0x80..0x9f */
 	const char *address; /* disconnect, set (optional): a central's address, "AA:BB:CC:DD:EE:FF" (checked) */
+	bool has_open;
+	bool open;           /* pairable: open (true) or close (false) the pairing window */
+	unsigned seconds;    /* pairable with "open": true: for how long; 0 = [Pairing] PairableSeconds */
 } ProtoRequest;
 
 typedef struct {
@@ -111,6 +117,8 @@ GBytes *proto_decode_value(const char *hex, const json_t *typed, bool has_type, 
 JWriter *proto_reply_begin(const json_t *id);
 /* Start an event: {"event":"name" ... */
 JWriter *proto_event_begin(const char *name);
+/* Add "method", "agent", "pairable", "always" and "remaining_ms" (null with always or Method=off). */
+void proto_write_pairing(JWriter *w, const ServerPairing *pairing);
 /* Close the object and return the line, newline included. The writer is spent: free it. */
 char *proto_finish(JWriter *w);
 /* A whole error reply line. */

@@ -32,6 +32,8 @@ typedef struct {
 } ServerOptions;
 
 typedef struct Server Server;
+typedef enum { SERVER_PAIRABLE_ASK, SERVER_PAIRABLE_OPEN, SERVER_PAIRABLE_CLOSE } ServerPairableOp;
+
 /* A client's `disconnect` in flight (socket/devices.c). */
 typedef struct ServerDisconnect ServerDisconnect;
 
@@ -55,6 +57,13 @@ typedef struct {
 	 * disconnect answers; with none, disconnecting is not available.
 	 */
 	bool (*disconnect)(Server *server, const char *path, ServerDisconnect *token, void *user_data);
+	/*
+	 * A client's `pairable`: op SERVER_PAIRABLE_ASK, _OPEN (for seconds; 0: [Pairing]
+	 * PairableSeconds) or _CLOSE the pairing window. Fills out and returns 0, or
+	 * -EOPNOTSUPP (Method=off) or -EALREADY (closing with Pairable=always). The first
+	 * listener with pairable answers; with none, pairing is off.
+	 */
+	int (*pairable)(Server *server, ServerPairableOp op, unsigned seconds, ServerPairing *out, void *user_data);
 } ServerListener;
 
 /*
@@ -96,5 +105,10 @@ void server_on_adapter_changed(Server *server, const ServerAdapter *adapter);
  * in time), -ENOTCONN (BlueZ or the bus left first), -EIO (refused; message says how).
  */
 void server_disconnect_done(int error, const char *message, void *token);
+/* Pairing (socket/pairing.c): a passkey for clients to show, a refused or cancelled pairing, the window. */
+void server_on_pairing_passkey(Server *server, const char *device, const char *address, unsigned passkey);
+void server_on_pairing_failed(Server *server, const char *device, const char *address, const char *reason);
+void server_on_pairable_changed(Server *server, const ServerPairing *pairing);
+
 /* gattd is stopping: answer waiters, refuse new requests. */
 void server_shutdown(Server *server);

@@ -19,6 +19,15 @@ typedef struct {
 	char *path;          /* its D-Bus object path; NULL without name */
 } ServerAdapter;
 
+/* The pairing agent and its window ([Pairing]), for `status`, `pairable` and the `pairable` event. */
+typedef struct {
+	const char *method;      /* [Pairing] Method=: "off", "just-works", "passkey", "display" (static) */
+	bool agent;              /* registered as bluetoothd's default agent */
+	bool pairable;           /* a central's pairing is accepted now */
+	bool always;             /* Pairable=always */
+	int64_t remaining_ms;    /* on-request: until the window closes, 0 when closed */
+} ServerPairing;
+
 /* Everything a `status` reply tells, in its order. */
 typedef struct {
 	/* Filled by the daemon (ServerListener.status). */
@@ -30,6 +39,7 @@ typedef struct {
 	bool on_air;
 	/* Acquired sockets on the adapter's bluetoothd: "shared", "per-central", "targeted"; NULL without one. */
 	const char *sockets;
+	ServerPairing pairing;
 	/* Filled by the server. */
 	unsigned clients;
 	unsigned watchers;

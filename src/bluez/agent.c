@@ -1,0 +1,336 @@
+/*
+ * bluez/agent.c: org.bluez.Agent1 (agent.h). bluetoothd calls the default agent
+ * for a central's pairing (src/device.c new_auth; with Linux 5.8 and later the
+ * kernel asks even for Just Works with NoInputNoOutput), so every pairing passes
+ * through here: the window check happens before any answer, and any D-Bus error
+ * rejects the pairing (device.c confirm_cb, passkey_cb), leaving no bond.
+ */
+#include "bluez/agent.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "bluez/pairable.h"
+#include "dbus/message.h"
+#include "shared/bdaddr.h"
+#include "shared/log.h"
+
+#define AGENT_IFACE "org.bluez.Agent1"
+
+struct BluezAgent {
+	BusExporter *exporter;
+	CfgPairing cfg;
+	BluezPairable window;
+	guint window_timer_id;        /* closes an on-request window */
+	GattCentrals *centrals;       /* device paths to addresses */
+	const BluezAgentListener *listener;
+	void *user_data;
+};
+
+/* The central's address for messages: the roster's, else the path's own, else the path. */
+static char *device_address(BluezAgent *agent, const char *device)
+{
+	const GattCentral *central = gatt_centrals_lookup(agent->centrals, device);
+	char *address;
+
+	if (central && central->address)
+		return g_strdup(central->address);
+	address = bdaddr_from_device_path(device);
+	return address ? address : g_strdup(device);
+}
+
+static const char *device_arg(DBusMessage *msg)
+{
+	const char *device = NULL;
+
+	/* The exporter checked the signature: the first argument is the device's path. */
+	dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &device, DBUS_TYPE_INVALID);
+	return device ? device : "";
+}
+
+static bool window_open(const BluezAgent *agent)
+{
+	return bluez_pairable_is_open(&agent->window, g_get_monotonic_time());
+}
+
+/* Refuse a pairing step: the central's pairing fails and nothing is stored. */
+static DBusMessage *refuse(BluezAgent *agent, DBusMessage *msg, const char *reason, const char *why)
+{
+	const char *device = device_arg(msg);
+	g_autofree char *address = device_address(agent, device);
+
+	log_notice("pairing with %s refused: %s", address, why);
+	if (agent->listener->failed)
+		agent->listener->failed(agent, device, address, reason, agent->user_data);
+	return bus_error_reply(msg, -ECONNREFUSED, "%s", why);
+}
+
+/* Refused while the window is closed; NULL when it is open. */
+static DBusMessage *refuse_if_closed(BluezAgent *agent, DBusMessage *msg)
+{
+	if (window_open(agent))
+		return NULL;
+	return refuse(agent, msg, "not-pairable",
+	              "not pairable now (Pairable=on-request: open a window with the pairable command)");
+}
+
+static DBusMessage *agent_release(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+
+	log_info("bluetoothd released the pairing agent");
+	if (agent->listener->released)
+		agent->listener->released(agent, agent->user_data);
+	return dbus_message_new_method_return(msg);
+}
+
+/* Just Works: the central has no way to show or enter a number, or asked for no protection. */
+static DBusMessage *agent_request_authorization(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+	DBusMessage *closed = refuse_if_closed(agent, msg);
+	g_autofree char *address = NULL;
+
+	if (closed)
+		return closed;
+	if (agent->cfg.method != PAIRING_JUST_WORKS)
+		return refuse(agent, msg, "rejected",
+		              agent->cfg.method == PAIRING_PASSKEY
+		                      ? "the central asked for Just Works; Method=passkey pairs by passkey only"
+		                      : "the central asked for Just Works; Method=display pairs by passkey only");
+	address = device_address(agent, device_arg(msg));
+	log_info("pairing with %s: Just Works accepted", address);
+	return dbus_message_new_method_return(msg);
+}
+
+/* Numeric comparison: with NoInputNoOutput bluetoothd asks this only if the central insists. */
+static DBusMessage *agent_request_confirmation(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+	DBusMessage *closed = refuse_if_closed(agent, msg);
+	g_autofree char *address = NULL;
+
+	if (closed)
+		return closed;
+	if (agent->cfg.method != PAIRING_JUST_WORKS)
+		return refuse(agent, msg, "rejected", "numeric comparison needs someone to compare; nobody here can");
+	address = device_address(agent, device_arg(msg));
+	log_info("pairing with %s: accepted as Just Works (nobody here can compare the numbers)", address);
+	return dbus_message_new_method_return(msg);
+}
+
+static DBusMessage *agent_request_passkey(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+	DBusMessage *closed = refuse_if_closed(agent, msg);
+	g_autofree char *address = NULL;
+	dbus_uint32_t passkey = agent->cfg.passkey;
+	DBusMessage *reply;
+
+	if (closed)
+		return closed;
+	if (agent->cfg.method != PAIRING_PASSKEY)
+		return refuse(agent, msg, "rejected", "asked to enter a passkey, but Method= is not passkey");
+	address = device_address(agent, device_arg(msg));
+	log_info("pairing with %s: entering the configured passkey", address);
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_append_args(reply, DBUS_TYPE_UINT32, &passkey, DBUS_TYPE_INVALID);
+	return reply;
+}
+
+/* No answer expected (bluetoothd sends it without waiting); an error still reaches its log only. */
+static DBusMessage *agent_display_passkey(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+	const char *device = NULL;
+	dbus_uint32_t passkey = 0;
+	dbus_uint16_t entered = 0;
+	g_autofree char *address = NULL;
+
+	dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &device, DBUS_TYPE_UINT32, &passkey,
+	                      DBUS_TYPE_UINT16, &entered, DBUS_TYPE_INVALID);
+	address = device_address(agent, device);
+	if (agent->cfg.method != PAIRING_DISPLAY) {
+		log_notice("pairing with %s: bluetoothd has a passkey shown, but Method= is not display: "
+		           "nobody sees it and the pairing will fail", address);
+		return dbus_message_new_method_return(msg);
+	}
+	if (!window_open(agent)) {
+		log_notice("pairing with %s: not pairable now, so the passkey is shown to nobody", address);
+		if (agent->listener->failed)
+			agent->listener->failed(agent, device, address, "not-pairable", agent->user_data);
+		return dbus_message_new_method_return(msg);
+	}
+	if (passkey > PAIRING_PASSKEY_MAX) {
+		log_warning("pairing with %s: bluetoothd's passkey is out of range; not shown", address);
+		return dbus_message_new_method_return(msg);
+	}
+	log_info("pairing with %s: passkey sent to clients for display", address);
+	if (agent->listener->passkey)
+		agent->listener->passkey(agent, device, address, passkey, agent->user_data);
+	return dbus_message_new_method_return(msg);
+}
+
+/* PIN codes are BR/EDR legacy pairing; gattd serves LE. */
+static DBusMessage *agent_request_pin_code(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	return refuse(object, msg, "rejected", "PIN codes are for BR/EDR; gattd pairs LE centrals");
+}
+
+static DBusMessage *agent_display_pin_code(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	return refuse(object, msg, "rejected", "PIN codes are for BR/EDR; gattd pairs LE centrals");
+}
+
+/* BR/EDR profile connections of untrusted devices; never GATT. */
+static DBusMessage *agent_authorize_service(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	return refuse(object, msg, "rejected", "service authorization is for BR/EDR profiles");
+}
+
+static DBusMessage *agent_cancel(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+
+	/* Every answer above is immediate, so nothing is pending here. */
+	log_info("bluetoothd cancelled a pairing request (the link went, or it timed out)");
+	if (agent->listener->failed)
+		agent->listener->failed(agent, NULL, NULL, "canceled", agent->user_data);
+	return dbus_message_new_method_return(msg);
+}
+
+static const BusMethod agent_methods[] = {
+	{ "Release", "", "", agent_release },
+	{ "RequestPinCode", "o", "s", agent_request_pin_code },
+	{ "DisplayPinCode", "os", "", agent_display_pin_code },
+	{ "RequestPasskey", "o", "u", agent_request_passkey },
+	{ "DisplayPasskey", "ouq", "", agent_display_passkey },
+	{ "RequestConfirmation", "ou", "", agent_request_confirmation },
+	{ "RequestAuthorization", "o", "", agent_request_authorization },
+	{ "AuthorizeService", "os", "", agent_authorize_service },
+	{ "Cancel", "", "", agent_cancel },
+	{ NULL },
+};
+
+static const BusInterface agent_interface = {
+	.name = AGENT_IFACE,
+	.methods = agent_methods,
+};
+
+/* ---- the pairing window ---- */
+
+static gboolean window_closed(gpointer data)
+{
+	BluezAgent *agent = data;
+
+	agent->window_timer_id = 0;
+	if (bluez_pairable_remaining_ms(&agent->window, g_get_monotonic_time()) > 0) {
+		/* Woken early (timers round): wait out the rest. */
+		agent->window_timer_id = g_timeout_add(
+		        (guint)bluez_pairable_remaining_ms(&agent->window, g_get_monotonic_time()), window_closed,
+		        agent);
+		return G_SOURCE_REMOVE;
+	}
+	log_info("the pairing window closed");
+	if (agent->listener->pairable_changed)
+		agent->listener->pairable_changed(agent, agent->user_data);
+	return G_SOURCE_REMOVE;
+}
+
+int bluez_agent_open_window(BluezAgent *agent, unsigned seconds)
+{
+	int r;
+
+	if (agent->cfg.method == PAIRING_OFF)
+		return -EOPNOTSUPP;
+	if (!seconds)
+		seconds = agent->cfg.pairable_seconds;
+	r = bluez_pairable_open(&agent->window, seconds, g_get_monotonic_time());
+	if (r < 0)
+		return r;
+	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
+	agent->window_timer_id = g_timeout_add_seconds(seconds, window_closed, agent);
+	log_info("the pairing window is open for %u s", seconds);
+	if (agent->listener->pairable_changed)
+		agent->listener->pairable_changed(agent, agent->user_data);
+	return 0;
+}
+
+int bluez_agent_close_window(BluezAgent *agent)
+{
+	bool was_open;
+	int r;
+
+	if (agent->cfg.method == PAIRING_OFF)
+		return -EOPNOTSUPP;
+	was_open = window_open(agent);
+	r = bluez_pairable_close(&agent->window);
+	if (r < 0)
+		return r;
+	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
+	if (was_open) {
+		log_info("the pairing window was closed");
+		if (agent->listener->pairable_changed)
+			agent->listener->pairable_changed(agent, agent->user_data);
+	}
+	return 0;
+}
+
+bool bluez_agent_is_pairable(const BluezAgent *agent, int64_t *ret_remaining_ms)
+{
+	int64_t now = g_get_monotonic_time();
+
+	if (ret_remaining_ms)
+		*ret_remaining_ms = bluez_pairable_remaining_ms(&agent->window, now);
+	return agent->cfg.method != PAIRING_OFF && bluez_pairable_is_open(&agent->window, now);
+}
+
+/* ---- public ---- */
+
+const char *bluez_agent_capability(const BluezAgent *agent)
+{
+	switch (agent->cfg.method) {
+	case PAIRING_PASSKEY:
+		return "KeyboardOnly";
+	case PAIRING_DISPLAY:
+		return "DisplayOnly";
+	case PAIRING_JUST_WORKS:
+	case PAIRING_OFF:
+		break;
+	}
+	return "NoInputNoOutput";
+}
+
+void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg)
+{
+	agent->cfg = *cfg;
+	bluez_pairable_set_always(&agent->window, cfg->pairable_always);
+}
+
+BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals,
+                            const BluezAgentListener *listener, void *user_data)
+{
+	BluezAgent *agent = g_new0(BluezAgent, 1);
+
+	agent->exporter = exporter;
+	agent->cfg = *cfg;
+	agent->centrals = centrals;
+	agent->listener = listener;
+	agent->user_data = user_data;
+	bluez_pairable_init(&agent->window, cfg->pairable_always);
+	/* Exported whatever Method= says: a reload may turn pairing on, and unregistered it is never called. */
+	if (bus_exporter_add(exporter, BLUEZ_AGENT_PATH, &agent_interface, agent) < 0)
+		g_error("cannot export the pairing agent at " BLUEZ_AGENT_PATH);
+	return agent;
+}
+
+void bluez_agent_free(BluezAgent *agent)
+{
+	if (!agent)
+		return;
+	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
+	bus_exporter_remove(agent->exporter, BLUEZ_AGENT_PATH);
+	g_free(agent);
+}

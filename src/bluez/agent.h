@@ -1,0 +1,53 @@
+/*
+ * bluez/agent.h: gattd as bluetoothd's pairing agent (org.bluez.Agent1 on
+ * BLUEZ_AGENT_PATH), answering a central's pairing as [Pairing] says. The
+ * lifecycle registers it (bluez.c); this file owns what it answers:
+ *   just-works  NoInputNoOutput  RequestAuthorization accepted while pairable
+ *   passkey     KeyboardOnly     RequestPasskey answered with Passkey=
+ *   display     DisplayOnly      DisplayPasskey reported (`passkey` event) while pairable
+ * Whatever else bluetoothd asks is refused (org.bluez.Error.Rejected), as is
+ * everything while the pairing window is closed. Only org.bluez's owner may call
+ * (the exporter's access check). The passkey is never logged.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "dbus/exporter.h"
+#include "gatt/centrals.h"
+
+#define BLUEZ_AGENT_PATH "/org/gattd/agent"
+
+typedef struct BluezAgent BluezAgent;
+
+typedef struct {
+	/* bluetoothd called Release: it no longer knows the agent. */
+	void (*released)(BluezAgent *agent, void *user_data);
+	/* Method=display: bluetoothd shows passkey to the central's user through us. */
+	void (*passkey)(BluezAgent *agent, const char *device, const char *address, unsigned passkey,
+	                void *user_data);
+	/* A pairing the agent refused or bluetoothd cancelled; reason: "not-pairable", "rejected", "canceled". */
+	void (*failed)(BluezAgent *agent, const char *device, const char *address, const char *reason,
+	               void *user_data);
+	/* The pairing window opened or closed (a client, or its time ran out). */
+	void (*pairable_changed)(BluezAgent *agent, void *user_data);
+} BluezAgentListener;
+
+BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals,
+                            const BluezAgentListener *listener, void *user_data);
+void bluez_agent_free(BluezAgent *agent);
+/* A reload's [Pairing]; an open window stays open as long as it was to. */
+void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg);
+/* The IO capability RegisterAgent gets: "NoInputNoOutput", "KeyboardOnly", "DisplayOnly". */
+const char *bluez_agent_capability(const BluezAgent *agent);
+
+/*
+ * The pairing window. open: for seconds (0: PairableSeconds); -EALREADY with
+ * Pairable=always, -EOPNOTSUPP with Method=off.
+ */
+int bluez_agent_open_window(BluezAgent *agent, unsigned seconds);
+int bluez_agent_close_window(BluezAgent *agent);
+/* Whether pairing is accepted now; *ret_remaining_ms: -1 with always, else ms until it closes (0: closed). */
+bool bluez_agent_is_pairable(const BluezAgent *agent, int64_t *ret_remaining_ms);

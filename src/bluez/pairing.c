@@ -1,0 +1,129 @@
+/* bluez/pairing.c: the driver's pairing duty (pairing.h). */
+#include "bluez/pairing.h"
+
+#include <string.h>
+
+#include "bluez/agent-manager.h"
+#include "shared/log.h"
+
+struct BluezPairing {
+	BluezAgent *agent;
+	BluezAgentManager *manager;
+	guint retry_id;               /* LC_ACT_SCHEDULE_AGENT_RETRY */
+	BluezPairingEmit emit;
+	const BluezAgentListener *reports;
+	BluezAgentListener listener;  /* reports, with released turned into an event */
+	void *data;
+};
+
+static void registered(int err, const char *error, void *data)
+{
+	BluezPairing *pairing = data;
+
+	if (err < 0)
+		log_warning("cannot register the pairing agent: %s; retrying", error);
+	else
+		log_info("pairing agent registered as bluetoothd's default (%s)", bluez_agent_capability(pairing->agent));
+	pairing->emit(err < 0 ? LC_EV_AGENT_FAILED : LC_EV_AGENT_OK, pairing->data);
+}
+
+static gboolean retry_fired(gpointer data)
+{
+	BluezPairing *pairing = data;
+
+	pairing->retry_id = 0;
+	pairing->emit(LC_EV_AGENT_RETRY_TIMER, pairing->data);
+	return G_SOURCE_REMOVE;
+}
+
+static void released(BluezAgent *agent, void *data)
+{
+	BluezPairing *pairing = data;
+
+	pairing->emit(LC_EV_AGENT_RELEASED, pairing->data);
+}
+
+static void passkey(BluezAgent *agent, const char *device, const char *address, unsigned key, void *data)
+{
+	BluezPairing *pairing = data;
+
+	if (pairing->reports->passkey)
+		pairing->reports->passkey(agent, device, address, key, pairing->data);
+}
+
+static void failed(BluezAgent *agent, const char *device, const char *address, const char *reason, void *data)
+{
+	BluezPairing *pairing = data;
+
+	if (pairing->reports->failed)
+		pairing->reports->failed(agent, device, address, reason, pairing->data);
+}
+
+static void pairable_changed(BluezAgent *agent, void *data)
+{
+	BluezPairing *pairing = data;
+
+	if (pairing->reports->pairable_changed)
+		pairing->reports->pairable_changed(agent, pairing->data);
+}
+
+void bluez_pairing_execute(BluezPairing *pairing, const LcOutput *out)
+{
+	unsigned a = out->actions;
+
+	if (a & LC_ACT_CANCEL_AGENT) {
+		bluez_agent_manager_cancel(pairing->manager);
+		g_clear_handle_id(&pairing->retry_id, g_source_remove);
+	}
+	if (a & LC_ACT_UNREGISTER_AGENT)
+		bluez_agent_manager_unregister(pairing->manager);
+	if (a & LC_ACT_REGISTER_AGENT)
+		bluez_agent_manager_register(pairing->manager, bluez_agent_capability(pairing->agent));
+	if (a & LC_ACT_SCHEDULE_AGENT_RETRY) {
+		g_clear_handle_id(&pairing->retry_id, g_source_remove);
+		pairing->retry_id = g_timeout_add(out->agent_retry_ms, retry_fired, pairing);
+	}
+}
+
+bool bluez_pairing_reload(BluezPairing *pairing, const CfgPairing *cfg, bool was_enabled)
+{
+	g_autofree char *capability = g_strdup(bluez_agent_capability(pairing->agent));
+	bool enabled = cfg->method != PAIRING_OFF;
+
+	bluez_agent_set_config(pairing->agent, cfg);
+	return enabled != was_enabled || (enabled && strcmp(capability, bluez_agent_capability(pairing->agent)) != 0);
+}
+
+BluezAgent *bluez_pairing_agent(BluezPairing *pairing)
+{
+	return pairing->agent;
+}
+
+BluezPairing *bluez_pairing_new(BusExporter *exporter, BluezBus *bus, const CfgPairing *cfg, GattCentrals *centrals,
+                                BluezPairingEmit emit, const BluezAgentListener *reports, void *data)
+{
+	BluezPairing *pairing = g_new0(BluezPairing, 1);
+
+	pairing->emit = emit;
+	pairing->reports = reports;
+	pairing->data = data;
+	pairing->listener = (BluezAgentListener){
+		.released = released,
+		.passkey = passkey,
+		.failed = failed,
+		.pairable_changed = pairable_changed,
+	};
+	pairing->agent = bluez_agent_new(exporter, cfg, centrals, &pairing->listener, pairing);
+	pairing->manager = bluez_agent_manager_new(bus, registered, pairing);
+	return pairing;
+}
+
+void bluez_pairing_free(BluezPairing *pairing)
+{
+	if (!pairing)
+		return;
+	g_clear_handle_id(&pairing->retry_id, g_source_remove);
+	bluez_agent_manager_free(pairing->manager);
+	bluez_agent_free(pairing->agent);
+	g_free(pairing);
+}
