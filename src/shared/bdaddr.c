@@ -23,6 +23,9 @@ char *bdaddr_from_device_path(const char *path)
 
 	if (!dev || !g_str_has_prefix(dev, "/dev_") || strlen(dev + 5) != BDADDR_LEN)
 		return NULL;
+	for (size_t i = 2; i < BDADDR_LEN; i += 3)
+		if (dev[5 + i] != '_')
+			return NULL;
 	address = g_strdup(dev + 5);
 	g_strdelimit(address, "_", ':');
 	if (!bdaddr_is_valid(address))

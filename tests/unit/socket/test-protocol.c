@@ -356,6 +356,7 @@ static void test_status_reply_with_and_without_adapter(void **state)
 		.adapter = { .name = g_strdup("hci0"), .address = g_strdup("00:AA:01:01:00:01"), .powered = true,
 		             .path = g_strdup("/org/bluez/hci0") },
 		.registered = true, .advertising = false, .on_air = true, .sockets = "targeted",
+		.pairing = { .method = "just-works", .agent = true, .pairable = true, .remaining_ms = 1500 },
 		.clients = 2, .watchers = 1, .subscriptions = 3, .captured = 4, .overflows = 5, .generation = 6,
 	};
 	json_t *id = json_integer(7);
@@ -365,13 +366,18 @@ static void test_status_reply_with_and_without_adapter(void **state)
 	assert_string_equal(line, "{\"id\":7,\"ok\":true,\"state\":\"registered\",\"description\":\"registered on hci0\","
 	                    "\"adapter\":{\"name\":\"hci0\",\"address\":\"00:AA:01:01:00:01\",\"powered\":true,"
 	                    "\"path\":\"/org/bluez/hci0\"},\"registered\":true,\"advertising\":false,\"on_air\":true,"
-	                    "\"sockets\":\"targeted\",\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
+	                    "\"sockets\":\"targeted\",\"pairing\":{\"method\":\"just-works\",\"agent\":true,"
+	                    "\"pairable\":true,\"always\":false,\"remaining_ms\":1500},\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
 	                    "\"generation\":6}\n");
 	server_adapter_clear(&status.adapter);
 	status.sockets = NULL;
+	status.pairing = (ServerPairing){ .method = "passkey", .always = true, .pairable = true };
 	none = proto_status_line(id, &status);
 	assert_non_null(strstr(none, ",\"adapter\":null,\"registered\":true,"));
 	assert_non_null(strstr(none, ",\"on_air\":true,\"sockets\":null,"));
+	/* Pairable=always: no window to run out. */
+	assert_non_null(strstr(none, "\"pairing\":{\"method\":\"passkey\",\"agent\":false,\"pairable\":true,"
+	                             "\"always\":true,\"remaining_ms\":null}"));
 	server_status_clear(&status);
 	assert_null(status.state);
 	json_decref(id);
