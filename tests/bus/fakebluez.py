@@ -40,6 +40,20 @@ written down in shared/notes/bluez-behaviour.md:
   per device after; datagrams to every subscriber until 5.75; 0x01
   confirmations from 5.80; the wrong fd closed on 5.69-5.87).
 
+The pairing-agent side (BlueZ 5.55-5.87 src/agent.c, src/device.c, src/adapter.c,
+the kernel's net/bluetooth/smp.c) is modelled too. AgentManager1 on /org/bluez
+keeps agents by their owner's unique name (RegisterAgent, UnregisterAgent,
+RequestDefaultAgent and their errors; the default_agents queue, whose head is the default; an owner leaving the
+bus drops its agent without Release; Release at a clean stop only; nothing survives
+a restart). With AlwaysPairable=false a default agent makes adapters bondable
+(Pairable) and losing the last one undoes it; Pairable and PairableTimeout can be
+set. FakeBluez.pair() plays a central pairing with us: the kernel's SMP method
+tables pick the Agent1 call (RequestAuthorization for Just Works, kernel 5.8 on;
+RequestConfirmation; DisplayPasskey; RequestPasskey), sent from the org.bluez
+connection to the default agent, and the Pairing it returns records the calls and
+the outcome; success signals Bonded (5.65 on) then Paired. Adapter1.RemoveDevice
+removes a device, after disconnecting a connected one.
+
 Everything runs on the GLib default main context: the test drives it by
 iterating the context (harness.wait_until). Nothing here blocks except the few
 bus-daemon calls dbus-python makes synchronously (AddMatch, RequestName).
@@ -51,6 +65,7 @@ is appended to FakeBluez.protocol_errors; the harness asserts it stays empty.
 
 import fcntl
 import os
+import random
 import re
 import socket
 import time
@@ -78,6 +93,7 @@ IFACE_GATT_DESC = 'org.bluez.GattDescriptor1'
 IFACE_GATT_PROFILE = 'org.bluez.GattProfile1'
 IFACE_ADVERTISEMENT = 'org.bluez.LEAdvertisement1'
 IFACE_DEVICE = 'org.bluez.Device1'
+IFACE_AGENT = 'org.bluez.Agent1'
 IFACE_PEER = 'org.freedesktop.DBus.Peer'
 # The other interfaces bluetoothd 5.66 exports on an adapter (Debian 12's
 # plugins, as the VM tier saw them); gattd uses none of them, but they share
@@ -95,6 +111,8 @@ ERROR_INVALID_ARGS = 'org.bluez.Error.InvalidArguments'
 ERROR_NOT_PERMITTED = 'org.bluez.Error.NotPermitted'
 ERROR_BLOCKED = 'org.bluez.Error.Blocked'
 ERROR_BUSY = 'org.bluez.Error.Busy'
+ERROR_NOT_READY = 'org.bluez.Error.NotReady'
+ERROR_REJECTED = 'org.bluez.Error.Rejected'
 DBUS_ERROR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod'
 DBUS_ERROR_NO_REPLY = 'org.freedesktop.DBus.Error.NoReply'
 DBUS_ERROR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject'
@@ -197,12 +215,27 @@ class BluezProfile:
       indicate (conf set): notify-only subscribers of a notify+indicate
       characteristic get nothing, from a fd or from PropertiesChanged
       (347348a3d, 5.56, fixed it).
+
+    Pairing agents (src/agent.c, src/device.c):
+    io_cap_prefix_match: RegisterAgent's capability goes through
+      src/shared/mgmt.c mgmt_parse_io_capability (5.87 mgmt.c:1077-1093):
+      strncmp(name, capability, strlen(capability)), so any prefix of a
+      name matches the first such name of the table (DisplayOnly,
+      DisplayYesNo, KeyboardOnly, NoInputNoOutput, KeyboardDisplay):
+      "Key" is KeyboardOnly, "Display" DisplayOnly. 5.55-5.82's
+      parse_io_capability (agent.c) wants the exact name. Present in 5.87,
+      absent in 5.82; the release in between that made it is not checked.
+    auth_failure_disconnects: device.c device_bonding_complete with status
+      AUTH_FAILED calls device_request_disconnect (5.87 device.c:7303-7305),
+      so a failed incoming pairing drops the link DISCONNECT_TIMER later;
+      5.82 and older keep it. Same boundary caveat as above.
     """
 
     def __init__(self, version, auto_enable, chrc_flags, power_pending, failed_power_stays_pending,
                  adv_intervals, tx_power_write_back, device_bonded, disconnect_reply_last,
                  disconnected_signal, acquire_per_device, fd_notify_one_device, fd_confirmation,
-                 acquire_write_queue, acquire_write_stuck, indications_only_on_indicate_chrcs):
+                 acquire_write_queue, acquire_write_stuck, indications_only_on_indicate_chrcs,
+                 io_cap_prefix_match=False, auth_failure_disconnects=False):
         self.version = version
         self.auto_enable = auto_enable
         self.chrc_flags = chrc_flags
@@ -219,6 +252,8 @@ class BluezProfile:
         self.acquire_write_queue = acquire_write_queue
         self.acquire_write_stuck = acquire_write_stuck
         self.indications_only_on_indicate_chrcs = indications_only_on_indicate_chrcs
+        self.io_cap_prefix_match = io_cap_prefix_match
+        self.auth_failure_disconnects = auth_failure_disconnects
 
     def __repr__(self):
         return '<BlueZ %s>' % self.version
@@ -243,7 +278,9 @@ def _profile(version, auto_enable, pending, stays, intervals, flags=CHRC_FLAGS, 
                         fd_notify_one_device=release >= (5, 76), fd_confirmation=fd_confirmation,
                         acquire_write_queue=release >= (5, 60),
                         acquire_write_stuck=(5, 60) <= release < (5, 76),
-                        indications_only_on_indicate_chrcs=release < (5, 56))
+                        indications_only_on_indicate_chrcs=release < (5, 56),
+                        io_cap_prefix_match=release > (5, 82),
+                        auth_failure_disconnects=release > (5, 82))
 
 
 # The versions users run (/work/shared/bluez/README.md); 5.66 is Debian 12's and the default.
@@ -576,6 +613,7 @@ class Device:
         # cut to mtu - 3.
         self.mtu = 185
         self.disconnect_timer = None    # device.c disconn_timer (DISCONNECT_TIMER)
+        self.remove_requested = False   # an Adapter1.RemoveDevice was answered: goes when down
 
     @property
     def alias(self):
@@ -589,6 +627,102 @@ class Device:
 
     def __repr__(self):
         return '<device %s %s%s>' % (self.path, self.address, ' connected' if self.connected else '')
+
+
+# The Agent1 capabilities, in the order of the parsing table (agent.c
+# parse_io_capability, 5.87 shared/mgmt.c iocap_arguments); "" means KeyboardDisplay.
+IO_CAPABILITIES = ('DisplayOnly', 'DisplayYesNo', 'KeyboardOnly', 'NoInputNoOutput', 'KeyboardDisplay')
+
+# The kernel's SMP method tables (net/bluetooth/smp.c gen_method / sc_method,
+# indexed [remote io][local io] in IO_CAPABILITIES order) and what each entry
+# means for the side that looks it up (tk_request, sc_select_method):
+# 'just-works' (JUST_WORKS / JUST_CFM), 'display' (CFM_PASSKEY in legacy,
+# DSP_PASSKEY in SC: this side shows a random passkey), 'enter' (REQ_PASSKEY),
+# 'compare' (SC's CFM_PASSKEY: numeric comparison), 'overlap' (legacy
+# KeyboardDisplay on both sides: the initiator displays, the responder enters).
+_JW, _DSP, _REQ, _CMP = 'just-works', 'display', 'enter', 'compare'
+SMP_LEGACY_METHOD = (
+    (_JW, _JW, _REQ, _JW, _REQ),
+    (_JW, _JW, _REQ, _JW, _REQ),
+    (_DSP, _DSP, _REQ, _JW, _DSP),
+    (_JW, _JW, _JW, _JW, _JW),
+    (_DSP, _DSP, _REQ, _JW, 'overlap'),
+)
+SMP_SC_METHOD = (
+    (_JW, _JW, _REQ, _JW, _REQ),
+    (_JW, _CMP, _REQ, _JW, _CMP),
+    (_DSP, _DSP, _REQ, _JW, _DSP),
+    (_JW, _JW, _JW, _JW, _JW),
+    (_DSP, _CMP, _REQ, _JW, _CMP),
+)
+
+
+def smp_method(remote_io, local_io, secure_connections, initiator, mitm=True):
+    """The pairing method one side of an LE pairing runs, as the kernel picks it
+    (smp.c get_auth_method + tk_request / sc_select_method): 'just-works',
+    'display', 'enter' or 'compare'. Without MITM from the initiator (the
+    responder copies its auth_req) every case is Just Works."""
+    if not mitm:
+        return _JW
+    table = SMP_SC_METHOD if secure_connections else SMP_LEGACY_METHOD
+    method = table[IO_CAPABILITIES.index(remote_io)][IO_CAPABILITIES.index(local_io)]
+    if method == 'overlap':
+        return _DSP if initiator else _REQ
+    return method
+
+
+class Agent:
+    """A registered pairing agent (agent.c struct agent): keyed by its owner's
+    unique name; request is the Pairing whose method call is pending."""
+
+    def __init__(self, owner, path, capability):
+        self.owner = owner
+        self.path = path
+        self.capability = capability    # normalised: one of IO_CAPABILITIES
+        self.request = None
+
+    def __repr__(self):
+        return '<agent %s%s %s>' % (self.owner, self.path, self.capability)
+
+
+class Pairing:
+    """An incoming LE pairing a test started (FakeBluez.pair): the phone is the
+    initiator, the default agent answers for us (the responder). The fake works
+    on the main loop; wait for done.
+
+    done, ok: finished, and how. failure: None or 'no-agent', 'not-pairable',
+    'rejected' (any error reply; error holds its name, None when bluetoothd
+    refused by itself), 'timeout', 'wrong-passkey', 'canceled-disconnect' (the
+    link went down meanwhile) or 'bluetoothd-stopped' (it crashed or lost the
+    bus meanwhile). calls: (method, args) sent to the agent, plain Python
+    values, Cancel included. passkey: what the displaying side showed, if
+    any. method: the responder's method ('just-works', 'display', 'enter',
+    'compare'), None until picked. answer: what RequestPasskey returned."""
+
+    def __init__(self, device, central_io, secure_connections, bonding, central_passkey, agent_timeout, mitm):
+        self.device = device
+        self.central_io = central_io
+        self.secure_connections = secure_connections
+        self.bonding = bonding
+        self.central_passkey = central_passkey
+        self.agent_timeout = agent_timeout
+        self.mitm = mitm
+        self.agent = None
+        self.method = None
+        self.calls = []
+        self.passkey = None
+        self.answer = None
+        self.done = False
+        self.ok = False
+        self.failure = None
+        self.error = None
+        self._call = None           # the pending DBusPendingCall
+        self._timer = None          # REQUEST_TIMEOUT
+        self._member = None         # the method awaiting its reply
+
+    def __repr__(self):
+        state = 'ok' if self.ok else (self.failure or 'pending')
+        return '<pairing %s %s>' % (self.device, state)
 
 
 # Device1 property -> Device attribute (FakeBluez.set_device_property).
@@ -637,6 +771,13 @@ class Adapter:
         # advertisement includes "tx-power", as the VM tier recorded on btvirt (the
         # kernel side of that is not checked).
         self.kernel_tx_power = 'includes'
+        # The kernel's bondable flag (Adapter1.Pairable): kept across bluetoothd
+        # restarts: the kernel keeps it and a new bluetoothd only ever sets it on
+        # (adapter.c read_info_complete, AlwaysPairable).
+        # PairableTimeout is bluetoothd's stored setting (store_adapter_info).
+        self.pairable = False
+        self.pairable_timeout = 0
+        self.pairable_timer = None      # adapter.c pairable_timeout_id
         self.devices = {}               # path -> Device exported under the adapter (centrals)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
@@ -698,7 +839,10 @@ class FakeBluez:
         self.subscriptions = set()      # paths the central subscribed to (StartNotify sent)
         # Every call the fake made to a client, in order: (member, path, reply_expected).
         # member is 'Iface.Method' with the interface's last component, e.g.
-        # 'GattCharacteristic1.WriteValue', 'Properties.Set'.
+        # 'GattCharacteristic1.WriteValue', 'Properties.Set', 'Agent1.Cancel'.
+        # The AgentManager1 calls and Adapter1.RemoveDevice calls the fake
+        # receives are logged here too (not in sent), path being the object
+        # path argument: ('AgentManager1.RegisterAgent', '/agent', True).
         self.calls = []
         # Everything the fake sent, in order: ('signal', 'InterfacesAdded', object path,
         # interface names) / ('signal', 'PropertiesChanged', path, {name: value}) /
@@ -708,6 +852,23 @@ class FakeBluez:
         self.sent = []
         self.tx_power_sets = []         # [path, 'sent' | 'ok' | error name]: Set("TxPower") on advertisements
         self.power_sets = []            # (sender, adapter name, value): Set("Powered") on adapters
+        # (sender, adapter name, property, value): Set("Pairable") / Set("PairableTimeout").
+        self.pairable_sets = []
+
+        # Pairing agents (agent.c): owner -> Agent in registration order, and the
+        # default_agents queue (its head is the default). Gone at every stop.
+        self.agent_list = {}
+        self.default_agents = []
+        # (member, sender, path, capability or None, outcome: 'ok' or the error name)
+        # of every AgentManager1 call.
+        self.agent_manager_calls = []
+        self.releases = []              # (owner, path) of every Agent1.Release sent
+        self.pairings = []              # every Pairing pair() started
+        # main.conf AlwaysPairable (default false): true keeps adapters bondable
+        # with no agent, and agents no longer switch Pairable.
+        self.always_pairable = False
+        # main.conf JustWorksRepairing: 'never' (default), 'confirm' or 'always'.
+        self.just_works_repairing = 'never'
 
         # Fault injection for RegisterApplication / RegisterAdvertisement (see the
         # fail_next_* etc. methods): a list consumed one entry per call: None
@@ -893,6 +1054,9 @@ class FakeBluez:
                                dbus.ObjectPath(adapter.path), [IFACE_MEDIA])
             self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath('/org/bluez'),
                        [IFACE_INTROSPECTABLE, IFACE_AGENT_MANAGER, IFACE_PROFILE_MANAGER])
+            # main.c: btd_agent_cleanup (after btd_profile_cleanup, before
+            # adapter_cleanup): Release to every agent.
+            self._release_agents()
             for adapter in exported:
                 self._unexport_adapter(adapter, 'bluetoothd-stopped')
         for adv in self._active_or_pending_adverts():
@@ -935,6 +1099,7 @@ class FakeBluez:
         for source in list(self._timeouts):
             GLib.source_remove(source)
         self._timeouts.clear()
+        self._forget_agents()
         for call in self._pending_calls:
             call.cancel()
         self._pending_calls = []
@@ -1167,6 +1332,10 @@ class FakeBluez:
             self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesAdded', 'oa{sa{sv}}',
                        dbus.ObjectPath(adapter.path), ifaces)
             self.trace('%s added (%s)' % (adapter.name, adapter.address))
+            # adapter.c adapter_register (9399-9403): the default agent's IO
+            # capability, which with AlwaysPairable=false makes it bondable.
+            if self.default_agents and not self.always_pairable:
+                self._set_pairable(adapter, True)
         if adapter.advertising_manager_mode == 'later':
             def add_later():
                 self._timeouts.discard(source)
@@ -1293,11 +1462,25 @@ class FakeBluez:
         self._emit_properties_changed(device.path, IFACE_DEVICE, changed)
         self._answer_disconnects(device, replies)
         self.trace('%r: disconnected (%s)' % (device, reason))
+        # adapter.c adapter_remove_connection: device_cancel_authentication
+        # (Cancel to an agent with a call pending), then the device goes if a
+        # RemoveDevice was among the calls answered.
+        self._cancel_pairing(device.path, 'canceled-disconnect')
+        if device.remove_requested:
+            adapter = self.adapters.get(device.adapter)
+            if adapter is not None and adapter.devices.get(device.path) is device:
+                self._unexport_device(adapter, device)
 
     def _answer_disconnects(self, device, calls):
         for msg in calls:
             self._reply(msg)
-            self.sent.append(('reply', 'Device1.Disconnect', device.path))
+            if msg.get_member() == 'RemoveDevice':
+                # device_remove_connection: "remove device only if both bearers
+                # are disconnected" (the caller of RemoveDevice waits for that).
+                device.remove_requested = True
+                self.sent.append(('reply', 'Adapter1.RemoveDevice', device.path))
+            else:
+                self.sent.append(('reply', 'Device1.Disconnect', device.path))
 
     def _stop_disconnect_timer(self, device):
         if device.disconnect_timer is not None:
@@ -1322,13 +1505,16 @@ class FakeBluez:
         device = self._device(path)
         if device.connected:
             self._device_disconnected(device, 'local')
-        self._unexport_device(self.adapters[device.adapter], device)
+        adapter = self.adapters[device.adapter]
+        if adapter.devices.get(device.path) is device:
+            self._unexport_device(adapter, device)
 
     def _unexport_device(self, adapter, device):
         """device.c device_remove(): the object goes; Disconnect() calls still
         queued are never answered."""
         self._stop_disconnect_timer(device)
         device.disconnects = []
+        self._cancel_pairing(device.path, 'canceled-disconnect')
         del adapter.devices[device.path]
         self._emit(IFACE_OBJECT_MANAGER, '/', 'InterfacesRemoved', 'oas', dbus.ObjectPath(device.path),
                    [IFACE_PROPERTIES, IFACE_INTROSPECTABLE, IFACE_DEVICE])
@@ -1385,14 +1571,463 @@ class FakeBluez:
         device.disconnects.append(msg)
         if fault == 'no-reply':
             self.trace('%r: the kernel refused to disconnect (injected), no reply' % device)
-        elif device.disconnect_timer is None:
-            def disconnect_all():
-                self._timeouts.discard(device.disconnect_timer)
-                device.disconnect_timer = None
+        else:
+            self._request_disconnect(device)
+        return None
+
+    def _request_disconnect(self, device):
+        """device.c device_request_disconnect: arm DISCONNECT_TIMER (fake:
+        disconnect_delay) unless it runs; when it fires the link goes down,
+        reason Local."""
+        if device.disconnect_timer is not None:
+            return
+
+        def disconnect_all():
+            self._timeouts.discard(device.disconnect_timer)
+            device.disconnect_timer = None
+            if device.connected:
                 self._device_disconnected(device, 'local')
+            return False
+        device.disconnect_timer = GLib.timeout_add(int(self.disconnect_delay * 1000), disconnect_all)
+        self._timeouts.add(device.disconnect_timer)
+
+    # ------------------------------------------------------------ pairing agents
+    # src/agent.c (AgentManager1, Agent1 calls), src/device.c (new_auth,
+    # device_confirm_passkey, device_request_passkey, device_notify_passkey,
+    # device_bonding_complete) and src/adapter.c (adapter_set_io_capability,
+    # Pairable), 5.87 line numbers unless said otherwise.
+
+    def agents(self):
+        """The registered agents, in registration order: [{'owner', 'path',
+        'capability' (normalised), 'default'}]."""
+        head = self.default_agents[0] if self.default_agents else None
+        return [{'owner': a.owner, 'path': a.path, 'capability': a.capability, 'default': a is head}
+                for a in self.agent_list.values()]
+
+    def default_agent(self):
+        """agents()' entry of the default agent, or None."""
+        return next((a for a in self.agents() if a['default']), None)
+
+    def _parse_io_capability(self, capability):
+        """agent.c parse_io_capability (exact names), or on 5.87 shared/mgmt.c
+        mgmt_parse_io_capability (a prefix of a name: the first such name);
+        "" is KeyboardDisplay. None: invalid."""
+        if capability == '':
+            return 'KeyboardDisplay'
+        if self.profile.io_cap_prefix_match:
+            return next((name for name in IO_CAPABILITIES if name.startswith(capability)), None)
+        return capability if capability in IO_CAPABILITIES else None
+
+    def _agent_manager_call(self, msg, signature, member, capability=None):
+        """gdbus checks the signature before agent.c sees the call: another one
+        is answered UnknownMethod. Records the call (calls, agent_manager_calls)."""
+        args = msg.get_args_list()
+        path = str(args[0]) if args else ''
+        self.calls.append(('AgentManager1.' + member, path, not msg.get_no_reply()))
+        record = [member, msg.get_sender(), path, capability, 'ok']
+        self.agent_manager_calls.append(record)
+        if msg.get_signature() != signature:
+            record[4] = DBUS_ERROR_UNKNOWN_METHOD
+            raise _Reject(DBUS_ERROR_UNKNOWN_METHOD, 'Method "%s" with signature "%s" on interface "%s" '
+                          'doesn\'t exist' % (member, msg.get_signature(), IFACE_AGENT_MANAGER))
+        return record
+
+    def _agent_error(self, record, name, text):
+        record[4] = name
+        self.trace('%s(%s) from %s: %s' % (record[0], record[2], record[1], name))
+        raise _Reject(name, text)
+
+    def _register_agent(self, msg, *args):
+        """agent.c register_agent: AlreadyExists for a sender that has one (any
+        path), InvalidArguments for an unknown capability; agent_create makes
+        the first agent the default (pushing its IO capability to every
+        adapter), later ones wait at the tail of default_agents. Nothing is
+        called on the agent."""
+        capability = str(args[1]) if len(args) > 1 else None
+        record = self._agent_manager_call(msg, 'os', 'RegisterAgent', capability)
+        sender = msg.get_sender()
+        if sender in self.agent_list:
+            self._agent_error(record, ERROR_ALREADY_EXISTS, 'Already Exists')
+        cap = self._parse_io_capability(capability)
+        if cap is None:
+            self._agent_error(record, ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+        agent = Agent(sender, str(args[0]), cap)
+        self.agent_list[sender] = agent
+        self.trace('RegisterAgent(%s, %r) from %s: %s' % (agent.path, capability, sender, cap))
+        if not self.default_agents:
+            self._add_default_agent(agent)
+        else:
+            self.default_agents.append(agent)
+        return ('',)
+
+    def _registered_agent(self, msg, member):
+        record = self._agent_manager_call(msg, 'o', member)
+        agent = self.agent_list.get(msg.get_sender())
+        if agent is None or agent.path != record[2]:
+            self._agent_error(record, ERROR_DOES_NOT_EXIST, 'Does Not Exist')
+        return agent
+
+    def _unregister_agent(self, msg, *args):
+        """agent.c unregister_agent -> agent_disconnect: no Release."""
+        agent = self._registered_agent(msg, 'UnregisterAgent')
+        self.trace('UnregisterAgent(%s) from %s' % (agent.path, agent.owner))
+        self._agent_disconnect(agent)
+        return ('',)
+
+    def _request_default_agent(self, msg, *args):
+        """agent.c request_default -> add_default_agent."""
+        agent = self._registered_agent(msg, 'RequestDefaultAgent')
+        self.trace('RequestDefaultAgent(%s) from %s' % (agent.path, agent.owner))
+        self._add_default_agent(agent)
+        return ('',)
+
+    def _add_default_agent(self, agent):
+        """agent.c add_default_agent: to the head of default_agents; when the
+        head changed, set_io_cap on every adapter."""
+        if self.default_agents and self.default_agents[0] is agent:
+            return
+        if agent in self.default_agents:
+            self.default_agents.remove(agent)
+        self.default_agents.insert(0, agent)
+        self._set_io_cap(agent)
+
+    def _agent_disconnect(self, agent):
+        """agent.c agent_disconnect (UnregisterAgent, or the owner left the bus):
+        out of default_agents (the next one becomes default), then destroyed
+        with its watch already gone, so no Release. A call pending to it stays:
+        its error reply (NoReply, when the owner left) rejects the pairing."""
+        head = self.default_agents and self.default_agents[0] is agent
+        if agent in self.default_agents:
+            self.default_agents.remove(agent)
+        if head:
+            self._set_io_cap(self.default_agents[0] if self.default_agents else None)
+        self.agent_list.pop(agent.owner, None)
+
+    def _set_io_cap(self, agent):
+        """agent.c set_io_cap -> adapter.c adapter_set_io_capability on every
+        adapter: with AlwaysPairable=false, an agent turns bondable (Pairable)
+        on and none left turns it off."""
+        self.trace('default agent: %r' % agent)
+        if self.always_pairable:
+            return
+        for adapter in self.adapters.values():
+            if adapter.exported:
+                self._set_pairable(adapter, agent is not None)
+
+    def _set_pairable(self, adapter, value):
+        """The kernel's bondable flag changed (MGMT Set Bondable): adapter.c
+        settings_changed emits Pairable and trigger_pairable_timeout (re)arms
+        PairableTimeout while bondable."""
+        if adapter.pairable == value:
+            return
+        adapter.pairable = value
+        self._emit_properties_changed(adapter.path, IFACE_ADAPTER, {'Pairable': dbus.Boolean(value)})
+        self.trace('%s: Pairable %s' % (adapter.name, value))
+        self._trigger_pairable_timeout(adapter)
+
+    def _trigger_pairable_timeout(self, adapter):
+        """adapter.c trigger_pairable_timeout / pairable_timeout_handler."""
+        if adapter.pairable_timer is not None:
+            GLib.source_remove(adapter.pairable_timer)
+            self._timeouts.discard(adapter.pairable_timer)
+            adapter.pairable_timer = None
+        if not adapter.pairable or not adapter.pairable_timeout:
+            return
+
+        def expired():
+            self._timeouts.discard(adapter.pairable_timer)
+            adapter.pairable_timer = None
+            if adapter.exported:
+                self._set_pairable(adapter, False)
+            return False
+        adapter.pairable_timer = GLib.timeout_add(int(adapter.pairable_timeout * 1000), expired)
+        self._timeouts.add(adapter.pairable_timer)
+
+    def _release_agents(self):
+        """btd_agent_cleanup at a clean exit: agent_destroy with the watch still
+        set -> agent_release: Cancel if a call is pending, then Release, both
+        "no reply expected" (g_dbus_send_message)."""
+        for agent in list(self.agent_list.values()):
+            if agent.request is not None:
+                self._cancel_pairing(agent.request.device, 'bluetoothd-stopped')
+            self.releases.append((agent.owner, agent.path))
+            self.trace('Release -> %s%s' % (agent.owner, agent.path))
+            self._send_no_reply(agent.owner, agent.path, IFACE_AGENT, 'Release')
+        self.agent_list.clear()
+        self.default_agents = []
+
+    def _forget_agents(self):
+        """bluetoothd's process is gone: its agents, timers and pending calls too."""
+        self.agent_list.clear()
+        self.default_agents = []
+        for pairing in self.pairings:
+            if not pairing.done:
+                pairing._call = None
+                pairing._timer = None
+                self._finish_pairing(pairing, 'bluetoothd-stopped')
+        for adapter in self.adapters.values():
+            adapter.pairable_timer = None
+
+    def pair(self, device_path, central_io='KeyboardDisplay', secure_connections=True, bonding=True,
+             central_passkey=None, agent_timeout=None, mitm=True):
+        """The connected central at device_path starts an LE pairing (it is the
+        SMP initiator, we respond); returns a Pairing at once, which the main
+        loop moves on (wait for pairing.done).
+
+        central_io: the central's IO capability (an IO_CAPABILITIES name);
+        secure_connections: LE SC or legacy; bonding: the central's Bonding
+        flag; mitm: its MITM flag (False: Just Works whatever the
+        capabilities); central_passkey: what the central's user types when it
+        enters a passkey (None: the number displayed); agent_timeout: seconds
+        bluetoothd waits for the agent (REQUEST_TIMEOUT, 60).
+
+        In order: not bondable (Pairable false) with bonding -> 'not-pairable'
+        (the kernel answers Pairing Not Supported, no agent call); no default
+        agent -> 'no-agent' (new_auth: -EPERM, negative reply); the default
+        agent has a call pending -> 'rejected', error None (agent_has_request:
+        -EBUSY). Then the method from the SMP tables (smp_method: the
+        central's IO capability against the default agent's):
+        - Just Works: RequestAuthorization(o device) (kernel 5.8 on); a device
+          already paired is rejected without a call unless JustWorksRepairing
+          (just_works_repairing) says 'confirm' (asks) or 'always';
+        - numeric comparison: RequestConfirmation(o device, u passkey), random;
+        - we display: DisplayPasskey(o device, u passkey, q 0), no reply
+          expected; ok iff the central types the passkey (central_passkey);
+        - we enter: RequestPasskey(o device) -> u; ok iff the answer is the
+          central's random displayed passkey, or central_passkey when the
+          central enters too (KeyboardOnly both sides).
+        An error reply rejects ('rejected', error = its name); a wrong reply
+        signature too, and is a protocol error. No reply in agent_timeout:
+        'timeout', with Cancel() after RequestAuthorization and
+        RequestConfirmation (simple_agent_reply) but not after RequestPasskey
+        (passkey_reply sends none). The link going down while a call is
+        pending (disconnect_central, Disconnect, RemoveDevice, power-off):
+        Cancel() and 'canceled-disconnect'.
+
+        Success: Bonded true (with bonding; a signal from 5.65) and the device
+        persistent, then Paired true (the deferral of Paired's signal until
+        bluetoothd's own service discovery ends is not modelled). Failure
+        changes nothing, except that 5.87 (profile.auth_failure_disconnects)
+        drops the link disconnect_delay later, reason Local."""
+        if central_io not in IO_CAPABILITIES:
+            raise ValueError('central_io %r' % central_io)
+        device = self._device(device_path)
+        if not device.connected:
+            raise ValueError('%r is not connected' % device)
+        if any(p.device == device.path and not p.done for p in self.pairings):
+            raise ValueError('%r is pairing already' % device)
+        agent = self.default_agents[0] if self.default_agents else None
+        if agent is not None:
+            local = smp_method(central_io, agent.capability, secure_connections, initiator=False, mitm=mitm)
+            remote = smp_method(agent.capability, central_io, secure_connections, initiator=True, mitm=mitm)
+            if local == 'enter' and remote == 'enter' and central_passkey is None:
+                raise ValueError('both sides enter the passkey: give central_passkey')
+        timeout = 60.0 if agent_timeout is None else agent_timeout
+        pairing = Pairing(device.path, central_io, secure_connections, bonding, central_passkey, timeout, mitm)
+        self.pairings.append(pairing)
+        self.trace('%r: the central (%s, %s) pairs%s' % (device, central_io, 'SC' if secure_connections
+                                                          else 'legacy', ' to bond' if bonding else ''))
+        adapter = self.adapters[device.adapter]
+        if bonding and not adapter.pairable:
+            self._finish_pairing(pairing, 'not-pairable')
+            return pairing
+        if agent is None:
+            self._finish_pairing(pairing, 'no-agent')
+            return pairing
+        pairing.agent = agent
+        pairing.method = local
+        if agent.request is not None:
+            self._finish_pairing(pairing, 'rejected')
+            return pairing
+        path = dbus.ObjectPath(device.path)
+        if local == 'just-works':
+            # device.c device_confirm_passkey, confirm_hint 1 (JustWorksRepairing first).
+            if device.paired and self.just_works_repairing != 'confirm':
+                if self.just_works_repairing == 'always':
+                    self._pairing_succeeded(pairing)
+                else:
+                    self._finish_pairing(pairing, 'rejected')
+                return pairing
+            self._agent_request(pairing, 'RequestAuthorization', 'o', [path])
+        elif local == 'compare':
+            pairing.passkey = random.randrange(1000000)
+            self._agent_request(pairing, 'RequestConfirmation', 'ou', [path, dbus.UInt32(pairing.passkey)])
+        elif local == 'display':
+            pairing.passkey = random.randrange(1000000)
+            pairing.calls.append(('DisplayPasskey', (device.path, pairing.passkey, 0)))
+            self._send_no_reply(agent.owner, agent.path, IFACE_AGENT, 'DisplayPasskey', 'ouq',
+                                [path, dbus.UInt32(pairing.passkey), dbus.UInt16(0)])
+
+            def typed():
+                self._timeouts.discard(pairing._timer)
+                pairing._timer = None
+                if not pairing.done:
+                    entered = pairing.passkey if central_passkey is None else central_passkey
+                    if entered == pairing.passkey:
+                        self._pairing_succeeded(pairing)
+                    else:
+                        self._finish_pairing(pairing, 'wrong-passkey')
                 return False
-            device.disconnect_timer = GLib.timeout_add(int(self.disconnect_delay * 1000), disconnect_all)
-            self._timeouts.add(device.disconnect_timer)
+            pairing._timer = GLib.idle_add(typed)
+            self._timeouts.add(pairing._timer)
+        else:
+            if remote != 'enter':
+                pairing.passkey = random.randrange(1000000)
+            self._agent_request(pairing, 'RequestPasskey', 'o', [path])
+        return pairing
+
+    def _agent_request(self, pairing, member, signature, args):
+        """An Agent1 call with a reply expected, from the org.bluez connection,
+        REQUEST_TIMEOUT (pairing.agent_timeout) measured by the fake."""
+        agent = pairing.agent
+        agent.request = pairing
+        pairing._member = member
+        pairing.calls.append((member, tuple(to_python(a) for a in args)))
+        msg = dbus.lowlevel.MethodCallMessage(agent.owner, agent.path, IFACE_AGENT, member)
+        msg.append(signature=signature, *args)
+        self._record_call(IFACE_AGENT, member, agent.path, True)
+        connection = self.conn
+
+        def on_reply(reply):
+            if self.conn is connection and pairing._call is not None:
+                pairing._call = None
+                self._agent_replied(pairing, reply)
+
+        def timed_out():
+            self._timeouts.discard(pairing._timer)
+            pairing._timer = None
+            if pairing._call is not None:
+                call, pairing._call = pairing._call, None
+                call.cancel()
+                self.trace('%r: no reply to %s in %s s' % (pairing, member, pairing.agent_timeout))
+                pairing.error = DBUS_ERROR_NO_REPLY
+                # simple_agent_reply cancels on NoReply; passkey_reply does not.
+                if member != 'RequestPasskey':
+                    self._send_cancel(pairing)
+                self._finish_pairing(pairing, 'timeout')
+            return False
+        pairing._call = self.conn.send_message_with_reply(msg, on_reply, pairing.agent_timeout + 30,
+                                                          require_main_loop=True)
+        self._pending_calls.append(pairing._call)
+        pairing._timer = GLib.timeout_add(int(pairing.agent_timeout * 1000), timed_out)
+        self._timeouts.add(pairing._timer)
+
+    def _stop_pairing_timer(self, pairing):
+        if pairing._timer is not None:
+            GLib.source_remove(pairing._timer)
+            self._timeouts.discard(pairing._timer)
+            pairing._timer = None
+
+    def _send_cancel(self, pairing):
+        """agent.c send_cancel_request: Cancel(), no reply expected."""
+        agent = pairing.agent
+        pairing.calls.append(('Cancel', ()))
+        self._send_no_reply(agent.owner, agent.path, IFACE_AGENT, 'Cancel')
+
+    def _agent_replied(self, pairing, reply):
+        """simple_agent_reply (RequestAuthorization, RequestConfirmation: any
+        error rejects; a NoReply error, as when the agent's owner left the bus,
+        also sends Cancel) and passkey_reply (RequestPasskey: a reply without a
+        leading u is rejected, "Wrong passkey reply signature")."""
+        self._stop_pairing_timer(pairing)
+        member = pairing._member
+        if isinstance(reply, dbus.lowlevel.ErrorMessage):
+            pairing.error = reply.get_error_name()
+            self.trace('%r: %s answered %s' % (pairing, member, pairing.error))
+            if pairing.error == DBUS_ERROR_NO_REPLY and member != 'RequestPasskey':
+                self._send_cancel(pairing)
+            self._finish_pairing(pairing, 'rejected')
+            return
+        signature = reply.get_signature()
+        if member != 'RequestPasskey':
+            if signature != '':
+                # libdbus's get_args(DBUS_TYPE_INVALID) ignores the values, so
+                # bluetoothd accepts; the Agent1 contract says no values.
+                self.protocol_error('%s replied with signature %r, expected none' % (member, signature))
+            self._pairing_succeeded(pairing)
+            return
+        if not signature.startswith('u'):
+            self.protocol_error('RequestPasskey replied with signature %r, expected "u"' % signature)
+            pairing.error = DBUS_ERROR_INVALID_ARGS
+            self._finish_pairing(pairing, 'rejected')
+            return
+        if signature != 'u':
+            self.protocol_error('RequestPasskey replied with signature %r, expected "u"' % signature)
+        pairing.answer = int(reply.get_args_list()[0])
+        expected = pairing.central_passkey if pairing.passkey is None else pairing.passkey
+        if pairing.answer == expected:
+            self._pairing_succeeded(pairing)
+        else:
+            self._finish_pairing(pairing, 'wrong-passkey')
+
+    def _cancel_pairing(self, device_path, failure):
+        """device_cancel_authentication / agent_cancel: a call pending to the
+        agent is dropped and Cancel() sent; a pairing with none ends too."""
+        for pairing in self.pairings:
+            if pairing.device != device_path or pairing.done:
+                continue
+            self._stop_pairing_timer(pairing)
+            if pairing._call is not None:
+                call, pairing._call = pairing._call, None
+                call.cancel()
+                self._send_cancel(pairing)
+            self._finish_pairing(pairing, failure)
+
+    def _finish_pairing(self, pairing, failure):
+        """The pairing failed: nothing changes (the kernel drops the keys of an
+        incomplete pairing; no D-Bus signal for an incoming failure), except
+        that 5.87 disconnects the link after an authentication failure."""
+        if pairing.agent is not None and pairing.agent.request is pairing:
+            pairing.agent.request = None
+        pairing.done = True
+        pairing.failure = failure
+        self.trace('%r: failed (%s%s)' % (pairing, failure, ', ' + pairing.error if pairing.error else ''))
+        if self.profile.auth_failure_disconnects and failure not in ('canceled-disconnect', 'bluetoothd-stopped'):
+            try:
+                device = self._device(pairing.device)
+            except KeyError:
+                return
+            if device.connected:
+                self._request_disconnect(device)
+
+    def _pairing_succeeded(self, pairing):
+        """MGMT New LTK (store_hint with bonding): device_set_bonded -> Bonded
+        true and the device persistent; then bonding_complete ->
+        device_set_paired -> Paired true."""
+        if pairing.agent is not None and pairing.agent.request is pairing:
+            pairing.agent.request = None
+        pairing.done = True
+        pairing.ok = True
+        if pairing.bonding:
+            self.set_device_property(pairing.device, 'Bonded', True)
+        self.set_device_property(pairing.device, 'Paired', True)
+        self.trace('%r: paired' % pairing)
+
+    def _remove_device_call(self, msg, *args):
+        """adapter.c remove_device: DoesNotExist for a path that is no device of
+        this adapter, NotReady while powered off (in that order); the device is
+        made temporary; not connected: removed, then the reply; connected:
+        device_request_disconnect(device, msg) queues the call with the
+        Disconnect() calls, answered when the link goes down, and the device
+        (its bond with it) removed after that (adapter_remove_connection)."""
+        adapter = self._adapter_at(msg.get_path())
+        path = str(args[0]) if args else ''
+        self.calls.append(('Adapter1.RemoveDevice', path, not msg.get_no_reply()))
+        if msg.get_signature() != 'o':
+            raise _Reject(DBUS_ERROR_UNKNOWN_METHOD, 'Method "RemoveDevice" with signature "%s" on interface '
+                          '"%s" doesn\'t exist' % (msg.get_signature(), IFACE_ADAPTER))
+        self.trace('RemoveDevice(%s) on %s from %s' % (path, adapter.name, msg.get_sender()))
+        device = adapter.devices.get(path)
+        if device is None:
+            raise _Reject(ERROR_DOES_NOT_EXIST, 'Does Not Exist')
+        if not adapter.powered:
+            raise _Reject(ERROR_NOT_READY, 'Resource Not Ready')
+        device.temporary = True
+        if not device.connected:
+            self._unexport_device(adapter, device)
+            return ('',)
+        device.disconnects.append(msg)
+        self._request_disconnect(device)
         return None
 
     def _central_target(self, path):
@@ -2138,6 +2773,10 @@ class FakeBluez:
                 (IFACE_ADV_MANAGER, 'RegisterAdvertisement'): self._register_advertisement,
                 (IFACE_ADV_MANAGER, 'UnregisterAdvertisement'): self._unregister_advertisement,
                 (IFACE_DEVICE, 'Disconnect'): self._device_disconnect,
+                (IFACE_ADAPTER, 'RemoveDevice'): self._remove_device_call,
+                (IFACE_AGENT_MANAGER, 'RegisterAgent'): self._register_agent,
+                (IFACE_AGENT_MANAGER, 'UnregisterAgent'): self._unregister_agent,
+                (IFACE_AGENT_MANAGER, 'RequestDefaultAgent'): self._request_default_agent,
             }.get((iface, member))
             if handler:
                 return handler
@@ -2155,8 +2794,8 @@ class FakeBluez:
             'PowerState': dbus.String(adapter.power_state),
             'Discoverable': dbus.Boolean(adapter.discoverable),
             'DiscoverableTimeout': dbus.UInt32(180),
-            'Pairable': dbus.Boolean(False),
-            'PairableTimeout': dbus.UInt32(0),
+            'Pairable': dbus.Boolean(adapter.pairable),
+            'PairableTimeout': dbus.UInt32(adapter.pairable_timeout),
             'Discovering': dbus.Boolean(False),
             'UUIDs': dbus.Array([uuid128(0x1800), uuid128(0x1801)], signature='s'),
             'Modalias': dbus.String('usb:v1D6Bp0246d0542'),
@@ -2291,6 +2930,22 @@ class FakeBluez:
             self.trace('%s sets %s Powered=%s' % (msg.get_sender(), adapter.name, bool(value)))
             self.power_sets.append((msg.get_sender(), adapter.name, bool(value)))
             return self._set_powered_property(adapter, bool(value))
+        if iface == IFACE_ADAPTER and name in ('Pairable', 'PairableTimeout'):
+            # gdbus checks the value's type; property_set_pairable (property_set_mode:
+            # the same value succeeds with no signal) / property_set_pairable_timeout
+            # (always PropertiesChanged, then trigger_pairable_timeout).
+            if not isinstance(value, dbus.Boolean if name == 'Pairable' else dbus.UInt32):
+                raise _Reject(DBUS_ERROR_INVALID_ARGS, 'Invalid arguments in method call')
+            adapter = next(a for a in self.adapters.values() if a.path == path)
+            self.trace('%s sets %s %s=%s' % (msg.get_sender(), adapter.name, name, value))
+            self.pairable_sets.append((msg.get_sender(), adapter.name, name, to_python(value)))
+            if name == 'Pairable':
+                self._set_pairable(adapter, bool(value))
+            else:
+                adapter.pairable_timeout = int(value)
+                self._emit_properties_changed(adapter.path, IFACE_ADAPTER, {'PairableTimeout': value})
+                self._trigger_pairable_timeout(adapter)
+            return ('',)
         raise _Reject(DBUS_ERROR_PROPERTY_READ_ONLY, 'Property \'%s\' is not writable' % name)
 
     def _set_powered_property(self, adapter, value):
@@ -2386,7 +3041,10 @@ class FakeBluez:
         self.sent.append(('call',) + self.calls[-1])
 
     def calls_named(self, member):
-        """The (path, reply_expected) of each call the fake made of member ('Iface.Method')."""
+        """The (path, reply_expected) of each call in calls of member: 'Iface.Method',
+        or a bare method name for that method on any interface ('RegisterAgent')."""
+        if '.' not in member:
+            return [(p, r) for (m, p, r) in self.calls if m.rsplit('.', 1)[-1] == member]
         return [(p, r) for (m, p, r) in self.calls if m == member]
 
     def _send_no_reply(self, dest, path, iface, method, signature='', args=()):
@@ -2899,7 +3557,12 @@ class FakeBluez:
         if not name.startswith(':') or new:
             return
         # A client left the bus: bluetoothd's GDBusClient disconnect watches
-        # free its applications and advertisements (without Release).
+        # free its applications and advertisements (without Release), and
+        # agent.c agent_disconnect drops its agent (without Release).
+        agent = self.agent_list.get(name)
+        if agent is not None:
+            self.trace('%r dropped: owner left the bus' % agent)
+            self._agent_disconnect(agent)
         for app in self._active_or_pending_apps():
             if app.owner == name:
                 self._end_app(app, 'disconnected')
