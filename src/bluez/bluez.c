@@ -723,9 +723,9 @@ void bluez_advertisement_released(Bluez *bluez)
 	emit_simple(bluez, LC_EV_ADV_RELEASED);
 }
 
-void bluez_disconnect_device(Bluez *bluez, const char *path, BluezDoneFunc done, void *data)
+BluezDevices *bluez_get_devices(Bluez *bluez)
 {
-	bluez_devices_disconnect(bluez->devices, path, done, data);
+	return bluez->devices;
 }
 
 LcState bluez_get_state(Bluez *bluez)

@@ -65,8 +65,8 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 /* The advertisement told us BlueZ released it. */
 void bluez_advertisement_released(Bluez *bluez);
 
-/* Ask BlueZ to disconnect the central at path (Device1.Disconnect); done follows, never from inside. */
-void bluez_disconnect_device(Bluez *bluez, const char *path, BluezDoneFunc done, void *data);
+/* BlueZ's devices, for Disconnect and RemoveDevice (bluez/devices.h). */
+BluezDevices *bluez_get_devices(Bluez *bluez);
 
 LcState bluez_get_state(Bluez *bluez);
 bool bluez_is_registered(Bluez *bluez);

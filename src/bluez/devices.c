@@ -1,4 +1,4 @@
-/* bluez/devices.c: Device1 objects into the roster, and Device1.Disconnect (see bluez/devices.h). */
+/* bluez/devices.c: Device1 objects into the roster, Device1.Disconnect and Adapter1.RemoveDevice (bluez/devices.h). */
 #include "bluez/devices.h"
 
 #include <errno.h>
@@ -196,9 +196,9 @@ static gboolean done_idle(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-void bluez_devices_disconnect(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data)
+/* Send msg; done follows with its outcome, never from inside. */
+static void call_with_done(BluezDevices *devices, DBusMessage *msg, BluezDoneFunc done, void *data)
 {
-	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, path, DEVICE_IFACE, "Disconnect");
 	DoneCall *dc = g_new0(DoneCall, 1);
 
 	*dc = (DoneCall){ .devices = devices, .done = done, .data = data };
@@ -208,6 +208,21 @@ void bluez_devices_disconnect(BluezDevices *devices, const char *path, BluezDone
 		dc->error = -ENOTCONN;
 		dc->idle_id = g_idle_add(done_idle, dc);
 	}
+}
+
+void bluez_devices_disconnect(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data)
+{
+	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, path, DEVICE_IFACE, "Disconnect");
+
+	call_with_done(devices, msg, done, data);
+}
+
+void bluez_devices_remove(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data)
+{
+	g_autofree char *adapter = g_strndup(path, (gsize)(strrchr(path, '/') - path));
+	g_autoptr(DBusMessage) msg = bluez_bus_path_call(adapter, ADAPTER_IFACE, "RemoveDevice", path, false);
+
+	call_with_done(devices, msg, done, data);
 }
 
 /* ---- life ---- */

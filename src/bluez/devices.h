@@ -11,7 +11,7 @@
 #include "bluez/bus.h"
 #include "gatt/centrals.h"
 
-/* How long a Disconnect may take: bluetoothd answers once the link is down, 2 s after the call, or never (8.3). */
+/* How long a Disconnect or RemoveDevice may take: bluetoothd answers once the link is down, 2 s after the call, or never (8.3). */
 #define BLUEZ_DISCONNECT_TIMEOUT_MS 10000
 
 typedef struct BluezDevices BluezDevices;
@@ -36,3 +36,9 @@ void bluez_devices_forget(BluezDevices *devices, const char *reason);
 
 /* Device1.Disconnect on the central at path; done follows (never from inside this call). */
 void bluez_devices_disconnect(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data);
+/*
+ * Adapter1.RemoveDevice for the device at path (a device path under an adapter):
+ * bluetoothd drops its keys, disconnects it if connected (answering once the link
+ * is down) and removes the object. done follows (never from inside this call).
+ */
+void bluez_devices_remove(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data);

@@ -322,7 +322,16 @@ static bool on_disconnect_request(Server *server, const char *path, ServerDiscon
 {
 	Daemon *daemon = user_data;
 
-	bluez_disconnect_device(daemon->bluez, path, server_disconnect_done, token);
+	bluez_devices_disconnect(bluez_get_devices(daemon->bluez), path, server_disconnect_done, token);
+	return true;
+}
+
+/* A client's `forget`: Adapter1.RemoveDevice. */
+static bool on_forget_request(Server *server, const char *path, ServerDisconnect *token, void *user_data)
+{
+	Daemon *daemon = user_data;
+
+	bluez_devices_remove(bluez_get_devices(daemon->bluez), path, server_disconnect_done, token);
 	return true;
 }
 
@@ -331,6 +340,7 @@ static const ServerListener server_listener = {
 	.status = on_status_request,
 	.disconnect = on_disconnect_request,
 	.pairable = on_pairable_request,
+	.forget = on_forget_request,
 };
 
 /* ---- signals ---- */

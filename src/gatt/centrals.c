@@ -163,6 +163,8 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 {
 	GattCentral *central = g_hash_table_lookup(centrals->by_path, path);
 	const char *slash = strrchr(path, '/');
+	/* Only a change is a pairing: a bond BlueZ loaded at its start is not news. */
+	bool was_paired = !central || central->paired || central->bonded;
 
 	if (!central) {
 		if (!slash || slash == path || !slash[1])
@@ -202,6 +204,8 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 			central->connected_since = now;
 	}
 	update(centrals, central, NULL);
+	if (!was_paired && (central->paired || central->bonded))
+		LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, paired, centrals, central);
 	/* After `disconnected` told what the link was. */
 	if (!central->connected) {
 		central->connected_since = 0;
@@ -285,6 +289,46 @@ GPtrArray *gatt_centrals_list(GattCentrals *centrals)
 			g_ptr_array_add(list, central);
 	g_ptr_array_sort(list, compare_joined);
 	return list;
+}
+
+static bool is_bond(const GattCentral *central)
+{
+	/* Bonded from 5.65 on; before, BlueZ's Paired devices are the ones it keeps keys for. */
+	return central->address && (central->has_bonded ? central->bonded : central->paired);
+}
+
+static int compare_address(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(const GattCentral *const *)a)->address, (*(const GattCentral *const *)b)->address);
+}
+
+GPtrArray *gatt_centrals_bonds(GattCentrals *centrals)
+{
+	GPtrArray *list = g_ptr_array_new();
+	GHashTableIter it;
+	GattCentral *central;
+
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
+		if (is_bond(central))
+			g_ptr_array_add(list, central);
+	g_ptr_array_sort(list, compare_address);
+	return list;
+}
+
+const GattCentral *gatt_centrals_find_known(GattCentrals *centrals, const char *address)
+{
+	g_autofree char *upper = g_ascii_strup(address, -1);
+	const GattCentral *found = NULL;
+	GHashTableIter it;
+	GattCentral *central;
+
+	/* A connected one first: BlueZ may hold an older object with the same address (an RPA's past). */
+	g_hash_table_iter_init(&it, centrals->by_path);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
+		if (g_strcmp0(central->address, upper) == 0 && (!found || central->connected))
+			found = central;
+	return found;
 }
 
 unsigned gatt_centrals_count(GattCentrals *centrals)

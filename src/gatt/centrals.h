@@ -56,6 +56,8 @@ typedef struct {
 	/* reason: BlueZ's ("remote", "timeout", ... 5.83+) or gattd's ("adapter-removed", ...), NULL when unknown. */
 	void (*disconnected)(GattCentrals *centrals, const GattCentral *central, const char *reason,
 	                     void *user_data);
+	/* A known device became paired or bonded (BlueZ says Bonded first, Paired once it has looked around). */
+	void (*paired)(GattCentrals *centrals, const GattCentral *central, void *user_data);
 } GattCentralsListener;
 
 GattCentrals *gatt_centrals_new(void);
@@ -102,6 +104,10 @@ const GattCentral *gatt_centrals_find_address(GattCentrals *centrals, const char
 /* The roster, oldest connection first (borrowed GattCentral*, valid until the next change). */
 GPtrArray *gatt_centrals_list(GattCentrals *centrals);
 unsigned gatt_centrals_count(GattCentrals *centrals);
+/* The bonded devices (Bonded, or Paired before BlueZ 5.65), connected or not, by address; free the array only. */
+GPtrArray *gatt_centrals_bonds(GattCentrals *centrals);
+/* Any device BlueZ holds under the adapter with this address (any case), connected or not; NULL if none. */
+const GattCentral *gatt_centrals_find_known(GattCentrals *centrals, const char *address);
 /* Whether a device that is not connected would still be kept. */
 bool gatt_centrals_has_room(GattCentrals *centrals);
 

@@ -323,6 +323,8 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_DISCONNECT] = server_devices_cmd_disconnect,
 	[PROTO_CMD_CHANNEL] = server_handlers_cmd_channel,
 	[PROTO_CMD_PAIRABLE] = server_pairing_cmd_pairable,
+	[PROTO_CMD_BONDS] = server_devices_cmd_bonds,
+	[PROTO_CMD_FORGET] = server_devices_cmd_forget,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

@@ -9,13 +9,14 @@
 #include "shared/log.h"
 #include "socket/server-private.h"
 
-/* A `disconnect` waiting for BlueZ's answer. */
+/* A `disconnect` or `forget` waiting for BlueZ's answer. */
 struct ServerDisconnect {
 	Server *server;
 	Client *client;         /* NULL once it left */
 	json_t *id;
 	char *address;
 	char *path;
+	bool forget;            /* Adapter1.RemoveDevice, not Device1.Disconnect */
 };
 
 void server_disconnect_free(ServerDisconnect *d)
@@ -159,6 +160,7 @@ void server_disconnect_done(int error, const char *message, void *data)
 {
 	ServerDisconnect *d = data;
 	Client *client = d->client;
+	const char *verb = d->forget ? "forget" : "disconnect";
 
 	if (client)
 		client->n_owed--;
@@ -173,36 +175,34 @@ void server_disconnect_done(int error, const char *message, void *data)
 		jwrite_string(b, d->path);
 		server_client_send(client, proto_finish(b));
 	} else if (error == -ETIMEDOUT) {
-		server_client_send_error(client, d->id, PROTO_ERR_TIMEOUT, "BlueZ did not answer in time to disconnect %s",
+		server_client_send_error(client, d->id, PROTO_ERR_TIMEOUT, "BlueZ did not answer in time to %s %s", verb,
 		                         d->address);
 	} else if (error == -ENOTCONN) {
-		server_client_send_error(client, d->id, PROTO_ERR_DISCONNECTED,
-		                         "BlueZ went away before disconnecting %s (%s)", d->address, message);
+		server_client_send_error(client, d->id, PROTO_ERR_DISCONNECTED, "BlueZ went away before it would %s %s (%s)",
+		                         verb, d->address, message);
 	} else {
-		server_client_send_error(client, d->id, PROTO_ERR_FAILED, "BlueZ refused to disconnect %s: %s", d->address,
+		server_client_send_error(client, d->id, PROTO_ERR_FAILED, "BlueZ refused to %s %s: %s", verb, d->address,
 		                         message);
 	}
 	if (error)
-		log_info("disconnecting central %s: %s", d->address, message ? message : g_strerror(-error));
+		log_info("%s %s: %s", verb, d->address, message ? message : g_strerror(-error));
+	else if (d->forget)
+		log_notice("forgot %s: BlueZ removed the device and its keys", d->address);
 	g_ptr_array_remove_fast(d->server->disconnects, d);
 }
 
-void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req)
+/* Ask BlueZ to disconnect or forget central for client; the answer comes in server_disconnect_done(). */
+static void ask_bluez(Client *client, const ProtoRequest *req, const GattCentral *central, bool forget)
 {
 	Server *server = client->server;
-	const GattCentral *central = gatt_centrals_find_address(server->centrals, req->address);
 	ServerDisconnect *d;
 	bool asked = false;
 
-	if (!central) {
-		server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no connected central %s", req->address);
-		return;
-	}
 	for (unsigned i = 0; i < server->disconnects->len; i++) {
 		d = server->disconnects->pdata[i];
 		if (g_strcmp0(d->path, central->path) == 0) {
-			server_client_send_error(client, req->id, PROTO_ERR_BUSY, "%s is already being disconnected",
-			                         central->address);
+			server_client_send_error(client, req->id, PROTO_ERR_BUSY, "%s is already being %s", central->address,
+			                         d->forget ? "forgotten" : "disconnected");
 			return;
 		}
 	}
@@ -213,13 +213,61 @@ void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req)
 		.id = json_incref(req->id),
 		.address = g_strdup(central->address),
 		.path = g_strdup(central->path),
+		.forget = forget,
 	};
 	g_ptr_array_add(server->disconnects, d);
 	client->n_owed++;
-	log_info("client %u asks to disconnect central %s", client->id, d->address);
-	LISTENERS_ASK(&server->listeners, ServerListener, disconnect, asked, server, d->path, d);
+	log_info("client %u asks to %s %s", client->id, forget ? "forget" : "disconnect central", d->address);
+	if (forget)
+		LISTENERS_ASK(&server->listeners, ServerListener, forget, asked, server, d->path, d);
+	else
+		LISTENERS_ASK(&server->listeners, ServerListener, disconnect, asked, server, d->path, d);
 	if (!asked)
-		server_disconnect_done(-EIO, "disconnecting is not available", d);
+		server_disconnect_done(-EIO, forget ? "forgetting is not available" : "disconnecting is not available", d);
+}
+
+void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req)
+{
+	const GattCentral *central = gatt_centrals_find_address(client->server->centrals, req->address);
+
+	if (!central) {
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no connected central %s", req->address);
+		return;
+	}
+	ask_bluez(client, req, central, false);
+}
+
+void server_devices_cmd_forget(Client *client, const ProtoRequest *req)
+{
+	const GattCentral *central = gatt_centrals_find_known(client->server->centrals, req->address);
+
+	if (!central) {
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "BlueZ knows no device %s on the adapter",
+		                         req->address);
+		return;
+	}
+	ask_bluez(client, req, central, true);
+}
+
+void server_devices_cmd_bonds(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(GPtrArray) bonds = gatt_centrals_bonds(client->server->centrals);
+	g_autoptr(JWriter) b = proto_reply_begin(req->id);
+
+	jwrite_member(b, "bonds");
+	jwrite_begin_array(b);
+	for (unsigned i = 0; i < bonds->len; i++) {
+		const GattCentral *central = bonds->pdata[i];
+		g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(client->server->app, central->path);
+
+		jwrite_begin_object(b);
+		proto_write_central(b, central, subscribed);
+		jwrite_member(b, "connected");
+		jwrite_bool(b, central->connected);
+		jwrite_end_object(b);
+	}
+	jwrite_end_array(b);
+	server_client_send(client, proto_finish(b));
 }
 
 void server_devices_shutdown(Server *server)

@@ -29,6 +29,9 @@ void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len
 
 void server_devices_cmd_devices(Client *client, const ProtoRequest *req);
 void server_devices_cmd_disconnect(Client *client, const ProtoRequest *req);
+/* bonds: the bonded devices, connected or not; forget: Adapter1.RemoveDevice of one, by address. */
+void server_devices_cmd_bonds(Client *client, const ProtoRequest *req);
+void server_devices_cmd_forget(Client *client, const ProtoRequest *req);
 
 /* gattd is stopping: answer the disconnects in flight (shutting-down); BlueZ's answers go to nobody. */
 void server_devices_shutdown(Server *server);

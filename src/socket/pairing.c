@@ -36,6 +36,17 @@ void server_pairing_cmd_pairable(Client *client, const ProtoRequest *req)
 	server_client_send(client, proto_finish(b));
 }
 
+void server_pairing_paired(Server *server, const GattCentral *central)
+{
+	g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(server->app, central->path);
+	JWriter *b = proto_event_begin("paired");
+
+	log_notice("paired with %s (%s)", central->address ? central->address : central->path,
+	           !central->has_bonded ? "paired" : central->bonded ? "bonded" : "not bonded: no keys kept");
+	proto_write_central(b, central, subscribed);
+	server_events_broadcast(server, NULL, b);
+}
+
 void server_on_pairing_passkey(Server *server, const char *device, const char *address, unsigned passkey)
 {
 	g_autofree char *digits = g_strdup_printf("%06u", passkey);

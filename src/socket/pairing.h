@@ -10,3 +10,5 @@
 #include "socket/server-private.h"
 
 void server_pairing_cmd_pairable(Client *client, const ProtoRequest *req);
+/* A device under the adapter became paired or bonded: the `paired` event. */
+void server_pairing_paired(Server *server, const GattCentral *central);

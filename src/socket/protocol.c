@@ -23,6 +23,8 @@ static const char *const command_names[] = {
 	[PROTO_CMD_DISCONNECT] = "disconnect",
 	[PROTO_CMD_CHANNEL] = "channel",
 	[PROTO_CMD_PAIRABLE] = "pairable",
+	[PROTO_CMD_BONDS] = "bonds",
+	[PROTO_CMD_FORGET] = "forget",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -58,6 +60,8 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_DISCONNECT] = F_ADDRESS,
 	[PROTO_CMD_CHANNEL] = 0,
 	[PROTO_CMD_PAIRABLE] = F_OPEN | F_SECONDS,
+	[PROTO_CMD_BONDS] = 0,
+	[PROTO_CMD_FORGET] = F_ADDRESS,
 };
 
 static const struct {
@@ -283,7 +287,7 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 			return false;
 	}
 	node = member(m, F_ADDRESS);
-	if (req->cmd == PROTO_CMD_DISCONNECT && !node) {
+	if ((req->cmd == PROTO_CMD_DISCONNECT || req->cmd == PROTO_CMD_FORGET) && !node) {
 		fail(err, PROTO_ERR_BAD_REQUEST,
 		     g_strdup_printf("command '%s' needs field 'address'", proto_command_name(req->cmd)));
 		return false;

@@ -61,6 +61,8 @@ typedef enum {
 	PROTO_CMD_DISCONNECT,
 	PROTO_CMD_CHANNEL,
 	PROTO_CMD_PAIRABLE,
+	PROTO_CMD_BONDS,
+	PROTO_CMD_FORGET,
 } ProtoCommand;
 
 typedef struct {

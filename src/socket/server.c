@@ -14,6 +14,7 @@
 #include "socket/devices.h"
 #include "socket/events.h"
 #include "socket/handlers.h"
+#include "socket/pairing.h"
 #include "socket/listen.h"
 #include "socket/protocol.h"
 #include "socket/server-private.h"
@@ -98,9 +99,15 @@ static void on_central_disconnected(GattCentrals *centrals, const GattCentral *c
 	server_events_disconnected(user_data, central, reason);
 }
 
+static void on_central_paired(GattCentrals *centrals, const GattCentral *central, void *user_data)
+{
+	server_pairing_paired(user_data, central);
+}
+
 static const GattCentralsListener centrals_listener = {
 	.connected = on_central_connected,
 	.disconnected = on_central_disconnected,
+	.paired = on_central_paired,
 };
 
 static void follow_app(Server *server, GattApp *app)

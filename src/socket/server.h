@@ -64,6 +64,11 @@ typedef struct {
 	 * listener with pairable answers; with none, pairing is off.
 	 */
 	int (*pairable)(Server *server, ServerPairableOp op, unsigned seconds, ServerPairing *out, void *user_data);
+	/*
+	 * A client's `forget`: ask BlueZ to remove the device at path with its keys
+	 * (Adapter1.RemoveDevice), answering as disconnect does (server_disconnect_done).
+	 */
+	bool (*forget)(Server *server, const char *path, ServerDisconnect *token, void *user_data);
 } ServerListener;
 
 /*

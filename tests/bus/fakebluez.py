@@ -744,6 +744,7 @@ class Adapter:
         # False: only when the test calls add_advertising_manager().
         self.advertising_manager_mode = advertising_manager
         self.has_advertising_manager = False
+        self.stored_devices = {}        # bonded devices the next bluetoothd loads (stop() keeps them)
         self.max_advertisements = max_advertisements
         self.max_adv_len = max_adv_len
         self.discoverable = discoverable
@@ -1026,11 +1027,14 @@ class FakeBluez:
         remove_adapter() does (devices, the partial removals, Release of
         advertisements); then the connection closes and the name leaves the bus.
         Otherwise a crash: the connection just closes, no Release. Either way the
-        devices are gone with bluetoothd: the next start() exports none (a real
-        one would load bonded devices from its storage)."""
+        devices are gone with bluetoothd; the next start() exports the bonded ones
+        again, not connected, as a real one loads them from its storage."""
         assert self.running
         self.trace('stopping (%s)' % ('clean' if clean else 'crash'))
         powered = {name: a.powered for name, a in self.adapters.items()}
+        # What /var/lib/bluetooth keeps for the next bluetoothd: the bonded devices.
+        stored = {name: {path: self._stored_device(device) for path, device in a.devices.items()
+                         if not device.temporary} for name, a in self.adapters.items()}
         if clean:
             # main.c SIGTERM -> adapter_shutdown(): power every adapter off,
             # then adapter_cleanup() -> adapter_remove().
@@ -1074,6 +1078,7 @@ class FakeBluez:
         # = False to model AutoEnable=false). Without it (before 5.65) what
         # adapter_shutdown powered off stays off; a crash leaves the kernel's power.
         for name, was_powered in powered.items():
+            self.adapters[name].stored_devices = stored[name]
             if clean and not self.auto_enable:
                 continue
             self.adapters[name].powered = was_powered
@@ -1325,7 +1330,8 @@ class FakeBluez:
     def _export_adapter(self, adapter, announce):
         adapter.exported = True
         adapter.has_media = True
-        adapter.devices = {}
+        # adapter.c load_devices(): the bonded devices come back from storage, not connected.
+        adapter.devices, adapter.stored_devices = adapter.stored_devices, {}
         adapter.has_advertising_manager = adapter.advertising_manager_mode == 'now'
         if announce:
             ifaces = self._adapter_interfaces(adapter)
@@ -1379,6 +1385,15 @@ class FakeBluez:
         return '/org/bluez/%s/dev_%s' % (adapter, address.replace(':', '_'))
 
     # ------------------------------------------------------------------ centrals
+
+    @staticmethod
+    def _stored_device(device):
+        """A bonded device as a new bluetoothd loads it: what is stored (address,
+        name, alias, keys: Paired, Bonded, Trusted), nothing of the link."""
+        loaded = Device(device.adapter, device.path, device.address, device.address_type, device.name,
+                        device.paired, device.bonded, device.trusted)
+        loaded.alias = device._alias
+        return loaded
 
     def devices(self, adapter='hci0'):
         """The Device objects exported under the adapter, oldest first."""

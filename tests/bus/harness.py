@@ -155,19 +155,22 @@ def gattd_command(*args):
     return shlex.split(os.environ.get('GATTD_WRAPPER', '')) + [gattd_binary()] + list(args)
 
 
-def write_config_dir(directory, daemon=None, advertising=None, services=None):
+def write_config_dir(directory, daemon=None, advertising=None, services=None, pairing=None):
     """DIR/gattd.conf from dicts of keys ({} writes the group empty, None leaves
-    it out) and DIR/services.d/NAME from {NAME: text}."""
+    it out) and DIR/services.d/NAME from {NAME: text}. gattd.conf is private
+    (0600), as one holding a [Pairing] Passkey= must be."""
     os.makedirs(os.path.join(directory, 'services.d'), exist_ok=True)
     lines = []
-    for group, keys in (('Daemon', daemon), ('Advertising', advertising)):
+    for group, keys in (('Daemon', daemon), ('Advertising', advertising), ('Pairing', pairing)):
         if keys is None:
             continue
         lines.append('[%s]' % group)
         lines += ['%s=%s' % (k, v) for k, v in keys.items()]
         lines.append('')
-    with open(os.path.join(directory, 'gattd.conf'), 'w') as f:
+    with open(os.open(os.path.join(directory, 'gattd.conf'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+              'w') as f:
         f.write('\n'.join(lines))
+    os.chmod(os.path.join(directory, 'gattd.conf'), 0o600)
     for name, text in (DEFAULT_SERVICES if services is None else services).items():
         with open(os.path.join(directory, 'services.d', name), 'w') as f:
             f.write(textwrap.dedent(text))
@@ -288,7 +291,7 @@ class GattdTestCase(unittest.TestCase):
             process.kill()
         process.wait()
 
-    def config_dir(self, adapter='auto', advertising=None, services=None, daemon=None):
+    def config_dir(self, adapter='auto', advertising=None, services=None, daemon=None, pairing=None):
         """Write a config dir: [Daemon] with small retry delays, [Advertising]
         enabled with LocalName, services battery.conf + settings.conf unless given."""
         # Each test's gattd listens for local clients in the test's temp dir.
@@ -298,7 +301,7 @@ class GattdTestCase(unittest.TestCase):
         advertising_keys = {'Enabled': 'true', 'LocalName': LOCAL_NAME}
         advertising_keys.update(advertising or {})
         directory = tempfile.mkdtemp(prefix='config-', dir=self.tmpdir)
-        return write_config_dir(directory, daemon_keys, advertising_keys, services)
+        return write_config_dir(directory, daemon_keys, advertising_keys, services, pairing)
 
     def gattd_env(self):
         """The environment gattd runs in: the private bus as the system bus, the
