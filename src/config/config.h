@@ -127,7 +127,6 @@ typedef struct {
 	unsigned passkey;           /* Method=passkey: 0..999999 (never logged) */
 	bool pairable_always;       /* Pairable=always (default) or on-request */
 	unsigned pairable_seconds;  /* PairableSeconds: a window's default length, default 120 */
-	unsigned confirm_timeout_ms; /* ConfirmTimeoutMs: a client's time to answer, default 20000 */
 } CfgPairing;
 
 typedef struct {

@@ -1,21 +1,17 @@
 /*
  * load-pairing.c: the [Pairing] group of gattd.conf (loader.h): whether gattd
  * is BlueZ's pairing agent and how it answers (Method=), the static passkey and
- * the file's permissions that keep it secret, when the adapter is pairable, and
- * how long a local client has to confirm a request. The passkey is never quoted
- * back in a message.
+ * the file's permissions that keep it secret, and when the adapter is pairable.
+ * The passkey is never quoted back in a message.
  */
 #include <string.h>
 
 #include "config/loader.h"
 
 #define PAIRABLE_SECONDS_MAX 86400
-/* Below the kernel's 30 s SMP timeout, after which the central's link is dropped. */
-#define CONFIRM_TIMEOUT_MS_MIN 1000
-#define CONFIRM_TIMEOUT_MS_MAX 25000
 
 static const char *const pairing_keys[] = {
-	"Method", "Passkey", "Pairable", "PairableSeconds", "ConfirmTimeoutMs", NULL,
+	"Method", "Passkey", "Pairable", "PairableSeconds", NULL,
 };
 
 static const struct {
@@ -102,6 +98,4 @@ void config_pairing_load_group(GattdConfig *config, const ConfigSection *s, unsi
 			                      config_section_comment_hint(pairable));
 	}
 	config_section_get_uint(s, "PairableSeconds", 1, PAIRABLE_SECONDS_MAX, &p->pairable_seconds, NULL);
-	config_section_get_uint(s, "ConfirmTimeoutMs", CONFIRM_TIMEOUT_MS_MIN, CONFIRM_TIMEOUT_MS_MAX,
-	                        &p->confirm_timeout_ms, NULL);
 }
