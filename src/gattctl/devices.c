@@ -5,6 +5,11 @@
  *   ADDRESS            TYPE    MTU  CONNECTED  FLAGS           NAME
  *   5A:3C:11:22:33:44  random  517  3m12s      bonded,trusted  "Pixel 7"
  *   00:AA:01:01:00:42  public  -    45s        -               -
+ *
+ * and `gattctl bonds`: the devices BlueZ keeps keys for, connected or not:
+ *
+ *   ADDRESS            TYPE    CONNECTED  FLAGS           NAME
+ *   5A:3C:11:22:33:44  random  yes        bonded          "Pixel 7"
  */
 #include "gattctl.h"
 
@@ -116,5 +121,48 @@ int gattctl_devices(Gattctl *ctl, int argc, char **argv)
 	printf(ROW_FORMAT, "ADDRESS", "TYPE", "MTU", "CONNECTED", "FLAGS", "NAME");
 	json_array_foreach(devices, i, central)
 		print_central(central, now_ms);
+	return GATTCTL_EXIT_OK;
+}
+
+#define BOND_FORMAT "%-17s  %-6s  %-9s  %-14s  %s\n"
+#define BOND_NAME_COLUMN (17 + 2 + 6 + 2 + 9 + 2 + 14 + 2)
+
+int gattctl_bonds(Gattctl *ctl, int argc, char **argv)
+{
+	static const GattctlVerbSpec spec = {
+		.params = "",
+		.summary = "Print the devices BlueZ keeps keys for on gattd's adapter (bonded; paired\n"
+		           "before BlueZ 5.65), connected or not, by address: address type, whether\n"
+		           "connected, bonded or paired and trusted, and the name.",
+	};
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
+	json_t *bonds, *bond;
+	size_t i;
+	int r;
+
+	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	request = gattctl_request_new("bonds", NULL);
+	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "bonds", &reply);
+	if (r != GATTCTL_EXIT_OK || ctl->json)
+		return r;
+
+	bonds = json_object_get(reply, "bonds");
+	if (json_array_size(bonds) == 0) {
+		printf("no bonds\n");
+		return GATTCTL_EXIT_OK;
+	}
+	printf(BOND_FORMAT, "ADDRESS", "TYPE", "CONNECTED", "FLAGS", "NAME");
+	json_array_foreach(bonds, i, bond) {
+		const char *name = gattctl_central_name(bond);
+		g_autofree char *address = text_or_dash(bond, "address");
+		g_autofree char *type = text_or_dash(bond, "address_type");
+		g_autofree char *shown_name = name ? fit_name(name, LINE_WIDTH - BOND_NAME_COLUMN) : g_strdup("-");
+
+		printf(BOND_FORMAT, address, type, json_is_true(json_object_get(bond, "connected")) ? "yes" : "no",
+		       format_flags(bond), shown_name);
+	}
 	return GATTCTL_EXIT_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
- * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c, disconnect.c,
- * reload.c, handle.c); common.c holds option parsing, connecting and calling with
+ * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c (and bonds),
+ * disconnect.c (and forget), pairable.c, reload.c, handle.c); common.c holds option parsing, connecting and calling with
  * error reporting; format.c renders gattd's JSON for people; command.c runs an
  * operator's command (handle's --read-cmd, --write-cmd).
  *
@@ -11,10 +11,10 @@
  *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
  *   3  cannot connect to gattd, or the connection was lost (also too-many-clients
  *      and shutting-down: try again later)
- *   4  timeout: next-write --timeout passed, BlueZ did not answer a disconnect in
- *      time, or gattd did not answer in time
- *   5  disconnected: the adapter or BlueZ went away while next-write (ask again) or
- *      disconnect waited
+ *   4  timeout: next-write --timeout passed, BlueZ did not answer a disconnect or
+ *      forget in time, or gattd did not answer in time
+ *   5  disconnected: the adapter or BlueZ went away while next-write (ask again),
+ *      disconnect or forget waited
  */
 #pragma once
 
@@ -40,8 +40,8 @@ typedef enum {
 	"  2  usage error\n" \
 	"  3  cannot connect to gattd, or the connection was lost\n" \
 	"  4  timeout\n" \
-	"  5  disconnected: the adapter or BlueZ went away during next-write (ask again)\n" \
-	"     or disconnect\n"
+	"  5  disconnected: the adapter or BlueZ went away during next-write (ask again),\n" \
+	"     disconnect or forget\n"
 
 typedef struct {
 	char *socket_path;    /* --socket, or NULL for gattd_client_default_socket() */
@@ -62,6 +62,9 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv);
 int gattctl_next_write(Gattctl *ctl, int argc, char **argv);
 int gattctl_devices(Gattctl *ctl, int argc, char **argv);
 int gattctl_disconnect(Gattctl *ctl, int argc, char **argv);
+int gattctl_forget(Gattctl *ctl, int argc, char **argv);
+int gattctl_bonds(Gattctl *ctl, int argc, char **argv);
+int gattctl_pairable(Gattctl *ctl, int argc, char **argv);
 int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 int gattctl_handle(Gattctl *ctl, int argc, char **argv);
 

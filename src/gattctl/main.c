@@ -19,6 +19,9 @@ static const struct {
 	{ "next-write", gattctl_next_write, "next-write CHAR             take the oldest write queued for a Capture= characteristic" },
 	{ "devices", gattctl_devices, "devices                     the centrals connected, oldest first" },
 	{ "disconnect", gattctl_disconnect, "disconnect ADDR             disconnect a central by its address" },
+	{ "pairable", gattctl_pairable, "pairable [on [SECS] | off]  whether centrals may pair; open or close the window" },
+	{ "bonds", gattctl_bonds, "bonds                       the devices BlueZ keeps keys for" },
+	{ "forget", gattctl_forget, "forget ADDR                 remove a device and its keys (a bond)" },
 	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };

@@ -10,8 +10,9 @@ import unittest
 
 import dbus
 
-from clients import LocalClient
+from clients import ClientProgram, LocalClient
 from harness import GattdTestCase
+from test_gattctl import EXIT_ERROR, EXIT_USAGE, gattctl_binary
 
 PHONE = '5A:3C:11:22:33:44'
 AGENT_PATH = '/org/gattd/agent'
@@ -268,6 +269,56 @@ class DisplayTest(PairingTestCase):
         pairing = self.pair(path, central_io='KeyboardDisplay', central_passkey=1)
         self.assertEqual(pairing.failure, 'wrong-passkey')
         self.assertEqual(self.bonds(), [])
+
+
+class GattctlPairingTest(PairingTestCase):
+    pairing = {'Method': 'just-works', 'Pairable': 'on-request', 'PairableSeconds': '90'}
+
+    def gattctl(self, *args):
+        env = {k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'}
+        env['LC_ALL'] = 'C.UTF-8'
+        program = ClientProgram(self, [gattctl_binary(), '--socket', self.socket_path] + list(args), env=env)
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def test_pairable_on_off_and_the_state(self):
+        self.assertEqual(self.gattctl('pairable'), (0, ['not pairable (just-works; agent registered)'], ''))
+        status, out, err = self.gattctl('pairable', 'on', '30')
+        self.assertEqual((status, out, err), (0, ['pairable for 30 s more (just-works; agent registered)'], ''))
+        status, out, _ = self.gattctl('pairable', 'on')
+        self.assertEqual(out, ['pairable for 90 s more (just-works; agent registered)'])
+        self.assertEqual(self.gattctl('pairable', 'off'), (0, ['not pairable (just-works; agent registered)'], ''))
+        for args in (('pairable', 'maybe'), ('pairable', 'off', '5'), ('pairable', 'on', '0'),
+                     ('pairable', 'on', '86401'), ('pairable', 'on', '5', 'x')):
+            status, out, err = self.gattctl(*args)
+            self.assertEqual((status, out), (EXIT_USAGE, []), args)
+            self.assertIn('gattctl pairable', err)
+
+    def test_bonds_and_forget(self):
+        self.assertEqual(self.gattctl('bonds'), (0, ['no bonds'], ''))
+        path = self.connect()
+        self.client.ok('pairable', open=True)
+        self.assertTrue(self.pair(path, central_io='NoInputNoOutput').ok)
+        self.client.wait_event('paired', address=PHONE)
+        status, out, err = self.gattctl('bonds')
+        self.assertEqual((status, err), (0, ''))
+        self.assertEqual(out, ['ADDRESS            TYPE    CONNECTED  FLAGS           NAME',
+                               '%-17s  %-6s  %-9s  %-14s  %s' % (PHONE, 'public', 'yes', 'bonded', '-')])
+        self.assertEqual(self.gattctl('forget', PHONE.lower()), (0, ['forgot ' + PHONE], ''))
+        self.assertEqual(self.gattctl('bonds'), (0, ['no bonds'], ''))
+        status, out, err = self.gattctl('forget', PHONE)
+        self.assertEqual((status, out), (EXIT_ERROR, []))
+        self.assertIn('knows no device ' + PHONE, err)
+        self.assertEqual(self.gattctl('forget', 'nope')[0], EXIT_USAGE)
+
+
+class GattctlPairingOffTest(GattctlPairingTest.__bases__[0]):
+    pairing = {'Method': 'off'}
+
+    def test_pairable_with_pairing_off_exits_1_saying_why(self):
+        status, out, err = GattctlPairingTest.gattctl(self, 'pairable', 'on')
+        self.assertEqual((status, out), (EXIT_ERROR, []))
+        self.assertIn('Method=off', err)
 
 
 class ConfigTest(GattdTestCase):
