@@ -61,6 +61,7 @@ static void test_every_command_parses(void **state)
 		{ "{\"cmd\":\"devices\"}", PROTO_CMD_DEVICES },
 		{ "{\"cmd\":\"disconnect\",\"address\":\"aa:BB:cc:00:11:22\"}", PROTO_CMD_DISCONNECT },
 		{ "{\"cmd\":\"channel\"}", PROTO_CMD_CHANNEL },
+		{ "{\"cmd\":\"pairable\"}", PROTO_CMD_PAIRABLE },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -722,6 +723,111 @@ static void test_a_central_is_written_with_every_field(void **state)
 	                        "\"subscribed\":[]}\n");
 }
 
+/* ---- pairable ---- */
+
+static void test_pairable_asks_opens_or_closes(void **state)
+{
+	g_autoptr(ProtoRequest) ask = parse("{\"cmd\":\"pairable\",\"id\":1}");
+	g_autoptr(ProtoRequest) opened = parse("{\"cmd\":\"pairable\",\"open\":true}");
+	g_autoptr(ProtoRequest) timed = parse("{\"cmd\":\"pairable\",\"seconds\":30,\"open\":true}");
+	g_autoptr(ProtoRequest) closed = parse("{\"cmd\":\"pairable\",\"open\":false}");
+	g_autoptr(ProtoRequest) lowest = parse("{\"cmd\":\"pairable\",\"open\":true,\"seconds\":1}");
+	g_autoptr(ProtoRequest) highest = parse("{\"cmd\":\"pairable\",\"open\":true,\"seconds\":86400}");
+
+	assert_string_equal(proto_command_name(ask->cmd), "pairable");
+	assert_false(ask->has_open);
+	assert_int_equal(ask->seconds, 0);
+	assert_true(opened->has_open);
+	assert_true(opened->open);
+	assert_int_equal(opened->seconds, 0); /* [Pairing] PairableSeconds */
+	assert_true(timed->has_open);
+	assert_true(timed->open);
+	assert_int_equal(timed->seconds, 30);
+	assert_true(closed->has_open);
+	assert_false(closed->open);
+	assert_int_equal(lowest->seconds, 1);
+	assert_int_equal(highest->seconds, 86400);
+}
+
+static void test_pairable_fields_are_checked(void **state)
+{
+	static const char *const bad_open[] = {
+		"{\"cmd\":\"pairable\",\"open\":1}",
+		"{\"cmd\":\"pairable\",\"open\":\"true\"}",
+		"{\"cmd\":\"pairable\",\"open\":null}",
+	};
+	static const char *const bad_seconds[] = {
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":0}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":-1}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":86401}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":4294967326}",  /* 30 + 2^32 */
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":1.5}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":30.0}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":\"30\"}",
+		"{\"cmd\":\"pairable\",\"open\":true,\"seconds\":true}",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_open); i++)
+		EXPECT_ERROR(bad_open[i], PROTO_ERR_BAD_REQUEST, "field 'open' must be true or false");
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_seconds); i++)
+		EXPECT_ERROR(bad_seconds[i], PROTO_ERR_BAD_REQUEST, "field 'seconds' must be an integer from 1 to 86400");
+	/* A length only for a window being opened. */
+	EXPECT_ERROR("{\"cmd\":\"pairable\",\"seconds\":30}", PROTO_ERR_BAD_REQUEST, "field 'seconds' goes with \"open\": true");
+	EXPECT_ERROR("{\"cmd\":\"pairable\",\"open\":false,\"seconds\":30}", PROTO_ERR_BAD_REQUEST,
+	             "field 'seconds' goes with \"open\": true");
+	EXPECT_ERROR("{\"cmd\":\"pairable\",\"open\":true,\"for\":30}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'for' for command 'pairable'");
+	EXPECT_ERROR("{\"cmd\":\"pairable\",\"address\":\"00:AA:01:01:00:42\"}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'address' for command 'pairable'");
+	/* Its fields are the pairable command's alone. */
+	EXPECT_ERROR("{\"cmd\":\"status\",\"open\":true}", PROTO_ERR_BAD_REQUEST, "unknown field 'open' for command 'status'");
+	EXPECT_ERROR("{\"cmd\":\"devices\",\"seconds\":30}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'seconds' for command 'devices'");
+}
+
+static char *pairing_line(const ServerPairing *pairing)
+{
+	g_autoptr(json_t) id = json_integer(3);
+	g_autoptr(JWriter) b = proto_reply_begin(id);
+
+	proto_write_pairing(b, pairing);
+	return proto_finish(b);
+}
+
+static void test_pairable_reply_says_how_the_window_stands(void **state)
+{
+	ServerPairing open = { .method = "just-works", .agent = true, .pairable = true, .remaining_ms = 119999 };
+	ServerPairing closed = { .method = "display", .agent = true };
+	ServerPairing always = { .method = "passkey", .agent = false, .pairable = true, .always = true, .remaining_ms = 5 };
+	ServerPairing off = { .method = "off", .remaining_ms = 7 };
+	ServerPairing unset = { 0 };
+	g_autofree char *l1 = pairing_line(&open), *l2 = pairing_line(&closed), *l3 = pairing_line(&always);
+	g_autofree char *l4 = pairing_line(&off), *l5 = pairing_line(&unset);
+
+	assert_string_equal(l1, "{\"id\":3,\"ok\":true,\"method\":\"just-works\",\"agent\":true,\"pairable\":true,"
+	                        "\"always\":false,\"remaining_ms\":119999}\n");
+	assert_string_equal(l2, "{\"id\":3,\"ok\":true,\"method\":\"display\",\"agent\":true,\"pairable\":false,"
+	                        "\"always\":false,\"remaining_ms\":0}\n");
+	/* No window to run out with Pairable=always, nor without an agent at all. */
+	assert_string_equal(l3, "{\"id\":3,\"ok\":true,\"method\":\"passkey\",\"agent\":false,\"pairable\":true,"
+	                        "\"always\":true,\"remaining_ms\":null}\n");
+	assert_string_equal(l4, "{\"id\":3,\"ok\":true,\"method\":\"off\",\"agent\":false,\"pairable\":false,"
+	                        "\"always\":false,\"remaining_ms\":null}\n");
+	assert_string_equal(l5, l4);
+}
+
+static void test_pairable_event_carries_the_same_fields(void **state)
+{
+	ServerPairing open = { .method = "passkey", .agent = true, .pairable = true, .remaining_ms = 1 };
+	g_autoptr(JWriter) b = proto_event_begin("pairable");
+	g_autofree char *line = NULL;
+
+	proto_write_pairing(b, &open);
+	line = proto_finish(b);
+	assert_string_equal(line, "{\"event\":\"pairable\",\"method\":\"passkey\",\"agent\":true,\"pairable\":true,"
+	                          "\"always\":false,\"remaining_ms\":1}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +865,10 @@ int main(void)
 		cmocka_unit_test(test_answer_error_of_another_type_is_refused),
 		cmocka_unit_test(test_refused_answer_names_its_request),
 		cmocka_unit_test(test_device_address_comes_from_bluez_device_path),
+		cmocka_unit_test(test_pairable_asks_opens_or_closes),
+		cmocka_unit_test(test_pairable_fields_are_checked),
+		cmocka_unit_test(test_pairable_reply_says_how_the_window_stands),
+		cmocka_unit_test(test_pairable_event_carries_the_same_fields),
 		cmocka_unit_test(test_device_address_is_null_for_what_is_no_device_path),
 		cmocka_unit_test(test_device_and_address_are_written_or_null),
 	};
