@@ -1836,6 +1836,288 @@ static void test_value_fits_max_length_and_the_type_size(void **state)
 	assert_string_equal(wrong_size, "1 bytes, where Type=u16 takes 2");
 }
 
+/* ---- [Pairing] ---- */
+
+/* gattd.conf with its permission bits set (g_file_set_contents() leaves them to the umask). */
+static void write_gattd_conf(Fixture *f, const char *content, mode_t mode)
+{
+	g_autofree char *path = path_in(f, "gattd.conf");
+
+	write_file(f, "gattd.conf", content);
+	assert_int_equal(g_chmod(path, mode), 0);
+}
+
+/* No message quotes text (a passkey, or a near miss of one). */
+static void assert_not_quoted(Fixture *f, const char *text)
+{
+	for (guint i = 0; i < f->errors->len; i++) {
+		const char *e = g_ptr_array_index(f->errors, i);
+
+		if (strstr(e, text))
+			fail_msg("'%s' is quoted in: %s", text, e);
+	}
+}
+
+static void test_pairing_is_off_by_default(void **state)
+{
+	Fixture *f = *state;
+	const GattdConfig *c;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	c = assert_loads(f);
+	assert_int_equal(c->pairing.method, PAIRING_OFF);
+	assert_int_equal(c->pairing.passkey, 0);
+	assert_true(c->pairing.pairable_always);
+	assert_int_equal(c->pairing.pairable_seconds, 120);
+	assert_int_equal(c->pairing.confirm_timeout_ms, 20000);
+
+	/* An empty group changes nothing. */
+	write_gattd_conf(f, "[Pairing]\n", 0644);
+	c = assert_loads(f);
+	assert_int_equal(c->pairing.method, PAIRING_OFF);
+	assert_true(c->pairing.pairable_always);
+	assert_int_equal(c->pairing.pairable_seconds, 120);
+	assert_int_equal(c->pairing.confirm_timeout_ms, 20000);
+}
+
+static void test_every_pairing_key_is_modelled(void **state)
+{
+	Fixture *f = *state;
+	const GattdConfig *c;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=012345\nPairable=on-request\nPairableSeconds=30\n"
+	                    "ConfirmTimeoutMs=5000\n", 0600);
+	c = assert_loads(f);
+	assert_int_equal(c->pairing.method, PAIRING_PASSKEY);
+	assert_int_equal(c->pairing.passkey, 12345);
+	assert_false(c->pairing.pairable_always);
+	assert_int_equal(c->pairing.pairable_seconds, 30);
+	assert_int_equal(c->pairing.confirm_timeout_ms, 5000);
+}
+
+static void test_each_pairing_method_loads(void **state)
+{
+	static const struct {
+		const char *conf;
+		PairingMethod method;
+		unsigned passkey;
+	} cases[] = {
+		{ "[Pairing]\nMethod=off\n", PAIRING_OFF, 0 },
+		{ "[Pairing]\nMethod=just-works\n", PAIRING_JUST_WORKS, 0 },
+		{ "[Pairing]\nMethod=display\n", PAIRING_DISPLAY, 0 },
+		{ "[Pairing]\nMethod=passkey\nPasskey=000000\n", PAIRING_PASSKEY, 0 },
+		{ "[Pairing]\nMethod=passkey\nPasskey=999999\n", PAIRING_PASSKEY, 999999 },
+		{ "[Pairing]\nPasskey=314159\nMethod=passkey\n", PAIRING_PASSKEY, 314159 },
+	};
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const GattdConfig *c;
+
+		write_gattd_conf(f, cases[i].conf, 0600);
+		c = assert_loads(f);
+		assert_int_equal(c->pairing.method, cases[i].method);
+		assert_int_equal(c->pairing.passkey, cases[i].passkey);
+	}
+}
+
+static void test_unknown_pairing_method_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=numeric-comparison\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Method: ",
+	                    "'numeric-comparison' is not off, just-works, passkey or display");
+	write_gattd_conf(f, "[Pairing]\nMethod=Just-Works\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Method: ", "'Just-Works' is not off, just-works, passkey or display");
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works # no screen\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Method: ",
+	                    "('#' starts a comment only at the beginning of a line)");
+}
+
+static void test_passkey_method_needs_a_passkey(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Method: ", "passkey needs Passkey= (the 6 digits gattd enters)");
+}
+
+static void test_passkey_is_refused_with_other_methods(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPasskey=271828\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "used only with Method=passkey (Method=just-works)");
+	assert_not_quoted(f, "271828");
+	write_gattd_conf(f, "[Pairing]\nMethod=display\nPasskey=271828\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "used only with Method=passkey (Method=display)");
+	/* Without Method=, pairing is off. */
+	write_gattd_conf(f, "[Pairing]\nPasskey=271828\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "used only with Method=passkey (Method=off)");
+	assert_not_quoted(f, "271828");
+}
+
+static void test_bad_passkey_is_refused_and_never_quoted(void **state)
+{
+	static const char *const bad[] = {
+		"12345",        /* 5 digits */
+		"1234567",      /* 7 digits */
+		"12a456",       /* a letter */
+		"abcdef",
+		"-12345",
+		"+12345",
+		"0x1234",
+		"12 345",
+		"123\\s456",
+	};
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *conf = g_strdup_printf("[Pairing]\nMethod=passkey\nPasskey=%s\n", bad[i]);
+
+		write_gattd_conf(f, conf, 0600);
+		assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "not 6 digits (000000..999999)");
+		assert_not_quoted(f, bad[i]);
+	}
+	/* Nor with an inline comment, which gets its hint without the line. */
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=135790 # the gadget's\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "not 6 digits (000000..999999) (comments must be");
+	assert_not_quoted(f, "135790");
+	/* An empty one is no passkey either. */
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=\n", 0600);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "not 6 digits");
+}
+
+static void test_passkey_needs_a_private_file(void **state)
+{
+	static const mode_t refused[] = { 0644, 0640, 0604, 0620, 0602, 0660, 0666, 0610 };
+	static const mode_t accepted[] = { 0600, 0400, 0700 };
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autofree char *what = g_strdup_printf("the file can be read or written by others than its owner "
+		                                        "(mode %04o): make it private (chmod 600)", (unsigned)refused[i]);
+
+		write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=424242\n", refused[i]);
+		assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", what);
+		assert_not_quoted(f, "424242");
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(accepted); i++) {
+		write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=424242\n", accepted[i]);
+		assert_loads(f);
+		assert_int_equal(f->config->pairing.passkey, 424242);
+	}
+	/* Without a passkey there is no secret: any mode will do. */
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works\n", 0644);
+	assert_loads(f);
+	assert_int_equal(f->config->pairing.method, PAIRING_JUST_WORKS);
+	/* A bad passkey in a readable file gets both messages. */
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=4242\n", 0644);
+	assert_problem(f, "gattd.conf: [Pairing] Passkey: ", "not 6 digits");
+	assert_problem(f, "gattd.conf: [Pairing] Passkey: ", "(mode 0644)");
+	assert_int_equal(f->errors->len, 2);
+}
+
+static void test_pairable_is_always_or_on_request(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPairable=on-request\n", 0644);
+	assert_loads(f);
+	assert_false(f->config->pairing.pairable_always);
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPairable=always\n", 0644);
+	assert_loads(f);
+	assert_true(f->config->pairing.pairable_always);
+
+	write_gattd_conf(f, "[Pairing]\nPairable=never\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Pairable: ", "'never' is not always or on-request");
+	write_gattd_conf(f, "[Pairing]\nPairable=true\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Pairable: ", "'true' is not always or on-request");
+	write_gattd_conf(f, "[Pairing]\nPairable=\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Pairable: ", "'' is not always or on-request");
+	write_gattd_conf(f, "[Pairing]\nPairable=always # for now\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Pairable: ",
+	                    "('#' starts a comment only at the beginning of a line)");
+}
+
+/* [Pairing] KEY within lo..hi, modelled at offset in CfgPairing: both bounds load, one past each is refused. */
+static void check_pairing_range(Fixture *f, const char *key, size_t offset, unsigned lo, unsigned hi)
+{
+	const unsigned good[] = { lo, hi };
+	const unsigned bad[] = { lo - 1, hi + 1 };
+	g_autofree char *where = g_strdup_printf("gattd.conf: [Pairing] %s: ", key);
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autofree char *conf = g_strdup_printf("[Pairing]\n%s=%u\n", key, good[i]);
+
+		write_gattd_conf(f, conf, 0644);
+		assert_loads(f);
+		assert_int_equal(*(const unsigned *)((const char *)&f->config->pairing + offset), good[i]);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *conf = g_strdup_printf("[Pairing]\n%s=%u\n", key, bad[i]);
+		g_autofree char *what = g_strdup_printf("%u is out of range %u..%u", bad[i], lo, hi);
+
+		write_gattd_conf(f, conf, 0644);
+		assert_only_problem(f, where, what);
+	}
+}
+
+static void test_pairing_durations_are_range_checked(void **state)
+{
+	Fixture *f = *state;
+
+	check_pairing_range(f, "PairableSeconds", offsetof(CfgPairing, pairable_seconds), 1, 86400);
+	check_pairing_range(f, "ConfirmTimeoutMs", offsetof(CfgPairing, confirm_timeout_ms), 1000, 25000);
+
+	write_gattd_conf(f, "[Pairing]\nPairableSeconds=2m\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] PairableSeconds: ", "'2m' is not a decimal or 0x-hex integer");
+	write_gattd_conf(f, "[Pairing]\nConfirmTimeoutMs=-1\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] ConfirmTimeoutMs: ", "-1 is out of range 1000..25000");
+
+	/* Each key is its own: setting one leaves the other at its default. */
+	write_gattd_conf(f, "[Pairing]\nPairableSeconds=0x3c\n", 0644);
+	assert_loads(f);
+	assert_int_equal(f->config->pairing.pairable_seconds, 60);
+	assert_int_equal(f->config->pairing.confirm_timeout_ms, 20000);
+}
+
+static void test_unknown_pairing_key_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPin=1234\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Pin: ",
+	                    "unknown key (valid: Method, Passkey, Pairable, PairableSeconds, ConfirmTimeoutMs)");
+	assert_not_quoted(f, "1234");
+	write_gattd_conf(f, "[Pairing]\nmethod=just-works\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] method: ", "unknown key");
+	/* [Pairing]'s keys belong there alone. */
+	write_gattd_conf(f, "[Daemon]\nPairable=always\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Daemon] Pairable: ", "unknown key");
+}
+
+static void test_pairing_method_names_are_method_words(void **state)
+{
+	assert_string_equal(config_pairing_method_name(PAIRING_OFF), "off");
+	assert_string_equal(config_pairing_method_name(PAIRING_JUST_WORKS), "just-works");
+	assert_string_equal(config_pairing_method_name(PAIRING_PASSKEY), "passkey");
+	assert_string_equal(config_pairing_method_name(PAIRING_DISPLAY), "display");
+	/* Not a method: the safe answer. */
+	assert_string_equal(config_pairing_method_name((PairingMethod)42), "off");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1926,6 +2208,18 @@ int main(void)
 		T(test_solicit_uuids_are_normalised),
 		T(test_advertising_intervals_are_checked),
 		T(test_tx_power_range),
+		T(test_pairing_is_off_by_default),
+		T(test_every_pairing_key_is_modelled),
+		T(test_each_pairing_method_loads),
+		T(test_unknown_pairing_method_is_refused),
+		T(test_passkey_method_needs_a_passkey),
+		T(test_passkey_is_refused_with_other_methods),
+		T(test_bad_passkey_is_refused_and_never_quoted),
+		T(test_passkey_needs_a_private_file),
+		T(test_pairable_is_always_or_on_request),
+		T(test_pairing_durations_are_range_checked),
+		T(test_unknown_pairing_key_is_refused),
+		cmocka_unit_test(test_pairing_method_names_are_method_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
