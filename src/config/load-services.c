@@ -328,7 +328,7 @@ static void load_services_group(Loader *l, const ConfigSection *s)
 		}
 	}
 	if (!id) {
-		if (strcmp(group, "Daemon") == 0 || strcmp(group, "Advertising") == 0)
+		if (strcmp(group, "Daemon") == 0 || strcmp(group, "Advertising") == 0 || strcmp(group, "Pairing") == 0)
 			config_section_report(s, NULL,
 			                      "belongs in " CONFIG_DAEMON_FILE ", not in " CONFIG_SERVICES_DIR "/");
 		else

@@ -832,10 +832,12 @@ static void test_daemon_groups_are_refused_in_services_d(void **state)
 {
 	Fixture *f = *state;
 
-	write_file(f, "services.d/a.conf", SERVICE_S "[Daemon]\nAdapter=auto\n[Advertising]\nEnabled=true\n");
+	write_file(f, "services.d/a.conf", SERVICE_S "[Daemon]\nAdapter=auto\n[Advertising]\nEnabled=true\n"
+	                                   "[Pairing]\nMethod=just-works\n");
 	assert_problem(f, "services.d/a.conf: [Daemon]: ", "belongs in gattd.conf");
 	assert_problem(f, "services.d/a.conf: [Advertising]: ", "belongs in gattd.conf");
-	assert_int_equal(f->errors->len, 2);
+	assert_problem(f, "services.d/a.conf: [Pairing]: ", "belongs in gattd.conf");
+	assert_int_equal(f->errors->len, 3);
 }
 
 static void test_service_groups_are_refused_in_gattd_conf(void **state)
