@@ -747,6 +747,539 @@ static void test_power_checks_need_auto_power_on_and_a_set_of_our_own(void **sta
 	assert_true(feed(&lc, LC_EV_POWER_ANSWERED).ignored);
 }
 
+/* ---- the pairing agent ---- */
+
+#define AGENT_ACTIONS (LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT | \
+                       LC_ACT_SCHEDULE_AGENT_RETRY)
+/* Every action bit that is not the agent's. */
+#define APP_ACTIONS ((unsigned)LC_ACT_CANCEL_AGENT - 1)
+
+static LcOutput feed_agent_changed(Lifecycle *lc, bool agent_enabled)
+{
+	LcEvent ev = { .type = LC_EV_AGENT_CHANGED, .agent_enabled = agent_enabled };
+
+	return lifecycle_handle(lc, &ev);
+}
+
+static LcOutput feed_no_adapter(Lifecycle *lc)
+{
+	LcEvent ev = { .type = LC_EV_DISCOVERED, .adapter = false };
+
+	return lifecycle_handle(lc, &ev);
+}
+
+/* A fresh machine with pairing on or off, GetManagedObjects in flight. */
+static void drive_to_discovering_with_agent(Lifecycle *lc, bool agent_enabled)
+{
+	drive_to_looking_for_bluez(lc, true);
+	lc->agent_enabled = agent_enabled;
+	feed(lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(lc->state, LC_STATE_DISCOVERING);
+	assert_int_equal(lc->agent, LC_AGENT_NONE);
+}
+
+/* Pairing on, the application registering and the agent bluetoothd's default one. */
+static void drive_to_agent_registered(Lifecycle *lc)
+{
+	drive_to_discovering_with_agent(lc, true);
+	feed_adapter(lc, LC_EV_DISCOVERED, true, true);
+	feed(lc, LC_EV_AGENT_OK);
+	assert_int_equal(lc->agent, LC_AGENT_REGISTERED);
+}
+
+static void test_agent_is_registered_once_bluetoothd_answered(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	/* Nothing before bluetoothd answered GetManagedObjects: AgentManager1 may not be there. */
+	lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+	lc.agent_enabled = true;
+	assert_int_equal(feed(&lc, LC_EV_START).actions & AGENT_ACTIONS, 0);
+	assert_int_equal(feed(&lc, LC_EV_BUS_CONNECTED).actions & AGENT_ACTIONS, 0);
+	out = feed(&lc, LC_EV_BLUEZ_APPEARED);
+	assert_int_equal(out.actions, LC_ACT_DISCOVER);
+	assert_int_equal(lc.agent, LC_AGENT_NONE);
+
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.old_agent, LC_AGENT_NONE);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERING);
+
+	/* The agent is bluetoothd's, not an adapter's: no adapter is needed. */
+	drive_to_discovering_with_agent(&lc, true);
+	out = feed_no_adapter(&lc);
+	assert_int_equal(out.new_state, LC_STATE_NO_ADAPTER);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+	assert_false(out.ignored);
+}
+
+static void test_agent_is_not_registered_with_pairing_off(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_agent(&lc, false);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_APP);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+
+	drive_to_discovering_with_agent(&lc, false);
+	out = feed_no_adapter(&lc);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+	assert_false(out.ignored); /* the application's side took it */
+}
+
+static void test_agent_ok_makes_it_the_registered_agent(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_agent(&lc, true);
+	feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	out = feed(&lc, LC_EV_AGENT_OK);
+	assert_false(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.old_agent, LC_AGENT_REGISTERING);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERED);
+	assert_int_equal(out.new_state, LC_STATE_REGISTERING);
+	assert_string_equal(lifecycle_agent_name(lc.agent), "registered");
+	/* A second answer means nothing. */
+	assert_true(feed(&lc, LC_EV_AGENT_OK).ignored);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERED);
+}
+
+static void test_agent_failures_retry_with_backoff_reset_after_success(void **state)
+{
+	static const unsigned delays[] = { RETRY_MIN, 2 * RETRY_MIN, 4 * RETRY_MIN, 8 * RETRY_MIN, RETRY_MAX, RETRY_MAX };
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_discovering_with_agent(&lc, true);
+	feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	feed(&lc, LC_EV_REGISTER_OK);
+	feed(&lc, LC_EV_ADVERTISE_OK);
+	for (size_t i = 0; i < G_N_ELEMENTS(delays); i++) {
+		out = feed(&lc, LC_EV_AGENT_FAILED);
+		assert_false(out.ignored);
+		assert_int_equal(out.actions, LC_ACT_SCHEDULE_AGENT_RETRY);
+		assert_int_equal(out.agent_retry_ms, delays[i]);
+		assert_int_equal(out.new_agent, LC_AGENT_RETRY);
+		assert_int_equal(out.new_state, LC_STATE_ADVERTISING);
+		/* A failure's late twin, and a retry timer out of turn, mean nothing. */
+		assert_true(feed(&lc, LC_EV_AGENT_FAILED).ignored);
+		assert_true(feed(&lc, LC_EV_AGENT_OK).ignored);
+
+		out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+		assert_false(out.ignored);
+		assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+		assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+		assert_true(feed(&lc, LC_EV_AGENT_RETRY_TIMER).ignored);
+	}
+	/* The application's own backoff is not the agent's. */
+	assert_int_equal(lc.attempts, 0);
+
+	feed(&lc, LC_EV_AGENT_OK);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERED);
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_int_equal(out.agent_retry_ms, RETRY_MIN);
+	feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	out = feed(&lc, LC_EV_AGENT_FAILED);
+	assert_int_equal(out.agent_retry_ms, 2 * RETRY_MIN);
+}
+
+static void test_agent_retry_timer_registers_only_with_bluetoothd_and_pairing_on(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	/* A timer that fired before bluetoothd's departure cancelled it: nothing to register with. */
+	drive_to_agent_registered(&lc);
+	feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_int_equal(lc.agent, LC_AGENT_RETRY);
+	lc.state = LC_STATE_NO_BLUEZ;
+	out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	assert_false(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+	assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+	/* The next bluetoothd gets it, and its failures back off from the start. */
+	feed(&lc, LC_EV_BLUEZ_APPEARED);
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_true(out.actions & LC_ACT_REGISTER_AGENT);
+	out = feed(&lc, LC_EV_AGENT_FAILED);
+	assert_int_equal(out.agent_retry_ms, RETRY_MIN);
+
+	/* Likewise while discovering, and with pairing turned off meanwhile. */
+	drive_to_agent_registered(&lc);
+	feed(&lc, LC_EV_AGENT_RELEASED);
+	lc.state = LC_STATE_DISCOVERING;
+	out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+
+	drive_to_agent_registered(&lc);
+	feed(&lc, LC_EV_AGENT_RELEASED);
+	lc.agent_enabled = false;
+	out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+
+	/* Waiting for an adapter, bluetoothd is there: register. */
+	drive_to_discovering_with_agent(&lc, true);
+	feed_no_adapter(&lc);
+	feed(&lc, LC_EV_AGENT_FAILED);
+	out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.new_state, LC_STATE_NO_ADAPTER);
+}
+
+static void test_bluetoothd_or_bus_loss_forgets_the_agent_and_the_next_one_gets_it(void **state)
+{
+	static const LcAgentState held[] = { LC_AGENT_REGISTERING, LC_AGENT_RETRY, LC_AGENT_REGISTERED };
+	Lifecycle lc;
+	LcOutput out;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(held); i++) {
+		/* bluetoothd restarts: it kept agents in memory only. */
+		drive_to_advertising(&lc);
+		lc.agent_enabled = true;
+		lc.agent = held[i];
+		lc.agent_attempts = 3;
+		out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+		assert_int_equal(out.new_state, LC_STATE_NO_BLUEZ);
+		assert_true(out.actions & LC_ACT_CANCEL_AGENT);
+		assert_false(out.actions & (LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT | LC_ACT_SCHEDULE_AGENT_RETRY));
+		assert_int_equal(out.new_agent, LC_AGENT_NONE);
+		assert_int_equal(lc.agent_attempts, 0);
+
+		out = feed(&lc, LC_EV_BLUEZ_APPEARED);
+		assert_int_equal(out.actions, LC_ACT_DISCOVER);
+		out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+		assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_REGISTER_AGENT);
+		assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+
+		/* The bus goes: the same, once bluetoothd is found again. */
+		lc.agent = held[i];
+		out = feed(&lc, LC_EV_BUS_LOST);
+		assert_int_equal(out.new_state, LC_STATE_NO_BUS);
+		assert_true(out.actions & LC_ACT_CANCEL_AGENT);
+		assert_false(out.actions & (LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT | LC_ACT_SCHEDULE_AGENT_RETRY));
+		assert_int_equal(out.new_agent, LC_AGENT_NONE);
+		feed(&lc, LC_EV_RETRY_TIMER);
+		assert_int_equal(feed(&lc, LC_EV_BUS_CONNECTED).actions & AGENT_ACTIONS, 0);
+		assert_int_equal(feed(&lc, LC_EV_BLUEZ_APPEARED).actions & AGENT_ACTIONS, 0);
+		out = feed_no_adapter(&lc);
+		assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+	}
+
+	/* Nothing held, nothing to cancel. */
+	drive_to_advertising(&lc);
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_false(out.actions & AGENT_ACTIONS);
+	out = feed(&lc, LC_EV_BUS_LOST);
+	assert_false(out.actions & AGENT_ACTIONS);
+}
+
+static void test_released_agent_is_registered_again_after_a_delay(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_agent_registered(&lc);
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_false(out.ignored);
+	assert_int_equal(out.actions, LC_ACT_SCHEDULE_AGENT_RETRY);
+	assert_int_equal(out.agent_retry_ms, RETRY_MIN);
+	assert_int_equal(out.new_agent, LC_AGENT_RETRY);
+	out = feed(&lc, LC_EV_AGENT_RETRY_TIMER);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+
+	/* Released while RequestDefaultAgent is in flight: its answer no longer counts. */
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_SCHEDULE_AGENT_RETRY);
+	assert_int_equal(out.new_agent, LC_AGENT_RETRY);
+
+	/* Waiting to retry, or never registered: nothing to release. */
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_true(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(lc.agent, LC_AGENT_RETRY);
+	drive_to_discovering_with_agent(&lc, false);
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_true(out.ignored);
+	assert_int_equal(lc.agent, LC_AGENT_NONE);
+}
+
+static void test_changed_pairing_registers_unregisters_or_replaces_the_agent(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	/* Turned on with bluetoothd known: register, nothing to unregister. */
+	drive_to_discovering_with_agent(&lc, false);
+	feed_no_adapter(&lc);
+	out = feed_agent_changed(&lc, true);
+	assert_false(out.ignored);
+	assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+	assert_true(lc.agent_enabled);
+
+	/* Turned off once registered: unregister. */
+	feed(&lc, LC_EV_AGENT_OK);
+	out = feed_agent_changed(&lc, false);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+	assert_false(lc.agent_enabled);
+
+	/* Off and staying off: nothing to do, but taken. */
+	out = feed_agent_changed(&lc, false);
+	assert_false(out.ignored);
+	assert_int_equal(out.actions, 0);
+
+	/* Another capability while registered: bluetoothd reads it at RegisterAgent only. */
+	drive_to_agent_registered(&lc);
+	lc.agent_attempts = 2;
+	out = feed_agent_changed(&lc, true);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+	assert_int_equal(lc.agent_attempts, 0);
+	/* ... while registering: the same. */
+	out = feed_agent_changed(&lc, true);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT);
+	/* ... while waiting to retry: stop waiting, nothing to unregister. */
+	feed(&lc, LC_EV_AGENT_FAILED);
+	out = feed_agent_changed(&lc, true);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+	/* ... and turned off while waiting to retry. */
+	feed(&lc, LC_EV_AGENT_FAILED);
+	out = feed_agent_changed(&lc, false);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+}
+
+static void test_pairing_turned_on_registers_only_where_bluetoothd_is_known(void **state)
+{
+	for (LcState s = LC_STATE_NO_BUS; s < LC_STATE_STOPPING; s++) {
+		bool known = s >= LC_STATE_NO_ADAPTER; /* it answered GetManagedObjects and has not left */
+		Lifecycle lc;
+		LcOutput out;
+
+		lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+		lc.state = s;
+		out = feed_agent_changed(&lc, true);
+		assert_false(out.ignored);
+		assert_int_equal(out.new_state, s);
+		assert_true(lc.agent_enabled);
+		if (known) {
+			assert_int_equal(out.actions, LC_ACT_REGISTER_AGENT);
+			assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
+		} else {
+			assert_int_equal(out.actions, 0);
+			assert_int_equal(out.new_agent, LC_AGENT_NONE);
+		}
+	}
+
+	/* Turned on before bluetoothd answered: registered when it does. */
+	{
+		Lifecycle lc;
+		LcOutput out;
+
+		drive_to_discovering_with_agent(&lc, false);
+		feed_agent_changed(&lc, true);
+		out = feed_adapter(&lc, LC_EV_DISCOVERED, false, false);
+		assert_int_equal(out.actions, LC_ACT_REGISTER_APP | LC_ACT_REGISTER_AGENT);
+	}
+}
+
+static void test_shutdown_unregisters_the_agent(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_agent_registered(&lc);
+	feed(&lc, LC_EV_REGISTER_OK);
+	feed(&lc, LC_EV_ADVERTISE_OK);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_false(out.ignored);
+	assert_int_equal(out.new_state, LC_STATE_STOPPING);
+	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
+	assert_true(out.actions & LC_ACT_UNREGISTER_APP);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+
+	/* Registering: RegisterAgent may have been taken already. */
+	drive_to_discovering_with_agent(&lc, true);
+	feed_no_adapter(&lc);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_false(out.ignored);
+	assert_true(out.actions & LC_ACT_STOPPED);
+	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
+
+	/* Waiting to retry: only the timer to stop. */
+	drive_to_discovering_with_agent(&lc, true);
+	feed_no_adapter(&lc);
+	feed(&lc, LC_EV_AGENT_FAILED);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT);
+
+	/* No agent: nothing of the agent's. */
+	drive_to_discovering_with_agent(&lc, false);
+	feed_no_adapter(&lc);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_false(out.ignored);
+	assert_true(out.actions & LC_ACT_STOPPED);
+	assert_int_equal(out.actions & AGENT_ACTIONS, 0);
+}
+
+static void test_agent_is_left_alone_once_stopping(void **state)
+{
+	static const LcEventType agent_events[] = {
+		LC_EV_AGENT_OK, LC_EV_AGENT_FAILED, LC_EV_AGENT_RELEASED, LC_EV_AGENT_RETRY_TIMER,
+	};
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_agent_registered(&lc);
+	feed(&lc, LC_EV_SHUTDOWN);
+	assert_int_equal(lc.state, LC_STATE_STOPPING);
+	for (size_t i = 0; i < G_N_ELEMENTS(agent_events); i++) {
+		out = feed(&lc, agent_events[i]);
+		assert_true(out.ignored);
+		assert_int_equal(out.actions, 0);
+		assert_int_equal(lc.agent, LC_AGENT_NONE);
+	}
+	/* A reload during shutdown registers nothing, though bluetoothd is still there. */
+	out = feed_agent_changed(&lc, true);
+	assert_true(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(lc.agent, LC_AGENT_NONE);
+	out = feed(&lc, LC_EV_SHUTDOWN);
+	assert_true(out.ignored);
+
+	/* Whatever the agent was left at, stopping does not touch it: not even bluetoothd's loss. */
+	lc.agent = LC_AGENT_REGISTERED;
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_int_equal(out.actions, LC_ACT_STOPPED);
+	out = feed(&lc, LC_EV_BUS_LOST);
+	assert_int_equal(out.actions, LC_ACT_STOPPED);
+	out = feed(&lc, LC_EV_AGENT_RELEASED);
+	assert_true(out.ignored);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERED);
+}
+
+static void test_agent_events_never_move_the_application(void **state)
+{
+	static const LcEventType agent_events[] = {
+		LC_EV_AGENT_OK, LC_EV_AGENT_FAILED, LC_EV_AGENT_RELEASED, LC_EV_AGENT_RETRY_TIMER, LC_EV_AGENT_CHANGED,
+	};
+
+	for (LcState s = LC_STATE_NO_BUS; s <= LC_STATE_STOPPING; s++) {
+		for (LcAgentState a = LC_AGENT_NONE; a <= LC_AGENT_REGISTERED; a++) {
+			for (size_t i = 0; i < G_N_ELEMENTS(agent_events); i++) {
+				Lifecycle lc;
+				LcOutput out;
+				LcEvent ev = { .type = agent_events[i], .agent_enabled = true };
+
+				lifecycle_init(&lc, true, RETRY_MIN, RETRY_MAX);
+				lc.state = s;
+				lc.agent = a;
+				lc.agent_enabled = true;
+				lc.powered = true;
+				lc.adv_manager = true;
+				lc.attempts = 2;
+				out = lifecycle_handle(&lc, &ev);
+				if (out.new_state != s || (out.actions & APP_ACTIONS) || lc.attempts != 2 || !lc.powered ||
+				    !lc.adv_manager)
+					fail_msg("%s with the agent %s moved the application from %s to %s (actions 0x%x)",
+					         lifecycle_event_name(agent_events[i]), lifecycle_agent_name(a),
+					         lifecycle_state_name(s), lifecycle_state_name(out.new_state), out.actions);
+			}
+		}
+	}
+}
+
+static void test_application_events_leave_a_registered_agent_alone(void **state)
+{
+	static const LcEventType app_events[] = {
+		LC_EV_REGISTER_OK, LC_EV_ADVERTISE_OK, LC_EV_POWERED_OFF, LC_EV_POWERED_ON, LC_EV_ADV_RELEASED,
+		LC_EV_RETRY_TIMER, LC_EV_ADVERTISE_OK, LC_EV_ADV_MANAGER_REMOVED, LC_EV_ADV_MANAGER_ADDED,
+		LC_EV_APP_CHANGED, LC_EV_REGISTER_FAILED, LC_EV_RETRY_TIMER, LC_EV_REGISTER_OK, LC_EV_ADV_CHANGED,
+		LC_EV_ADAPTER_REMOVED, LC_EV_ADAPTER_ADDED, LC_EV_REGISTER_OK, LC_EV_POWER_ANSWERED, LC_EV_POWER_TIMER,
+		LC_EV_DISCOVER_FAILED, LC_EV_BLUEZ_APPEARED, LC_EV_BLUEZ_ABSENT, LC_EV_BUS_CONNECTED, LC_EV_START,
+	};
+	Lifecycle lc;
+	LcOutput out;
+
+	drive_to_agent_registered(&lc);
+	for (size_t i = 0; i < G_N_ELEMENTS(app_events); i++) {
+		LcEvent ev = { .type = app_events[i], .adapter = true, .powered = true, .adv_manager = true,
+		               .adv_enabled = true };
+
+		out = lifecycle_handle(&lc, &ev);
+		if ((out.actions & AGENT_ACTIONS) || lc.agent != LC_AGENT_REGISTERED)
+			fail_msg("%s in %s touched the agent (actions 0x%x, agent %s)", lifecycle_event_name(app_events[i]),
+			         lifecycle_state_name(out.old_state), out.actions, lifecycle_agent_name(lc.agent));
+	}
+	/* A GetManagedObjects answer while registered (none is in flight) registers nothing more. */
+	lc.state = LC_STATE_DISCOVERING;
+	out = feed_adapter(&lc, LC_EV_DISCOVERED, true, true);
+	assert_false(out.actions & AGENT_ACTIONS);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERED);
+	/* Only bluetoothd's (or the bus's) loss takes it. */
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_int_equal(out.new_agent, LC_AGENT_NONE);
+}
+
+static void test_agent_event_that_means_nothing_is_ignored(void **state)
+{
+	Lifecycle lc;
+	LcOutput out;
+
+	/* Pairing off: the agent's answers and timers mean nothing. */
+	drive_to_discovering_with_agent(&lc, false);
+	feed_no_adapter(&lc);
+	for (LcEventType e = LC_EV_AGENT_OK; e <= LC_EV_AGENT_RETRY_TIMER; e++) {
+		out = feed(&lc, e);
+		if (!out.ignored || out.actions)
+			fail_msg("%s with no agent was taken (actions 0x%x)", lifecycle_event_name(e), out.actions);
+	}
+	/* Registered: a failure or a retry timer is late. */
+	drive_to_agent_registered(&lc);
+	assert_true(feed(&lc, LC_EV_AGENT_FAILED).ignored);
+	assert_true(feed(&lc, LC_EV_AGENT_RETRY_TIMER).ignored);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERED);
+	/* Registering: a retry timer is late. */
+	drive_to_discovering_with_agent(&lc, true);
+	feed_no_adapter(&lc);
+	assert_true(feed(&lc, LC_EV_AGENT_RETRY_TIMER).ignored);
+	assert_int_equal(lc.agent, LC_AGENT_REGISTERING);
+	/* A DISCOVERED nobody asked for is ignored by both sides. */
+	lc.state = LC_STATE_NO_ADAPTER;
+	lc.agent = LC_AGENT_NONE;
+	out = feed_no_adapter(&lc);
+	assert_true(out.ignored);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(lc.agent, LC_AGENT_NONE);
+	/* A bluetoothd loss with no agent is still the application's. */
+	out = feed(&lc, LC_EV_BLUEZ_VANISHED);
+	assert_false(out.ignored);
+}
+
+static void test_agent_states_have_names(void **state)
+{
+	assert_string_equal(lifecycle_agent_name(LC_AGENT_NONE), "none");
+	assert_string_equal(lifecycle_agent_name(LC_AGENT_REGISTERING), "registering");
+	assert_string_equal(lifecycle_agent_name(LC_AGENT_RETRY), "retrying");
+	assert_string_equal(lifecycle_agent_name(LC_AGENT_REGISTERED), "registered");
+	assert_string_equal(lifecycle_agent_name((LcAgentState)42), "?");
+	assert_string_equal(lifecycle_event_name(LC_EV_AGENT_CHANGED), "agent-changed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +1319,21 @@ int main(void)
 		cmocka_unit_test(test_answer_that_leaves_the_adapter_off_is_checked_again_then_given_up),
 		cmocka_unit_test(test_power_checks_end_when_the_adapter_comes_on_goes_or_is_turned_off),
 		cmocka_unit_test(test_power_checks_need_auto_power_on_and_a_set_of_our_own),
+		cmocka_unit_test(test_agent_is_registered_once_bluetoothd_answered),
+		cmocka_unit_test(test_agent_is_not_registered_with_pairing_off),
+		cmocka_unit_test(test_agent_ok_makes_it_the_registered_agent),
+		cmocka_unit_test(test_agent_failures_retry_with_backoff_reset_after_success),
+		cmocka_unit_test(test_agent_retry_timer_registers_only_with_bluetoothd_and_pairing_on),
+		cmocka_unit_test(test_bluetoothd_or_bus_loss_forgets_the_agent_and_the_next_one_gets_it),
+		cmocka_unit_test(test_released_agent_is_registered_again_after_a_delay),
+		cmocka_unit_test(test_changed_pairing_registers_unregisters_or_replaces_the_agent),
+		cmocka_unit_test(test_pairing_turned_on_registers_only_where_bluetoothd_is_known),
+		cmocka_unit_test(test_shutdown_unregisters_the_agent),
+		cmocka_unit_test(test_agent_is_left_alone_once_stopping),
+		cmocka_unit_test(test_agent_events_never_move_the_application),
+		cmocka_unit_test(test_application_events_leave_a_registered_agent_alone),
+		cmocka_unit_test(test_agent_event_that_means_nothing_is_ignored),
+		cmocka_unit_test(test_agent_states_have_names),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
