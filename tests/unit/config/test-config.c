@@ -1871,7 +1871,6 @@ static void test_pairing_is_off_by_default(void **state)
 	assert_int_equal(c->pairing.passkey, 0);
 	assert_true(c->pairing.pairable_always);
 	assert_int_equal(c->pairing.pairable_seconds, 120);
-	assert_int_equal(c->pairing.confirm_timeout_ms, 20000);
 
 	/* An empty group changes nothing. */
 	write_gattd_conf(f, "[Pairing]\n", 0644);
@@ -1879,7 +1878,6 @@ static void test_pairing_is_off_by_default(void **state)
 	assert_int_equal(c->pairing.method, PAIRING_OFF);
 	assert_true(c->pairing.pairable_always);
 	assert_int_equal(c->pairing.pairable_seconds, 120);
-	assert_int_equal(c->pairing.confirm_timeout_ms, 20000);
 }
 
 static void test_every_pairing_key_is_modelled(void **state)
@@ -1888,14 +1886,13 @@ static void test_every_pairing_key_is_modelled(void **state)
 	const GattdConfig *c;
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
-	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=012345\nPairable=on-request\nPairableSeconds=30\n"
-	                    "ConfirmTimeoutMs=5000\n", 0600);
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=012345\nPairable=on-request\nPairableSeconds=30\n",
+	                 0600);
 	c = assert_loads(f);
 	assert_int_equal(c->pairing.method, PAIRING_PASSKEY);
 	assert_int_equal(c->pairing.passkey, 12345);
 	assert_false(c->pairing.pairable_always);
 	assert_int_equal(c->pairing.pairable_seconds, 30);
-	assert_int_equal(c->pairing.confirm_timeout_ms, 5000);
 }
 
 static void test_each_pairing_method_loads(void **state)
@@ -2080,18 +2077,15 @@ static void test_pairing_durations_are_range_checked(void **state)
 	Fixture *f = *state;
 
 	check_pairing_range(f, "PairableSeconds", offsetof(CfgPairing, pairable_seconds), 1, 86400);
-	check_pairing_range(f, "ConfirmTimeoutMs", offsetof(CfgPairing, confirm_timeout_ms), 1000, 25000);
 
 	write_gattd_conf(f, "[Pairing]\nPairableSeconds=2m\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] PairableSeconds: ", "'2m' is not a decimal or 0x-hex integer");
-	write_gattd_conf(f, "[Pairing]\nConfirmTimeoutMs=-1\n", 0644);
-	assert_only_problem(f, "gattd.conf: [Pairing] ConfirmTimeoutMs: ", "-1 is out of range 1000..25000");
+	write_gattd_conf(f, "[Pairing]\nPairableSeconds=-1\n", 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] PairableSeconds: ", "-1 is out of range 1..86400");
 
-	/* Each key is its own: setting one leaves the other at its default. */
 	write_gattd_conf(f, "[Pairing]\nPairableSeconds=0x3c\n", 0644);
 	assert_loads(f);
 	assert_int_equal(f->config->pairing.pairable_seconds, 60);
-	assert_int_equal(f->config->pairing.confirm_timeout_ms, 20000);
 }
 
 static void test_unknown_pairing_key_is_refused(void **state)
@@ -2101,7 +2095,7 @@ static void test_unknown_pairing_key_is_refused(void **state)
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPin=1234\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] Pin: ",
-	                    "unknown key (valid: Method, Passkey, Pairable, PairableSeconds, ConfirmTimeoutMs)");
+	                    "unknown key (valid: Method, Passkey, Pairable, PairableSeconds)");
 	assert_not_quoted(f, "1234");
 	write_gattd_conf(f, "[Pairing]\nmethod=just-works\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] method: ", "unknown key");
