@@ -312,6 +312,44 @@ void gattd_devices_free(GattdDevice *devices, size_t n);
  */
 int gattd_client_disconnect(GattdClient *c, const char *address);
 
+/* ---- pairing (README, "Pairing"; each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
+
+/* How pairing stands: the `pairable` reply. */
+typedef struct {
+	char *method;         /* [Pairing] Method=: "off", "just-works", "passkey", "display" */
+	int agent;            /* gattd is bluetoothd's default pairing agent */
+	int pairable;         /* a central's pairing is accepted now */
+	int always;           /* Pairable=always */
+	int64_t remaining_ms; /* on-request: until the window closes (0: closed); -1 with always or off */
+} GattdPairing;
+
+/*
+ * open < 0: ask how pairing stands; open > 0: open the pairing window for seconds
+ * (1..86400; 0: [Pairing] PairableSeconds); open == 0: close it. Fills *ret (clear
+ * it with gattd_pairing_clear()): 0. -EOPNOTSUPP with Method=off, or closing with
+ * Pairable=always; -EINVAL for seconds out of range or with open <= 0 (nothing is
+ * sent); -ESHUTDOWN, or a connection error. Watchers see a "pairable" event when
+ * the window opens or closes.
+ */
+int gattd_client_pairable(GattdClient *c, int open, unsigned seconds, GattdPairing *ret);
+void gattd_pairing_clear(GattdPairing *pairing);
+
+/*
+ * The devices BlueZ keeps keys for on gattd's adapter (bonded; paired before BlueZ
+ * 5.65), connected or not, by address: *ret as gattd_client_devices() fills it
+ * (connected_since_ms 0 and mtu 0 for one not connected), freed with
+ * gattd_devices_free().
+ */
+int gattd_client_bonds(GattdClient *c, GattdDevice **ret, size_t *ret_n);
+
+/*
+ * Ask gattd to remove the device with this address and its keys from BlueZ
+ * (Adapter1.RemoveDevice; a connected one is disconnected first): 0 once BlueZ did.
+ * -EINVAL for what is not an address (nothing is sent), -ENOENT when BlueZ knows no
+ * such device, -EBUSY, -ETIMEDOUT, -ENOTCONN, -EIO as for gattd_client_disconnect().
+ */
+int gattd_client_forget(GattdClient *c, const char *address);
+
 /* ---- handlers ---- */
 
 /*

@@ -1,6 +1,7 @@
 /*
  * client-devices.c: the centrals (include/gattd/client.h, "centrals"): the roster
- * from the `devices` reply as GattdDevices, and `disconnect`.
+ * from the `devices` reply as GattdDevices, and `disconnect`; and pairing: the
+ * `pairable` window, `bonds` (GattdDevices too) and `forget`.
  */
 #include "client-private.h"
 
@@ -62,7 +63,8 @@ static int parse_device(json_t *obj, GattdDevice *d)
 	return 0;
 }
 
-int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
+/* The array member of a `devices` or `bonds` reply as GattdDevices. */
+static int call_devices(GattdClient *c, const char *cmd, GattdDevice **ret, size_t *ret_n)
 {
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
@@ -73,13 +75,13 @@ int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
 
 	if (!c || !ret || !ret_n)
 		return -EINVAL;
-	request = client_request_new("devices", NULL);
+	request = client_request_new(cmd, NULL);
 	if (!request)
 		return -ENOMEM;
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	list = json_object_get(reply, "devices");
+	list = json_object_get(reply, cmd);
 	if (!json_is_array(list))
 		return -EPROTO;
 	n = json_array_size(list);
@@ -95,6 +97,16 @@ int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
 	*ret = devices;
 	*ret_n = n;
 	return 0;
+}
+
+int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
+{
+	return call_devices(c, "devices", ret, ret_n);
+}
+
+int gattd_client_bonds(GattdClient *c, GattdDevice **ret, size_t *ret_n)
+{
+	return call_devices(c, "bonds", ret, ret_n);
 }
 
 int gattd_client_notify_device(GattdClient *c, const char *chr, const uint8_t *value, size_t len,
@@ -113,15 +125,63 @@ int gattd_client_notify_device(GattdClient *c, const char *chr, const uint8_t *v
 	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
 }
 
-int gattd_client_disconnect(GattdClient *c, const char *address)
+/* cmd ("disconnect", "forget") for the device at address. */
+static int call_address(GattdClient *c, const char *cmd, const char *address)
 {
 	g_autoptr(json_t) request = NULL;
 
 	/* gattd refuses these too; refused here, they need no round trip. */
 	if (!c || !bdaddr_is_valid(address))
 		return -EINVAL;
-	request = client_request_new("disconnect", NULL);
+	request = client_request_new(cmd, NULL);
 	if (!request || json_object_set_new(request, "address", json_string(address)) < 0)
 		return -ENOMEM;
 	return client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, NULL);
+}
+
+int gattd_client_disconnect(GattdClient *c, const char *address)
+{
+	return call_address(c, "disconnect", address);
+}
+
+int gattd_client_forget(GattdClient *c, const char *address)
+{
+	return call_address(c, "forget", address);
+}
+
+void gattd_pairing_clear(GattdPairing *pairing)
+{
+	if (!pairing)
+		return;
+	free(pairing->method);
+	*pairing = (GattdPairing){ 0 };
+}
+
+int gattd_client_pairable(GattdClient *c, int open, unsigned seconds, GattdPairing *ret)
+{
+	g_autoptr(json_t) request = NULL;
+	g_autoptr(json_t) reply = NULL;
+	uint64_t remaining = 0;
+	int r;
+
+	if (!c || !ret || seconds > 86400 || (seconds && open <= 0))
+		return -EINVAL;
+	request = client_request_new("pairable", NULL);
+	if (!request || (open >= 0 && json_object_set_new(request, "open", json_boolean(open > 0)) < 0) ||
+	    (seconds && json_object_set_new(request, "seconds", json_integer(seconds)) < 0))
+		return -ENOMEM;
+	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
+	if (r < 0)
+		return r;
+	*ret = (GattdPairing){ 0 };
+	if ((r = client_member_string(reply, "method", false, &ret->method)) < 0 ||
+	    (r = client_member_bool(reply, "agent", &ret->agent)) < 0 ||
+	    (r = client_member_bool(reply, "pairable", &ret->pairable)) < 0 ||
+	    (r = client_member_bool(reply, "always", &ret->always)) < 0 ||
+	    (r = client_member_uint_or_null(reply, "remaining_ms", INT64_MAX, &remaining)) < 0) {
+		gattd_pairing_clear(ret);
+		return r;
+	}
+	ret->remaining_ms = json_is_null(json_object_get(reply, "remaining_ms")) ? -1 : (int64_t)remaining;
+	return 0;
 }

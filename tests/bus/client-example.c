@@ -16,6 +16,13 @@
  *   client-example [--socket PATH] disconnect ADDRESS
  *       Disconnect the central with that address; returns once BlueZ has dropped
  *       the link.
+ *   client-example [--socket PATH] pair SECONDS
+ *       Open the pairing window for SECONDS (the gadget's "pair" button), print how
+ *       pairing stands.
+ *   client-example [--socket PATH] bonds
+ *       Print the devices BlueZ keeps keys for.
+ *   client-example [--socket PATH] forget ADDRESS
+ *       Remove the device with that address and its keys.
  *   client-example [--socket PATH] handle COUNT CHAR...
  *       Claim CHARs (characteristics with Handler=read;write) and answer COUNT
  *       requests of centrals, then exit: a device name kept here, not in gattd.
@@ -188,16 +195,16 @@ static const char *yes_no(int flag)
 	return flag < 0 ? "unknown" : flag ? "yes" : "no";
 }
 
-static int devices(GattdClient *client)
+static int devices(GattdClient *client, bool bonds)
 {
 	GattdDevice *list = NULL;
 	size_t n = 0;
-	int r = gattd_client_devices(client, &list, &n);
+	int r = bonds ? gattd_client_bonds(client, &list, &n) : gattd_client_devices(client, &list, &n);
 
 	if (r < 0)
-		return fail(client, "devices", r);
+		return fail(client, bonds ? "bonds" : "devices", r);
 	if (n == 0)
-		printf("no centrals connected\n");
+		printf(bonds ? "no bonds\n" : "no centrals connected\n");
 	for (size_t i = 0; i < n; i++) {
 		const GattdDevice *d = &list[i];
 
@@ -210,17 +217,30 @@ static int devices(GattdClient *client)
 	return 0;
 }
 
-static int disconnect(GattdClient *client, const char *address)
+static int disconnect(GattdClient *client, const char *address, bool forget)
 {
-	int r = gattd_client_disconnect(client, address);
+	int r = forget ? gattd_client_forget(client, address) : gattd_client_disconnect(client, address);
 
 	if (r == -EINVAL) {
 		fprintf(stderr, "client-example: %s is not a Bluetooth address\n", address);
 		return 2;
 	}
 	if (r < 0)
-		return fail(client, "disconnect", r);
-	printf("disconnected %s\n", address);
+		return fail(client, forget ? "forget" : "disconnect", r);
+	printf("%s %s\n", forget ? "forgot" : "disconnected", address);
+	return 0;
+}
+
+static int pair(GattdClient *client, const char *seconds)
+{
+	GattdPairing pairing;
+	int r = gattd_client_pairable(client, 1, (unsigned)strtoul(seconds, NULL, 10), &pairing);
+
+	if (r < 0)
+		return fail(client, "pairable", r);
+	printf("method=%s agent=%s pairable=%s remaining_ms=%lld\n", pairing.method, yes_no(pairing.agent),
+	       yes_no(pairing.pairable), (long long)pairing.remaining_ms);
+	gattd_pairing_clear(&pairing);
 	return 0;
 }
 
@@ -314,6 +334,9 @@ static int usage(void)
 	                "       client-example [--socket PATH] take CHAR [COUNT]\n"
 	                "       client-example [--socket PATH] devices\n"
 	                "       client-example [--socket PATH] disconnect ADDRESS\n"
+	                "       client-example [--socket PATH] pair SECONDS\n"
+	                "       client-example [--socket PATH] bonds\n"
+	                "       client-example [--socket PATH] forget ADDRESS\n"
 	                "       client-example [--socket PATH] handle COUNT CHAR...\n");
 	return 2;
 }
@@ -338,7 +361,10 @@ int main(int argc, char **argv)
 		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
 			return usage();
 	} else if (!(strcmp(argv[i], "watch") == 0 || (strcmp(argv[i], "devices") == 0 && argc - i == 1) ||
-	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2))) {
+	             (strcmp(argv[i], "bonds") == 0 && argc - i == 1) ||
+	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2) ||
+	             (strcmp(argv[i], "forget") == 0 && argc - i == 2) ||
+	             (strcmp(argv[i], "pair") == 0 && argc - i == 2))) {
 		return usage();
 	}
 
@@ -352,10 +378,12 @@ int main(int argc, char **argv)
 		r = watch(client, argv + i + 1);
 	else if (strcmp(argv[i], "handle") == 0)
 		r = handle(client, count, argv + i + 2);
-	else if (strcmp(argv[i], "devices") == 0)
-		r = devices(client);
-	else if (strcmp(argv[i], "disconnect") == 0)
-		r = disconnect(client, argv[i + 1]);
+	else if (strcmp(argv[i], "devices") == 0 || strcmp(argv[i], "bonds") == 0)
+		r = devices(client, strcmp(argv[i], "bonds") == 0);
+	else if (strcmp(argv[i], "disconnect") == 0 || strcmp(argv[i], "forget") == 0)
+		r = disconnect(client, argv[i + 1], strcmp(argv[i], "forget") == 0);
+	else if (strcmp(argv[i], "pair") == 0)
+		r = pair(client, argv[i + 1]);
 	else
 		r = take(client, argv[i + 1], count);
 	gattd_client_free(client);

@@ -5,13 +5,13 @@ do (fakebluez.FakeBluez.pair), the pairing window and the `pairable` command, th
 `paired`, `pairing-failed`, `passkey` and `pairable` events, `bonds` and `forget`."""
 
 import os
-import time
 import unittest
 
 import dbus
 
 from clients import ClientProgram, LocalClient
 from harness import GattdTestCase
+from test_client_library import client_example_binary
 from test_gattctl import EXIT_ERROR, EXIT_USAGE, gattctl_binary
 
 PHONE = '5A:3C:11:22:33:44'
@@ -310,6 +310,30 @@ class GattctlPairingTest(PairingTestCase):
         self.assertEqual((status, out), (EXIT_ERROR, []))
         self.assertIn('knows no device ' + PHONE, err)
         self.assertEqual(self.gattctl('forget', 'nope')[0], EXIT_USAGE)
+
+
+class ClientLibraryPairingTest(PairingTestCase):
+    pairing = {'Method': 'just-works', 'Pairable': 'on-request'}
+
+    def example(self, *args):
+        program = ClientProgram(self, [client_example_binary(), '--socket', self.socket_path] + list(args))
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def test_the_library_opens_the_window_lists_bonds_and_forgets(self):
+        status, out, err = self.example('pair', '45')
+        self.assertEqual((status, err), (0, ''))
+        self.assertRegex(out[0], r'^method=just-works agent=yes pairable=yes remaining_ms=(4[4-5]\d{3})$')
+        self.assertEqual(self.example('bonds'), (0, ['no bonds'], ''))
+        path = self.connect()
+        self.assertTrue(self.pair(path, central_io='NoInputNoOutput').ok)
+        self.client.wait_event('paired', address=PHONE)
+        status, out, _ = self.example('bonds')
+        self.assertEqual(out, ['%s (public) name=- mtu=0 paired=yes bonded=yes trusted=no' % PHONE])
+        self.assertEqual(self.example('forget', PHONE), (0, ['forgot ' + PHONE], ''))
+        status, out, err = self.example('forget', PHONE)
+        self.assertNotEqual(status, 0)
+        self.assertIn('forget', err)
 
 
 class GattctlPairingOffTest(GattctlPairingTest.__bases__[0]):
