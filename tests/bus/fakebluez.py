@@ -1758,6 +1758,12 @@ class FakeBluez:
         adapter.pairable_timer = GLib.timeout_add(int(adapter.pairable_timeout * 1000), expired)
         self._timeouts.add(adapter.pairable_timer)
 
+    def release_agents(self):
+        """Release() to every agent while bluetoothd stays: it sends it only as it
+        exits (stop(clean=True)), where the name's loss follows at once; alone, it
+        shows what an agent does with the Release itself."""
+        self._release_agents()
+
     def _release_agents(self):
         """btd_agent_cleanup at a clean exit: agent_destroy with the watch still
         set -> agent_release: Cancel if a call is pending, then Release, both

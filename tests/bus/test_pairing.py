@@ -71,6 +71,12 @@ class RegistrationTest(PairingTestCase):
             self.fake.start()
             self.wait_app_registered('hci0')
             self.wait_agent('NoInputNoOutput')
+
+    def test_released_by_a_bluetoothd_that_stays_it_registers_again(self):
+        self.fake.release_agents()
+        self.wait_until(lambda: len(self.fake.calls_named('RegisterAgent')) == 2,
+                        'gattd to register the agent again after Release')
+        self.wait_agent('NoInputNoOutput')
         self.assertIn('bluetoothd released the pairing agent', self.gattd_log())
 
     def test_a_reload_to_another_method_registers_the_new_capability_and_off_unregisters(self):
