@@ -14,7 +14,7 @@ struct BluezDevices {
 	unsigned bus_listener_id;
 	GattCentrals *centrals;
 	GHashTable *fetching;    /* path -> DBusPendingCall*: GetAll(Device1) in flight */
-	GPtrArray *calls;        /* DoneCall*: Disconnect in flight */
+	GPtrArray *calls;        /* DoneCall*: Disconnect and RemoveDevice in flight */
 	bool full_logged;        /* the table-full warning was given since the table last had room */
 };
 
@@ -25,6 +25,7 @@ typedef struct {
 	int error;               /* for idle_id */
 	BluezDoneFunc done;
 	void *data;
+	char *removed;           /* RemoveDevice: the device's path, out of the roster once BlueZ answers */
 } DoneCall;
 
 /* ---- into the roster ---- */
@@ -154,7 +155,14 @@ static void finish(DoneCall *dc, int error, const char *message)
 		g_clear_pointer(&dc->call, dbus_pending_call_unref);
 	}
 	g_ptr_array_remove_fast(devices->calls, dc);
+	/*
+	 * bluetoothd answers RemoveDevice before its InterfacesRemoved: whoever asked
+	 * must not find the device in the roster (its bonds) after the answer.
+	 */
+	if (error == 0 && dc->removed)
+		gatt_centrals_remove(devices->centrals, dc->removed);
 	dc->done(error, message, dc->data);
+	g_free(dc->removed);
 	g_free(dc);
 }
 
@@ -196,12 +204,13 @@ static gboolean done_idle(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Send msg; done follows with its outcome, never from inside. */
-static void call_with_done(BluezDevices *devices, DBusMessage *msg, BluezDoneFunc done, void *data)
+/* Send msg; done follows with its outcome, never from inside. removed: see DoneCall. */
+static void call_with_done(BluezDevices *devices, DBusMessage *msg, const char *removed, BluezDoneFunc done,
+                           void *data)
 {
 	DoneCall *dc = g_new0(DoneCall, 1);
 
-	*dc = (DoneCall){ .devices = devices, .done = done, .data = data };
+	*dc = (DoneCall){ .devices = devices, .done = done, .data = data, .removed = g_strdup(removed) };
 	g_ptr_array_add(devices->calls, dc);
 	dc->call = bluez_bus_call_timeout(devices->bus, msg, BLUEZ_DISCONNECT_TIMEOUT_MS, done_reply, dc);
 	if (!dc->call) {
@@ -214,7 +223,7 @@ void bluez_devices_disconnect(BluezDevices *devices, const char *path, BluezDone
 {
 	g_autoptr(DBusMessage) msg = dbus_message_new_method_call(BLUEZ_SERVICE, path, DEVICE_IFACE, "Disconnect");
 
-	call_with_done(devices, msg, done, data);
+	call_with_done(devices, msg, NULL, done, data);
 }
 
 void bluez_devices_remove(BluezDevices *devices, const char *path, BluezDoneFunc done, void *data)
@@ -222,7 +231,7 @@ void bluez_devices_remove(BluezDevices *devices, const char *path, BluezDoneFunc
 	g_autofree char *adapter = g_strndup(path, (gsize)(strrchr(path, '/') - path));
 	g_autoptr(DBusMessage) msg = bluez_bus_path_call(adapter, ADAPTER_IFACE, "RemoveDevice", path, false);
 
-	call_with_done(devices, msg, done, data);
+	call_with_done(devices, msg, path, done, data);
 }
 
 /* ---- life ---- */
@@ -250,6 +259,7 @@ void bluez_devices_free(BluezDevices *devices)
 
 		g_clear_handle_id(&dc->idle_id, g_source_remove);
 		bluez_bus_cancel(&dc->call);
+		g_free(dc->removed);
 		g_free(dc);
 	}
 	g_ptr_array_unref(devices->calls);

@@ -145,11 +145,12 @@ class Airbed(Bed):
                     f'before gattd runs, a scan finds no advertisement ({str(e).split(" (")[0]})')
 
     # A session.
-    def open_session(self, r, deadline_s=None):
+    def open_session(self, r, deadline_s=None, forget=True):
         name, uuids = self.advertised
-        r.say('central', f'forgets {self.stack.peripheral} (as a phone that never met it) and scans for "{name}" '
-                         f'with services {", ".join(short_uuid(u) for u in uuids)}')
-        scan = self.session(deadline_s or self.session_deadline_s)
+        r.say('central', (f'forgets {self.stack.peripheral} (as a phone that never met it) and scans'
+                          if forget else f'scans (keeping what it knows of {self.stack.peripheral}: its bond)') +
+              f' for "{name}" with services {", ".join(short_uuid(u) for u in uuids)}')
+        scan = self.session(deadline_s or self.session_deadline_s, forget)
         r.say('central', f'scan found "{scan["name"]}" at {scan["address"]} advertising '
                          f'{", ".join(short_uuid(u) for u in scan["uuids"])} in {scan["seconds"]} s '
                          f'(scan round {scan["rounds"]}: the emulator reports an advertiser only as scanning '
@@ -162,16 +163,18 @@ class Airbed(Bed):
                       f'{scan["connected_after"]} s after the scan began')
         return scan
 
-    def session(self, deadline_s):
-        """Forget, scan, connect, discover, retrying the whole until deadline_s as a
-        phone app does after a failed connection. Returns the scan reply."""
+    def session(self, deadline_s, forget=True):
+        """Forget (unless told not to), scan, connect, discover, retrying the whole
+        until deadline_s as a phone app does after a failed connection. Returns the
+        scan reply."""
         start = time.monotonic()
         name, uuids = self.advertised
         last = None
         while time.monotonic() - start < deadline_s:
             left = deadline_s - (time.monotonic() - start)
             try:
-                scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)), forget=self.stack.peripheral)
+                scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)),
+                                         forget=self.stack.peripheral if forget else None)
                 self.mtu = self.central.connect(timeout=20)['mtu']
                 self.discover()
                 missing = self.missing_services()

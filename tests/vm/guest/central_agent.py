@@ -12,6 +12,9 @@ object a line, each answered by one line with the same "id":
   {"cmd": "write", "handle": H, "value": HEX, "response": true}
   {"cmd": "subscribe", "handle": H}  {"cmd": "notification", "handle": H, "timeout": S}
   {"cmd": "wait-disconnected", "timeout": S}  {"cmd": "disconnect"}  {"cmd": "reset-controller"}
+  {"cmd": "agent", "capability": C, "passkey": N}  (this guest's pairing agent: what its user would enter)
+  {"cmd": "agent-calls"} -> {"calls": [[method, args...], ...]}
+  {"cmd": "bond", "address": A} -> {"paired": bool, "bonded": bool} (null when bluetoothd has no such device)
   {"cmd": "quit"}
 
 The central is bleak (python3-bleak), the library Home Assistant and most
@@ -31,6 +34,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from bleak.exc import BleakDBusError, BleakError  # noqa: E402
+from dbus_fast import BusType, Message, MessageType, Variant  # noqa: E402
+from dbus_fast.aio import MessageBus  # noqa: E402
+from dbus_fast.service import ServiceInterface, method  # noqa: E402
 
 from console import open_raw  # noqa: E402
 from stack import StackError, controllers, wait_for  # noqa: E402
@@ -53,6 +59,55 @@ class AgentError(Exception):
     pass
 
 
+AGENT_PATH = '/gattd/test/agent'
+# D-Bus signatures as dbus-fast reads them from annotations.
+OBJ, U32, U16, STR = 'o', 'u', 'q', 's'
+
+
+class PairingAgent(ServiceInterface):
+    """The central user's side of pairing, as bluetoothctl's agent would be: it
+    enters the passkey it was given (what the user reads off the gadget's label)
+    and accepts whatever else bluetoothd asks. Every call is kept."""
+
+    def __init__(self):
+        super().__init__('org.bluez.Agent1')
+        self.passkey = 0
+        self.calls = []
+
+    def note(self, *call):
+        log(f'agent: {call}')
+        self.calls.append(list(call))
+
+    @method()
+    def Release(self):
+        self.note('Release')
+
+    @method()
+    def RequestPasskey(self, device: OBJ) -> U32:
+        self.note('RequestPasskey', device)
+        return self.passkey
+
+    @method()
+    def DisplayPasskey(self, device: OBJ, passkey: U32, entered: U16):
+        self.note('DisplayPasskey', device, passkey, entered)
+
+    @method()
+    def RequestConfirmation(self, device: OBJ, passkey: U32):
+        self.note('RequestConfirmation', device, passkey)
+
+    @method()
+    def RequestAuthorization(self, device: OBJ):
+        self.note('RequestAuthorization', device)
+
+    @method()
+    def AuthorizeService(self, device: OBJ, uuid: STR):
+        self.note('AuthorizeService', device, uuid)
+
+    @method()
+    def Cancel(self):
+        self.note('Cancel')
+
+
 class Central:
     def __init__(self):
         self.procs = {}
@@ -61,6 +116,8 @@ class Central:
         self.client = None         # BleakClient while connected
         self.notifications = {}    # handle -> [bytes, ...] not yet taken
         self.disconnected = asyncio.Event()
+        self.bus = None            # dbus-fast connection holding the pairing agent
+        self.agent = None
 
     # The stack of this guest.
     def spawn(self, name, argv):
@@ -218,6 +275,41 @@ class Central:
                 self.client = None
         return {}
 
+    async def bluez_call(self, path, interface, member, signature='', body=()):
+        reply = await self.bus.call(Message(destination='org.bluez', path=path, interface=interface, member=member,
+                                            signature=signature, body=list(body)))
+        if reply.message_type == MessageType.ERROR:
+            raise AgentError(f'{member}: {reply.error_name}: {reply.body[0] if reply.body else ""}')
+        return reply.body
+
+    async def set_agent(self, capability, passkey):
+        """This guest's default pairing agent: capability, and the passkey its user enters."""
+        if self.bus is None:
+            self.bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+            self.agent = PairingAgent()
+            self.bus.export(AGENT_PATH, self.agent)
+        else:
+            await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'UnregisterAgent', 'o', [AGENT_PATH])
+        self.agent.passkey = passkey
+        await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RegisterAgent', 'os', [AGENT_PATH, capability])
+        await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', 'o', [AGENT_PATH])
+        return {}
+
+    async def bond(self, address):
+        """What this guest's bluetoothd holds of the peripheral: Paired and Bonded."""
+        path = '/org/bluez/hci0/dev_' + address.replace(':', '_')
+        if self.bus is None:
+            self.bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        try:
+            props = (await self.bluez_call(path, 'org.freedesktop.DBus.Properties', 'GetAll', 's',
+                                           ['org.bluez.Device1']))[0]
+        except AgentError as e:
+            if 'UnknownObject' in str(e) or 'UnknownMethod' in str(e):
+                return {'paired': None, 'bonded': None}
+            raise
+        value = (lambda name: props[name].value if isinstance(props.get(name), Variant) else None)
+        return {'paired': value('Paired'), 'bonded': value('Bonded')}
+
     def reset_controller(self):
         """Power this guest's controller off and on: the kernel forgets every link.
 
@@ -332,6 +424,12 @@ async def serve(central, control):
                 reply.update(await central.disconnect())
             elif cmd == 'reset-controller':
                 reply.update(await asyncio.to_thread(central.reset_controller))
+            elif cmd == 'agent':
+                reply.update(await central.set_agent(request['capability'], request['passkey']))
+            elif cmd == 'agent-calls':
+                reply['calls'] = central.agent.calls if central.agent else []
+            elif cmd == 'bond':
+                reply.update(await central.bond(request['address']))
             elif cmd == 'quit':
                 control.send(reply)
                 return

@@ -122,6 +122,16 @@ class RemoteCentral:
     def disconnect(self):
         self.request('disconnect')
 
+    def set_agent(self, capability, passkey):
+        self.request('agent', capability=capability, passkey=passkey)
+
+    def agent_calls(self):
+        return self.request('agent-calls')['calls']
+
+    def bond(self, address):
+        reply = self.request('bond', address=address)
+        return reply['paired'], reply['bonded']
+
     def reset_controller(self):
         self.request('reset-controller', wait=60)
 

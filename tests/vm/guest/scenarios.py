@@ -21,6 +21,13 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
      then a client that answers late: a read answered after 3.5 s reaches the
      central, an unanswered write gets gattd's 0x0e at HandlerTimeoutMs=4000,
      before bluetoothd's own at 5 s
+  8. the roster: `devices`, `disconnect`, the central coming back
+  9. notifications and Write Commands through acquired sockets (Acquire=); two
+     centrals where bluetoothd gives each its own socket
+ 10. pairing (two-stack only): gattd as the agent with a static passkey; the
+     central's agent enters a wrong one (no bond anywhere), then the right one
+     (bonded, the encrypt-write write arrives), and the bond outlives a power
+     cycle and a bluetoothd restart with nobody asked again; `forget`
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -39,11 +46,23 @@ from bed import Bed, BedError  # noqa: E402
 from central import CentralError, short_uuid  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import PROVISION_DIR, StackError  # noqa: E402
+from stack import PASSKEY, PROVISION_DIR, StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
 ATT_PROPERTIES = {'read', 'write', 'write-without-response', 'notify', 'indicate'}
+
+
+def att_properties(flags):
+    """The ATT properties configured flags show as: encrypt-write, secure-write
+    and the like are a write that needs a secure link, and so on."""
+    out = set()
+    for flag in flags:
+        if flag.startswith(('encrypt-', 'secure-')):
+            flag = flag.rsplit('-', 1)[1]
+        if flag in ATT_PROPERTIES:
+            out.add(flag)
+    return sorted(out)
 
 
 class World:
@@ -79,7 +98,7 @@ def scenario_discover_and_read(r, w):
         for char in service['characteristics']:
             if char['id'] not in tb.chars:
                 continue
-            want = sorted(set(char['flags']) & ATT_PROPERTIES)
+            want = att_properties(char['flags'])
             got = sorted(set(tb.properties(char['id'])) & ATT_PROPERTIES)
             r.check(got == want, f'{char["id"]} has properties {"/".join(got)} (configured {"/".join(want)})')
             if 'notify' in char['flags'] or 'indicate' in char['flags']:
@@ -499,6 +518,103 @@ def scenario_sockets(r, w):
     client.close()
 
 
+def secure_write(tb, value):
+    """Write value to secure/ssid (encrypt-write): (True, None), or (False, why)."""
+    try:
+        tb.write('secure/ssid', value)
+        return True, None
+    except (RemoteCentralError, CentralError) as e:
+        return False, str(e)
+
+
+def passkeys_entered(tb):
+    """How often gattd entered its passkey so far (its log says so, never the passkey)."""
+    with open(tb.stack.log_path('gattd'), errors='replace') as f:
+        return f.read().count('entering the configured passkey')
+
+
+def scenario_pairing(r, w):
+    tb = w.tb
+    if tb.kind != 'bleak':
+        r.say('central', 'the raw central shares gattd\'s bluetoothd, and so its default pairing agent, gattd\'s: '
+                         'pairing over the air is the two-stack tier\'s (--central bleak)')
+        return
+    address, peripheral = tb.stack.central, tb.stack.peripheral
+    client = tb.stack.client('pairing')
+    client.ok('watch')
+    pairing = client.ok('status')['pairing']
+    r.check(pairing['method'] == 'passkey' and pairing['agent'] and pairing['pairable'],
+            f'gattd is bluetoothd\'s pairing agent, with a static passkey: {pairing}')
+
+    # The kernel takes a link's IO capability from the controller's when the link
+    # comes up: each agent below is registered before a new session.
+    wrong = (PASSKEY + 1) % 1000000
+    for capability, passkey, want_calls, words in (
+            ('NoInputNoOutput', 0, ['RequestAuthorization'],
+             'a central with no input or output: Just Works, which Method=passkey refuses'),
+            ('KeyboardOnly', wrong, ['RequestPasskey'],
+             f'its user enters {wrong:06d}, not the passkey on the gadget\'s label')):
+        tb.central.disconnect()
+        tb.central.set_agent(capability, passkey)
+        r.say('central', f'its agent ({capability}): {words}')
+        tb.open_session(r)
+        before = len(tb.central.agent_calls())
+        ok, error = secure_write(tb, b'nope')
+        r.check(not ok, f'its write to secure/ssid (encrypt-write) fails: {error}')
+        # Cancel may follow: bluetoothd's pairing ended while its request was pending.
+        calls = [c[0] for c in tb.central.agent_calls()[before:] if c[0] != 'Cancel']
+        r.check(calls == want_calls, f'the central\'s stack paired on the way, asking its agent: {calls}')
+        if capability == 'NoInputNoOutput':
+            event = client.wait_event(lambda e: e['event'] == 'pairing-failed', 10)
+            r.check(event is not None and event['reason'] == 'rejected' and event['address'] == address,
+                    f'gattd refused it: {event}')
+        r.check(client.ok('bonds')['bonds'] == [], 'gattd\'s bluetoothd keeps no bond')
+        r.check(tb.central.bond(peripheral) in ((False, False), (None, None)),
+                f'nor does the central\'s: {tb.central.bond(peripheral)}')
+        r.check(not [e for e in client.events if e['event'] == 'paired'], 'no `paired` event')
+        r.say('central', 'link ' + ('dropped after the failed pairing' if tb.link_lost(10) else 'still up'))
+
+    tb.central.disconnect()
+    tb.central.set_agent('KeyboardOnly', PASSKEY)
+    r.say('central', 'its agent (KeyboardOnly) now enters the passkey on the label')
+    tb.open_session(r)
+    Bed.drain_captures(w.waiter, 'secure/ssid')
+    ok, error = secure_write(tb, b'home-wifi')
+    r.check(ok, f'its write to secure/ssid succeeds, pairing on the way: {error}')
+    event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
+    r.check(event is not None and event['bonded'] is not False, f'watchers got `paired` for {address}: {event}')
+    bonds = [b['address'] for b in client.ok('bonds')['bonds']]
+    r.check(bonds == [address], f'`bonds` lists it: {bonds}')
+    reply = w.waiter.request('next-write', char='secure/ssid', timeout_ms=5000, timeout=10)
+    r.check(reply.get('value') == b'home-wifi'.hex(), f'the write reached next-write: {reply}')
+    r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
+    with open(tb.stack.log_path('gattd'), errors='replace') as f:
+        r.check(f'{PASSKEY:06d}' not in f.read(), 'the passkey appears nowhere in gattd\'s log')
+
+    for what, down, up in (
+            ('a power cycle of gattd\'s controller', lambda: tb.stack.power(peripheral, False),
+             lambda: tb.stack.power(peripheral, True)),
+            ('a restart of gattd\'s bluetoothd', tb.stack.stop_bluetoothd, tb.stack.start_bluetoothd)):
+        asked, entered = len(tb.central.agent_calls()), passkeys_entered(tb)
+        down()
+        tb.end_session(r, 15)
+        up()
+        tb.open_session(r, forget=False)
+        ok, error = secure_write(tb, b'again')
+        r.check(ok, f'after {what}, the bonded central writes secure/ssid again: {error}')
+        r.check(len(tb.central.agent_calls()) == asked and passkeys_entered(tb) == entered,
+                'with its bond: nobody was asked for a passkey')
+        reply = w.waiter.request('next-write', char='secure/ssid', timeout_ms=5000, timeout=10)
+        r.check(reply.get('value') == b'again'.hex(), f'and the write reached next-write: {reply.get("value")}')
+
+    reply = client.request('forget', address=address, timeout=20)
+    r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
+    r.check(client.ok('bonds')['bonds'] == [], '`bonds` is empty again')
+    tb.end_session(r, 10)
+    tb.open_session(r)
+    client.close()
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -520,6 +636,8 @@ SCENARIOS = [
      'across a power cycle', scenario_handlers),
     ('the central is in `devices` with its MTU; `disconnect` drops it, and it comes back', scenario_centrals),
     ('notifications and Write Commands through the sockets bluetoothd acquires (Acquire=)', scenario_sockets),
+    ('pairing with the static passkey: a wrong one leaves no bond, the right one bonds, and the bond outlives '
+     'a power cycle and a bluetoothd restart', scenario_pairing),
 ]
 
 

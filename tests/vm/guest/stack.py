@@ -57,6 +57,27 @@ Capture=16
 Acquire=write
 """
 
+# Served, not advertised: a characteristic only an encrypted link may write, and
+# gattd as the pairing agent with a static passkey, for scenario 10.
+SECURE_CONF = """\
+[Service secure]
+UUID=6e400020-b5a3-f393-e0a9-e50e24dcca9e
+
+[Characteristic secure/ssid]
+UUID=6e400021-b5a3-f393-e0a9-e50e24dcca9e
+Flags=read;encrypt-write
+Type=utf8
+MaxLength=32
+Capture=4
+"""
+PASSKEY = 314159
+PAIRING_CONF = f"""
+[Pairing]
+Method=passkey
+Passkey={PASSKEY:06d}
+"""
+
+
 class StackError(Exception):
     pass
 
@@ -329,6 +350,8 @@ class Stack:
             f.write(text)
         with open(os.path.join(CONFIG_DIR, 'services.d', '95-sockets.conf'), 'w') as f:
             f.write(SOCKETS_CONF)
+        with open(os.path.join(CONFIG_DIR, 'services.d', '96-secure.conf'), 'w') as f:
+            f.write(SECURE_CONF)
         path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(path) as f:
             text = f.read()
@@ -339,8 +362,10 @@ class Stack:
         text, count = re.subn(r'(?m)^#HandlerTimeoutMs=.*$', 'HandlerTimeoutMs=4000', text)
         if count != 1:
             raise StackError(f'conf/gattd.conf has {count} #HandlerTimeoutMs= lines; expected one')
-        with open(path, 'w') as f:
-            f.write(text)
+        # The passkey makes gattd.conf a secret: gattd refuses it readable by others.
+        with open(os.open(path, os.O_WRONLY | os.O_TRUNC, 0o600), 'w') as f:
+            f.write(text + PAIRING_CONF)
+        os.chmod(path, 0o600)
 
     def advertisement(self):
         """(local name, [service UUIDs]) of the advertisement, as --check-config tells them."""
