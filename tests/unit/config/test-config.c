@@ -2072,6 +2072,29 @@ static void check_pairing_range(Fixture *f, const char *key, size_t offset, unsi
 	}
 }
 
+/* conf/examples/encrypted-secret.conf in services.d, pairing.conf as gattd.conf (private), as README says. */
+static void test_the_pairing_examples_load(void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *secret = NULL, *pairing = NULL;
+	const CfgCharacteristic *passphrase;
+	const GattdConfig *c;
+
+	assert_true(g_file_get_contents(GATTD_EXAMPLE_CONF_DIR "/examples/encrypted-secret.conf", &secret, NULL, NULL));
+	assert_true(g_file_get_contents(GATTD_EXAMPLE_CONF_DIR "/examples/pairing.conf", &pairing, NULL, NULL));
+	write_file(f, "services.d/encrypted-secret.conf", secret);
+	write_gattd_conf(f, pairing, 0600);
+	c = assert_loads(f);
+	assert_int_equal(c->pairing.method, PAIRING_PASSKEY);
+	passphrase = config_find_characteristic(c, "secret/passphrase");
+	assert_non_null(passphrase);
+	assert_string_equal(passphrase->flags[1], "encrypt-write");
+	/* As shipped, readable by others: refused for the passkey's sake. */
+	write_gattd_conf(f, pairing, 0644);
+	assert_only_problem(f, "gattd.conf: [Pairing] Passkey: ", "the file can be read or written by others than its owner "
+	                    "(mode 0644): make it private (chmod 600) so the passkey stays secret");
+}
+
 static void test_pairing_durations_are_range_checked(void **state)
 {
 	Fixture *f = *state;
@@ -2206,6 +2229,7 @@ int main(void)
 		T(test_tx_power_range),
 		T(test_pairing_is_off_by_default),
 		T(test_every_pairing_key_is_modelled),
+		T(test_the_pairing_examples_load),
 		T(test_each_pairing_method_loads),
 		T(test_unknown_pairing_method_is_refused),
 		T(test_passkey_method_needs_a_passkey),

@@ -519,9 +519,9 @@ def scenario_sockets(r, w):
 
 
 def secure_write(tb, value):
-    """Write value to secure/ssid (encrypt-write): (True, None), or (False, why)."""
+    """Write value to secret/passphrase (encrypt-write): (True, None), or (False, why)."""
     try:
-        tb.write('secure/ssid', value)
+        tb.write('secret/passphrase', value)
         return True, None
     except (RemoteCentralError, CentralError) as e:
         return False, str(e)
@@ -560,7 +560,7 @@ def scenario_pairing(r, w):
         tb.open_session(r)
         before = len(tb.central.agent_calls())
         ok, error = secure_write(tb, b'nope')
-        r.check(not ok, f'its write to secure/ssid (encrypt-write) fails: {error}')
+        r.check(not ok, f'its write to secret/passphrase (encrypt-write) fails: {error}')
         # Cancel may follow: bluetoothd's pairing ended while its request was pending.
         calls = [c[0] for c in tb.central.agent_calls()[before:] if c[0] != 'Cancel']
         r.check(calls == want_calls, f'the central\'s stack paired on the way, asking its agent: {calls}')
@@ -578,14 +578,14 @@ def scenario_pairing(r, w):
     tb.central.set_agent('KeyboardOnly', PASSKEY)
     r.say('central', 'its agent (KeyboardOnly) now enters the passkey on the label')
     tb.open_session(r)
-    Bed.drain_captures(w.waiter, 'secure/ssid')
+    Bed.drain_captures(w.waiter, 'secret/passphrase')
     ok, error = secure_write(tb, b'home-wifi')
-    r.check(ok, f'its write to secure/ssid succeeds, pairing on the way: {error}')
+    r.check(ok, f'its write to secret/passphrase succeeds, pairing on the way: {error}')
     event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
     r.check(event is not None and event['bonded'] is not False, f'watchers got `paired` for {address}: {event}')
     bonds = [b['address'] for b in client.ok('bonds')['bonds']]
     r.check(bonds == [address], f'`bonds` lists it: {bonds}')
-    reply = w.waiter.request('next-write', char='secure/ssid', timeout_ms=5000, timeout=10)
+    reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
     r.check(reply.get('value') == b'home-wifi'.hex(), f'the write reached next-write: {reply}')
     r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
     with open(tb.stack.log_path('gattd'), errors='replace') as f:
@@ -601,10 +601,10 @@ def scenario_pairing(r, w):
         up()
         tb.open_session(r, forget=False)
         ok, error = secure_write(tb, b'again')
-        r.check(ok, f'after {what}, the bonded central writes secure/ssid again: {error}')
+        r.check(ok, f'after {what}, the bonded central writes secret/passphrase again: {error}')
         r.check(len(tb.central.agent_calls()) == asked and passkeys_entered(tb) == entered,
                 'with its bond: nobody was asked for a passkey')
-        reply = w.waiter.request('next-write', char='secure/ssid', timeout_ms=5000, timeout=10)
+        reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
         r.check(reply.get('value') == b'again'.hex(), f'and the write reached next-write: {reply.get("value")}')
 
     reply = client.request('forget', address=address, timeout=20)

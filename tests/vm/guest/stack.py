@@ -57,25 +57,8 @@ Capture=16
 Acquire=write
 """
 
-# Served, not advertised: a characteristic only an encrypted link may write, and
-# gattd as the pairing agent with a static passkey, for scenario 10.
-SECURE_CONF = """\
-[Service secure]
-UUID=6e400020-b5a3-f393-e0a9-e50e24dcca9e
-
-[Characteristic secure/ssid]
-UUID=6e400021-b5a3-f393-e0a9-e50e24dcca9e
-Flags=read;encrypt-write
-Type=utf8
-MaxLength=32
-Capture=4
-"""
+# The passkey of conf/examples/pairing.conf (scenario 10).
 PASSKEY = 314159
-PAIRING_CONF = f"""
-[Pairing]
-Method=passkey
-Passkey={PASSKEY:06d}
-"""
 
 
 class StackError(Exception):
@@ -350,8 +333,9 @@ class Stack:
             f.write(text)
         with open(os.path.join(CONFIG_DIR, 'services.d', '95-sockets.conf'), 'w') as f:
             f.write(SOCKETS_CONF)
-        with open(os.path.join(CONFIG_DIR, 'services.d', '96-secure.conf'), 'w') as f:
-            f.write(SECURE_CONF)
+        # Served, not advertised: only an encrypted link may write it (scenario 10).
+        shutil.copy(os.path.join(self.source_root, 'conf', 'examples', 'encrypted-secret.conf'),
+                    os.path.join(CONFIG_DIR, 'services.d', '96-encrypted-secret.conf'))
         path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(path) as f:
             text = f.read()
@@ -362,9 +346,14 @@ class Stack:
         text, count = re.subn(r'(?m)^#HandlerTimeoutMs=.*$', 'HandlerTimeoutMs=4000', text)
         if count != 1:
             raise StackError(f'conf/gattd.conf has {count} #HandlerTimeoutMs= lines; expected one')
+        # gattd as the pairing agent with a static passkey: conf/examples/pairing.conf.
         # The passkey makes gattd.conf a secret: gattd refuses it readable by others.
+        with open(os.path.join(self.source_root, 'conf', 'examples', 'pairing.conf')) as f:
+            pairing = f.read()
+        if f'Passkey={PASSKEY:06d}' not in pairing:
+            raise StackError(f'conf/examples/pairing.conf does not say Passkey={PASSKEY:06d}')
         with open(os.open(path, os.O_WRONLY | os.O_TRUNC, 0o600), 'w') as f:
-            f.write(text + PAIRING_CONF)
+            f.write(text + '\n' + pairing)
         os.chmod(path, 0o600)
 
     def advertisement(self):
