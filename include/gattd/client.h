@@ -32,21 +32,23 @@
  * follows; gattd_client_error_code() gives the code itself:
  *
  *   not-found         -ENOENT      no characteristic with that id; disconnect, notify_device:
- *                                  no connected central with that address
+ *                                  no connected central with that address; forget: no device
+ *                                  with it
  *   invalid-value     -EINVAL      the value does not decode or does not fit
  *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
  *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
  *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate;
  *                                  notify_device without Acquire=notify, or on a bluetoothd
- *                                  that cannot notify one central alone
+ *                                  that cannot notify one central alone; pairable with
+ *                                  Method=off, or closing with Pairable=always
  *   not-subscribed    -ENXIO       notify_device: that central has no notify socket for it
  *   not-capture       -ENOTTY      next-write on a characteristic without Capture=
  *   busy              -EBUSY       this client already has a next-write waiting; a disconnect
- *                                  of that central is already in progress
+ *                                  (or forget) of that device is already in progress
  *   timeout           -ETIMEDOUT   next-write's timeout passed; BlueZ did not answer a
- *                                  disconnect within 10 s
+ *                                  disconnect or forget within 10 s
  *   disconnected      -ENOTCONN    the adapter or BlueZ went away during next-write (ask
- *                                  again) or before a disconnect was answered
+ *                                  again) or before a disconnect or forget was answered
  *   too-many-clients  -EUSERS      gattd refused the connection (and closed it)
  *   line-too-long     -EMSGSIZE    a request line was over gattd's limit (connection closed)
  *   shutting-down     -ESHUTDOWN   gattd is stopping
@@ -56,7 +58,7 @@
  *   expired           -ETIME       answer to a request already settled (answered,
  *                                  HandlerTimeoutMs passed, its claim ended, a reload); the
  *                                  central has had its answer
- *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect), or a
+ *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect, forget), or a
  *                                  central's socket failed (notify_device); the message says
  *   anything else     -EPROTO
  *

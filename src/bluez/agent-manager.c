@@ -28,19 +28,6 @@ static DBusMessage *agent_call(const char *method, const char *capability)
 	return msg;
 }
 
-/* The pending call's reply, or NULL if it was not ours (cancelled meanwhile). */
-static DBusMessage *take_reply(BluezAgentManager *manager, DBusPendingCall *call)
-{
-	DBusMessage *reply;
-
-	if (call != manager->pending)
-		return NULL;
-	reply = dbus_pending_call_steal_reply(call);
-	dbus_pending_call_unref(manager->pending);
-	manager->pending = NULL;
-	return reply;
-}
-
 static void fail(BluezAgentManager *manager, const char *method, DBusMessage *reply)
 {
 	g_autofree char *error = g_strdup_printf("%s: %s: %s", method, dbus_message_get_error_name(reply),
@@ -52,7 +39,7 @@ static void fail(BluezAgentManager *manager, const char *method, DBusMessage *re
 static void default_reply(DBusPendingCall *call, void *data)
 {
 	BluezAgentManager *manager = data;
-	g_autoptr(DBusMessage) reply = take_reply(manager, call);
+	g_autoptr(DBusMessage) reply = bluez_bus_take_reply(&manager->pending, call);
 
 	if (!reply)
 		return;
@@ -65,7 +52,7 @@ static void default_reply(DBusPendingCall *call, void *data)
 static void register_reply(DBusPendingCall *call, void *data)
 {
 	BluezAgentManager *manager = data;
-	g_autoptr(DBusMessage) reply = take_reply(manager, call);
+	g_autoptr(DBusMessage) reply = bluez_bus_take_reply(&manager->pending, call);
 	g_autoptr(DBusMessage) msg = NULL;
 
 	if (!reply)

@@ -67,9 +67,14 @@ static DBusMessage *refuse(BluezAgent *agent, DBusMessage *msg, const char *reas
 	return bus_error_reply(msg, -ECONNREFUSED, "%s", why);
 }
 
-/* Refused while the window is closed; NULL when it is open. */
+/*
+ * Refused while the window is closed, or for a device of another adapter (as the
+ * default agent gattd is asked for every adapter of bluetoothd); NULL when it may go on.
+ */
 static DBusMessage *refuse_if_closed(BluezAgent *agent, DBusMessage *msg)
 {
+	if (!gatt_centrals_on_adapter(agent->centrals, device_arg(msg)))
+		return refuse(agent, msg, "rejected", "the device is not on gattd's adapter");
 	if (window_open(agent))
 		return NULL;
 	return refuse(agent, msg, "not-pairable",
@@ -86,39 +91,37 @@ static DBusMessage *agent_release(BusExporter *exporter, DBusMessage *msg, void 
 	return dbus_message_new_method_return(msg);
 }
 
-/* Just Works: the central has no way to show or enter a number, or asked for no protection. */
-static DBusMessage *agent_request_authorization(BusExporter *exporter, DBusMessage *msg, void *object)
+/* Accepted with Method=just-works while pairable (how: for the log); else refused with why_not. */
+static DBusMessage *answer_just_works(BluezAgent *agent, DBusMessage *msg, const char *how, const char *why_not)
 {
-	BluezAgent *agent = object;
 	DBusMessage *closed = refuse_if_closed(agent, msg);
 	g_autofree char *address = NULL;
 
 	if (closed)
 		return closed;
 	if (agent->cfg.method != PAIRING_JUST_WORKS)
-		return refuse(agent, msg, "rejected",
-		              agent->cfg.method == PAIRING_PASSKEY
-		                      ? "the central asked for Just Works; Method=passkey pairs by passkey only"
-		                      : "the central asked for Just Works; Method=display pairs by passkey only");
+		return refuse(agent, msg, "rejected", why_not);
 	address = device_address(agent, device_arg(msg));
-	log_info("pairing with %s: Just Works accepted", address);
+	log_info("pairing with %s: %s", address, how);
 	return dbus_message_new_method_return(msg);
+}
+
+/* Just Works: the central has no way to show or enter a number, or asked for no protection. */
+static DBusMessage *agent_request_authorization(BusExporter *exporter, DBusMessage *msg, void *object)
+{
+	BluezAgent *agent = object;
+
+	g_autofree char *why_not = g_strdup_printf("the central asked for Just Works, which Method=%s does not allow",
+	                                           config_pairing_method_name(agent->cfg.method));
+
+	return answer_just_works(agent, msg, "Just Works accepted", why_not);
 }
 
 /* Numeric comparison: with NoInputNoOutput bluetoothd asks this only if the central insists. */
 static DBusMessage *agent_request_confirmation(BusExporter *exporter, DBusMessage *msg, void *object)
 {
-	BluezAgent *agent = object;
-	DBusMessage *closed = refuse_if_closed(agent, msg);
-	g_autofree char *address = NULL;
-
-	if (closed)
-		return closed;
-	if (agent->cfg.method != PAIRING_JUST_WORKS)
-		return refuse(agent, msg, "rejected", "numeric comparison needs someone to compare; nobody here can");
-	address = device_address(agent, device_arg(msg));
-	log_info("pairing with %s: accepted as Just Works (nobody here can compare the numbers)", address);
-	return dbus_message_new_method_return(msg);
+	return answer_just_works(object, msg, "accepted as Just Works (nobody here can compare the numbers)",
+	                         "numeric comparison needs someone to compare; nobody here can");
 }
 
 static DBusMessage *agent_request_passkey(BusExporter *exporter, DBusMessage *msg, void *object)
@@ -152,6 +155,10 @@ static DBusMessage *agent_display_passkey(BusExporter *exporter, DBusMessage *ms
 	dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &device, DBUS_TYPE_UINT32, &passkey,
 	                      DBUS_TYPE_UINT16, &entered, DBUS_TYPE_INVALID);
 	address = device_address(agent, device);
+	if (!gatt_centrals_on_adapter(agent->centrals, device)) {
+		log_notice("pairing with %s: a passkey for a device of another adapter; shown to nobody", address);
+		return dbus_message_new_method_return(msg);
+	}
 	if (agent->cfg.method != PAIRING_DISPLAY) {
 		log_notice("pairing with %s: bluetoothd has a passkey shown, but Method= is not display: "
 		           "nobody sees it and the pairing will fail", address);
@@ -305,8 +312,18 @@ const char *bluez_agent_capability(const BluezAgent *agent)
 
 void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg)
 {
+	bool was_open = bluez_agent_is_pairable(agent, NULL);
+	PairingMethod was_method = agent->cfg.method;
+	bool was_always = agent->cfg.pairable_always;
+
 	agent->cfg = *cfg;
 	bluez_pairable_set_always(&agent->window, cfg->pairable_always);
+	/* An open on-request window stays as long as it was to; with always there is none to close. */
+	if (cfg->pairable_always || cfg->method == PAIRING_OFF)
+		g_clear_handle_id(&agent->window_timer_id, g_source_remove);
+	if ((was_open != bluez_agent_is_pairable(agent, NULL) || was_method != cfg->method ||
+	     was_always != cfg->pairable_always) && agent->listener->pairable_changed)
+		agent->listener->pairable_changed(agent, agent->user_data);
 }
 
 BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals,

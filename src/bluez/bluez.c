@@ -104,14 +104,7 @@ static gboolean retry_fired(gpointer data)
 /* Take the reply of the lifecycle's pending call; NULL if it was not ours. */
 static DBusMessage *steal_reply(Bluez *bluez, DBusPendingCall *call)
 {
-	DBusMessage *reply;
-
-	if (call != bluez->pending)
-		return NULL;
-	reply = dbus_pending_call_steal_reply(call);
-	dbus_pending_call_unref(bluez->pending);
-	bluez->pending = NULL;
-	return reply;
+	return bluez_bus_take_reply(&bluez->pending, call);
 }
 
 /* ---- GetManagedObjects ---- */

@@ -49,6 +49,17 @@ void bluez_bus_cancel_one(DBusPendingCall *call)
 	dbus_pending_call_unref(call);
 }
 
+DBusMessage *bluez_bus_take_reply(DBusPendingCall **pending, DBusPendingCall *call)
+{
+	DBusMessage *reply;
+
+	if (call != *pending)
+		return NULL;
+	reply = dbus_pending_call_steal_reply(call);
+	g_clear_pointer(pending, dbus_pending_call_unref);
+	return reply;
+}
+
 void bluez_bus_cancel(DBusPendingCall **call)
 {
 	if (*call)

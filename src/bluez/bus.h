@@ -91,6 +91,11 @@ void bluez_bus_send(BluezBus *bus, DBusMessage *msg);
 void bluez_bus_flush(BluezBus *bus);
 /* Cancel and drop *call (NULL: nothing), setting it to NULL. */
 void bluez_bus_cancel(DBusPendingCall **call);
+/*
+ * The reply of call when it is the one *pending holds (which is then cleared), else
+ * NULL: the caller gave up on it meanwhile.
+ */
+DBusMessage *bluez_bus_take_reply(DBusPendingCall **pending, DBusPendingCall *call);
 /* Cancel and drop call (a GDestroyNotify for tables of them). */
 void bluez_bus_cancel_one(DBusPendingCall *call);
 

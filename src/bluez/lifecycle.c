@@ -563,10 +563,12 @@ static bool dispatch_agent(Lifecycle *lc, const LcEvent *ev, LcState old_state, 
 	case LC_EV_AGENT_CHANGED:
 		/* A new capability means a new registration (bluetoothd reads it at RegisterAgent only). */
 		lc->agent_enabled = ev->agent_enabled;
+		/*
+		 * Retrying too: RegisterAgent may have worked and RequestDefaultAgent not
+		 * (an agent that is not there is a harmless DoesNotExist, unanswered).
+		 */
 		if (a != LC_AGENT_NONE)
-			out->actions |= LC_ACT_CANCEL_AGENT;
-		if (a == LC_AGENT_REGISTERED || a == LC_AGENT_REGISTERING)
-			out->actions |= LC_ACT_UNREGISTER_AGENT;
+			out->actions |= LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT;
 		lc->agent = LC_AGENT_NONE;
 		lc->agent_attempts = 0;
 		if (lc->agent_enabled && bluez_known(lc->state))
@@ -576,9 +578,7 @@ static bool dispatch_agent(Lifecycle *lc, const LcEvent *ev, LcState old_state, 
 	case LC_EV_SHUTDOWN:
 		if (a == LC_AGENT_NONE)
 			return false;
-		out->actions |= LC_ACT_CANCEL_AGENT;
-		if (a == LC_AGENT_REGISTERED || a == LC_AGENT_REGISTERING)
-			out->actions |= LC_ACT_UNREGISTER_AGENT;
+		out->actions |= LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT;
 		lc->agent = LC_AGENT_NONE;
 		return true;
 

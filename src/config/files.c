@@ -99,9 +99,30 @@ static void check_duplicate_groups(const ConfigSection *file_section, const char
 	}
 }
 
+/* The number of the first line GKeyFile cannot read as a key=value, a [group] or a comment; 0 if none. */
+static unsigned first_bad_line(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	for (unsigned line = 1; p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end;
+		const char *q = p;
+
+		while (q < stop && g_ascii_isspace(*q))
+			q++;
+		if (q < stop && *q != '#' && *q != '[' && !memchr(q, '=', (size_t)(stop - q)))
+			return line;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
 GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok,
                                      unsigned *ret_mode)
 {
+	/* gattd.conf may hold [Pairing] Passkey=: never quote its lines back. */
+	bool secret = ret_mode != NULL;
 	g_autoptr(GKeyFile) keyfile = g_key_file_new();
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GError) error = NULL;
@@ -137,7 +158,13 @@ GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const 
 
 	/* Keep "Key[locale]" entries so they are reported as unknown keys, not dropped. */
 	if (!g_key_file_load_from_data(keyfile, text, len, G_KEY_FILE_KEEP_TRANSLATIONS, &error)) {
-		config_section_report(&s, NULL, "%s", error->message);
+		unsigned line = secret ? first_bad_line(text, len) : 0;
+
+		/* GLib quotes the whole line, which may be a mistyped Passkey=: its number only. */
+		if (line)
+			config_section_report(&s, NULL, "line %u is not a key=value line, a [group] or a comment", line);
+		else
+			config_section_report(&s, NULL, "%s", error->message);
 		return NULL;
 	}
 	{

@@ -31,7 +31,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CfgService, config_service_free)
  * files.c: read, check and parse one file (path, shown as file in messages);
  * NULL after reporting the problems, or NULL without a problem when the file
  * is absent and absent_ok. ret_mode (may be NULL): the permission bits of the
- * file read.
+ * file read; given, the file may hold a secret, and a line GKeyFile cannot read
+ * is named by its number, never quoted.
  */
 GKeyFile *config_files_load_key_file(GPtrArray *errors, const char *path, const char *file, bool absent_ok,
                                      unsigned *ret_mode);

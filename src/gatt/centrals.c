@@ -72,10 +72,15 @@ static void unindex(GattCentrals *centrals, GattCentral *central)
 		g_hash_table_remove(centrals->by_address, central->address);
 }
 
+/* Under the selected adapter (bluetoothd's other adapters are not gattd's business). */
+static bool on_adapter(const GattCentrals *centrals, const GattCentral *central)
+{
+	return centrals->adapter && strcmp(central->adapter, centrals->adapter) == 0;
+}
+
 static bool belongs(const GattCentrals *centrals, const GattCentral *central)
 {
-	return central->connected && central->address && centrals->adapter &&
-	       strcmp(central->adapter, centrals->adapter) == 0;
+	return central->connected && central->address && on_adapter(centrals, central);
 }
 
 static void leave(GattCentrals *centrals, GattCentral *central, const char *reason)
@@ -204,7 +209,7 @@ int gatt_centrals_apply(GattCentrals *centrals, const char *path, const GattCent
 			central->connected_since = now;
 	}
 	update(centrals, central, NULL);
-	if (!was_paired && (central->paired || central->bonded))
+	if (!was_paired && (central->paired || central->bonded) && on_adapter(centrals, central))
 		LISTENERS_REPORT(&centrals->listeners, GattCentralsListener, paired, centrals, central);
 	/* After `disconnected` told what the link was. */
 	if (!central->connected) {
@@ -291,10 +296,11 @@ GPtrArray *gatt_centrals_list(GattCentrals *centrals)
 	return list;
 }
 
-static bool is_bond(const GattCentral *central)
+static bool is_bond(const GattCentrals *centrals, const GattCentral *central)
 {
 	/* Bonded from 5.65 on; before, BlueZ's Paired devices are the ones it keeps keys for. */
-	return central->address && (central->has_bonded ? central->bonded : central->paired);
+	return central->address && on_adapter(centrals, central) &&
+	       (central->has_bonded ? central->bonded : central->paired);
 }
 
 static int compare_address(gconstpointer a, gconstpointer b)
@@ -310,7 +316,7 @@ GPtrArray *gatt_centrals_bonds(GattCentrals *centrals)
 
 	g_hash_table_iter_init(&it, centrals->by_path);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
-		if (is_bond(central))
+		if (is_bond(centrals, central))
 			g_ptr_array_add(list, central);
 	g_ptr_array_sort(list, compare_address);
 	return list;
@@ -326,9 +332,18 @@ const GattCentral *gatt_centrals_find_known(GattCentrals *centrals, const char *
 	/* A connected one first: BlueZ may hold an older object with the same address (an RPA's past). */
 	g_hash_table_iter_init(&it, centrals->by_path);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&central))
-		if (g_strcmp0(central->address, upper) == 0 && (!found || central->connected))
+		if (g_strcmp0(central->address, upper) == 0 && on_adapter(centrals, central) &&
+		    (!found || central->connected))
 			found = central;
 	return found;
+}
+
+bool gatt_centrals_on_adapter(GattCentrals *centrals, const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash && centrals->adapter && strlen(centrals->adapter) == (size_t)(slash - path) &&
+	       strncmp(path, centrals->adapter, (size_t)(slash - path)) == 0;
 }
 
 unsigned gatt_centrals_count(GattCentrals *centrals)

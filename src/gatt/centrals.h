@@ -104,9 +104,14 @@ const GattCentral *gatt_centrals_find_address(GattCentrals *centrals, const char
 /* The roster, oldest connection first (borrowed GattCentral*, valid until the next change). */
 GPtrArray *gatt_centrals_list(GattCentrals *centrals);
 unsigned gatt_centrals_count(GattCentrals *centrals);
-/* The bonded devices (Bonded, or Paired before BlueZ 5.65), connected or not, by address; free the array only. */
+/* Whether the device path is under the selected adapter. */
+bool gatt_centrals_on_adapter(GattCentrals *centrals, const char *path);
+/*
+ * The bonded devices under the selected adapter (Bonded, or Paired before BlueZ
+ * 5.65), connected or not, by address; free the array only.
+ */
 GPtrArray *gatt_centrals_bonds(GattCentrals *centrals);
-/* Any device BlueZ holds under the adapter with this address (any case), connected or not; NULL if none. */
+/* Any device BlueZ holds under the selected adapter with this address (any case), connected or not; NULL if none. */
 const GattCentral *gatt_centrals_find_known(GattCentrals *centrals, const char *address);
 /* Whether a device that is not connected would still be kept. */
 bool gatt_centrals_has_room(GattCentrals *centrals);

@@ -87,6 +87,33 @@ static void print_central(const json_t *central, int64_t now_ms)
 	printf(ROW_FORMAT, address, type, shown_mtu, age, format_flags(central), shown_name);
 }
 
+/*
+ * Ask gattd for cmd ("devices", "bonds"), whose reply has an array of that name:
+ * GATTCTL_EXIT_OK with *ret_list borrowed from *ret_reply and empty_text printed
+ * when it is empty, else the exit status (with --json, the reply printed).
+ */
+static int fetch_list(Gattctl *ctl, const GattctlVerbSpec *spec, int argc, char **argv, const char *cmd,
+                      const char *empty_text, json_t **ret_reply, json_t **ret_list)
+{
+	g_autoptr(json_t) request = NULL;
+	int r;
+
+	*ret_list = NULL;
+	r = gattctl_parse_options(ctl, spec, &argc, &argv);
+	if (r != GATTCTL_EXIT_OK)
+		return r;
+	request = gattctl_request_new(cmd, NULL);
+	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, cmd, ret_reply);
+	if (r != GATTCTL_EXIT_OK || ctl->json)
+		return r;
+	*ret_list = json_object_get(*ret_reply, cmd);
+	if (json_array_size(*ret_list) == 0) {
+		printf("%s\n", empty_text);
+		*ret_list = NULL;
+	}
+	return GATTCTL_EXIT_OK;
+}
+
 int gattctl_devices(Gattctl *ctl, int argc, char **argv)
 {
 	static const GattctlVerbSpec spec = {
@@ -96,26 +123,15 @@ int gattctl_devices(Gattctl *ctl, int argc, char **argv)
 		           "it has been connected, whether it is bonded (or only paired) and trusted,\n"
 		           "and its name (the alias given to it, else the name it told).",
 	};
-	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
 	int64_t now_ms;
 	json_t *devices, *central;
 	size_t i;
 	int r;
 
-	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
-	if (r != GATTCTL_EXIT_OK)
+	r = fetch_list(ctl, &spec, argc, argv, "devices", "no centrals connected", &reply, &devices);
+	if (r != GATTCTL_EXIT_OK || !devices)
 		return r;
-	request = gattctl_request_new("devices", NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "devices", &reply);
-	if (r != GATTCTL_EXIT_OK || ctl->json)
-		return r;
-
-	devices = json_object_get(reply, "devices");
-	if (json_array_size(devices) == 0) {
-		printf("no centrals connected\n");
-		return GATTCTL_EXIT_OK;
-	}
 	/* connected_since is gattd's wall clock, as this one is. */
 	now_ms = g_get_real_time() / 1000;
 	printf(ROW_FORMAT, "ADDRESS", "TYPE", "MTU", "CONNECTED", "FLAGS", "NAME");
@@ -135,25 +151,14 @@ int gattctl_bonds(Gattctl *ctl, int argc, char **argv)
 		           "before BlueZ 5.65), connected or not, by address: address type, whether\n"
 		           "connected, bonded or paired and trusted, and the name.",
 	};
-	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
 	json_t *bonds, *bond;
 	size_t i;
 	int r;
 
-	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
-	if (r != GATTCTL_EXIT_OK)
+	r = fetch_list(ctl, &spec, argc, argv, "bonds", "no bonds", &reply, &bonds);
+	if (r != GATTCTL_EXIT_OK || !bonds)
 		return r;
-	request = gattctl_request_new("bonds", NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "bonds", &reply);
-	if (r != GATTCTL_EXIT_OK || ctl->json)
-		return r;
-
-	bonds = json_object_get(reply, "bonds");
-	if (json_array_size(bonds) == 0) {
-		printf("no bonds\n");
-		return GATTCTL_EXIT_OK;
-	}
 	printf(BOND_FORMAT, "ADDRESS", "TYPE", "CONNECTED", "FLAGS", "NAME");
 	json_array_foreach(bonds, i, bond) {
 		const char *name = gattctl_central_name(bond);

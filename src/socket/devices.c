@@ -137,23 +137,35 @@ void server_devices_frame_notify(Client *client, const uint8_t *body, size_t len
 
 /* ---- commands ---- */
 
-void server_devices_cmd_devices(Client *client, const ProtoRequest *req)
+/* Reply with the centrals of list as the array member; with_connected: each says whether it is. */
+static void send_centrals(Client *client, const ProtoRequest *req, const char *member, GPtrArray *list,
+                          bool with_connected)
 {
-	g_autoptr(GPtrArray) list = gatt_centrals_list(client->server->centrals);
 	g_autoptr(JWriter) b = proto_reply_begin(req->id);
 
-	jwrite_member(b, "devices");
+	jwrite_member(b, member);
 	jwrite_begin_array(b);
 	for (unsigned i = 0; i < list->len; i++) {
-		jwrite_begin_object(b);
 		const GattCentral *central = list->pdata[i];
 		g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(client->server->app, central->path);
 
+		jwrite_begin_object(b);
 		proto_write_central(b, central, subscribed);
+		if (with_connected) {
+			jwrite_member(b, "connected");
+			jwrite_bool(b, central->connected);
+		}
 		jwrite_end_object(b);
 	}
 	jwrite_end_array(b);
 	server_client_send(client, proto_finish(b));
+}
+
+void server_devices_cmd_devices(Client *client, const ProtoRequest *req)
+{
+	g_autoptr(GPtrArray) list = gatt_centrals_list(client->server->centrals);
+
+	send_centrals(client, req, "devices", list, false);
 }
 
 void server_disconnect_done(int error, const char *message, void *data)
@@ -252,22 +264,8 @@ void server_devices_cmd_forget(Client *client, const ProtoRequest *req)
 void server_devices_cmd_bonds(Client *client, const ProtoRequest *req)
 {
 	g_autoptr(GPtrArray) bonds = gatt_centrals_bonds(client->server->centrals);
-	g_autoptr(JWriter) b = proto_reply_begin(req->id);
 
-	jwrite_member(b, "bonds");
-	jwrite_begin_array(b);
-	for (unsigned i = 0; i < bonds->len; i++) {
-		const GattCentral *central = bonds->pdata[i];
-		g_autoptr(GPtrArray) subscribed = gatt_app_subscriptions_of(client->server->app, central->path);
-
-		jwrite_begin_object(b);
-		proto_write_central(b, central, subscribed);
-		jwrite_member(b, "connected");
-		jwrite_bool(b, central->connected);
-		jwrite_end_object(b);
-	}
-	jwrite_end_array(b);
-	server_client_send(client, proto_finish(b));
+	send_centrals(client, req, "bonds", bonds, true);
 }
 
 void server_devices_shutdown(Server *server)

@@ -5,6 +5,7 @@ do (fakebluez.FakeBluez.pair), the pairing window and the `pairable` command, th
 `paired`, `pairing-failed`, `passkey` and `pairable` events, `bonds` and `forget`."""
 
 import os
+import time
 import unittest
 
 import dbus
@@ -175,6 +176,24 @@ class JustWorksTest(PairingTestCase):
         self.assertEqual([e for e in self.client.events[before:] if e['event'] == 'paired'], [])
 
 
+class OtherAdapterTest(PairingTestCase):
+
+    def test_pairings_and_bonds_of_another_adapter_are_not_gattds(self):
+        # As bluetoothd's default agent gattd is asked for every adapter's pairings.
+        self.fake.add_adapter('hci1', '00:AA:01:00:00:77')
+        path = self.fake.connect_central(adapter='hci1', address=PHONE)
+        pairing = self.pair(path, central_io='NoInputNoOutput')
+        self.assertEqual((pairing.failure, pairing.error), ('rejected', 'org.bluez.Error.Rejected'))
+        self.assertIn("not on gattd's adapter", self.gattd_log())
+        self.fake.set_device_property(path, 'Bonded', True)
+        self.fake.set_device_property(path, 'Paired', True)
+        self.assertEqual(self.bonds(), [])
+        self.client.error_reply('not-found', 'forget', address=PHONE)
+        self.client.ok('status')
+        self.assertEqual([e for e in self.client.events if e['event'] == 'paired'], [])
+        self.assertIn(path, [d.path for d in self.fake.devices('hci1')])
+
+
 class WindowTest(PairingTestCase):
     pairing = {'Method': 'just-works', 'Pairable': 'on-request', 'PairableSeconds': '30'}
 
@@ -206,6 +225,22 @@ class WindowTest(PairingTestCase):
         event = self.client.wait_event('pairable', pairable=False)
         self.assertEqual(event['remaining_ms'], 0)
         self.assertIn('the pairing window closed', self.gattd_log())
+
+    def test_a_reload_to_always_says_so_and_no_window_closes_later(self):
+        self.client.ok('pairable', open=True, seconds=1)
+        self.client.wait_event('pairable', pairable=True)
+        config = self.config_dir(pairing={'Method': 'just-works'})
+        running = self.gattd.args[self.gattd.args.index('--config-dir') + 1]
+        with open(os.path.join(config, 'gattd.conf')) as src, open(os.path.join(running, 'gattd.conf'), 'w') as dst:
+            dst.write(src.read())
+        self.client.ok('reload')
+        event = self.client.wait_event('pairable', always=True)
+        self.assertEqual((event['pairable'], event['remaining_ms']), (True, None))
+        # The one-second window's timer went with it: no "closed" comes.
+        time.sleep(1.5)
+        self.client.ok('status')
+        self.assertEqual([e for e in self.client.events if e['event'] == 'pairable' and not e['pairable']], [])
+        self.assertNotIn('the pairing window closed', self.gattd_log())
 
     def test_bad_pairable_requests(self):
         self.client.error_reply('bad-request', 'pairable', open='yes')

@@ -1051,15 +1051,18 @@ static void test_changed_pairing_registers_unregisters_or_replaces_the_agent(voi
 	/* ... while registering: the same. */
 	out = feed_agent_changed(&lc, true);
 	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT);
-	/* ... while waiting to retry: stop waiting, nothing to unregister. */
+	/*
+	 * ... while waiting to retry: stop waiting, and unregister too (RegisterAgent may
+	 * have worked and RequestDefaultAgent not).
+	 */
 	feed(&lc, LC_EV_AGENT_FAILED);
 	out = feed_agent_changed(&lc, true);
-	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_REGISTER_AGENT);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT | LC_ACT_REGISTER_AGENT);
 	assert_int_equal(out.new_agent, LC_AGENT_REGISTERING);
 	/* ... and turned off while waiting to retry. */
 	feed(&lc, LC_EV_AGENT_FAILED);
 	out = feed_agent_changed(&lc, false);
-	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT);
+	assert_int_equal(out.actions, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
 	assert_int_equal(out.new_agent, LC_AGENT_NONE);
 }
 
@@ -1120,12 +1123,12 @@ static void test_shutdown_unregisters_the_agent(void **state)
 	assert_true(out.actions & LC_ACT_STOPPED);
 	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
 
-	/* Waiting to retry: only the timer to stop. */
+	/* Waiting to retry: the timer to stop, and a half-done registration to undo. */
 	drive_to_discovering_with_agent(&lc, true);
 	feed_no_adapter(&lc);
 	feed(&lc, LC_EV_AGENT_FAILED);
 	out = feed(&lc, LC_EV_SHUTDOWN);
-	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT);
+	assert_int_equal(out.actions & AGENT_ACTIONS, LC_ACT_CANCEL_AGENT | LC_ACT_UNREGISTER_AGENT);
 
 	/* No agent: nothing of the agent's. */
 	drive_to_discovering_with_agent(&lc, false);

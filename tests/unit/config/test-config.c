@@ -654,6 +654,17 @@ static void test_errors_array_is_optional(void **state)
 
 /* ---- file-level problems ---- */
 
+/* No message quotes text (a passkey, or a near miss of one). */
+static void assert_not_quoted(Fixture *f, const char *text)
+{
+	for (guint i = 0; i < f->errors->len; i++) {
+		const char *e = g_ptr_array_index(f->errors, i);
+
+		if (strstr(e, text))
+			fail_msg("'%s' is quoted in: %s", text, e);
+	}
+}
+
 static void test_syntax_error_names_file_and_line(void **state)
 {
 	Fixture *f = *state;
@@ -664,6 +675,11 @@ static void test_syntax_error_names_file_and_line(void **state)
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_file(f, "gattd.conf", "Adapter=auto\n");
 	assert_only_problem(f, "gattd.conf: ", "does not start with a group");
+
+	/* gattd.conf may hold a passkey: a line it cannot read is named, never quoted. */
+	write_file(f, "gattd.conf", "[Pairing]\nMethod=passkey\n# the label says\nPasskey 314159\n");
+	assert_only_problem(f, "gattd.conf: ", "line 4 is not a key=value line, a [group] or a comment");
+	assert_not_quoted(f, "314159");
 }
 
 static void test_problems_in_all_files_are_collected(void **state)
@@ -1847,17 +1863,6 @@ static void write_gattd_conf(Fixture *f, const char *content, mode_t mode)
 
 	write_file(f, "gattd.conf", content);
 	assert_int_equal(g_chmod(path, mode), 0);
-}
-
-/* No message quotes text (a passkey, or a near miss of one). */
-static void assert_not_quoted(Fixture *f, const char *text)
-{
-	for (guint i = 0; i < f->errors->len; i++) {
-		const char *e = g_ptr_array_index(f->errors, i);
-
-		if (strstr(e, text))
-			fail_msg("'%s' is quoted in: %s", text, e);
-	}
 }
 
 static void test_pairing_is_off_by_default(void **state)
