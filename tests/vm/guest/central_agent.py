@@ -157,6 +157,13 @@ class Central:
             raise AgentError(f'could not forget {address}: {p.stderr.strip()}')
         return p.returncode == 0
 
+    def check_bluetoothd(self):
+        """This guest's bluetoothd still runs; if not, say so (its log has why)."""
+        proc = self.procs.get('bluetoothd')
+        if proc is not None and proc.poll() is not None:
+            raise AgentError(f'this guest\'s bluetoothd exited with status {proc.returncode} '
+                             f'(results/central/bluetoothd.log)')
+
     async def scan(self, name, uuids, timeout, address=None):
         """Scan until an advertisement carries the local name and every service UUID.
 
@@ -169,6 +176,7 @@ class Central:
         stopped and started again until the deadline; the reply says how many
         rounds it took. The peripheral is forgotten first, as a phone that has
         never seen it: no cached services, and its report is a new device."""
+        self.check_bluetoothd()
         if address:
             self.forget(address)
         wanted = {u.lower() for u in uuids}
