@@ -607,14 +607,18 @@ def scenario_pairing(r, w):
             ('a restart of gattd\'s bluetoothd', tb.stack.stop_bluetoothd, tb.stack.start_bluetoothd)):
         asked, entered = len(tb.central.agent_calls()), passkeys_entered(tb)
         client.events.clear()
+        # The central goes away (its controller off) while gattd's side goes down and
+        # comes back: its stack reconnects to a bonded device the moment it
+        # advertises, and the central guest's bluetoothd (Debian's 5.66) died in
+        # g_attrib_unref each time such a link was cut under it: its bug, not what
+        # this checks. Its bond is kept across its own power cycle.
+        tb.central.disconnect()
+        tb.central.power(False)
         down()
-        tb.end_session(r, 15)
         up()
-        # A bonded central's stack reconnects eagerly; let it meet gattd's services,
-        # not bluetoothd's alone (bluetoothd 5.66 as the central once crashed in
-        # g_attrib_unref tearing down such a half-served link).
         event = client.wait_event(lambda e: e['event'] == 'registered', 20)
         r.check(event is not None, f'gattd registered again after {what}')
+        tb.central.power(True)
         tb.open_session(r, forget=False)
         ok, error = secure_write(tb, b'again')
         r.check(ok, f'after {what}, the bonded central writes secret/passphrase again: {error}')
