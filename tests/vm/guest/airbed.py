@@ -145,12 +145,10 @@ class Airbed(Bed):
                     f'before gattd runs, a scan finds no advertisement ({str(e).split(" (")[0]})')
 
     # A session.
-    def open_session(self, r, deadline_s=None, forget=True):
+    def open_session(self, r, deadline_s=None):
         name, uuids = self.advertised
-        if not forget:
-            return self.bonded_session(r, deadline_s or self.session_deadline_s)
-        r.say('central', f'forgets {self.stack.peripheral} (as a phone that never met it) and scans'
-                         f' for "{name}" with services {", ".join(short_uuid(u) for u in uuids)}')
+        r.say('central', f'forgets {self.stack.peripheral} (as a phone that never met it) and scans for "{name}" '
+                         f'with services {", ".join(short_uuid(u) for u in uuids)}')
         scan = self.session(deadline_s or self.session_deadline_s)
         r.say('central', f'scan found "{scan["name"]}" at {scan["address"]} advertising '
                          f'{", ".join(short_uuid(u) for u in scan["uuids"])} in {scan["seconds"]} s '
@@ -163,39 +161,6 @@ class Airbed(Bed):
         r.check(True, f'bleak connected and discovered every configured service and characteristic '
                       f'{scan["connected_after"]} s after the scan began')
         return scan
-
-    def bonded_session(self, r, deadline_s):
-        """A phone back with its bonded gadget: no scan (its stack may have reconnected
-        already, and then nothing is advertised), connect to the device it holds,
-        discover; retried until deadline_s."""
-        start = time.monotonic()
-        last = None
-        while time.monotonic() - start < deadline_s:
-            try:
-                already = self.central.known(self.stack.peripheral)
-                self.mtu = self.central.connect(timeout=20)['mtu']
-                self.discover()
-                missing = self.missing_services()
-                if missing:
-                    raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were '
-                                             f'not there')
-                r.say('central', f'reached its bonded {self.stack.peripheral} without a scan in '
-                                 f'{time.monotonic() - start:.1f} s' +
-                      (' (its stack had reconnected by itself, as a phone\'s does)' if already else ''))
-                if last:
-                    r.say('central', f'a first attempt failed ({last}); the central tried again')
-                return None
-            except RemoteCentralError as e:
-                last = str(e)
-                self.central_log(f'bonded session attempt failed: {e}')
-                if self.central.dead:
-                    break
-                try:
-                    self.central.disconnect()
-                except RemoteCentralError:
-                    pass
-                time.sleep(1.0)
-        raise BedError(f'no session with the bonded peripheral within {deadline_s:.0f} s (last: {last})')
 
     def session(self, deadline_s):
         """Forget, scan, connect, discover, retrying the whole until deadline_s as a

@@ -79,10 +79,8 @@ class Bed:
         """Before gattd runs, the central must not reach it."""
         raise NotImplementedError
 
-    def open_session(self, r, deadline_s=None, forget=True):
-        """Reach gattd and discover, within deadline_s; says how in the transcript.
-        forget: the central forgets the peripheral first, as a phone that never met
-        it (the two-stack central; False keeps its bond)."""
+    def open_session(self, r, deadline_s=None):
+        """Reach gattd and discover, within deadline_s; says how in the transcript."""
         raise NotImplementedError
 
     def end_session(self, r, timeout=15.0):

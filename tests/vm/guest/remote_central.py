@@ -128,12 +128,6 @@ class RemoteCentral:
     def agent_calls(self):
         return self.request('agent-calls')['calls']
 
-    def power(self, on):
-        self.request('power', on=on)
-
-    def known(self, address):
-        return self.request('known', address=address)['connected']
-
     def bond(self, address):
         reply = self.request('bond', address=address)
         return reply['paired'], reply['bonded']

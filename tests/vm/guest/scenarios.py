@@ -24,10 +24,9 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
   8. the roster: `devices`, `disconnect`, the central coming back
   9. notifications and Write Commands through acquired sockets (Acquire=); two
      centrals where bluetoothd gives each its own socket
- 10. pairing (two-stack only): gattd as the agent with a static passkey; the
-     central's agent enters a wrong one (no bond anywhere), then the right one
-     (bonded, the encrypt-write write arrives), and the bond outlives a power
-     cycle and a bluetoothd restart with nobody asked again; `forget`
+ 10. pairing (two-stack only): gattd as the agent with a static passkey; a Just
+     Works central and a wrong passkey are refused (no bond anywhere), the right
+     passkey bonds (the encrypt-write write arrives); `forget`
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -537,12 +536,6 @@ def secure_write(tb, value):
         return False, str(e)
 
 
-def passkeys_entered(tb):
-    """How often gattd entered its passkey so far (its log says so, never the passkey)."""
-    with open(tb.stack.log_path('gattd'), errors='replace') as f:
-        return f.read().count('entering the configured passkey')
-
-
 def scenario_pairing(r, w):
     tb = w.tb
     if tb.kind != 'bleak':
@@ -601,32 +594,6 @@ def scenario_pairing(r, w):
     with open(tb.stack.log_path('gattd'), errors='replace') as f:
         r.check(f'{PASSKEY:06d}' not in f.read(), 'the passkey appears nowhere in gattd\'s log')
 
-    for what, down, up in (
-            ('a power cycle of gattd\'s controller', lambda: tb.stack.power(peripheral, False),
-             lambda: tb.stack.power(peripheral, True)),
-            ('a restart of gattd\'s bluetoothd', tb.stack.stop_bluetoothd, tb.stack.start_bluetoothd)):
-        asked, entered = len(tb.central.agent_calls()), passkeys_entered(tb)
-        client.events.clear()
-        # The central goes away (its controller off) while gattd's side goes down and
-        # comes back: its stack reconnects to a bonded device the moment it
-        # advertises, and the central guest's bluetoothd (Debian's 5.66) died in
-        # g_attrib_unref each time such a link was cut under it: its bug, not what
-        # this checks. Its bond is kept across its own power cycle.
-        tb.central.disconnect()
-        tb.central.power(False)
-        down()
-        up()
-        event = client.wait_event(lambda e: e['event'] == 'registered', 20)
-        r.check(event is not None, f'gattd registered again after {what}')
-        tb.central.power(True)
-        tb.open_session(r, forget=False)
-        ok, error = secure_write(tb, b'again')
-        r.check(ok, f'after {what}, the bonded central writes secret/passphrase again: {error}')
-        r.check(len(tb.central.agent_calls()) == asked and passkeys_entered(tb) == entered,
-                'with its bond: nobody was asked for a passkey')
-        reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
-        r.check(reply.get('value') == b'again'.hex(), f'and the write reached next-write: {reply.get("value")}')
-
     reply = client.request('forget', address=address, timeout=20)
     r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
     r.check(client.ok('bonds')['bonds'] == [], '`bonds` is empty again')
@@ -656,8 +623,8 @@ SCENARIOS = [
      'across a power cycle', scenario_handlers),
     ('the central is in `devices` with its MTU; `disconnect` drops it, and it comes back', scenario_centrals),
     ('notifications and Write Commands through the sockets bluetoothd acquires (Acquire=)', scenario_sockets),
-    ('pairing with the static passkey: a wrong one leaves no bond, the right one bonds, and the bond outlives '
-     'a power cycle and a bluetoothd restart', scenario_pairing),
+    ('pairing with the static passkey: Just Works and a wrong passkey leave no bond, the right one bonds',
+     scenario_pairing),
 ]
 
 

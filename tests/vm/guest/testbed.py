@@ -42,7 +42,7 @@ class Testbed(Bed):
         except CentralError as e:
             r.check(True, f'before gattd runs, the central cannot connect ({e})')
 
-    def open_session(self, r, deadline_s=None, forget=True):
+    def open_session(self, r, deadline_s=None):
         before = dict(self.handles)
         try:
             took = self.connect(deadline_s or self.session_deadline_s)
