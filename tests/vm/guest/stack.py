@@ -206,14 +206,25 @@ class Stack:
         self.attach_local()
         self._spawn('radio-bridge', ['socat', f'{RADIO_CONSOLE},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
 
+    def _attach(self, suffix, pty, what):
+        """One more controller on the radio: a pty linked to btvirt, attached with
+        btattach (processes 'radio-pty' + suffix and 'btattach' + suffix); its address."""
+        before = set(self.controllers())
+        self._spawn('radio-pty' + suffix, ['socat', f'PTY,link={pty},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
+        wait_for(f'{what}\'s pty', lambda: os.path.exists(pty), 20)
+        self._spawn('btattach' + suffix, ['btattach', '-B', pty, '-P', 'h4'])
+        found = wait_for(what, lambda: set(self.controllers()) - before, 30)
+        return sorted(found)[0]
+
+    def _detach(self, suffix, address, what):
+        """Remove a controller _attach() made (btattach ends, the kernel unregisters it)."""
+        self._stop('btattach' + suffix)
+        self._stop('radio-pty' + suffix)
+        wait_for(f'{what} to go', lambda: address not in self.controllers(), 30)
+
     def attach_local(self):
         """gattd's controller: a pty linked to btvirt, attached with btattach."""
-        before = set(self.controllers())
-        self._spawn('radio-pty', ['socat', f'PTY,link={LOCAL_PTY},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
-        wait_for('the local controller\'s pty', lambda: os.path.exists(LOCAL_PTY), 20)
-        self._spawn('btattach', ['btattach', '-B', LOCAL_PTY, '-P', 'h4'])
-        found = wait_for('the local controller', lambda: set(self.controllers()) - before, 30)
-        address = sorted(found)[0]
+        address = self._attach('', LOCAL_PTY, 'the local controller')
         if self.peripheral is None:
             self.peripheral = address
         elif address != self.peripheral:
@@ -222,26 +233,17 @@ class Stack:
 
     def detach_local(self):
         """Remove gattd's controller (btattach ends, the kernel unregisters it)."""
-        self._stop('btattach')
-        self._stop('radio-pty')
-        wait_for('the local controller to go', lambda: self.peripheral not in self.controllers(), 30)
+        self._detach('', self.peripheral, 'the local controller')
 
     def attach_extra(self):
         """One more controller on the radio, beside gattd's, for a second central
         (a raw ATT client, central.py). Returns its address."""
-        before = set(self.controllers())
-        self._spawn('radio-pty-extra', ['socat', f'PTY,link={EXTRA_PTY},raw,echo=0', f'UNIX-CONNECT:{RADIO_SERVER}'])
-        wait_for('the extra controller\'s pty', lambda: os.path.exists(EXTRA_PTY), 20)
-        self._spawn('btattach-extra', ['btattach', '-B', EXTRA_PTY, '-P', 'h4'])
-        found = wait_for('the extra controller', lambda: set(self.controllers()) - before, 30)
-        address = sorted(found)[0]
+        address = self._attach('-extra', EXTRA_PTY, 'the extra controller')
         wait_for(f'{address} powered', lambda: self.controllers().get(address, [None, False])[1], 30)
         return address
 
     def detach_extra(self, address):
-        self._stop('btattach-extra')
-        self._stop('radio-pty-extra')
-        wait_for('the extra controller to go', lambda: address not in self.controllers(), 30)
+        self._detach('-extra', address, 'the extra controller')
 
     def btmgmt(self, address, *args):
         """btmgmt on the controller with this address; raises StackError when it fails."""
