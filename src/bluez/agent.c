@@ -25,9 +25,10 @@ struct BluezAgent {
 	BluezPairable window;
 	guint window_timer_id;        /* closes an on-request window */
 	GattCentrals *centrals;       /* device paths to addresses */
-	const BluezAgentListener *listener;
-	void *user_data;
+	ListenerList listeners;       /* BluezAgentListener */
 };
+
+#define REPORT(agent, member, ...) LISTENERS_REPORT(&(agent)->listeners, BluezAgentListener, member, agent, ##__VA_ARGS__)
 
 /* The central's address for messages: the roster's, else the path's own, else the path. */
 static char *device_address(BluezAgent *agent, const char *device)
@@ -62,8 +63,7 @@ static DBusMessage *refuse(BluezAgent *agent, DBusMessage *msg, const char *reas
 	g_autofree char *address = device_address(agent, device);
 
 	log_notice("pairing with %s refused: %s", address, why);
-	if (agent->listener->failed)
-		agent->listener->failed(agent, device, address, reason, agent->user_data);
+	REPORT(agent, failed, device, address, reason);
 	return bus_error_reply(msg, -ECONNREFUSED, "%s", why);
 }
 
@@ -86,8 +86,7 @@ static DBusMessage *agent_release(BusExporter *exporter, DBusMessage *msg, void 
 	BluezAgent *agent = object;
 
 	log_info("bluetoothd released the pairing agent");
-	if (agent->listener->released)
-		agent->listener->released(agent, agent->user_data);
+	REPORT(agent, released);
 	return dbus_message_new_method_return(msg);
 }
 
@@ -166,8 +165,7 @@ static DBusMessage *agent_display_passkey(BusExporter *exporter, DBusMessage *ms
 	}
 	if (!window_open(agent)) {
 		log_notice("pairing with %s: not pairable now, so the passkey is shown to nobody", address);
-		if (agent->listener->failed)
-			agent->listener->failed(agent, device, address, "not-pairable", agent->user_data);
+		REPORT(agent, failed, device, address, "not-pairable");
 		return dbus_message_new_method_return(msg);
 	}
 	if (passkey > PAIRING_PASSKEY_MAX) {
@@ -175,8 +173,7 @@ static DBusMessage *agent_display_passkey(BusExporter *exporter, DBusMessage *ms
 		return dbus_message_new_method_return(msg);
 	}
 	log_info("pairing with %s: passkey sent to clients for display", address);
-	if (agent->listener->passkey)
-		agent->listener->passkey(agent, device, address, passkey, agent->user_data);
+	REPORT(agent, passkey, device, address, passkey);
 	return dbus_message_new_method_return(msg);
 }
 
@@ -203,8 +200,7 @@ static DBusMessage *agent_cancel(BusExporter *exporter, DBusMessage *msg, void *
 
 	/* Every answer above is immediate, so nothing is pending here. */
 	log_info("bluetoothd cancelled a pairing request (the link went, or it timed out)");
-	if (agent->listener->failed)
-		agent->listener->failed(agent, NULL, NULL, "canceled", agent->user_data);
+	REPORT(agent, failed, NULL, NULL, "canceled");
 	return dbus_message_new_method_return(msg);
 }
 
@@ -241,8 +237,7 @@ static gboolean window_closed(gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	log_info("the pairing window closed");
-	if (agent->listener->pairable_changed)
-		agent->listener->pairable_changed(agent, agent->user_data);
+	REPORT(agent, pairable_changed);
 	return G_SOURCE_REMOVE;
 }
 
@@ -260,8 +255,7 @@ int bluez_agent_open_window(BluezAgent *agent, unsigned seconds)
 	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
 	agent->window_timer_id = g_timeout_add_seconds(seconds, window_closed, agent);
 	log_info("the pairing window is open for %u s", seconds);
-	if (agent->listener->pairable_changed)
-		agent->listener->pairable_changed(agent, agent->user_data);
+	REPORT(agent, pairable_changed);
 	return 0;
 }
 
@@ -279,8 +273,7 @@ int bluez_agent_close_window(BluezAgent *agent)
 	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
 	if (was_open) {
 		log_info("the pairing window was closed");
-		if (agent->listener->pairable_changed)
-			agent->listener->pairable_changed(agent, agent->user_data);
+		REPORT(agent, pairable_changed);
 	}
 	return 0;
 }
@@ -321,21 +314,19 @@ void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg)
 	/* An open on-request window stays as long as it was to; with always there is none to close. */
 	if (cfg->pairable_always || cfg->method == PAIRING_OFF)
 		g_clear_handle_id(&agent->window_timer_id, g_source_remove);
-	if ((was_open != bluez_agent_is_pairable(agent, NULL) || was_method != cfg->method ||
-	     was_always != cfg->pairable_always) && agent->listener->pairable_changed)
-		agent->listener->pairable_changed(agent, agent->user_data);
+	if (was_open != bluez_agent_is_pairable(agent, NULL) || was_method != cfg->method ||
+	    was_always != cfg->pairable_always)
+		REPORT(agent, pairable_changed);
 }
 
-BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals,
-                            const BluezAgentListener *listener, void *user_data)
+BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals)
 {
 	BluezAgent *agent = g_new0(BluezAgent, 1);
 
 	agent->exporter = exporter;
 	agent->cfg = *cfg;
 	agent->centrals = centrals;
-	agent->listener = listener;
-	agent->user_data = user_data;
+	listener_list_init(&agent->listeners);
 	bluez_pairable_init(&agent->window, cfg->pairable_always);
 	/* Exported whatever Method= says: a reload may turn pairing on, and unregistered it is never called. */
 	if (bus_exporter_add(exporter, BLUEZ_AGENT_PATH, &agent_interface, agent) < 0)
@@ -349,5 +340,8 @@ void bluez_agent_free(BluezAgent *agent)
 		return;
 	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
 	bus_exporter_remove(agent->exporter, BLUEZ_AGENT_PATH);
+	listener_list_clear(&agent->listeners);
 	g_free(agent);
 }
+
+LISTENERS_DEFINE_ADD_REMOVE(BluezAgent, bluez_agent, BluezAgentListener)

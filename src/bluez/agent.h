@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "dbus/exporter.h"
 #include "gatt/centrals.h"
+#include "shared/listeners.h"
 
 #define BLUEZ_AGENT_PATH "/org/gattd/agent"
 
@@ -35,9 +36,11 @@ typedef struct {
 	void (*pairable_changed)(BluezAgent *agent, void *user_data);
 } BluezAgentListener;
 
-BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals,
-                            const BluezAgentListener *listener, void *user_data);
+BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCentrals *centrals);
 void bluez_agent_free(BluezAgent *agent);
+/* Add a listener (shared/listeners.h); returns its id for bluez_agent_remove_listener(). */
+unsigned bluez_agent_add_listener(BluezAgent *agent, const BluezAgentListener *listener, void *user_data);
+void bluez_agent_remove_listener(BluezAgent *agent, unsigned id);
 /* A reload's [Pairing]; an open window stays open as long as it was to. */
 void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg);
 /* The IO capability RegisterAgent gets: "NoInputNoOutput", "KeyboardOnly", "DisplayOnly". */

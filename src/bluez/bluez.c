@@ -526,28 +526,6 @@ static void on_pairing_event(LcEventType type, void *data)
 	emit_simple(data, type);
 }
 
-static void on_agent_passkey(BluezAgent *agent, const char *device, const char *address, unsigned passkey, void *data)
-{
-	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairing_passkey, data, device, address, passkey);
-}
-
-static void on_agent_failed(BluezAgent *agent, const char *device, const char *address, const char *reason,
-                            void *data)
-{
-	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairing_failed, data, device, address, reason);
-}
-
-static void on_agent_pairable(BluezAgent *agent, void *data)
-{
-	LISTENERS_REPORT(&((Bluez *)data)->listeners, BluezListener, pairable_changed, data);
-}
-
-static const BluezAgentListener agent_reports = {
-	.passkey = on_agent_passkey,
-	.failed = on_agent_failed,
-	.pairable_changed = on_agent_pairable,
-};
-
 /* ---- executing the state machine ---- */
 
 static void execute(Bluez *bluez, const LcOutput *out)
@@ -649,8 +627,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
 	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
 	bluez->devices = bluez_devices_new(bluez->bus, centrals);
 	bluez->lc.agent_enabled = config->pairing.method != PAIRING_OFF;
-	bluez->pairing = bluez_pairing_new(exporter, bluez->bus, &config->pairing, centrals, on_pairing_event,
-	                                   &agent_reports, bluez);
+	bluez->pairing = bluez_pairing_new(exporter, bluez->bus, &config->pairing, centrals, on_pairing_event, bluez);
 	return bluez;
 }
 

@@ -33,12 +33,6 @@ typedef struct {
 	void (*adapter_changed)(Bluez *bluez, void *user_data);
 	/* Shutdown finished: unregistered (or nothing left to unregister from). */
 	void (*stopped)(Bluez *bluez, void *user_data);
-	/* Pairing (bluez/agent.h): a passkey to show, a pairing refused or cancelled, the window. */
-	void (*pairing_passkey)(Bluez *bluez, const char *device, const char *address, unsigned passkey,
-	                        void *user_data);
-	void (*pairing_failed)(Bluez *bluez, const char *device, const char *address, const char *reason,
-	                       void *user_data);
-	void (*pairable_changed)(Bluez *bluez, void *user_data);
 } BluezListener;
 
 /* centrals: the roster this fills with BlueZ's Device1 objects (it outlives the driver). */
@@ -79,7 +73,7 @@ const char *bluez_get_adapter_name(Bluez *bluez);
 const char *bluez_get_adapter_path(Bluez *bluez);
 const char *bluez_get_adapter_address(Bluez *bluez);
 bool bluez_get_adapter_powered(Bluez *bluez);
-/* The pairing agent, for its window (bluez/agent.h). */
+/* The pairing agent: its window, and its listeners (the pairing events; bluez/agent.h). */
 BluezAgent *bluez_get_agent(Bluez *bluez);
 /* bluetoothd's default agent is gattd's. */
 bool bluez_agent_is_registered(Bluez *bluez);

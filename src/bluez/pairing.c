@@ -11,8 +11,6 @@ struct BluezPairing {
 	BluezAgentManager *manager;
 	guint retry_id;               /* LC_ACT_SCHEDULE_AGENT_RETRY */
 	BluezPairingEmit emit;
-	const BluezAgentListener *reports;
-	BluezAgentListener listener;  /* reports, with released turned into an event */
 	void *data;
 };
 
@@ -43,29 +41,9 @@ static void released(BluezAgent *agent, void *data)
 	pairing->emit(LC_EV_AGENT_RELEASED, pairing->data);
 }
 
-static void passkey(BluezAgent *agent, const char *device, const char *address, unsigned key, void *data)
-{
-	BluezPairing *pairing = data;
-
-	if (pairing->reports->passkey)
-		pairing->reports->passkey(agent, device, address, key, pairing->data);
-}
-
-static void failed(BluezAgent *agent, const char *device, const char *address, const char *reason, void *data)
-{
-	BluezPairing *pairing = data;
-
-	if (pairing->reports->failed)
-		pairing->reports->failed(agent, device, address, reason, pairing->data);
-}
-
-static void pairable_changed(BluezAgent *agent, void *data)
-{
-	BluezPairing *pairing = data;
-
-	if (pairing->reports->pairable_changed)
-		pairing->reports->pairable_changed(agent, pairing->data);
-}
+static const BluezAgentListener agent_listener = {
+	.released = released,
+};
 
 void bluez_pairing_execute(BluezPairing *pairing, const LcOutput *out)
 {
@@ -100,20 +78,14 @@ BluezAgent *bluez_pairing_agent(BluezPairing *pairing)
 }
 
 BluezPairing *bluez_pairing_new(BusExporter *exporter, BluezBus *bus, const CfgPairing *cfg, GattCentrals *centrals,
-                                BluezPairingEmit emit, const BluezAgentListener *reports, void *data)
+                                BluezPairingEmit emit, void *data)
 {
 	BluezPairing *pairing = g_new0(BluezPairing, 1);
 
 	pairing->emit = emit;
-	pairing->reports = reports;
 	pairing->data = data;
-	pairing->listener = (BluezAgentListener){
-		.released = released,
-		.passkey = passkey,
-		.failed = failed,
-		.pairable_changed = pairable_changed,
-	};
-	pairing->agent = bluez_agent_new(exporter, cfg, centrals, &pairing->listener, pairing);
+	pairing->agent = bluez_agent_new(exporter, cfg, centrals);
+	bluez_agent_add_listener(pairing->agent, &agent_listener, pairing);
 	pairing->manager = bluez_agent_manager_new(bus, registered, pairing);
 	return pairing;
 }

@@ -16,9 +16,9 @@ typedef struct BluezPairing BluezPairing;
 /* Feed one of the agent's events (LC_EV_AGENT_OK, _FAILED, _RELEASED, _RETRY_TIMER) to the lifecycle. */
 typedef void (*BluezPairingEmit)(LcEventType type, void *data);
 
-/* reports: the agent's passkey, failed and pairable_changed, passed on (released is the lifecycle's). */
+/* The agent's Release becomes LC_EV_AGENT_RELEASED; its other reports are for listeners of the agent. */
 BluezPairing *bluez_pairing_new(BusExporter *exporter, BluezBus *bus, const CfgPairing *cfg, GattCentrals *centrals,
-                                BluezPairingEmit emit, const BluezAgentListener *reports, void *data);
+                                BluezPairingEmit emit, void *data);
 void bluez_pairing_free(BluezPairing *pairing);
 /* Carry out the lifecycle's agent actions. */
 void bluez_pairing_execute(BluezPairing *pairing, const LcOutput *out);

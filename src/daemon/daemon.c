@@ -172,19 +172,19 @@ static void get_pairing(Daemon *daemon, ServerPairing *out)
 	out->pairable = bluez_agent_is_pairable(bluez_get_agent(daemon->bluez), &out->remaining_ms);
 }
 
-static void on_pairing_passkey(Bluez *bluez, const char *device, const char *address, unsigned passkey,
+static void on_pairing_passkey(BluezAgent *agent, const char *device, const char *address, unsigned passkey,
                                void *user_data)
 {
 	server_on_pairing_passkey(((Daemon *)user_data)->server, device, address, passkey);
 }
 
-static void on_pairing_failed(Bluez *bluez, const char *device, const char *address, const char *reason,
+static void on_pairing_failed(BluezAgent *agent, const char *device, const char *address, const char *reason,
                               void *user_data)
 {
 	server_on_pairing_failed(((Daemon *)user_data)->server, device, address, reason);
 }
 
-static void on_pairable_changed(Bluez *bluez, void *user_data)
+static void on_pairable_changed(BluezAgent *agent, void *user_data)
 {
 	Daemon *daemon = user_data;
 	ServerPairing pairing = { 0 };
@@ -192,6 +192,12 @@ static void on_pairable_changed(Bluez *bluez, void *user_data)
 	get_pairing(daemon, &pairing);
 	server_on_pairable_changed(daemon->server, &pairing);
 }
+
+static const BluezAgentListener agent_listener = {
+	.passkey = on_pairing_passkey,
+	.failed = on_pairing_failed,
+	.pairable_changed = on_pairable_changed,
+};
 
 static int on_pairable_request(Server *server, ServerPairableOp op, unsigned seconds, ServerPairing *out,
                                void *user_data)
@@ -219,9 +225,6 @@ static const BluezListener bluez_listener = {
 	.up = on_up,
 	.adapter_changed = on_adapter_changed,
 	.stopped = on_stopped,
-	.pairing_passkey = on_pairing_passkey,
-	.pairing_failed = on_pairing_failed,
-	.pairable_changed = on_pairable_changed,
 };
 
 /* ---- reload ---- */
@@ -419,6 +422,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->centrals = gatt_centrals_new();
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, daemon->centrals);
 	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
+	bluez_agent_add_listener(bluez_get_agent(daemon->bluez), &agent_listener, daemon);
 	daemon->server = server_new(&server_options, daemon->app, daemon->centrals);
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 	server_add_listener(daemon->server, &server_listener, daemon);
