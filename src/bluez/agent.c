@@ -4,10 +4,17 @@
  * kernel asks even for Just Works with NoInputNoOutput), so every pairing passes
  * through here: the window check happens before any answer, and any D-Bus error
  * rejects the pairing (device.c confirm_cb, passkey_cb), leaving no bond.
+ *
+ * Method=confirm holds bluetoothd's call while a local client decides. bluetoothd
+ * asks an agent one thing at a time (src/agent.c: a second request is EBUSY), so
+ * one held call is all there is; a second is refused rather than queued. bluetoothd
+ * gives an agent 60 s, and the kernel ends the pairing 30 s after it began: hence
+ * ConfirmTimeoutMs's range.
  */
 #include "bluez/agent.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib.h>
@@ -26,6 +33,12 @@ struct BluezAgent {
 	guint window_timer_id;        /* closes an on-request window */
 	GattCentrals *centrals;       /* device paths to addresses */
 	ListenerList listeners;       /* BluezAgentListener */
+	/* Method=confirm: the call held for the confirmer (held NULL when none) */
+	DBusMessage *held;
+	BluezConfirmRequest asked;    /* its request (device and address: the two below) */
+	char *asked_device, *asked_address;
+	guint held_timer_id;          /* ConfirmTimeoutMs */
+	uint64_t next_request;        /* ids handed out so far + 1 */
 };
 
 #define REPORT(agent, member, ...) LISTENERS_REPORT(&(agent)->listeners, BluezAgentListener, member, agent, ##__VA_ARGS__)
@@ -63,7 +76,7 @@ static DBusMessage *refuse(BluezAgent *agent, DBusMessage *msg, const char *reas
 	g_autofree char *address = device_address(agent, device);
 
 	log_notice("pairing with %s refused: %s", address, why);
-	REPORT(agent, failed, device, address, reason);
+	REPORT(agent, failed, device, address, reason, 0);
 	return bus_error_reply(msg, -ECONNREFUSED, "%s", why);
 }
 
@@ -81,11 +94,108 @@ static DBusMessage *refuse_if_closed(BluezAgent *agent, DBusMessage *msg)
 	              "not pairable now (Pairable=on-request: open a window with the pairable command)");
 }
 
+/* ---- Method=confirm: the held call ---- */
+
+/* Drop the held call, answering it (accept, or Rejected with why) unless bluetoothd gave up on it. */
+static void settle(BluezAgent *agent, bool answer, bool accept, const char *why)
+{
+	g_autoptr(DBusMessage) msg = g_steal_pointer(&agent->held);
+
+	g_clear_handle_id(&agent->held_timer_id, g_source_remove);
+	if (answer && msg) {
+		g_autoptr(DBusMessage) reply = accept ? dbus_message_new_method_return(msg)
+		                                      : bus_error_reply(msg, -ECONNREFUSED, "%s", why);
+
+		bus_exporter_send(agent->exporter, reply);
+	}
+}
+
+/* The held request ended without the confirmer's yes: tell the listeners, then forget it. */
+static void settle_failed(BluezAgent *agent, bool answer, const char *reason, const char *why)
+{
+	g_autofree char *device = g_steal_pointer(&agent->asked_device);
+	g_autofree char *address = g_steal_pointer(&agent->asked_address);
+	uint64_t id = agent->asked.id;
+
+	log_notice("pairing with %s refused: %s", address, why);
+	settle(agent, answer, false, why);
+	REPORT(agent, failed, device, address, reason, id);
+}
+
+static gboolean held_timed_out(gpointer data)
+{
+	BluezAgent *agent = data;
+
+	agent->held_timer_id = 0;
+	settle_failed(agent, true, "timeout", "the confirmer did not answer within ConfirmTimeoutMs");
+	return G_SOURCE_REMOVE;
+}
+
+/* RequestConfirmation or RequestAuthorization with Method=confirm: ask the confirmer, answer later. */
+static DBusMessage *ask_confirmer(BluezAgent *agent, DBusMessage *msg, BluezConfirmKind kind, unsigned passkey)
+{
+	DBusMessage *closed = refuse_if_closed(agent, msg);
+	const char *device = device_arg(msg);
+	int r = -ENOENT;
+
+	if (closed)
+		return closed;
+	if (agent->held)
+		return refuse(agent, msg, "rejected", "another pairing is waiting for its confirmation");
+	if (kind == BLUEZ_CONFIRM_NUMBER && passkey > PAIRING_PASSKEY_MAX)
+		return refuse(agent, msg, "rejected", "bluetoothd's number to compare is out of range");
+	agent->asked_device = g_strdup(device);
+	agent->asked_address = device_address(agent, device);
+	agent->asked = (BluezConfirmRequest){
+		.id = agent->next_request++,
+		.kind = kind,
+		.device = agent->asked_device,
+		.address = agent->asked_address,
+		.passkey = kind == BLUEZ_CONFIRM_NUMBER ? passkey : 0,
+		.deadline = g_get_monotonic_time() + (int64_t)agent->cfg.confirm_timeout_ms * 1000,
+	};
+	agent->held = dbus_message_ref(msg);
+	agent->held_timer_id = g_timeout_add(agent->cfg.confirm_timeout_ms, held_timed_out, agent);
+	log_info("pairing with %s: request %" PRIu64 " (%s) goes to the confirmer", agent->asked.address,
+	         agent->asked.id, kind == BLUEZ_CONFIRM_NUMBER ? "numeric comparison" : "Just Works");
+	LISTENERS_ASK(&agent->listeners, BluezAgentListener, confirm, r, agent, &agent->asked);
+	/* Still held: nobody answered from inside the call. */
+	if (r < 0 && agent->held && agent->asked.id == agent->next_request - 1) {
+		settle_failed(agent, false, "no-confirmer",
+		              "Method=confirm, but no local client confirms pairings (handle-pairing)");
+		return bus_error_reply(msg, -ECONNREFUSED, "no local client confirms pairings");
+	}
+	return NULL;
+}
+
+int bluez_agent_answer(BluezAgent *agent, uint64_t id, BluezConfirmAnswer answer)
+{
+	if (id == 0 || id >= agent->next_request)
+		return -ENOENT;
+	if (!agent->held || agent->asked.id != id)
+		return -ESTALE;
+	if (answer == BLUEZ_CONFIRM_NOBODY) {
+		settle_failed(agent, true, "no-confirmer", "the confirmer left without answering");
+		return 0;
+	}
+	if (answer == BLUEZ_CONFIRM_REJECT) {
+		settle_failed(agent, true, "rejected", "the confirmer rejected it");
+		return 0;
+	}
+	log_info("pairing with %s: request %" PRIu64 " accepted by the confirmer", agent->asked.address, id);
+	settle(agent, true, true, NULL);
+	g_clear_pointer(&agent->asked_device, g_free);
+	g_clear_pointer(&agent->asked_address, g_free);
+	return 0;
+}
+
 static DBusMessage *agent_release(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	BluezAgent *agent = object;
 
 	log_info("bluetoothd released the pairing agent");
+	if (agent->held)
+		settle_failed(agent, false, "canceled", "bluetoothd released the agent");
 	REPORT(agent, released);
 	return dbus_message_new_method_return(msg);
 }
@@ -110,6 +220,8 @@ static DBusMessage *agent_request_authorization(BusExporter *exporter, DBusMessa
 {
 	BluezAgent *agent = object;
 
+	if (agent->cfg.method == PAIRING_CONFIRM)
+		return ask_confirmer(agent, msg, BLUEZ_CONFIRM_JUST_WORKS, 0);
 	g_autofree char *why_not = g_strdup_printf("the central asked for Just Works, which Method=%s does not allow",
 	                                           config_pairing_method_name(agent->cfg.method));
 
@@ -119,6 +231,15 @@ static DBusMessage *agent_request_authorization(BusExporter *exporter, DBusMessa
 /* Numeric comparison: with NoInputNoOutput bluetoothd asks this only if the central insists. */
 static DBusMessage *agent_request_confirmation(BusExporter *exporter, DBusMessage *msg, void *object)
 {
+	BluezAgent *agent = object;
+	const char *device = NULL;
+	dbus_uint32_t passkey = 0;
+
+	if (agent->cfg.method == PAIRING_CONFIRM) {
+		dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &device, DBUS_TYPE_UINT32, &passkey,
+		                      DBUS_TYPE_INVALID);
+		return ask_confirmer(agent, msg, BLUEZ_CONFIRM_NUMBER, passkey);
+	}
 	return answer_just_works(object, msg, "accepted as Just Works (nobody here can compare the numbers)",
 	                         "numeric comparison needs someone to compare; nobody here can");
 }
@@ -158,14 +279,14 @@ static DBusMessage *agent_display_passkey(BusExporter *exporter, DBusMessage *ms
 		log_notice("pairing with %s: a passkey for a device of another adapter; shown to nobody", address);
 		return dbus_message_new_method_return(msg);
 	}
-	if (agent->cfg.method != PAIRING_DISPLAY) {
-		log_notice("pairing with %s: bluetoothd has a passkey shown, but Method= is not display: "
+	if (agent->cfg.method != PAIRING_DISPLAY && agent->cfg.method != PAIRING_CONFIRM) {
+		log_notice("pairing with %s: bluetoothd has a passkey shown, but Method= is not display or confirm: "
 		           "nobody sees it and the pairing will fail", address);
 		return dbus_message_new_method_return(msg);
 	}
 	if (!window_open(agent)) {
 		log_notice("pairing with %s: not pairable now, so the passkey is shown to nobody", address);
-		REPORT(agent, failed, device, address, "not-pairable");
+		REPORT(agent, failed, device, address, "not-pairable", 0);
 		return dbus_message_new_method_return(msg);
 	}
 	if (passkey > PAIRING_PASSKEY_MAX) {
@@ -198,9 +319,12 @@ static DBusMessage *agent_cancel(BusExporter *exporter, DBusMessage *msg, void *
 {
 	BluezAgent *agent = object;
 
-	/* Every answer above is immediate, so nothing is pending here. */
+	/* bluetoothd cancelled its own call: no answer to it. Only a held one says whose it was. */
 	log_info("bluetoothd cancelled a pairing request (the link went, or it timed out)");
-	REPORT(agent, failed, NULL, NULL, "canceled");
+	if (agent->held)
+		settle_failed(agent, false, "canceled", "bluetoothd cancelled it while the confirmer decided");
+	else
+		REPORT(agent, failed, NULL, NULL, "canceled", 0);
 	return dbus_message_new_method_return(msg);
 }
 
@@ -296,6 +420,8 @@ const char *bluez_agent_capability(const BluezAgent *agent)
 		return "KeyboardOnly";
 	case PAIRING_DISPLAY:
 		return "DisplayOnly";
+	case PAIRING_CONFIRM:
+		return "DisplayYesNo";
 	case PAIRING_JUST_WORKS:
 	case PAIRING_OFF:
 		break;
@@ -310,6 +436,8 @@ void bluez_agent_set_config(BluezAgent *agent, const CfgPairing *cfg)
 	bool was_always = agent->cfg.pairable_always;
 
 	agent->cfg = *cfg;
+	if (agent->held && cfg->method != PAIRING_CONFIRM)
+		settle_failed(agent, true, "canceled", "a reload turned Method=confirm off");
 	bluez_pairable_set_always(&agent->window, cfg->pairable_always);
 	/* An open on-request window stays as long as it was to; with always there is none to close. */
 	if (cfg->pairable_always || cfg->method == PAIRING_OFF)
@@ -327,6 +455,7 @@ BluezAgent *bluez_agent_new(BusExporter *exporter, const CfgPairing *cfg, GattCe
 	agent->cfg = *cfg;
 	agent->centrals = centrals;
 	listener_list_init(&agent->listeners);
+	agent->next_request = 1;
 	bluez_pairable_init(&agent->window, cfg->pairable_always);
 	/* Exported whatever Method= says: a reload may turn pairing on, and unregistered it is never called. */
 	if (bus_exporter_add(exporter, BLUEZ_AGENT_PATH, &agent_interface, agent) < 0)
@@ -339,6 +468,10 @@ void bluez_agent_free(BluezAgent *agent)
 	if (!agent)
 		return;
 	g_clear_handle_id(&agent->window_timer_id, g_source_remove);
+	/* Told to nobody: the listeners may be gone already. */
+	settle(agent, true, false, "gattd is stopping");
+	g_free(agent->asked_device);
+	g_free(agent->asked_address);
 	bus_exporter_remove(agent->exporter, BLUEZ_AGENT_PATH);
 	listener_list_clear(&agent->listeners);
 	g_free(agent);

@@ -118,15 +118,20 @@ typedef enum {
 	PAIRING_JUST_WORKS,     /* NoInputNoOutput: accepted while pairable (encrypted, not authenticated) */
 	PAIRING_PASSKEY,        /* KeyboardOnly: Passkey= is what gattd enters */
 	PAIRING_DISPLAY,        /* DisplayOnly: BlueZ's passkey goes to clients as a `passkey` event */
+	PAIRING_CONFIRM,        /* DisplayYesNo: a local client accepts or rejects each pairing (`pairing-request`) */
 } PairingMethod;
 
 #define PAIRING_PASSKEY_MAX 999999u
+/* ConfirmTimeoutMs: the kernel ends a pairing (and the link) 30 s after it began. */
+#define PAIRING_CONFIRM_TIMEOUT_MIN_MS 1000u
+#define PAIRING_CONFIRM_TIMEOUT_MAX_MS 30000u
 
 typedef struct {
 	PairingMethod method;       /* default PAIRING_OFF */
 	unsigned passkey;           /* Method=passkey: 0..999999 (never logged) */
 	bool pairable_always;       /* Pairable=always (default) or on-request */
 	unsigned pairable_seconds;  /* PairableSeconds: a window's default length, default 120 */
+	unsigned confirm_timeout_ms; /* ConfirmTimeoutMs: how long a `pairing-request` waits, default 20000 */
 } CfgPairing;
 
 typedef struct {
@@ -167,7 +172,7 @@ typedef struct {
  */
 GattdConfig *config_load(const char *dir, GPtrArray *errors);
 void config_free(GattdConfig *config);
-/* "off", "just-works", "passkey", "display": Method='s words. */
+/* "off", "just-works", "passkey", "display", "confirm": Method='s words. */
 const char *config_pairing_method_name(PairingMethod method);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattdConfig, config_free)
 

@@ -11,7 +11,7 @@
 #define PAIRABLE_SECONDS_MAX 86400
 
 static const char *const pairing_keys[] = {
-	"Method", "Passkey", "Pairable", "PairableSeconds", NULL,
+	"Method", "Passkey", "Pairable", "PairableSeconds", "ConfirmTimeoutMs", NULL,
 };
 
 static const struct {
@@ -22,6 +22,7 @@ static const struct {
 	{ "just-works", PAIRING_JUST_WORKS },
 	{ "passkey", PAIRING_PASSKEY },
 	{ "display", PAIRING_DISPLAY },
+	{ "confirm", PAIRING_CONFIRM },
 };
 
 const char *config_pairing_method_name(PairingMethod method)
@@ -45,7 +46,7 @@ static void load_method(CfgPairing *p, const ConfigSection *s)
 			return;
 		}
 	}
-	config_section_report(s, "Method", "'%s' is not off, just-works, passkey or display%s", raw,
+	config_section_report(s, "Method", "'%s' is not off, just-works, passkey, display or confirm%s", raw,
 	                      config_section_comment_hint(raw));
 }
 
@@ -98,4 +99,7 @@ void config_pairing_load_group(GattdConfig *config, const ConfigSection *s, unsi
 			                      config_section_comment_hint(pairable));
 	}
 	config_section_get_uint(s, "PairableSeconds", 1, PAIRABLE_SECONDS_MAX, &p->pairable_seconds, NULL);
+	/* Taken with any method, so that switching Method= back and forth needs no other edit. */
+	config_section_get_uint(s, "ConfirmTimeoutMs", PAIRING_CONFIRM_TIMEOUT_MIN_MS, PAIRING_CONFIRM_TIMEOUT_MAX_MS,
+	                        &p->confirm_timeout_ms, NULL);
 }

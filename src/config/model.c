@@ -119,6 +119,7 @@ GattdConfig *config_new_defaults(const char *dir)
 	config->pairing.method = PAIRING_OFF;
 	config->pairing.pairable_always = true;
 	config->pairing.pairable_seconds = 120;
+	config->pairing.confirm_timeout_ms = 20000;
 
 	adv->enabled = true;
 	adv->type = g_strdup("peripheral");

@@ -179,9 +179,35 @@ static void on_pairing_passkey(BluezAgent *agent, const char *device, const char
 }
 
 static void on_pairing_failed(BluezAgent *agent, const char *device, const char *address, const char *reason,
-                              void *user_data)
+                              uint64_t request, void *user_data)
 {
-	server_on_pairing_failed(((Daemon *)user_data)->server, device, address, reason);
+	server_on_pairing_failed(((Daemon *)user_data)->server, device, address, reason, request);
+}
+
+/* Method=confirm: the agent holds bluetoothd's call; the confirmer decides. */
+static int on_pairing_confirm(BluezAgent *agent, const BluezConfirmRequest *req, void *user_data)
+{
+	ServerPairingRequest out = {
+		.id = req->id,
+		.kind = req->kind == BLUEZ_CONFIRM_NUMBER ? "compare" : "just-works",
+		.device = req->device,
+		.address = req->address,
+		.passkey = req->kind == BLUEZ_CONFIRM_NUMBER ? (int)req->passkey : -1,
+		.deadline = req->deadline,
+	};
+
+	return server_on_pairing_request(((Daemon *)user_data)->server, &out);
+}
+
+static int on_pairing_answer(Server *server, uint64_t id, ServerPairingAnswer answer, void *user_data)
+{
+	static const BluezConfirmAnswer answers[] = {
+		[SERVER_PAIRING_ACCEPT] = BLUEZ_CONFIRM_ACCEPT,
+		[SERVER_PAIRING_REJECT] = BLUEZ_CONFIRM_REJECT,
+		[SERVER_PAIRING_NO_CONFIRMER] = BLUEZ_CONFIRM_NOBODY,
+	};
+
+	return bluez_agent_answer(bluez_get_agent(((Daemon *)user_data)->bluez), id, answers[answer]);
 }
 
 static void on_pairable_changed(BluezAgent *agent, void *user_data)
@@ -196,6 +222,7 @@ static void on_pairable_changed(BluezAgent *agent, void *user_data)
 static const BluezAgentListener agent_listener = {
 	.passkey = on_pairing_passkey,
 	.failed = on_pairing_failed,
+	.confirm = on_pairing_confirm,
 	.pairable_changed = on_pairable_changed,
 };
 
@@ -343,6 +370,7 @@ static const ServerListener server_listener = {
 	.status = on_status_request,
 	.disconnect = on_disconnect_request,
 	.pairable = on_pairable_request,
+	.pairing_answer = on_pairing_answer,
 	.forget = on_forget_request,
 };
 

@@ -325,6 +325,9 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_PAIRABLE] = server_pairing_cmd_pairable,
 	[PROTO_CMD_BONDS] = server_devices_cmd_bonds,
 	[PROTO_CMD_FORGET] = server_devices_cmd_forget,
+	[PROTO_CMD_HANDLE_PAIRING] = server_pairing_cmd_handle,
+	[PROTO_CMD_UNHANDLE_PAIRING] = server_pairing_cmd_unhandle,
+	[PROTO_CMD_ANSWER_PAIRING] = server_pairing_cmd_answer,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

@@ -340,6 +340,8 @@ static const char *why_no_channel(Server *server, Client *client)
 		return "it waits in next-write";
 	if (handles_any(server, client))
 		return "it handles characteristics already, with JSON lines";
+	if (server->confirmer == client)
+		return "it confirms pairings (handle-pairing), with JSON lines";
 	return NULL;
 }
 

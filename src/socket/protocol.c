@@ -25,6 +25,9 @@ static const char *const command_names[] = {
 	[PROTO_CMD_PAIRABLE] = "pairable",
 	[PROTO_CMD_BONDS] = "bonds",
 	[PROTO_CMD_FORGET] = "forget",
+	[PROTO_CMD_HANDLE_PAIRING] = "handle-pairing",
+	[PROTO_CMD_UNHANDLE_PAIRING] = "unhandle-pairing",
+	[PROTO_CMD_ANSWER_PAIRING] = "answer-pairing",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -41,6 +44,7 @@ typedef enum {
 	F_ADDRESS = 1 << 9,
 	F_OPEN = 1 << 10,
 	F_SECONDS = 1 << 11,
+	F_ACCEPT = 1 << 12,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -62,6 +66,9 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_PAIRABLE] = F_OPEN | F_SECONDS,
 	[PROTO_CMD_BONDS] = 0,
 	[PROTO_CMD_FORGET] = F_ADDRESS,
+	[PROTO_CMD_HANDLE_PAIRING] = 0,
+	[PROTO_CMD_UNHANDLE_PAIRING] = 0,
+	[PROTO_CMD_ANSWER_PAIRING] = F_REQUEST | F_ACCEPT,
 };
 
 static const struct {
@@ -72,6 +79,7 @@ static const struct {
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
 	{ "request", F_REQUEST }, { "error", F_ERROR }, { "frames", F_FRAMES },
 	{ "address", F_ADDRESS }, { "open", F_OPEN }, { "seconds", F_SECONDS },
+	{ "accept", F_ACCEPT },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -218,13 +226,14 @@ static bool parse_chars(json_t *array, ProtoRequest *req, ProtoError *err)
 	return true;
 }
 
-/* answer: "request" (its id), and at most one of "value"/"typed" (a read's) and "error". */
-static bool parse_answer(const Members *m, ProtoRequest *req, ProtoError *err)
+/* "request": the id of a request gattd sent (answer, answer-pairing). */
+static bool parse_request_id(const Members *m, ProtoRequest *req, ProtoError *err)
 {
 	json_t *node = member(m, F_REQUEST);
 
 	if (!node) {
-		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("command 'answer' needs field 'request'"));
+		fail(err, PROTO_ERR_BAD_REQUEST,
+		     g_strdup_printf("command '%s' needs field 'request'", proto_command_name(req->cmd)));
 		return false;
 	}
 	if (!json_is_integer(node) || json_integer_value(node) < 1) {
@@ -232,6 +241,32 @@ static bool parse_answer(const Members *m, ProtoRequest *req, ProtoError *err)
 		return false;
 	}
 	req->request = (uint64_t)json_integer_value(node);
+	return true;
+}
+
+/* answer-pairing: "request" and "accept", both required: no answer by default. */
+static bool parse_answer_pairing(const Members *m, ProtoRequest *req, ProtoError *err)
+{
+	json_t *node = member(m, F_ACCEPT);
+
+	if (!parse_request_id(m, req, err))
+		return false;
+	if (!node || !json_is_boolean(node)) {
+		fail(err, PROTO_ERR_BAD_REQUEST, g_strdup(node ? "field 'accept' must be true or false"
+		                                               : "command 'answer-pairing' needs field 'accept' (true or false)"));
+		return false;
+	}
+	req->accept = json_is_true(node);
+	return true;
+}
+
+/* answer: "request" (its id), and at most one of "value"/"typed" (a read's) and "error". */
+static bool parse_answer(const Members *m, ProtoRequest *req, ProtoError *err)
+{
+	json_t *node;
+
+	if (!parse_request_id(m, req, err))
+		return false;
 	if ((node = member(m, F_ERROR))) {
 		if (json_is_string(node)) {
 			req->error_name = json_string_value(node);
@@ -362,6 +397,8 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		return false;
 	}
 	if (req->cmd == PROTO_CMD_ANSWER && !parse_answer(m, req, err))
+		return false;
+	if (req->cmd == PROTO_CMD_ANSWER_PAIRING && !parse_answer_pairing(m, req, err))
 		return false;
 	if ((node = member(m, F_FRAMES))) {
 		if (!json_is_boolean(node)) {

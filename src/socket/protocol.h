@@ -63,6 +63,9 @@ typedef enum {
 	PROTO_CMD_PAIRABLE,
 	PROTO_CMD_BONDS,
 	PROTO_CMD_FORGET,
+	PROTO_CMD_HANDLE_PAIRING,
+	PROTO_CMD_UNHANDLE_PAIRING,
+	PROTO_CMD_ANSWER_PAIRING,
 } ProtoCommand;
 
 typedef struct {
@@ -76,7 +79,8 @@ typedef struct {
 	bool notify;         /* set */
 	const char **chars;  /* watch: NULL-terminated, NULL = all characteristics */
 	int64_t timeout_ms;  /* next-write: -1 = wait forever */
-	uint64_t request;    /* answer: the request's id */
+	uint64_t request;    /* answer, answer-pairing: the request's id */
+	bool accept;         /* answer-pairing: accept (true) or reject the pairing */
 	bool frames;         /* handle: the connection becomes a handler channel (shared/frame.h) */
 	bool has_error;      /* answer: "error" given, by error_name or error_code */
 	const char *error_name; /* answer: an error name (shared/att.h), checked by the command */

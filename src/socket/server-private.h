@@ -40,4 +40,6 @@ struct Server {
 	GattCentrals *centrals;  /* the roster (devices.c) */
 	unsigned centrals_listener_id;
 	GPtrArray *disconnects;  /* ServerDisconnect*: `disconnect` commands BlueZ has not answered yet */
+	Client *confirmer;       /* the client that confirms pairings (handle-pairing), or NULL (pairing.c) */
+	uint64_t confirming;     /* the pairing-request it was sent and has not settled, or 0 */
 };

@@ -28,6 +28,7 @@ static void on_client_closed(Client *client, void *user_data)
 	server_waiters_clear(client);
 	server_handlers_client_closed(server, client);
 	server_devices_client_closed(server, client);
+	server_pairing_client_closed(server, client);
 	server->clients = g_list_remove(server->clients, client);
 	server->n_clients--;
 	/* At shutdown every queue is about to go: nothing to tell. */

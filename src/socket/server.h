@@ -33,6 +33,18 @@ typedef struct {
 
 typedef struct Server Server;
 typedef enum { SERVER_PAIRABLE_ASK, SERVER_PAIRABLE_OPEN, SERVER_PAIRABLE_CLOSE } ServerPairableOp;
+/* How a pairing-request ends on the client side: the confirmer's answer, or its leaving. */
+typedef enum { SERVER_PAIRING_ACCEPT, SERVER_PAIRING_REJECT, SERVER_PAIRING_NO_CONFIRMER } ServerPairingAnswer;
+
+/* Method=confirm: one pairing for the confirmer to accept or reject (the `pairing-request` event). */
+typedef struct {
+	uint64_t id;             /* for answer-pairing */
+	const char *kind;        /* "compare" (numeric comparison: passkey set) or "just-works" */
+	const char *device;      /* BlueZ's device path */
+	const char *address;     /* the central's */
+	int passkey;             /* "compare": 0..999999; -1 otherwise */
+	int64_t deadline;        /* CLOCK_MONOTONIC µs */
+} ServerPairingRequest;
 
 /* A client's `disconnect` in flight (socket/devices.c). */
 typedef struct ServerDisconnect ServerDisconnect;
@@ -69,6 +81,12 @@ typedef struct {
 	 * (Adapter1.RemoveDevice), answering as disconnect does (server_disconnect_done).
 	 */
 	bool (*forget)(Server *server, const char *path, ServerDisconnect *token, void *user_data);
+	/*
+	 * The confirmer's answer to pairing request id (answer-pairing), or its leaving with
+	 * the request unanswered (SERVER_PAIRING_NO_CONFIRMER). Returns 0, -ENOENT (no such
+	 * request) or -ESTALE (settled already).
+	 */
+	int (*pairing_answer)(Server *server, uint64_t id, ServerPairingAnswer answer, void *user_data);
 } ServerListener;
 
 /*
@@ -112,7 +130,11 @@ void server_on_adapter_changed(Server *server, const ServerAdapter *adapter);
 void server_disconnect_done(int error, const char *message, void *token);
 /* Pairing (socket/pairing.c): a passkey for clients to show, a refused or cancelled pairing, the window. */
 void server_on_pairing_passkey(Server *server, const char *device, const char *address, unsigned passkey);
-void server_on_pairing_failed(Server *server, const char *device, const char *address, const char *reason);
+/* request: the pairing-request it settles, or 0. */
+void server_on_pairing_failed(Server *server, const char *device, const char *address, const char *reason,
+                              uint64_t request);
+/* Send req to the confirmer: 0, or -ENOENT when no client confirms pairings. */
+int server_on_pairing_request(Server *server, const ServerPairingRequest *req);
 void server_on_pairable_changed(Server *server, const ServerPairing *pairing);
 
 /* gattd is stopping: answer waiters, refuse new requests. */

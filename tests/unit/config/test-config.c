@@ -1876,6 +1876,7 @@ static void test_pairing_is_off_by_default(void **state)
 	assert_int_equal(c->pairing.passkey, 0);
 	assert_true(c->pairing.pairable_always);
 	assert_int_equal(c->pairing.pairable_seconds, 120);
+	assert_int_equal(c->pairing.confirm_timeout_ms, 20000);
 
 	/* An empty group changes nothing. */
 	write_gattd_conf(f, "[Pairing]\n", 0644);
@@ -1891,13 +1892,15 @@ static void test_every_pairing_key_is_modelled(void **state)
 	const GattdConfig *c;
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
-	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=012345\nPairable=on-request\nPairableSeconds=30\n",
+	write_gattd_conf(f, "[Pairing]\nMethod=passkey\nPasskey=012345\nPairable=on-request\nPairableSeconds=30\n"
+	                 "ConfirmTimeoutMs=15000\n",
 	                 0600);
 	c = assert_loads(f);
 	assert_int_equal(c->pairing.method, PAIRING_PASSKEY);
 	assert_int_equal(c->pairing.passkey, 12345);
 	assert_false(c->pairing.pairable_always);
 	assert_int_equal(c->pairing.pairable_seconds, 30);
+	assert_int_equal(c->pairing.confirm_timeout_ms, 15000);
 }
 
 static void test_each_pairing_method_loads(void **state)
@@ -1910,6 +1913,7 @@ static void test_each_pairing_method_loads(void **state)
 		{ "[Pairing]\nMethod=off\n", PAIRING_OFF, 0 },
 		{ "[Pairing]\nMethod=just-works\n", PAIRING_JUST_WORKS, 0 },
 		{ "[Pairing]\nMethod=display\n", PAIRING_DISPLAY, 0 },
+		{ "[Pairing]\nMethod=confirm\n", PAIRING_CONFIRM, 0 },
 		{ "[Pairing]\nMethod=passkey\nPasskey=000000\n", PAIRING_PASSKEY, 0 },
 		{ "[Pairing]\nMethod=passkey\nPasskey=999999\n", PAIRING_PASSKEY, 999999 },
 		{ "[Pairing]\nPasskey=314159\nMethod=passkey\n", PAIRING_PASSKEY, 314159 },
@@ -1934,9 +1938,9 @@ static void test_unknown_pairing_method_is_refused(void **state)
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_gattd_conf(f, "[Pairing]\nMethod=numeric-comparison\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] Method: ",
-	                    "'numeric-comparison' is not off, just-works, passkey or display");
+	                    "'numeric-comparison' is not off, just-works, passkey, display or confirm");
 	write_gattd_conf(f, "[Pairing]\nMethod=Just-Works\n", 0644);
-	assert_only_problem(f, "gattd.conf: [Pairing] Method: ", "'Just-Works' is not off, just-works, passkey or display");
+	assert_only_problem(f, "gattd.conf: [Pairing] Method: ", "'Just-Works' is not off, just-works, passkey, display or confirm");
 	write_gattd_conf(f, "[Pairing]\nMethod=just-works # no screen\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] Method: ",
 	                    "('#' starts a comment only at the beginning of a line)");
@@ -2105,6 +2109,7 @@ static void test_pairing_durations_are_range_checked(void **state)
 	Fixture *f = *state;
 
 	check_pairing_range(f, "PairableSeconds", offsetof(CfgPairing, pairable_seconds), 1, 86400);
+	check_pairing_range(f, "ConfirmTimeoutMs", offsetof(CfgPairing, confirm_timeout_ms), 1000, 30000);
 
 	write_gattd_conf(f, "[Pairing]\nPairableSeconds=2m\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] PairableSeconds: ", "'2m' is not a decimal or 0x-hex integer");
@@ -2123,7 +2128,7 @@ static void test_unknown_pairing_key_is_refused(void **state)
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_gattd_conf(f, "[Pairing]\nMethod=just-works\nPin=1234\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] Pin: ",
-	                    "unknown key (valid: Method, Passkey, Pairable, PairableSeconds)");
+	                    "unknown key (valid: Method, Passkey, Pairable, PairableSeconds, ConfirmTimeoutMs)");
 	assert_not_quoted(f, "1234");
 	write_gattd_conf(f, "[Pairing]\nmethod=just-works\n", 0644);
 	assert_only_problem(f, "gattd.conf: [Pairing] method: ", "unknown key");
@@ -2138,6 +2143,7 @@ static void test_pairing_method_names_are_method_words(void **state)
 	assert_string_equal(config_pairing_method_name(PAIRING_JUST_WORKS), "just-works");
 	assert_string_equal(config_pairing_method_name(PAIRING_PASSKEY), "passkey");
 	assert_string_equal(config_pairing_method_name(PAIRING_DISPLAY), "display");
+	assert_string_equal(config_pairing_method_name(PAIRING_CONFIRM), "confirm");
 	/* Not a method: the safe answer. */
 	assert_string_equal(config_pairing_method_name((PairingMethod)42), "off");
 }

@@ -62,6 +62,11 @@ static void test_every_command_parses(void **state)
 		{ "{\"cmd\":\"disconnect\",\"address\":\"aa:BB:cc:00:11:22\"}", PROTO_CMD_DISCONNECT },
 		{ "{\"cmd\":\"channel\"}", PROTO_CMD_CHANNEL },
 		{ "{\"cmd\":\"pairable\"}", PROTO_CMD_PAIRABLE },
+		{ "{\"cmd\":\"bonds\"}", PROTO_CMD_BONDS },
+		{ "{\"cmd\":\"forget\",\"address\":\"aa:BB:cc:00:11:22\"}", PROTO_CMD_FORGET },
+		{ "{\"cmd\":\"handle-pairing\"}", PROTO_CMD_HANDLE_PAIRING },
+		{ "{\"cmd\":\"unhandle-pairing\"}", PROTO_CMD_UNHANDLE_PAIRING },
+		{ "{\"cmd\":\"answer-pairing\",\"request\":1,\"accept\":false}", PROTO_CMD_ANSWER_PAIRING },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -749,6 +754,37 @@ static void test_pairable_asks_opens_or_closes(void **state)
 	assert_int_equal(highest->seconds, 86400);
 }
 
+static void test_answer_pairing_takes_a_request_and_a_verdict(void **state)
+{
+	g_autoptr(ProtoRequest) yes = parse("{\"cmd\":\"answer-pairing\",\"accept\":true,\"request\":7,\"id\":1}");
+	g_autoptr(ProtoRequest) no = parse("{\"cmd\":\"answer-pairing\",\"request\":9007199254740991,\"accept\":false}");
+
+	assert_int_equal(yes->request, 7);
+	assert_true(yes->accept);
+	assert_int_equal(no->request, 9007199254740991ULL);
+	assert_false(no->accept);
+	/* No verdict by default: silence is not consent. */
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":7}", PROTO_ERR_BAD_REQUEST,
+	             "command 'answer-pairing' needs field 'accept' (true or false)");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":7,\"accept\":1}", PROTO_ERR_BAD_REQUEST,
+	             "field 'accept' must be true or false");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":7,\"accept\":\"yes\"}", PROTO_ERR_BAD_REQUEST,
+	             "field 'accept' must be true or false");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"accept\":true}", PROTO_ERR_BAD_REQUEST,
+	             "command 'answer-pairing' needs field 'request'");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":0,\"accept\":true}", PROTO_ERR_BAD_REQUEST,
+	             "field 'request' must be a request id, an integer from 1");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":\"7\",\"accept\":true}", PROTO_ERR_BAD_REQUEST,
+	             "field 'request' must be a request id, an integer from 1");
+	EXPECT_ERROR("{\"cmd\":\"answer-pairing\",\"request\":7,\"accept\":true,\"error\":\"x\"}",
+	             PROTO_ERR_BAD_REQUEST, "unknown field 'error' for command 'answer-pairing'");
+	EXPECT_ERROR("{\"cmd\":\"handle-pairing\",\"chars\":[\"a/b\"]}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'chars' for command 'handle-pairing'");
+	EXPECT_ERROR("{\"cmd\":\"answer\",\"request\":7,\"accept\":true}", PROTO_ERR_BAD_REQUEST,
+	             "unknown field 'accept' for command 'answer'");
+	EXPECT_ERROR("{\"cmd\":\"answer\"}", PROTO_ERR_BAD_REQUEST, "command 'answer' needs field 'request'");
+}
+
 static void test_pairable_fields_are_checked(void **state)
 {
 	static const char *const bad_open[] = {
@@ -867,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_device_address_comes_from_bluez_device_path),
 		cmocka_unit_test(test_pairable_asks_opens_or_closes),
 		cmocka_unit_test(test_pairable_fields_are_checked),
+		cmocka_unit_test(test_answer_pairing_takes_a_request_and_a_verdict),
 		cmocka_unit_test(test_pairable_reply_says_how_the_window_stands),
 		cmocka_unit_test(test_pairable_event_carries_the_same_fields),
 		cmocka_unit_test(test_device_address_is_null_for_what_is_no_device_path),
