@@ -116,6 +116,12 @@ static void check_handler_fields(const ProtoRequest *req)
 {
 	if (req->cmd == PROTO_CMD_HANDLE)
 		FUZZ_CHECK(req->chars && req->chars[0]);
+	if (req->cmd != PROTO_CMD_ANSWER_PAIRING)
+		FUZZ_CHECK(!req->accept);
+	if (req->cmd == PROTO_CMD_ANSWER_PAIRING) {
+		FUZZ_CHECK(req->request >= 1 && req->request <= G_MAXINT64 && !req->has_error);
+		return;
+	}
 	if (req->cmd != PROTO_CMD_ANSWER) {
 		FUZZ_CHECK(req->request == 0 && !req->has_error);
 		return;
