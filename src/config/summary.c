@@ -1,7 +1,7 @@
 /*
  * summary.c: config_summary(), the human-readable account of a loaded
  * configuration that --check-config prints: the adapter and socket settings,
- * the advertisement, and every service, characteristic and descriptor with its
+ * the advertisement, pairing, and every service, characteristic and descriptor with its
  * UUID, flags and initial value. Values are cut short and text escaped, so the
  * summary stays readable and no value can forge a line of it.
  */
@@ -188,6 +188,26 @@ static void summary_characteristic(GString *out, const CfgCharacteristic *c)
 		summary_descriptor(out, g_ptr_array_index(c->descriptors, i));
 }
 
+/* "Pairing: passkey (KeyboardOnly), pairable on request for 120 s"; never the passkey itself. */
+static void summary_pairing(GString *out, const GattdConfig *config)
+{
+	const CfgPairing *p = &config->pairing;
+
+	if (p->method == PAIRING_OFF) {
+		g_string_append(out, "Pairing: off (gattd is not the pairing agent; bluetoothd refuses pairings)\n");
+		return;
+	}
+	g_string_append_printf(out, "Pairing: %s", config_pairing_method_name(p->method));
+	if (p->method == PAIRING_PASSKEY)
+		g_string_append(out, " (the configured passkey)");
+	else if (p->method == PAIRING_CONFIRM)
+		g_string_append_printf(out, " (a local client answers within %u ms)", p->confirm_timeout_ms);
+	if (p->pairable_always)
+		g_string_append(out, ", always pairable\n");
+	else
+		g_string_append_printf(out, ", pairable on request (windows of %u s by default)\n", p->pairable_seconds);
+}
+
 char *config_summary(const GattdConfig *config)
 {
 	g_autofree char *dir = escape_text(config->config_dir);
@@ -197,6 +217,7 @@ char *config_summary(const GattdConfig *config)
 	g_string_append_printf(out, "Configuration: %s\n", dir);
 	summary_adapter(out, config);
 	summary_advertising(out, config);
+	summary_pairing(out, config);
 
 	for (guint i = 0; i < config->services->len; i++) {
 		const CfgService *service = g_ptr_array_index(config->services, i);

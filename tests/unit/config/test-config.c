@@ -592,6 +592,7 @@ static void test_summary_says_when_advertising_is_off(void **state)
 	summary = config_summary(f->config);
 	assert_contains(summary, "Adapter: address 00:AA:01:01:00:01\n");
 	assert_contains(summary, "Advertising: disabled\n");
+	assert_contains(summary, "Pairing: off (gattd is not the pairing agent; bluetoothd refuses pairings)\n");
 	assert_contains(summary, "1 services, 0 characteristics, 0 descriptors\n");
 }
 
@@ -2148,6 +2149,33 @@ static void test_pairing_method_names_are_method_words(void **state)
 	assert_string_equal(config_pairing_method_name((PairingMethod)42), "off");
 }
 
+static void test_summary_says_how_pairing_goes_and_never_the_passkey(void **state)
+{
+	static const struct {
+		const char *conf;
+		const char *line;
+	} cases[] = {
+		{ "[Pairing]\nMethod=just-works\n", "Pairing: just-works, always pairable\n" },
+		{ "[Pairing]\nMethod=passkey\nPasskey=271828\nPairable=on-request\nPairableSeconds=45\n",
+		  "Pairing: passkey (the configured passkey), pairable on request (windows of 45 s by default)\n" },
+		{ "[Pairing]\nMethod=display\n", "Pairing: display, always pairable\n" },
+		{ "[Pairing]\nMethod=confirm\nConfirmTimeoutMs=9000\n",
+		  "Pairing: confirm (a local client answers within 9000 ms), always pairable\n" },
+	};
+	Fixture *f = *state;
+
+	write_file(f, "services.d/a.conf", SERVICE_S);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *summary = NULL;
+
+		write_gattd_conf(f, cases[i].conf, 0600);
+		assert_loads(f);
+		summary = config_summary(f->config);
+		assert_contains(summary, cases[i].line);
+		assert_null(strstr(summary, "271828"));
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -2167,6 +2195,7 @@ int main(void)
 		T(test_lookups_and_counts),
 		T(test_summary_shows_what_would_be_served),
 		T(test_summary_says_when_advertising_is_off),
+		T(test_summary_says_how_pairing_goes_and_never_the_passkey),
 		cmocka_unit_test(test_example_configuration_loads),
 		cmocka_unit_test(test_value_fits_max_length_and_the_type_size),
 		T(test_errors_array_is_optional),
