@@ -27,6 +27,10 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
  10. pairing (two-stack only): gattd as the agent with a static passkey; a Just
      Works central and a wrong passkey are refused (no bond anywhere), the right
      passkey bonds (the encrypt-write write arrives); `forget`
+ 11. numeric comparison (two-stack only): gattd reloaded to Method=confirm, a
+     local confirmer; the phone-like central (KeyboardDisplay) and the confirmer
+     see the same six digits; the confirmer's no leaves no bond, its yes bonds
+     (the encrypt-write write arrives); `forget`, and back to Method=passkey
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -602,6 +606,100 @@ def scenario_pairing(r, w):
     client.close()
 
 
+class Confirmer(threading.Thread):
+    """A local client confirming pairings (handle-pairing) beside the test: it takes
+    the next pairing-request and answers accept, while the central's write that set
+    off the pairing blocks in the main thread."""
+
+    def __init__(self, client, accept):
+        super().__init__(daemon=True)
+        self.client, self.accept = client, accept
+        self.request = self.reply = self.error = None
+
+    def run(self):
+        try:
+            self.request = self.client.wait_event(lambda e: e['event'] == 'pairing-request', 40)
+            if self.request:
+                self.reply = self.client.request('answer-pairing', request=self.request['request'],
+                                                 accept=self.accept)
+        except Exception as e:  # reported by the scenario
+            self.error = repr(e)
+
+
+def scenario_confirm(r, w):
+    tb = w.tb
+    if tb.kind != 'bleak':
+        r.say('central', 'pairing over the air is the two-stack tier\'s (--central bleak)')
+        return
+    address, peripheral = tb.stack.central, tb.stack.peripheral
+    client = tb.stack.client('pairing')
+    client.ok('watch')
+    tb.stack.set_pairing('Method=confirm\nPairable=always\n')
+    reply = client.request('reload', timeout=20)
+    r.check(reply.get('ok') is True, f'gattd reloads with [Pairing] Method=confirm: {reply}')
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        pairing = client.ok('status')['pairing']
+        if pairing['method'] == 'confirm' and pairing['agent']:
+            break
+        time.sleep(0.2)
+    r.check(pairing['method'] == 'confirm' and pairing['agent'],
+            f'gattd registered its agent again, DisplayYesNo: {pairing}')
+    confirmer = tb.stack.client('confirmer')
+    confirmer.ok('handle-pairing')
+    try:
+        for accept in (False, True):
+            tb.central.disconnect()
+            tb.central.set_agent('KeyboardDisplay', 0)
+            r.say('central', 'its agent is a phone\'s (KeyboardDisplay): it shows a number and its user taps Pair; '
+                             f'gattd\'s confirmer will {"accept" if accept else "reject"}')
+            tb.open_session(r)
+            before = len(tb.central.agent_calls())
+            Bed.drain_captures(w.waiter, 'secret/passphrase')
+            answering = Confirmer(confirmer, accept)
+            answering.start()
+            ok, error = secure_write(tb, b'home-wifi' if accept else b'nope')
+            answering.join(45)
+            request = answering.request
+            r.check(request is not None and request['kind'] == 'compare' and request['address'] == address,
+                    f'the confirmer got a numeric comparison for {address}: {request} {answering.error or ""}')
+            shown = [c for c in tb.central.agent_calls()[before:] if c[0] == 'RequestConfirmation']
+            r.check(len(shown) == 1 and request is not None and f'{shown[0][2]:06d}' == request['passkey'],
+                    f'the central\'s user was shown the same six digits: {shown} / '
+                    f'{request and request["passkey"]}')
+            r.check(answering.reply is not None and answering.reply.get('ok') is True,
+                    f'answer-pairing {accept} was taken: {answering.reply}')
+            if not accept:
+                r.check(not ok, f'its write to secret/passphrase (encrypt-write) fails: {error}')
+                event = client.wait_event(lambda e: e['event'] == 'pairing-failed', 10)
+                r.check(event is not None and event['reason'] == 'rejected' and
+                        event['request'] == request['request'], f'watchers got `pairing-failed`: {event}')
+                r.check(client.ok('bonds')['bonds'] == [], 'gattd\'s bluetoothd keeps no bond')
+                r.check(tb.central.bond(peripheral) in ((False, False), (None, None)),
+                        f'nor does the central\'s: {tb.central.bond(peripheral)}')
+                r.say('central', 'link ' + ('dropped after the failed pairing' if tb.link_lost(10) else 'still up'))
+                continue
+            r.check(ok, f'its write to secret/passphrase succeeds, pairing on the way: {error}')
+            event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
+            r.check(event is not None, f'watchers got `paired` for {address}: {event}')
+            bonds = [b['address'] for b in client.ok('bonds')['bonds']]
+            r.check(bonds == [address], f'`bonds` lists it: {bonds}')
+            reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
+            r.check(reply.get('value') == b'home-wifi'.hex(), f'the write reached next-write: {reply}')
+            r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
+        reply = client.request('forget', address=address, timeout=20)
+        r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
+    finally:
+        confirmer.close()
+        tb.stack.set_pairing(None)
+        reply = client.request('reload', timeout=20)
+        r.say('stack', f'gattd back to Method=passkey: {reply.get("ok")}')
+    tb.end_session(r, 10)
+    tb.central.set_agent('KeyboardOnly', PASSKEY)
+    tb.open_session(r)
+    client.close()
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -625,6 +723,8 @@ SCENARIOS = [
     ('notifications and Write Commands through the sockets bluetoothd acquires (Acquire=)', scenario_sockets),
     ('pairing with the static passkey: Just Works and a wrong passkey leave no bond, the right one bonds',
      scenario_pairing),
+    ('numeric comparison confirmed by a local client: both sides see the same number; no leaves no bond, '
+     'yes bonds', scenario_confirm),
 ]
 
 

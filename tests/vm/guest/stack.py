@@ -354,8 +354,17 @@ class Stack:
             pairing = f.read()
         if f'Passkey={PASSKEY:06d}' not in pairing:
             raise StackError(f'conf/examples/pairing.conf does not say Passkey={PASSKEY:06d}')
+        self.gattd_conf = text
+        self.pairing_conf = pairing
+        self.set_pairing(None)
+
+    def set_pairing(self, group):
+        """gattd.conf's [Pairing]: group's keys (text), or None for conf/examples/pairing.conf's
+        (takes effect at gattd's next start or reload)."""
+        pairing = self.pairing_conf if group is None else '[Pairing]\n' + group
+        path = os.path.join(CONFIG_DIR, 'gattd.conf')
         with open(os.open(path, os.O_WRONLY | os.O_TRUNC, 0o600), 'w') as f:
-            f.write(text + '\n' + pairing)
+            f.write(self.gattd_conf + '\n' + pairing)
         os.chmod(path, 0o600)
 
     def advertisement(self):
