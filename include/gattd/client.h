@@ -12,7 +12,9 @@
  *  - blocking helpers (call, wait_event and the typed get/set/watch/next_write and
  *    devices/disconnect) for small programs and scripts;
  *  - the handler role (handle, next_request, answer_read, accept_write, refuse):
- *    answering centrals' reads and writes of Handler= characteristics.
+ *    answering centrals' reads and writes of Handler= characteristics;
+ *  - the confirm role (handle_pairing, next_pairing_request, answer_pairing):
+ *    accepting or rejecting each pairing with [Pairing] Method=confirm.
  *
  * Conventions:
  *  - Functions returning int return 0 (or a count) on success and a negative errno
@@ -23,28 +25,32 @@
  *  - The socket is non-blocking and close-on-exec; writes use MSG_NOSIGNAL, so a
  *    closed connection never raises SIGPIPE. EINTR is retried internally.
  *  - Timeouts are in milliseconds; -1 waits forever.
- *  - The structs the library fills (GattdWrite, GattdRequest, GattdDevice) are part of
- *    the ABI: a later release may append members, never move or remove one. While the
- *    soname is libgattd-client.so.0 (0.x releases), a struct that grows keeps the
- *    soname: rebuild programs against the header of the library they run with.
+ *  - The structs the library fills (GattdWrite, GattdRequest, GattdDevice, GattdPairing,
+ *    GattdPairingRequest) are part of the ABI: a later release may append members,
+ *    never move or remove one. While the soname is libgattd-client.so.0 (0.x releases),
+ *    a struct that grows keeps the soname: rebuild programs against the header of the
+ *    library they run with.
  *
  * Errors gattd answers with (the "code" of an error reply) map to errno values as
  * follows; gattd_client_error_code() gives the code itself:
  *
  *   not-found         -ENOENT      no characteristic with that id; disconnect, notify_device:
  *                                  no connected central with that address; forget: no device
- *                                  with it
+ *                                  with it; answer_pairing: no such pairing request was sent
  *   invalid-value     -EINVAL      the value does not decode or does not fit
  *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
  *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
  *   not-supported     -EOPNOTSUPP  set "notify": true on a characteristic without notify/indicate;
  *                                  notify_device without Acquire=notify, or on a bluetoothd
  *                                  that cannot notify one central alone; pairable with
- *                                  Method=off, or closing with Pairable=always
+ *                                  Method=off, or closing with Pairable=always; handle_pairing
+ *                                  with a Method= other than confirm
  *   not-subscribed    -ENXIO       notify_device: that central has no notify socket for it
  *   not-capture       -ENOTTY      next-write on a characteristic without Capture=
  *   busy              -EBUSY       this client already has a next-write waiting; a disconnect
- *                                  (or forget) of that device is already in progress
+ *                                  (or forget) of that device is already in progress; handle
+ *                                  of a characteristic, or handle_pairing, while another
+ *                                  connection has it (the message names its client and pid)
  *   timeout           -ETIMEDOUT   next-write's timeout passed; BlueZ did not answer a
  *                                  disconnect or forget within 10 s
  *   disconnected      -ENOTCONN    the adapter or BlueZ went away during next-write (ask
@@ -54,10 +60,14 @@
  *   shutting-down     -ESHUTDOWN   gattd is stopping
  *   invalid-config    -EINVAL      reload refused: the configuration is invalid (old one kept)
  *   not-handled       -EPERM       handle on a characteristic without Handler=, or unhandle
- *                                  of one this connection does not handle
+ *                                  of one this connection does not handle; unhandle_pairing or
+ *                                  answer_pairing from a connection that does not confirm
+ *                                  pairings
  *   expired           -ETIME       answer to a request already settled (answered,
  *                                  HandlerTimeoutMs passed, its claim ended, a reload); the
- *                                  central has had its answer
+ *                                  central has had its answer. answer_pairing: the pairing
+ *                                  request is settled (answered, ConfirmTimeoutMs passed,
+ *                                  cancelled by bluetoothd or a reload)
  *   failed            -EIO         BlueZ refused what gattd asked of it (disconnect, forget), or a
  *                                  central's socket failed (notify_device); the message says
  *   anything else     -EPROTO
@@ -318,7 +328,7 @@ int gattd_client_disconnect(GattdClient *c, const char *address);
 
 /* How pairing stands: the `pairable` reply. */
 typedef struct {
-	char *method;         /* [Pairing] Method=: "off", "just-works", "passkey", "display" */
+	char *method;         /* [Pairing] Method=: "off", "just-works", "passkey", "display", "confirm" */
 	int agent;            /* gattd is bluetoothd's default pairing agent */
 	int pairable;         /* a central's pairing is accepted now */
 	int always;           /* Pairable=always */
@@ -351,6 +361,91 @@ int gattd_client_bonds(GattdClient *c, GattdDevice **ret, size_t *ret_n);
  * such device, -EBUSY, -ETIMEDOUT, -ENOTCONN, -EIO as for gattd_client_disconnect().
  */
 int gattd_client_forget(GattdClient *c, const char *address);
+
+/* ---- confirming pairings (README, "Confirming pairings (Method=confirm)") ---- */
+
+/*
+ * With [Pairing] Method=confirm, one connection, the confirmer, accepts or rejects each
+ * pairing that passes the pairing window: it arrives as a "pairing-request" event, to
+ * the confirmer only, watching or not (take it with gattd_client_next_pairing_request(),
+ * or gattd_pairing_request_parse() a line of the raw layer), and is settled by one
+ * gattd_client_answer_pairing() before its deadline ([Pairing] ConfirmTimeoutMs).
+ * bluetoothd waits meanwhile, and asks one pairing at a time. Whatever settles a request
+ * without the confirmer's yes (its no, the deadline, bluetoothd cancelling, the
+ * confirmer leaving) rejects the pairing and sends the confirmer a "pairing-failed"
+ * event naming the request ("request": its id; "reason": "rejected", "timeout",
+ * "canceled", "no-confirmer"); those stay queued for gattd_client_wait_event() and
+ * gattd_client_pop_message(). No confirmer, no pairing: gattd rejects each at once.
+ */
+
+/*
+ * Make this connection the confirmer. 0 (also when it is already), -EOPNOTSUPP when
+ * [Pairing] Method= is not confirm, -EBUSY when another connection confirms (the error
+ * message names its client id and pid), -ESHUTDOWN, or a connection error. The role is
+ * the connection's until gattd_client_unhandle_pairing() or the connection ends, across
+ * reloads (with another Method= it just gets no requests) and bluetoothd restarts.
+ */
+int gattd_client_handle_pairing(GattdClient *c);
+
+/*
+ * Give the role up. A request still unanswered is rejected at once (its pairing-failed
+ * says "no-confirmer"). -EPERM when this connection does not confirm pairings.
+ */
+int gattd_client_unhandle_pairing(GattdClient *c);
+
+typedef enum {
+	/* Numeric comparison: the central shows the same six digits and its user confirms
+	 * there too; accepting gives an authenticated link. */
+	GATTD_PAIRING_COMPARE,
+	/* Just Works: no number (the central has no display or keyboard, or pairs without
+	 * Secure Connections); accepting gives an encrypted but unauthenticated link. */
+	GATTD_PAIRING_JUST_WORKS,
+} GattdPairingKind;
+
+/* One pairing to accept or reject, from a "pairing-request" event. */
+typedef struct {
+	uint64_t id;            /* what the answer names (never reused) */
+	GattdPairingKind kind;
+	char *device;           /* BlueZ device object path, or NULL if unknown */
+	char *address;          /* the central's address "AA:BB:CC:DD:EE:FF", or NULL if unknown */
+	char *passkey;          /* GATTD_PAIRING_COMPARE: the six digits to show ("004821"); else NULL */
+	/* When ConfirmTimeoutMs ends for it: CLOCK_MONOTONIC in microseconds, as for
+	 * GattdRequest. By then gattd has rejected the pairing and an answer gets -ETIME. */
+	int64_t deadline;
+} GattdPairingRequest;
+
+/* Free what a GattdPairingRequest holds and zero it. NULL is fine. */
+void gattd_pairing_request_clear(GattdPairingRequest *r);
+
+/*
+ * Parse event_json, a line from gattd_client_pop_message() or gattd_client_wait_event(),
+ * into *ret (clear it with gattd_pairing_request_clear()). Returns 0, -ENOMSG when the
+ * line is no pairing-request event (another event, such as pairing-failed, or a reply:
+ * handle it as such), -EPROTO when such an event lacks a field, has a kind other than
+ * "compare" or "just-works", a passkey that does not go with its kind (six digits for
+ * compare, null for just-works), or is no JSON object; -EINVAL for NULL arguments.
+ * *ret is untouched on failure.
+ */
+int gattd_pairing_request_parse(const char *event_json, GattdPairingRequest *ret);
+
+/*
+ * Wait up to timeout_ms (-1: forever) for a pairing-request event and take the oldest
+ * into *ret. Other events (pairing-failed among them) and replies stay queued, in
+ * order. Returns 0, -ETIMEDOUT, -EPROTO (a pairing-request gattd_pairing_request_parse()
+ * refuses: it is dropped, and its pairing is rejected at its deadline), -EINVAL, or a
+ * connection error.
+ */
+int gattd_client_next_pairing_request(GattdClient *c, int timeout_ms, GattdPairingRequest *ret);
+
+/*
+ * Answer pairing request: accept (non-zero) lets the pairing go on (for
+ * GATTD_PAIRING_COMPARE the central's user confirms too), 0 rejects it. -EINVAL for
+ * request 0 or over INT64_MAX (nothing is sent); -EPERM when this connection does not
+ * confirm pairings, -ENOENT when no such request was sent, -ETIME when it is settled
+ * already (answered, its deadline passed, cancelled: its pairing-failed says how),
+ * -EBADMSG, -ESHUTDOWN, or a connection error.
+ */
+int gattd_client_answer_pairing(GattdClient *c, uint64_t request, int accept);
 
 /* ---- handlers ---- */
 

@@ -42,6 +42,7 @@ int client_message_new(char *line, size_t len, ClientMessage **ret)
 	if ((node = json_object_get(obj, "event"))) {
 		m->kind = CLIENT_MESSAGE_EVENT;
 		m->handler_request = is_handler_request(json_string_value(node));
+		m->pairing_request = g_strcmp0(json_string_value(node), "pairing-request") == 0;
 	} else if (json_is_boolean(node = json_object_get(obj, "ok"))) {
 		m->kind = CLIENT_MESSAGE_REPLY;
 		m->ok = json_is_true(node);

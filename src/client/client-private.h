@@ -22,6 +22,7 @@ typedef enum {
 typedef struct {
 	ClientMessageKind kind;
 	bool handler_request; /* events: a read-request or write-request, for gattd_client_next_request() */
+	bool pairing_request; /* events: a pairing-request, for gattd_client_next_pairing_request() */
 	bool has_id;      /* a reply whose id is an unsigned integer, i.e. one the library sent */
 	uint64_t id;
 	bool ok;          /* replies: the "ok" member */
@@ -85,3 +86,5 @@ int client_request_set_chars(json_t *request, const char *const *chars);
 int client_call_object(GattdClient *c, json_t *request, int timeout_ms, char **ret_line, json_t **ret_reply);
 /* As gattd_client_wait_event(), for the oldest read-request or write-request event only. */
 int client_wait_handler_request(GattdClient *c, int timeout_ms, char **ret_line);
+/* As gattd_client_wait_event(), for the oldest pairing-request event only. */
+int client_wait_pairing_request(GattdClient *c, int timeout_ms, char **ret_line);

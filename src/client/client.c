@@ -258,6 +258,11 @@ static bool match_handler_request(const ClientMessage *m, G_GNUC_UNUSED const vo
 	return m->kind == CLIENT_MESSAGE_EVENT && m->handler_request;
 }
 
+static bool match_pairing_request(const ClientMessage *m, G_GNUC_UNUSED const void *data)
+{
+	return m->kind == CLIENT_MESSAGE_EVENT && m->pairing_request;
+}
+
 char *gattd_client_pop_message(GattdClient *c)
 {
 	g_autoptr(ClientMessage) m = c ? queue_take(c, match_any, NULL) : NULL;
@@ -550,6 +555,11 @@ int gattd_client_wait_event(GattdClient *c, int timeout_ms, char **ret_event_jso
 int client_wait_handler_request(GattdClient *c, int timeout_ms, char **ret_line)
 {
 	return wait_event(c, timeout_ms, match_handler_request, ret_line);
+}
+
+int client_wait_pairing_request(GattdClient *c, int timeout_ms, char **ret_line)
+{
+	return wait_event(c, timeout_ms, match_pairing_request, ret_line);
 }
 
 const char *gattd_client_error_code(GattdClient *c)

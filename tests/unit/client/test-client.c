@@ -1335,6 +1335,211 @@ static void test_answers_gattd_would_refuse_are_refused_before_sending(void **st
 	assert_int_equal(srv->requests->len, 0);
 }
 
+/* ---- the confirm role ---- */
+
+static void script_handle_pairing(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-supported",
+	          "pairing requests come with [Pairing] Method=confirm only (Method=just-works)");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "busy", "pairings are confirmed by client 3 (pid 77)");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-handled", "this connection does not confirm pairings");
+	srv_wait_for_close(srv);
+}
+
+static void test_handle_pairing_and_unhandle_pairing_map_the_refusals(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_handle_pairing);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_handle_pairing(c), 0);
+	assert_int_equal(gattd_client_handle_pairing(c), -EOPNOTSUPP);
+	assert_string_equal(gattd_client_error_code(c), "not-supported");
+	assert_int_equal(gattd_client_handle_pairing(c), -EBUSY);
+	assert_string_equal(gattd_client_error_message(c), "pairings are confirmed by client 3 (pid 77)");
+	assert_int_equal(gattd_client_unhandle_pairing(c), 0);
+	assert_int_equal(gattd_client_unhandle_pairing(c), -EPERM);
+	assert_int_equal(gattd_client_handle_pairing(NULL), -EINVAL);
+	assert_int_equal(gattd_client_unhandle_pairing(NULL), -EINVAL);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 5);
+	for (guint i = 0; i < 3; i++)
+		assert_string_equal(string_member(recorded(srv, i), "cmd"), "handle-pairing");
+	assert_string_equal(string_member(recorded(srv, 3), "cmd"), "unhandle-pairing");
+	/* Nothing but the command and its id. */
+	assert_int_equal(json_object_size(recorded(srv, 0)), 2);
+}
+
+#define COMPARE_REQUEST "{\"event\":\"pairing-request\",\"request\":3,\"kind\":\"compare\"," \
+	"\"device\":\"/org/bluez/hci0/dev_5A_3C_11_22_33_44\",\"address\":\"5A:3C:11:22:33:44\",\"passkey\":\"004821\"," \
+	"\"deadline\":5291736402113}"
+#define JUST_WORKS_REQUEST "{\"event\":\"pairing-request\",\"request\":4,\"kind\":\"just-works\"," \
+	"\"device\":\"/org/bluez/hci0/dev_5A_3C_11_22_33_44\",\"address\":null,\"passkey\":null,\"deadline\":17}"
+
+static void test_pairing_request_parse_reads_both_kinds(void **state)
+{
+	GattdPairingRequest r = { 0 };
+
+	assert_int_equal(gattd_pairing_request_parse(COMPARE_REQUEST, &r), 0);
+	assert_true(r.id == 3);
+	assert_int_equal(r.kind, GATTD_PAIRING_COMPARE);
+	assert_string_equal(r.device, "/org/bluez/hci0/dev_5A_3C_11_22_33_44");
+	assert_string_equal(r.address, "5A:3C:11:22:33:44");
+	/* A string: the leading zeros are the number's. */
+	assert_string_equal(r.passkey, "004821");
+	assert_true(r.deadline == INT64_C(5291736402113));
+	gattd_pairing_request_clear(&r);
+	assert_null(r.device);
+	assert_null(r.passkey);
+	gattd_pairing_request_clear(NULL);
+
+	assert_int_equal(gattd_pairing_request_parse(JUST_WORKS_REQUEST, &r), 0);
+	assert_true(r.id == 4);
+	assert_int_equal(r.kind, GATTD_PAIRING_JUST_WORKS);
+	assert_null(r.address);
+	assert_null(r.passkey);
+	assert_true(r.deadline == 17);
+	gattd_pairing_request_clear(&r);
+}
+
+/* A pairing-request with fields (after "request":1) as given. */
+#define PAIRING_REQUEST_WITH(fields) "{\"event\":\"pairing-request\",\"request\":1," fields "}"
+
+static void test_pairing_request_parse_tells_other_lines_from_broken_requests(void **state)
+{
+	static const struct {
+		const char *line;
+		int error;
+	} cases[] = {
+		{ "{\"event\":\"pairing-failed\",\"device\":null,\"address\":null,\"reason\":\"timeout\",\"request\":3}",
+		  -ENOMSG },
+		{ READ_REQUEST, -ENOMSG },
+		{ "{\"id\":1,\"ok\":true}", -ENOMSG },
+		{ "not json", -EPROTO },
+		{ "{\"event\":\"pairing-request\",\"kind\":\"compare\",\"device\":null,\"address\":null,"
+		  "\"passkey\":\"123456\",\"deadline\":1}", -EPROTO },
+		{ "{\"event\":\"pairing-request\",\"request\":0,\"kind\":\"compare\",\"device\":null,\"address\":null,"
+		  "\"passkey\":\"123456\",\"deadline\":1}", -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"passkey\",\"device\":null,\"address\":null,\"passkey\":null,"
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"device\":null,\"address\":null,\"passkey\":null,\"deadline\":1"), -EPROTO },
+		/* The passkey goes with the kind: six digits for compare, null for just-works. */
+		{ PAIRING_REQUEST_WITH("\"kind\":\"compare\",\"device\":null,\"address\":null,\"passkey\":null,"
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"compare\",\"device\":null,\"address\":null,\"passkey\":\"12345\","
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"compare\",\"device\":null,\"address\":null,\"passkey\":\"12345x\","
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"compare\",\"device\":null,\"address\":null,\"passkey\":123456,"
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"just-works\",\"device\":null,\"address\":null,\"passkey\":\"123456\","
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"just-works\",\"device\":7,\"address\":null,\"passkey\":null,"
+		                       "\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"just-works\",\"device\":null,\"passkey\":null,\"deadline\":1"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"just-works\",\"device\":null,\"address\":null,\"passkey\":null"), -EPROTO },
+		{ PAIRING_REQUEST_WITH("\"kind\":\"just-works\",\"device\":null,\"address\":null,\"passkey\":null,"
+		                       "\"deadline\":-1"), -EPROTO },
+	};
+	GattdPairingRequest r = { .id = 42 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int got = gattd_pairing_request_parse(cases[i].line, &r);
+
+		if (got != cases[i].error)
+			fail_msg("gattd_pairing_request_parse(%s) = %d, expected %d", cases[i].line, got, cases[i].error);
+		/* Untouched on failure. */
+		assert_true(r.id == 42);
+		assert_null(r.device);
+	}
+	assert_int_equal(gattd_pairing_request_parse(NULL, &r), -EINVAL);
+	assert_int_equal(gattd_pairing_request_parse(COMPARE_REQUEST, NULL), -EINVAL);
+}
+
+static void script_pairing_requests_among_other_events(FakeServer *srv)
+{
+	srv_write(srv, "{\"event\":\"pairing-failed\",\"device\":null,\"address\":null,\"reason\":\"canceled\","
+	               "\"request\":null}\n"
+	               COMPARE_REQUEST "\n"
+	               READ_REQUEST "\n"
+	               PAIRING_REQUEST_WITH("\"kind\":\"other\",\"device\":null,\"address\":null,\"passkey\":null,"
+	                                    "\"deadline\":1") "\n"
+	               JUST_WORKS_REQUEST "\n");
+	srv_wait_for_close(srv);
+}
+
+static void test_next_pairing_request_takes_pairing_requests_and_leaves_other_events_queued(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_pairing_requests_among_other_events);
+	GattdClient *c = server_connect(srv);
+	GattdPairingRequest r = { 0 };
+	char *event = NULL;
+
+	assert_int_equal(gattd_client_next_pairing_request(c, 5000, &r), 0);
+	assert_true(r.id == 3);
+	gattd_pairing_request_clear(&r);
+	/* One gattd_pairing_request_parse() refuses is dropped. */
+	assert_int_equal(gattd_client_next_pairing_request(c, 5000, &r), -EPROTO);
+	assert_int_equal(gattd_client_next_pairing_request(c, 5000, &r), 0);
+	assert_true(r.id == 4);
+	gattd_pairing_request_clear(&r);
+	assert_int_equal(gattd_client_next_pairing_request(c, 50, &r), -ETIMEDOUT);
+	assert_null(r.device);
+	assert_int_equal(gattd_client_next_pairing_request(c, -2, &r), -EINVAL);
+	assert_int_equal(gattd_client_next_pairing_request(NULL, 0, &r), -EINVAL);
+	assert_int_equal(gattd_client_next_pairing_request(c, 0, NULL), -EINVAL);
+
+	/* The other events, in their order; a handler's request is not a pairing request. */
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(string_member(parse(event), "event"), "pairing-failed");
+	free(event);
+	assert_int_equal(gattd_client_wait_event(c, 0, &event), 0);
+	assert_string_equal(string_member(parse(event), "event"), "read-request");
+	free(event);
+	assert_null(gattd_client_pop_message(c));
+	server_finish(srv, c);
+}
+
+static void script_answer_pairing(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), "");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "expired", "pairing request 3 is settled already");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-found", "no pairing request 9 was sent");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-handled", "this connection does not confirm pairings");
+	srv_wait_for_close(srv);
+}
+
+static void test_answer_pairing_sends_the_request_and_the_choice_and_maps_the_refusals(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_answer_pairing);
+	GattdClient *c = server_connect(srv);
+
+	assert_int_equal(gattd_client_answer_pairing(c, 3, 1), 0);
+	/* Any non-zero accepts. */
+	assert_int_equal(gattd_client_answer_pairing(c, 4, 0), 0);
+	assert_int_equal(gattd_client_answer_pairing(c, 3, 7), -ETIME);
+	assert_int_equal(gattd_client_answer_pairing(c, 9, 1), -ENOENT);
+	assert_int_equal(gattd_client_answer_pairing(c, 5, 1), -EPERM);
+	/* Refused before sending. */
+	assert_int_equal(gattd_client_answer_pairing(c, 0, 1), -EINVAL);
+	assert_int_equal(gattd_client_answer_pairing(c, (uint64_t)INT64_MAX + 1, 1), -EINVAL);
+	assert_int_equal(gattd_client_answer_pairing(NULL, 1, 1), -EINVAL);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 5);
+	for (guint i = 0; i < srv->requests->len; i++)
+		assert_string_equal(string_member(recorded(srv, i), "cmd"), "answer-pairing");
+	assert_int_equal(int_member(recorded(srv, 0), "request"), 3);
+	assert_true(bool_member(recorded(srv, 0), "accept"));
+	assert_int_equal(int_member(recorded(srv, 1), "request"), 4);
+	assert_false(bool_member(recorded(srv, 1), "accept"));
+	assert_true(bool_member(recorded(srv, 2), "accept"));
+	assert_int_equal(int_member(recorded(srv, 3), "request"), 9);
+}
+
 /* ---- connecting ---- */
 
 static void test_connect_uses_gattd_socket_from_the_environment(void **state)
@@ -1392,6 +1597,11 @@ int main(void)
 		cmocka_unit_test(test_next_request_takes_requests_and_leaves_other_events_queued),
 		cmocka_unit_test(test_answers_send_the_request_id_and_what_settles_it),
 		cmocka_unit_test(test_answers_gattd_would_refuse_are_refused_before_sending),
+		cmocka_unit_test(test_handle_pairing_and_unhandle_pairing_map_the_refusals),
+		cmocka_unit_test(test_pairing_request_parse_reads_both_kinds),
+		cmocka_unit_test(test_pairing_request_parse_tells_other_lines_from_broken_requests),
+		cmocka_unit_test(test_next_pairing_request_takes_pairing_requests_and_leaves_other_events_queued),
+		cmocka_unit_test(test_answer_pairing_sends_the_request_and_the_choice_and_maps_the_refusals),
 		cmocka_unit_test(test_connect_uses_gattd_socket_from_the_environment),
 		cmocka_unit_test(test_connect_to_a_missing_socket_fails_and_leaves_ret_alone),
 	};
