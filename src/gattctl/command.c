@@ -1,7 +1,8 @@
 /*
  * command.c: running an operator's command for gattctl (handle's --read-cmd and
- * --write-cmd): /bin/sh -c CMD with a value on stdin, its stdout collected or passed
- * to gattctl's stderr, a time limit, and SIGINT/SIGTERM heard while it runs.
+ * --write-cmd, confirm's --cmd): /bin/sh -c CMD with a value on stdin, its stdout
+ * collected or passed to gattctl's stderr, a time limit, and SIGINT/SIGTERM heard
+ * while it runs; and the loop of the verbs that run such commands for gattd's events.
  *
  * gattctl waits for the command without a main loop: SIGINT, SIGTERM and SIGCHLD are
  * blocked and read from one signalfd, which poll() watches next to the command's
@@ -15,6 +16,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -256,4 +259,61 @@ out:
 void gattctl_run_clear(GattctlRun *run)
 {
 	g_clear_pointer(&run->output, g_byte_array_unref);
+}
+
+/* ---- the verbs that serve gattd's requests (handle, confirm) ---- */
+
+char **gattctl_command_environ(const Gattctl *ctl)
+{
+	/* A command that runs gattctl itself reaches this gattd. */
+	return g_environ_setenv(g_get_environ(), "GATTD_SOCKET",
+	                        ctl->socket_path ? ctl->socket_path : gattd_client_default_socket(), TRUE);
+}
+
+int64_t gattctl_run_until(unsigned timeout_ms, int64_t deadline, unsigned margin_ms, bool *ret_by_deadline)
+{
+	int64_t until = g_get_monotonic_time() + (int64_t)timeout_ms * G_TIME_SPAN_MILLISECOND;
+	int64_t cut = deadline - (int64_t)margin_ms * G_TIME_SPAN_MILLISECOND;
+
+	*ret_by_deadline = deadline > 0 && cut < until;
+	return *ret_by_deadline ? cut : until;
+}
+
+int gattctl_serve_events(Gattctl *ctl, GattctlSignals *signals, const char *what, GattctlLineFunc on_line, void *data)
+{
+	GattdClient *client = ctl->client;
+
+	for (;;) {
+		struct pollfd fds[] = {
+			{ .fd = gattd_client_get_fd(client), .events = POLLIN },
+			{ .fd = signals->fd, .events = POLLIN },
+		};
+		char *line;
+		int r;
+
+		while (!gattctl_signals_take(signals) && (line = gattd_client_pop_message(client))) {
+			r = on_line(data, line);
+			free(line);
+			/* A reader at the other end of a pipe wants each line when it happens. */
+			fflush(stdout);
+			if (r != GATTCTL_EXIT_OK)
+				return r;
+		}
+		if (signals->stop)
+			return GATTCTL_EXIT_OK;
+		if (poll(fds, G_N_ELEMENTS(fds), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return gattctl_exit_for_errno(-errno, what);
+		}
+		if (!fds[0].revents)
+			continue;
+		r = gattd_client_process(client);
+		if (r == -ECONNRESET) {
+			fprintf(stderr, "gattctl: %s: gattd closed the connection\n", what);
+			return GATTCTL_EXIT_CONNECTION;
+		}
+		if (r < 0 && r != -ENOBUFS)
+			return gattctl_exit_for_errno(r, what);
+	}
 }

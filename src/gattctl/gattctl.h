@@ -1,13 +1,15 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
  * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c (and bonds),
- * disconnect.c (and forget), pairable.c, reload.c, handle.c); common.c holds option parsing, connecting and calling with
- * error reporting; format.c renders gattd's JSON for people; command.c runs an
- * operator's command (handle's --read-cmd, --write-cmd).
+ * disconnect.c (and forget), pairable.c, reload.c, handle.c, confirm.c); common.c holds option
+ * parsing, connecting and calling with error reporting; format.c renders gattd's JSON for
+ * people; command.c runs an operator's command (handle's --read-cmd, --write-cmd, confirm's
+ * --cmd) and the event loop of the verbs that run them.
  *
  * Exit codes, the contract scripts rely on (also in --help and README.md):
  *   0  success
- *   1  gattd answered with an error (not-found, invalid-value, not-capture, busy, ...)
+ *   1  gattd answered with an error (not-found, invalid-value, not-capture, busy, ...);
+ *      handle: a reload took back every CHAR; confirm: handle-pairing refused
  *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
  *   3  cannot connect to gattd, or the connection was lost (also too-many-clients
  *      and shutting-down: try again later)
@@ -67,6 +69,7 @@ int gattctl_bonds(Gattctl *ctl, int argc, char **argv);
 int gattctl_pairable(Gattctl *ctl, int argc, char **argv);
 int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 int gattctl_handle(Gattctl *ctl, int argc, char **argv);
+int gattctl_confirm(Gattctl *ctl, int argc, char **argv);
 
 /* ---- common.c ---- */
 
@@ -158,6 +161,28 @@ typedef struct {
 void gattctl_run_command(GattctlSignals *signals, const char *cmd, char **envp, GBytes *input, bool capture,
                          int64_t until, GattctlRun *run);
 void gattctl_run_clear(GattctlRun *run);
+
+/* gattctl's environment with GATTD_SOCKET naming the socket it uses: the base of each command's. */
+char **gattctl_command_environ(const Gattctl *ctl);
+
+/*
+ * When a command run now for a request with this deadline (g_get_monotonic_time(); 0:
+ * none) must end: timeout_ms from now, but margin_ms before the deadline at the latest,
+ * so that gattctl's answer still arrives in time. *ret_by_deadline: the deadline decided
+ * (then a result not after now means the request expired before its command could run).
+ */
+int64_t gattctl_run_until(unsigned timeout_ms, int64_t deadline, unsigned margin_ms, bool *ret_by_deadline);
+
+/* One line gattd sent; returns GATTCTL_EXIT_OK to go on, else the exit code. */
+typedef int (*GattctlLineFunc)(void *data, const char *line);
+
+/*
+ * Hand each line gattd sends (ctl connected) to on_line, stdout flushed after each,
+ * until on_line returns an exit code, SIGINT or SIGTERM arrives (GATTCTL_EXIT_OK) or
+ * gattd closes the connection (GATTCTL_EXIT_CONNECTION, said on stderr naming what).
+ */
+int gattctl_serve_events(Gattctl *ctl, GattctlSignals *signals, const char *what, GattctlLineFunc on_line,
+                         void *data);
 
 /* ---- format.c ---- */
 

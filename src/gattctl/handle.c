@@ -17,17 +17,15 @@
  * command at all: its side effects (a stored SSID) would follow a refusal the central
  * has already had. gattctl then answers nothing, and says so on the request's line.
  *
- * Like watch.c, this verb runs its own poll() loop on the library's raw layer, with
- * SIGINT and SIGTERM taken through a signalfd (command.c's, which also waits for the
- * commands): an interrupt stops a running command and ends the loop. Requests left
- * unanswered are then settled by gattd (HandlerFallback=) when the connection closes.
+ * Like watch.c, this verb runs a poll() loop on the library's raw layer (command.c's
+ * gattctl_serve_events(), shared with confirm), with SIGINT and SIGTERM taken through
+ * command.c's signalfd, which also waits for the commands: an interrupt stops a running
+ * command and ends the loop. Requests left unanswered are then settled by gattd
+ * (HandlerFallback=) when the connection closes.
  */
 #include "gattctl.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "shared/att.h"
@@ -270,18 +268,16 @@ static void refuse_for_run(const Handler *h, const Request *req, const GattctlRu
 static bool run_in_time(Handler *h, const Request *req, const char *cmd, GBytes *input, bool capture,
                         GattctlRun *res, Verdict *v)
 {
-	int64_t now = g_get_monotonic_time();
-	int64_t until = now + (int64_t)h->cmd_timeout_ms * G_TIME_SPAN_MILLISECOND;
-	int64_t cut = req->deadline - HANDLE_ANSWER_MARGIN_MS * G_TIME_SPAN_MILLISECOND;
-	bool by_deadline = req->deadline > 0 && cut < until;
+	bool by_deadline;
+	int64_t until = gattctl_run_until(h->cmd_timeout_ms, req->deadline, HANDLE_ANSWER_MARGIN_MS, &by_deadline);
 	g_auto(GStrv) env = NULL;
 
-	if (by_deadline && cut <= now) {
+	if (by_deadline && until <= g_get_monotonic_time()) {
 		v->unanswered = "expired before its command ran";
 		return false;
 	}
 	env = request_environ(h, req);
-	gattctl_run_command(&h->signals, cmd, env, input, capture, by_deadline ? cut : until, res);
+	gattctl_run_command(&h->signals, cmd, env, input, capture, until, res);
 	if (res->end == GATTCTL_RUN_TIMED_OUT && by_deadline) {
 		fprintf(stderr, "gattctl: handle: %s for %s (request %" JSON_INTEGER_FORMAT ") was still running %d ms "
 		        "before gattd's deadline for the request (HandlerTimeoutMs); killed it and its process group, "
@@ -541,8 +537,9 @@ static int on_unhandled(Handler *h, const json_t *event)
 	return GATTCTL_EXIT_ERROR;
 }
 
-static int on_message(Handler *h, const char *line)
+static int on_message(void *data, const char *line)
 {
+	Handler *h = data;
 	g_autoptr(json_t) root = jread_object(line, strlen(line), NULL);
 	const char *event = root ? jread_string(root, "event") : NULL;
 
@@ -555,45 +552,6 @@ static int on_message(Handler *h, const char *line)
 	if (strcmp(event, "unhandled") == 0)
 		return on_unhandled(h, root);
 	return GATTCTL_EXIT_OK;
-}
-
-static int serve(Handler *h)
-{
-	GattdClient *client = h->ctl->client;
-
-	for (;;) {
-		struct pollfd fds[] = {
-			{ .fd = gattd_client_get_fd(client), .events = POLLIN },
-			{ .fd = h->signals.fd, .events = POLLIN },
-		};
-		char *line;
-		int r;
-
-		while (!gattctl_signals_take(&h->signals) && (line = gattd_client_pop_message(client))) {
-			r = on_message(h, line);
-			free(line);
-			/* A reader at the other end of a pipe wants each line when it happens. */
-			fflush(stdout);
-			if (r != GATTCTL_EXIT_OK)
-				return r;
-		}
-		if (h->signals.stop)
-			return GATTCTL_EXIT_OK;
-		if (poll(fds, G_N_ELEMENTS(fds), -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return gattctl_exit_for_errno(-errno, "handle");
-		}
-		if (!fds[0].revents)
-			continue;
-		r = gattd_client_process(client);
-		if (r == -ECONNRESET) {
-			fprintf(stderr, "gattctl: handle: gattd closed the connection\n");
-			return GATTCTL_EXIT_CONNECTION;
-		}
-		if (r < 0 && r != -ENOBUFS)
-			return gattctl_exit_for_errno(r, "handle");
-	}
 }
 
 static int claim(Handler *h, int argc, char **argv)
@@ -669,13 +627,11 @@ int gattctl_handle(Gattctl *ctl, int argc, char **argv)
 	if (r < 0)
 		return gattctl_exit_for_errno(r, "handle: signalfd");
 
-	/* A command that runs gattctl itself reaches this gattd. */
-	h.environ = g_environ_setenv(g_get_environ(), "GATTD_SOCKET",
-	                             ctl->socket_path ? ctl->socket_path : gattd_client_default_socket(), TRUE);
+	h.environ = gattctl_command_environ(ctl);
 	h.claimed = g_ptr_array_new_with_free_func(g_free);
 	r = claim(&h, argc, argv);
 	if (r == GATTCTL_EXIT_OK)
-		r = serve(&h);
+		r = gattctl_serve_events(ctl, &h.signals, "handle", on_message, &h);
 	g_ptr_array_unref(h.claimed);
 	g_strfreev(h.environ);
 	gattctl_signals_close(&h.signals);

@@ -23,6 +23,7 @@ static const struct {
 	{ "bonds", gattctl_bonds, "bonds                       the devices BlueZ keeps keys for" },
 	{ "forget", gattctl_forget, "forget ADDR                 remove a device and its keys (a bond)" },
 	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
+	{ "confirm", gattctl_confirm, "confirm                     accept or reject each pairing ([Pairing] Method=confirm)" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };
 

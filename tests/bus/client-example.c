@@ -30,10 +30,14 @@
  *       accepted (gattd stores it as any write), an empty one is refused with
  *       invalid-value-length and any other with the application's own error
  *       0x81 (NAME_NOT_PRINTABLE), which the central receives as it is.
+ *   client-example [--socket PATH] confirm accept|reject [COUNT]
+ *       Confirm pairings ([Pairing] Method=confirm): answer COUNT pairing requests
+ *       (default: forever) all the same way, printing each, and each pairing-failed
+ *       that settles one of them (timeout, canceled).
  *
  * "watch" shows the raw layer in a poll() loop of the program's own (the way to
- * combine gattd with other file descriptors); "take", "devices", "disconnect" and
- * "handle" use the blocking helpers.
+ * combine gattd with other file descriptors); "take", "devices", "disconnect",
+ * "handle" and "confirm" use the blocking helpers.
  *
  * Events are JSON objects, one a line; jansson picks their fields here (any JSON
  * library would do: the client library hands over the lines as text).
@@ -328,6 +332,70 @@ static int handle(GattdClient *client, long count, char **chars)
 	return 0;
 }
 
+/* A pairing-failed event: print it when it settles a request of ours (it names the request). */
+static void print_pairing_failed(const char *line)
+{
+	json_t *event = json_loads(line, 0, NULL);
+	json_t *request = json_object_get(event, "request");
+
+	if (strcmp(member_string(event, "event"), "pairing-failed") == 0 && json_is_integer(request))
+		printf("request %" JSON_INTEGER_FORMAT " failed: %s\n", json_integer_value(request),
+		       member_string(event, "reason"));
+	json_decref(event);
+}
+
+/* Answer one pairing request, printing it and the outcome. */
+static int answer_pairing(GattdClient *client, const GattdPairingRequest *req, bool accept)
+{
+	int r;
+
+	/* A comparison's passkey is a string: "004821" keeps its zeros. */
+	printf("request %" PRIu64 " %s%s%s from %s: ", req->id,
+	       req->kind == GATTD_PAIRING_COMPARE ? "compare" : "just-works", req->passkey ? " " : "",
+	       req->passkey ? req->passkey : "", req->address ? req->address : "an unknown device");
+	r = gattd_client_answer_pairing(client, req->id, accept);
+	/* -ETIME: too late (ConfirmTimeoutMs); the pairing-failed that follows says why. */
+	if (r == -ETIME)
+		printf("too late\n");
+	else if (r == 0)
+		printf("%s\n", accept ? "accepted" : "rejected");
+	fflush(stdout);
+	return r == -ETIME ? 0 : r;
+}
+
+static int confirm(GattdClient *client, bool accept, long count)
+{
+	int r = gattd_client_handle_pairing(client);
+
+	if (r < 0)
+		return fail(client, "handle-pairing", r);
+	printf("confirming pairings\n");
+	fflush(stdout);
+	for (long answered = 0; count < 0 || answered < count;) {
+		GattdPairingRequest req;
+		char *line = NULL;
+
+		/* Every event, not gattd_client_next_pairing_request(): pairing-failed ones are shown too. */
+		r = gattd_client_wait_event(client, -1, &line);
+		if (r < 0)
+			return fail(client, "wait-event", r);
+		r = gattd_pairing_request_parse(line, &req);
+		if (r == -ENOMSG)
+			print_pairing_failed(line);
+		free(line);
+		if (r == -ENOMSG)
+			continue;
+		if (r < 0)
+			return fail(client, "pairing-request", r);
+		r = answer_pairing(client, &req, accept);
+		gattd_pairing_request_clear(&req);
+		if (r < 0)
+			return fail(client, "answer-pairing", r);
+		answered++;
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: client-example [--socket PATH] watch [CHAR...]\n"
@@ -337,7 +405,8 @@ static int usage(void)
 	                "       client-example [--socket PATH] pair SECONDS\n"
 	                "       client-example [--socket PATH] bonds\n"
 	                "       client-example [--socket PATH] forget ADDRESS\n"
-	                "       client-example [--socket PATH] handle COUNT CHAR...\n");
+	                "       client-example [--socket PATH] handle COUNT CHAR...\n"
+	                "       client-example [--socket PATH] confirm accept|reject [COUNT]\n");
 	return 2;
 }
 
@@ -360,6 +429,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[i], "handle") == 0 && argc - i >= 3) {
 		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
 			return usage();
+	} else if (strcmp(argv[i], "confirm") == 0 && (argc - i == 2 || argc - i == 3)) {
+		if (strcmp(argv[i + 1], "accept") != 0 && strcmp(argv[i + 1], "reject") != 0)
+			return usage();
+		if (argc - i == 3 && (count = strtol(argv[i + 2], NULL, 10)) <= 0)
+			return usage();
 	} else if (!(strcmp(argv[i], "watch") == 0 || (strcmp(argv[i], "devices") == 0 && argc - i == 1) ||
 	             (strcmp(argv[i], "bonds") == 0 && argc - i == 1) ||
 	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2) ||
@@ -378,6 +452,8 @@ int main(int argc, char **argv)
 		r = watch(client, argv + i + 1);
 	else if (strcmp(argv[i], "handle") == 0)
 		r = handle(client, count, argv + i + 2);
+	else if (strcmp(argv[i], "confirm") == 0)
+		r = confirm(client, strcmp(argv[i + 1], "accept") == 0, count);
 	else if (strcmp(argv[i], "devices") == 0 || strcmp(argv[i], "bonds") == 0)
 		r = devices(client, strcmp(argv[i], "bonds") == 0);
 	else if (strcmp(argv[i], "disconnect") == 0 || strcmp(argv[i], "forget") == 0)

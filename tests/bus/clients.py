@@ -619,14 +619,15 @@ class SyncProxy:
 class ClientProgram:
     """A client program as a child process, output collected line by line."""
 
-    def __init__(self, test, argv, env=None):
+    def __init__(self, test, argv, env=None, stdin=subprocess.DEVNULL):
+        """stdin: what the program reads (a file descriptor: a pty's end for a terminal)."""
         self.test = test
         self.argv = list(argv)
         self.stdout_lines = []
         self.stderr_text = ''
         self._partial = {1: b'', 2: b''}
         self.process = subprocess.Popen(
-            self.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self.argv, env=env, stdin=stdin, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, preexec_fn=harness._child_dies_with(os.getpid()))
         os.set_blocking(self.process.stdout.fileno(), False)
         os.set_blocking(self.process.stderr.fileno(), False)
