@@ -213,6 +213,8 @@ class WindowTest(PairingTestCase):
         self.assertLessEqual(reply['remaining_ms'], 30000)
         self.client.wait_event('pairable', pairable=True)
         self.assertTrue(self.pair(path, central_io='NoInputNoOutput').ok)
+        # The roster hears Bonded from BlueZ's signal, after the pairing's end.
+        self.client.wait_event('paired', address=PHONE)
         self.assertEqual(self.bonds(), [PHONE])
 
         reply = self.client.ok('pairable', open=False)

@@ -96,6 +96,7 @@ class JustWorksAndPasskeyTest(ConfirmTestCase):
         self.assertEqual((request['kind'], request['passkey']), ('just-works', None))
         self.confirmer.ok('answer-pairing', request=request['request'], accept=True)
         self.assertTrue(self.wait_done(pairing).ok, pairing.failure)
+        self.client.wait_event('paired', address=PHONE)
         self.assertEqual(self.bonds(), [PHONE])
 
     def test_legacy_pairing_has_no_numeric_comparison_so_yes_no_on_both_sides_is_just_works(self):
