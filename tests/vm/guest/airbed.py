@@ -162,6 +162,40 @@ class Airbed(Bed):
                       f'{scan["connected_after"]} s after the scan began')
         return scan
 
+    def bonded_session(self, r, deadline_s=None):
+        """A phone back with its bonded gadget: no scan (its stack may have reconnected
+        already, and then nothing is advertised), connect to the device it holds,
+        discover; retried until deadline_s."""
+        deadline_s = deadline_s or self.session_deadline_s
+        start = time.monotonic()
+        last = None
+        while time.monotonic() - start < deadline_s:
+            try:
+                already = self.central.known(self.stack.peripheral)
+                self.mtu = self.central.connect(timeout=20)['mtu']
+                self.discover()
+                missing = self.missing_services()
+                if missing:
+                    raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were '
+                                             f'not there')
+                r.say('central', f'reached its bonded {self.stack.peripheral} without a scan in '
+                                 f'{time.monotonic() - start:.1f} s' +
+                      (' (its stack had reconnected by itself, as a phone\'s does)' if already else ''))
+                if last:
+                    r.say('central', f'a first attempt failed ({last}); the central tried again')
+                return
+            except RemoteCentralError as e:
+                last = str(e)
+                self.central_log(f'bonded session attempt failed: {e}')
+                if self.central.dead:
+                    break
+                try:
+                    self.central.disconnect()
+                except RemoteCentralError:
+                    pass
+                time.sleep(1.0)
+        raise BedError(f'no session with the bonded peripheral within {deadline_s:.0f} s (last: {last})')
+
     def session(self, deadline_s):
         """Forget, scan, connect, discover, retrying the whole until deadline_s as a
         phone app does after a failed connection. Returns the scan reply."""

@@ -15,6 +15,9 @@ object a line, each answered by one line with the same "id":
   {"cmd": "agent", "capability": C, "passkey": N}  (this guest's pairing agent: what its user would enter)
   {"cmd": "agent-calls"} -> {"calls": [[method, args...], ...]}
   {"cmd": "bond", "address": A} -> {"paired": bool, "bonded": bool} (null when bluetoothd has no such device)
+  {"cmd": "forget", "address": A} -> {"forgot": bool}  (RemoveDevice: the device, its keys and its link)
+  {"cmd": "known", "address": A} -> {"connected": bool} (connect to a device this stack holds, no scan)
+  {"cmd": "power", "on": B}  (this guest's controller off or on; bluetoothd keeps its bonds)
   {"cmd": "quit"}
 
 The central is bleak (python3-bleak), the library Home Assistant and most
@@ -33,6 +36,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bleak import BleakClient, BleakScanner  # noqa: E402
+from bleak.backends.device import BLEDevice  # noqa: E402
 from bleak.exc import BleakDBusError, BleakError  # noqa: E402
 from dbus_fast import BusType, Message, MessageType, Variant  # noqa: E402
 from dbus_fast.aio import MessageBus  # noqa: E402
@@ -303,8 +307,8 @@ class Central:
         await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', 'o', [AGENT_PATH])
         return {}
 
-    async def bond(self, address):
-        """What this guest's bluetoothd holds of the peripheral: Paired and Bonded."""
+    async def device_props(self, address):
+        """(path, {name: value}) of this guest's Device1 for address; props None when there is none."""
         path = '/org/bluez/hci0/dev_' + address.replace(':', '_')
         if self.bus is None:
             self.bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
@@ -313,10 +317,36 @@ class Central:
                                            ['org.bluez.Device1']))[0]
         except AgentError as e:
             if 'UnknownObject' in str(e) or 'UnknownMethod' in str(e):
-                return {'paired': None, 'bonded': None}
+                return path, None
             raise
-        value = (lambda name: props[name].value if isinstance(props.get(name), Variant) else None)
-        return {'paired': value('Paired'), 'bonded': value('Bonded')}
+        return path, {name: v.value if isinstance(v, Variant) else v for name, v in props.items()}
+
+    async def bond(self, address):
+        """What this guest's bluetoothd holds of the peripheral: Paired and Bonded."""
+        _, props = await self.device_props(address)
+        props = props or {}
+        return {'paired': props.get('Paired'), 'bonded': props.get('Bonded')}
+
+    async def known(self, address):
+        """Reach a device this stack holds (a bonded one) as a phone does, without a
+        scan: its stack may well have reconnected already by itself (bluetoothd
+        connects bonded LE devices again as they advertise), and then the
+        peripheral advertises nothing a scan could find."""
+        path, props = await self.device_props(address)
+        if props is None:
+            raise AgentError(f'this stack holds no device {address}')
+        self.device = BLEDevice(address, props.get('Name'), {'path': path, 'props': props}, 0)
+        return {'connected': bool(props.get('Connected'))}
+
+    def power(self, on):
+        state = 'on' if on else 'off'
+        p = subprocess.run(['btmgmt', 'power', state], capture_output=True, text=True, timeout=20)
+        log(f'btmgmt power {state}: {(p.stdout + p.stderr).strip()}')
+        try:
+            wait_for(f'the controller to power {state}', lambda: powered() == on, 20)
+        except StackError as e:
+            raise AgentError(str(e))
+        return {}
 
     def reset_controller(self):
         """Power this guest's controller off and on: the kernel forgets every link.
@@ -438,6 +468,12 @@ async def serve(central, control):
                 reply['calls'] = central.agent.calls if central.agent else []
             elif cmd == 'bond':
                 reply.update(await central.bond(request['address']))
+            elif cmd == 'forget':
+                reply['forgot'] = await asyncio.to_thread(central.forget, request['address'])
+            elif cmd == 'known':
+                reply.update(await central.known(request['address']))
+            elif cmd == 'power':
+                reply.update(await asyncio.to_thread(central.power, bool(request['on'])))
             elif cmd == 'quit':
                 control.send(reply)
                 return

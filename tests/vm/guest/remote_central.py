@@ -128,6 +128,15 @@ class RemoteCentral:
     def agent_calls(self):
         return self.request('agent-calls')['calls']
 
+    def power(self, on):
+        self.request('power', on=on)
+
+    def known(self, address):
+        return self.request('known', address=address)['connected']
+
+    def forget(self, address):
+        return self.request('forget', address=address)['forgot']
+
     def bond(self, address):
         reply = self.request('bond', address=address)
         return reply['paired'], reply['bonded']
