@@ -54,7 +54,7 @@ from bed import Bed, BedError  # noqa: E402
 from central import CentralError, short_uuid  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import PASSKEY, PROVISION_DIR, StackError  # noqa: E402
+from stack import BOND_AFTER_RESTART_UNRELIABLE, PASSKEY, PROVISION_DIR, StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
@@ -641,19 +641,16 @@ class Confirmer(threading.Thread):
         self.join(5)
 
 
-def forget_kept_bonds(r, tb, client):
-    """A clean slate. bluetoothd before 5.65 keeps a bond past an earlier scenario:
-    told to remove a connected central that reconnects at once (its stack still holds
-    keys), it takes the device as paired again, asks for security at connection and
-    pairs anew. So the central forgets first (its link goes, and nothing brings it
-    back), then gattd's side."""
-    bonds = client.ok('bonds')['bonds']
-    if not bonds:
-        return
+def clean_slate(r, tb, client):
+    """Neither side holds a bond or a link from an earlier scenario. The central forgets
+    first (RemoveDevice: its keys, its device, its link, and nothing brings them back),
+    then gattd's side forgets what it kept: bluetoothd before 5.65, told to remove a
+    connected central that reconnected at once with its keys, took it as paired again
+    and asked for security at connection."""
     forgot = tb.central.forget(tb.stack.peripheral)
-    r.say('central', f'forgets {tb.stack.peripheral} and its keys ({"it held it" if forgot else "it held nothing"})')
+    r.say('central', f'forgets {tb.stack.peripheral} ({"its device and keys" if forgot else "it held nothing"})')
     tb.end_session(r, 10)
-    for bond in bonds:
+    for bond in client.ok('bonds')['bonds']:
         reply = client.request('forget', address=bond['address'], timeout=20)
         r.say('stack', f'gattd forgets the bond with {bond["address"]} it kept: {reply.get("ok")}')
 
@@ -666,7 +663,7 @@ def scenario_confirm(r, w):
     address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('pairing')
     client.ok('watch')
-    forget_kept_bonds(r, tb, client)
+    clean_slate(r, tb, client)
     tb.stack.set_pairing('Method=confirm\nPairable=always\n')
     reply = client.request('reload', timeout=20)
     r.check(reply.get('ok') is True, f'gattd reloads with [Pairing] Method=confirm: {reply}')
@@ -758,7 +755,7 @@ def scenario_bond_survives(r, w):
     address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('bonds')
     client.ok('watch')
-    forget_kept_bonds(r, tb, client)
+    clean_slate(r, tb, client)
     tb.central.disconnect()
     tb.central.set_agent('KeyboardOnly', PASSKEY)
     r.say('central', 'its agent (KeyboardOnly) enters the passkey on the label')
@@ -770,10 +767,14 @@ def scenario_bond_survives(r, w):
     r.check(event is not None and event['bonded'] is not False, f'bonded: {event}')
     w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
 
-    for what, down, up in (
-            ('a power cycle of gattd\'s controller', lambda: tb.stack.power(peripheral, False),
-             lambda: tb.stack.power(peripheral, True)),
-            ('a restart of gattd\'s bluetoothd', tb.stack.stop_bluetoothd, tb.stack.start_bluetoothd)):
+    cycles = [('a power cycle of gattd\'s controller', lambda: tb.stack.power(peripheral, False),
+               lambda: tb.stack.power(peripheral, True))]
+    unreliable = BOND_AFTER_RESTART_UNRELIABLE.get(tb.stack.bluetoothd_version)
+    if unreliable:
+        r.say('stack', f'a restart of gattd\'s bluetoothd is not checked here: {unreliable}')
+    else:
+        cycles.append(('a restart of gattd\'s bluetoothd', tb.stack.stop_bluetoothd, tb.stack.start_bluetoothd))
+    for what, down, up in cycles:
         asked, entered = len(tb.central.agent_calls()), pairings_asked(tb)
         client.events.clear()
         # The central goes away (its controller off) while gattd's side goes down and
