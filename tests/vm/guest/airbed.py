@@ -166,62 +166,54 @@ class Airbed(Bed):
         """A phone back with its bonded gadget: no scan (its stack may have reconnected
         already, and then nothing is advertised), connect to the device it holds,
         discover; retried until deadline_s."""
-        deadline_s = deadline_s or self.session_deadline_s
-        start = time.monotonic()
-        last = None
-        while time.monotonic() - start < deadline_s:
-            try:
-                already = self.central.known(self.stack.peripheral)
-                self.mtu = self.central.connect(timeout=20)['mtu']
-                self.discover()
-                missing = self.missing_services()
-                if missing:
-                    raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were '
-                                             f'not there')
-                r.say('central', f'reached its bonded {self.stack.peripheral} without a scan in '
-                                 f'{time.monotonic() - start:.1f} s' +
-                      (' (its stack had reconnected by itself, as a phone\'s does)' if already else ''))
-                if last:
-                    r.say('central', f'a first attempt failed ({last}); the central tried again')
-                return
-            except RemoteCentralError as e:
-                last = str(e)
-                self.central_log(f'bonded session attempt failed: {e}')
-                if self.central.dead:
-                    break
-                try:
-                    self.central.disconnect()
-                except RemoteCentralError:
-                    pass
-                time.sleep(1.0)
-        raise BedError(f'no session with the bonded peripheral within {deadline_s:.0f} s (last: {last})')
+        def attempt(start):
+            already = self.central.known(self.stack.peripheral)
+            self.connect_and_discover()
+            return time.monotonic() - start, already
+        (took, already), last = self.retried(deadline_s or self.session_deadline_s,
+                                             'session with the bonded peripheral', attempt)
+        r.say('central', f'reached its bonded {self.stack.peripheral} without a scan in {took:.1f} s' +
+              (' (its stack had reconnected by itself, as a phone\'s does)' if already else ''))
+        if last:
+            r.say('central', f'a first attempt failed ({last}); the central tried again')
 
     def session(self, deadline_s):
         """Forget, scan, connect, discover, retrying the whole until deadline_s as a
         phone app does after a failed connection. Returns the scan reply."""
-        start = time.monotonic()
         name, uuids = self.advertised
+
+        def attempt(start):
+            left = deadline_s - (time.monotonic() - start)
+            scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)), forget=self.stack.peripheral)
+            self.connect_and_discover()
+            scan['connected_after'] = round(time.monotonic() - start, 1)
+            return scan
+        scan, last = self.retried(deadline_s, 'session', attempt)
+        scan['note'] = f'a first attempt failed ({last}); the central tried again' if last else None
+        return scan
+
+    def connect_and_discover(self):
+        self.mtu = self.central.connect(timeout=20)['mtu']
+        self.discover()
+        missing = self.missing_services()
+        if missing:
+            # Right after bluetoothd starts, the kernel can still advertise the
+            # instance the old one left, before gattd has registered again: the
+            # central then finds bluetoothd's services without gattd's. A phone
+            # app that does not find its service drops the link and looks again.
+            raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were not there')
+
+    def retried(self, deadline_s, what, attempt):
+        """attempt(start) until it returns, the central dropping the link and trying again
+        after each failure until deadline_s: (what it returned, the last failure or None)."""
+        start = time.monotonic()
         last = None
         while time.monotonic() - start < deadline_s:
-            left = deadline_s - (time.monotonic() - start)
             try:
-                scan = self.central.scan(name, uuids, min(20.0, max(left, 2.0)), forget=self.stack.peripheral)
-                self.mtu = self.central.connect(timeout=20)['mtu']
-                self.discover()
-                missing = self.missing_services()
-                if missing:
-                    # Right after bluetoothd starts, the kernel can still advertise the
-                    # instance the old one left, before gattd has registered again: the
-                    # central then finds bluetoothd's services without gattd's. A phone
-                    # app that does not find its service drops the link and looks again.
-                    raise RemoteCentralError(f'connected, but gattd\'s services {", ".join(missing)} were '
-                                             f'not there')
-                scan['connected_after'] = round(time.monotonic() - start, 1)
-                scan['note'] = f'a first attempt failed ({last}); the central tried again' if last else None
-                return scan
+                return attempt(start), last
             except RemoteCentralError as e:
                 last = str(e)
-                self.central_log(f'session attempt failed: {e}')
+                self.central_log(f'{what}: an attempt failed: {e}')
                 if self.central.dead:
                     break
                 try:
@@ -229,7 +221,7 @@ class Airbed(Bed):
                 except RemoteCentralError:
                     pass
                 time.sleep(1.0)
-        raise BedError(f'no session within {deadline_s:.0f} s (last: {last})')
+        raise BedError(f'no {what} within {deadline_s:.0f} s (last: {last})')
 
     def discover(self):
         self.services = self.central.services()

@@ -536,6 +536,18 @@ def scenario_sockets(r, w):
     client.close()
 
 
+def two_stack_only(func):
+    """Pairing scenarios: the raw central shares gattd's bluetoothd, and so its default
+    pairing agent, gattd's; pairing over the air needs the central on its own stack."""
+    def run(r, w):
+        if w.tb.kind != 'bleak':
+            r.say('central', 'the raw central shares gattd\'s bluetoothd, and so its default pairing agent, '
+                             'gattd\'s: pairing over the air is the two-stack tier\'s (--central bleak)')
+            return
+        func(r, w)
+    return run
+
+
 def secure_write(tb, value):
     """Write value to secret/passphrase (encrypt-write): (True, None), or (False, why)."""
     try:
@@ -545,12 +557,9 @@ def secure_write(tb, value):
         return False, str(e)
 
 
+@two_stack_only
 def scenario_pairing(r, w):
     tb = w.tb
-    if tb.kind != 'bleak':
-        r.say('central', 'the raw central shares gattd\'s bluetoothd, and so its default pairing agent, gattd\'s: '
-                         'pairing over the air is the two-stack tier\'s (--central bleak)')
-        return
     address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('pairing')
     client.ok('watch')
@@ -655,11 +664,9 @@ def clean_slate(r, tb, client):
         r.say('stack', f'gattd forgets the bond with {bond["address"]} it kept: {reply.get("ok")}')
 
 
+@two_stack_only
 def scenario_confirm(r, w):
     tb = w.tb
-    if tb.kind != 'bleak':
-        r.say('central', 'pairing over the air is the two-stack tier\'s (--central bleak)')
-        return
     address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('pairing')
     client.ok('watch')
@@ -747,11 +754,9 @@ def pairings_asked(tb):
         return f.read().count('entering the configured passkey')
 
 
+@two_stack_only
 def scenario_bond_survives(r, w):
     tb = w.tb
-    if tb.kind != 'bleak':
-        r.say('central', 'pairing over the air is the two-stack tier\'s (--central bleak)')
-        return
     address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('bonds')
     client.ok('watch')
