@@ -667,6 +667,33 @@ def clean_slate(r, tb, client):
         r.say('stack', f'gattd forgets the bond with {bond["address"]} it kept: {reply.get("ok")}')
 
 
+def use_method(r, tb, client, method, capability):
+    """Reload gattd with [Pairing] Method=method, always pairable, and wait for its agent."""
+    tb.stack.set_pairing(f'Method={method}\nPairable=always\n')
+    reply = client.request('reload', timeout=20)
+    r.check(reply.get('ok') is True, f'gattd reloads with [Pairing] Method={method}: {reply}')
+    deadline = time.monotonic() + 10
+    while True:
+        pairing = client.ok('status')['pairing']
+        if (pairing['method'] == method and pairing['agent']) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    r.check(pairing['method'] == method and pairing['agent'],
+            f'gattd registered its agent again, {capability}: {pairing}')
+
+
+def back_to_passkey(r, tb, client):
+    """gattd back to conf/examples/pairing.conf, and the central to the passkey on the
+    label, in a new session (as the scenarios after expect)."""
+    tb.stack.set_pairing(None)
+    reply = client.request('reload', timeout=20)
+    r.say('stack', f'gattd back to Method=passkey: {reply.get("ok")}')
+    tb.end_session(r, 10)
+    tb.central.set_agent('KeyboardOnly', PASSKEY)
+    tb.open_session(r)
+    client.close()
+
+
 @two_stack_only
 def scenario_confirm(r, w):
     tb = w.tb
@@ -674,17 +701,7 @@ def scenario_confirm(r, w):
     client = tb.stack.client('pairing')
     client.ok('watch')
     clean_slate(r, tb, client)
-    tb.stack.set_pairing('Method=confirm\nPairable=always\n')
-    reply = client.request('reload', timeout=20)
-    r.check(reply.get('ok') is True, f'gattd reloads with [Pairing] Method=confirm: {reply}')
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        pairing = client.ok('status')['pairing']
-        if pairing['method'] == 'confirm' and pairing['agent']:
-            break
-        time.sleep(0.2)
-    r.check(pairing['method'] == 'confirm' and pairing['agent'],
-            f'gattd registered its agent again, DisplayYesNo: {pairing}')
+    use_method(r, tb, client, 'confirm', 'DisplayYesNo')
     confirmer = tb.stack.client('confirmer')
     confirmer.ok('handle-pairing')
     answering = Confirmer(confirmer)
@@ -742,13 +759,7 @@ def scenario_confirm(r, w):
     finally:
         answering.stop()
         confirmer.close()
-        tb.stack.set_pairing(None)
-        reply = client.request('reload', timeout=20)
-        r.say('stack', f'gattd back to Method=passkey: {reply.get("ok")}')
-    tb.end_session(r, 10)
-    tb.central.set_agent('KeyboardOnly', PASSKEY)
-    tb.open_session(r)
-    client.close()
+        back_to_passkey(r, tb, client)
 
 
 def pairings_asked(tb):
@@ -824,18 +835,8 @@ def scenario_just_works(r, w):
     client = tb.stack.client('pairing')
     client.ok('watch')
     clean_slate(r, tb, client)
-    tb.stack.set_pairing('Method=just-works\nPairable=always\n')
-    reply = client.request('reload', timeout=20)
-    r.check(reply.get('ok') is True, f'gattd reloads with [Pairing] Method=just-works: {reply}')
+    use_method(r, tb, client, 'just-works', 'NoInputNoOutput')
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            pairing = client.ok('status')['pairing']
-            if pairing['method'] == 'just-works' and pairing['agent']:
-                break
-            time.sleep(0.2)
-        r.check(pairing['method'] == 'just-works' and pairing['agent'],
-                f'gattd registered its agent again, NoInputNoOutput: {pairing}')
         tb.central.disconnect()
         tb.central.set_agent('NoInputNoOutput', 0)
         r.say('central', 'its agent has no input or output: Just Works, which Method=just-works accepts')
@@ -855,13 +856,7 @@ def scenario_just_works(r, w):
         reply = client.request('forget', address=address, timeout=20)
         r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
     finally:
-        tb.stack.set_pairing(None)
-        reply = client.request('reload', timeout=20)
-        r.say('stack', f'gattd back to Method=passkey: {reply.get("ok")}')
-    tb.end_session(r, 10)
-    tb.central.set_agent('KeyboardOnly', PASSKEY)
-    tb.open_session(r)
-    client.close()
+        back_to_passkey(r, tb, client)
 
 
 def needs_gattd(func):
