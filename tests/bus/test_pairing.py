@@ -52,6 +52,15 @@ class PairingTestCase(GattdTestCase):
     def bonds(self):
         return [b['address'] for b in self.client.ok('bonds')['bonds']]
 
+    def reload_pairing(self, pairing):
+        """Reload gattd with [Pairing] as pairing says (the running config dir's gattd.conf
+        replaced; the services stay)."""
+        config = self.config_dir(pairing=pairing)
+        running = self.gattd.args[self.gattd.args.index('--config-dir') + 1]
+        with open(os.path.join(config, 'gattd.conf')) as src, open(os.path.join(running, 'gattd.conf'), 'w') as dst:
+            dst.write(src.read())
+        self.client.ok('reload')
+
 
 class RegistrationTest(PairingTestCase):
 
@@ -81,25 +90,12 @@ class RegistrationTest(PairingTestCase):
         self.assertIn('bluetoothd released the pairing agent', self.gattd_log())
 
     def test_a_reload_to_another_method_registers_the_new_capability_and_off_unregisters(self):
-        config = self.config_dir(pairing={'Method': 'passkey', 'Passkey': PASSKEY})
-        self.reload_from(config)
+        self.reload_pairing({'Method': 'passkey', 'Passkey': PASSKEY})
         self.wait_agent('KeyboardOnly')
-        self.reload_from(self.config_dir(pairing={'Method': 'off'}))
+        self.reload_pairing({'Method': 'off'})
         self.wait_until(lambda: self.fake.agents() == [], lambda: 'the agent to be unregistered: %r' % self.fake.agents())
         self.assertFalse(self.client.ok('status')['pairing']['agent'])
         self.client.error_reply('not-supported', 'pairable')
-
-    def reload_from(self, config):
-        """Replace the running config dir's files with config's and reload."""
-        running = self.running_config_dir()
-        for name in ('gattd.conf',):
-            with open(os.path.join(config, name)) as src, open(os.path.join(running, name), 'w') as dst:
-                dst.write(src.read())
-        self.client.ok('reload')
-
-    def running_config_dir(self):
-        args = self.gattd.args
-        return args[args.index('--config-dir') + 1]
 
     def test_only_bluez_may_call_the_agent(self):
         path = self.connect()
@@ -231,11 +227,7 @@ class WindowTest(PairingTestCase):
     def test_a_reload_to_always_says_so_and_no_window_closes_later(self):
         self.client.ok('pairable', open=True, seconds=1)
         self.client.wait_event('pairable', pairable=True)
-        config = self.config_dir(pairing={'Method': 'just-works'})
-        running = self.gattd.args[self.gattd.args.index('--config-dir') + 1]
-        with open(os.path.join(config, 'gattd.conf')) as src, open(os.path.join(running, 'gattd.conf'), 'w') as dst:
-            dst.write(src.read())
-        self.client.ok('reload')
+        self.reload_pairing({'Method': 'just-works'})
         event = self.client.wait_event('pairable', always=True)
         self.assertEqual((event['pairable'], event['remaining_ms']), (True, None))
         # The one-second window's timer went with it: no "closed" comes.

@@ -32,13 +32,6 @@ class ConfirmTestCase(PairingTestCase):
         self.wait_until(lambda: pairing.done, 'the pairing to end')
         return pairing
 
-    def reload_pairing(self, pairing):
-        """Reload gattd with [Pairing] as pairing says (the services stay)."""
-        config = self.config_dir(pairing=pairing)
-        running = self.gattd.args[self.gattd.args.index('--config-dir') + 1]
-        with open(os.path.join(config, 'gattd.conf')) as src, open(os.path.join(running, 'gattd.conf'), 'w') as dst:
-            dst.write(src.read())
-        self.client.ok('reload')
 
 
 class NumericComparisonTest(ConfirmTestCase):
