@@ -159,8 +159,8 @@ static DBusMessage *ask_confirmer(BluezAgent *agent, DBusMessage *msg, BluezConf
 	log_info("pairing with %s: request %" PRIu64 " (%s) goes to the confirmer", agent->asked.address,
 	         agent->asked.id, kind == BLUEZ_CONFIRM_NUMBER ? "numeric comparison" : "Just Works");
 	LISTENERS_ASK(&agent->listeners, BluezAgentListener, confirm, r, agent, &agent->asked);
-	/* Still held: nobody answered from inside the call. */
-	if (r < 0 && agent->held && agent->asked.id == agent->next_request - 1) {
+	/* Still held (one at a time: this request): nobody answered from inside the call. */
+	if (r < 0 && agent->held) {
 		settle_failed(agent, false, "no-confirmer",
 		              "Method=confirm, but no local client confirms pairings (handle-pairing)");
 		return bus_error_reply(msg, -ECONNREFUSED, "no local client confirms pairings");
