@@ -1126,20 +1126,41 @@ class FakeBluez:
             pass
         if connected:
             # The name goes by a ReleaseName queued behind the last signals, which the
-            # bus daemon handles in order: under load, a close alone let the name's loss
-            # overtake signals the daemon had not read yet. No reply is awaited: a
-            # blocking call here leaves messages queued on a connection about to close.
+            # bus daemon handles in order. The close waits until another connection
+            # sees the name gone: under load the daemon, seeing the hang-up, dropped
+            # what it had not read yet of this connection (the last signals, and the
+            # ReleaseName with them), and the name's loss overtook them. No call on
+            # this connection is awaited: a blocking one leaves messages queued on a
+            # connection about to close.
             release = dbus.lowlevel.MethodCallMessage('org.freedesktop.DBus', '/org/freedesktop/DBus',
                                                       'org.freedesktop.DBus', 'ReleaseName')
             release.append(BLUEZ_NAME, signature='s')
             release.set_no_reply(True)
             conn.send_message(release)
             conn.flush()
+            self._wait_name_released()
         conn.close()
         for adapter in self.adapters.values():
             adapter.exported = False
             adapter.has_advertising_manager = False
             adapter.devices = {}
+
+    def _wait_name_released(self, limit_s=10.0):
+        """Until the bus daemon has handled the ReleaseName sent on the closing
+        connection, as a connection of its own sees (best effort: the bus may be
+        going too)."""
+        try:
+            observer = dbus.bus.BusConnection(self.bus_address)
+        except dbus.exceptions.DBusException:
+            return
+        try:
+            deadline = time.monotonic() + limit_s
+            while observer.name_has_owner(BLUEZ_NAME) and time.monotonic() < deadline:
+                time.sleep(0.001)
+        except dbus.exceptions.DBusException:
+            pass
+        finally:
+            observer.close()
 
     def shutdown(self):
         """Harness cleanup: close the connection whatever the state."""
