@@ -1,6 +1,7 @@
 """central_agent.py: the central guest of the two-stack tier (guest B).
 
-Runs in its own QEMU guest with its own dbus-daemon and bluetoothd (Debian's),
+Runs in its own QEMU guest with its own dbus-daemon and bluetoothd (Debian's, or
+the one run-vm --central-bluetoothd names),
 on a controller that reaches the peripheral guest's virtual radio through a
 virtio console (/dev/hvc0, attached with btattach once guest A says the radio
 is there). A second console (/dev/hvc1) carries requests from guest A, one JSON
@@ -24,6 +25,7 @@ The central is bleak (python3-bleak), the library Home Assistant and most
 Linux hubs use, driving this guest's bluetoothd as any hub would. Errors come
 back as {"ok": false, "error": TEXT, "dbus_error": NAME-or-null}.
 """
+import argparse
 import asyncio
 import json
 import os
@@ -113,7 +115,8 @@ class PairingAgent(ServiceInterface):
 
 
 class Central:
-    def __init__(self):
+    def __init__(self, bluetoothd=BLUETOOTHD):
+        self.bluetoothd = bluetoothd
         self.procs = {}
         self.address = None        # our controller's address
         self.device = None         # the BLEDevice the last scan found
@@ -144,10 +147,10 @@ class Central:
         """btattach the radio console; bluetoothd on the controller it makes."""
         self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
         self.address = wait_for('the attached controller', controller_address, 30)
-        self.spawn('bluetoothd', [BLUETOOTHD, '-n', '-d'])
+        self.spawn('bluetoothd', [self.bluetoothd, '-n', '-d'])
         wait_for('bluetoothd to power the controller', powered, 30)
         return {'address': self.address,
-                'bluetoothd': subprocess.run([BLUETOOTHD, '--version'], capture_output=True,
+                'bluetoothd': subprocess.run([self.bluetoothd, '--version'], capture_output=True,
                                              text=True).stdout.strip()}
 
     # The central.
@@ -283,6 +286,12 @@ class Central:
         if self.client is not None:
             try:
                 await self.client.disconnect()
+            except EOFError:
+                # bleak 0.20: when bluetoothd's Connected false comes before its reply to
+                # Disconnect, bleak's handler of it closes bleak's own bus under the
+                # pending call. The link is down all the same.
+                if not self.disconnected.is_set():
+                    raise
             finally:
                 self.client = None
         return {}
@@ -491,7 +500,11 @@ async def serve(central, control):
 
 
 def main():
-    central = Central()
+    # The guest gets run-vm's arguments for both guests; this one reads its own.
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--central-bluetoothd', default=BLUETOOTHD)
+    args, _ = parser.parse_known_args()
+    central = Central(args.central_bluetoothd)
     try:
         central.start_bus()
         wait_for(CONTROL_TTY, lambda: os.path.exists(CONTROL_TTY), 30)
