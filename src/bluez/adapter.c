@@ -148,6 +148,8 @@ static void apply_properties(AdapterInfo *info, const AdapterProps *props)
 		return;
 	if (props->has_powered)
 		info->powered = props->powered;
+	if (props->has_pairable)
+		info->pairable = props->pairable;
 	if (props->address) {
 		g_free(info->address);
 		info->address = g_ascii_strup(props->address, -1);
@@ -250,6 +252,7 @@ static AdapterInfo *adapter_info_copy(const AdapterInfo *info)
 	copy->gatt_manager = info->gatt_manager;
 	copy->adv_manager = info->adv_manager;
 	copy->powered = info->powered;
+	copy->pairable = info->pairable;
 	return copy;
 }
 

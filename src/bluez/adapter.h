@@ -26,6 +26,7 @@ typedef struct {
 	bool gatt_manager;  /* org.bluez.GattManager1 present */
 	bool adv_manager;   /* org.bluez.LEAdvertisingManager1 present */
 	bool powered;
+	bool pairable;      /* Adapter1.Pairable (bondable) */
 	/*
 	 * What its bluetoothd does with acquired sockets, told by properties only newer
 	 * versions have (tests/vm/bluez-versions.md 8.7): Manufacturer (5.71) means one
@@ -60,6 +61,8 @@ AdapterInfo *adapter_select(GHashTable *adapters, AdapterMatch match, const char
 typedef struct {
 	bool has_powered;
 	bool powered;
+	bool has_pairable;
+	bool pairable;        /* bondable: with AlwaysPairable=false, bluetoothd's default agent turns it on */
 	const char *address;  /* NULL: not carried */
 	/* Every property is there (InterfacesAdded, GetManagedObjects), so absence means something. */
 	bool complete;

@@ -420,12 +420,23 @@ static void on_interfaces_removed(BluezBus *bus, const char *path, const char *c
 	}
 }
 
+/* The selected adapter must stay pairable while gattd's agent is bluetoothd's default (pairing.h). */
+static void keep_pairable(Bluez *bluez)
+{
+	const AdapterInfo *info = bluez->table.selected;
+
+	if (info && !info->pairable && bluez->lc.agent == LC_AGENT_REGISTERED)
+		bluez_pairing_keep_pairable(bluez->pairing, info->path);
+}
+
 static void on_adapter_properties_changed(BluezBus *bus, const char *path, const AdapterProps *props, void *data)
 {
 	Bluez *bluez = data;
 	AdapterUpdate update = adapter_table_properties_changed(&bluez->table, path, props);
 	const AdapterInfo *info = bluez->table.selected;
 
+	if (props->has_pairable && info && strcmp(info->path, path) == 0)
+		keep_pairable(bluez);
 	if (!update.has_event)
 		return;
 	log_info("adapter %s powered %s", adapter_info_name(info), info->powered ? "on" : "off");
@@ -524,6 +535,8 @@ static void log_power_gave_up(Bluez *bluez)
 static void on_pairing_event(LcEventType type, void *data)
 {
 	emit_simple(data, type);
+	if (type == LC_EV_AGENT_OK)
+		keep_pairable(data);
 }
 
 /* ---- executing the state machine ---- */

@@ -164,13 +164,15 @@ static const char *read_string(DBusMessageIter *variant)
 	return s;
 }
 
-/* Adapter1: Powered and Address. */
+/* Adapter1: Powered, Pairable and Address. */
 static void read_adapter_prop(const char *name, DBusMessageIter *variant, void *data)
 {
 	AdapterProps *props = data;
 
 	if (strcmp(name, "Powered") == 0)
 		read_bool(variant, &props->has_powered, &props->powered);
+	else if (strcmp(name, "Pairable") == 0)
+		read_bool(variant, &props->has_pairable, &props->pairable);
 	else if (strcmp(name, "Address") == 0)
 		props->address = read_string(variant);
 	else if (strcmp(name, "Manufacturer") == 0)

@@ -3,12 +3,17 @@
 
 #include <string.h>
 
+#include "bluez/adapter.h"
 #include "bluez/agent-manager.h"
+#include "dbus/message.h"
 #include "shared/log.h"
 
 struct BluezPairing {
 	BluezAgent *agent;
 	BluezAgentManager *manager;
+	BluezBus *bus;
+	DBusPendingCall *pairable_call; /* Set(Pairable, true) in flight */
+	char *pairable_path;            /* its adapter */
 	guint retry_id;               /* LC_ACT_SCHEDULE_AGENT_RETRY */
 	BluezPairingEmit emit;
 	void *data;
@@ -77,6 +82,40 @@ BluezAgent *bluez_pairing_agent(BluezPairing *pairing)
 	return pairing->agent;
 }
 
+static void pairable_reply(DBusPendingCall *call, void *data)
+{
+	BluezPairing *pairing = data;
+	g_autoptr(DBusMessage) reply = dbus_pending_call_steal_reply(call);
+	const char *name = adapter_name_for_path(pairing->pairable_path);
+
+	dbus_pending_call_unref(pairing->pairable_call);
+	pairing->pairable_call = NULL;
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR) {
+		log_debug("%s: Set(Pairable) answered", name);
+		return;
+	}
+	log_warning("cannot make %s pairable again: %s%s%s; centrals' pairing is refused (\"Pairing not supported\") "
+	            "until it is (bluetoothctl pairable on)",
+	            name, dbus_message_get_error_name(reply), *bluez_bus_error_text(reply) ? ": " : "",
+	            bluez_bus_error_text(reply));
+}
+
+void bluez_pairing_keep_pairable(BluezPairing *pairing, const char *path)
+{
+	g_autoptr(DBusMessage) msg = NULL;
+	dbus_bool_t on = TRUE;
+
+	if (pairing->pairable_call)
+		return;
+	log_notice("%s turned Pairable off while gattd is bluetoothd's pairing agent: turning it on again (gattd keeps "
+	           "it pairable; [Pairing] Method=off or Pairable=on-request stop pairing)",
+	           adapter_name_for_path(path));
+	g_free(pairing->pairable_path);
+	pairing->pairable_path = g_strdup(path);
+	msg = bus_new_property_set(BLUEZ_SERVICE, path, ADAPTER_IFACE, "Pairable", DBUS_TYPE_BOOLEAN, &on);
+	pairing->pairable_call = bluez_bus_call(pairing->bus, msg, pairable_reply, pairing);
+}
+
 BluezPairing *bluez_pairing_new(BusExporter *exporter, BluezBus *bus, const CfgPairing *cfg, GattCentrals *centrals,
                                 BluezPairingEmit emit, void *data)
 {
@@ -84,6 +123,7 @@ BluezPairing *bluez_pairing_new(BusExporter *exporter, BluezBus *bus, const CfgP
 
 	pairing->emit = emit;
 	pairing->data = data;
+	pairing->bus = bus;
 	pairing->agent = bluez_agent_new(exporter, cfg, centrals);
 	bluez_agent_add_listener(pairing->agent, &agent_listener, pairing);
 	pairing->manager = bluez_agent_manager_new(bus, registered, pairing);
@@ -95,6 +135,8 @@ void bluez_pairing_free(BluezPairing *pairing)
 	if (!pairing)
 		return;
 	g_clear_handle_id(&pairing->retry_id, g_source_remove);
+	bluez_bus_cancel(&pairing->pairable_call);
+	g_free(pairing->pairable_path);
 	bluez_agent_manager_free(pairing->manager);
 	bluez_agent_free(pairing->agent);
 	g_free(pairing);

@@ -86,17 +86,11 @@ void adapter_power_request(AdapterPower *power, unsigned try, unsigned tries)
 {
 	const AdapterInfo *info = power->table->selected;
 	g_autoptr(DBusMessage) msg = NULL;
-	const char *iface = ADAPTER_IFACE, *property = "Powered";
 	dbus_bool_t on = TRUE;
-	DBusMessageIter iter;
 
 	if (!info)
 		return;
-	msg = dbus_message_new_method_call(BLUEZ_SERVICE, info->path, DBUS_INTERFACE_PROPERTIES, "Set");
-	dbus_message_iter_init_append(msg, &iter);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
-	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &property);
-	bus_append_variant_basic(&iter, DBUS_TYPE_BOOLEAN, &on);
+	msg = bus_new_property_set(BLUEZ_SERVICE, info->path, ADAPTER_IFACE, "Powered", DBUS_TYPE_BOOLEAN, &on);
 	if (try <= 1)
 		log_info("%s is powered off: powering it on (AutoPowerOn=true)", adapter_info_name(info));
 	else

@@ -113,6 +113,21 @@ void bus_append_variant_basic(DBusMessageIter *iter, int type, const void *value
 	dbus_message_iter_close_container(iter, &variant);
 }
 
+DBusMessage *bus_new_property_set(const char *dest, const char *path, const char *iface, const char *property,
+                                  int type, const void *value)
+{
+	DBusMessage *msg = dbus_message_new_method_call(dest, path, DBUS_INTERFACE_PROPERTIES, "Set");
+	DBusMessageIter iter;
+
+	if (!msg)
+		g_error("out of memory");
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &property);
+	bus_append_variant_basic(&iter, type, value);
+	return msg;
+}
+
 void bus_append_bytes(DBusMessageIter *iter, const uint8_t *data, size_t len)
 {
 	DBusMessageIter array;

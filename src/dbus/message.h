@@ -57,6 +57,9 @@ DBusMessage *bus_att_error_reply(DBusMessage *msg, uint8_t att);
 /* Error reply to msg for -errno err with a printf message. Never NULL (aborts on OOM as GLib does). */
 DBusMessage *bus_error_reply(DBusMessage *msg, int err, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
+/* org.freedesktop.DBus.Properties.Set(iface, property, <value>) to dest at path; value a basic of type. */
+DBusMessage *bus_new_property_set(const char *dest, const char *path, const char *iface, const char *property,
+                                  int type, const void *value);
 /* Append a variant holding a basic value (sig is one basic type char, e.g. "s", "q"). */
 void bus_append_variant_basic(DBusMessageIter *iter, int type, const void *value);
 /* Append a variant holding "ay". */

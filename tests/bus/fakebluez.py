@@ -46,8 +46,9 @@ keeps agents by their owner's unique name (RegisterAgent, UnregisterAgent,
 RequestDefaultAgent and their errors; the default_agents queue, whose head is the default; an owner leaving the
 bus drops its agent without Release; Release at a clean stop only; nothing survives
 a restart). With AlwaysPairable=false a default agent makes adapters bondable
-(Pairable) and losing the last one undoes it; Pairable and PairableTimeout can be
-set. FakeBluez.pair() plays a central pairing with us: the kernel's SMP method
+(Pairable) and losing the last one undoes it (slow_bondable_off: the race where
+the new default's "on" is skipped while the old one's "off" is in flight); Pairable
+and PairableTimeout can be set. FakeBluez.pair() plays a central pairing with us: the kernel's SMP method
 tables pick the Agent1 call (RequestAuthorization for Just Works, kernel 5.8 on;
 RequestConfirmation; DisplayPasskey; RequestPasskey), sent from the org.bluez
 connection to the default agent, and the Pairing it returns records the calls and
@@ -779,6 +780,7 @@ class Adapter:
         self.pairable = False
         self.pairable_timeout = 0
         self.pairable_timer = None      # adapter.c pairable_timeout_id
+        self.bondable_off_timer = None  # slow_bondable_off: the "off" in flight
         self.devices = {}               # path -> Device exported under the adapter (centrals)
         self.has_media = True           # org.bluez.Media1 (removed early at a clean stop)
         self.exported = False
@@ -868,6 +870,13 @@ class FakeBluez:
         # main.conf AlwaysPairable (default false): true keeps adapters bondable
         # with no agent, and agents no longer switch Pairable.
         self.always_pairable = False
+        # The race the VM tier met on 5.87 (adapter.c adapter_set_io_capability):
+        # the last agent leaving sends MGMT Set Bondable off, and until the kernel
+        # answers current_settings still say bondable, so an agent made default
+        # meanwhile is not given bonding back; then the "off" lands. True: an
+        # adapter's "off" lands only when an agent next becomes default (after
+        # skipping its "on"), or OFF_LANDS_S later if none does.
+        self.slow_bondable_off = False
         # main.conf JustWorksRepairing: 'never' (default), 'confirm' or 'always'.
         self.just_works_repairing = 'never'
 
@@ -1141,6 +1150,10 @@ class FakeBluez:
             self._wait_name_released()
         conn.close()
         for adapter in self.adapters.values():
+            if adapter.bondable_off_timer is not None:
+                # The kernel carries out the Set Bondable off bluetoothd sent.
+                adapter.bondable_off_timer = None
+                adapter.pairable = False
             adapter.exported = False
             adapter.has_advertising_manager = False
             adapter.devices = {}
@@ -1747,8 +1760,28 @@ class FakeBluez:
         if self.always_pairable:
             return
         for adapter in self.adapters.values():
-            if adapter.exported:
+            if not adapter.exported:
+                continue
+            if adapter.bondable_off_timer is not None:
+                # Set Bondable off still in flight: current_settings say bondable,
+                # so the new default's "on" is skipped; then the "off" lands.
+                self.trace('%s: bondable "on" skipped, its "off" in flight' % adapter.name)
+                self._land_bondable_off(adapter)
+            elif agent is None and self.slow_bondable_off and adapter.pairable:
+                adapter.bondable_off_timer = GLib.timeout_add(int(self.OFF_LANDS_S * 1000),
+                                                              lambda a=adapter: self._land_bondable_off(a))
+                self._timeouts.add(adapter.bondable_off_timer)
+            else:
                 self._set_pairable(adapter, agent is not None)
+
+    OFF_LANDS_S = 2.0
+
+    def _land_bondable_off(self, adapter):
+        GLib.source_remove(adapter.bondable_off_timer)
+        self._timeouts.discard(adapter.bondable_off_timer)
+        adapter.bondable_off_timer = None
+        self._set_pairable(adapter, False)
+        return False
 
     def _set_pairable(self, adapter, value):
         """The kernel's bondable flag changed (MGMT Set Bondable): adapter.c

@@ -132,6 +132,22 @@ class AgentRegistrationTest(AgentTestCase):
         self.assertEqual(self.fake.calls_named('RegisterAgent'), [('/agent', True)])
         self.assertEqual(agent.calls, [], 'bluetoothd calls nothing at registration')
 
+    def test_fake_slow_bondable_off_skips_the_next_defaults_on_then_lands_the_off(self):
+        # adapter_set_io_capability (5.87): MGMT Set Bondable off in flight, current_settings
+        # still bondable, so the agent made default meanwhile does not get bonding back.
+        self.fake.slow_bondable_off = True
+        agent = self.agent('NoInputNoOutput')
+        mark = len(self.since(0))
+        self.assertIsNone(agent.manager('UnregisterAgent', dbus.ObjectPath('/agent')))
+        self.assertEqual(self.pairable_changes(mark), [], 'the "off" is still in flight')
+        self.assertIsNone(agent.register('KeyboardOnly'))
+        self.assertEqual(self.fake.default_agent()['capability'], 'KeyboardOnly')
+        self.assertEqual(self.pairable_changes(mark), [False], 'its "on" skipped, then the "off" landed')
+        self.assertIsNone(self.set_adapter_prop('Pairable', dbus.Boolean(True)))
+        self.assertTrue(self.adapter_prop('Pairable'))
+        self.assertIsNone(agent.manager('UnregisterAgent', dbus.ObjectPath('/agent')))
+        self.wait_until(lambda: not self.fake.adapter().pairable, 'the "off" to land with no agent to come')
+
     def test_fake_refuses_a_second_agent_from_the_same_sender_even_at_another_path(self):
         agent = self.agent()
         self.assertEqual(agent.register('DisplayOnly', path='/other'), 'org.bluez.Error.AlreadyExists')

@@ -5,6 +5,7 @@ do (fakebluez.FakeBluez.pair), the pairing window and the `pairable` command, th
 `paired`, `pairing-failed`, `passkey` and `pairable` events, `bonds` and `forget`."""
 
 import os
+import subprocess
 import time
 import unittest
 
@@ -108,6 +109,51 @@ class RegistrationTest(PairingTestCase):
         self.assertEqual(self.bonds(), [])
 
 
+class KeepPairableTest(PairingTestCase):
+    """While its agent is bluetoothd's default, gattd keeps the adapter Pairable
+    (bluez/pairing.h): bluetoothd can lose its own switch back on at a reload that
+    changes the capability (FakeBluez.slow_bondable_off, seen on 5.87)."""
+
+    NOTICE = "hci0 turned Pairable off while gattd is bluetoothd's pairing agent: turning it on again"
+
+    def gattd_pairable_sets(self):
+        return [s[2:] for s in self.fake.pairable_sets if s[0] == self.gattd_bus_name()]
+
+    def test_a_reload_to_another_method_leaves_the_adapter_pairable_though_bluetoothd_lost_its_switch(self):
+        self.fake.slow_bondable_off = True
+        self.reload_pairing({'Method': 'passkey', 'Passkey': PASSKEY})
+        self.wait_agent('KeyboardOnly')
+        self.wait_until(lambda: self.gattd_pairable_sets() == [('Pairable', True)],
+                        lambda: 'gattd to set Pairable: %r' % self.fake.pairable_sets)
+        self.assertTrue(self.fake.adapter().pairable)
+        self.assertIn(self.NOTICE, self.gattd_log())
+        pairing = self.pair(self.connect(), central_io='KeyboardOnly', central_passkey=int(PASSKEY))
+        self.assertTrue(pairing.ok, pairing.failure)
+        self.assertEqual(self.bonds(), [PHONE])
+
+    def test_pairable_turned_off_by_another_program_is_turned_on_again(self):
+        other = subprocess.Popen(['dbus-send', '--bus=' + self.bus_address, '--print-reply', '--dest=org.bluez',
+                                  '/org/bluez/hci0', 'org.freedesktop.DBus.Properties.Set', 'string:org.bluez.Adapter1',
+                                  'string:Pairable', 'variant:boolean:false'],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.wait_until(lambda: other.poll() is not None, 'dbus-send to be answered')
+        self.assertEqual(other.returncode, 0, other.stderr.read())
+        other.stderr.close()
+        self.assertEqual(self.fake.pairable_sets[0][2:], ('Pairable', False))
+        self.wait_until(lambda: self.gattd_pairable_sets() == [('Pairable', True)],
+                        lambda: 'gattd to set Pairable: %r' % self.fake.pairable_sets)
+        self.wait_until(lambda: self.fake.adapter().pairable, 'the adapter to be pairable again')
+
+    def test_once_its_agent_is_gone_gattd_leaves_pairable_alone(self):
+        self.fake.slow_bondable_off = True
+        self.reload_pairing({'Method': 'off'})
+        self.wait_until(lambda: self.fake.agents() == [], 'the agent to be unregistered')
+        self.wait_until(lambda: not self.fake.adapter().pairable, 'bluetoothd\'s "off" to land')
+        self.sync_with_gattd()
+        self.assertEqual(self.gattd_pairable_sets(), [])
+        self.assertNotIn(self.NOTICE, self.gattd_log())
+
+
 class OffTest(PairingTestCase):
     pairing = {'Method': 'off'}
 
@@ -118,6 +164,7 @@ class OffTest(PairingTestCase):
         # Without any agent bluetoothd leaves the adapter unbondable: the kernel
         # answers a bonding request with Pairing Not Supported.
         self.assertEqual(pairing.failure, 'not-pairable')
+        self.assertEqual(self.fake.pairable_sets, [], 'without its agent gattd leaves Pairable alone')
         self.assertEqual(self.client.ok('status')['pairing'],
                          {'method': 'off', 'agent': False, 'pairable': False, 'always': True, 'remaining_ms': None})
         error = self.client.error_reply('not-supported', 'pairable', open=True)

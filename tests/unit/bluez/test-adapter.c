@@ -323,6 +323,30 @@ static void test_powered_changes_of_the_selected_adapter(void **state)
 	adapter_table_clear(&t);
 }
 
+/* Pairable is kept (bluez.c keeps it on while the agent is registered) but is no lifecycle event. */
+static void test_pairable_is_recorded_without_an_event(void **state)
+{
+	const AdapterProps pairable_off = { .has_pairable = true, .pairable = false };
+	const AdapterProps pairable_on = { .has_pairable = true, .pairable = true };
+	AdapterTable t;
+	AdapterUpdate u;
+
+	discovered_hci0(&t, ADAPTER_MATCH_AUTO, NULL);
+	assert_false(t.selected->pairable);
+	u = adapter_table_properties_changed(&t, HCI0, &pairable_on);
+	assert_false(u.has_event);
+	assert_true(t.selected->pairable);
+	assert_true(t.selected->powered);
+	/* Powered alone leaves Pairable as it was. */
+	u = adapter_table_properties_changed(&t, HCI0, &powered_off);
+	assert_int_equal(u.event.type, LC_EV_POWERED_OFF);
+	assert_true(t.selected->pairable);
+	u = adapter_table_properties_changed(&t, HCI0, &pairable_off);
+	assert_false(u.has_event);
+	assert_false(t.selected->pairable);
+	adapter_table_clear(&t);
+}
+
 static void test_forget_reports_whether_one_was_selected(void **state)
 {
 	AdapterTable t;
@@ -375,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_selected_adapter_losing_gatt_manager_is_removed_but_kept_in_table),
 		cmocka_unit_test(test_adv_manager_removed_from_selected_adapter),
 		cmocka_unit_test(test_powered_changes_of_the_selected_adapter),
+		cmocka_unit_test(test_pairable_is_recorded_without_an_event),
 		cmocka_unit_test(test_forget_reports_whether_one_was_selected),
 		cmocka_unit_test(test_table_is_bounded),
 	};
