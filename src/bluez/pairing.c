@@ -107,8 +107,8 @@ void bluez_pairing_keep_pairable(BluezPairing *pairing, const char *path)
 
 	if (pairing->pairable_call)
 		return;
-	log_notice("%s turned Pairable off while gattd is bluetoothd's pairing agent: turning it on again (gattd keeps "
-	           "it pairable; [Pairing] Method=off or Pairable=on-request stop pairing)",
+	log_notice("%s is not pairable while gattd is bluetoothd's pairing agent: making it pairable (gattd keeps it "
+	           "so; [Pairing] Method=off or Pairable=on-request stop pairing)",
 	           adapter_name_for_path(path));
 	g_free(pairing->pairable_path);
 	pairing->pairable_path = g_strdup(path);

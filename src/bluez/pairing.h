@@ -26,8 +26,8 @@ void bluez_pairing_execute(BluezPairing *pairing, const LcOutput *out);
 bool bluez_pairing_reload(BluezPairing *pairing, const CfgPairing *cfg, bool was_enabled);
 BluezAgent *bluez_pairing_agent(BluezPairing *pairing);
 /*
- * The adapter at path reports Pairable false while gattd's agent is bluetoothd's
- * default: set it true again (one Set in flight at a time; the outcome is logged).
+ * The adapter at path is not Pairable while gattd's agent is bluetoothd's
+ * default: set it true (one Set in flight at a time; the outcome is logged).
  * With AlwaysPairable=false bluetoothd turns bonding off as an agent leaves and
  * on as one becomes default, and can lose the second when the first is still in
  * flight (adapter_set_io_capability), as at a reload that changes the capability.

@@ -114,7 +114,7 @@ class KeepPairableTest(PairingTestCase):
     (bluez/pairing.h): bluetoothd can lose its own switch back on at a reload that
     changes the capability (FakeBluez.slow_bondable_off, seen on 5.87)."""
 
-    NOTICE = "hci0 turned Pairable off while gattd is bluetoothd's pairing agent: turning it on again"
+    NOTICE = "hci0 is not pairable while gattd is bluetoothd's pairing agent: making it pairable"
 
     def gattd_pairable_sets(self):
         return [s[2:] for s in self.fake.pairable_sets if s[0] == self.gattd_bus_name()]
