@@ -501,7 +501,8 @@ async def serve(central, control):
 
 def main():
     # The guest gets run-vm's arguments for both guests; this one reads its own.
-    parser = argparse.ArgumentParser()
+    # No abbreviations: --central (the other guest's) would pass for --central-bluetoothd.
+    parser = argparse.ArgumentParser(allow_abbrev=False)
     parser.add_argument('--central-bluetoothd', default=BLUETOOTHD)
     args, _ = parser.parse_known_args()
     central = Central(args.central_bluetoothd)
