@@ -57,6 +57,8 @@ void bluez_pairing_execute(BluezPairing *pairing, const LcOutput *out)
 	if (a & LC_ACT_CANCEL_AGENT) {
 		bluez_agent_manager_cancel(pairing->manager);
 		g_clear_handle_id(&pairing->retry_id, g_source_remove);
+		/* The agent is no longer bluetoothd's default: Pairable is no longer ours to keep. */
+		bluez_bus_cancel(&pairing->pairable_call);
 	}
 	if (a & LC_ACT_UNREGISTER_AGENT)
 		bluez_agent_manager_unregister(pairing->manager);
