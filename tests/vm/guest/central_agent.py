@@ -13,7 +13,11 @@ object a line, each answered by one line with the same "id":
   {"cmd": "write", "handle": H, "value": HEX, "response": true}
   {"cmd": "subscribe", "handle": H}  {"cmd": "notification", "handle": H, "timeout": S}
   {"cmd": "wait-disconnected", "timeout": S}  {"cmd": "disconnect"}  {"cmd": "reset-controller"}
-  {"cmd": "agent", "capability": C, "passkey": N}  (this guest's pairing agent: what its user would enter)
+  {"cmd": "agent", "capability": C, "passkey": N}  (this guest's pairing agent: what its user would enter;
+      null: wait for a `type`)
+  {"cmd": "type", "passkey": N}  (the user types the number the peripheral's side shows)
+  any request with "background": true is answered at once ({"background": true}) and runs
+  on; {"cmd": "result", "of": ID, "timeout": S} -> that request's reply, when it ends
   {"cmd": "agent-calls"} -> {"calls": [[method, args...], ...]}
   {"cmd": "bond", "address": A} -> {"paired": bool, "bonded": bool} (null when bluetoothd has no such device)
   {"cmd": "forget", "address": A} -> {"forgot": bool}  (RemoveDevice: the device, its keys and its link)
@@ -53,10 +57,6 @@ CONTROL_TTY = '/dev/hvc1'
 BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 # btattach's line discipline needs these; the kernel cannot autoload them for a tty.
 MODULES = ['virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
-# bluetoothd's own GATT-client profiles (GAttrib users) that a phone does not run: with
-# them, bluetoothd here died in g_attrib_unref when a bonded link was cut under it
-# (scenario 12; 5.66 and 5.82 alike).
-CENTRAL_PLUGINS_OFF = 'battery,deviceinfo,scanparam,hog'
 # How long one scan runs before it is stopped and started again (see scan()).
 SCAN_ROUND_S = 2.0
 
@@ -70,6 +70,8 @@ class AgentError(Exception):
 
 
 AGENT_PATH = '/gattd/test/agent'
+# How long RequestPasskey waits for a number to be typed (the kernel gives a pairing 30 s).
+TYPE_WAIT_S = 25
 # D-Bus signatures as dbus-fast reads them from annotations.
 OBJ, U32, U16, STR = 'o', 'u', 'q', 's'
 
@@ -81,7 +83,8 @@ class PairingAgent(ServiceInterface):
 
     def __init__(self):
         super().__init__('org.bluez.Agent1')
-        self.passkey = 0
+        self.passkey = 0          # None: wait for the user to type what the other side shows
+        self.typed = None         # that wait (RequestPasskey pending)
         self.calls = []
 
     def note(self, *call):
@@ -93,9 +96,17 @@ class PairingAgent(ServiceInterface):
         self.note('Release')
 
     @method()
-    def RequestPasskey(self, device: OBJ) -> U32:
+    async def RequestPasskey(self, device: OBJ) -> U32:
         self.note('RequestPasskey', device)
-        return self.passkey
+        if self.passkey is not None:
+            return self.passkey
+        # The number the other side shows: the user reads it there and types it here
+        # (the `type` request). No number in time fails the pairing.
+        self.typed = asyncio.get_running_loop().create_future()
+        try:
+            return await asyncio.wait_for(self.typed, TYPE_WAIT_S)
+        finally:
+            self.typed = None
 
     @method()
     def DisplayPasskey(self, device: OBJ, passkey: U32, entered: U16):
@@ -151,7 +162,7 @@ class Central:
         """btattach the radio console; bluetoothd on the controller it makes."""
         self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
         self.address = wait_for('the attached controller', controller_address, 30)
-        self.spawn('bluetoothd', [self.bluetoothd, '-n', '-d', '-P', CENTRAL_PLUGINS_OFF])
+        self.spawn('bluetoothd', [self.bluetoothd, '-n', '-d'])
         wait_for('bluetoothd to power the controller', powered, 30)
         return {'address': self.address,
                 'bluetoothd': subprocess.run([self.bluetoothd, '--version'], capture_output=True,
@@ -320,6 +331,13 @@ class Central:
         await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', 'o', [AGENT_PATH])
         return {}
 
+    def type_passkey(self, passkey):
+        """The user types passkey into the RequestPasskey waiting for it."""
+        if self.agent is None or self.agent.typed is None or self.agent.typed.done():
+            raise AgentError('no RequestPasskey waits for a number')
+        self.agent.typed.set_result(passkey)
+        return {}
+
     async def device_props(self, address):
         """(path, {name: value}) of this guest's Device1 for address; props None when there is none."""
         path = '/org/bluez/hci0/dev_' + address.replace(':', '_')
@@ -431,8 +449,67 @@ class Control:
             data = data[os.write(self.fd, data):]
 
 
+async def handle(central, request):
+    """One request's reply."""
+    cmd, rid = request['cmd'], request.get('id')
+    reply = {'id': rid, 'ok': True}
+    try:
+        if cmd == 'ping':
+            pass
+        elif cmd == 'attach':
+            reply.update(await asyncio.to_thread(central.attach))
+        elif cmd == 'scan':
+            reply.update(await central.scan(request['name'], request['uuids'], request.get('timeout', 30),
+                                            request.get('forget')))
+        elif cmd == 'connect':
+            reply.update(await central.connect(request.get('timeout', 20)))
+        elif cmd == 'services':
+            reply.update(central.services())
+        elif cmd == 'read':
+            reply.update(await central.read(request['handle']))
+        elif cmd == 'read-descriptor':
+            reply.update(await central.read_descriptor(request['handle']))
+        elif cmd == 'write':
+            reply.update(await central.write(request['handle'], request['value'], request.get('response', True)))
+        elif cmd == 'subscribe':
+            reply.update(await central.subscribe(request['handle']))
+        elif cmd == 'notification':
+            reply.update(await central.notification(request['handle'], request.get('timeout', 10)))
+        elif cmd == 'wait-disconnected':
+            reply.update(await central.wait_disconnected(request.get('timeout', 10)))
+        elif cmd == 'disconnect':
+            reply.update(await central.disconnect())
+        elif cmd == 'reset-controller':
+            reply.update(await asyncio.to_thread(central.reset_controller))
+        elif cmd == 'agent':
+            reply.update(await central.set_agent(request['capability'], request['passkey']))
+        elif cmd == 'agent-calls':
+            reply['calls'] = central.agent.calls if central.agent else []
+        elif cmd == 'type':
+            reply.update(central.type_passkey(int(request['passkey'])))
+        elif cmd == 'bond':
+            reply.update(await central.bond(request['address']))
+        elif cmd == 'forget':
+            reply['forgot'] = await asyncio.to_thread(central.forget, request['address'])
+        elif cmd == 'known':
+            reply.update(await central.known(request['address']))
+        elif cmd == 'power':
+            reply.update(await asyncio.to_thread(central.power, bool(request['on'])))
+        else:
+            raise AgentError(f'unknown request {cmd!r}')
+    except BleakDBusError as e:
+        reply = {'id': rid, 'ok': False, 'error': str(e), 'dbus_error': e.dbus_error}
+    except (BleakError, AgentError, StackError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
+        reply = {'id': rid, 'ok': False, 'error': f'{type(e).__name__}: {e}', 'dbus_error': None}
+    except Exception as e:  # a surprise (bleak's own asserts, a hung btmgmt) fails this request only
+        log('unexpected: ' + traceback.format_exc())
+        reply = {'id': rid, 'ok': False, 'error': f'unexpected {type(e).__name__}: {e}', 'dbus_error': None}
+    return reply
+
+
 async def serve(central, control):
     log('ready: waiting for requests on ' + CONTROL_TTY)
+    background = {}     # request id -> the task running it
     while True:
         try:
             request = await control.read_request()
@@ -446,59 +523,26 @@ async def serve(central, control):
             continue
         cmd, rid = request['cmd'], request.get('id')
         log(f'> {json.dumps(request)}')
-        reply = {'id': rid, 'ok': True}
-        try:
-            if cmd == 'ping':
-                pass
-            elif cmd == 'attach':
-                reply.update(await asyncio.to_thread(central.attach))
-            elif cmd == 'scan':
-                reply.update(await central.scan(request['name'], request['uuids'], request.get('timeout', 30),
-                                                request.get('forget')))
-            elif cmd == 'connect':
-                reply.update(await central.connect(request.get('timeout', 20)))
-            elif cmd == 'services':
-                reply.update(central.services())
-            elif cmd == 'read':
-                reply.update(await central.read(request['handle']))
-            elif cmd == 'read-descriptor':
-                reply.update(await central.read_descriptor(request['handle']))
-            elif cmd == 'write':
-                reply.update(await central.write(request['handle'], request['value'], request.get('response', True)))
-            elif cmd == 'subscribe':
-                reply.update(await central.subscribe(request['handle']))
-            elif cmd == 'notification':
-                reply.update(await central.notification(request['handle'], request.get('timeout', 10)))
-            elif cmd == 'wait-disconnected':
-                reply.update(await central.wait_disconnected(request.get('timeout', 10)))
-            elif cmd == 'disconnect':
-                reply.update(await central.disconnect())
-            elif cmd == 'reset-controller':
-                reply.update(await asyncio.to_thread(central.reset_controller))
-            elif cmd == 'agent':
-                reply.update(await central.set_agent(request['capability'], request['passkey']))
-            elif cmd == 'agent-calls':
-                reply['calls'] = central.agent.calls if central.agent else []
-            elif cmd == 'bond':
-                reply.update(await central.bond(request['address']))
-            elif cmd == 'forget':
-                reply['forgot'] = await asyncio.to_thread(central.forget, request['address'])
-            elif cmd == 'known':
-                reply.update(await central.known(request['address']))
-            elif cmd == 'power':
-                reply.update(await asyncio.to_thread(central.power, bool(request['on'])))
-            elif cmd == 'quit':
-                control.send(reply)
-                return
+        if cmd == 'quit':
+            control.send({'id': rid, 'ok': True})
+            return
+        if request.get('background'):
+            background[rid] = asyncio.create_task(handle(central, request))
+            reply = {'id': rid, 'ok': True, 'background': True}
+        elif cmd == 'result':
+            task = background.get(request.get('of'))
+            if task is None:
+                reply = {'id': rid, 'ok': False, 'error': f'no request {request.get("of")} runs in the background',
+                         'dbus_error': None}
             else:
-                raise AgentError(f'unknown request {cmd!r}')
-        except BleakDBusError as e:
-            reply = {'id': rid, 'ok': False, 'error': str(e), 'dbus_error': e.dbus_error}
-        except (BleakError, AgentError, StackError, asyncio.TimeoutError, OSError, KeyError, ValueError) as e:
-            reply = {'id': rid, 'ok': False, 'error': f'{type(e).__name__}: {e}', 'dbus_error': None}
-        except Exception as e:  # a surprise (bleak's own asserts, a hung btmgmt) fails this request only
-            log('unexpected: ' + traceback.format_exc())
-            reply = {'id': rid, 'ok': False, 'error': f'unexpected {type(e).__name__}: {e}', 'dbus_error': None}
+                try:
+                    reply = dict(await asyncio.wait_for(asyncio.shield(task), request.get('timeout', 30)), id=rid)
+                    del background[request['of']]
+                except asyncio.TimeoutError:
+                    reply = {'id': rid, 'ok': False, 'error': 'TimeoutError: still running (ask again)',
+                             'dbus_error': None}
+        else:
+            reply = await handle(central, request)
         log(f'< {json.dumps(reply)}')
         control.send(reply)
 

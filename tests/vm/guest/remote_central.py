@@ -123,7 +123,20 @@ class RemoteCentral:
         self.request('disconnect')
 
     def set_agent(self, capability, passkey):
+        """passkey: what its user enters when asked, or None to wait for type_passkey()."""
         self.request('agent', capability=capability, passkey=passkey)
+
+    def type_passkey(self, passkey):
+        """Its user types passkey (an int) into the pairing waiting for it."""
+        self.request('type', passkey=passkey)
+
+    def start(self, cmd, **fields):
+        """Start a request that runs on while others are made; its id, for result()."""
+        return self.request(cmd, background=True, **fields)['id']
+
+    def result(self, rid, timeout=30.0):
+        """The reply of the request start() began (RemoteCentralError if it failed)."""
+        return self.request('result', wait=timeout + 10, of=rid, timeout=timeout)
 
     def agent_calls(self):
         return self.request('agent-calls')['calls']
