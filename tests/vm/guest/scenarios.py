@@ -833,33 +833,51 @@ def scenario_bond_survives(r, w):
     client.close()
 
 
+def method_session(r, w, client, method, capability, central_io, central_passkey, said):
+    """From no bond: gattd reloaded to Method=method (its agent capability), the
+    central's agent central_io entering central_passkey (None: waiting for
+    type_passkey), a new session, secret/passphrase's captures drained. Returns how
+    many calls the central's agent had had."""
+    tb = w.tb
+    clean_slate(r, tb, client)
+    use_method(r, tb, client, method, capability)
+    tb.central.disconnect()
+    tb.central.set_agent(central_io, central_passkey)
+    r.say('central', said)
+    before = len(tb.central.agent_calls())
+    tb.open_session(r)
+    Bed.drain_captures(w.waiter, 'secret/passphrase')
+    return before
+
+
+def check_bonded_write(r, w, client, value):
+    """After the write that paired: `paired`, value in next-write, the central paired
+    too; then `forget`."""
+    tb = w.tb
+    address, peripheral = tb.stack.central, tb.stack.peripheral
+    event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
+    r.check(event is not None, f'watchers got `paired` for {address}: {event}')
+    reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
+    r.check(reply.get('value') == value.hex(), f'the write reached next-write: {reply.get("value")}')
+    r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
+    reply = client.request('forget', address=address, timeout=20)
+    r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
+
+
 @two_stack_only
 def scenario_just_works(r, w):
     tb = w.tb
-    address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('pairing')
     client.ok('watch')
-    clean_slate(r, tb, client)
-    use_method(r, tb, client, 'just-works', 'NoInputNoOutput')
     try:
-        tb.central.disconnect()
-        tb.central.set_agent('NoInputNoOutput', 0)
-        r.say('central', 'its agent has no input or output: Just Works, which Method=just-works accepts')
-        before = len(tb.central.agent_calls())
-        tb.open_session(r)
-        Bed.drain_captures(w.waiter, 'secret/passphrase')
+        before = method_session(r, w, client, 'just-works', 'NoInputNoOutput', 'NoInputNoOutput', 0,
+                                'its agent has no input or output: Just Works, which Method=just-works accepts')
         ok, error = secure_write(tb, b'just-works')
         r.check(ok, f'its write to secret/passphrase succeeds, pairing on the way: {error}')
         calls = [c[0] for c in tb.central.agent_calls()[before:] if c[0] != 'Cancel']
         r.check(calls in ([], ['RequestAuthorization']),
                 f'nobody was asked for a number: the central\'s agent saw {calls}')
-        event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
-        r.check(event is not None, f'watchers got `paired` for {address}: {event}')
-        reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
-        r.check(reply.get('value') == b'just-works'.hex(), f'the write reached next-write: {reply.get("value")}')
-        r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
-        reply = client.request('forget', address=address, timeout=20)
-        r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
+        check_bonded_write(r, w, client, b'just-works')
     finally:
         back_to_passkey(r, tb, client)
 
@@ -867,22 +885,15 @@ def scenario_just_works(r, w):
 @two_stack_only
 def scenario_display(r, w):
     tb = w.tb
-    address, peripheral = tb.stack.central, tb.stack.peripheral
     client = tb.stack.client('pairing')
     client.ok('watch')
-    clean_slate(r, tb, client)
-    use_method(r, tb, client, 'display', 'DisplayOnly')
     try:
-        tb.central.disconnect()
-        tb.central.set_agent('KeyboardOnly', None)
-        r.say('central', 'its agent types what the gadget shows (KeyboardOnly): the number a local client of gattd '
-                         'displays')
-        before = len(tb.central.agent_calls())
-        tb.open_session(r)
-        Bed.drain_captures(w.waiter, 'secret/passphrase')
+        before = method_session(r, w, client, 'display', 'DisplayOnly', 'KeyboardOnly', None,
+                                'its agent types what the gadget shows (KeyboardOnly): the number a local client '
+                                'of gattd displays')
         writing = tb.central.start('write', handle=tb.char('secret/passphrase')['handle'],
                                    value=b'shown'.hex(), response=True)
-        event = client.wait_event(lambda e: e['event'] == 'passkey' and e['address'] == address, 20)
+        event = client.wait_event(lambda e: e['event'] == 'passkey' and e['address'] == tb.stack.central, 20)
         r.check(event is not None and re.fullmatch(r'\d{6}', event.get('passkey') or ''),
                 f'watchers got `passkey` with the six digits to show: {event}')
         tb.central.type_passkey(int(event['passkey']))
@@ -895,13 +906,7 @@ def scenario_display(r, w):
         r.check(ok, f'its write to secret/passphrase succeeds, pairing on the way: {error}')
         calls = [c[0] for c in tb.central.agent_calls()[before:] if c[0] != 'Cancel']
         r.check(calls == ['RequestPasskey'], f'the central\'s agent was asked for the number once: {calls}')
-        event = client.wait_event(lambda e: e['event'] == 'paired' and e['address'] == address, 10)
-        r.check(event is not None, f'watchers got `paired` for {address}: {event}')
-        reply = w.waiter.request('next-write', char='secret/passphrase', timeout_ms=5000, timeout=10)
-        r.check(reply.get('value') == b'shown'.hex(), f'the write reached next-write: {reply.get("value")}')
-        r.check(tb.central.bond(peripheral)[0] is True, f'the central is paired too: {tb.central.bond(peripheral)}')
-        reply = client.request('forget', address=address, timeout=20)
-        r.check(reply.get('ok') is True, f'`forget` removes the bond: {reply}')
+        check_bonded_write(r, w, client, b'shown')
     finally:
         back_to_passkey(r, tb, client)
 
