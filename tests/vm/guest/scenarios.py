@@ -31,8 +31,8 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
      local confirmer; the phone-like central (KeyboardDisplay) and the confirmer
      see the same six digits; the confirmer's no leaves no bond, its yes bonds
      (the encrypt-write write arrives); `forget`, and back to Method=passkey
- 12. a bond outlives gattd's side (two-stack only): the central pairs with the
-     passkey and bonds; its controller goes off while gattd's controller is
+ 12. a bond outlives gattd's side (two-stack only; run only when named, BY_HAND
+     says why): the central pairs with the passkey and bonds; its controller goes off while gattd's controller is
      power-cycled, then while gattd's bluetoothd restarts; each time it comes back
      to its bonded peripheral without a scan and writes the encrypt-write
      characteristic with no new pairing on either side; `forget`
