@@ -661,8 +661,15 @@ class ClientProgram:
         return False
 
     def _cleanup(self):
+        # SIGTERM, and time to exit, before SIGKILL: a program killed while it exits
+        # (under .ci/sanitize, LeakSanitizer checking it) leaves a report saying
+        # LeakSanitizer could not stop its threads.
         if self.process.poll() is None:
-            self.process.kill()
+            self.process.terminate()
+            try:
+                self.process.wait(harness.EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         self.process.wait()
         for n in list(self._open):
             GLib.source_remove(self._watches.pop(n))
