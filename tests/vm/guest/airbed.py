@@ -170,8 +170,11 @@ class Airbed(Bed):
             already = self.central.known(self.stack.peripheral)
             self.connect_and_discover()
             return time.monotonic() - start, already
+        restarts = len(self.central.restarts)
         (took, already), last = self.retried(deadline_s or self.session_deadline_s,
                                              'session with the bonded peripheral', attempt)
+        for restart in self.central.restarts[restarts:]:
+            r.say('central', f'BlueZ crashed on the central\'s side: {restart}; its bonds are on its disk')
         r.say('central', f'reached its bonded {self.stack.peripheral} without a scan in {took:.1f} s' +
               (' (its stack had reconnected by itself, as a phone\'s does)' if already else ''))
         if last:
@@ -337,4 +340,8 @@ class Airbed(Bed):
         return second
 
     def finish(self):
+        if self.central.restarts:
+            print(f'vm: the central guest\'s bluetoothd died {len(self.central.restarts)} time(s) and was '
+                  f'started again (Central.revive in central_agent.py); its log is results/central/bluetoothd.log',
+                  flush=True)
         self.central.quit()

@@ -23,6 +23,8 @@ object a line, each answered by one line with the same "id":
   {"cmd": "forget", "address": A} -> {"forgot": bool}  (RemoveDevice: the device, its keys and its link)
   {"cmd": "known", "address": A} -> {"connected": bool} (connect to a device this stack holds, no scan)
   {"cmd": "power", "on": B}  (this guest's controller off or on; bluetoothd keeps its bonds)
+  a bluetoothd of this guest's that died is started again before the next request, whose
+  reply then says so in "restarted_bluetoothd" (see Central.revive)
   {"cmd": "quit"}
 
 The central is bleak (python3-bleak), the library Home Assistant and most
@@ -85,6 +87,7 @@ class PairingAgent(ServiceInterface):
         super().__init__('org.bluez.Agent1')
         self.passkey = 0          # None: wait for the user to type what the other side shows
         self.typed = None         # that wait (RequestPasskey pending)
+        self.capability = None    # as registered with bluetoothd
         self.calls = []
 
     def note(self, *call):
@@ -140,6 +143,7 @@ class Central:
         self.disconnected = asyncio.Event()
         self.bus = None            # dbus-fast connection holding the pairing agent
         self.agent = None
+        self.reviving = asyncio.Lock()
 
     # The stack of this guest.
     def spawn(self, name, argv):
@@ -185,6 +189,37 @@ class Central:
         if proc is not None and proc.poll() is not None:
             raise AgentError(f'this guest\'s bluetoothd exited with status {proc.returncode} '
                              f'(results/central/bluetoothd.log)')
+
+    async def revive(self):
+        """If this guest's bluetoothd has died, start it again, as a phone's Bluetooth
+        comes back after its stack crashed; None, or what happened.
+
+        BlueZ's own bug on this side (Debian's 5.66 and 5.72-5.87 alike): bluetoothd
+        dies now and then in g_attrib_unref (device.c att_disconnected_cb) when a
+        reconnected, bonded link drops during its GATT client's set-up. Its bonds are
+        on its disk (/var/lib/bluetooth) and come back with it. bleak's view of the old
+        one's objects is dropped, and this guest's pairing agent registered again."""
+        async with self.reviving:  # a request in the background may ask at the same time
+            return await self._revive()
+
+    async def _revive(self):
+        proc = self.procs.get('bluetoothd')
+        if proc is None or proc.poll() is None:
+            return None
+        status = proc.returncode
+        how = f'signal {signal.Signals(-status).name}' if status < 0 else f'exit status {status}'
+        log(f'this guest\'s bluetoothd ended ({how}): starting it again')
+        self.client = None
+        self.device = None
+        await asyncio.to_thread(self.spawn, 'bluetoothd', [self.bluetoothd, '-n', '-d'])
+        try:
+            await asyncio.to_thread(wait_for, 'the restarted bluetoothd to power the controller', powered, 30)
+        except StackError as e:
+            raise AgentError(f'this guest\'s bluetoothd ended ({how}); started again, but: {e}')
+        await forget_bleak_manager()
+        if self.agent is not None:
+            await self.register_agent(self.agent.capability)
+        return f'this guest\'s bluetoothd ended ({how}, results/central/bluetoothd.log) and was started again'
 
     async def scan(self, name, uuids, timeout, address=None):
         """Scan until an advertisement carries the local name and every service UUID.
@@ -324,12 +359,16 @@ class Central:
             self.bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
             self.agent = PairingAgent()
             self.bus.export(AGENT_PATH, self.agent)
-        else:
+        elif self.agent.capability is not None:
             await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'UnregisterAgent', 'o', [AGENT_PATH])
         self.agent.passkey = passkey
+        await self.register_agent(capability)
+        return {}
+
+    async def register_agent(self, capability):
         await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RegisterAgent', 'os', [AGENT_PATH, capability])
         await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', 'o', [AGENT_PATH])
-        return {}
+        self.agent.capability = capability
 
     def type_passkey(self, passkey):
         """The user types passkey into the RequestPasskey waiting for it."""
@@ -408,6 +447,19 @@ class Central:
                     proc.kill()
 
 
+async def forget_bleak_manager():
+    """Drop bleak's BlueZ manager (its view of bluetoothd's objects), so that the next
+    scan or connection reads them afresh from a restarted bluetoothd.
+
+    A bluetoothd that dies sends no InterfacesRemoved: bleak 0.20 would keep the dead
+    one's devices, their Connected and their services cache. It keeps one manager per
+    event loop (bluezdbus.manager._global_instances, made by get_global_bluez_manager)."""
+    from bleak.backends.bluezdbus import manager
+    old = manager._global_instances.pop(asyncio.get_running_loop(), None)
+    if old is not None and old._bus is not None:
+        old._bus.disconnect()
+
+
 def controller_address():
     """This guest's controller, once it has its address."""
     return next((a for a in controllers() if a != '00:00:00:00:00:00'), None)
@@ -453,7 +505,9 @@ async def handle(central, request):
     """One request's reply."""
     cmd, rid = request['cmd'], request.get('id')
     reply = {'id': rid, 'ok': True}
+    restarted = None
     try:
+        restarted = await central.revive()
         if cmd == 'ping':
             pass
         elif cmd == 'attach':
@@ -504,6 +558,8 @@ async def handle(central, request):
     except Exception as e:  # a surprise (bleak's own asserts, a hung btmgmt) fails this request only
         log('unexpected: ' + traceback.format_exc())
         reply = {'id': rid, 'ok': False, 'error': f'unexpected {type(e).__name__}: {e}', 'dbus_error': None}
+    if restarted:
+        reply['restarted_bluetoothd'] = restarted
     return reply
 
 

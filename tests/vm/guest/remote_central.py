@@ -29,6 +29,7 @@ class RemoteCentral:
         self.next_id = 1
         self.address = None
         self.dead = None  # why the central stopped answering, once it has
+        self.restarts = []  # each time the central's bluetoothd died and was started again
 
     def _read_message(self, deadline):
         while b'\n' not in self.buffer:
@@ -80,6 +81,8 @@ class RemoteCentral:
             if reply.get('id') == rid:
                 break
         self.log(f'< {json.dumps(reply)}')
+        if reply.get('restarted_bluetoothd'):
+            self.restarts.append(reply['restarted_bluetoothd'])
         if not reply.get('ok'):
             raise RemoteCentralError(reply.get('error', 'failed'), reply.get('dbus_error'))
         return reply

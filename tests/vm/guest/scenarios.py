@@ -31,8 +31,8 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
      local confirmer; the phone-like central (KeyboardDisplay) and the confirmer
      see the same six digits; the confirmer's no leaves no bond, its yes bonds
      (the encrypt-write write arrives); `forget`, and back to Method=passkey
- 12. a bond outlives gattd's side (two-stack only; run only when named, BY_HAND
-     says why): the central pairs with the passkey and bonds; its controller goes off while gattd's controller is
+ 12. a bond outlives gattd's side (two-stack only): the central pairs with the
+     passkey and bonds; its controller goes off while gattd's controller is
      power-cycled, then while gattd's bluetoothd restarts; each time it comes back
      to its bonded peripheral without a scan and writes the encrypt-write
      characteristic with no new pairing on either side; `forget`
@@ -944,13 +944,6 @@ SCENARIOS = [
      scenario_display),
 ]
 
-# Run only when named (--only N), with the reason (tests/vm/README.md says more).
-BY_HAND = {
-    12: 'the central guest\'s own bluetoothd dies now and then in g_attrib_unref (device.c att_disconnected_cb) '
-        'when its reconnected, bonded link drops during its GATT client\'s set-up; then nothing after it can run',
-}
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--gattd', required=True)
@@ -975,10 +968,7 @@ def main():
         return runner.finish(len(SCENARIOS))
     print(f'vm: stack up in {time.monotonic() - start:.1f} s: {said}', flush=True)
     chosen = [(i + 1, title, func) for i, (title, func) in enumerate(SCENARIOS)
-              if (any(o in title or o == str(i + 1) for o in args.only) if args.only else i + 1 not in BY_HAND)]
-    for number, why in sorted(BY_HAND.items()):
-        if not args.only:
-            print(f'vm: scenario {number} runs only when named (--only {number}): {why}', flush=True)
+              if not args.only or any(o in title or o == str(i + 1) for o in args.only)]
     for number, title, func in chosen:
         runner.run(number, len(SCENARIOS), title, needs_gattd(func) if number > 1 else func, world)
         if not tb.stack.alive('gattd') and number > 1:
