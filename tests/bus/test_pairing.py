@@ -129,6 +129,8 @@ class KeepPairableTest(PairingTestCase):
         self.assertIn(self.NOTICE, self.gattd_log())
         pairing = self.pair(self.connect(), central_io='KeyboardOnly', central_passkey=int(PASSKEY))
         self.assertTrue(pairing.ok, pairing.failure)
+        # The roster hears Bonded from BlueZ's signal, after the pairing's end.
+        self.client.wait_event('paired', address=PHONE)
         self.assertEqual(self.bonds(), [PHONE])
 
     def test_pairable_turned_off_by_another_program_is_turned_on_again(self):
