@@ -166,11 +166,15 @@ class Central:
         """btattach the radio console; bluetoothd on the controller it makes."""
         self.spawn('btattach', ['btattach', '-B', RADIO_TTY, '-P', 'h4'])
         self.address = wait_for('the attached controller', controller_address, 30)
-        self.spawn('bluetoothd', [self.bluetoothd, '-n', '-d'])
-        wait_for('bluetoothd to power the controller', powered, 30)
+        self.start_bluetoothd()
         return {'address': self.address,
                 'bluetoothd': subprocess.run([self.bluetoothd, '--version'], capture_output=True,
                                              text=True).stdout.strip()}
+
+    def start_bluetoothd(self):
+        """bluetoothd on this guest's controller, until it has powered it."""
+        self.spawn('bluetoothd', [self.bluetoothd, '-n', '-d'])
+        wait_for('bluetoothd to power the controller', powered, 30)
 
     # The central.
     def forget(self, address):
@@ -205,9 +209,8 @@ class Central:
         log(f'this guest\'s bluetoothd ended ({how}): starting it again')
         self.client = None
         self.device = None
-        await asyncio.to_thread(self.spawn, 'bluetoothd', [self.bluetoothd, '-n', '-d'])
         try:
-            await asyncio.to_thread(wait_for, 'the restarted bluetoothd to power the controller', powered, 30)
+            await asyncio.to_thread(self.start_bluetoothd)
         except StackError as e:
             raise AgentError(f'this guest\'s bluetoothd ended ({how}); started again, but: {e}')
         await forget_bleak_manager()
