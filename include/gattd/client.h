@@ -26,7 +26,7 @@
  *    closed connection never raises SIGPIPE. EINTR is retried internally.
  *  - Timeouts are in milliseconds; -1 waits forever.
  *  - The structs the library fills (GattdWrite, GattdRequest, GattdDevice, GattdPairing,
- *    GattdPairingRequest) are part of the ABI: a later release may append members,
+ *    GattdPairingRequest, GattdAdvertisement) are part of the ABI: a later release may append members,
  *    never move or remove one. While the soname is libgattd-client.so.0 (0.x releases),
  *    a struct that grows keeps the soname: rebuild programs against the header of the
  *    library they run with.
@@ -323,6 +323,61 @@ void gattd_devices_free(GattdDevice *devices, size_t n);
  * Watchers see the central's "disconnected" event.
  */
 int gattd_client_disconnect(GattdClient *c, const char *address);
+
+/* ---- advertising (README, "advertise"; blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
+
+/* One company's manufacturer data, or one service's service data, in the advertisement. */
+typedef struct {
+	uint16_t company_id;  /* manufacturer data: the company identifier; 0 for service data */
+	char *uuid;           /* service data: the service's UUID; NULL for manufacturer data */
+	uint8_t *data;
+	size_t len;
+} GattdAdvertisingData;
+
+/* The advertisement: the `advertise` reply. */
+typedef struct {
+	int enabled;          /* gattd offers it to BlueZ (not stopped) */
+	int advertising;      /* BlueZ has it registered now */
+	int changed;          /* clients changed it from the configuration's */
+	char *type;           /* "peripheral" or "broadcast" */
+	char *local_name;     /* NULL: none */
+	char **service_uuids; /* NULL-terminated, 128-bit lower-case form; never NULL */
+	GattdAdvertisingData *manufacturer_data;
+	size_t n_manufacturer_data;
+	GattdAdvertisingData *service_data;
+	size_t n_service_data;
+	unsigned bytes;       /* advertising data as bluetoothd counts it */
+	unsigned max_bytes;   /* what a legacy advertisement carries (31) */
+} GattdAdvertisement;
+
+/* What gattd_client_advertise() changes; a field left as GATTD_ADVERTISING_UNCHANGED sets stays. */
+typedef struct {
+	int enabled;                      /* -1: unchanged; 0: stop advertising; 1: start */
+	int reset;                        /* nonzero: start from the configuration's advertisement */
+	const char *local_name;           /* NULL: unchanged; "": advertise no name */
+	const char *const *service_uuids; /* NULL: unchanged; else NULL-terminated (may be empty) */
+	int set_manufacturer_data;        /* nonzero: replace it with the n_manufacturer_data below */
+	const GattdAdvertisingData *manufacturer_data;
+	size_t n_manufacturer_data;
+	int set_service_data;             /* nonzero: replace it with the n_service_data below (uuid each) */
+	const GattdAdvertisingData *service_data;
+	size_t n_service_data;
+} GattdAdvertisingChange;
+
+/* A change that changes nothing: start from it. */
+#define GATTD_ADVERTISING_UNCHANGED ((GattdAdvertisingChange){ .enabled = -1 })
+
+/*
+ * Change the advertisement (change NULL: only ask) and fill *ret (may be NULL; clear
+ * it with gattd_advertisement_clear()): 0. The change stays over power cycles and
+ * bluetoothd restarts, until a reset, a reload or gattd's restart. -EINVAL when the
+ * result would not fit in a legacy advertisement (gattd_client_error_message() gives
+ * the byte count), a company or UUID is given twice, or the name is over 29 bytes;
+ * -EBADMSG for a UUID gattd does not read; -ESHUTDOWN, or a connection error.
+ * Watchers see an "advertisement" event.
+ */
+int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change, GattdAdvertisement *ret);
+void gattd_advertisement_clear(GattdAdvertisement *adv);
 
 /* ---- pairing (README, "Pairing"; each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
 

@@ -701,6 +701,14 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 	}
 }
 
+void bluez_set_advertising(Bluez *bluez, bool enabled)
+{
+	LcEvent ev = { .type = LC_EV_ADV_CHANGED, .adv_enabled = enabled };
+
+	if (bluez->lc.adv_enabled != enabled)
+		handle_event(bluez, &ev);
+}
+
 void bluez_advertisement_released(Bluez *bluez)
 {
 	emit_simple(bluez, LC_EV_ADV_RELEASED);

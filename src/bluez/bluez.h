@@ -56,6 +56,9 @@ void bluez_shutdown(Bluez *bluez);
  */
 void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv);
 
+/* A client started (true) or stopped advertising; a no-op when it already stands so. */
+void bluez_set_advertising(Bluez *bluez, bool enabled);
+
 /* The advertisement told us BlueZ released it. */
 void bluez_advertisement_released(Bluez *bluez);
 

@@ -61,7 +61,7 @@ typedef enum {
 	LC_EV_ADV_RELEASED,         /* BlueZ called Release on our advertisement */
 	LC_EV_RETRY_TIMER,          /* the timer from LC_ACT_SCHEDULE_RETRY fired */
 	LC_EV_APP_CHANGED,          /* a reload changed the GATT tree: register it afresh */
-	LC_EV_ADV_CHANGED,          /* a reload changed the advertisement; .adv_enabled is the new setting */
+	LC_EV_ADV_CHANGED,          /* a reload or a client changed the advertisement; .adv_enabled is the new setting */
 	LC_EV_POWER_ANSWERED,       /* Set(Powered) from LC_ACT_POWER_ON answered success, Busy or InProgress */
 	LC_EV_POWER_TIMER,          /* the timer from LC_ACT_SCHEDULE_POWER_CHECK fired */
 	LC_EV_AGENT_OK,             /* RegisterAgent and RequestDefaultAgent both answered */

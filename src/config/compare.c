@@ -5,6 +5,8 @@
  */
 #include "config/compare.h"
 
+#include "config/advertising.h"
+
 #include <string.h>
 
 static bool strv_equal(char **a, char **b)
@@ -60,57 +62,13 @@ bool config_same_tree(const GattdConfig *a, const GattdConfig *b)
 	return true;
 }
 
-static bool same_advertised_uuids(const GattdConfig *a, const GattdConfig *b)
-{
-	unsigned ia = 0, ib = 0;
-
-	for (;;) {
-		const CfgService *sa = NULL, *sb = NULL;
-
-		while (ia < a->services->len && !(sa = a->services->pdata[ia++])->advertise)
-			sa = NULL;
-		while (ib < b->services->len && !(sb = b->services->pdata[ib++])->advertise)
-			sb = NULL;
-		if (!sa || !sb)
-			return !sa && !sb;
-		if (strcmp(sa->uuid, sb->uuid) != 0)
-			return false;
-	}
-}
-
-static bool data_lists_equal(GPtrArray *a, GPtrArray *b, bool manufacturer)
-{
-	if (a->len != b->len)
-		return false;
-	for (unsigned i = 0; i < a->len; i++) {
-		if (manufacturer) {
-			const CfgManufacturerData *ma = a->pdata[i], *mb = b->pdata[i];
-
-			if (ma->company_id != mb->company_id || !bytes_equal(ma->data, mb->data))
-				return false;
-		} else {
-			const CfgServiceData *sa = a->pdata[i], *sb = b->pdata[i];
-
-			if (strcmp(sa->uuid, sb->uuid) != 0 || !bytes_equal(sa->data, sb->data))
-				return false;
-		}
-	}
-	return true;
-}
-
 bool config_same_advertising(const GattdConfig *a, const GattdConfig *b)
 {
-	const CfgAdvertising *x = &a->advertising, *y = &b->advertising;
+	g_auto(GStrv) a_uuids = config_advertised_uuids(a);
+	g_auto(GStrv) b_uuids = config_advertised_uuids(b);
 
-	return x->enabled == y->enabled && g_strcmp0(x->type, y->type) == 0 &&
-	       g_strcmp0(x->local_name, y->local_name) == 0 && x->has_appearance == y->has_appearance &&
-	       x->appearance == y->appearance && x->discoverable == y->discoverable &&
-	       x->discoverable_timeout == y->discoverable_timeout && strv_equal(x->includes, y->includes) &&
-	       data_lists_equal(x->manufacturer_data, y->manufacturer_data, true) &&
-	       data_lists_equal(x->service_data, y->service_data, false) &&
-	       strv_equal(x->solicit_uuids, y->solicit_uuids) && x->min_interval_ms == y->min_interval_ms &&
-	       x->max_interval_ms == y->max_interval_ms && x->has_tx_power == y->has_tx_power &&
-	       x->tx_power == y->tx_power && same_advertised_uuids(a, b);
+	return config_advertising_equal(&a->advertising, (const char *const *)a_uuids, &b->advertising,
+	                                (const char *const *)b_uuids);
 }
 
 bool config_descriptor_equal(const CfgDescriptor *a, const CfgDescriptor *b)

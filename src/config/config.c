@@ -28,6 +28,7 @@ GattdConfig *config_load(const char *dir, GPtrArray *errors)
 	config_services_load(config, dir, errors);
 	config_index_characteristics(config);
 	config_services_check_handles(config, errors);
+	config_advertising_check_total(config, errors);
 
 	if (errors->len > errors_before)
 		return NULL;

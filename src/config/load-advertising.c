@@ -7,10 +7,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/advertising.h"
 #include "config/loader.h"
 
-/* Local name bytes that fit in the advertising payload next to flags and UUIDs. */
-#define LOCAL_NAME_MAX 29
 #define INTERVAL_MS_MIN 20
 #define INTERVAL_MS_MAX 10485
 #define TX_POWER_MIN (-127)
@@ -25,11 +24,11 @@ static const char *const advertising_types[] = { "peripheral", "broadcast", NULL
 static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
 
 /* ManufacturerData= or ServiceData= item: the text before its first ':' and the data after it. */
-typedef void (*DataItemAdd)(CfgAdvertising *adv, const ConfigSection *s, const char *head, GBytes **data);
+typedef void (*DataItemAdd)(CfgAdvertising *adv, const ConfigSection *s, const char *head, GBytes *data);
 
 /*
  * A list of "COMPANY:LITERAL" or "UUID:LITERAL" items, each split at the first
- * ':' (a literal has its own) and handed to add, which takes *data if it keeps it.
+ * ':' (a literal has its own) and handed to add, which references data if it keeps it.
  */
 static void load_data_list(CfgAdvertising *adv, const ConfigSection *s, const char *key, const char *example,
                            DataItemAdd add)
@@ -54,13 +53,12 @@ static void load_data_list(CfgAdvertising *adv, const ConfigSection *s, const ch
 			continue;
 		}
 		head = g_strndup(items[i], (gsize) (colon - items[i]));
-		add(adv, s, head, &data);
+		add(adv, s, head, data);
 	}
 }
 
-static void add_manufacturer_data(CfgAdvertising *adv, const ConfigSection *s, const char *company, GBytes **data)
+static void add_manufacturer_data(CfgAdvertising *adv, const ConfigSection *s, const char *company, GBytes *data)
 {
-	CfgManufacturerData *m;
 	uint64_t id;
 	int r = value_parse_uint(company, 0xffff, &id);
 
@@ -78,16 +76,12 @@ static void add_manufacturer_data(CfgAdvertising *adv, const ConfigSection *s, c
 			return;
 		}
 	}
-	m = g_new0(CfgManufacturerData, 1);
-	m->company_id = (uint16_t) id;
-	m->data = g_steal_pointer(data);
-	g_ptr_array_add(adv->manufacturer_data, m);
+	g_ptr_array_add(adv->manufacturer_data, config_manufacturer_data_new((uint16_t)id, data));
 }
 
-static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const char *uuid_text, GBytes **data)
+static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const char *uuid_text, GBytes *data)
 {
 	char uuid[UUID_STR_LEN + 1];
-	CfgServiceData *sd;
 
 	if (!config_section_parse_uuid(s, "ServiceData", uuid_text, uuid))
 		return;
@@ -99,10 +93,7 @@ static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const 
 			return;
 		}
 	}
-	sd = g_new0(CfgServiceData, 1);
-	memcpy(sd->uuid, uuid, sizeof(sd->uuid));
-	sd->data = g_steal_pointer(data);
-	g_ptr_array_add(adv->service_data, sd);
+	g_ptr_array_add(adv->service_data, config_service_data_new(uuid, data));
 }
 
 void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
@@ -130,10 +121,10 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 	if (config_section_get_string(s, "LocalName", &local_name) && local_name) {
 		if (local_name[0] == '\0')
 			config_section_report(s, "LocalName", "empty; leave LocalName out to advertise no name");
-		else if (strlen(local_name) > LOCAL_NAME_MAX)
+		else if (strlen(local_name) > CONFIG_ADV_LOCAL_NAME_MAX)
 			config_section_report(s, "LocalName", "'%s' is %zu bytes; at most %d fit in an advertisement",
 			                      local_name,
-			                      strlen(local_name), LOCAL_NAME_MAX);
+			                      strlen(local_name), CONFIG_ADV_LOCAL_NAME_MAX);
 		else
 			adv->local_name = g_steal_pointer(&local_name);
 	}
@@ -184,4 +175,14 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 		adv->tx_power = (int16_t) tx_power;
 	else
 		adv->has_tx_power = false;
+}
+
+void config_advertising_check_total(const GattdConfig *config, GPtrArray *errors)
+{
+	const ConfigSection s = { .errors = errors, .file = CONFIG_DAEMON_FILE, .group = "Advertising" };
+	g_auto(GStrv) uuids = config_advertised_uuids(config);
+	g_autofree char *error = NULL;
+
+	if (config_advertising_check_size(&config->advertising, (const char *const *)uuids, &error) < 0)
+		config_section_report(&s, NULL, "%s", error);
 }

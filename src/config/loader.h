@@ -47,6 +47,11 @@ void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *er
 /* load-advertising.c: the [Advertising] group s into config->advertising. */
 void config_advertising_load_group(GattdConfig *config, const ConfigSection *s);
 /*
+ * load-advertising.c: whether [Advertising] with the Advertise=true services fits a
+ * legacy advertisement; needs config->services.
+ */
+void config_advertising_check_total(const GattdConfig *config, GPtrArray *errors);
+/*
  * load-pairing.c: the [Pairing] group s into config->pairing; mode is the file's
  * permission bits, since a file holding a Passkey= must be private.
  */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/advertising.h"
 #include "config/ids.h"
 #include "config/loader.h"
 
@@ -54,24 +55,6 @@ void config_service_free(CfgService *s)
 	g_free(s);
 }
 
-static void cfg_manufacturer_data_free(CfgManufacturerData *m)
-{
-	if (!m)
-		return;
-	if (m->data)
-		g_bytes_unref(m->data);
-	g_free(m);
-}
-
-static void cfg_service_data_free(CfgServiceData *sd)
-{
-	if (!sd)
-		return;
-	if (sd->data)
-		g_bytes_unref(sd->data);
-	g_free(sd);
-}
-
 void config_free(GattdConfig *config)
 {
 	if (!config)
@@ -80,14 +63,7 @@ void config_free(GattdConfig *config)
 	g_free(config->adapter);
 	g_free(config->socket_path);
 	g_free(config->socket_group);
-	g_free(config->advertising.type);
-	g_free(config->advertising.local_name);
-	g_strfreev(config->advertising.includes);
-	if (config->advertising.manufacturer_data)
-		g_ptr_array_unref(config->advertising.manufacturer_data);
-	if (config->advertising.service_data)
-		g_ptr_array_unref(config->advertising.service_data);
-	g_strfreev(config->advertising.solicit_uuids);
+	config_advertising_clear(&config->advertising);
 	if (config->characteristic_index)
 		g_hash_table_unref(config->characteristic_index);
 	if (config->characteristics)
@@ -125,8 +101,8 @@ GattdConfig *config_new_defaults(const char *dir)
 	adv->type = g_strdup("peripheral");
 	adv->discoverable = true;
 	adv->includes = g_new0(char *, 1);
-	adv->manufacturer_data = g_ptr_array_new_with_free_func((GDestroyNotify) cfg_manufacturer_data_free);
-	adv->service_data = g_ptr_array_new_with_free_func((GDestroyNotify) cfg_service_data_free);
+	adv->manufacturer_data = config_manufacturer_data_list_new();
+	adv->service_data = config_service_data_list_new();
 	adv->solicit_uuids = g_new0(char *, 1);
 
 	config->services = g_ptr_array_new_with_free_func((GDestroyNotify) config_service_free);

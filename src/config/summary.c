@@ -7,6 +7,8 @@
  */
 #include "config/config.h"
 
+#include "config/advertising.h"
+
 #include <string.h>
 
 #include "shared/escape.h"
@@ -137,6 +139,14 @@ static void summary_advertising(GString *out, const GattdConfig *config)
 		g_string_append_printf(out, "  interval: %u..%u ms\n", adv->min_interval_ms, adv->max_interval_ms);
 	if (adv->has_tx_power)
 		g_string_append_printf(out, "  tx power: %d dBm\n", adv->tx_power);
+	{
+		g_auto(GStrv) advertised = config_advertised_uuids(config);
+		g_autoptr(GString) parts = g_string_new(NULL);
+		unsigned bytes = config_advertising_size(adv, (const char *const *)advertised, parts);
+
+		g_string_append_printf(out, "  advertising data: %u of %d bytes (%s)\n", bytes, CONFIG_ADV_LEGACY_MAX,
+		                       parts->str);
+	}
 }
 
 /* "reads and writes" for Handler= bits. */

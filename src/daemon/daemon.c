@@ -45,6 +45,7 @@ struct Daemon {
 	guint held_signals_id;     /* acting on the signals that arrived during start-up */
 	sigset_t held_signals;
 	bool stopping;
+	bool was_advertising;      /* at the last state change: to see bluetoothd take the advertisement */
 };
 
 /* ---- from the GATT application and the advertisement ---- */
@@ -148,7 +149,13 @@ static void on_adapter_changed(Bluez *bluez, void *user_data)
 
 static void on_state_changed(Bluez *bluez, void *user_data)
 {
-	update_service_status(user_data);
+	Daemon *daemon = user_data;
+	bool advertising = bluez_is_advertising(bluez);
+
+	if (advertising && !daemon->was_advertising)
+		advertisement_registered(daemon->adv);
+	daemon->was_advertising = advertising;
+	update_service_status(daemon);
 }
 
 static void on_stopped(Bluez *bluez, void *user_data)
@@ -288,7 +295,8 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 		return -EINVAL;
 	}
 	same_tree = config_same_tree(old_config, config);
-	same_adv = config_same_advertising(old_config, config);
+	/* What clients changed goes with the old configuration: BlueZ must read the new one. */
+	same_adv = config_same_advertising(old_config, config) && !advertisement_is_changed(daemon->adv);
 
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
@@ -365,6 +373,27 @@ static bool on_forget_request(Server *server, const char *path, ServerDisconnect
 	return true;
 }
 
+/* A client's `advertise`: change the live advertisement, and start or stop advertising. */
+static int on_advertise_request(Server *server, const CfgAdvertisingChange *change, ServerAdvertisement *out,
+                                char **ret_error, void *user_data)
+{
+	Daemon *daemon = user_data;
+	const CfgAdvertising *live;
+	int r;
+
+	if (!config_advertising_change_is_empty(change)) {
+		r = advertisement_change(daemon->adv, change, ret_error);
+		if (r < 0)
+			return r;
+		bluez_set_advertising(daemon->bluez, advertisement_get(daemon->adv, NULL)->enabled);
+	}
+	live = advertisement_get(daemon->adv, &out->service_uuids);
+	out->live = live;
+	out->changed = advertisement_is_changed(daemon->adv);
+	out->advertising = bluez_is_advertising(daemon->bluez);
+	return 0;
+}
+
 static const ServerListener server_listener = {
 	.reload = on_reload_request,
 	.status = on_status_request,
@@ -372,6 +401,7 @@ static const ServerListener server_listener = {
 	.pairable = on_pairable_request,
 	.pairing_answer = on_pairing_answer,
 	.forget = on_forget_request,
+	.advertise = on_advertise_request,
 };
 
 /* ---- signals ---- */

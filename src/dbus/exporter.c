@@ -560,8 +560,8 @@ void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *pat
 	dbus_message_iter_init_append(signal, &iter);
 	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface_name);
 	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
-	for (; names && *names; names++) {
-		const BusProperty *p = find_property(e->iface, *names);
+	for (const char *const *name = names; name && *name; name++) {
+		const BusProperty *p = find_property(e->iface, *name);
 
 		if (!p || !property_exists(p, e->object))
 			continue;
@@ -571,7 +571,14 @@ void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *pat
 		dbus_message_iter_close_container(&dict, &entry);
 	}
 	dbus_message_iter_close_container(&iter, &dict);
+	/* A property that no longer exists is invalidated: its reader drops it. */
 	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &invalidated);
+	for (const char *const *name = names; name && *name; name++) {
+		const BusProperty *p = find_property(e->iface, *name);
+
+		if (p && !property_exists(p, e->object))
+			dbus_message_iter_append_basic(&invalidated, DBUS_TYPE_STRING, &p->name);
+	}
 	dbus_message_iter_close_container(&iter, &invalidated);
 	dbus_connection_send(exporter->conn, signal, NULL);
 }

@@ -96,6 +96,9 @@ void bus_exporter_detach(BusExporter *exporter);
  */
 void bus_exporter_send(BusExporter *exporter, DBusMessage *reply);
 
-/* Emit PropertiesChanged for the named properties (NULL-terminated) of iface at path. No-op when detached. */
+/*
+ * Emit PropertiesChanged for the named properties (NULL-terminated) of iface at path:
+ * with their values, or invalidated when one no longer exists. No-op when detached.
+ */
 void bus_exporter_emit_properties_changed(BusExporter *exporter, const char *path,
                                            const char *iface, const char *const *names);

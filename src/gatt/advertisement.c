@@ -1,27 +1,47 @@
 /*
  * gatt/advertisement.c: the org.bluez.LEAdvertisement1 object (gatt/advertisement.h):
- * its properties, read from [Advertising] and the advertised services, and Release.
+ * its properties, read from the live advertisement (first [Advertising] and the
+ * advertised services, then what clients change), their changes told to bluetoothd
+ * at a bounded rate, and Release.
  */
 #include "gatt/advertisement.h"
 
+#include <errno.h>
 #include <string.h>
 
+#include "config/advertising.h"
 #include "dbus/message.h"
 #include "shared/listeners.h"
 #include "shared/log.h"
 
 #define ADVERTISEMENT_IFACE "org.bluez.LEAdvertisement1"
 
+/* What clients may change, as properties bluetoothd re-reads (a bit each in pending). */
+enum {
+	PROP_LOCAL_NAME = 1 << 0,
+	PROP_SERVICE_UUIDS = 1 << 1,
+	PROP_MANUFACTURER_DATA = 1 << 2,
+	PROP_SERVICE_DATA = 1 << 3,
+	PROP_ALL_CHANGEABLE = (1 << 4) - 1,
+};
+static const char *const changeable_names[] = { "LocalName", "ServiceUUIDs", "ManufacturerData", "ServiceData" };
+
 struct Advertisement {
-	const CfgAdvertising *cfg;
+	const CfgAdvertising *base;  /* the configuration's [Advertising] */
+	char **base_uuids;           /* the configuration's Advertise=true services */
+	CfgAdvertising live;         /* what is advertised: base with the clients' changes */
+	char **service_uuids;        /* likewise; NULL-terminated */
 	BusExporter *exporter;
-	GPtrArray *service_uuids;   /* const char*, borrowed from the config; NULL-terminated */
-	ListenerList listeners;     /* AdvertisementListener */
+	unsigned pending;            /* PROP_* changed but not yet told to bluetoothd */
+	guint flush_id;              /* timer: tell bluetoothd (ADVERTISEMENT_UPDATE_INTERVAL_MS apart) */
+	int64_t last_flush;          /* CLOCK_MONOTONIC µs of the last PropertiesChanged, 0 = none */
+	unsigned told;               /* PROP_* changed since bluetoothd last registered it */
+	ListenerList listeners;      /* AdvertisementListener */
 };
 
 static void get_type(DBusMessageIter *iter, void *object)
 {
-	const char *type = ((Advertisement *)object)->cfg->type;
+	const char *type = ((Advertisement *)object)->live.type;
 
 	if (!type)
 		type = "peripheral";
@@ -40,17 +60,7 @@ static void append_string_array(DBusMessageIter *iter, const char *const *strv)
 
 static void get_service_uuids(DBusMessageIter *iter, void *object)
 {
-	append_string_array(iter, (const char *const *)((Advertisement *)object)->service_uuids->pdata);
-}
-
-static bool has_service_uuids(void *object)
-{
-	return ((Advertisement *)object)->service_uuids->len > 1;
-}
-
-static void get_solicit_uuids(DBusMessageIter *iter, void *object)
-{
-	append_string_array(iter, (const char *const *)((Advertisement *)object)->cfg->solicit_uuids);
+	append_string_array(iter, (const char *const *)((Advertisement *)object)->service_uuids);
 }
 
 static bool strv_nonempty(char **strv)
@@ -58,19 +68,29 @@ static bool strv_nonempty(char **strv)
 	return strv && strv[0];
 }
 
+static bool has_service_uuids(void *object)
+{
+	return strv_nonempty(((Advertisement *)object)->service_uuids);
+}
+
+static void get_solicit_uuids(DBusMessageIter *iter, void *object)
+{
+	append_string_array(iter, (const char *const *)((Advertisement *)object)->live.solicit_uuids);
+}
+
 static bool has_solicit_uuids(void *object)
 {
-	return strv_nonempty(((Advertisement *)object)->cfg->solicit_uuids);
+	return strv_nonempty(((Advertisement *)object)->live.solicit_uuids);
 }
 
 static void get_includes(DBusMessageIter *iter, void *object)
 {
-	append_string_array(iter, (const char *const *)((Advertisement *)object)->cfg->includes);
+	append_string_array(iter, (const char *const *)((Advertisement *)object)->live.includes);
 }
 
 static bool has_includes(void *object)
 {
-	return strv_nonempty(((Advertisement *)object)->cfg->includes);
+	return strv_nonempty(((Advertisement *)object)->live.includes);
 }
 
 /* Append one {key: <ay>} entry of ManufacturerData or ServiceData to dict. */
@@ -88,7 +108,7 @@ static void append_data_entry(DBusMessageIter *dict, int key_type, const void *k
 
 static void get_manufacturer_data(DBusMessageIter *iter, void *object)
 {
-	GPtrArray *list = ((Advertisement *)object)->cfg->manufacturer_data;
+	GPtrArray *list = ((Advertisement *)object)->live.manufacturer_data;
 	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{qv}", &dict);
@@ -107,12 +127,12 @@ static bool list_nonempty(const GPtrArray *list)
 
 static bool has_manufacturer_data(void *object)
 {
-	return list_nonempty(((Advertisement *)object)->cfg->manufacturer_data);
+	return list_nonempty(((Advertisement *)object)->live.manufacturer_data);
 }
 
 static void get_service_data(DBusMessageIter *iter, void *object)
 {
-	GPtrArray *list = ((Advertisement *)object)->cfg->service_data;
+	GPtrArray *list = ((Advertisement *)object)->live.service_data;
 	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
@@ -127,41 +147,41 @@ static void get_service_data(DBusMessageIter *iter, void *object)
 
 static bool has_service_data(void *object)
 {
-	return list_nonempty(((Advertisement *)object)->cfg->service_data);
+	return list_nonempty(((Advertisement *)object)->live.service_data);
 }
 
 static void get_local_name(DBusMessageIter *iter, void *object)
 {
-	const char *name = ((Advertisement *)object)->cfg->local_name;
+	const char *name = ((Advertisement *)object)->live.local_name;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &name);
 }
 
 static bool has_local_name(void *object)
 {
-	return ((Advertisement *)object)->cfg->local_name != NULL;
+	return ((Advertisement *)object)->live.local_name != NULL;
 }
 
 static void get_appearance(DBusMessageIter *iter, void *object)
 {
-	uint16_t appearance = ((Advertisement *)object)->cfg->appearance;
+	uint16_t appearance = ((Advertisement *)object)->live.appearance;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT16, &appearance);
 }
 
 static bool has_appearance(void *object)
 {
-	return ((Advertisement *)object)->cfg->has_appearance;
+	return ((Advertisement *)object)->live.has_appearance;
 }
 
 static bool is_broadcast(const Advertisement *adv)
 {
-	return g_strcmp0(adv->cfg->type, "broadcast") == 0;
+	return g_strcmp0(adv->live.type, "broadcast") == 0;
 }
 
 static void get_discoverable(DBusMessageIter *iter, void *object)
 {
-	dbus_bool_t discoverable = ((Advertisement *)object)->cfg->discoverable;
+	dbus_bool_t discoverable = ((Advertisement *)object)->live.discoverable;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &discoverable);
 }
@@ -174,7 +194,7 @@ static bool has_discoverable(void *object)
 
 static void get_discoverable_timeout(DBusMessageIter *iter, void *object)
 {
-	uint16_t timeout = (uint16_t)((Advertisement *)object)->cfg->discoverable_timeout;
+	uint16_t timeout = (uint16_t)((Advertisement *)object)->live.discoverable_timeout;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT16, &timeout);
 }
@@ -183,43 +203,43 @@ static bool has_discoverable_timeout(void *object)
 {
 	const Advertisement *adv = object;
 
-	return !is_broadcast(adv) && adv->cfg->discoverable && adv->cfg->discoverable_timeout > 0;
+	return !is_broadcast(adv) && adv->live.discoverable && adv->live.discoverable_timeout > 0;
 }
 
 static void get_min_interval(DBusMessageIter *iter, void *object)
 {
-	uint32_t ms = ((Advertisement *)object)->cfg->min_interval_ms;
+	uint32_t ms = ((Advertisement *)object)->live.min_interval_ms;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT32, &ms);
 }
 
 static bool has_min_interval(void *object)
 {
-	return ((Advertisement *)object)->cfg->min_interval_ms > 0;
+	return ((Advertisement *)object)->live.min_interval_ms > 0;
 }
 
 static void get_max_interval(DBusMessageIter *iter, void *object)
 {
-	uint32_t ms = ((Advertisement *)object)->cfg->max_interval_ms;
+	uint32_t ms = ((Advertisement *)object)->live.max_interval_ms;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT32, &ms);
 }
 
 static bool has_max_interval(void *object)
 {
-	return ((Advertisement *)object)->cfg->max_interval_ms > 0;
+	return ((Advertisement *)object)->live.max_interval_ms > 0;
 }
 
 static void get_tx_power(DBusMessageIter *iter, void *object)
 {
-	int16_t tx = ((Advertisement *)object)->cfg->tx_power;
+	int16_t tx = ((Advertisement *)object)->live.tx_power;
 
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_INT16, &tx);
 }
 
 static bool has_tx_power(void *object)
 {
-	return ((Advertisement *)object)->cfg->has_tx_power;
+	return ((Advertisement *)object)->live.has_tx_power;
 }
 
 static DBusMessage *adv_release(BusExporter *exporter, DBusMessage *msg, void *object)
@@ -263,17 +283,12 @@ Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporte
 {
 	Advertisement *adv = g_new0(Advertisement, 1);
 
-	adv->cfg = &config->advertising;
+	adv->base = &config->advertising;
+	adv->base_uuids = config_advertised_uuids(config);
+	config_advertising_copy(&adv->live, adv->base);
+	adv->service_uuids = g_strdupv(adv->base_uuids);
 	adv->exporter = exporter;
 	listener_list_init(&adv->listeners);
-	adv->service_uuids = g_ptr_array_new();
-	for (unsigned i = 0; i < config->services->len; i++) {
-		const CfgService *service = config->services->pdata[i];
-
-		if (service->advertise)
-			g_ptr_array_add(adv->service_uuids, (gpointer)service->uuid);
-	}
-	g_ptr_array_add(adv->service_uuids, NULL);
 
 	if (bus_exporter_add(exporter, ADVERTISEMENT_PATH, &adv_interface, adv) < 0)
 		g_error("cannot export the advertisement at " ADVERTISEMENT_PATH);
@@ -284,10 +299,134 @@ void advertisement_free(Advertisement *adv)
 {
 	if (!adv)
 		return;
+	g_clear_handle_id(&adv->flush_id, g_source_remove);
 	bus_exporter_remove(adv->exporter, ADVERTISEMENT_PATH);
-	g_ptr_array_unref(adv->service_uuids);
+	config_advertising_clear(&adv->live);
+	g_strfreev(adv->service_uuids);
+	g_strfreev(adv->base_uuids);
 	listener_list_clear(&adv->listeners);
 	g_free(adv);
+}
+
+/* ---- changes at run time ---- */
+
+/* Tell bluetoothd the pending properties in one PropertiesChanged. */
+static void flush(Advertisement *adv)
+{
+	const char *names[G_N_ELEMENTS(changeable_names) + 1] = { NULL };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(changeable_names); i++)
+		if (adv->pending & (1u << i))
+			names[n++] = changeable_names[i];
+	adv->pending = 0;
+	adv->last_flush = g_get_monotonic_time();
+	if (n)
+		bus_exporter_emit_properties_changed(adv->exporter, ADVERTISEMENT_PATH, ADVERTISEMENT_IFACE, names);
+}
+
+static gboolean flush_timer(gpointer data)
+{
+	Advertisement *adv = data;
+
+	adv->flush_id = 0;
+	flush(adv);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * bluetoothd turns each changed property into a command to the controller: tell it at
+ * once, or when ADVERTISEMENT_UPDATE_INTERVAL_MS have passed since the last time,
+ * with everything that changed in between.
+ */
+static void schedule_flush(Advertisement *adv, unsigned props)
+{
+	int64_t since_ms;
+
+	adv->pending |= props;
+	adv->told |= props;
+	if (adv->flush_id || !adv->pending)
+		return;
+	since_ms = (g_get_monotonic_time() - adv->last_flush) / 1000;
+	if (!adv->last_flush || since_ms >= ADVERTISEMENT_UPDATE_INTERVAL_MS)
+		flush(adv);
+	else
+		adv->flush_id = g_timeout_add((guint)(ADVERTISEMENT_UPDATE_INTERVAL_MS - since_ms), flush_timer, adv);
+}
+
+static bool strv_same(char **a, char **b)
+{
+	static char *empty[] = { NULL };
+
+	return g_strv_equal((const char *const *)(a ? a : empty), (const char *const *)(b ? b : empty));
+}
+
+/* The PROP_* whose values differ between a and b. */
+static unsigned changed_props(const CfgAdvertising *a, char **a_uuids, const CfgAdvertising *b, char **b_uuids)
+{
+	unsigned props = 0;
+
+	if (g_strcmp0(a->local_name, b->local_name) != 0)
+		props |= PROP_LOCAL_NAME;
+	if (!strv_same(a_uuids, b_uuids))
+		props |= PROP_SERVICE_UUIDS;
+	if (!config_manufacturer_data_equal(a->manufacturer_data, b->manufacturer_data))
+		props |= PROP_MANUFACTURER_DATA;
+	if (!config_service_data_equal(a->service_data, b->service_data))
+		props |= PROP_SERVICE_DATA;
+	return props;
+}
+
+int advertisement_change(Advertisement *adv, const CfgAdvertisingChange *change, char **ret_error)
+{
+	CfgAdvertising next = { 0 };
+	g_auto(GStrv) next_uuids = NULL;
+	unsigned props;
+	int r;
+
+	r = config_advertising_apply(&adv->live, (const char *const *)adv->service_uuids, adv->base,
+	                             (const char *const *)adv->base_uuids, change, &next, &next_uuids, ret_error);
+	if (r < 0)
+		return r;
+	next.enabled = change->enabled >= 0 ? change->enabled > 0 : change->reset ? adv->base->enabled
+	                                                                          : adv->live.enabled;
+	props = changed_props(&adv->live, adv->service_uuids, &next, next_uuids);
+	config_advertising_clear(&adv->live);
+	adv->live = next;
+	g_strfreev(adv->service_uuids);
+	adv->service_uuids = g_steal_pointer(&next_uuids);
+	schedule_flush(adv, props);
+	return 0;
+}
+
+const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *const **ret_uuids)
+{
+	if (ret_uuids)
+		*ret_uuids = (const char *const *)adv->service_uuids;
+	return &adv->live;
+}
+
+bool advertisement_is_changed(const Advertisement *adv)
+{
+	return !config_advertising_equal(&adv->live, (const char *const *)adv->service_uuids, adv->base,
+	                                 (const char *const *)adv->base_uuids);
+}
+
+void advertisement_registered(Advertisement *adv)
+{
+	/*
+	 * bluetoothd re-reads changed properties only once it has registered the
+	 * advertisement: one changed while it registered may have missed it. Tell again
+	 * what changed since the last registration (once; bluetoothd keeps it after).
+	 */
+	unsigned props = adv->told & PROP_ALL_CHANGEABLE;
+
+	adv->told = 0;
+	if (props) {
+		adv->pending |= props;
+		g_clear_handle_id(&adv->flush_id, g_source_remove);
+		flush(adv);
+	}
 }
 
 LISTENERS_DEFINE_ADD_REMOVE(Advertisement, advertisement, AdvertisementListener)

@@ -1,16 +1,21 @@
 /*
  * gatt/advertisement.h: gattd's one org.bluez.LEAdvertisement1 object, built from
- * [Advertising] and the services marked Advertise=true. Like the GATT objects it
- * lives as long as the process and is registered again after every power-on.
+ * [Advertising] and the services marked Advertise=true, and changed by local
+ * clients at run time (the `advertise` command). Like the GATT objects it lives as
+ * long as the process, with what clients changed, and is registered again after
+ * every power-on; a reload builds a new one from the configuration.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "config/advertising.h"
 #include "config/config.h"
 #include "dbus/exporter.h"
 
 #define ADVERTISEMENT_PATH "/org/gattd/advertisement"
+/* bluetoothd hears of changes at most this often; changes in between go together. */
+#define ADVERTISEMENT_UPDATE_INTERVAL_MS 200
 
 typedef struct Advertisement Advertisement;
 
@@ -26,3 +31,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Advertisement, advertisement_free)
 /* Add a listener (shared/listeners.h); returns its id for advertisement_remove_listener(). */
 unsigned advertisement_add_listener(Advertisement *adv, const AdvertisementListener *listener, void *user_data);
 void advertisement_remove_listener(Advertisement *adv, unsigned id);
+
+/*
+ * Apply a client's change: 0, or -EINVAL / -EMSGSIZE with *ret_error (nothing
+ * changed). bluetoothd hears of it by PropertiesChanged, at once or
+ * ADVERTISEMENT_UPDATE_INTERVAL_MS after the last one. change->enabled only
+ * updates the live copy: registering or not is the caller's.
+ */
+int advertisement_change(Advertisement *adv, const CfgAdvertisingChange *change, char **ret_error);
+/* The live advertisement and, in *ret_uuids (may be NULL), its service UUIDs; valid until the next change. */
+const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *const **ret_uuids);
+/* Whether clients changed it from the configuration's. */
+bool advertisement_is_changed(const Advertisement *adv);
+/* bluetoothd registered it: tell again what changed since it registered it last. */
+void advertisement_registered(Advertisement *adv);

@@ -1,7 +1,7 @@
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
  * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c (and bonds),
- * disconnect.c (and forget), pairable.c, reload.c, handle.c, confirm.c); common.c holds option
+ * disconnect.c (and forget), pairable.c, advertise.c, reload.c, handle.c, confirm.c); common.c holds option
  * parsing, connecting and calling with error reporting; format.c renders gattd's JSON for
  * people; command.c runs an operator's command (handle's --read-cmd, --write-cmd, confirm's
  * --cmd) and the event loop of the verbs that run them.
@@ -70,6 +70,7 @@ int gattctl_pairable(Gattctl *ctl, int argc, char **argv);
 int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 int gattctl_handle(Gattctl *ctl, int argc, char **argv);
 int gattctl_confirm(Gattctl *ctl, int argc, char **argv);
+int gattctl_advertise(Gattctl *ctl, int argc, char **argv);
 
 /* ---- common.c ---- */
 

@@ -24,6 +24,7 @@ static const struct {
 	{ "forget", gattctl_forget, "forget ADDR                 remove a device and its keys (a bond)" },
 	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
 	{ "confirm", gattctl_confirm, "confirm                     accept or reject each pairing ([Pairing] Method=confirm)" },
+	{ "advertise", gattctl_advertise, "advertise [on|off|reset]    the advertisement; change it, start or stop it" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };
 

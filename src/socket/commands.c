@@ -10,6 +10,7 @@
 #include "gattd-build-config.h"
 #include "shared/log.h"
 #include "socket/devices.h"
+#include "socket/events.h"
 #include "socket/handlers.h"
 #include "socket/pairing.h"
 #include "socket/protocol.h"
@@ -305,6 +306,38 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 	server_client_send(client, proto_finish(b));
 }
 
+static void cmd_advertise(Client *client, const ProtoRequest *req)
+{
+	Server *server = client->server;
+	const CfgAdvertisingChange *change = &req->advertise;
+	ServerAdvertisement adv = { 0 };
+	g_autofree char *error = NULL;
+	g_autoptr(JWriter) b = NULL;
+	int r = -EOPNOTSUPP;
+
+	LISTENERS_ASK(&server->listeners, ServerListener, advertise, r, server, change, &adv, &error);
+	if (client->dead)
+		return;
+	if (r == -EOPNOTSUPP) {
+		server_client_send_error(client, req->id, PROTO_ERR_NOT_SUPPORTED, "advertising is not available");
+		return;
+	}
+	if (r < 0) {
+		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s", error);
+		return;
+	}
+	b = proto_reply_begin(req->id);
+	proto_write_advertisement(b, &adv);
+	server_client_send(client, proto_finish(b));
+	if (!config_advertising_change_is_empty(change)) {
+		JWriter *event = proto_event_begin("advertisement");
+
+		log_info("client %u (pid %d) changed the advertisement", client->id, (int)client->pid);
+		proto_write_advertisement(event, &adv);
+		server_events_broadcast(server, NULL, event);
+	}
+}
+
 /* By ProtoCommand: protocol.c accepts no other. */
 static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_HELLO] = cmd_hello,
@@ -328,6 +361,7 @@ static void (*const handlers[])(Client *client, const ProtoRequest *req) = {
 	[PROTO_CMD_HANDLE_PAIRING] = server_pairing_cmd_handle,
 	[PROTO_CMD_UNHANDLE_PAIRING] = server_pairing_cmd_unhandle,
 	[PROTO_CMD_ANSWER_PAIRING] = server_pairing_cmd_answer,
+	[PROTO_CMD_ADVERTISE] = cmd_advertise,
 };
 
 void server_commands_handle_line(Client *client, const char *line, size_t len)

@@ -28,6 +28,7 @@ static const char *const command_names[] = {
 	[PROTO_CMD_HANDLE_PAIRING] = "handle-pairing",
 	[PROTO_CMD_UNHANDLE_PAIRING] = "unhandle-pairing",
 	[PROTO_CMD_ANSWER_PAIRING] = "answer-pairing",
+	[PROTO_CMD_ADVERTISE] = "advertise",
 };
 
 /* Which fields each command takes besides "cmd" and "id". */
@@ -45,6 +46,12 @@ typedef enum {
 	F_OPEN = 1 << 10,
 	F_SECONDS = 1 << 11,
 	F_ACCEPT = 1 << 12,
+	F_LOCAL_NAME = 1 << 13,
+	F_SERVICE_UUIDS = 1 << 14,
+	F_MANUFACTURER_DATA = 1 << 15,
+	F_SERVICE_DATA = 1 << 16,
+	F_ENABLED = 1 << 17,
+	F_RESET = 1 << 18,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -69,6 +76,7 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_HANDLE_PAIRING] = 0,
 	[PROTO_CMD_UNHANDLE_PAIRING] = 0,
 	[PROTO_CMD_ANSWER_PAIRING] = F_REQUEST | F_ACCEPT,
+	[PROTO_CMD_ADVERTISE] = F_LOCAL_NAME | F_SERVICE_UUIDS | F_MANUFACTURER_DATA | F_SERVICE_DATA | F_ENABLED | F_RESET,
 };
 
 static const struct {
@@ -79,7 +87,9 @@ static const struct {
 	{ "notify", F_NOTIFY }, { "chars", F_CHARS }, { "timeout_ms", F_TIMEOUT },
 	{ "request", F_REQUEST }, { "error", F_ERROR }, { "frames", F_FRAMES },
 	{ "address", F_ADDRESS }, { "open", F_OPEN }, { "seconds", F_SECONDS },
-	{ "accept", F_ACCEPT },
+	{ "accept", F_ACCEPT }, { "local_name", F_LOCAL_NAME }, { "service_uuids", F_SERVICE_UUIDS },
+	{ "manufacturer_data", F_MANUFACTURER_DATA }, { "service_data", F_SERVICE_DATA },
+	{ "enabled", F_ENABLED }, { "reset", F_RESET },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -96,6 +106,7 @@ void proto_request_free(ProtoRequest *req)
 	json_decref(req->id);
 	json_decref(req->typed);
 	g_free(req->chars);
+	config_advertising_change_clear(&req->advertise);
 	json_decref(req->root);
 	g_free(req);
 }
@@ -400,6 +411,18 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 		return false;
 	if (req->cmd == PROTO_CMD_ANSWER_PAIRING && !parse_answer_pairing(m, req, err))
 		return false;
+	if (req->cmd == PROTO_CMD_ADVERTISE) {
+		const ProtoAdvertiseFields fields = {
+			member(m, F_LOCAL_NAME), member(m, F_SERVICE_UUIDS), member(m, F_MANUFACTURER_DATA),
+			member(m, F_SERVICE_DATA), member(m, F_ENABLED), member(m, F_RESET),
+		};
+		char *problem = NULL;
+
+		if (!proto_parse_advertise(&fields, &req->advertise, &problem)) {
+			fail(err, PROTO_ERR_BAD_REQUEST, problem);
+			return false;
+		}
+	}
 	if ((node = member(m, F_FRAMES))) {
 		if (!json_is_boolean(node)) {
 			fail(err, PROTO_ERR_BAD_REQUEST, g_strdup("field 'frames' must be true or false"));
@@ -455,6 +478,7 @@ ProtoRequest *proto_parse_request(const char *line, size_t len, ProtoError *err)
 		return NULL;
 
 	req = g_new0(ProtoRequest, 1);
+	req->advertise.enabled = -1;
 	for (i = 0; i < G_N_ELEMENTS(command_names); i++)
 		if (cmd[0] == command_names[i][0] && strcmp(cmd, command_names[i]) == 0)
 			break;
@@ -658,38 +682,6 @@ void proto_write_device(JWriter *w, const char *path, const char *address)
 	jwrite_string(w, address);
 }
 
-static void write_string(JWriter *w, const char *name, const char *s)
-{
-	jwrite_member(w, name);
-	jwrite_string(w, s);
-}
-
-void proto_write_central(JWriter *w, const GattCentral *central, const GPtrArray *subscribed)
-{
-	write_string(w, "address", central->address);
-	write_string(w, "address_type", central->address_type);
-	write_string(w, "device", central->path);
-	write_string(w, "name", central->name);
-	write_string(w, "alias", central->alias);
-	jwrite_member(w, "paired");
-	jwrite_bool(w, central->paired);
-	jwrite_member(w, "bonded");
-	if (central->has_bonded)
-		jwrite_bool(w, central->bonded);
-	else
-		jwrite_null(w);
-	jwrite_member(w, "trusted");
-	jwrite_bool(w, central->trusted);
-	jwrite_member(w, "connected_since");
-	jwrite_int(w, central->connected_since / 1000);
-	proto_write_mtu(w, central->mtu);
-	jwrite_member(w, "subscribed");
-	jwrite_begin_array(w);
-	for (unsigned i = 0; subscribed && i < subscribed->len; i++)
-		jwrite_string(w, subscribed->pdata[i]);
-	jwrite_end_array(w);
-}
-
 char *proto_value_fit_message(const CfgCharacteristic *cfg, size_t len)
 {
 	size_t fixed = cfg->has_type ? value_type_size(cfg->type) : 0;
@@ -698,86 +690,4 @@ char *proto_value_fit_message(const CfgCharacteristic *cfg, size_t len)
 		return g_strdup_printf("%s: a %s value is %zu bytes, got %zu", cfg->id, value_type_name(cfg->type), fixed,
 		                       len);
 	return g_strdup_printf("%s: %zu bytes exceed MaxLength %u", cfg->id, len, cfg->max_length);
-}
-
-void proto_write_mtu(JWriter *w, uint16_t mtu)
-{
-	jwrite_member(w, "mtu");
-	if (mtu)
-		jwrite_int(w, mtu);
-	else
-		jwrite_null(w);
-}
-
-void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)
-{
-	/* The writer writes null for a NULL string. */
-	jwrite_member(w, "name");
-	jwrite_string(w, adapter->name);
-	jwrite_member(w, "address");
-	jwrite_string(w, adapter->address);
-	jwrite_member(w, "powered");
-	jwrite_bool(w, adapter->powered);
-}
-
-static void write_bool(JWriter *w, const char *name, bool b)
-{
-	jwrite_member(w, name);
-	jwrite_bool(w, b);
-}
-
-static void write_int(JWriter *w, const char *name, int64_t i)
-{
-	jwrite_member(w, name);
-	jwrite_int(w, i);
-}
-
-void proto_write_pairing(JWriter *w, const ServerPairing *pairing)
-{
-	jwrite_member(w, "method");
-	jwrite_string(w, pairing->method ? pairing->method : "off");
-	write_bool(w, "agent", pairing->agent);
-	write_bool(w, "pairable", pairing->pairable);
-	write_bool(w, "always", pairing->always);
-	jwrite_member(w, "remaining_ms");
-	if (pairing->always || !pairing->method || strcmp(pairing->method, "off") == 0)
-		jwrite_null(w);
-	else
-		jwrite_int(w, pairing->remaining_ms);
-}
-
-char *proto_status_line(const json_t *id, const ServerStatus *status)
-{
-	g_autoptr(JWriter) w = proto_reply_begin(id);
-
-	jwrite_member(w, "state");
-	jwrite_string(w, status->state);
-	jwrite_member(w, "description");
-	jwrite_string(w, status->description);
-	jwrite_member(w, "adapter");
-	if (status->adapter.name) {
-		jwrite_begin_object(w);
-		proto_write_adapter(w, &status->adapter);
-		jwrite_member(w, "path");
-		jwrite_string(w, status->adapter.path);
-		jwrite_end_object(w);
-	} else {
-		jwrite_null(w);
-	}
-	write_bool(w, "registered", status->registered);
-	write_bool(w, "advertising", status->advertising);
-	write_bool(w, "on_air", status->on_air);
-	jwrite_member(w, "sockets");
-	jwrite_string(w, status->sockets);
-	jwrite_member(w, "pairing");
-	jwrite_begin_object(w);
-	proto_write_pairing(w, &status->pairing);
-	jwrite_end_object(w);
-	write_int(w, "clients", status->clients);
-	write_int(w, "watchers", status->watchers);
-	write_int(w, "subscriptions", status->subscriptions);
-	write_int(w, "captured", (int64_t)status->captured);
-	write_int(w, "overflows", (int64_t)status->overflows);
-	write_int(w, "generation", status->generation);
-	return proto_finish(w);
 }

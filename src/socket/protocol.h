@@ -3,6 +3,8 @@
  *
  * Requests are decoded and validated here into a ProtoRequest; replies and events
  * are encoded here. README.md, "Local client protocol" is the reference for clients.
+ * protocol.c has the requests and values, proto-advertise.c the `advertise` command,
+ * proto-bluez.c what tells of the BlueZ side (centrals, adapter, pairing, status).
  */
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config/advertising.h"
 #include "config/config.h"
 #include "gatt/centrals.h"
 #include "shared/att.h"
@@ -66,6 +69,7 @@ typedef enum {
 	PROTO_CMD_HANDLE_PAIRING,
 	PROTO_CMD_UNHANDLE_PAIRING,
 	PROTO_CMD_ANSWER_PAIRING,
+	PROTO_CMD_ADVERTISE,
 } ProtoCommand;
 
 typedef struct {
@@ -89,6 +93,7 @@ typedef struct {
 	bool has_open;
 	bool open;           /* pairable: open (true) or close (false) the pairing window */
 	unsigned seconds;    /* pairable with "open": true: for how long; 0 = [Pairing] PairableSeconds */
+	CfgAdvertisingChange advertise; /* advertise: what to change (.enabled -1 and nothing else: only ask) */
 } ProtoRequest;
 
 typedef struct {
@@ -117,6 +122,14 @@ const char *proto_command_name(ProtoCommand cmd);
  */
 GBytes *proto_decode_value(const char *hex, const json_t *typed, bool has_type, ValueType type, char **ret_error);
 
+/* The `advertise` command's members as found in the request, NULL when absent (proto-advertise.c). */
+typedef struct {
+	json_t *local_name, *service_uuids, *manufacturer_data, *service_data, *enabled, *reset;
+} ProtoAdvertiseFields;
+
+/* Decode them into *out (cleared first); false + *ret_error naming the field on failure. */
+bool proto_parse_advertise(const ProtoAdvertiseFields *fields, CfgAdvertisingChange *out, char **ret_error);
+
 /* ---- encoding ---- */
 
 /* Start a success reply: {"id":..,"ok":true ... (the writer is inside the object). */
@@ -125,6 +138,11 @@ JWriter *proto_reply_begin(const json_t *id);
 JWriter *proto_event_begin(const char *name);
 /* Add "method", "agent", "pairable", "always" and "remaining_ms" (null with always or Method=off). */
 void proto_write_pairing(JWriter *w, const ServerPairing *pairing);
+/*
+ * Add the advertisement: "enabled", "advertising", "changed", "type", "local_name",
+ * "service_uuids", "manufacturer_data", "service_data", "bytes", "max_bytes".
+ */
+void proto_write_advertisement(JWriter *w, const ServerAdvertisement *adv);
 /* Close the object and return the line, newline included. The writer is spent: free it. */
 char *proto_finish(JWriter *w);
 /* A whole error reply line. */

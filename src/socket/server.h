@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/advertising.h"
 #include "gatt/app.h"
 #include "gatt/centrals.h"
 #include "socket/status.h"
@@ -87,6 +88,14 @@ typedef struct {
 	 * request) or -ESTALE (settled already).
 	 */
 	int (*pairing_answer)(Server *server, uint64_t id, ServerPairingAnswer answer, void *user_data);
+	/*
+	 * A client's `advertise`: apply change (nothing when it is empty: the client only
+	 * asks), fill out (borrowed: valid until the advertisement changes again) and
+	 * return 0; or -EINVAL / -EMSGSIZE with *ret_error saying why (nothing changed).
+	 * The first listener with advertise answers; with none, advertising is not available.
+	 */
+	int (*advertise)(Server *server, const CfgAdvertisingChange *change, ServerAdvertisement *out, char **ret_error,
+	                 void *user_data);
 } ServerListener;
 
 /*

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config/config.h"
+
 /* The selected adapter. */
 typedef struct {
 	char *name;          /* "hci0"; NULL when there is none (removed, BlueZ gone) */
@@ -27,6 +29,17 @@ typedef struct {
 	bool always;             /* Pairable=always */
 	int64_t remaining_ms;    /* on-request: until the window closes, 0 when closed */
 } ServerPairing;
+
+/*
+ * The advertisement, for the `advertise` reply and event. Unlike the snapshots
+ * below it borrows: valid only while the daemon's answer (ServerListener.advertise) lasts.
+ */
+typedef struct {
+	const CfgAdvertising *live;        /* what is advertised, or offered to BlueZ (enabled) */
+	const char *const *service_uuids;  /* NULL-terminated */
+	bool changed;                      /* clients changed it from the configuration's */
+	bool advertising;                  /* registered with BlueZ now */
+} ServerAdvertisement;
 
 /* Everything a `status` reply tells, in its order. */
 typedef struct {

@@ -19,6 +19,9 @@
  *   client-example [--socket PATH] pair SECONDS
  *       Open the pairing window for SECONDS (the gadget's "pair" button), print how
  *       pairing stands.
+ *   client-example [--socket PATH] service-data UUID BYTE
+ *       Advertise BYTE (0..255) as UUID's service data, as a sensor puts its latest
+ *       reading in its advertisement, and print what is advertised now.
  *   client-example [--socket PATH] bonds
  *       Print the devices BlueZ keeps keys for.
  *   client-example [--socket PATH] forget ADDRESS
@@ -258,6 +261,30 @@ static void print_hex(const uint8_t *data, size_t len)
 		printf("%02x", data[i]);
 }
 
+static int service_data(GattdClient *client, const char *uuid, const char *byte)
+{
+	GattdAdvertisingChange change = GATTD_ADVERTISING_UNCHANGED;
+	uint8_t reading = (uint8_t)strtoul(byte, NULL, 10);
+	GattdAdvertisingData data = { .uuid = (char *)uuid, .data = &reading, .len = 1 };
+	GattdAdvertisement adv;
+	int r;
+
+	change.set_service_data = 1;
+	change.service_data = &data;
+	change.n_service_data = 1;
+	r = gattd_client_advertise(client, &change, &adv);
+	if (r < 0)
+		return fail(client, "advertise", r);
+	printf("advertising=%s changed=%s", yes_no(adv.advertising), yes_no(adv.changed));
+	for (size_t i = 0; i < adv.n_service_data; i++) {
+		printf(" %s=", adv.service_data[i].uuid);
+		print_hex(adv.service_data[i].data, adv.service_data[i].len);
+	}
+	printf(" bytes=%u/%u\n", adv.bytes, adv.max_bytes);
+	gattd_advertisement_clear(&adv);
+	return 0;
+}
+
 static bool is_printable(const uint8_t *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -403,6 +430,7 @@ static int usage(void)
 	                "       client-example [--socket PATH] devices\n"
 	                "       client-example [--socket PATH] disconnect ADDRESS\n"
 	                "       client-example [--socket PATH] pair SECONDS\n"
+	                "       client-example [--socket PATH] service-data UUID BYTE\n"
 	                "       client-example [--socket PATH] bonds\n"
 	                "       client-example [--socket PATH] forget ADDRESS\n"
 	                "       client-example [--socket PATH] handle COUNT CHAR...\n"
@@ -438,7 +466,8 @@ int main(int argc, char **argv)
 	             (strcmp(argv[i], "bonds") == 0 && argc - i == 1) ||
 	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2) ||
 	             (strcmp(argv[i], "forget") == 0 && argc - i == 2) ||
-	             (strcmp(argv[i], "pair") == 0 && argc - i == 2))) {
+	             (strcmp(argv[i], "pair") == 0 && argc - i == 2) ||
+	             (strcmp(argv[i], "service-data") == 0 && argc - i == 3))) {
 		return usage();
 	}
 
@@ -460,6 +489,8 @@ int main(int argc, char **argv)
 		r = disconnect(client, argv[i + 1], strcmp(argv[i], "forget") == 0);
 	else if (strcmp(argv[i], "pair") == 0)
 		r = pair(client, argv[i + 1]);
+	else if (strcmp(argv[i], "service-data") == 0)
+		r = service_data(client, argv[i + 1], argv[i + 2]);
 	else
 		r = take(client, argv[i + 1], count);
 	gattd_client_free(client);

@@ -560,9 +560,14 @@ class AdvRegistration:
         self.ended = None
         self.failure = None
         self.props = {}                 # LEAdvertisement1 properties (plain Python)
+        self.raw = {}                   # the same as gdbus's proxy cache holds them (dbus-python)
         self.on_air = False             # the controller is sending it
         self.queued_while_off = False   # register_adv_while_off == 'accept': goes on air at power-on
         self.msg = None
+        # What the controller was last given (advertising.c refresh_adv): props at
+        # registration, then after each refresh a PropertiesChanged caused.
+        self.air = {}
+        self.refreshes = []             # one per property changed at run time: (name, None | error)
 
     @property
     def active(self):
@@ -942,6 +947,11 @@ class FakeBluez:
 
     def fail_next_register_advertisement(self, count=1):
         self.register_adv_faults += ['fail'] * count
+
+    def delay_next_register_advertisement(self, seconds):
+        """The next RegisterAdvertisement reads the advertisement at once but answers
+        (and sets its PropertiesChanged watch) seconds later."""
+        self.register_adv_faults.append(('delay', seconds))
 
     def never_answer_next_disconnect(self):
         """The next Device1.Disconnect() of a connected device gets no reply and the
@@ -3420,7 +3430,9 @@ class FakeBluez:
             return
         props = reply.get_args_list(byte_arrays=True)[0]
         error = self._validate_advertisement(adv, props)
+        adv.raw = dict(props)
         adv.props = to_python(props)
+        parsed = dict(adv.props)    # what parse_advertisement made of it: the controller gets this
         adapter = self.adapters.get(adv.adapter)
         if error is None and (adapter is None or not adapter.powered) and self.register_adv_while_off == 'fail':
             error = 'Failed to register advertisement'
@@ -3436,6 +3448,7 @@ class FakeBluez:
                 self._reply_error(msg, ERROR_FAILED, error)
                 return
             adv.state = 'registered'
+            adv.air = parsed
             adv.on_air = bool(adapter and adapter.powered)
             adv.queued_while_off = not adv.on_air
             self.trace('%r registered' % adv)
@@ -3654,12 +3667,40 @@ class FakeBluez:
                     adv.msg = None
                 self.trace('%r freed: owner left the bus' % adv)
 
+    def _advertisement_changed(self, sender, path, changed, invalidated):
+        """advertising.c properties_changed (5.47 on, every version): gdbus updates the
+        proxy's cache, and only once the advertisement is registered (the watch is set
+        in add_adv_callback) each changed or invalidated property is parsed and the
+        controller refreshed with the same instance, one refresh per property. A
+        refresh that fails (data too long) is logged and leaves the registration."""
+        for adv in self.adverts:
+            if adv.owner != sender or adv.path != path or adv.ended is not None:
+                continue
+            for name, value in changed.items():
+                adv.raw[str(name)] = value
+            for name in invalidated:
+                adv.raw.pop(str(name), None)
+            adv.props = to_python(dbus.Dictionary(adv.raw, signature='sv'))
+            if adv.state != 'registered':
+                continue
+            for name in [str(n) for n in changed] + [str(n) for n in invalidated]:
+                error = self._validate_advertisement(adv, adv.raw)
+                adv.refreshes.append((name, error))
+                self.trace('%r refreshed for %s%s' % (adv, name, ': ' + error if error else ''))
+                if error is None:
+                    adv.air = dict(adv.props)
+
     def _on_properties_changed(self, iface, changed, invalidated, sender=None, path=None):
         """An application's PropertiesChanged, as its GDBusProxy sees it
         (gdbus/client.c): changed names join the cache, invalidated ones leave
         it, which switches AcquireNotify / AcquireWrite on and off; a Value
         change or invalidation reaches every subscriber (property_changed_cb:
         an invalidated Value as an empty one; at most 512 bytes)."""
+        if str(iface) == IFACE_ADVERTISEMENT:
+            self.properties_changed.append((sender, str(path), str(iface), to_python(changed),
+                                            [str(i) for i in invalidated]))
+            self._advertisement_changed(sender, str(path), changed, invalidated)
+            return
         owners = {a.owner for a in self.apps if a.active}
         if sender not in owners:
             return

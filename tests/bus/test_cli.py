@@ -32,6 +32,14 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertNotEqual(result.stdout.strip(), '', 'a summary is printed')
 
+    def test_check_config_refuses_an_advertisement_over_31_bytes_with_the_byte_count(self):
+        # flags 3 + the battery service's 16-bit UUID 4 + manufacturer data 4 + 25.
+        result = self.check_config(DEFAULT_SERVICES, advertising=dict(
+            GOOD_ADVERTISING, ManufacturerData='0x05F1:hex:' + '00' * 25))
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn('gattd.conf: [Advertising]: the advertising data would be 36 bytes (flags 3 + service UUIDs 4 + '
+                      'manufacturer data 29); at most 31 fit in a legacy advertisement', result.stderr)
+
     def test_check_config_rejects_unknown_flag_naming_file_group_and_key(self):
         broken = BATTERY_CONF.replace('Flags=read;notify', 'Flags=reed;notify')
         result = self.check_config({'battery.conf': broken})

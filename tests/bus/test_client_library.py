@@ -131,6 +131,12 @@ class ClientLibraryTest(GattdTestCase):
         self.assertEqual(self.run_example('devices'), (0, [
             '%s (public) name=- mtu=247 paired=no bonded=no trusted=no' % CENTRAL_ADDRESS], ''))
 
+    def test_c_client_puts_a_reading_in_the_advertised_service_data(self):
+        self.assertEqual(self.run_example('service-data', '180F', '42'), (0, [
+            'advertising=yes changed=yes 0000180f-0000-1000-8000-00805f9b34fb=2a bytes=12/31'], ''))
+        self.wait_until(lambda: self.fake.active_advert('hci0').air.get('ServiceData')
+                        == {'0000180f-0000-1000-8000-00805f9b34fb': b'\x2a'}, 'the reading on the air')
+
     def test_c_client_disconnect_of_an_address_no_central_has_reports_not_found(self):
         status, out, err = self.run_example('disconnect', '00:AA:01:01:00:99')
         self.assertEqual((status, out), (1, []), err)

@@ -205,10 +205,10 @@ static const char full_gattd_conf[] =
 	"Appearance=0x03C0\n"
 	"Discoverable=false\n"
 	"DiscoverableTimeout=30\n"
-	"Includes=tx-power; appearance;local-name\n"
+	"Includes=tx-power; local-name\n"
 	"ManufacturerData=0x05F1:hex:0102;0x004C:utf8:hi\n"
 	"ServiceData=180F:u8:100\n"
-	"SolicitUUIDs=180D;6E400001-B5A3-F393-E0A9-E50E24DCCA9E\n"
+	"SolicitUUIDs=180D;0X180A\n"
 	"MinIntervalMs=100\n"
 	"MaxIntervalMs=200\n"
 	"TxPower=-10\n";
@@ -245,8 +245,10 @@ static void test_every_daemon_and_advertising_key_is_modelled(void **state)
 	const CfgManufacturerData *m;
 	const CfgServiceData *sd;
 
+	/* broadcast: tx-power 3 + appearance 4 + solicit UUIDs 6 + manufacturer data 12 + service data 5. */
 	write_file(f, "gattd.conf", full_gattd_conf);
-	write_file(f, "services.d/battery.conf", battery_conf);
+	write_file(f, "services.d/battery.conf", "[Service battery]\nUUID=180f\n"
+	                                         "[Characteristic battery/level]\nUUID=2A19\nFlags=read\n");
 	c = assert_loads(f);
 
 	assert_int_equal(c->adapter_match, ADAPTER_MATCH_ADDRESS);
@@ -261,10 +263,9 @@ static void test_every_daemon_and_advertising_key_is_modelled(void **state)
 	assert_int_equal(c->advertising.appearance, 0x03c0);
 	assert_false(c->advertising.discoverable);
 	assert_int_equal(c->advertising.discoverable_timeout, 30);
-	assert_int_equal(g_strv_length(c->advertising.includes), 3);
+	assert_int_equal(g_strv_length(c->advertising.includes), 2);
 	assert_string_equal(c->advertising.includes[0], "tx-power");
-	assert_string_equal(c->advertising.includes[1], "appearance");
-	assert_string_equal(c->advertising.includes[2], "local-name");
+	assert_string_equal(c->advertising.includes[1], "local-name");
 
 	assert_int_equal(c->advertising.manufacturer_data->len, 2);
 	m = g_ptr_array_index(c->advertising.manufacturer_data, 0);
@@ -281,7 +282,7 @@ static void test_every_daemon_and_advertising_key_is_modelled(void **state)
 
 	assert_int_equal(g_strv_length(c->advertising.solicit_uuids), 2);
 	assert_string_equal(c->advertising.solicit_uuids[0], UUID_BASE("180d"));
-	assert_string_equal(c->advertising.solicit_uuids[1], "6e400001-b5a3-f393-e0a9-e50e24dcca9e");
+	assert_string_equal(c->advertising.solicit_uuids[1], UUID_BASE("180a"));
 	assert_int_equal(c->advertising.min_interval_ms, 100);
 	assert_int_equal(c->advertising.max_interval_ms, 200);
 	assert_true(c->advertising.has_tx_power);
@@ -542,7 +543,7 @@ static void test_summary_shows_what_would_be_served(void **state)
 	           "SolicitUUIDs=180D\nMinIntervalMs=100\nMaxIntervalMs=200\nTxPower=-10\n");
 	write_file(f, "services.d/battery.conf", battery_conf);
 	write_file(f, "services.d/console.conf",
-	           "[Service console]\nUUID=6e400001-b5a3-f393-e0a9-e50e24dcca9e\nAdvertise=true\n"
+	           "[Service console]\nUUID=6e400001-b5a3-f393-e0a9-e50e24dcca9e\n"
 	           "[Characteristic console/tx]\nUUID=6e400003-b5a3-f393-e0a9-e50e24dcca9e\nFlags=read;notify\n"
 	           "Type=utf8\nValue=utf8:hello\n"
 	           "[Characteristic console/temp]\nUUID=2A6E\nFlags=read\nType=i16\nValue=i16:-2\n");
@@ -552,13 +553,15 @@ static void test_summary_shows_what_would_be_served(void **state)
 	assert_contains(summary, "Adapter: hci1\n");
 	assert_contains(summary, "BlueZ retries: after 500 ms, backing off to 30000 ms\n");
 	assert_contains(summary, "Advertising: peripheral, local name \"gattd\", appearance 0x03c0, discoverable\n");
-	assert_contains(summary, "  service UUIDs: 180f, 6e400001-b5a3-f393-e0a9-e50e24dcca9e\n");
+	assert_contains(summary, "  service UUIDs: 180f\n");
 	assert_contains(summary, "  includes: tx-power\n");
 	assert_contains(summary, "  manufacturer data 0x05f1: hex:0102\n");
 	assert_contains(summary, "  service data 180f: hex:64\n");
 	assert_contains(summary, "  solicit UUIDs: 180d\n");
 	assert_contains(summary, "  interval: 100..200 ms\n");
 	assert_contains(summary, "  tx power: -10 dBm\n");
+	assert_contains(summary, "  advertising data: 29 of 31 bytes (flags 3 + tx-power 3 + appearance 4 + service "
+	                         "UUIDs 4 + solicit UUIDs 4 + manufacturer data 6 + service data 5)\n");
 	assert_contains(summary, "Service battery: UUID 180f, secondary, advertised\n");
 	assert_contains(summary, "  Characteristic battery/level: UUID 2a19, flags read, notify\n");
 	assert_contains(summary, "    type u8, value u8:100 (hex 64), max length 1\n");
@@ -570,7 +573,7 @@ static void test_summary_shows_what_would_be_served(void **state)
 	                         "flags write, write-without-response\n");
 	assert_contains(summary, "    type hex (none given), value empty, max length 20\n");
 	assert_contains(summary, "    capture: up to 16 writes queued for local clients\n");
-	assert_contains(summary, "Service console: UUID 6e400001-b5a3-f393-e0a9-e50e24dcca9e, primary, advertised\n");
+	assert_contains(summary, "Service console: UUID 6e400001-b5a3-f393-e0a9-e50e24dcca9e, primary\n");
 	assert_contains(summary, "    type utf8, value utf8:hello (hex 68656c6c6f), max length 512\n");
 	assert_contains(summary, "    type i16, value i16:-2 (hex feff), max length 2\n");
 

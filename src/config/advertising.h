@@ -1,0 +1,83 @@
+/*
+ * config/advertising.h: the advertisement as a value (pure, no I/O): copying and
+ * clearing a CfgAdvertising, the UUIDs of the Advertise=true services, how many
+ * bytes of advertising data bluetoothd makes of it, and a local client's change
+ * (the `advertise` command) applied to it after the same checks as the
+ * configuration's. gatt/advertisement.c keeps the live copy on the bus.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+/* A legacy advertisement's data, and its scan response, carry at most 31 bytes. */
+#define CONFIG_ADV_LEGACY_MAX 31
+/* LocalName goes into the scan response: its length and type byte, then the name. */
+#define CONFIG_ADV_LOCAL_NAME_MAX (CONFIG_ADV_LEGACY_MAX - 2)
+/* What one change may carry, before the size check (which allows far less). */
+#define CONFIG_ADV_MAX_ITEMS 16
+
+/* What a client changes; everything else stays. */
+typedef struct {
+	bool reset;                   /* start from the configuration's advertisement */
+	int enabled;                  /* -1: unchanged; 0: stop; 1: start */
+	bool has_local_name;
+	char *local_name;             /* with has_local_name: the name, or NULL for none */
+	char **service_uuids;         /* NULL: unchanged; else normalised, NULL-terminated, may be empty */
+	GPtrArray *manufacturer_data; /* NULL: unchanged; else CfgManufacturerData*, may be empty */
+	GPtrArray *service_data;      /* NULL: unchanged; else CfgServiceData*, may be empty */
+} CfgAdvertisingChange;
+
+void config_advertising_change_clear(CfgAdvertisingChange *change);
+/* Whether change changes nothing (the `advertise` command that only asks). */
+bool config_advertising_change_is_empty(const CfgAdvertisingChange *change);
+
+/* New, empty lists of CfgManufacturerData* and CfgServiceData*, freeing their items. */
+GPtrArray *config_manufacturer_data_list_new(void);
+GPtrArray *config_service_data_list_new(void);
+/* An item of each; data is referenced. */
+CfgManufacturerData *config_manufacturer_data_new(uint16_t company_id, GBytes *data);
+CfgServiceData *config_service_data_new(const char uuid[UUID_STR_LEN + 1], GBytes *data);
+
+/* dst becomes a deep copy of src (dst's old contents are not freed). */
+void config_advertising_copy(CfgAdvertising *dst, const CfgAdvertising *src);
+/* Free what adv owns and zero it. */
+void config_advertising_clear(CfgAdvertising *adv);
+/* The UUIDs of the services with Advertise=true, in load order (NULL-terminated). */
+char **config_advertised_uuids(const GattdConfig *config);
+
+/*
+ * The bytes of advertising data bluetoothd makes of adv with service_uuids, counted
+ * as it counts them (the flags, what Includes= asks the kernel to add, each field
+ * with its length and type bytes). When parts is given, it gets them one by one
+ * ("flags 3 + service UUIDs 18 + ..."). The local name is not in it: it goes into
+ * the scan response.
+ */
+unsigned config_advertising_size(const CfgAdvertising *adv, const char *const *service_uuids, GString *parts);
+
+/*
+ * Whether adv with service_uuids fits a legacy advertisement: 0, or -EMSGSIZE with
+ * *ret_error giving the byte count and its parts.
+ */
+int config_advertising_check_size(const CfgAdvertising *adv, const char *const *service_uuids, char **ret_error);
+
+/*
+ * out (cleared first) becomes from with change applied, and *ret_uuids its service
+ * UUIDs; change->reset starts from base and base_uuids (the configuration's)
+ * instead. Returns 0, or -EINVAL / -EMSGSIZE with *ret_error and out cleared: a
+ * company or UUID given twice, a local name too long, the data over
+ * CONFIG_ADV_LEGACY_MAX bytes. change->enabled is the caller's to apply.
+ */
+int config_advertising_apply(const CfgAdvertising *from, const char *const *from_uuids, const CfgAdvertising *base,
+                             const char *const *base_uuids, const CfgAdvertisingChange *change, CfgAdvertising *out,
+                             char ***ret_uuids, char **ret_error);
+
+/* Whether two lists of CfgManufacturerData* (or of CfgServiceData*) are the same, in order; NULL is empty. */
+bool config_manufacturer_data_equal(const GPtrArray *a, const GPtrArray *b);
+bool config_service_data_equal(const GPtrArray *a, const GPtrArray *b);
+/* Whether a and b (with their service UUIDs) advertise the same. */
+bool config_advertising_equal(const CfgAdvertising *a, const char *const *a_uuids, const CfgAdvertising *b,
+                              const char *const *b_uuids);

@@ -1,0 +1,219 @@
+/*
+ * test-advertising.c: the advertisement as a value (config/advertising.h): the bytes
+ * bluetoothd makes of it, a client's change checked and applied, and the
+ * configuration's own size check with its message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include <cmocka.h>
+
+#include "test-util.h"
+#include "config/advertising.h"
+#include "config/config.h"
+
+#define BATTERY_UUID "0000180f-0000-1000-8000-00805f9b34fb"
+#define NUS_UUID "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+
+/* A peripheral advertisement with nothing in it. */
+static void empty_advertising(CfgAdvertising *adv)
+{
+	*adv = (CfgAdvertising){
+		.enabled = true,
+		.type = g_strdup("peripheral"),
+		.discoverable = true,
+		.includes = g_new0(char *, 1),
+		.manufacturer_data = config_manufacturer_data_list_new(),
+		.service_data = config_service_data_list_new(),
+		.solicit_uuids = g_new0(char *, 1),
+	};
+}
+
+static GBytes *bytes_of(size_t n)
+{
+	return g_bytes_new_take(g_malloc0(n), n);
+}
+
+static void test_size_counts_what_bluetoothd_counts(void **state)
+{
+	CfgAdvertising adv;
+	const char *const uuids[] = { BATTERY_UUID, NUS_UUID, "0000feed-0000-1000-8000-00805f9b34fb", NULL };
+	g_autoptr(GString) parts = g_string_new(NULL);
+	g_autoptr(GBytes) two = bytes_of(2);
+
+	empty_advertising(&adv);
+	assert_int_equal(config_advertising_size(&adv, NULL, NULL), 3); /* flags */
+	/* Two 16-bit UUIDs in one structure (2 + 4), a 128-bit one in another (2 + 16). */
+	assert_int_equal(config_advertising_size(&adv, uuids, NULL), 3 + 6 + 18);
+	g_ptr_array_add(adv.manufacturer_data, config_manufacturer_data_new(0x05f1, two));
+	g_ptr_array_add(adv.service_data, config_service_data_new(BATTERY_UUID, two));
+	g_ptr_array_add(adv.service_data, config_service_data_new(NUS_UUID, two));
+	/* Manufacturer data 2 + 2 + 2; service data 2 + 2 + 2 and 2 + 16 + 2. */
+	assert_int_equal(config_advertising_size(&adv, NULL, parts), 3 + 6 + 6 + 20);
+	assert_string_equal(parts->str, "flags 3 + manufacturer data 6 + service data 26");
+	/* The local name goes into the scan response; tx-power and appearance take room. */
+	adv.local_name = g_strdup("a-long-name-in-the-scan-response");
+	g_strfreev(adv.includes);
+	adv.includes = g_strsplit("tx-power,appearance", ",", -1);
+	assert_int_equal(config_advertising_size(&adv, NULL, NULL), 3 + 3 + 8 + 6 + 26);
+	/* A broadcast advertisement has no flags. */
+	g_free(adv.type);
+	adv.type = g_strdup("broadcast");
+	assert_int_equal(config_advertising_size(&adv, NULL, NULL), 3 + 8 + 6 + 26);
+	config_advertising_clear(&adv);
+}
+
+static void test_check_size_names_the_byte_count_and_its_parts(void **state)
+{
+	CfgAdvertising adv;
+	g_autoptr(GBytes) data = bytes_of(25);
+	g_autofree char *error = NULL;
+
+	empty_advertising(&adv);
+	g_ptr_array_add(adv.manufacturer_data, config_manufacturer_data_new(1, data));
+	assert_int_equal(config_advertising_check_size(&adv, NULL, &error), -EMSGSIZE);
+	assert_string_equal(error, "the advertising data would be 32 bytes (flags 3 + manufacturer data 29); at most "
+	                           "31 fit in a legacy advertisement");
+	g_ptr_array_set_size(adv.manufacturer_data, 0);
+	assert_int_equal(config_advertising_check_size(&adv, NULL, NULL), 0);
+	config_advertising_clear(&adv);
+}
+
+static void test_apply_changes_only_what_is_given(void **state)
+{
+	CfgAdvertising base, live, out = { 0 };
+	CfgAdvertisingChange change = { .enabled = -1 };
+	const char *const base_uuids[] = { BATTERY_UUID, NULL };
+	g_auto(GStrv) uuids = NULL;
+	g_auto(GStrv) uuids2 = NULL;
+	g_autoptr(GBytes) one = bytes_of(1);
+	g_autofree char *error = NULL;
+
+	empty_advertising(&base);
+	base.local_name = g_strdup("gadget");
+	config_advertising_copy(&live, &base);
+	change.service_data = config_service_data_list_new();
+	g_ptr_array_add(change.service_data, config_service_data_new(BATTERY_UUID, one));
+	assert_int_equal(config_advertising_apply(&live, base_uuids, &base, base_uuids, &change, &out, &uuids, &error),
+	                 0);
+	assert_string_equal(out.local_name, "gadget");
+	assert_int_equal(out.service_data->len, 1);
+	assert_true(g_strv_equal((const char *const *)uuids, base_uuids));
+	assert_false(config_advertising_equal(&out, (const char *const *)uuids, &base, base_uuids));
+	config_advertising_change_clear(&change);
+
+	/* "" removes the name, an empty list the UUIDs; reset starts from base. */
+	change.has_local_name = true;
+	change.local_name = g_strdup("");
+	change.service_uuids = g_new0(char *, 1);
+	config_advertising_clear(&live);
+	live = out;
+	out = (CfgAdvertising){ 0 };
+	assert_int_equal(config_advertising_apply(&live, (const char *const *)uuids, &base, base_uuids, &change, &out,
+	                                          &uuids2, &error),
+	                 0);
+	assert_null(out.local_name);
+	assert_null(uuids2[0]);
+	assert_int_equal(out.service_data->len, 1);
+	config_advertising_clear(&out);
+	g_clear_pointer(&uuids2, g_strfreev);
+	config_advertising_change_clear(&change);
+	change.reset = true;
+	assert_int_equal(config_advertising_apply(&live, (const char *const *)uuids, &base, base_uuids, &change, &out,
+	                                          &uuids2, &error),
+	                 0);
+	assert_true(config_advertising_equal(&out, (const char *const *)uuids2, &base, base_uuids));
+	config_advertising_clear(&out);
+	config_advertising_clear(&live);
+	config_advertising_clear(&base);
+}
+
+static void test_apply_refuses_and_leaves_nothing_changed(void **state)
+{
+	CfgAdvertising base, out = { 0 };
+	CfgAdvertisingChange change = { .enabled = -1 };
+	g_auto(GStrv) uuids = NULL;
+	g_autoptr(GBytes) big = bytes_of(28);
+	g_autoptr(GBytes) one = bytes_of(1);
+	g_autofree char *error = NULL;
+
+	empty_advertising(&base);
+	change.manufacturer_data = config_manufacturer_data_list_new();
+	g_ptr_array_add(change.manufacturer_data, config_manufacturer_data_new(1, big));
+	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EMSGSIZE);
+	assert_non_null(strstr(error, "35 bytes"));
+	assert_null(out.type);
+	assert_null(uuids);
+	g_clear_pointer(&error, g_free);
+	config_advertising_change_clear(&change);
+
+	change.manufacturer_data = config_manufacturer_data_list_new();
+	g_ptr_array_add(change.manufacturer_data, config_manufacturer_data_new(0x05f1, one));
+	g_ptr_array_add(change.manufacturer_data, config_manufacturer_data_new(0x05f1, one));
+	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EINVAL);
+	assert_string_equal(error, "manufacturer data: company 0x05F1 given more than once");
+	g_clear_pointer(&error, g_free);
+	config_advertising_change_clear(&change);
+
+	change.service_data = config_service_data_list_new();
+	g_ptr_array_add(change.service_data, config_service_data_new(BATTERY_UUID, one));
+	g_ptr_array_add(change.service_data, config_service_data_new(BATTERY_UUID, one));
+	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EINVAL);
+	assert_string_equal(error, "service data: UUID 180f given more than once");
+	g_clear_pointer(&error, g_free);
+	config_advertising_change_clear(&change);
+
+	change.has_local_name = true;
+	change.local_name = g_strnfill(30, 'n');
+	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EMSGSIZE);
+	assert_string_equal(error, "local name is 30 bytes; at most 29 fit in a scan response");
+	config_advertising_change_clear(&change);
+	assert_true(config_advertising_change_is_empty(&change));
+	config_advertising_clear(&base);
+}
+
+static void test_the_configuration_is_refused_over_31_bytes(void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp("gattd-test-adv-XXXXXX", NULL);
+	g_autofree char *services = g_build_filename(dir, "services.d", NULL);
+	g_autofree char *service_file = g_build_filename(services, "a.conf", NULL);
+	g_autofree char *daemon_file = g_build_filename(dir, "gattd.conf", NULL);
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GattdConfig) config = NULL;
+
+	assert_int_equal(g_mkdir(services, 0700), 0);
+	/* flags 3 + a 128-bit service UUID 18 + service data 2 + 2 + 7 = 32. */
+	assert_true(g_file_set_contents(service_file, "[Service s]\nUUID=" NUS_UUID "\nAdvertise=true\n"
+	                                              "[Characteristic s/c]\nUUID=2A19\nFlags=read\n", -1, NULL));
+	assert_true(g_file_set_contents(daemon_file, "[Advertising]\nServiceData=180F:hex:00010203040506\n", -1, NULL));
+	config = config_load(dir, errors);
+	assert_null(config);
+	assert_int_equal(errors->len, 1);
+	assert_string_equal(errors->pdata[0], "gattd.conf: [Advertising]: the advertising data would be 32 bytes (flags 3 "
+	                                      "+ service UUIDs 18 + service data 11); at most 31 fit in a legacy "
+	                                      "advertisement");
+	/* One byte less fits. */
+	assert_true(g_file_set_contents(daemon_file, "[Advertising]\nServiceData=180F:hex:000102030405\n", -1, NULL));
+	g_ptr_array_set_size(errors, 0);
+	config = config_load(dir, errors);
+	assert_non_null(config);
+	test_remove_tree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size_counts_what_bluetoothd_counts),
+		cmocka_unit_test(test_check_size_names_the_byte_count_and_its_parts),
+		cmocka_unit_test(test_apply_changes_only_what_is_given),
+		cmocka_unit_test(test_apply_refuses_and_leaves_nothing_changed),
+		cmocka_unit_test(test_the_configuration_is_refused_over_31_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
