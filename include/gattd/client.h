@@ -339,6 +339,7 @@ typedef struct {
 	int enabled;          /* gattd offers it to BlueZ (not stopped) */
 	int advertising;      /* BlueZ has it registered now */
 	int changed;          /* clients changed it from the configuration's */
+	int paused;           /* enabled, but stopped while a central is connected (PauseWhileConnected) */
 	char *type;           /* "peripheral" or "broadcast" */
 	char *local_name;     /* NULL: none */
 	char **service_uuids; /* NULL-terminated, 128-bit lower-case form; never NULL */

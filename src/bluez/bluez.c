@@ -678,7 +678,8 @@ void bluez_shutdown(Bluez *bluez)
 	emit_simple(bluez, LC_EV_SHUTDOWN);
 }
 
-void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv)
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv,
+                  bool adv_enabled)
 {
 	bluez->app = app;
 	/* bluetoothd reads the capability at RegisterAgent only. */
@@ -695,9 +696,11 @@ void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool sa
 	if (!same_tree)
 		emit_simple(bluez, LC_EV_APP_CHANGED);
 	if (!same_adv) {
-		LcEvent ev = { .type = LC_EV_ADV_CHANGED, .adv_enabled = config->advertising.enabled };
+		LcEvent ev = { .type = LC_EV_ADV_CHANGED, .adv_enabled = adv_enabled };
 
 		handle_event(bluez, &ev);
+	} else {
+		bluez_set_advertising(bluez, adv_enabled);
 	}
 }
 

@@ -52,11 +52,13 @@ void bluez_shutdown(Bluez *bluez);
 /*
  * A reload replaced the configuration and the GATT application (the old ones are
  * freed after this returns). same_tree: BlueZ's view of the tree is unchanged;
- * same_adv: the advertisement is unchanged. Re-registers what changed.
+ * same_adv: the advertisement is unchanged; adv_enabled: whether BlueZ should have it
+ * now (Enabled=, unless paused while a central is connected). Re-registers what changed.
  */
-void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv);
+void bluez_reload(Bluez *bluez, const GattdConfig *config, GattApp *app, bool same_tree, bool same_adv,
+                  bool adv_enabled);
 
-/* A client started (true) or stopped advertising; a no-op when it already stands so. */
+/* Advertise (true) or not: a client's start or stop, or a pause while connected; a no-op when it stands so. */
 void bluez_set_advertising(Bluez *bluez, bool enabled);
 
 /* The advertisement told us BlueZ released it. */

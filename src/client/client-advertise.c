@@ -147,6 +147,7 @@ static int parse_advertisement(json_t *reply, GattdAdvertisement *adv)
 	if ((r = client_member_bool(reply, "enabled", &adv->enabled)) < 0 ||
 	    (r = client_member_bool(reply, "advertising", &adv->advertising)) < 0 ||
 	    (r = client_member_bool(reply, "changed", &adv->changed)) < 0 ||
+	    (r = client_member_bool(reply, "paused", &adv->paused)) < 0 ||
 	    (r = client_member_string(reply, "type", false, &adv->type)) < 0 ||
 	    (r = client_member_string(reply, "local_name", true, &adv->local_name)) < 0 ||
 	    (r = parse_uuids(reply, &adv->service_uuids)) < 0 ||

@@ -283,6 +283,12 @@ int config_advertising_apply(const CfgAdvertising *from, const char *const *from
 		g_ptr_array_unref(out->service_data);
 		out->service_data = copy_service_data(change->service_data);
 	}
+	if (out->local_name && includes(out, "local-name")) {
+		*ret_error = g_strdup("local name: [Advertising] Includes=local-name sends the adapter's name, and BlueZ "
+		                      "takes no local name beside it");
+		config_advertising_clear(out);
+		return -EINVAL;
+	}
 	r = config_advertising_check_size(out, (const char *const *)uuids, ret_error);
 	if (r < 0) {
 		config_advertising_clear(out);
@@ -346,5 +352,6 @@ bool config_advertising_equal(const CfgAdvertising *a, const char *const *a_uuid
 	       config_service_data_equal(a->service_data, b->service_data) &&
 	       strv_equal((const char *const *)a->solicit_uuids, (const char *const *)b->solicit_uuids) &&
 	       a->min_interval_ms == b->min_interval_ms && a->max_interval_ms == b->max_interval_ms &&
-	       a->has_tx_power == b->has_tx_power && a->tx_power == b->tx_power && strv_equal(a_uuids, b_uuids);
+	       a->has_tx_power == b->has_tx_power && a->tx_power == b->tx_power &&
+	       a->pause_while_connected == b->pause_while_connected && strv_equal(a_uuids, b_uuids);
 }

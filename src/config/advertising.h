@@ -68,8 +68,8 @@ int config_advertising_check_size(const CfgAdvertising *adv, const char *const *
  * out (cleared first) becomes from with change applied, and *ret_uuids its service
  * UUIDs; change->reset starts from base and base_uuids (the configuration's)
  * instead. Returns 0, or -EINVAL / -EMSGSIZE with *ret_error and out cleared: a
- * company or UUID given twice, a local name too long, the data over
- * CONFIG_ADV_LEGACY_MAX bytes. change->enabled is the caller's to apply.
+ * company or UUID given twice, a local name too long or beside Includes=local-name,
+ * the data over CONFIG_ADV_LEGACY_MAX bytes. change->enabled is the caller's to apply.
  */
 int config_advertising_apply(const CfgAdvertising *from, const char *const *from_uuids, const CfgAdvertising *base,
                              const char *const *base_uuids, const CfgAdvertisingChange *change, CfgAdvertising *out,

@@ -110,6 +110,7 @@ typedef struct {
 	unsigned max_interval_ms;     /* 0 = BlueZ default */
 	bool has_tx_power;
 	int16_t tx_power;             /* dBm, -127..20 */
+	bool pause_while_connected;   /* PauseWhileConnected: not advertised while a central is connected */
 } CfgAdvertising;
 
 /* [Pairing] Method=: how gattd answers a central's pairing as BlueZ's agent. */

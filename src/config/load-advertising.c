@@ -18,7 +18,7 @@
 static const char *const advertising_keys[] = {
 	"Enabled", "Type", "LocalName", "Appearance", "Discoverable", "DiscoverableTimeout",
 	"Includes", "ManufacturerData", "ServiceData", "SolicitUUIDs", "MinIntervalMs",
-	"MaxIntervalMs", "TxPower", NULL,
+	"MaxIntervalMs", "TxPower", "PauseWhileConnected", NULL,
 };
 static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
 static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
@@ -109,6 +109,7 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 
 	config_section_check_keys(s, advertising_keys);
 	config_section_get_bool(s, "Enabled", &adv->enabled);
+	config_section_get_bool(s, "PauseWhileConnected", &adv->pause_while_connected);
 
 	if (type && !g_strv_contains(advertising_types, type)) {
 		config_section_report(s, "Type", "'%s' is not peripheral or broadcast%s", type,
@@ -140,6 +141,13 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 
 	g_strfreev(adv->includes);
 	adv->includes = config_section_get_name_set(s, "Includes", advertising_includes);
+	/* bluetoothd (parse_local_name, parse_appearance) refuses the advertisement with both. */
+	if (adv->local_name && g_strv_contains((const char *const *)adv->includes, "local-name"))
+		config_section_report(s, "LocalName", "does not go with Includes=local-name, which sends the adapter's "
+		                                      "name: BlueZ refuses an advertisement with both");
+	if (adv->has_appearance && g_strv_contains((const char *const *)adv->includes, "appearance"))
+		config_section_report(s, "Appearance", "does not go with Includes=appearance, which sends the adapter's "
+		                                       "appearance: BlueZ refuses an advertisement with both");
 
 	load_data_list(adv, s, "ManufacturerData", "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)", add_manufacturer_data);
 	load_data_list(adv, s, "ServiceData", "UUID:LITERAL (e.g. 180F:u8:100)", add_service_data);

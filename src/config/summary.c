@@ -100,6 +100,8 @@ static void summary_advertising(GString *out, const GattdConfig *config)
 		g_string_append_printf(out, ", discoverable for %u s", adv->discoverable_timeout);
 	else
 		g_string_append(out, ", discoverable");
+	if (adv->pause_while_connected)
+		g_string_append(out, ", paused while a central is connected");
 	g_string_append_c(out, '\n');
 
 	for (guint i = 0; i < config->services->len; i++) {

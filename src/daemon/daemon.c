@@ -33,6 +33,7 @@ struct Daemon {
 	GattCentrals *centrals;    /* the roster: BlueZ fills it, clients read it; lives as long as the process */
 	GattObjects *objects;      /* app on the bus */
 	unsigned app_listener_id;  /* on app: its values to persistence (the server follows app by itself) */
+	unsigned centrals_listener_id; /* on centrals: PauseWhileConnected */
 	Advertisement *adv;
 	Bluez *bluez;
 	Server *server;
@@ -79,6 +80,36 @@ static void on_adv_released(Advertisement *adv, void *user_data)
 
 static const AdvertisementListener adv_listener = {
 	.released = on_adv_released,
+};
+
+/* Whether BlueZ should have the advertisement: enabled, and not paused for a connected central. */
+static bool advertising_wanted(Daemon *daemon)
+{
+	const CfgAdvertising *live = advertisement_get(daemon->adv, NULL);
+
+	return live->enabled && !(live->pause_while_connected && gatt_centrals_count(daemon->centrals) > 0);
+}
+
+static void update_advertising(Daemon *daemon)
+{
+	bluez_set_advertising(daemon->bluez, advertising_wanted(daemon));
+}
+
+/* PauseWhileConnected: the first central in stops advertising, the last one out starts it again. */
+static void on_central_connected(GattCentrals *centrals, const GattCentral *central, void *user_data)
+{
+	update_advertising(user_data);
+}
+
+static void on_central_disconnected(GattCentrals *centrals, const GattCentral *central, const char *reason,
+                                    void *user_data)
+{
+	update_advertising(user_data);
+}
+
+static const GattCentralsListener centrals_listener = {
+	.connected = on_central_connected,
+	.disconnected = on_central_disconnected,
 };
 
 /* ---- memory ---- */
@@ -314,7 +345,7 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	daemon->generation++;
 	/* Server first: re-registering reports events about the new application. */
 	server_reload(daemon->server, config, daemon->app, daemon->generation);
-	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv);
+	bluez_reload(daemon->bluez, config, daemon->app, same_tree, same_adv, advertising_wanted(daemon));
 	/* Nobody follows the old application any more. */
 	gatt_app_free(old_app);
 	server_announce_reload(daemon->server);
@@ -385,12 +416,13 @@ static int on_advertise_request(Server *server, const CfgAdvertisingChange *chan
 		r = advertisement_change(daemon->adv, change, ret_error);
 		if (r < 0)
 			return r;
-		bluez_set_advertising(daemon->bluez, advertisement_get(daemon->adv, NULL)->enabled);
+		update_advertising(daemon);
 	}
 	live = advertisement_get(daemon->adv, &out->service_uuids);
 	out->live = live;
 	out->changed = advertisement_is_changed(daemon->adv);
 	out->advertising = bluez_is_advertising(daemon->bluez);
+	out->paused = live->enabled && !advertising_wanted(daemon);
 	return 0;
 }
 
@@ -479,6 +511,7 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 	daemon->centrals = gatt_centrals_new();
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, daemon->centrals);
+	daemon->centrals_listener_id = gatt_centrals_add_listener(daemon->centrals, &centrals_listener, daemon);
 	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
 	bluez_agent_add_listener(bluez_get_agent(daemon->bluez), &agent_listener, daemon);
 	daemon->server = server_new(&server_options, daemon->app, daemon->centrals);
@@ -502,6 +535,7 @@ void daemon_free(Daemon *daemon)
 	if (daemon->held_signals_id)
 		g_source_remove(daemon->held_signals_id);
 	gatt_app_remove_listener(daemon->app, daemon->app_listener_id);
+	gatt_centrals_remove_listener(daemon->centrals, daemon->centrals_listener_id);
 	server_free(daemon->server);
 	bluez_free(daemon->bluez);
 	gatt_centrals_free(daemon->centrals);

@@ -60,6 +60,8 @@ static void print_advertisement(const json_t *reply)
 
 	if (!json_is_true(json_object_get(reply, "enabled")))
 		state = "not advertising (stopped)";
+	else if (json_is_true(json_object_get(reply, "paused")))
+		state = "not advertising while a central is connected (PauseWhileConnected)";
 	else if (json_is_true(json_object_get(reply, "advertising")))
 		state = "advertising";
 	else

@@ -179,6 +179,8 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *a)
 	jwrite_bool(w, live->enabled);
 	jwrite_member(w, "advertising");
 	jwrite_bool(w, a->advertising);
+	jwrite_member(w, "paused");
+	jwrite_bool(w, a->paused);
 	jwrite_member(w, "changed");
 	jwrite_bool(w, a->changed);
 	jwrite_member(w, "type");

@@ -139,7 +139,7 @@ JWriter *proto_event_begin(const char *name);
 /* Add "method", "agent", "pairable", "always" and "remaining_ms" (null with always or Method=off). */
 void proto_write_pairing(JWriter *w, const ServerPairing *pairing);
 /*
- * Add the advertisement: "enabled", "advertising", "changed", "type", "local_name",
+ * Add the advertisement: "enabled", "advertising", "paused", "changed", "type", "local_name",
  * "service_uuids", "manufacturer_data", "service_data", "bytes", "max_bytes".
  */
 void proto_write_advertisement(JWriter *w, const ServerAdvertisement *adv);

@@ -39,6 +39,7 @@ typedef struct {
 	const char *const *service_uuids;  /* NULL-terminated */
 	bool changed;                      /* clients changed it from the configuration's */
 	bool advertising;                  /* registered with BlueZ now */
+	bool paused;                       /* enabled, but not offered: PauseWhileConnected and a central is connected */
 } ServerAdvertisement;
 
 /* Everything a `status` reply tells, in its order. */

@@ -2,6 +2,7 @@
 bluetoothd (the fake, as advertising.c does) re-reads it in place; what was set is kept
 over power cycles and bluetoothd restarts, and goes with a reload."""
 
+import os
 import unittest
 
 from clients import LocalClient
@@ -159,6 +160,90 @@ class AdvertiseTest(GattdTestCase):
         LocalClient(self).ok('advertise', local_name='during')
         self.wait_on_air('hci0')
         self.wait_air('the name set while registering', lambda air: air.get('LocalName') == 'during')
+
+
+class PauseWhileConnectedTest(GattdTestCase):
+    """[Advertising] PauseWhileConnected=true: the first central in stops advertising (the
+    advertisement is unregistered), the last one out starts it again (the roster decides)."""
+
+    PHONE = '00:AA:01:02:00:01'
+    TABLET = '00:AA:01:02:00:02'
+
+    def advert(self):
+        return self.fake.active_advert('hci0')
+
+    def test_advertising_stops_while_centrals_are_connected_and_resumes_when_the_last_leaves(self):
+        self.start_registered(advertising={'LocalName': LOCAL_NAME, 'PauseWhileConnected': 'true'})
+        client = LocalClient(self)
+        client.watch()
+        phone = self.fake.connect_central(address=self.PHONE)
+        client.wait_event('connected', address=self.PHONE)
+        self.wait_until(lambda: self.advert() is None, 'the advertisement unregistered while the phone is connected')
+        reply = client.ok('advertise')
+        self.assertEqual((reply['enabled'], reply['paused'], reply['advertising']), (True, True, False))
+        self.assertIsNotNone(self.fake.active_app('hci0'), 'the services stay registered')
+        tablet = self.fake.connect_central(address=self.TABLET)
+        client.wait_event('connected', address=self.TABLET)
+        self.fake.disconnect_central(phone)
+        client.wait_event('disconnected', address=self.PHONE)
+        client.sync()
+        self.assertIsNone(self.advert(), 'still paused: the tablet is connected')
+        self.fake.disconnect_central(tablet)
+        client.wait_event('disconnected', address=self.TABLET)
+        self.wait_on_air('hci0')
+        self.assertIs(client.ok('advertise')['paused'], False)
+
+    def test_a_change_while_paused_is_what_comes_back(self):
+        self.start_registered(advertising={'LocalName': LOCAL_NAME, 'PauseWhileConnected': 'true'})
+        client = LocalClient(self)
+        client.watch()
+        phone = self.fake.connect_central(address=self.PHONE)
+        self.wait_until(lambda: self.advert() is None, 'paused')
+        reply = client.ok('advertise', service_data={'180F': '07'})
+        self.assertIs(reply['paused'], True)
+        self.assertEqual(len([c for c in self.fake.register_adv_calls if c[3] == 'accepted']), 1,
+                         'a change while paused registers nothing')
+        self.fake.disconnect_central(phone)
+        self.wait_on_air('hci0')
+        self.assertEqual(self.advert().air.get('ServiceData'), {BATTERY_UUID: b'\x07'})
+
+    def test_a_stopped_advertisement_stays_stopped_when_the_last_central_leaves(self):
+        self.start_registered(advertising={'LocalName': LOCAL_NAME, 'PauseWhileConnected': 'true'})
+        client = LocalClient(self)
+        client.watch()
+        phone = self.fake.connect_central(address=self.PHONE)
+        self.wait_until(lambda: self.advert() is None, 'paused')
+        self.assertIs(client.ok('advertise', enabled=False)['paused'], False)
+        self.fake.disconnect_central(phone)
+        client.wait_event('disconnected', address=self.PHONE)
+        client.sync()
+        self.assertIsNone(self.advert())
+        self.assertEqual(len([c for c in self.fake.register_adv_calls if c[3] == 'accepted']), 1)
+
+    def test_without_it_advertising_goes_on_while_a_central_is_connected(self):
+        self.start_registered()
+        client = LocalClient(self)
+        client.watch()
+        self.fake.connect_central(address=self.PHONE)
+        client.wait_event('connected', address=self.PHONE)
+        client.sync()
+        self.assertIsNotNone(self.advert())
+        self.assertIs(client.ok('advertise')['paused'], False)
+
+    def test_a_reload_that_turns_it_on_pauses_at_once(self):
+        config = self.config_dir()
+        self.start_gattd(config_dir=config)
+        self.wait_on_air('hci0')
+        client = LocalClient(self)
+        client.watch()
+        self.fake.connect_central(address=self.PHONE)
+        client.wait_event('connected', address=self.PHONE)
+        with open(os.path.join(config, 'gattd.conf'), 'a') as f:
+            f.write('PauseWhileConnected=true\n')
+        client.ok('reload')
+        self.wait_until(lambda: self.advert() is None, 'paused after the reload')
+        self.assertEqual(len([c for c in self.fake.register_adv_calls if c[3] == 'accepted']), 1,
+                         'not registered again on the way')
 
 
 if __name__ == '__main__':

@@ -168,6 +168,17 @@ static void test_apply_refuses_and_leaves_nothing_changed(void **state)
 	g_clear_pointer(&error, g_free);
 	config_advertising_change_clear(&change);
 
+	/* bluetoothd takes no LocalName beside Includes=local-name. */
+	g_strfreev(base.includes);
+	base.includes = g_strsplit("local-name", ",", -1);
+	change.has_local_name = true;
+	change.local_name = g_strdup("named");
+	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EINVAL);
+	assert_string_equal(error, "local name: [Advertising] Includes=local-name sends the adapter's name, and BlueZ "
+	                           "takes no local name beside it");
+	g_clear_pointer(&error, g_free);
+	config_advertising_change_clear(&change);
+
 	change.has_local_name = true;
 	change.local_name = g_strnfill(30, 'n');
 	assert_int_equal(config_advertising_apply(&base, NULL, &base, NULL, &change, &out, &uuids, &error), -EMSGSIZE);

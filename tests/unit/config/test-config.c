@@ -205,7 +205,7 @@ static const char full_gattd_conf[] =
 	"Appearance=0x03C0\n"
 	"Discoverable=false\n"
 	"DiscoverableTimeout=30\n"
-	"Includes=tx-power; local-name\n"
+	"Includes=tx-power\n"
 	"ManufacturerData=0x05F1:hex:0102;0x004C:utf8:hi\n"
 	"ServiceData=180F:u8:100\n"
 	"SolicitUUIDs=180D;0X180A\n"
@@ -263,9 +263,8 @@ static void test_every_daemon_and_advertising_key_is_modelled(void **state)
 	assert_int_equal(c->advertising.appearance, 0x03c0);
 	assert_false(c->advertising.discoverable);
 	assert_int_equal(c->advertising.discoverable_timeout, 30);
-	assert_int_equal(g_strv_length(c->advertising.includes), 2);
+	assert_int_equal(g_strv_length(c->advertising.includes), 1);
 	assert_string_equal(c->advertising.includes[0], "tx-power");
-	assert_string_equal(c->advertising.includes[1], "local-name");
 
 	assert_int_equal(c->advertising.manufacturer_data->len, 2);
 	m = g_ptr_array_index(c->advertising.manufacturer_data, 0);
@@ -1739,6 +1738,21 @@ static void test_includes_must_be_known_names(void **state)
 	assert_null(f->config->advertising.includes[0]);
 }
 
+
+static void test_a_name_or_appearance_beside_its_include_is_refused(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "services.d/battery.conf", battery_conf);
+	write_file(f, "gattd.conf", "[Advertising]\nLocalName=x\nIncludes=local-name\n");
+	assert_only_problem(f, "gattd.conf: [Advertising] LocalName: ", "does not go with Includes=local-name, which sends "
+	                                                             "the adapter's name: BlueZ refuses an advertisement "
+	                                                             "with both");
+	write_file(f, "gattd.conf", "[Advertising]\nAppearance=0x03C0\nIncludes=appearance\n");
+	assert_problem(f, "gattd.conf: [Advertising] Appearance: ", "does not go with Includes=appearance");
+	write_file(f, "gattd.conf", "[Advertising]\nLocalName=x\nAppearance=0x03C0\nIncludes=tx-power\n");
+	assert_loads(f);
+}
 static void test_manufacturer_data_splits_at_first_colon(void **state)
 {
 	Fixture *f = *state;
@@ -2186,6 +2200,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_minimal_config_gets_defaults),
 		T(test_every_daemon_and_advertising_key_is_modelled),
+		T(test_a_name_or_appearance_beside_its_include_is_refused),
 		T(test_services_characteristics_and_descriptors_are_modelled),
 		T(test_description_generates_first_read_only_descriptor),
 		T(test_fixed_size_type_defaults_max_length_and_zero_value),

@@ -135,7 +135,7 @@ static void test_reply_carries_the_advertisement(void **state)
 	g_ptr_array_add(live.service_data, config_service_data_new(BATTERY_UUID, data));
 	proto_write_advertisement(b, &adv);
 	line = proto_finish(b);
-	assert_string_equal(line, "{\"id\":null,\"ok\":true,\"enabled\":true,\"advertising\":false,\"changed\":true,"
+	assert_string_equal(line, "{\"id\":null,\"ok\":true,\"enabled\":true,\"advertising\":false,\"paused\":false,\"changed\":true,"
 	                          "\"type\":\"peripheral\",\"local_name\":null,\"service_uuids\":[\"" BATTERY_UUID "\"],"
 	                          "\"manufacturer_data\":{\"0x05F1\":\"0102\"},\"service_data\":{\"" BATTERY_UUID
 	                          "\":\"0102\"},\"bytes\":19,\"max_bytes\":31}\n");

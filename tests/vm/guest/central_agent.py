@@ -23,6 +23,14 @@ object a line, each answered by one line with the same "id":
   {"cmd": "forget", "address": A} -> {"forgot": bool}  (RemoveDevice: the device, its keys and its link)
   {"cmd": "known", "address": A} -> {"connected": bool} (connect to a device this stack holds, no scan)
   {"cmd": "power", "on": B}  (this guest's controller off or on; bluetoothd keeps its bonds)
+  {"cmd": "advert", "address": A, "want": {...} or null, "timeout": S, "forget": B}
+      -> {"seen": bool, "seconds": S, "rounds": N, "last": {...} or null}: scan until the
+      advertiser at A carries what "want" names ("local_name", "service_data" {uuid: hex},
+      "manufacturer_data" {company: hex}, each as a subset); with "want": null, scan S seconds
+      and say whether A was seen at all (see Central.advert)
+  {"cmd": "watch-start", "address": A}  (scan on, as a phone app's scanner stays on, and keep what
+      A advertises)  {"cmd": "watch-wait", "want": {...}, "timeout": S} -> {"seen": bool, "last": {...}}
+      {"cmd": "watch-stop"}  (see Central.watch_start)
   a bluetoothd of this guest's that died is started again before the next request, whose
   reply then says so in "restarted_bluetoothd" (see Central.revive)
   {"cmd": "quit"}
@@ -61,6 +69,9 @@ BLUETOOTHD = '/usr/libexec/bluetooth/bluetoothd'
 MODULES = ['virtio_console', 'btintel', 'btbcm', 'btrtl', 'btqca', 'hci_uart']
 # How long one scan runs before it is stopped and started again (see scan()).
 SCAN_ROUND_S = 2.0
+# Watching an advertisement change: a phone's scanner reports every advertisement; the
+# emulator only as scanning starts, so restart it this often.
+ADVERT_ROUND_S = 0.25
 
 
 def log(text):
@@ -144,6 +155,7 @@ class Central:
         self.bus = None            # dbus-fast connection holding the pairing agent
         self.agent = None
         self.reviving = asyncio.Lock()
+        self.watch = None          # watch-start's scan: {address, last, changed, scanner}
 
     # The stack of this guest.
     def spawn(self, name, argv):
@@ -209,6 +221,7 @@ class Central:
         log(f'this guest\'s bluetoothd ended ({how}): starting it again')
         self.client = None
         self.device = None
+        self.watch = None
         try:
             await asyncio.to_thread(self.start_bluetoothd)
         except StackError as e:
@@ -261,6 +274,87 @@ class Central:
                     'round_s': SCAN_ROUND_S}
         raise AgentError(f'no advertisement with name {name!r} and service UUIDs {sorted(wanted)} within '
                          f'{timeout:.0f} s ({rounds} scan rounds; seen: {seen or "nothing"})')
+
+    async def advert(self, address, want, timeout, forget=False):
+        """Scan, restarting the scan every ADVERT_ROUND_S, until the advertiser at address
+        carries want (see advert_matches): the seconds it took from this request, and
+        what was seen last. With want None, scan timeout seconds and say whether the
+        advertiser was seen at all (forget it first: a known device whose advertisement
+        does not change raises no callback).
+
+        bleak reports an advertisement through bluetoothd's Device1 properties. The
+        emulator sends an advertiser's report as scanning is switched on (which the
+        kernel may drop, see scan) and each time the advertiser enables its advertising
+        (every change of its data), hence the restarts."""
+        if forget:
+            self.forget(address)
+        start = time.monotonic()
+        rounds = 0
+        last = None
+        address = address.upper()
+        while time.monotonic() - start < timeout:
+            rounds += 1
+            found = asyncio.get_running_loop().create_future()
+
+            def detected(device, data):
+                nonlocal last
+                if device.address.upper() != address:
+                    return
+                last = advert_record(data)
+                if advert_matches(last, want) and not found.done():
+                    found.set_result(round(time.monotonic() - start, 2))
+
+            scanner = BleakScanner(detection_callback=detected)
+            await scanner.start()
+            try:
+                left = timeout - (time.monotonic() - start)
+                seconds = await asyncio.wait_for(found, max(0.1, min(ADVERT_ROUND_S, left)))
+                return {'seen': True, 'seconds': seconds, 'rounds': rounds, 'last': last}
+            except asyncio.TimeoutError:
+                continue
+            finally:
+                await scanner.stop()
+        return {'seen': False, 'seconds': round(time.monotonic() - start, 2), 'rounds': rounds, 'last': last}
+
+    async def watch_start(self, address):
+        """Scan and stay scanning, as a phone app watching a beacon does, keeping what the
+        advertiser at address advertises: every change of its data reaches this scan
+        (the emulator reports an advertiser to the scanners on at each enable, which a
+        change makes). Returns once bluetoothd has started the discovery."""
+        await self.watch_stop()
+        watch = {'address': address.upper(), 'last': None, 'changed': asyncio.Event()}
+
+        def detected(device, data):
+            if device.address.upper() == watch['address']:
+                watch['last'] = advert_record(data)
+                watch['changed'].set()
+
+        watch['scanner'] = BleakScanner(detection_callback=detected)
+        await watch['scanner'].start()
+        self.watch = watch
+        return {}
+
+    async def watch_wait(self, want, timeout):
+        """Until the watched advertiser carries want: the seconds it took, what it carries."""
+        if self.watch is None:
+            raise AgentError('watch-wait without watch-start')
+        start = time.monotonic()
+        while True:
+            self.watch['changed'].clear()   # before looking: a change from now on wakes the wait
+            if advert_matches(self.watch['last'], want):
+                break
+            left = timeout - (time.monotonic() - start)
+            try:
+                await asyncio.wait_for(self.watch['changed'].wait(), max(0.0, left))
+            except asyncio.TimeoutError:
+                return {'seen': False, 'seconds': round(time.monotonic() - start, 2), 'last': self.watch['last']}
+        return {'seen': True, 'seconds': round(time.monotonic() - start, 2), 'last': self.watch['last']}
+
+    async def watch_stop(self):
+        watch, self.watch = self.watch, None
+        if watch is not None:
+            await watch['scanner'].stop()
+        return {}
 
     async def connect(self, timeout):
         if self.device is None:
@@ -443,6 +537,30 @@ class Central:
                     proc.kill()
 
 
+def advert_record(data):
+    """What bleak's AdvertisementData carries, as the requests compare and reply it."""
+    return {'local_name': data.local_name,
+            'service_data': {u.lower(): v.hex() for u, v in data.service_data.items()},
+            'manufacturer_data': {str(c): v.hex() for c, v in data.manufacturer_data.items()}}
+
+
+def advert_matches(record, want):
+    """Whether an advert_record carries want: its local_name, and its service_data
+    {uuid: hex} and manufacturer_data {company (decimal): hex} as subsets. want None
+    matches any record."""
+    if record is None:
+        return False
+    if want is None:
+        return True
+    if 'local_name' in want and record['local_name'] != want['local_name']:
+        return False
+    for key in ('service_data', 'manufacturer_data'):
+        for k, v in (want.get(key) or {}).items():
+            if record[key].get(str(k).lower()) != v.lower():
+                return False
+    return True
+
+
 async def forget_bleak_manager():
     """Drop bleak's BlueZ manager (its view of bluetoothd's objects), so that the next
     scan or connection reads them afresh from a restarted bluetoothd.
@@ -511,6 +629,15 @@ async def handle(central, request):
         elif cmd == 'scan':
             reply.update(await central.scan(request['name'], request['uuids'], request.get('timeout', 30),
                                             request.get('forget')))
+        elif cmd == 'advert':
+            reply.update(await central.advert(request['address'], request.get('want'), request.get('timeout', 10),
+                                              request.get('forget', False)))
+        elif cmd == 'watch-start':
+            reply.update(await central.watch_start(request['address']))
+        elif cmd == 'watch-wait':
+            reply.update(await central.watch_wait(request.get('want'), request.get('timeout', 10)))
+        elif cmd == 'watch-stop':
+            reply.update(await central.watch_stop())
         elif cmd == 'connect':
             reply.update(await central.connect(request.get('timeout', 20)))
         elif cmd == 'services':

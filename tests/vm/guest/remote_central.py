@@ -97,6 +97,22 @@ class RemoteCentral:
         return self.request('scan', wait=timeout + 15, name=name, uuids=uuids, timeout=timeout,
                             forget=forget)
 
+    def advert(self, address, want, timeout=10.0, forget=False):
+        """Scan until the advertiser at address carries want (None: whether it is seen
+        at all within timeout); see central_agent.Central.advert."""
+        return self.request('advert', wait=timeout + 15, address=address, want=want, timeout=timeout,
+                            forget=forget)
+
+    def watch_start(self, address):
+        """Scan and stay scanning, keeping what address advertises (central_agent.Central.watch_start)."""
+        return self.request('watch-start', wait=30, address=address)
+
+    def watch_wait(self, want, timeout=10.0):
+        return self.request('watch-wait', wait=timeout + 15, want=want, timeout=timeout)
+
+    def watch_stop(self):
+        return self.request('watch-stop', wait=30)
+
     def connect(self, timeout=20.0):
         return self.request('connect', wait=timeout + 15, timeout=timeout)
 

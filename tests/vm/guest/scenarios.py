@@ -911,6 +911,77 @@ def scenario_display(r, w):
         back_to_passkey(r, tb, client)
 
 
+BATTERY_UUID = '0000180f-0000-1000-8000-00805f9b34fb'
+
+
+def wait_advertising(tb, timeout=20.0):
+    """Until gattd says BlueZ has its advertisement registered; the status, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = tb.stack.gattd_status()
+        if status and status.get('advertising'):
+            return status
+        time.sleep(0.25)
+    return None
+
+
+@two_stack_only
+def scenario_advertise(r, w):
+    """A local client changes what gattd advertises while it advertises (a sensor's
+    reading in its service data, as a beacon does); the central, scanning as a phone
+    does, sees each change. Stopped, nothing is advertised; reset, the configured
+    advertisement comes back."""
+    tb = w.tb
+    peripheral = tb.stack.peripheral
+    name = tb.advertised[0]
+    client = tb.stack.client('advertiser')
+    client.ok('watch')
+    tb.central.disconnect()
+    r.require(wait_advertising(tb) is not None, 'gattd advertises with no central connected')
+    seen = tb.central.advert(peripheral, {'local_name': name}, timeout=20, forget=True)
+    r.check(seen['seen'] and not seen['last']['service_data'],
+            f'the central sees the configured advertisement ("{name}", no service data): {seen}')
+
+    reply = client.request('advertise', service_data={'180F': '2a'})
+    error = reply.get('error') or {}
+    r.check(error.get('code') == 'invalid-value' and '33 bytes' in error.get('message', ''),
+            f'service data beside the two configured service UUIDs does not fit: {error.get("message")}')
+
+    # A phone app watching a beacon keeps its scan on: each change of the data reaches it.
+    tb.central.watch_start(peripheral)
+    try:
+        for level in (42, 43):
+            hex_level = '%02x' % level
+            start = time.monotonic()
+            reply = client.ok('advertise', service_uuids=['180F'], service_data={'180F': hex_level},
+                              manufacturer_data={'0x05F1': '0102'})
+            seen = tb.central.watch_wait({'service_data': {BATTERY_UUID: hex_level},
+                                          'manufacturer_data': {'1521': '0102'}}, timeout=10)
+            took = time.monotonic() - start
+            event = client.wait_event(lambda e: e['event'] == 'advertisement', 5)
+            r.check(event is not None and event['service_data'] == {BATTERY_UUID: hex_level},
+                    f'`advertise` puts {level} in the battery service\'s data ({reply["bytes"]} of '
+                    f'{reply["max_bytes"]} bytes); watchers hear of it')
+            r.check(seen['seen'], f'the scanning central sees service data {hex_level} and manufacturer data 0102 '
+                                  f'{took:.2f} s after the `advertise`: {seen["last"]}')
+            r.check(not seen['seen'] or took <= 1.0, f'within a second of the change ({took:.2f} s)')
+    finally:
+        tb.central.watch_stop()
+    status = client.ok('status')
+    r.check(status['advertising'], 'gattd still advertises')
+
+    client.ok('advertise', enabled=False)
+    seen = tb.central.advert(peripheral, None, timeout=4, forget=True)
+    r.check(not seen['seen'], f'`advertise` with enabled false: the central sees nothing from {peripheral} in '
+                              f'{seen["seconds"]} s ({seen["rounds"]} scan rounds)')
+    reply = client.ok('advertise', reset=True)
+    r.check(reply['enabled'] and not reply['changed'], 'reset: the configured advertisement, enabled')
+    r.require(wait_advertising(tb) is not None, 'gattd advertises again')
+    seen = tb.central.advert(peripheral, {'local_name': name}, timeout=20, forget=True)
+    r.check(seen['seen'] and not seen['last']['service_data'],
+            f'the central sees the configured advertisement again, without service data: {seen["last"]}')
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -942,6 +1013,8 @@ SCENARIOS = [
      scenario_just_works),
     ('the passkey gattd shows (Method=display) reaches a local client, and the central typing it bonds',
      scenario_display),
+    ('a local client changes the advertised service data and the scanning central sees it; stop and reset',
+     scenario_advertise),
 ]
 
 def main():
