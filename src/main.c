@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "daemon/daemon.h"
+#include "daemon/handles.h"
 #include "daemon/signals.h"
 #include "shared/escape.h"
 #include "gattd-build-config.h"
@@ -70,8 +71,15 @@ int main(int argc, char **argv)
 	}
 	if (check_config) {
 		g_autofree char *summary = config_summary(config);
+		g_autofree char *handles_error = NULL;
+		g_autofree char *handles = handles_describe(config, &handles_error);
 
 		fputs(summary, stdout);
+		/* What the saved handles become: whether a bonded phone's cached layout stays valid. */
+		if (handles)
+			printf("ATT handles, as bluetoothd gave them before:\n%s", handles);
+		else if (handles_error)
+			printf("ATT handles: the saved ones cannot be read (%s); bluetoothd gives new ones\n", handles_error);
 		printf("configuration in %s is valid\n", shown_dir);
 		return 0;
 	}

@@ -434,9 +434,12 @@ static bool dispatch(Lifecycle *lc, const LcEvent *ev, LcOutput *out)
 	case LC_EV_APP_CHANGED:
 		if (!knows_adapter(s))
 			return false;
-		/* BlueZ reads the tree only at registration: drop the old one, register the new. */
-		out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY | LC_ACT_RESET_HANDLES |
-		                LC_ACT_UNREGISTER_APP | LC_ACT_REGISTER_APP;
+		/*
+		 * BlueZ reads the tree only at registration: drop the old one, register the new.
+		 * The new tree asks for the handles the daemon kept for it (unchanged services).
+		 */
+		out->actions |= LC_ACT_CANCEL_PENDING | LC_ACT_CANCEL_RETRY | LC_ACT_UNREGISTER_APP |
+		                LC_ACT_REGISTER_APP;
 		lc->attempts = 0;
 		lc->state = LC_STATE_REGISTERING;
 		return true;

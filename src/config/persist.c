@@ -71,7 +71,12 @@ static bool is_field_word(const char *text)
 
 PersistStore *persist_store_open(const char *dir, char **ret_error)
 {
-	g_autofree char *path = g_build_filename(dir, VALUES_SUBDIR, NULL);
+	return persist_store_open_subdir(dir, VALUES_SUBDIR, ret_error);
+}
+
+PersistStore *persist_store_open_subdir(const char *dir, const char *subdir, char **ret_error)
+{
+	g_autofree char *path = g_build_filename(dir, subdir, NULL);
 	/* $STATE_DIRECTORY may hold anything: messages show it escaped. */
 	g_autofree char *shown = escape_text(path);
 	PersistStore *store;
@@ -168,9 +173,7 @@ int persist_store_save(PersistStore *store, const char *id, const char *uuid, co
                        const uint8_t *data, size_t len)
 {
 	g_autofree char *name = file_name_for_id(id);
-	g_autofree char *tmp_name = NULL;
 	g_autofree char *content = NULL;
-	int r;
 
 	if (!name || !is_field_word(uuid) || !is_field_word(type_name))
 		return -EINVAL;
@@ -178,6 +181,13 @@ int persist_store_save(PersistStore *store, const char *id, const char *uuid, co
 	/* Never write what persist_store_load() would refuse to read. */
 	if (strlen(content) > PERSIST_MAX_FILE_SIZE)
 		return -EFBIG;
+	return persist_store_write_file(store, name, content);
+}
+
+int persist_store_write_file(PersistStore *store, const char *name, const char *content)
+{
+	g_autofree char *tmp_name = NULL;
+	int r;
 
 	tmp_name = g_strconcat(name, ".tmp", NULL);
 	r = write_file_synced(store->dir_fd, tmp_name, content);
@@ -224,7 +234,8 @@ static int fail(char **ret_error, const char *format, ...)
 }
 
 /* At most PERSIST_MAX_FILE_SIZE bytes of a regular file; -ENOENT if there is none. */
-static int read_bounded(const PersistStore *store, const char *name, GString **ret_content, char **ret_error)
+int persist_store_read_file(const PersistStore *store, const char *name, size_t max_size, GString **ret_content,
+                            char **ret_error)
 {
 	g_autoptr(GString) content = g_string_sized_new(512);
 	char buf[1024];
@@ -249,8 +260,8 @@ static int read_bounded(const PersistStore *store, const char *name, GString **r
 		goto out;
 	}
 	/* Read one byte past the limit to tell "exactly at" from "over", whatever st_size claims. */
-	while (content->len <= PERSIST_MAX_FILE_SIZE) {
-		ssize_t n = read(fd, buf, MIN(sizeof(buf), PERSIST_MAX_FILE_SIZE + 1 - content->len));
+	while (content->len <= max_size) {
+		ssize_t n = read(fd, buf, MIN(sizeof(buf), max_size + 1 - content->len));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -262,8 +273,8 @@ static int read_bounded(const PersistStore *store, const char *name, GString **r
 			break;
 		g_string_append_len(content, buf, n);
 	}
-	if (content->len > PERSIST_MAX_FILE_SIZE) {
-		r = fail(ret_error, "%s/%s is larger than %d bytes", store->path, name, PERSIST_MAX_FILE_SIZE);
+	if (content->len > max_size) {
+		r = fail(ret_error, "%s/%s is larger than %zu bytes", store->path, name, max_size);
 		goto out;
 	}
 	*ret_content = g_steal_pointer(&content);
@@ -343,7 +354,7 @@ int persist_store_load(PersistStore *store, const char *id, const char *uuid, co
 
 	if (!name)
 		return fail(ret_error, "'%s' is not a characteristic id (SERVICE/CHAR)", id ? id : "(null)");
-	r = read_bounded(store, name, &content, ret_error);
+	r = persist_store_read_file(store, name, PERSIST_MAX_FILE_SIZE, &content, ret_error);
 	if (r < 0)
 		return r;
 

@@ -28,6 +28,21 @@ PersistStore *persist_store_open(const char *dir, char **ret_error);
 void persist_store_free(PersistStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PersistStore, persist_store_free)
 
+/* The same for DIR/subdir, for files of other kinds (persist_store_write_file()). */
+PersistStore *persist_store_open_subdir(const char *dir, const char *subdir, char **ret_error);
+
+/*
+ * Replace the file name in the store's directory with content, atomically and durably
+ * (name.tmp, fsync, rename, fsync of the directory): 0 or -errno.
+ */
+int persist_store_write_file(PersistStore *store, const char *name, const char *content);
+/*
+ * Read the regular file name (never through a symbolic link), at most max_size bytes:
+ * 0 and *ret_content; -ENOENT if there is none; -EINVAL with *ret_error naming the file.
+ */
+int persist_store_read_file(const PersistStore *store, const char *name, size_t max_size, GString **ret_content,
+                            char **ret_error);
+
 /* The directory holding the value files (DIR/values), for messages: escaped (escape.h). */
 const char *persist_store_get_path(const PersistStore *store);
 

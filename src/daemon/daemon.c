@@ -10,6 +10,7 @@
 
 #include "bluez/bluez.h"
 #include "config/compare.h"
+#include "daemon/handles.h"
 #include "daemon/persistence.h"
 #include "daemon/reload.h"
 #include "daemon/service-manager.h"
@@ -41,12 +42,14 @@ struct Daemon {
 	unsigned generation;     /* configuration generation: 1 at start, +1 per applied reload */
 	char *socket_override;   /* --socket */
 	Persistence *persistence;
+	Handles *handles;          /* the ATT handles bluetoothd gave, kept in the state directory */
 	GMainLoop *loop;
 	guint sigterm_id, sigint_id, sighup_id;
 	guint held_signals_id;     /* acting on the signals that arrived during start-up */
 	sigset_t held_signals;
 	bool stopping;
 	bool was_advertising;      /* at the last state change: to see bluetoothd take the advertisement */
+	bool was_registered;       /* likewise for the application (its handles are known then) */
 };
 
 /* ---- from the GATT application and the advertisement ---- */
@@ -183,9 +186,14 @@ static void on_state_changed(Bluez *bluez, void *user_data)
 	Daemon *daemon = user_data;
 	bool advertising = bluez_is_advertising(bluez);
 
+	bool registered = bluez_is_registered(bluez);
+
 	if (advertising && !daemon->was_advertising)
 		advertisement_registered(daemon->adv);
 	daemon->was_advertising = advertising;
+	if (registered && !daemon->was_registered)
+		handles_registered(daemon->handles, daemon->config, daemon->app);
+	daemon->was_registered = registered;
 	update_service_status(daemon);
 }
 
@@ -331,6 +339,7 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 
 	daemon->app = gatt_app_new(config);
 	gatt_app_adopt(daemon->app, old_app, same_tree);
+	handles_adopt(daemon->handles, config, daemon->app, old_config, old_app);
 	persistence_apply(daemon->persistence, config, daemon->app, old_config);
 	/* The new objects take the old ones' paths on the bus. */
 	gatt_objects_free(daemon->objects);
@@ -506,6 +515,8 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->app = gatt_app_new(config);
 	daemon->persistence = persistence_new();
 	persistence_apply(daemon->persistence, config, daemon->app, NULL);
+	daemon->handles = handles_new();
+	handles_restore(daemon->handles, config, daemon->app);
 	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
 	daemon->adv = advertisement_new(config, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
@@ -546,6 +557,7 @@ void daemon_free(Daemon *daemon)
 	config_free(daemon->config);
 	service_manager_free(daemon->sm);
 	persistence_free(daemon->persistence);
+	handles_free(daemon->handles);
 	g_free(daemon->socket_override);
 	g_main_loop_unref(daemon->loop);
 	g_free(daemon);

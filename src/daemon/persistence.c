@@ -36,7 +36,7 @@ static bool any_persist(const GattdConfig *config)
 }
 
 /* systemd's StateDirectory= sets $STATE_DIRECTORY (a ':'-separated list; the first is ours). */
-static char *state_directory(void)
+char *persistence_state_directory(void)
 {
 	const char *env = getenv("STATE_DIRECTORY");
 
@@ -52,7 +52,7 @@ static void open_store(Persistence *p, const GattdConfig *config)
 
 	if (p->store || !any_persist(config))
 		return;
-	dir = state_directory();
+	dir = persistence_state_directory();
 	p->store = persist_store_open(dir, &error);
 	if (!p->store)
 		log_warning("cannot keep Persist=true values: %s; serving configured values", error);

@@ -29,5 +29,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Persistence, persistence_free)
  */
 void persistence_apply(Persistence *p, const GattdConfig *config, GattApp *app, const GattdConfig *previous);
 
+/* Where gattd keeps its state: $STATE_DIRECTORY's first entry, else the built-in one. */
+char *persistence_state_directory(void);
+
 /* chr's value changed (a central's write or a local set): store it if it has Persist=true. */
 void persistence_value_changed(Persistence *p, GattChar *chr);

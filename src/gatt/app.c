@@ -189,7 +189,6 @@ void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree)
 			gatt_value_replace(node->access.value, was->access.value->data, was->access.value->len);
 		if (!same_tree)
 			continue;
-		*node->handle = *was->handle;
 		if (node->kind == GATT_NODE_CHAR) {
 			node->chr.notifying = was->chr.notifying;
 			node->chr.start_notified = was->chr.start_notified;
@@ -284,6 +283,13 @@ unsigned gatt_app_count_notifying(GattApp *app)
 }
 
 /* ---- state ---- */
+
+uint16_t *gatt_app_find_handle(GattApp *app, const char *id)
+{
+	GattNode *node = g_hash_table_lookup(app->nodes_by_id, id);
+
+	return node ? node->handle : NULL;
+}
 
 void gatt_app_reset_handles(GattApp *app)
 {

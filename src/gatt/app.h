@@ -87,8 +87,9 @@ GattApp *gatt_app_new(const GattdConfig *config);
 /*
  * After a reload, take over what old (still exported, about to be freed) knew:
  * the current value of every characteristic and descriptor whose definition is
- * unchanged and, when the tree BlueZ sees is unchanged (same_tree), the handles
- * BlueZ assigned and which characteristics centrals subscribed to.
+ * unchanged and, when the tree BlueZ sees is unchanged (same_tree), which
+ * characteristics centrals subscribed to. The handles are the daemon's to carry
+ * (daemon/handles.c, service by service).
  */
 void gatt_app_adopt(GattApp *app, GattApp *old, bool same_tree);
 void gatt_app_free(GattApp *app);
@@ -104,6 +105,8 @@ GPtrArray *gatt_app_get_chars(GattApp *app);
 GattChar *gatt_app_find_char(GattApp *app, const char *id);
 unsigned gatt_app_count_notifying(GattApp *app);
 
+/* The handle of the service, characteristic (its value) or descriptor with this id; NULL if none. */
+uint16_t *gatt_app_find_handle(GattApp *app, const char *id);
 /* Forget the handles BlueZ wrote back so the next registration lets it choose afresh. */
 void gatt_app_reset_handles(GattApp *app);
 /* BlueZ lost every subscription (adapter or bluetoothd gone): clear Notifying, close the sockets. */

@@ -530,6 +530,7 @@ class AppRegistration:
         self.failure = None             # error message when failed
         self.tree = {}                  # path -> {iface: props (plain Python)}; validated GATT objects
         self.handles = {}               # path -> handle bluetoothd placed it at
+        self.ranges = []                # (start, end) of its services in the adapter's database
         self.handle_writes = {}         # path -> handle written back with Properties.Set
         self.chrcs = {}                 # characteristic path -> ExternalChrc
         self.msg = None                 # the pending RegisterApplication call
@@ -3085,6 +3086,16 @@ class FakeBluez:
         its characteristics go (_free_chrcs)."""
         app.ended = reason
         self._free_chrcs(app)
+        self._free_ranges(app)
+
+    def _free_ranges(self, app):
+        """gatt_db_remove_service for each of the application's services: their handles
+        are free again (for an explicit Handle; auto allocation never goes back)."""
+        adapter = self.adapters.get(app.adapter)
+        for r in app.ranges:
+            if adapter is not None and r in adapter.ranges:
+                adapter.ranges.remove(r)
+        app.ranges = []
 
     def _take_fault(self, faults):
         return faults.pop(0) if faults else None
@@ -3185,6 +3196,9 @@ class FakeBluez:
         else:
             objects = reply.get_args_list(byte_arrays=True)[0]
         error, writes = self._validate_app(app, objects)
+        if error is not None:
+            # database_add_app's failure removes the services it inserted.
+            self._free_ranges(app)
         if error is None:
             # database_add_*: write_handle() sends Set("Handle") without waiting,
             # then the reply goes out; the application gets the Sets first.
@@ -3285,6 +3299,7 @@ class FakeBluez:
             start = self._place_service(adapter, int(handle), service['attr_cnt'])
             if start is None:
                 return 'Failed to create entry in database', []
+            app.ranges.append((start, start + service['attr_cnt'] - 1))
             if int(handle) == 0 and 'Handle' in props:
                 writes.append((spath, IFACE_GATT_SERVICE, start))
             handles[spath] = start
