@@ -31,6 +31,8 @@ object a line, each answered by one line with the same "id":
   {"cmd": "watch-start", "address": A}  (scan on, as a phone app's scanner stays on, and keep what
       A advertises)  {"cmd": "watch-wait", "want": {...}, "timeout": S} -> {"seen": bool, "last": {...}}
       {"cmd": "watch-stop"}  (see Central.watch_start)
+  {"cmd": "gatt-uuids", "address": A} -> {"uuids": [...], "connected": bool}: the characteristics
+      this guest's bluetoothd holds for A now (its GATT cache, as re-discovered after Service Changed)
   a bluetoothd of this guest's that died is started again before the next request, whose
   reply then says so in "restarted_bluetoothd" (see Central.revive)
   {"cmd": "quit"}
@@ -356,6 +358,26 @@ class Central:
             await watch['scanner'].stop()
         return {}
 
+    async def gatt_uuids(self, address):
+        """The UUIDs of the characteristics this guest's bluetoothd has under the device
+        (org.bluez.GattCharacteristic1 objects: what its GATT client discovered, and
+        discovers again after a Service Changed), and whether the device is connected."""
+        device = '/org/bluez/hci0/dev_' + address.upper().replace(':', '_')
+        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        try:
+            reply = await bus.call(Message(destination='org.bluez', path='/', member='GetManagedObjects',
+                                           interface='org.freedesktop.DBus.ObjectManager'))
+        finally:
+            bus.disconnect()
+        if reply.message_type == MessageType.ERROR:
+            raise AgentError(f'GetManagedObjects: {reply.error_name}')
+        objects = reply.body[0]
+        uuids = sorted(ifaces['org.bluez.GattCharacteristic1']['UUID'].value
+                       for path, ifaces in objects.items()
+                       if path.startswith(device + '/') and 'org.bluez.GattCharacteristic1' in ifaces)
+        props = objects.get(device, {}).get('org.bluez.Device1', {})
+        return {'uuids': uuids, 'connected': bool(props['Connected'].value) if 'Connected' in props else False}
+
     async def connect(self, timeout):
         if self.device is None:
             raise AgentError('connect before a scan found the peripheral')
@@ -632,6 +654,8 @@ async def handle(central, request):
         elif cmd == 'advert':
             reply.update(await central.advert(request['address'], request.get('want'), request.get('timeout', 10),
                                               request.get('forget', False)))
+        elif cmd == 'gatt-uuids':
+            reply.update(await central.gatt_uuids(request['address']))
         elif cmd == 'watch-start':
             reply.update(await central.watch_start(request['address']))
         elif cmd == 'watch-wait':

@@ -103,6 +103,11 @@ class RemoteCentral:
         return self.request('advert', wait=timeout + 15, address=address, want=want, timeout=timeout,
                             forget=forget)
 
+    def gatt_uuids(self, address):
+        """(characteristic UUIDs, connected): what the central's bluetoothd holds for address now."""
+        reply = self.request('gatt-uuids', address=address)
+        return reply['uuids'], reply['connected']
+
     def watch_start(self, address):
         """Scan and stay scanning, keeping what address advertises (central_agent.Central.watch_start)."""
         return self.request('watch-start', wait=30, address=address)

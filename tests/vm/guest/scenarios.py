@@ -62,7 +62,7 @@ from bed import Bed, BedError  # noqa: E402
 from central import CentralError, short_uuid  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import BONDED_RECONNECTION_UNRELIABLE, PASSKEY, PROVISION_DIR, StackError  # noqa: E402
+from stack import BONDED_RECONNECTION_UNRELIABLE, CONFIG_DIR, PASSKEY, PROVISION_DIR, StackError  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
@@ -982,6 +982,73 @@ def scenario_advertise(r, w):
             f'the central sees the configured advertisement again, without service data: {seen["last"]}')
 
 
+EXTRA_CHAR_UUID = '6e400013-b5a3-f393-e0a9-e50e24dcca9e'
+EXTRA_CHAR = f"""
+[Characteristic sockets/extra]
+UUID={EXTRA_CHAR_UUID}
+Flags=read
+Value=utf8:new
+"""
+
+
+def value_handles(tb):
+    """char id -> the value handle the central discovered for it."""
+    return {char_id: tb.char(char_id)['handle'] for char_id in sorted(tb.chars)}
+
+
+@two_stack_only
+def scenario_stable_handles(r, w):
+    """The handles a central discovered are the same after gattd restarts (bluetoothd
+    running on, which would hand out new ones); a reload that adds a characteristic
+    reaches the connected central as Service Changed, and it finds the new one."""
+    tb = w.tb
+    peripheral = tb.stack.peripheral
+    tb.central.disconnect()
+    tb.open_session(r)
+    before = value_handles(tb)
+    r.say('central', 'value handles: ' + ', '.join(f'{i} 0x{h:04x}' for i, h in before.items()))
+    tb.central.disconnect()
+    code = tb.stack.stop_gattd()
+    r.check(code == 0, f'gattd stopped on SIGTERM (exit status {code}); bluetoothd runs on')
+    tb.stack.start_gattd()
+    status = tb.stack.wait_on_air(30)
+    r.say('gattd', f'started again: {status["description"]}')
+    with open(tb.stack.log_path('gattd'), errors='replace') as f:
+        asked = [line.strip() for line in f if 'asking bluetoothd for the handles it had' in line]
+    r.check(len(asked) >= 1, f'gattd asked bluetoothd for the saved handles: {asked[-3:]}')
+    w.watcher = tb.stack.client('watcher')
+    w.watcher.ok('watch')
+    w.waiter = tb.stack.client('waiter')
+    tb.open_session(r)
+    after = value_handles(tb)
+    moved = {i: (before.get(i), h) for i, h in after.items() if before.get(i) != h}
+    r.check(after == before, f'every characteristic has the handle it had before gattd restarted '
+                             f'({len(after)} of them; moved: {moved or "none"})')
+
+    path = os.path.join(CONFIG_DIR, 'services.d', '95-sockets.conf')
+    with open(path) as f:
+        original = f.read()
+    client = tb.stack.client('reloader')
+    try:
+        with open(path, 'a') as f:
+            f.write(EXTRA_CHAR)
+        reply = client.ok('reload', timeout=20)
+        r.check(reply['reregistered'], f'a reload adding sockets/extra registers the tree again: {reply}')
+        deadline = time.monotonic() + 15
+        uuids, connected = tb.central.gatt_uuids(peripheral)
+        while EXTRA_CHAR_UUID not in uuids and time.monotonic() < deadline:
+            time.sleep(0.5)
+            uuids, connected = tb.central.gatt_uuids(peripheral)
+        r.check(EXTRA_CHAR_UUID in uuids and connected,
+                f'the central, still connected and never forgetting the device, got Service Changed and '
+                f'discovered again: its bluetoothd holds sockets/extra ({EXTRA_CHAR_UUID}) '
+                f'(connected: {connected}; {len(uuids)} characteristics)')
+    finally:
+        with open(path, 'w') as f:
+            f.write(original)
+        client.request('reload', timeout=20)
+
+
 def needs_gattd(func):
     """Scenarios 2-6 build on the clients scenario 1 connects once gattd is up."""
     def run(r, w):
@@ -1015,6 +1082,8 @@ SCENARIOS = [
      scenario_display),
     ('a local client changes the advertised service data and the scanning central sees it; stop and reset',
      scenario_advertise),
+    ('the handles stay the same across a gattd restart; a reload adding a characteristic reaches the connected '
+     'central as Service Changed', scenario_stable_handles),
 ]
 
 def main():
