@@ -185,7 +185,6 @@ static void on_state_changed(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
 	bool advertising = bluez_is_advertising(bluez);
-
 	bool registered = bluez_is_registered(bluez);
 
 	if (advertising && !daemon->was_advertising)

@@ -209,6 +209,24 @@ void jwrite_member(JWriter *w, const char *name)
 	w->after_member = true;
 }
 
+void jwrite_member_string(JWriter *w, const char *name, const char *s)
+{
+	jwrite_member(w, name);
+	jwrite_string(w, s);
+}
+
+void jwrite_member_int(JWriter *w, const char *name, gint64 i)
+{
+	jwrite_member(w, name);
+	jwrite_int(w, i);
+}
+
+void jwrite_member_bool(JWriter *w, const char *name, bool b)
+{
+	jwrite_member(w, name);
+	jwrite_bool(w, b);
+}
+
 void jwrite_null(JWriter *w)
 {
 	if (value_begin(w))

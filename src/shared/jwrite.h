@@ -65,6 +65,10 @@ void jwrite_int(JWriter *w, gint64 i);
 void jwrite_double(JWriter *w, double d);
 void jwrite_bool(JWriter *w, bool b);
 void jwrite_null(JWriter *w);
+/* A member and its value at once: jwrite_member() then the value's writer. */
+void jwrite_member_string(JWriter *w, const char *name, const char *s);
+void jwrite_member_int(JWriter *w, const char *name, gint64 i);
+void jwrite_member_bool(JWriter *w, const char *name, bool b);
 /*
  * A scalar as it was read (a request's "id", shared/jread.h): string, integer,
  * real, boolean or null. NULL writes null. Objects and arrays are not scalars:

@@ -175,21 +175,13 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *a)
 {
 	const CfgAdvertising *live = a->live;
 
-	jwrite_member(w, "enabled");
-	jwrite_bool(w, live->enabled);
-	jwrite_member(w, "advertising");
-	jwrite_bool(w, a->advertising);
-	jwrite_member(w, "paused");
-	jwrite_bool(w, a->paused);
-	jwrite_member(w, "changed");
-	jwrite_bool(w, a->changed);
-	jwrite_member(w, "type");
-	jwrite_string(w, live->type);
-	jwrite_member(w, "local_name");
-	if (live->local_name)
-		jwrite_string(w, live->local_name);
-	else
-		jwrite_null(w);
+	jwrite_member_bool(w, "enabled", live->enabled);
+	jwrite_member_bool(w, "advertising", a->advertising);
+	jwrite_member_bool(w, "paused", a->paused);
+	jwrite_member_bool(w, "changed", a->changed);
+	jwrite_member_string(w, "type", live->type);
+	/* null without a name */
+	jwrite_member_string(w, "local_name", live->local_name);
 	jwrite_member(w, "service_uuids");
 	jwrite_begin_array(w);
 	for (const char *const *uuid = a->service_uuids; uuid && *uuid; uuid++)
@@ -202,8 +194,7 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *a)
 		g_autofree char *company = g_strdup_printf("0x%04X", m->company_id);
 		g_autofree char *hex = value_to_hex(g_bytes_get_data(m->data, NULL), g_bytes_get_size(m->data));
 
-		jwrite_member(w, company);
-		jwrite_string(w, hex);
+		jwrite_member_string(w, company, hex);
 	}
 	jwrite_end_object(w);
 	jwrite_member(w, "service_data");
@@ -212,12 +203,9 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *a)
 		const CfgServiceData *sd = live->service_data->pdata[i];
 		g_autofree char *hex = value_to_hex(g_bytes_get_data(sd->data, NULL), g_bytes_get_size(sd->data));
 
-		jwrite_member(w, sd->uuid);
-		jwrite_string(w, hex);
+		jwrite_member_string(w, sd->uuid, hex);
 	}
 	jwrite_end_object(w);
-	jwrite_member(w, "bytes");
-	jwrite_int(w, config_advertising_size(live, a->service_uuids, NULL));
-	jwrite_member(w, "max_bytes");
-	jwrite_int(w, CONFIG_ADV_LEGACY_MAX);
+	jwrite_member_int(w, "bytes", config_advertising_size(live, a->service_uuids, NULL));
+	jwrite_member_int(w, "max_bytes", CONFIG_ADV_LEGACY_MAX);
 }

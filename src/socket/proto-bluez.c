@@ -6,19 +6,13 @@
 
 #include <string.h>
 
-static void write_string(JWriter *w, const char *name, const char *s)
-{
-	jwrite_member(w, name);
-	jwrite_string(w, s);
-}
-
 void proto_write_central(JWriter *w, const GattCentral *central, const GPtrArray *subscribed)
 {
-	write_string(w, "address", central->address);
-	write_string(w, "address_type", central->address_type);
-	write_string(w, "device", central->path);
-	write_string(w, "name", central->name);
-	write_string(w, "alias", central->alias);
+	jwrite_member_string(w, "address", central->address);
+	jwrite_member_string(w, "address_type", central->address_type);
+	jwrite_member_string(w, "device", central->path);
+	jwrite_member_string(w, "name", central->name);
+	jwrite_member_string(w, "alias", central->alias);
 	jwrite_member(w, "paired");
 	jwrite_bool(w, central->paired);
 	jwrite_member(w, "bonded");
@@ -58,25 +52,13 @@ void proto_write_adapter(JWriter *w, const ServerAdapter *adapter)
 	jwrite_bool(w, adapter->powered);
 }
 
-static void write_bool(JWriter *w, const char *name, bool b)
-{
-	jwrite_member(w, name);
-	jwrite_bool(w, b);
-}
-
-static void write_int(JWriter *w, const char *name, int64_t i)
-{
-	jwrite_member(w, name);
-	jwrite_int(w, i);
-}
-
 void proto_write_pairing(JWriter *w, const ServerPairing *pairing)
 {
 	jwrite_member(w, "method");
 	jwrite_string(w, pairing->method ? pairing->method : "off");
-	write_bool(w, "agent", pairing->agent);
-	write_bool(w, "pairable", pairing->pairable);
-	write_bool(w, "always", pairing->always);
+	jwrite_member_bool(w, "agent", pairing->agent);
+	jwrite_member_bool(w, "pairable", pairing->pairable);
+	jwrite_member_bool(w, "always", pairing->always);
 	jwrite_member(w, "remaining_ms");
 	if (pairing->always || !pairing->method || strcmp(pairing->method, "off") == 0)
 		jwrite_null(w);
@@ -102,20 +84,20 @@ char *proto_status_line(const json_t *id, const ServerStatus *status)
 	} else {
 		jwrite_null(w);
 	}
-	write_bool(w, "registered", status->registered);
-	write_bool(w, "advertising", status->advertising);
-	write_bool(w, "on_air", status->on_air);
+	jwrite_member_bool(w, "registered", status->registered);
+	jwrite_member_bool(w, "advertising", status->advertising);
+	jwrite_member_bool(w, "on_air", status->on_air);
 	jwrite_member(w, "sockets");
 	jwrite_string(w, status->sockets);
 	jwrite_member(w, "pairing");
 	jwrite_begin_object(w);
 	proto_write_pairing(w, &status->pairing);
 	jwrite_end_object(w);
-	write_int(w, "clients", status->clients);
-	write_int(w, "watchers", status->watchers);
-	write_int(w, "subscriptions", status->subscriptions);
-	write_int(w, "captured", (int64_t)status->captured);
-	write_int(w, "overflows", (int64_t)status->overflows);
-	write_int(w, "generation", status->generation);
+	jwrite_member_int(w, "clients", status->clients);
+	jwrite_member_int(w, "watchers", status->watchers);
+	jwrite_member_int(w, "subscriptions", status->subscriptions);
+	jwrite_member_int(w, "captured", (int64_t)status->captured);
+	jwrite_member_int(w, "overflows", (int64_t)status->overflows);
+	jwrite_member_int(w, "generation", status->generation);
 	return proto_finish(w);
 }

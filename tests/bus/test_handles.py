@@ -7,7 +7,7 @@ import os
 import subprocess
 import unittest
 
-from harness import (BATTERY, BATTERY_CONF, DEFAULT_SERVICES, SETTINGS, SETTINGS_CONF, GattdTestCase,
+from harness import (BATTERY, DEFAULT_SERVICES, SETTINGS, SETTINGS_CONF, GattdTestCase,
                      gattd_command)
 
 LAYOUT_FILE = os.path.join('handles', 'layout')
