@@ -15,7 +15,8 @@ object a line, each answered by one line with the same "id":
   {"cmd": "wait-disconnected", "timeout": S}  {"cmd": "disconnect"}  {"cmd": "reset-controller"}
   {"cmd": "agent", "capability": C, "passkey": N}  (this guest's pairing agent: what its user would enter;
       null: wait for a `type`)
-  {"cmd": "type", "passkey": N}  (the user types the number the peripheral's side shows)
+  {"cmd": "type", "passkey": N}  (the user types the number the peripheral's side shows, waiting up to
+      TYPE_ASK_WAIT_S for this stack to ask for it)
   any request with "background": true is answered at once ({"background": true}) and runs
   on; {"cmd": "result", "of": ID, "timeout": S} -> that request's reply, when it ends
   {"cmd": "agent-calls"} -> {"calls": [[method, args...], ...]}
@@ -87,6 +88,8 @@ class AgentError(Exception):
 AGENT_PATH = '/gattd/test/agent'
 # How long RequestPasskey waits for a number to be typed (the kernel gives a pairing 30 s).
 TYPE_WAIT_S = 25
+# How long a `type` waits for this stack to ask for the number the other side shows.
+TYPE_ASK_WAIT_S = 10
 # D-Bus signatures as dbus-fast reads them from annotations.
 OBJ, U32, U16, STR = 'o', 'u', 'q', 's'
 
@@ -482,10 +485,15 @@ class Central:
         await self.bluez_call('/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', 'o', [AGENT_PATH])
         self.agent.capability = capability
 
-    def type_passkey(self, passkey):
-        """The user types passkey into the RequestPasskey waiting for it."""
-        if self.agent is None or self.agent.typed is None or self.agent.typed.done():
-            raise AgentError('no RequestPasskey waits for a number')
+    async def type_passkey(self, passkey, timeout=TYPE_ASK_WAIT_S):
+        """The user types passkey into the RequestPasskey waiting for it. As a user who read
+        the number on the gadget waits for the phone to ask: the peripheral's stack may show
+        it before this one's asks (seen on 5.55 under gattd: the `type` came first)."""
+        deadline = time.monotonic() + timeout
+        while self.agent is None or self.agent.typed is None or self.agent.typed.done():
+            if time.monotonic() >= deadline:
+                raise AgentError(f'no RequestPasskey waits for a number (waited {timeout:g} s)')
+            await asyncio.sleep(0.1)
         self.agent.typed.set_result(passkey)
         return {}
 
@@ -687,7 +695,7 @@ async def handle(central, request):
         elif cmd == 'agent-calls':
             reply['calls'] = central.agent.calls if central.agent else []
         elif cmd == 'type':
-            reply.update(central.type_passkey(int(request['passkey'])))
+            reply.update(await central.type_passkey(int(request['passkey'])))
         elif cmd == 'bond':
             reply.update(await central.bond(request['address']))
         elif cmd == 'forget':
