@@ -62,7 +62,8 @@ from bed import Bed, BedError  # noqa: E402
 from central import CentralError, short_uuid  # noqa: E402
 from remote_central import RemoteCentralError  # noqa: E402
 from runner import Runner  # noqa: E402
-from stack import BONDED_RECONNECTION_UNRELIABLE, CONFIG_DIR, PASSKEY, PROVISION_DIR, StackError  # noqa: E402
+from stack import (BONDED_RECONNECTION_UNRELIABLE, BONDED_SECURITY_FAILURE, CONFIG_DIR, PASSKEY,  # noqa: E402
+                   PROVISION_DIR, StackError)
 from testbed import Testbed  # noqa: E402
 
 BEDS = {'raw': Testbed, 'bleak': Airbed}
@@ -808,6 +809,7 @@ def scenario_bond_survives(r, w):
         # power cycle.
         tb.central.disconnect()
         tb.central.power(False)
+        log_start = os.path.getsize(tb.stack.log_path('bluetoothd'))
         down()
         up()
         event = client.wait_event(lambda e: e['event'] == 'registered', 20)
@@ -815,7 +817,22 @@ def scenario_bond_survives(r, w):
         bonds = [b['address'] for b in client.ok('bonds')['bonds']]
         r.check(bonds == [address], f'`bonds` still lists the central: {bonds}')
         tb.central.power(True)
-        tb.bonded_session(r)
+        try:
+            tb.bonded_session(r)
+        except BedError as e:
+            # What README "Bonds over restarts" says of 5.55-5.66, seen on 5.82 too: only
+            # that failure, in bluetoothd's own log, excuses the reconnection.
+            with open(tb.stack.log_path('bluetoothd'), errors='replace') as f:
+                f.seek(log_start)
+                blamed = BONDED_SECURITY_FAILURE in f.read()
+            if not blamed:
+                raise
+            r.say('stack', f'after {what}, bluetoothd {tb.stack.bluetoothd_version} failed to raise the bonded '
+                           f'link\'s security ({BONDED_SECURITY_FAILURE}, in its log), so every reconnection '
+                           f'failed ({e}): BlueZ\'s, not gattd\'s (README, "Bonds over restarts"); not checked '
+                           f'further')
+            tb.central.disconnect()
+            continue
         Bed.drain_captures(w.waiter, 'secret/passphrase')
         ok, error = secure_write(tb, b'again')
         r.check(ok, f'after {what}, the bonded central writes secret/passphrase again: {error}')
