@@ -14,7 +14,6 @@ CfgHandles *config_handles_new(void)
 
 	h->layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	h->handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	h->service_of = g_hash_table_new(g_str_hash, g_str_equal);
 	return h;
 }
 
@@ -22,7 +21,6 @@ void config_handles_free(CfgHandles *h)
 {
 	if (!h)
 		return;
-	g_hash_table_unref(h->service_of);
 	g_hash_table_unref(h->handles);
 	g_hash_table_unref(h->layouts);
 	g_free(h);
@@ -33,18 +31,19 @@ void config_handles_add_service(CfgHandles *h, const char *service_id, const cha
 	g_hash_table_replace(h->layouts, g_strdup(service_id), g_strdup(layout));
 }
 
+/* Whether id is service's own or one of its attributes'. */
+static bool id_in_service(const char *id, const char *service)
+{
+	size_t len = strlen(service);
+
+	return strncmp(id, service, len) == 0 && (id[len] == '\0' || id[len] == '/');
+}
+
 void config_handles_add(CfgHandles *h, const char *service_id, const char *id, uint16_t handle)
 {
-	gpointer key = NULL;
-
-	if (!g_hash_table_lookup_extended(h->layouts, service_id, &key, NULL))
+	if (!g_hash_table_contains(h->layouts, service_id) || !id_in_service(id, service_id))
 		return;
-	/* Its key is the one handles is about to free. */
-	g_hash_table_remove(h->service_of, id);
 	g_hash_table_replace(h->handles, g_strdup(id), GUINT_TO_POINTER(handle));
-	/* service_of borrows the service id from layouts and the attribute id from handles. */
-	g_hash_table_lookup_extended(h->handles, id, (gpointer *)&id, NULL);
-	g_hash_table_replace(h->service_of, (char *)id, key);
 }
 
 static int compare_strings(gconstpointer a, gconstpointer b)
@@ -78,7 +77,7 @@ char *config_handles_format(const CfgHandles *h)
 		g_string_append_printf(out, SERVICE_WORD " %s %s\n", service,
 		                       (const char *)g_hash_table_lookup(h->layouts, service));
 		for (unsigned j = 0; j < ids->len; j++)
-			if (g_hash_table_lookup(h->service_of, ids->pdata[j]) == (gpointer)service)
+			if (id_in_service(ids->pdata[j], service))
 				g_string_append_printf(out, "%s 0x%04x\n", (const char *)ids->pdata[j],
 				                       GPOINTER_TO_UINT(g_hash_table_lookup(h->handles, ids->pdata[j])));
 	}
@@ -153,8 +152,7 @@ CfgHandles *config_handles_parse(const char *text, size_t len, char **ret_error)
 		}
 		if (!(config_id_is_valid(words[0], 1) || config_id_is_valid(words[0], 2) ||
 		      config_id_is_valid(words[0], 3)) ||
-		    !g_str_has_prefix(words[0], service) ||
-		    (words[0][strlen(service)] != '\0' && words[0][strlen(service)] != '/')) {
+		    !id_in_service(words[0], service)) {
 			*ret_error = g_strdup_printf("line %u: not an id of service %s", i + 1, service);
 			return NULL;
 		}

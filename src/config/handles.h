@@ -27,17 +27,20 @@
 /* A layout: SHA-256 in hex. */
 #define CONFIG_LAYOUT_LEN 64
 
+/* An attribute's service is its id's first part ("battery" of "battery/level"). */
 typedef struct {
 	GHashTable *layouts;  /* service id -> layout (char *) */
 	GHashTable *handles;  /* attribute id -> handle (GUINT_TO_POINTER) */
-	GHashTable *service_of; /* attribute id -> its service id (borrowed from layouts' keys) */
 } CfgHandles;
 
 CfgHandles *config_handles_new(void);
 void config_handles_free(CfgHandles *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CfgHandles, config_handles_free)
 
-/* Record a service's layout (its first) and its attributes' handles (1..0xFFFF) after it. */
+/*
+ * Record a service's layout (its first) and its attributes' handles (1..0xFFFF) after it;
+ * an id that is not the service's or under it is ignored.
+ */
 void config_handles_add_service(CfgHandles *h, const char *service_id, const char *layout);
 void config_handles_add(CfgHandles *h, const char *service_id, const char *id, uint16_t handle);
 
