@@ -300,7 +300,7 @@ int config_advertising_apply(const CfgAdvertising *from, const char *const *from
 
 /* ---- comparing ---- */
 
-static bool strv_equal(const char *const *a, const char *const *b)
+bool config_advertising_list_equal(const char *const *a, const char *const *b)
 {
 	static const char *const empty[] = { NULL };
 
@@ -347,11 +347,12 @@ bool config_advertising_equal(const CfgAdvertising *a, const char *const *a_uuid
 	       g_strcmp0(a->local_name, b->local_name) == 0 && a->has_appearance == b->has_appearance &&
 	       a->appearance == b->appearance && a->discoverable == b->discoverable &&
 	       a->discoverable_timeout == b->discoverable_timeout &&
-	       strv_equal((const char *const *)a->includes, (const char *const *)b->includes) &&
+	       config_advertising_list_equal((const char *const *)a->includes, (const char *const *)b->includes) &&
 	       config_manufacturer_data_equal(a->manufacturer_data, b->manufacturer_data) &&
 	       config_service_data_equal(a->service_data, b->service_data) &&
-	       strv_equal((const char *const *)a->solicit_uuids, (const char *const *)b->solicit_uuids) &&
+	       config_advertising_list_equal((const char *const *)a->solicit_uuids,
+	                                     (const char *const *)b->solicit_uuids) &&
 	       a->min_interval_ms == b->min_interval_ms && a->max_interval_ms == b->max_interval_ms &&
 	       a->has_tx_power == b->has_tx_power && a->tx_power == b->tx_power &&
-	       a->pause_while_connected == b->pause_while_connected && strv_equal(a_uuids, b_uuids);
+	       a->pause_while_connected == b->pause_while_connected && config_advertising_list_equal(a_uuids, b_uuids);
 }

@@ -75,6 +75,8 @@ int config_advertising_apply(const CfgAdvertising *from, const char *const *from
                              const char *const *base_uuids, const CfgAdvertisingChange *change, CfgAdvertising *out,
                              char ***ret_uuids, char **ret_error);
 
+/* Whether two NULL-terminated lists of an advertisement (UUIDs, Includes=) are the same; NULL is empty. */
+bool config_advertising_list_equal(const char *const *a, const char *const *b);
 /* Whether two lists of CfgManufacturerData* (or of CfgServiceData*) are the same, in order; NULL is empty. */
 bool config_manufacturer_data_equal(const GPtrArray *a, const GPtrArray *b);
 bool config_service_data_equal(const GPtrArray *a, const GPtrArray *b);

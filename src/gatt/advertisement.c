@@ -354,13 +354,6 @@ static void schedule_flush(Advertisement *adv, unsigned props)
 		adv->flush_id = g_timeout_add((guint)(ADVERTISEMENT_UPDATE_INTERVAL_MS - since_ms), flush_timer, adv);
 }
 
-static bool strv_same(char **a, char **b)
-{
-	static char *empty[] = { NULL };
-
-	return g_strv_equal((const char *const *)(a ? a : empty), (const char *const *)(b ? b : empty));
-}
-
 /* The PROP_* whose values differ between a and b. */
 static unsigned changed_props(const CfgAdvertising *a, char **a_uuids, const CfgAdvertising *b, char **b_uuids)
 {
@@ -368,7 +361,7 @@ static unsigned changed_props(const CfgAdvertising *a, char **a_uuids, const Cfg
 
 	if (g_strcmp0(a->local_name, b->local_name) != 0)
 		props |= PROP_LOCAL_NAME;
-	if (!strv_same(a_uuids, b_uuids))
+	if (!config_advertising_list_equal((const char *const *)a_uuids, (const char *const *)b_uuids))
 		props |= PROP_SERVICE_UUIDS;
 	if (!config_manufacturer_data_equal(a->manufacturer_data, b->manufacturer_data))
 		props |= PROP_MANUFACTURER_DATA;
