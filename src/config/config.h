@@ -71,7 +71,9 @@ typedef struct {
 	unsigned acquire;    /* Acquire=: CFG_ACQUIRE_* bits, 0 = every exchange over D-Bus */
 	char *description;   /* Description= or NULL; becomes a read-only 0x2901 descriptor */
 	GPtrArray *descriptors; /* CfgDescriptor*, in file order; the one Description=
-	                           generates ("<id>/description", 0x2901, read) comes first */
+	                           generates ("<id>/description", 0x2901, read) comes first,
+	                           then the one Type= generates ("<id>/presentation", 0x2904,
+	                           read; config/presentation.h) */
 	char *origin;
 } CfgCharacteristic;
 

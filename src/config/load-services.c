@@ -5,7 +5,8 @@
  * here: the id grammar per group (ids.h), duplicate ids across files, the
  * services BlueZ provides itself and the descriptors it creates, Capture=
  * without a way to write, Description= and its generated 0x2901 descriptor,
- * and whether the whole tree fits in the ATT handle space.
+ * Type=, Unit= and Exponent= and the 0x2904 descriptor they make, and whether
+ * the whole tree fits in the ATT handle space.
  *
  * Loading runs in two passes: the first reads every file and group in load
  * order, the second attaches characteristics to services and descriptors to
@@ -17,17 +18,20 @@
 #include "config/flags.h"
 #include "config/ids.h"
 #include "config/loader.h"
+#include "config/presentation.h"
 #include "shared/escape.h"
 
 /* ATT handles are 16-bit and 0 is invalid; the database must stay below this. */
 #define ATT_HANDLE_LIMIT 65535
 /* The id part of the descriptor that Description= generates. */
 #define DESCRIPTION_NAME "description"
+/* The id part of the 0x2904 descriptor that Type= generates. */
+#define PRESENTATION_NAME "presentation"
 
 static const char *const service_keys[] = { "UUID", "Primary", "Advertise", NULL };
 static const char *const characteristic_keys[] = {
 	"UUID", "Flags", "Type", "Value", "Description", "MaxLength", "Capture", "Persist",
-	"Handler", "HandlerFallback", "Acquire", NULL,
+	"Handler", "HandlerFallback", "Acquire", "Presentation", "Unit", "Exponent", NULL,
 };
 static const char *const descriptor_keys[] = { "UUID", "Flags", "Value", "MaxLength", "Handler", NULL };
 
@@ -59,6 +63,7 @@ typedef struct {
 	GHashTable *characteristics; /* id -> CfgCharacteristic* (owned by pending or service) */
 	GPtrArray *pending_characteristics; /* Pending*, load order */
 	GPtrArray *pending_descriptors;     /* Pending*, load order */
+	GHashTable *presentations;   /* characteristic id -> Presentation* (the 0x2904 of its Type=) */
 	unsigned n_services_defined;
 	bool file_failed;            /* a services.d file could not be read or parsed */
 } Loader;
@@ -209,6 +214,85 @@ static CfgDescriptor *description_descriptor_new(const CfgCharacteristic *c)
 	return d;
 }
 
+/* The 0x2904 a characteristic's Type= makes, until its own descriptors are known. */
+typedef struct {
+	CfgDescriptor *descriptor; /* NULL once attached */
+	const char *asked_by;      /* "Unit=" etc. when the group asked for it, NULL when only Type= did */
+} Presentation;
+
+static void presentation_free(Presentation *p)
+{
+	if (p->descriptor)
+		config_descriptor_free(p->descriptor);
+	g_free(p);
+}
+
+static const char *type_name_or_none(const CfgCharacteristic *c)
+{
+	return c->has_type ? value_type_name(c->type) : "none";
+}
+
+/*
+ * Unit=, Exponent= and Presentation= of characteristic c (Type= already read):
+ * the 0x2904 they make goes to l->presentations, or none does.
+ */
+static void load_presentation(Loader *l, const ConfigSection *s, const CfgCharacteristic *c)
+{
+	g_autofree char *wanted_raw = config_section_get_raw(s, "Presentation");
+	g_autofree char *unit_text = NULL;
+	bool wanted = true, exponent_given = false, ok = true;
+	int64_t exponent = 0;
+	uint16_t unit = CONFIG_UNIT_UNITLESS;
+	uint8_t format;
+	Presentation *p;
+
+	ok &= config_section_get_bool(s, "Presentation", &wanted);
+	ok &= config_section_get_string(s, "Unit", &unit_text);
+	ok &= config_section_get_int(s, "Exponent", INT8_MIN, INT8_MAX, &exponent, &exponent_given);
+	if (unit_text) {
+		g_autofree char *error = NULL;
+
+		if (!c->has_type || !config_presentation_takes_unit(c->type)) {
+			config_section_report(s, "Unit", "needs Type= of a number (u8 to i64, f32, f64); Type= is %s",
+			                      type_name_or_none(c));
+			ok = false;
+		} else if (!config_unit_parse(unit_text, &unit, &error)) {
+			config_section_report(s, "Unit", "%s", error);
+			ok = false;
+		}
+	}
+	if (exponent_given && (!c->has_type || !config_presentation_takes_exponent(c->type))) {
+		config_section_report(s, "Exponent", "needs Type= of an integer (u8 to i64); Type= is %s",
+		                      type_name_or_none(c));
+		ok = false;
+	}
+	if (!wanted && (unit_text || exponent_given)) {
+		config_section_report(s, unit_text ? "Unit" : "Exponent",
+		                      "describes the 0x2904 descriptor that Presentation=false turns off");
+		ok = false;
+	}
+	if (wanted && wanted_raw && !(c->has_type && config_presentation_format(c->type, &format))) {
+		config_section_report(s, "Presentation",
+		                      "true needs Type= of a format (bool, u8 to i64, f32, f64, utf8); Type= is %s",
+		                      type_name_or_none(c));
+		ok = false;
+	}
+	if (!ok || !wanted || !c->has_type || !config_presentation_format(c->type, &format))
+		return;
+
+	p = g_new0(Presentation, 1);
+	p->asked_by = unit_text ? "Unit=" : exponent_given ? "Exponent=" : wanted_raw ? "Presentation=true" : NULL;
+	p->descriptor = g_new0(CfgDescriptor, 1);
+	p->descriptor->id = g_strdup_printf("%s/%s", c->id, PRESENTATION_NAME);
+	p->descriptor->name = g_strdup(PRESENTATION_NAME);
+	memcpy(p->descriptor->uuid, CONFIG_UUID_PRESENTATION_FORMAT, sizeof(p->descriptor->uuid));
+	p->descriptor->flags = g_strdupv((char *[]) { "read", NULL });
+	p->descriptor->value = config_presentation_value(c->type, (int8_t) exponent, unit);
+	p->descriptor->max_length = CONFIG_PRESENTATION_SIZE;
+	p->descriptor->origin = g_strdup_printf("%s Type=", c->origin);
+	g_hash_table_replace(l->presentations, g_strdup(c->id), p);
+}
+
 static void load_characteristic(Loader *l, const ConfigSection *s, const char *id)
 {
 	g_autoptr(CfgCharacteristic) c = g_new0(CfgCharacteristic, 1);
@@ -256,6 +340,7 @@ static void load_characteristic(Loader *l, const ConfigSection *s, const char *i
 		else
 			g_ptr_array_add(c->descriptors, description_descriptor_new(c));
 	}
+	load_presentation(l, s, c);
 
 	g_hash_table_insert(l->characteristics, c->id, c);
 	pending_add(l->pending_characteristics, s, c->id, c, (GDestroyNotify) config_characteristic_free);
@@ -425,6 +510,36 @@ static void attach_characteristics(Loader *l)
 	}
 }
 
+/*
+ * Whether descriptor d of the files may join c beside the 0x2904 c's Type= makes. A
+ * characteristic that declares its own 0x2904 keeps it (as configurations written
+ * before gattd made one do) and gets none from gattd, unless its group asked for
+ * gattd's with Unit=, Exponent= or Presentation=true.
+ */
+static bool presentation_allows(Loader *l, const ConfigSection *s, const CfgCharacteristic *c,
+                                const CfgDescriptor *d)
+{
+	const Presentation *p = g_hash_table_lookup(l->presentations, c->id);
+
+	if (!p)
+		return true;
+	if (strcmp(d->uuid, CONFIG_UUID_PRESENTATION_FORMAT) == 0) {
+		if (!p->asked_by) {
+			g_hash_table_remove(l->presentations, c->id);
+			return true;
+		}
+		config_section_report(s, "UUID", "0x2904 (Presentation Format) clashes with the one %s in %s makes; "
+		                      "use one of them", p->asked_by, c->origin);
+		return false;
+	}
+	if (strcmp(d->name, PRESENTATION_NAME) == 0) {
+		config_section_report(s, NULL, "id '%s' is already used by the 0x2904 descriptor that Type= in %s "
+		                      "generates (Presentation=false turns it off)", d->id, c->origin);
+		return false;
+	}
+	return true;
+}
+
 static void attach_descriptors(Loader *l)
 {
 	for (guint i = 0; i < l->pending_descriptors->len; i++) {
@@ -449,7 +564,25 @@ static void attach_descriptors(Loader *l)
 			                      d->id, c->origin);
 			continue;
 		}
+		if (!presentation_allows(l, &s, c, d))
+			continue;
 		g_ptr_array_add(c->descriptors, g_steal_pointer(&p->object));
+	}
+}
+
+/* The 0x2904 each Type= makes goes after the 0x2901 of Description=, before the descriptors of the files. */
+static void attach_presentations(Loader *l)
+{
+	GHashTableIter iter;
+	const char *id;
+	Presentation *p;
+
+	g_hash_table_iter_init(&iter, l->presentations);
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, (gpointer *) &p)) {
+		CfgCharacteristic *c = g_hash_table_lookup(l->characteristics, id);
+
+		if (c)
+			g_ptr_array_insert(c->descriptors, c->description ? 1 : 0, g_steal_pointer(&p->descriptor));
 	}
 }
 
@@ -509,6 +642,8 @@ void config_services_load(GattdConfig *config, const char *dir, GPtrArray *error
 		.characteristics = g_hash_table_new(g_str_hash, g_str_equal),
 		.pending_characteristics = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free),
 		.pending_descriptors = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free),
+		.presentations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		                                       (GDestroyNotify) presentation_free),
 	};
 
 	/* After a file failed to load, "no services" would only repeat that problem. */
@@ -518,11 +653,13 @@ void config_services_load(GattdConfig *config, const char *dir, GPtrArray *error
 	}
 	attach_characteristics(&l);
 	attach_descriptors(&l);
+	attach_presentations(&l);
 	check_handler_fallbacks(&l);
 
 	/* Descriptors first: they may belong to characteristics still pending. */
 	g_ptr_array_unref(l.pending_descriptors);
 	g_ptr_array_unref(l.pending_characteristics);
+	g_hash_table_unref(l.presentations);
 	g_hash_table_unref(l.characteristics);
 	g_hash_table_unref(l.services);
 	g_hash_table_unref(l.id_files);

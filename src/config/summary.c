@@ -8,6 +8,7 @@
 #include "config/config.h"
 
 #include "config/advertising.h"
+#include "config/presentation.h"
 
 #include <string.h>
 
@@ -169,6 +170,12 @@ static void summary_descriptor(GString *out, const CfgDescriptor *d)
 
 	g_string_append_printf(out, "    Descriptor %s: UUID %s, flags %s\n", d->id, uuid, flags);
 	g_string_append_printf(out, "      value %s, max length %u\n", value, d->max_length);
+	if (strcmp(d->uuid, CONFIG_UUID_PRESENTATION_FORMAT) == 0) {
+		g_autofree char *presentation = config_presentation_describe(d->value);
+
+		if (presentation)
+			g_string_append_printf(out, "      presentation: %s\n", presentation);
+	}
 	if (d->handler) {
 		g_autofree char *chr_id = g_path_get_dirname(d->id);
 

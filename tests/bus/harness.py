@@ -54,11 +54,13 @@ ADVERTISEMENT_PATH = '/org/gattd/advertisement'
 BATTERY = APP_PATH + '/battery'
 LEVEL = BATTERY + '/level'
 LEVEL_DESCRIPTION = LEVEL + '/description'
+LEVEL_PRESENTATION = LEVEL + '/presentation'
 LEVEL_VALID_RANGE = LEVEL + '/valid_range'
 COMMAND = BATTERY + '/command'
 SETTINGS = APP_PATH + '/settings'
 LABEL = SETTINGS + '/label'
 THRESHOLD = SETTINGS + '/threshold'
+THRESHOLD_PRESENTATION = THRESHOLD + '/presentation'
 
 COMMAND_UUID = '6e400002-b5a3-f393-e0a9-e50e24dcca9e'
 SETTINGS_UUID = '6e400001-b5a3-f393-e0a9-e50e24dcca9e'
@@ -76,6 +78,7 @@ Advertise=true
 UUID=2A19
 Flags=read;notify
 Type=u8
+Unit=percent
 Value=u8:100
 Description=Battery Level
 

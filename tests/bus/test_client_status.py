@@ -102,6 +102,8 @@ class ListTest(GattdTestCase):
             UUID=2A6E
             Flags=read;notify
             Type=i16
+            Unit=celsius
+            Exponent=-2
             Value=i16:-125
             Description=Temperature
 
@@ -164,7 +166,10 @@ class ListTest(GattdTestCase):
                  'value': '83ff', 'typed': -125,
                  'descriptors': [{'id': 'sensor/temperature/description',
                                   'uuid': '00002901-0000-1000-8000-00805f9b34fb', 'flags': ['read'],
-                                  'value': b'Temperature'.hex()}]},
+                                  'value': b'Temperature'.hex()},
+                                 {'id': 'sensor/temperature/presentation',
+                                  'uuid': '00002904-0000-1000-8000-00805f9b34fb', 'flags': ['read'],
+                                  'value': '0efe2f27010000'}]},
                 {'id': 'sensor/name', 'uuid': '00002a00-0000-1000-8000-00805f9b34fb',
                  'flags': ['read', 'write', 'write-without-response'], 'type': None, 'max_length': 8,
                  'capture': 0, 'notifying': False, 'value': b'abc'.hex(), 'descriptors': []},

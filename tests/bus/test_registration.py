@@ -5,8 +5,9 @@ import unittest
 import dbus
 
 from harness import (ADVERTISEMENT_PATH, APP_PATH, BATTERY, COMMAND, COMMAND_UUID, LABEL, LABEL_UUID,
-                     LEVEL, LEVEL_DESCRIPTION, LEVEL_VALID_RANGE, LOCAL_NAME, SETTINGS, SETTINGS_UUID,
-                     THRESHOLD, THRESHOLD_UUID, DBusCallError, GattdTestCase, uuid128)
+                     LEVEL, LEVEL_DESCRIPTION, LEVEL_PRESENTATION, LEVEL_VALID_RANGE, LOCAL_NAME, SETTINGS,
+                     SETTINGS_UUID, THRESHOLD, THRESHOLD_PRESENTATION, THRESHOLD_UUID, DBusCallError,
+                     GattdTestCase, uuid128)
 
 SERVICE = 'org.bluez.GattService1'
 CHRC = 'org.bluez.GattCharacteristic1'
@@ -23,8 +24,9 @@ class FirstRegistrationTest(GattdTestCase):
     def test_registered_tree_has_services_characteristics_and_descriptors_from_config(self):
         app = self.start_registered()
         tree = app.tree
-        self.assertEqual(sorted(tree), sorted([BATTERY, LEVEL, LEVEL_DESCRIPTION, LEVEL_VALID_RANGE, COMMAND,
-                                               SETTINGS, LABEL, THRESHOLD]))
+        self.assertEqual(sorted(tree), sorted([BATTERY, LEVEL, LEVEL_DESCRIPTION, LEVEL_PRESENTATION,
+                                               LEVEL_VALID_RANGE, COMMAND, SETTINGS, LABEL, THRESHOLD,
+                                               THRESHOLD_PRESENTATION]))
 
         self.assertEqual(tree[BATTERY][SERVICE]['UUID'], uuid128(0x180f))
         self.assertIs(tree[BATTERY][SERVICE]['Primary'], True)
@@ -52,6 +54,21 @@ class FirstRegistrationTest(GattdTestCase):
         self.assertEqual(valid_range['UUID'], uuid128(0x2906))
         self.assertEqual(valid_range['Flags'], ['read'])
         self.assertEqual(valid_range['Value'], bytes([0x00, 0x64]))
+
+    def test_type_becomes_a_read_only_2904_after_the_description_and_before_the_files_descriptors(self):
+        app = self.start_registered()
+        level = app.tree[LEVEL_PRESENTATION][DESC]
+        self.assertEqual(level['UUID'], uuid128(0x2904))
+        self.assertEqual(level['Characteristic'], LEVEL)
+        self.assertEqual(level['Flags'], ['read'])
+        # uint8, exponent 0, percentage (0x27AD), Bluetooth SIG name space, description 0
+        self.assertEqual(level['Value'], bytes.fromhex('0400ad27010000'))
+        threshold = app.tree[THRESHOLD_PRESENTATION][DESC]
+        self.assertEqual(threshold['Value'], bytes.fromhex('06000027010000'), 'uint16, unitless')
+        self.assertEqual(self.fake.read_value(LEVEL_PRESENTATION), bytes.fromhex('0400ad27010000'))
+        handles = [app.tree[p][DESC]['Handle'] for p in (LEVEL_DESCRIPTION, LEVEL_PRESENTATION, LEVEL_VALID_RANGE)]
+        self.assertEqual(handles, sorted(handles), 'Description=, Type=, then [Descriptor] groups')
+        self.assertNotIn(LABEL + '/presentation', app.tree, 'no Type=: no 0x2904')
 
     def test_description_becomes_a_read_only_2901_descriptor(self):
         app = self.start_registered()

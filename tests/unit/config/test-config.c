@@ -320,8 +320,13 @@ static void test_services_characteristics_and_descriptors_are_modelled(void **st
 	assert_string_equal(level->description, "Battery Level");
 	assert_string_equal(level->origin, "services.d/battery.conf [Characteristic battery/level]");
 
-	assert_int_equal(level->descriptors->len, 2);
+	/* Description='s 0x2901, Type='s 0x2904, then the file's. */
+	assert_int_equal(level->descriptors->len, 3);
 	d = g_ptr_array_index(level->descriptors, 1);
+	assert_string_equal(d->id, "battery/level/presentation");
+	assert_string_equal(d->uuid, UUID_BASE("2904"));
+	assert_bytes(d->value, "04000027010000");
+	d = g_ptr_array_index(level->descriptors, 2);
 	assert_string_equal(d->id, "battery/level/valid_range");
 	assert_string_equal(d->name, "valid_range");
 	assert_string_equal(d->uuid, UUID_BASE("2906"));
@@ -367,6 +372,152 @@ static void test_description_generates_first_read_only_descriptor(void **state)
 	assert_ptr_equal(config_find_descriptor(f->config, "s/c/description"), d);
 	d = g_ptr_array_index(c->descriptors, 1);
 	assert_string_equal(d->id, "s/c/fmt");
+}
+
+/* The descriptor with the given id part of characteristic id, failing if there is none. */
+static const CfgDescriptor *descriptor(Fixture *f, const char *id)
+{
+	const CfgDescriptor *d = config_find_descriptor(f->config, id);
+
+	if (!d)
+		fail_msg("no descriptor %s", id);
+	return d;
+}
+
+static void test_type_generates_presentation_format(void **state)
+{
+	Fixture *f = *state;
+	const CfgCharacteristic *c;
+	const CfgDescriptor *d;
+
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/temp]\nUUID=2A6E\nFlags=read\nType=i16\nUnit=celsius\nExponent=-2\n"
+	           "Description=Temperature\n"
+	           "[Descriptor s/temp/range]\nUUID=2906\nFlags=read\nValue=hex:00\n"
+	           "[Characteristic s/volts]\nUUID=2B18\nFlags=read\nType=f32\nUnit=0x2728\n"
+	           "[Characteristic s/pct]\nUUID=2A19\nFlags=read\nType=u8\nUnit=Percent\nExponent=0\n"
+	           "[Characteristic s/name]\nUUID=2A00\nFlags=read\nType=utf8\n"
+	           "[Characteristic s/on]\nUUID=2AE2\nFlags=read\nType=bool\n"
+	           "[Characteristic s/raw]\nUUID=2A19\nFlags=read\nType=hex\n"
+	           "[Characteristic s/untyped]\nUUID=2A19\nFlags=read\n"
+	           "[Characteristic s/quiet]\nUUID=2A19\nFlags=read\nType=u16\nPresentation=false\n");
+	assert_loads(f);
+
+	/* After Description='s 0x2901, before the files' descriptors; read only, seven bytes. */
+	c = characteristic(f, "s/temp");
+	assert_int_equal(c->descriptors->len, 3);
+	assert_string_equal(((CfgDescriptor *) g_ptr_array_index(c->descriptors, 0))->id, "s/temp/description");
+	d = g_ptr_array_index(c->descriptors, 1);
+	assert_ptr_equal(d, descriptor(f, "s/temp/presentation"));
+	assert_string_equal(d->name, "presentation");
+	assert_string_equal(d->uuid, UUID_BASE("2904"));
+	assert_int_equal(g_strv_length(d->flags), 1);
+	assert_string_equal(d->flags[0], "read");
+	assert_int_equal(d->max_length, 7);
+	/* sint16 (0x0e), exponent -2, degree Celsius 0x272f, SIG name space, description 0 */
+	assert_bytes(d->value, "0efe2f27010000");
+	assert_string_equal(d->origin, "services.d/a.conf [Characteristic s/temp] Type=");
+	assert_string_equal(((CfgDescriptor *) g_ptr_array_index(c->descriptors, 2))->id, "s/temp/range");
+
+	assert_bytes(descriptor(f, "s/volts/presentation")->value, "14002827010000");
+	assert_bytes(descriptor(f, "s/pct/presentation")->value, "0400ad27010000");
+	assert_bytes(descriptor(f, "s/name/presentation")->value, "19000027010000");
+	assert_bytes(descriptor(f, "s/on/presentation")->value, "01000027010000");
+	/* No format to tell (hex), none asked for, or turned off: no 0x2904. */
+	assert_int_equal(characteristic(f, "s/raw")->descriptors->len, 0);
+	assert_int_equal(characteristic(f, "s/untyped")->descriptors->len, 0);
+	assert_int_equal(characteristic(f, "s/quiet")->descriptors->len, 0);
+}
+
+static void test_own_presentation_format_is_kept(void **state)
+{
+	Fixture *f = *state;
+	const CfgCharacteristic *c;
+	const CfgDescriptor *d;
+
+	/* Written before gattd made one: the file's own 0x2904 stays, and is the only one. */
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u8\n"
+	           "[Descriptor s/c/fmt]\nUUID=2904\nFlags=read\nValue=hex:04ff2f27010000\n");
+	assert_loads(f);
+	c = characteristic(f, "s/c");
+	assert_int_equal(c->descriptors->len, 1);
+	d = g_ptr_array_index(c->descriptors, 0);
+	assert_string_equal(d->id, "s/c/fmt");
+	assert_bytes(d->value, "04ff2f27010000");
+	assert_null(config_find_descriptor(f->config, "s/c/presentation"));
+
+	/* Asking for gattd's beside one's own is a clash, named where the descriptor is. */
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u8\nUnit=percent\n"
+	           "[Descriptor s/c/fmt]\nUUID=2904\nFlags=read\nValue=hex:04ff2f27010000\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/fmt] UUID: ",
+	                    "0x2904 (Presentation Format) clashes with the one Unit= in services.d/a.conf "
+	                    "[Characteristic s/c] makes; use one of them");
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u8\nPresentation=true\n"
+	           "[Descriptor s/c/fmt]\nUUID=2904\nFlags=read\nValue=hex:04ff2f27010000\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/fmt] UUID: ",
+	                    "clashes with the one Presentation=true in");
+
+	/* The generated one's id is taken by a descriptor of the files. */
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u8\n"
+	           "[Descriptor s/c/presentation]\nUUID=2906\nFlags=read\nValue=hex:00\n");
+	assert_only_problem(f, "services.d/a.conf: [Descriptor s/c/presentation]: ",
+	                    "id 's/c/presentation' is already used by the 0x2904 descriptor that Type= in "
+	                    "services.d/a.conf [Characteristic s/c] generates (Presentation=false turns it off)");
+	write_file(f, "services.d/a.conf",
+	           SERVICE_S
+	           "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u8\nPresentation=false\n"
+	           "[Descriptor s/c/presentation]\nUUID=2906\nFlags=read\nValue=hex:00\n");
+	assert_loads(f);
+}
+
+static void test_unit_and_exponent_are_checked(void **state)
+{
+	static const struct {
+		const char *keys;
+		const char *where;
+		const char *what;
+	} cases[] = {
+		{ "Unit=celsius\n", "Unit: ", "needs Type= of a number (u8 to i64, f32, f64); Type= is none" },
+		{ "Type=utf8\nUnit=celsius\n", "Unit: ", "needs Type= of a number (u8 to i64, f32, f64); Type= is utf8" },
+		{ "Type=bool\nUnit=percent\n", "Unit: ", "Type= is bool" },
+		{ "Type=u8\nUnit=furlong\n", "Unit: ",
+		  "unknown unit 'furlong' (a name such as celsius, percent, volt, or the SIG's number 0x2700-0x27FF)" },
+		{ "Type=u8\nUnit=0x2800\n", "Unit: ", "0x2800 is not a unit: the SIG's units are 0x2700-0x27FF" },
+		{ "Type=u8\nUnit=2728\n", "Unit: ", "2728 is not a unit: the SIG's units are 0x2700-0x27FF" },
+		{ "Type=u8\nUnit=0x27zz\n", "Unit: ", "'0x27zz' is not a unit number (0x2700-0x27FF)" },
+		{ "Type=u8\nUnit=\n", "Unit: ", "unknown unit ''" },
+		{ "Type=f32\nExponent=-1\n", "Exponent: ", "needs Type= of an integer (u8 to i64); Type= is f32" },
+		{ "Exponent=1\n", "Exponent: ", "Type= is none" },
+		{ "Type=i16\nExponent=-129\n", "Exponent: ", "-129" },
+		{ "Type=i16\nExponent=128\n", "Exponent: ", "128" },
+		{ "Type=i16\nExponent=two\n", "Exponent: ", "two" },
+		{ "Type=u8\nPresentation=false\nUnit=percent\n", "Unit: ",
+		  "describes the 0x2904 descriptor that Presentation=false turns off" },
+		{ "Type=u8\nPresentation=false\nExponent=1\n", "Exponent: ", "Presentation=false turns off" },
+		{ "Type=hex\nPresentation=true\n", "Presentation: ",
+		  "true needs Type= of a format (bool, u8 to i64, f32, f64, utf8); Type= is hex" },
+		{ "Presentation=true\n", "Presentation: ", "Type= is none" },
+		{ "Type=u8\nPresentation=yes\n", "Presentation: ", "'yes' is not true or false" },
+	};
+	Fixture *f = *state;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *conf = g_strdup_printf(SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\n%s",
+		                                        cases[i].keys);
+		g_autofree char *where = g_strdup_printf("services.d/a.conf: [Characteristic s/c] %s", cases[i].where);
+
+		write_file(f, "services.d/a.conf", conf);
+		assert_only_problem(f, where, cases[i].what);
+	}
 }
 
 static void test_fixed_size_type_defaults_max_length_and_zero_value(void **state)
@@ -520,7 +671,7 @@ static void test_lookups_and_counts(void **state)
 	config_count(f->config, &ns, &nc, &nd);
 	assert_int_equal(ns, 2);
 	assert_int_equal(nc, 2);
-	assert_int_equal(nd, 2); /* valid_range + generated description */
+	assert_int_equal(nd, 3); /* valid_range + generated description and presentation format */
 }
 
 static void assert_contains(const char *haystack, const char *needle)
@@ -566,6 +717,12 @@ static void test_summary_shows_what_would_be_served(void **state)
 	assert_contains(summary, "    type u8, value u8:100 (hex 64), max length 1\n");
 	assert_contains(summary, "    Descriptor battery/level/description: UUID 2901, flags read\n");
 	assert_contains(summary, "      value utf8:Battery Level (hex 42617474657279204c6576656c), max length 512\n");
+	assert_contains(summary, "    Descriptor battery/level/presentation: UUID 2904, flags read\n"
+	                         "      value hex:04000027010000, max length 7\n"
+	                         "      presentation: format u8, exponent 0, unit unitless (0x2700)\n");
+	assert_contains(summary, "    Descriptor console/temp/presentation: UUID 2904, flags read\n"
+	                         "      value hex:0e000027010000, max length 7\n"
+	                         "      presentation: format i16, exponent 0, unit unitless (0x2700)\n");
 	assert_contains(summary, "    Descriptor battery/level/valid_range: UUID 2906, flags read\n");
 	assert_contains(summary, "      value hex:0064, max length 2\n");
 	assert_contains(summary, "  Characteristic battery/command: UUID 6e400002-b5a3-f393-e0a9-e50e24dcca9e, "
@@ -580,7 +737,7 @@ static void test_summary_shows_what_would_be_served(void **state)
 	n = g_strv_length(lines);
 	assert_true(n >= 2);
 	assert_string_equal(lines[n - 1], "");
-	assert_string_equal(lines[n - 2], "2 services, 4 characteristics, 2 descriptors");
+	assert_string_equal(lines[n - 2], "2 services, 4 characteristics, 5 descriptors");
 }
 
 static void test_summary_says_when_advertising_is_off(void **state)
@@ -971,7 +1128,7 @@ static void test_unknown_keys_are_refused(void **state)
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nDescription[de]=x\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Description[de]: ",
 	                    "unknown key (valid: UUID, Flags, Type, Value, Description, MaxLength, Capture, Persist, Handler, HandlerFallback, "
-	                    "Acquire)");
+	                    "Acquire, Presentation, Unit, Exponent)");
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\n"
 	                                   "[Descriptor s/c/d]\nUUID=2904\nFlags=read\nType=u8\n");
@@ -2203,6 +2360,9 @@ int main(void)
 		T(test_a_name_or_appearance_beside_its_include_is_refused),
 		T(test_services_characteristics_and_descriptors_are_modelled),
 		T(test_description_generates_first_read_only_descriptor),
+		T(test_type_generates_presentation_format),
+		T(test_own_presentation_format_is_kept),
+		T(test_unit_and_exponent_are_checked),
 		T(test_fixed_size_type_defaults_max_length_and_zero_value),
 		T(test_variable_size_value_defaults_to_empty_and_512),
 		T(test_value_of_exactly_max_length_is_accepted),

@@ -129,8 +129,9 @@ def scenario_discover_and_read(r, w):
             for desc in char['descriptors']:
                 if desc['id'] in tb.descriptors and 'read' in desc['flags']:
                     value = tb.read_descriptor(desc['id'])
-                    r.check(value.hex() == desc['value'],
-                            f'descriptor {desc["id"]} reads "{value.decode(errors="replace")}"')
+                    kind = short_uuid(desc['uuid'])
+                    shown = f'"{value.decode(errors="replace")}"' if kind == '2901' else value.hex()
+                    r.check(value.hex() == desc['value'], f'descriptor {desc["id"]} ({kind}) reads {shown}')
 
 
 def scenario_writes(r, w):
