@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bluez/adapter.h"
+#include "bluez/adv-pacing.h"
 #include "bluez/bus.h"
 #include "bluez/devices.h"
 #include "bluez/pairing.h"
@@ -34,8 +35,7 @@ struct Bluez {
 	AdapterPower *power;          /* AutoPowerOn's requests */
 	BluezDevices *devices;        /* the centrals (Device1), into the roster */
 	BluezPairing *pairing;        /* the pairing agent ([Pairing]) */
-	guint adv_start_id;           /* idle: (re)register the advertisement (see start_advertising_soon) */
-	bool adv_start_unregister;    /* ... unregistering it first */
+	AdvPacing *adv_pacing;        /* when the advertisement's Register goes out */
 	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
 	guint retry_id;
 	guint shutdown_timeout_id;
@@ -78,6 +78,7 @@ static void notify_adapter_changed(Bluez *bluez)
  */
 static bool forget_bluez(Bluez *bluez)
 {
+	bluez_adv_pacing_forget(bluez->adv_pacing);
 	adapter_power_cancel(bluez->power);
 	g_clear_pointer(&bluez->registered_on, g_free);
 	return adapter_table_forget(&bluez->table);
@@ -268,11 +269,14 @@ static void register_reply(DBusPendingCall *call, void *data)
 	emit_simple(bluez, reg->failed);
 }
 
+/* The advertisement's Register may wait for the Unregister before it (adv-pacing.h). */
 static void register_with(Bluez *bluez, const Registration *reg)
 {
-	g_autoptr(DBusMessage) msg = bluez_bus_path_call(bluez->table.selected->path, reg->iface, reg->register_method,
-	                                       reg->path, true);
+	g_autoptr(DBusMessage) msg = NULL;
 
+	if (reg == &adv_registration && bluez_adv_pacing_hold_register(bluez->adv_pacing))
+		return;
+	msg = bluez_bus_path_call(bluez->table.selected->path, reg->iface, reg->register_method, reg->path, true);
 	bluez->registering = reg;
 	bluez->pending = bluez_bus_call(bluez->bus, msg, register_reply, bluez);
 }
@@ -280,9 +284,10 @@ static void register_with(Bluez *bluez, const Registration *reg)
 static void stopping_reply(DBusPendingCall *call, void *data);
 
 /*
- * On shutdown the unregistration is waited for (stopping_calls). Otherwise it is
- * fire and forget: BlueZ may or may not still hold the object; either way the
- * Register that follows is clean, and ordered after it.
+ * On shutdown the unregistration is waited for (stopping_calls). Otherwise BlueZ may
+ * or may not still hold the object and its error is ignored: the application's is fire
+ * and forget (the Register that follows is ordered after it); the advertisement's
+ * Register waits for its answer (register_with).
  */
 static void unregister_from(Bluez *bluez, const Registration *reg)
 {
@@ -296,6 +301,10 @@ static void unregister_from(Bluez *bluez, const Registration *reg)
 	if (!adapter)
 		return;
 	msg = bluez_bus_path_call(adapter, reg->iface, reg->unregister_method, reg->path, false);
+	if (!stopping && reg == &adv_registration) {
+		bluez_adv_pacing_unregister(bluez->adv_pacing, msg);
+		return;
+	}
 	if (!stopping) {
 		dbus_message_set_no_reply(msg, TRUE);
 		bluez_bus_send(bluez->bus, msg);
@@ -307,32 +316,19 @@ static void unregister_from(Bluez *bluez, const Registration *reg)
 }
 
 /*
- * The lifecycle wants the advertisement (re)registered. Done once the signals already
- * queued are handled (an idle callback runs after every ready socket is read): a
- * burst of power flips read at once (gattd was stopped, or slow) ends in one
- * Unregister/Register pair instead of one per flip, which would flood bluetoothd and
- * the bus (thousands of calls, each making bluetoothd call back). The lifecycle state
- * stays ADVERTISE_START meanwhile; if the next events take it elsewhere, nothing is sent
- * (adv_maybe_held stays set, so the next start unregisters first).
+ * The lifecycle wants the advertisement (re)registered (adv-pacing.c calls when). The
+ * lifecycle state stays ADVERTISE_START meanwhile; if the events take it elsewhere,
+ * nothing is sent (adv_maybe_held stays set, so the next start unregisters first).
  */
-static gboolean start_advertising_now(gpointer data)
+static void start_advertising(void *data, bool unregister_first)
 {
 	Bluez *bluez = data;
 
-	bluez->adv_start_id = 0;
 	if (bluez->lc.state != LC_STATE_ADVERTISE_START || bluez->pending || !bluez->table.selected)
-		return G_SOURCE_REMOVE;
-	if (bluez->adv_start_unregister)
+		return;
+	if (unregister_first)
 		unregister_from(bluez, &adv_registration);
 	register_with(bluez, &adv_registration);
-	return G_SOURCE_REMOVE;
-}
-
-static void start_advertising_soon(Bluez *bluez, bool unregister_first)
-{
-	bluez->adv_start_unregister = unregister_first;
-	if (!bluez->adv_start_id)
-		bluez->adv_start_id = g_idle_add(start_advertising_now, bluez);
 }
 
 /* ---- shutdown ---- */
@@ -547,17 +543,19 @@ static void execute(Bluez *bluez, const LcOutput *out)
 
 	if (a & LC_ACT_CANCEL_RETRY)
 		g_clear_handle_id(&bluez->retry_id, g_source_remove);
-	if (a & LC_ACT_CANCEL_PENDING)
+	if (a & LC_ACT_CANCEL_PENDING) {
 		bluez_bus_cancel(&bluez->pending);
+		bluez_adv_pacing_drop_register(bluez->adv_pacing);
+	}
 	if (a & LC_ACT_RESET_HANDLES)
 		gatt_app_reset_handles(bluez->app);
 	if (a & LC_ACT_CONNECT_BUS)
 		connect_bus(bluez);
 	if (a & LC_ACT_DISCOVER)
 		start_discovery(bluez);
-	/* Starting to advertise waits for the signals already queued (start_advertising_soon). */
+	/* Starting to advertise waits for the signals already queued (adv-pacing.h). */
 	if (a & LC_ACT_REGISTER_ADV && bluez->lc.state == LC_STATE_ADVERTISE_START) {
-		start_advertising_soon(bluez, a & LC_ACT_UNREGISTER_ADV);
+		bluez_adv_pacing_start_soon(bluez->adv_pacing, a & LC_ACT_UNREGISTER_ADV);
 		a &= ~(unsigned)(LC_ACT_UNREGISTER_ADV | LC_ACT_REGISTER_ADV);
 	}
 	if (a & LC_ACT_UNREGISTER_ADV)
@@ -638,6 +636,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
 	bluez->bus = bluez_bus_new(exporter);
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
+	bluez->adv_pacing = bluez_adv_pacing_new(bluez->bus, start_advertising, bluez);
 	bluez->devices = bluez_devices_new(bluez->bus, centrals);
 	bluez->lc.agent_enabled = config->pairing.method != PAIRING_OFF;
 	bluez->pairing = bluez_pairing_new(exporter, bluez->bus, &config->pairing, centrals, on_pairing_event, bluez);
@@ -650,12 +649,12 @@ void bluez_free(Bluez *bluez)
 		return;
 	g_clear_handle_id(&bluez->retry_id, g_source_remove);
 	g_clear_handle_id(&bluez->shutdown_timeout_id, g_source_remove);
-	g_clear_handle_id(&bluez->adv_start_id, g_source_remove);
 	g_clear_handle_id(&bluez->power_check_id, g_source_remove);
 	for (unsigned i = 0; i < bluez->stopping_calls->len; i++)
 		dbus_pending_call_cancel(bluez->stopping_calls->pdata[i]);
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
+	bluez_adv_pacing_free(bluez->adv_pacing);
 	adapter_power_free(bluez->power);
 	bluez_pairing_free(bluez->pairing);
 	bluez_devices_free(bluez->devices);

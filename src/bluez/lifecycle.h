@@ -91,7 +91,7 @@ typedef enum {
 	LC_ACT_RESET_HANDLES    = 1 << 2,  /* forget the handles BlueZ assigned (a retry may need fresh ones) */
 	LC_ACT_CONNECT_BUS      = 1 << 3,
 	LC_ACT_DISCOVER         = 1 << 4,  /* GetManagedObjects on org.bluez "/" */
-	LC_ACT_UNREGISTER_ADV   = 1 << 5,  /* fire and forget (waited for on shutdown); errors are ignored */
+	LC_ACT_UNREGISTER_ADV   = 1 << 5,  /* errors are ignored; the next REGISTER_ADV waits for the answer */
 	LC_ACT_UNREGISTER_APP   = 1 << 6,  /* before registering a changed tree, or on shutdown (waited for) */
 	LC_ACT_REGISTER_APP     = 1 << 7,
 	LC_ACT_REGISTER_ADV     = 1 << 8,

@@ -65,6 +65,7 @@ is appended to FakeBluez.protocol_errors; the harness asserts it stays empty.
 """
 
 import fcntl
+import itertools
 import os
 import random
 import re
@@ -551,12 +552,21 @@ class AppRegistration:
 class AdvRegistration:
     """One advertisement as bluetoothd holds it (struct btd_adv_client) + the controller's view."""
 
-    def __init__(self, serial, instance, owner, path, adapter):
+    def __init__(self, serial, instance, owner, path, adapter, slot):
         self.serial = serial
         self.instance = instance
         self.owner = owner
         self.path = path
         self.adapter = adapter
+        # The controller's advertising instance (advertising.c client->instance): the
+        # lowest number free in this bluetoothd's bitmap, which an unregistration
+        # frees only in an idle callback after its reply (client_remove).
+        self.slot = slot
+        self.slot_held = True
+        # The kernel still holds the instance after bluetoothd stopped; hidden: the next
+        # bluetoothd's reset did not see it (see FakeBluez._reset_kernel_instances).
+        self.kernel_kept = False
+        self.hidden = False
         self.state = 'pending'          # pending -> registered | failed
         self.ended = None
         self.failure = None
@@ -575,9 +585,10 @@ class AdvRegistration:
         return self.state == 'registered' and self.ended is None
 
     def __repr__(self):
-        return '<adv #%d %s%s on %s %s%s%s>' % (self.serial, self.owner, self.path, self.adapter,
-                                                self.state, ' on-air' if self.on_air else '',
-                                                ' ended=' + self.ended if self.ended else '')
+        return '<adv #%d %s%s on %s instance %d %s%s%s%s>' % (
+            self.serial, self.owner, self.path, self.adapter, self.slot, self.state,
+            ' on-air' if self.on_air else '', ' ended=' + self.ended if self.ended else '',
+            ' hidden' if self.hidden else '')
 
 
 # device.c device_disconnected() (5.83 on): the MGMT disconnect reason -> the
@@ -891,6 +902,7 @@ class FakeBluez:
         # (behave), 'fail', 'no-reply', ('delay', seconds) or 'already-exists'.
         self.register_app_faults = []
         self.register_adv_faults = []
+        self.unregister_adv_delays = []  # seconds before the next UnregisterAdvertisement is answered
         # While powered off, RegisterAdvertisement fails (notes: "likely fails with
         # org.bluez.Error.Failed"); 'accept' models a kernel that keeps the instance
         # and starts it at the next power-on.
@@ -953,6 +965,12 @@ class FakeBluez:
         """The next RegisterAdvertisement reads the advertisement at once but answers
         (and sets its PropertiesChanged watch) seconds later."""
         self.register_adv_faults.append(('delay', seconds))
+
+    def delay_next_unregister_advertisement(self, seconds):
+        """The next UnregisterAdvertisement takes the advertisement off the air at once
+        but answers seconds later (a busy bluetoothd); its instance is freed after the
+        answer, as always."""
+        self.unregister_adv_delays.append(seconds)
 
     def never_answer_next_disconnect(self):
         """The next Device1.Disconnect() of a connected device gets no reply and the
@@ -1017,9 +1035,7 @@ class FakeBluez:
                 dbus_interface=IFACE_PROPERTIES, sender_keyword='sender', path_keyword='path',
                 byte_arrays=True),
         ]
-        # advertising.c read_adv_features_callback: "Reset existing instances" left
-        # in the kernel by a bluetoothd that crashed (every version).
-        self._drop_stale_instances(None)
+        self._reset_kernel_instances()
         for adapter in self.adapters.values():
             adapter.reset_database()
             adapter.exported = False
@@ -1051,6 +1067,9 @@ class FakeBluez:
         again, not connected, as a real one loads them from its storage."""
         assert self.running
         self.trace('stopping (%s)' % ('clean' if clean else 'crash'))
+        # bluetoothd does not remove its instances when it stops: the kernel keeps them.
+        for adv in self._active_adverts():
+            adv.kernel_kept = True
         powered = {name: a.powered for name, a in self.adapters.items()}
         # What /var/lib/bluetooth keeps for the next bluetoothd: the bonded devices.
         stored = {name: {path: self._stored_device(device) for path, device in a.devices.items()
@@ -1242,6 +1261,10 @@ class FakeBluez:
                 if adv.queued_while_off:
                     adv.queued_while_off = False
                     adv.on_air = True
+            for adv in self.adverts:
+                if adv.hidden and adv.kernel_kept and adv.adapter == adapter.name:
+                    adv.on_air = True
+                    self.trace('%r: the kernel sends it again (power on)' % adv)
             changed = {}
             if via == 'dbus' or adapter.power_state != 'on':
                 adapter.power_state = 'on'
@@ -1279,7 +1302,38 @@ class FakeBluez:
     def _drop_stale_instances(self, name):
         for adv in self.stale_on_air(name):
             adv.on_air = False
-            self.trace('%r: stale instance removed from the kernel' % adv)
+            self.trace('%r: stale instance off the air' % adv)
+
+    def _reset_kernel_instances(self):
+        """advertising.c read_adv_features_callback (every version): "Reset existing
+        instances" the kernel reports, those a bluetoothd that stopped left (clean or
+        crashed). The kernel (Linux 6.1, seen in the VM tier with bluetoothd 5.82)
+        reports only instances numbered up to its count of instances: instance 2
+        alone is not reported, so not removed, and it sends it whenever the
+        controller is powered, beside what the next bluetoothd registers."""
+        for name, adapter in self.adapters.items():
+            kept = [a for a in self.adverts if a.kernel_kept and a.adapter == name]
+            for adv in kept:
+                if adv.slot <= len(kept):
+                    adv.kernel_kept = adv.hidden = adv.on_air = False
+                    self.trace('%r: instance reset' % adv)
+                else:
+                    adv.hidden = True
+                    adv.on_air = adapter.powered
+                    self.trace('%r: instance %d not reported by the kernel, not reset' % (adv, adv.slot))
+
+    def _free_slot_later(self, adv):
+        """bluetoothd frees the instance in an idle callback after answering
+        (client_remove): a message it had already read (a Register sent right behind
+        the Unregister) is handled first and gets the next number; one sent after the
+        answer came back finds it free. gdbus reads and dispatches every queued
+        message before idle callbacks run; here, a callback at the D-Bus sources'
+        priority runs after the message queue's (attached first) and before a message
+        that arrives later (not yet queued when the iteration began)."""
+        def free():
+            adv.slot_held = False
+            return False
+        GLib.idle_add(free, priority=GLib.PRIORITY_DEFAULT)
 
     def power_on_failed(self, name='hci0'):
         """bluetoothd's own power-on of the controller failed in the kernel (AutoEnable
@@ -1317,6 +1371,9 @@ class FakeBluez:
         with no registrations goes in one InterfacesRemoved."""
         adapter = self.adapters.pop(name)
         self._drop_stale_instances(name)
+        for adv in self.adverts:
+            if adv.adapter == name:
+                adv.kernel_kept = adv.hidden = False
         if adapter.exported:
             if adapter.powered:
                 for adv in self._active_adverts(name):
@@ -3414,7 +3471,10 @@ class FakeBluez:
         if fault == 'fail':
             self.register_adv_calls.append((sender, path, adapter.name, 'Failed (injected)'))
             raise _Reject(ERROR_FAILED, 'Failed to register advertisement')
-        adv = AdvRegistration(self._next_serial(), self.instance, sender, path, adapter.name)
+        held = {a.slot for a in self.adverts
+                if a.adapter == adapter.name and a.instance == self.instance and a.slot_held}
+        slot = next(n for n in itertools.count(1) if n not in held)
+        adv = AdvRegistration(self._next_serial(), self.instance, sender, path, adapter.name, slot)
         adv.msg = msg
         self.adverts.append(adv)
         self.register_adv_calls.append((sender, path, adapter.name, 'accepted'))
@@ -3459,6 +3519,7 @@ class FakeBluez:
             if error:
                 adv.state = 'failed'
                 adv.failure = error
+                self._free_slot_later(adv)
                 self.trace('%r rejected: %s' % (adv, error))
                 self._reply_error(msg, ERROR_FAILED, error)
                 return
@@ -3633,6 +3694,19 @@ class FakeBluez:
                     adv.state = 'failed'
                 adv.ended = 'unregistered'
                 adv.on_air = False
+                if self.unregister_adv_delays:
+                    def answer():
+                        self._timeouts.discard(source)
+                        self._reply(msg)
+                        self._free_slot_later(adv)
+                        return False
+                    source = GLib.timeout_add(int(self.unregister_adv_delays.pop(0) * 1000), answer)
+                    self._timeouts.add(source)
+                    self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
+                        k: v for k, v in self._adv_manager_props(adapter).items()
+                        if k in ('ActiveInstances', 'SupportedInstances')})
+                    return None
+                self._free_slot_later(adv)
                 self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
                     k: v for k, v in self._adv_manager_props(adapter).items()
                     if k in ('ActiveInstances', 'SupportedInstances')})
@@ -3677,6 +3751,7 @@ class FakeBluez:
             if adv.owner == name:
                 adv.ended = 'disconnected'
                 adv.on_air = False
+                self._free_slot_later(adv)
                 if adv.state == 'pending':
                     adv.state = 'failed'
                     adv.msg = None

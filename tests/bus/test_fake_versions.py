@@ -177,6 +177,24 @@ class Fake566Test(VersionTestCase):
         self.fake.stop(clean=True)
         self.assertEqual(self.fake.stale_on_air('hci0'), [])
 
+    def test_fake_numbers_instances_as_bluetoothd_frees_them_and_the_kernel_hides_one_above_its_count(self):
+        self.assertIsNone(self.app.register_advertisement())
+        first = self.fake.active_advert()
+        self.assertEqual(first.slot, 1)
+        # Unregister and Register in one go: instance 1 is freed only after both.
+        self.assertEqual(self.app.unregister_and_register_advertisement(), [None, None])
+        second = self.fake.active_advert()
+        self.assertEqual((first.ended, second.slot), ('unregistered', 2))
+        self.fake.stop(clean=True)
+        self.fake.start()
+        self.assertEqual(self.fake.stale_on_air('hci0'), [second], 'instance 2 alone: not reported, not reset')
+        self.fake.set_powered('hci0', False)
+        self.assertEqual(self.fake.stale_on_air('hci0'), [])
+        self.fake.set_powered('hci0', True)
+        self.assertEqual(self.fake.stale_on_air('hci0'), [second], 'sent again at every power-on')
+        self.fake.remove_adapter('hci0')
+        self.assertEqual(self.fake.stale_on_air(None), [])
+
 
 class Fake582Test(VersionTestCase):
     bluez_version = '5.82'

@@ -97,6 +97,19 @@ class MiniApp:
     def register_advertisement(self, adapter='hci0'):
         return self.call(adapter, 'org.bluez.LEAdvertisingManager1', 'RegisterAdvertisement', '/adv')
 
+    def unregister_and_register_advertisement(self, adapter='hci0'):
+        """UnregisterAdvertisement and RegisterAdvertisement sent together, neither
+        waiting for the other's answer; the answers, in that order."""
+        results = [{}, {}]
+        for method, args, result in (('UnregisterAdvertisement', (dbus.ObjectPath('/adv'),), results[0]),
+                                     ('RegisterAdvertisement', (dbus.ObjectPath('/adv'), {}), results[1])):
+            self.conn.call_async('org.bluez', '/org/bluez/' + adapter, 'org.bluez.LEAdvertisingManager1', method,
+                                 'oa{sv}' if method.startswith('Register') else 'o', args,
+                                 lambda *a, result=result: result.setdefault('ok', None),
+                                 lambda e, result=result: result.setdefault('error', e.get_dbus_name()))
+        self.test.wait_until(lambda: all(results), 'both to be answered')
+        return [r.get('error') for r in results]
+
 
 class FakeApplicationRegistrationTest(GattdTestCase):
 

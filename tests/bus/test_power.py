@@ -29,6 +29,8 @@ class PowerCycleTest(GattdTestCase):
             self.assertEqual(advert.ended, 'unregistered',
                              'the stale advertisement was unregistered at power cycle %d' % cycle)
             advert = self.fake.active_advert('hci0')
+            self.assertEqual(advert.slot, 1, 'registered again after bluetoothd freed instance 1 '
+                                             '(power cycle %d)' % cycle)
         self.assertEqual(len([c for c in self.fake.register_app_calls if c[3] == 'accepted']), 1,
                          'no new application registration was needed')
 
@@ -40,6 +42,18 @@ class PowerCycleTest(GattdTestCase):
         self.assertIsNot(second, first)
         self.assertEqual(first.ended, 'unregistered')
         self.assertEqual(second.props, first.props)
+
+    def test_no_old_advertisement_stays_in_the_kernel_after_a_power_cycle_and_a_bluetoothd_restart(self):
+        # A Register queued behind the Unregister got instance 2 (bluetoothd frees 1
+        # after answering); a bluetoothd stopped then left instance 2 in the kernel,
+        # which did not report it to the next one: it stayed on the air beside gattd's.
+        self.start_registered()
+        self.power_cycle()
+        self.assertEqual(self.fake.active_advert('hci0').slot, 1)
+        self.fake.stop()
+        self.fake.start()
+        self.wait_on_air('hci0')
+        self.assertEqual(self.fake.stale_on_air('hci0'), [], 'nothing but gattd\'s advertisement on the air')
 
     def test_power_off_keeps_gatt_reads_working_after_power_on(self):
         self.start_registered()
