@@ -199,18 +199,22 @@ static bool load_handler_fallback(const ConfigSection *s)
 	return false;
 }
 
-static CfgDescriptor *description_descriptor_new(const CfgCharacteristic *c)
+/*
+ * A read-only descriptor a key of characteristic c makes (Description=, Type=): id
+ * "<c's id>/name", taking value; its origin names the key.
+ */
+static CfgDescriptor *generated_descriptor_new(const CfgCharacteristic *c, const char *name, const char *uuid,
+                                               GBytes *value, unsigned max_length, const char *key)
 {
 	CfgDescriptor *d = g_new0(CfgDescriptor, 1);
-	const char *read_only[] = { "read", NULL };
 
-	d->id = g_strdup_printf("%s/%s", c->id, DESCRIPTION_NAME);
-	d->name = g_strdup(DESCRIPTION_NAME);
-	memcpy(d->uuid, CONFIG_UUID_USER_DESCRIPTION, sizeof(d->uuid));
-	d->flags = g_strdupv((char **) read_only);
-	d->value = g_bytes_new(c->description, strlen(c->description));
-	d->max_length = GATTD_MAX_VALUE_LEN;
-	d->origin = g_strdup_printf("%s Description", c->origin);
+	d->id = g_strdup_printf("%s/%s", c->id, name);
+	d->name = g_strdup(name);
+	memcpy(d->uuid, uuid, sizeof(d->uuid));
+	d->flags = g_strdupv((char *[]) { "read", NULL });
+	d->value = value;
+	d->max_length = max_length;
+	d->origin = g_strdup_printf("%s %s", c->origin, key);
 	return d;
 }
 
@@ -282,14 +286,9 @@ static void load_presentation(Loader *l, const ConfigSection *s, const CfgCharac
 
 	p = g_new0(Presentation, 1);
 	p->asked_by = unit_text ? "Unit=" : exponent_given ? "Exponent=" : wanted_raw ? "Presentation=true" : NULL;
-	p->descriptor = g_new0(CfgDescriptor, 1);
-	p->descriptor->id = g_strdup_printf("%s/%s", c->id, PRESENTATION_NAME);
-	p->descriptor->name = g_strdup(PRESENTATION_NAME);
-	memcpy(p->descriptor->uuid, CONFIG_UUID_PRESENTATION_FORMAT, sizeof(p->descriptor->uuid));
-	p->descriptor->flags = g_strdupv((char *[]) { "read", NULL });
-	p->descriptor->value = config_presentation_value(c->type, (int8_t) exponent, unit);
-	p->descriptor->max_length = CONFIG_PRESENTATION_SIZE;
-	p->descriptor->origin = g_strdup_printf("%s Type=", c->origin);
+	p->descriptor = generated_descriptor_new(c, PRESENTATION_NAME, CONFIG_UUID_PRESENTATION_FORMAT,
+	                                         config_presentation_value(c->type, (int8_t) exponent, unit),
+	                                         CONFIG_PRESENTATION_SIZE, "Type=");
 	g_hash_table_replace(l->presentations, g_strdup(c->id), p);
 }
 
@@ -338,7 +337,10 @@ static void load_characteristic(Loader *l, const ConfigSection *s, const char *i
 			config_section_report(s, "Description", "%zu bytes, longer than the %d an attribute holds", len,
 			                      GATTD_MAX_VALUE_LEN);
 		else
-			g_ptr_array_add(c->descriptors, description_descriptor_new(c));
+			g_ptr_array_add(c->descriptors,
+			                generated_descriptor_new(c, DESCRIPTION_NAME, CONFIG_UUID_USER_DESCRIPTION,
+			                                         g_bytes_new(c->description, len), GATTD_MAX_VALUE_LEN,
+			                                         "Description"));
 	}
 	load_presentation(l, s, c);
 
