@@ -3,10 +3,6 @@
  * (presentation.h). The formats and units are the Bluetooth SIG's Assigned Numbers
  * (GATT Formats, 2.4.1; Units, 3.5).
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "config/presentation.h"
 
 static const uint8_t formats[] = {
@@ -99,25 +95,9 @@ bool config_presentation_takes_unit(ValueType type)
 	return type >= VALUE_TYPE_U8 && type <= VALUE_TYPE_F64;
 }
 
-static bool parse_number(const char *text, unsigned long *ret)
-{
-	char *end = NULL;
-	int base = 10;
-
-	if (g_ascii_strncasecmp(text, "0x", 2) == 0) {
-		text += 2;
-		base = 16;
-	}
-	if (!g_ascii_isxdigit(text[0]))
-		return false;
-	errno = 0;
-	*ret = strtoul(text, &end, base);
-	return errno == 0 && *end == '\0';
-}
-
 bool config_unit_parse(const char *text, uint16_t *ret_unit, char **ret_error)
 {
-	unsigned long number;
+	uint64_t number;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
 		if (g_ascii_strcasecmp(text, units[i].name) == 0) {
@@ -130,7 +110,8 @@ bool config_unit_parse(const char *text, uint16_t *ret_unit, char **ret_error)
 		                             "number 0x2700-0x27FF)", text);
 		return false;
 	}
-	if (!parse_number(text, &number)) {
+	/* value.h's strict integers; a number beyond 64 bits is no unit number either. */
+	if (value_parse_uint(text, UINT64_MAX, &number) < 0) {
 		*ret_error = g_strdup_printf("'%s' is not a unit number (0x2700-0x27FF)", text);
 		return false;
 	}
