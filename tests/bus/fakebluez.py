@@ -3529,9 +3529,7 @@ class FakeBluez:
             adv.queued_while_off = not adv.on_air
             self.trace('%r registered' % adv)
             self._maybe_set_tx_power(adv, adapter)
-            self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
-                k: v for k, v in self._adv_manager_props(adapter).items()
-                if k in ('ActiveInstances', 'SupportedInstances')})
+            self._emit_instances_changed(adapter)
             self._reply(msg)
 
         if delay:
@@ -3694,6 +3692,7 @@ class FakeBluez:
                     adv.state = 'failed'
                 adv.ended = 'unregistered'
                 adv.on_air = False
+                self._emit_instances_changed(adapter)
                 if self.unregister_adv_delays:
                     def answer():
                         self._timeouts.discard(source)
@@ -3702,17 +3701,17 @@ class FakeBluez:
                         return False
                     source = GLib.timeout_add(int(self.unregister_adv_delays.pop(0) * 1000), answer)
                     self._timeouts.add(source)
-                    self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
-                        k: v for k, v in self._adv_manager_props(adapter).items()
-                        if k in ('ActiveInstances', 'SupportedInstances')})
                     return None
                 self._free_slot_later(adv)
-                self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
-                    k: v for k, v in self._adv_manager_props(adapter).items()
-                    if k in ('ActiveInstances', 'SupportedInstances')})
                 return ('',)
         self.unregister_adv_calls.append((sender, path, adapter.name, 'DoesNotExist'))
         raise _Reject(ERROR_DOES_NOT_EXIST, 'Does Not Exist')
+
+    def _emit_instances_changed(self, adapter):
+        """advertising.c: PropertiesChanged of ActiveInstances and SupportedInstances."""
+        self._emit_properties_changed(adapter.path, IFACE_ADV_MANAGER, {
+            k: v for k, v in self._adv_manager_props(adapter).items()
+            if k in ('ActiveInstances', 'SupportedInstances')})
 
     def _send_release(self, adv):
         """advertising.c client_release(): Release, reply not waited for."""
