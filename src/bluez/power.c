@@ -102,3 +102,13 @@ void adapter_power_request(AdapterPower *power, unsigned try, unsigned tries)
 	power->tries = tries;
 	power->call = bluez_bus_call(power->bus, msg, power_on_reply, power);
 }
+
+void adapter_power_log_gave_up(AdapterPower *power, unsigned tries)
+{
+	const AdapterInfo *info = power->table->selected;
+
+	log_warning("%s is still powered off after %u requests to power it on; gattd waits until it is powered on "
+	            "(bluetoothd before 5.66 ignores every request after a failed power-on, answering Busy or "
+	            "success, until the power changes: btmgmt power on, or restart bluetoothd)",
+	            info ? adapter_info_name(info) : "the adapter", tries);
+}

@@ -25,5 +25,7 @@ void adapter_power_free(AdapterPower *power);
 
 /* Ask bluetoothd to power the selected adapter on: request try of tries (for the log). Nothing without one. */
 void adapter_power_request(AdapterPower *power, unsigned try, unsigned tries);
+/* The adapter is still off after tries answers that did not power it on: say so, and what the operator can do. */
+void adapter_power_log_gave_up(AdapterPower *power, unsigned tries);
 /* Forget the request in flight, if any (bluetoothd or the bus left). */
 void adapter_power_cancel(AdapterPower *power);
