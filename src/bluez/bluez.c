@@ -7,6 +7,7 @@
 
 #include "bluez/adapter.h"
 #include "bluez/adv-pacing.h"
+#include "bluez/adv-sets.h"
 #include "bluez/bus.h"
 #include "bluez/devices.h"
 #include "bluez/pairing.h"
@@ -36,6 +37,7 @@ struct Bluez {
 	BluezDevices *devices;        /* the centrals (Device1), into the roster */
 	BluezPairing *pairing;        /* the pairing agent ([Pairing]) */
 	AdvPacing *adv_pacing;        /* when the advertisement's Register goes out */
+	BluezAdvSets *adv_sets;       /* the [Advertising NAME] ones, beside the lifecycle */
 	guint power_check_id;         /* LC_ACT_SCHEDULE_POWER_CHECK */
 	guint retry_id;
 	guint shutdown_timeout_id;
@@ -79,6 +81,7 @@ static void notify_adapter_changed(Bluez *bluez)
 static bool forget_bluez(Bluez *bluez)
 {
 	bluez_adv_pacing_forget(bluez->adv_pacing);
+	bluez_adv_sets_forget(bluez->adv_sets);
 	adapter_power_cancel(bluez->power);
 	g_clear_pointer(&bluez->registered_on, g_free);
 	return adapter_table_forget(&bluez->table);
@@ -517,15 +520,6 @@ static gboolean power_check_fired(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Still off after LC_POWER_ON_TRIES answers that did not power it on. */
-static void log_power_gave_up(Bluez *bluez)
-{
-	log_warning("%s is still powered off after %u requests to power it on; gattd waits until it is powered on "
-	            "(bluetoothd before 5.66 ignores every request after a failed power-on, answering Busy or "
-	            "success, until the power changes: btmgmt power on, or restart bluetoothd)",
-	            bluez_get_adapter_name(bluez), LC_POWER_ON_TRIES);
-}
-
 /* ---- the pairing agent (bluez/pairing.c) ---- */
 
 static void on_pairing_event(LcEventType type, void *data)
@@ -594,7 +588,7 @@ static void execute(Bluez *bluez, const LcOutput *out)
 	if (a & LC_ACT_SCHEDULE_POWER_CHECK)
 		restart_timer(bluez, &bluez->power_check_id, out->power_check_ms, power_check_fired);
 	if (a & LC_ACT_POWER_GAVE_UP)
-		log_power_gave_up(bluez);
+		adapter_power_log_gave_up(bluez->power, LC_POWER_ON_TRIES);
 }
 
 /*
@@ -617,6 +611,8 @@ static void handle_event(Bluez *bluez, const LcEvent *ev)
 		         lifecycle_state_name(out.new_state), lifecycle_event_name(ev->type), desc);
 	}
 	execute(bluez, &out);
+	bluez_adv_sets_sync(bluez->adv_sets, lifecycle_is_on_air(&bluez->lc) && bluez->lc.adv_manager && bluez->table.selected
+	                                             ? bluez->table.selected->path : NULL);
 	if (out.old_state != out.new_state)
 		LISTENERS_REPORT(&bluez->listeners, BluezListener, state_changed, bluez);
 }
@@ -637,6 +633,7 @@ Bluez *bluez_new(const GattdConfig *config, BusExporter *exporter, GattApp *app,
 	bluez_bus_add_listener(bluez->bus, &bus_listener, bluez);
 	bluez->power = adapter_power_new(bluez->bus, &bluez->table, on_power_answered, bluez);
 	bluez->adv_pacing = bluez_adv_pacing_new(bluez->bus, start_advertising, bluez);
+	bluez->adv_sets = bluez_adv_sets_new(bluez->bus, &bluez->lc);
 	bluez->devices = bluez_devices_new(bluez->bus, centrals);
 	bluez->lc.agent_enabled = config->pairing.method != PAIRING_OFF;
 	bluez->pairing = bluez_pairing_new(exporter, bluez->bus, &config->pairing, centrals, on_pairing_event, bluez);
@@ -655,6 +652,7 @@ void bluez_free(Bluez *bluez)
 	g_ptr_array_unref(bluez->stopping_calls);
 	bluez_bus_cancel(&bluez->pending);
 	bluez_adv_pacing_free(bluez->adv_pacing);
+	bluez_adv_sets_free(bluez->adv_sets);
 	adapter_power_free(bluez->power);
 	bluez_pairing_free(bluez->pairing);
 	bluez_devices_free(bluez->devices);
@@ -674,6 +672,7 @@ void bluez_start(Bluez *bluez)
 
 void bluez_shutdown(Bluez *bluez)
 {
+	bluez_adv_sets_stop(bluez->adv_sets);
 	emit_simple(bluez, LC_EV_SHUTDOWN);
 }
 
@@ -719,6 +718,11 @@ void bluez_advertisement_released(Bluez *bluez)
 BluezDevices *bluez_get_devices(Bluez *bluez)
 {
 	return bluez->devices;
+}
+
+BluezAdvSets *bluez_get_adv_sets(Bluez *bluez)
+{
+	return bluez->adv_sets;
 }
 
 LcState bluez_get_state(Bluez *bluez)

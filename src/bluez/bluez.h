@@ -16,6 +16,7 @@
 #include "dbus/exporter.h"
 #include "gatt/app.h"
 #include "gatt/centrals.h"
+#include "bluez/adv-sets.h"
 #include "bluez/agent.h"
 #include "bluez/devices.h"
 #include "bluez/lifecycle.h"
@@ -64,6 +65,8 @@ void bluez_set_advertising(Bluez *bluez, bool enabled);
 /* The advertisement told us BlueZ released it. */
 void bluez_advertisement_released(Bluez *bluez);
 
+/* The [Advertising NAME] advertisements' registrations (bluez/adv-sets.h). */
+BluezAdvSets *bluez_get_adv_sets(Bluez *bluez);
 /* BlueZ's devices, for Disconnect and RemoveDevice (bluez/devices.h). */
 BluezDevices *bluez_get_devices(Bluez *bluez);
 

@@ -90,6 +90,7 @@ static GPtrArray *copy_service_data(const GPtrArray *list)
 
 void config_advertising_change_clear(CfgAdvertisingChange *change)
 {
+	g_free(change->name);
 	g_free(change->local_name);
 	g_strfreev(change->service_uuids);
 	if (change->manufacturer_data)
@@ -107,9 +108,51 @@ bool config_advertising_change_is_empty(const CfgAdvertisingChange *change)
 
 /* ---- the whole advertisement ---- */
 
+void config_advertising_init(CfgAdvertising *adv)
+{
+	adv->enabled = true;
+	adv->type = g_strdup("peripheral");
+	adv->discoverable = true;
+	adv->includes = g_new0(char *, 1);
+	adv->manufacturer_data = config_manufacturer_data_list_new();
+	adv->service_data = config_service_data_list_new();
+	adv->solicit_uuids = g_new0(char *, 1);
+}
+
+CfgAdvertising *config_advertising_new(const char *name)
+{
+	CfgAdvertising *adv = g_new0(CfgAdvertising, 1);
+
+	config_advertising_init(adv);
+	adv->name = g_strdup(name);
+	adv->service_uuids = g_new0(char *, 1);
+	return adv;
+}
+
+void config_advertising_free(CfgAdvertising *adv)
+{
+	if (!adv)
+		return;
+	config_advertising_clear(adv);
+	g_free(adv);
+}
+
+const CfgAdvertising *config_find_advertisement(const GattdConfig *config, const char *name)
+{
+	for (unsigned i = 0; config->advertisements && i < config->advertisements->len; i++) {
+		const CfgAdvertising *adv = config->advertisements->pdata[i];
+
+		if (strcmp(adv->name, name) == 0)
+			return adv;
+	}
+	return NULL;
+}
+
 void config_advertising_copy(CfgAdvertising *dst, const CfgAdvertising *src)
 {
 	*dst = *src;
+	dst->name = g_strdup(src->name);
+	dst->service_uuids = g_strdupv(src->service_uuids);
 	dst->type = g_strdup(src->type);
 	dst->local_name = g_strdup(src->local_name);
 	dst->includes = g_strdupv(src->includes);
@@ -120,6 +163,8 @@ void config_advertising_copy(CfgAdvertising *dst, const CfgAdvertising *src)
 
 void config_advertising_clear(CfgAdvertising *adv)
 {
+	g_free(adv->name);
+	g_strfreev(adv->service_uuids);
 	g_free(adv->type);
 	g_free(adv->local_name);
 	g_strfreev(adv->includes);
@@ -142,6 +187,13 @@ char **config_advertised_uuids(const GattdConfig *config)
 			g_strv_builder_add(uuids, service->uuid);
 	}
 	return g_strv_builder_end(uuids);
+}
+
+char **config_advertising_uuids(const GattdConfig *config, const CfgAdvertising *adv)
+{
+	if (adv->name)
+		return g_strdupv(adv->service_uuids ? adv->service_uuids : (char *[]){ NULL });
+	return config_advertised_uuids(config);
 }
 
 /* ---- size ---- */

@@ -22,6 +22,7 @@
 
 /* What a client changes; everything else stays. */
 typedef struct {
+	char *name;                   /* the [Advertising NAME] it changes; NULL: [Advertising] */
 	bool reset;                   /* start from the configuration's advertisement */
 	int enabled;                  /* -1: unchanged; 0: stop; 1: start */
 	bool has_local_name;
@@ -42,12 +43,23 @@ GPtrArray *config_service_data_list_new(void);
 CfgManufacturerData *config_manufacturer_data_new(uint16_t company_id, GBytes *data);
 CfgServiceData *config_service_data_new(const char uuid[UUID_STR_LEN + 1], GBytes *data);
 
+/* adv (zeroed, or cleared) gets [Advertising]'s defaults: enabled, peripheral, discoverable, empty lists. */
+void config_advertising_init(CfgAdvertising *adv);
+/* A new [Advertising NAME] set with the defaults, and freeing one (with what it owns). */
+CfgAdvertising *config_advertising_new(const char *name);
+void config_advertising_free(CfgAdvertising *adv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CfgAdvertising, config_advertising_free)
+/* The [Advertising NAME] set of config called name; NULL when there is none. */
+const CfgAdvertising *config_find_advertisement(const GattdConfig *config, const char *name);
+
 /* dst becomes a deep copy of src (dst's old contents are not freed). */
 void config_advertising_copy(CfgAdvertising *dst, const CfgAdvertising *src);
 /* Free what adv owns and zero it. */
 void config_advertising_clear(CfgAdvertising *adv);
 /* The UUIDs of the services with Advertise=true, in load order (NULL-terminated). */
 char **config_advertised_uuids(const GattdConfig *config);
+/* The service UUIDs adv (config's [Advertising] or one of its sets) advertises: a new NULL-terminated copy. */
+char **config_advertising_uuids(const GattdConfig *config, const CfgAdvertising *adv);
 
 /*
  * The bytes of advertising data bluetoothd makes of adv with service_uuids, counted

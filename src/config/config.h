@@ -97,6 +97,7 @@ typedef struct {
 } CfgServiceData;
 
 typedef struct {
+	char *name;              /* [Advertising NAME]: NAME; NULL for [Advertising] */
 	bool enabled;            /* default true */
 	char *type;              /* "peripheral" (default) or "broadcast" */
 	char *local_name;        /* NULL = none */
@@ -113,7 +114,13 @@ typedef struct {
 	bool has_tx_power;
 	int16_t tx_power;             /* dBm, -127..20 */
 	bool pause_while_connected;   /* PauseWhileConnected: not advertised while a central is connected */
+	/* [Advertising NAME] ServiceUUIDs= (normalised, may be empty); NULL for [Advertising], whose are the Advertise=true services'. */
+	char **service_uuids;
 } CfgAdvertising;
+
+/* [Advertising NAME]: at most this many, NAME of 1..CONFIG_ADV_NAME_MAX letters, digits and '_' (a D-Bus path element). */
+#define CONFIG_ADV_MAX_SETS 16
+#define CONFIG_ADV_NAME_MAX 32
 
 /* [Pairing] Method=: how gattd answers a central's pairing as BlueZ's agent. */
 typedef enum {
@@ -156,7 +163,8 @@ typedef struct {
 	unsigned max_handler_requests; /* [Daemon] MaxHandlerRequests, pending in all, default 256 (1..65536) */
 	unsigned max_client_requests;  /* [Daemon] MaxClientRequests, pending per handler, default 64 (1..65536) */
 
-	CfgAdvertising advertising;
+	CfgAdvertising advertising;   /* [Advertising] */
+	GPtrArray *advertisements;    /* CfgAdvertising* of the [Advertising NAME] groups, in file order */
 	CfgPairing pairing;
 
 	GPtrArray *services;     /* CfgService*, in load order (files lexical, groups in file order) */

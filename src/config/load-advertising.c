@@ -1,8 +1,9 @@
 /*
- * load-advertising.c: the [Advertising] group of gattd.conf (loader.h): what
- * the advertisement carries (name, appearance, included fields, manufacturer
- * and service data, solicited UUIDs), its type, interval and power, each
- * checked against what fits in an advertisement and what BlueZ accepts.
+ * load-advertising.c: the [Advertising] and [Advertising NAME] groups of
+ * gattd.conf (loader.h): what each advertisement carries (name, appearance,
+ * included fields, manufacturer and service data, solicited UUIDs; a named one
+ * its ServiceUUIDs=), its type, interval and power, each checked against what
+ * fits in an advertisement and what BlueZ accepts.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,10 +16,11 @@
 #define TX_POWER_MIN (-127)
 #define TX_POWER_MAX 20
 
+/* ServiceUUIDs= is an [Advertising NAME]'s: [Advertising] lists the Advertise=true services. */
 static const char *const advertising_keys[] = {
 	"Enabled", "Type", "LocalName", "Appearance", "Discoverable", "DiscoverableTimeout",
 	"Includes", "ManufacturerData", "ServiceData", "SolicitUUIDs", "MinIntervalMs",
-	"MaxIntervalMs", "TxPower", "PauseWhileConnected", NULL,
+	"MaxIntervalMs", "TxPower", "PauseWhileConnected", "ServiceUUIDs", NULL,
 };
 static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
 static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
@@ -96,13 +98,27 @@ static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const 
 	g_ptr_array_add(adv->service_data, config_service_data_new(uuid, data));
 }
 
-void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
+/* A list of UUIDs (SolicitUUIDs=, ServiceUUIDs=), normalised; the bad ones are reported and left out. */
+static char **load_uuid_list(const ConfigSection *s, const char *key)
 {
-	CfgAdvertising *adv = &config->advertising;
+	g_auto(GStrv) items = NULL;
+	g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
+
+	if (config_section_get_list(s, key, true, &items) && items) {
+		for (size_t i = 0; items[i]; i++) {
+			char uuid[UUID_STR_LEN + 1];
+
+			if (config_section_parse_uuid(s, key, items[i], uuid))
+				g_strv_builder_add(kept, uuid);
+		}
+	}
+	return g_strv_builder_end(kept);
+}
+
+static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
+{
 	g_autofree char *type = config_section_get_raw(s, "Type");
 	g_autofree char *local_name = NULL;
-	g_auto(GStrv) solicit = NULL;
-	g_autoptr(GStrvBuilder) solicit_kept = g_strv_builder_new();
 	unsigned appearance = 0, min_interval = 0, max_interval = 0;
 	bool min_given = false, max_given = false, min_ok, max_ok;
 	int64_t tx_power = 0;
@@ -152,15 +168,15 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 	load_data_list(adv, s, "ManufacturerData", "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)", add_manufacturer_data);
 	load_data_list(adv, s, "ServiceData", "UUID:LITERAL (e.g. 180F:u8:100)", add_service_data);
 
-	if (config_section_get_list(s, "SolicitUUIDs", true, &solicit) && solicit) {
-		for (size_t i = 0; solicit[i]; i++) {
-			char uuid[UUID_STR_LEN + 1];
-			if (config_section_parse_uuid(s, "SolicitUUIDs", solicit[i], uuid))
-				g_strv_builder_add(solicit_kept, uuid);
-		}
-	}
 	g_strfreev(adv->solicit_uuids);
-	adv->solicit_uuids = g_strv_builder_end(solicit_kept);
+	adv->solicit_uuids = load_uuid_list(s, "SolicitUUIDs");
+	if (adv->name) {
+		g_strfreev(adv->service_uuids);
+		adv->service_uuids = load_uuid_list(s, "ServiceUUIDs");
+	} else if (g_key_file_has_key(s->keyfile, s->group, "ServiceUUIDs", NULL)) {
+		config_section_report(s, "ServiceUUIDs", "only in [Advertising NAME] groups; [Advertising] lists the "
+		                                         "services with Advertise=true");
+	}
 
 	/* Both or neither: BlueZ has no sensible partner for a lone bound. */
 	min_ok = config_section_get_uint(s, "MinIntervalMs", INTERVAL_MS_MIN, INTERVAL_MS_MAX, &min_interval,
@@ -185,12 +201,58 @@ void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
 		adv->has_tx_power = false;
 }
 
+/* NAME of [Advertising NAME]: letters, digits and '_', as a D-Bus object path element. */
+static bool valid_set_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > CONFIG_ADV_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_isalnum(name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
+{
+	const char *name;
+	g_autoptr(CfgAdvertising) set = NULL;
+
+	if (strcmp(s->group, "Advertising") == 0) {
+		load_advertisement(&config->advertising, s);
+		return;
+	}
+	name = s->group + strlen("Advertising ");
+	if (!valid_set_name(name)) {
+		config_section_report(s, NULL, "'%s' is not an advertisement name: 1 to %d letters, digits and '_'",
+		                      name, CONFIG_ADV_NAME_MAX);
+		return;
+	}
+	if (config->advertisements->len >= CONFIG_ADV_MAX_SETS) {
+		config_section_report(s, NULL, "more than %d [Advertising NAME] groups", CONFIG_ADV_MAX_SETS);
+		return;
+	}
+	set = config_advertising_new(name);
+	load_advertisement(set, s);
+	g_ptr_array_add(config->advertisements, g_steal_pointer(&set));
+}
+
 void config_advertising_check_total(const GattdConfig *config, GPtrArray *errors)
 {
-	const ConfigSection s = { .errors = errors, .file = CONFIG_DAEMON_FILE, .group = "Advertising" };
+	ConfigSection s = { .errors = errors, .file = CONFIG_DAEMON_FILE, .group = "Advertising" };
 	g_auto(GStrv) uuids = config_advertised_uuids(config);
 	g_autofree char *error = NULL;
 
 	if (config_advertising_check_size(&config->advertising, (const char *const *)uuids, &error) < 0)
 		config_section_report(&s, NULL, "%s", error);
+	for (unsigned i = 0; i < config->advertisements->len; i++) {
+		const CfgAdvertising *set = config->advertisements->pdata[i];
+		g_autofree char *group = g_strdup_printf("Advertising %s", set->name);
+		g_autofree char *set_error = NULL;
+
+		s.group = group;
+		if (config_advertising_check_size(set, (const char *const *)set->service_uuids, &set_error) < 0)
+			config_section_report(&s, NULL, "%s", set_error);
+	}
 }

@@ -130,7 +130,7 @@ void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *er
 
 		if (strcmp(groups[i], "Daemon") == 0)
 			load_daemon_group(config, &s);
-		else if (strcmp(groups[i], "Advertising") == 0)
+		else if (strcmp(groups[i], "Advertising") == 0 || g_str_has_prefix(groups[i], "Advertising "))
 			config_advertising_load_group(config, &s);
 		else if (strcmp(groups[i], "Pairing") == 0)
 			config_pairing_load_group(config, &s, mode);
@@ -139,6 +139,7 @@ void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *er
 			config_section_report(&s, NULL,
 			                      "belongs in " CONFIG_SERVICES_DIR "/*.conf, not in " CONFIG_DAEMON_FILE);
 		else
-			config_section_report(&s, NULL, "unknown group (expected [Daemon], [Advertising] or [Pairing])");
+			config_section_report(&s, NULL, "unknown group (expected [Daemon], [Advertising], "
+			                                "[Advertising NAME] or [Pairing])");
 	}
 }

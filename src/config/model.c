@@ -64,6 +64,8 @@ void config_free(GattdConfig *config)
 	g_free(config->socket_path);
 	g_free(config->socket_group);
 	config_advertising_clear(&config->advertising);
+	if (config->advertisements)
+		g_ptr_array_unref(config->advertisements);
 	if (config->characteristic_index)
 		g_hash_table_unref(config->characteristic_index);
 	if (config->characteristics)
@@ -97,13 +99,8 @@ GattdConfig *config_new_defaults(const char *dir)
 	config->pairing.pairable_seconds = 120;
 	config->pairing.confirm_timeout_ms = 20000;
 
-	adv->enabled = true;
-	adv->type = g_strdup("peripheral");
-	adv->discoverable = true;
-	adv->includes = g_new0(char *, 1);
-	adv->manufacturer_data = config_manufacturer_data_list_new();
-	adv->service_data = config_service_data_list_new();
-	adv->solicit_uuids = g_new0(char *, 1);
+	config_advertising_init(adv);
+	config->advertisements = g_ptr_array_new_with_free_func((GDestroyNotify)config_advertising_free);
 
 	config->services = g_ptr_array_new_with_free_func((GDestroyNotify) config_service_free);
 	return config;

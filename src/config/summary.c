@@ -81,16 +81,16 @@ static void summary_adapter(GString *out, const GattdConfig *config)
 	                       config->socket_group ? config->socket_group : "", config->max_clients);
 }
 
-static void summary_advertising(GString *out, const GattdConfig *config)
+static void summary_advertising(GString *out, const GattdConfig *config, const CfgAdvertising *adv)
 {
-	const CfgAdvertising *adv = &config->advertising;
-	g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) advertised = config_advertising_uuids(config, adv);
+	g_autofree char *title = adv->name ? g_strdup_printf("Advertising %s", adv->name) : g_strdup("Advertising");
 
 	if (!adv->enabled) {
-		g_string_append(out, "Advertising: disabled\n");
+		g_string_append_printf(out, "%s: disabled\n", title);
 		return;
 	}
-	g_string_append_printf(out, "Advertising: %s", adv->type);
+	g_string_append_printf(out, "%s: %s", title, adv->type);
 	if (adv->local_name)
 		g_string_append_printf(out, ", local name \"%s\"", adv->local_name);
 	if (adv->has_appearance)
@@ -105,14 +105,14 @@ static void summary_advertising(GString *out, const GattdConfig *config)
 		g_string_append(out, ", paused while a central is connected");
 	g_string_append_c(out, '\n');
 
-	for (guint i = 0; i < config->services->len; i++) {
-		const CfgService *service = g_ptr_array_index(config->services, i);
-		if (service->advertise)
-			g_ptr_array_add(uuids, uuid_display_dup(service->uuid));
-	}
-	if (uuids->len > 0) {
+	if (advertised[0]) {
+		g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *list = NULL;
+
+		for (size_t i = 0; advertised[i]; i++)
+			g_ptr_array_add(uuids, uuid_display_dup(advertised[i]));
 		g_ptr_array_add(uuids, NULL);
-		g_autofree char *list = g_strjoinv(", ", (char **) uuids->pdata);
+		list = g_strjoinv(", ", (char **)uuids->pdata);
 		g_string_append_printf(out, "  service UUIDs: %s\n", list);
 	}
 	if (adv->includes[0]) {
@@ -143,7 +143,6 @@ static void summary_advertising(GString *out, const GattdConfig *config)
 	if (adv->has_tx_power)
 		g_string_append_printf(out, "  tx power: %d dBm\n", adv->tx_power);
 	{
-		g_auto(GStrv) advertised = config_advertised_uuids(config);
 		g_autoptr(GString) parts = g_string_new(NULL);
 		unsigned bytes = config_advertising_size(adv, (const char *const *)advertised, parts);
 
@@ -235,7 +234,9 @@ char *config_summary(const GattdConfig *config)
 
 	g_string_append_printf(out, "Configuration: %s\n", dir);
 	summary_adapter(out, config);
-	summary_advertising(out, config);
+	summary_advertising(out, config, &config->advertising);
+	for (guint i = 0; i < config->advertisements->len; i++)
+		summary_advertising(out, config, config->advertisements->pdata[i]);
 	summary_pairing(out, config);
 
 	for (guint i = 0; i < config->services->len; i++) {

@@ -10,6 +10,7 @@
 
 #include "bluez/bluez.h"
 #include "config/compare.h"
+#include "daemon/advertisements.h"
 #include "daemon/handles.h"
 #include "daemon/persistence.h"
 #include "daemon/reload.h"
@@ -35,7 +36,8 @@ struct Daemon {
 	GattObjects *objects;      /* app on the bus */
 	unsigned app_listener_id;  /* on app: its values to persistence (the server follows app by itself) */
 	unsigned centrals_listener_id; /* on centrals: PauseWhileConnected */
-	Advertisement *adv;
+	Advertisement *adv;        /* [Advertising], with the lifecycle */
+	Advertisements *adverts;   /* [Advertising NAME], beside it */
 	Bluez *bluez;
 	Server *server;
 	ServiceManager *sm;
@@ -85,17 +87,16 @@ static const AdvertisementListener adv_listener = {
 	.released = on_adv_released,
 };
 
-/* Whether BlueZ should have the advertisement: enabled, and not paused for a connected central. */
+/* Whether BlueZ should have the main advertisement: enabled, and not paused for a connected central. */
 static bool advertising_wanted(Daemon *daemon)
 {
-	const CfgAdvertising *live = advertisement_get(daemon->adv, NULL);
-
-	return live->enabled && !(live->pause_while_connected && gatt_centrals_count(daemon->centrals) > 0);
+	return advertisements_wanted(daemon->adv, daemon->centrals);
 }
 
 static void update_advertising(Daemon *daemon)
 {
 	bluez_set_advertising(daemon->bluez, advertising_wanted(daemon));
+	advertisements_update(daemon->adverts);
 }
 
 /* PauseWhileConnected: the first central in stops advertising, the last one out starts it again. */
@@ -346,8 +347,9 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	daemon->app_listener_id = gatt_app_add_listener(daemon->app, &app_listener, daemon);
 
 	advertisement_free(daemon->adv);
-	daemon->adv = advertisement_new(config, daemon->exporter);
+	daemon->adv = advertisement_new(config, &config->advertising, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
+	advertisements_reload(daemon->adverts, old_config, config);
 
 	daemon->config = config;
 	daemon->generation++;
@@ -385,6 +387,7 @@ static bool on_status_request(Server *server, ServerStatus *out, void *user_data
 	out->registered = bluez_is_registered(daemon->bluez);
 	out->advertising = bluez_is_advertising(daemon->bluez);
 	out->on_air = bluez_is_on_air(daemon->bluez);
+	out->advertisements = advertisements_status(daemon->adverts);
 	if (bluez_get_adapter_path(daemon->bluez)) {
 		GattBluezFeatures features = bluez_get_features(daemon->bluez);
 
@@ -417,20 +420,27 @@ static int on_advertise_request(Server *server, const CfgAdvertisingChange *chan
                                 char **ret_error, void *user_data)
 {
 	Daemon *daemon = user_data;
+	Advertisement *adv = change->name ? advertisements_find(daemon->adverts, change->name) : daemon->adv;
 	const CfgAdvertising *live;
 	int r;
 
+	if (!adv) {
+		*ret_error = g_strdup_printf("no advertisement '%s': gattd.conf has no [Advertising %s]", change->name,
+		                             change->name);
+		return -ENOENT;
+	}
 	if (!config_advertising_change_is_empty(change)) {
-		r = advertisement_change(daemon->adv, change, ret_error);
+		r = advertisement_change(adv, change, ret_error);
 		if (r < 0)
 			return r;
 		update_advertising(daemon);
 	}
-	live = advertisement_get(daemon->adv, &out->service_uuids);
+	live = advertisement_get(adv, &out->service_uuids);
 	out->live = live;
-	out->changed = advertisement_is_changed(daemon->adv);
-	out->advertising = bluez_is_advertising(daemon->bluez);
-	out->paused = live->enabled && !advertising_wanted(daemon);
+	out->changed = advertisement_is_changed(adv);
+	out->advertising = adv == daemon->adv ? bluez_is_advertising(daemon->bluez)
+	                                      : advertisements_is_registered(daemon->adverts, adv);
+	out->paused = live->enabled && !advertisements_wanted(adv, daemon->centrals);
 	return 0;
 }
 
@@ -517,10 +527,11 @@ Daemon *daemon_new(GattdConfig *config, const char *socket_override)
 	daemon->handles = handles_new();
 	handles_restore(daemon->handles, config, daemon->app);
 	daemon->objects = gatt_objects_new(daemon->app, daemon->exporter);
-	daemon->adv = advertisement_new(config, daemon->exporter);
+	daemon->adv = advertisement_new(config, &config->advertising, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 	daemon->centrals = gatt_centrals_new();
 	daemon->bluez = bluez_new(config, daemon->exporter, daemon->app, daemon->centrals);
+	daemon->adverts = advertisements_new(config, daemon->exporter, daemon->bluez, daemon->centrals);
 	daemon->centrals_listener_id = gatt_centrals_add_listener(daemon->centrals, &centrals_listener, daemon);
 	bluez_add_listener(daemon->bluez, &bluez_listener, daemon);
 	bluez_agent_add_listener(bluez_get_agent(daemon->bluez), &agent_listener, daemon);
@@ -547,6 +558,7 @@ void daemon_free(Daemon *daemon)
 	gatt_app_remove_listener(daemon->app, daemon->app_listener_id);
 	gatt_centrals_remove_listener(daemon->centrals, daemon->centrals_listener_id);
 	server_free(daemon->server);
+	advertisements_free(daemon->adverts);
 	bluez_free(daemon->bluez);
 	gatt_centrals_free(daemon->centrals);
 	advertisement_free(daemon->adv);

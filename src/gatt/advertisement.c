@@ -27,8 +27,9 @@ enum {
 static const char *const changeable_names[] = { "LocalName", "ServiceUUIDs", "ManufacturerData", "ServiceData" };
 
 struct Advertisement {
-	const CfgAdvertising *base;  /* the configuration's [Advertising] */
-	char **base_uuids;           /* the configuration's Advertise=true services */
+	char *path;
+	const CfgAdvertising *base;  /* the configuration's [Advertising] or [Advertising NAME] */
+	char **base_uuids;           /* the configuration's service UUIDs for it */
 	CfgAdvertising live;         /* what is advertised: base with the clients' changes */
 	char **service_uuids;        /* likewise; NULL-terminated */
 	BusExporter *exporter;
@@ -246,7 +247,10 @@ static DBusMessage *adv_release(BusExporter *exporter, DBusMessage *msg, void *o
 {
 	Advertisement *adv = object;
 
-	log_info("BlueZ released the advertisement");
+	if (adv->base->name)
+		log_info("BlueZ released the advertisement %s", adv->base->name);
+	else
+		log_info("BlueZ released the advertisement");
 	LISTENERS_REPORT(&adv->listeners, AdvertisementListener, released, adv);
 	return dbus_message_new_method_return(msg);
 }
@@ -279,19 +283,20 @@ static const BusInterface adv_interface = {
 	.properties = adv_properties,
 };
 
-Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter)
+Advertisement *advertisement_new(const GattdConfig *config, const CfgAdvertising *base, BusExporter *exporter)
 {
 	Advertisement *adv = g_new0(Advertisement, 1);
 
-	adv->base = &config->advertising;
-	adv->base_uuids = config_advertised_uuids(config);
+	adv->path = base->name ? g_strdup_printf(ADVERTISEMENT_PATH "/%s", base->name) : g_strdup(ADVERTISEMENT_PATH);
+	adv->base = base;
+	adv->base_uuids = config_advertising_uuids(config, base);
 	config_advertising_copy(&adv->live, adv->base);
 	adv->service_uuids = g_strdupv(adv->base_uuids);
 	adv->exporter = exporter;
 	listener_list_init(&adv->listeners);
 
-	if (bus_exporter_add(exporter, ADVERTISEMENT_PATH, &adv_interface, adv) < 0)
-		g_error("cannot export the advertisement at " ADVERTISEMENT_PATH);
+	if (bus_exporter_add(exporter, adv->path, &adv_interface, adv) < 0)
+		g_error("cannot export the advertisement at %s", adv->path);
 	return adv;
 }
 
@@ -300,11 +305,12 @@ void advertisement_free(Advertisement *adv)
 	if (!adv)
 		return;
 	g_clear_handle_id(&adv->flush_id, g_source_remove);
-	bus_exporter_remove(adv->exporter, ADVERTISEMENT_PATH);
+	bus_exporter_remove(adv->exporter, adv->path);
 	config_advertising_clear(&adv->live);
 	g_strfreev(adv->service_uuids);
 	g_strfreev(adv->base_uuids);
 	listener_list_clear(&adv->listeners);
+	g_free(adv->path);
 	g_free(adv);
 }
 
@@ -322,7 +328,7 @@ static void flush(Advertisement *adv)
 	adv->pending = 0;
 	adv->last_flush = g_get_monotonic_time();
 	if (n)
-		bus_exporter_emit_properties_changed(adv->exporter, ADVERTISEMENT_PATH, ADVERTISEMENT_IFACE, names);
+		bus_exporter_emit_properties_changed(adv->exporter, adv->path, ADVERTISEMENT_IFACE, names);
 }
 
 static gboolean flush_timer(gpointer data)
@@ -397,6 +403,16 @@ const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *co
 	if (ret_uuids)
 		*ret_uuids = (const char *const *)adv->service_uuids;
 	return &adv->live;
+}
+
+const char *advertisement_get_path(const Advertisement *adv)
+{
+	return adv->path;
+}
+
+const char *advertisement_get_name(const Advertisement *adv)
+{
+	return adv->base->name;
 }
 
 bool advertisement_is_changed(const Advertisement *adv)

@@ -1,9 +1,11 @@
 /*
- * gatt/advertisement.h: gattd's one org.bluez.LEAdvertisement1 object, built from
- * [Advertising] and the services marked Advertise=true, and changed by local
- * clients at run time (the `advertise` command). Like the GATT objects it lives as
- * long as the process, with what clients changed, and is registered again after
- * every power-on; a reload builds a new one from the configuration.
+ * gatt/advertisement.h: one of gattd's org.bluez.LEAdvertisement1 objects, built
+ * from [Advertising] and the services marked Advertise=true (the main one, at
+ * ADVERTISEMENT_PATH), or from an [Advertising NAME] group (at
+ * ADVERTISEMENT_PATH/NAME), and changed by local clients at run time (the
+ * `advertise` command). Like the GATT objects each lives as long as the process,
+ * with what clients changed, and is registered again after every power-on; a
+ * reload builds new ones from the configuration.
  */
 #pragma once
 
@@ -24,7 +26,8 @@ typedef struct {
 	void (*released)(Advertisement *adv, void *user_data);
 } AdvertisementListener;
 
-Advertisement *advertisement_new(const GattdConfig *config, BusExporter *exporter);
+/* base: &config->advertising or one of config->advertisements; both must outlive the object. */
+Advertisement *advertisement_new(const GattdConfig *config, const CfgAdvertising *base, BusExporter *exporter);
 void advertisement_free(Advertisement *adv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Advertisement, advertisement_free)
 
@@ -41,6 +44,9 @@ void advertisement_remove_listener(Advertisement *adv, unsigned id);
 int advertisement_change(Advertisement *adv, const CfgAdvertisingChange *change, char **ret_error);
 /* The live advertisement and, in *ret_uuids (may be NULL), its service UUIDs; valid until the next change. */
 const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *const **ret_uuids);
+/* Its object path, and its NAME (NULL for the main one). */
+const char *advertisement_get_path(const Advertisement *adv);
+const char *advertisement_get_name(const Advertisement *adv);
 /* Whether clients changed it from the configuration's. */
 bool advertisement_is_changed(const Advertisement *adv);
 /* bluetoothd registered it: tell again what changed since it registered it last. */

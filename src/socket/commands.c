@@ -323,7 +323,8 @@ static void cmd_advertise(Client *client, const ProtoRequest *req)
 		return;
 	}
 	if (r < 0) {
-		server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s", error);
+		server_client_send_error(client, req->id, r == -ENOENT ? PROTO_ERR_NOT_FOUND : PROTO_ERR_INVALID_VALUE, "%s",
+		                         error);
 		return;
 	}
 	b = proto_reply_begin(req->id);
@@ -332,7 +333,8 @@ static void cmd_advertise(Client *client, const ProtoRequest *req)
 	if (!config_advertising_change_is_empty(change)) {
 		JWriter *event = proto_event_begin("advertisement");
 
-		log_info("client %u (pid %d) changed the advertisement", client->id, (int)client->pid);
+		log_info("client %u (pid %d) changed the advertisement%s%s", client->id, (int)client->pid,
+		         change->name ? " " : "", change->name ? change->name : "");
 		proto_write_advertisement(event, &adv);
 		server_events_broadcast(server, NULL, event);
 	}

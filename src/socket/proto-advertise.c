@@ -1,7 +1,7 @@
 /*
  * proto-advertise.c: the `advertise` command's fields and its reply (protocol.h,
- * README "advertise"): local_name, service_uuids, manufacturer_data, service_data,
- * enabled and reset, decoded into a CfgAdvertisingChange (config/advertising.h).
+ * README "advertise"): advertisement, local_name, service_uuids, manufacturer_data,
+ * service_data, enabled and reset, decoded into a CfgAdvertisingChange (config/advertising.h).
  */
 #include "socket/protocol.h"
 
@@ -143,6 +143,16 @@ bool proto_parse_advertise(const ProtoAdvertiseFields *f, CfgAdvertisingChange *
 	bool enabled;
 
 	*out = (CfgAdvertisingChange){ .enabled = -1 };
+	if (f->advertisement) {
+		const char *name = json_string_value(f->advertisement);
+
+		/* Which one is the daemon's to say (not-found); only the shape is checked here. */
+		if (!name || !name[0] || strlen(name) > CONFIG_ADV_NAME_MAX)
+			return failed(ret_error, g_strdup_printf("field 'advertisement' must be the NAME of an [Advertising "
+			                                         "NAME] group, a string of 1 to %d characters",
+			                                         CONFIG_ADV_NAME_MAX));
+		out->name = g_strdup(name);
+	}
 	if (f->reset && !parse_bool(f->reset, "reset", &out->reset, ret_error))
 		goto fail;
 	if (f->enabled) {
@@ -175,6 +185,8 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *a)
 {
 	const CfgAdvertising *live = a->live;
 
+	/* null: the main one, [Advertising] */
+	jwrite_member_string(w, "advertisement", live->name);
 	jwrite_member_bool(w, "enabled", live->enabled);
 	jwrite_member_bool(w, "advertising", a->advertising);
 	jwrite_member_bool(w, "paused", a->paused);

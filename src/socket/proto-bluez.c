@@ -87,6 +87,20 @@ char *proto_status_line(const json_t *id, const ServerStatus *status)
 	jwrite_member_bool(w, "registered", status->registered);
 	jwrite_member_bool(w, "advertising", status->advertising);
 	jwrite_member_bool(w, "on_air", status->on_air);
+	jwrite_member(w, "advertisements");
+	jwrite_begin_array(w);
+	for (unsigned i = 0; status->advertisements && i < status->advertisements->len; i++) {
+		const ServerAdvertisementState *a = status->advertisements->pdata[i];
+
+		jwrite_begin_object(w);
+		jwrite_member_string(w, "name", a->name);
+		jwrite_member_bool(w, "enabled", a->enabled);
+		jwrite_member_bool(w, "advertising", a->advertising);
+		jwrite_member_bool(w, "paused", a->paused);
+		jwrite_member_string(w, "error", a->error);
+		jwrite_end_object(w);
+	}
+	jwrite_end_array(w);
 	jwrite_member(w, "sockets");
 	jwrite_string(w, status->sockets);
 	jwrite_member(w, "pairing");

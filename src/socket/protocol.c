@@ -52,6 +52,7 @@ typedef enum {
 	F_SERVICE_DATA = 1 << 16,
 	F_ENABLED = 1 << 17,
 	F_RESET = 1 << 18,
+	F_ADVERTISEMENT = 1 << 19,
 } ProtoField;
 
 static const unsigned command_fields[] = {
@@ -76,7 +77,8 @@ static const unsigned command_fields[] = {
 	[PROTO_CMD_HANDLE_PAIRING] = 0,
 	[PROTO_CMD_UNHANDLE_PAIRING] = 0,
 	[PROTO_CMD_ANSWER_PAIRING] = F_REQUEST | F_ACCEPT,
-	[PROTO_CMD_ADVERTISE] = F_LOCAL_NAME | F_SERVICE_UUIDS | F_MANUFACTURER_DATA | F_SERVICE_DATA | F_ENABLED | F_RESET,
+	[PROTO_CMD_ADVERTISE] = F_LOCAL_NAME | F_SERVICE_UUIDS | F_MANUFACTURER_DATA | F_SERVICE_DATA | F_ENABLED | F_RESET |
+	                        F_ADVERTISEMENT,
 };
 
 static const struct {
@@ -89,7 +91,7 @@ static const struct {
 	{ "address", F_ADDRESS }, { "open", F_OPEN }, { "seconds", F_SECONDS },
 	{ "accept", F_ACCEPT }, { "local_name", F_LOCAL_NAME }, { "service_uuids", F_SERVICE_UUIDS },
 	{ "manufacturer_data", F_MANUFACTURER_DATA }, { "service_data", F_SERVICE_DATA },
-	{ "enabled", F_ENABLED }, { "reset", F_RESET },
+	{ "enabled", F_ENABLED }, { "reset", F_RESET }, { "advertisement", F_ADVERTISEMENT },
 };
 
 const char *proto_command_name(ProtoCommand cmd)
@@ -414,7 +416,7 @@ static bool parse_fields(const Members *m, ProtoRequest *req, ProtoError *err)
 	if (req->cmd == PROTO_CMD_ADVERTISE) {
 		const ProtoAdvertiseFields fields = {
 			member(m, F_LOCAL_NAME), member(m, F_SERVICE_UUIDS), member(m, F_MANUFACTURER_DATA),
-			member(m, F_SERVICE_DATA), member(m, F_ENABLED), member(m, F_RESET),
+			member(m, F_SERVICE_DATA), member(m, F_ENABLED), member(m, F_RESET), member(m, F_ADVERTISEMENT),
 		};
 		char *problem = NULL;
 

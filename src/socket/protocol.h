@@ -124,7 +124,7 @@ GBytes *proto_decode_value(const char *hex, const json_t *typed, bool has_type, 
 
 /* The `advertise` command's members as found in the request, NULL when absent (proto-advertise.c). */
 typedef struct {
-	json_t *local_name, *service_uuids, *manufacturer_data, *service_data, *enabled, *reset;
+	json_t *local_name, *service_uuids, *manufacturer_data, *service_data, *enabled, *reset, *advertisement;
 } ProtoAdvertiseFields;
 
 /* Decode them into *out (cleared first); false + *ret_error naming the field on failure. */

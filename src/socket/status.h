@@ -42,6 +42,22 @@ typedef struct {
 	bool paused;                       /* enabled, but not offered: PauseWhileConnected and a central is connected */
 } ServerAdvertisement;
 
+/* An [Advertising NAME] advertisement, for `status` (the main one is ServerStatus.advertising). */
+typedef struct {
+	char *name;
+	bool enabled;        /* enabled now (Enabled=, or a client's `advertise`) */
+	bool advertising;    /* registered with BlueZ now */
+	bool paused;         /* enabled, but not offered: PauseWhileConnected and a central is connected */
+	char *error;         /* why bluetoothd last refused it, until it takes it; NULL when it did not */
+} ServerAdvertisementState;
+
+static inline void server_advertisement_state_free(ServerAdvertisementState *state)
+{
+	g_free(state->name);
+	g_free(state->error);
+	g_free(state);
+}
+
 /* Everything a `status` reply tells, in its order. */
 typedef struct {
 	/* Filled by the daemon (ServerListener.status). */
@@ -51,6 +67,7 @@ typedef struct {
 	bool registered;
 	bool advertising;
 	bool on_air;
+	GPtrArray *advertisements; /* ServerAdvertisementState*; NULL or empty without [Advertising NAME] groups */
 	/* Acquired sockets on the adapter's bluetoothd: "shared", "per-central", "targeted"; NULL without one. */
 	const char *sockets;
 	ServerPairing pairing;
@@ -75,4 +92,5 @@ static inline void server_status_clear(ServerStatus *status)
 	g_clear_pointer(&status->state, g_free);
 	g_clear_pointer(&status->description, g_free);
 	server_adapter_clear(&status->adapter);
+	g_clear_pointer(&status->advertisements, g_ptr_array_unref);
 }

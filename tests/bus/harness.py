@@ -158,13 +158,16 @@ def gattd_command(*args):
     return shlex.split(os.environ.get('GATTD_WRAPPER', '')) + [gattd_binary()] + list(args)
 
 
-def write_config_dir(directory, daemon=None, advertising=None, services=None, pairing=None):
+def write_config_dir(directory, daemon=None, advertising=None, services=None, pairing=None, advertisements=None):
     """DIR/gattd.conf from dicts of keys ({} writes the group empty, None leaves
-    it out) and DIR/services.d/NAME from {NAME: text}. gattd.conf is private
-    (0600), as one holding a [Pairing] Passkey= must be."""
+    it out), advertisements {NAME: keys} as [Advertising NAME] groups, and
+    DIR/services.d/NAME from {NAME: text}. gattd.conf is private (0600), as one
+    holding a [Pairing] Passkey= must be."""
     os.makedirs(os.path.join(directory, 'services.d'), exist_ok=True)
     lines = []
-    for group, keys in (('Daemon', daemon), ('Advertising', advertising), ('Pairing', pairing)):
+    groups = [('Daemon', daemon), ('Advertising', advertising)]
+    groups += [('Advertising %s' % name, keys) for name, keys in (advertisements or {}).items()]
+    for group, keys in groups + [('Pairing', pairing)]:
         if keys is None:
             continue
         lines.append('[%s]' % group)
@@ -294,9 +297,11 @@ class GattdTestCase(unittest.TestCase):
             process.kill()
         process.wait()
 
-    def config_dir(self, adapter='auto', advertising=None, services=None, daemon=None, pairing=None):
+    def config_dir(self, adapter='auto', advertising=None, services=None, daemon=None, pairing=None,
+                   advertisements=None):
         """Write a config dir: [Daemon] with small retry delays, [Advertising]
-        enabled with LocalName, services battery.conf + settings.conf unless given."""
+        enabled with LocalName, [Advertising NAME] groups from advertisements
+        ({NAME: keys}), services battery.conf + settings.conf unless given."""
         # Each test's gattd listens for local clients in the test's temp dir.
         daemon_keys = {'Adapter': adapter, 'RetryMinMs': '50', 'RetryMaxMs': '400',
                        'Socket': self.socket_path}
@@ -304,7 +309,7 @@ class GattdTestCase(unittest.TestCase):
         advertising_keys = {'Enabled': 'true', 'LocalName': LOCAL_NAME}
         advertising_keys.update(advertising or {})
         directory = tempfile.mkdtemp(prefix='config-', dir=self.tmpdir)
-        return write_config_dir(directory, daemon_keys, advertising_keys, services, pairing)
+        return write_config_dir(directory, daemon_keys, advertising_keys, services, pairing, advertisements)
 
     def gattd_env(self):
         """The environment gattd runs in: the private bus as the system bus, the

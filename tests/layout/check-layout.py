@@ -28,7 +28,7 @@ PREFIXES = {
     'gatt': ('gatt_', 'advertisement_'),
     'bluez': ('bluez_', 'adapter_', 'lifecycle_'),
     'socket': ('server_', 'capture_', 'proto_'),
-    'daemon': ('daemon_', 'handles_', 'persistence_', 'reload_', 'service_manager_', 'signals_'),
+    'daemon': ('daemon_', 'advertisements_', 'handles_', 'persistence_', 'reload_', 'service_manager_', 'signals_'),
 }
 
 

@@ -1,7 +1,7 @@
 /*
  * test-advertising.c: the advertisement as a value (config/advertising.h): the bytes
- * bluetoothd makes of it, a client's change checked and applied, and the
- * configuration's own size check with its message.
+ * bluetoothd makes of it, a client's change checked and applied, the
+ * configuration's own size check with its message, and the [Advertising NAME] groups.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +216,117 @@ static void test_the_configuration_is_refused_over_31_bytes(void **state)
 	test_remove_tree(dir);
 }
 
+/* A config dir with one service (Advertise=true) and gattd.conf holding text; errors gets the problems. */
+static GattdConfig *load_with(const char *text, GPtrArray *errors, char **ret_dir)
+{
+	g_autofree char *dir = g_dir_make_tmp("gattd-test-adv-XXXXXX", NULL);
+	g_autofree char *services = g_build_filename(dir, "services.d", NULL);
+	g_autofree char *service_file = g_build_filename(services, "a.conf", NULL);
+	g_autofree char *daemon_file = g_build_filename(dir, "gattd.conf", NULL);
+
+	assert_int_equal(g_mkdir(services, 0700), 0);
+	assert_true(g_file_set_contents(service_file, "[Service s]\nUUID=180F\nAdvertise=true\n"
+	                                              "[Characteristic s/c]\nUUID=2A19\nFlags=read\n", -1, NULL));
+	assert_true(g_file_set_contents(daemon_file, text, -1, NULL));
+	*ret_dir = g_steal_pointer(&dir);
+	return config_load(*ret_dir, errors);
+}
+
+static void test_named_groups_are_advertisements_of_their_own(void **state)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *dir = NULL;
+	g_autoptr(GattdConfig) config = load_with("[Advertising]\nLocalName=main\n"
+	                                          "[Advertising beacon]\nType=broadcast\nServiceUUIDs=180A;180d\n"
+	                                          "ManufacturerData=0x05F1:hex:0102\n"
+	                                          "[Advertising Status_2]\nPauseWhileConnected=true\n",
+	                                          errors, &dir);
+	const CfgAdvertising *beacon, *status;
+	g_auto(GStrv) main_uuids = NULL;
+	g_auto(GStrv) beacon_uuids = NULL;
+	g_auto(GStrv) status_uuids = NULL;
+	g_autofree char *summary = NULL;
+	CfgAdvertising copy;
+
+	assert_non_null(config);
+	assert_int_equal(config->advertisements->len, 2);
+	beacon = config->advertisements->pdata[0];
+	status = config->advertisements->pdata[1];
+	assert_string_equal(beacon->name, "beacon");
+	assert_string_equal(status->name, "Status_2");
+	assert_ptr_equal(config_find_advertisement(config, "Status_2"), status);
+	assert_null(config_find_advertisement(config, "status_2"));
+	assert_null(config->advertising.name);
+	/* Each group its own keys; the defaults as [Advertising]'s. */
+	assert_string_equal(beacon->type, "broadcast");
+	assert_int_equal(beacon->manufacturer_data->len, 1);
+	assert_string_equal(status->type, "peripheral");
+	assert_true(status->enabled && status->discoverable && status->pause_while_connected);
+	assert_null(status->local_name);
+	assert_string_equal(config->advertising.local_name, "main");
+	/* A named one lists its ServiceUUIDs=; the main one the Advertise=true services. */
+	main_uuids = config_advertising_uuids(config, &config->advertising);
+	beacon_uuids = config_advertising_uuids(config, beacon);
+	status_uuids = config_advertising_uuids(config, status);
+	assert_int_equal(g_strv_length(main_uuids), 1);
+	assert_string_equal(main_uuids[0], "0000180f-0000-1000-8000-00805f9b34fb");
+	assert_int_equal(g_strv_length(beacon_uuids), 2);
+	assert_string_equal(beacon_uuids[1], "0000180d-0000-1000-8000-00805f9b34fb");
+	assert_int_equal(g_strv_length(status_uuids), 0);
+	/* A copy is the same advertisement, name and UUIDs included. */
+	config_advertising_copy(&copy, beacon);
+	assert_string_equal(copy.name, "beacon");
+	assert_true(config_advertising_equal(&copy, (const char *const *)copy.service_uuids, beacon,
+	                                     (const char *const *)beacon->service_uuids));
+	config_advertising_clear(&copy);
+	/* --check-config shows each. */
+	summary = config_summary(config);
+	assert_non_null(strstr(summary, "Advertising beacon: broadcast"));
+	assert_non_null(strstr(summary, "Advertising Status_2: peripheral"));
+	assert_non_null(strstr(summary, "paused while a central is connected"));
+	test_remove_tree(dir);
+}
+
+static void test_named_groups_are_checked_each_on_its_own(void **state)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *dir = NULL;
+	g_autoptr(GString) many = g_string_new(NULL);
+	g_autoptr(GattdConfig) config = load_with(
+		"[Advertising]\nServiceUUIDs=180A\n"
+		"[Advertising bad-name]\n"
+		"[Advertising ok]\nServiceUUIDs=nope\n"
+		"[Advertising big]\nManufacturerData=0x05F1:hex:000102030405060708090a0b0c0d0e0f1011121314\n"
+		"ServiceUUIDs=180A\n"
+		"[Advertising typo]\nServiceUUID=180A\n",
+		errors, &dir);
+
+	assert_null(config);
+	assert_int_equal(errors->len, 5);
+	assert_string_equal(errors->pdata[0], "gattd.conf: [Advertising] ServiceUUIDs: only in [Advertising NAME] "
+	                                      "groups; [Advertising] lists the services with Advertise=true");
+	assert_string_equal(errors->pdata[1], "gattd.conf: [Advertising bad-name]: 'bad-name' is not an advertisement "
+	                                      "name: 1 to 32 letters, digits and '_'");
+	assert_non_null(strstr(errors->pdata[2], "gattd.conf: [Advertising ok] ServiceUUIDs: 'nope' is not a UUID"));
+	assert_non_null(strstr(errors->pdata[3], "gattd.conf: [Advertising typo] ServiceUUID: unknown key"));
+	/* Counted alone: its own 4 bytes of UUIDs, not the main one's. */
+	assert_string_equal(errors->pdata[4], "gattd.conf: [Advertising big]: the advertising data would be 32 bytes "
+	                                      "(flags 3 + service UUIDs 4 + manufacturer data 25); at most 31 fit in a "
+	                                      "legacy advertisement");
+	test_remove_tree(dir);
+	g_clear_pointer(&dir, g_free);
+
+	/* At most CONFIG_ADV_MAX_SETS of them. */
+	for (int i = 0; i <= CONFIG_ADV_MAX_SETS; i++)
+		g_string_append_printf(many, "[Advertising a%d]\n", i);
+	g_ptr_array_set_size(errors, 0);
+	config = load_with(many->str, errors, &dir);
+	assert_null(config);
+	assert_int_equal(errors->len, 1);
+	assert_string_equal(errors->pdata[0], "gattd.conf: [Advertising a16]: more than 16 [Advertising NAME] groups");
+	test_remove_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_apply_changes_only_what_is_given),
 		cmocka_unit_test(test_apply_refuses_and_leaves_nothing_changed),
 		cmocka_unit_test(test_the_configuration_is_refused_over_31_bytes),
+		cmocka_unit_test(test_named_groups_are_advertisements_of_their_own),
+		cmocka_unit_test(test_named_groups_are_checked_each_on_its_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

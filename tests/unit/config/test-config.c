@@ -1001,7 +1001,8 @@ static void test_unknown_group_is_refused(void **state)
 
 	write_file(f, "services.d/a.conf", SERVICE_S);
 	write_file(f, "gattd.conf", "[Deamon]\nAdapter=auto\n");
-	assert_only_problem(f, "gattd.conf: [Deamon]: ", "unknown group (expected [Daemon], [Advertising] or [Pairing])");
+	assert_only_problem(f, "gattd.conf: [Deamon]: ", "unknown group (expected [Daemon], [Advertising], "
+	                                                   "[Advertising NAME] or [Pairing])");
 }
 
 static void test_daemon_groups_are_refused_in_services_d(void **state)

@@ -135,10 +135,44 @@ static void test_reply_carries_the_advertisement(void **state)
 	g_ptr_array_add(live.service_data, config_service_data_new(BATTERY_UUID, data));
 	proto_write_advertisement(b, &adv);
 	line = proto_finish(b);
-	assert_string_equal(line, "{\"id\":null,\"ok\":true,\"enabled\":true,\"advertising\":false,\"paused\":false,\"changed\":true,"
+	assert_string_equal(line, "{\"id\":null,\"ok\":true,\"advertisement\":null,\"enabled\":true,\"advertising\":false,\"paused\":false,\"changed\":true,"
 	                          "\"type\":\"peripheral\",\"local_name\":null,\"service_uuids\":[\"" BATTERY_UUID "\"],"
 	                          "\"manufacturer_data\":{\"0x05F1\":\"0102\"},\"service_data\":{\"" BATTERY_UUID
 	                          "\":\"0102\"},\"bytes\":19,\"max_bytes\":31}\n");
+	g_ptr_array_unref(live.manufacturer_data);
+	g_ptr_array_unref(live.service_data);
+}
+
+static void test_a_named_advertisement_is_chosen_and_told(void **state)
+{
+	g_autoptr(ProtoRequest) ask = parse("{\"cmd\":\"advertise\",\"advertisement\":\"beacon\"}");
+	g_autoptr(ProtoRequest) change = parse("{\"cmd\":\"advertise\",\"advertisement\":\"b_2\",\"enabled\":false}");
+	CfgAdvertising live = {
+		.name = (char *)"beacon",
+		.type = (char *)"broadcast",
+		.manufacturer_data = config_manufacturer_data_list_new(),
+		.service_data = config_service_data_list_new(),
+	};
+	ServerAdvertisement adv = { .live = &live };
+	g_autoptr(JWriter) b = proto_reply_begin(NULL);
+	g_autofree char *line = NULL;
+
+	/* Naming one is not a change: it only asks. */
+	assert_string_equal(ask->advertise.name, "beacon");
+	assert_true(config_advertising_change_is_empty(&ask->advertise));
+	assert_string_equal(change->advertise.name, "b_2");
+	assert_int_equal(change->advertise.enabled, 0);
+	/* Whether gattd has it is the daemon's to say (not-found); the shape is checked here. */
+	expect_bad("{\"cmd\":\"advertise\",\"advertisement\":5}", "field 'advertisement' must be the NAME of an");
+	expect_bad("{\"cmd\":\"advertise\",\"advertisement\":\"\"}", "a string of 1 to 32 characters");
+	expect_bad("{\"cmd\":\"advertise\",\"advertisement\":\"123456789012345678901234567890123\"}",
+	           "field 'advertisement'");
+	expect_bad("{\"cmd\":\"status\",\"advertisement\":\"beacon\"}", "unknown field 'advertisement'");
+
+	proto_write_advertisement(b, &adv);
+	line = proto_finish(b);
+	if (!g_str_has_prefix(line, "{\"id\":null,\"ok\":true,\"advertisement\":\"beacon\",\"enabled\":false,"))
+		fail_msg("reply '%s'", line);
 	g_ptr_array_unref(live.manufacturer_data);
 	g_ptr_array_unref(live.service_data);
 }
@@ -151,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_null_and_empty_remove),
 		cmocka_unit_test(test_bad_fields_name_the_field),
 		cmocka_unit_test(test_reply_carries_the_advertisement),
+		cmocka_unit_test(test_a_named_advertisement_is_chosen_and_told),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

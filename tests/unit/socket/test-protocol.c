@@ -372,15 +372,25 @@ static void test_status_reply_with_and_without_adapter(void **state)
 	assert_string_equal(line, "{\"id\":7,\"ok\":true,\"state\":\"registered\",\"description\":\"registered on hci0\","
 	                    "\"adapter\":{\"name\":\"hci0\",\"address\":\"00:AA:01:01:00:01\",\"powered\":true,"
 	                    "\"path\":\"/org/bluez/hci0\"},\"registered\":true,\"advertising\":false,\"on_air\":true,"
-	                    "\"sockets\":\"targeted\",\"pairing\":{\"method\":\"just-works\",\"agent\":true,"
+	                    "\"advertisements\":[],\"sockets\":\"targeted\",\"pairing\":{\"method\":\"just-works\",\"agent\":true,"
 	                    "\"pairable\":true,\"always\":false,\"remaining_ms\":1500},\"clients\":2,\"watchers\":1,\"subscriptions\":3,\"captured\":4,\"overflows\":5,"
 	                    "\"generation\":6}\n");
 	server_adapter_clear(&status.adapter);
 	status.sockets = NULL;
 	status.pairing = (ServerPairing){ .method = "passkey", .always = true, .pairable = true };
+	/* The [Advertising NAME] ones, in order, null for an error that is not there. */
+	status.advertisements = g_ptr_array_new_with_free_func((GDestroyNotify)server_advertisement_state_free);
+	g_ptr_array_add(status.advertisements, g_memdup2(&(ServerAdvertisementState){
+		.name = g_strdup("beacon"), .enabled = true, .advertising = true }, sizeof(ServerAdvertisementState)));
+	g_ptr_array_add(status.advertisements, g_memdup2(&(ServerAdvertisementState){
+		.name = g_strdup("full"), .enabled = true, .error = g_strdup("org.bluez.Error.NotPermitted: Maximum") },
+		sizeof(ServerAdvertisementState)));
 	none = proto_status_line(id, &status);
 	assert_non_null(strstr(none, ",\"adapter\":null,\"registered\":true,"));
-	assert_non_null(strstr(none, ",\"on_air\":true,\"sockets\":null,"));
+	assert_non_null(strstr(none, ",\"on_air\":true,\"advertisements\":[{\"name\":\"beacon\",\"enabled\":true,"
+	                             "\"advertising\":true,\"paused\":false,\"error\":null},{\"name\":\"full\","
+	                             "\"enabled\":true,\"advertising\":false,\"paused\":false,\"error\":"
+	                             "\"org.bluez.Error.NotPermitted: Maximum\"}],\"sockets\":null,"));
 	/* Pairable=always: no window to run out. */
 	assert_non_null(strstr(none, "\"pairing\":{\"method\":\"passkey\",\"agent\":false,\"pairable\":true,"
 	                             "\"always\":true,\"remaining_ms\":null}"));
