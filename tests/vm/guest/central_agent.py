@@ -285,28 +285,34 @@ class Central:
         carries want (see advert_matches): the seconds it took from this request, and
         what was seen last. With want None, scan timeout seconds and say whether the
         advertiser was seen at all (forget it first: a known device whose advertisement
-        does not change raises no callback).
+        does not change raises no callback). address None: any advertiser carrying want
+        (a non-connectable advertisement comes from a random address the kernel picks),
+        whose address the reply gives.
 
         bleak reports an advertisement through bluetoothd's Device1 properties. The
         emulator sends an advertiser's report as scanning is switched on (which the
         kernel may drop, see scan) and each time the advertiser enables its advertising
         (every change of its data), hence the restarts."""
-        if forget:
+        if forget and address:
             self.forget(address)
         start = time.monotonic()
         rounds = 0
         last = None
-        address = address.upper()
+        seen_from = None
+        address = address.upper() if address else None
         while time.monotonic() - start < timeout:
             rounds += 1
             found = asyncio.get_running_loop().create_future()
 
             def detected(device, data):
-                nonlocal last
-                if device.address.upper() != address:
+                nonlocal last, seen_from
+                if address is not None and device.address.upper() != address:
                     return
-                last = advert_record(data)
-                if advert_matches(last, want) and not found.done():
+                record = advert_record(data)
+                if address is not None:
+                    last = record
+                if advert_matches(record, want) and not found.done():
+                    last, seen_from = record, device.address.upper()
                     found.set_result(round(time.monotonic() - start, 2))
 
             scanner = BleakScanner(detection_callback=detected)
@@ -314,7 +320,7 @@ class Central:
             try:
                 left = timeout - (time.monotonic() - start)
                 seconds = await asyncio.wait_for(found, max(0.1, min(ADVERT_ROUND_S, left)))
-                return {'seen': True, 'seconds': seconds, 'rounds': rounds, 'last': last}
+                return {'seen': True, 'seconds': seconds, 'rounds': rounds, 'last': last, 'address': seen_from}
             except asyncio.TimeoutError:
                 continue
             finally:

@@ -43,6 +43,14 @@ device forgotten and a scan for gattd's advertisement, as a phone's does:
      central (KeyboardOnly) writes the encrypt-write characteristic, gattd's
      `passkey` event carries the six digits, the central's user types them, and
      the write arrives; `paired`, the central bonded too; `forget`, and back
+     to Method=passkey
+ 15. advertising at run time (two-stack only): a client's `advertise` changes
+     the service data the scanning central sees; stop and reset
+ 16. handles the same across a gattd restart; a reload adding a characteristic
+     reaches the connected central as Service Changed
+ 17. a second advertisement ([Advertising beacon]) reloaded in: the scanning
+     central sees both data sets from gattd's address, and a client's change of
+     the beacon's; reloaded out again
 After 4, 5 and 6 a new session begins with nobody acting, reads the last values
 set, and its writes reach `next-write`; a `next-write` waiting meanwhile ends
 with `disconnected`.
@@ -1000,6 +1008,77 @@ def scenario_advertise(r, w):
             f'the central sees the configured advertisement again, without service data: {seen["last"]}')
 
 
+BEACON_GROUP = """
+[Advertising beacon]
+Type=broadcast
+Discoverable=false
+ManufacturerData=0x05F1:hex:0b0e
+"""
+
+
+def wait_named_advertising(tb, name, timeout=20.0):
+    """Until gattd says BlueZ holds its [Advertising name] advertisement; its status entry, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = tb.stack.gattd_status() or {}
+        for entry in status.get('advertisements') or []:
+            if entry['name'] == name and entry['advertising']:
+                return entry
+        time.sleep(0.25)
+    return None
+
+
+@two_stack_only
+def scenario_two_advertisements(r, w):
+    """A second advertisement ([Advertising beacon], broadcast, its own manufacturer
+    data) beside the main one: the central, scanning as a phone does, sees both (the
+    kernel takes turns between the two instances, and sends the non-connectable one
+    from a random address of its own); a client changes the beacon's data and the
+    central sees it; the main one goes on."""
+    tb = w.tb
+    peripheral = tb.stack.peripheral
+    name = tb.advertised[0]
+    path = os.path.join(CONFIG_DIR, 'gattd.conf')
+    with open(path) as f:
+        original = f.read()
+    client = tb.stack.client('advertisements')
+    tb.central.disconnect()
+    try:
+        with open(path, 'a') as f:
+            f.write(BEACON_GROUP)
+        reply = client.ok('reload', timeout=20)
+        r.check(not reply['reregistered'], f'a reload adding [Advertising beacon] leaves the services alone: {reply}')
+        entry = wait_named_advertising(tb, 'beacon')
+        r.require(entry is not None, f'gattd says bluetoothd holds the beacon advertisement: '
+                                     f'{(tb.stack.gattd_status() or {}).get("advertisements")}')
+        r.check(wait_advertising(tb) is not None, 'and the main advertisement as before')
+        beacon = tb.central.advert(None, {'manufacturer_data': {'1521': '0b0e'}}, timeout=20)
+        r.check(beacon['seen'], f'the central sees the beacon\'s manufacturer data 0b0e: {beacon}')
+        r.say('central', f'the beacon comes from {beacon.get("address")} (the kernel\'s random address for a '
+                         f'non-connectable advertisement; gattd\'s is {peripheral})')
+        main = tb.central.advert(peripheral, {'local_name': name}, timeout=20, forget=True)
+        r.check(main['seen'], f'and the main advertisement ("{name}") from {peripheral}, in the same scan: {main}')
+
+        start = time.monotonic()
+        reply = client.ok('advertise', advertisement='beacon', manufacturer_data={'0x05F1': '0c0d'})
+        r.check(reply['advertisement'] == 'beacon' and reply['changed'] and reply['advertising'],
+                f'`advertise` with advertisement beacon changes it: {reply}')
+        seen = tb.central.advert(None, {'manufacturer_data': {'1521': '0c0d'}}, timeout=15)
+        r.check(seen['seen'], f'the scanning central sees the beacon\'s new data 0c0d '
+                              f'{time.monotonic() - start:.2f} s after the `advertise`: {seen}')
+        main = client.ok('advertise')
+        r.check(main['advertisement'] is None and not main['changed'] and main['advertising'],
+                f'the main advertisement is untouched and still registered: {main}')
+    finally:
+        with open(path, 'w') as f:
+            f.write(original)
+        reply = client.request('reload', timeout=20)
+    status = tb.stack.gattd_status() or {}
+    r.check(reply.get('ok') and status.get('advertisements') == [],
+            f'reloaded without the group, gattd has no other advertisement: {status.get("advertisements")}')
+    r.check(wait_advertising(tb) is not None, 'the main one still advertises')
+
+
 EXTRA_CHAR_UUID = '6e400013-b5a3-f393-e0a9-e50e24dcca9e'
 EXTRA_CHAR = f"""
 [Characteristic sockets/extra]
@@ -1102,6 +1181,8 @@ SCENARIOS = [
      scenario_advertise),
     ('the handles stay the same across a gattd restart; a reload adding a characteristic reaches the connected '
      'central as Service Changed', scenario_stable_handles),
+    ('a second advertisement ([Advertising beacon]) beside the main one: the scanning central sees both, and '
+     'a client\'s change of the beacon\'s data', scenario_two_advertisements),
 ]
 
 def main():
