@@ -157,6 +157,7 @@ static void apply_properties(AdapterInfo *info, const AdapterProps *props)
 	if (props->complete) {
 		info->per_device_fds = props->has_manufacturer || props->has_connectable;
 		info->targeted_notify = props->has_connectable;
+		info->secondary_keeps_flags = props->has_power_state;
 	}
 }
 
@@ -188,6 +189,7 @@ int adapter_table_apply(AdapterTable *table, const char *path, const char *const
 			info->gatt_manager = true;
 		} else {
 			info->adv_manager = true;
+			info->secondary_channels = props ? props->secondary_channels : 0;
 		}
 	}
 	return 0;

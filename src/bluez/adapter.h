@@ -35,6 +35,14 @@ typedef struct {
 	 */
 	bool per_device_fds;
 	bool targeted_notify;
+	/* LEAdvertisingManager1.SupportedSecondaryChannels (CONFIG_ADV_SECONDARY_* bits; 0: legacy only). */
+	unsigned secondary_channels;
+	/*
+	 * Adapter1.PowerState is there (5.66+): its bluetoothd's parse_secondary keeps the
+	 * flags parsed before it; before 5.66 it cleared connectable, discoverable and the
+	 * Includes (mask 0xfe00, bluez 2e4327816).
+	 */
+	bool secondary_keeps_flags;
 } AdapterInfo;
 
 AdapterInfo *adapter_info_new(const char *path);
@@ -68,6 +76,9 @@ typedef struct {
 	bool complete;
 	bool has_manufacturer; /* 5.71+ */
 	bool has_connectable;  /* 5.79+ */
+	bool has_power_state;  /* 5.66+ */
+	/* LEAdvertisingManager1 (also in the object's InterfacesAdded or GetManagedObjects entry). */
+	unsigned secondary_channels; /* SupportedSecondaryChannels as CONFIG_ADV_SECONDARY_* bits */
 } AdapterProps;
 
 /* The adapters BlueZ has told us of and the one selected per Adapter=. */

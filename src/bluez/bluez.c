@@ -384,8 +384,10 @@ static void on_interfaces_added(BluezBus *bus, const char *path, const char *con
 
 		log_info("adapter %s (%s) appeared, %s", adapter_info_name(info), info->address ? info->address : "?",
 		         info->powered ? "powered" : "not powered");
-		notify_adapter_changed(bluez);
 	}
+	/* Before the lifecycle registers there: what the adapter offers shapes the advertisements. */
+	if (update.has_event && (update.event.type == LC_EV_ADAPTER_ADDED || update.event.type == LC_EV_ADV_MANAGER_ADDED))
+		notify_adapter_changed(bluez);
 	if (update.has_event)
 		handle_event(bluez, &update.event);
 }
@@ -772,6 +774,8 @@ GattBluezFeatures bluez_get_features(Bluez *bluez)
 	return (GattBluezFeatures){
 		.per_device_fds = info && info->per_device_fds,
 		.targeted_notify = info && info->targeted_notify,
+		.secondary_channels = info ? info->secondary_channels : 0,
+		.secondary_keeps_flags = info && info->secondary_keeps_flags,
 	};
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bluez/adapter.h"
+#include "config/advertising.h"
 #include "dbus/loop.h"
 #include "dbus/message.h"
 #include "shared/listeners.h"
@@ -179,6 +180,25 @@ static void read_adapter_prop(const char *name, DBusMessageIter *variant, void *
 		props->has_manufacturer = true;
 	else if (strcmp(name, "Connectable") == 0)
 		props->has_connectable = true;
+	else if (strcmp(name, "PowerState") == 0)
+		props->has_power_state = true;
+}
+
+/* LEAdvertisingManager1: the secondary channels its controller offers. */
+static void read_adv_manager_prop(const char *name, DBusMessageIter *variant, void *data)
+{
+	AdapterProps *props = data;
+	DBusMessageIter array;
+
+	if (strcmp(name, "SupportedSecondaryChannels") != 0 || dbus_message_iter_get_arg_type(variant) != DBUS_TYPE_ARRAY)
+		return;
+	dbus_message_iter_recurse(variant, &array);
+	for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING; dbus_message_iter_next(&array)) {
+		const char *channel;
+
+		dbus_message_iter_get_basic(&array, &channel);
+		props->secondary_channels |= config_secondary_channel_bit(channel);
+	}
 }
 
 /* Device1: what the roster shows. */
@@ -222,6 +242,8 @@ static GPtrArray *read_interfaces(DBusMessageIter *ifaces_iter, BluezObjectProps
 		if (strcmp(iface, ADAPTER_IFACE) == 0) {
 			props->adapter.complete = true;
 			read_props(&entry, read_adapter_prop, &props->adapter);
+		} else if (strcmp(iface, ADV_MANAGER_IFACE) == 0) {
+			read_props(&entry, read_adv_manager_prop, &props->adapter);
 		} else if (strcmp(iface, DEVICE_IFACE) == 0) {
 			props->has_device = true;
 			read_props(&entry, read_device_prop, &props->device);

@@ -106,6 +106,40 @@ bool config_advertising_change_is_empty(const CfgAdvertisingChange *change)
 	       !change->manufacturer_data && !change->service_data;
 }
 
+/* ---- SecondaryChannel ---- */
+
+static const char *const secondary_names[] = { "1M", "2M", "Coded" };
+
+unsigned config_secondary_channel_bit(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(secondary_names); i++)
+		if (g_ascii_strcasecmp(name, secondary_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *config_secondary_channel_name(unsigned bit)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(secondary_names); i++)
+		if (bit == 1u << i)
+			return secondary_names[i];
+	return NULL;
+}
+
+void config_secondary_channels_text(unsigned bits, GString *out)
+{
+	bool first = true;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(secondary_names); i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		g_string_append_printf(out, "%s%s", first ? "" : ", ", secondary_names[i]);
+		first = false;
+	}
+	if (first)
+		g_string_append(out, "none");
+}
+
 /* ---- the whole advertisement ---- */
 
 void config_advertising_init(CfgAdvertising *adv)
@@ -406,5 +440,6 @@ bool config_advertising_equal(const CfgAdvertising *a, const char *const *a_uuid
 	                                     (const char *const *)b->solicit_uuids) &&
 	       a->min_interval_ms == b->min_interval_ms && a->max_interval_ms == b->max_interval_ms &&
 	       a->has_tx_power == b->has_tx_power && a->tx_power == b->tx_power &&
-	       a->pause_while_connected == b->pause_while_connected && config_advertising_list_equal(a_uuids, b_uuids);
+	       a->pause_while_connected == b->pause_while_connected && a->secondary_channel == b->secondary_channel &&
+	       config_advertising_list_equal(a_uuids, b_uuids);
 }

@@ -20,6 +20,16 @@
 /* What one change may carry, before the size check (which allows far less). */
 #define CONFIG_ADV_MAX_ITEMS 16
 
+/* SecondaryChannel= values as bits (bluetoothd's names, LEAdvertisingManager1.SupportedSecondaryChannels). */
+#define CONFIG_ADV_SECONDARY_1M (1u << 0)
+#define CONFIG_ADV_SECONDARY_2M (1u << 1)
+#define CONFIG_ADV_SECONDARY_CODED (1u << 2)
+/* The bit of "1M", "2M" or "Coded" (any case), 0 for anything else; and the name of a bit. */
+unsigned config_secondary_channel_bit(const char *name);
+const char *config_secondary_channel_name(unsigned bit);
+/* "1M, 2M" for bits (at most 3 names); "none" for 0. */
+void config_secondary_channels_text(unsigned bits, GString *out);
+
 /* What a client changes; everything else stays. */
 typedef struct {
 	char *name;                   /* the [Advertising NAME] it changes; NULL: [Advertising] */

@@ -114,6 +114,7 @@ typedef struct {
 	bool has_tx_power;
 	int16_t tx_power;             /* dBm, -127..20 */
 	bool pause_while_connected;   /* PauseWhileConnected: not advertised while a central is connected */
+	unsigned secondary_channel;   /* SecondaryChannel: one CONFIG_ADV_SECONDARY_* bit; 0 = none (legacy) */
 	/* [Advertising NAME] ServiceUUIDs= (normalised, may be empty); NULL for [Advertising], whose are the Advertise=true services'. */
 	char **service_uuids;
 } CfgAdvertising;

@@ -20,7 +20,7 @@
 static const char *const advertising_keys[] = {
 	"Enabled", "Type", "LocalName", "Appearance", "Discoverable", "DiscoverableTimeout",
 	"Includes", "ManufacturerData", "ServiceData", "SolicitUUIDs", "MinIntervalMs",
-	"MaxIntervalMs", "TxPower", "PauseWhileConnected", "ServiceUUIDs", NULL,
+	"MaxIntervalMs", "TxPower", "PauseWhileConnected", "ServiceUUIDs", "SecondaryChannel", NULL,
 };
 static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
 static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
@@ -118,6 +118,7 @@ static char **load_uuid_list(const ConfigSection *s, const char *key)
 static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
 {
 	g_autofree char *type = config_section_get_raw(s, "Type");
+	g_autofree char *secondary = config_section_get_raw(s, "SecondaryChannel");
 	g_autofree char *local_name = NULL;
 	unsigned appearance = 0, min_interval = 0, max_interval = 0;
 	bool min_given = false, max_given = false, min_ok, max_ok;
@@ -192,6 +193,13 @@ static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
 	else if (min_ok && max_ok) {
 		adv->min_interval_ms = min_interval;
 		adv->max_interval_ms = max_interval;
+	}
+
+	if (secondary) {
+		adv->secondary_channel = config_secondary_channel_bit(secondary);
+		if (!adv->secondary_channel)
+			config_section_report(s, "SecondaryChannel", "'%s' is not 1M, 2M or Coded%s", secondary,
+			                      config_section_comment_hint(secondary));
 	}
 
 	if (config_section_get_int(s, "TxPower", TX_POWER_MIN, TX_POWER_MAX, &tx_power, &adv->has_tx_power) &&

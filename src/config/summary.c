@@ -142,6 +142,9 @@ static void summary_advertising(GString *out, const GattdConfig *config, const C
 		g_string_append_printf(out, "  interval: %u..%u ms\n", adv->min_interval_ms, adv->max_interval_ms);
 	if (adv->has_tx_power)
 		g_string_append_printf(out, "  tx power: %d dBm\n", adv->tx_power);
+	if (adv->secondary_channel)
+		g_string_append_printf(out, "  secondary channel: %s (where the adapter offers it)\n",
+		                       config_secondary_channel_name(adv->secondary_channel));
 	{
 		g_autoptr(GString) parts = g_string_new(NULL);
 		unsigned bytes = config_advertising_size(adv, (const char *const *)advertised, parts);

@@ -79,6 +79,12 @@ bool advertisements_wanted(const Advertisement *adv, GattCentrals *centrals)
 	return live->enabled && !(live->pause_while_connected && gatt_centrals_count(centrals) > 0);
 }
 
+void advertisements_set_features(Advertisements *ads, const GattBluezFeatures *features, const char *adapter)
+{
+	for (unsigned i = 0; i < ads->list->len; i++)
+		advertisement_set_features(ads->list->pdata[i], features, adapter);
+}
+
 void advertisements_update(Advertisements *ads)
 {
 	for (unsigned i = 0; i < ads->list->len; i++) {

@@ -25,6 +25,8 @@ void advertisements_free(Advertisements *ads);
 
 /* Whether BlueZ should have adv (any of gattd's): enabled, and not paused for a connected central. */
 bool advertisements_wanted(const Advertisement *adv, GattCentrals *centrals);
+/* What the selected adapter offers (advertisement_set_features), for each. */
+void advertisements_set_features(Advertisements *ads, const GattBluezFeatures *features, const char *adapter);
 /* Tell the registrar which should be on the air now (a central came or left, a client changed one). */
 void advertisements_update(Advertisements *ads);
 /*

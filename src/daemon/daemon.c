@@ -169,6 +169,16 @@ static void get_adapter(Bluez *bluez, ServerAdapter *out)
 	out->path = g_strdup(bluez_get_adapter_path(bluez));
 }
 
+/* What the selected adapter offers, to every advertisement (before BlueZ reads them). */
+static void set_advertising_features(Daemon *daemon)
+{
+	GattBluezFeatures features = bluez_get_features(daemon->bluez);
+	const char *adapter = bluez_get_adapter_name(daemon->bluez);
+
+	advertisement_set_features(daemon->adv, &features, adapter);
+	advertisements_set_features(daemon->adverts, &features, adapter);
+}
+
 static void on_adapter_changed(Bluez *bluez, void *user_data)
 {
 	Daemon *daemon = user_data;
@@ -176,6 +186,7 @@ static void on_adapter_changed(Bluez *bluez, void *user_data)
 	GattBluezFeatures features = bluez_get_features(bluez);
 
 	gatt_app_set_features(daemon->app, &features);
+	set_advertising_features(daemon);
 	get_adapter(bluez, &adapter);
 	server_on_adapter_changed(daemon->server, &adapter);
 	server_adapter_clear(&adapter);
@@ -350,6 +361,7 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	daemon->adv = advertisement_new(config, &config->advertising, daemon->exporter);
 	advertisement_add_listener(daemon->adv, &adv_listener, daemon);
 	advertisements_reload(daemon->adverts, old_config, config);
+	set_advertising_features(daemon);
 
 	daemon->config = config;
 	daemon->generation++;

@@ -37,6 +37,8 @@ struct Advertisement {
 	guint flush_id;              /* timer: tell bluetoothd (ADVERTISEMENT_UPDATE_INTERVAL_MS apart) */
 	int64_t last_flush;          /* CLOCK_MONOTONIC µs of the last PropertiesChanged, 0 = none */
 	unsigned told;               /* PROP_* changed since bluetoothd last registered it */
+	bool secondary_ok;           /* the adapter's bluetoothd takes SecondaryChannel= as configured */
+	char *secondary_said;        /* the adapter last warned about SecondaryChannel= (once per adapter) */
 	ListenerList listeners;      /* AdvertisementListener */
 };
 
@@ -243,6 +245,20 @@ static bool has_tx_power(void *object)
 	return ((Advertisement *)object)->live.has_tx_power;
 }
 
+static void get_secondary_channel(DBusMessageIter *iter, void *object)
+{
+	const char *name = config_secondary_channel_name(((Advertisement *)object)->live.secondary_channel);
+
+	dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &name);
+}
+
+static bool has_secondary_channel(void *object)
+{
+	Advertisement *adv = object;
+
+	return adv->live.secondary_channel && adv->secondary_ok;
+}
+
 static DBusMessage *adv_release(BusExporter *exporter, DBusMessage *msg, void *object)
 {
 	Advertisement *adv = object;
@@ -274,6 +290,7 @@ static const BusProperty adv_properties[] = {
 	{ "MinInterval", "u", get_min_interval, NULL, has_min_interval },
 	{ "MaxInterval", "u", get_max_interval, NULL, has_max_interval },
 	{ "TxPower", "n", get_tx_power, NULL, has_tx_power },
+	{ "SecondaryChannel", "s", get_secondary_channel, NULL, has_secondary_channel },
 	{ NULL },
 };
 
@@ -310,6 +327,7 @@ void advertisement_free(Advertisement *adv)
 	g_strfreev(adv->service_uuids);
 	g_strfreev(adv->base_uuids);
 	listener_list_clear(&adv->listeners);
+	g_free(adv->secondary_said);
 	g_free(adv->path);
 	g_free(adv);
 }
@@ -403,6 +421,29 @@ const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *co
 	if (ret_uuids)
 		*ret_uuids = (const char *const *)adv->service_uuids;
 	return &adv->live;
+}
+
+void advertisement_set_features(Advertisement *adv, const GattBluezFeatures *features, const char *adapter)
+{
+	unsigned wanted = adv->base->secondary_channel;
+	g_autofree char *group = adv->base->name ? g_strdup_printf("Advertising %s", adv->base->name)
+	                                         : g_strdup("Advertising");
+	g_autoptr(GString) offered = g_string_new(NULL);
+
+	adv->secondary_ok = wanted && features->secondary_keeps_flags && (features->secondary_channels & wanted);
+	if (!wanted || adv->secondary_ok || !adapter || g_strcmp0(adv->secondary_said, adapter) == 0)
+		return;
+	g_free(adv->secondary_said);
+	adv->secondary_said = g_strdup(adapter);
+	config_secondary_channels_text(features->secondary_channels, offered);
+	if (!features->secondary_keeps_flags)
+		log_warning("[%s] SecondaryChannel=%s: left out on %s: its bluetoothd is older than 5.66, whose "
+		            "SecondaryChannel drops the advertisement's connectable and discoverable flags and its "
+		            "Includes; advertising the legacy way", group, config_secondary_channel_name(wanted), adapter);
+	else
+		log_warning("[%s] SecondaryChannel=%s: left out on %s, whose controller offers %s "
+		            "(LEAdvertisingManager1.SupportedSecondaryChannels); advertising the legacy way", group,
+		            config_secondary_channel_name(wanted), adapter, offered->str);
 }
 
 const char *advertisement_get_path(const Advertisement *adv)

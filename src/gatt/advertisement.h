@@ -14,6 +14,7 @@
 #include "config/advertising.h"
 #include "config/config.h"
 #include "dbus/exporter.h"
+#include "gatt/app.h"
 
 #define ADVERTISEMENT_PATH "/org/gattd/advertisement"
 /* bluetoothd hears of changes at most this often; changes in between go together. */
@@ -44,6 +45,13 @@ void advertisement_remove_listener(Advertisement *adv, unsigned id);
 int advertisement_change(Advertisement *adv, const CfgAdvertisingChange *change, char **ret_error);
 /* The live advertisement and, in *ret_uuids (may be NULL), its service UUIDs; valid until the next change. */
 const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *const **ret_uuids);
+/*
+ * What the selected adapter's bluetoothd offers (adapter: its name, NULL without one),
+ * before it reads the advertisement: SecondaryChannel= is sent only where the controller
+ * offers that channel and bluetoothd keeps the other flags beside it (5.66+); otherwise
+ * it is left out, with a warning once per adapter.
+ */
+void advertisement_set_features(Advertisement *adv, const GattBluezFeatures *features, const char *adapter);
 /* Its object path, and its NAME (NULL for the main one). */
 const char *advertisement_get_path(const Advertisement *adv);
 const char *advertisement_get_name(const Advertisement *adv);

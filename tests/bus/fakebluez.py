@@ -752,7 +752,7 @@ class Adapter:
     """A controller plus what bluetoothd exports for it."""
 
     def __init__(self, name, address, powered=True, advertising_manager='now',
-                 max_advertisements=5, max_adv_len=LEGACY_MAX_ADV_LEN, discoverable=False):
+                 max_advertisements=5, max_adv_len=LEGACY_MAX_ADV_LEN, discoverable=False, secondary_channels=()):
         self.name = name
         self.address = address
         self.powered = powered
@@ -765,6 +765,10 @@ class Adapter:
         self.stored_devices = {}        # bonded devices the next bluetoothd loads (stop() keeps them)
         self.max_advertisements = max_advertisements
         self.max_adv_len = max_adv_len
+        # An extended-advertising controller's secondary PHYs ('1M', '2M', 'Coded'):
+        # LEAdvertisingManager1.SupportedSecondaryChannels, exported only when there are
+        # some (secondary_exists); empty, as btvirt's legacy controller.
+        self.secondary_channels = list(secondary_channels)
         self.discoverable = discoverable
         # bluetoothd's PowerState, kept apart from Powered: a power-off the kernel
         # did on its own (btmgmt) leaves it at "on" (VM tier, bluez-calls.txt).
@@ -2945,6 +2949,10 @@ class FakeBluez:
             'Roles': dbus.Array(['central', 'peripheral'], signature='s'),
         }, signature='sv')
         version = _version_tuple(self.profile.version)
+        # PowerState from 5.66 (58021a665). (Its PropertiesChanged are sent on every
+        # version here; gattd reads its presence only from the whole set.)
+        if version < (5, 66):
+            del props['PowerState']
         # adapter.c adapter_properties: Manufacturer and Version from 5.71 (the controller's
         # company id and HCI version), Connectable from 5.79. gattd tells the versions'
         # socket behaviour apart by them (tests/vm/bluez-versions.md 8.7).
@@ -2957,11 +2965,14 @@ class FakeBluez:
 
     def _adv_manager_props(self, adapter):
         active = len(self._active_or_pending_adverts(adapter.name))
-        return dbus.Dictionary({
+        props = dbus.Dictionary({
             'ActiveInstances': dbus.Byte(active),
             'SupportedInstances': dbus.Byte(max(0, adapter.max_advertisements - active)),
             'SupportedIncludes': dbus.Array(['tx-power', 'appearance', 'local-name'], signature='s'),
         }, signature='sv')
+        if adapter.secondary_channels:
+            props['SupportedSecondaryChannels'] = dbus.Array(adapter.secondary_channels, signature='s')
+        return props
 
     def _adapter_interfaces(self, adapter):
         ifaces = {
@@ -3632,7 +3643,9 @@ class FakeBluez:
             discoverable = typed('Discoverable', 'b')
             discoverable_timeout = typed('DiscoverableTimeout', 'q')
             secondary = typed('SecondaryChannel', 's')
-            if secondary is not None and str(secondary) not in ('1M', '2M', 'Coded'):
+            # parse_secondary: a name of its table the controller supports (strcmp: case matters).
+            if secondary is not None and (str(secondary) not in ('1M', '2M', 'Coded') or str(secondary) not in
+                                          getattr(self.adapters.get(adv.adapter), 'secondary_channels', ())):
                 return failed + ' (SecondaryChannel %r)' % str(secondary)
             intervals = self.profile.adv_intervals
             if intervals == 'always' or (intervals == 'experimental' and self.experimental):

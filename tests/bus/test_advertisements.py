@@ -220,3 +220,77 @@ class AdvertisementsTest(GattdTestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class SecondaryChannelTest(GattdTestCase):
+    """SecondaryChannel= goes to bluetoothd only where the controller offers that PHY
+    (LEAdvertisingManager1.SupportedSecondaryChannels) and bluetoothd keeps the other
+    flags beside it (5.66+); elsewhere it is left out with a warning, and the
+    advertisement goes on the air the legacy way rather than failing at every retry."""
+
+    def replace_hci0(self, **kwargs):
+        self.fake.remove_adapter('hci0')
+        self.fake.add_adapter('hci0', '00:AA:01:00:00:01', **kwargs)
+
+    def advert_props(self, path=ADVERTISEMENT_PATH):
+        self.wait_until(lambda: any(a.active and a.path == path for a in self.fake.adverts), path + ' registered')
+        return next(a for a in self.fake.adverts if a.active and a.path == path).props
+
+    def test_sent_where_the_controller_offers_it(self):
+        self.replace_hci0(secondary_channels=['1M', '2M', 'Coded'])
+        self.start_gattd(advertising={'SecondaryChannel': '2m'},
+                         advertisements={'far': {'SecondaryChannel': 'Coded', 'Type': 'broadcast'}})
+        self.wait_app_registered('hci0')
+        self.assertEqual(self.advert_props().get('SecondaryChannel'), '2M', 'in bluetoothd\'s spelling')
+        self.assertEqual(self.advert_props(BEACON_PATH.replace('beacon', 'far')).get('SecondaryChannel'), 'Coded')
+        self.assertNotIn('SecondaryChannel', self.gattd_log())
+
+    def test_left_out_with_a_warning_on_a_legacy_controller(self):
+        self.start_gattd(advertising={'SecondaryChannel': '2M'})
+        self.wait_app_registered('hci0')
+        self.wait_on_air('hci0')
+        self.assertNotIn('SecondaryChannel', self.advert_props())
+        self.assertIn('[Advertising] SecondaryChannel=2M: left out on hci0, whose controller offers none '
+                      '(LEAdvertisingManager1.SupportedSecondaryChannels); advertising the legacy way',
+                      self.gattd_log())
+        # Once per adapter: a power cycle says nothing new.
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air('hci0')
+        self.assertEqual(self.gattd_log().count('SecondaryChannel=2M: left out'), 1)
+
+    def test_left_out_where_the_controller_offers_other_channels(self):
+        self.replace_hci0(secondary_channels=['1M'])
+        self.start_gattd(advertising={'SecondaryChannel': 'Coded'})
+        self.wait_on_air('hci0')
+        self.assertNotIn('SecondaryChannel', self.advert_props())
+        self.assertIn('whose controller offers 1M', self.gattd_log())
+
+    def test_a_reload_that_adds_it_sends_it(self):
+        self.replace_hci0(secondary_channels=['1M', '2M'])
+        config = self.config_dir()
+        self.start_gattd(config_dir=config)
+        self.wait_on_air('hci0')
+        self.assertNotIn('SecondaryChannel', self.advert_props())
+        with open(os.path.join(config, 'gattd.conf'), 'a') as f:
+            f.write('SecondaryChannel=1M\n')  # the last group is [Advertising]
+        LocalClient(self).ok('reload')
+        self.wait_until(lambda: self.advert_props().get('SecondaryChannel') == '1M',
+                        'the advertisement registered again with it')
+
+
+class SecondaryChannelBefore566Test(GattdTestCase):
+    """bluetoothd before 5.66 (5.64 here): parse_secondary cleared the flags parsed
+    before it (connectable, discoverable, the Includes; bluez 2e4327816), so gattd
+    leaves SecondaryChannel out even where the controller offers it."""
+
+    bluez_version = '5.64'
+
+    def test_left_out_with_a_warning_naming_the_version(self):
+        self.fake.remove_adapter('hci0')
+        self.fake.add_adapter('hci0', '00:AA:01:00:00:01', secondary_channels=['1M', '2M'])
+        self.start_gattd(advertising={'SecondaryChannel': '2M'})
+        self.wait_on_air('hci0')
+        advert = self.fake.active_advert('hci0')
+        self.assertNotIn('SecondaryChannel', advert.props)
+        self.assertIn('SecondaryChannel=2M: left out on hci0: its bluetoothd is older than 5.66', self.gattd_log())

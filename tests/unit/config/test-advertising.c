@@ -327,6 +327,45 @@ static void test_named_groups_are_checked_each_on_its_own(void **state)
 	test_remove_tree(dir);
 }
 
+static void test_secondary_channel_names_and_the_key(void **state)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *dir = NULL;
+	g_autofree char *summary = NULL;
+	g_autoptr(GattdConfig) config = NULL;
+
+	assert_int_equal(config_secondary_channel_bit("1m"), CONFIG_ADV_SECONDARY_1M);
+	assert_int_equal(config_secondary_channel_bit("CODED"), CONFIG_ADV_SECONDARY_CODED);
+	assert_int_equal(config_secondary_channel_bit("3M"), 0);
+	assert_int_equal(config_secondary_channel_bit(""), 0);
+	assert_string_equal(config_secondary_channel_name(CONFIG_ADV_SECONDARY_2M), "2M");
+	assert_null(config_secondary_channel_name(CONFIG_ADV_SECONDARY_1M | CONFIG_ADV_SECONDARY_2M));
+	config_secondary_channels_text(CONFIG_ADV_SECONDARY_1M | CONFIG_ADV_SECONDARY_CODED, text);
+	assert_string_equal(text->str, "1M, Coded");
+	g_string_truncate(text, 0);
+	config_secondary_channels_text(0, text);
+	assert_string_equal(text->str, "none");
+
+	config = load_with("[Advertising]\nSecondaryChannel=2m\n[Advertising far]\nSecondaryChannel=Coded\n", errors,
+	                   &dir);
+	assert_non_null(config);
+	assert_int_equal(config->advertising.secondary_channel, CONFIG_ADV_SECONDARY_2M);
+	assert_int_equal(((CfgAdvertising *)config->advertisements->pdata[0])->secondary_channel,
+	                 CONFIG_ADV_SECONDARY_CODED);
+	summary = config_summary(config);
+	assert_non_null(strstr(summary, "  secondary channel: 2M (where the adapter offers it)\n"));
+	test_remove_tree(dir);
+	g_clear_pointer(&dir, g_free);
+	g_clear_pointer(&config, config_free);
+
+	config = load_with("[Advertising]\nSecondaryChannel=3M\n", errors, &dir);
+	assert_null(config);
+	assert_int_equal(errors->len, 1);
+	assert_string_equal(errors->pdata[0], "gattd.conf: [Advertising] SecondaryChannel: '3M' is not 1M, 2M or Coded");
+	test_remove_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_the_configuration_is_refused_over_31_bytes),
 		cmocka_unit_test(test_named_groups_are_advertisements_of_their_own),
 		cmocka_unit_test(test_named_groups_are_checked_each_on_its_own),
+		cmocka_unit_test(test_secondary_channel_names_and_the_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
