@@ -161,6 +161,21 @@ static void apply_properties(AdapterInfo *info, const AdapterProps *props)
 	}
 }
 
+GattBluezFeatures adapter_info_features(const AdapterInfo *info)
+{
+	if (!info)
+		return (GattBluezFeatures){ 0 };
+	return (GattBluezFeatures){
+		.per_device_fds = info->per_device_fds,
+		.targeted_notify = info->targeted_notify,
+		.advertising = info->adv_manager,
+		.secondary_channels = info->secondary_channels,
+		.secondary_keeps_flags = info->secondary_keeps_flags,
+		/* Connectable (5.79) is the newest property it reads: the nearest to 5.80. */
+		.scan_response = info->targeted_notify,
+	};
+}
+
 int adapter_table_apply(AdapterTable *table, const char *path, const char *const *ifaces, size_t n,
                         const AdapterProps *props)
 {

@@ -11,6 +11,7 @@
 
 #include "bluez/lifecycle.h"
 #include "config/config.h"
+#include "gatt/app.h"
 
 #define ADAPTER_IFACE "org.bluez.Adapter1"
 #define GATT_MANAGER_IFACE "org.bluez.GattManager1"
@@ -53,6 +54,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AdapterInfo, adapter_info_free)
 const char *adapter_info_name(const AdapterInfo *info);
 /* "hci0" of "/org/bluez/hci0" (the last part of an adapter's path). */
 const char *adapter_name_for_path(const char *path);
+
+/* What its bluetoothd does, as the rest of gattd reads it (all false and 0 for NULL: none known). */
+GattBluezFeatures adapter_info_features(const AdapterInfo *info);
 
 /* Usable: an adapter with GattManager1. */
 bool adapter_info_usable(const AdapterInfo *info);

@@ -769,14 +769,7 @@ const char *bluez_get_adapter_address(Bluez *bluez)
 
 GattBluezFeatures bluez_get_features(Bluez *bluez)
 {
-	const AdapterInfo *info = bluez->table.selected;
-
-	return (GattBluezFeatures){
-		.per_device_fds = info && info->per_device_fds,
-		.targeted_notify = info && info->targeted_notify,
-		.secondary_channels = info ? info->secondary_channels : 0,
-		.secondary_keeps_flags = info && info->secondary_keeps_flags,
-	};
+	return adapter_info_features(bluez->table.selected);
 }
 
 BluezAgent *bluez_get_agent(Bluez *bluez)

@@ -151,6 +151,8 @@ void config_advertising_init(CfgAdvertising *adv)
 	adv->manufacturer_data = config_manufacturer_data_list_new();
 	adv->service_data = config_service_data_list_new();
 	adv->solicit_uuids = g_new0(char *, 1);
+	adv->scan_manufacturer_data = config_manufacturer_data_list_new();
+	adv->scan_service_data = config_service_data_list_new();
 }
 
 CfgAdvertising *config_advertising_new(const char *name)
@@ -192,6 +194,8 @@ void config_advertising_copy(CfgAdvertising *dst, const CfgAdvertising *src)
 	dst->includes = g_strdupv(src->includes);
 	dst->manufacturer_data = copy_manufacturer_data(src->manufacturer_data);
 	dst->service_data = copy_service_data(src->service_data);
+	dst->scan_manufacturer_data = copy_manufacturer_data(src->scan_manufacturer_data);
+	dst->scan_service_data = copy_service_data(src->scan_service_data);
 	dst->solicit_uuids = g_strdupv(src->solicit_uuids);
 }
 
@@ -206,6 +210,10 @@ void config_advertising_clear(CfgAdvertising *adv)
 		g_ptr_array_unref(adv->manufacturer_data);
 	if (adv->service_data)
 		g_ptr_array_unref(adv->service_data);
+	if (adv->scan_manufacturer_data)
+		g_ptr_array_unref(adv->scan_manufacturer_data);
+	if (adv->scan_service_data)
+		g_ptr_array_unref(adv->scan_service_data);
 	g_strfreev(adv->solicit_uuids);
 	*adv = (CfgAdvertising){ 0 };
 }
@@ -264,9 +272,29 @@ static bool includes(const CfgAdvertising *adv, const char *name)
 	return adv->includes && g_strv_contains((const char *const *)adv->includes, name);
 }
 
+/* Manufacturer data (its length and type, the company, the bytes) and service data (likewise, with the UUID). */
+static void add_data_parts(GString *parts, const GPtrArray *manufacturer_data, const GPtrArray *service_data,
+                           unsigned *total)
+{
+	unsigned manufacturer = 0, service = 0;
+
+	for (unsigned i = 0; manufacturer_data && i < manufacturer_data->len; i++) {
+		const CfgManufacturerData *m = manufacturer_data->pdata[i];
+
+		manufacturer += AD_HEADER + AD_COMPANY_ID + (unsigned)g_bytes_get_size(m->data);
+	}
+	add_part(parts, "manufacturer data", manufacturer, total);
+	for (unsigned i = 0; service_data && i < service_data->len; i++) {
+		const CfgServiceData *sd = service_data->pdata[i];
+
+		service += AD_HEADER + uuid_bytes(sd->uuid) + (unsigned)g_bytes_get_size(sd->data);
+	}
+	add_part(parts, "service data", service, total);
+}
+
 unsigned config_advertising_size(const CfgAdvertising *adv, const char *const *service_uuids, GString *parts)
 {
-	unsigned total = 0, manufacturer = 0, service_data = 0, appearance = 0;
+	unsigned total = 0, appearance = 0;
 
 	/* A peripheral advertisement always carries Discoverable, which makes the flags. */
 	add_part(parts, "flags", g_strcmp0(adv->type, "broadcast") != 0 ? AD_FLAGS : 0, &total);
@@ -279,18 +307,16 @@ unsigned config_advertising_size(const CfgAdvertising *adv, const char *const *s
 	add_part(parts, "appearance", appearance, &total);
 	add_part(parts, "service UUIDs", uuid_list_bytes(service_uuids), &total);
 	add_part(parts, "solicit UUIDs", uuid_list_bytes((const char *const *)adv->solicit_uuids), &total);
-	for (unsigned i = 0; adv->manufacturer_data && i < adv->manufacturer_data->len; i++) {
-		const CfgManufacturerData *m = adv->manufacturer_data->pdata[i];
+	add_data_parts(parts, adv->manufacturer_data, adv->service_data, &total);
+	return total;
+}
 
-		manufacturer += AD_HEADER + AD_COMPANY_ID + (unsigned)g_bytes_get_size(m->data);
-	}
-	add_part(parts, "manufacturer data", manufacturer, &total);
-	for (unsigned i = 0; adv->service_data && i < adv->service_data->len; i++) {
-		const CfgServiceData *sd = adv->service_data->pdata[i];
+unsigned config_advertising_scan_size(const CfgAdvertising *adv, GString *parts)
+{
+	unsigned total = 0;
 
-		service_data += AD_HEADER + uuid_bytes(sd->uuid) + (unsigned)g_bytes_get_size(sd->data);
-	}
-	add_part(parts, "service data", service_data, &total);
+	add_part(parts, "local name", adv->local_name ? AD_HEADER + (unsigned)strlen(adv->local_name) : 0, &total);
+	add_data_parts(parts, adv->scan_manufacturer_data, adv->scan_service_data, &total);
 	return total;
 }
 
@@ -299,12 +325,21 @@ int config_advertising_check_size(const CfgAdvertising *adv, const char *const *
 	g_autoptr(GString) parts = g_string_new(NULL);
 	unsigned bytes = config_advertising_size(adv, service_uuids, parts);
 
-	if (bytes <= CONFIG_ADV_LEGACY_MAX)
-		return 0;
-	*ret_error = g_strdup_printf("the advertising data would be %u bytes (%s); at most %d fit in a legacy "
-	                             "advertisement",
-	                             bytes, parts->str, CONFIG_ADV_LEGACY_MAX);
-	return -EMSGSIZE;
+	if (bytes > CONFIG_ADV_LEGACY_MAX) {
+		*ret_error = g_strdup_printf("the advertising data would be %u bytes (%s); at most %d fit in a legacy "
+		                             "advertisement",
+		                             bytes, parts->str, CONFIG_ADV_LEGACY_MAX);
+		return -EMSGSIZE;
+	}
+	g_string_truncate(parts, 0);
+	bytes = config_advertising_scan_size(adv, parts);
+	if (bytes > CONFIG_ADV_LEGACY_MAX) {
+		*ret_error = g_strdup_printf("the scan response would be %u bytes (%s); at most %d fit in a legacy "
+		                             "scan response",
+		                             bytes, parts->str, CONFIG_ADV_LEGACY_MAX);
+		return -EMSGSIZE;
+	}
+	return 0;
 }
 
 /* ---- a client's change ---- */
@@ -441,5 +476,7 @@ bool config_advertising_equal(const CfgAdvertising *a, const char *const *a_uuid
 	       a->min_interval_ms == b->min_interval_ms && a->max_interval_ms == b->max_interval_ms &&
 	       a->has_tx_power == b->has_tx_power && a->tx_power == b->tx_power &&
 	       a->pause_while_connected == b->pause_while_connected && a->secondary_channel == b->secondary_channel &&
+	       config_manufacturer_data_equal(a->scan_manufacturer_data, b->scan_manufacturer_data) &&
+	       config_service_data_equal(a->scan_service_data, b->scan_service_data) &&
 	       config_advertising_list_equal(a_uuids, b_uuids);
 }

@@ -81,8 +81,16 @@ char **config_advertising_uuids(const GattdConfig *config, const CfgAdvertising 
 unsigned config_advertising_size(const CfgAdvertising *adv, const char *const *service_uuids, GString *parts);
 
 /*
- * Whether adv with service_uuids fits a legacy advertisement: 0, or -EMSGSIZE with
- * *ret_error giving the byte count and its parts.
+ * The bytes of its scan response, likewise: the local name, and the scan response's
+ * manufacturer and service data. (With Includes=local-name the kernel adds the
+ * adapter's name, which is not counted.)
+ */
+unsigned config_advertising_scan_size(const CfgAdvertising *adv, GString *parts);
+
+/*
+ * Whether adv with service_uuids fits a legacy advertisement, its advertising data
+ * and its scan response: 0, or -EMSGSIZE with *ret_error giving the byte count and
+ * its parts.
  */
 int config_advertising_check_size(const CfgAdvertising *adv, const char *const *service_uuids, char **ret_error);
 

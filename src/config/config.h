@@ -115,11 +115,19 @@ typedef struct {
 	int16_t tx_power;             /* dBm, -127..20 */
 	bool pause_while_connected;   /* PauseWhileConnected: not advertised while a central is connected */
 	unsigned secondary_channel;   /* SecondaryChannel: one CONFIG_ADV_SECONDARY_* bit; 0 = none (legacy) */
-	/* [Advertising NAME] ServiceUUIDs= (normalised, may be empty); NULL for [Advertising], whose are the Advertise=true services'. */
+	GPtrArray *scan_manufacturer_data; /* ScanResponseManufacturerData: CfgManufacturerData* */
+	GPtrArray *scan_service_data;      /* ScanResponseServiceData: CfgServiceData* */
+	/*
+	 * [Advertising NAME] ServiceUUIDs= (normalised, may be empty); NULL for [Advertising],
+	 * whose are the Advertise=true services'.
+	 */
 	char **service_uuids;
 } CfgAdvertising;
 
-/* [Advertising NAME]: at most this many, NAME of 1..CONFIG_ADV_NAME_MAX letters, digits and '_' (a D-Bus path element). */
+/*
+ * [Advertising NAME]: at most this many, NAME of 1..CONFIG_ADV_NAME_MAX letters, digits
+ * and '_' (a D-Bus object path element).
+ */
 #define CONFIG_ADV_MAX_SETS 16
 #define CONFIG_ADV_NAME_MAX 32
 

@@ -20,19 +20,24 @@
 static const char *const advertising_keys[] = {
 	"Enabled", "Type", "LocalName", "Appearance", "Discoverable", "DiscoverableTimeout",
 	"Includes", "ManufacturerData", "ServiceData", "SolicitUUIDs", "MinIntervalMs",
-	"MaxIntervalMs", "TxPower", "PauseWhileConnected", "ServiceUUIDs", "SecondaryChannel", NULL,
+	"MaxIntervalMs", "TxPower", "PauseWhileConnected", "ServiceUUIDs", "SecondaryChannel",
+	"ScanResponseManufacturerData", "ScanResponseServiceData", NULL,
 };
 static const char *const advertising_types[] = { "peripheral", "broadcast", NULL };
 static const char *const advertising_includes[] = { "tx-power", "appearance", "local-name", NULL };
 
-/* ManufacturerData= or ServiceData= item: the text before its first ':' and the data after it. */
-typedef void (*DataItemAdd)(CfgAdvertising *adv, const ConfigSection *s, const char *head, GBytes *data);
+/*
+ * An item of key (ManufacturerData=, ServiceData=, their ScanResponse* twins) into
+ * list: the text before its first ':' and the data after it.
+ */
+typedef void (*DataItemAdd)(GPtrArray *list, const ConfigSection *s, const char *key, const char *head,
+                            GBytes *data);
 
 /*
  * A list of "COMPANY:LITERAL" or "UUID:LITERAL" items, each split at the first
  * ':' (a literal has its own) and handed to add, which references data if it keeps it.
  */
-static void load_data_list(CfgAdvertising *adv, const ConfigSection *s, const char *key, const char *example,
+static void load_data_list(GPtrArray *list, const ConfigSection *s, const char *key, const char *example,
                            DataItemAdd add)
 {
 	g_auto(GStrv) items = NULL;
@@ -55,47 +60,48 @@ static void load_data_list(CfgAdvertising *adv, const ConfigSection *s, const ch
 			continue;
 		}
 		head = g_strndup(items[i], (gsize) (colon - items[i]));
-		add(adv, s, head, data);
+		add(list, s, key, head, data);
 	}
 }
 
-static void add_manufacturer_data(CfgAdvertising *adv, const ConfigSection *s, const char *company, GBytes *data)
+static void add_manufacturer_data(GPtrArray *list, const ConfigSection *s, const char *key, const char *company,
+                                  GBytes *data)
 {
 	uint64_t id;
 	int r = value_parse_uint(company, 0xffff, &id);
 
 	if (r < 0) {
-		config_section_report(s, "ManufacturerData", "company id '%s' is not %s", company,
+		config_section_report(s, key, "company id '%s' is not %s", company,
 		                      r == -ERANGE ? "in range 0..0xFFFF" : "a decimal or 0x-hex integer");
 		return;
 	}
-	for (guint j = 0; j < adv->manufacturer_data->len; j++) {
-		const CfgManufacturerData *other = g_ptr_array_index(adv->manufacturer_data, j);
+	for (guint j = 0; j < list->len; j++) {
+		const CfgManufacturerData *other = g_ptr_array_index(list, j);
 
 		if (other->company_id == id) {
-			config_section_report(s, "ManufacturerData", "company id 0x%04X given more than once",
-			                      (unsigned) id);
+			config_section_report(s, key, "company id 0x%04X given more than once", (unsigned) id);
 			return;
 		}
 	}
-	g_ptr_array_add(adv->manufacturer_data, config_manufacturer_data_new((uint16_t)id, data));
+	g_ptr_array_add(list, config_manufacturer_data_new((uint16_t)id, data));
 }
 
-static void add_service_data(CfgAdvertising *adv, const ConfigSection *s, const char *uuid_text, GBytes *data)
+static void add_service_data(GPtrArray *list, const ConfigSection *s, const char *key, const char *uuid_text,
+                             GBytes *data)
 {
 	char uuid[UUID_STR_LEN + 1];
 
-	if (!config_section_parse_uuid(s, "ServiceData", uuid_text, uuid))
+	if (!config_section_parse_uuid(s, key, uuid_text, uuid))
 		return;
-	for (guint j = 0; j < adv->service_data->len; j++) {
-		const CfgServiceData *other = g_ptr_array_index(adv->service_data, j);
+	for (guint j = 0; j < list->len; j++) {
+		const CfgServiceData *other = g_ptr_array_index(list, j);
 
 		if (strcmp(other->uuid, uuid) == 0) {
-			config_section_report(s, "ServiceData", "UUID %s given more than once", uuid_text);
+			config_section_report(s, key, "UUID %s given more than once", uuid_text);
 			return;
 		}
 	}
-	g_ptr_array_add(adv->service_data, config_service_data_new(uuid, data));
+	g_ptr_array_add(list, config_service_data_new(uuid, data));
 }
 
 /* A list of UUIDs (SolicitUUIDs=, ServiceUUIDs=), normalised; the bad ones are reported and left out. */
@@ -166,8 +172,13 @@ static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
 		config_section_report(s, "Appearance", "does not go with Includes=appearance, which sends the adapter's "
 		                                       "appearance: BlueZ refuses an advertisement with both");
 
-	load_data_list(adv, s, "ManufacturerData", "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)", add_manufacturer_data);
-	load_data_list(adv, s, "ServiceData", "UUID:LITERAL (e.g. 180F:u8:100)", add_service_data);
+	load_data_list(adv->manufacturer_data, s, "ManufacturerData", "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)",
+	               add_manufacturer_data);
+	load_data_list(adv->service_data, s, "ServiceData", "UUID:LITERAL (e.g. 180F:u8:100)", add_service_data);
+	load_data_list(adv->scan_manufacturer_data, s, "ScanResponseManufacturerData",
+	               "COMPANY:LITERAL (e.g. 0x05F1:hex:0102)", add_manufacturer_data);
+	load_data_list(adv->scan_service_data, s, "ScanResponseServiceData", "UUID:LITERAL (e.g. 180F:u8:100)",
+	               add_service_data);
 
 	g_strfreev(adv->solicit_uuids);
 	adv->solicit_uuids = load_uuid_list(s, "SolicitUUIDs");
@@ -201,6 +212,13 @@ static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
 			config_section_report(s, "SecondaryChannel", "'%s' is not 1M, 2M or Coded%s", secondary,
 			                      config_section_comment_hint(secondary));
 	}
+
+	/* advertising.c adv_client_has_scan_response: none for a connectable one on a secondary PHY. */
+	if (adv->secondary_channel && g_strcmp0(adv->type, "broadcast") != 0 &&
+	    (adv->scan_manufacturer_data->len || adv->scan_service_data->len))
+		config_section_report(s, "SecondaryChannel", "does not go with ScanResponseManufacturerData= or "
+		                                             "ScanResponseServiceData= on a peripheral advertisement: "
+		                                             "extended connectable advertising has no scan response");
 
 	if (config_section_get_int(s, "TxPower", TX_POWER_MIN, TX_POWER_MAX, &tx_power, &adv->has_tx_power) &&
 	    adv->has_tx_power)

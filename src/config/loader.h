@@ -44,7 +44,10 @@ GPtrArray *config_files_list_services(GPtrArray *errors, const char *dir);
 
 /* load-daemon.c: DIR/gattd.conf, if there, into config. */
 void config_daemon_load_file(GattdConfig *config, const char *dir, GPtrArray *errors);
-/* load-advertising.c: the [Advertising] group s into config->advertising, an [Advertising NAME] into config->advertisements. */
+/*
+ * load-advertising.c: the [Advertising] group s into config->advertising, an
+ * [Advertising NAME] into config->advertisements.
+ */
 void config_advertising_load_group(GattdConfig *config, const ConfigSection *s);
 /*
  * load-advertising.c: whether [Advertising] with the Advertise=true services fits a

@@ -81,6 +81,25 @@ static void summary_adapter(GString *out, const GattdConfig *config)
 	                       config->socket_group ? config->socket_group : "", config->max_clients);
 }
 
+/* One line per manufacturer data and service data item, each label after prefix. */
+static void summary_data(GString *out, const char *prefix, const GPtrArray *manufacturer_data,
+                         const GPtrArray *service_data)
+{
+	for (guint i = 0; i < manufacturer_data->len; i++) {
+		const CfgManufacturerData *m = g_ptr_array_index(manufacturer_data, i);
+		g_autofree char *value = summary_value(VALUE_TYPE_HEX, m->data);
+
+		g_string_append_printf(out, "  %smanufacturer data 0x%04x: %s\n", prefix, m->company_id, value);
+	}
+	for (guint i = 0; i < service_data->len; i++) {
+		const CfgServiceData *sd = g_ptr_array_index(service_data, i);
+		g_autofree char *uuid = uuid_display_dup(sd->uuid);
+		g_autofree char *value = summary_value(VALUE_TYPE_HEX, sd->data);
+
+		g_string_append_printf(out, "  %sservice data %s: %s\n", prefix, uuid, value);
+	}
+}
+
 static void summary_advertising(GString *out, const GattdConfig *config, const CfgAdvertising *adv)
 {
 	g_auto(GStrv) advertised = config_advertising_uuids(config, adv);
@@ -119,17 +138,7 @@ static void summary_advertising(GString *out, const GattdConfig *config, const C
 		g_autofree char *list = g_strjoinv(", ", adv->includes);
 		g_string_append_printf(out, "  includes: %s\n", list);
 	}
-	for (guint i = 0; i < adv->manufacturer_data->len; i++) {
-		const CfgManufacturerData *m = g_ptr_array_index(adv->manufacturer_data, i);
-		g_autofree char *value = summary_value(VALUE_TYPE_HEX, m->data);
-		g_string_append_printf(out, "  manufacturer data 0x%04x: %s\n", m->company_id, value);
-	}
-	for (guint i = 0; i < adv->service_data->len; i++) {
-		const CfgServiceData *sd = g_ptr_array_index(adv->service_data, i);
-		g_autofree char *uuid = uuid_display_dup(sd->uuid);
-		g_autofree char *value = summary_value(VALUE_TYPE_HEX, sd->data);
-		g_string_append_printf(out, "  service data %s: %s\n", uuid, value);
-	}
+	summary_data(out, "", adv->manufacturer_data, adv->service_data);
 	if (adv->solicit_uuids[0]) {
 		g_string_append(out, "  solicit UUIDs:");
 		for (size_t i = 0; adv->solicit_uuids[i]; i++) {
@@ -151,6 +160,15 @@ static void summary_advertising(GString *out, const GattdConfig *config, const C
 
 		g_string_append_printf(out, "  advertising data: %u of %d bytes (%s)\n", bytes, CONFIG_ADV_LEGACY_MAX,
 		                       parts->str);
+	}
+	summary_data(out, "scan response ", adv->scan_manufacturer_data, adv->scan_service_data);
+	{
+		g_autoptr(GString) parts = g_string_new(NULL);
+		unsigned bytes = config_advertising_scan_size(adv, parts);
+
+		if (bytes)
+			g_string_append_printf(out, "  scan response: %u of %d bytes (%s)\n", bytes, CONFIG_ADV_LEGACY_MAX,
+			                       parts->str);
 	}
 }
 

@@ -38,7 +38,7 @@ struct Advertisement {
 	int64_t last_flush;          /* CLOCK_MONOTONIC µs of the last PropertiesChanged, 0 = none */
 	unsigned told;               /* PROP_* changed since bluetoothd last registered it */
 	bool secondary_ok;           /* the adapter's bluetoothd takes SecondaryChannel= as configured */
-	char *secondary_said;        /* the adapter last warned about SecondaryChannel= (once per adapter) */
+	char *said_on;               /* the adapter last told of what its bluetoothd leaves out (once per adapter) */
 	ListenerList listeners;      /* AdvertisementListener */
 };
 
@@ -109,9 +109,9 @@ static void append_data_entry(DBusMessageIter *dict, int key_type, const void *k
 	dbus_message_iter_close_container(dict, &entry);
 }
 
-static void get_manufacturer_data(DBusMessageIter *iter, void *object)
+/* a{qv}: company id -> bytes. */
+static void append_manufacturer_data(DBusMessageIter *iter, const GPtrArray *list)
 {
-	GPtrArray *list = ((Advertisement *)object)->live.manufacturer_data;
 	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{qv}", &dict);
@@ -121,6 +121,16 @@ static void get_manufacturer_data(DBusMessageIter *iter, void *object)
 		append_data_entry(&dict, DBUS_TYPE_UINT16, &md->company_id, md->data);
 	}
 	dbus_message_iter_close_container(iter, &dict);
+}
+
+static void get_manufacturer_data(DBusMessageIter *iter, void *object)
+{
+	append_manufacturer_data(iter, ((Advertisement *)object)->live.manufacturer_data);
+}
+
+static void get_scan_manufacturer_data(DBusMessageIter *iter, void *object)
+{
+	append_manufacturer_data(iter, ((Advertisement *)object)->live.scan_manufacturer_data);
 }
 
 static bool list_nonempty(const GPtrArray *list)
@@ -133,9 +143,14 @@ static bool has_manufacturer_data(void *object)
 	return list_nonempty(((Advertisement *)object)->live.manufacturer_data);
 }
 
-static void get_service_data(DBusMessageIter *iter, void *object)
+static bool has_scan_manufacturer_data(void *object)
 {
-	GPtrArray *list = ((Advertisement *)object)->live.service_data;
+	return list_nonempty(((Advertisement *)object)->live.scan_manufacturer_data);
+}
+
+/* a{sv}: service UUID -> bytes. */
+static void append_service_data(DBusMessageIter *iter, const GPtrArray *list)
+{
 	DBusMessageIter dict;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
@@ -148,9 +163,24 @@ static void get_service_data(DBusMessageIter *iter, void *object)
 	dbus_message_iter_close_container(iter, &dict);
 }
 
+static void get_service_data(DBusMessageIter *iter, void *object)
+{
+	append_service_data(iter, ((Advertisement *)object)->live.service_data);
+}
+
+static void get_scan_service_data(DBusMessageIter *iter, void *object)
+{
+	append_service_data(iter, ((Advertisement *)object)->live.scan_service_data);
+}
+
 static bool has_service_data(void *object)
 {
 	return list_nonempty(((Advertisement *)object)->live.service_data);
+}
+
+static bool has_scan_service_data(void *object)
+{
+	return list_nonempty(((Advertisement *)object)->live.scan_service_data);
 }
 
 static void get_local_name(DBusMessageIter *iter, void *object)
@@ -291,6 +321,9 @@ static const BusProperty adv_properties[] = {
 	{ "MaxInterval", "u", get_max_interval, NULL, has_max_interval },
 	{ "TxPower", "n", get_tx_power, NULL, has_tx_power },
 	{ "SecondaryChannel", "s", get_secondary_channel, NULL, has_secondary_channel },
+	/* 5.80 on, and only from a bluetoothd run with --experimental (5.80-5.87 at least). */
+	{ "ScanResponseManufacturerData", "a{qv}", get_scan_manufacturer_data, NULL, has_scan_manufacturer_data },
+	{ "ScanResponseServiceData", "a{sv}", get_scan_service_data, NULL, has_scan_service_data },
 	{ NULL },
 };
 
@@ -327,7 +360,7 @@ void advertisement_free(Advertisement *adv)
 	g_strfreev(adv->service_uuids);
 	g_strfreev(adv->base_uuids);
 	listener_list_clear(&adv->listeners);
-	g_free(adv->secondary_said);
+	g_free(adv->said_on);
 	g_free(adv->path);
 	g_free(adv);
 }
@@ -423,18 +456,36 @@ const CfgAdvertising *advertisement_get(const Advertisement *adv, const char *co
 	return &adv->live;
 }
 
+/* Say once per adapter what its bluetoothd leaves out of the scan response. */
+static void tell_scan_response(const char *group, const char *adapter, const GattBluezFeatures *features)
+{
+	if (!features->scan_response)
+		log_warning("[%s] ScanResponseManufacturerData / ScanResponseServiceData: left out on %s: its bluetoothd "
+		            "is older than 5.80, which has no scan response properties", group, adapter);
+	else
+		log_info("[%s] ScanResponseManufacturerData / ScanResponseServiceData: bluetoothd 5.80 and later puts "
+		         "them on the air only when it runs with --experimental (-E); without it, it leaves them out "
+		         "without saying so", group);
+}
+
 void advertisement_set_features(Advertisement *adv, const GattBluezFeatures *features, const char *adapter)
 {
 	unsigned wanted = adv->base->secondary_channel;
+	bool scan_response = adv->base->scan_manufacturer_data->len || adv->base->scan_service_data->len;
 	g_autofree char *group = adv->base->name ? g_strdup_printf("Advertising %s", adv->base->name)
 	                                         : g_strdup("Advertising");
 	g_autoptr(GString) offered = g_string_new(NULL);
 
 	adv->secondary_ok = wanted && features->secondary_keeps_flags && (features->secondary_channels & wanted);
-	if (!wanted || adv->secondary_ok || !adapter || g_strcmp0(adv->secondary_said, adapter) == 0)
+	/* Judged once the advertising manager is there: its properties say what the controller offers. */
+	if (!adapter || !features->advertising || g_strcmp0(adv->said_on, adapter) == 0)
 		return;
-	g_free(adv->secondary_said);
-	adv->secondary_said = g_strdup(adapter);
+	g_free(adv->said_on);
+	adv->said_on = g_strdup(adapter);
+	if (scan_response)
+		tell_scan_response(group, adapter, features);
+	if (!wanted || adv->secondary_ok)
+		return;
 	config_secondary_channels_text(features->secondary_channels, offered);
 	if (!features->secondary_keeps_flags)
 		log_warning("[%s] SecondaryChannel=%s: left out on %s: its bluetoothd is older than 5.66, whose "

@@ -60,10 +60,14 @@ typedef struct {
 	bool per_device_fds;   /* one socket per central (5.69+; probed as 5.71+: Adapter1.Manufacturer) */
 	bool targeted_notify;  /* a notification written to one reaches only that central (5.76+;
 	                          probed as 5.79+: Adapter1.Connectable) */
-	/* Advertising: LEAdvertisingManager1.SupportedSecondaryChannels (CONFIG_ADV_SECONDARY_* bits). */
+	/* Advertising: the adapter has LEAdvertisingManager1, and its SupportedSecondaryChannels as
+	 * CONFIG_ADV_SECONDARY_* bits. */
+	bool advertising;
 	unsigned secondary_channels;
 	/* SecondaryChannel leaves the other flags alone (5.66+, probed by Adapter1.PowerState; bluez 2e4327816). */
 	bool secondary_keeps_flags;
+	/* It may read the ScanResponse* properties (5.80+ with --experimental; probed as 5.79+: Adapter1.Connectable). */
+	bool scan_response;
 } GattBluezFeatures;
 
 /* What the rest of gattd hears about from centrals. All optional. */

@@ -3518,7 +3518,7 @@ class FakeBluez:
         error = self._validate_advertisement(adv, props)
         adv.raw = dict(props)
         adv.props = to_python(props)
-        parsed = dict(adv.props)    # what parse_advertisement made of it: the controller gets this
+        parsed = self._parsed(adv.props)    # what parse_advertisement made of it: the controller gets this
         adapter = self.adapters.get(adv.adapter)
         if error is None and (adapter is None or not adapter.powered) and self.register_adv_while_off == 'fail':
             error = 'Failed to register advertisement'
@@ -3576,6 +3576,23 @@ class FakeBluez:
             self.trace('Set(TxPower) on %s -> %s' % (adv.path, record[1]))
         self._call_async(adv.owner, adv.path, IFACE_PROPERTIES, 'Set', 'ssv',
                          [IFACE_ADVERTISEMENT, 'TxPower', dbus.Int16(tx_power)], on_reply)
+
+    SCAN_RESPONSE_PROPS = ('ScanResponseServiceUUIDs', 'ScanResponseSolicitUUIDs', 'ScanResponseManufacturerData',
+                           'ScanResponseServiceData', 'ScanResponseData')
+
+    def _reads_scan_response(self):
+        """advertising.c parsers: the ScanResponse* properties from 5.80 (ab6502473), marked
+        experimental through 5.87 at least (read only by a bluetoothd run with -E; the raw
+        ScanResponseData is not, but gattd does not send it)."""
+        return _version_tuple(self.profile.version) >= (5, 80) and self.experimental
+
+    def _parsed(self, props):
+        """What parse_advertisement keeps of props: no ScanResponse* where it has no parser for them."""
+        parsed = dict(props)
+        if not self._reads_scan_response():
+            for name in self.SCAN_RESPONSE_PROPS:
+                parsed.pop(name, None)
+        return parsed
 
     def _validate_advertisement(self, adv, props):
         """src/advertising.c parse_advertisement() and the data length check of
@@ -3687,6 +3704,16 @@ class FakeBluez:
         max_len = adapter.max_adv_len if adapter else LEGACY_MAX_ADV_LEN
         if length > max_len:
             return 'Failed to parse advertisement. (advertising data %d bytes > %d)' % (length, max_len)
+        # generate_scan_rsp: the local name, then the scan response's own fields (bt_ad
+        # max_scan_rsp_len: 31 on a legacy controller).
+        if self._reads_scan_response():
+            scan = len(str(props['LocalName'])) + 2 if props.get('LocalName') is not None else 0
+            for company, data in (props.get('ScanResponseManufacturerData') or {}).items():
+                scan += 4 + len(data)
+            for uuid, data in (props.get('ScanResponseServiceData') or {}).items():
+                scan += 2 + uuid_ad_size(bt_string_to_uuid(uuid)) + len(data)
+            if scan > LEGACY_MAX_ADV_LEN:
+                return 'Failed to parse advertisement. (scan response %d bytes > %d)' % (scan, LEGACY_MAX_ADV_LEN)
         return None
 
     def _unregister_advertisement(self, msg, *args):
@@ -3790,7 +3817,7 @@ class FakeBluez:
                 adv.refreshes.append((name, error))
                 self.trace('%r refreshed for %s%s' % (adv, name, ': ' + error if error else ''))
                 if error is None:
-                    adv.air = dict(adv.props)
+                    adv.air = self._parsed(adv.props)
 
     def _on_properties_changed(self, iface, changed, invalidated, sender=None, path=None):
         """An application's PropertiesChanged, as its GDBusProxy sees it

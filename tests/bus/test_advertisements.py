@@ -8,7 +8,7 @@ import os
 import unittest
 
 from clients import LocalClient
-from harness import ADVERTISEMENT_PATH, LOCAL_NAME, GattdTestCase
+from harness import ADVERTISEMENT_PATH, LOCAL_NAME, GattdTestCase, uuid128
 
 BEACON_PATH = ADVERTISEMENT_PATH + '/beacon'
 STATUS_PATH = ADVERTISEMENT_PATH + '/status'
@@ -294,3 +294,59 @@ class SecondaryChannelBefore566Test(GattdTestCase):
         advert = self.fake.active_advert('hci0')
         self.assertNotIn('SecondaryChannel', advert.props)
         self.assertIn('SecondaryChannel=2M: left out on hci0: its bluetoothd is older than 5.66', self.gattd_log())
+
+
+class ScanResponseTest(GattdTestCase):
+    """ScanResponseManufacturerData= and ScanResponseServiceData=: sent as BlueZ's
+    ScanResponse* properties, which bluetoothd 5.80 and later reads when run with
+    --experimental; gattd says so once per adapter, and warns where bluetoothd is
+    older (told by Adapter1.Connectable, 5.79+)."""
+
+    bluez_version = '5.82'
+    KEYS = {'ScanResponseManufacturerData': '0x0059:hex:cafe', 'ScanResponseServiceData': '180A:u8:7'}
+
+    def test_on_the_air_from_a_bluetoothd_run_with_experimental(self):
+        self.fake.experimental = True
+        self.start_gattd(advertising=self.KEYS, advertisements={'beacon': dict(self.KEYS, Type='broadcast')})
+        self.wait_app_registered('hci0')
+        self.wait_on_air('hci0')
+        self.wait_until(lambda: self.fake.active_advert('hci0') and len(
+            [a for a in self.fake.adverts if a.active]) == 2, 'both registered')
+        for advert in (a for a in self.fake.adverts if a.active):
+            self.assertEqual(advert.air.get('ScanResponseManufacturerData'), {0x0059: b'\xca\xfe'}, advert)
+            self.assertEqual(advert.air.get('ScanResponseServiceData'), {uuid128(0x180a): b'\x07'}, advert)
+        self.assertIn('[Advertising] ScanResponseManufacturerData / ScanResponseServiceData: bluetoothd 5.80 and '
+                      'later puts them on the air only when it runs with --experimental (-E)', self.gattd_log())
+        self.assertIn('[Advertising beacon] ScanResponseManufacturerData', self.gattd_log())
+
+    def test_left_out_by_a_bluetoothd_without_experimental(self):
+        self.start_gattd(advertising=self.KEYS)
+        self.wait_on_air('hci0')
+        advert = self.fake.active_advert('hci0')
+        self.assertIn('ScanResponseManufacturerData', advert.props, 'gattd offers them')
+        self.assertNotIn('ScanResponseManufacturerData', advert.air, 'bluetoothd without -E has no parser for them')
+
+
+class ScanResponseBefore580Test(GattdTestCase):
+    """bluetoothd 5.66 has no scan response properties: gattd warns once, and the
+    advertisement goes on the air without them."""
+
+    def test_a_warning_naming_the_adapter_and_the_version(self):
+        self.start_gattd(advertising=ScanResponseTest.KEYS)
+        self.wait_on_air('hci0')
+        self.assertNotIn('ScanResponseManufacturerData', self.fake.active_advert('hci0').air)
+        self.assertIn('[Advertising] ScanResponseManufacturerData / ScanResponseServiceData: left out on hci0: its '
+                      'bluetoothd is older than 5.80, which has no scan response properties', self.gattd_log())
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air('hci0')
+        self.assertEqual(self.gattd_log().count('older than 5.80'), 1, 'once per adapter')
+
+    def test_a_clients_local_name_is_checked_with_the_scan_response_data(self):
+        # LocalName= (10 bytes: 12) and 14 bytes of scan response manufacturer data (18): 30.
+        self.start_registered(advertising={'ScanResponseManufacturerData': '0x0059:hex:' + '00' * 14})
+        client = LocalClient(self)
+        reply = client.error_reply('invalid-value', 'advertise', local_name='x' * 12)
+        self.assertIn('the scan response would be 32 bytes (local name 14 + manufacturer data 18); at most 31 fit '
+                      'in a legacy scan response', reply['message'])
+        self.assertEqual(client.ok('advertise', local_name='x' * 11)['local_name'], 'x' * 11)

@@ -366,6 +366,69 @@ static void test_secondary_channel_names_and_the_key(void **state)
 	test_remove_tree(dir);
 }
 
+static void test_scan_response_data_is_loaded_counted_and_checked(void **state)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) parts = g_string_new(NULL);
+	g_autofree char *dir = NULL;
+	g_autofree char *summary = NULL;
+	g_autofree char *error = NULL;
+	g_autoptr(GBytes) ten = g_bytes_new_static("0123456789", 10);
+	g_autoptr(GattdConfig) config = load_with("[Advertising]\nLocalName=gadget\n"
+	                                          "ScanResponseManufacturerData=0x0059:hex:cafe\n"
+	                                          "ScanResponseServiceData=180A:u8:7\n",
+	                                          errors, &dir);
+	const CfgAdvertising *adv;
+	CfgAdvertising copy;
+
+	assert_non_null(config);
+	adv = &config->advertising;
+	assert_int_equal(adv->scan_manufacturer_data->len, 1);
+	assert_int_equal(((CfgManufacturerData *)adv->scan_manufacturer_data->pdata[0])->company_id, 0x0059);
+	assert_int_equal(adv->scan_service_data->len, 1);
+	assert_int_equal(adv->manufacturer_data->len, 0);
+	/* Name 2 + 6, manufacturer data 4 + 2, service data 2 + 2 + 1: not in the advertising data. */
+	assert_int_equal(config_advertising_scan_size(adv, parts), 19);
+	assert_string_equal(parts->str, "local name 8 + manufacturer data 6 + service data 5");
+	summary = config_summary(config);
+	assert_non_null(strstr(summary, "  scan response manufacturer data 0x0059: hex:cafe\n"));
+	assert_non_null(strstr(summary, "  scan response: 19 of 31 bytes (local name 8 + manufacturer data 6 + "
+	                                "service data 5)\n"));
+	/* A copy is equal; one more byte of scan response data is not, and too many do not fit. */
+	config_advertising_copy(&copy, adv);
+	assert_true(config_advertising_equal(&copy, NULL, adv, NULL));
+	g_ptr_array_add(copy.scan_manufacturer_data, config_manufacturer_data_new(1, ten));
+	assert_false(config_advertising_equal(&copy, NULL, adv, NULL));
+	assert_int_equal(config_advertising_check_size(&copy, NULL, &error), -EMSGSIZE);
+	assert_string_equal(error, "the scan response would be 33 bytes (local name 8 + manufacturer data 20 + service "
+	                           "data 5); at most 31 fit in a legacy scan response");
+	config_advertising_clear(&copy);
+	test_remove_tree(dir);
+	g_clear_pointer(&dir, g_free);
+	g_clear_pointer(&config, config_free);
+
+	config = load_with("[Advertising]\nScanResponseManufacturerData=nope:hex:00;1:hex:00;1:hex:01\n"
+	                   "ScanResponseServiceData=180A\nSecondaryChannel=2M\n"
+	                   "[Advertising big]\nLocalName=a-name-of-twenty-bytes\n"
+	                   "ScanResponseManufacturerData=0x0059:hex:0102030405060708\n",
+	                   errors, &dir);
+	assert_null(config);
+	assert_int_equal(errors->len, 5);
+	assert_string_equal(errors->pdata[0], "gattd.conf: [Advertising] ScanResponseManufacturerData: company id 'nope' "
+	                                      "is not a decimal or 0x-hex integer");
+	assert_string_equal(errors->pdata[1], "gattd.conf: [Advertising] ScanResponseManufacturerData: company id 0x0001 "
+	                                      "given more than once");
+	assert_non_null(strstr(errors->pdata[2], "gattd.conf: [Advertising] ScanResponseServiceData: '180A' is not "
+	                                         "UUID:LITERAL"));
+	assert_string_equal(errors->pdata[3], "gattd.conf: [Advertising] SecondaryChannel: does not go with "
+	                                      "ScanResponseManufacturerData= or ScanResponseServiceData= on a peripheral "
+	                                      "advertisement: extended connectable advertising has no scan response");
+	assert_string_equal(errors->pdata[4], "gattd.conf: [Advertising big]: the scan response would be 36 bytes (local "
+	                                      "name 24 + manufacturer data 12); at most 31 fit in a legacy scan "
+	                                      "response");
+	test_remove_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_named_groups_are_advertisements_of_their_own),
 		cmocka_unit_test(test_named_groups_are_checked_each_on_its_own),
 		cmocka_unit_test(test_secondary_channel_names_and_the_key),
+		cmocka_unit_test(test_scan_response_data_is_loaded_counted_and_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
