@@ -245,6 +245,14 @@ class SecondaryChannelTest(GattdTestCase):
         self.assertEqual(self.advert_props(BEACON_PATH.replace('beacon', 'far')).get('SecondaryChannel'), 'Coded')
         self.assertNotIn('SecondaryChannel', self.gattd_log())
 
+    def test_judged_once_the_advertising_manager_is_there(self):
+        # LEAdvertisingManager1 in its own, later InterfacesAdded (as bluetoothd does at times).
+        self.replace_hci0(secondary_channels=['2M'], advertising_manager='later')
+        self.start_gattd(advertising={'SecondaryChannel': '2M'})
+        self.wait_on_air('hci0')
+        self.assertEqual(self.advert_props().get('SecondaryChannel'), '2M')
+        self.assertNotIn('left out', self.gattd_log())
+
     def test_left_out_with_a_warning_on_a_legacy_controller(self):
         self.start_gattd(advertising={'SecondaryChannel': '2M'})
         self.wait_app_registered('hci0')
