@@ -1013,6 +1013,7 @@ BEACON_GROUP = """
 Type=broadcast
 Discoverable=false
 ManufacturerData=0x05F1:hex:0b0e
+ScanResponseManufacturerData=0x0059:hex:5c5c
 """
 
 
@@ -1056,6 +1057,17 @@ def scenario_two_advertisements(r, w):
         r.check(beacon['seen'], f'the central sees the beacon\'s manufacturer data 0b0e: {beacon}')
         r.say('central', f'the beacon comes from {beacon.get("address")} (the kernel\'s random address for a '
                          f'non-connectable advertisement; gattd\'s is {peripheral})')
+        # Its scan response data: bluetoothd 5.80 on, run with -E as here (stack.py).
+        version = tuple(int(part) for part in tb.stack.bluetoothd_version.split('.'))
+        if version >= (5, 80):
+            scan = tb.central.advert(None, {'manufacturer_data': {'1521': '0b0e', '89': '5c5c'}}, timeout=20)
+            r.check(scan['seen'], f'bluetoothd {tb.stack.bluetoothd_version} (-E) sends the beacon\'s scan response '
+                                  f'data 5c5c (company 0x0059) to the scanning central: {scan}')
+        else:
+            with open(tb.stack.log_path('gattd'), errors='replace') as f:
+                warned = [line.strip() for line in f if 'older than 5.80' in line]
+            r.check(len(warned) == 1, f'bluetoothd {tb.stack.bluetoothd_version} has no scan response '
+                                      f'properties: gattd says so once: {warned}')
         main = tb.central.advert(peripheral, {'local_name': name}, timeout=20, forget=True)
         r.check(main['seen'], f'and the main advertisement ("{name}") from {peripheral}, in the same scan: {main}')
 
