@@ -36,7 +36,8 @@
  *
  *   not-found         -ENOENT      no characteristic with that id; disconnect, notify_device:
  *                                  no connected central with that address; forget: no device
- *                                  with it; answer_pairing: no such pairing request was sent
+ *                                  with it; answer_pairing: no such pairing request was sent;
+ *                                  advertise_named: gattd.conf has no such [Advertising NAME]
  *   invalid-value     -EINVAL      the value does not decode or does not fit
  *   bad-request       -EBADMSG     malformed request (a bug in the caller's JSON)
  *   unknown-command   -ENOSYS      gattd does not know the command (older gattd)
@@ -326,6 +327,9 @@ int gattd_client_disconnect(GattdClient *c, const char *address);
 
 /* ---- advertising (README, "advertise"; blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */
 
+/* The longest NAME of an [Advertising NAME] group (gattd.conf), in bytes. */
+#define GATTD_CLIENT_ADVERTISEMENT_NAME_MAX 32
+
 /* One company's manufacturer data, or one service's service data, in the advertisement. */
 typedef struct {
 	uint16_t company_id;  /* manufacturer data: the company identifier; 0 for service data */
@@ -378,6 +382,17 @@ typedef struct {
  * Watchers see an "advertisement" event.
  */
 int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change, GattdAdvertisement *ret);
+
+/*
+ * gattd_client_advertise() for the advertisement of gattd.conf's [Advertising NAME] group
+ * named advertisement (NULL: the main one, [Advertising], as gattd_client_advertise()):
+ * what changes, and what *ret describes, is that advertisement alone. The same
+ * returns, and: -EINVAL for an advertisement name that is not 1 to
+ * GATTD_CLIENT_ADVERTISEMENT_NAME_MAX bytes of UTF-8 (nothing is sent); -ENOENT
+ * when gattd.conf has no such group (not-found). Symbol version GATTD_CLIENT_0.2.
+ */
+int gattd_client_advertise_named(GattdClient *c, const char *advertisement, const GattdAdvertisingChange *change,
+                                 GattdAdvertisement *ret);
 void gattd_advertisement_clear(GattdAdvertisement *adv);
 
 /* ---- pairing (README, "Pairing"; each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS) ---- */

@@ -1,7 +1,7 @@
 /*
- * client-advertise.c: the advertisement (include/gattd/client.h, "advertising"): the
- * `advertise` request built from a GattdAdvertisingChange, its reply as a
- * GattdAdvertisement.
+ * client-advertise.c: the advertisements (include/gattd/client.h, "advertising"): the
+ * `advertise` request for the main one or an [Advertising NAME] one, built from a
+ * GattdAdvertisingChange, its reply as a GattdAdvertisement.
  */
 #include "client-private.h"
 
@@ -161,7 +161,8 @@ static int parse_advertisement(json_t *reply, GattdAdvertisement *adv)
 	return 0;
 }
 
-int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change, GattdAdvertisement *ret)
+int gattd_client_advertise_named(GattdClient *c, const char *advertisement, const GattdAdvertisingChange *change,
+                                 GattdAdvertisement *ret)
 {
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
@@ -170,8 +171,14 @@ int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change,
 
 	if (!c)
 		return -EINVAL;
+	/* gattd refuses these as bad-request: said here, before anything is sent. */
+	if (advertisement && (!advertisement[0] || strlen(advertisement) > GATTD_CLIENT_ADVERTISEMENT_NAME_MAX ||
+	                      !g_utf8_validate(advertisement, -1, NULL)))
+		return -EINVAL;
 	request = client_request_new("advertise", NULL);
 	if (!request)
+		return -ENOMEM;
+	if (advertisement && json_object_set_new(request, "advertisement", json_string(advertisement)) < 0)
 		return -ENOMEM;
 	if (change && (r = build_request(change, request)) < 0)
 		return r;
@@ -187,4 +194,9 @@ int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change,
 	}
 	*ret = adv;
 	return 0;
+}
+
+int gattd_client_advertise(GattdClient *c, const GattdAdvertisingChange *change, GattdAdvertisement *ret)
+{
+	return gattd_client_advertise_named(c, NULL, change, ret);
 }

@@ -1,6 +1,8 @@
 /*
  * advertise.c: `gattctl advertise [on | off | reset] [OPTIONS]`: the advertisement
- * as gattd offers it to BlueZ, and changing it at run time (the `advertise` command):
+ * as gattd offers it to BlueZ, and changing it at run time (the `advertise` command),
+ * the main one or, with --advertisement NAME, an [Advertising NAME] one (whose state
+ * line then starts "advertisement NAME: ", as in `gattctl status`):
  *
  *   advertising (changed at run time)
  *   type:              peripheral
@@ -54,18 +56,16 @@ static void print_advertisement(const json_t *reply)
 	g_autoptr(GString) uuid_line = g_string_new(NULL);
 	g_autofree char *shown_name = name ? escape_text(name) : g_strdup("none");
 	g_autofree char *size = NULL;
-	const char *state;
+	g_autofree char *state = gattctl_format_advertising(reply);
+	const char *advertisement = jread_string(reply, "advertisement");
 	json_t *uuid;
 	size_t i;
 
-	if (!json_is_true(json_object_get(reply, "enabled")))
-		state = "not advertising (stopped)";
-	else if (json_is_true(json_object_get(reply, "paused")))
-		state = "not advertising while a central is connected (PauseWhileConnected)";
-	else if (json_is_true(json_object_get(reply, "advertising")))
-		state = "advertising";
-	else
-		state = "not advertising yet (BlueZ has not registered it)";
+	if (advertisement) {
+		g_autofree char *shown = escape_text(advertisement);
+
+		printf("advertisement %s: ", shown);
+	}
 	printf("%s%s\n", state, json_is_true(json_object_get(reply, "changed")) ? " (changed at run time)" : "");
 	print_line("type:", jread_string(reply, "type"));
 	print_line("local name:", shown_name);
@@ -110,14 +110,33 @@ static int data_option(const char *option, char **items, json_t **ret)
 	return GATTCTL_EXIT_OK;
 }
 
+/* GATTCTL_EXIT_OK for an [Advertising NAME] group's NAME as gattd.conf takes it, else the usage error. */
+static int check_advertisement_name(const char *name)
+{
+	g_autofree char *shown = NULL;
+	size_t len = strlen(name);
+	bool valid = len >= 1 && len <= GATTD_CLIENT_ADVERTISEMENT_NAME_MAX;
+
+	for (const char *p = name; valid && *p; p++)
+		valid = g_ascii_isalnum(*p) || *p == '_';
+	if (valid)
+		return GATTCTL_EXIT_OK;
+	shown = escape_text(name);
+	return gattctl_usage_error("--advertisement: '%s' is not the NAME of an [Advertising NAME] group "
+	                           "(1 to %d letters, digits or '_')", shown, GATTD_CLIENT_ADVERTISEMENT_NAME_MAX);
+}
+
 int gattctl_advertise(Gattctl *ctl, int argc, char **argv)
 {
+	g_autofree char *advertisement = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *uuids = NULL;
 	g_auto(GStrv) service_data = NULL;
 	g_auto(GStrv) manufacturer_data = NULL;
 	gboolean no_service_data = FALSE, no_manufacturer_data = FALSE;
 	const GOptionEntry entries[] = {
+		{ "advertisement", 'a', 0, G_OPTION_ARG_STRING, &advertisement,
+		  "The advertisement of gattd.conf's [Advertising NAME] (default: [Advertising])", "NAME" },
 		{ "name", 'n', 0, G_OPTION_ARG_STRING, &name, "Advertise NAME as the local name ('' for none)", "NAME" },
 		{ "uuids", 'u', 0, G_OPTION_ARG_STRING, &uuids,
 		  "Advertise these service UUIDs, comma-separated ('' for none)", "UUID,..." },
@@ -138,18 +157,26 @@ int gattctl_advertise(Gattctl *ctl, int argc, char **argv)
 		           "advertisement. The options change what is advertised, at once and without\n"
 		           "re-registering: a LITERAL is as in the configuration (u8:100, hex:0102,\n"
 		           "utf8:text). Changes stay until 'reset', a reload or gattd's restart.\n"
-		           "Exit status 1 when the result would not fit (gattd names the byte count).",
+		           "--advertisement NAME does all this to the advertisement of gattd.conf's\n"
+		           "[Advertising NAME] group instead of the main one ([Advertising]).\n"
+		           "Exit status 1 when the result would not fit (gattd names the byte count)\n"
+		           "or gattd.conf has no [Advertising NAME] (not-found).",
 		.entries = entries,
 		.max_args = 1,
 	};
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
+	g_autofree char *what = NULL;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
+	if (advertisement && (r = check_advertisement_name(advertisement)) != GATTCTL_EXIT_OK)
+		return r;
 	request = gattctl_request_new("advertise", NULL);
+	if (advertisement)
+		json_object_set_new(request, "advertisement", json_string(advertisement));
 	if (argc == 2) {
 		if (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0)
 			json_object_set_new(request, "enabled", json_boolean(strcmp(argv[1], "on") == 0));
@@ -187,7 +214,8 @@ int gattctl_advertise(Gattctl *ctl, int argc, char **argv)
 			return r;
 		json_object_set_new(request, "manufacturer_data", object);
 	}
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "advertise", &reply);
+	what = advertisement ? g_strdup_printf("advertise -a %s", advertisement) : g_strdup("advertise");
+	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	print_advertisement(reply);

@@ -1,7 +1,8 @@
 /*
  * format.c: gattd's JSON as text for people: quoting, scalars, values, key=value
- * fields, the one-line form shared by watch, next-write and set, and centrals
- * (their name, their connected and disconnected events).
+ * fields, the one-line form shared by watch, next-write and set, centrals
+ * (their name, their connected and disconnected events), and how an advertisement
+ * stands (advertise and status).
  *
  * Output is meant to be read and grepped, so every line is self-contained, and
  * text that came from a central is always quoted and escaped: a write containing a
@@ -274,4 +275,22 @@ char *gattctl_format_event(const json_t *event)
 	if (strcmp(name, "connected") == 0 || strcmp(name, "disconnected") == 0)
 		return format_central_event(name, event);
 	return gattctl_format_line(name, event);
+}
+
+char *gattctl_format_advertising(const json_t *adv)
+{
+	const char *error = jread_string(adv, "error");
+
+	if (!json_is_true(json_object_get(adv, "enabled")))
+		return g_strdup("not advertising (stopped)");
+	if (json_is_true(json_object_get(adv, "paused")))
+		return g_strdup("not advertising while a central is connected (PauseWhileConnected)");
+	if (json_is_true(json_object_get(adv, "advertising")))
+		return g_strdup("advertising");
+	if (error) {
+		g_autofree char *shown = escape_text(error);
+
+		return g_strdup_printf("not advertising (bluetoothd refused it: %s)", shown);
+	}
+	return g_strdup("not advertising yet (BlueZ has not registered it)");
 }

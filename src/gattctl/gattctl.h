@@ -236,3 +236,11 @@ char *gattctl_format_event(const json_t *event);
 /* What to call a central (from devices or an event): the alias the user gave it, else
  * its name; NULL when BlueZ knows neither. Raw: quote it to show it. */
 const char *gattctl_central_name(const json_t *central);
+
+/*
+ * How an advertisement stands, from an advertise reply or an item of status's
+ * "advertisements": "advertising", "not advertising (stopped)", "not advertising while
+ * a central is connected (PauseWhileConnected)", "not advertising (bluetoothd refused
+ * it: ERROR)" (status's "error"), or "not advertising yet (BlueZ has not registered it)".
+ */
+char *gattctl_format_advertising(const json_t *adv);

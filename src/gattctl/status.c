@@ -1,4 +1,7 @@
-/* status.c: `gattctl status`: gattd's state as aligned "key: value" lines. */
+/*
+ * status.c: `gattctl status`: gattd's state as aligned "key: value" lines, with a line
+ * "advertisement NAME: ..." for each [Advertising NAME] advertisement in its place.
+ */
 #include "gattctl.h"
 
 #include "shared/escape.h"
@@ -20,16 +23,40 @@ static char *status_value(const json_t *node)
 	return gattctl_format_node(node, false);
 }
 
+/* One line: the key (escaped) and the value to show. */
+static void add_line(GPtrArray *keys, GPtrArray *values, char *key, char *value)
+{
+	g_ptr_array_add(keys, key);
+	g_ptr_array_add(values, value);
+}
+
+/* "advertisement NAME: STATE" for each item of "advertisements", in its place. */
+static void add_advertisements(GPtrArray *keys, GPtrArray *values, const json_t *advertisements)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(advertisements, i, item) {
+		const char *name = jread_string(item, "name");
+		g_autofree char *shown = escape_text(name ? name : "?");
+
+		add_line(keys, values, g_strdup_printf("advertisement %s", shown), gattctl_format_advertising(item));
+	}
+}
+
 int gattctl_status(Gattctl *ctl, int argc, char **argv)
 {
 	static const GattctlVerbSpec spec = {
 		.params = "",
 		.summary = "Print gattd's state: lifecycle state, adapter, registration and advertising,\n"
-		           "clients, watchers, subscribed characteristics and captured writes.",
+		           "each [Advertising NAME] advertisement, clients, watchers, subscribed\n"
+		           "characteristics and captured writes.",
 	};
 	static const char *const not_shown[] = { "id", "ok", NULL };
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
 	const char *name;
 	json_t *node;
 	size_t width = 0;
@@ -43,18 +70,20 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 
-	json_object_foreach(reply, name, node)
-		if (!g_strv_contains(not_shown, name))
-			width = MAX(width, strlen(name));
 	json_object_foreach(reply, name, node) {
-		g_autofree char *shown_name = NULL;
-		g_autofree char *value = NULL;
-
 		if (g_strv_contains(not_shown, name))
 			continue;
-		shown_name = escape_text(name);
-		value = status_value(node);
-		printf("%s:%*s %s\n", shown_name, (int)(width - MIN(width, strlen(name))), "", value);
+		if (strcmp(name, "advertisements") == 0 && json_is_array(node))
+			add_advertisements(keys, values, node);
+		else
+			add_line(keys, values, escape_text(name), status_value(node));
+	}
+	for (unsigned i = 0; i < keys->len; i++)
+		width = MAX(width, strlen(keys->pdata[i]));
+	for (unsigned i = 0; i < keys->len; i++) {
+		const char *key = keys->pdata[i];
+
+		printf("%s:%*s %s\n", key, (int)(width - strlen(key)), "", (const char *)values->pdata[i]);
 	}
 	return GATTCTL_EXIT_OK;
 }

@@ -22,6 +22,10 @@
  *   client-example [--socket PATH] service-data UUID BYTE
  *       Advertise BYTE (0..255) as UUID's service data, as a sensor puts its latest
  *       reading in its advertisement, and print what is advertised now.
+ *   client-example [--socket PATH] advertise-named NAME [COMPANY HEX]
+ *       Put HEX as COMPANY's manufacturer data (e.g. 0x05F1 0102) into the
+ *       advertisement of gattd.conf's [Advertising NAME] group, a beacon beside
+ *       the main advertisement, or without them only ask; print what it advertises.
  *   client-example [--socket PATH] bonds
  *       Print the devices BlueZ keeps keys for.
  *   client-example [--socket PATH] forget ADDRESS
@@ -261,6 +265,21 @@ static void print_hex(const uint8_t *data, size_t len)
 		printf("%02x", data[i]);
 }
 
+/* "advertising=yes changed=yes UUID=2a 0x05F1=0102 bytes=12/31": an advertisement's data on one line. */
+static void print_advertisement(const GattdAdvertisement *adv)
+{
+	printf("advertising=%s changed=%s", yes_no(adv->advertising), yes_no(adv->changed));
+	for (size_t i = 0; i < adv->n_service_data; i++) {
+		printf(" %s=", adv->service_data[i].uuid);
+		print_hex(adv->service_data[i].data, adv->service_data[i].len);
+	}
+	for (size_t i = 0; i < adv->n_manufacturer_data; i++) {
+		printf(" 0x%04X=", adv->manufacturer_data[i].company_id);
+		print_hex(adv->manufacturer_data[i].data, adv->manufacturer_data[i].len);
+	}
+	printf(" bytes=%u/%u\n", adv->bytes, adv->max_bytes);
+}
+
 static int service_data(GattdClient *client, const char *uuid, const char *byte)
 {
 	GattdAdvertisingChange change = GATTD_ADVERTISING_UNCHANGED;
@@ -275,12 +294,55 @@ static int service_data(GattdClient *client, const char *uuid, const char *byte)
 	r = gattd_client_advertise(client, &change, &adv);
 	if (r < 0)
 		return fail(client, "advertise", r);
-	printf("advertising=%s changed=%s", yes_no(adv.advertising), yes_no(adv.changed));
-	for (size_t i = 0; i < adv.n_service_data; i++) {
-		printf(" %s=", adv.service_data[i].uuid);
-		print_hex(adv.service_data[i].data, adv.service_data[i].len);
+	print_advertisement(&adv);
+	gattd_advertisement_clear(&adv);
+	return 0;
+}
+
+/* "0102" into bytes; the count, or -1 for what is not an even number of hex digits (at most max bytes). */
+static int parse_hex(const char *hex, uint8_t *out, size_t max)
+{
+	size_t len = strlen(hex);
+
+	if (len % 2 || len / 2 > max)
+		return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned byte;
+
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		out[i] = (uint8_t)byte;
 	}
-	printf(" bytes=%u/%u\n", adv.bytes, adv.max_bytes);
+	return (int)(len / 2);
+}
+
+static int advertise_named(GattdClient *client, const char *name, const char *company, const char *hex)
+{
+	GattdAdvertisingChange change = GATTD_ADVERTISING_UNCHANGED;
+	uint8_t bytes[31];
+	GattdAdvertisingData data = { 0 };
+	GattdAdvertisement adv;
+	int r;
+
+	if (company) {
+		int len = parse_hex(hex, bytes, sizeof(bytes));
+
+		if (len < 0) {
+			fprintf(stderr, "client-example: '%s' is not hex bytes\n", hex);
+			return 2;
+		}
+		data.company_id = (uint16_t)strtoul(company, NULL, 0);
+		data.data = bytes;
+		data.len = (size_t)len;
+		change.set_manufacturer_data = 1;
+		change.manufacturer_data = &data;
+		change.n_manufacturer_data = 1;
+	}
+	r = gattd_client_advertise_named(client, name, company ? &change : NULL, &adv);
+	if (r < 0)
+		return fail(client, "advertise", r);
+	printf("advertisement %s: ", name);
+	print_advertisement(&adv);
 	gattd_advertisement_clear(&adv);
 	return 0;
 }
@@ -431,6 +493,7 @@ static int usage(void)
 	                "       client-example [--socket PATH] disconnect ADDRESS\n"
 	                "       client-example [--socket PATH] pair SECONDS\n"
 	                "       client-example [--socket PATH] service-data UUID BYTE\n"
+	                "       client-example [--socket PATH] advertise-named NAME [COMPANY HEX]\n"
 	                "       client-example [--socket PATH] bonds\n"
 	                "       client-example [--socket PATH] forget ADDRESS\n"
 	                "       client-example [--socket PATH] handle COUNT CHAR...\n"
@@ -467,7 +530,8 @@ int main(int argc, char **argv)
 	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2) ||
 	             (strcmp(argv[i], "forget") == 0 && argc - i == 2) ||
 	             (strcmp(argv[i], "pair") == 0 && argc - i == 2) ||
-	             (strcmp(argv[i], "service-data") == 0 && argc - i == 3))) {
+	             (strcmp(argv[i], "service-data") == 0 && argc - i == 3) ||
+	             (strcmp(argv[i], "advertise-named") == 0 && (argc - i == 2 || argc - i == 4)))) {
 		return usage();
 	}
 
@@ -491,6 +555,9 @@ int main(int argc, char **argv)
 		r = pair(client, argv[i + 1]);
 	else if (strcmp(argv[i], "service-data") == 0)
 		r = service_data(client, argv[i + 1], argv[i + 2]);
+	else if (strcmp(argv[i], "advertise-named") == 0)
+		r = advertise_named(client, argv[i + 1], argc - i == 4 ? argv[i + 2] : NULL,
+		                    argc - i == 4 ? argv[i + 3] : NULL);
 	else
 		r = take(client, argv[i + 1], count);
 	gattd_client_free(client);

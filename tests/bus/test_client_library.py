@@ -1,13 +1,15 @@
 """libgattd-client end to end: client-example.c ($CLIENT_EXAMPLE), a program as a
 user would write it, watching and taking writes across power cycles and
-bluetoothd restarts, and answering centrals' reads and writes as a handler."""
+bluetoothd restarts, answering centrals' reads and writes as a handler, and
+changing an [Advertising NAME] advertisement."""
 
+import errno
 import os
 import unittest
 
 import fakebluez
 from clients import ClientProgram, LocalClient, SyncProxy
-from harness import APP_PATH, CENTRAL_ADDRESS, COMMAND, GattdTestCase
+from harness import ADVERTISEMENT_PATH, APP_PATH, CENTRAL_ADDRESS, COMMAND, GattdTestCase
 
 
 def without_centrals(lines):
@@ -151,6 +153,51 @@ class ClientLibraryTest(GattdTestCase):
         self.assertEqual(self.run_example('disconnect', CENTRAL_ADDRESS), (0, ['disconnected ' + CENTRAL_ADDRESS], ''))
         watcher.wait_line('disconnected %s(: local)?' % CENTRAL_ADDRESS)
         self.assertEqual(self.run_example('devices'), (0, ['no centrals connected'], ''))
+
+
+BEACON_PATH = ADVERTISEMENT_PATH + '/beacon'
+
+
+class ClientLibraryNamedAdvertisementTest(GattdTestCase):
+    """client-example's advertise-named: gattd_client_advertise_named() on an
+    [Advertising beacon] group beside the main advertisement."""
+
+    def setUp(self):
+        super().setUp()
+        self.binary = client_example_binary()
+        self.start_gattd(advertisements={'beacon': {'Type': 'broadcast', 'ManufacturerData': '0x05F1:hex:0102'}})
+        self.wait_app_registered('hci0')
+        self.wait_until(lambda: self.beacon() is not None, 'the beacon registered')
+
+    def beacon(self):
+        adverts = [a for a in self.fake.adverts if a.active and a.path == BEACON_PATH]
+        return adverts[0] if adverts else None
+
+    def run_example(self, *args):
+        program = ClientProgram(self, [self.binary] + list(args), env=dict(os.environ, GATTD_SOCKET=self.socket_path))
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def test_c_client_changes_the_named_advertisement_and_leaves_the_main_one(self):
+        self.assertEqual(self.run_example('advertise-named', 'beacon'), (0, [
+            'advertisement beacon: advertising=yes changed=no 0x05F1=0102 bytes=6/31'], ''))
+        self.assertEqual(self.run_example('advertise-named', 'beacon', '0x05F1', '0a0b'), (0, [
+            'advertisement beacon: advertising=yes changed=yes 0x05F1=0a0b bytes=6/31'], ''))
+        self.wait_until(lambda: self.beacon().air.get('ManufacturerData') == {0x05f1: b'\x0a\x0b'},
+                        'the new data on the air')
+        main = LocalClient(self).ok('advertise')
+        self.assertEqual((main['advertisement'], main['changed'], main['manufacturer_data']), (None, False, {}))
+
+    def test_c_client_named_advertisement_gattd_conf_lacks_is_not_found(self):
+        status, out, err = self.run_example('advertise-named', 'nope', '0x05F1', '01')
+        self.assertEqual((status, out), (1, []), err)
+        self.assertEqual(err, "client-example: advertise: no advertisement 'nope': "
+                              "gattd.conf has no [Advertising nope] (not-found)\n")
+
+    def test_c_client_name_over_32_bytes_is_refused_before_asking_gattd(self):
+        # No error code: the library said EINVAL itself, gattd was not asked.
+        self.assertEqual(self.run_example('advertise-named', 'x' * 33), (1, [], 'client-example: advertise: %s\n'
+                                                                           % os.strerror(errno.EINVAL)))
 
 
 NAME_CONF = """\

@@ -1038,6 +1038,62 @@ static void test_notify_device_sends_set_with_the_address(void **state)
 
 /* ---- handlers ---- */
 
+/* An advertise reply for the advertisement named name ("null" for the main one). */
+#define ADVERTISE_REPLY(name)                                                                                  \
+	",\"advertisement\":" name ",\"enabled\":true,\"advertising\":true,\"paused\":false,\"changed\":true," \
+	"\"type\":\"broadcast\",\"local_name\":null,\"service_uuids\":[],"                                        \
+	"\"manufacturer_data\":{\"0x05F1\":\"0a0b\"},\"service_data\":{},\"bytes\":6,\"max_bytes\":31"
+
+static void script_advertise_named(FakeServer *srv)
+{
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ADVERTISE_REPLY("\"beacon\""));
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-found",
+	          "no advertisement 'nope': gattd.conf has no [Advertising nope]");
+	srv_error(srv, srv_id(srv, srv_read_request(srv)), "not-found", "no advertisement 'xxx...'");
+	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ADVERTISE_REPLY("null"));
+	srv_wait_for_close(srv);
+}
+
+static void test_advertise_named_sends_the_name_and_maps_not_found(void **state)
+{
+	g_autoptr(FakeServer) srv = server_start(script_advertise_named);
+	GattdClient *c = server_connect(srv);
+	GattdAdvertisingChange change = GATTD_ADVERTISING_UNCHANGED;
+	GattdAdvertisingData data = { .company_id = 0x05f1, .data = (uint8_t[]){ 0x0a, 0x0b }, .len = 2 };
+	GattdAdvertisement adv = { 0 };
+	char *over = g_strnfill(GATTD_CLIENT_ADVERTISEMENT_NAME_MAX + 1, 'x');
+
+	change.set_manufacturer_data = 1;
+	change.manufacturer_data = &data;
+	change.n_manufacturer_data = 1;
+	assert_int_equal(gattd_client_advertise_named(c, "beacon", &change, &adv), 0);
+	assert_string_equal(adv.type, "broadcast");
+	assert_int_equal(adv.n_manufacturer_data, 1);
+	assert_int_equal(adv.manufacturer_data[0].company_id, 0x05f1);
+	gattd_advertisement_clear(&adv);
+	assert_int_equal(gattd_client_advertise_named(c, "nope", NULL, NULL), -ENOENT);
+	assert_string_equal(gattd_client_error_code(c), "not-found");
+	/* A name gattd would refuse as bad-request is refused before anything is sent. */
+	assert_int_equal(gattd_client_advertise_named(c, "", NULL, NULL), -EINVAL);
+	assert_int_equal(gattd_client_advertise_named(c, over, NULL, NULL), -EINVAL);
+	assert_int_equal(gattd_client_advertise_named(c, "\xff", NULL, NULL), -EINVAL);
+	/* The longest name is gattd's to judge. */
+	over[GATTD_CLIENT_ADVERTISEMENT_NAME_MAX] = '\0';
+	assert_int_equal(gattd_client_advertise_named(c, over, NULL, NULL), -ENOENT);
+	/* NULL is the main one, as gattd_client_advertise(). */
+	assert_int_equal(gattd_client_advertise(c, NULL, NULL), 0);
+	server_finish(srv, c);
+
+	assert_int_equal(srv->requests->len, 4);
+	assert_string_equal(string_member(recorded(srv, 0), "cmd"), "advertise");
+	assert_string_equal(string_member(recorded(srv, 0), "advertisement"), "beacon");
+	assert_string_equal(string_member(json_object_get(recorded(srv, 0), "manufacturer_data"), "0x05F1"), "0a0b");
+	assert_string_equal(string_member(recorded(srv, 1), "advertisement"), "nope");
+	assert_string_equal(string_member(recorded(srv, 2), "advertisement"), over);
+	assert_false(has_member(recorded(srv, 3), "advertisement"));
+	g_free(over);
+}
+
 static void script_handle(FakeServer *srv)
 {
 	srv_reply(srv, srv_id(srv, srv_read_request(srv)), ",\"chars\":[\"prov/ssid\",\"prov/scan\"]");
@@ -1590,6 +1646,7 @@ int main(void)
 		cmocka_unit_test(test_devices_parses_each_central_with_what_is_unknown),
 		cmocka_unit_test(test_disconnect_sends_the_address_and_maps_the_refusals),
 		cmocka_unit_test(test_notify_device_sends_set_with_the_address),
+		cmocka_unit_test(test_advertise_named_sends_the_name_and_maps_not_found),
 		cmocka_unit_test(test_handle_and_unhandle_send_the_chars_and_map_the_refusals),
 		cmocka_unit_test(test_request_parse_reads_a_read_request_with_its_descriptor_and_deadline),
 		cmocka_unit_test(test_request_parse_reads_a_write_request_with_nulls_for_what_is_unknown),
