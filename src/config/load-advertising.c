@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/advertising.h"
+#include "config/ids.h"
 #include "config/loader.h"
 
 #define INTERVAL_MS_MIN 20
@@ -227,17 +228,12 @@ static void load_advertisement(CfgAdvertising *adv, const ConfigSection *s)
 		adv->has_tx_power = false;
 }
 
-/* NAME of [Advertising NAME]: letters, digits and '_', as a D-Bus object path element. */
+/* NAME of [Advertising NAME]: an id's letters, digits and '_' (ids.h; a D-Bus object path element), shorter. */
 static bool valid_set_name(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len > CONFIG_ADV_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!g_ascii_isalnum(name[i]) && name[i] != '_')
-			return false;
-	return true;
+	return len <= CONFIG_ADV_NAME_MAX && config_id_part_is_valid(name, len);
 }
 
 void config_advertising_load_group(GattdConfig *config, const ConfigSection *s)
