@@ -818,7 +818,7 @@ def scenario_bond_survives(r, w):
         # power cycle.
         tb.central.disconnect()
         tb.central.power(False)
-        log_start = os.path.getsize(tb.stack.log_path('bluetoothd'))
+        log_start = tb.stack.log_offset('bluetoothd')
         down()
         up()
         event = client.wait_event(lambda e: e['event'] == 'registered', 20)
@@ -831,10 +831,7 @@ def scenario_bond_survives(r, w):
         except BedError as e:
             # What README "Bonds over restarts" says of 5.55-5.66, seen on 5.82 too: only
             # that failure, in bluetoothd's own log, excuses the reconnection.
-            with open(tb.stack.log_path('bluetoothd'), errors='replace') as f:
-                f.seek(log_start)
-                blamed = BONDED_SECURITY_FAILURE in f.read()
-            if not blamed:
+            if BONDED_SECURITY_FAILURE not in tb.stack.log_since('bluetoothd', log_start):
                 raise
             r.say('stack', f'after {what}, bluetoothd {tb.stack.bluetoothd_version} failed to raise the bonded '
                            f'link\'s security ({BONDED_SECURITY_FAILURE}, in its log), so every reconnection '
@@ -1043,6 +1040,7 @@ def scenario_two_advertisements(r, w):
     with open(path) as f:
         original = f.read()
     client = tb.stack.client('advertisements')
+    log_start = tb.stack.log_offset('gattd')
     tb.central.disconnect()
     try:
         with open(path, 'a') as f:
@@ -1064,8 +1062,7 @@ def scenario_two_advertisements(r, w):
             r.check(scan['seen'], f'bluetoothd {tb.stack.bluetoothd_version} (-E) sends the beacon\'s scan response '
                                   f'data 5c5c (company 0x0059) to the scanning central: {scan}')
         else:
-            with open(tb.stack.log_path('gattd'), errors='replace') as f:
-                warned = [line.strip() for line in f if 'older than 5.80' in line]
+            warned = [line for line in tb.stack.log_since('gattd', log_start).splitlines() if 'older than 5.80' in line]
             r.check(len(warned) == 1, f'bluetoothd {tb.stack.bluetoothd_version} has no scan response '
                                       f'properties: gattd says so once: {warned}')
         main = tb.central.advert(peripheral, {'local_name': name}, timeout=20, forget=True)

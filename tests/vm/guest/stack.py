@@ -129,6 +129,15 @@ class Stack:
         f.flush()
         return f
 
+    def log_offset(self, name):
+        """Where name's log ends now: log_since(name, offset) reads what came after."""
+        return os.path.getsize(self.log_path(name))
+
+    def log_since(self, name, offset):
+        with open(self.log_path(name), errors='replace') as f:
+            f.seek(offset)
+            return f.read()
+
     def log_sizes(self):
         sizes = {}
         for entry in os.listdir(self.results):
@@ -419,13 +428,10 @@ class Stack:
         env = {'PROVISION_DIR': PROVISION_DIR}
         if hook:
             env['PROVISION_HOOK'] = hook
-        log = self.log_path('gattd')
-        start = os.path.getsize(log)
+        start = self.log_offset('gattd')
 
         def claimed():
-            with open(log, errors='replace') as f:
-                f.seek(start)
-                return 'handles prov/ssid' in f.read() or not self.alive('handler')
+            return 'handles prov/ssid' in self.log_since('gattd', start) or not self.alive('handler')
         self._spawn('handler', argv, env=env)
         wait_for('gattctl handle to claim the provisioning service', claimed, 20)
         if not self.alive('handler'):
