@@ -73,6 +73,12 @@ static void settle(AdvSet *set)
 	set->registered = false;
 }
 
+/* UnregisterAdvertisement of set where bluetoothd may hold it (held_on set). */
+static DBusMessage *unregister_call(const AdvSet *set)
+{
+	return bluez_bus_path_call(set->held_on, ADV_MANAGER_IFACE, "UnregisterAdvertisement", set->path, false);
+}
+
 /* Unregister where bluetoothd may hold it; the next Register waits for the answer. */
 static void unregister(AdvSet *set)
 {
@@ -80,7 +86,7 @@ static void unregister(AdvSet *set)
 
 	if (!set->held_on)
 		return;
-	msg = bluez_bus_path_call(set->held_on, ADV_MANAGER_IFACE, "UnregisterAdvertisement", set->path, false);
+	msg = unregister_call(set);
 	bluez_adv_pacing_unregister(set->pacing, msg);
 	g_clear_pointer(&set->held_on, g_free);
 }
@@ -103,7 +109,7 @@ static void unregister_and_forget(AdvSet *set)
 
 	if (!set->held_on)
 		return;
-	msg = bluez_bus_path_call(set->held_on, ADV_MANAGER_IFACE, "UnregisterAdvertisement", set->path, false);
+	msg = unregister_call(set);
 	dbus_message_set_no_reply(msg, TRUE);
 	bluez_bus_send(set->sets->bus, msg);
 	g_clear_pointer(&set->held_on, g_free);
