@@ -117,7 +117,8 @@ void server_client_close(Client *client, const char *why)
 	if (client->dead)
 		return;
 	client->dead = true;
-	log_info("client %u (pid %d) disconnected: %s", client->id, (int)client->pid, why);
+	/* Debug: a client per `gattctl get` each second is 86400 lines a day; limits and errors warn by themselves. */
+	log_debug("client %u (pid %d) disconnected: %s", client->id, (int)client->pid, why);
 	if (client->batched)
 		g_queue_remove(&batched_clients, client);
 	client->batched = false;

@@ -185,8 +185,8 @@ static gboolean server_accept(gint fd, GIOCondition cond, gpointer data)
 		server_client_add_listener(client, server->client_listener, server);
 		server->clients = g_list_prepend(server->clients, client);
 		server->n_clients++;
-		log_info("client %u connected: pid %d uid %u gid %u", client->id, (int)cred.pid, (unsigned)cred.uid,
-		         (unsigned)cred.gid);
+		log_debug("client %u connected: pid %d uid %u gid %u", client->id, (int)cred.pid, (unsigned)cred.uid,
+		          (unsigned)cred.gid);
 	}
 	return G_SOURCE_CONTINUE;
 }

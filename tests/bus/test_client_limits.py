@@ -543,11 +543,16 @@ class SocketFileTest(GattdTestCase):
         self.stop_gattd()
         self.assertTrue(os.path.exists(path), "systemd's socket file is systemd's to remove")
 
-    def test_client_credentials_are_logged_on_connect(self):
+    def test_client_credentials_are_logged_on_connect_at_debug_level(self):
+        # Debug, as the disconnect: a `gattctl get` every second would be 170k lines a day at info.
         self.start_registered()
-        LocalClient(self).sync()
-        self.assertIn('client 1 connected: pid %d uid %d gid %d' % (os.getpid(), os.geteuid(), os.getegid()),
+        client = LocalClient(self)
+        client.sync()
+        client.close()
+        self.assertIn('debug: client 1 connected: pid %d uid %d gid %d' % (os.getpid(), os.geteuid(), os.getegid()),
                       self.gattd_log())
+        self.wait_until(lambda: 'debug: client 1 (pid %d) disconnected: ' % os.getpid() in self.gattd_log(),
+                        'the disconnect, at debug level')
 
     def test_socket_file_is_removed_at_exit(self):
         self.start_registered()
