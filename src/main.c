@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* main.c: options, then build the daemon, run it, tear it down. */
 #include <glib.h>
 #include <locale.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gattd/client.h: the C client library for gattd's local socket protocol.
  *

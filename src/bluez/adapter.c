@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * adapter.c: the adapter table, Adapter= matching, and which lifecycle event a change
  * BlueZ reports about its adapters means.

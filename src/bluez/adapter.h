@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * adapter.h: what gattd knows about BlueZ's adapters, which one it uses, and what a
  * change BlueZ reports about them means for the lifecycle (pure: the driver parses

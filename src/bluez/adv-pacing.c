@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * adv-pacing.c: holding the advertisement's RegisterAdvertisement back until the
  * queued signals are handled and the UnregisterAdvertisement before it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/adv-pacing.h: when the advertisement's RegisterAdvertisement goes out. The
  * lifecycle decides that it should (LC_ACT_REGISTER_ADV); this file holds it back:

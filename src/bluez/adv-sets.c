@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * adv-sets.c: registering the [Advertising NAME] advertisements beside the main one
  * (adv-sets.h), one AdvPacing and one retry timer each.

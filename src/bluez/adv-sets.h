@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/adv-sets.h: the [Advertising NAME] advertisements on BlueZ. The main
  * advertisement is a step of the lifecycle state machine (lifecycle.c); these others

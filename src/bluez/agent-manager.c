@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez/agent-manager.c: RegisterAgent and RequestDefaultAgent (agent-manager.h). */
 #include "bluez/agent-manager.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/agent-manager.h: registering gattd's pairing agent (agent.h) with
  * bluetoothd's org.bluez.AgentManager1 on /org/bluez: RegisterAgent with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/agent.c: org.bluez.Agent1 (agent.h). bluetoothd calls the default agent
  * for a central's pairing (src/device.c new_auth; with Linux 5.8 and later the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/agent.h: gattd as bluetoothd's pairing agent (org.bluez.Agent1 on
  * BLUEZ_AGENT_PATH), answering a central's pairing as [Pairing] says. The

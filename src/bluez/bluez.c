@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez.c: following BlueZ over the bus (bus.c) and executing the lifecycle's actions. */
 #include "bluez/bluez.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez.h: gattd's side of the relationship with BlueZ.
  *

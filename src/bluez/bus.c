@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/bus.c: the system bus connection, org.bluez's owner, the access check, and
  * BlueZ's ObjectManager, Adapter1 and Device1 data read into plain values.

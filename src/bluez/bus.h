@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/bus.h: gattd's connection to the system bus, as far as following BlueZ needs it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez/devices.c: Device1 objects into the roster, Device1.Disconnect and Adapter1.RemoveDevice (bluez/devices.h). */
 #include "bluez/devices.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/devices.h: the centrals BlueZ shows as Device1 objects, fed into the roster
  * (gatt/centrals.h), and the calls gattd makes on them (Device1.Disconnect).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lifecycle.c: the BlueZ lifecycle state machine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lifecycle.h: the BlueZ lifecycle state machine (pure: no I/O, no D-Bus).
  *

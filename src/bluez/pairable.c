@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez/pairable.c: the pairing window of bluez/pairable.h. */
 #include "bluez/pairable.h"
 

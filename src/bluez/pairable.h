@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/pairable.h: the pairing window (pure: time is passed in). With
  * [Pairing] Pairable=always it is always open; with on-request a client opens it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez/pairing.c: the driver's pairing duty (pairing.h). */
 #include "bluez/pairing.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/pairing.h: the driver's pairing duty: the agent (agent.h) and its
  * registration (agent-manager.h), carried out as the lifecycle decides

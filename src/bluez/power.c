@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bluez/power.c: powering the selected adapter on (see bluez/power.h). */
 #include "bluez/power.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bluez/power.h: powering the selected adapter on (AutoPowerOn=true): the
  * Properties.Set(Adapter1, Powered, true) call, and what bluetoothd's answer means.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-advertise.c: the advertisements (include/gattd/client.h, "advertising"): the
  * `advertise` request for the main one or an [Advertising NAME] one, built from a

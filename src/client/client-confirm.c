@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-confirm.c: the confirm role (include/gattd/client.h, "confirming pairings"):
  * claiming it with Method=confirm, the pairing-request events as GattdPairingRequests,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-devices.c: the centrals (include/gattd/client.h, "centrals"): the roster
  * from the `devices` reply as GattdDevices, and `disconnect`; and pairing: the

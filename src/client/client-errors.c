@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-errors.c: the one place where gattd's error codes become errno values.
  * include/gattd/client.h documents the table; keep the two in step.

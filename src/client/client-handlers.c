@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-handlers.c: the handler role (include/gattd/client.h, "handlers"): claiming
  * characteristics, the read-request and write-request events as GattdRequests, and

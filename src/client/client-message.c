@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-message.c: received lines: classifying them into replies and events,
  * and reading their members as C values.

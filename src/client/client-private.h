@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-private.h: what the library's files share about a connection; not
  * installed. The public API is include/gattd/client.h.

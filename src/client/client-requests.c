@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-requests.c: the typed helpers (get, set, watch, next_write): a request
  * built from C arguments, one blocking call, the reply's fields back as C values

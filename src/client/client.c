@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client.c: one connection to gattd: the socket, the outgoing buffer, the queue of
  * received lines, and the blocking waits (call, wait_event, flush) built on them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* line-reader.c: newline framing of the received stream, with a line-length cap. */
 #include "line-reader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * line-reader.h: splitting a received byte stream into newline-terminated lines,
  * with a cap on line length (pure: no I/O).

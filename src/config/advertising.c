@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * advertising.c: the advertisement as a value (config/advertising.h): copies,
  * the bytes bluetoothd makes of it, and a client's change checked and applied.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * config/advertising.h: the advertisement as a value (pure, no I/O): copying and
  * clearing a CfgAdvertising, the UUIDs of the Advertise=true services, how many

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * compare.h: what a reload changes, by comparing two loaded configurations
  * (compare.c). Pure: the daemon decides from these whether BlueZ must see the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * config.c: config_load(), which builds the model (model.c) with its defaults,
  * hands each part of the work to a loader (loader.h) and indexes the tree once it

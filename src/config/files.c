@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * files.c: getting configuration files off the disk (loader.h): at most
  * CONFIG_FILE_MAX bytes of a regular file, never blocking on a FIFO, text that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * flags.c: the GATT flag names BlueZ accepts and the access each one grants.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* flags.h: BlueZ GATT characteristic and descriptor flag names and what they permit. */
 #pragma once
 

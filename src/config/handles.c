@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* handles.c: the saved ATT handles' text and the services' layouts (config/handles.h). */
 #include "config/handles.h"
 

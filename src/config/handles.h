@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * config/handles.h: the ATT handles bluetoothd gave gattd's services, as gattd keeps
  * them in its state directory (DIR/handles/layout) to ask for the same ones at the next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ids.c: the one grammar of gattd's attribute ids (ids.h), for the config
  * loader, which names every attribute by one, and the Persist= store, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ids.h: the one grammar of gattd's attribute ids, shared by the config loader
  * and the Persist= store: "SERVICE", "SERVICE/CHARACTERISTIC" or

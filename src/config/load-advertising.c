@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * load-advertising.c: the [Advertising] and [Advertising NAME] groups of
  * gattd.conf (loader.h): what each advertisement carries (name, appearance,

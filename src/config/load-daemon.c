@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * load-daemon.c: gattd.conf (loader.h): which groups it may hold, and the
  * [Daemon] group: the adapter to use, how BlueZ calls are retried, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * load-pairing.c: the [Pairing] group of gattd.conf (loader.h): whether gattd
  * is BlueZ's pairing agent and how it answers (Method=), the static passkey and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * load-services.c: services.d/ *.conf, the GATT tree (loader.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * loader.h: how config_load() (config.c) hands the work to the loaders, one
  * file a concern: files.c reads and parses files, load-daemon.c and

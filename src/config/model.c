@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * model.c: the configuration model (config.h): its defaults, its index of
  * characteristics, freeing it, and the queries on a loaded model. The loaders

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * persist.c: the value files of Persist=true characteristics.
  *

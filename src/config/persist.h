@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * persist.h: last values of Persist=true characteristics, one file per
  * characteristic under the state directory, written atomically.

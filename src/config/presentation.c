@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * presentation.c: the 0x2904 descriptor's value from Type=, Unit= and Exponent=
  * (presentation.h). The formats and units are the Bluetooth SIG's Assigned Numbers

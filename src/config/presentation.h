@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * config/presentation.h: the Characteristic Presentation Format descriptor (0x2904)
  * that Type=, Unit= and Exponent= make (pure, no I/O). Generic apps (nRF Connect,

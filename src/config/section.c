@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * section.c: one group of a configuration file, read key by key (section.h).
  *

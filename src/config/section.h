@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * section.h: reading one group of a configuration file, for the loaders
  * (load-daemon.c, load-advertising.c, load-services.c, files.c): where a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * summary.c: config_summary(), the human-readable account of a loaded
  * configuration that --check-config prints: the adapter and socket settings,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* advertisements.c: the [Advertising NAME] advertisements' objects and wishes (advertisements.h). */
 #include "daemon/advertisements.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon/advertisements.h: the [Advertising NAME] advertisements as the daemon
  * keeps them: their objects (gatt/advertisement.h), built from the configuration and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon.c: wires configuration, objects, the BlueZ driver and the client socket, and runs the loop. */
 #include "daemon/daemon.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon.h: one running gattd: the configuration, the exported objects, the BlueZ
  * driver, and the signals that stop it. main() builds it, runs it, frees it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon/handles.c: stable ATT handles (daemon/handles.h). */
 #include "daemon/handles.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon/handles.h: stable ATT handles. bluetoothd writes back the handles it gives
  * gattd's objects (Handle), and honours a non-zero Handle at the next registration

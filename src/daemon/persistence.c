@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon/persistence.c: the Persist=true policy (see daemon/persistence.h). */
 #include "daemon/persistence.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon/persistence.h: the Persist=true policy: which values are restored from the
  * store (config/persist.c) at start and after a reload, which are saved when they

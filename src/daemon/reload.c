@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon/reload.c: reading the configuration again for a reload (see daemon/reload.h). */
 #include "daemon/reload.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon/reload.h: reading the configuration again for a reload (SIGHUP or a
  * client's `reload`), before anything running is touched: a configuration that

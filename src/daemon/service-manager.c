@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* service-manager.c: sd_notify readiness, status, watchdog and stop notifications. */
 #include "daemon/service-manager.h"
 

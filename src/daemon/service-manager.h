@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * service-manager.h: what gattd tells systemd (sd_notify): READY=1 once it has
  * settled, STATUS= lines that follow the lifecycle, WATCHDOG=1 at half the

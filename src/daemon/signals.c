@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon/signals.c: holding and releasing the signals gattd acts on (see daemon/signals.h). */
 #include "daemon/signals.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * daemon/signals.h: the process signals gattd acts on (SIGTERM and SIGINT stop,
  * SIGHUP reloads) and SIGPIPE, which it never dies of.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dbus/exporter.c: table-driven object export over libdbus-1 (Properties, Introspectable, ObjectManager). */
 #include "dbus/exporter.h"
 

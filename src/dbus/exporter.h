@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dbus/exporter.h: exports objects described by const method/property tables on a
  * libdbus-1 connection, with org.freedesktop.DBus.Properties, Introspectable and

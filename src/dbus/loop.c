@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dbus/loop.c: libdbus-1 watches, timeouts and dispatch on the GLib main loop. */
 #include "dbus/loop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dbus/loop.h: runs a libdbus-1 connection on the GLib main loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dbus/message.c: libdbus-1 helpers and the errno -> D-Bus error and ATT code -> D-Bus error mappings. */
 #include "dbus/message.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dbus/message.h: small libdbus-1 helpers shared by every exported object, and the one
  * place where gattd's -errno codes become D-Bus error names.

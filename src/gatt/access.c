@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gatt/access.c: the read and write rules of gatt/access.h (permissions, offsets, lengths). */
 #include "gatt/access.h"
 

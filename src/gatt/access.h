@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/access.h: the rules a central's read or write of a characteristic's or
  * descriptor's value must meet, and what a refused access gets as -errno.

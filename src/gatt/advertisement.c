@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/advertisement.c: the org.bluez.LEAdvertisement1 object (gatt/advertisement.h):
  * its properties, read from the live advertisement (first [Advertising] and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/advertisement.h: one of gattd's org.bluez.LEAdvertisement1 objects, built
  * from [Advertising] and the services marked Advertise=true (the main one, at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/app.c: the persistent GATT object tree (gatt/app.h): built from the
  * configuration, adopted after a reload, looked up, its values set and restored, and

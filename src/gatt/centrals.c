@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gatt/centrals.c: the roster of connected centrals, fed with what BlueZ says of its Device1 objects. */
 #include "gatt/centrals.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/centrals.h: the roster, the centrals connected to gattd's adapter.
  *

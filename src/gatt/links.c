@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gatt/links.c: the sockets of AcquireNotify and AcquireWrite (see gatt/links.h). */
 #include "gatt/links.h"
 

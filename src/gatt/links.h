@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/links.h: private to src/gatt. The sockets bluetoothd takes with AcquireNotify
  * and AcquireWrite on characteristics with Acquire= (tests/vm/bluez-versions.md 8.2):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/node.h: private to src/gatt. One view of the tree's services, characteristics
  * and descriptors (GattNode), so that gatt/ walks them with one loop and serves them

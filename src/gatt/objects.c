@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/objects.c: the GATT tree's D-Bus face for bluetoothd: the method and property
  * tables of org.bluez.GattService1, GattCharacteristic1 and GattDescriptor1, their

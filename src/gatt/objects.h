@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/objects.h: the GATT application on D-Bus, as bluetoothd reads and calls it
  * (org.bluez.GattService1, GattCharacteristic1, GattDescriptor1 under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gatt/options.c: the options of ReadValue/WriteValue, checked against what bluetoothd sends. */
 #include "gatt/options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/options.h: the options dictionary (a{sv}) bluetoothd sends with
  * GattCharacteristic1/GattDescriptor1 ReadValue and WriteValue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/requests.c: the requests local handlers answer (gatt/requests.h): held calls,
  * time limits, the limit on pending requests, and the fallback.

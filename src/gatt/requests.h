@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/requests.h: the reads and writes of centrals that a local handler answers
  * (Handler= in the configuration). Each is a pending request holding bluetoothd's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gatt/serve.c: a read or a write answered from the stored value (gatt/serve.h). */
 #include "gatt/serve.h"
 

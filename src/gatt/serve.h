@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gatt/serve.h: private to src/gatt. Answering a central's ReadValue or WriteValue
  * from the stored value, as gattd does alone (gatt/objects.c) and as a request no

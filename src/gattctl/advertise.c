@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * advertise.c: `gattctl advertise [on | off | reset] [OPTIONS]`: the advertisement
  * as gattd offers it to BlueZ, and changing it at run time (the `advertise` command),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * command.c: running an operator's command for gattctl (handle's --read-cmd and
  * --write-cmd, confirm's --cmd): /bin/sh -c CMD with a value on stdin, its stdout

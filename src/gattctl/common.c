@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * common.c: what every gattctl verb does the same way: parse its options, connect,
  * make one call, and turn every failure into one message and one exit code.

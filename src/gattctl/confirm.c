@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * confirm.c: `gattctl confirm [--cmd CMD] [--cmd-timeout MS]`: be gattd's confirmer
  * ([Pairing] Method=confirm, the protocol's handle-pairing) and accept or reject each

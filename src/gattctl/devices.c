@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * devices.c: `gattctl devices`: the centrals connected to gattd's adapter, one line
  * each under a header, oldest connection first, in 80 columns:

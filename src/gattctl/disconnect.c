@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * disconnect.c: `gattctl disconnect ADDR`: have gattd drop a connected central's
  * link; `gattctl forget ADDR`: have it remove a device and its keys (a bond).

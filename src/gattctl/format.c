@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * format.c: gattd's JSON as text for people: quoting, scalars, values, key=value
  * fields, the one-line form shared by watch, next-write and set, centrals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gattctl.h: what gattctl's verbs share. main.c dispatches to one file per verb
  * (status.c, list.c, get.c, set.c, watch.c, next-write.c, devices.c (and bonds),

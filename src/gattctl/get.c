@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* get.c: `gattctl get CHAR`: print a characteristic's value, typed if it has a Type. */
 #include "gattctl.h"
 

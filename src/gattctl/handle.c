@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * handle.c: `gattctl handle CHAR... [--read-cmd CMD] [--write-cmd CMD] [--cmd-timeout MS]`:
  * claim characteristics that have Handler= and answer the centrals' reads and writes

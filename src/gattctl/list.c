@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* list.c: `gattctl list`: services, their characteristics and descriptors as a tree. */
 #include "gattctl.h"
 

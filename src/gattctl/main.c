@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* main.c: gattctl's global options, then hand over to the verb named on the command line. */
 #include <locale.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* next-write.c: `gattctl next-write CHAR`: take the oldest write queued for a Capture= characteristic. */
 #include "gattctl.h"
 

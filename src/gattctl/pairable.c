@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pairable.c: `gattctl pairable [on [SECONDS] | off]`: how pairing stands, and
  * opening or closing the pairing window ([Pairing] Pairable=on-request):

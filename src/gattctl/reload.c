@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* reload.c: `gattctl reload`: ask gattd to re-read its configuration. */
 #include "gattctl.h"
 

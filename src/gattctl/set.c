@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * set.c: `gattctl set CHAR VALUE`: store a value, notifying subscribed centrals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * status.c: `gattctl status`: gattd's state as aligned "key: value" lines, with a line
  * "advertisement NAME: ..." for each [Advertising NAME] advertisement in its place.

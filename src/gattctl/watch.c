@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * watch.c: `gattctl watch [CHAR...]`: print events as they come, one line each,
  * until interrupted (exit 0) or the connection closes (exit 3).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shared/att.c: the handler's ATT error names and codes (shared/att.h). */
 #include "shared/att.h"
 

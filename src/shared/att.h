@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shared/att.h: the ATT error codes a local handler may answer a central with, by the
  * names of the client protocol (README, "Handlers"). Pure: the protocol codec, gattctl

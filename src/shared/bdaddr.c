@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bdaddr.c: Bluetooth device addresses (see bdaddr.h). */
 #include "shared/bdaddr.h"
 

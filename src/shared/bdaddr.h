@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bdaddr.h: a Bluetooth device address as BlueZ writes it ("AA:BB:CC:DD:EE:FF"), the
  * one syntax gattd's protocol, the client library and gattctl check it by.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* escape.c: the one escaping of outside text for logs and messages (see escape.h). */
 #include "shared/escape.h"
 

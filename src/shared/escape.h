@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * escape.h: text gattd did not write itself (file and directory names, values
  * from a configuration file or a peer) as it may appear in a log line, an error

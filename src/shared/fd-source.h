@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fd-source.h: the GLib fd sources gattd's sockets (D-Bus and local clients) use.
  *

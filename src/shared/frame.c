@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shared/frame.c: the binary frames of a handler channel (see shared/frame.h). */
 #include "shared/frame.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shared/frame.h: the binary frames of a channel (README, "Handler channel (binary frames)" and "Notify frames"):
  * a connection that claimed characteristics with `handle` and `"frames": true` gets

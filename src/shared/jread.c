@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shared/jread.c: strict JSON reading with jansson (see shared/jread.h). */
 #include "shared/jread.h"
 

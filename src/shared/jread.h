@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shared/jread.h: the one JSON reader of gattd, libgattd-client and gattctl (pure).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shared/jwrite.c: one line of JSON written straight into a GString (see shared/jwrite.h). */
 #include "shared/jwrite.h"
 

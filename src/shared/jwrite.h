@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shared/jwrite.h: writing one line of JSON (a reply or an event of the local
  * client protocol) straight into a string, the way it goes out (pure: no I/O).

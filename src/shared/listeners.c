@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shared/listeners.c: lists of listeners (see shared/listeners.h). */
 #include "shared/listeners.h"
 

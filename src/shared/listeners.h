@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shared/listeners.h: the one observer style of gattd's modules.
  *

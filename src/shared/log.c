@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* log.c: operator-facing logging to stderr (journal priorities under systemd). */
 #include "shared/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * uuid.c: Bluetooth UUID parsing and normalisation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* uuid.h: Bluetooth UUID parsing and normalisation (pure, no I/O). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * value.c: the typed value codec, text literals <-> attribute bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* value.h: typed value literals <-> bytes (pure, no I/O). Multi-byte numbers are little-endian, as in BLE. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/capture.c: the capture policy (capture.h): the bounded FIFO of captured
  * central writes with overflow accounting, the waiters of each capture, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/capture.h: the capture policy, pure (no I/O): the bounded, ordered queue
  * of central writes kept for a Capture=N characteristic until a local client takes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/client.c: one client connection (client.h): reading its requests and cutting
  * them into lines, or frames on a handler channel (with MaxLineLength, and a read budget

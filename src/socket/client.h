@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/client.h: one client connection of the socket server: reading its requests
  * line by line (or, on a handler channel, frame by frame: shared/frame.h), its outgoing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/commands.c: the requests of the local client protocol (README, "Local
  * client protocol"): one line from a client (client.c) is parsed (protocol.c),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/commands.h: the requests of the local client protocol (commands.c), as
  * the socket server hands them over from a client (ServerClientListener.line).

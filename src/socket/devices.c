@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* socket/devices.c: the roster for clients (see socket/devices.h). */
 #include "socket/devices.h"
 

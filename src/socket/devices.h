@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/devices.h: the centrals (the roster, gatt/centrals.h) as clients see them:
  * the `devices` and `disconnect` commands, the `connected` and `disconnected` events,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/events.c: what happened, told to the clients: events to the watchers
  * (write, subscribed/unsubscribed, confirm, capture-overflow, connected,

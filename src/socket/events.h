@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/events.h: what centrals did to the application the server follows, as
  * server.c (its GattAppListener) hands it to events.c: events to the watchers, and

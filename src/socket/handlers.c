@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/handlers.c: local clients answer centrals' reads and writes (handlers.h).
  * A client claims characteristics with `handle`; each request of one of them reaches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/handlers.h: local clients as handlers (README, "Handlers"): who claimed which
  * characteristic, the requests each was sent (read-request, write-request: JSON lines,

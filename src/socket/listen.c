@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/listen.c: the listening socket (listen.h): the one systemd passed
  * (socket activation) or one made at Socket=, with its mode and group, after

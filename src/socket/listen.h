@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/listen.h: the socket server's listening socket and accepting (listen.c).
  * Accepted clients join server->clients, reaching the server through

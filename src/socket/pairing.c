@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* socket/pairing.c: the `pairable` command and the pairing events (socket/pairing.h). */
 #include "socket/pairing.h"
 

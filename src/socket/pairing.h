@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/pairing.h: pairing as clients see it: the `pairable` command (the
  * pairing window: ask, open, close), the confirm role (handle-pairing,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * proto-advertise.c: the `advertise` command's fields and its reply (protocol.h,
  * README "advertise"): advertisement, local_name, service_uuids, manufacturer_data,

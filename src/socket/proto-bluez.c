@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * proto-bluez.c: encoding what the daemon tells of the BlueZ side (protocol.h): a
  * central, its MTU, the adapter, the pairing agent and window, and the `status` reply.

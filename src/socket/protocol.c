@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* protocol.c: decoding requests and encoding replies/events of the local client protocol. */
 #include "socket/protocol.h"
 

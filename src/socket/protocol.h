@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * protocol.h: the local client protocol, newline-delimited JSON (pure: no I/O).
  *

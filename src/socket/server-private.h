@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/server-private.h: the Server object (server.h), shared by the files of
  * the socket server that work on all of it: server.c (the object), listen.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/server.c: the Server object (server.h) that ties the socket server
  * together: its options, the GATT application and capture queues it follows across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/server.h: the socket server as the daemon sees it (its whole public API):
  * the local client socket, listening (or socket activation), client connections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/status.h: what the daemon tells the socket server about the BlueZ side,
  * as plain data (types only): the snapshot behind the `status` reply and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/waiters.c: next-write as the clients live it (waiters.h): waiting with a
  * timeout, the reply that hands a write over, failing waiters, and the writes of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * socket/waiters.h: next-write as the clients live it: waiting for a Capture=N
  * characteristic's next write (with a timeout), the reply that hands a write over,

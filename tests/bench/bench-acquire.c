@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-acquire.c: section 8 of the benchmarks, linked into bench-central (bench-central.h).
  *

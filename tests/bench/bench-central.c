@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-central.c: the benchmarks' load generator, on a private bus.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-central.h: what bench-central.c shares with the files linked into bench-central:
  * the main loop, the bus connection, the local socket clients, the CPU snapshots and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-floor.c: the benchmarks' floor, the cost of D-Bus itself.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-stack.c: the benchmarks' stack baseline, what gattd's libraries cost at rest.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * client-example.c: a small program on libgattd-client, written the way a user
  * would write one; the bus tests (test_client_library.py) run it against gattd.

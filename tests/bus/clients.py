@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 clients.py: the test's side of gattd's local socket (README.md, "Local client protocol").
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 fakebluez.py: an in-process stand-in for bluetoothd (BlueZ 5.66 by default; 5.55, 5.64,
 5.72, 5.82 and 5.87 where they differ: BluezProfile) on a private bus.

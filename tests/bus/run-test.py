@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 Run bus-tier tests (tests/bus/test_*.py): see testrunner.py for the arguments.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 servicemanager.py: the service manager's side of sd_notify(3).
 

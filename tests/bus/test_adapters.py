@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Which adapter gattd uses, and what happens when adapters come and go."""
 
 import unittest

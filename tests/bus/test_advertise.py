@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The `advertise` command: a local client changes the advertisement at run time, and
 bluetoothd (the fake, as advertising.c does) re-reads it in place; what was set is kept
 over power cycles and bluetoothd restarts, and goes with a reload."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """[Advertising NAME]: several advertisements at once, each its own LEAdvertisement1
 beside the main one, registered while the application is on the air, again after
 power cycles, replugs and bluetoothd restarts, retried when the controller has no

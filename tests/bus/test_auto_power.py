@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """AutoPowerOn: a gadget comes up on the air by itself. bluetoothd before 5.65 leaves
 controllers off unless main.conf says AutoEnable=true; gattd powers its adapter on when
 it finds it off (at start, when it appears, when bluetoothd starts) and obeys a

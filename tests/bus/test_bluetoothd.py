@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bluetoothd itself coming, going, and failing."""
 
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd against the bluetoothd versions users run, where they differ (the fake's
 profiles, fakebluez.PROFILES; tests/vm/bluez-versions.md): controllers left off before
 5.65, a failed power-on that stays pending before 5.66, 5.55's shorter flag list, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd's own bus connection lost: the system bus daemon dies and a new one starts
 at the same address. gattd reconnects, exports the same objects, registers again,
 keeps its values and captured writes, and serves its socket clients throughout."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The roster of connected centrals: `devices`, `disconnect`, the `connected` and
 `disconnected` events, and the address that names a central in write events, as the
 fake BlueZ shows its Device1 objects the way each bluetoothd version does

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd --check-config: validates a config dir without touching the bus."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """One local client cannot hurt the others: a client that stops reading events is
 cut off past MaxClientQueue while the rest get every event, and one that does not
 read its replies is held back (its requests wait) until it does; a client that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """libgattd-client end to end: client-example.c ($CLIENT_EXAMPLE), a program as a
 user would write it, watching and taking writes across power cycles and
 bluetoothd restarts, answering centrals' reads and writes as a handler, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Local clients across power cycles, adapter removal and bluetoothd restarts:
 next-write gets `disconnected`, watchers see it happen and keep their watch,
 captured writes stay queued."""

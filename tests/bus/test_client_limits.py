@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The local socket against bad input and too much of it: errors that name the
 problem and keep the connection, MaxLineLength, MaxClients, replies larger than
 MaxClientQueue, and the socket file itself (stale, taken by another gattd, mode,

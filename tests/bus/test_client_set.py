@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """get and set from local clients meeting the central: values, notifications, indications, subscriptions."""
 
 import unittest

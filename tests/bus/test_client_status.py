@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """hello, status and list over the socket: what gattd reports matches the lifecycle and the config."""
 
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A central's writes reaching local clients: write events to watchers, next-write (also
 for a client that shut its side), capture overflow."""
 

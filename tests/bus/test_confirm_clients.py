@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The confirm role's clients end to end ([Pairing] Method=confirm, the fake bluetoothd
 pairing a central): `gattctl confirm`, whose --cmd exit status or the terminal's y/N
 accepts or rejects each pairing (README, "gattctl confirm"), and the C library's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fake bluetoothd's AcquireNotify and AcquireWrite: per version, what a peer's CCC
 write, a peer's write, a datagram on a notify fd, a confirmation and a disconnect make
 bluetoothd do with an application characteristic exporting NotifyAcquired /

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fake bluetoothd's pairing-agent side, as read in BlueZ's src/agent.c,
 src/device.c and src/adapter.c and the kernel's net/bluetooth/smp.c: AgentManager1
 registration, the default agent, Release at a clean stop, Adapter1 Pairable /

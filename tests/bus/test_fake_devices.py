@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fake bluetoothd's centrals: Device1 objects for centrals that connect and leave,
 Device1.Disconnect(), and what power-off, adapter removal and stops do to them, as
 bluetoothd's device.c and adapter.c do on each version (tests/vm/bluez-versions.md 8.3).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fake bluetoothd's version switch (fakebluez.PROFILES): where bluetoothd 5.55, 5.64,
 5.66, 5.72, 5.82 and 5.87 differ on what gattd depends on, the fake does what that
 version's source does (tests/vm/bluez-versions.md). MiniApp (test_fakebluez) plays

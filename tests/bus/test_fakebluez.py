@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fake bluetoothd itself: it must accept and refuse what BlueZ 5.66 does, or the
 gattd tests prove nothing. A minimal GATT application exported from this process
 plays gattd's part here."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ReadValue/WriteValue as bluetoothd forwards a peer's ATT requests, and who may call them."""
 
 import unittest

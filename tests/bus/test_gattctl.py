@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattctl end to end ($GATTCTL against the test's gattd, the fake as central):
 watch across power cycles and bluetoothd restarts, get/set with typed values,
 next-write and its exit statuses, --json."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattctl advertise ($GATTCTL against the test's gattd and the fake): printing the
 advertisement, changing it with LITERALs as the configuration writes them, starting and
 stopping it, and the exit statuses of what gattd or gattctl refuses; the same for an

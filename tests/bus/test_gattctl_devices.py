@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattctl and the centrals ($GATTCTL against the test's gattd, the fake as central):
 `devices`, `disconnect` and its exit statuses, and watch's lines for centrals
 connecting and disconnecting. The tests that connect and disconnect centrals

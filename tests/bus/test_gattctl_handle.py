@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattctl handle end to end ($GATTCTL against the test's gattd, the fake as central):
 each request runs a command whose exit status, stdout, environment and stdin are the
 contract of README "gattctl handle"; the example provisioning service with its real

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Handler channels: a client that claims characteristics with `handle` and
 `"frames": true` takes the centrals' requests and answers them as binary frames, with
 the rules, limits, time limit, fallback and errors of JSON handlers (README,

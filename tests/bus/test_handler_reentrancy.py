@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Local handlers that go away while gattd settles their requests: the fallback of one
 handler's requests reaches watchers, and a watcher that cannot take it is closed in the
 middle (README, "Handlers"). Each case is made deterministic by stopping gattd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Local handlers: a client claims characteristics (Handler=) and answers centrals' reads
 and writes over the socket, with ATT errors the central receives exactly (README, "Handlers")."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Stable ATT handles: gattd keeps the handles bluetoothd gave its services (Handle
 write-back) in its state directory and asks for them again, service by service while
 the service's layout is unchanged: across gattd restarts (bluetoothd running on, or

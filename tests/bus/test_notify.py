@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """StartNotify/StopNotify/Confirm as bluetoothd sends them when peers (un)subscribe."""
 
 import unittest

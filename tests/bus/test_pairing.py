@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd as bluetoothd's pairing agent ([Pairing]): the registration the lifecycle
 keeps (after bluetoothd restarts, reloads), what the agent answers for each Method=
 as the fake bluetoothd calls it the way src/device.c and the kernel's SMP tables

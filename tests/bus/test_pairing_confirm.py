@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """[Pairing] Method=confirm: gattd is bluetoothd's agent with DisplayYesNo, and a
 local client, the confirmer (`handle-pairing`), accepts or rejects each pairing
 (`pairing-request`, `answer-pairing`). What the fake bluetoothd asks follows the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Persist=true: the last value of a characteristic (set by a local client or
 written by a central) survives a restart, also a kill -9 in the middle of a burst
 of changes (never torn: one of the values written). A stored value that is

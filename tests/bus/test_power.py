@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Adapter power cycles: BlueZ keeps the application, the controller forgets the advertisement."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The Python client (python/gattd, README "Python client") against the real gattd:
 requests and their errors, events, next-write, the handler role, and the asyncio
 client with requests in flight together."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """First contact with bluetoothd: what gattd registers and how it looks to BlueZ."""
 
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Reload (the `reload` command, SIGHUP): a valid configuration is applied with
 the values of unchanged characteristics kept and the changed tree registered
 again; an invalid one is refused and the running one stays, registration and

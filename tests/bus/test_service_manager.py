@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd under a service manager (sd_notify): READY=1 once the services are on the
 air (or promptly when there is nothing to wait for), STATUS= following the
 lifecycle, WATCHDOG=1 only when systemd asks for it, RELOADING=1/READY=1 around a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd and the signals it gets: a log reader that goes away (SIGPIPE) is not
 the end of gattd; SIGHUP, SIGTERM and SIGINT that arrive while gattd starts are
 held and acted on once it runs.

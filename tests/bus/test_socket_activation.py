@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Socket activation: gattd started on a listening socket passed the way systemd
 passes it (LISTEN_FDS/LISTEN_PID, fd 3), by systemd's own systemd-socket-activate
 (the systemd package) or by the harness. A client that connected before gattd was

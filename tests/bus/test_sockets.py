@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Acquire=: notifications and Write Commands through the sockets bluetoothd acquires
 (AcquireNotify, AcquireWrite), as each version does it (tests/vm/bluez-versions.md 8.2;
 the fake's model is pinned by test_fake_acquire): subscriptions per central, `set` with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 testrunner.py: the unittest runner the bus and soak suites share (their
 run-test.py scripts only name their directory).

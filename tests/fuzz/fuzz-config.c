@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-config.c: config_load() on a whole configuration directory made from
  * the input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-frame.c: the binary frames of a channel (shared/frame.c), which gattd reads from a
  * local client (answers, notify frames) and a client reads from gattd (requests, errors).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-handles.c: the saved ATT handles (config/handles.c), the text of
  * DIR/handles/layout in gattd's state directory, which a damaged disk or a hand edit

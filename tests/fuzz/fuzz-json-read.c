@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-json-read.c: the strict reader (shared/jread.c, jansson underneath) against
  * an independent recognizer of RFC 8259 written here from the grammar.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-json-writer.c: the JSON line writer (shared/jwrite.c), which writes every
  * reply and event gattd sends, read back by the strict reader (shared/jread.h).

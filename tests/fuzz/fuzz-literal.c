@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-literal.c: the value codec (value.c) and UUIDs (uuid.c), the text a
  * user writes in Value=, ManufacturerData=, `gattctl set` and UUID=.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-persist.c: persist_store_load() on a value file whose content is the
  * input: what gattd reads back at start from its state directory, which a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-protocol.c: the local client protocol decoder (protocol.c), the bytes a
  * local client sends gattd.

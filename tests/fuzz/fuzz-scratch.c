@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-scratch.c: the per-process scratch directory of the fuzz targets that
  * hand their input to a parser as files (config, persist).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * replay.c: runs saved inputs through a fuzz target's LLVMFuzzerTestOneInput()
  * without libFuzzer, so every build (gcc too, with or without sanitizers)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 check-layout.py: the rules of src/'s layout (README, "Layout"), checked on the
 built libraries so that they stay true:
@@ -8,7 +9,8 @@ built libraries so that they stay true:
   name ("config/config.h", never "../config/config.h"), and calls only functions
   defined in them: the layers;
 - no two object files call each other in a circle, directly or through others;
-- no source file in src/ is over MAX_LINES lines.
+- no source file in src/ is over MAX_LINES lines, and each opens with SPDX_LINE
+  (the project's license, LICENSE).
 
 Usage: check-layout.py SRCDIR LIBRARY.a...
 """
@@ -19,6 +21,7 @@ import subprocess
 import sys
 
 MAX_LINES = 800
+SPDX_LINE = '/* SPDX-License-Identifier: LGPL-2.1-or-later */\n'
 
 # The prefixes each folder's modules use (README, "Layout").
 PREFIXES = {
@@ -153,7 +156,10 @@ def main():
             if name.endswith(('.c', '.h')):
                 path = os.path.join(root, name)
                 with open(path, encoding='utf-8') as f:
-                    n = sum(1 for _ in f)
+                    first = f.readline()
+                    n = 1 + sum(1 for _ in f) if first else 0
+                if first != SPDX_LINE:
+                    problems.append(f'{os.path.relpath(path, srcdir)}: does not open with {SPDX_LINE.strip()}')
                 if n > MAX_LINES:
                     problems.append(f'{os.path.relpath(path, srcdir)}: {n} lines, more than {MAX_LINES}')
 

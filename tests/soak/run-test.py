@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 Run soak-suite tests (tests/soak/test_*.py) on the bus-tier harness, with the
 bus tier's runner (tests/bus/testrunner.py describes the arguments).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 soak.py: gattd under a long, seeded, interleaved mix of everything BlueZ and the
 bus do to it, while a central writes and a local client drains the writes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """
 soaklib.py: what the soak, fault and hostile-peer tests share on top of the bus
 tier (tests/bus: harness.py, fakebluez.py, clients.py), which they import as is.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Faults from BlueZ: registration calls failing, never answered, or answered
 late after the adapter already went away; bluetoothd fetching gattd's objects
 while gattd shuts down; Release at odd moments; storms of PropertiesChanged.

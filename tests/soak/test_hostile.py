@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile peers: D-Bus callers that are not bluetoothd and a bluetoothd that
 sends nonsense; socket clients that flood, stall and babble; configuration
 directories full of traps. gattd refuses, limits and reports, never crashes, and

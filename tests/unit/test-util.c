@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-util.c: helpers the unit tests share. */
 #include "test-util.h"
 

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # init.sh: PID 1 of the test VM's initramfs (busybox). Mounts the host's root
 # read-only over 9p, a writable 9p share for results, and runs the guest
 # program (named in /vm.env, written by run-vm) chrooted into the host root.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # guest.sh: runs as root under systemd in the VM, after the installation was
 # copied in. Does what gattd(8) tells a Debian user to do, and checks each step.
 # Writes /vm/results/result: "ok", or what failed.

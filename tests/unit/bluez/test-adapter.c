@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-adapter.c: Adapter= matching over the adapter table, and which lifecycle event
  * a change BlueZ reports about its adapters means (adapter_table_*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-lifecycle.c: the BlueZ lifecycle state machine's transitions, called directly. */
 #include <setjmp.h>
 #include <stdarg.h>

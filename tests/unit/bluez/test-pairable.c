@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-pairable.c: the pairing window (Pairable=always, or on-request windows that close by themselves). */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-client.c: libgattd-client against a scripted fake gattd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-advertising.c: the advertisement as a value (config/advertising.h): the bytes
  * bluetoothd makes of it, a client's change checked and applied, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-config-compare.c: what a reload changes (config/compare.h), on pairs of
  * configurations loaded from text: which differences BlueZ must see again

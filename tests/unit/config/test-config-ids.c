@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-config-ids.c: the one id grammar (config/ids.h) the config loader and the Persist= store share. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-flags.c: which flag names BlueZ accepts where, and what they permit. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-handles.c: the saved ATT handles' text (config/handles.h): formatting and
  * reading back, every kind of bad line named by its number, and what changes a

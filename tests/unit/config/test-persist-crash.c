@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-persist-crash.c: a crash at any moment of a save leaves a value that was written.
  *

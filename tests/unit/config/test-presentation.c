@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-presentation.c: the 0x2904 value (config/presentation.h): the SIG format of
  * each Type=, Unit= by name or number, the seven bytes, and what --check-config

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-reload.c: re-reading the configuration for a reload (daemon/reload.c): a
  * configuration that does not load is refused with every problem; --socket still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-dbus-loop.c: dbus/loop.c running both ends of a peer-to-peer D-Bus link.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-exporter.c: the exporter's checks before a handler runs (dbus/exporter.c), a
  * handler that answers later, the errno -> D-Bus error mapping and the ATT code ->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for gatt/centrals.c: the roster fed with what BlueZ says of its Device1 objects. */
 #include <errno.h>
 #include <setjmp.h>

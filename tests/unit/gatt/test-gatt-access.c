@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-gatt-access.c: the read and write rules of gatt/access.c (flags, offsets,
  * MaxLength, a fixed Type size, prepared and long writes) and the -errno and message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-gatt-options.c: the ReadValue/WriteValue options parser (gatt/options.c).
  *

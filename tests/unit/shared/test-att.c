@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-gatt-att.c: the ATT error names a local handler answers with and their codes
  * (shared/att.c): each name on a read and on a write, which codes a handler may use

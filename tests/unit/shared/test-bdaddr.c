@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-bdaddr.c: what counts as a Bluetooth device address. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-escape.c: escape_text(), the one escaping of outside text (file names,
  * values) before it reaches a log line, a message or a terminal.

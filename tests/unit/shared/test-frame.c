@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-frame.c: the binary frames of a channel (shared/frame.c, README "Handler channel
  * (binary frames)"): requests, errors, answers and notify frames written and read back, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-jread.c: the strict reader every JSON line of gattd, its library and gattctl goes through. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-jwrite.c: the JSON line writer (shared/jwrite.c). jansson is the
  * oracle, in its strict mode (json_loadb() with JSON_REJECT_DUPLICATES): every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-listeners.c: the one observer style (shared/listeners.c): order of calls,
  * removal and addition from inside a callback, ids.

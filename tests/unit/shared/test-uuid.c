@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-uuid.c: UUID normalisation, short forms and their display spelling. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-value.c: typed literals to bytes and back, exact encodings and error messages. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-capture.c: the capture policy: the queue keeps writes in order and counts
  * what it drops; waiters are served oldest first; the set of captures follows a

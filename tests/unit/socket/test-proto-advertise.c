@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-proto-advertise.c: the `advertise` command's fields decoded into a change (good
  * and every kind of bad, each naming its field) and its reply encoded.

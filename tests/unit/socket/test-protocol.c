@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-protocol.c: decoding requests (good and every kind of bad) and encoding replies and events. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """airbed.py: the two-stack testbed, as guest A sees it (bed.py says what a testbed is).
 
 Guest A runs the emulated radio, its own dbus-daemon and bluetoothd, and gattd

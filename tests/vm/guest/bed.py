@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bed.py: what the scenarios and the demo need from a testbed, whatever the central.
 
 A testbed is the running stack, gattd's configuration as `list` gives it, and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bus_log.py: condense dbus-monitor's log into the gattd <-> bluetoothd conversation.
 
 `python3 bus_log.py dbus-monitor.log > bluez-calls.txt` (the scenarios do this

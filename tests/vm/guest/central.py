@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """central.py: the test's BLE central, an ATT client on a raw L2CAP socket.
 
 It talks to the peripheral over the (virtual) air through the kernel's own LE

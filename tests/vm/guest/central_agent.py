@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """central_agent.py: the central guest of the two-stack tier (guest B).
 
 Runs in its own QEMU guest with its own dbus-daemon and bluetoothd (Debian's, or

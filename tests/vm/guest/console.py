@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """console.py: a virtio console as a raw byte channel (the two-stack tier's request link)."""
 import os
 import termios

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """demo.py: gattd doing its job on the real stack, told as a story (tests/vm/demo).
 
 Runs in the VM like scenarios.py, on the same testbeds (bed.py): gattd with the

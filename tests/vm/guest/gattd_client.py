@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """gattd_client.py: a local client of gattd's Unix socket (docs/protocol.md).
 
 Newline-delimited JSON. Replies are matched to requests by id; event lines

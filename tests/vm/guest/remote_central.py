@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """remote_central.py: guest A's handle on the bleak central in guest B.
 
 Requests go over the control console (/dev/hvc1, linked by the host to guest

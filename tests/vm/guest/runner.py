@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """runner.py: runs scenarios in sequence and keeps the transcript.
 
 Each scenario is a function; inside it `check()` records a verdict and goes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """scenarios.py: gattd's real-stack scenarios, run in sequence (run-vm).
 
 Runs in the VM (guest A when the central has its own guest). Brings up the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """stack.py: the Bluetooth stack inside the test VM, and gattd on top of it.
 
 Starts and stops each piece the scenarios need to disturb: the system bus,

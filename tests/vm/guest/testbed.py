@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """testbed.py: the raw central's testbed (one guest; bed.py says what a testbed is).
 
 The central is an ATT client on a raw L2CAP socket (central.py) on a controller
