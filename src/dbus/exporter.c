@@ -446,11 +446,7 @@ DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg)
 	ExportedObject *obj = g_hash_table_lookup(exporter->objects, path);
 	bool allowed = true;
 
-	LISTENERS_ASK(&exporter->listeners, BusExporterListener, allow, allowed, exporter, sender);
-	if (!allowed)
-		return bus_error_reply(msg, -EACCES,
-		                        "only the owner of " BLUEZ_SERVICE " may call gattd's objects");
-
+	/* Introspection answers anyone (busctl tree, d-feet): it shows the shape, no value. */
 	if (g_strcmp0(iface, INTROSPECT_IFACE) == 0 || (!iface && strcmp(member, "Introspect") == 0)) {
 		if (strcmp(member, "Introspect") != 0)
 			return bus_error_reply(msg, -ENOSYS, "no method %s.%s", iface, member);
@@ -458,6 +454,11 @@ DBusMessage *bus_exporter_dispatch(BusExporter *exporter, DBusMessage *msg)
 			return bus_error_reply(msg, -ENODEV, "no object at %s", path);
 		return introspect(exporter, path, obj, msg);
 	}
+
+	LISTENERS_ASK(&exporter->listeners, BusExporterListener, allow, allowed, exporter, sender);
+	if (!allowed)
+		return bus_error_reply(msg, -EACCES,
+		                        "only the owner of " BLUEZ_SERVICE " may call gattd's objects");
 
 	if (!obj || (obj->ifaces->len == 0 && !obj->object_manager))
 		return bus_error_reply(msg, -ENODEV, "no object at %s", path);

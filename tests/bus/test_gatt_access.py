@@ -216,11 +216,21 @@ class AccessControlTest(GattdTestCase):
         for method in ('StartNotify', 'StopNotify', 'Confirm'):
             self.assertDBusError(ACCESS_DENIED, self.call_as_intruder, LEVEL, CHRC, method)
 
-    def test_introspection_and_get_all_from_another_connection_are_access_denied(self):
-        self.assertDBusError(ACCESS_DENIED, self.call_as_intruder, APP_PATH,
-                             'org.freedesktop.DBus.Introspectable', 'Introspect')
+    def test_get_all_from_another_connection_is_access_denied(self):
         self.assertDBusError(ACCESS_DENIED, self.call_as_intruder, '/org/gattd/advertisement',
                              'org.freedesktop.DBus.Properties', 'GetAll', 's', ('org.bluez.LEAdvertisement1',))
+
+    def test_introspection_answers_anyone_with_the_shape_and_no_value(self):
+        # As busctl introspect / busctl tree use it: the objects, interfaces, methods and
+        # property names, never a value.
+        root = self.call_as_intruder('/', 'org.freedesktop.DBus.Introspectable', 'Introspect')
+        self.assertIn('<node name="org"/>', root)
+        xml = self.call_as_intruder(LEVEL, 'org.freedesktop.DBus.Introspectable', 'Introspect')
+        self.assertIn('<interface name="%s">' % CHRC, xml)
+        self.assertIn('<method name="ReadValue">', xml)
+        self.assertIn('<property name="Value" type="ay"', xml)
+        self.assertDBusError('org.freedesktop.DBus.Error.UnknownObject', self.call_as_intruder, APP_PATH + '/nope',
+                             'org.freedesktop.DBus.Introspectable', 'Introspect')
 
     def test_release_from_another_connection_is_access_denied_and_keeps_advertising(self):
         self.assertDBusError(ACCESS_DENIED, self.call_as_intruder, '/org/gattd/advertisement',
