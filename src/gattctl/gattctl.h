@@ -33,6 +33,7 @@ typedef enum {
 	GATTCTL_EXIT_CONNECTION = 3,
 	GATTCTL_EXIT_TIMEOUT = 4,
 	GATTCTL_EXIT_DISCONNECTED = 5,
+	GATTCTL_EXIT_NOT_ON_AIR = 6,
 } GattctlExit;
 
 /* The exit code table as --help shows it. */
@@ -44,7 +45,8 @@ typedef enum {
 	"  3  cannot connect to gattd, or the connection was lost\n" \
 	"  4  timeout\n" \
 	"  5  disconnected: the adapter or BlueZ went away during next-write (ask again),\n" \
-	"     disconnect or forget\n"
+	"     disconnect or forget\n" \
+	"  6  status: gattd runs, but its services are not on the air\n"
 
 typedef struct {
 	char *socket_path;    /* --socket, or NULL for gattd_client_default_socket() */
@@ -72,6 +74,7 @@ int gattctl_reload(Gattctl *ctl, int argc, char **argv);
 int gattctl_handle(Gattctl *ctl, int argc, char **argv);
 int gattctl_confirm(Gattctl *ctl, int argc, char **argv);
 int gattctl_advertise(Gattctl *ctl, int argc, char **argv);
+int gattctl_wait(Gattctl *ctl, int argc, char **argv);
 
 /* ---- common.c ---- */
 

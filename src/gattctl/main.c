@@ -26,6 +26,7 @@ static const struct {
 	{ "handle", gattctl_handle, "handle CHAR...              answer centrals' reads and writes of Handler= characteristics" },
 	{ "confirm", gattctl_confirm, "confirm                     accept or reject each pairing ([Pairing] Method=confirm)" },
 	{ "advertise", gattctl_advertise, "advertise [on|off|reset]    the advertisement; change it, start or stop it" },
+	{ "wait", gattctl_wait, "wait [on-air|registered|...]  until gattd is on the air (or registered, advertising, connected)" },
 	{ "reload", gattctl_reload, "reload                      re-read the configuration (like SIGHUP)" },
 };
 

@@ -51,7 +51,8 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 		.params = "",
 		.summary = "Print gattd's state: lifecycle state, adapter, registration and advertising,\n"
 		           "each [Advertising NAME] advertisement, clients, watchers, subscribed\n"
-		           "characteristics and captured writes.",
+		           "characteristics and captured writes. Exit status 0 when the services are on the\n"
+		           "air, 6 when gattd runs but they are not.",
 	};
 	static const char *const not_shown[] = { "id", "ok", NULL };
 	g_autoptr(json_t) request = NULL;
@@ -61,6 +62,7 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 	const char *name;
 	json_t *node;
 	size_t width = 0;
+	bool on_air;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
@@ -68,8 +70,12 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 		return r;
 	request = gattctl_request_new("status", NULL);
 	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "status", &reply);
-	if (r != GATTCTL_EXIT_OK || ctl->json)
+	if (r != GATTCTL_EXIT_OK)
 		return r;
+	/* As systemctl is-active: scripts test the exit status. */
+	on_air = json_is_true(json_object_get(reply, "on_air"));
+	if (ctl->json)
+		return on_air ? GATTCTL_EXIT_OK : GATTCTL_EXIT_NOT_ON_AIR;
 
 	json_object_foreach(reply, name, node) {
 		if (g_strv_contains(not_shown, name))
@@ -86,5 +92,5 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 
 		printf("%s:%*s %s\n", key, (int)(width - strlen(key)), "", (const char *)values->pdata[i]);
 	}
-	return GATTCTL_EXIT_OK;
+	return on_air ? GATTCTL_EXIT_OK : GATTCTL_EXIT_NOT_ON_AIR;
 }
