@@ -61,8 +61,12 @@ static bool looks_like_negative_number(const char *arg)
 
 int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, char ***argv)
 {
+	g_autofree char *socket_path = NULL;
+	/* gattctl's own options work after the command too: gattctl status --socket P. */
 	const GOptionEntry common_entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, "Print gattd's JSON lines as they are", NULL },
+		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
+		  "Connect to gattd's socket at PATH (as before the command)", "PATH" },
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(spec->params);
@@ -79,6 +83,10 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 	g_option_context_set_ignore_unknown_options(context, TRUE);
 	if (!g_option_context_parse(context, argc, argv, &error))
 		return gattctl_usage_error("%s", error->message);
+	if (socket_path) {
+		g_free(ctl->socket_path);
+		ctl->socket_path = g_steal_pointer(&socket_path);
+	}
 
 	for (int i = 1; i < *argc; i++) {
 		char *arg = (*argv)[i];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gattctl.h"
+#include "shared/escape.h"
 #include "gattd-build-config.h"
 
 static const struct {
@@ -39,6 +40,48 @@ static char *commands_help(void)
 	g_string_append(s, "\n'gattctl COMMAND --help' describes a command's arguments and options.\n\n");
 	g_string_append(s, GATTCTL_EXIT_HELP);
 	return g_string_free(s, FALSE);
+}
+
+/* Edits (insert, delete, substitute) from a to b, for suggesting a command. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	g_autofree unsigned *row = g_new(unsigned, n + 1);
+
+	for (size_t j = 0; j <= n; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		unsigned diagonal = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= n; j++) {
+			unsigned above = row[j];
+
+			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] != b[j - 1]));
+			diagonal = above;
+		}
+	}
+	return row[n];
+}
+
+/* "unknown command 'stauts' (did you mean 'status'?)": the nearest verb within two edits, or one it begins. */
+static int unknown_command(const char *name)
+{
+	g_autofree char *shown = escape_text(name);
+	const char *best = NULL;
+	unsigned best_distance = 3;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(verbs) && strlen(name) < 64; i++) {
+		unsigned d = name[0] && g_str_has_prefix(verbs[i].name, name) ? 1 : edit_distance(name, verbs[i].name);
+
+		if (d < best_distance) {
+			best = verbs[i].name;
+			best_distance = d;
+		}
+	}
+	if (best)
+		return gattctl_usage_error("unknown command '%s' (did you mean '%s'?)", shown, best);
+	return gattctl_usage_error("unknown command '%s'", shown);
 }
 
 int main(int argc, char **argv)
@@ -88,7 +131,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = gattctl_usage_error("unknown command '%s'", argv[1]);
+	r = unknown_command(argv[1]);
 out:
 	gattctl_clear(&ctl);
 	return r;

@@ -184,6 +184,24 @@ class GattctlValueTest(GattctlTestCase):
         self.assertEqual(status, 0, err)
         self.assertTrue(any('battery/level' in line and 'type=u8' in line for line in out), out)
 
+    def test_global_options_work_after_the_command_too(self):
+        program = ClientProgram(self, [self.binary, 'status', '--socket', self.socket_path],
+                                env={k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'})
+        self.assertEqual(program.wait_exit(), 0, program.stderr_text)
+        self.assertTrue(any(line.startswith('on_air:') for line in program.stdout_lines))
+        # The last one given counts.
+        status, out, err = self.gattctl('get', 'battery/level', '--socket', os.path.join(self.tmpdir, 'nothing'))
+        self.assertEqual(status, EXIT_CONNECTION)
+
+    def test_an_unknown_command_gets_a_suggestion(self):
+        for typed, said in (('stauts', "unknown command 'stauts' (did you mean 'status'?)"),
+                            ('adv', "unknown command 'adv' (did you mean 'advertise'?)"),
+                            ('xyzzy', "unknown command 'xyzzy' (see gattctl --help)"),
+                            ('\x1b[2J', "unknown command '\\x1b[2J'")):
+            status, out, err = self.gattctl(typed)
+            self.assertEqual((status, out), (EXIT_USAGE, []), err)
+            self.assertIn(said, err)
+
     def test_gattctl_cannot_connect_exits_3(self):
         program = self.start_gattctl('status', socket_path=os.path.join(self.tmpdir, 'nothing-here'))
         self.assertEqual(program.wait_exit(), EXIT_CONNECTION)
