@@ -174,6 +174,11 @@ void config_advertising_free(CfgAdvertising *adv)
 	g_free(adv);
 }
 
+char *config_advertising_group(const CfgAdvertising *adv)
+{
+	return adv->name ? g_strdup_printf("Advertising %s", adv->name) : g_strdup("Advertising");
+}
+
 const CfgAdvertising *config_find_advertisement(const GattdConfig *config, const char *name)
 {
 	for (unsigned i = 0; config->advertisements && i < config->advertisements->len; i++) {

@@ -60,6 +60,8 @@ void config_advertising_init(CfgAdvertising *adv);
 CfgAdvertising *config_advertising_new(const char *name);
 void config_advertising_free(CfgAdvertising *adv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CfgAdvertising, config_advertising_free)
+/* Its group's name as messages give it: "Advertising" or "Advertising NAME" (newly allocated). */
+char *config_advertising_group(const CfgAdvertising *adv);
 /* The [Advertising NAME] set of config called name; NULL when there is none. */
 const CfgAdvertising *config_find_advertisement(const GattdConfig *config, const char *name);
 

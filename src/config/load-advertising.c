@@ -271,7 +271,7 @@ void config_advertising_check_total(const GattdConfig *config, GPtrArray *errors
 		config_section_report(&s, NULL, "%s", error);
 	for (unsigned i = 0; i < config->advertisements->len; i++) {
 		const CfgAdvertising *set = config->advertisements->pdata[i];
-		g_autofree char *group = g_strdup_printf("Advertising %s", set->name);
+		g_autofree char *group = config_advertising_group(set);
 		g_autofree char *set_error = NULL;
 
 		s.group = group;

@@ -104,7 +104,7 @@ static void summary_data(GString *out, const char *prefix, const GPtrArray *manu
 static void summary_advertising(GString *out, const GattdConfig *config, const CfgAdvertising *adv)
 {
 	g_auto(GStrv) advertised = config_advertising_uuids(config, adv);
-	g_autofree char *title = adv->name ? g_strdup_printf("Advertising %s", adv->name) : g_strdup("Advertising");
+	g_autofree char *title = config_advertising_group(adv);
 
 	if (!adv->enabled) {
 		g_string_append_printf(out, "%s: disabled\n", title);

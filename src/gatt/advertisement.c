@@ -473,8 +473,7 @@ void advertisement_set_features(Advertisement *adv, const GattBluezFeatures *fea
 {
 	unsigned wanted = adv->base->secondary_channel;
 	bool scan_response = adv->base->scan_manufacturer_data->len || adv->base->scan_service_data->len;
-	g_autofree char *group = adv->base->name ? g_strdup_printf("Advertising %s", adv->base->name)
-	                                         : g_strdup("Advertising");
+	g_autofree char *group = config_advertising_group(adv->base);
 	g_autoptr(GString) offered = g_string_new(NULL);
 
 	adv->secondary_ok = wanted && features->secondary_keeps_flags && (features->secondary_channels & wanted);
