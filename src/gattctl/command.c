@@ -267,8 +267,7 @@ void gattctl_run_clear(GattctlRun *run)
 char **gattctl_command_environ(const Gattctl *ctl)
 {
 	/* A command that runs gattctl itself reaches this gattd. */
-	return g_environ_setenv(g_get_environ(), "GATTD_SOCKET",
-	                        ctl->socket_path ? ctl->socket_path : gattd_client_default_socket(), TRUE);
+	return g_environ_setenv(g_get_environ(), "GATTD_SOCKET", gattctl_socket_path(ctl), TRUE);
 }
 
 int64_t gattctl_run_until(unsigned timeout_ms, int64_t deadline, unsigned margin_ms, bool *ret_by_deadline)

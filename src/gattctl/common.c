@@ -121,9 +121,14 @@ json_t *gattctl_request_new(const char *cmd, const char *chr)
 	return request;
 }
 
+const char *gattctl_socket_path(const Gattctl *ctl)
+{
+	return ctl->socket_path ? ctl->socket_path : gattd_client_default_socket();
+}
+
 int gattctl_connect(Gattctl *ctl)
 {
-	const char *path = ctl->socket_path ? ctl->socket_path : gattd_client_default_socket();
+	const char *path = gattctl_socket_path(ctl);
 	const char *hint = "";
 	int r;
 

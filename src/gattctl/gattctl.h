@@ -117,6 +117,8 @@ int gattctl_call_quiet(Gattctl *ctl, json_t *request, int timeout_ms, const char
 /* In a list reply, characteristic chr (desc NULL) or its descriptor desc; NULL if absent. */
 json_t *gattctl_find_node(const json_t *list_reply, const char *chr, const char *desc);
 
+/* The socket gattctl talks to: --socket, else gattd_client_default_socket(). */
+const char *gattctl_socket_path(const Gattctl *ctl);
 /* Connect if not yet connected. GATTCTL_EXIT_OK or, reported, GATTCTL_EXIT_CONNECTION. */
 int gattctl_connect(Gattctl *ctl);
 

@@ -48,7 +48,7 @@ static void drop_client(Gattctl *ctl)
 /* Connected and watching: 0; the socket not there yet (or gattd not answering): -errno, and try again. */
 static int connect_and_watch(Gattctl *ctl)
 {
-	const char *path = ctl->socket_path ? ctl->socket_path : gattd_client_default_socket();
+	const char *path = gattctl_socket_path(ctl);
 	int r;
 
 	if (ctl->client)
@@ -153,7 +153,7 @@ int gattctl_wait(Gattctl *ctl, int argc, char **argv)
 	}
 
 	if (connect_error) {
-		const char *path = ctl->socket_path ? ctl->socket_path : gattd_client_default_socket();
+		const char *path = gattctl_socket_path(ctl);
 
 		fprintf(stderr, "gattctl: wait %s: gattd did not answer at %s within %d ms: %s\n", cond->name, path,
 		        timeout, g_strerror(-connect_error));
