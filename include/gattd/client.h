@@ -15,7 +15,11 @@
  *  - the handler role (handle, next_request, answer_read, accept_write, refuse):
  *    answering centrals' reads and writes of Handler= characteristics;
  *  - the confirm role (handle_pairing, next_pairing_request, answer_pairing):
- *    accepting or rejecting each pairing with [Pairing] Method=confirm.
+ *    accepting or rejecting each pairing with [Pairing] Method=confirm;
+ *  - typed results (status, list, next_event / event_parse) for programs that would
+ *    rather not read JSON; the raw lines stay available beside them;
+ *  - cleanup helpers at the end: g_autoptr()/g_auto() with GLib, or
+ *    __attribute__((cleanup)) without it.
  *
  * Conventions:
  *  - Functions returning int return 0 (or a count) on success and a negative errno
@@ -31,6 +35,16 @@
  *    never move or remove one. While the soname is libgattd-client.so.0 (0.x releases),
  *    a struct that grows keeps the soname: rebuild programs against the header of the
  *    library they run with.
+ *  - The typed results added in 0.3 (GattdStatus, GattdService and what it holds,
+ *    GattdEvent) are caller-visible structs too, filled and freed only by the library,
+ *    and grow only at the end. A release in which one of them (or a struct it embeds)
+ *    grows exports the functions that fill and free it under a new symbol version and
+ *    keeps the old versions filling the old layout, as glibc does for its structs: a
+ *    program built against this header keeps working with later libraries, unrebuilt.
+ *    Why not opaque objects with getters: a status, a service tree and twenty event
+ *    kinds would need some sixty getters for what is plain data, and the protocol grows
+ *    by adding fields, rarely. Why not a caller-set struct_size: one more thing every
+ *    caller must get right, for the same guarantee the symbol versions give.
  *
  * Errors gattd answers with (the "code" of an error reply) map to errno values as
  * follows; gattd_client_error_code() gives the code itself:
@@ -642,6 +656,226 @@ int gattd_client_refuse(GattdClient *c, uint64_t request, const char *error);
  */
 int gattd_client_refuse_code(GattdClient *c, uint64_t request, int code);
 
+/* ---- status and services (each blocks up to GATTD_CLIENT_CALL_TIMEOUT_MS; symbol version GATTD_CLIENT_0.3) ---- */
+
+/* An [Advertising NAME] advertisement in the `status` reply. */
+typedef struct {
+	char *name;        /* NAME of its group */
+	int enabled;       /* enabled now (Enabled=, or a client's advertise) */
+	int advertising;   /* BlueZ has it registered now */
+	int paused;        /* enabled, but stopped while a central is connected (PauseWhileConnected) */
+	char *error;       /* bluetoothd's last refusal, until it registers it; else NULL */
+} GattdAdvertisementStatus;
+
+/* How gattd stands: the `status` reply (README, "Requests and replies"). */
+typedef struct {
+	/* The lifecycle state's name: "NO_BUS", "NO_BLUEZ", "NO_ADAPTER", "REGISTERING",
+	 * "REGISTERED", "ADVERTISE_START", "ADVERTISING", "STOPPING", ... (compare as
+	 * strings: a later gattd may have more), and the same in words. */
+	char *state;
+	char *description;
+	char *adapter;          /* the adapter's name ("hci0"); NULL without one (then the three below too) */
+	char *adapter_address;  /* "00:AA:01:00:00:01"; NULL when not known */
+	char *adapter_path;     /* its D-Bus object path */
+	int adapter_powered;
+	int registered;         /* the GATT application is registered with BlueZ */
+	int advertising;        /* the main advertisement is registered */
+	int on_air;             /* registered and powered: centrals can use the services */
+	GattdAdvertisementStatus *advertisements; /* the [Advertising NAME] ones, in configuration order */
+	size_t n_advertisements;                  /* 0 (and NULL) without such groups */
+	char *sockets;          /* acquired sockets on this bluetoothd: "shared", "per-central", "targeted"; NULL without adapter */
+	GattdPairing pairing;   /* as gattd_client_pairable() asks it */
+	unsigned clients;       /* connections to gattd's socket, this one included */
+	unsigned watchers;      /* connections that sent watch */
+	unsigned subscriptions; /* characteristics centrals are subscribed to */
+	uint64_t captured;      /* writes queued for next-write now */
+	uint64_t overflows;     /* writes the capture queues dropped so far */
+	uint64_t generation;    /* configuration generation: 1 at start, +1 per applied reload */
+} GattdStatus;
+
+/*
+ * Ask gattd how it stands and fill *ret (clear it with gattd_status_clear()): 0.
+ * -EINVAL for NULL arguments, -EPROTO when the reply lacks a field or has one of
+ * another type, -ESHUTDOWN, -ETIMEDOUT, or a connection error. *ret is untouched on
+ * failure.
+ */
+int gattd_client_status(GattdClient *c, GattdStatus *ret);
+
+/* Free what a GattdStatus holds and zero it. NULL, and a zeroed one, are fine. */
+void gattd_status_clear(GattdStatus *status);
+
+/* A descriptor in the `list` reply. */
+typedef struct {
+	char *id;          /* "battery/level/description" */
+	char *uuid;        /* 128-bit, lower case */
+	char **flags;      /* NULL-terminated ("read", "write", ...); never NULL */
+	uint8_t *value;    /* its value (malloc()ed, never NULL, even when empty) */
+	size_t len;
+} GattdDescriptor;
+
+/* A characteristic in the `list` reply. */
+typedef struct {
+	char *id;          /* "battery/level" */
+	char *uuid;
+	char **flags;      /* NULL-terminated ("read", "notify", ...); never NULL */
+	char *type;        /* Type= ("u8", "utf8", ...); NULL without */
+	unsigned max_length;
+	unsigned capture;  /* Capture= N: writes kept for next-write; 0 without */
+	int notifying;     /* a central is subscribed */
+	uint8_t *value;    /* the current value (malloc()ed, never NULL) */
+	size_t len;
+	GattdDescriptor *descriptors; /* NULL when n_descriptors is 0 */
+	size_t n_descriptors;
+} GattdCharacteristic;
+
+/* A service in the `list` reply: what gattd serves, as configured. */
+typedef struct {
+	char *id;          /* "battery" */
+	char *uuid;
+	int primary;
+	GattdCharacteristic *characteristics; /* NULL when n_characteristics is 0 */
+	size_t n_characteristics;
+} GattdService;
+
+/*
+ * The services gattd serves, with their characteristics, values and descriptors, in
+ * configuration order: *ret is an array of *ret_n (NULL when there is none), to be
+ * freed with gattd_services_free(). -EINVAL for NULL arguments, -EPROTO for a reply
+ * gattd_client_status() would also refuse, -ENOMEM, -ESHUTDOWN, -ETIMEDOUT, or a
+ * connection error; *ret and *ret_n are untouched on failure.
+ */
+int gattd_client_list(GattdClient *c, GattdService **ret, size_t *ret_n);
+
+/* Free n services from gattd_client_list() and the array. NULL is fine. */
+void gattd_services_free(GattdService *services, size_t n);
+
+/* ---- events as C values (symbol version GATTD_CLIENT_0.3) ---- */
+
+/*
+ * What an event line says happened (README, "Events (after `watch`)"). A later gattd
+ * may send events this library does not know: they parse as GATTD_EVENT_UNKNOWN with
+ * their name kept, so a program keeps running. A later library may append kinds:
+ * treat a kind your switch does not know as GATTD_EVENT_UNKNOWN (a default: branch).
+ */
+typedef enum {
+	GATTD_EVENT_UNKNOWN,          /* none of the below: see name and json */
+	GATTD_EVENT_WRITE,            /* a central wrote: write (chr, device, address too) */
+	GATTD_EVENT_SUBSCRIBED,       /* chr; device, address when BlueZ said (Acquire=notify) */
+	GATTD_EVENT_UNSUBSCRIBED,     /* chr; device, address as for subscribed */
+	GATTD_EVENT_CONFIRM,          /* chr: a central confirmed an indication */
+	GATTD_EVENT_CAPTURE_OVERFLOW, /* chr, dropped, overflows */
+	GATTD_EVENT_ADAPTER,          /* adapter (NULL: none), adapter_address, adapter_powered */
+	GATTD_EVENT_REGISTERED,       /* adapter: the services are on the air there */
+	GATTD_EVENT_UNREGISTERED,     /* reason: "adapter-down", "adapter-removed", "bluez-gone", "bus-lost", "reload", "shutdown" */
+	GATTD_EVENT_RELOADED,         /* generation */
+	GATTD_EVENT_CONNECTED,        /* central (device, address too) */
+	GATTD_EVENT_DISCONNECTED,     /* central, reason (NULL when nobody said) */
+	GATTD_EVENT_PAIRED,           /* central */
+	GATTD_EVENT_PAIRING_FAILED,   /* device, address (NULL when unknown), reason, request (0: none) */
+	GATTD_EVENT_PASSKEY,          /* device, address, passkey */
+	GATTD_EVENT_PAIRABLE,         /* pairing: the window opened or closed */
+	GATTD_EVENT_ADVERTISEMENT,    /* advertisement_name (NULL: the main one), advertisement */
+	GATTD_EVENT_UNHANDLED,        /* chr, reason: this connection no longer handles chr */
+	GATTD_EVENT_READ_REQUEST,     /* handler_request (chr, device, address too) */
+	GATTD_EVENT_WRITE_REQUEST,    /* handler_request (chr, device, address too) */
+	GATTD_EVENT_PAIRING_REQUEST,  /* pairing_request (device, address too) */
+} GattdEventKind;
+
+/*
+ * One event. name and json are always set; each kind fills the members its comment
+ * in GattdEventKind names, the rest stay NULL or 0. chr, device, address and reason
+ * are filled for every event, known or not, that has them as top-level strings.
+ */
+typedef struct {
+	GattdEventKind kind;
+	char *name;            /* the "event" member as gattd sent it ("write", or an unknown one's) */
+	char *json;            /* the whole line, for what this library does not read ("typed", new fields) */
+	char *chr;             /* the characteristic id */
+	char *device;          /* BlueZ device object path, or NULL if unknown */
+	char *address;         /* the central's address "AA:BB:CC:DD:EE:FF", or NULL if unknown */
+	char *reason;          /* why, in gattd's words ("adapter-down", "remote", "timeout", ...) */
+	GattdWrite write;      /* seq and queued are 0: they belong to next-write */
+	uint64_t dropped;
+	uint64_t overflows;
+	char *adapter;         /* the adapter's name ("hci0") */
+	char *adapter_address;
+	int adapter_powered;
+	uint64_t generation;
+	GattdDevice central;
+	char *passkey;         /* six digits ("004821") */
+	uint64_t request;      /* the pairing-request a pairing-failed settles; 0 for none */
+	GattdPairing pairing;
+	char *advertisement_name;
+	GattdAdvertisement advertisement;
+	GattdRequest handler_request;
+	GattdPairingRequest pairing_request;
+} GattdEvent;
+
+/* Free what a GattdEvent holds and zero it. NULL, and a zeroed one, are fine. */
+void gattd_event_clear(GattdEvent *event);
+
+/*
+ * Parse event_json, a line from gattd_client_pop_message() or gattd_client_wait_event(),
+ * into *ret (clear it with gattd_event_clear()). Returns 0, also for an event this
+ * library does not know (GATTD_EVENT_UNKNOWN); -ENOMSG when the line is no event (a
+ * reply: it has no "event" member); -EPROTO when it is no JSON object, its "event"
+ * is no string, or a known event lacks a field or has one of another type (the
+ * same fields gattd_request_parse() and gattd_pairing_request_parse() need for
+ * theirs); -ENOMEM; -EINVAL for NULL arguments. *ret is untouched on failure.
+ */
+int gattd_event_parse(const char *event_json, GattdEvent *ret);
+
+/*
+ * Wait up to timeout_ms (-1: forever) for an event (after gattd_client_watch(); a
+ * handler's requests and a confirmer's pairing requests are events too) and take the
+ * oldest into *ret, as gattd_client_wait_event() and gattd_event_parse() together.
+ * Replies stay queued. Returns 0, -ETIMEDOUT (0 timeout: none queued now), -EPROTO
+ * (an event gattd_event_parse() refuses: it is dropped; call again for the next),
+ * -EINVAL, or a connection error.
+ */
+int gattd_client_next_event(GattdClient *c, int timeout_ms, GattdEvent *ret);
+
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- cleanup helpers ---- */
+
+/*
+ * With GLib: include <glib.h> before this header, then
+ *   g_autoptr(GattdClient) c = NULL;
+ *   g_auto(GattdStatus) status = { 0 };   (and GattdEvent, GattdWrite, GattdRequest,
+ *   GattdPairing, GattdPairingRequest, GattdAdvertisement)
+ * free and clear them when they go out of scope. Arrays with a count (devices, bonds,
+ * services) have no such helper: free them with their _free function.
+ */
+#ifdef G_DEFINE_AUTOPTR_CLEANUP_FUNC
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattdClient, gattd_client_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdWrite, gattd_write_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdRequest, gattd_request_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdPairing, gattd_pairing_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdPairingRequest, gattd_pairing_request_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdAdvertisement, gattd_advertisement_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdStatus, gattd_status_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GattdEvent, gattd_event_clear)
+#endif
+
+/*
+ * Without GLib, GCC and Clang (C or C++) run a function on a variable's address when
+ * it goes out of scope: GATTD_CLEANUP(f). The _clear functions take that address as
+ * they are; a GattdClient pointer takes gattd_client_freep():
+ *   GattdClient *c GATTD_CLEANUP(gattd_client_freep) = NULL;
+ *   GattdEvent event GATTD_CLEANUP(gattd_event_clear) = { 0 };
+ * Initialise every such variable: the function runs on every way out of the scope.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define GATTD_CLEANUP(func) __attribute__((cleanup(func)))
+#endif
+
+static inline void gattd_client_freep(GattdClient **c)
+{
+	if (c && *c) {
+		gattd_client_free(*c);
+		*c = NULL;
+	}
+}

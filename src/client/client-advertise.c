@@ -27,9 +27,7 @@ void gattd_advertisement_clear(GattdAdvertisement *adv)
 		return;
 	free(adv->type);
 	free(adv->local_name);
-	for (size_t i = 0; adv->service_uuids && adv->service_uuids[i]; i++)
-		free(adv->service_uuids[i]);
-	free(adv->service_uuids);
+	client_strv_free(adv->service_uuids);
 	data_list_free(adv->manufacturer_data, adv->n_manufacturer_data);
 	data_list_free(adv->service_data, adv->n_service_data);
 	*adv = (GattdAdvertisement){ 0 };
@@ -120,27 +118,7 @@ static int parse_data(json_t *reply, const char *name, bool uuids, GattdAdvertis
 	return 0;
 }
 
-static int parse_uuids(json_t *reply, char ***ret)
-{
-	json_t *array = json_object_get(reply, "service_uuids");
-	json_t *item;
-	size_t i;
-
-	if (!json_is_array(array))
-		return -EPROTO;
-	*ret = calloc(json_array_size(array) + 1, sizeof(char *));
-	if (!*ret)
-		return -ENOMEM;
-	json_array_foreach(array, i, item) {
-		if (!json_is_string(item))
-			return -EPROTO;
-		if (!((*ret)[i] = strdup(json_string_value(item))))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int parse_advertisement(json_t *reply, GattdAdvertisement *adv)
+int client_advertisement_parse(json_t *reply, GattdAdvertisement *adv)
 {
 	uint64_t bytes = 0, max_bytes = 0;
 	int r;
@@ -151,7 +129,7 @@ static int parse_advertisement(json_t *reply, GattdAdvertisement *adv)
 	    (r = client_member_bool(reply, "paused", &adv->paused)) < 0 ||
 	    (r = client_member_string(reply, "type", false, &adv->type)) < 0 ||
 	    (r = client_member_string(reply, "local_name", true, &adv->local_name)) < 0 ||
-	    (r = parse_uuids(reply, &adv->service_uuids)) < 0 ||
+	    (r = client_member_strv(reply, "service_uuids", &adv->service_uuids)) < 0 ||
 	    (r = parse_data(reply, "manufacturer_data", false, &adv->manufacturer_data, &adv->n_manufacturer_data)) < 0 ||
 	    (r = parse_data(reply, "service_data", true, &adv->service_data, &adv->n_service_data)) < 0 ||
 	    (r = client_member_uint(reply, "bytes", UINT32_MAX, &bytes)) < 0 ||
@@ -188,7 +166,7 @@ int gattd_client_advertise_named(GattdClient *c, const char *advertisement, cons
 		return r;
 	if (!ret)
 		return 0;
-	r = parse_advertisement(reply, &adv);
+	r = client_advertisement_parse(reply, &adv);
 	if (r < 0) {
 		gattd_advertisement_clear(&adv);
 		return r;

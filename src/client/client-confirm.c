@@ -88,7 +88,7 @@ static int member_passkey(json_t *event, GattdPairingKind kind, char **ret)
 	return 0;
 }
 
-static int parse_pairing_request(json_t *event, GattdPairingRequest *req)
+int client_pairing_request_parse(json_t *event, GattdPairingRequest *req)
 {
 	uint64_t deadline;
 	int r;
@@ -119,7 +119,7 @@ int gattd_pairing_request_parse(const char *event_json, GattdPairingRequest *ret
 	event = jread_object(event_json, strlen(event_json), NULL);
 	if (!event)
 		return -EPROTO;
-	r = parse_pairing_request(event, &req);
+	r = client_pairing_request_parse(event, &req);
 	if (r < 0) {
 		gattd_pairing_request_clear(&req);
 		return r;

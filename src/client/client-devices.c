@@ -12,8 +12,10 @@
 #include "shared/bdaddr.h"
 #include "shared/value.h"
 
-static void device_clear(GattdDevice *d)
+void client_device_clear(void *device)
 {
+	GattdDevice *d = device;
+
 	free(d->address);
 	free(d->address_type);
 	free(d->device);
@@ -24,11 +26,7 @@ static void device_clear(GattdDevice *d)
 
 void gattd_devices_free(GattdDevice *devices, size_t n)
 {
-	if (!devices)
-		return;
-	for (size_t i = 0; i < n; i++)
-		device_clear(&devices[i]);
-	free(devices);
+	client_array_free(devices, n, sizeof(*devices), client_device_clear);
 }
 
 /* "bonded": true or false, or null (-1) from a BlueZ that does not say. */
@@ -41,13 +39,12 @@ static int member_bonded(json_t *obj, int *ret)
 	return client_member_bool(obj, "bonded", ret);
 }
 
-static int parse_device(json_t *obj, GattdDevice *d)
+int client_device_parse(json_t *obj, void *device)
 {
+	GattdDevice *d = device;
 	uint64_t since, mtu;
 	int r;
 
-	if (!json_is_object(obj))
-		return -EPROTO;
 	if ((r = client_member_string(obj, "address", false, &d->address)) < 0 ||
 	    (r = client_member_string(obj, "address_type", true, &d->address_type)) < 0 ||
 	    (r = client_member_string(obj, "device", false, &d->device)) < 0 ||
@@ -69,9 +66,6 @@ static int call_devices(GattdClient *c, const char *cmd, GattdDevice **ret, size
 {
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
-	GattdDevice *devices = NULL;
-	json_t *list;
-	size_t n;
 	int r;
 
 	if (!c || !ret || !ret_n)
@@ -82,22 +76,8 @@ static int call_devices(GattdClient *c, const char *cmd, GattdDevice **ret, size
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	list = json_object_get(reply, cmd);
-	if (!json_is_array(list))
-		return -EPROTO;
-	n = json_array_size(list);
-	if (n > 0 && !(devices = calloc(n, sizeof(*devices))))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		r = parse_device(json_array_get(list, i), &devices[i]);
-		if (r < 0) {
-			gattd_devices_free(devices, n);
-			return r;
-		}
-	}
-	*ret = devices;
-	*ret_n = n;
-	return 0;
+	return client_member_array(reply, cmd, sizeof(GattdDevice), client_device_parse, client_device_clear,
+	                           (void **)ret, ret_n);
 }
 
 int gattd_client_devices(GattdClient *c, GattdDevice **ret, size_t *ret_n)
@@ -158,11 +138,26 @@ void gattd_pairing_clear(GattdPairing *pairing)
 	*pairing = (GattdPairing){ 0 };
 }
 
+int client_pairing_parse(json_t *obj, GattdPairing *pairing)
+{
+	uint64_t remaining = 0;
+	int r;
+
+	if ((r = client_member_string(obj, "method", false, &pairing->method)) < 0 ||
+	    (r = client_member_bool(obj, "agent", &pairing->agent)) < 0 ||
+	    (r = client_member_bool(obj, "pairable", &pairing->pairable)) < 0 ||
+	    (r = client_member_bool(obj, "always", &pairing->always)) < 0 ||
+	    (r = client_member_uint_or_null(obj, "remaining_ms", INT64_MAX, &remaining)) < 0)
+		return r;
+	pairing->remaining_ms = json_is_null(json_object_get(obj, "remaining_ms")) ? -1 : (int64_t)remaining;
+	return 0;
+}
+
 int gattd_client_pairable(GattdClient *c, int open, unsigned seconds, GattdPairing *ret)
 {
 	g_autoptr(json_t) request = NULL;
 	g_autoptr(json_t) reply = NULL;
-	uint64_t remaining = 0;
+	GattdPairing pairing = { 0 };
 	int r;
 
 	if (!c || !ret || seconds > 86400 || (seconds && open <= 0))
@@ -174,15 +169,11 @@ int gattd_client_pairable(GattdClient *c, int open, unsigned seconds, GattdPairi
 	r = client_call_object(c, request, GATTD_CLIENT_CALL_TIMEOUT_MS, NULL, &reply);
 	if (r < 0)
 		return r;
-	*ret = (GattdPairing){ 0 };
-	if ((r = client_member_string(reply, "method", false, &ret->method)) < 0 ||
-	    (r = client_member_bool(reply, "agent", &ret->agent)) < 0 ||
-	    (r = client_member_bool(reply, "pairable", &ret->pairable)) < 0 ||
-	    (r = client_member_bool(reply, "always", &ret->always)) < 0 ||
-	    (r = client_member_uint_or_null(reply, "remaining_ms", INT64_MAX, &remaining)) < 0) {
-		gattd_pairing_clear(ret);
+	r = client_pairing_parse(reply, &pairing);
+	if (r < 0) {
+		gattd_pairing_clear(&pairing);
 		return r;
 	}
-	ret->remaining_ms = json_is_null(json_object_get(reply, "remaining_ms")) ? -1 : (int64_t)remaining;
+	*ret = pairing;
 	return 0;
 }

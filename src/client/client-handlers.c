@@ -94,7 +94,7 @@ static int parse_write_fields(json_t *event, GattdRequest *req)
 	return 0;
 }
 
-static int parse_request(json_t *event, GattdRequest *req)
+int client_request_parse(json_t *event, GattdRequest *req)
 {
 	const char *name = jread_string(event, "event");
 	uint64_t offset;
@@ -139,7 +139,7 @@ int gattd_request_parse(const char *event_json, GattdRequest *ret)
 	event = jread_object(event_json, strlen(event_json), NULL);
 	if (!event)
 		return -EPROTO;
-	r = parse_request(event, &req);
+	r = client_request_parse(event, &req);
 	if (r < 0) {
 		gattd_request_clear(&req);
 		return r;

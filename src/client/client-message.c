@@ -5,6 +5,8 @@
  *
  * A line is parsed once when it arrives; the queue then holds the few facts
  * the waits match on (kind, id, ok) next to the text handed to the caller.
+ * The member readers here are the one place a reply's or event's JSON becomes C
+ * values: every typed call and parser builds on them.
  * Values travel as hex on the wire; the hex codec is the daemon's own (value.c),
  * so client and daemon can't disagree on it.
  */
@@ -134,4 +136,73 @@ int client_member_hex(json_t *obj, const char *name, uint8_t **ret, size_t *ret_
 	*ret = copy;
 	*ret_len = len;
 	return 0;
+}
+
+int client_member_strv(json_t *obj, const char *name, char ***ret)
+{
+	json_t *array = json_object_get(obj, name);
+	char **strv;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(array))
+		return -EPROTO;
+	strv = calloc(json_array_size(array) + 1, sizeof(char *));
+	if (!strv)
+		return -ENOMEM;
+	json_array_foreach(array, i, item) {
+		int r = json_is_string(item) ? 0 : -EPROTO;
+
+		if (r == 0 && !(strv[i] = strdup(json_string_value(item))))
+			r = -ENOMEM;
+		if (r < 0) {
+			client_strv_free(strv);
+			return r;
+		}
+	}
+	*ret = strv;
+	return 0;
+}
+
+void client_strv_free(char **strv)
+{
+	for (size_t i = 0; strv && strv[i]; i++)
+		free(strv[i]);
+	free(strv);
+}
+
+int client_member_array(json_t *obj, const char *name, size_t size, ClientParseItem parse, ClientClearItem clear,
+                        void **ret, size_t *ret_n)
+{
+	json_t *array = json_object_get(obj, name);
+	uint8_t *items = NULL;
+	size_t n;
+
+	if (!json_is_array(array))
+		return -EPROTO;
+	n = json_array_size(array);
+	if (n > 0 && !(items = calloc(n, size)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(array, i);
+		int r = json_is_object(item) ? parse(item, items + i * size) : -EPROTO;
+
+		if (r < 0) {
+			/* Items not reached are zero: clear() takes those too. */
+			client_array_free(items, n, size, clear);
+			return r;
+		}
+	}
+	*ret = items;
+	*ret_n = n;
+	return 0;
+}
+
+void client_array_free(void *items, size_t n, size_t size, ClientClearItem clear)
+{
+	if (!items)
+		return;
+	for (size_t i = 0; i < n; i++)
+		clear((uint8_t *)items + i * size);
+	free(items);
 }

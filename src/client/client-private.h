@@ -5,9 +5,11 @@
  */
 #pragma once
 
+/* GLib first: the public header then declares its g_autoptr() cleanups for the library too. */
+#include <glib.h>
+
 #include <gattd/client.h>
 
-#include <glib.h>
 #include "shared/jread.h"
 #include <stdbool.h>
 
@@ -70,6 +72,40 @@ int client_member_bool(json_t *obj, const char *name, int *ret);
 int client_member_string(json_t *obj, const char *name, bool nullable, char **ret);
 /* A hex string as malloc()ed bytes, never NULL (even for none). */
 int client_member_hex(json_t *obj, const char *name, uint8_t **ret, size_t *ret_len);
+/* An array of strings as a malloc()ed NULL-terminated vector (never NULL), for client_strv_free(). */
+int client_member_strv(json_t *obj, const char *name, char ***ret);
+void client_strv_free(char **strv);
+
+/* Fill one zeroed C struct from an object of an array; a struct left half-filled is cleared by the caller. */
+typedef int (*ClientParseItem)(json_t *obj, void *item);
+/* Free what one struct holds (a zeroed one too). */
+typedef void (*ClientClearItem)(void *item);
+/*
+ * An array of objects as a calloc()ed array of *ret_n structs of size bytes, each
+ * filled by parse: NULL and 0 for an empty array. On failure (an item that is no
+ * object, or that parse refuses) nothing is kept and *ret is untouched.
+ */
+int client_member_array(json_t *obj, const char *name, size_t size, ClientParseItem parse, ClientClearItem clear,
+                        void **ret, size_t *ret_n);
+/* Clear n structs of size bytes with clear, then free the array. NULL is fine. */
+void client_array_free(void *items, size_t n, size_t size, ClientClearItem clear);
+
+/* The typed readers of the objects that more than one reply or event carries; each
+ * returns 0 or -EPROTO/-ENOMEM, leaving what it filled for the type's clear function. */
+/* client-requests.c: a write (next-write reply, write event); the queue's seq and queued
+ * only when queue_fields (the event has neither). */
+int client_write_parse(json_t *obj, bool queue_fields, GattdWrite *w);
+/* client-devices.c: a central's fields (devices, bonds, connected, disconnected, paired), a GattdDevice. */
+int client_device_parse(json_t *obj, void *device);
+void client_device_clear(void *device);
+/* client-devices.c: the pairing state (pairable reply and event, status "pairing"). */
+int client_pairing_parse(json_t *obj, GattdPairing *pairing);
+/* client-advertise.c: an advertisement (advertise reply, advertisement event). */
+int client_advertisement_parse(json_t *obj, GattdAdvertisement *adv);
+/* client-handlers.c: a read-request or write-request event; -ENOMSG for another line. */
+int client_request_parse(json_t *event, GattdRequest *req);
+/* client-confirm.c: a pairing-request event; -ENOMSG for another line. */
+int client_pairing_request_parse(json_t *event, GattdPairingRequest *req);
 
 /* client-requests.c */
 /* {"cmd": cmd, "char": chr}, chr may be NULL; NULL when chr is not valid UTF-8 (or no memory). */

@@ -111,7 +111,7 @@ void gattd_write_clear(GattdWrite *w)
 	*w = (GattdWrite){ 0 };
 }
 
-static int parse_write(json_t *reply, GattdWrite *w)
+int client_write_parse(json_t *reply, bool queue_fields, GattdWrite *w)
 {
 	uint64_t offset;
 	int r;
@@ -119,9 +119,10 @@ static int parse_write(json_t *reply, GattdWrite *w)
 	if ((r = client_member_hex(reply, "value", &w->value, &w->len)) < 0 ||
 	    (r = client_member_uint(reply, "offset", UINT16_MAX, &offset)) < 0 ||
 	    (r = client_member_string(reply, "device", true, &w->device)) < 0 ||
-	    (r = client_member_uint(reply, "seq", UINT64_MAX, &w->seq)) < 0 ||
-	    (r = client_member_string(reply, "char", false, &w->chr)) < 0 ||
-	    (r = client_member_uint(reply, "queued", UINT64_MAX, &w->queued)) < 0)
+	    (r = client_member_string(reply, "char", false, &w->chr)) < 0)
+		return r;
+	if (queue_fields && ((r = client_member_uint(reply, "seq", UINT64_MAX, &w->seq)) < 0 ||
+	                     (r = client_member_uint(reply, "queued", UINT64_MAX, &w->queued)) < 0))
 		return r;
 	/* "address": null when not known; absent from a gattd older than the field. */
 	if (json_object_get(reply, "address") && (r = client_member_string(reply, "address", true, &w->address)) < 0)
@@ -149,7 +150,7 @@ int gattd_client_next_write(GattdClient *c, const char *chr, int timeout_ms, Gat
 	r = client_call_object(c, request, wait_ms, NULL, &reply);
 	if (r < 0)
 		return r;
-	r = parse_write(reply, &w);
+	r = client_write_parse(reply, true, &w);
 	if (r < 0) {
 		gattd_write_clear(&w);
 		return r;

@@ -33,8 +33,6 @@
  * hang its clients forever. */
 #define CONNECT_TIMEOUT_S 5
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GattdClient, gattd_client_free)
-
 typedef bool (*ClientMatch)(const ClientMessage *m, const void *data);
 
 const char *gattd_client_default_socket(void)

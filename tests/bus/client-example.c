@@ -42,10 +42,17 @@
  *       Confirm pairings ([Pairing] Method=confirm): answer COUNT pairing requests
  *       (default: forever) all the same way, printing each, and each pairing-failed
  *       that settles one of them (timeout, canceled).
+ *   client-example [--socket PATH] status
+ *       Print how gattd stands, from the typed GattdStatus.
+ *   client-example [--socket PATH] list
+ *       Print the services, characteristics and descriptors gattd serves, with their values.
+ *   client-example [--socket PATH] events COUNT [CHAR...]
+ *       Watch, then print COUNT events as GattdEvents (no JSON read here), one a line.
  *
  * "watch" shows the raw layer in a poll() loop of the program's own (the way to
  * combine gattd with other file descriptors); "take", "devices", "disconnect",
- * "handle" and "confirm" use the blocking helpers.
+ * "handle" and "confirm" use the blocking helpers; "status", "list" and "events"
+ * the typed results, freed by GATTD_CLEANUP() (no GLib needed).
  *
  * Events are JSON objects, one a line; jansson picks their fields here (any JSON
  * library would do: the client library hands over the lines as text).
@@ -486,6 +493,123 @@ static int confirm(GattdClient *client, bool accept, long count)
 	return 0;
 }
 
+/* ---- typed results ---- */
+
+static int status(GattdClient *client)
+{
+	GattdStatus s GATTD_CLEANUP(gattd_status_clear) = { 0 };
+	int r = gattd_client_status(client, &s);
+
+	if (r < 0)
+		return fail(client, "status", r);
+	printf("state=%s adapter=%s powered=%s registered=%s on_air=%s advertising=%s sockets=%s pairing=%s\n", s.state,
+	       s.adapter ? s.adapter : "-", yes_no(s.adapter_powered), yes_no(s.registered), yes_no(s.on_air),
+	       yes_no(s.advertising), s.sockets ? s.sockets : "-", s.pairing.method);
+	for (size_t i = 0; i < s.n_advertisements; i++)
+		printf("advertisement %s enabled=%s advertising=%s paused=%s error=%s\n", s.advertisements[i].name,
+		       yes_no(s.advertisements[i].enabled), yes_no(s.advertisements[i].advertising),
+		       yes_no(s.advertisements[i].paused), s.advertisements[i].error ? s.advertisements[i].error : "-");
+	printf("clients=%u watchers=%u subscriptions=%u captured=%" PRIu64 " generation=%" PRIu64 "\n", s.clients,
+	       s.watchers, s.subscriptions, s.captured, s.generation);
+	return 0;
+}
+
+static void print_flags(char **flags)
+{
+	for (size_t i = 0; flags[i]; i++)
+		printf("%s%s", i ? "," : "", flags[i]);
+}
+
+static int list(GattdClient *client)
+{
+	GattdService *services = NULL;
+	size_t n = 0;
+	int r = gattd_client_list(client, &services, &n);
+
+	if (r < 0)
+		return fail(client, "list", r);
+	for (size_t i = 0; i < n; i++) {
+		printf("service %s %s%s\n", services[i].id, services[i].uuid, services[i].primary ? "" : " secondary");
+		for (size_t j = 0; j < services[i].n_characteristics; j++) {
+			const GattdCharacteristic *chr = &services[i].characteristics[j];
+
+			printf("  %s ", chr->id);
+			print_flags(chr->flags);
+			printf(" type=%s value=", chr->type ? chr->type : "-");
+			print_hex(chr->value, chr->len);
+			printf(chr->capture ? " capture=%u\n" : "\n", chr->capture);
+			for (size_t k = 0; k < chr->n_descriptors; k++) {
+				printf("    %s ", chr->descriptors[k].id);
+				print_flags(chr->descriptors[k].flags);
+				printf(" value=");
+				print_hex(chr->descriptors[k].value, chr->descriptors[k].len);
+				printf("\n");
+			}
+		}
+	}
+	gattd_services_free(services, n);
+	return 0;
+}
+
+/* One event on one line, from its typed fields. */
+static void print_typed_event(const GattdEvent *e)
+{
+	switch (e->kind) {
+	case GATTD_EVENT_WRITE:
+		printf("write %s ", e->write.chr);
+		print_hex(e->write.value, e->write.len);
+		printf(" offset=%u from %s\n", (unsigned)e->write.offset, e->address ? e->address : "?");
+		break;
+	case GATTD_EVENT_CONNECTED:
+	case GATTD_EVENT_DISCONNECTED:
+		printf("%s %s mtu=%d%s%s\n", e->name, e->central.address, e->central.mtu, e->reason ? " reason=" : "",
+		       e->reason ? e->reason : "");
+		break;
+	case GATTD_EVENT_ADAPTER:
+		printf("adapter %s powered=%s\n", e->adapter ? e->adapter : "-", yes_no(e->adapter_powered));
+		break;
+	case GATTD_EVENT_REGISTERED:
+		printf("registered on %s\n", e->adapter);
+		break;
+	case GATTD_EVENT_UNREGISTERED:
+		printf("unregistered: %s\n", e->reason);
+		break;
+	case GATTD_EVENT_RELOADED:
+		printf("reloaded generation=%" PRIu64 "\n", e->generation);
+		break;
+	case GATTD_EVENT_ADVERTISEMENT:
+		printf("advertisement %s: ", e->advertisement_name ? e->advertisement_name : "main");
+		print_advertisement(&e->advertisement);
+		break;
+	case GATTD_EVENT_UNKNOWN:
+		printf("unknown event %s\n", e->name);
+		break;
+	default: /* subscribed, confirm, pairing events, ... and kinds of a later library */
+		printf("%s%s%s\n", e->name, e->chr ? " " : "", e->chr ? e->chr : "");
+		break;
+	}
+	fflush(stdout);
+}
+
+static int events(GattdClient *client, long count, char **chars)
+{
+	int r = gattd_client_watch(client, chars[0] ? (const char *const *)chars : NULL);
+
+	if (r < 0)
+		return fail(client, "watch", r);
+	printf("watching\n");
+	fflush(stdout);
+	for (long taken = 0; taken < count; taken++) {
+		GattdEvent event GATTD_CLEANUP(gattd_event_clear) = { 0 };
+
+		r = gattd_client_next_event(client, -1, &event);
+		if (r < 0)
+			return fail(client, "next-event", r);
+		print_typed_event(&event);
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: client-example [--socket PATH] watch [CHAR...]\n"
@@ -498,14 +622,18 @@ static int usage(void)
 	                "       client-example [--socket PATH] bonds\n"
 	                "       client-example [--socket PATH] forget ADDRESS\n"
 	                "       client-example [--socket PATH] handle COUNT CHAR...\n"
-	                "       client-example [--socket PATH] confirm accept|reject [COUNT]\n");
+	                "       client-example [--socket PATH] confirm accept|reject [COUNT]\n"
+	                "       client-example [--socket PATH] status\n"
+	                "       client-example [--socket PATH] list\n"
+	                "       client-example [--socket PATH] events COUNT [CHAR...]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const char *socket_path = NULL; /* NULL: $GATTD_SOCKET, else /run/gattd/gattd.sock */
-	GattdClient *client = NULL;
+	/* Freed on every way out of main(). */
+	GattdClient *client GATTD_CLEANUP(gattd_client_freep) = NULL;
 	long count = -1;
 	int i = 1, r;
 
@@ -518,6 +646,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "take") == 0 && (argc - i == 2 || argc - i == 3)) {
 		if (argc - i == 3 && (count = strtol(argv[i + 2], NULL, 10)) <= 0)
 			return usage();
+	} else if (strcmp(argv[i], "events") == 0 && argc - i >= 2) {
+		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
+			return usage();
 	} else if (strcmp(argv[i], "handle") == 0 && argc - i >= 3) {
 		if ((count = strtol(argv[i + 1], NULL, 10)) <= 0)
 			return usage();
@@ -527,6 +658,7 @@ int main(int argc, char **argv)
 		if (argc - i == 3 && (count = strtol(argv[i + 2], NULL, 10)) <= 0)
 			return usage();
 	} else if (!(strcmp(argv[i], "watch") == 0 || (strcmp(argv[i], "devices") == 0 && argc - i == 1) ||
+	             (strcmp(argv[i], "status") == 0 && argc - i == 1) || (strcmp(argv[i], "list") == 0 && argc - i == 1) ||
 	             (strcmp(argv[i], "bonds") == 0 && argc - i == 1) ||
 	             (strcmp(argv[i], "disconnect") == 0 && argc - i == 2) ||
 	             (strcmp(argv[i], "forget") == 0 && argc - i == 2) ||
@@ -546,6 +678,12 @@ int main(int argc, char **argv)
 		r = watch(client, argv + i + 1);
 	else if (strcmp(argv[i], "handle") == 0)
 		r = handle(client, count, argv + i + 2);
+	else if (strcmp(argv[i], "events") == 0)
+		r = events(client, count, argv + i + 2);
+	else if (strcmp(argv[i], "status") == 0)
+		r = status(client);
+	else if (strcmp(argv[i], "list") == 0)
+		r = list(client);
 	else if (strcmp(argv[i], "confirm") == 0)
 		r = confirm(client, strcmp(argv[i + 1], "accept") == 0, count);
 	else if (strcmp(argv[i], "devices") == 0 || strcmp(argv[i], "bonds") == 0)
@@ -561,6 +699,5 @@ int main(int argc, char **argv)
 		                    argc - i == 4 ? argv[i + 3] : NULL);
 	else
 		r = take(client, argv[i + 1], count);
-	gattd_client_free(client);
 	return r;
 }

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """libgattd-client end to end: client-example.c ($CLIENT_EXAMPLE), a program as a
 user would write it, watching and taking writes across power cycles and
-bluetoothd restarts, answering centrals' reads and writes as a handler, and
-changing an [Advertising NAME] advertisement."""
+bluetoothd restarts, answering centrals' reads and writes as a handler,
+changing an [Advertising NAME] advertisement, and reading status, list and
+events as typed C values."""
 
 import errno
 import os
@@ -154,6 +155,110 @@ class ClientLibraryTest(GattdTestCase):
         self.assertEqual(self.run_example('disconnect', CENTRAL_ADDRESS), (0, ['disconnected ' + CENTRAL_ADDRESS], ''))
         watcher.wait_line('disconnected %s(: local)?' % CENTRAL_ADDRESS)
         self.assertEqual(self.run_example('devices'), (0, ['no centrals connected'], ''))
+
+
+def yes_no(flag):
+    return 'yes' if flag else 'no'
+
+
+def status_lines(reply):
+    """What client-example's status prints for a `status` reply gattd sent as JSON."""
+    adapter = reply['adapter'] or {}
+    lines = ['state=%s adapter=%s powered=%s registered=%s on_air=%s advertising=%s sockets=%s pairing=%s' % (
+        reply['state'], adapter.get('name', '-'), yes_no(adapter.get('powered')), yes_no(reply['registered']),
+        yes_no(reply['on_air']), yes_no(reply['advertising']), reply['sockets'] or '-', reply['pairing']['method'])]
+    for a in reply['advertisements']:
+        lines.append('advertisement %s enabled=%s advertising=%s paused=%s error=%s' % (
+            a['name'], yes_no(a['enabled']), yes_no(a['advertising']), yes_no(a['paused']), a['error'] or '-'))
+    lines.append('clients=%d watchers=%d subscriptions=%d captured=%d generation=%d' % (
+        reply['clients'], reply['watchers'], reply['subscriptions'], reply['captured'], reply['generation']))
+    return lines
+
+
+def list_lines(reply):
+    """What client-example's list prints for a `list` reply gattd sent as JSON."""
+    lines = []
+    for service in reply['services']:
+        lines.append('service %s %s%s' % (service['id'], service['uuid'], '' if service['primary'] else ' secondary'))
+        for chr in service['characteristics']:
+            lines.append('  %s %s type=%s value=%s%s' % (chr['id'], ','.join(chr['flags']), chr['type'] or '-',
+                                                        chr['value'], ' capture=%d' % chr['capture'] if chr['capture']
+                                                        else ''))
+            for desc in chr['descriptors']:
+                lines.append('    %s %s value=%s' % (desc['id'], ','.join(desc['flags']), desc['value']))
+    return lines
+
+
+class ClientLibraryTypedTest(GattdTestCase):
+    """client-example's status, list and events: gattd_client_status(),
+    gattd_client_list() and gattd_client_next_event() against the real gattd,
+    checked against the JSON gattd sends for the same questions."""
+
+    def setUp(self):
+        super().setUp()
+        self.binary = client_example_binary()
+        self.start_registered(advertisements={'beacon': {'Type': 'broadcast', 'ManufacturerData': '0x05F1:hex:0102'}})
+        self.wait_until(lambda: LocalClient(self).ok('status')['advertisements'][0]['advertising'],
+                        'the beacon registered')
+
+    def run_example(self, *args):
+        program = ClientProgram(self, [self.binary] + list(args), env=dict(os.environ, GATTD_SOCKET=self.socket_path))
+        status = program.wait_exit()
+        return status, program.stdout_lines, program.stderr_text
+
+    def expected_status(self):
+        """The status lines as the example will see them: the asker stays connected
+        (until the test ends), so the example is one more client than it saw."""
+        reply = LocalClient(self).ok('status')
+        reply['clients'] += 1
+        return status_lines(reply)
+
+    def test_c_client_status_matches_gattds_reply_and_follows_a_power_off(self):
+        expected = self.expected_status()
+        self.assertEqual(expected[0], 'state=ADVERTISING adapter=hci0 powered=yes registered=yes on_air=yes '
+                                      'advertising=yes sockets=shared pairing=off')
+        self.assertEqual(self.run_example('status'), (0, expected, ''))
+        self.fake.set_powered('hci0', False)
+        self.wait_until(lambda: not LocalClient(self).ok('status')['on_air'], 'off the air')
+        expected = self.expected_status()
+        self.assertRegex(expected[0], '^state=REGISTERED adapter=hci0 powered=no registered=yes on_air=no ')
+        self.assertEqual(self.run_example('status'), (0, expected, ''))
+
+    def test_c_client_list_prints_every_service_characteristic_and_descriptor_with_its_value(self):
+        LocalClient(self).ok('set', char='battery/level', typed=42)
+        expected = list_lines(LocalClient(self).ok('list'))
+        self.assertIn('  battery/level read,notify type=u8 value=2a', expected)
+        self.assertTrue(any(line.startswith('    battery/level/description read value=') for line in expected))
+        self.assertEqual(self.run_example('list'), (0, expected, ''))
+
+    def test_c_client_events_come_typed_across_a_power_cycle_and_a_reload(self):
+        program = ClientProgram(self, [self.binary, 'events', '100'],
+                                env=dict(os.environ, GATTD_SOCKET=self.socket_path))
+        program.wait_line('watching')
+        self.fake.write_value(COMMAND, b'one')
+        LocalClient(self).ok('advertise', advertisement='beacon', manufacturer_data={'0x05F1': '0a0b'})
+        self.fake.set_powered('hci0', False)
+        self.fake.set_powered('hci0', True)
+        self.wait_on_air()
+        LocalClient(self).ok('reload')
+        program.wait_line('reloaded generation=2')
+        self.assertIsNone(program.process.poll(), 'the example waits for more events')
+        program.terminate()
+        self.assertEqual([line for line in without_centrals(program.stdout_lines)
+                          if not line.startswith('advertisement main')], [
+            'watching',
+            self.write_line(),
+            'advertisement beacon: advertising=yes changed=yes 0x05F1=0a0b bytes=6/31',
+            'adapter hci0 powered=no',
+            'unregistered: adapter-down',
+            'adapter hci0 powered=yes',
+            'registered on hci0',
+            'reloaded generation=2',
+        ])
+        self.assertIn('connected %s mtu=0' % CENTRAL_ADDRESS, program.stdout_lines)
+
+    def write_line(self):
+        return 'write battery/command %s offset=0 from %s' % (b'one'.hex(), CENTRAL_ADDRESS)
 
 
 BEACON_PATH = ADVERTISEMENT_PATH + '/beacon'
