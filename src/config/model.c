@@ -166,15 +166,17 @@ int config_characteristic_value_fits(const CfgCharacteristic *c, size_t len, cha
 {
 	size_t fixed = c->has_type ? value_type_size(c->type) : 0;
 
-	if (len > c->max_length) {
-		if (ret_reason)
-			*ret_reason = g_strdup_printf("%zu bytes, more than MaxLength=%u", len, c->max_length);
-		return -EMSGSIZE;
-	}
+	/* A fixed-size Type first: its size says more than the MaxLength it implies. */
 	if (fixed && len != fixed) {
 		if (ret_reason)
-			*ret_reason = g_strdup_printf("%zu bytes, where Type=%s takes %zu", len,
+			*ret_reason = g_strdup_printf("%zu byte%s, where Type=%s takes %zu", len, value_plural(len),
 			                              value_type_name(c->type), fixed);
+		return -EMSGSIZE;
+	}
+	if (len > c->max_length) {
+		if (ret_reason)
+			*ret_reason = g_strdup_printf("%zu byte%s, more than MaxLength=%u", len, value_plural(len),
+			                              c->max_length);
 		return -EMSGSIZE;
 	}
 	return 0;

@@ -337,8 +337,9 @@ static int parse_value(GKeyFile *file, const char *where, GBytes **ret_value, ch
 	if (!value)
 		return fail(ret_error, "%s: %s", where, hex_error);
 	if (g_bytes_get_size(value) != length)
-		return fail(ret_error, "%s: %zu bytes of value where Length=%" G_GUINT64_FORMAT " (the file is damaged)",
-		            where, g_bytes_get_size(value), length);
+		return fail(ret_error, "%s: %zu byte%s of value where Length=%" G_GUINT64_FORMAT
+		            " (the file is damaged)", where, g_bytes_get_size(value), value_plural(g_bytes_get_size(value)),
+		            length);
 	*ret_value = g_steal_pointer(&value);
 	return 0;
 }

@@ -301,8 +301,8 @@ bool config_section_get_value_settings(const ConfigSection *s, bool with_type, C
 	if (!max_length_given && type_size > 0)
 		max_length = (unsigned) type_size;
 	else if (max_length_given && max_length < type_size) {
-		config_section_report(s, "MaxLength", "%u is smaller than the %zu bytes of Type=%s", max_length,
-		                      type_size,
+		config_section_report(s, "MaxLength", "%u is smaller than the %zu byte%s of Type=%s", max_length,
+		                      type_size, value_plural(type_size),
 		                      value_type_name(ret->type));
 		ok = false;
 	}
@@ -325,8 +325,8 @@ bool config_section_get_value_settings(const ConfigSection *s, bool with_type, C
 
 		if (ret->has_type && !decoded) {
 			if (type_size > 0 && len != type_size)
-				config_section_report(s, "Value", "'%s' is %zu bytes, but Type=%s needs %zu", literal,
-				                      (size_t) len,
+				config_section_report(s, "Value", "'%s' is %zu byte%s, but Type=%s needs %zu", literal,
+				                      (size_t) len, value_plural(len),
 				                      value_type_name(ret->type), type_size);
 			else
 				config_section_report(s, "Value", "'%s' does not decode as Type=%s", literal,
@@ -334,8 +334,8 @@ bool config_section_get_value_settings(const ConfigSection *s, bool with_type, C
 			ok = false;
 		}
 		if (len > max_length) {
-			config_section_report(s, "Value", "'%s' is %zu bytes, longer than MaxLength=%u%s", literal,
-			                      (size_t) len,
+			config_section_report(s, "Value", "'%s' is %zu byte%s, longer than MaxLength=%u%s", literal,
+			                      (size_t) len, value_plural(len),
 			                      max_length, max_length_given ? "" : " (the default)");
 			ok = false;
 		}

@@ -78,11 +78,11 @@ static void restore_value(Persistence *p, GattChar *chr)
 	data = g_bytes_get_data(value, &len);
 	r = gatt_char_restore_value(chr, data, len);
 	if (r < 0) {
-		log_warning("%s: stored value of %zu bytes ignored: %s; serving Value=", chr->cfg->id, (size_t)len,
-		            g_strerror(-r));
+		log_warning("%s: stored value of %zu byte%s ignored: %s; serving Value=", chr->cfg->id, (size_t)len,
+		            value_plural(len), g_strerror(-r));
 		return;
 	}
-	log_info("%s: restored its last value (%zu bytes)", chr->cfg->id, (size_t)len);
+	log_info("%s: restored its last value (%zu byte%s)", chr->cfg->id, (size_t)len, value_plural(len));
 }
 
 /* Persist=false: what is stored for chr is forgotten (see persistence_apply()). */

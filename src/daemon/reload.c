@@ -42,7 +42,7 @@ GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_o
 
 		for (unsigned i = 0; i < errors->len; i++) {
 			log_error("reload: %s", (const char *)errors->pdata[i]);
-			g_string_append_printf(text, "%s%s", i ? "; " : "", (const char *)errors->pdata[i]);
+			g_string_append_printf(text, "%s%s", i ? "\n" : "", (const char *)errors->pdata[i]);
 		}
 		*ret_problems = errors->len;
 		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);

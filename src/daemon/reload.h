@@ -17,7 +17,7 @@ void reload_apply_socket_override(GattdConfig *config, const char *socket_overri
 /*
  * Load running's directory again. Returns the configuration to apply, or NULL
  * after logging each problem ("reload: ..."), with *ret_error holding them all
- * ("; "-separated, files named relative to the directory, as at start) and
+ * (one per line, files named relative to the directory, as at start) and
  * *ret_problems their number.
  */
 GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_override, char **ret_error,

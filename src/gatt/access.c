@@ -39,12 +39,13 @@ int gatt_access_write(const GattAccess *access, const GattWriteRequest *req, cha
 	}
 	end = (size_t)req->offset + req->len;
 	if (end > access->max_length) {
-		*ret_error = g_strdup_printf("%s: %zu bytes exceed MaxLength %u", access->id, end, access->max_length);
+		*ret_error = g_strdup_printf("%s: %zu byte%s exceed%s MaxLength %u", access->id, end, value_plural(end),
+		                             end == 1 ? "s" : "", access->max_length);
 		return -EMSGSIZE;
 	}
 	if (access->fixed_size && end != access->fixed_size) {
-		*ret_error = g_strdup_printf("%s: value must be exactly %zu bytes, got %zu", access->id,
-		                             access->fixed_size, end);
+		*ret_error = g_strdup_printf("%s: value must be exactly %zu byte%s, got %zu", access->id,
+		                             access->fixed_size, value_plural(access->fixed_size), end);
 		return -EMSGSIZE;
 	}
 	if (req->prepare_authorize)

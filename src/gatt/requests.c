@@ -309,8 +309,8 @@ int gatt_request_answer_read(GattRequest *req, const uint8_t *data, size_t len, 
 		r = config_characteristic_value_fits(req->chr->cfg, len, &reason);
 	if (r < 0) {
 		*ret_error = reason ? g_strdup_printf("%s: %s", pending_of(req)->node->id, reason)
-		                    : g_strdup_printf("%s: %zu bytes exceed MaxLength %u", pending_of(req)->node->id, len,
-		                                      req->desc->cfg->max_length);
+		                    : g_strdup_printf("%s: %zu byte%s exceed%s MaxLength %u", pending_of(req)->node->id, len,
+		                                      value_plural(len), len == 1 ? "s" : "", req->desc->cfg->max_length);
 		settle(req, bus_att_error_reply(pending_of(req)->msg, ATT_UNLIKELY));
 		return r;
 	}

@@ -216,7 +216,7 @@ int gattctl_advertise(Gattctl *ctl, int argc, char **argv)
 		json_object_set_new(request, "manufacturer_data", object);
 	}
 	what = advertisement ? g_strdup_printf("advertise -a %s", advertisement) : g_strdup("advertise");
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	print_advertisement(reply);

@@ -7,6 +7,7 @@
 
 #include "shared/bdaddr.h"
 #include "shared/escape.h"
+#include "shared/value.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -59,14 +60,46 @@ static bool looks_like_negative_number(const char *arg)
 	                         g_ascii_strncasecmp(rest, "inf", 3) == 0 || g_ascii_strncasecmp(rest, "nan", 3) == 0);
 }
 
+int gattctl_set_timeout(Gattctl *ctl, const char *text)
+{
+	uint64_t ms;
+
+	if (value_parse_uint(text, GATTCTL_MAX_TIMEOUT_MS, &ms) < 0) {
+		g_autofree char *shown = escape_text(text);
+
+		return gattctl_usage_error("--timeout wants milliseconds 0..%d (0: no limit), not '%s'",
+		                           GATTCTL_MAX_TIMEOUT_MS, shown);
+	}
+	ctl->timeout_ms = ms == 0 ? -1 : (int)ms;
+	return GATTCTL_EXIT_OK;
+}
+
+int gattctl_timeout_ms(const Gattctl *ctl)
+{
+	return ctl->timeout_ms ? ctl->timeout_ms : GATTD_CLIENT_CALL_TIMEOUT_MS;
+}
+
+/* Whether the verb's own options have a --timeout (next-write, wait): theirs means something else. */
+static bool has_own_timeout(const GOptionEntry *entries)
+{
+	for (; entries && entries->long_name; entries++)
+		if (strcmp(entries->long_name, "timeout") == 0)
+			return true;
+	return false;
+}
+
 int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, char ***argv)
 {
 	g_autofree char *socket_path = NULL;
+	g_autofree char *timeout_text = NULL;
 	/* gattctl's own options work after the command too: gattctl status --socket P. */
-	const GOptionEntry common_entries[] = {
+	/* --timeout last: a verb with a --timeout of its own drops it (below). */
+	GOptionEntry common_entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, "Print gattd's JSON lines as they are", NULL },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
 		  "Connect to gattd's socket at PATH (as before the command)", "PATH" },
+		{ "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
+		  "Wait at most MS milliseconds for each answer of gattd (default 25000; 0: no limit)", "MS" },
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(spec->params);
@@ -78,6 +111,9 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 	g_option_context_set_description(context, GATTCTL_EXIT_HELP);
 	if (spec->entries)
 		g_option_context_add_main_entries(context, spec->entries, NULL);
+	/* Its own --timeout wins; the verb's requests wait as long as it needs. */
+	if (has_own_timeout(spec->entries))
+		common_entries[G_N_ELEMENTS(common_entries) - 2] = (GOptionEntry)G_OPTION_ENTRY_NULL;
 	g_option_context_add_main_entries(context, common_entries, NULL);
 	/* Unknown options are ours to judge: "-5" may be a VALUE. */
 	g_option_context_set_ignore_unknown_options(context, TRUE);
@@ -87,6 +123,8 @@ int gattctl_parse_options(Gattctl *ctl, const GattctlVerbSpec *spec, int *argc, 
 		g_free(ctl->socket_path);
 		ctl->socket_path = g_steal_pointer(&socket_path);
 	}
+	if (timeout_text && gattctl_set_timeout(ctl, timeout_text) != GATTCTL_EXIT_OK)
+		return GATTCTL_EXIT_USAGE;
 
 	for (int i = 1; i < *argc; i++) {
 		char *arg = (*argv)[i];
@@ -160,10 +198,48 @@ int gattctl_exit_for_errno(int r, const char *what)
 	return GATTCTL_EXIT_CONNECTION;
 }
 
-static int exit_for_error_reply(GattdClient *client, const char *what)
+/* An error's "problems" (a refused reload's), one line each as gattd --check-config prints them; false if none. */
+static bool print_problems(const char *shown_what, const char *shown_code, const char *reply_line)
 {
+	g_autoptr(json_t) reply = reply_line ? jread_object(reply_line, strlen(reply_line), NULL) : NULL;
+	json_t *problems = json_object_get(json_object_get(reply, "error"), "problems");
+	size_t i, n = json_array_size(problems);
+	json_t *problem;
+
+	if (n == 0)
+		return false;
+	json_array_foreach(problems, i, problem) {
+		g_autofree char *shown = escape_text(json_is_string(problem) ? json_string_value(problem) : "?");
+
+		fprintf(stderr, "gattctl: %s: %s\n", shown_what, shown);
+	}
+	fprintf(stderr, "gattctl: %s: refused: %zu problem%s (%s)\n", shown_what, n, value_plural(n), shown_code);
+	return true;
+}
+
+/*
+ * gattd's message names the characteristic ("battery/level: ...") for any client; what
+ * names it already ("set battery/level"): the message without the repeat.
+ */
+static const char *without_repeated_subject(const char *what, const char *message)
+{
+	const char *subject = strchr(what, ' ');
+	size_t n;
+
+	if (!subject || !message)
+		return message;
+	subject++;
+	n = strlen(subject);
+	if (n > 0 && strncmp(message, subject, n) == 0 && message[n] == ':' && message[n + 1] == ' ')
+		return message + n + 2;
+	return message;
+}
+
+int gattctl_exit_for_error_reply(Gattctl *ctl, const char *what, const char *reply_line)
+{
+	GattdClient *client = ctl->client;
 	const char *code = gattd_client_error_code(client);
-	const char *message = gattd_client_error_message(client);
+	const char *message = without_repeated_subject(what, gattd_client_error_message(client));
 	int r = gattd_client_errno_from_code(code);
 
 	/* gattd's words may quote what a central or a client sent: escaped, like everything shown. */
@@ -171,7 +247,11 @@ static int exit_for_error_reply(GattdClient *client, const char *what)
 	g_autofree char *shown_code = code ? escape_text(code) : g_strdup("no error code");
 	g_autofree char *shown_what = escape_text(what);
 
-	fprintf(stderr, "gattctl: %s: %s (%s)\n", shown_what, shown_message, shown_code);
+	if (!print_problems(shown_what, shown_code, reply_line))
+		fprintf(stderr, "gattctl: %s: %s (%s)\n", shown_what, shown_message, shown_code);
+	/* The VALUE given does not fit: exit 2, as when gattctl finds it does not parse. */
+	if (g_strcmp0(code, "invalid-value") == 0)
+		return GATTCTL_EXIT_USAGE;
 	switch (r) {
 	case -ETIMEDOUT:
 		return GATTCTL_EXIT_TIMEOUT;
@@ -198,6 +278,13 @@ static int call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what,
 	text = jread_dump(request);
 
 	r = gattd_client_call(ctl->client, text, timeout_ms, &line);
+	if (!line && r == -ETIMEDOUT) {
+		g_autofree char *shown_what = escape_text(what);
+
+		fprintf(stderr, "gattctl: %s: no answer from gattd within %d ms%s\n", shown_what, timeout_ms,
+		        ctl->timeout_ms ? " (--timeout)" : "");
+		return GATTCTL_EXIT_TIMEOUT;
+	}
 	if (!line)
 		return gattctl_exit_for_errno(r, what);
 	if (echo) {
@@ -205,7 +292,7 @@ static int call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what,
 		fflush(stdout);
 	}
 	if (r < 0)
-		return exit_for_error_reply(ctl->client, what);
+		return gattctl_exit_for_error_reply(ctl, what, line);
 
 	reply = jread_object(line, strlen(line), NULL);
 	if (!reply)

@@ -273,7 +273,7 @@ static int answer(Confirmer *h, const GattdPairingRequest *req, const char *abou
 
 	json_object_set_new(request, "request", json_integer((json_int_t)req->id));
 	json_object_set_new(request, "accept", json_boolean(accept));
-	r = gattctl_call(h->ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, NULL);
+	r = gattctl_call(h->ctl, request, gattctl_timeout_ms(h->ctl), what, NULL);
 	if (r == GATTCTL_EXIT_ERROR) {
 		/* Too late (expired): said on stderr, and its pairing-failed follows; confirming goes on. */
 		const char *code = gattd_client_error_code(h->ctl->client);
@@ -446,7 +446,7 @@ int gattctl_confirm(Gattctl *ctl, int argc, char **argv)
 	h.environ = gattctl_command_environ(ctl);
 	g_queue_init(&h.backlog);
 	request = gattctl_request_new("handle-pairing", NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "confirm", NULL);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), "confirm", NULL);
 	if (r == GATTCTL_EXIT_OK && !h.cmd)
 		fprintf(stderr, "gattctl confirm: confirming pairings; each is asked here (Ctrl-C stops)\n");
 	if (r == GATTCTL_EXIT_OK)

@@ -104,7 +104,7 @@ static int fetch_list(Gattctl *ctl, const GattctlVerbSpec *spec, int argc, char 
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	request = gattctl_request_new(cmd, NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, cmd, ret_reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), cmd, ret_reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	*ret_list = json_object_get(*ret_reply, cmd);

@@ -31,7 +31,7 @@ static int ask(Gattctl *ctl, const GattctlVerbSpec *spec, int argc, char **argv,
 	json_object_set_new(request, "address", json_string(address));
 	what = g_strdup_printf("%s %s", cmd, address);
 	/* gattd answers within 10 s whatever BlueZ does; the call's own limit is longer. */
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	shown = escape_text(jread_string(reply, "address") ? jread_string(reply, "address") : address);

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "shared/bdaddr.h"
 #include "shared/escape.h"
 #include "shared/value.h"
 
@@ -103,8 +104,7 @@ char *gattctl_format_typed(const json_t *typed)
 	return gattctl_format_node(typed, false);
 }
 
-/* Bytes worth showing as text too: valid UTF-8, printable apart from line breaks and tabs. */
-static bool is_printable_text(const guint8 *data, size_t len)
+bool gattctl_is_printable_text(const guint8 *data, size_t len)
 {
 	const char *p = (const char *)data;
 	const char *end = p + len;
@@ -149,7 +149,7 @@ char *gattctl_format_value(const json_t *obj)
 	}
 
 	data = g_bytes_get_data(bytes, &len);
-	if (is_printable_text(data, len)) {
+	if (gattctl_is_printable_text(data, len)) {
 		g_autofree char *text = gattctl_quote((const char *)data, len);
 
 		return g_strdup_printf("%s %s", hex, text);
@@ -178,6 +178,8 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 		if (skipped(name, skip))
 			continue;
 		shown_name = escape_text(name);
+		if ((flags & GATTCTL_FIELDS_NO_NULLS) && json_is_null(node))
+			continue;
 		if (flags & GATTCTL_FIELDS_BARE_BOOLS) {
 			if (json_is_null(node))
 				continue;
@@ -193,26 +195,48 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/*
+ * obj with the central named by its address: "address" from the BlueZ path in "device"
+ * when gattd did not know it, and then no "device" (NULL when nothing changes).
+ */
+static json_t *with_device_address(const json_t *obj)
+{
+	g_autofree char *address = NULL;
+	json_t *copy;
+
+	if (jread_string(obj, "address"))
+		return NULL;
+	address = bdaddr_from_device_path(jread_string(obj, "device"));
+	if (!address)
+		return NULL;
+	copy = json_copy((json_t *)obj);
+	json_object_set_new(copy, "address", json_string(address));
+	return copy;
+}
+
 char *gattctl_format_line(const char *name, const json_t *obj)
 {
 	static const char *const shown_first[] = { "event", "id", "ok", "char", "value", "typed", NULL };
 	/* A central known by its address needs no BlueZ object path beside it. */
 	static const char *const shown_first_and_device[] = { "event", "id", "ok", "char", "value", "typed",
 		                                               "device", NULL };
-	const char *const *skip = jread_string(obj, "address") ? shown_first_and_device : shown_first;
+	g_autoptr(json_t) converted = with_device_address(obj);
+	const json_t *shown = converted ? converted : obj;
+	const char *const *skip = jread_string(shown, "address") ? shown_first_and_device : shown_first;
 	g_autoptr(GString) s = NULL;
-	const char *chr = jread_string(obj, "char");
-	g_autofree char *fields = gattctl_format_fields(obj, skip, GATTCTL_FIELDS_PLAIN);
+	const char *chr = jread_string(shown, "char");
+	/* null is JSON's word for "not known": said by leaving the field out. */
+	g_autofree char *fields = gattctl_format_fields(shown, skip, GATTCTL_FIELDS_NO_NULLS);
 	g_autofree char *shown_name = escape_text(name);
 
 	s = g_string_new(shown_name);
 	if (chr) {
-		g_autofree char *shown = escape_text(chr);
+		g_autofree char *shown_chr = escape_text(chr);
 
-		g_string_append_printf(s, " %s", shown);
+		g_string_append_printf(s, " %s", shown_chr);
 	}
-	if (json_object_get(obj, "value")) {
-		g_autofree char *value = gattctl_format_value(obj);
+	if (json_object_get(shown, "value")) {
+		g_autofree char *value = gattctl_format_value(shown);
 
 		g_string_append_printf(s, " %s", value);
 	}

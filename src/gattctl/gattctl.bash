@@ -40,7 +40,8 @@ _gattctl() {
 			((i++))
 			;;
 		--socket=*) _gattctl_socket=("${COMP_WORDS[i]}") ;;
-		--timeout | -t | --cmd | --read-cmd | --write-cmd | --cmd-timeout | --name | --uuids | \
+		-t) [[ $verb == watch ]] || ((i++)) ;; # watch's -t is --timestamps, the others' --timeout
+		--timeout | --cmd | --read-cmd | --write-cmd | --cmd-timeout | --name | --uuids | \
 			--service-data | --manufacturer-data | -a | --advertisement | --device | -m) ((i++)) ;;
 		-*) ;;
 		*)
@@ -54,11 +55,14 @@ _gattctl() {
 	done
 
 	case $prev in
+	-t)
+		[[ $verb == watch ]] || return
+		;;
 	-s | --socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--timeout | -t | --cmd-timeout | --name | --uuids | --cmd | --read-cmd | --write-cmd | \
+	--timeout | --cmd-timeout | --name | --uuids | --cmd | --read-cmd | --write-cmd | \
 		--service-data | --manufacturer-data | -m | -a | --advertisement)
 		return
 		;;

@@ -9,20 +9,24 @@
  *
  * Exit codes, the contract scripts rely on (also in --help and README.md):
  *   0  success
- *   1  gattd answered with an error (not-found, invalid-value, not-capture, busy, ...);
+ *   1  gattd answered with an error (not-found, not-capture, busy, invalid-config, ...);
  *      handle: a reload took back every CHAR; confirm: handle-pairing refused
- *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not parse
+ *   2  usage error: unknown command or option, wrong arguments, a VALUE that does not
+ *      parse or does not fit (wrong length, too long, out of range), whether gattctl
+ *      finds it or gattd (invalid-value)
  *   3  cannot connect to gattd, or the connection was lost (also too-many-clients
  *      and shutting-down: try again later)
- *   4  timeout: next-write --timeout passed, BlueZ did not answer a disconnect or
- *      forget in time, or gattd did not answer in time
+ *   4  timeout: next-write's or wait's --timeout passed, BlueZ did not answer a
+ *      disconnect or forget in time, or gattd did not answer a request within
+ *      --timeout (default GATTD_CLIENT_CALL_TIMEOUT_MS)
  *   5  disconnected: the adapter or BlueZ went away while next-write (ask again),
  *      disconnect or forget waited
  */
 #pragma once
 
-#include <gattd/client.h>
 #include <glib.h>
+/* After glib.h: g_autoptr(GattdClient) and friends. */
+#include <gattd/client.h>
 #include "shared/jread.h"
 #include <stdbool.h>
 
@@ -41,7 +45,7 @@ typedef enum {
 	"Exit status:\n" \
 	"  0  success\n" \
 	"  1  gattd answered with an error\n" \
-	"  2  usage error\n" \
+	"  2  usage error, or a VALUE that does not fit\n" \
 	"  3  cannot connect to gattd, or the connection was lost\n" \
 	"  4  timeout\n" \
 	"  5  disconnected: the adapter or BlueZ went away during next-write (ask again),\n" \
@@ -51,8 +55,21 @@ typedef enum {
 typedef struct {
 	char *socket_path;    /* --socket, or NULL for gattd_client_default_socket() */
 	gboolean json;        /* --json: print gattd's reply and event lines as they are */
+	int timeout_ms;       /* --timeout: how long a request waits for gattd's answer;
+	                         0: not given (GATTD_CLIENT_CALL_TIMEOUT_MS), -1: no limit */
 	GattdClient *client;  /* connected on first use */
 } Gattctl;
+
+/* The most --timeout takes (a day), as gattd's own limits on waiting. */
+#define GATTCTL_MAX_TIMEOUT_MS 86400000
+
+/*
+ * Take --timeout MS (0: no limit) for every request ctl makes: GATTCTL_EXIT_OK, or
+ * the usage error saying what it wants.
+ */
+int gattctl_set_timeout(Gattctl *ctl, const char *text);
+/* How long a request waits for gattd's answer: --timeout, else GATTD_CLIENT_CALL_TIMEOUT_MS. */
+int gattctl_timeout_ms(const Gattctl *ctl);
 
 void gattctl_clear(Gattctl *ctl);
 
@@ -76,6 +93,33 @@ int gattctl_confirm(Gattctl *ctl, int argc, char **argv);
 int gattctl_advertise(Gattctl *ctl, int argc, char **argv);
 int gattctl_wait(Gattctl *ctl, int argc, char **argv);
 
+/* ---- verbs.c ---- */
+
+typedef struct {
+	const char *name;
+	GattctlVerb run;
+	const char *synopsis; /* the line of the commands' list in --help and the shell's help */
+} GattctlVerbInfo;
+
+/* Every verb, in the order help lists them. */
+const GattctlVerbInfo *gattctl_verbs(size_t *ret_n);
+/* The verb called name, or NULL. */
+const GattctlVerbInfo *gattctl_verb_find(const char *name);
+/* "  SYNOPSIS\n" for each verb. */
+void gattctl_verbs_help_append(GString *s);
+/* The verb an unknown name was most likely meant to be (within two edits, or one it begins), or NULL. */
+const char *gattctl_verb_suggest(const char *name);
+
+/* ---- shell.c ---- */
+
+/*
+ * Bare gattctl: read commands (the verbs, help, exit) and run each as `gattctl VERB ...`
+ * would, in a child process. On a terminal, with line editing, history and completion,
+ * and gattd's events printed as they come; otherwise one line after another from stdin,
+ * the exit status being the last command's.
+ */
+int gattctl_shell(Gattctl *ctl);
+
 /* ---- common.c ---- */
 
 typedef struct {
@@ -87,7 +131,8 @@ typedef struct {
 } GattctlVerbSpec;
 
 /*
- * Parse a verb's options (the verb's own plus --json) and check the number of
+ * Parse a verb's options (the verb's own plus --json, --socket and, unless the verb has
+ * a --timeout of its own, --timeout) and check the number of
  * positional arguments, which are left in (*argc, *argv) after argv[0]. "--" ends
  * options. Returns GATTCTL_EXIT_OK or, having printed why, GATTCTL_EXIT_USAGE.
  */
@@ -105,9 +150,10 @@ json_t *gattctl_json_string(const char *text);
 json_t *gattctl_request_new(const char *cmd, const char *chr);
 
 /*
- * Connect if not yet connected, send request, wait up to timeout_ms for the reply.
- * With --json the reply line is printed as it is. Failures are reported on stderr
- * naming what (e.g. "get battery/level") and turned into an exit code. On success
+ * Connect if not yet connected, send request, wait up to timeout_ms (-1: no limit;
+ * verbs pass gattctl_timeout_ms()) for the reply. With --json the reply line is
+ * printed as it is. Failures are reported on stderr naming what (e.g. "get
+ * battery/level"; a timeout with how long gattctl waited) and turned into an exit code. On success
  * *ret_reply (may be NULL) is the reply object.
  */
 int gattctl_call(Gattctl *ctl, json_t *request, int timeout_ms, const char *what, json_t **ret_reply);
@@ -124,6 +170,13 @@ int gattctl_connect(Gattctl *ctl);
 
 /* Report a failure of the library itself (not an error reply) and pick the exit code. */
 int gattctl_exit_for_errno(int r, const char *what);
+/*
+ * Report the error reply the last call got, reply_line (may be NULL), and pick the exit
+ * code: "gattctl: WHAT: MESSAGE (CODE)", or with "problems" (a refused reload) one
+ * line per problem and "gattctl: WHAT: refused: N problems (CODE)". invalid-value
+ * is exit 2, as a VALUE gattctl itself finds wrong.
+ */
+int gattctl_exit_for_error_reply(Gattctl *ctl, const char *what, const char *reply_line);
 
 /* ---- command.c ---- */
 
@@ -211,6 +264,9 @@ char *gattctl_format_node(const json_t *node, bool quote_if_needed);
  * other quoted and escaped), a number as text. */
 char *gattctl_format_typed(const json_t *typed);
 
+/* Bytes worth showing as text too: valid UTF-8, printable apart from line breaks and tabs. */
+bool gattctl_is_printable_text(const guint8 *data, size_t len);
+
 /* "value" and "typed" of obj: hex, then the typed value (strings quoted) or, for
  * bytes that are printable UTF-8 text, that text quoted. */
 char *gattctl_format_value(const json_t *obj);
@@ -218,6 +274,7 @@ char *gattctl_format_value(const json_t *obj);
 typedef enum {
 	GATTCTL_FIELDS_PLAIN = 0,
 	GATTCTL_FIELDS_BARE_BOOLS = 1 << 0, /* true as just the key, false and null left out */
+	GATTCTL_FIELDS_NO_NULLS = 1 << 1,   /* null (not known) left out */
 } GattctlFieldsFlags;
 
 /* "key=value key=value" for obj's members, in order, except those in skip (NULL-terminated). */
@@ -225,8 +282,9 @@ char *gattctl_format_fields(const json_t *obj, const char *const *skip, GattctlF
 
 /*
  * One line for a write, an event or a set reply: name, the characteristic, the
- * value, then the other fields as key=value, "device" left out when "address" names
- * the central:
+ * value, then the other fields as key=value, those null (not known) left out. The
+ * central is named by its address: "address", else the one in the BlueZ path of
+ * "device", which is then left out (shown only when it names no device):
  *   write console/rx 68690a "hi\n" offset=0 address=00:AA:01:02:00:02
  */
 char *gattctl_format_line(const char *name, const json_t *obj);

@@ -332,7 +332,7 @@ static int lookup_node(Handler *h, const Request *req, json_t **ret_list, const 
 {
 	g_autoptr(json_t) request = gattctl_request_new("list", NULL);
 	g_autofree char *what = g_strdup_printf("handle: list, for %s", req->about);
-	int r = gattctl_call_quiet(h->ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, ret_list);
+	int r = gattctl_call_quiet(h->ctl, request, gattctl_timeout_ms(h->ctl), what, ret_list);
 
 	if (r != GATTCTL_EXIT_OK)
 		return r;
@@ -356,7 +356,7 @@ static int decide_stored_read(Handler *h, const Request *req, Verdict *v)
 		g_autoptr(json_t) request = gattctl_request_new("get", req->chr);
 		g_autofree char *what = g_strdup_printf("handle: get, for %s", req->about);
 
-		r = gattctl_call_quiet(h->ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+		r = gattctl_call_quiet(h->ctl, request, gattctl_timeout_ms(h->ctl), what, &reply);
 		node = reply;
 	}
 	if (r != GATTCTL_EXIT_OK && r != GATTCTL_EXIT_ERROR)
@@ -472,9 +472,10 @@ static int answer(Handler *h, const Request *req, const Verdict *v)
 
 		json_object_set_new(request, "value", json_string(hex));
 	}
-	r = gattctl_call(h->ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, NULL);
-	if (r == GATTCTL_EXIT_ERROR) {
-		/* Too late (expired) or a value gattd would not take: said on stderr; serving goes on. */
+	r = gattctl_call(h->ctl, request, gattctl_timeout_ms(h->ctl), what, NULL);
+	if (r == GATTCTL_EXIT_ERROR || r == GATTCTL_EXIT_USAGE) {
+		/* Too late (expired) or a value gattd would not take (invalid-value, exit 2 as a VALUE
+		 * that does not fit): said on stderr; serving goes on. */
 		const char *code = gattd_client_error_code(h->ctl->client);
 		g_autofree char *shown = escape_text(code ? code : "error");
 
@@ -565,7 +566,7 @@ static int claim(Handler *h, int argc, char **argv)
 		g_ptr_array_add(h->claimed, g_strdup(argv[i]));
 	}
 	json_object_set_new(request, "chars", chars);
-	return gattctl_call(h->ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "handle", NULL);
+	return gattctl_call(h->ctl, request, gattctl_timeout_ms(h->ctl), "handle", NULL);
 }
 
 int gattctl_handle(Gattctl *ctl, int argc, char **argv)

@@ -61,7 +61,7 @@ int gattctl_pairable(Gattctl *ctl, int argc, char **argv)
 		if (seconds)
 			json_object_set_new(request, "seconds", json_integer((json_int_t)seconds));
 	}
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "pairable", &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), "pairable", &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	print_pairing(reply);

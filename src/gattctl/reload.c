@@ -20,7 +20,7 @@ int gattctl_reload(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	request = gattctl_request_new("reload", NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "reload", &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), "reload", &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	printf("reloaded: configuration generation %" JSON_INTEGER_FORMAT "%s\n",

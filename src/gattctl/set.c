@@ -34,7 +34,7 @@ static int lookup_type(Gattctl *ctl, const char *chr, const char *what, bool *re
 	const char *type;
 	int r;
 
-	r = gattctl_call_quiet(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	r = gattctl_call_quiet(ctl, request, gattctl_timeout_ms(ctl), what, &reply);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	found = gattctl_find_node(reply, chr, NULL);
@@ -192,7 +192,7 @@ int gattctl_set(Gattctl *ctl, int argc, char **argv)
 	if (device)
 		json_object_set_new(request, "address", json_string(device));
 
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, what, &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), what, &reply);
 	if (r != GATTCTL_EXIT_OK || ctl->json)
 		return r;
 	line = gattctl_format_line("set", reply);

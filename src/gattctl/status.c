@@ -69,7 +69,7 @@ int gattctl_status(Gattctl *ctl, int argc, char **argv)
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	request = gattctl_request_new("status", NULL);
-	r = gattctl_call(ctl, request, GATTD_CLIENT_CALL_TIMEOUT_MS, "status", &reply);
+	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), "status", &reply);
 	if (r != GATTCTL_EXIT_OK)
 		return r;
 	/* As systemctl is-active: scripts test the exit status. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shared/att.h"
+#include "shared/value.h"
 
 static void put_u16(uint8_t *p, uint16_t v)
 {
@@ -183,7 +184,7 @@ int frame_parse_answer(const uint8_t *body, size_t len, FrameAnswer *ret, char *
 	if (body[0] != FRAME_ANSWER)
 		return fail(ret_error, "frame type 0x%02x is not an answer (0x81)", body[0]);
 	if (len < FRAME_ANSWER_FIXED)
-		return fail(ret_error, "answer frame of %zu bytes: it takes at least %d", len, FRAME_ANSWER_FIXED);
+		return fail(ret_error, "answer frame of %zu byte%s: it takes at least %d", len, value_plural(len), FRAME_ANSWER_FIXED);
 	if (ret->request == 0)
 		return fail(ret_error, "answer frame for request 0: request ids start at 1");
 	if (!all_zero(body + 2, 6))
@@ -209,7 +210,7 @@ int frame_parse_notify(const uint8_t *body, size_t len, FrameNotify *ret, char *
 	if (body[0] != FRAME_NOTIFY)
 		return fail(ret_error, "frame type 0x%02x is not a notify frame (0x82)", body[0]);
 	if (len < FRAME_NOTIFY_FIXED)
-		return fail(ret_error, "notify frame of %zu bytes: it takes at least %d", len, FRAME_NOTIFY_FIXED);
+		return fail(ret_error, "notify frame of %zu byte%s: it takes at least %d", len, value_plural(len), FRAME_NOTIFY_FIXED);
 	if (body[1] || !all_zero(body + 4, 4))
 		return fail(ret_error, "notify frame with byte 1 or bytes 4..7 not zero (reserved)");
 	ret->char_len = body[2];
@@ -217,8 +218,8 @@ int frame_parse_notify(const uint8_t *body, size_t len, FrameNotify *ret, char *
 	if (ret->char_len == 0)
 		return fail(ret_error, "notify frame without a characteristic id");
 	if (ret->address_len != 0 && ret->address_len != 17)
-		return fail(ret_error, "notify frame with an address of %zu bytes: give none, or AA:BB:CC:DD:EE:FF",
-		            ret->address_len);
+		return fail(ret_error, "notify frame with an address of %zu byte%s: give none, or AA:BB:CC:DD:EE:FF",
+		            ret->address_len, value_plural(ret->address_len));
 	if (len < FRAME_NOTIFY_FIXED + ret->char_len + ret->address_len)
 		return fail(ret_error, "notify frame of %zu bytes: its id and address need %zu", len,
 		            FRAME_NOTIFY_FIXED + ret->char_len + ret->address_len);
@@ -240,7 +241,7 @@ int frame_parse_request(const uint8_t *body, size_t len, FrameRequest *ret, char
 	if (body[0] != FRAME_READ_REQUEST && body[0] != FRAME_WRITE_REQUEST)
 		return fail(ret_error, "frame type 0x%02x is not a request", body[0]);
 	if (len < FRAME_REQUEST_FIXED)
-		return fail(ret_error, "request frame of %zu bytes: it takes at least %d", len, FRAME_REQUEST_FIXED);
+		return fail(ret_error, "request frame of %zu byte%s: it takes at least %d", len, value_plural(len), FRAME_REQUEST_FIXED);
 	ret->type = body[0];
 	ret->flags = body[1];
 	ret->offset = get_u16(body + 2);
@@ -276,7 +277,7 @@ int frame_parse_error(const uint8_t *body, size_t len, FrameError *ret, char **r
 	if (body[0] != FRAME_ERROR)
 		return fail(ret_error, "frame type 0x%02x is not an error", body[0]);
 	if (len < FRAME_ERROR_FIXED || len - FRAME_ERROR_FIXED < body[1])
-		return fail(ret_error, "error frame of %zu bytes is cut short", len);
+		return fail(ret_error, "error frame of %zu byte%s is cut short", len, value_plural(len));
 	ret->request = get_u64(body + 8);
 	ret->code = (const char *)body + FRAME_ERROR_FIXED;
 	ret->code_len = body[1];

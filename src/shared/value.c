@@ -71,6 +71,11 @@ size_t value_type_size(ValueType type)
 	return type_is_valid(type) ? type_table[type].size : 0;
 }
 
+const char *value_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 char *value_type_names_joined(const char *separator)
 {
 	g_autoptr(GString) s = g_string_new(NULL);

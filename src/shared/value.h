@@ -73,6 +73,12 @@ char *value_format_literal(ValueType type, const guint8 *data, size_t len);
 char *value_type_names_joined(const char *separator);
 
 /*
+ * The plural ending of a count in a message: "s" unless n is 1, so that every size
+ * reads right: printf("%zu byte%s", n, value_plural(n)) gives "1 byte", "2 bytes".
+ */
+const char *value_plural(uint64_t n);
+
+/*
  * Strict integers, shared with the config loader: decimal or 0x-hex, '-' allowed
  * (value_parse_uint() accepts only "-0"), no blanks, '+', octal or trailing text.
  * Return 0, -EINVAL if text is not such an integer, -ERANGE if it is outside

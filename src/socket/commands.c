@@ -7,7 +7,9 @@
 #include "socket/commands.h"
 
 #include <errno.h>
+#include <string.h>
 
+#include "config/presentation.h"
 #include "gattd-build-config.h"
 #include "shared/log.h"
 #include "socket/devices.h"
@@ -94,6 +96,22 @@ static void add_list(JWriter *b, const char *name, GPtrArray *items, void (*add_
 	jwrite_end_array(b);
 }
 
+/* "decoded": what a descriptor's value says, for people, where gattd knows its kind (0x2904). */
+static void add_decoded(JWriter *b, GattDesc *desc)
+{
+	g_autoptr(GBytes) value = NULL;
+	g_autofree char *decoded = NULL;
+
+	if (strcmp(desc->cfg->uuid, CONFIG_UUID_PRESENTATION_FORMAT) != 0)
+		return;
+	value = g_bytes_new(desc->value->data, desc->value->len);
+	decoded = config_presentation_describe(value);
+	if (!decoded)
+		return;
+	jwrite_member(b, "decoded");
+	jwrite_string(b, decoded);
+}
+
 static void add_descriptor(JWriter *b, void *item)
 {
 	GattDesc *desc = item;
@@ -101,6 +119,7 @@ static void add_descriptor(JWriter *b, void *item)
 	begin_attribute(b, desc->cfg->id, desc->cfg->uuid);
 	add_strv(b, "flags", desc->cfg->flags);
 	proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+	add_decoded(b, desc);
 	jwrite_end_object(b);
 }
 
@@ -145,13 +164,63 @@ static void cmd_list(Client *client, const ProtoRequest *req)
 	server_client_send(client, proto_finish(b));
 }
 
-static void cmd_get(Client *client, const ProtoRequest *req)
+/* The descriptor with this id ("battery/level/valid_range"), looked up under its characteristic. */
+static GattDesc *find_desc(GattApp *app, const char *id, GattChar **ret_chr)
 {
-	GattChar *chr = find_char(client, req);
+	const char *slash = strrchr(id, '/');
+	g_autofree char *chr_id = slash ? g_strndup(id, (gsize)(slash - id)) : NULL;
+	GattChar *chr = chr_id ? gatt_app_find_char(app, chr_id) : NULL;
+
+	*ret_chr = chr;
+	for (unsigned i = 0; chr && i < chr->descs->len; i++) {
+		GattDesc *desc = chr->descs->pdata[i];
+
+		if (strcmp(desc->cfg->id, id) == 0)
+			return desc;
+	}
+	return NULL;
+}
+
+/* get of a descriptor: "char" names it (README, "Requests and replies"). */
+static void get_desc(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = NULL;
+	GattDesc *desc = find_desc(client->server->app, req->chr, &chr);
 	g_autoptr(JWriter) b = NULL;
 
-	if (!chr)
+	if (!desc) {
+		if (chr)
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND,
+			                         "characteristic '%s' has no descriptor '%s'", chr->cfg->id, req->chr);
+		else if (strchr(req->chr, '/') != strrchr(req->chr, '/'))
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND,
+			                         "no characteristic or descriptor '%s'", req->chr);
+		else
+			server_client_send_error(client, req->id, PROTO_ERR_NOT_FOUND, "no characteristic '%s'",
+			                         req->chr);
 		return;
+	}
+	b = proto_reply_begin(req->id);
+	jwrite_member(b, "char");
+	jwrite_string(b, chr->cfg->id);
+	jwrite_member(b, "descriptor");
+	jwrite_string(b, desc->cfg->id);
+	jwrite_member(b, "uuid");
+	jwrite_string(b, desc->cfg->uuid);
+	proto_write_value(b, false, VALUE_TYPE_HEX, desc->value->data, desc->value->len);
+	add_decoded(b, desc);
+	server_client_send(client, proto_finish(b));
+}
+
+static void cmd_get(Client *client, const ProtoRequest *req)
+{
+	GattChar *chr = gatt_app_find_char(client->server->app, req->chr);
+	g_autoptr(JWriter) b = NULL;
+
+	if (!chr) {
+		get_desc(client, req);
+		return;
+	}
 	b = proto_reply_begin(req->id);
 	jwrite_member(b, "char");
 	jwrite_string(b, chr->cfg->id);
@@ -196,7 +265,7 @@ static void cmd_set(Client *client, const ProtoRequest *req)
 		if (r < 0) {
 			g_autofree char *why = proto_value_fit_message(chr->cfg, len);
 
-			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s", why);
+			server_client_send_error(client, req->id, PROTO_ERR_INVALID_VALUE, "%s: %s", chr->cfg->id, why);
 			return;
 		}
 		notified = r > 0;
@@ -295,8 +364,13 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 	if (client->dead)
 		return;
 	if (generation < 0) {
-		/* No listener answered: nobody to reload (a server without a daemon). */
-		server_client_send_error(client, req->id, PROTO_ERR_INVALID_CONFIG, "%s", error ? error : "reloading is not available");
+		/* Refused, every problem on a line of its own; or no listener answered: nobody
+		 * to reload (a server without a daemon). */
+		g_auto(GStrv) problems = g_strsplit(error ? error : "reloading is not available", "\n", -1);
+		g_autofree char *message = g_strjoinv("; ", problems);
+
+		server_client_send(client, proto_error_line_problems(req->id, PROTO_ERR_INVALID_CONFIG, message,
+		                                                     (const char *const *)problems));
 		return;
 	}
 	b = proto_reply_begin(req->id);

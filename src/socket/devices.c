@@ -81,8 +81,7 @@ const char *server_devices_notify(Server *server, GattChar *chr, const char *add
 		              "back without subscribing again)", central->address, id);
 	}
 	if (len == 0)
-		return refuse(ret_message, PROTO_ERR_INVALID_VALUE, "%s: an empty value cannot be notified to one central",
-		              id);
+		return refuse(ret_message, PROTO_ERR_INVALID_VALUE, "an empty value cannot be notified to one central");
 	/* Storing may tell listeners, and they may change the roster: keep what names the central. */
 	path = g_strdup(central->path);
 	if (gatt_char_set_value(chr, data, len, false) < 0) {
@@ -92,7 +91,7 @@ const char *server_devices_notify(Server *server, GattChar *chr, const char *add
 	r = gatt_char_notify_device(chr, path, false);
 	if (r < 0)
 		return refuse(ret_message, r == -EAGAIN ? PROTO_ERR_BUSY : PROTO_ERR_FAILED,
-		              "%s: stored, but not notified to %s: %s", id, address,
+		              "stored, but not notified to %s: %s", address,
 		              r == -EAGAIN ? "its socket is full" : g_strerror(-r));
 	*ret_notified = true;
 	return NULL;

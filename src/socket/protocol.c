@@ -593,7 +593,8 @@ char *proto_finish(JWriter *w)
 	return jwrite_finish(w);
 }
 
-char *proto_error_line(const json_t *id, const char *code, const char *message)
+char *proto_error_line_problems(const json_t *id, const char *code, const char *message,
+                                const char *const *problems)
 {
 	g_autoptr(JWriter) w = reply_begin(id, false);
 
@@ -604,8 +605,20 @@ char *proto_error_line(const json_t *id, const char *code, const char *message)
 	jwrite_member(w, "message");
 	/* Messages may quote what a client sent: the writer replaces invalid UTF-8. */
 	jwrite_string(w, message);
+	if (problems) {
+		jwrite_member(w, "problems");
+		jwrite_begin_array(w);
+		for (; *problems; problems++)
+			jwrite_string(w, *problems);
+		jwrite_end_array(w);
+	}
 	jwrite_end_object(w);
 	return proto_finish(w);
+}
+
+char *proto_error_line(const json_t *id, const char *code, const char *message)
+{
+	return proto_error_line_problems(id, code, message, NULL);
 }
 
 /* "typed": the bytes as their Type's JSON value; nothing when they do not fit the type. */
@@ -687,10 +700,10 @@ void proto_write_device(JWriter *w, const char *path, const char *address)
 
 char *proto_value_fit_message(const CfgCharacteristic *cfg, size_t len)
 {
-	size_t fixed = cfg->has_type ? value_type_size(cfg->type) : 0;
+	char *reason = NULL;
 
-	if (fixed)
-		return g_strdup_printf("%s: a %s value is %zu bytes, got %zu", cfg->id, value_type_name(cfg->type), fixed,
-		                       len);
-	return g_strdup_printf("%s: %zu bytes exceed MaxLength %u", cfg->id, len, cfg->max_length);
+	/* The configuration's own words, as for a Value= or a stored value that does not fit. */
+	if (config_characteristic_value_fits(cfg, len, &reason) < 0 && reason)
+		return reason;
+	return g_strdup_printf("%zu byte%s do not fit", len, value_plural(len));
 }

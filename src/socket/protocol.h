@@ -148,6 +148,9 @@ void proto_write_advertisement(JWriter *w, const ServerAdvertisement *adv);
 char *proto_finish(JWriter *w);
 /* A whole error reply line. */
 char *proto_error_line(const json_t *id, const char *code, const char *message);
+/* The same with "problems": each one of the message's, for a client to show one per line. */
+char *proto_error_line_problems(const json_t *id, const char *code, const char *message,
+                                const char *const *problems);
 
 /*
  * Add "value": hex and, when has_type and the bytes fit the type, "typed": a

@@ -54,7 +54,8 @@ typedef struct ServerDisconnect ServerDisconnect;
 typedef struct {
 	/*
 	 * A client's `reload` command: reload the configuration. Returns the new
-	 * generation, or -errno with *ret_error naming every problem. The first
+	 * generation, or -errno with *ret_error naming every problem, one per line
+	 * (the reply lists them in "problems" and joins them with "; "). The first
 	 * listener with reload answers; with none, reloading is not available.
 	 */
 	int (*reload)(Server *server, bool *ret_reregistered, char **ret_error, void *user_data);

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import threading
 import unittest
 
@@ -88,7 +89,7 @@ class GattctlWatchTest(GattctlTestCase):
             adapter % 'true',
             'registered adapter=hci0',
             write % '616761696e "again"',
-            'adapter name=null address=null powered=false',
+            'adapter powered=false',                # gattd knows no adapter: no nulls
             'unregistered reason=bluez-gone',
             adapter % 'true',
             'registered adapter=hci0',
@@ -120,6 +121,39 @@ class GattctlWatchTest(GattctlTestCase):
         self.assertEqual([json.loads(line) for line in program.stdout_lines], connection.received)
         self.assertEqual([m.get('event') for m in connection.received if m.get('event') not in CENTRAL_EVENTS],
                          [None, 'write', 'subscribed'])
+
+
+    def test_gattctl_watch_timestamps_each_line_with_the_local_time(self):
+        program, connection = self.start_gattctl_via_proxy('watch', '--timestamps', 'battery/command')
+        connection.wait_request('watch')
+        self.fake.write_value(COMMAND, b'hi')
+        line = program.wait_line(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} write battery/command .*')
+        self.assertTrue(line.endswith(' write battery/command 6869 "hi" offset=0 address=' + CENTRAL_ADDRESS), line)
+
+    def test_gattctl_watch_follow_waits_for_gattd_and_watches_again_after_a_restart(self):
+        self.stop_gattd()
+        program = self.start_gattctl('watch', '--follow', 'battery/command')
+        self.wait_until(lambda: 'trying again every second' in program.stderr_text, 'watch to say it waits')
+        self.assertIn('gattctl: watch: cannot connect to gattd at %s: ' % self.socket_path, program.stderr_text)
+        self.start_registered()
+        self.wait_until(lambda: 'connected to gattd at' in program.stderr_text, 'watch to connect')
+        self.fake.write_value(COMMAND, b'one')
+        program.wait_line(re.escape('write battery/command 6f6e65 "one" offset=0 address=' + CENTRAL_ADDRESS))
+
+        self.stop_gattd()
+        self.wait_until(lambda: 'connection to gattd lost' in program.stderr_text, 'watch to say gattd went')
+        self.start_registered()
+        self.wait_until(lambda: 'reconnected to gattd at %s' % self.socket_path in program.stderr_text,
+                        'watch to reconnect')
+        self.fake.write_value(COMMAND, b'two')
+        program.wait_line(re.escape('write battery/command 74776f "two" offset=0 address=' + CENTRAL_ADDRESS))
+        self.assertIsNone(program.process.poll(), program.describe())
+        self.assertEqual(program.terminate(), 0, program.describe())
+
+    def test_gattctl_watch_follow_ends_with_1_when_gattd_refuses_the_watch(self):
+        status, out, err = self.gattctl('watch', '--follow', 'battery/nothing')
+        self.assertEqual((status, out), (EXIT_ERROR, []), err)
+        self.assertIn("no characteristic 'battery/nothing' (not-found)", err)
 
 
 class GattctlValueTest(GattctlTestCase):
@@ -157,6 +191,17 @@ class GattctlValueTest(GattctlTestCase):
         self.assertIn('out of range', err)
         self.assertEqual(self.fake.read_value(LEVEL), bytes([100]))
 
+    def test_a_value_of_the_wrong_length_exits_2_whether_gattctl_or_gattd_finds_it(self):
+        for args, said in (
+                (('battery/level', '300'), 'u8 value 300 is out of range'),                  # gattctl finds it
+                (('battery/level', '--hex', '0102'), '2 bytes, where Type=u8 takes 1'),       # gattd does
+                (('settings/threshold', '--hex', '01'), '1 byte, where Type=u16 takes 2'),
+                (('settings/label', 'utf8:' + 'x' * 21), '21 bytes, more than MaxLength=20')):
+            status, out, err = self.gattctl('set', *args)
+            self.assertEqual((status, out), (EXIT_USAGE, []), err)
+            self.assertTrue(err.startswith('gattctl: set %s: %s' % (args[0], said)), err)
+        self.assertEqual(self.fake.read_value(LEVEL), bytes([100]))
+
     def test_gattctl_set_notify_on_characteristic_without_notify_exits_1(self):
         status, out, err = self.gattctl('set', 'settings/label', '41', '--notify')
         self.assertEqual(status, EXIT_ERROR, err)
@@ -182,7 +227,83 @@ class GattctlValueTest(GattctlTestCase):
         self.assertEqual((fields['state'], fields['registered'], fields['on_air']), ('ADVERTISING', 'yes', 'yes'))
         status, out, err = self.gattctl('list')
         self.assertEqual(status, 0, err)
-        self.assertTrue(any('battery/level' in line and 'type=u8' in line for line in out), out)
+        self.assertIn('├─ battery/level  0x2A19 Battery Level  read,notify u8  100', out)
+
+    def test_gattctl_list_shows_sig_names_and_decoded_descriptors_in_80_columns(self):
+        self.fake.write_value(COMMAND, b'twelve bytes')
+        status, out, err = self.gattctl('list')
+        self.assertEqual((status, err), (0, ''))
+        self.assertEqual(out, [
+            'battery  0x180F Battery',
+            '├─ battery/level  0x2A19 Battery Level  read,notify u8  100',
+            '│  ├─ battery/level/description  0x2901 Characteristic User Description',
+            '│  │     read  "Battery Level"',
+            '│  ├─ battery/level/presentation  0x2904 Characteristic Presentation Format',
+            '│  │     read  format u8, exponent 0, unit percent (0x27ad)',
+            '│  └─ battery/level/valid_range  0x2906 Valid Range  read  0064',
+            '└─ battery/command  6e400002-b5a3-f393-e0a9-e50e24dcca9e',
+            '      write,write-without-response max_length=20 capture=16  "twelve bytes"',
+            'settings  6e400001-b5a3-f393-e0a9-e50e24dcca9e',
+            '├─ settings/label  6e400003-b5a3-f393-e0a9-e50e24dcca9e',
+            '│     read,write max_length=20  "gattd"',
+            '└─ settings/threshold  6e400004-b5a3-f393-e0a9-e50e24dcca9e',
+            '   │  read,write,indicate u16  300',
+            '   └─ settings/threshold/presentation  0x2904 Characteristic Presentation Format',
+            '         read  format u16, exponent 0, unit unitless (0x2700)',
+        ])
+
+    def test_gattctl_list_cuts_a_long_value_to_fit_and_json_has_it_whole(self):
+        self.assertEqual(self.gattctl('set', 'battery/command', '--hex', '00' * 20)[0], 0)
+        status, out, err = self.gattctl('list')
+        self.assertEqual(status, 0, err)
+        self.assertIn('      write,write-without-response max_length=20 capture=16  0000000000000000...', out)
+        self.assertTrue(all(len(line) <= 80 for line in out), out)
+        status, out, err = self.gattctl('--json', 'list')
+        self.assertIn('00' * 20, out[0])
+
+    def test_gattctl_get_of_a_descriptor_prints_its_text_its_meaning_or_hex(self):
+        self.assertEqual(self.gattctl('get', 'battery/level/description'), (0, ['Battery Level'], ''))
+        self.assertEqual(self.gattctl('get', 'battery/level/presentation'),
+                         (0, ['format u8, exponent 0, unit percent (0x27ad)'], ''))
+        self.assertEqual(self.gattctl('get', 'battery/level/valid_range'), (0, ['0064'], ''))
+        status, out, err = self.gattctl('--json', 'get', 'battery/level/valid_range')
+        reply = json.loads(out[0])
+        self.assertEqual(reply, {'id': reply['id'], 'ok': True, 'char': 'battery/level',
+                                 'descriptor': 'battery/level/valid_range',
+                                 'uuid': '00002906-0000-1000-8000-00805f9b34fb', 'value': '0064'})
+
+    def test_gattctl_get_of_a_missing_descriptor_names_what_is_missing(self):
+        self.assertEqual(self.gattctl('get', 'battery/level/range'), (EXIT_ERROR, [], (
+            "gattctl: get battery/level/range: characteristic 'battery/level' has no descriptor "
+            "'battery/level/range' (not-found)\n")))
+        self.assertEqual(self.gattctl('get', 'battery/levl/valid_range'), (EXIT_ERROR, [], (
+            "gattctl: get battery/levl/valid_range: no characteristic or descriptor "
+            "'battery/levl/valid_range' (not-found)\n")))
+
+    def test_every_command_takes_timeout_and_a_silent_gattd_exits_4_naming_the_request(self):
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(silent.close)
+        silent.bind(os.path.join(self.tmpdir, 'silent.sock'))
+        silent.listen(8)                     # accepted by the kernel, never answered
+        for args, what in ((('get', 'battery/level'), 'get battery/level'), (('list',), 'list'),
+                           (('status',), 'status'), (('reload',), 'reload'), (('watch',), 'watch')):
+            program = self.start_gattctl(*args, '--timeout', '300', socket_path=silent.getsockname())
+            self.assertEqual(program.wait_exit(), EXIT_TIMEOUT, program.describe())
+            self.assertEqual(program.stderr_text,
+                             'gattctl: %s: no answer from gattd within 300 ms (--timeout)\n' % what)
+        env = {k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'}
+        # Before the command too, and the interactive shell hands it to what it runs.
+        program = ClientProgram(self, [self.binary, '--socket', silent.getsockname(), '--timeout', '300',
+                                       'get', 'battery/level'], env=env)
+        self.assertEqual(program.wait_exit(), EXIT_TIMEOUT, program.describe())
+        shell = subprocess.run([self.binary, '--socket', silent.getsockname(), '--timeout', '300'],
+                               input='get battery/level\n', env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual((shell.returncode, shell.stderr), (EXIT_TIMEOUT, 'gattctl: get battery/level: no answer '
+                                                           'from gattd within 300 ms (--timeout)\n'))
+        status, out, err = self.gattctl('get', 'battery/level', '--timeout', 'soon')
+        self.assertEqual(status, EXIT_USAGE, err)
+        self.assertIn("--timeout wants milliseconds 0..86400000 (0: no limit), not 'soon'", err)
+        self.assertEqual(self.gattctl('get', 'battery/level', '--timeout', '0'), (0, ['100'], ''))
 
     def test_global_options_work_after_the_command_too(self):
         program = ClientProgram(self, [self.binary, 'status', '--socket', self.socket_path],
@@ -207,6 +328,71 @@ class GattctlValueTest(GattctlTestCase):
         self.assertEqual(program.wait_exit(), EXIT_CONNECTION)
         self.assertIn('cannot connect to gattd at %s' % os.path.join(self.tmpdir, 'nothing-here'),
                       program.stderr_text)
+
+
+class GattctlReloadTest(GattctlTestCase):
+
+    def setUp(self):
+        GattdTestCase.setUp(self)
+        self.binary = gattctl_binary()
+        self.config = self.config_dir()
+        self.start_registered(config_dir=self.config)
+
+    def test_refused_reload_prints_one_problem_per_line_as_check_config_does(self):
+        with open(os.path.join(self.config, 'services.d', 'broken.conf'), 'w') as f:
+            f.write('[Characteristic settings/broken]\nUUID=2A1A\nFlags=reed\n')
+        path = os.path.join(self.config, 'services.d', 'settings.conf')
+        with open(path) as f:
+            text = f.read()
+        with open(path, 'w') as f:
+            f.write(text.replace('Type=u16', 'Type=u17'))
+        status, out, err = self.gattctl('reload')
+        self.assertEqual((status, out), (EXIT_ERROR, []), err)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 3, err)
+        self.assertTrue(lines[0].startswith(
+            "gattctl: reload: services.d/broken.conf: [Characteristic settings/broken] Flags: unknown flag 'reed'"),
+            err)
+        self.assertTrue(lines[1].startswith(
+            'gattctl: reload: services.d/settings.conf: [Characteristic settings/threshold] Type: '), err)
+        self.assertEqual(lines[2], 'gattctl: reload: refused: 2 problems (invalid-config)')
+        status, out, err = self.gattctl('--json', 'reload')
+        error = json.loads(out[0])['error']
+        self.assertEqual((error['code'], len(error['problems'])), ('invalid-config', 2))
+        self.assertEqual(error['message'], '; '.join(error['problems']))
+        self.assertEqual(self.gattctl('get', 'settings/threshold'), (0, ['300'], ''))
+
+
+class GattctlListShippedTest(GattctlTestCase):
+    """list of the configurations the project ships (conf/services.d, conf/examples)."""
+
+    CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'conf')
+    SHIPPED = ('services.d/10-battery.conf', 'services.d/20-device-info.conf', 'services.d/30-console.conf',
+               'examples/provisioning.conf', 'examples/encrypted-secret.conf')
+
+    def setUp(self):
+        GattdTestCase.setUp(self)
+        self.binary = gattctl_binary()
+        services = {}
+        for name in self.SHIPPED:
+            with open(os.path.join(self.CONF, name)) as f:
+                # Advertised together, their UUIDs would not fit an advertisement.
+                services[os.path.basename(name)] = f.read().replace('Advertise=true\n', '')
+        self.start_registered(services=services)
+
+    def test_gattctl_list_of_the_shipped_configurations_fits_80_columns(self):
+        status, out, err = self.gattctl('list')
+        self.assertEqual(status, 0, err)
+        self.assertEqual([line for line in out if len(line) > 80], [])
+        for expected in ('device_info  0x180A Device Information',
+                         '├─ device_info/manufacturer  0x2A29 Manufacturer Name String',
+                         '│  │  read utf8 max_length=512  "Example Devices Ltd"',
+                         '│  └─ device_info/manufacturer/presentation  0x2904',
+                         '│        read  format utf8, exponent 0, unit unitless (0x2700)',
+                         '└─ battery/level  0x2A19 Battery Level  read,notify u8  100'):
+            self.assertIn(expected, out)
+        self.assertTrue(any(line.endswith('"Status: idle, busy COMMAND, done COMMAND STATUS"') for line in out),
+                        out)
 
 
 class GattctlNextWriteTest(GattctlTestCase):

@@ -58,9 +58,10 @@ class GattctlAdvertiseTest(GattctlTestCase):
         self.assertEqual(status, 0)
         self.wait_on_air('hci0')
 
-    def test_too_much_data_exits_1_with_the_byte_count(self):
+    def test_too_much_data_exits_2_with_the_byte_count(self):
+        # invalid-value: data that does not fit is a usage error, whoever finds it.
         status, _, stderr = self.gattctl('advertise', '--manufacturer-data', '0x05F1:hex:' + '00' * 24)
-        self.assertEqual(status, EXIT_ERROR)
+        self.assertEqual(status, EXIT_USAGE)
         self.assertIn('the advertising data would be 35 bytes', stderr)
 
     def test_usage_errors_exit_2(self):

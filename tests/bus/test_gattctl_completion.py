@@ -46,6 +46,14 @@ class CompletionTest(GattdTestCase):
         self.assertEqual(self.complete('gattctl next-write --ti'), ['--timeout'])
         self.assertIn('--notify', self.complete('gattctl set --'))
 
+    def test_new_options_of_every_command_come_from_its_help(self):
+        self.assertEqual(self.complete('gattctl get --ti'), ['--timeout'])
+        self.assertEqual(self.complete('gattctl list --ti'), ['--timeout'])
+        for option in ('--timestamps', '--follow', '--timeout'):
+            self.assertIn(option, self.complete('gattctl watch --'))
+        # watch's -t (--timestamps) takes no value: a characteristic id follows.
+        self.assertIn('battery/command', self.complete('gattctl watch -t battery/'))
+
     def test_ids_come_from_the_running_gattd(self):
         got = self.complete('gattctl get battery/')
         self.assertIn('battery/level', got)

@@ -1337,7 +1337,7 @@ static void test_value_not_decoding_as_type_is_refused(void **state)
 	Fixture *f = *state;
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=u16\nValue=u8:5\n");
-	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Value: ", "'u8:5' is 1 bytes, but Type=u16 needs 2");
+	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Value: ", "'u8:5' is 1 byte, but Type=u16 needs 2");
 
 	write_file(f, "services.d/a.conf", SERVICE_S "[Characteristic s/c]\nUUID=2A19\nFlags=read\nType=utf8\nValue=hex:ff\n");
 	assert_only_problem(f, "services.d/a.conf: [Characteristic s/c] Value: ", "'hex:ff' does not decode as Type=utf8");
@@ -2028,7 +2028,7 @@ static void test_value_fits_max_length_and_the_type_size(void **state)
 	assert_string_equal(too_long, "6 bytes, more than MaxLength=5");
 	assert_int_equal(config_characteristic_value_fits(&u16, 2, NULL), 0);
 	assert_int_equal(config_characteristic_value_fits(&u16, 1, &wrong_size), -EMSGSIZE);
-	assert_string_equal(wrong_size, "1 bytes, where Type=u16 takes 2");
+	assert_string_equal(wrong_size, "1 byte, where Type=u16 takes 2");
 }
 
 /* ---- [Pairing] ---- */

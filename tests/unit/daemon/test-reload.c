@@ -108,7 +108,7 @@ static void test_invalid_configuration_is_refused_with_every_problem(void **stat
 	assert_null(config);
 	assert_int_equal(problems, 2);
 	assert_non_null(strstr(error, "gattd.conf: [Daemon] MaxClients"));
-	assert_non_null(strstr(error, "; services.d/s.conf: [Characteristic s/d] Flags"));
+	assert_non_null(strstr(error, "\nservices.d/s.conf: [Characteristic s/d] Flags"));
 	/* The running configuration is untouched. */
 	assert_string_equal(f->running->socket_path, "/run/a.sock");
 }

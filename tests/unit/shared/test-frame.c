@@ -400,7 +400,7 @@ static void test_empty_and_short_answers_are_refused(void **state)
 
 	expect_answer_refused(b->data, 0, 0, "empty");
 	/* Shorter than 16 bytes: the request id cannot be read, so it is 0. */
-	expect_answer_refused(b->data, 1, 0, "1 bytes");
+	expect_answer_refused(b->data, 1, 0, "1 byte");
 	expect_answer_refused(b->data, 15, 0, "15 bytes");
 	expect_answer_refused(b->data, 15, 0, "at least 16");
 	/* 16 is enough. */
@@ -553,7 +553,7 @@ static void test_empty_short_and_foreign_requests_are_refused(void **state)
 
 	expect_request_refused(b->data, 0, "empty");
 	expect_request_refused(NULL, 0, "empty");
-	expect_request_refused(b->data, 1, "1 bytes");
+	expect_request_refused(b->data, 1, "1 byte");
 	expect_request_refused(b->data, FRAME_REQUEST_FIXED - 1, "27 bytes");
 	expect_request_refused(b->data, FRAME_REQUEST_FIXED - 1, "at least 28");
 	/* 28 bytes with char_len 1: the lengths overrun. */
@@ -740,7 +740,7 @@ static void test_error_frames_cut_short_are_refused(void **state)
 	assert_int_equal(len, FRAME_ERROR_FIXED + 7);
 	expect_error_refused(body, 0, "empty");
 	expect_error_refused(NULL, 0, "empty");
-	expect_error_refused(body, 1, "error frame of 1 bytes is cut short");
+	expect_error_refused(body, 1, "error frame of 1 byte is cut short");
 	expect_error_refused(body, FRAME_ERROR_FIXED - 1, "error frame of 15 bytes is cut short");
 	/* Long enough for the fixed part, not for the code. */
 	expect_error_refused(body, FRAME_ERROR_FIXED, "error frame of 16 bytes is cut short");
@@ -925,7 +925,7 @@ static void test_empty_and_short_notify_frames_are_refused(void **state)
 	expect_notify_refused(b->data, 0, 0, "empty frame");
 	expect_notify_refused(NULL, 0, 0, "empty frame");
 	/* Shorter than 16 bytes: the tag cannot be read, so it is 0. */
-	expect_notify_refused(b->data, 1, 0, "notify frame of 1 bytes: it takes at least 16");
+	expect_notify_refused(b->data, 1, 0, "notify frame of 1 byte: it takes at least 16");
 	expect_notify_refused(b->data, 8, 0, "notify frame of 8 bytes: it takes at least 16");
 	expect_notify_refused(b->data, FRAME_NOTIFY_FIXED - 1, 0, "notify frame of 15 bytes: it takes at least 16");
 	/* 16 bytes name the tag, but char_len 1 needs one more. */
@@ -1024,7 +1024,8 @@ static void test_notify_frames_with_an_address_of_another_length_are_refused(voi
 			expect_notify_accepted(b->data, b->len, address_len + 100, 3, address_len, 1);
 		} else {
 			g_autofree char *needle = g_strdup_printf(
-				"notify frame with an address of %zu bytes: give none, or AA:BB:CC:DD:EE:FF", address_len);
+				"notify frame with an address of %zu byte%s: give none, or AA:BB:CC:DD:EE:FF", address_len,
+				address_len == 1 ? "" : "s");
 
 			expect_notify_refused(b->data, b->len, address_len + 100, needle);
 			/* Said before the lengths are checked against the frame. */

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shell.c: bare `gattctl`, an interactive shell as bluetoothctl has one. Each line is
+ * a command as `gattctl COMMAND ...` takes it (quoted as in sh), run in a child
+ * process, so that every command behaves, exits and is interrupted there exactly as
+ * on its own: Ctrl-C stops a watch or a handle and comes back to the prompt.
+ *
+ * On a terminal the shell keeps a connection to gattd of its own, watching, and
+ * prints gattd's events above the prompt as they come; while a command runs they are
+ * held (at most HELD_MAX) and printed when it ends. When gattd is not there or goes
+ * away, the shell says so and connects again (every RECONNECT_MS) when it is back.
+ * From a pipe or a file the shell only runs the lines, one after another, and exits
+ * with the last one's status, as sh does.
+ *
+ * One poll() loop: stdin (while no command runs), the watching connection, and a
+ * signalfd for SIGINT (the prompt's Ctrl-C; a running command gets its own), SIGTERM,
+ * SIGCHLD (a command ended) and SIGWINCH.
+ */
+#include "gattctl.h"
+#include "shell.h"
+
+#include "shared/escape.h"
+#include "gattd-build-config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RECONNECT_MS 1000
+/* After gattd refused the watch (too many clients, shutting down): not every second. */
+#define REFUSED_RECONNECT_MS 30000
+/* Events held while a command runs; beyond them only a count is kept. */
+#define HELD_MAX 100
+
+typedef struct {
+	Gattctl *ctl;
+	bool interactive;
+	int signal_fd;
+	ShellInput *input;
+	GQueue lines;             /* read, to be run in order */
+	bool input_ended;
+	bool quit;
+	int status;               /* the last command's exit status */
+
+	pid_t child;              /* the command running, or 0 */
+	char *child_name;
+
+	GattdClient *events;      /* the watching connection, or NULL */
+	bool ever_connected;
+	bool said_absent;         /* "not running" said since the last connection */
+	bool refused;             /* gattd refused this connection's watch */
+	int64_t reconnect_at;     /* g_get_monotonic_time() */
+	GQueue held;              /* event lines held while a command runs */
+	unsigned held_dropped;
+} Shell;
+
+static const char *prompt(const Shell *shell)
+{
+	return shell->events ? "gattctl> " : "gattctl (no gattd)> ";
+}
+
+static void say(Shell *shell, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void say(Shell *shell, const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list ap;
+
+	va_start(ap, format);
+	text = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	shell_input_print(shell->input, text);
+}
+
+/* ---- gattd's events ---- */
+
+static void events_close(Shell *shell)
+{
+	int64_t delay_ms = shell->refused ? REFUSED_RECONNECT_MS : RECONNECT_MS;
+
+	g_clear_pointer(&shell->events, gattd_client_free);
+	shell->reconnect_at = g_get_monotonic_time() + delay_ms * G_TIME_SPAN_MILLISECOND;
+}
+
+static void events_connect(Shell *shell)
+{
+	g_autofree char *path = escape_text(gattctl_socket_path(shell->ctl));
+	int r;
+
+	shell->reconnect_at = 0;
+	shell->refused = false;
+	r = gattd_client_connect(gattctl_socket_path(shell->ctl), &shell->events);
+	if (r >= 0)
+		r = gattd_client_send(shell->events, "{\"cmd\":\"watch\"}", NULL);
+	if (r >= 0)
+		r = gattd_client_flush(shell->events, 1000);
+	if (r < 0) {
+		if (!shell->said_absent)
+			say(shell, "gattd is not running at %s (%s); connecting when it is", path, g_strerror(-r));
+		shell->said_absent = true;
+		events_close(shell);
+		return;
+	}
+	if (shell->ever_connected)
+		say(shell, "connected to gattd again");
+	else
+		say(shell, "connected to gattd at %s", path);
+	shell->ever_connected = true;
+	shell->said_absent = false;
+}
+
+/* gattd's error reply to the watch: said once, and the next try is in REFUSED_RECONNECT_MS. */
+static char *refused_text(Shell *shell, const json_t *reply)
+{
+	g_autofree char *message = escape_text(jread_string(reply, "message") ?: "no reason given");
+
+	shell->refused = true;
+	return g_strdup_printf("gattd refused to send events (%s); trying again in %d s", message,
+	                       REFUSED_RECONNECT_MS / 1000);
+}
+
+static void show_event(Shell *shell, const char *line)
+{
+	g_autoptr(json_t) root = NULL;
+	g_autofree char *text = NULL;
+
+	if (shell->ctl->json) {
+		text = escape_text(line);
+	} else {
+		root = jread_object(line, strlen(line), NULL);
+		if (root && jread_string(root, "event"))
+			text = gattctl_format_event(root);
+		else if (root && json_is_false(json_object_get(root, "ok")))
+			text = refused_text(shell, root);
+	}
+	if (!text)
+		return; /* the watch's reply */
+	if (!shell->child) {
+		shell_input_print(shell->input, text);
+		return;
+	}
+	if (g_queue_get_length(&shell->held) < HELD_MAX)
+		g_queue_push_tail(&shell->held, g_steal_pointer(&text));
+	else
+		shell->held_dropped++;
+}
+
+static void events_read(Shell *shell)
+{
+	int r = gattd_client_process(shell->events);
+	char *line;
+
+	while ((line = gattd_client_pop_message(shell->events))) {
+		show_event(shell, line);
+		free(line);
+	}
+	if (r >= 0)
+		return;
+	if (r == -ECONNRESET && !shell->refused)
+		say(shell, "gattd closed the connection; connecting again when it is back");
+	else if (!shell->refused)
+		say(shell, "connection to gattd lost (%s); connecting again", g_strerror(-r));
+	events_close(shell);
+}
+
+static void show_held(Shell *shell)
+{
+	char *text;
+
+	while ((text = g_queue_pop_head(&shell->held))) {
+		shell_input_print(shell->input, text);
+		g_free(text);
+	}
+	if (shell->held_dropped)
+		say(shell, "(%u more events while the command ran, not shown)", shell->held_dropped);
+	shell->held_dropped = 0;
+}
+
+/* ---- commands ---- */
+
+static void help(Shell *shell)
+{
+	g_autoptr(GString) s = g_string_new("Commands (each as `gattctl COMMAND`; COMMAND --help for its options):\n");
+
+	gattctl_verbs_help_append(s);
+	g_string_append(s, "  help [COMMAND]              this list, or a command's options\n"
+	                   "  exit, quit                  leave (Ctrl-D too)\n"
+	                   "Tab completes commands, options, ids and addresses; Ctrl-C stops a command.");
+	say(shell, "%s", s->str);
+}
+
+/* In the child: the command as `gattctl VERB ARGS` runs it, then exit with its status. */
+static void G_GNUC_NORETURN run_child(Shell *shell, const GattctlVerbInfo *verb, char **argv)
+{
+	Gattctl ctl = {
+		.socket_path = g_strdup(shell->ctl->socket_path),
+		.json = shell->ctl->json,
+		.timeout_ms = shell->ctl->timeout_ms,
+	};
+	g_autofree char *prgname = g_strdup_printf("gattctl %s", verb->name);
+	sigset_t none;
+	int r;
+
+	/* As a process of its own: signals as gattctl starts with them, none of the shell's descriptors. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(shell->signal_fd);
+	if (shell->events)
+		close(gattd_client_get_fd(shell->events));
+	g_set_prgname(prgname);
+	r = verb->run(&ctl, (int)g_strv_length(argv), argv);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(r);
+}
+
+static void start_command(Shell *shell, const GattctlVerbInfo *verb, char **argv)
+{
+	pid_t pid;
+
+	shell_input_stop(shell->input);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "gattctl: %s: cannot start it: %s\n", verb->name, g_strerror(errno));
+		shell->status = GATTCTL_EXIT_ERROR;
+		return;
+	}
+	if (pid == 0)
+		run_child(shell, verb, argv);
+	shell->child = pid;
+	shell->child_name = g_strdup(verb->name);
+}
+
+static void reap_child(Shell *shell)
+{
+	int wstatus;
+	pid_t pid = waitpid(shell->child, &wstatus, WNOHANG);
+
+	if (pid <= 0)
+		return;
+	if (WIFEXITED(wstatus)) {
+		shell->status = WEXITSTATUS(wstatus);
+	} else {
+		fprintf(stderr, "gattctl: %s: killed by signal %d (%s)\n", shell->child_name, WTERMSIG(wstatus),
+		        strsignal(WTERMSIG(wstatus)));
+		shell->status = 128 + WTERMSIG(wstatus);
+	}
+	shell->child = 0;
+	g_clear_pointer(&shell->child_name, g_free);
+	show_held(shell);
+}
+
+static void run_line(Shell *shell, const char *line)
+{
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GError) error = NULL;
+	const GattctlVerbInfo *verb;
+	const char *text = line + strspn(line, " \t");
+	const char *suggestion;
+	g_autofree char *shown = NULL;
+
+	if (!*text || *text == '#')
+		return;
+	if (!g_shell_parse_argv(text, NULL, &argv, &error)) {
+		fprintf(stderr, "gattctl: %s\n", error->message);
+		shell->status = GATTCTL_EXIT_USAGE;
+		return;
+	}
+	if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "quit") == 0) {
+		shell->quit = true;
+		return;
+	}
+	if (strcmp(argv[0], "help") == 0 && !argv[1]) {
+		help(shell);
+		shell->status = GATTCTL_EXIT_OK;
+		return;
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		/* help COMMAND: its --help. */
+		g_free(argv[0]);
+		argv[0] = argv[1];
+		argv[1] = g_strdup("--help");
+	}
+	verb = gattctl_verb_find(argv[0]);
+	if (verb) {
+		start_command(shell, verb, argv);
+		return;
+	}
+	shown = escape_text(argv[0]);
+	suggestion = gattctl_verb_suggest(argv[0]);
+	if (suggestion)
+		fprintf(stderr, "gattctl: unknown command '%s' (did you mean '%s'?); 'help' lists them\n", shown,
+		        suggestion);
+	else
+		fprintf(stderr, "gattctl: unknown command '%s'; 'help' lists them\n", shown);
+	shell->status = GATTCTL_EXIT_USAGE;
+}
+
+static void on_line(void *data, char *line)
+{
+	Shell *shell = data;
+
+	if (line)
+		g_queue_push_tail(&shell->lines, line);
+	else
+		shell->input_ended = true;
+}
+
+static GPtrArray *on_complete(void *data, char **words, const char *text)
+{
+	Shell *shell = data;
+
+	return shell_complete(gattctl_socket_path(shell->ctl), words, text);
+}
+
+/* ---- the loop ---- */
+
+static void take_signals(Shell *shell)
+{
+	struct signalfd_siginfo info;
+
+	while (read(shell->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+		switch (info.ssi_signo) {
+		case SIGCHLD:
+			if (shell->child)
+				reap_child(shell);
+			break;
+		case SIGINT:
+			/* A command has the terminal's Ctrl-C too, and ends as it does on its own. */
+			if (!shell->child && shell->interactive)
+				shell_input_interrupt(shell->input);
+			else if (!shell->child)
+				shell->quit = true;
+			break;
+		case SIGTERM:
+			if (shell->child)
+				kill(shell->child, SIGTERM);
+			shell->quit = true;
+			break;
+		case SIGWINCH:
+			shell_input_resize(shell->input);
+			break;
+		}
+	}
+}
+
+static int poll_timeout(const Shell *shell)
+{
+	int64_t left;
+
+	if (!shell->interactive || shell->events)
+		return -1;
+	left = shell->reconnect_at - g_get_monotonic_time();
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
+static void loop(Shell *shell)
+{
+	while (!(shell->quit && !shell->child)) {
+		struct pollfd fds[3] = {
+			{ .fd = shell->signal_fd, .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },
+		};
+		char *line;
+
+		if (!shell->child && !shell->quit && (line = g_queue_pop_head(&shell->lines))) {
+			run_line(shell, line);
+			g_free(line);
+			continue;
+		}
+		if (!shell->child && shell->input_ended)
+			break;
+		if (shell->interactive && !shell->events && g_get_monotonic_time() >= shell->reconnect_at)
+			events_connect(shell);
+		if (!shell->child && !shell->quit) {
+			shell_input_start(shell->input, prompt(shell));
+			fds[1].fd = STDIN_FILENO;
+		}
+		if (shell->events)
+			fds[2].fd = gattd_client_get_fd(shell->events);
+		if (poll(fds, G_N_ELEMENTS(fds), poll_timeout(shell)) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "gattctl: poll: %s\n", g_strerror(errno));
+			break;
+		}
+		if (fds[0].revents)
+			take_signals(shell);
+		if (fds[2].revents && shell->events)
+			events_read(shell);
+		if (fds[1].revents && !shell->child && !shell->quit)
+			shell_input_read(shell->input);
+	}
+	if (shell->child) {
+		int wstatus;
+
+		waitpid(shell->child, &wstatus, 0);
+	}
+}
+
+static char *history_path(void)
+{
+	const char *dir = g_get_user_state_dir();
+
+	return dir && *dir ? g_build_filename(dir, "gattctl", "history", NULL) : NULL;
+}
+
+int gattctl_shell(Gattctl *ctl)
+{
+	Shell shell = { .ctl = ctl, .interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) };
+	g_autofree char *history = shell.interactive ? history_path() : NULL;
+	sigset_t mask;
+
+	/* Blocked before anything else: the loop reads them from the signalfd. */
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (shell.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return gattctl_exit_for_errno(-errno, "shell: signalfd");
+
+	g_queue_init(&shell.lines);
+	g_queue_init(&shell.held);
+	shell.input = shell_input_new(shell.interactive, history, on_line, on_complete, &shell);
+	if (shell.interactive) {
+		printf("gattctl %s: 'help' lists the commands, Tab completes, Ctrl-D leaves.\n", GATTD_VERSION);
+		events_connect(&shell);
+	}
+	loop(&shell);
+
+	g_clear_pointer(&shell.input, shell_input_free);
+	g_clear_pointer(&shell.events, gattd_client_free);
+	g_queue_clear_full(&shell.lines, g_free);
+	g_queue_clear_full(&shell.held, g_free);
+	close(shell.signal_fd);
+	return shell.interactive ? GATTCTL_EXIT_OK : shell.status;
+}
