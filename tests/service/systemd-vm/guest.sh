@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # guest.sh: runs as root under systemd in the VM, after the installation was
-# copied in. Does what gattd(8) tells a Debian user to do, and checks each step.
+# copied in (GATTD_INSTALL=meson) or with the Debian packages in /vm/debs to
+# install (GATTD_INSTALL=deb). Does what gattd(8) or README.Debian tells a
+# Debian user to do, and checks each step.
 # Writes /vm/results/result: "ok", or what failed.
 set -u
 . /vm/guest.env
 CONF=$GATTD_CONFIGDIR
+EXAMPLES=$GATTD_EXAMPLESDIR
 R=/vm/results
 passed=0
 failed=()
@@ -36,19 +39,40 @@ on_air() { prop StatusText | grep -q "registered on hci.*, advertising"; }
 journal_has() { journalctl -b -u gattd.service | grep -q "$1"; }
 step() { echo "---- $*"; }
 no_capabilities() { ! grep -E '^Cap(Eff|Bnd|Amb):' "/proc/$1/status" | grep -vq '0000000000000000$'; }
+# The configuration directory as installed: gattd.conf and an empty services.d/.
+only_gattd_conf() { [ "$(cd "$CONF" && find . | sort | tr '\n' ' ')" = ". ./gattd.conf ./services.d " ]; }
 
-step "$(systemctl --version | head -1); configuration in $CONF"
+step "$(systemctl --version | head -1); configuration in $CONF; installed by $GATTD_INSTALL"
 
-step "after meson install, as gattd(8) says: systemd-sysusers, ldconfig, systemctl daemon-reload"
-systemd-sysusers
-# Debian 12's meson does not run ldconfig. Only needed when libdir is outside
-# the loader's default directories (prefix /usr/local), and slow over 9p, so
-# only then.
-if ldd "$(command -v gattctl)" | grep 'not found' >/dev/null; then
-	ldconfig
+if [ "$GATTD_INSTALL" = deb ]; then
+	step "dpkg -i $(cd /vm/debs && echo *.deb)"
+	# man-db's trigger would rebuild its whole index over 9p; not what is tested here.
+	rm -f /var/lib/man-db/auto-update
+	# A host built as a container image has a policy-rc.d that answers 101 ("do not
+	# touch services"); the guest's root is an overlay of it, so it goes here, and the
+	# maintainer scripts act as on an installed system.
+	rm -f /usr/sbin/policy-rc.d
+	check "dpkg -i installs the packages" dpkg -i /vm/debs/*.deb
+	check "the postinst created user and group gattd (sysusers.d)" id gattd
+	check "gattd.conf is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' gattd | grep -q '^ $CONF/gattd.conf '"
+	check "gattd.service is not enabled: no service yet (README.Debian)" sh -c '! systemctl -q is-enabled gattd.service'
+	check "gattd is not started on installation" sh -c '! systemctl -q is-active gattd.service gattd.socket'
+else
+	step "after meson install, as gattd(8) says: systemd-sysusers, ldconfig, systemctl daemon-reload"
+	systemd-sysusers
+	# Debian 12's meson does not run ldconfig. Only needed when libdir is outside
+	# the loader's default directories (prefix /usr/local), and slow over 9p, so
+	# only then.
+	if ldd "$(command -v gattctl)" | grep 'not found' >/dev/null; then
+		ldconfig
+	fi
+	systemctl daemon-reload
+	check "systemd-sysusers created user and group gattd" id gattd
 fi
-systemctl daemon-reload
-check "systemd-sysusers created user and group gattd" id gattd
+check "$CONF holds gattd.conf and an empty services.d, nothing else" only_gattd_conf
+
+step "the example services, as an operator adds them: cp $EXAMPLES/services.d/*.conf $CONF/services.d/"
+check "the example services are installed in $EXAMPLES/services.d" cp "$EXAMPLES"/services.d/*.conf "$CONF/services.d/"
 
 step "Bluetooth: virtual controllers (btvirt) and the real bluetoothd"
 modprobe bluetooth
@@ -162,6 +186,15 @@ step "systemd-analyze security gattd.service"
 systemctl start gattd.service
 systemd-analyze security --no-pager gattd.service >$R/security.txt 2>&1
 grep -E '✗|Overall' $R/security.txt
+
+if [ "$GATTD_INSTALL" = deb ]; then
+	step "dpkg --purge"
+	check "dpkg --purge removes the packages" dpkg --purge $(for deb in /vm/debs/*.deb; do dpkg-deb -f "$deb" Package; done)
+	check "gattd stopped on removal (gattd.prerm)" sh -c '! systemctl -q is-active gattd.service gattd.socket'
+	check "its state went with the purge" [ ! -e /var/lib/gattd ]
+	check "the package's gattd.conf went with the purge" [ ! -e "$CONF/gattd.conf" ]
+	check "the operator's service files stay" [ -f "$CONF/services.d/10-battery.conf" ]
+fi
 
 journalctl -b --no-pager -o short-monotonic >$R/journal.txt
 journalctl -b -u gattd.service --no-pager -o short-monotonic >$R/gattd-journal.txt
