@@ -36,8 +36,14 @@ int gattctl_usage_error(const char *format, ...)
 	va_start(ap, format);
 	message = g_strdup_vprintf(format, ap);
 	va_end(ap);
-	/* The program name is "gattctl VERB" while a verb runs. */
-	fprintf(stderr, "%s: %s (see %s --help)\n", g_get_prgname(), message, g_get_prgname());
+	/* The program name is "gattctl VERB" while a verb runs: "gattctl: VERB: ...", as every message. */
+	const char *prgname = g_get_prgname();
+	const char *verb = strchr(prgname, ' ');
+
+	if (verb)
+		fprintf(stderr, "gattctl: %s: %s (see %s --help)\n", verb + 1, message, prgname);
+	else
+		fprintf(stderr, "gattctl: %s (see gattctl --help)\n", message);
 	return GATTCTL_EXIT_USAGE;
 }
 

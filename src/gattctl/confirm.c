@@ -448,7 +448,7 @@ int gattctl_confirm(Gattctl *ctl, int argc, char **argv)
 	request = gattctl_request_new("handle-pairing", NULL);
 	r = gattctl_call(ctl, request, gattctl_timeout_ms(ctl), "confirm", NULL);
 	if (r == GATTCTL_EXIT_OK && !h.cmd)
-		fprintf(stderr, "gattctl confirm: confirming pairings; each is asked here (Ctrl-C stops)\n");
+		fprintf(stderr, "gattctl: confirm: confirming pairings; each is asked here (Ctrl-C stops)\n");
 	if (r == GATTCTL_EXIT_OK)
 		r = gattctl_serve_events(ctl, &h.signals, "confirm", on_line, &h);
 	confirmer_clear(&h);
