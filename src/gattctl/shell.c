@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shell.c: bare `gattctl`, an interactive shell as bluetoothctl has one. Each line is
- * a command as `gattctl COMMAND ...` takes it (quoted as in sh), run in a child
- * process, so that every command behaves, exits and is interrupted there exactly as
- * on its own: Ctrl-C stops a watch or a handle and comes back to the prompt.
+ * a command as `gattctl COMMAND ...` takes it (quoted as in sh), run as exactly that:
+ * gattctl again, with the shell's global options, in a process of its own, so that
+ * every command behaves, exits and is interrupted as on its own: Ctrl-C stops a
+ * watch or a handle and comes back to the prompt.
  *
  * On a terminal the shell keeps a connection to gattd of its own, watching, and
  * prints gattd's events above the prompt as they come; while a command runs they are
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,45 +197,61 @@ static void help(Shell *shell)
 	say(shell, "%s", s->str);
 }
 
-/* In the child: the command as `gattctl VERB ARGS` runs it, then exit with its status. */
-static void G_GNUC_NORETURN run_child(Shell *shell, const GattctlVerbInfo *verb, char **argv)
+/* `gattctl [--socket P] [--json] [--timeout MS] VERB ARGS...`: the shell's own global options, then the line. */
+static GPtrArray *command_argv(const Shell *shell, char **argv)
 {
-	Gattctl ctl = {
-		.socket_path = g_strdup(shell->ctl->socket_path),
-		.json = shell->ctl->json,
-		.timeout_ms = shell->ctl->timeout_ms,
-	};
-	g_autofree char *prgname = g_strdup_printf("gattctl %s", verb->name);
-	sigset_t none;
-	int r;
+	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
 
-	/* As a process of its own: signals as gattctl starts with them, none of the shell's descriptors. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	close(shell->signal_fd);
-	if (shell->events)
-		close(gattd_client_get_fd(shell->events));
-	g_set_prgname(prgname);
-	r = verb->run(&ctl, (int)g_strv_length(argv), argv);
-	fflush(stdout);
-	fflush(stderr);
-	_exit(r);
+	g_ptr_array_add(args, g_strdup("gattctl"));
+	if (shell->ctl->socket_path) {
+		g_ptr_array_add(args, g_strdup("--socket"));
+		g_ptr_array_add(args, g_strdup(shell->ctl->socket_path));
+	}
+	if (shell->ctl->json)
+		g_ptr_array_add(args, g_strdup("--json"));
+	if (shell->ctl->timeout_ms) {
+		g_ptr_array_add(args, g_strdup("--timeout"));
+		g_ptr_array_add(args, g_strdup_printf("%d", shell->ctl->timeout_ms < 0 ? 0 : shell->ctl->timeout_ms));
+	}
+	for (char **a = argv; *a; a++)
+		g_ptr_array_add(args, g_strdup(*a));
+	g_ptr_array_add(args, NULL);
+	return args;
 }
 
+/*
+ * Run the line as `gattctl VERB ARGS` runs: gattctl itself again (/proc/self/exe), a
+ * fresh process with signals as a shell starts a program with them and none of the
+ * shell's descriptors (all close-on-exec), in the terminal's foreground process group
+ * with the shell, so that Ctrl-C reaches it.
+ */
 static void start_command(Shell *shell, const GattctlVerbInfo *verb, char **argv)
 {
+	g_autoptr(GPtrArray) args = command_argv(shell, argv);
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
 	pid_t pid;
+	int r;
 
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGCHLD);
+	sigaddset(&defaults, SIGWINCH);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
 	shell_input_stop(shell->input);
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "gattctl: %s: cannot start it: %s\n", verb->name, g_strerror(errno));
+	r = posix_spawn(&pid, "/proc/self/exe", NULL, &attr, (char **)args->pdata, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		fprintf(stderr, "gattctl: %s: cannot start it: %s\n", verb->name, g_strerror(r));
 		shell->status = GATTCTL_EXIT_ERROR;
 		return;
 	}
-	if (pid == 0)
-		run_child(shell, verb, argv);
 	shell->child = pid;
 	shell->child_name = g_strdup(verb->name);
 }
