@@ -17,9 +17,7 @@ static char *format_descriptor(const json_t *reply)
 	const char *decoded = jread_string(reply, "decoded");
 	const char *uuid = jread_string(reply, "uuid");
 	const char *hex = jread_string(reply, "value");
-	char normalized[UUID_STR_LEN + 1];
 	g_autoptr(GBytes) bytes = hex ? value_from_hex(hex, NULL) : NULL;
-	uint32_t short_uuid;
 	gsize len;
 	const char *data;
 
@@ -28,8 +26,7 @@ static char *format_descriptor(const json_t *reply)
 
 		return gattctl_format_typed(node);
 	}
-	if (bytes && uuid && uuid_normalize(uuid, normalized) == 0 && uuid_get_short(normalized, &short_uuid) &&
-	    short_uuid == 0x2901) {
+	if (bytes && uuid_is_short(uuid, 0x2901)) {
 		data = g_bytes_get_data(bytes, &len);
 		if (g_utf8_validate_len(data, len, NULL)) {
 			g_autoptr(json_t) node = json_stringn(data, len);

@@ -48,14 +48,6 @@ static char *fit(const char *s, size_t max)
 	return g_strdup_printf("%.*s...", (int)(g_utf8_offset_to_pointer(s, (glong)(max - 3)) - s), s);
 }
 
-static bool uuid_is_short(const char *uuid, uint16_t expected)
-{
-	char normalized[UUID_STR_LEN + 1];
-	uint32_t v;
-
-	return uuid && uuid_normalize(uuid, normalized) == 0 && uuid_get_short(normalized, &v) && v == expected;
-}
-
 /*
  * The value as people want to read it in a list: what gattd says it means ("decoded",
  * for a 0x2904), the typed value, else the bytes as text when they are printable

@@ -92,6 +92,14 @@ bool uuid_get_short(const char *normalized, uint32_t *ret_short)
 	return true;
 }
 
+bool uuid_is_short(const char *text, uint32_t short_uuid)
+{
+	char normalized[UUID_STR_LEN + 1];
+	uint32_t v;
+
+	return text && uuid_normalize(text, normalized) == 0 && uuid_get_short(normalized, &v) && v == short_uuid;
+}
+
 void uuid_to_display(const char *normalized, char out[UUID_STR_LEN + 1])
 {
 	uint32_t v;

@@ -22,6 +22,9 @@ int uuid_normalize(const char *text, char out[UUID_STR_LEN + 1]);
  */
 bool uuid_get_short(const char *normalized, uint32_t *ret_short);
 
+/* Whether text (any spelling uuid_normalize() takes; NULL is fine) is short_uuid on the base UUID. */
+bool uuid_is_short(const char *text, uint32_t short_uuid);
+
 /*
  * The shortest conventional spelling of a normalised UUID, for messages and
  * summaries: "180f" or "0000feed" on the base UUID, the full form otherwise.

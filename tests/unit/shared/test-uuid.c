@@ -85,6 +85,17 @@ static void test_short_value_only_on_base_uuid(void **state)
 	assert_int_equal(v, 7);
 }
 
+static void test_is_short_takes_any_spelling(void **state)
+{
+	(void)state;
+	assert_true(uuid_is_short("2901", 0x2901));
+	assert_true(uuid_is_short("00002901-0000-1000-8000-00805F9B34FB", 0x2901));
+	assert_false(uuid_is_short("2902", 0x2901));
+	assert_false(uuid_is_short("6e400003-b5a3-f393-e0a9-e50e24dcca9e", 0x2901));
+	assert_false(uuid_is_short("not a uuid", 0x2901));
+	assert_false(uuid_is_short(NULL, 0x2901));
+}
+
 static void test_display_uses_shortest_form(void **state)
 {
 	char out[UUID_STR_LEN + 1];
@@ -105,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_uuid128_is_lowercased),
 		cmocka_unit_test(test_malformed_uuids_are_refused),
 		cmocka_unit_test(test_short_value_only_on_base_uuid),
+		cmocka_unit_test(test_is_short_takes_any_spelling),
 		cmocka_unit_test(test_display_uses_shortest_form),
 	};
 
