@@ -119,6 +119,7 @@ static void readline_open(ShellInput *input)
 static void readline_close(ShellInput *input)
 {
 	g_autofree char *dir = NULL;
+	int r;
 
 	if (input->started)
 		rl_callback_handler_remove();
@@ -126,8 +127,10 @@ static void readline_close(ShellInput *input)
 	if (!input->history_path)
 		return;
 	dir = g_path_get_dirname(input->history_path);
-	if (g_mkdir_with_parents(dir, 0700) < 0 || write_history(input->history_path) != 0)
-		fprintf(stderr, "gattctl: cannot save the history in %s: %s\n", input->history_path, g_strerror(errno));
+	/* write_history() returns the errno value; it does not set errno. */
+	r = g_mkdir_with_parents(dir, 0700) < 0 ? errno : write_history(input->history_path);
+	if (r != 0)
+		fprintf(stderr, "gattctl: cannot save the history in %s: %s\n", input->history_path, g_strerror(r));
 	else
 		history_truncate_file(input->history_path, HISTORY_MAX);
 	clear_history();

@@ -49,6 +49,7 @@ typedef struct {
 	GQueue lines;             /* read, to be run in order */
 	bool input_ended;
 	bool quit;
+	bool interrupted;         /* a script got SIGINT */
 	int status;               /* the last command's exit status */
 
 	pid_t child;              /* the command running, or 0 */
@@ -68,16 +69,30 @@ static const char *prompt(const Shell *shell)
 	return shell->events ? "gattctl> " : "gattctl (no gattd)> ";
 }
 
+/* A line for the user: above the prompt, or, while a command has the terminal, after it ends. */
+static void show(Shell *shell, char *text)
+{
+	if (!shell->child) {
+		shell_input_print(shell->input, text);
+		g_free(text);
+		return;
+	}
+	if (g_queue_get_length(&shell->held) < HELD_MAX)
+		g_queue_push_tail(&shell->held, text);
+	else {
+		shell->held_dropped++;
+		g_free(text);
+	}
+}
+
 static void say(Shell *shell, const char *format, ...) G_GNUC_PRINTF(2, 3);
 static void say(Shell *shell, const char *format, ...)
 {
-	g_autofree char *text = NULL;
 	va_list ap;
 
 	va_start(ap, format);
-	text = g_strdup_vprintf(format, ap);
+	show(shell, g_strdup_vprintf(format, ap));
 	va_end(ap);
-	shell_input_print(shell->input, text);
 }
 
 /* ---- gattd's events ---- */
@@ -129,28 +144,18 @@ static char *refused_text(Shell *shell, const json_t *reply)
 
 static void show_event(Shell *shell, const char *line)
 {
-	g_autoptr(json_t) root = NULL;
-	g_autofree char *text = NULL;
+	g_autoptr(json_t) root = jread_object(line, strlen(line), NULL);
+	char *text = NULL;
 
-	if (shell->ctl->json) {
-		text = escape_text(line);
-	} else {
-		root = jread_object(line, strlen(line), NULL);
-		if (root && jread_string(root, "event"))
-			text = gattctl_format_event(root);
-		else if (root && json_is_false(json_object_get(root, "ok")))
-			text = refused_text(shell, root);
-	}
-	if (!text)
+	if (root && json_is_false(json_object_get(root, "ok")))
+		text = refused_text(shell, root);
+	else if (!root || !jread_string(root, "event"))
 		return; /* the watch's reply */
-	if (!shell->child) {
-		shell_input_print(shell->input, text);
-		return;
-	}
-	if (g_queue_get_length(&shell->held) < HELD_MAX)
-		g_queue_push_tail(&shell->held, g_steal_pointer(&text));
+	else if (shell->ctl->json)
+		text = escape_text(line);
 	else
-		shell->held_dropped++;
+		text = gattctl_format_event(root);
+	show(shell, text);
 }
 
 static void events_read(Shell *shell)
@@ -351,11 +356,14 @@ static void take_signals(Shell *shell)
 				reap_child(shell);
 			break;
 		case SIGINT:
-			/* A command has the terminal's Ctrl-C too, and ends as it does on its own. */
-			if (!shell->child && shell->interactive)
-				shell_input_interrupt(shell->input);
-			else if (!shell->child)
+			/* A command has the terminal's Ctrl-C too, and ends as it does on its own;
+			 * a script stops there, as sh's does (130 once the command has ended). */
+			if (!shell->interactive) {
 				shell->quit = true;
+				shell->interrupted = true;
+			} else if (!shell->child) {
+				shell_input_interrupt(shell->input);
+			}
 			break;
 		case SIGTERM:
 			if (shell->child)
@@ -396,7 +404,8 @@ static void loop(Shell *shell)
 		}
 		if (!shell->child && shell->input_ended)
 			break;
-		if (shell->interactive && !shell->events && g_get_monotonic_time() >= shell->reconnect_at)
+		/* Not while a command has the terminal: it may take gattd's last client slot, too. */
+		if (shell->interactive && !shell->events && !shell->child && g_get_monotonic_time() >= shell->reconnect_at)
 			events_connect(shell);
 		if (!shell->child && !shell->quit) {
 			shell_input_start(shell->input, prompt(shell));
@@ -462,5 +471,7 @@ int gattctl_shell(Gattctl *ctl)
 	g_queue_clear_full(&shell.lines, g_free);
 	g_queue_clear_full(&shell.held, g_free);
 	close(shell.signal_fd);
-	return shell.interactive ? GATTCTL_EXIT_OK : shell.status;
+	if (shell.interactive)
+		return GATTCTL_EXIT_OK;
+	return shell.interrupted ? 128 + SIGINT : shell.status;
 }

@@ -8,6 +8,7 @@ one after another with the last one's exit status."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import unittest
@@ -56,6 +57,20 @@ class PipedShellTest(GattctlTestCase):
         status, out, err = self.shell('exit\nset battery/level 7\n')
         self.assertEqual(status, 0, err)
         self.assertNotEqual(LocalClient(self).ok('get', char='battery/level')['typed'], 7, 'nothing after exit')
+
+    def test_ctrl_c_stops_a_script_with_130_and_the_lines_after_do_not_run(self):
+        env = {k: v for k, v in os.environ.items() if k != 'GATTD_SOCKET'}
+        process = subprocess.Popen([self.binary, '--socket', self.socket_path], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                                   start_new_session=True)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        process.stdin.write('next-write battery/command\nset battery/level 7\n')
+        process.stdin.close()
+        probe = LocalClient(self)
+        self.wait_until(lambda: probe.ok('status')['clients'] == 2, 'next-write connected (the probe the other)')
+        os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C reaches the whole group
+        self.assertEqual(process.wait(timeout=20), 130, process.stderr.read())
+        self.assertEqual(LocalClient(self).ok('get', char='battery/level')['typed'], 100, 'the set did not run')
 
     def test_help_lists_the_commands_and_help_command_its_options(self):
         status, out, err = self.shell('help\nhelp next-write\n')
@@ -166,7 +181,8 @@ class InteractiveShellTest(GattctlTestCase):
         tmux = self.open_shell()
         tmux.type('next-write battery/command')
         tmux.keys('Enter')
-        self.wait_until(lambda: LocalClient(self).ok('status')['clients'] >= 3, 'next-write connected')
+        probe = LocalClient(self)
+        self.wait_until(lambda: probe.ok('status')['clients'] == 3, "next-write connected (the shell's and the probe)")
         self.fake.write_value(LABEL, b'x')
         self.sync_with_gattd()
         time.sleep(0.3)
