@@ -327,17 +327,17 @@ static void report_reloaded(Daemon *daemon)
  * A valid one replaces the objects: unchanged characteristics keep their current
  * values, and BlueZ sees the tree again only if it changed. Returns the generation.
  */
-static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_error)
+static int daemon_reload(Daemon *daemon, bool *ret_reregistered, GStrv *ret_problems)
 {
 	GattdConfig *old_config = daemon->config, *config;
 	GattApp *old_app = daemon->app;
-	unsigned problems = 0;
 	bool same_tree, same_adv;
 
 	service_manager_reloading(daemon->sm);
-	config = reload_read_config(old_config, daemon->socket_override, ret_error, &problems);
+	config = reload_read_config(old_config, daemon->socket_override, ret_problems);
 	if (!config) {
 		g_autofree char *shown_dir = escape_text(old_config->config_dir);
+		unsigned problems = g_strv_length(*ret_problems);
 
 		log_error("reload refused: the configuration in %s is invalid (%u problem%s); still serving generation %u",
 		          shown_dir, problems, problems == 1 ? "" : "s", daemon->generation);
@@ -384,9 +384,9 @@ static int daemon_reload(Daemon *daemon, bool *ret_reregistered, char **ret_erro
 	return (int)daemon->generation;
 }
 
-static int on_reload_request(Server *server, bool *ret_reregistered, char **ret_error, void *user_data)
+static int on_reload_request(Server *server, bool *ret_reregistered, GStrv *ret_problems, void *user_data)
 {
-	return daemon_reload(user_data, ret_reregistered, ret_error);
+	return daemon_reload(user_data, ret_reregistered, ret_problems);
 }
 
 /* A client's `status`: the BlueZ side of it. */
@@ -488,14 +488,14 @@ static gboolean on_stop_signal(gpointer data)
 static gboolean on_sighup(gpointer data)
 {
 	Daemon *daemon = data;
-	g_autofree char *error = NULL;
+	g_auto(GStrv) problems = NULL;
 	bool reregistered;
 
 	if (daemon->stopping)
 		return G_SOURCE_CONTINUE;
 	log_info("SIGHUP: reloading the configuration");
 	/* Problems were logged one by one; the old configuration keeps running. */
-	daemon_reload(daemon, &reregistered, &error);
+	daemon_reload(daemon, &reregistered, &problems);
 	return G_SOURCE_CONTINUE;
 }
 

@@ -31,21 +31,16 @@ static void keep_restart_only_settings(const GattdConfig *old, GattdConfig *new)
 	new->adapter = g_strdup(old->adapter);
 }
 
-GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_override, char **ret_error,
-                                unsigned *ret_problems)
+GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_override, GStrv *ret_problems)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	GattdConfig *config = config_load(running->config_dir, errors);
 
 	if (!config) {
-		g_autoptr(GString) text = g_string_new(NULL);
-
-		for (unsigned i = 0; i < errors->len; i++) {
+		for (unsigned i = 0; i < errors->len; i++)
 			log_error("reload: %s", (const char *)errors->pdata[i]);
-			g_string_append_printf(text, "%s%s", i ? "\n" : "", (const char *)errors->pdata[i]);
-		}
-		*ret_problems = errors->len;
-		*ret_error = g_string_free(g_steal_pointer(&text), FALSE);
+		g_ptr_array_add(errors, NULL);
+		*ret_problems = (GStrv)g_ptr_array_free(g_steal_pointer(&errors), FALSE);
 		return NULL;
 	}
 	reload_apply_socket_override(config, socket_override);

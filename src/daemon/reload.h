@@ -16,9 +16,7 @@ void reload_apply_socket_override(GattdConfig *config, const char *socket_overri
 
 /*
  * Load running's directory again. Returns the configuration to apply, or NULL
- * after logging each problem ("reload: ..."), with *ret_error holding them all
- * (one per line, files named relative to the directory, as at start) and
- * *ret_problems their number.
+ * after logging each problem ("reload: ..."), with *ret_problems holding them all
+ * (files named relative to the directory, as at start; g_strfreev() it).
  */
-GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_override, char **ret_error,
-                                unsigned *ret_problems);
+GattdConfig *reload_read_config(const GattdConfig *running, const char *socket_override, GStrv *ret_problems);

@@ -355,22 +355,22 @@ static void cmd_reload(Client *client, const ProtoRequest *req)
 {
 	Server *server = client->server;
 	g_autoptr(JWriter) b = NULL;
-	g_autofree char *error = NULL;
+	g_auto(GStrv) problems = NULL;
 	bool reregistered = false;
 	int generation = -ENOTSUP;
 
 	log_info("client %u (pid %d) asked for a reload", client->id, (int)client->pid);
-	LISTENERS_ASK(&server->listeners, ServerListener, reload, generation, server, &reregistered, &error);
+	LISTENERS_ASK(&server->listeners, ServerListener, reload, generation, server, &reregistered, &problems);
 	if (client->dead)
 		return;
 	if (generation < 0) {
-		/* Refused, every problem on a line of its own; or no listener answered: nobody
-		 * to reload (a server without a daemon). */
-		g_auto(GStrv) problems = g_strsplit(error ? error : "reloading is not available", "\n", -1);
-		g_autofree char *message = g_strjoinv("; ", problems);
+		/* Refused with its problems; or no listener answered: nobody to reload (a
+		 * server without a daemon). */
+		static const char *const unavailable[] = { "reloading is not available", NULL };
+		const char *const *said = problems ? (const char *const *)problems : unavailable;
+		g_autofree char *message = g_strjoinv("; ", (char **)said);
 
-		server_client_send(client, proto_error_line_problems(req->id, PROTO_ERR_INVALID_CONFIG, message,
-		                                                     (const char *const *)problems));
+		server_client_send(client, proto_error_line_problems(req->id, PROTO_ERR_INVALID_CONFIG, message, said));
 		return;
 	}
 	b = proto_reply_begin(req->id);

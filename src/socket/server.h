@@ -54,11 +54,11 @@ typedef struct ServerDisconnect ServerDisconnect;
 typedef struct {
 	/*
 	 * A client's `reload` command: reload the configuration. Returns the new
-	 * generation, or -errno with *ret_error naming every problem, one per line
-	 * (the reply lists them in "problems" and joins them with "; "). The first
-	 * listener with reload answers; with none, reloading is not available.
+	 * generation, or -errno with *ret_problems naming every problem (the reply
+	 * lists them in "problems" and joins them with "; "). The first listener
+	 * with reload answers; with none, reloading is not available.
 	 */
-	int (*reload)(Server *server, bool *ret_reregistered, char **ret_error, void *user_data);
+	int (*reload)(Server *server, bool *ret_reregistered, GStrv *ret_problems, void *user_data);
 	/*
 	 * A client's `status` command: fill the BlueZ side of out (state, description,
 	 * adapter, registered, advertising, on_air) and return true. The first listener

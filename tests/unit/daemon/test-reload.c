@@ -61,15 +61,14 @@ static int teardown(void **state)
 static void test_restart_only_settings_keep_their_running_values(void **state)
 {
 	Fixture *f = *state;
-	g_autofree char *error = NULL;
+	g_auto(GStrv) problems = NULL;
 	g_autoptr(GattdConfig) config = NULL;
-	unsigned problems = 0;
 
 	write_file(f, "gattd.conf",
 	           "[Daemon]\nSocket=/run/b.sock\nSocketMode=0600\nSocketGroup=nogroup\nAdapter=hci1\nMaxClients=7\n");
-	config = reload_read_config(f->running, NULL, &error, &problems);
+	config = reload_read_config(f->running, NULL, &problems);
 	assert_non_null(config);
-	assert_null(error);
+	assert_null(problems);
 	assert_string_equal(config->socket_path, "/run/a.sock");
 	assert_int_equal(config->socket_mode, 0660);
 	assert_null(config->socket_group);
@@ -82,15 +81,14 @@ static void test_restart_only_settings_keep_their_running_values(void **state)
 static void test_socket_override_applies_at_every_reload(void **state)
 {
 	Fixture *f = *state;
-	g_autofree char *error = NULL;
+	g_auto(GStrv) problems = NULL;
 	g_autoptr(GattdConfig) config = NULL;
-	unsigned problems = 0;
 
 	reload_apply_socket_override(f->running, "/tmp/override.sock");
 	assert_string_equal(f->running->socket_path, "/tmp/override.sock");
 	reload_apply_socket_override(f->running, NULL);
 	assert_string_equal(f->running->socket_path, "/tmp/override.sock");
-	config = reload_read_config(f->running, "/tmp/override.sock", &error, &problems);
+	config = reload_read_config(f->running, "/tmp/override.sock", &problems);
 	assert_non_null(config);
 	assert_string_equal(config->socket_path, "/tmp/override.sock");
 }
@@ -98,17 +96,16 @@ static void test_socket_override_applies_at_every_reload(void **state)
 static void test_invalid_configuration_is_refused_with_every_problem(void **state)
 {
 	Fixture *f = *state;
-	g_autofree char *error = NULL;
+	g_auto(GStrv) problems = NULL;
 	GattdConfig *config;
-	unsigned problems = 0;
 
 	write_file(f, "gattd.conf", "[Daemon]\nMaxClients=none\n");
 	write_file(f, "services.d/s.conf", SERVICE "[Characteristic s/d]\nUUID=2A1A\nFlags=reed\n");
-	config = reload_read_config(f->running, NULL, &error, &problems);
+	config = reload_read_config(f->running, NULL, &problems);
 	assert_null(config);
-	assert_int_equal(problems, 2);
-	assert_non_null(strstr(error, "gattd.conf: [Daemon] MaxClients"));
-	assert_non_null(strstr(error, "\nservices.d/s.conf: [Characteristic s/d] Flags"));
+	assert_int_equal(g_strv_length(problems), 2);
+	assert_non_null(strstr(problems[0], "gattd.conf: [Daemon] MaxClients"));
+	assert_true(g_str_has_prefix(problems[1], "services.d/s.conf: [Characteristic s/d] Flags"));
 	/* The running configuration is untouched. */
 	assert_string_equal(f->running->socket_path, "/run/a.sock");
 }
