@@ -29,22 +29,32 @@
 /* The longest input: a pipe takes it whole, so it is written before the command starts. */
 #define RUN_MAX_INPUT 4096
 
-int gattctl_signals_open(GattctlSignals *signals)
+int gattctl_signalfd_open(const int *signos)
 {
 	sigset_t mask;
+	int fd;
 
-	signals->stop = false;
-	/* Commands are reaped here: SIGCHLD must not be ignored (a parent's SIG_IGN would be inherited). */
-	signal(SIGCHLD, SIG_DFL);
-	/* Blocked before anything else, so an early Ctrl-C is not lost either. */
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
+	for (; *signos; signos++) {
+		/* Children are reaped by whoever asks for SIGCHLD: it must not be ignored (a parent's SIG_IGN is inherited). */
+		if (*signos == SIGCHLD)
+			signal(SIGCHLD, SIG_DFL);
+		sigaddset(&mask, *signos);
+	}
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
-	signals->fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	return signals->fd < 0 ? -errno : 0;
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+int gattctl_signals_open(GattctlSignals *signals)
+{
+	static const int signos[] = { SIGINT, SIGTERM, SIGCHLD, 0 };
+
+	signals->stop = false;
+	/* Blocked before anything else, so an early Ctrl-C is not lost either. */
+	signals->fd = gattctl_signalfd_open(signos);
+	return signals->fd < 0 ? signals->fd : 0;
 }
 
 void gattctl_signals_close(GattctlSignals *signals)

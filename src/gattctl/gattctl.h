@@ -186,7 +186,12 @@ typedef struct {
 	bool stop; /* SIGINT or SIGTERM arrived */
 } GattctlSignals;
 
-/* Block the three signals (SIGCHLD back to its default action first) and open the signalfd. 0 or -errno. */
+/*
+ * Block the signals in signos (0-terminated; SIGCHLD back to its default action
+ * first) and return a signalfd (close-on-exec, non-blocking) that reads them, or -errno.
+ */
+int gattctl_signalfd_open(const int *signos);
+/* gattctl_signalfd_open() of SIGINT, SIGTERM and SIGCHLD into signals. 0 or -errno. */
 int gattctl_signals_open(GattctlSignals *signals);
 void gattctl_signals_close(GattctlSignals *signals);
 /* Take the signals waiting (SIGCHLD only wakes a poll()). Returns signals->stop. */

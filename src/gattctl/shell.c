@@ -444,18 +444,12 @@ int gattctl_shell(Gattctl *ctl)
 {
 	Shell shell = { .ctl = ctl, .interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) };
 	g_autofree char *history = shell.interactive ? history_path() : NULL;
-	sigset_t mask;
+	static const int signos[] = { SIGINT, SIGTERM, SIGCHLD, SIGWINCH, 0 };
 
 	/* Blocked before anything else: the loop reads them from the signalfd. */
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (shell.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		return gattctl_exit_for_errno(-errno, "shell: signalfd");
+	shell.signal_fd = gattctl_signalfd_open(signos);
+	if (shell.signal_fd < 0)
+		return gattctl_exit_for_errno(shell.signal_fd, "shell: signalfd");
 
 	g_queue_init(&shell.lines);
 	g_queue_init(&shell.held);

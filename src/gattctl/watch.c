@@ -21,7 +21,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 /* How long --follow waits between attempts to connect. */
@@ -225,8 +224,8 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv)
 		.min_args = 0,
 		.max_args = -1,
 	};
+	static const int signos[] = { SIGINT, SIGTERM, 0 };
 	g_autoptr(json_t) request = NULL;
-	sigset_t mask;
 	int r;
 
 	r = gattctl_parse_options(ctl, &spec, &argc, &argv);
@@ -234,12 +233,9 @@ int gattctl_watch(Gattctl *ctl, int argc, char **argv)
 		return r;
 
 	/* Blocked before anything else, so an early Ctrl-C is not lost either. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (w.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		return gattctl_exit_for_errno(-errno, "watch: signalfd");
+	w.signal_fd = gattctl_signalfd_open(signos);
+	if (w.signal_fd < 0)
+		return gattctl_exit_for_errno(w.signal_fd, "watch: signalfd");
 
 	request = gattctl_request_new("watch", NULL);
 	if (argc > 1) {
